@@ -1,0 +1,1 @@
+"""The ``rotation`` command line: one module per command group, registered in ``main``."""

@@ -1,0 +1,88 @@
+"""Entry point of the ``rotation`` console script.
+
+Each command group lives in its own module exposing ``register(subparsers)``; the module adds
+its sub-commands with ``set_defaults(handler=...)``. A handler returns the process exit code.
+Errors the user can cause (:class:`InputError`, :class:`TradeRefused`, :class:`DataError`) are
+printed as one line naming the field and end the process with a non-zero code, never with a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from rotation_addin import __version__
+from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "rotation_addin.cli.quick",  # size, liq, leverage
+    "rotation_addin.cli.data_cmds",  # refresh, data status, import
+    "rotation_addin.cli.analytics_cmds",  # regime, sectors, corr, plan
+    "rotation_addin.cli.demo_cmd",  # demo
+    "rotation_addin.cli.gui_cmd",  # gui
+)
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+EXIT_REFUSED = 3
+EXIT_DATA = 4
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line: ``rotation: error: <reason>``."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_INPUT, f"rotation: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the full parser with every registered command group."""
+    parser = _Parser(
+        prog="rotation",
+        description="Rotation Desk: sector-rotation futures toolkit (read-only, places no orders).",
+    )
+    parser.add_argument("--version", action="version", version=f"rotation-desk {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code (also used by ``sys.exit``)."""
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return int(handler(args))
+    except InputError as exc:
+        print(f"rotation: invalid input: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except TradeRefused as exc:
+        print(f"rotation: refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except DataError as exc:
+        print(f"rotation: data error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    except RotationError as exc:
+        print(f"rotation: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("rotation: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Terminal output helpers shared by every command: tables, JSON, CSV and a progress bar."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import enum
+import io
+import json
+import math
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, TextIO
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _jsonable(value.item())
+    return value
+
+
+def to_json(value: Any) -> str:
+    """Serialise dataclasses, enums, dates and numpy scalars to indented JSON."""
+    return json.dumps(_jsonable(value), indent=2, sort_keys=False)
+
+
+def format_number(value: Any, digits: int = 6) -> str:
+    """Format a number for a table: thousands separators, trimmed trailing zeros."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "n/a"
+        if value != 0 and abs(value) < 10 ** (-digits + 2):
+            return f"{value:.{digits}g}"
+        text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    return str(value)
+
+
+def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Render rows as an aligned plain-text table (numbers right-aligned)."""
+    cells = [[format_number(v) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in cells:
+        lines.append("  ".join(c.rjust(w) if _looks_numeric(c) else c.ljust(w)
+                               for c, w in zip(row, widths, strict=True)))
+    return "\n".join(lines)
+
+
+def _looks_numeric(text: str) -> bool:
+    stripped = text.replace(",", "").replace("%", "").replace("$", "")
+    try:
+        float(stripped)
+    except ValueError:
+        return False
+    return True
+
+
+def render_key_values(pairs: Iterable[tuple[str, Any]]) -> str:
+    """Render ``label: value`` lines with aligned values."""
+    items = [(k, format_number(v)) for k, v in pairs]
+    width = max((len(k) for k, _ in items), default=0)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in items)
+
+
+def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Render rows as CSV text (RFC 4180)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return buffer.getvalue()
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (redrawn in place on a terminal, plain lines otherwise).
+
+    Call it as a progress callback: ``bar(done, total, detail)``.
+    """
+
+    def __init__(self, label: str, stream: TextIO | None = None, width: int = 30) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.width = width
+        self._last_pct = -1
+        self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def __call__(self, done: int, total: int, detail: str = "") -> None:
+        total = max(total, 1)
+        fraction = min(max(done / total, 0.0), 1.0)
+        pct = int(fraction * 100)
+        if not self._tty and pct == self._last_pct and done < total:
+            return
+        self._last_pct = pct
+        filled = int(fraction * self.width)
+        bar = "#" * filled + "-" * (self.width - filled)
+        line = f"{self.label} [{bar}] {done}/{total} {detail}".rstrip()
+        if self._tty:
+            self.stream.write("\r" + line.ljust(100))
+            if done >= total:
+                self.stream.write("\n")
+        elif pct % 10 == 0 or done >= total:
+            self.stream.write(line + "\n")
+        self.stream.flush()

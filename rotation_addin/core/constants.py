@@ -1,0 +1,25 @@
+"""Annualisation and other constants, kept in one place (crypto trades 365 days a year)."""
+
+from __future__ import annotations
+
+import math
+
+DAYS_PER_YEAR: int = 365
+"""Crypto markets trade every calendar day; annualise daily figures with this."""
+
+SQRT_DAYS_PER_YEAR: float = math.sqrt(DAYS_PER_YEAR)
+"""Factor turning a daily volatility into an annual one: sigma_annual = sigma_daily * sqrt(365)."""
+
+HOURS_PER_DAY: int = 24
+
+DEFAULT_RISK_FRACTION: float = 0.02
+"""Risk per trade as a fraction of equity (2 %)."""
+
+DEFAULT_MAX_RISK_FRACTION: float = 0.03
+"""Hard cap on risk per trade (3 %); larger requests are refused."""
+
+DEFAULT_MIN_EQUITY_USD: float = 5_000.0
+"""Minimum account equity the framework recommends before trading it."""
+
+DEMO_SOURCE_LABEL: str = "demo (simulated)"
+"""Label every output built from the embedded demo market must carry."""

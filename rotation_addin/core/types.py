@@ -1,0 +1,77 @@
+"""Plain value types shared across the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from rotation_addin.core.errors import InputError
+
+
+class Side(Enum):
+    """Direction of a position; ``sign`` is +1 for long and -1 for short."""
+
+    LONG = "long"
+    SHORT = "short"
+
+    @property
+    def sign(self) -> int:
+        return 1 if self is Side.LONG else -1
+
+    @classmethod
+    def parse(cls, value: object, field: str = "side") -> Side:
+        """Accept ``Side``, ``"long"/"short"``, ``"buy"/"sell"``, ``+1/-1`` (case-insensitive)."""
+        if isinstance(value, Side):
+            return value
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in ("long", "buy", "l", "+1", "1"):
+                return cls.LONG
+            if text in ("short", "sell", "s", "-1"):
+                return cls.SHORT
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if value == 1:
+                return cls.LONG
+            if value == -1:
+                return cls.SHORT
+        raise InputError(field, f"must be 'long' or 'short' (got {value!r})")
+
+
+@dataclass(frozen=True)
+class ContractSpec:
+    """Trading rules of one perpetual contract (USDⓈ-M linear unless stated).
+
+    Attributes
+    ----------
+    symbol : str
+        Unified ccxt symbol, e.g. ``"RENDER/USDT:USDT"``.
+    base : str
+        Base asset, e.g. ``"RENDER"``.
+    amount_step : float
+        Quantity increment in base units (Binance LOT_SIZE stepSize); sizes round *down* to it.
+    min_amount : float
+        Smallest order quantity in base units (LOT_SIZE minQty).
+    min_notional_usd : float
+        Smallest order notional in USD (MIN_NOTIONAL notional).
+    price_tick : float
+        Price increment (PRICE_FILTER tickSize).
+    contract_size : float
+        Base units per contract (1 for Binance USDⓈ-M linear).
+    taker_fee_rate : float
+        Taker fee as a fraction of notional (0.0005 = 0.05 %).
+    maker_fee_rate : float
+        Maker fee as a fraction of notional.
+    max_leverage : float
+        Highest leverage the exchange allows on the first bracket.
+    """
+
+    symbol: str
+    base: str
+    amount_step: float = 0.001
+    min_amount: float = 0.001
+    min_notional_usd: float = 5.0
+    price_tick: float = 0.0001
+    contract_size: float = 1.0
+    taker_fee_rate: float = 0.0005
+    maker_fee_rate: float = 0.0002
+    max_leverage: float = 20.0

@@ -1,0 +1,74 @@
+"""Small validators shared by every public function.
+
+Each raises :class:`~rotation_addin.core.errors.InputError` naming the field and the valid
+range, and rejects NaN/inf, booleans and non-numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+from rotation_addin.core.errors import InputError
+
+
+def _fmt(value: object) -> str:
+    return repr(value) if not isinstance(value, float) else f"{value:g}"
+
+
+def finite_number(field: str, value: object) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite real number."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise InputError(field, f"must be a number (got {_fmt(value)})")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InputError(field, f"must be a finite number (got {_fmt(value)})")
+    return number
+
+
+def positive(field: str, value: object) -> float:
+    """Return ``value`` as a float if it is finite and > 0."""
+    number = finite_number(field, value)
+    if number <= 0.0:
+        raise InputError(field, f"must be > 0 (got {_fmt(number)})")
+    return number
+
+
+def non_negative(field: str, value: object) -> float:
+    """Return ``value`` as a float if it is finite and >= 0."""
+    number = finite_number(field, value)
+    if number < 0.0:
+        raise InputError(field, f"must be >= 0 (got {_fmt(number)})")
+    return number
+
+
+def in_range(
+    field: str,
+    value: object,
+    low: float,
+    high: float,
+    *,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Return ``value`` as a float if it lies in the interval between ``low`` and ``high``."""
+    number = finite_number(field, value)
+    above = number >= low if low_inclusive else number > low
+    below = number <= high if high_inclusive else number < high
+    if not (above and below):
+        left = "[" if low_inclusive else "("
+        right = "]" if high_inclusive else ")"
+        raise InputError(
+            field, f"must be in {left}{_fmt(low)}, {_fmt(high)}{right} (got {_fmt(number)})"
+        )
+    return number
+
+
+def positive_int(field: str, value: object, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int if it is an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise InputError(field, f"must be an integer >= {minimum} (got {_fmt(value)})")
+    number = float(value)
+    if not math.isfinite(number) or number != int(number) or int(number) < minimum:
+        raise InputError(field, f"must be an integer >= {minimum} (got {_fmt(value)})")
+    return int(number)

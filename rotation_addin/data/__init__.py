@@ -1,0 +1,1 @@
+"""Everything that crosses the process boundary: exchanges, providers, cache, CSV, demo market."""

@@ -1,0 +1,120 @@
+"""User settings (``<config dir>/settings.toml``): exchange, risk defaults, data source.
+
+API keys are never stored here: they live in the OS keyring (see ``rotation_addin.data.secrets``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rotation_addin.core import validation as v
+from rotation_addin.core.constants import (
+    DEFAULT_MAX_RISK_FRACTION,
+    DEFAULT_MIN_EQUITY_USD,
+    DEFAULT_RISK_FRACTION,
+)
+from rotation_addin.core.errors import InputError
+from rotation_addin.data.atomic import atomic_write_text
+from rotation_addin.data.paths import config_dir
+
+DATA_SOURCES = ("demo", "cache")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every user-tunable default, validated on construction.
+
+    Attributes
+    ----------
+    exchange_id : str
+        ccxt exchange id used for live data (``"binanceusdm"``).
+    data_source : str
+        ``"demo"`` (embedded simulator) or ``"cache"`` (last refreshed exchange data).
+    equity_usd : float
+        Account equity used by plans and quick checks.
+    risk_fraction, max_risk_fraction : float
+        Risk per trade and its hard cap, fractions of equity (0.02 = 2 %).
+    taker_fee_rate, stop_slippage_rate : float
+        Costs assumed on entry and at the stop, fractions of notional.
+    min_equity_usd : float
+        Equity below which the tool warns that the framework is not viable.
+    max_open_positions : int
+        Discipline rule: most positions open at once.
+    cooldown_days : int
+        Discipline rule: days to wait after a loss before re-entering that sector.
+    vol_k_sigma, holding_days, gap_buffer_fraction : float
+        Safe-leverage parameters (k, h and the weekend-gap buffer).
+    """
+
+    exchange_id: str = "binanceusdm"
+    data_source: str = "demo"
+    equity_usd: float = 10_000.0
+    risk_fraction: float = DEFAULT_RISK_FRACTION
+    max_risk_fraction: float = DEFAULT_MAX_RISK_FRACTION
+    taker_fee_rate: float = 0.0005
+    stop_slippage_rate: float = 0.0005
+    min_equity_usd: float = DEFAULT_MIN_EQUITY_USD
+    max_open_positions: int = 5
+    cooldown_days: int = 3
+    vol_k_sigma: float = 3.0
+    holding_days: float = 1.0
+    gap_buffer_fraction: float = 0.02
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.exchange_id, str) or not self.exchange_id.isidentifier():
+            raise InputError("exchange_id", f"must be a ccxt exchange id (got {self.exchange_id!r})")
+        if self.data_source not in DATA_SOURCES:
+            raise InputError("data_source", f"must be one of {DATA_SOURCES} (got {self.data_source!r})")
+        v.positive("equity_usd", self.equity_usd)
+        v.in_range("max_risk_fraction", self.max_risk_fraction, 0.0, 0.10, low_inclusive=False)
+        v.in_range("risk_fraction", self.risk_fraction, 0.0, self.max_risk_fraction,
+                   low_inclusive=False)
+        v.in_range("taker_fee_rate", self.taker_fee_rate, 0.0, 0.01)
+        v.in_range("stop_slippage_rate", self.stop_slippage_rate, 0.0, 0.05)
+        v.non_negative("min_equity_usd", self.min_equity_usd)
+        v.positive_int("max_open_positions", self.max_open_positions)
+        v.positive_int("cooldown_days", self.cooldown_days, minimum=0)
+        v.in_range("vol_k_sigma", self.vol_k_sigma, 0.0, 10.0, low_inclusive=False)
+        v.in_range("holding_days", self.holding_days, 0.0, 365.0, low_inclusive=False)
+        v.in_range("gap_buffer_fraction", self.gap_buffer_fraction, 0.0, 0.5)
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a validated copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+
+def settings_path() -> Path:
+    """Path of ``settings.toml`` in the user's config directory."""
+    return config_dir() / "settings.toml"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings (defaults for anything absent); unknown keys are an error naming them."""
+    path = path or settings_path()
+    if not path.exists():
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(path), f"is not valid TOML: {exc}") from None
+    known = {f.name for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise InputError(str(path), f"unknown setting(s) {unknown}; valid: {sorted(known)}")
+    return Settings(**raw)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write ``settings`` atomically as TOML and return the path."""
+    path = path or settings_path()
+    lines = ["# Rotation Desk settings. API keys are kept in the OS keyring, never here."]
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        text = f'"{value}"' if isinstance(value, str) else repr(value)
+        lines.append(f"{f.name} = {text}")
+    atomic_write_text(path, "\n".join(lines) + "\n")
+    return path

@@ -1,0 +1,1 @@
+"""The Rotation Desk workbook, built from code with openpyxl, and its refresh."""
