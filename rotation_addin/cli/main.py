@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rotation_addin.cli.quick",  # size, liq, leverage
     "rotation_addin.cli.data_cmds",  # refresh, data status, import
     "rotation_addin.cli.analytics_cmds",  # regime, sectors, corr, plan
+    "rotation_addin.cli.provider_cmds",  # macro / sentiment providers
+    "rotation_addin.cli.workbook_cmds",  # workbook build / render
     "rotation_addin.cli.demo_cmd",  # demo
     "rotation_addin.cli.gui_cmd",  # gui
 )
