@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -181,3 +182,53 @@ def test_defillama_rejects_bad_points() -> None:
 def test_redact_url_hides_keys() -> None:
     assert "abc" not in redact_url("https://x/y?apikey=abc&slug=b")
     assert "slug=b" in redact_url("https://x/y?apikey=abc&slug=b")
+
+
+# --- storing into the real SQLite cache ----------------------------------------------------
+def test_refresh_macro_writes_cache_and_isolates_failures(
+    emulator: ProviderEmulator, data: ProviderData, tmp_path: Path
+) -> None:
+    from rotation_addin.data.cache import MarketCache
+    from rotation_addin.data.providers.store import ProviderUrls, refresh_macro
+
+    urls = ProviderUrls(coingecko=emulator.base_urls["coingecko"],
+                        defillama=emulator.base_urls["defillama"],
+                        fred=emulator.base_urls["fred"], santiment=emulator.base_urls["santiment"])
+    with MarketCache(tmp_path / "cache.sqlite3") as cache:
+        outcomes = refresh_macro(cache, urls=urls, policy=FAST)
+        assert all(o.ok for o in outcomes), outcomes
+        stored = cache.read_series("macro")
+        assert stored["stablecoin_supply_usd"].dropna().size == 60
+        assert stored["equity_index"].dropna().size == 59
+        assert stored["btc_dominance"].dropna().size == 1  # a snapshot: history accumulates
+        before = cache.read_series("macro", "stablecoin_supply_usd")
+
+        # DefiLlama down: its outcome says so, its stored series is untouched, others refresh.
+        emulator.faults.append(Fault(prefix="/llama", status=500, count=10))
+        outcomes = refresh_macro(cache, urls=urls, policy=FAST)
+        by_series = {o.series: o for o in outcomes}
+        assert not by_series["stablecoin_supply_usd"].ok
+        assert "HTTP 500" in (by_series["stablecoin_supply_usd"].error or "")
+        assert by_series["equity_index"].ok and by_series["btc_dominance"].ok
+        pd.testing.assert_series_equal(cache.read_series("macro", "stablecoin_supply_usd"),
+                                       before)
+        assert cache.refresh_history("providers")[0].outcome == "partial"
+
+
+def test_refresh_sentiment_writes_by_base(
+    emulator: ProviderEmulator, data: ProviderData, tmp_path: Path
+) -> None:
+    from rotation_addin.data.cache import MarketCache
+    from rotation_addin.data.providers.store import ProviderUrls, refresh_sentiment
+
+    urls = ProviderUrls(santiment=emulator.base_urls["santiment"])
+    with MarketCache(tmp_path / "cache.sqlite3") as cache:
+        outcomes = refresh_sentiment(cache, ["RENDER", "BTC"], since=date(2024, 2, 1),
+                                     until=date(2024, 3, 31), api_key="s3cret-KEY-123",
+                                     urls=urls, policy=FAST)
+        assert [o.ok for o in outcomes] == [True, True]
+        social = cache.read_series("social_volume")
+        assert sorted(social.columns) == ["BTC", "RENDER"]
+        np.testing.assert_array_equal(
+            social["RENDER"].to_numpy(), data.social["render-token"]["2024-02-01":].to_numpy())
+    assert "s3cret-KEY-123" not in (tmp_path / "cache.sqlite3").read_bytes().decode("latin-1")
