@@ -1,0 +1,625 @@
+"""Deterministic, seeded demo market: every artifact the live path produces, simulated.
+
+Model (daily, log returns; see ``docs/demo-market.md``)::
+
+    regime_t   in {risk-on, neutral, risk-off}   Markov chain, mean stay ~ 70 days
+    m_t        = mu(regime) + v(regime) * s_m,t * z_m,t               market factor (= BTC)
+    f_k,t      = d_k,t + v(regime) * s_k,t * z_k,t                    sector factor k
+    r_i,t      = a(regime) + b_i * c_t * m_t + sqrt(rho_k) * u_i * f_k,t
+                 + sqrt(1 - rho_k) * u_i * q_t * v(regime) * s_i,t * z_i,t
+
+``s`` are GARCH(1,1) volatilities, ``z`` unit-variance Student-t innovations, ``u_i`` the
+non-market volatility, ``rho_k`` the residual intra-sector correlation, ``c_t``/``q_t`` the
+stress multipliers (beta up, idiosyncratic part down on BTC's worst-decile shock days),
+``d_k,t`` the divergence-episode drift (run-up then decline after a social-volume spike,
+rally after quiet on-chain accumulation). Hourly candles are a bridge between daily closes,
+so daily OHLCV is exactly the aggregate of the hourly candles.
+
+Values depend only on ``seed``, ``days`` and the universe -- never on the calendar date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zlib
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from rotation_addin.core.constants import DEMO_SOURCE_LABEL
+from rotation_addin.core.dataset import OrderBook, Ticker
+from rotation_addin.core.errors import InputError
+from rotation_addin.core.types import ContractSpec
+from rotation_addin.core.universe import Universe
+from rotation_addin.core.validation import positive_int
+from rotation_addin.data.demo import params
+from rotation_addin.data.demo.models import AssetModel, asset_models
+from rotation_addin.data.universe_io import default_universe
+
+DEFAULT_SEED = 20240601
+DEFAULT_DAYS = 1100
+MIN_DAYS = 120
+MAX_DAYS = 5000
+HOURS = 24
+FUNDING_HOURS = (0, 8, 16)
+SOURCE_LABEL = DEMO_SOURCE_LABEL
+
+REGIMES = ("risk-on", "neutral", "risk-off")
+REGIME_STAY_PROBABILITY = 0.986
+MARKET_DRIFT = np.array([0.0015, 0.0, -0.0018])
+ALT_DRIFT = np.array([0.0008, 0.0, -0.0008])
+VOL_MULTIPLIER = np.array([0.92, 1.0, 1.15])
+DOMINANCE_DRIFT = np.array([-0.0015, 0.0, 0.0015])
+STABLE_REGIME_DRIFT = np.array([0.0006, 0.0, -0.0006])
+EQUITY_DRIFT = np.array([0.0008, 0.0003, -0.0006])
+EQUITY_DAILY_VOL = 0.010
+
+EPISODE_LENGTH_DAYS = 20
+EPISODE_GAP_DAYS = (70, 160)
+
+
+def _rng(seed: int, *tags: str) -> np.random.Generator:
+    """Independent stream per (seed, tags): stable across runs and call order."""
+    key = [seed, *(zlib.crc32(t.encode("utf-8")) for t in tags)]
+    return np.random.default_rng(np.random.SeedSequence(key))
+
+
+def _unit_t(rng: np.random.Generator, dof: float, size: int | tuple[int, ...]) -> np.ndarray:
+    """Student-t draws scaled to unit variance (dof > 2)."""
+    return rng.standard_t(dof, size) / math.sqrt(dof / (dof - 2.0))
+
+
+def garch_volatility(
+    z: np.ndarray, variance: np.ndarray, alpha: np.ndarray, beta: np.ndarray
+) -> np.ndarray:
+    """Conditional volatilities of GARCH(1,1) paths driven by unit innovations ``z``.
+
+    ``sigma2_t = omega + alpha * sigma2_{t-1} * z_{t-1}^2 + beta * sigma2_{t-1}`` with
+    ``omega = variance * (1 - alpha - beta)`` so the unconditional variance is ``variance``.
+    ``z`` has shape (days, paths); the other arrays shape (paths,).
+    """
+    days = z.shape[0]
+    sigma2 = np.empty_like(z)
+    omega = variance * (1.0 - alpha - beta)
+    sigma2[0] = variance
+    z2 = z * z
+    for t in range(1, days):
+        sigma2[t] = omega + sigma2[t - 1] * (alpha * z2[t - 1] + beta)
+    out: np.ndarray = np.sqrt(sigma2)
+    return out
+
+
+def _ar1(rng: np.random.Generator, days: int, phi: float, sd: float, width: int = 1) -> np.ndarray:
+    """Stationary AR(1) noise of shape (days, width) with marginal s.d. ``sd``."""
+    shocks = rng.standard_normal((days, width)) * sd * math.sqrt(1.0 - phi * phi)
+    out = np.empty_like(shocks)
+    out[0] = rng.standard_normal(width) * sd
+    for t in range(1, days):
+        out[t] = phi * out[t - 1] + shocks[t]
+    return out
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A divergence episode of one sector: the sector move starts on ``day`` (row index)."""
+
+    sector: str
+    kind: str  # "top" (social spike, run-up, then decline) or "accumulation" (quiet rally)
+    day: int
+    size_log: float
+
+
+@dataclass(frozen=True)
+class _HourlyArrays:
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+    volume_usd: np.ndarray
+
+
+class DemoMarket:
+    """Seeded simulated market for a universe (default: the bundled sector universe).
+
+    Parameters
+    ----------
+    seed : int
+        Random seed; the same seed gives identical data.
+    days : int
+        Number of daily candles (>= 120; default 1100, a little over 3 years).
+    end : datetime.date or None
+        Open date of the last (closed) daily candle; default yesterday UTC. Only the dates
+        depend on it, not the simulated values.
+    universe : Universe or None
+        Sectors to simulate (default: the bundled universe).
+    """
+
+    source = SOURCE_LABEL
+
+    def __init__(
+        self,
+        seed: int = DEFAULT_SEED,
+        days: int = DEFAULT_DAYS,
+        end: dt.date | None = None,
+        *,
+        universe: Universe | None = None,
+    ) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise InputError("seed", f"must be an integer >= 0 (got {seed!r})")
+        self.seed = seed
+        self.days = positive_int("days", days, minimum=MIN_DAYS)
+        if self.days > MAX_DAYS:
+            raise InputError("days", f"must be <= {MAX_DAYS} (got {days})")
+        if end is None:
+            end = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date()
+        elif isinstance(end, dt.datetime):
+            end = end.date()
+        elif not isinstance(end, dt.date):
+            raise InputError("end", f"must be a date (got {end!r})")
+        self.end: dt.date = end
+        self.universe = universe if universe is not None else default_universe()
+        self.models: dict[str, AssetModel] = asset_models(self.universe)
+        self._hourly_cache: dict[str, _HourlyArrays] = {}
+
+    # ------------------------------------------------------------------ calendar
+    @cached_property
+    def dates(self) -> pd.DatetimeIndex:
+        """Open times of the daily candles (UTC midnights), named ``date``."""
+        end = pd.Timestamp(self.end, tz="UTC")
+        return pd.date_range(end=end, periods=self.days, freq="D", name="date")
+
+    @property
+    def as_of(self) -> dt.datetime:
+        """Close time of the last daily candle (UTC)."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+    def listed_bases(self) -> tuple[str, ...]:
+        """Bases the simulated exchange lists (every universe member)."""
+        return self.universe.bases
+
+    # ------------------------------------------------------------------ daily core
+    @cached_property
+    def regimes(self) -> np.ndarray:
+        """Regime index per day: 0 risk-on, 1 neutral, 2 risk-off."""
+        rng = _rng(self.seed, "regime")
+        u = rng.random(self.days)
+        pick = rng.integers(0, 2, self.days)
+        state = np.empty(self.days, dtype=np.int64)
+        state[0] = 1
+        for t in range(1, self.days):
+            prev = state[t - 1]
+            state[t] = prev if u[t] < REGIME_STAY_PROBABILITY else (prev + 1 + pick[t]) % 3
+        return state
+
+    def regime_labels(self) -> pd.Series:
+        """Simulated regime per day (``risk-on`` / ``neutral`` / ``risk-off``), ground truth."""
+        return pd.Series(np.array(REGIMES)[self.regimes], index=self.dates, name="regime")
+
+    @cached_property
+    def episodes(self) -> tuple[Episode, ...]:
+        """Divergence episodes per trading sector (ground truth for the analytics' tests)."""
+        out: list[Episode] = []
+        for sector in self.universe.trading_sectors():
+            rng = _rng(self.seed, "episodes", sector)
+            day = int(rng.integers(40, 100))
+            while day < self.days - 5:
+                kind = "top" if rng.random() < 0.5 else "accumulation"
+                size = float(rng.uniform(0.18, 0.32))
+                out.append(Episode(sector, kind, day, size))
+                day += int(rng.integers(*EPISODE_GAP_DAYS))
+        return tuple(out)
+
+    def episode_table(self) -> pd.DataFrame:
+        """Episodes as a frame: date (move start), sector, kind, size_log."""
+        rows = [(self.dates[e.day], e.sector, e.kind, e.size_log) for e in self.episodes]
+        return pd.DataFrame(rows, columns=["date", "sector", "kind", "size_log"])
+
+    def _sector_drift(self) -> dict[str, np.ndarray]:
+        length = EPISODE_LENGTH_DAYS
+        drift = {s: np.zeros(self.days) for s in self.universe.sectors}
+        for e in self.episodes:
+            d = drift[e.sector]
+            if e.kind == "top":
+                d[max(e.day - length, 0) : e.day] += e.size_log / length
+                d[e.day : e.day + length] -= 1.2 * e.size_log / length
+            else:
+                d[e.day : e.day + length] += e.size_log / length
+        return drift
+
+    @cached_property
+    def _daily(self) -> dict[str, np.ndarray]:
+        """Daily log returns, conditional vols and stress flags for every base."""
+        n = self.days
+        regime = self.regimes
+        vol_mult = VOL_MULTIPLIER[regime]
+        mk = params.MARKET
+        z_m = _unit_t(_rng(self.seed, "market"), mk["t_dof"], n)
+        s_m = garch_volatility(
+            z_m[:, None],
+            np.array([mk["daily_vol"] ** 2]),
+            np.array([mk["garch_alpha"]]),
+            np.array([mk["garch_beta"]]),
+        )[:, 0]
+        market = MARKET_DRIFT[regime] + vol_mult * s_m * z_m
+        stress = z_m <= np.quantile(z_m, params.STRESS["market_quantile"])
+        beta_mult = np.where(stress, params.STRESS["beta_multiplier"], 1.0)
+        idio_mult = np.where(stress, params.STRESS["idio_multiplier"], 1.0)
+
+        sectors = list(self.universe.sectors)
+        sector_drift = self._sector_drift()
+        z_f = np.column_stack([_unit_t(_rng(self.seed, "sector", s), 5.0, n) for s in sectors])
+        k = len(sectors)
+        s_f = garch_volatility(z_f, np.ones(k), np.full(k, 0.08), np.full(k, 0.88))
+        factor = {s: vol_mult * s_f[:, j] * z_f[:, j] for j, s in enumerate(sectors)}
+
+        bases = list(self.universe.bases)
+        models = [self.models[b] for b in bases]
+        dof = [m.t_dof for m in models]
+        z_i = np.column_stack(
+            [_unit_t(_rng(self.seed, "asset", b), d, n) for b, d in zip(bases, dof, strict=True)]
+        )
+        s_i = garch_volatility(
+            z_i,
+            np.ones(len(bases)),
+            np.array([m.garch_alpha for m in models]),
+            np.array([m.garch_beta for m in models]),
+        )
+        returns = np.empty((n, len(bases)))
+        cond_vol = np.empty((n, len(bases)))
+        for j, m in enumerate(models):
+            if m.base == self.universe.benchmark:
+                returns[:, j] = market
+                cond_vol[:, j] = vol_mult * s_m
+                continue
+            non_market_var = max(
+                m.daily_vol**2 - (m.beta * mk["daily_vol"]) ** 2, (0.25 * m.daily_vol) ** 2
+            )
+            u = math.sqrt(non_market_var)
+            rho = m.residual_corr
+            common = math.sqrt(rho) * u * factor[m.sector] + sector_drift[m.sector]
+            idio = math.sqrt(1.0 - rho) * u * idio_mult * vol_mult * s_i[:, j] * z_i[:, j]
+            returns[:, j] = ALT_DRIFT[regime] + m.beta * beta_mult * market + common + idio
+            cond_vol[:, j] = np.sqrt(
+                (m.beta * vol_mult * s_m) ** 2 + (u * vol_mult * s_i[:, j]) ** 2
+            )
+        return {"returns": returns, "cond_vol": cond_vol, "stress": stress, "market": market}
+
+    def _column(self, base: str) -> int:
+        try:
+            return self.universe.bases.index(base)
+        except ValueError:
+            raise InputError("base", f"{base} is not in the demo universe") from None
+
+    @cached_property
+    def _log_close(self) -> np.ndarray:
+        """Daily log closes anchored so the last close sits at each base's reference level."""
+        r = self._daily["returns"]
+        jitter = _rng(self.seed, "levels").normal(0.0, 0.25, len(self.universe.bases))
+        levels = np.log([self.models[b].price_usd for b in self.universe.bases]) + jitter
+        cum = np.cumsum(r, axis=0)
+        out: np.ndarray = levels[None, :] + cum - cum[-1][None, :]
+        return out
+
+    @cached_property
+    def _sector_momentum(self) -> dict[str, np.ndarray]:
+        """7-day log return of each sector's equal-weight index."""
+        r = self._daily["returns"]
+        out: dict[str, np.ndarray] = {}
+        for sector, members in self.universe.sectors.items():
+            cols = [self._column(b) for b in members]
+            idx = np.cumsum(r[:, cols].mean(axis=1))
+            mom = np.zeros(self.days)
+            mom[7:] = idx[7:] - idx[:-7]
+            out[sector] = mom
+        return out
+
+    @cached_property
+    def _volume_usd(self) -> np.ndarray:
+        """Daily quote volume: reference level x momentum x |return| x AR(1) noise."""
+        r = self._daily["returns"]
+        n, width = r.shape
+        noise = _ar1(_rng(self.seed, "volume"), n, 0.85, 0.25, width)
+        out = np.empty((n, width))
+        for j, base in enumerate(self.universe.bases):
+            m = self.models[base]
+            mom = self._sector_momentum[m.sector]
+            shock = np.abs(r[:, j]) / m.daily_vol
+            out[:, j] = m.volume_usd * np.exp(
+                1.5 * mom + 1.0 * np.abs(mom) + 0.15 * shock + noise[:, j] - 0.2
+            )
+        return out
+
+    # ------------------------------------------------------------------ hourly
+    def _hourly(self, base: str) -> _HourlyArrays:
+        cached = self._hourly_cache.get(base)
+        if cached is not None:
+            return cached
+        j = self._column(base)
+        n = self.days
+        rng = _rng(self.seed, "hourly", base)
+        r = self._daily["returns"][:, j]
+        sigma = self._daily["cond_vol"][:, j]
+        log_close = self._log_close[:, j]
+        log_open = np.empty(n)
+        log_open[1:] = log_close[:-1]
+        log_open[0] = log_close[0] - r[0]
+        z = rng.standard_normal((n, HOURS))
+        z -= z.mean(axis=1, keepdims=True)
+        step = (sigma / math.sqrt(HOURS))[:, None]
+        increments = r[:, None] / HOURS + step * z
+        path = log_open[:, None] + np.cumsum(increments, axis=1)
+        path[:, -1] = log_close  # exact by construction; removes float drift
+        c = np.exp(path)
+        o = np.empty_like(c)
+        o[:, 0] = np.exp(log_open)
+        o[:, 1:] = c[:, :-1]
+        wick = np.abs(rng.standard_normal((2, n, HOURS))) * 0.35 * step
+        h = np.maximum(o, c) * np.exp(wick[0])
+        lo = np.minimum(o, c) * np.exp(-wick[1])
+        profile = 1.0 + 0.35 * np.sin((np.arange(HOURS) - 9) / HOURS * 2 * np.pi)
+        weights = profile[None, :] * np.exp(0.3 * rng.standard_normal((n, HOURS)) + 0.4 * np.abs(z))
+        weights /= weights.sum(axis=1, keepdims=True)
+        vol_usd = self._volume_usd[:, j][:, None] * weights
+        typical = (h + lo + c) / 3.0
+        arrays = _HourlyArrays(o, h, lo, c, vol_usd / typical, vol_usd)
+        self._hourly_cache[base] = arrays
+        return arrays
+
+    def hourly_candles(self, base: str) -> pd.DataFrame:
+        """Hourly candles of ``base``: open, high, low, close (USD), volume (base), volume_usd.
+
+        Index: tz-aware UTC open times named ``date`` (``days * 24`` rows).
+        """
+        a = self._hourly(base)
+        index = pd.date_range(self.dates[0], periods=self.days * HOURS, freq="h", name="date")
+        return pd.DataFrame(
+            {
+                "open": a.open.ravel(),
+                "high": a.high.ravel(),
+                "low": a.low.ravel(),
+                "close": a.close.ravel(),
+                "volume": a.volume.ravel(),
+                "volume_usd": a.volume_usd.ravel(),
+            },
+            index=index,
+        )
+
+    def daily_candles(self, base: str) -> pd.DataFrame:
+        """Daily candles of ``base`` (aggregate of :meth:`hourly_candles`), same columns."""
+        a = self._hourly(base)
+        return pd.DataFrame(
+            {
+                "open": a.open[:, 0],
+                "high": a.high.max(axis=1),
+                "low": a.low.min(axis=1),
+                "close": a.close[:, -1],
+                "volume": a.volume.sum(axis=1),
+                "volume_usd": a.volume_usd.sum(axis=1),
+            },
+            index=self.dates,
+        )
+
+    # ------------------------------------------------------------------ derivatives data
+    def funding_history(self, base: str) -> pd.DataFrame:
+        """8-hourly funding (00, 08, 16 UTC): ``funding_rate`` (fraction per 8 h), ``mark_price``.
+
+        Funding follows 3-day momentum (crowded longs pay), clipped to +-0.75 %.
+        """
+        a = self._hourly(base)
+        log_close = np.log(a.close.ravel())
+        mark = a.open[:, list(FUNDING_HOURS)].ravel()
+        stamps = np.arange(self.days)[:, None] * HOURS + np.array(FUNDING_HOURS)[None, :]
+        stamps = stamps.ravel()
+        prev = np.clip(stamps - 1, 0, None)
+        back = np.clip(stamps - 73, 0, None)
+        momentum = log_close[prev] - log_close[back]
+        noise = _ar1(_rng(self.seed, "funding", base), stamps.size, 0.9, 0.00006)[:, 0]
+        rate = np.clip(0.0001 + 0.002 * momentum + noise, -0.0075, 0.0075)
+        index = self.dates[0] + pd.to_timedelta(stamps, unit="h")
+        return pd.DataFrame(
+            {"funding_rate": rate, "mark_price": mark}, index=pd.DatetimeIndex(index, name="date")
+        )
+
+    def contract_specs(self) -> dict[str, ContractSpec]:
+        """Binance-like contract rules sized to each base's last price."""
+        specs: dict[str, ContractSpec] = {}
+        for j, base in enumerate(self.universe.bases):
+            price = float(np.exp(self._log_close[-1, j]))
+            step, tick = _step_and_tick(price)
+            specs[base] = ContractSpec(
+                symbol=self.universe.symbol_for(base),
+                base=base,
+                amount_step=step,
+                min_amount=step,
+                min_notional_usd=100.0 if base == self.universe.benchmark else 5.0,
+                price_tick=tick,
+                contract_size=1.0,
+                taker_fee_rate=0.0005,
+                maker_fee_rate=0.0002,
+                max_leverage=_max_leverage(base, self.models[base].volume_usd),
+            )
+        return specs
+
+    def tickers(self) -> dict[str, Ticker]:
+        """Last/mark price, current funding and 24 h volume of every base at ``as_of``."""
+        out: dict[str, Ticker] = {}
+        rng = _rng(self.seed, "tickers")
+        basis = rng.normal(0.0, 0.0002, len(self.universe.bases))
+        for j, base in enumerate(self.universe.bases):
+            a = self._hourly(base)
+            last = float(a.close[-1, -1])
+            funding = float(self.funding_history(base)["funding_rate"].iloc[-1])
+            out[base] = Ticker(
+                base=base,
+                last_price_usd=last,
+                mark_price_usd=last * (1.0 + float(basis[j])),
+                funding_rate=funding,
+                volume_24h_usd=float(a.volume_usd[-1].sum()),
+                timestamp=self.as_of,
+            )
+        return out
+
+    def order_book(self, base: str, depth: int = 100) -> OrderBook:
+        """Order book around the last price: ``depth`` levels per side, best first."""
+        depth = positive_int("depth", depth)
+        if depth > 1000:
+            raise InputError("depth", f"must be <= 1000 (got {depth})")
+        j = self._column(base)
+        spec = self.contract_specs()[base]
+        tick = spec.price_tick
+        last = float(np.exp(self._log_close[-1, j]))
+        mid_ticks = round(last / tick)
+        rng = _rng(self.seed, "book", base)
+        level_usd = self.models[base].volume_usd * 2e-5
+        k = np.arange(depth)
+        gaps = 1 + rng.poisson(0.3 * (1 + k / 20), (2, depth))
+        ask_ticks = mid_ticks + np.cumsum(gaps[0])
+        bid_ticks = mid_ticks + 1 - np.cumsum(gaps[1])
+        bid_ticks = bid_ticks[bid_ticks > 0]
+        sizes = level_usd * (1 + k / 10) * rng.lognormal(0.0, 0.6, (2, depth)) / last
+        step = spec.amount_step
+        sizes = np.maximum(np.floor(sizes / step) * step, step)
+        digits = max(0, round(-math.log10(tick)))
+        step_digits = max(0, round(-math.log10(step)))
+        bids = tuple(
+            (round(float(t) * tick, digits), round(float(s), step_digits))
+            for t, s in zip(bid_ticks, sizes[1], strict=False)
+        )
+        asks = tuple(
+            (round(float(t) * tick, digits), round(float(s), step_digits))
+            for t, s in zip(ask_ticks, sizes[0], strict=False)
+        )
+        return OrderBook(base=base, bids=bids, asks=asks, timestamp=self.as_of)
+
+    # ------------------------------------------------------------------ macro and sentiment
+    def macro(self) -> pd.DataFrame:
+        """Daily ``btc_dominance`` (fraction), ``stablecoin_supply_usd``, ``equity_index``.
+
+        Dominance falls and stablecoin supply grows in risk-on; the equity index has its own
+        trend (it trades every simulated day; real indices skip weekends).
+        """
+        n = self.days
+        regime = self.regimes
+        r = self._daily["returns"]
+        btc = self._column(self.universe.benchmark)
+        alts = [i for i in range(r.shape[1]) if i != btc]
+        rel = r[:, btc] - r[:, alts].mean(axis=1) if alts else np.zeros(n)
+        rng = _rng(self.seed, "macro")
+        noise = rng.normal(0.0, 0.004, n)
+        logit = np.empty(n)
+        logit[0] = math.log(0.55 / 0.45)
+        target = logit[0]
+        drift = DOMINANCE_DRIFT[regime]
+        for t in range(1, n):
+            logit[t] = (
+                logit[t - 1] + 0.5 * rel[t] + drift[t] + noise[t] - 0.01 * (logit[t - 1] - target)
+            )
+        dominance = 1.0 / (1.0 + np.exp(-logit))
+
+        sc = params.STABLECOIN
+        jumps = (rng.random(n) < sc["jump_probability"]) * rng.normal(0.0, sc["jump_log_vol"], n)
+        steps = (
+            sc["daily_log_drift"]
+            + STABLE_REGIME_DRIFT[regime]
+            + rng.normal(0.0, sc["daily_log_vol"], n)
+            + jumps
+        )
+        steps[0] = 0.0
+        supply = sc["start_supply_usd"] * np.exp(np.cumsum(steps))
+
+        eq_steps = EQUITY_DRIFT[regime] + EQUITY_DAILY_VOL * _unit_t(rng, 5.0, n)
+        eq_steps[0] = 0.0
+        equity = 4500.0 * np.exp(np.cumsum(eq_steps))
+        return pd.DataFrame(
+            {"btc_dominance": dominance, "stablecoin_supply_usd": supply, "equity_index": equity},
+            index=self.dates,
+        )
+
+    @cached_property
+    def _sentiment(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        n = self.days
+        bases = list(self.universe.bases)
+        r = self._daily["returns"]
+        social_noise = _ar1(_rng(self.seed, "social"), n, 0.7, 0.22, len(bases))
+        chain_noise = _ar1(_rng(self.seed, "onchain"), n, 0.9, 0.08, len(bases))
+        social_bump = {s: np.zeros(n) for s in self.universe.sectors}
+        chain_bump = {s: np.zeros(n) for s in self.universe.sectors}
+        for e in self.episodes:
+            if e.kind == "top":
+                _ramp(social_bump[e.sector], e.day - 12, e.day, 1.6, decay=6)
+                _ramp(chain_bump[e.sector], e.day, e.day + 8, 0.15, decay=8)
+            else:
+                _ramp(chain_bump[e.sector], e.day - 15, e.day, 1.0, decay=8)
+                social_bump[e.sector][max(e.day - 15, 0) : max(e.day, 0)] -= 0.25
+        social = np.empty((n, len(bases)))
+        chain = np.empty((n, len(bases)))
+        for j, base in enumerate(bases):
+            m = self.models[base]
+            level = max(m.volume_usd, 1e6)
+            mom = self._sector_momentum[m.sector]
+            shock = np.abs(r[:, j]) / m.daily_vol
+            social[:, j] = (
+                40.0
+                * level**0.35
+                * np.exp(social_noise[:, j] + social_bump[m.sector] + 0.8 * mom + 0.08 * shock)
+            )
+            chain[:, j] = (
+                30.0 * level**0.3 * np.exp(chain_noise[:, j] + chain_bump[m.sector] + 0.1 * mom)
+            )
+        return (
+            pd.DataFrame(np.round(social), index=self.dates, columns=bases),
+            pd.DataFrame(np.round(chain), index=self.dates, columns=bases),
+        )
+
+    def social_volume(self) -> pd.DataFrame:
+        """Daily social-volume counts, wide by base (spikes ahead of sector tops)."""
+        return self._sentiment[0].copy()
+
+    def onchain_activity(self) -> pd.DataFrame:
+        """Daily on-chain activity counts, wide by base (rises before quiet sector rallies)."""
+        return self._sentiment[1].copy()
+
+    def sentiment(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(social_volume, onchain_activity)``."""
+        return self.social_volume(), self.onchain_activity()
+
+
+def _ramp(target: np.ndarray, start: int, peak: int, height: float, *, decay: int) -> None:
+    """Add a linear rise from ``start`` to ``height`` at ``peak``, then exponential decay."""
+    n = target.size
+    for t in range(max(start, 0), min(peak + 4 * decay, n)):
+        if t <= peak:
+            target[t] += height * (t - start + 1) / (peak - start + 1)
+        else:
+            target[t] += height * math.exp(-(t - peak) / decay)
+
+
+def _step_and_tick(price: float) -> tuple[float, float]:
+    """Quantity step and price tick like Binance uses for a contract at ``price`` USD."""
+    if price >= 10_000:
+        return 0.001, 0.1
+    if price >= 1_000:
+        return 0.001, 0.01
+    if price >= 100:
+        return 0.001, 0.01
+    if price >= 10:
+        return 0.01, 0.001
+    if price >= 1:
+        return 0.1, 0.0001
+    if price >= 0.1:
+        return 1.0, 0.00001
+    if price >= 0.01:
+        return 1.0, 0.000001
+    return 10.0, 0.0000001
+
+
+def _max_leverage(base: str, volume_usd: float) -> float:
+    if base == "BTC":
+        return 125.0
+    if base == "ETH":
+        return 100.0
+    return 75.0 if volume_usd >= 1e8 else 50.0 if volume_usd >= 2e7 else 25.0
