@@ -48,6 +48,11 @@ class Settings:
         Discipline rule: days to wait after a loss before re-entering that sector.
     vol_k_sigma, holding_days, gap_buffer_fraction : float
         Safe-leverage parameters (k, h and the weekend-gap buffer).
+    exchange_api_url : str
+        Advanced: replace the exchange's REST host (e.g. a local proxy or the test emulator).
+        Empty means the exchange's own address.
+    quote_ttl_s : float
+        Seconds a live price snapshot is reused by ``=PRICE()`` and friends.
     """
 
     exchange_id: str = "binanceusdm"
@@ -63,6 +68,8 @@ class Settings:
     vol_k_sigma: float = 3.0
     holding_days: float = 1.0
     gap_buffer_fraction: float = 0.02
+    exchange_api_url: str = ""
+    quote_ttl_s: float = 10.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.exchange_id, str) or not self.exchange_id.isidentifier():
@@ -81,6 +88,13 @@ class Settings:
         v.in_range("vol_k_sigma", self.vol_k_sigma, 0.0, 10.0, low_inclusive=False)
         v.in_range("holding_days", self.holding_days, 0.0, 365.0, low_inclusive=False)
         v.in_range("gap_buffer_fraction", self.gap_buffer_fraction, 0.0, 0.5)
+        if not isinstance(self.exchange_api_url, str) or (
+            self.exchange_api_url and not self.exchange_api_url.startswith(("http://", "https://"))
+        ):
+            raise InputError("exchange_api_url",
+                             f"must be empty or start with http:// or https:// "
+                             f"(got {self.exchange_api_url!r})")
+        v.in_range("quote_ttl_s", self.quote_ttl_s, 0.0, 3600.0, low_inclusive=False)
 
     def replace(self, **changes: Any) -> Settings:
         """Return a validated copy with ``changes`` applied."""
