@@ -535,6 +535,14 @@ class MarketCache:
                 written += int(keep.sum())
         return written
 
+    def delete_series_realm(self, realm: str, names: Iterable[str]) -> None:
+        """Remove every row of the series ``names`` in ``realm`` (``"demo"`` or ``"live"``)."""
+        if realm not in ("demo", "live"):
+            raise InputError("realm", f"must be 'demo' or 'live' (got {realm!r})")
+        with self.transaction():
+            for name in names:
+                self._conn.execute("DELETE FROM series WHERE name=? AND realm=?", (name, realm))
+
     def read_series(
         self, name: str, key: str | None = None, *, demo: bool = False
     ) -> pd.Series | pd.DataFrame:

@@ -1,0 +1,220 @@
+"""``rotation refresh`` and ``rotation data ...``: fill the market-data cache and inspect it.
+
+* ``rotation refresh [--demo | --exchange ID] [--symbols A,B] [--since YYYY-MM-DD]
+  [--timeframes 1d,1h] [--workbook FILE] [--json]``
+* ``rotation data status [--exchange ID] [--json]``
+* ``rotation data import-csv FOLDER [--exchange ID]`` (when ``data/csv_import.py`` is present)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import threading
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from rotation_addin.cli import term
+from rotation_addin.core.errors import DataError, InputError
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date like 2024-01-31 (got {text!r})") from None
+
+
+def _csv_list(text: str) -> list[str]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"must be a comma-separated list (got {text!r})")
+    return items
+
+
+def register(subparsers: Any) -> None:
+    """Add ``refresh`` and ``data`` to the ``rotation`` command."""
+    refresh = subparsers.add_parser(
+        "refresh", help="refresh market data into the local cache (exchange or --demo)",
+        description="Fetch closed candles, funding, order books, tickers and contract rules for "
+                    "the sector universe into the local SQLite cache. Incremental: only candles "
+                    "after the last stored one are fetched.")
+    which = refresh.add_mutually_exclusive_group()
+    which.add_argument("--demo", action="store_true",
+                       help="write the simulated demo market (no network)")
+    which.add_argument("--exchange", metavar="ID", default=None,
+                       help="ccxt exchange id (default: settings exchange_id, binanceusdm)")
+    refresh.add_argument("--symbols", type=_csv_list, default=None, metavar="A,B,...",
+                         help="only these bases of the universe")
+    refresh.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD",
+                         help="start of a first fetch (default: 365 days back)")
+    refresh.add_argument("--timeframes", type=_csv_list, default=["1d", "1h"], metavar="1d,1h",
+                         help="candle timeframes (default 1d,1h)")
+    refresh.add_argument("--api-url", default=None, help=argparse.SUPPRESS)
+    refresh.add_argument("--cache", type=Path, default=None, help=argparse.SUPPRESS)
+    refresh.add_argument("--workbook", type=Path, default=None, metavar="FILE",
+                         help="then refresh this workbook with the new data")
+    refresh.add_argument("--json", action="store_true", help="machine-readable summary")
+    refresh.set_defaults(handler=_refresh)
+
+    data = subparsers.add_parser("data", help="inspect or import cached market data")
+    commands = data.add_subparsers(dest="data_command", metavar="ACTION")
+    status = commands.add_parser("status", help="coverage, freshness and gaps per symbol")
+    status.add_argument("--exchange", metavar="ID", default=None,
+                        help="exchange id (default: every exchange in the cache)")
+    status.add_argument("--cache", type=Path, default=None, help=argparse.SUPPRESS)
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=_status)
+
+    importer = commands.add_parser("import-csv", help="import candle / series CSV files")
+    importer.add_argument("folder", type=Path, help="folder of CSV files")
+    importer.add_argument("--exchange", metavar="ID", default="csv",
+                          help="exchange id to store the candles under (default: csv)")
+    importer.add_argument("--cache", type=Path, default=None, help=argparse.SUPPRESS)
+    importer.add_argument("--json", action="store_true", help="machine-readable output")
+    importer.set_defaults(handler=_import_csv)
+    data.set_defaults(handler=lambda _args: (data.print_help(), 2)[1])
+
+
+# ---------------------------------------------------------------------- refresh
+def _refresh(args: argparse.Namespace) -> int:
+    from rotation_addin.data.cache import MarketCache
+    from rotation_addin.data.refresh import refresh_demo, refresh_exchange
+    from rotation_addin.data.settings import load_settings
+    from rotation_addin.data.universe_io import load_universe
+
+    universe = load_universe()
+    bar = term.ProgressBar("refresh", stream=sys.stderr)
+    cancel = threading.Event()
+    with MarketCache(args.cache) as cache:
+        if args.demo:
+            if args.symbols or args.since or args.api_url:
+                raise InputError("--demo", "takes no --symbols/--since/--api-url: the demo "
+                                           "market is written whole")
+            summary = refresh_demo(universe, cache=cache, progress=bar, cancel=cancel)
+        else:
+            settings = load_settings()
+            exchange_id = args.exchange or settings.exchange_id
+            api_url = args.api_url or settings.exchange_api_url or None
+            try:
+                summary = refresh_exchange(
+                    universe, exchange_id=exchange_id, cache=cache, symbols=args.symbols,
+                    since=args.since, timeframes=args.timeframes, api_base_url=api_url,
+                    progress=lambda done, total, detail: bar(done, total, detail),
+                    cancel=cancel,
+                )
+            except KeyboardInterrupt:
+                cancel.set()
+                raise
+        workbook_note = _refresh_workbook(args.workbook, summary, args.cache)
+    if args.json:
+        payload = term._jsonable(summary)
+        payload["outcome"] = summary.outcome
+        if workbook_note:
+            payload["workbook"] = workbook_note
+        print(term.to_json(payload))
+    else:
+        print(_summary_text(summary))
+        if workbook_note:
+            print(f"workbook refreshed: {workbook_note}")
+    if summary.ok:
+        return 0
+    return 4 if not summary.symbols_ok else 1
+
+
+def _refresh_workbook(path: Path | None, summary: Any, cache_file: Path | None) -> str:
+    if path is None:
+        return ""
+    if not path.exists():
+        raise InputError("--workbook", f"file not found: {path}")
+    try:
+        from workbook.refresh import refresh_workbook
+    except ModuleNotFoundError as exc:
+        raise DataError(f"--workbook: workbook refresh is not available ({exc}); the data "
+                        "refresh itself succeeded") from None
+    from rotation_addin.data.loader import load_market
+
+    dataset = load_market("cache", exchange_id=summary.exchange_id, cache_file=cache_file)
+    refresh_workbook(path, dataset)
+    return str(path)
+
+
+def _summary_text(summary: Any) -> str:
+    rows: list[tuple[str, Any]] = [
+        ("source", summary.source),
+        ("symbols", f"{len(summary.symbols_ok)} ok / {len(summary.symbols_requested)} requested"),
+        ("candles written", summary.candles_written),
+        *[(f"  {tf}", n) for tf, n in summary.candles_by_timeframe.items()],
+    ]
+    if summary.exchange_id != "demo":
+        rows += [("weight used", summary.weight_used), ("requests", summary.requests),
+                 ("gaps", summary.gaps), ("429 answers", summary.rate_limited_429)]
+    rows += [("duration (s)", round(summary.duration_s, 2)), ("outcome", summary.outcome)]
+    parts = [term.render_key_values(rows)]
+    if summary.unlisted:
+        parts.append(f"not listed on {summary.exchange_id}: {', '.join(summary.unlisted)}")
+    if summary.failures:
+        parts.append("failures (cached rows of these symbols are unchanged):")
+        parts.append(term.render_table(["symbol", "reason"],
+                                       [(f.base, f.reason) for f in summary.failures]))
+    parts.extend(f"warning: {w}" for w in summary.warnings)
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------- data status
+def _status(args: argparse.Namespace) -> int:
+    from rotation_addin.data.cache import MarketCache
+
+    if args.cache is not None and not args.cache.exists():
+        raise DataError(f"cache file {args.cache} does not exist: run `rotation refresh` first")
+    with MarketCache(args.cache) as cache:
+        exchanges = [args.exchange] if args.exchange else cache.exchanges()
+        rows = [s for ex in exchanges for s in cache.status(ex)]
+        history = cache.refresh_history(args.exchange, limit=1)
+        path = cache.path
+    if args.json:
+        print(term.to_json({"cache": str(path), "symbols": rows,
+                            "last_refresh": history[0] if history else None}))
+        return 0
+    if not rows:
+        where = f" for {args.exchange}" if args.exchange else ""
+        print(f"cache {path}: no candles{where}. Run `rotation refresh` "
+              "(or `rotation refresh --demo` for the simulated market).")
+        return 0
+    now = datetime.now(UTC)
+    print(f"cache {path}")
+    print(term.render_table(
+        ["exchange", "symbol", "tf", "rows", "first", "last close", "age (h)", "gaps",
+         "missing", "source"],
+        [(s.exchange, s.base, s.timeframe, s.rows, s.first_open.strftime("%Y-%m-%d %H:%M"),
+          s.last_close.strftime("%Y-%m-%d %H:%M"), round((now - s.last_close).total_seconds()
+                                                         / 3600.0, 1),
+          s.gaps, s.missing_candles, s.source) for s in rows],
+    ))
+    if history:
+        last = history[0]
+        failed = f", failed: {', '.join(last.failures)}" if last.failures else ""
+        print(f"last refresh: {last.exchange} {last.finished:%Y-%m-%d %H:%M} UTC, "
+              f"{last.outcome}{failed}")
+    return 0
+
+
+# ---------------------------------------------------------------------- import-csv
+def _import_csv(args: argparse.Namespace) -> int:
+    try:
+        csv_import = importlib.import_module("rotation_addin.data.csv_import")
+    except ModuleNotFoundError:
+        raise DataError("CSV import is not available in this build") from None
+    from rotation_addin.data.cache import MarketCache
+
+    if not args.folder.is_dir():
+        raise InputError("folder", f"must be an existing folder of CSV files (got {args.folder})")
+    importer = getattr(csv_import, "import_folder_to_cache", None)
+    if importer is None:
+        raise DataError("CSV import into the cache is not available in this build")
+    with MarketCache(args.cache) as cache:
+        result = importer(args.folder, cache=cache, exchange_id=args.exchange)
+    print(term.to_json(result) if args.json else str(result))
+    return 0

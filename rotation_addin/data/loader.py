@@ -1,0 +1,157 @@
+"""THE entry point every surface (CLI, workbook, UDFs, GUI) calls to get market data.
+
+``load_market("demo")`` returns the embedded simulator's dataset; ``load_market("cache")``
+builds a :class:`MarketDataset` from the SQLite cache filled by ``rotation refresh``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from rotation_addin.core.constants import DEMO_SOURCE_LABEL
+from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.errors import DataError, InputError
+from rotation_addin.core.universe import Universe
+from rotation_addin.data.cache import (
+    DEMO_EXCHANGE,
+    MACRO_KEYS,
+    SERIES_MACRO,
+    SERIES_ONCHAIN_ACTIVITY,
+    SERIES_SOCIAL_VOLUME,
+    MarketCache,
+)
+
+SOURCES = ("demo", "cache")
+
+
+def load_market(
+    source: str = "demo",
+    *,
+    exchange_id: str = "binanceusdm",
+    universe: Universe | None = None,
+    cache_file: Path | str | None = None,
+    seed: int | None = None,
+) -> MarketDataset:
+    """Load market, macro and sentiment data for the sector universe.
+
+    Parameters
+    ----------
+    source : {"demo", "cache"}
+        ``"demo"``: the embedded simulated market (no network, label ``"demo (simulated)"``).
+        ``"cache"``: the last data ``rotation refresh`` stored (label ``"cache (<exchange>)"``;
+        ``exchange_id="demo"`` reads a cached demo refresh and keeps the demo label).
+    exchange_id : str
+        Exchange whose cached data to read (``source="cache"`` only).
+    universe : Universe, optional
+        Sectors to load; default the user's universe (``universe_io.load_universe``).
+    cache_file : path, optional
+        Cache file; default the user's ``cache.sqlite3``.
+    seed : int, optional
+        Demo simulator seed (``source="demo"`` only; default the simulator's default seed).
+
+    Raises
+    ------
+    InputError
+        Unknown ``source``.
+    DataError
+        ``source="cache"`` and the cache holds no daily candles for the universe.
+    """
+    if source not in SOURCES:
+        raise InputError("source", f"must be one of {SOURCES} (got {source!r})")
+    universe = _resolve_universe(universe)
+    if source == "demo":
+        from rotation_addin.data.demo import DEFAULT_SEED, demo_dataset
+
+        return demo_dataset(DEFAULT_SEED if seed is None else seed, universe=universe)
+    path = Path(cache_file) if cache_file is not None else None
+    if path is not None and not path.exists():
+        raise DataError(f"cache file {path} does not exist: run `rotation refresh` first")
+    with MarketCache(path) as cache:
+        return cache_dataset(cache, exchange_id=exchange_id,
+                             universe=universe or _default_universe())
+
+
+def _resolve_universe(universe: Universe | None) -> Universe | None:
+    """The user's universe, or None when it is the bundled default (shares the demo memo)."""
+    if universe is not None:
+        if not isinstance(universe, Universe):
+            raise InputError("universe", f"must be a Universe (got {type(universe).__name__})")
+        return universe
+    from rotation_addin.data.universe_io import default_universe, load_universe
+
+    user = load_universe()
+    return None if user == default_universe() else user
+
+
+def _default_universe() -> Universe:
+    from rotation_addin.data.universe_io import default_universe
+
+    return default_universe()
+
+
+def cache_dataset(
+    cache: MarketCache, *, exchange_id: str = "binanceusdm", universe: Universe
+) -> MarketDataset:
+    """Build a :class:`MarketDataset` from the daily candles and snapshots in ``cache``.
+
+    Days missing inside the covered range become NaN rows (the calendar is complete); macro
+    and sentiment come from the cache's ``series`` table (demo realm for ``"demo"``), NaN
+    where absent. ``as_of`` is the close time of the last stored daily candle.
+    """
+    is_demo = exchange_id == DEMO_EXCHANGE
+    wide = cache.read_wide(exchange_id, universe.bases, "1d")
+    close = wide["close"]
+    if close.empty or close.shape[1] == 0:
+        hint = ("`rotation refresh --demo`" if is_demo
+                else f"`rotation refresh --exchange {exchange_id}`")
+        raise DataError(
+            f"the cache {cache.path} holds no daily candles of {exchange_id} for this universe: "
+            f"run {hint} first (or use the demo market)"
+        )
+    calendar = pd.date_range(close.index[0], close.index[-1], freq="D", name="date")
+    frames = {k: v.reindex(calendar) for k, v in wide.items()}
+    present = list(close.columns)
+    as_of = (calendar[-1] + pd.Timedelta(days=1)).to_pydatetime()
+    contracts = {b: s for b, s in cache.read_markets(exchange_id).items() if b in present}
+    tickers = {b: t for b, t in cache.read_tickers(exchange_id).items() if b in present}
+    books = {b: o for b, o in cache.read_order_books(exchange_id).items() if b in present}
+    macro = _series_frame(cache, SERIES_MACRO, list(MACRO_KEYS), calendar, demo=is_demo)
+    social = _series_frame(cache, SERIES_SOCIAL_VOLUME, present, calendar, demo=is_demo)
+    onchain = _series_frame(cache, SERIES_ONCHAIN_ACTIVITY, present, calendar, demo=is_demo)
+    source = f"{DEMO_SOURCE_LABEL}, cached" if is_demo else f"cache ({exchange_id})"
+    return MarketDataset(
+        source=source,
+        as_of=as_of,
+        universe=universe,
+        open=frames["open"],
+        high=frames["high"],
+        low=frames["low"],
+        close=frames["close"],
+        volume_usd=frames["volume_usd"],
+        macro=macro,
+        social_volume=social,
+        onchain_activity=onchain,
+        contracts=contracts,
+        tickers=tickers,
+        order_books=books,
+        missing_symbols=tuple(b for b in universe.bases if b not in present),
+    )
+
+
+def _series_frame(
+    cache: MarketCache, name: str, columns: list[str], calendar: pd.DatetimeIndex, *, demo: bool
+) -> pd.DataFrame:
+    stored = cache.read_series(name, demo=demo)
+    assert isinstance(stored, pd.DataFrame)
+    frame = stored.reindex(index=calendar, columns=columns).astype(float)
+    frame.index.name = "date"
+    return frame
+
+
+def dataset_freshness(dataset: MarketDataset, now: datetime | None = None) -> timedelta:
+    """Time since the dataset's last daily candle closed (``now - as_of``), for stale warnings."""
+    as_of = dataset.as_of if dataset.as_of.tzinfo else dataset.as_of.replace(tzinfo=UTC)
+    return (now or datetime.now(UTC)) - as_of

@@ -1,0 +1,635 @@
+"""Refresh the SQLite cache from an exchange (ccxt) or from the embedded demo market.
+
+* :func:`refresh_exchange` / :func:`refresh_exchange_async`: contract rules, tickers and, per
+  symbol, closed candles (``1d`` and ``1h`` by default), funding history and an order-book
+  snapshot. Incremental: each timeframe resumes after the last closed candle already stored;
+  a first fetch goes back :data:`DEFAULT_HISTORY_DAYS`. Each symbol's data is validated and
+  written in ONE transaction only after all of its fetches succeeded, so a failure (network,
+  bad data, cancel, a killed process) leaves that symbol's earlier rows exactly as they were.
+* :func:`refresh_demo`: writes the demo market's artifacts under exchange ``"demo"`` with the
+  source ``"demo (simulated)"``; no network.
+
+Both return a :class:`RefreshSummary` (what worked, what failed and why, candles written,
+weight used, gaps, 429s, duration) and log the run in the cache's ``refresh_log``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from rotation_addin.core.constants import DEMO_SOURCE_LABEL
+from rotation_addin.core.errors import DataError, InputError
+from rotation_addin.core.universe import Universe
+from rotation_addin.data.cache import (
+    DEMO_EXCHANGE,
+    SERIES_MACRO,
+    SERIES_ONCHAIN_ACTIVITY,
+    SERIES_SOCIAL_VOLUME,
+    MarketCache,
+    timeframe_ms,
+)
+
+DEFAULT_HISTORY_DAYS: dict[str, int] = {"1d": 365, "1h": 365}
+"""How far back a first fetch goes, per timeframe (days). Other timeframes: 30 days."""
+
+DEFAULT_TIMEFRAMES = ("1d", "1h")
+
+ProgressCallback = Callable[[int, int, str], None]
+CancelToken = threading.Event | Callable[[], bool]
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class SymbolFailure:
+    """A symbol the refresh could not update, and why (its cached rows are unchanged)."""
+
+    base: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    """What one refresh did.
+
+    Attributes
+    ----------
+    exchange_id : str
+        Exchange written to in the cache (``"demo"`` for the demo market).
+    source : str
+        Source label of the rows written.
+    symbols_requested : tuple[str, ...]
+        Bases the refresh tried, in universe order.
+    symbols_ok : tuple[str, ...]
+        Bases fully updated.
+    failures : tuple[SymbolFailure, ...]
+        Bases not updated, with the reason; their cached rows are untouched.
+    unlisted : tuple[str, ...]
+        Bases the exchange does not list (reported, never silently dropped).
+    candles_written : int
+        Candle rows inserted or updated, all timeframes.
+    candles_by_timeframe : Mapping[str, int]
+        The same, per timeframe.
+    weight_used : int
+        Request weight spent at the exchange (0 for the demo).
+    requests : int
+        HTTP requests made (0 for the demo).
+    gaps : int
+        Holes (runs of missing candles) the exchange's answers had inside the fetched ranges.
+    rate_limited_429 : int
+        HTTP 429 answers received (each was retried after Retry-After).
+    duration_s : float
+        Wall-clock seconds.
+    cancelled : bool
+        True if the user cancelled; symbols not yet written are listed in ``failures``.
+    warnings : tuple[str, ...]
+        Non-fatal problems (tickers or funding snapshot unavailable, ...).
+    started, finished : datetime
+        UTC wall-clock bounds of the run.
+    """
+
+    exchange_id: str
+    source: str
+    symbols_requested: tuple[str, ...]
+    symbols_ok: tuple[str, ...]
+    failures: tuple[SymbolFailure, ...]
+    unlisted: tuple[str, ...]
+    candles_written: int
+    candles_by_timeframe: Mapping[str, int]
+    weight_used: int
+    requests: int
+    gaps: int
+    rate_limited_429: int
+    duration_s: float
+    cancelled: bool
+    started: datetime
+    finished: datetime
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def outcome(self) -> str:
+        """``"ok"``, ``"partial"`` (some symbols failed), ``"failed"`` or ``"cancelled"``."""
+        if self.cancelled:
+            return "cancelled"
+        if not self.failures:
+            return "ok"
+        return "partial" if self.symbols_ok else "failed"
+
+    @property
+    def ok(self) -> bool:
+        """True when every listed symbol was updated."""
+        return self.outcome == "ok"
+
+
+@dataclass
+class _Tally:
+    """Mutable counters while a refresh runs."""
+
+    ok: list[str] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    candles: dict[str, int] = field(default_factory=dict)
+    weight: int = 0
+    requests: int = 0
+    gaps: int = 0
+    rate_limited: int = 0
+    warnings: list[str] = field(default_factory=list)
+    done: int = 0
+
+    def add_candles(self, timeframe: str, n: int) -> None:
+        self.candles[timeframe] = self.candles.get(timeframe, 0) + n
+
+
+def is_cancelled(cancel: CancelToken | None) -> bool:
+    """True if ``cancel`` (a ``threading.Event`` or a no-argument callable) says stop."""
+    if cancel is None:
+        return False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set()
+    return bool(cancel())
+
+
+def _ms(value: datetime | date) -> int:
+    if isinstance(value, datetime):
+        stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
+    else:
+        stamp = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return int(stamp.timestamp() * 1000)
+
+
+def _select_bases(universe: Universe, symbols: Iterable[str] | None) -> tuple[str, ...]:
+    if symbols is None:
+        return universe.bases
+    wanted = [str(s).strip().upper() for s in symbols if str(s).strip()]
+    if not wanted:
+        raise InputError("symbols", "list at least one symbol (e.g. RENDER,BTC)")
+    unknown = [s for s in wanted if s not in universe.bases]
+    if unknown:
+        raise InputError(
+            "symbols",
+            f"{', '.join(unknown)} not in the sector universe (edit universe.toml to add them); "
+            f"valid: {', '.join(universe.bases)}",
+        )
+    return tuple(b for b in universe.bases if b in set(wanted))
+
+
+def _validate_timeframes(timeframes: Iterable[str]) -> tuple[str, ...]:
+    out = tuple(timeframes)
+    if not out:
+        raise InputError("timeframes", "list at least one timeframe (e.g. 1d,1h)")
+    for tf in out:
+        timeframe_ms(tf)
+    return out
+
+
+def _open_cache(cache: MarketCache | Path | str | None) -> tuple[MarketCache, bool]:
+    if isinstance(cache, MarketCache):
+        return cache, False
+    return MarketCache(cache), True
+
+
+def _summary(
+    *,
+    exchange_id: str,
+    source: str,
+    requested: tuple[str, ...],
+    unlisted: tuple[str, ...],
+    tally: _Tally,
+    cancelled: bool,
+    started: datetime,
+    t0: float,
+) -> RefreshSummary:
+    order = {b: i for i, b in enumerate(requested)}
+    return RefreshSummary(
+        exchange_id=exchange_id,
+        source=source,
+        symbols_requested=requested,
+        symbols_ok=tuple(sorted(tally.ok, key=lambda b: order.get(b, 0))),
+        failures=tuple(
+            SymbolFailure(b, tally.failures[b])
+            for b in sorted(tally.failures, key=lambda b: order.get(b, 0))
+        ),
+        unlisted=unlisted,
+        candles_written=sum(tally.candles.values()),
+        candles_by_timeframe=dict(tally.candles),
+        weight_used=tally.weight,
+        requests=tally.requests,
+        gaps=tally.gaps,
+        rate_limited_429=tally.rate_limited,
+        duration_s=time.monotonic() - t0,
+        cancelled=cancelled,
+        started=started,
+        finished=datetime.now(UTC),
+        warnings=tuple(tally.warnings),
+    )
+
+
+def _log(cache: MarketCache, summary: RefreshSummary, what: str) -> None:
+    cache.log_refresh(
+        exchange=summary.exchange_id,
+        what=what,
+        outcome=summary.outcome,
+        started=summary.started,
+        finished=summary.finished,
+        failures={f.base: f.reason for f in summary.failures},
+        detail={
+            "symbols_ok": list(summary.symbols_ok),
+            "unlisted": list(summary.unlisted),
+            "candles": dict(summary.candles_by_timeframe),
+            "weight_used": summary.weight_used,
+            "gaps": summary.gaps,
+            "rate_limited_429": summary.rate_limited_429,
+            "duration_s": round(summary.duration_s, 3),
+        },
+    )
+
+
+def _run_sync(coro_factory: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """Run a coroutine to completion from sync code, even if a loop already runs here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro_factory())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coro_factory())).result()
+
+
+# ---------------------------------------------------------------------- live exchange
+def refresh_exchange(
+    universe: Universe,
+    *,
+    exchange_id: str = "binanceusdm",
+    cache: MarketCache | Path | str | None = None,
+    symbols: Iterable[str] | None = None,
+    since: datetime | date | None = None,
+    timeframes: Iterable[str] = DEFAULT_TIMEFRAMES,
+    api_base_url: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    weight_budget_per_minute: int = 2400,
+    history_days: Mapping[str, int] | None = None,
+) -> RefreshSummary:
+    """Refresh the cache from ``exchange_id`` (blocking; see :func:`refresh_exchange_async`)."""
+    return _run_sync(lambda: refresh_exchange_async(
+        universe, exchange_id=exchange_id, cache=cache, symbols=symbols, since=since,
+        timeframes=timeframes, api_base_url=api_base_url, progress=progress, cancel=cancel,
+        weight_budget_per_minute=weight_budget_per_minute, history_days=history_days,
+    ))
+
+
+async def refresh_exchange_async(
+    universe: Universe,
+    *,
+    exchange_id: str = "binanceusdm",
+    cache: MarketCache | Path | str | None = None,
+    symbols: Iterable[str] | None = None,
+    since: datetime | date | None = None,
+    timeframes: Iterable[str] = DEFAULT_TIMEFRAMES,
+    api_base_url: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    weight_budget_per_minute: int = 2400,
+    history_days: Mapping[str, int] | None = None,
+) -> RefreshSummary:
+    """Fetch closed candles, funding, order books, tickers and contract rules into the cache.
+
+    Parameters
+    ----------
+    universe : Universe
+        Sector universe; every member is refreshed unless ``symbols`` narrows it.
+    exchange_id : str
+        ccxt exchange id (``"binanceusdm"``).
+    cache : MarketCache, path or None
+        Target cache (default: the user's cache file).
+    symbols : iterable of str, optional
+        Subset of the universe's bases.
+    since : datetime or date, optional
+        Start of a first fetch (UTC). Default: ``DEFAULT_HISTORY_DAYS`` back per timeframe.
+        Symbols that already have candles resume after their last one regardless.
+    timeframes : iterable of str
+        ccxt timeframes, ``("1d", "1h")`` by default.
+    api_base_url : str, optional
+        Replace the exchange's REST host (e.g. a loopback emulator ``http://127.0.0.1:PORT``).
+    progress : callable, optional
+        ``progress(symbols_done, symbols_total, detail)``; detail names the last symbol and
+        the weight used so far.
+    cancel : threading.Event or callable, optional
+        Checked between requests and before each symbol is written; when set, the refresh
+        stops, keeps what it already committed and lists the rest as failures.
+    weight_budget_per_minute : int
+        Request-weight budget (Binance USDⓈ-M: 2,400 per minute per IP).
+    history_days : mapping, optional
+        Override of :data:`DEFAULT_HISTORY_DAYS`.
+
+    Returns
+    -------
+    RefreshSummary
+    """
+    from rotation_addin.data.exchange import ExchangeClient  # deferred: imports ccxt
+
+    if not isinstance(exchange_id, str) or not exchange_id.isidentifier():
+        raise InputError("exchange_id", f"must be a ccxt exchange id (got {exchange_id!r})")
+    if exchange_id == DEMO_EXCHANGE:
+        raise InputError("exchange_id", "'demo' is the simulated market: use refresh_demo()")
+    requested = _select_bases(universe, symbols)
+    tfs = _validate_timeframes(timeframes)
+    started, t0 = datetime.now(UTC), time.monotonic()
+    until_ms = _ms(started)
+    history = {**DEFAULT_HISTORY_DAYS, **(history_days or {})}
+    since_ms = {
+        tf: _ms(since) if since is not None
+        else until_ms - history.get(tf, 30) * 86_400_000
+        for tf in tfs
+    }
+    if since is not None and since_ms[tfs[0]] >= until_ms:
+        raise InputError("since", f"must be in the past (got {since})")
+    store, owned = _open_cache(cache)
+    tally = _Tally()
+    unlisted: tuple[str, ...] = ()
+    cancelled = False
+    try:
+        async with ExchangeClient(
+            exchange_id, api_base_url=api_base_url,
+            weight_budget_per_minute=weight_budget_per_minute, cancel=cancel,
+        ) as client:
+            specs = await client.load_markets()
+            listed = tuple(b for b in requested if b in specs)
+            unlisted = tuple(b for b in requested if b not in specs)
+            store.write_markets(exchange_id, {b: specs[b] for b in listed}, exchange_id)
+            await _snapshot_tickers(client, store, exchange_id, listed, tally)
+            if progress:
+                progress(0, len(listed), f"weight {_weight(client, tally)}")
+
+            async def one(base: str) -> None:
+                try:
+                    await _refresh_symbol(client, store, exchange_id, base, tfs, since_ms,
+                                          until_ms, tally, cancel)
+                except asyncio.CancelledError:
+                    tally.failures[base] = "cancelled before it was written"
+                    raise
+                except Exception as exc:
+                    tally.failures[base] = _reason(exc)
+                tally.done += 1
+                if progress:
+                    progress(tally.done, len(listed), f"{base} · weight {_weight(client, tally)}")
+
+            await asyncio.gather(*(one(b) for b in listed))
+            cancelled = is_cancelled(cancel)
+            tally.weight = max(tally.weight, _weight(client, tally))
+            tally.rate_limited = max(tally.rate_limited, _client_int(client, "rate_limited_429"))
+            tally.requests = max(tally.requests, _client_int(client, "requests"))
+    except asyncio.CancelledError:
+        cancelled = True
+        for base in requested:
+            if base not in tally.ok and base not in unlisted:
+                tally.failures.setdefault(base, "cancelled before it was written")
+        summary = _summary(exchange_id=exchange_id, source=exchange_id, requested=requested,
+                           unlisted=unlisted, tally=tally, cancelled=True, started=started, t0=t0)
+        _log(store, summary, ",".join(tfs))
+        if owned:
+            store.close()
+        raise
+    except DataError:
+        if owned:
+            store.close()
+        raise
+    except Exception as exc:
+        if owned:
+            store.close()
+        raise DataError(f"{exchange_id}: refresh failed: {_reason(exc)}") from exc
+    summary = _summary(exchange_id=exchange_id, source=exchange_id, requested=requested,
+                       unlisted=unlisted, tally=tally, cancelled=cancelled, started=started,
+                       t0=t0)
+    _log(store, summary, ",".join(tfs))
+    if owned:
+        store.close()
+    return summary
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    name = type(exc).__name__
+    return f"{name}: {text}"[:300] if text else name
+
+
+def _client_int(client: Any, name: str) -> int:
+    value = getattr(client, name, 0)
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def _weight(client: Any, tally: _Tally) -> int:
+    return max(_client_int(client, "weight_used"), tally.weight)
+
+
+async def _snapshot_tickers(
+    client: Any, store: MarketCache, exchange_id: str, listed: tuple[str, ...], tally: _Tally
+) -> None:
+    """Latest tickers (with funding rates); a failure here is a warning, not a symbol failure."""
+    if not listed:
+        return
+    try:
+        tickers = await client.fetch_tickers(list(listed))
+        store.write_tickers(exchange_id, {b: t for b, t in tickers.items() if b in listed},
+                            exchange_id)
+    except Exception as exc:
+        tally.warnings.append(f"tickers not refreshed: {_reason(exc)}")
+
+
+async def _refresh_symbol(
+    client: Any,
+    store: MarketCache,
+    exchange_id: str,
+    base: str,
+    timeframes: tuple[str, ...],
+    since_ms: Mapping[str, int],
+    until_ms: int,
+    tally: _Tally,
+    cancel: CancelToken | None,
+) -> None:
+    """Fetch everything of one symbol, then write it in one transaction (or not at all)."""
+    frames: dict[str, pd.DataFrame] = {}
+    weight = gaps = 0
+    for tf in timeframes:
+        if is_cancelled(cancel):
+            raise DataError("cancelled before it was written")
+        last = store.last_closed_open_time(exchange_id, base, tf)
+        start = since_ms[tf] if last is None else last + timeframe_ms(tf)
+        if start + timeframe_ms(tf) > until_ms:
+            continue  # no candle has closed since the last one stored
+        result = await client.fetch_ohlcv(base, tf, start, until_ms)
+        frames[tf] = result.frame
+        weight += int(getattr(result, "weight", 0) or 0)
+        gaps += len(getattr(result, "gaps", ()) or ())
+    funding = await _funding_history(client, store, exchange_id, base, since_ms, until_ms)
+    book = await client.fetch_order_book(base)
+    if is_cancelled(cancel):
+        raise DataError("cancelled before it was written")
+    counts: dict[str, int] = {}
+    with store.transaction():
+        for tf, frame in frames.items():
+            counts[tf] = store.write_candles(exchange_id, base, tf, frame, exchange_id)
+        if funding is not None and len(funding):
+            store.write_funding(exchange_id, base, funding, exchange_id)
+        if book is not None:
+            store.write_order_book(exchange_id, book, exchange_id)
+    for tf, n in counts.items():
+        tally.add_candles(tf, n)
+    tally.weight += weight
+    tally.gaps += gaps
+    tally.ok.append(base)
+
+
+async def _funding_history(
+    client: Any,
+    store: MarketCache,
+    exchange_id: str,
+    base: str,
+    since_ms: Mapping[str, int],
+    until_ms: int,
+) -> pd.Series | None:
+    stored = store.read_funding(exchange_id, base)
+    start = (int(stored.index[-1].value // 1_000_000) + 1 if len(stored)
+             else min(since_ms.values()))
+    if start >= until_ms:
+        return None
+    result = await client.fetch_funding_history(base, start, until_ms)
+    return result if isinstance(result, pd.Series) else getattr(result, "rates", result)
+
+
+# ---------------------------------------------------------------------- demo market
+def refresh_demo(
+    universe: Universe | None = None,
+    *,
+    cache: MarketCache | Path | str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    seed: int | None = None,
+    hourly_days: int = DEFAULT_HISTORY_DAYS["1h"],
+) -> RefreshSummary:
+    """Write the demo market into the cache under exchange ``"demo"`` (no network).
+
+    Every symbol is replaced in its own transaction (the simulated history depends on the
+    end date, so stale demo rows are removed rather than mixed). Rows carry the source
+    ``"demo (simulated)"``; macro and sentiment series go to the demo realm of ``series``.
+
+    Parameters
+    ----------
+    universe : Universe, optional
+        Default: :func:`rotation_addin.data.universe_io.load_universe`.
+    cache : MarketCache, path or None
+        Target cache (default: the user's cache file).
+    progress, cancel
+        As for :func:`refresh_exchange_async`.
+    seed : int, optional
+        Simulator seed (default: the demo market's default seed).
+    hourly_days : int
+        Days of hourly candles to store (the daily history is the simulator's full span).
+    """
+    from rotation_addin.data import demo as demo_pkg
+    from rotation_addin.data.universe_io import load_universe
+
+    universe = universe or load_universe()
+    if not isinstance(hourly_days, int) or hourly_days < 1:
+        raise InputError("hourly_days", f"must be a whole number of days >= 1 (got {hourly_days})")
+    started, t0 = datetime.now(UTC), time.monotonic()
+    market = _demo_market(demo_pkg, universe, seed)
+    specs = market.contract_specs()
+    requested = universe.bases
+    listed = tuple(b for b in requested if b in specs)
+    unlisted = tuple(b for b in requested if b not in specs)
+    store, owned = _open_cache(cache)
+    tally = _Tally()
+    cancelled = False
+    try:
+        tickers = market.tickers()
+        if progress:
+            progress(0, len(listed), "demo market")
+        for base in listed:
+            if is_cancelled(cancel):
+                cancelled = True
+                tally.failures[base] = "cancelled before it was written"
+                continue
+            try:
+                _write_demo_symbol(store, market, base, specs[base], tickers.get(base),
+                                   hourly_days, tally)
+            except Exception as exc:
+                tally.failures[base] = _reason(exc)
+            tally.done += 1
+            if progress:
+                progress(tally.done, len(listed), base)
+        if not cancelled:
+            _write_demo_series(store, market)
+    finally:
+        summary = _summary(exchange_id=DEMO_EXCHANGE, source=DEMO_SOURCE_LABEL,
+                           requested=requested, unlisted=unlisted, tally=tally,
+                           cancelled=cancelled, started=started, t0=t0)
+        _log(store, summary, "demo")
+        if owned:
+            store.close()
+    return summary
+
+
+def _demo_market(demo_pkg: Any, universe: Universe, seed: int | None) -> Any:
+    seed_value = demo_pkg.DEFAULT_SEED if seed is None else seed
+    return demo_pkg.demo_market(seed_value, universe=universe)
+
+
+def _write_demo_symbol(
+    store: MarketCache,
+    market: Any,
+    base: str,
+    spec: Any,
+    ticker: Any,
+    hourly_days: int,
+    tally: _Tally,
+) -> None:
+    daily = market.daily_candles(base)
+    hourly = market.hourly_candles(base)
+    if len(hourly):
+        cutoff = hourly.index[-1] - timedelta(days=hourly_days)
+        hourly = hourly[hourly.index > cutoff]
+    funding = market.funding_history(base)
+    book = market.order_book(base)
+    with store.transaction():
+        store.delete_symbol(DEMO_EXCHANGE, base)
+        n_daily = store.write_candles(DEMO_EXCHANGE, base, "1d", daily, DEMO_SOURCE_LABEL)
+        n_hourly = store.write_candles(DEMO_EXCHANGE, base, "1h", hourly, DEMO_SOURCE_LABEL)
+        store.write_markets(DEMO_EXCHANGE, {base: spec}, DEMO_SOURCE_LABEL)
+        if ticker is not None:
+            store.write_tickers(DEMO_EXCHANGE, {base: ticker}, DEMO_SOURCE_LABEL)
+        store.write_funding(DEMO_EXCHANGE, base, _as_rates(funding), DEMO_SOURCE_LABEL)
+        if book is not None:
+            store.write_order_book(DEMO_EXCHANGE, book, DEMO_SOURCE_LABEL)
+    tally.add_candles("1d", n_daily)
+    tally.add_candles("1h", n_hourly)
+    tally.ok.append(base)
+
+
+def _as_rates(funding: Any) -> pd.Series:
+    if isinstance(funding, pd.Series):
+        return funding
+    if isinstance(funding, pd.DataFrame):
+        for column in ("rate", "funding_rate", "fundingRate"):
+            if column in funding.columns:
+                return funding[column]
+        return funding.iloc[:, 0]
+    raise DataError(f"demo funding history has an unexpected type {type(funding).__name__}")
+
+
+def _write_demo_series(store: MarketCache, market: Any) -> None:
+    with store.transaction():
+        store.delete_series_realm("demo", (SERIES_MACRO, SERIES_SOCIAL_VOLUME,
+                                           SERIES_ONCHAIN_ACTIVITY))
+        store.write_series(SERIES_MACRO, None, market.macro(), DEMO_SOURCE_LABEL)
+        store.write_series(SERIES_SOCIAL_VOLUME, None, market.social_volume(), DEMO_SOURCE_LABEL)
+        store.write_series(SERIES_ONCHAIN_ACTIVITY, None, market.onchain_activity(),
+                           DEMO_SOURCE_LABEL)
