@@ -1,0 +1,282 @@
+"""The main window: tabs, toolbar (refresh / export), status bar with progress and Cancel.
+
+Start-up is split so the window paints first: the constructor builds plain Qt widgets only;
+:meth:`MainWindow.start_initial_load` (scheduled with ``QTimer.singleShot(0, ...)`` by
+``gui.main``) loads the data and computes the report on a worker thread.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QWidget
+
+from gui.correlation_view import CorrelationView
+from gui.plan_view import PlanView
+from gui.quick_check import QuickCheckView
+from gui.regime_view import RegimeView
+from gui.sectors_view import SectorsView
+from gui.settings_view import SettingsView
+from gui.status import StatusPanel
+from gui.workers import BackgroundTask, Progress, TaskRunner
+from rotation_addin.data.settings import Settings
+
+TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Settings")
+
+
+class MainWindow(QMainWindow):
+    """Rotation Desk main window.
+
+    Parameters
+    ----------
+    settings : Settings | None
+        Settings to start with (``load_settings()`` when None).
+    api_base_url : str | None
+        Override of the exchange's REST base URL (tests point it at the loopback emulator).
+
+    Signals
+    -------
+    snapshot_loaded(object)
+        A :class:`gui.pipeline.Snapshot` was applied to every tab.
+    task_ended(str)
+        A background task ended: ``"succeeded"``, ``"cancelled"`` or ``"failed"``.
+    first_painted()
+        The window painted for the first time (the start-up benchmark listens to it).
+    """
+
+    snapshot_loaded = Signal(object)
+    task_ended = Signal(str)
+    first_painted = Signal()
+
+    def __init__(
+        self, settings: Settings | None = None, *, api_base_url: str | None = None
+    ) -> None:
+        super().__init__()
+        if settings is None:
+            from rotation_addin.data.settings import load_settings
+
+            settings = load_settings()
+        self.settings = settings
+        self.api_base_url = api_base_url
+        self.snapshot: Any = None
+        self.current_task: BackgroundTask | None = None
+        self.last_workbook: Path | None = None
+        self._painted = False
+        self.runner = TaskRunner(self)
+        self.setWindowTitle("Rotation Desk")
+        self.resize(1200, 760)
+        self._build_tabs()
+        self._build_toolbar()
+        self.status_panel = StatusPanel()
+        self.statusBar().addPermanentWidget(self.status_panel, 1)
+        self.status_panel.cancel_clicked.connect(self.cancel_task)
+        self.installEventFilter(self)
+
+    # -- construction ---------------------------------------------------------------------
+    def _build_tabs(self) -> None:
+        self.tabs = QTabWidget()
+        self.quick_check = QuickCheckView(self.settings)
+        self.sectors = SectorsView()
+        self.correlation = CorrelationView()
+        self.regime = RegimeView()
+        self.plan = PlanView()
+        self.settings_view = SettingsView(self.settings)
+        widgets: tuple[QWidget, ...] = (
+            self.quick_check,
+            self.sectors,
+            self.correlation,
+            self.regime,
+            self.plan,
+            self.settings_view,
+        )
+        for name, widget in zip(TAB_NAMES, widgets, strict=True):
+            self.tabs.addTab(widget, name)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.settings_view.settings_saved.connect(self._settings_saved)
+        self.settings_view.universe_saved.connect(lambda _u: self.reload())
+        self.setCentralWidget(self.tabs)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Actions")
+        bar.setObjectName("actions")
+        bar.setMovable(False)
+        self.refresh_action = QAction("Refresh from exchange", self)
+        self.refresh_action.setToolTip("Fetch daily candles from the exchange into the cache")
+        self.refresh_action.triggered.connect(lambda: self.refresh_exchange())
+        self.demo_action = QAction("Load demo", self)
+        self.demo_action.setToolTip("Use the embedded simulated market (no network)")
+        self.demo_action.triggered.connect(lambda: self.load_source("demo"))
+        self.cache_action = QAction("Load cache", self)
+        self.cache_action.triggered.connect(lambda: self.load_source("cache"))
+        self.export_action = QAction("Export workbook", self)
+        self.export_action.setToolTip("Write the workbook (same refresh as Excel's button)")
+        self.export_action.triggered.connect(lambda: self.export_workbook(open_after=False))
+        self.open_action = QAction("Export && open workbook", self)
+        self.open_action.triggered.connect(lambda: self.export_workbook(open_after=True))
+        for action in (
+            self.refresh_action,
+            self.demo_action,
+            self.cache_action,
+            self.export_action,
+            self.open_action,
+        ):
+            bar.addAction(action)
+        self.addToolBar(bar)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self and not self._painted and event.type() == QEvent.Type.Paint:
+            self._painted = True
+            self.first_painted.emit()
+        return super().eventFilter(watched, event)
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.settings_view:
+            self.settings_view.activate()
+
+    def _settings_saved(self, settings: Settings) -> None:
+        self.settings = settings
+        self.quick_check.set_settings(settings)
+
+    # -- background work ----------------------------------------------------------------------
+    def _start(self, name: str, work: Any, busy_text: str) -> BackgroundTask | None:
+        if self.current_task is not None and not self.current_task.done.is_set():
+            self.status_panel.show_message(f"Busy: {self.current_task.name} is running")
+            return None
+        task = BackgroundTask(work, name=name)
+        task.signals.progress.connect(self._on_progress)
+        task.signals.succeeded.connect(self._on_snapshot)
+        task.signals.failed.connect(self._on_failed)
+        task.signals.cancelled.connect(self._on_cancelled)
+        self.current_task = task
+        self._set_actions_enabled(False)
+        self.status_panel.show_busy(busy_text)
+        self.runner.start(task)
+        return task
+
+    def _set_actions_enabled(self, enabled: bool) -> None:
+        for action in (self.refresh_action, self.demo_action, self.cache_action):
+            action.setEnabled(enabled)
+
+    def start_initial_load(self) -> BackgroundTask | None:
+        """Load the configured data source and compute the report in the background."""
+        return self.load_source(self.settings.data_source)
+
+    def load_source(self, source: str) -> BackgroundTask | None:
+        """Load ``"demo"`` or ``"cache"`` data in the background and show it."""
+        from gui.pipeline import load_snapshot
+
+        settings = self.settings
+
+        def work(progress: Any, cancel: Any) -> Any:
+            return load_snapshot(settings, source, progress=progress, cancel=cancel)
+
+        return self._start(f"load {source}", work, f"Loading {source} data…")
+
+    def reload(self) -> BackgroundTask | None:
+        """Reload the current source (after a universe or settings change)."""
+        return self.load_source(self.settings.data_source)
+
+    def refresh_exchange(self) -> BackgroundTask | None:
+        """Refresh the cache from the exchange (progress, Cancel), then show the cache."""
+        from gui.pipeline import refresh_snapshot
+
+        settings, base_url = self.settings, self.api_base_url
+
+        def work(progress: Any, cancel: Any) -> Any:
+            return refresh_snapshot(
+                settings, api_base_url=base_url, progress=progress, cancel=cancel
+            )
+
+        return self._start("refresh", work, f"Refreshing from {settings.exchange_id}…")
+
+    def cancel_task(self) -> None:
+        """Cancel the running task (it stops at its next check, within about a second)."""
+        if self.current_task is not None:
+            self.current_task.cancel()
+            self.status_panel.show_message("Cancelling…")
+
+    def _on_progress(self, report: Progress) -> None:
+        self.status_panel.show_progress(
+            report.done, report.total, report.weight_used, report.detail
+        )
+
+    def _task_over(self, outcome: str) -> None:
+        self.status_panel.show_idle()
+        self._set_actions_enabled(True)
+        self.task_ended.emit(outcome)
+
+    def _on_snapshot(self, snapshot: Any) -> None:
+        self.apply_snapshot(snapshot)
+        summary = getattr(snapshot, "summary_text", "")
+        self.status_panel.show_message(summary)
+        self._task_over("succeeded")
+
+    def _on_failed(self, message: str) -> None:
+        self.status_panel.show_message(message, error=True)
+        self._task_over("failed")
+
+    def _on_cancelled(self) -> None:
+        task = self.current_task
+        waited = ""
+        if task is not None and task.cancel_requested_at is not None:
+            waited = f" after {time.monotonic() - task.cancel_requested_at:.2f} s"
+        self.status_panel.show_message(f"Cancelled{waited}; the cache keeps what was complete.")
+        self._task_over("cancelled")
+
+    # -- showing data -----------------------------------------------------------------------
+    def apply_snapshot(self, snapshot: Any) -> None:
+        """Show a :class:`gui.pipeline.Snapshot` in every tab and the status bar."""
+        self.snapshot = snapshot
+        dataset = snapshot.dataset
+        self.status_panel.show_dataset(dataset.source, dataset.as_of)
+        self.quick_check.set_dataset(dataset)
+        frames = snapshot.frames
+        self.sectors.set_data(
+            frames.sector_table, frames.sector_formats, frames.sector_index, frames.sectors_caption
+        )
+        self.correlation.set_data(
+            frames.corr_normal,
+            frames.corr_stress,
+            frames.corr_normal_title,
+            frames.corr_stress_title,
+            frames.corr_caption,
+            frames.corr_notes,
+        )
+        self.regime.set_data(
+            frames.regime_verdict, frames.regime_summary, frames.regime_votes, frames.vote_formats
+        )
+        self.plan.set_data(
+            frames.orders, frames.order_formats, frames.refusals, frames.refusal_formats,
+            frames.plan_caption,
+        )
+        self.snapshot_loaded.emit(snapshot)
+
+    # -- workbook ---------------------------------------------------------------------------
+    def export_workbook(self, open_after: bool = True, path: Path | None = None) -> Path | None:
+        """Write the workbook through ``workbook.refresh.refresh_workbook`` and maybe open it."""
+        if self.snapshot is None:
+            self.status_panel.show_message("No data loaded yet: nothing to export", error=True)
+            return None
+        from gui.pipeline import export_workbook
+
+        try:
+            written = export_workbook(self.snapshot, self.settings, path)
+        except Exception as exc:
+            from gui.workers import describe_error
+
+            self.status_panel.show_message(f"Export failed: {describe_error(exc)}", error=True)
+            return None
+        self.last_workbook = written
+        self.status_panel.show_message(f"Workbook written: {written}")
+        if open_after:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(written)))
+        return written
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.runner.cancel_all()
+        self.runner.wait(3000)
+        super().closeEvent(event)

@@ -1,0 +1,152 @@
+"""Qt-free work the app runs on its worker thread: load, refresh, report, export.
+
+Every function takes ``progress`` (a callable ``progress(done, total, detail)``) and ``cancel``
+(a ``threading.Event``) so the window can show progress and stop the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rotation_addin.data.settings import Settings
+
+ProgressFn = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the window shows: the dataset, the day's report and the tables built from it."""
+
+    dataset: Any  # MarketDataset
+    report: Any  # DailyReport
+    frames: Any  # gui.report_frames.ViewFrames
+    summary_text: str = ""
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        from gui.workers import CancelledByUserError
+
+        raise CancelledByUserError()
+
+
+def _stage(progress: ProgressFn | None, detail: str) -> None:
+    if progress is not None:
+        stage = getattr(progress, "stage", None)
+        if stage is not None:
+            stage(detail)
+        else:
+            progress(0, 0, detail)
+
+
+def build_snapshot(
+    dataset: Any,
+    settings: Settings,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    summary_text: str = "",
+) -> Snapshot:
+    """Compute the daily report for ``dataset`` and the tables every tab shows."""
+    from gui.report_frames import build_frames, compute_report
+
+    _check(cancel)
+    _stage(progress, "computing the daily report")
+    report = compute_report(dataset, settings)
+    _check(cancel)
+    frames = build_frames(dataset, report)
+    return Snapshot(dataset=dataset, report=report, frames=frames, summary_text=summary_text)
+
+
+def load_snapshot(
+    settings: Settings,
+    source: str,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+) -> Snapshot:
+    """Load ``source`` (``"demo"`` or ``"cache"``) and build the snapshot."""
+    from rotation_addin.data.loader import load_market
+
+    _stage(progress, f"loading {source} data")
+    dataset = load_market(source, exchange_id=settings.exchange_id)
+    return build_snapshot(dataset, settings, progress=progress, cancel=cancel)
+
+
+def refresh_snapshot(
+    settings: Settings,
+    *,
+    api_base_url: str | None = None,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    history_days: dict[str, int] | None = None,
+) -> Snapshot:
+    """Refresh the cache from the exchange, then load the cache and build the snapshot.
+
+    ``api_base_url`` (or the setting ``exchange_api_url``) redirects the exchange's REST host;
+    tests point it at the loopback emulator.
+    """
+    from rotation_addin.data.loader import load_market
+    from rotation_addin.data.refresh import refresh_exchange
+    from rotation_addin.data.universe_io import load_universe
+
+    universe = load_universe()
+    base_url = api_base_url or (settings.exchange_api_url or None)
+    try:
+        summary = refresh_exchange(
+            universe,
+            exchange_id=settings.exchange_id,
+            api_base_url=base_url,
+            progress=progress,
+            cancel=cancel,
+            history_days=history_days,
+        )
+    except asyncio.CancelledError:
+        from gui.workers import CancelledByUserError
+
+        raise CancelledByUserError() from None
+    _check(cancel)
+    text = describe_refresh(summary)
+    dataset = load_market("cache", exchange_id=settings.exchange_id, universe=universe)
+    return build_snapshot(dataset, settings, progress=progress, cancel=cancel, summary_text=text)
+
+
+def describe_refresh(summary: Any) -> str:
+    """One line: symbols updated, failures, candles written, weight used, seconds."""
+    ok = len(getattr(summary, "symbols_ok", ()))
+    requested = len(getattr(summary, "symbols_requested", ()))
+    failures = len(getattr(summary, "failures", ()))
+    unlisted = len(getattr(summary, "unlisted", ()))
+    parts = [
+        f"Refreshed {ok}/{requested} symbols",
+        f"{getattr(summary, 'candles_written', 0):,} candles",
+        f"weight {getattr(summary, 'weight_used', 0):,}",
+        f"{getattr(summary, 'duration_s', 0.0):.1f} s",
+    ]
+    if failures:
+        parts.append(f"{failures} failed")
+    if unlisted:
+        parts.append(f"{unlisted} not listed")
+    return " · ".join(parts)
+
+
+def default_workbook_path() -> Path:
+    """Where the app writes its workbook: ``<data dir>/workbooks/rotation-desk.xlsx``."""
+    from rotation_addin.data.paths import workbooks_dir
+
+    return workbooks_dir() / "rotation-desk.xlsx"
+
+
+def export_workbook(snapshot: Snapshot, settings: Settings, path: Path | None = None) -> Path:
+    """Write the workbook with ``workbook.refresh.refresh_workbook`` (the Excel button's path)."""
+    from workbook.refresh import refresh_workbook
+
+    target = Path(path) if path is not None else default_workbook_path()
+    result = refresh_workbook(target, snapshot.dataset)
+    written = getattr(result, "path", None)
+    return Path(written) if written is not None else target

@@ -1,0 +1,98 @@
+"""Plan tab: today's rebalance orders and the refused trades, with copy and CSV export."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.table_view import DataTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gui.models import ColumnFormat
+
+
+class PlanView(QWidget):
+    """Orders table, refusals table, and Copy / Export buttons."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.caption = QLabel("Loading the plan…")
+        self.caption.setObjectName("planCaption")
+        self.caption.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.copy_button = QPushButton("Copy orders")
+        self.copy_button.setObjectName("copyOrders")
+        self.copy_button.clicked.connect(self.copy_orders)
+        self.export_button = QPushButton("Export orders CSV…")
+        self.export_button.setObjectName("exportOrders")
+        self.export_button.clicked.connect(self.ask_export)
+        self.message = QLabel("")
+        buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.message, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.orders = DataTable()
+        self.orders.setObjectName("ordersTable")
+        refusals_box = QWidget()
+        refusals_layout = QVBoxLayout(refusals_box)
+        refusals_layout.setContentsMargins(0, 0, 0, 0)
+        refusals_layout.addWidget(QLabel("Refused (rule and numbers that broke it):"))
+        self.refusals = DataTable()
+        self.refusals.setObjectName("refusalsTable")
+        refusals_layout.addWidget(self.refusals)
+        splitter.addWidget(self.orders)
+        splitter.addWidget(refusals_box)
+        splitter.setSizes([380, 200])
+        layout.addWidget(self.caption)
+        layout.addLayout(buttons)
+        layout.addWidget(splitter, 1)
+
+    def set_data(
+        self,
+        orders: pd.DataFrame,
+        order_formats: Mapping[str, ColumnFormat],
+        refusals: pd.DataFrame,
+        refusal_formats: Mapping[str, ColumnFormat],
+        caption: str,
+    ) -> None:
+        """Show the plan's orders and refusals."""
+        self.caption.setText(caption)
+        self.orders.set_frame(orders, order_formats, show_index=False)
+        self.refusals.set_frame(refusals, refusal_formats, show_index=False)
+        self.refusals.resizeRowsToContents()
+
+    def copy_orders(self) -> str:
+        """Copy the orders (TSV, pastes into Excel as cells) and say so."""
+        text = self.orders.copy_to_clipboard()
+        self.message.setText(f"Copied {self.orders.row_count()} orders to the clipboard.")
+        return text
+
+    def ask_export(self) -> None:
+        from rotation_addin.data.paths import data_dir
+
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export orders", str(data_dir() / "orders.csv"), "CSV files (*.csv)"
+        )
+        if path:
+            self.export_csv(Path(path))
+
+    def export_csv(self, path: Path) -> Path:
+        """Write the orders (raw values) to ``path``."""
+        written = self.orders.export_csv(path)
+        self.message.setText(f"Exported {self.orders.row_count()} orders to {written}.")
+        return written

@@ -1,0 +1,343 @@
+"""Quick check tab: size a trade, see its liquidation price and the leverage its volatility allows.
+
+Every keystroke re-validates (debounced 120 ms). The field the engine names in its
+``InputError``/``TradeRefused`` is outlined in red with the reason under it; results are shown
+only when every input is valid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.quick_check_logic import (
+    FIELD_LABELS,
+    QuickCheckInputs,
+    QuickCheckResult,
+    compute_quick_check,
+    field_for_error,
+    parse_inputs,
+)
+from rotation_addin.data.settings import Settings
+
+ERROR_STYLE = "border: 2px solid #c62828; background: #fdecea;"
+ERROR_LABEL_STYLE = "color: #c62828;"
+
+_LINE_FIELDS = (
+    "equity_usd",
+    "entry_price_usd",
+    "stop_price_usd",
+    "risk_pct",
+    "leverage",
+    "daily_vol_pct",
+)
+
+
+def _fmt_number(value: Any, unit: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if not math.isfinite(float(value)):
+        return "—"
+    if unit == "pct":
+        return f"{value * 100:,.2f} %"
+    if unit == "usd":
+        return f"{value:,.2f} USD"
+    if unit == "x":
+        return f"{value:,.2f}×"
+    if unit == "price":
+        return f"{value:.6g}"
+    return f"{value:,.6g}"
+
+
+class ResultBox(QGroupBox):
+    """A titled grid of ``label: value`` rows."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self._grid = QGridLayout(self)
+        self._grid.setColumnStretch(1, 1)
+        self.values: dict[str, QLabel] = {}
+
+    def set_rows(self, rows: list[tuple[str, str]]) -> None:
+        """Replace the rows (label, text)."""
+        while self._grid.count():
+            item = self._grid.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.values = {}
+        for row, (label, text) in enumerate(rows):
+            name = QLabel(label)
+            value = QLabel(text)
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._grid.addWidget(name, row, 0)
+            self._grid.addWidget(value, row, 1)
+            self.values[label] = value
+
+
+class QuickCheckView(QWidget):
+    """The Quick check tab.
+
+    Signals
+    -------
+    result_changed(object)
+        Emitted with a :class:`QuickCheckResult` or ``None`` (inputs invalid) after each check.
+    """
+
+    result_changed = Signal(object)
+
+    def __init__(self, settings: Settings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings or Settings()
+        self.dataset: Any = None
+        self.last_result: QuickCheckResult | None = None
+        self.last_error: tuple[str, str] | None = None
+        self.fields: dict[str, QLineEdit] = {}
+        self.error_labels: dict[str, QLabel] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(120)
+        self._timer.timeout.connect(self.recompute)
+        self._build()
+        self.set_defaults()
+
+    # -- construction ---------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QHBoxLayout(self)
+        form_box = QGroupBox("Trade")
+        form = QFormLayout(form_box)
+        self.symbol_box = QComboBox()
+        self.symbol_box.setEditable(True)
+        self.symbol_box.setObjectName("symbol")
+        self.symbol_box.currentTextChanged.connect(self._schedule)
+        form.addRow(FIELD_LABELS["symbol"], self._with_error("symbol", self.symbol_box))
+        self.side_box = QComboBox()
+        self.side_box.addItems(["long", "short"])
+        self.side_box.setObjectName("side")
+        self.side_box.currentTextChanged.connect(self._schedule)
+        form.addRow(FIELD_LABELS["side"], self._with_error("side", self.side_box))
+        for name in _LINE_FIELDS:
+            edit = QLineEdit()
+            edit.setObjectName(name)
+            edit.textChanged.connect(self._schedule)
+            self.fields[name] = edit
+            form.addRow(FIELD_LABELS[name], self._with_error(name, edit))
+        self.fields["daily_vol_pct"].setPlaceholderText("blank = estimate from data")
+        self.general_error = QLabel("")
+        self.general_error.setObjectName("generalError")
+        self.general_error.setWordWrap(True)
+        self.general_error.setStyleSheet(ERROR_LABEL_STYLE)
+        form.addRow(self.general_error)
+        outer.addWidget(form_box, 2)
+
+        results = QVBoxLayout()
+        self.size_box = ResultBox("Position size")
+        self.liq_box = ResultBox("Liquidation (isolated)")
+        self.lev_box = ResultBox("Safe leverage")
+        self.warnings_label = QLabel("")
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setObjectName("warnings")
+        for box in (self.size_box, self.liq_box, self.lev_box):
+            results.addWidget(box)
+        results.addWidget(self.warnings_label)
+        results.addStretch(1)
+        outer.addLayout(results, 3)
+
+    def _with_error(self, name: str, widget: QWidget) -> QWidget:
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(1)
+        column.addWidget(widget)
+        label = QLabel("")
+        label.setObjectName(f"{name}_error")
+        label.setStyleSheet(ERROR_LABEL_STYLE)
+        label.setWordWrap(True)
+        label.setVisible(False)
+        column.addWidget(label)
+        self.error_labels[name] = label
+        return holder
+
+    def set_defaults(self) -> None:
+        """Fill the form with a worked example (long, 2 % risk, settings' equity)."""
+        values = {
+            "equity_usd": f"{self.settings.equity_usd:g}",
+            "entry_price_usd": "100",
+            "stop_price_usd": "95",
+            "risk_pct": f"{self.settings.risk_fraction * 100:g}",
+            "leverage": "3",
+            "daily_vol_pct": "4",
+        }
+        for name, text in values.items():
+            self.fields[name].setText(text)
+        if self.symbol_box.count() == 0:
+            self.symbol_box.addItem("BTC")
+
+    # -- data from the window -------------------------------------------------------------
+    def set_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self._schedule()
+
+    def set_dataset(self, dataset: Any) -> None:
+        """Offer the dataset's symbols and use its prices/volatility; keeps the typed values."""
+        self.dataset = dataset
+        current = self.symbol_box.currentText()
+        self.symbol_box.blockSignals(True)
+        self.symbol_box.clear()
+        self.symbol_box.addItems(list(dataset.bases))
+        self.symbol_box.setCurrentText(current if current in dataset.bases else dataset.bases[0])
+        self.symbol_box.blockSignals(False)
+        self.use_last_price()
+
+    def use_last_price(self) -> None:
+        """Set entry to the symbol's last close and the stop 5 % away (a starting point)."""
+        if self.dataset is None:
+            return
+        base = self.symbol_box.currentText().strip().upper()
+        if base not in self.dataset.close.columns:
+            return
+        closes = self.dataset.close[base].dropna()
+        if closes.empty:
+            return
+        entry = float(closes.iloc[-1])
+        long = self.side_box.currentText() == "long"
+        stop = entry * (0.95 if long else 1.05)
+        self.fields["entry_price_usd"].setText(f"{entry:.6g}")
+        self.fields["stop_price_usd"].setText(f"{stop:.6g}")
+        self.fields["daily_vol_pct"].setText("")
+
+    # -- validation + compute ---------------------------------------------------------------
+    def _schedule(self, *_: Any) -> None:
+        self._timer.start()
+
+    def field_texts(self) -> dict[str, str]:
+        texts = {name: edit.text() for name, edit in self.fields.items()}
+        texts["symbol"] = self.symbol_box.currentText()
+        texts["side"] = self.side_box.currentText()
+        return texts
+
+    def recompute(self) -> None:
+        """Validate every input and recompute; show the error on the field the engine names."""
+        self._timer.stop()
+        self._clear_errors()
+        try:
+            inputs: QuickCheckInputs = parse_inputs(self.field_texts())
+            result = compute_quick_check(inputs, self.settings, self.dataset)
+        except Exception as exc:
+            self._show_error(exc)
+            self.last_result = None
+            self._show_result(None)
+            self.result_changed.emit(None)
+            return
+        self.last_error = None
+        self.last_result = result
+        self._show_result(result)
+        self.result_changed.emit(result)
+
+    def _clear_errors(self) -> None:
+        for name, label in self.error_labels.items():
+            label.setVisible(False)
+            label.setText("")
+            widget = self._widget(name)
+            widget.setStyleSheet("")
+            widget.setToolTip("")
+        self.general_error.setText("")
+
+    def _widget(self, name: str) -> QWidget:
+        if name == "symbol":
+            return self.symbol_box
+        if name == "side":
+            return self.side_box
+        return self.fields[name]
+
+    def _show_error(self, exc: Exception) -> None:
+        engine_field = str(getattr(exc, "field", "") or "")
+        reason = str(getattr(exc, "reason", "") or exc)
+        name = field_for_error(engine_field)
+        self.last_error = (name or engine_field, reason)
+        if name is None:
+            prefix = f"{engine_field}: " if engine_field else ""
+            self.general_error.setText(f"{prefix}{reason}")
+            return
+        widget = self._widget(name)
+        widget.setStyleSheet(ERROR_STYLE)
+        widget.setToolTip(reason)
+        label = self.error_labels[name]
+        label.setText(reason)
+        label.setVisible(True)
+
+    def error_text(self, name: str) -> str:
+        """Error shown under field ``name`` ('' if none) — for tests and accessibility."""
+        label = self.error_labels[name]
+        return label.text() if not label.isHidden() else ""
+
+    def _show_result(self, result: QuickCheckResult | None) -> None:
+        if result is None:
+            for box in (self.size_box, self.liq_box, self.lev_box):
+                box.set_rows([("—", "fix the highlighted input")])
+            self.warnings_label.setText("")
+            return
+        self.size_box.set_rows(_rows(result.size, _SIZE_ROWS))
+        liq_rows = _rows(result.liquidation, _LIQ_ROWS)
+        liq_rows.append(("Stop before liquidation", result.stop_check_text))
+        self.liq_box.set_rows(liq_rows)
+        vol_text = f"{result.daily_vol * 100:.2f} % ({result.vol_source})"
+        lev_rows = [("Daily volatility used", vol_text)]
+        lev_rows += _rows(result.safe_leverage, _LEV_ROWS)
+        self.lev_box.set_rows(lev_rows)
+        if result.warnings:
+            self.warnings_label.setText("⚠ " + "\n⚠ ".join(result.warnings))
+            self.warnings_label.setStyleSheet("color: #8a4b00;")
+        else:
+            self.warnings_label.setText("No warnings.")
+            self.warnings_label.setStyleSheet("color: #1a7f37;")
+
+
+_SIZE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("quantity_base", "Quantity (base units)", "num"),
+    ("notional_usd", "Notional", "usd"),
+    ("margin_usd", "Margin at leverage", "usd"),
+    ("risk_budget_usd", "Risk budget", "usd"),
+    ("risk_usd", "Risk if stopped (incl. costs)", "usd"),
+    ("fees_usd", "Fees + slippage", "usd"),
+    ("risk_fraction_of_equity", "Risk / equity", "pct"),
+)
+_LIQ_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("liquidation_price_usd", "Liquidation price", "price"),
+    ("distance_fraction", "Distance from entry", "pct"),
+    ("maintenance_margin_rate", "Maintenance margin rate", "pct"),
+)
+_LEV_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("leverage", "Safe leverage", "x"),
+    ("limiting_factor", "Limited by", "text"),
+    ("explanation", "Why", "text"),
+)
+
+
+def _rows(obj: Any, spec: tuple[tuple[str, str, str], ...]) -> list[tuple[str, str]]:
+    """Rows for the attributes of ``obj`` that exist (engine results are dataclasses)."""
+    rows: list[tuple[str, str]] = []
+    names = {f.name for f in dataclasses.fields(obj)} if dataclasses.is_dataclass(obj) else set()
+    for attr, label, unit in spec:
+        if attr in names or hasattr(obj, attr):
+            value = getattr(obj, attr)
+            if value is None:
+                continue
+            rows.append((label, _fmt_number(value, unit) if unit != "text" else str(value)))
+    return rows
+

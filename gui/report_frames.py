@@ -1,0 +1,339 @@
+"""Turn a ``DailyReport`` (plus its dataset) into the DataFrames and captions each tab shows.
+
+Qt-free and run on the worker thread. The numbers all come from ``rotation_addin.core``
+(``daily_report``, ``stress_correlation``, ``sector_index_returns``); this module only picks
+columns, orders them and writes captions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gui.models import ColumnFormat
+from rotation_addin.data.settings import Settings
+
+SECTOR_CHART_DAYS = 365
+"""Days of sector-index history drawn on the Sectors chart."""
+
+STRESS_QUANTILE = 0.10
+"""Stress days: BTC's worst decile of daily returns (as in the report)."""
+
+
+@dataclass(frozen=True)
+class ViewFrames:
+    """Everything the tabs show, ready for the table models and charts."""
+
+    sector_table: pd.DataFrame
+    sector_formats: Mapping[str, ColumnFormat]
+    sector_index: pd.DataFrame
+    sectors_caption: str
+    corr_normal: pd.DataFrame
+    corr_stress: pd.DataFrame
+    corr_normal_title: str
+    corr_stress_title: str
+    corr_caption: str
+    corr_notes: str
+    regime_verdict: str
+    regime_summary: str
+    regime_votes: pd.DataFrame
+    vote_formats: Mapping[str, ColumnFormat]
+    orders: pd.DataFrame
+    order_formats: Mapping[str, ColumnFormat]
+    refusals: pd.DataFrame
+    refusal_formats: Mapping[str, ColumnFormat]
+    plan_caption: str
+
+
+def compute_report(dataset: Any, settings: Settings) -> Any:
+    """``daily_report`` with the user's positions and plan parameters from ``settings``."""
+    from rotation_addin.core.report import daily_report
+    from rotation_addin.core.rotation import PlanParameters
+
+    params = PlanParameters.from_settings(settings)
+    return daily_report(dataset, load_user_positions(), params)
+
+
+def load_user_positions() -> Any:
+    """The user's positions file if the positions module provides one, else no positions."""
+    try:
+        from rotation_addin.data import positions as positions_io
+    except ImportError:
+        return None
+    loader = getattr(positions_io, "load_positions", None)
+    return loader() if loader is not None else None
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def _plain(value: Any) -> Any:
+    """Scalars for tables: enums by value, tuples joined, dataclasses by str."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return ", ".join(str(_plain(v)) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def rows_frame(items: Iterable[Any], columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """DataFrame of dataclass instances (one row each), optionally restricted to ``columns``."""
+    records = []
+    for item in items:
+        record = {f.name: _plain(getattr(item, f.name)) for f in dataclasses.fields(item)}
+        records.append(record)
+    frame = pd.DataFrame.from_records(records)
+    if columns is not None:
+        wanted = [c for c in columns if c in frame.columns or frame.empty]
+        frame = frame.reindex(columns=wanted)
+    return frame
+
+
+# -- sectors -----------------------------------------------------------------------------------
+SECTOR_COLUMNS = (
+    "rank", "sector", "score", "momentum_7d", "momentum_30d", "volume_trend", "divergence",
+    "beta_to_btc", "btc_explained_share", "flags",
+)
+SECTOR_FORMATS: dict[str, ColumnFormat] = {
+    "rank": ColumnFormat("int", header="Rank"),
+    "sector": ColumnFormat("text", header="Sector"),
+    "score": ColumnFormat("number", 2, signed=True, header="Score"),
+    "momentum_7d": ColumnFormat("pct", 1, signed=True, header="7d vs BTC"),
+    "momentum_30d": ColumnFormat("pct", 1, signed=True, header="30d vs BTC"),
+    "volume_trend": ColumnFormat("number", 2, header="Volume 7d/30d"),
+    "divergence": ColumnFormat("number", 2, signed=True, header="Divergence D"),
+    "beta_to_btc": ColumnFormat("number", 2, header="Beta to BTC"),
+    "btc_explained_share": ColumnFormat("pct", 0, header="BTC-explained"),
+    "flags": ColumnFormat("text", header="Flags"),
+}
+
+
+def sector_index_levels(dataset: Any, days: int = SECTOR_CHART_DAYS) -> pd.DataFrame:
+    """Sector index levels (start of window = 100) from members' mean daily log returns.
+
+    ``level_t = 100 · exp(Σ r_sector)`` over the last ``days`` days, the benchmark beside them.
+    """
+    from rotation_addin.core.returns import log_returns, sector_index_returns
+
+    universe = dataset.universe
+    returns = log_returns(dataset.close).iloc[-days:]
+    index = sector_index_returns(returns, universe)
+    trading = [s for s in universe.trading_sectors() if s in index.columns]
+    frame = index[trading].copy()
+    if universe.benchmark in returns.columns:
+        frame[universe.benchmark] = returns[universe.benchmark]
+    levels = frame.fillna(0.0).cumsum().apply(np.exp) * 100.0
+    return levels
+
+
+def sector_frames(dataset: Any, report: Any) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    table = rows_frame(report.sectors, SECTOR_COLUMNS)
+    table = table.set_index("rank") if "rank" in table.columns else table
+    table.index.name = "rank"
+    levels = sector_index_levels(dataset)
+    leader = report.sectors[0].sector if report.sectors else "—"
+    caption = (
+        f"{len(report.sectors)} sectors ranked by score (relative momentum vs BTC, volume trend, "
+        f"divergence); leader: {leader}. Chart: equal-weight sector indices over the last "
+        f"{len(levels)} days, start = 100. Source: {report.source}."
+    )
+    return table, levels, caption
+
+
+# -- correlation -------------------------------------------------------------------------------
+def _pair_matrix(table: pd.DataFrame, column: str, labels: list[str]) -> pd.DataFrame:
+    matrix = pd.DataFrame(np.eye(len(labels)), index=labels, columns=labels)
+    for pair, value in table[column].items():
+        first, second = str(pair[0]), str(pair[1])  # type: ignore[index]
+        if first in matrix.index and second in matrix.columns:
+            matrix.loc[first, second] = value
+            matrix.loc[second, first] = value
+    return matrix
+
+
+def correlation_frames(
+    dataset: Any, report: Any
+) -> tuple[pd.DataFrame, pd.DataFrame, str, str, str, str]:
+    """Normal-day and stress-day matrices of the sector indices and BTC, plus the notes."""
+    from rotation_addin.core.returns import log_returns, sector_index_returns
+    from rotation_addin.core.stress import stress_correlation
+
+    universe = dataset.universe
+    returns = log_returns(dataset.close)
+    index = sector_index_returns(returns.drop(columns=[universe.benchmark]), universe)
+    labels = [s for s in universe.trading_sectors() if s in index.columns]
+    frame = index[labels].copy()
+    frame[universe.benchmark] = returns[universe.benchmark]
+    labels.append(universe.benchmark)
+    stress = stress_correlation(frame, universe.benchmark, STRESS_QUANTILE)
+    normal = _pair_matrix(stress.table, "normal_corr", labels)
+    stressed = _pair_matrix(stress.table, "stress_corr", labels)
+    normal_title = f"Normal days ({stress.normal_days} days)"
+    stress_title = (
+        f"Stress days: BTC ≤ {stress.threshold_return * 100:.1f} %/day ({stress.stress_days} days)"
+    )
+    picture = report.correlation
+    caption = (
+        "Pearson correlation of daily log returns of the sector indices and BTC. Right: only the "
+        "days in BTC's worst decile. A filtered sample understates correlation "
+        "(Forbes–Rigobon); the notes give the bias-adjusted figure and co-crash rates."
+    )
+    notes = correlation_notes(stress, picture, universe.benchmark)
+    return normal, stressed, normal_title, stress_title, caption, notes
+
+
+def correlation_notes(stress: Any, picture: Any, benchmark: str) -> str:
+    """Plain-language lines: vs-BTC adjusted stress figures, decay alert, hedges."""
+    lines: list[str] = []
+    table = stress.table
+    vs_btc = [
+        (pair[0] if pair[1] == benchmark else pair[1], row)
+        for pair, row in table.iterrows()
+        if benchmark in pair
+    ]
+    if vs_btc:
+        parts = [
+            f"{name} {row['normal_corr']:+.2f}→{row['stress_corr_adjusted']:+.2f} "
+            f"(co-crash ×{row['co_crash_ratio']:.1f})"
+            for name, row in vs_btc
+            if math.isfinite(float(row["normal_corr"]))
+        ]
+        lines.append("vs BTC, normal → stress (Forbes–Rigobon adjusted): " + "; ".join(parts))
+    average = float(getattr(picture, "average_pairwise", math.nan))
+    if math.isfinite(average):
+        lines.append(
+            f"Average pairwise sector correlation ({picture.window_days} d, USD): {average:.2f}"
+        )
+    alert: Any = getattr(picture, "decay_alert", None)
+    if alert is not None and str(getattr(alert, "message", "")):
+        lines.append(f"Decay alert: {alert.message}")
+    hedges = list(getattr(picture, "natural_hedges_usd", ())) + list(
+        getattr(picture, "natural_hedges_relative", ())
+    )
+    if hedges:
+        lines.append(
+            "Natural hedges (correlation < -0.2): "
+            + ", ".join(f"{h.first}/{h.second} {h.correlation:+.2f}" for h in hedges)
+        )
+    else:
+        lines.append("No natural hedges: no sector pair has correlation below -0.2.")
+    lines.extend(f"⚠ {w}" for w in getattr(stress, "warnings", ()))
+    return "\n".join(lines)
+
+
+# -- regime ------------------------------------------------------------------------------------
+VOTE_FORMATS: dict[str, ColumnFormat] = {
+    "input": ColumnFormat("text", header="Input"),
+    "name": ColumnFormat("text", header="Input"),
+    "value": ColumnFormat("number", 4, signed=True, header="Value"),
+    "vote": ColumnFormat("auto", 0, signed=True, header="Vote"),
+    "reason": ColumnFormat("text", header="Reason"),
+}
+
+
+def regime_frames(report: Any) -> tuple[str, str, pd.DataFrame]:
+    """Verdict label, one-paragraph summary and the votes table."""
+    regime = report.regime
+    label = _first_attr(regime, ("label", "verdict", "regime", "state"), "unknown")
+    votes_items = _first_attr(regime, ("votes", "inputs"), ())
+    votes = rows_frame(votes_items) if votes_items else pd.DataFrame()
+    summary_bits = []
+    reason = _first_attr(regime, ("reason", "summary", "explanation"), "")
+    if reason:
+        summary_bits.append(str(reason))
+    enabled: Any = getattr(regime, "rotation_enabled", None)
+    if enabled is not None:
+        summary_bits.append(
+            "Rotation into new longs is ON." if enabled else "Rotation into new longs is OFF."
+        )
+    summary_bits.append(f"Source: {report.source}, as of {report.as_of:%Y-%m-%d}.")
+    return str(_plain(label)), " ".join(summary_bits), votes
+
+
+def _first_attr(obj: Any, names: Iterable[str], default: Any) -> Any:
+    for name in names:
+        if hasattr(obj, name):
+            return getattr(obj, name)
+    return default
+
+
+# -- plan --------------------------------------------------------------------------------------
+ORDER_COLUMNS = (
+    "symbol", "action", "side", "quantity_base", "entry_price_usd", "notional_usd",
+    "margin_usd", "leverage", "stop_price_usd", "take_profit_price_usd",
+    "liquidation_price_usd", "risk_usd", "role", "reason",
+)
+ORDER_FORMATS: dict[str, ColumnFormat] = {
+    "symbol": ColumnFormat("text", header="Symbol"),
+    "action": ColumnFormat("text", header="Action"),
+    "side": ColumnFormat("text", header="Side"),
+    "quantity_base": ColumnFormat("price", header="Quantity"),
+    "entry_price_usd": ColumnFormat("price", header="Entry (USD)"),
+    "notional_usd": ColumnFormat("usd", 2, header="Notional (USD)"),
+    "margin_usd": ColumnFormat("usd", 2, header="Margin (USD)"),
+    "leverage": ColumnFormat("number", 2, header="Leverage"),
+    "stop_price_usd": ColumnFormat("price", header="Stop (USD)"),
+    "take_profit_price_usd": ColumnFormat("price", header="Take-profit (USD)"),
+    "liquidation_price_usd": ColumnFormat("price", header="Liquidation (USD)"),
+    "risk_usd": ColumnFormat("usd", 2, header="Risk (USD)"),
+    "role": ColumnFormat("text", header="Role"),
+    "reason": ColumnFormat("text", header="Reason"),
+}
+REFUSAL_FORMATS: dict[str, ColumnFormat] = {
+    "symbol": ColumnFormat("text", header="Symbol"),
+    "rule": ColumnFormat("text", header="Rule"),
+    "detail": ColumnFormat("text", header="Why"),
+}
+
+
+def plan_frames(report: Any) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    plan = report.plan
+    orders = rows_frame(plan.orders, ORDER_COLUMNS)
+    refusals = rows_frame(plan.refusals, ("symbol", "rule", "detail"))
+    caption = (
+        f"{len(plan.orders)} orders, {len(plan.refusals)} refused. Stressed loss if every stop "
+        f"is hit at once (correlation 1): {plan.stressed_loss_usd:,.2f} USD of a "
+        f"{plan.portfolio_risk_cap_usd:,.2f} USD cap. A proposal only: nothing is sent to any "
+        "exchange."
+    )
+    if plan.notes:
+        caption += "\n" + "\n".join(f"• {note}" for note in plan.notes)
+    return orders, refusals, caption
+
+
+def build_frames(dataset: Any, report: Any) -> ViewFrames:
+    """Every tab's frames from one dataset and its report."""
+    sector_table, levels, sectors_caption = sector_frames(dataset, report)
+    normal, stressed, n_title, s_title, c_caption, c_notes = correlation_frames(dataset, report)
+    verdict, summary, votes = regime_frames(report)
+    orders, refusals, plan_caption = plan_frames(report)
+    return ViewFrames(
+        sector_table=sector_table,
+        sector_formats=SECTOR_FORMATS,
+        sector_index=levels,
+        sectors_caption=sectors_caption,
+        corr_normal=normal,
+        corr_stress=stressed,
+        corr_normal_title=n_title,
+        corr_stress_title=s_title,
+        corr_caption=c_caption,
+        corr_notes=c_notes,
+        regime_verdict=verdict,
+        regime_summary=summary,
+        regime_votes=votes,
+        vote_formats=VOTE_FORMATS,
+        orders=orders,
+        order_formats=ORDER_FORMATS,
+        refusals=refusals,
+        refusal_formats=REFUSAL_FORMATS,
+        plan_caption=plan_caption,
+    )

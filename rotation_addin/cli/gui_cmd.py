@@ -1,0 +1,23 @@
+"""``rotation gui``: open the desktop app (same as the ``rotation-desk`` script)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``gui`` command to the ``rotation`` parser."""
+    parser = subparsers.add_parser(
+        "gui",
+        help="open the desktop app (rotation-desk)",
+        description="Open the Rotation Desk desktop app (PySide6).",
+    )
+    parser.set_defaults(handler=run_gui)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Run the app until its window closes; return its exit code."""
+    from gui.main import main
+
+    return main([])

@@ -1,0 +1,143 @@
+"""Exchange API keys, stored through ``keyring`` (the OS credential store) and nowhere else.
+
+The key and the secret are never written to a file by this package, never logged and never
+put into an exception message: errors name the exchange and the keyring backend only.
+
+Storage layout: service ``"rotation-desk"``, usernames ``"<exchange_id>:api_key"`` and
+``"<exchange_id>:api_secret"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rotation_addin.core.errors import DataError, InputError
+
+KEYRING_SERVICE = "rotation-desk"
+_KEY_SUFFIX = "api_key"
+_SECRET_SUFFIX = "api_secret"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An exchange API key pair; ``repr``/``str`` never show the key or the secret.
+
+    Attributes
+    ----------
+    exchange_id : str
+        ccxt exchange id the key belongs to (``"binanceusdm"``).
+    key, secret : str
+        The credentials themselves (read-only keys are all Rotation Desk ever needs).
+    """
+
+    exchange_id: str
+    key: str = field(repr=False)
+    secret: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return f"API key for {self.exchange_id} (hidden)"
+
+    def as_ccxt_config(self) -> dict[str, str]:
+        """The ``{"apiKey": ..., "secret": ...}`` mapping ccxt exchange constructors accept."""
+        return {"apiKey": self.key, "secret": self.secret}
+
+
+def _check_exchange_id(exchange_id: object) -> str:
+    if not isinstance(exchange_id, str) or not exchange_id.isidentifier():
+        raise InputError("exchange_id", f"must be a ccxt exchange id (got {exchange_id!r})")
+    return exchange_id
+
+
+def _check_credential(field_name: str, value: object) -> str:
+    """Validate a key or secret without ever echoing its value."""
+    if not isinstance(value, str):
+        raise InputError(field_name, f"must be text (got {type(value).__name__})")
+    if not value or value != value.strip() or any(ch.isspace() for ch in value):
+        raise InputError(
+            field_name, f"must be non-empty text without spaces (got {len(value)} characters)"
+        )
+    if len(value) > 512:
+        raise InputError(field_name, f"must be at most 512 characters (got {len(value)})")
+    return value
+
+
+def _keyring() -> Any:
+    import keyring  # imported lazily: it probes OS backends on first use
+
+    return keyring
+
+
+def _backend_name(keyring_module: Any) -> str:
+    try:
+        return type(keyring_module.get_keyring()).__name__
+    except Exception:
+        return "unknown"
+
+
+def _failure(action: str, exchange_id: str, keyring_module: Any, exc: Exception) -> DataError:
+    """A DataError that names the action and backend but never the credential."""
+    backend = _backend_name(keyring_module)
+    hint = ""
+    if type(exc).__name__ == "NoKeyringError":
+        hint = " (no OS credential store is available: unlock or install one)"
+    return DataError(
+        f"keyring ({backend}) could not {action} the API key for {exchange_id}: "
+        f"{type(exc).__name__}{hint}"
+    )
+
+
+def set_api_key(exchange_id: str, key: str, secret: str) -> None:
+    """Store ``key``/``secret`` for ``exchange_id`` in the OS keyring.
+
+    Raises
+    ------
+    InputError
+        Bad exchange id, or empty/whitespace credentials (the message gives only the length).
+    DataError
+        The keyring backend refused; the message never contains the credentials.
+    """
+    exchange_id = _check_exchange_id(exchange_id)
+    key = _check_credential("api_key", key)
+    secret = _check_credential("api_secret", secret)
+    kr = _keyring()
+    try:
+        kr.set_password(KEYRING_SERVICE, f"{exchange_id}:{_KEY_SUFFIX}", key)
+        kr.set_password(KEYRING_SERVICE, f"{exchange_id}:{_SECRET_SUFFIX}", secret)
+    except Exception as exc:
+        raise _failure("store", exchange_id, kr, exc) from None
+
+
+def get_api_key(exchange_id: str) -> ApiKey | None:
+    """Return the stored key pair for ``exchange_id``, or ``None`` if none is stored."""
+    exchange_id = _check_exchange_id(exchange_id)
+    kr = _keyring()
+    try:
+        key = kr.get_password(KEYRING_SERVICE, f"{exchange_id}:{_KEY_SUFFIX}")
+        secret = kr.get_password(KEYRING_SERVICE, f"{exchange_id}:{_SECRET_SUFFIX}")
+    except Exception as exc:
+        raise _failure("read", exchange_id, kr, exc) from None
+    if not key or not secret:
+        return None
+    return ApiKey(exchange_id=exchange_id, key=key, secret=secret)
+
+
+def has_api_key(exchange_id: str) -> bool:
+    """True when a key pair for ``exchange_id`` is stored (never returns the key)."""
+    return get_api_key(exchange_id) is not None
+
+
+def delete_api_key(exchange_id: str) -> bool:
+    """Remove the stored key pair; return True if something was deleted."""
+    exchange_id = _check_exchange_id(exchange_id)
+    kr = _keyring()
+    deleted = False
+    for suffix in (_KEY_SUFFIX, _SECRET_SUFFIX):
+        try:
+            kr.delete_password(KEYRING_SERVICE, f"{exchange_id}:{suffix}")
+            deleted = True
+        except Exception as exc:
+            if type(exc).__name__ == "PasswordDeleteError":
+                continue  # nothing stored under that name
+            raise _failure("delete", exchange_id, kr, exc) from None
+    return deleted
