@@ -334,8 +334,6 @@ async def refresh_exchange_async(
     -------
     RefreshSummary
     """
-    from rotation_addin.data.exchange import ExchangeClient  # deferred: imports ccxt
-
     if not isinstance(exchange_id, str) or not exchange_id.isidentifier():
         raise InputError("exchange_id", f"must be a ccxt exchange id (got {exchange_id!r})")
     if exchange_id == DEMO_EXCHANGE:
@@ -352,6 +350,8 @@ async def refresh_exchange_async(
     }
     if since is not None and since_ms[tfs[0]] >= until_ms:
         raise InputError("since", f"must be in the past (got {since})")
+    from rotation_addin.data.exchange import ExchangeClient  # deferred: imports ccxt
+
     store, owned = _open_cache(cache)
     tally = _Tally()
     unlisted: tuple[str, ...] = ()

@@ -73,11 +73,12 @@ def test_cache_dataset_from_written_rows(tmp_path: Path) -> None:
     assert data.source == "cache (binanceusdm)" and not data.is_demo
     assert list(data.close.columns) == ["RENDER", "BTC"]
     assert data.missing_symbols == ("LPT",)  # LPT only exists as demo data
+    assert isinstance(data.close.index, pd.DatetimeIndex)
     assert data.close.index.name == "date" and str(data.close.index.tz) == "UTC"
     assert list(data.close.index) == list(pd.date_range("2024-03-01", "2024-03-05", freq="D",
                                                         tz="UTC"))
-    assert np.isnan(data.close.loc["2024-03-03", "RENDER"])  # the gap is a NaN row
-    assert np.isnan(data.close.loc["2024-03-01", "RENDER"])
+    assert pd.isna(data.close.loc["2024-03-03", "RENDER"])  # the gap is a NaN row
+    assert pd.isna(data.close.loc["2024-03-01", "RENDER"])
     assert data.close.loc["2024-03-05", "BTC"] == 104.0
     assert data.volume_usd.loc["2024-03-05", "BTC"] == 1040.0
     # last daily candle opened 2024-03-05 -> closed 2024-03-06 00:00 UTC

@@ -1,0 +1,138 @@
+"""A real SIGKILL of a process in the middle of a refresh leaves a sound cache.
+
+The child process runs the real demo refresh into a real SQLite file. To kill it at a known
+point *inside* an open write transaction, the child pauses right after a candle write of one
+symbol (its delete of the old rows and the new daily/hourly rows are pending, uncommitted);
+the parent then sends SIGKILL. A second test kills a refresh at an arbitrary moment.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from rotation_addin.core.universe import Universe
+from rotation_addin.data.cache import MarketCache
+from rotation_addin.data.loader import load_market
+from rotation_addin.data.refresh import refresh_demo
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signal test")
+
+SMALL = Universe({"render": ("RENDER", "LPT"), "benchmark": ("BTC",)})
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from rotation_addin.data import cache as c
+
+    pause_base = sys.argv[2]
+    original = c.MarketCache.write_candles
+
+    def write_then_maybe_pause(self, exchange, base, timeframe, frame, source):
+        n = original(self, exchange, base, timeframe, frame, source)
+        if base == pause_base and timeframe == "1h":
+            print("MID-TRANSACTION", base, flush=True)
+            time.sleep(120)
+        return n
+
+    if pause_base != "-":
+        c.MarketCache.write_candles = write_then_maybe_pause
+    from rotation_addin.data.refresh import refresh_demo
+    refresh_demo(cache=sys.argv[1], progress=lambda d, t, x: print("DONE", d, x, flush=True))
+    print("FINISHED", flush=True)
+    """
+)
+
+
+def _start_child(path: Path, pause_base: str, home: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "ROTATION_DESK_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(path), pause_base],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _wait_for_line(proc: subprocess.Popen[str], prefix: str, timeout_s: float) -> list[str]:
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line.strip())
+        if line.startswith(prefix):
+            return lines
+    proc.kill()
+    err = proc.stderr.read() if proc.stderr else ""
+    pytest.fail(f"child never printed {prefix!r}; stdout={lines} stderr={err[-2000:]}")
+
+
+def _snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with MarketCache(path) as cache:
+        return {base: cache.table_rows("candles", exchange="demo", base=base)
+                for base in SMALL.bases}
+
+
+def test_sigkill_inside_a_symbol_transaction_keeps_earlier_rows(tmp_path: Path,
+                                                                isolated_home: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    # earlier good rows: a demo refresh with another seed, so old and new rows differ
+    assert refresh_demo(SMALL, cache=path, seed=1).ok
+    before = _snapshot(path)
+    assert all(before.values())
+
+    proc = _start_child(path, "LPT", isolated_home)  # default universe: RENDER, LPT, THETA...
+    lines = _wait_for_line(proc, "MID-TRANSACTION", timeout_s=120)
+    assert any(line.startswith("DONE 1 RENDER") for line in lines)  # RENDER committed
+    wal = path.with_name(path.name + "-wal")
+    assert wal.exists() and wal.stat().st_size > 0  # LPT's uncommitted pages are in the WAL
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+
+    with MarketCache(path) as cache:
+        report = cache.integrity_check()
+        assert report.ok, report
+        assert cache.table_rows("candles", exchange="demo", base="LPT") == before["LPT"]
+        assert cache.table_rows("candles", exchange="demo", base="BTC") == before["BTC"]
+        # the symbol committed before the kill holds the new (default-seed) rows
+        assert cache.table_rows("candles", exchange="demo", base="RENDER") != before["RENDER"]
+        assert len(cache.read_candles("demo", "RENDER", "1d")) >= 3 * 365
+        # the killed run never logged a result; the earlier run did
+        assert [r.outcome for r in cache.refresh_history("demo")] == ["ok"]
+    data = load_market("cache", exchange_id="demo", universe=SMALL, cache_file=path)
+    assert list(data.close.columns) == ["RENDER", "LPT", "BTC"]
+
+
+def test_sigkill_at_an_arbitrary_moment_leaves_a_sound_cache(tmp_path: Path,
+                                                             isolated_home: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    assert refresh_demo(SMALL, cache=path, seed=2).ok
+    with MarketCache(path) as cache:
+        before = {b: cache.table_rows("candles", exchange="demo", base=b)
+                  for b in cache.read_markets("demo")}
+    # what a complete run writes, for comparison
+    reference = tmp_path / "reference.sqlite3"
+    assert refresh_demo(cache=reference).ok
+    with MarketCache(reference) as cache:
+        complete = {b: cache.table_rows("candles", exchange="demo", base=b)
+                    for b in cache.read_markets("demo")}
+
+    proc = _start_child(path, "-", isolated_home)
+    _wait_for_line(proc, "DONE 2", timeout_s=120)  # two symbols committed, more being written
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    with MarketCache(path) as cache:
+        assert cache.integrity_check().ok
+        replaced = 0
+        for base, rows in complete.items():
+            now_rows = cache.table_rows("candles", exchange="demo", base=base)
+            # all or nothing per symbol: the complete new rows, or exactly the old ones
+            assert now_rows in (rows, before.get(base, [])), base
+            replaced += now_rows == rows
+        assert 2 <= replaced < len(complete)  # killed mid-run, after two commits
