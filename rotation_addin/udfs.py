@@ -1,0 +1,316 @@
+"""Excel worksheet functions (xlwings UDFs) of Rotation Desk.
+
+The workbook's ``xlwings.conf`` sheet names this module (``UDF Modules``); the xlwings add-in
+imports it and declares every function below in Excel. Each one is thin: it turns what Excel
+passes into clean values (:mod:`rotation_addin.excel.args`), calls the engine, and returns a
+number, a text or a 2-D list that spills (Excel 365 / 2021 dynamic arrays). Nothing raises
+into Excel: a bad argument returns a short text such as
+``#INPUT stop: must be below entry 100 for a long (got 105)``
+(:func:`rotation_addin.excel.guard.udf_guard`).
+
+Parameters are annotated ``Any`` on purpose: xlwings turns annotations into converters, and
+the raw cell values are exactly what the coercion layer expects.
+
+Live functions (PRICE, FUNDING_RATE) share one snapshot of all tickers per TTL, so 10,000
+``=PRICE()`` cells cost one exchange request per TTL. History functions read the configured
+data source (demo market or the refreshed cache), memoised for a minute.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import xlwings as xw
+
+from rotation_addin.core.constants import DEFAULT_RISK_FRACTION
+from rotation_addin.core.errors import DataError, InputError
+from rotation_addin.core.types import Side
+from rotation_addin.excel import args as a
+from rotation_addin.excel import context
+from rotation_addin.excel.guard import udf_guard
+
+CATEGORY = "Rotation Desk"
+Cell = Any  # what Excel passes: None, float, str, bool, datetime or a 2-D list
+
+
+def _contract(base: str | None) -> Any:
+    if base is None:
+        return None
+    contracts = context.dataset().contracts
+    if base not in contracts:
+        raise InputError("symbol", f"{base} has no contract rules in the current data source")
+    return contracts[base]
+
+
+def _close_history(base: str) -> Any:
+    data = context.dataset()
+    if base not in data.close.columns:
+        raise DataError(f"{base}: no price history in {data.source}")
+    return data
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("equity", doc="Account equity in USD (> 0).")
+@xw.arg("risk", doc="Risk per trade: 2% or 0.02 (hard cap from Settings, default 3%).")
+@xw.arg("entry", doc="Entry price in USD.")
+@xw.arg("stop", doc="Stop price in USD (below entry for a long, above for a short).")
+@xw.arg("side", doc="Optional: long or short (default: long if stop < entry).")
+@xw.arg("symbol", doc="Optional: symbol whose contract rules (step, minimums) apply.")
+@xw.arg("leverage", doc="Optional: leverage for the margin figure (default 1).")
+@xw.arg("output", doc="Optional: quantity (default), notional, margin, risk, fees.")
+@udf_guard
+def POSITION_SIZE(equity: Cell, risk: Cell, entry: Cell, stop: Cell, side: Cell = None,
+                  symbol: Cell = None, leverage: Cell = None, output: Cell = None) -> Any:
+    """Position size (base units) that loses at most risk x equity at the stop, after fees."""
+    from rotation_addin.core.sizing import position_size
+
+    settings = context.settings()
+    entry_usd = a.number("entry", entry)
+    stop_usd = a.number("stop", stop)
+    if a.is_missing(side):
+        if stop_usd == entry_usd:
+            raise InputError("stop", f"must differ from entry {entry_usd:g}")
+        chosen_side = Side.LONG if stop_usd < entry_usd else Side.SHORT
+    else:
+        chosen_side = a.side("side", side)
+    result = position_size(
+        equity_usd=a.number("equity", equity),
+        entry_price_usd=entry_usd,
+        stop_price_usd=stop_usd,
+        side=chosen_side,
+        risk_fraction=a.fraction("risk", risk, DEFAULT_RISK_FRACTION),
+        max_risk_fraction=settings.max_risk_fraction,
+        taker_fee_rate=settings.taker_fee_rate,
+        stop_slippage_rate=settings.stop_slippage_rate,
+        leverage=a.number("leverage", leverage, 1.0),
+        contract=_contract(None if a.is_missing(symbol) else a.symbol("symbol", symbol)),
+    )
+    field = a.choice("output", output, ("quantity", "notional", "margin", "risk", "fees"),
+                     "quantity")
+    return {"quantity": result.quantity_base, "notional": result.notional_usd,
+            "margin": result.margin_usd, "risk": result.risk_usd,
+            "fees": result.fees_usd + result.slippage_usd}[field]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("side", doc="long or short.")
+@xw.arg("entry", doc="Entry price in USD.")
+@xw.arg("quantity", doc="Position size in base units.")
+@xw.arg("leverage", doc="Leverage (isolated margin = notional / leverage).")
+@xw.arg("symbol", doc="Optional: symbol whose maintenance brackets apply (default tiers).")
+@xw.arg("mmr", doc="Optional: a flat maintenance margin rate instead of brackets, e.g. 0.4%.")
+@udf_guard
+def LIQUIDATION_PRICE(side: Cell, entry: Cell, quantity: Cell, leverage: Cell,
+                      symbol: Cell = None, mmr: Cell = None) -> Any:
+    """Isolated-margin liquidation price (USD) of a USD-M linear perpetual, one-way mode."""
+    from rotation_addin.core.brackets import default_bracket_table
+    from rotation_addin.core.liquidation import liquidation_price
+
+    flat_rate = None if a.is_missing(mmr) else a.fraction("mmr", mmr, high=0.5)
+    brackets = None
+    if flat_rate is None and not a.is_missing(symbol):
+        brackets = default_bracket_table(a.symbol("symbol", symbol))
+    result = liquidation_price(
+        side=a.side("side", side),
+        entry_price_usd=a.number("entry", entry),
+        quantity_base=a.number("quantity", quantity),
+        leverage=a.number("leverage", leverage),
+        brackets=brackets,
+        maintenance_margin_rate=flat_rate,
+    )
+    return result.liquidation_price_usd
+
+
+def _daily_vol(name: str, value: Cell, method: str) -> float:
+    """Daily volatility from a number (taken as given), a symbol or a range of prices."""
+    from rotation_addin.core import volatility
+
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return a.fraction(name, value, high=5.0)
+    if isinstance(value, str) and not value.strip().endswith("%"):
+        base = a.symbol(name, value)
+        closes = _close_history(base).close[base].dropna()
+    else:
+        if isinstance(value, str):
+            return a.fraction(name, value, high=5.0)
+        closes = a.number_column(name, value, minimum_count=3)
+    if method == "close":
+        return float(volatility.close_to_close_vol(closes))
+    return float(volatility.ewma_vol(closes))
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("symbol_or_vol", doc="A symbol (uses its price history), prices, or a daily vol (5%).")
+@xw.arg("k", doc="Optional: sigmas the liquidation must be away (default from Settings, 3).")
+@xw.arg("holding_days", doc="Optional: holding period in days (default 1).")
+@xw.arg("gap_buffer", doc="Optional: extra weekend-gap buffer, e.g. 2%.")
+@xw.arg("mmr", doc="Optional: maintenance margin rate (default: the symbol's first bracket).")
+@udf_guard
+def SAFE_LEVERAGE(symbol_or_vol: Cell, k: Cell = None, holding_days: Cell = None,
+                  gap_buffer: Cell = None, mmr: Cell = None) -> Any:
+    """Largest leverage whose liquidation stays k daily sigmas (x sqrt(days)) + buffer away."""
+    from rotation_addin.core.brackets import default_bracket_table
+    from rotation_addin.core.leverage import safe_leverage
+
+    settings = context.settings()
+    daily_vol = _daily_vol("symbol_or_vol", symbol_or_vol, "ewma")
+    brackets = None
+    if isinstance(symbol_or_vol, str) and not symbol_or_vol.strip().endswith("%"):
+        brackets = default_bracket_table(a.symbol("symbol_or_vol", symbol_or_vol))
+    result = safe_leverage(
+        daily_vol=daily_vol,
+        k_sigma=a.number("k", k, settings.vol_k_sigma),
+        holding_days=a.number("holding_days", holding_days, settings.holding_days),
+        gap_buffer_fraction=a.fraction("gap_buffer", gap_buffer, settings.gap_buffer_fraction),
+        brackets=brackets if a.is_missing(mmr) else None,
+        maintenance_margin_rate=None if a.is_missing(mmr) else a.fraction("mmr", mmr, high=0.5),
+    )
+    return result.leverage
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("symbol_or_prices", doc="A symbol (e.g. RENDER) or a column of daily closes.")
+@xw.arg("method", doc="Optional: ewma (default, lambda 0.94) or close (close-to-close).")
+@xw.arg("annualised", doc="Optional: TRUE for annual (x sqrt 365), FALSE for daily (default).")
+@udf_guard
+def HIST_VOL(symbol_or_prices: Cell, method: Cell = None, annualised: Cell = None) -> Any:
+    """Historical volatility of daily log returns (fraction; 0.05 = 5 % a day)."""
+    from rotation_addin.core.volatility import annualise
+
+    chosen = a.choice("method", method, ("ewma", "close"), "ewma")
+    if isinstance(symbol_or_prices, int | float) and not isinstance(symbol_or_prices, bool):
+        raise InputError("symbol_or_prices", "must be a symbol or a column of prices")
+    daily = _daily_vol("symbol_or_prices", symbol_or_prices, chosen)
+    return float(annualise(daily)) if a.boolean("annualised", annualised, False) else daily
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("symbols", doc="Optional: symbols (range or 'A,B,C'); default: the whole universe.")
+@xw.arg("window", doc="Optional: days of daily returns (default 30).")
+@xw.arg("relative", doc="Optional: TRUE for BTC-relative returns (market factor removed).")
+@udf_guard
+def CORREL_MATRIX(symbols: Cell = None, window: Cell = None, relative: Cell = None) -> Any:
+    """Correlation matrix of daily log returns; spills with symbol headers."""
+    from rotation_addin.core.pearson import correlation_matrix
+    from rotation_addin.core.returns import log_returns, relative_returns
+
+    data = context.dataset()
+    bases = list(data.bases) if a.is_missing(symbols) else a.symbol_list("symbols", symbols)
+    missing = [b for b in bases if b not in data.close.columns]
+    if missing:
+        raise DataError(f"no price history for {', '.join(missing)} in {data.source}")
+    days = a.integer("window", window, 30, low=5, high=2000)
+    returns = log_returns(data.close)
+    if a.boolean("relative", relative, False):
+        returns = relative_returns(returns, benchmark=data.universe.benchmark)
+        bases = [b for b in bases if b in returns.columns]
+    matrix = correlation_matrix(returns[bases], window=days)
+    header: list[Any] = [f"corr {days}d" + (" vs BTC" if relative else ""), *bases]
+    values = matrix.to_numpy().tolist()
+    return [header, *([base, *row] for base, row in zip(bases, values, strict=True))]
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("symbol", doc="Symbol, e.g. RENDER.")
+@xw.arg("kind", doc="Optional: last (default) or mark.")
+@udf_guard
+def PRICE(symbol: Cell, kind: Cell = None) -> Any:
+    """Live last or mark price (USD); all cells share one exchange snapshot per TTL."""
+    quote = context.quote(a.symbol("symbol", symbol))
+    chosen = a.choice("kind", kind, ("last", "mark"), "last")
+    value = quote.last_price_usd if chosen == "last" else quote.mark_price_usd
+    if value is None:
+        raise DataError(f"{quote.base}: the exchange gave no {chosen} price")
+    return value
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("symbol", doc="Symbol, e.g. RENDER.")
+@udf_guard
+def FUNDING_RATE(symbol: Cell) -> Any:
+    """Current funding rate per 8-hour interval (fraction; 0.0001 = 0.01 %)."""
+    quote = context.quote(a.symbol("symbol", symbol))
+    if quote.funding_rate is None:
+        raise DataError(f"{quote.base}: the exchange gave no funding rate")
+    return quote.funding_rate
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("symbol", doc="Symbol, e.g. RENDER.")
+@xw.arg("days", doc="Optional: number of most recent daily candles (default 30).")
+@udf_guard
+def OHLCV(symbol: Cell, days: Cell = None) -> Any:
+    """Daily candles (date, open, high, low, close, volume USD), newest last; spills."""
+    base = a.symbol("symbol", symbol)
+    count = a.integer("days", days, 30, low=1, high=5000)
+    data = _close_history(base)
+    rows: list[list[Any]] = [["date", "open", "high", "low", "close", "volume_usd"]]
+    frames = (data.open, data.high, data.low, data.close, data.volume_usd)
+    index = data.close[base].dropna().index[-count:]
+    for day in index:
+        rows.append([day.to_pydatetime(), *(frame.at[day, base] for frame in frames)])
+    return rows
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@udf_guard
+def SECTOR_TABLE() -> Any:
+    """Sector scores table (rank, momentum vs BTC, volume trend, divergence, beta); spills."""
+    return context.report().sector_table_rows()
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("detail", doc="Optional: TRUE spills each input's vote and reason.")
+@udf_guard
+def REGIME(detail: Cell = None) -> Any:
+    """Macro regime label (risk-on / neutral / risk-off), or its votes with reasons."""
+    verdict = context.report().regime
+    if not a.boolean("detail", detail, False):
+        return verdict.label
+    rows: list[list[Any]] = [["input", "value", "vote", "reason"]]
+    rows += [[vote.name, vote.value, vote.vote, vote.reason] for vote in verdict.votes]
+    return rows
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("symbol_or_sector", doc="A symbol (RENDER) or a sector name (render).")
+@xw.arg("window", doc="Optional: z-score window in days (default 30).")
+@udf_guard
+def DIVERGENCE(symbol_or_sector: Cell, window: Cell = None) -> Any:
+    """Latest social-vs-on-chain divergence D = z(social) - z(on-chain); +2 = FOMO, -2 = quiet."""
+    from rotation_addin.core.divergence import divergence
+
+    data = context.dataset()
+    name = a.text("symbol_or_sector", symbol_or_sector)
+    days = a.integer("window", window, 30, low=5, high=365)
+    if name.lower() in data.universe.sectors:
+        members = [b for b in data.universe.sectors[name.lower()]
+                   if b in data.social_volume.columns and b in data.onchain_activity.columns]
+    else:
+        members = [a.symbol("symbol_or_sector", name)]
+    values = []
+    for base in members:
+        if base not in data.social_volume.columns or base not in data.onchain_activity.columns:
+            raise DataError(f"{base}: no sentiment data in {data.source}")
+        frame = divergence(data.social_volume[base], data.onchain_activity[base], window=days)
+        values.append(float(frame["divergence"].dropna().iloc[-1]))
+    if not values:
+        raise DataError(f"{name}: no sentiment data in {data.source}")
+    return sum(values) / len(values)
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("equity", doc="Optional: equity in USD (default from Settings).")
+@udf_guard
+def REBALANCE_ORDERS(equity: Cell = None) -> Any:
+    """Today's rebalance orders (never sent anywhere) and refusals with their rule; spills."""
+    equity_usd = None if a.is_missing(equity) else a.number("equity", equity)
+    if equity_usd is not None and equity_usd <= 0:
+        raise InputError("equity", f"must be > 0 (got {equity_usd:g})")
+    return context.report(equity_usd).order_rows()
+
+
+UDF_NAMES: tuple[str, ...] = (
+    "POSITION_SIZE", "LIQUIDATION_PRICE", "SAFE_LEVERAGE", "HIST_VOL", "CORREL_MATRIX", "PRICE",
+    "OHLCV", "FUNDING_RATE", "SECTOR_TABLE", "REGIME", "DIVERGENCE", "REBALANCE_ORDERS",
+)

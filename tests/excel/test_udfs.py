@@ -1,0 +1,121 @@
+"""The UDFs as Excel calls them: plain Python functions fed Excel-shaped values.
+
+On Linux xlwings' decorators are no-ops (no Excel), so each UDF here is exactly the function
+the add-in would call on Windows. Expected numbers come from hand arithmetic in comments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from rotation_addin import udfs
+from rotation_addin.data.settings import Settings, save_settings
+from rotation_addin.excel import context
+
+
+@pytest.fixture(autouse=True)
+def fresh_context(isolated_home: Path) -> Iterator[None]:
+    context.clear()
+    yield
+    context.clear()
+
+
+def test_position_size_hand_example() -> None:
+    # equity 10,000, risk 2 % -> budget 200 USD; long entry 100, stop 95;
+    # per-unit loss = 5 + 100*0.0005 + 95*(0.0005+0.0005) = 5 + 0.05 + 0.095 = 5.145
+    # quantity = 200 / 5.145 = 38.8726919... (no contract step given -> not rounded)
+    assert udfs.POSITION_SIZE(10000.0, 0.02, 100.0, 95.0) == pytest.approx(200 / 5.145, 1e-12)
+    # Excel passes percentages typed as text, numbers as text, and 1x1 ranges
+    assert udfs.POSITION_SIZE("10,000", "2%", [[100.0]], "95") == pytest.approx(200 / 5.145)
+    # short inferred from stop above entry: per-unit = 5 + 0.05 + 105*0.001 = 5.155
+    assert udfs.POSITION_SIZE(10000.0, 0.02, 100.0, 105.0) == pytest.approx(200 / 5.155)
+    assert udfs.POSITION_SIZE(10000.0, 0.02, 100.0, 95.0, None, None, 4, "margin") == \
+        pytest.approx(200 / 5.145 * 100 / 4)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: udfs.POSITION_SIZE(None, 0.02, 100, 95), "equity"),
+        (lambda: udfs.POSITION_SIZE(10000, 2, 100, 95), "risk"),
+        (lambda: udfs.POSITION_SIZE(10000, 0.05, 100, 95), "risk"),
+        (lambda: udfs.POSITION_SIZE(10000, 0.02, "abc", 95), "entry"),
+        (lambda: udfs.POSITION_SIZE(10000, 0.02, 100, 105, "long"), "stop"),
+        (lambda: udfs.POSITION_SIZE(10000, 0.02, 100, 100), "stop"),
+        (lambda: udfs.POSITION_SIZE(10000, 0.02, 100, 95, "up"), "side"),
+        (lambda: udfs.POSITION_SIZE(True, 0.02, 100, 95), "equity"),
+        (lambda: udfs.POSITION_SIZE(10000, 0.02, datetime(2024, 1, 1), 95), "entry"),
+        (lambda: udfs.LIQUIDATION_PRICE("long", 100, -1, 20), "quantity"),
+        (lambda: udfs.HIST_VOL(12), "symbol_or_prices"),
+        (lambda: udfs.PRICE("NOT A SYMBOL!"), "symbol"),
+        (lambda: udfs.PRICE("RENDER", "bid"), "kind"),
+        (lambda: udfs.OHLCV("BTC", 0), "days"),
+        (lambda: udfs.CORREL_MATRIX("BTC,RENDER", 2), "window"),
+    ],
+)
+def test_bad_inputs_return_text_naming_the_argument(call: object, argument: str) -> None:
+    result = call()  # type: ignore[operator]
+    assert isinstance(result, str) and result.startswith("#"), result
+    assert f" {argument}:" in result, result
+    assert len(result) <= 250
+
+
+def test_liquidation_price_20x_mmr_04pct() -> None:
+    # isolated long: LP = EP(1 - 1/L)/(1 - MMR) = 100*0.95/0.996 = 95.38152610...
+    assert udfs.LIQUIDATION_PRICE("long", 100, 1, 20, None, "0.4%") == pytest.approx(95 / 0.996)
+    # short mirror: LP = EP(1 + 1/L)/(1 + MMR) = 105/1.004
+    assert udfs.LIQUIDATION_PRICE("short", 100, 1, 20, None, 0.004) == pytest.approx(105 / 1.004)
+
+
+def test_hist_vol_from_a_range_matches_numpy() -> None:
+    import numpy as np
+
+    closes = [100.0, 101.0, 99.5, 102.0, 101.2, 103.3, 104.0]
+    expected = float(np.std(np.diff(np.log(closes)), ddof=1))
+    column = [[c] for c in closes] + [[None]]  # a column with a trailing empty cell
+    assert udfs.HIST_VOL(column, "close") == pytest.approx(expected, rel=1e-12)
+    assert udfs.HIST_VOL(column, "close", True) == pytest.approx(expected * math.sqrt(365))
+
+
+def test_demo_backed_functions_spill_and_label() -> None:
+    table = udfs.CORREL_MATRIX("BTC,RENDER,FET", 30)
+    assert table[0][1:] == ["BTC", "RENDER", "FET"]
+    assert [row[0] for row in table[1:]] == ["BTC", "RENDER", "FET"]
+    assert all(table[i][i] == pytest.approx(1.0) for i in range(1, 4))
+    candles = udfs.OHLCV("btc", 5)
+    assert candles[0] == ["date", "open", "high", "low", "close", "volume_usd"]
+    assert len(candles) == 6 and all(r[2] >= r[3] for r in candles[1:])
+    assert isinstance(udfs.PRICE("RENDER"), float)
+    assert isinstance(udfs.FUNDING_RATE("RENDER/USDT:USDT"), float)
+
+
+def test_ten_thousand_price_cells_cost_one_snapshot(tmp_path: Path) -> None:
+    """10,000 PRICE cells over 40 distinct symbols reach the exchange once per TTL."""
+    import numpy as np
+    import pandas as pd
+
+    from tests.emulator.binance import BinanceEmulator
+    from tests.emulator.fixture_market import FixtureMarket
+
+    days = pd.date_range("2024-01-01", periods=40, freq="D", tz="UTC")
+    bases = [f"T{i:02d}" for i in range(39)] + ["BTC"]
+    prices = {b: pd.Series(np.linspace(10 + i, 12 + i, 40), index=days)
+              for i, b in enumerate(bases)}
+    with BinanceEmulator(FixtureMarket(prices)) as exchange:
+        save_settings(Settings(data_source="cache", exchange_api_url=exchange.base_url,
+                               quote_ttl_s=3600.0))
+        context.clear()
+        results = [udfs.PRICE(bases[i % 40]) for i in range(10_000)]
+        requests = [r.path for r in exchange.request_log]
+    assert all(isinstance(v, float) and v > 0 for v in results), results[:3]
+    # one snapshot = markets once (ccxt) + all tickers + all mark prices, whatever the cells
+    assert requests.count("/fapi/v1/ticker/24hr") == 1
+    assert requests.count("/fapi/v1/premiumIndex") == 1
+    assert len(requests) <= 4, requests
+    # the same symbol gives the same value within the TTL
+    assert results[0] == results[40] == results[9960]
