@@ -1,0 +1,324 @@
+"""Rebalance orders: turn targets and take-profit hits into concrete, risk-sized orders.
+
+Every open order is sized by the risk engine (``sizing.position_size``, exchange-rounded with
+the contract's rules), gets a stop at ``entry - side * m * ATR`` and a take-profit at
+``entry + side * k * ATR``, a leverage of ``min(safe_leverage, max_leverage)`` lowered further
+if needed so that the stop lies strictly between entry and the liquidation price
+(``liquidation.check_stop_before_liquidation``). Orders are a proposal: nothing here sends
+anything anywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rotation_addin.core import validation as v
+from rotation_addin.core.brackets import BracketTable
+from rotation_addin.core.errors import InputError, TradeRefused
+from rotation_addin.core.leverage import safe_leverage
+from rotation_addin.core.liquidation import check_stop_before_liquidation, liquidation_price
+from rotation_addin.core.rotation import PlanParameters, Position, Target
+from rotation_addin.core.sizing import position_size
+from rotation_addin.core.types import ContractSpec, Side
+
+ACTION_OPEN = "open"
+ACTION_CLOSE = "close"
+ACTION_REDUCE = "reduce"
+ACTION_INCREASE = "increase"
+RISK_ADDING_ACTIONS = (ACTION_OPEN, ACTION_INCREASE)
+
+
+@dataclass(frozen=True)
+class MarketSnapshot:
+    """What the order builder needs to know about one symbol today.
+
+    Attributes
+    ----------
+    base, symbol, sector : str
+        Base asset, unified ccxt symbol and sector.
+    price_usd : float
+        Reference entry price (mark price when known, else the last daily close).
+    atr_usd : float
+        Average true range in USD (NaN when unknown -> no new position).
+    daily_vol : float
+        Daily volatility of log returns (fraction, e.g. 0.05).
+    contract : ContractSpec | None
+        Exchange rules for rounding; None -> unrounded sizes (with a warning).
+    brackets : BracketTable | None
+        Maintenance brackets; None -> the risk engine's default.
+    """
+
+    base: str
+    symbol: str
+    sector: str
+    price_usd: float
+    atr_usd: float
+    daily_vol: float
+    contract: ContractSpec | None = None
+    brackets: BracketTable | None = None
+
+
+@dataclass(frozen=True)
+class RebalanceOrder:
+    """One proposed order (never sent anywhere).
+
+    Attributes
+    ----------
+    symbol, base, sector : str
+        Unified symbol (``"RENDER/USDT:USDT"``), base and sector.
+    side : Side
+        Side of the *position* the order concerns (a ``close`` of a long sells).
+    action : str
+        ``open``, ``close``, ``reduce`` or ``increase``.
+    quantity_base : float
+        Order quantity in base units, rounded down to the exchange's amount step.
+    entry_price_usd : float
+        Reference price the order was sized at.
+    notional_usd, margin_usd : float
+        Quantity x price, and the margin at ``leverage`` (0 for closes).
+    leverage : float | None
+        Leverage of the new position (None for closes and reductions).
+    stop_price_usd, take_profit_price_usd, liquidation_price_usd : float | None
+        Protective levels of the new position (None for closes and reductions).
+    risk_usd : float
+        Loss if the stop is hit, fees and stop slippage included (0 for closes).
+    conviction : float
+        Order of sizes and of cuts under the portfolio cap (higher = kept first).
+    role : str
+        ``leader``, ``hedge``, ``reallocation`` for opens; ``take-profit``/``exit`` for closes.
+    reason : str
+        Plain-language reason.
+    warnings : tuple[str, ...]
+        Notes from the risk engine (rounding, bracket, leverage limits...).
+    """
+
+    symbol: str
+    base: str
+    sector: str
+    side: Side
+    action: str
+    quantity_base: float
+    entry_price_usd: float
+    notional_usd: float
+    margin_usd: float
+    leverage: float | None
+    stop_price_usd: float | None
+    take_profit_price_usd: float | None
+    liquidation_price_usd: float | None
+    risk_usd: float
+    conviction: float
+    role: str
+    reason: str
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def order_side(self) -> str:
+        """Exchange side of the order: ``buy`` or ``sell``."""
+        adds = self.action in RISK_ADDING_ACTIONS
+        buys = (self.side is Side.LONG) == adds
+        return "buy" if buys else "sell"
+
+    @property
+    def adds_risk(self) -> bool:
+        """True for ``open`` and ``increase``."""
+        return self.action in RISK_ADDING_ACTIONS
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An order the plan wanted but a rule stopped.
+
+    Attributes
+    ----------
+    symbol : str
+        Unified symbol (or base) concerned.
+    rule : str
+        ``risk-cap``, ``cool-down``, ``max-open-positions``, ``stop-required``,
+        ``minimum-equity``, ``stressed-exposure``, ``exchange-minimum``,
+        ``stop-before-liquidation`` or ``no-market-data``.
+    detail : str
+        The numbers that broke the rule.
+    """
+
+    symbol: str
+    rule: str
+    detail: str
+
+
+def _round_to_tick(price: float, tick: float | None) -> float:
+    if tick is None or tick <= 0:
+        return price
+    return round(round(price / tick) * tick, 12)
+
+
+def protective_levels(
+    side: Side, entry_price_usd: float, atr_usd: float, params: PlanParameters,
+    tick: float | None = None,
+) -> tuple[float, float]:
+    """Stop and take-profit from the ATR: entry -/+ m x ATR and entry +/- k x ATR.
+
+    Raises
+    ------
+    TradeRefused
+        When the stop (long) or take-profit (short) would be at or below zero.
+    """
+    entry = v.positive("entry_price_usd", entry_price_usd)
+    atr = v.positive("atr_usd", atr_usd)
+    stop = _round_to_tick(entry - side.sign * params.atr_stop_multiple * atr, tick)
+    take_profit = _round_to_tick(entry + side.sign * params.take_profit_atr_multiple * atr, tick)
+    if stop <= 0 or take_profit <= 0:
+        raise TradeRefused("atr_stop_multiple", f"ATR {atr:g} is too large for entry {entry:g}: "
+                           "the stop or take-profit would be at or below 0")
+    if side.sign * (entry - stop) <= 0:
+        raise TradeRefused("atr_usd", f"ATR {atr:g} is below one price tick: no room for a stop")
+    return stop, take_profit
+
+
+def _leverage_for(snapshot: MarketSnapshot, params: PlanParameters) -> tuple[float, str]:
+    ceiling = params.max_leverage
+    if snapshot.contract is not None:
+        ceiling = min(ceiling, snapshot.contract.max_leverage)
+    if snapshot.brackets is not None:
+        ceiling = min(ceiling, snapshot.brackets.max_leverage)
+    safe = safe_leverage(
+        daily_vol=snapshot.daily_vol, k_sigma=params.vol_k_sigma,
+        holding_days=params.holding_days, gap_buffer_fraction=params.gap_buffer_fraction,
+        brackets=snapshot.brackets, max_leverage=ceiling,
+    )
+    note = (f"leverage = min(safe leverage {safe.leverage}x for k={params.vol_k_sigma:g} sigma, "
+            f"ceiling {ceiling:g}x)")
+    if safe.unsafe_even_at_1x:
+        note += "; even 1x leaves less than a k-sigma move before liquidation"
+    return max(1.0, min(float(safe.leverage), ceiling)), note
+
+
+def _lower_leverage(stop_distance_fraction: float, mmr: float, buffer: float) -> float:
+    """Largest whole leverage whose liquidation distance (~ 1/L - MMR) exceeds the stop's."""
+    needed = stop_distance_fraction + mmr + buffer
+    return max(1.0, math.floor(1.0 / needed)) if needed > 0 else 1.0
+
+
+def open_order(
+    target: Target,
+    snapshot: MarketSnapshot,
+    params: PlanParameters,
+    *,
+    risk_fraction: float | None = None,
+) -> RebalanceOrder:
+    """Size a new position for ``target`` with the risk engine.
+
+    Parameters
+    ----------
+    target : Target
+        What to hold and why.
+    snapshot : MarketSnapshot
+        Today's price, ATR, volatility and contract rules of the target's symbol.
+    params : PlanParameters
+        Equity, risk fractions, costs, ATR multiples, leverage limits.
+    risk_fraction : float, optional
+        Override of ``target.risk_fraction`` (used when the portfolio cap scales it down).
+
+    Raises
+    ------
+    TradeRefused
+        Below the exchange minimum, no room for a stop, or a stop that cannot be kept
+        inside the liquidation price even at 1x.
+    """
+    fraction = target.risk_fraction if risk_fraction is None else risk_fraction
+    v.in_range("risk_fraction", fraction, 0.0, params.max_risk_fraction, low_inclusive=False)
+    entry = v.positive("price_usd", snapshot.price_usd)
+    tick = snapshot.contract.price_tick if snapshot.contract is not None else None
+    stop, take_profit = protective_levels(target.side, entry, snapshot.atr_usd, params, tick)
+    leverage, lev_note = _leverage_for(snapshot, params)
+    warnings: list[str] = [lev_note]
+    for _attempt in range(3):
+        size = position_size(
+            equity_usd=params.equity_usd, entry_price_usd=entry, stop_price_usd=stop,
+            side=target.side, risk_fraction=fraction, max_risk_fraction=params.max_risk_fraction,
+            taker_fee_rate=params.taker_fee_rate, stop_slippage_rate=params.stop_slippage_rate,
+            leverage=leverage, contract=snapshot.contract,
+        )
+        liq = liquidation_price(
+            side=target.side, entry_price_usd=entry, quantity_base=size.quantity_base,
+            leverage=leverage, brackets=snapshot.brackets,
+        )
+        try:
+            check_stop_before_liquidation(target.side, entry, stop, liq.liquidation_price_usd)
+        except TradeRefused:
+            if leverage <= 1.0:
+                raise
+            lower = _lower_leverage(abs(entry - stop) / entry,
+                                    liq.bracket.maintenance_margin_rate, params.gap_buffer_fraction)
+            warnings.append(f"leverage lowered from {leverage:g}x to {min(lower, leverage - 1):g}x "
+                            "to keep the stop inside the liquidation price")
+            leverage = max(1.0, min(lower, leverage - 1.0))
+            continue
+        break
+    else:  # pragma: no cover - three attempts always end at 1x, which raises or passes
+        raise TradeRefused("leverage", "could not place the stop inside the liquidation price")
+    if not liq.can_be_liquidated:
+        liq_price: float | None = None
+    else:
+        liq_price = liq.liquidation_price_usd
+    warnings.extend(size.warnings)
+    warnings.extend(liq.warnings)
+    return RebalanceOrder(
+        symbol=snapshot.symbol, base=snapshot.base, sector=snapshot.sector, side=target.side,
+        action=ACTION_OPEN, quantity_base=size.quantity_base, entry_price_usd=entry,
+        notional_usd=size.notional_usd, margin_usd=size.notional_usd / leverage,
+        leverage=leverage, stop_price_usd=stop, take_profit_price_usd=take_profit,
+        liquidation_price_usd=liq_price, risk_usd=size.risk_usd, conviction=target.conviction,
+        role=target.role, reason=target.reason, warnings=tuple(warnings),
+    )
+
+
+def _round_down(quantity: float, step: float | None) -> float:
+    if step is None or step <= 0:
+        return quantity
+    steps = math.floor(quantity / step + 1e-9)
+    return round(steps * step, 12)
+
+
+def close_order(
+    position: Position,
+    snapshot: MarketSnapshot,
+    *,
+    fraction: float = 1.0,
+    role: str,
+    reason: str,
+) -> RebalanceOrder:
+    """Close (``fraction`` = 1) or reduce part of ``position`` at today's price.
+
+    A partial quantity is rounded down to the contract's amount step; if that leaves nothing
+    or would leave less than the minimum amount, the whole position is closed instead.
+    """
+    share = v.in_range("fraction", fraction, 0.0, 1.0, low_inclusive=False)
+    price = v.positive("price_usd", snapshot.price_usd)
+    quantity = position.quantity_base
+    action = ACTION_CLOSE
+    if share < 1.0:
+        step = snapshot.contract.amount_step if snapshot.contract is not None else None
+        minimum = snapshot.contract.min_amount if snapshot.contract is not None else 0.0
+        partial = _round_down(quantity * share, step)
+        if partial > 0 and quantity - partial >= minimum and partial >= minimum:
+            quantity, action = partial, ACTION_REDUCE
+    return RebalanceOrder(
+        symbol=snapshot.symbol, base=position.base, sector=snapshot.sector, side=position.side,
+        action=action, quantity_base=quantity, entry_price_usd=price,
+        notional_usd=quantity * price, margin_usd=0.0, leverage=None, stop_price_usd=None,
+        take_profit_price_usd=None, liquidation_price_usd=None, risk_usd=0.0,
+        conviction=0.0, role=role, reason=reason,
+    )
+
+
+def refusal_from_error(symbol: str, error: TradeRefused | InputError) -> Refusal:
+    """Turn a risk-engine refusal into a :class:`Refusal` with a rule name."""
+    field_name = error.field.lower()
+    if "stop" in field_name or "leverage" in field_name:
+        rule = "stop-before-liquidation"
+    elif "atr" in field_name:
+        rule = "no-market-data"
+    else:
+        rule = "exchange-minimum"
+    return Refusal(symbol=symbol, rule=rule, detail=str(error))

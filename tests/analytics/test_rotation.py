@@ -1,0 +1,187 @@
+"""Targets, take-profit triggers, budget reallocation and the stressed-exposure check."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rotation_addin.core.errors import InputError
+from rotation_addin.core.rotation import (
+    ROLE_HEDGE,
+    ROLE_LEADER,
+    ROLE_REALLOCATION,
+    ExposureItem,
+    MemberStats,
+    PlanParameters,
+    Position,
+    PositionBook,
+    best_member,
+    reallocation_sector,
+    reallocation_target,
+    select_targets,
+    stressed_exposure,
+    take_profit_hits,
+    take_profit_level,
+)
+from rotation_addin.core.scores import SectorScore
+from rotation_addin.core.types import Side
+from tests.analytics.plan_fixtures import utc
+
+
+def _score(sector: str, rank: int, score: float, *, m7: float = 0.05, vt: float = 1.0,
+           d: float = 0.0, over: bool = False) -> SectorScore:
+    flags = ("over-extended",) if over else ()
+    return SectorScore(sector, m7, 0.0, vt, d, score, rank, 1.0, 0.5, over, flags)
+
+
+MEMBERS = {
+    "render": [MemberStats("RENDER", 0.05, 40e6), MemberStats("LPT", 0.01, 10e6)],
+    "ai": [MemberStats("FET", 0.02, 60e6), MemberStats("TAO", 0.08, 50e6)],
+    "mining": [MemberStats("LTC", 0.0, 200e6)],
+    "hot": [MemberStats("WLD", 0.30, 30e6), MemberStats("ARKM", 0.10, 5e6)],
+}
+
+
+def test_best_member_mixes_momentum_and_liquidity() -> None:
+    # render: RENDER leads on both -> RENDER
+    assert best_member(MEMBERS["render"]).base == "RENDER"  # type: ignore[union-attr]
+    # ai: FET z(mom) = -1, z(ln vol) = +1 -> 0; TAO +1, -1 -> 0: tie -> first listed (FET)
+    assert best_member(MEMBERS["ai"]).base == "FET"  # type: ignore[union-attr]
+    illiquid = [MemberStats("A", 0.5, 0.0), MemberStats("B", 0.0, 1e6)]
+    assert best_member(illiquid).base == "B"  # type: ignore[union-attr]
+    assert best_member([MemberStats("A", math.nan, 1e6)]) is None
+
+
+def test_leaders_long_overextended_hedged_at_half_risk() -> None:
+    params = PlanParameters(top_n_long=2, risk_fraction=0.02)
+    scores = [_score("hot", 1, 1.5, m7=0.3, d=2.5, over=True), _score("render", 2, 1.0),
+              _score("ai", 3, 0.4), _score("mining", 4, -0.2)]
+    targets, notes = select_targets(scores, MEMBERS, params, rotation_enabled=True)
+    leaders = [t for t in targets if t.role == ROLE_LEADER]
+    hedges = [t for t in targets if t.role == ROLE_HEDGE]
+    assert [(t.sector, t.base, t.side) for t in leaders] == [
+        ("render", "RENDER", Side.LONG), ("ai", "FET", Side.LONG)]
+    # risk steps down with rank: 1.0 and 0.75 of 2 %
+    assert [t.risk_fraction for t in leaders] == pytest.approx([0.02, 0.015])
+    assert [(h.sector, h.base, h.side) for h in hedges] == [("hot", "WLD", Side.SHORT)]
+    assert hedges[0].risk_fraction == pytest.approx(0.01)  # half of 2 %
+    assert targets[-1].role == ROLE_HEDGE  # lowest conviction: cut first
+    assert any("hot: over-extended" in n for n in notes)
+
+
+def test_risk_off_means_no_alt_longs_but_hedge_stays() -> None:
+    params = PlanParameters()
+    scores = [_score("render", 1, 1.0), _score("hot", 2, 0.5, m7=0.3, d=3.0, over=True)]
+    targets, notes = select_targets(scores, MEMBERS, params, rotation_enabled=False)
+    assert all(t.side is Side.SHORT for t in targets)
+    assert any("risk-off" in n for n in notes)
+    enabled = PlanParameters(rotation_in_risk_off=True)
+    targets_on, _ = select_targets(scores, MEMBERS, enabled, rotation_enabled=False)
+    assert any(t.side is Side.LONG for t in targets_on)
+
+
+def test_no_short_when_disabled_and_no_long_without_positive_score() -> None:
+    params = PlanParameters(short_over_extended=False)
+    scores = [_score("render", 1, -0.1), _score("hot", 2, -0.5, d=3.0, over=True)]
+    targets, notes = select_targets(scores, MEMBERS, params, rotation_enabled=True)
+    assert targets == ()
+    assert any("no sector has a positive score" in n for n in notes)
+
+
+def _position(base: str, side: Side, entry: float, *, stop: float | None = None,
+              tp: float | None = None, qty: float = 10.0) -> Position:
+    return Position(base, side, qty, entry, stop, tp, utc(2026, 11, 1))
+
+
+def test_take_profit_by_price_and_by_k_atr() -> None:
+    positions = [
+        _position("RENDER", Side.LONG, 7.0, stop=6.5, tp=8.0),   # price 8.1 >= 8.0: hit
+        _position("FET", Side.LONG, 1.0, stop=0.9),              # 1 + 3*0.05 = 1.15; 1.2: hit
+        _position("LTC", Side.SHORT, 100.0, stop=110.0),         # 100 - 3*4 = 88; 89: no
+        _position("TAO", Side.SHORT, 400.0, stop=440.0, tp=380.0),  # 379 <= 380: hit
+    ]
+    prices = {"RENDER": 8.1, "FET": 1.2, "LTC": 89.0, "TAO": 379.0}
+    atr = {"RENDER": 0.3, "FET": 0.05, "LTC": 4.0, "TAO": 10.0}
+    hits = {h.base: h for h in take_profit_hits(positions, prices, atr, 3.0)}
+    assert set(hits) == {"RENDER", "FET", "TAO"}
+    assert hits["RENDER"].trigger == "price" and hits["FET"].trigger == "k-ATR"
+    assert hits["FET"].take_profit_price_usd == pytest.approx(1.15)
+    assert take_profit_level(positions[2], 4.0, 3.0) == pytest.approx(88.0)
+    assert take_profit_level(positions[1], None, 3.0) is None
+
+
+def test_reallocation_goes_to_best_sector_with_rising_volume_and_non_negative_d() -> None:
+    scores = [
+        _score("hot", 1, 2.0, vt=1.8, d=2.5, over=True),  # over-extended: never
+        _score("render", 2, 1.0, vt=0.9, d=0.5),          # volume falling
+        _score("ai", 3, 0.6, vt=1.3, d=-0.4),             # negative divergence
+        _score("mining", 4, 0.1, vt=1.1, d=0.0),          # qualifies
+    ]
+    assert reallocation_sector(scores).sector == "mining"  # type: ignore[union-attr]
+    assert reallocation_sector(scores, exclude=["mining"]) is None
+    hit = take_profit_hits([_position("RENDER", Side.LONG, 7.0, tp=8.0)], {"RENDER": 8.0}, {},
+                           3.0)
+    target = reallocation_target(hit, scores, MEMBERS, (), PlanParameters())
+    assert target is not None and target.role == ROLE_REALLOCATION
+    assert (target.sector, target.base, target.side) == ("mining", "LTC", Side.LONG)
+    assert "RENDER" in target.reason
+    assert reallocation_target((), scores, MEMBERS, (), PlanParameters()) is None
+
+
+def test_stressed_exposure_fits_cap_lowest_conviction_first() -> None:
+    # held 200 (fixed) + a 300 (conv 3) + b 250 (conv 2) + c 100 (conv 1) = 850; cap 600
+    # excess 250: c (100) dropped -> excess 150; b scaled to (250-150)/250 = 0.4; a kept
+    items = [ExposureItem("held", 200.0, math.inf, False), ExposureItem("a", 300.0, 3.0, True),
+             ExposureItem("b", 250.0, 2.0, True), ExposureItem("c", 100.0, 1.0, True)]
+    result = stressed_exposure(items, 600.0)
+    assert result.loss_before_usd == pytest.approx(850.0)
+    assert result.scale_by_label == pytest.approx({"a": 1.0, "b": 0.4, "c": 0.0})
+    assert result.loss_after_usd == pytest.approx(600.0)
+    assert set(result.reasons) == {"b", "c"}
+
+
+def test_stressed_exposure_when_held_positions_alone_break_the_cap() -> None:
+    items = [ExposureItem("held", 700.0, math.inf, False), ExposureItem("a", 10.0, 3.0, True)]
+    result = stressed_exposure(items, 600.0)
+    assert result.scale_by_label == {"a": 0.0}
+    assert result.warnings and "above the portfolio cap" in result.warnings[0]
+    with pytest.raises(InputError):
+        stressed_exposure([ExposureItem("x", -1.0, 0.0, True)], 10.0)
+
+
+def test_plan_parameters_validate_and_come_from_settings() -> None:
+    class SettingsLike:
+        equity_usd = 25_000.0
+        cooldown_days = 5
+        exchange_id = "binanceusdm"  # not a plan field: ignored
+
+    params = PlanParameters.from_settings(SettingsLike(), top_n_long=2)
+    assert (params.equity_usd, params.cooldown_days, params.top_n_long) == (25_000.0, 5, 2)
+    assert params.portfolio_risk_cap_usd == pytest.approx(1_500.0)
+    with pytest.raises(InputError, match="risk_fraction"):
+        PlanParameters(risk_fraction=0.05, max_risk_fraction=0.03)
+    with pytest.raises(InputError, match="portfolio_risk_cap_fraction"):
+        PlanParameters(portfolio_risk_cap_fraction=0.0)
+    with pytest.raises(InputError, match="unknown plan parameter"):
+        PlanParameters.from_settings(SettingsLike(), nonsense=1)
+    with pytest.raises(InputError, match="rotation_in_risk_off"):
+        PlanParameters(rotation_in_risk_off="yes")  # type: ignore[arg-type]
+
+
+def test_position_and_book_validation() -> None:
+    with pytest.raises(InputError, match="quantity"):
+        _position("RENDER", Side.LONG, 7.0, qty=-1.0)
+    with pytest.raises(InputError, match="take_profit_price"):
+        _position("RENDER", Side.LONG, 7.0, tp=6.0)
+    with pytest.raises(InputError, match="opened_at"):
+        Position("X", Side.LONG, 1.0, 1.0, None, None, utc(2026, 1, 1).replace(tzinfo=None))
+    with pytest.raises(InputError, match="duplicated"):
+        PositionBook(positions=(_position("A", Side.LONG, 1.0), _position("A", Side.LONG, 2.0)))
+    # loss at the stop: 10 x (7 - 6.5) + 10 x 6.5 x (0.0005 + 0.0005) = 5 + 0.065
+    held = _position("RENDER", Side.LONG, 7.0, stop=6.5)
+    loss = held.stop_out_loss_usd(10.0, taker_fee_rate=0.0005, stop_slippage_rate=0.0005)
+    assert loss == pytest.approx(5.065)
+    trailing = _position("RENDER", Side.LONG, 7.0, stop=7.5)  # locked-in profit: costs only
+    loss = trailing.stop_out_loss_usd(10.0, taker_fee_rate=0.0005, stop_slippage_rate=0.0)
+    assert loss == pytest.approx(10 * 7.5 * 0.0005)
