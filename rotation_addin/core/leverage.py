@@ -1,0 +1,196 @@
+"""Safe leverage: the largest leverage whose liquidation distance survives a k-sigma move.
+
+    required distance = k · σ_daily · √h + gap buffer
+    liquidation distance at leverage L ≈ 1/L − MMR          (STRATEGY.md, layer 3)
+    safe L = floor(1 / (required + MMR)), at least 1, at most the bracket's max leverage
+
+The exact isolated distances are (1/L − MMR)/(1 − MMR) for a long and (1/L − MMR)/(1 + MMR) for
+a short; they differ from the approximation by the factor 1 ± MMR (< 1 % relative at the usual
+MMRs). Higher volatility needs a larger distance, hence LOWER leverage.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rotation_addin.core.brackets import BracketTable, default_bracket_table
+from rotation_addin.core.errors import InputError
+from rotation_addin.core.validation import in_range, non_negative
+
+LIMITED_BY_VOLATILITY = "volatility"
+LIMITED_BY_BRACKET = "bracket max"
+
+_ARTICLE_DAILY_SIGMA = 0.15
+"""The strategy article's "15 %-a-day sectors are where leverage makes sense"."""
+
+
+@dataclass(frozen=True)
+class SafeLeverage:
+    """Result of :func:`safe_leverage`.
+
+    Attributes
+    ----------
+    leverage : int
+        Largest whole leverage with ``1/L − MMR >= required_distance_fraction`` (>= 1), capped.
+    volatility_leverage_limit : float
+        ``1 / (required + MMR)`` before flooring and capping.
+    cap_leverage : float
+        The bracket's (or the given) maximum leverage.
+    required_distance_fraction : float
+        ``k · σ · √h + buffer``.
+    liquidation_distance_fraction : float
+        ``1/L − MMR`` at the chosen leverage.
+    daily_vol, k_sigma, holding_days, gap_buffer_fraction, maintenance_margin_rate : float
+        The inputs used.
+    limiting_factor : str
+        ``"volatility"`` or ``"bracket max"``.
+    unsafe_even_at_1x : bool
+        True when even 1x does not leave the required distance.
+    explanation : str
+        Plain-language reason, including why higher volatility means lower leverage.
+    warnings : tuple[str, ...]
+    """
+
+    leverage: int
+    volatility_leverage_limit: float
+    cap_leverage: float
+    required_distance_fraction: float
+    liquidation_distance_fraction: float
+    daily_vol: float
+    k_sigma: float
+    holding_days: float
+    gap_buffer_fraction: float
+    maintenance_margin_rate: float
+    limiting_factor: str
+    unsafe_even_at_1x: bool
+    explanation: str
+    warnings: tuple[str, ...]
+
+
+def required_distance(daily_vol: float, k_sigma: float, holding_days: float,
+                      gap_buffer_fraction: float) -> float:
+    """``k · σ · √h + buffer``: the adverse move the liquidation price must stay beyond."""
+    return k_sigma * daily_vol * math.sqrt(holding_days) + gap_buffer_fraction
+
+
+def leverage_limit(required_distance_fraction: float, maintenance_margin_rate: float) -> float:
+    """Largest real L with ``1/L − MMR >= required``: ``1 / (required + MMR)``."""
+    return 1.0 / (required_distance_fraction + maintenance_margin_rate)
+
+
+def safe_leverage(
+    *,
+    daily_vol: float,
+    k_sigma: float = 3.0,
+    holding_days: float = 1.0,
+    gap_buffer_fraction: float = 0.02,
+    brackets: BracketTable | None = None,
+    maintenance_margin_rate: float | None = None,
+    max_leverage: float | None = None,
+    notional_usd: float = 0.0,
+) -> SafeLeverage:
+    """Largest whole leverage whose liquidation distance exceeds a k-sigma move plus a buffer.
+
+    Parameters
+    ----------
+    daily_vol : float
+        Daily σ of log returns as a fraction (0.05 = 5 %/day), in [0, 5].
+    k_sigma : float
+        Number of daily σ the position must survive (default 3), in (0, 20].
+    holding_days : float
+        Holding period h in days; σ scales with √h (default 1), in (0, 365].
+    gap_buffer_fraction : float
+        Extra distance for weekend / news gaps (default 0.02 = 2 %), in [0, 1).
+    brackets : BracketTable, optional
+        Supplies MMR and the max leverage at ``notional_usd``; default: the bundled default
+        (mid-cap alt) schedule unless ``maintenance_margin_rate`` is given.
+    maintenance_margin_rate : float, optional
+        Overrides the bracket's MMR.
+    max_leverage : float, optional
+        Overrides the bracket's max leverage (>= 1).
+    notional_usd : float
+        Position notional used to pick the bracket (default 0: the first bracket).
+
+    Returns
+    -------
+    SafeLeverage
+        ``floor(1 / (k·σ·√h + buffer + MMR))``, at least 1, capped by the max leverage.
+    """
+    sigma = in_range("daily_vol", daily_vol, 0.0, 5.0)
+    k = in_range("k_sigma", k_sigma, 0.0, 20.0, low_inclusive=False)
+    days = in_range("holding_days", holding_days, 0.0, 365.0, low_inclusive=False)
+    buffer = in_range("gap_buffer_fraction", gap_buffer_fraction, 0.0, 1.0,
+                      high_inclusive=False)
+    notional = non_negative("notional_usd", notional_usd)
+    warnings: list[str] = []
+    if brackets is not None and not isinstance(brackets, BracketTable):
+        raise InputError("brackets", f"must be a BracketTable (got {type(brackets).__name__})")
+    table = brackets
+    if table is None and (maintenance_margin_rate is None or max_leverage is None):
+        table = default_bracket_table("default")
+        warnings.append(f"no brackets given: used {table.source}")
+    bracket = table.for_notional(notional) if table is not None else None
+    if maintenance_margin_rate is not None:
+        mmr = in_range("maintenance_margin_rate", maintenance_margin_rate, 0.0, 1.0,
+                       low_inclusive=False, high_inclusive=False)
+    else:
+        assert bracket is not None
+        mmr = bracket.maintenance_margin_rate
+    if max_leverage is not None:
+        cap = in_range("max_leverage", max_leverage, 1.0, 1_000.0)
+    else:
+        assert bracket is not None
+        cap = bracket.max_leverage
+
+    required = required_distance(sigma, k, days, buffer)
+    limit = leverage_limit(required, mmr)
+    by_volatility = math.floor(limit * (1.0 + 1e-12))
+    unsafe = by_volatility < 1
+    cap_whole = max(1, math.floor(cap * (1.0 + 1e-12)))
+    leverage = max(1, min(by_volatility, cap_whole))
+    limiting = LIMITED_BY_BRACKET if cap_whole < by_volatility else LIMITED_BY_VOLATILITY
+    distance = 1.0 / leverage - mmr
+    if unsafe:
+        warnings.append(
+            f"even 1x is unsafe: the required distance {required:.1%} exceeds the 1x "
+            f"liquidation distance {1 - mmr:.1%}; do not trade this with leverage — or at all"
+        )
+    return SafeLeverage(
+        leverage=leverage,
+        volatility_leverage_limit=limit,
+        cap_leverage=cap,
+        required_distance_fraction=required,
+        liquidation_distance_fraction=distance,
+        daily_vol=sigma,
+        k_sigma=k,
+        holding_days=days,
+        gap_buffer_fraction=buffer,
+        maintenance_margin_rate=mmr,
+        limiting_factor=limiting,
+        unsafe_even_at_1x=unsafe,
+        explanation=_explain(sigma, k, days, buffer, mmr, required, leverage, limiting, cap),
+        warnings=tuple(warnings),
+    )
+
+
+def _explain(sigma: float, k: float, days: float, buffer: float, mmr: float, required: float,
+             leverage: int, limiting: str, cap: float) -> str:
+    article_move = k * _ARTICLE_DAILY_SIGMA * math.sqrt(days)
+    article_limit = max(1, math.floor(leverage_limit(article_move + buffer, mmr)))
+    head = (
+        f"A {k:g}-sigma move over {days:g} day(s) is {k:g} × {sigma:.2%} × √{days:g} = "
+        f"{k * sigma * math.sqrt(days):.2%}; with the {buffer:.1%} gap buffer the liquidation "
+        f"price must sit {required:.2%} away, and 1/L − MMR ({mmr:.2%}) >= {required:.2%} "
+        f"allows at most {leverage}x"
+    )
+    if leverage_limit(required, mmr) < 1.0:
+        head += " — in fact not even 1x leaves that distance (1x is shown only as the floor)"
+    if limiting == LIMITED_BY_BRACKET:
+        head += f" (capped by the exchange's {cap:g}x maximum)"
+    return (
+        f"{head}. Higher volatility needs a larger distance, so it means LOWER leverage, never "
+        f"higher: the article's claim that 15 %-a-day sectors are where leverage makes sense "
+        f"is backwards, because there a {k:g}-sigma day is a {article_move:.0%} move, which "
+        f"liquidates anything above about {article_limit}x."
+    )
