@@ -64,7 +64,8 @@ class ProviderEmulator:
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
 
     # -- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> ProviderEmulator:
