@@ -78,6 +78,8 @@ class ResultBox(QGroupBox):
             item = self._grid.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()
+                widget.setParent(None)  # type: ignore[call-overload]
                 widget.deleteLater()
         self.values = {}
         for row, (label, text) in enumerate(rows):
@@ -324,6 +326,9 @@ _LIQ_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 _LEV_ROWS: tuple[tuple[str, str, str], ...] = (
     ("leverage", "Safe leverage", "x"),
+    ("volatility_leverage_limit", "Volatility limit", "x"),
+    ("cap_leverage", "Exchange / settings cap", "x"),
+    ("required_distance_fraction", "Required distance to liquidation", "pct"),
     ("limiting_factor", "Limited by", "text"),
     ("explanation", "Why", "text"),
 )

@@ -62,13 +62,10 @@ def compute_report(dataset: Any, settings: Settings) -> Any:
 
 
 def load_user_positions() -> Any:
-    """The user's positions file if the positions module provides one, else no positions."""
-    try:
-        from rotation_addin.data import positions as positions_io
-    except ImportError:
-        return None
-    loader = getattr(positions_io, "load_positions", None)
-    return loader() if loader is not None else None
+    """The user's positions file and trade journal (``data/positions.py``; empty if absent)."""
+    from rotation_addin.data.positions import load_book
+
+    return load_book()
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -232,10 +229,9 @@ def correlation_notes(stress: Any, picture: Any, benchmark: str) -> str:
 
 # -- regime ------------------------------------------------------------------------------------
 VOTE_FORMATS: dict[str, ColumnFormat] = {
-    "input": ColumnFormat("text", header="Input"),
     "name": ColumnFormat("text", header="Input"),
-    "value": ColumnFormat("number", 4, signed=True, header="Value"),
-    "vote": ColumnFormat("auto", 0, signed=True, header="Vote"),
+    "value": ColumnFormat("number", 2, signed=True, header="Measured (%)"),
+    "vote": ColumnFormat("int", signed=True, header="Vote (+1 on / -1 off)"),
     "reason": ColumnFormat("text", header="Reason"),
 }
 
@@ -247,16 +243,19 @@ def regime_frames(report: Any) -> tuple[str, str, pd.DataFrame]:
     votes_items = _first_attr(regime, ("votes", "inputs"), ())
     votes = rows_frame(votes_items) if votes_items else pd.DataFrame()
     summary_bits = []
-    reason = _first_attr(regime, ("reason", "summary", "explanation"), "")
+    reason = _first_attr(regime, ("summary", "reason", "explanation"), "")
     if reason:
         summary_bits.append(str(reason))
+    summary_bits.extend(f"⚠ {w}" for w in getattr(regime, "warnings", ()))
     enabled: Any = getattr(regime, "rotation_enabled", None)
     if enabled is not None:
         summary_bits.append(
-            "Rotation into new longs is ON." if enabled else "Rotation into new longs is OFF."
+            "Rotation between sectors is allowed." if enabled
+            else "Rotation between sectors is paused by the regime gate."
         )
     summary_bits.append(f"Source: {report.source}, as of {report.as_of:%Y-%m-%d}.")
-    return str(_plain(label)), " ".join(summary_bits), votes
+    text = "\n".join(bit if bit.endswith(".") else bit + "." for bit in summary_bits)
+    return str(_plain(label)), text, votes
 
 
 def _first_attr(obj: Any, names: Iterable[str], default: Any) -> Any:

@@ -40,7 +40,7 @@ class SectorsView(QWidget):
         self.plot: Any = None
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.chart_holder)
-        self.splitter.setSizes([300, 320])
+        self.splitter.setSizes([220, 420])
         layout.addWidget(self.caption)
         layout.addWidget(self.splitter, 1)
 
@@ -64,8 +64,9 @@ class SectorsView(QWidget):
             self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
             self.plot.setObjectName("sectorChart")
             self.plot.showGrid(x=True, y=True, alpha=0.25)
-            self.plot.setLabel("left", "Sector index (start = 100)")
-            self.plot.addLegend(offset=(10, 10))
+            self.plot.setLabel("left", "Sector index (start = 100, log scale)")
+            self.plot.setLogMode(x=False, y=True)
+            self.plot.addLegend(offset=(10, 10), brush=(255, 255, 255, 210))
             self.chart_layout.addWidget(self.plot)
         return self.plot
 

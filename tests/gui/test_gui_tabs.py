@@ -1,0 +1,152 @@
+"""Every tab filled from the demo market, checked against independent pandas/NumPy figures."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from gui.main_window import MainWindow
+from gui.models import RAW_VALUE_ROLE
+from rotation_addin.data.settings import Settings
+
+
+@pytest.fixture
+def loaded(qtbot) -> MainWindow:
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.task_ended, timeout=120_000) as blocker:
+        window.start_initial_load()
+    assert blocker.args == ["succeeded"], window.status_panel.progress_label.text()
+    return window
+
+
+def test_sectors_table_and_chart(qtbot, loaded: MainWindow) -> None:
+    dataset = loaded.snapshot.dataset
+    trading = [s for s in dataset.universe.trading_sectors()]
+    table = loaded.sectors.table
+    assert table.row_count() == len(trading)
+    model = table.table_model
+    names = model.column_names()
+    sectors_shown = {model.raw_value(r, names.index("sector")) for r in range(model.rowCount())}
+    assert sectors_shown == set(trading)
+    # one line per trading sector + BTC
+    assert loaded.sectors.curve_count() == len(trading) + 1
+    # sorting by clicking the Score header sorts by the raw score (descending on 2nd click)
+    header = table.horizontalHeader()
+    column = names.index("score")
+    qtbot.mouseClick(
+        header.viewport(), Qt.MouseButton.LeftButton,
+        pos=header.rect().topLeft() + _section_centre(header, column),
+    )
+    scores = [model.data(model.index(r, column), RAW_VALUE_ROLE) for r in range(len(trading))]
+    assert scores == sorted(scores) or scores == sorted(scores, reverse=True)
+    # 7-day momentum of the leader recomputed from the closes (BTC-relative log return)
+    closes = dataset.close
+    logret = np.log(closes / closes.shift(1)).iloc[1:]
+    leader = loaded.snapshot.report.sectors[0]
+    members = [b for b in dataset.universe.sectors[leader.sector] if b in logret.columns]
+    relative = logret[members].sub(logret["BTC"], axis=0).mean(axis=1)
+    assert relative.iloc[-7:].sum() == pytest.approx(leader.momentum_7d, abs=1e-9)
+
+
+def _section_centre(header, column):
+    from PySide6.QtCore import QPoint
+
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    return QPoint(x, header.height() // 2)
+
+
+def test_correlation_heatmaps_match_pandas(loaded: MainWindow) -> None:
+    dataset = loaded.snapshot.dataset
+    universe = dataset.universe
+    logret = np.log(dataset.close / dataset.close.shift(1)).iloc[1:]
+    index = pd.DataFrame(
+        {s: logret[[b for b in universe.sectors[s] if b in logret]].mean(axis=1)
+         for s in universe.trading_sectors()}
+    )
+    btc = logret["BTC"]
+    threshold = np.quantile(btc.dropna().to_numpy(), 0.10)
+    stress_days = btc <= threshold
+    first, second = universe.trading_sectors()[:2]
+    normal_ref = index.loc[~stress_days, first].corr(index.loc[~stress_days, second])
+    stress_ref = index.loc[stress_days, first].corr(index.loc[stress_days, second])
+    heat_n, heat_s = loaded.correlation.normal, loaded.correlation.stress
+    i, j = heat_n.labels.index(first), heat_n.labels.index(second)
+    assert heat_n.values[i][j] == pytest.approx(normal_ref, abs=1e-6)
+    assert heat_s.values[i][j] == pytest.approx(stress_ref, abs=1e-6)
+    assert heat_n.labels == heat_s.labels and "BTC" in heat_n.labels
+    assert all(heat_n.values[k][k] == 1.0 for k in range(len(heat_n.labels)))
+
+
+def test_regime_votes_and_plan_export(qtbot, loaded: MainWindow, tmp_path: Path) -> None:
+    report = loaded.snapshot.report
+    assert report.regime.label.upper() in loaded.regime.verdict.text()
+    votes = loaded.regime.table
+    assert votes.row_count() == len(report.regime.votes) == 3
+    reasons = {row[-1] for row in votes.as_text_rows()[1:]}
+    assert reasons == {v.reason for v in report.regime.votes}
+
+    plan = loaded.plan
+    orders = report.plan.orders
+    assert plan.orders.row_count() == len(orders)
+    assert plan.refusals.row_count() == len(report.plan.refusals)
+    text = plan.copy_orders()
+    assert QGuiApplication.clipboard().text() == text
+    assert len(text.strip().splitlines()) == len(orders) + 1
+    path = plan.export_csv(tmp_path / "orders.csv")
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["symbol"] for r in rows] == [o.symbol for o in orders]
+    for row, order in zip(rows, orders, strict=True):
+        assert float(row["quantity_base"]) == pytest.approx(order.quantity_base)
+        assert float(row["risk_usd"]) == pytest.approx(order.risk_usd)
+
+
+def test_status_bar_shows_demo_and_stale_warning(loaded: MainWindow) -> None:
+    from datetime import timedelta
+
+    panel = loaded.status_panel
+    assert panel.source_label.text() == "Data: demo (simulated)"
+    as_of = loaded.snapshot.dataset.as_of
+    panel.show_dataset("cache (binanceusdm)", as_of, now=as_of + timedelta(days=3))
+    assert panel.stale and "STALE" in panel.freshness_label.text()
+    assert panel.source_label.text() == "Data: cache (binanceusdm)"
+    panel.show_dataset("live (binanceusdm)", as_of, now=as_of + timedelta(hours=2))
+    assert not panel.stale and "STALE" not in panel.freshness_label.text()
+    assert panel.source_label.text() == "Data: live exchange (binanceusdm)"
+
+
+def test_settings_validation_and_universe_editor(qtbot, loaded: MainWindow) -> None:
+    view = loaded.settings_view
+    loaded.tabs.setCurrentWidget(view)
+    risk = view.risk_edits["risk_fraction"]
+    risk.clear()
+    qtbot.keyClicks(risk, "5")  # 5 % > the 3 % cap
+    assert "risk_fraction" in view.settings_error.text()
+    assert risk.styleSheet() != "" and not view.save_button.isEnabled()
+    risk.clear()
+    qtbot.keyClicks(risk, "1.5")
+    assert view.settings_error.text() == "" and view.save_button.isEnabled()
+    with qtbot.waitSignal(view.settings_saved) as saved:
+        assert view.save()
+    assert saved.args[0].risk_fraction == pytest.approx(0.015)
+    from rotation_addin.data.settings import load_settings
+
+    assert load_settings().risk_fraction == pytest.approx(0.015)
+
+    editor = view.universe_edit
+    good = editor.toPlainText()
+    editor.setPlainText(good + '\nextra = ["BTC"]\n')  # BTC listed twice
+    view.validate_universe()
+    assert view.universe_status.text().startswith("✗")
+    assert not view.universe_save.isEnabled()
+    editor.setPlainText(good)
+    view.validate_universe()
+    assert view.universe_status.text().startswith("✓")
