@@ -234,6 +234,11 @@ def position_size(
     budget = equity * risk
     unit_loss = per_unit_loss_usd(entry, stop, fee, slip)
     raw_quantity = budget / unit_loss
+    if not (math.isfinite(raw_quantity) and math.isfinite(raw_quantity * entry)):
+        raise InputError(
+            "equity_usd", f"is too large for this stop distance: the size overflows (got "
+                          f"{equity:g} with a per-unit loss of {unit_loss:g} USD)"
+        )
     quantity = floor_to_step(raw_quantity, spec.amount_step) if spec is not None else raw_quantity
     _refuse_below_minimums(quantity, entry, unit_loss, risk, spec)
 
