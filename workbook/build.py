@@ -1,0 +1,245 @@
+"""Build the Rotation Desk workbook from code (openpyxl): every sheet, name, rule and chart.
+
+:func:`build_workbook` writes ``rotation_desk.xlsx`` (or the macro-enabled
+``rotation_desk.xlsm`` made from xlwings' quickstart template, see :mod:`workbook.xlsm`) and,
+when given a dataset, fills it the same way :func:`workbook.refresh.refresh_workbook` does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+from openpyxl import Workbook
+
+from rotation_addin.core.brackets import default_bracket_table
+from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.errors import InputError
+from rotation_addin.core.report import DailyReport, daily_report
+from rotation_addin.core.rotation import PlanParameters
+from rotation_addin.data.atomic import atomic_path
+from rotation_addin.data.paths import workbooks_dir
+from rotation_addin.data.settings import Settings, load_settings
+from workbook import layout as lay
+from workbook import xlsm as xlsm_mod
+from workbook.context import FillContext, Rows, snapshot
+from workbook.sheets import (
+    correlation,
+    dashboard,
+    journal,
+    rebalance,
+    regime,
+    sectors,
+    settings_sheet,
+    sizing,
+    xlwings_conf,
+)
+from workbook.writer import write_blocks_openpyxl
+
+DATA_SHEETS: Mapping[str, ModuleType] = {
+    lay.DASHBOARD: dashboard,
+    lay.SECTORS: sectors,
+    lay.CORRELATION: correlation,
+    lay.REGIME: regime,
+    lay.REBALANCE: rebalance,
+}
+"""Sheets whose module has ``content(ctx)`` and ``decorate(ws, ctx)``."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What :func:`build_workbook` wrote.
+
+    Attributes
+    ----------
+    path : Path
+        The workbook.
+    macro_enabled : bool
+        True for the ``.xlsm`` variant with the Refresh button.
+    filled : bool
+        True if a dataset filled the owned ranges.
+    warnings : tuple[str, ...]
+        Content cut to fit, data caveats.
+    """
+
+    path: Path
+    macro_enabled: bool
+    filled: bool
+    warnings: tuple[str, ...]
+
+
+def default_path(*, macro_enabled: bool = False) -> Path:
+    """``<data dir>/workbooks/rotation_desk.xlsx`` (``.xlsm`` for the macro variant)."""
+    suffix = ".xlsm" if macro_enabled else ".xlsx"
+    return workbooks_dir() / f"{lay.WORKBOOK_BASENAME}{suffix}"
+
+
+def sizing_inputs_for(dataset: MarketDataset | None, settings: Settings,
+                      report: DailyReport | None = None) -> sizing.SizingInputs:
+    """Starting values of the Sizing sheet: the top sector's first member at today's price.
+
+    Stop two ATRs away (long), the member's EWMA daily vol, its contract rules and default
+    brackets; without data, a RENDER example with the bundled defaults.
+    """
+    base = "RENDER"
+    inputs = sizing.SizingInputs(
+        equity_usd=settings.equity_usd, risk_fraction=settings.risk_fraction,
+        max_risk_fraction=settings.max_risk_fraction, taker_fee_rate=settings.taker_fee_rate,
+        stop_slippage_rate=settings.stop_slippage_rate, k_sigma=settings.vol_k_sigma,
+        holding_days=settings.holding_days, gap_buffer_fraction=settings.gap_buffer_fraction,
+    )
+    if dataset is not None:
+        if report is not None and report.sectors:
+            members = dataset.universe.sectors.get(report.sectors[0].sector, ())
+            base = next((b for b in members if b in dataset.close.columns), base)
+        elif dataset.bases:
+            base = dataset.bases[0]
+        snap = snapshot(dataset, base, settings)
+        if snap is not None and math.isfinite(snap.atr_usd) and math.isfinite(snap.daily_vol):
+            stop = max(snap.price_usd - 2.0 * snap.atr_usd, snap.price_usd * 0.5)
+            inputs = replace(inputs, entry_price_usd=snap.price_usd,
+                             stop_price_usd=float(f"{stop:.6g}"), daily_vol=snap.daily_vol)
+        if snap is not None and snap.contract is not None:
+            c = snap.contract
+            inputs = replace(inputs, amount_step=c.amount_step, min_amount=c.min_amount,
+                             min_notional_usd=c.min_notional_usd, taker_fee_rate=c.taker_fee_rate)
+    inputs = replace(inputs, symbol=base)
+    return inputs.with_brackets(default_bracket_table(base))
+
+
+def new_workbook(*, macro_enabled: bool) -> Workbook:
+    """An empty workbook with every tool sheet in order (from xlwings' template for .xlsm)."""
+    if macro_enabled:
+        wb = xlsm_mod.load_template()
+    else:
+        wb = Workbook()
+        wb.active.title = lay.DASHBOARD
+        wb.create_sheet(lay.XLWINGS_CONF)
+    for name in lay.SHEET_ORDER:
+        if name not in wb.sheetnames:
+            wb.create_sheet(name)
+    wb._sheets.sort(key=lambda ws: lay.SHEET_ORDER.index(ws.title)
+                    if ws.title in lay.SHEET_ORDER else len(lay.SHEET_ORDER))
+    if macro_enabled:
+        xlsm_mod.assign_code_names(wb)
+    wb.active = 0
+    return wb
+
+
+def build_skeleton(wb: Workbook, settings: Settings, inputs: sizing.SizingInputs) -> None:
+    """Static layout of every sheet: labels, formulas, formats, names."""
+    for name, module in DATA_SHEETS.items():
+        module.build(wb[name])
+    sizing.build(wb[lay.SIZING], inputs)
+    sizing.add_names(wb, lay.SIZING)
+    journal.build(wb[lay.JOURNAL])
+    settings_sheet.build(wb[lay.SETTINGS], settings)
+    settings_sheet.add_names(wb, lay.SETTINGS)
+    xlwings_conf.build(wb[lay.XLWINGS_CONF])
+    wb.calculation.fullCalcOnLoad = True
+
+
+def collect_content(ctx: FillContext) -> dict[str, Rows]:
+    """Every owned block's rows for ``ctx``."""
+    content: dict[str, Rows] = {}
+    for module in (*DATA_SHEETS.values(), sizing, settings_sheet):
+        content.update(module.content(ctx))
+    return content
+
+
+def decorate(wb: Workbook, ctx: FillContext | None) -> None:
+    """Re-create what the tool owns beyond values: charts, heatmap, validation, protection."""
+    for name, module in DATA_SHEETS.items():
+        module.decorate(wb[name], ctx)
+    sizing.decorate(wb[lay.SIZING])
+    journal.decorate(wb[lay.JOURNAL])
+    settings_sheet.decorate(wb[lay.SETTINGS])
+    sizing.add_names(wb, lay.SIZING)
+    settings_sheet.add_names(wb, lay.SETTINGS)
+    wb.calculation.fullCalcOnLoad = True
+
+
+def fill(wb: Workbook, ctx: FillContext) -> list[str]:
+    """Write every owned block and re-create the decorations; return content warnings."""
+    warnings = write_blocks_openpyxl(wb, collect_content(ctx))
+    decorate(wb, ctx)
+    return warnings
+
+
+def save(wb: Workbook, path: Path, *, macro_enabled: bool,
+         before_commit: Callable[[Path], None] | None = None) -> None:
+    """Save atomically (temporary file beside ``path``, then rename); add the button (.xlsm)."""
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+        if macro_enabled:
+            xlsm_mod.ensure_refresh_button(tmp)
+        if before_commit is not None:
+            before_commit(tmp)
+
+
+def build_workbook(
+    path: Path | None = None,
+    *,
+    dataset: MarketDataset | None = None,
+    report: DailyReport | None = None,
+    params: Settings | None = None,
+    macro_enabled: bool = False,
+    overwrite: bool = False,
+    sizing_inputs: sizing.SizingInputs | None = None,
+    now: datetime | None = None,
+) -> BuildResult:
+    """Build the workbook and, with a dataset, fill it.
+
+    Parameters
+    ----------
+    path : Path, optional
+        Target file; default :func:`default_path`. Must end in ``.xlsm`` for the macro
+        variant and ``.xlsx`` otherwise.
+    dataset : MarketDataset, optional
+        Data to fill the owned ranges with (the sheets say its source, e.g. demo (simulated)).
+    report : DailyReport, optional
+        Precomputed report of ``dataset``; computed when omitted.
+    params : Settings, optional
+        Risk parameters; default the user's settings.
+    macro_enabled : bool
+        Build ``.xlsm`` from xlwings' quickstart template (VBA byte-identical) with the
+        Refresh button.
+    overwrite : bool
+        Replace an existing file (otherwise an existing file is an error).
+    sizing_inputs : SizingInputs, optional
+        Starting values of the Sizing sheet (default: derived from the dataset).
+    now : datetime, optional
+        Refresh time shown on the sheets (UTC).
+
+    Returns
+    -------
+    BuildResult
+    """
+    target = Path(path) if path is not None else default_path(macro_enabled=macro_enabled)
+    expected = ".xlsm" if macro_enabled else ".xlsx"
+    if target.suffix.lower() != expected:
+        raise InputError("out", f"must end in {expected} for this variant (got {target.name})")
+    if target.exists() and not overwrite:
+        raise InputError("out", f"{target} exists; refresh it, or pass overwrite/--force")
+    settings = params if params is not None else load_settings()
+    if dataset is not None and report is None:
+        report = daily_report(dataset, None, PlanParameters.from_settings(settings))
+    inputs = sizing_inputs or sizing_inputs_for(dataset, settings, report)
+    wb = new_workbook(macro_enabled=macro_enabled)
+    build_skeleton(wb, settings, inputs)
+    warnings: list[str] = []
+    if dataset is not None and report is not None:
+        ctx = FillContext(dataset=dataset, report=report, settings=settings,
+                          refreshed_at=now or datetime.now(UTC), sizing_symbol=inputs.symbol)
+        warnings = fill(wb, ctx)
+    else:
+        decorate(wb, None)
+    save(wb, target, macro_enabled=macro_enabled)
+    if macro_enabled:
+        xlsm_mod.write_module_shim(target.parent)
+    return BuildResult(path=target, macro_enabled=macro_enabled,
+                       filled=dataset is not None, warnings=tuple(warnings))

@@ -1,0 +1,60 @@
+"""What one build or refresh writes from: dataset, daily report, settings, clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.orders import MarketSnapshot
+from rotation_addin.core.report import DailyReport
+from rotation_addin.data.settings import Settings
+
+Rows = list[list[object]]
+
+
+@dataclass(frozen=True)
+class FillContext:
+    """Inputs of the owned-range content.
+
+    Attributes
+    ----------
+    dataset : MarketDataset
+        Market data (its ``source`` label is shown on every sheet).
+    report : DailyReport
+        The engine's daily report computed from ``dataset``.
+    settings : Settings
+        Risk parameters used.
+    refreshed_at : datetime
+        UTC time of this refresh.
+    sizing_symbol : str
+        Base typed on the Sizing sheet (its market reference is filled).
+    """
+
+    dataset: MarketDataset
+    report: DailyReport
+    settings: Settings
+    refreshed_at: datetime
+    sizing_symbol: str = ""
+
+
+def utc_text(moment: datetime) -> str:
+    """``2026-11-24 00:00 UTC``."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def banner_text(ctx: FillContext) -> str:
+    """The row-2 banner every data sheet carries."""
+    source = ctx.dataset.source
+    prefix = "DEMO DATA: " if ctx.dataset.is_demo else "Data: "
+    return (f"{prefix}{source} · as of {utc_text(ctx.dataset.as_of)} · "
+            f"refreshed {utc_text(ctx.refreshed_at)}")
+
+
+def snapshot(dataset: MarketDataset, base: str, settings: Settings) -> MarketSnapshot | None:
+    """The engine's market snapshot (price, ATR, EWMA vol, contract) of ``base``."""
+    from rotation_addin.core.report import market_snapshot
+    from rotation_addin.core.rotation import PlanParameters
+
+    return market_snapshot(dataset=dataset, base=base,
+                           params=PlanParameters.from_settings(settings))

@@ -1,0 +1,246 @@
+"""THE refresh entry point: one function for the Excel button, the CLI and the desktop app.
+
+``refresh_workbook(path_or_book, dataset, *, report=None, params=None)``
+
+* a path (``.xlsx`` / ``.xlsm``): headless, with openpyxl. Only the owned ranges of
+  :mod:`workbook.layout` are rewritten; the tool's charts, heatmap, validation, names,
+  protection and (``.xlsm``) the Refresh button are re-created because a load/save round trip
+  may drop or degrade them; everything else the user typed stays. The previous file is copied
+  to ``<stem>.bak<suffix>`` first, and the new file is written to a temporary file in the same
+  folder and renamed over the old one, so a crash or kill mid-save leaves the previous file
+  intact.
+* an xlwings ``Book`` (the workbook open in Excel, from the button): the same owned ranges
+  are written through xlwings; Excel keeps charts and formatting itself and the user saves.
+
+Text from outside (symbols, sectors, reasons) is escaped against formula injection
+(:mod:`workbook.safe_text`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings as warnings_mod
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.errors import DataError, InputError
+from rotation_addin.core.report import DailyReport, daily_report
+from rotation_addin.core.rotation import PlanParameters, PositionBook
+from rotation_addin.data.atomic import atomic_path
+from rotation_addin.data.settings import Settings, load_settings
+from workbook import build as build_mod
+from workbook import layout as lay
+from workbook.context import FillContext
+from workbook.sheets import settings_sheet
+from workbook.writer import write_blocks_xlwings
+
+REQUIRED_SHEETS = (lay.DASHBOARD, lay.SECTORS, lay.SIZING, lay.SETTINGS)
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """What a refresh did.
+
+    Attributes
+    ----------
+    path : Path | None
+        The refreshed file (None when refreshing a workbook open in Excel that was never saved).
+    backup_path : Path | None
+        Copy of the previous file (headless refresh only).
+    source : str
+        Data source label (``"demo (simulated)"``...).
+    as_of : datetime
+        Close of the last daily candle used (UTC).
+    refreshed_at : datetime
+        When the refresh ran (UTC).
+    regime : str
+        Regime label of the report.
+    top_sectors : tuple[str, ...]
+        Sector names in rank order.
+    orders : int
+        Orders in the rebalance plan.
+    warnings : tuple[str, ...]
+        Content cut to fit, data caveats, what the round trip could not keep.
+    """
+
+    path: Path | None
+    backup_path: Path | None
+    source: str
+    as_of: datetime
+    refreshed_at: datetime
+    regime: str
+    top_sectors: tuple[str, ...]
+    orders: int
+    warnings: tuple[str, ...]
+
+
+def backup_path_for(path: Path) -> Path:
+    """``rotation_desk.xlsx`` -> ``rotation_desk.bak.xlsx`` (same folder)."""
+    return path.with_name(f"{path.stem}.bak{path.suffix}")
+
+
+def _default_book() -> PositionBook:
+    try:
+        from rotation_addin.data.positions import load_book
+    except ImportError:  # pragma: no cover - positions module is part of the package
+        return PositionBook()
+    return load_book()
+
+
+def _report_for(dataset: MarketDataset, report: DailyReport | None,
+                settings: Settings) -> DailyReport:
+    if report is not None:
+        if report.source != dataset.source or report.as_of != dataset.as_of:
+            raise InputError("report", f"was computed from {report.source} as of "
+                             f"{report.as_of:%Y-%m-%d}, not from the dataset given "
+                             f"({dataset.source} as of {dataset.as_of:%Y-%m-%d})")
+        return report
+    return daily_report(dataset, _default_book(), PlanParameters.from_settings(settings))
+
+
+def _result(path: Path | None, backup: Path | None, ctx: FillContext,
+            warnings: list[str]) -> RefreshResult:
+    report = ctx.report
+    return RefreshResult(
+        path=path, backup_path=backup, source=ctx.dataset.source, as_of=ctx.dataset.as_of,
+        refreshed_at=ctx.refreshed_at, regime=report.regime.label,
+        top_sectors=tuple(s.sector for s in report.sectors), orders=len(report.plan.orders),
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _check_dataset(dataset: object) -> MarketDataset:
+    if not isinstance(dataset, MarketDataset):
+        raise InputError("dataset", f"must be a MarketDataset (got {type(dataset).__name__})")
+    return dataset
+
+
+def refresh_workbook(
+    path: Path | str | Any,
+    dataset: MarketDataset,
+    *,
+    report: DailyReport | None = None,
+    params: Settings | None = None,
+    now: datetime | None = None,
+) -> RefreshResult:
+    """Rewrite the tool's ranges of a Rotation Desk workbook from ``dataset``.
+
+    Parameters
+    ----------
+    path : path or xlwings.Book
+        The ``.xlsx``/``.xlsm`` file (headless), or the open workbook (Excel button).
+    dataset : MarketDataset
+        Market data; its ``source`` label is written on every data sheet.
+    report : DailyReport, optional
+        The report of ``dataset`` if the caller has it (the desktop app does); computed
+        otherwise with the user's positions file and the workbook's Settings sheet.
+    params : Settings, optional
+        Risk parameters; default the values on the workbook's Settings sheet (empty cells
+        fall back to the user's settings file).
+    now : datetime, optional
+        Refresh time written on the sheets (UTC); default now.
+
+    Returns
+    -------
+    RefreshResult
+
+    Raises
+    ------
+    InputError
+        Missing file, not a Rotation Desk workbook, invalid Settings sheet values.
+    DataError
+        The file is not a readable workbook.
+    """
+    dataset = _check_dataset(dataset)
+    refreshed_at = now or datetime.now(UTC)
+    if hasattr(path, "sheets") and not isinstance(path, str | Path):
+        return _refresh_open_book(path, dataset, report, params, refreshed_at)
+    return _refresh_file(Path(path), dataset, report, params, refreshed_at)
+
+
+def _load(path: Path, macro_enabled: bool) -> tuple[Any, list[str]]:
+    if not path.is_file():
+        raise InputError("workbook", f"{path} does not exist: build it first with "
+                         "`rotation workbook build` or `rotation demo`")
+    try:
+        with warnings_mod.catch_warnings(record=True) as caught:
+            warnings_mod.simplefilter("always")
+            wb = load_workbook(path, keep_vba=macro_enabled, rich_text=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise DataError(f"{path} is not a readable workbook: {exc}") from None
+    notes = [f"round trip: {w.message}" for w in caught
+             if "extension is not supported" not in str(w.message)]
+    missing = [s for s in REQUIRED_SHEETS if s not in wb.sheetnames]
+    if missing:
+        raise InputError("workbook", f"{path.name} is not a Rotation Desk workbook "
+                         f"(missing sheets {missing})")
+    return wb, notes
+
+
+def _dropped_images(path: Path) -> list[str]:
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        with zipfile.ZipFile(path) as archive:
+            media = [n for n in archive.namelist()
+                     if n.startswith("xl/media/") and not n.endswith(".emf")]
+        if media:
+            return [f"{len(media)} picture(s) cannot be kept by the headless refresh without "
+                    f"Pillow; the previous file is kept as the backup"]
+    return []
+
+
+def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None,
+                  params: Settings | None, refreshed_at: datetime) -> RefreshResult:
+    macro_enabled = path.suffix.lower() == ".xlsm"
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise InputError("workbook", f"must be an .xlsx or .xlsm file (got {path.name})")
+    wb, notes = _load(path, macro_enabled)
+    notes.extend(_dropped_images(path))
+    settings = params or settings_sheet.read_settings(wb[lay.SETTINGS], load_settings())
+    report = _report_for(dataset, report, settings)
+    symbol = wb[lay.SIZING]["B5"].value
+    ctx = FillContext(dataset=dataset, report=report, settings=settings,
+                      refreshed_at=refreshed_at,
+                      sizing_symbol=str(symbol) if symbol is not None else "")
+    notes.extend(build_mod.fill(wb, ctx))
+    backup = backup_path_for(path)
+    with atomic_path(backup) as tmp:
+        shutil.copyfile(path, tmp)
+    build_mod.save(wb, path, macro_enabled=macro_enabled)
+    return _result(path, backup, ctx, notes)
+
+
+def settings_from_book(book: Any, fallback: Settings | None = None) -> Settings:
+    """Settings typed on the Settings sheet of a workbook open in Excel (xlwings ``Book``)."""
+    fallback = fallback or load_settings()
+    first = settings_sheet.FIRST_ROW
+    last = first + len(settings_sheet.FIELDS) - 1
+    values = book.sheets[lay.SETTINGS].range(f"B{first}:B{last}").value
+    if not isinstance(values, list):
+        values = [values]
+    return settings_sheet.settings_from_values(values, fallback)
+
+
+def _refresh_open_book(book: Any, dataset: MarketDataset, report: DailyReport | None,
+                       params: Settings | None, refreshed_at: datetime) -> RefreshResult:
+    names = [s.name for s in book.sheets]
+    missing = [s for s in REQUIRED_SHEETS if s not in names]
+    if missing:
+        raise InputError("workbook", f"{book.name} is not a Rotation Desk workbook "
+                         f"(missing sheets {missing})")
+    settings = params or settings_from_book(book)
+    report = _report_for(dataset, report, settings)
+    symbol = book.sheets[lay.SIZING].range("B5").value
+    ctx = FillContext(dataset=dataset, report=report, settings=settings,
+                      refreshed_at=refreshed_at,
+                      sizing_symbol=str(symbol) if symbol is not None else "")
+    notes = write_blocks_xlwings(book, build_mod.collect_content(ctx))
+    full_name = getattr(book, "fullname", None)
+    return _result(Path(full_name) if full_name else None, None, ctx, notes)

@@ -1,0 +1,136 @@
+"""The Correlation sheet: sector correlation matrices as a colour-scale heatmap."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.worksheet.worksheet import Worksheet
+
+from rotation_addin.core.stress import StressCorrelation
+from workbook import layout as lay
+from workbook import styles as st
+from workbook.context import FillContext, Rows, banner_text
+
+
+def build(ws: Worksheet) -> None:
+    """Titles, number formats and the heatmap rules."""
+    st.write_title(ws, "Correlation",
+                   "Pearson correlation of the sector indices' daily log returns. Blue = move "
+                   "together, red = move opposite (natural hedge).")
+    ws["A2"].font = st.DEMO_FONT
+    for name in ("corr_usd", "corr_relative"):
+        b = lay.block(name)
+        for row in range(b.top + 1, b.bottom + 1):
+            ws.cell(row=row, column=b.left).font = st.BOLD
+            for col in range(b.left + 1, b.right + 1):
+                ws.cell(row=row, column=col).number_format = st.FMT_CORR
+        for col in range(b.left, b.right + 1):
+            ws.cell(row=b.top, column=col).font = st.BOLD
+    for name in ("corr_usd_title", "corr_relative_title"):
+        b = lay.block(name)
+        ws.cell(row=b.top, column=b.left).font = st.SECTION_FONT
+    notes = lay.block("corr_notes")
+    ws.cell(row=notes.top - 1, column=notes.left, value="Reading the matrix").font = st.SECTION_FONT
+    st.set_widths(ws, {"A": 14})
+    for col in range(2, lay.CORR_SIZE + 1):
+        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = 10
+    ws.column_dimensions[ws.cell(row=1, column=notes.left).column_letter].width = 70
+    st.print_one_page(ws)
+
+
+def _matrix_rows(matrix: pd.DataFrame) -> Rows:
+    names = [str(c) for c in matrix.columns]
+    matrix = matrix.loc[list(matrix.columns), list(matrix.columns)]
+    rows: Rows = [["", *names]]
+    for name in names:
+        rows.append([name, *[float(v) for v in matrix.loc[name].to_numpy()]])
+    return rows
+
+
+def _notes(ctx: FillContext) -> list[str]:
+    pic = ctx.report.correlation
+    lines = [f"Window: last {pic.window_days} days. Top: USD returns; bottom: returns relative "
+             "to BTC (the market factor removed)."]
+    if math.isfinite(pic.average_pairwise):
+        lines.append(f"Average pairwise correlation (USD): {pic.average_pairwise:.2f}")
+    for label, hedges in (("USD", pic.natural_hedges_usd),
+                          ("BTC-relative", pic.natural_hedges_relative)):
+        if hedges:
+            text = "; ".join(f"{h.first} / {h.second} {h.correlation:+.2f}" for h in hedges)
+            lines.append(f"Natural hedges ({label}, corr < -0.2): {text}")
+        else:
+            lines.append(f"Natural hedges ({label}): none below -0.2")
+    if pic.decay_alert is not None:
+        lines.append(f"Correlation trend: {pic.decay_alert.message}")
+    for sector, row in pic.betas.iterrows():
+        lines.append(f"{sector}: beta to BTC {row['beta']:.2f}, BTC explains "
+                     f"{row['r_squared']:.0%} of its variance")
+    if pic.stress is not None:
+        lines.extend(_stress_lines(pic.stress))
+    lines.extend(pic.warnings)
+    return lines
+
+
+def _stress_lines(stress: StressCorrelation) -> list[str]:
+    lines = [f"Stress days: {stress.stress_days} days with {stress.benchmark} at or below "
+             f"{stress.threshold_return:+.1%} (normal {stress.normal_days}); risk limits "
+             "assume correlation 1 under stress."]
+    for pair, row in stress.table.iterrows():
+        first, second = pair if isinstance(pair, tuple) else (pair, "")
+        lines.append(f"  {first} vs {second}: normal {row['normal_corr']:+.2f}, stress "
+                     f"{row['stress_corr']:+.2f} (adjusted {row['stress_corr_adjusted']:+.2f})")
+    return lines
+
+
+def content(ctx: FillContext) -> dict[str, Rows]:
+    """Owned-range values of the Correlation sheet."""
+    pic = ctx.report.correlation
+    return {
+        "correlation_banner": [[banner_text(ctx)]],
+        "corr_usd_title": [[f"USD returns, {pic.window_days} days"]],
+        "corr_usd": _matrix_rows(pic.sector_matrix_usd),
+        "corr_relative_title": [[f"BTC-relative returns, {pic.window_days} days"]],
+        "corr_relative": _matrix_rows(pic.sector_matrix_relative),
+        "corr_notes": [[line] for line in _notes(ctx)],
+    }
+
+
+def heatmap_rule() -> ColorScaleRule:
+    """Red (-1) -> white (0) -> blue (+1)."""
+    return ColorScaleRule(start_type="num", start_value=-1, start_color="F8696B",
+                          mid_type="num", mid_value=0, mid_color="FFFFFF",
+                          end_type="num", end_value=1, end_color="5A8AC6")
+
+
+def heatmap_ranges() -> list[str]:
+    """Cell ranges the heatmap colours (matrix bodies)."""
+    ranges = []
+    for name in ("corr_usd", "corr_relative"):
+        b = lay.block(name)
+        first = ws_ref(b.top + 1, b.left + 1)
+        last = ws_ref(b.bottom, b.right)
+        ranges.append(f"{first}:{last}")
+    return ranges
+
+
+def ws_ref(row: int, col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(col)}{row}"
+
+
+def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
+    """(Re-)apply the heatmap, replacing earlier copies of the tool's rules only."""
+    ours = set(heatmap_ranges())
+    kept = [(rng, rules) for rng, rules in ws.conditional_formatting._cf_rules.items()
+            if str(rng.sqref) not in ours]
+    from openpyxl.formatting.formatting import ConditionalFormattingList
+
+    ws.conditional_formatting = ConditionalFormattingList()
+    for rng, rules in kept:
+        for rule in rules:
+            ws.conditional_formatting.add(str(rng.sqref), rule)
+    for ref in sorted(ours):
+        ws.conditional_formatting.add(ref, heatmap_rule())

@@ -1,0 +1,116 @@
+"""The Sectors sheet: the ranked sector table, each sector's index line, and the Refresh button."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.worksheet.worksheet import Worksheet
+
+from rotation_addin.core.returns import log_returns, sector_index_returns
+from workbook import layout as lay
+from workbook import styles as st
+from workbook.context import FillContext, Rows, banner_text
+from workbook.sheets.charts import replace_chart
+
+HEADERS = ("Rank", "Sector", "Members", "Score", "Mom. 7d vs BTC", "Mom. 30d vs BTC",
+           "Volume trend 7d/30d", "Divergence D", "Beta to BTC", "BTC-explained R²", "Flags")
+INDEX_CHART_ANCHOR = "M4"
+SCORE_CHART_ANCHOR = "M22"
+BUTTON_NOTE = ("Refresh: click the button (Excel + xlwings add-in), or run "
+               "`rotation refresh --workbook FILE` / use the desktop app.")
+
+
+def build(ws: Worksheet) -> None:
+    """Titles, header styles and number formats of the owned ranges."""
+    st.write_title(ws, "Sectors", BUTTON_NOTE)
+    ws["A2"].font = st.DEMO_FONT
+    ws["A4"] = "Sector ranking (momentum and volume relative to BTC, sentiment divergence)"
+    ws["A4"].font = st.SECTION_FONT
+    table = lay.block("sectors_table")
+    st.write_header(ws, table.top, table.left, HEADERS)
+    first, last = table.top + 1, table.bottom
+    st.column_formats(ws, first, last, {4: "0.00", 5: st.FMT_PCT1, 6: st.FMT_PCT1,
+                                        7: "0.00", 8: "0.00", 9: "0.00", 10: st.FMT_PCT1})
+    index = lay.block("sectors_index")
+    ws.cell(row=index.top - 1, column=1,
+            value="Sector index (equal-weight members, USD, rebased to 100)").font = st.SECTION_FONT
+    for col in range(index.left, index.right + 1):
+        ws.cell(row=index.top, column=col).font = st.BOLD
+    st.column_formats(ws, index.top + 1, index.bottom, {1: st.FMT_DATE})
+    st.column_formats(ws, index.top + 1, index.bottom,
+                      {c: "0.0" for c in range(index.left + 1, index.right + 1)})
+    st.set_widths(ws, {"A": 11, "B": 14, "C": 26, "D": 8, "E": 10, "F": 10, "G": 11,
+                       "H": 10, "I": 9, "J": 10, "K": 30})
+    ws.freeze_panes = "C6"
+    st.print_one_page(ws)
+
+
+def _index_rows(ctx: FillContext) -> Rows:
+    dataset = ctx.dataset
+    returns = log_returns(dataset.close)
+    index = sector_index_returns(returns, dataset.universe).iloc[-lay.MAX_INDEX_DAYS:]
+    index = index.iloc[:, : lay.MAX_SECTORS]
+    levels = 100.0 * np.exp(index.fillna(0.0).cumsum())
+    assert isinstance(levels, pd.DataFrame)
+    rows: Rows = [["Date", *[str(c) for c in levels.columns]]]
+    for stamp, values in levels.iterrows():
+        rows.append([stamp.to_pydatetime(), *[float(v) for v in values]])
+    return rows
+
+
+def content(ctx: FillContext) -> dict[str, Rows]:
+    """Owned-range values of the Sectors sheet."""
+    universe = ctx.dataset.universe
+    table: Rows = [list(HEADERS)]
+    for s in ctx.report.sectors:
+        members = ", ".join(universe.sectors.get(s.sector, ()))
+        table.append([s.rank, s.sector, members, s.score, s.momentum_7d, s.momentum_30d,
+                      s.volume_trend, s.divergence, s.beta_to_btc, s.btc_explained_share,
+                      ", ".join(s.flags)])
+    return {
+        "sectors_banner": [[banner_text(ctx)]],
+        "sectors_table": table,
+        "sectors_index": _index_rows(ctx),
+    }
+
+
+def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
+    """Index line chart and score bar chart sized to the data written."""
+    if ctx is None:
+        replace_chart(ws, INDEX_CHART_ANCHOR, None)
+        replace_chart(ws, SCORE_CHART_ANCHOR, None)
+        return
+    blocks = content(ctx)
+    index_rows = blocks["sectors_index"]
+    n_days, n_series = len(index_rows) - 1, len(index_rows[0]) - 1
+    index = lay.block("sectors_index")
+    line = LineChart()
+    line.title = "Sector indices (USD, start = 100)"
+    line.style = 12
+    line.height, line.width = 8.5, 20.0
+    line.y_axis.title = "index"
+    line.x_axis.number_format = "mmm-dd"
+    line.x_axis.majorTimeUnit = "days"
+    data = Reference(ws, min_col=index.left + 1, max_col=index.left + n_series,
+                     min_row=index.top, max_row=index.top + n_days)
+    line.add_data(data, titles_from_data=True)
+    line.set_categories(Reference(ws, min_col=index.left, min_row=index.top + 1,
+                                  max_row=index.top + n_days))
+    for series in line.series:
+        series.smooth = False
+        series.graphicalProperties.line.width = 15000
+    replace_chart(ws, INDEX_CHART_ANCHOR, line)
+
+    n = len(ctx.report.sectors)
+    table = lay.block("sectors_table")
+    bar = BarChart()
+    bar.title = "Sector score (rank order)"
+    bar.style = 10
+    bar.legend = None
+    bar.height, bar.width = 7.5, 20.0
+    bar.add_data(Reference(ws, min_col=table.left + 3, min_row=table.top + 1,
+                           max_row=table.top + n), titles_from_data=False)
+    bar.set_categories(Reference(ws, min_col=table.left + 1, min_row=table.top + 1,
+                                 max_row=table.top + n))
+    replace_chart(ws, SCORE_CHART_ANCHOR, bar)

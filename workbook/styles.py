@@ -1,0 +1,99 @@
+"""Fonts, fills, number formats and small cell helpers shared by every sheet module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+BOLD = Font(bold=True)
+BOLD_BLUE = Font(bold=True, color="1F3864")
+TITLE_FONT = Font(bold=True, size=16, color="1F3864")
+SUBTITLE_FONT = Font(italic=True, size=10, color="595959")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+SECTION_FONT = Font(bold=True, size=12, color="1F3864")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+OUTPUT_FILL = PatternFill("solid", fgColor="E2EFDA")
+DEMO_FONT = Font(bold=True, color="C00000")
+NOTE_FONT = Font(italic=True, size=9, color="595959")
+THIN = Side(style="thin", color="BFBFBF")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+UNLOCKED = Protection(locked=False)
+LOCKED = Protection(locked=True)
+
+FMT_USD = '#,##0.00 "USD"'
+FMT_USD0 = '#,##0 "USD"'
+FMT_PRICE = "#,##0.0000##"
+FMT_QTY = "#,##0.########"
+FMT_PCT = "0.00%"
+FMT_PCT1 = "0.0%"
+FMT_RATIO = "0.00"
+FMT_CORR = "0.00"
+FMT_DATE = "yyyy-mm-dd"
+FMT_LEV = '0.0"x"'
+
+
+def set_widths(ws: Worksheet, widths: dict[str, float]) -> None:
+    """Set column widths (characters) by column letter."""
+    for letter, width in widths.items():
+        ws.column_dimensions[letter].width = width
+
+
+def write_title(ws: Worksheet, title: str, subtitle: str) -> None:
+    """Title in A1 and a one-line explanation in A3 (row 2 is the data-source banner)."""
+    ws["A1"] = title
+    ws["A1"].font = TITLE_FONT
+    ws["A3"] = subtitle
+    ws["A3"].font = SUBTITLE_FONT
+
+
+def write_header(ws: Worksheet, row: int, col: int, names: Sequence[str]) -> None:
+    """Write a styled header row starting at (row, col)."""
+    for offset, name in enumerate(names):
+        cell = ws.cell(row=row, column=col + offset, value=name)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = BOX
+
+
+def format_cells(
+    ws: Worksheet,
+    cells: Iterable[tuple[int, int]],
+    number_format: str | None = None,
+    *,
+    fill: PatternFill | None = None,
+    unlocked: bool = False,
+) -> None:
+    """Apply a number format / fill / unlocked protection to (row, col) cells."""
+    for row, col in cells:
+        cell = ws.cell(row=row, column=col)
+        if number_format:
+            cell.number_format = number_format
+        if fill is not None:
+            cell.fill = fill
+        if unlocked:
+            cell.protection = UNLOCKED
+
+
+def column_formats(
+    ws: Worksheet, first_row: int, last_row: int, formats: dict[int, str]
+) -> None:
+    """Number formats by column index over a row span (for tables refresh fills)."""
+    for col, number_format in formats.items():
+        for row in range(first_row, last_row + 1):
+            ws.cell(row=row, column=col).number_format = number_format
+
+
+def print_one_page(ws: Worksheet, *, landscape: bool = True) -> None:
+    """Fit the sheet on one printed page (used by the PDF/PNG rendering)."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
