@@ -36,6 +36,7 @@ from rotation_addin.data.cache import (
     SERIES_ONCHAIN_ACTIVITY,
     SERIES_SOCIAL_VOLUME,
     MarketCache,
+    ms_to_datetime,
     timeframe_ms,
 )
 
@@ -43,6 +44,13 @@ DEFAULT_HISTORY_DAYS: dict[str, int] = {"1d": 365, "1h": 365}
 """How far back a first fetch goes, per timeframe (days). Other timeframes: 30 days."""
 
 DEFAULT_TIMEFRAMES = ("1d", "1h")
+
+FUNDING_RECHECK_MS = 4 * 3_600_000
+"""Funding history is re-fetched only when the last stored funding is at least this old
+(Binance funds every 8 h, some symbols every 4 h)."""
+
+ORDER_BOOK_MAX_AGE_MS = 3_600_000
+"""A stored order-book snapshot younger than this (1 h) is kept instead of re-fetched."""
 
 ProgressCallback = Callable[[int, int, str], None]
 CancelToken = threading.Event | Callable[[], bool]
@@ -274,15 +282,17 @@ def refresh_exchange(
     timeframes: Iterable[str] = DEFAULT_TIMEFRAMES,
     api_base_url: str | None = None,
     progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
+    cancel: threading.Event | None = None,
     weight_budget_per_minute: int = 2400,
     history_days: Mapping[str, int] | None = None,
+    client_options: Mapping[str, Any] | None = None,
 ) -> RefreshSummary:
     """Refresh the cache from ``exchange_id`` (blocking; see :func:`refresh_exchange_async`)."""
     return _run_sync(lambda: refresh_exchange_async(
         universe, exchange_id=exchange_id, cache=cache, symbols=symbols, since=since,
         timeframes=timeframes, api_base_url=api_base_url, progress=progress, cancel=cancel,
         weight_budget_per_minute=weight_budget_per_minute, history_days=history_days,
+        client_options=client_options,
     ))
 
 
@@ -296,9 +306,10 @@ async def refresh_exchange_async(
     timeframes: Iterable[str] = DEFAULT_TIMEFRAMES,
     api_base_url: str | None = None,
     progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
+    cancel: threading.Event | None = None,
     weight_budget_per_minute: int = 2400,
     history_days: Mapping[str, int] | None = None,
+    client_options: Mapping[str, Any] | None = None,
 ) -> RefreshSummary:
     """Fetch closed candles, funding, order books, tickers and contract rules into the cache.
 
@@ -313,8 +324,9 @@ async def refresh_exchange_async(
     symbols : iterable of str, optional
         Subset of the universe's bases.
     since : datetime or date, optional
-        Start of a first fetch (UTC). Default: ``DEFAULT_HISTORY_DAYS`` back per timeframe.
-        Symbols that already have candles resume after their last one regardless.
+        Start of a first fetch (UTC). Default: ``DEFAULT_HISTORY_DAYS`` before the
+        exchange's clock, per timeframe. Symbols that already have candles resume after
+        their last stored one regardless (incremental).
     timeframes : iterable of str
         ccxt timeframes, ``("1d", "1h")`` by default.
     api_base_url : str, optional
@@ -322,13 +334,16 @@ async def refresh_exchange_async(
     progress : callable, optional
         ``progress(symbols_done, symbols_total, detail)``; detail names the last symbol and
         the weight used so far.
-    cancel : threading.Event or callable, optional
-        Checked between requests and before each symbol is written; when set, the refresh
-        stops, keeps what it already committed and lists the rest as failures.
+    cancel : threading.Event, optional
+        When set, pending requests stop within ~0.1 s; symbols already written stay, the
+        others are listed as failures (cached rows unchanged) and ``cancelled`` is True.
     weight_budget_per_minute : int
         Request-weight budget (Binance USDⓈ-M: 2,400 per minute per IP).
     history_days : mapping, optional
         Override of :data:`DEFAULT_HISTORY_DAYS`.
+    client_options : mapping, optional
+        Extra keyword arguments of ``ExchangeClient`` (``timeout_s``, ``max_retries``,
+        ``max_concurrency``, ``weight_window_s``, ``backoff_base_s``...).
 
     Returns
     -------
@@ -340,16 +355,14 @@ async def refresh_exchange_async(
         raise InputError("exchange_id", "'demo' is the simulated market: use refresh_demo()")
     requested = _select_bases(universe, symbols)
     tfs = _validate_timeframes(timeframes)
-    started, t0 = datetime.now(UTC), time.monotonic()
-    until_ms = _ms(started)
     history = {**DEFAULT_HISTORY_DAYS, **(history_days or {})}
-    since_ms = {
-        tf: _ms(since) if since is not None
-        else until_ms - history.get(tf, 30) * 86_400_000
-        for tf in tfs
-    }
-    if since is not None and since_ms[tfs[0]] >= until_ms:
+    for tf, days in history.items():
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise InputError(f"history_days.{tf}", f"must be a whole number >= 1 (got {days!r})")
+    started, t0 = datetime.now(UTC), time.monotonic()
+    if since is not None and _ms(since) >= _ms(started):
         raise InputError("since", f"must be in the past (got {since})")
+
     from rotation_addin.data.exchange import ExchangeClient  # deferred: imports ccxt
 
     store, owned = _open_cache(cache)
@@ -360,74 +373,97 @@ async def refresh_exchange_async(
         async with ExchangeClient(
             exchange_id, api_base_url=api_base_url,
             weight_budget_per_minute=weight_budget_per_minute, cancel=cancel,
+            **dict(client_options or {}),
         ) as client:
-            specs = await client.load_markets()
-            listed = tuple(b for b in requested if b in specs)
-            unlisted = tuple(b for b in requested if b not in specs)
-            store.write_markets(exchange_id, {b: specs[b] for b in listed}, exchange_id)
-            await _snapshot_tickers(client, store, exchange_id, listed, tally)
-            if progress:
-                progress(0, len(listed), f"weight {_weight(client, tally)}")
-
-            async def one(base: str) -> None:
-                try:
-                    await _refresh_symbol(client, store, exchange_id, base, tfs, since_ms,
-                                          until_ms, tally, cancel)
-                except asyncio.CancelledError:
-                    tally.failures[base] = "cancelled before it was written"
-                    raise
-                except Exception as exc:
-                    tally.failures[base] = _reason(exc)
-                tally.done += 1
+            try:
+                specs = await client.load_markets()
+                listed = tuple(b for b in requested if b in specs)
+                unlisted = tuple(b for b in requested if b not in specs)
+                store.write_markets(exchange_id, {b: specs[b] for b in listed}, exchange_id)
+                server_now_ms = _server_now_ms(client)
+                since_ms = {
+                    tf: _ms(since) if since is not None
+                    else server_now_ms - history.get(tf, 30) * 86_400_000
+                    for tf in tfs
+                }
+                await _snapshot_tickers(client, store, exchange_id, listed, tally)
                 if progress:
-                    progress(tally.done, len(listed), f"{base} · weight {_weight(client, tally)}")
+                    progress(0, len(listed), f"weight {client.weight_used}")
 
-            await asyncio.gather(*(one(b) for b in listed))
-            cancelled = is_cancelled(cancel)
-            tally.weight = max(tally.weight, _weight(client, tally))
-            tally.rate_limited = max(tally.rate_limited, _client_int(client, "rate_limited_429"))
-            tally.requests = max(tally.requests, _client_int(client, "requests"))
+                book_ms = {b: _ms(o.timestamp)
+                           for b, o in store.read_order_books(exchange_id).items()}
+
+                async def one(base: str) -> None:
+                    try:
+                        await _refresh_symbol(client, store, exchange_id, base, tfs, since_ms,
+                                              server_now_ms, book_ms.get(base), tally, cancel)
+                    except Exception as exc:
+                        tally.failures[base] = _reason(exc)
+                    tally.done += 1
+                    if progress:
+                        progress(tally.done, len(listed),
+                                 f"{base} · weight {client.weight_used}")
+
+                await asyncio.gather(*(one(b) for b in listed))
+            finally:
+                tally.weight = client.weight_used
+                tally.requests = client.requests_sent
+                tally.rate_limited = client.rate_limited
+        cancelled = is_cancelled(cancel)
     except asyncio.CancelledError:
         cancelled = True
         for base in requested:
             if base not in tally.ok and base not in unlisted:
                 tally.failures.setdefault(base, "cancelled before it was written")
-        summary = _summary(exchange_id=exchange_id, source=exchange_id, requested=requested,
-                           unlisted=unlisted, tally=tally, cancelled=True, started=started, t0=t0)
-        _log(store, summary, ",".join(tfs))
-        if owned:
-            store.close()
+        _finish(store, owned, exchange_id, requested, unlisted, tally, True, started, t0, tfs)
         raise
-    except DataError:
+    except BaseException as exc:
         if owned:
             store.close()
-        raise
-    except Exception as exc:
-        if owned:
-            store.close()
+        if isinstance(exc, DataError | InputError) or not isinstance(exc, Exception):
+            raise
         raise DataError(f"{exchange_id}: refresh failed: {_reason(exc)}") from exc
+    return _finish(store, owned, exchange_id, requested, unlisted, tally, cancelled, started,
+                   t0, tfs)
+
+
+def _finish(
+    store: MarketCache,
+    owned: bool,
+    exchange_id: str,
+    requested: tuple[str, ...],
+    unlisted: tuple[str, ...],
+    tally: _Tally,
+    cancelled: bool,
+    started: datetime,
+    t0: float,
+    timeframes: tuple[str, ...],
+) -> RefreshSummary:
     summary = _summary(exchange_id=exchange_id, source=exchange_id, requested=requested,
                        unlisted=unlisted, tally=tally, cancelled=cancelled, started=started,
                        t0=t0)
-    _log(store, summary, ",".join(tfs))
-    if owned:
-        store.close()
+    try:
+        _log(store, summary, ",".join(timeframes))
+    finally:
+        if owned:
+            store.close()
     return summary
+
+
+def _server_now_ms(client: Any) -> int:
+    """The exchange's clock (from its ``Date`` headers) if the client knows it, else ours."""
+    reader = getattr(client, "server_now_ms", None) or getattr(client, "_server_now_ms", None)
+    if callable(reader):
+        value = reader()
+        if isinstance(value, int | float):
+            return int(value)
+    return _ms(datetime.now(UTC))
 
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     name = type(exc).__name__
     return f"{name}: {text}"[:300] if text else name
-
-
-def _client_int(client: Any, name: str) -> int:
-    value = getattr(client, name, 0)
-    return int(value) if isinstance(value, int | float) else 0
-
-
-def _weight(client: Any, tally: _Tally) -> int:
-    return max(_client_int(client, "weight_used"), tally.weight)
 
 
 async def _snapshot_tickers(
@@ -441,6 +477,8 @@ async def _snapshot_tickers(
         store.write_tickers(exchange_id, {b: t for b, t in tickers.items() if b in listed},
                             exchange_id)
     except Exception as exc:
+        if is_cancelled(getattr(client, "cancel", None)) or "Banned" in type(exc).__name__:
+            raise
         tally.warnings.append(f"tickers not refreshed: {_reason(exc)}")
 
 
@@ -451,58 +489,49 @@ async def _refresh_symbol(
     base: str,
     timeframes: tuple[str, ...],
     since_ms: Mapping[str, int],
-    until_ms: int,
+    server_now_ms: int,
+    stored_book_ms: int | None,
     tally: _Tally,
-    cancel: CancelToken | None,
+    cancel: threading.Event | None,
 ) -> None:
-    """Fetch everything of one symbol, then write it in one transaction (or not at all)."""
-    frames: dict[str, pd.DataFrame] = {}
-    weight = gaps = 0
+    """Fetch everything of one symbol, then write it in one transaction (or not at all).
+
+    Candles resume after the last stored one; funding history is asked only when a new
+    funding may have happened (:data:`FUNDING_RECHECK_MS`); the order book only when the
+    stored snapshot is older than :data:`ORDER_BOOK_MAX_AGE_MS`.
+    """
+    results = []
     for tf in timeframes:
-        if is_cancelled(cancel):
-            raise DataError("cancelled before it was written")
         last = store.last_closed_open_time(exchange_id, base, tf)
         start = since_ms[tf] if last is None else last + timeframe_ms(tf)
-        if start + timeframe_ms(tf) > until_ms:
-            continue  # no candle has closed since the last one stored
-        result = await client.fetch_ohlcv(base, tf, start, until_ms)
-        frames[tf] = result.frame
-        weight += int(getattr(result, "weight", 0) or 0)
-        gaps += len(getattr(result, "gaps", ()) or ())
-    funding = await _funding_history(client, store, exchange_id, base, since_ms, until_ms)
-    book = await client.fetch_order_book(base)
+        results.append(await client.fetch_ohlcv(base, tf, ms_to_datetime(start)))
+    stored = store.read_funding(exchange_id, base)
+    last_funding_ms = int(stored.index[-1].value // 1_000_000) if len(stored) else None
+    funding = pd.Series(dtype=float)
+    if last_funding_ms is None or server_now_ms - last_funding_ms >= FUNDING_RECHECK_MS:
+        start = min(since_ms.values()) if last_funding_ms is None else last_funding_ms + 1
+        history = await client.fetch_funding_history(base, ms_to_datetime(start))
+        funding = history.rates if hasattr(history, "rates") else _as_rates(history)
+    book = None
+    if stored_book_ms is None or server_now_ms - stored_book_ms >= ORDER_BOOK_MAX_AGE_MS:
+        book = await client.fetch_order_book(base)
     if is_cancelled(cancel):
         raise DataError("cancelled before it was written")
     counts: dict[str, int] = {}
     with store.transaction():
-        for tf, frame in frames.items():
-            counts[tf] = store.write_candles(exchange_id, base, tf, frame, exchange_id)
-        if funding is not None and len(funding):
+        for result in results:
+            if len(result.candles):
+                counts[result.timeframe] = store.write_candles(
+                    exchange_id, base, result.timeframe, result.candles, exchange_id)
+        if len(funding):
             store.write_funding(exchange_id, base, funding, exchange_id)
         if book is not None:
             store.write_order_book(exchange_id, book, exchange_id)
     for tf, n in counts.items():
         tally.add_candles(tf, n)
-    tally.weight += weight
-    tally.gaps += gaps
+    tally.gaps += sum(len(r.gaps) for r in results)
+    tally.warnings.extend(f"{base} {r.timeframe}: {w}" for r in results for w in r.warnings)
     tally.ok.append(base)
-
-
-async def _funding_history(
-    client: Any,
-    store: MarketCache,
-    exchange_id: str,
-    base: str,
-    since_ms: Mapping[str, int],
-    until_ms: int,
-) -> pd.Series | None:
-    stored = store.read_funding(exchange_id, base)
-    start = (int(stored.index[-1].value // 1_000_000) + 1 if len(stored)
-             else min(since_ms.values()))
-    if start >= until_ms:
-        return None
-    result = await client.fetch_funding_history(base, start, until_ms)
-    return result if isinstance(result, pd.Series) else getattr(result, "rates", result)
 
 
 # ---------------------------------------------------------------------- demo market
