@@ -63,8 +63,8 @@ def _rolling_corr_kernel(values: np.ndarray, window: int) -> np.ndarray:
         return out
     windows = sliding_window_view(values, window, axis=0)  # (T-w+1, p, w)
     centred = windows - windows.mean(axis=2, keepdims=True)
-    cross = np.einsum("tiw,tjw->tij", centred, centred)
-    scale = np.sqrt(np.einsum("tiw,tiw->ti", centred, centred))
+    cross = centred @ centred.transpose(0, 2, 1)  # batched matmul (BLAS), (T-w+1, p, p)
+    scale = np.sqrt(np.einsum("tii->ti", cross))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cross / (scale[:, :, None] * scale[:, None, :])
     corr[~np.isfinite(corr)] = np.nan

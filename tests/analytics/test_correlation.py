@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.covariance import LedoitWolf
 
 from rotation_addin.core.correlation import (
@@ -299,3 +301,35 @@ def test_pair_correlation_profile(synthetic: pd.DataFrame) -> None:
     assert profile.minimum == pytest.approx(rolled.min(), abs=1e-10)
     assert profile.minimum_date == rolled.idxmin()
     assert profile.median == pytest.approx(rolled.median(), abs=1e-10)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(min_value=3, max_value=60),
+    p=st.integers(min_value=1, max_value=12),
+    seed=st.integers(min_value=0, max_value=2**31 - 1),
+    assume_centered=st.booleans(),
+)
+def test_ledoit_wolf_matches_sklearn_on_any_shape(
+    n: int, p: int, seed: int, assume_centered: bool
+) -> None:
+    # includes p > n (more symbols than days), the case shrinkage exists for
+    x = np.random.default_rng(seed).standard_t(3, size=(n, p)) * 0.05
+    reference = LedoitWolf(assume_centered=assume_centered).fit(x)
+    ours = ledoit_wolf_covariance(pd.DataFrame(x), assume_centered=assume_centered)
+    assert 0.0 <= ours.shrinkage <= 1.0
+    assert ours.shrinkage == pytest.approx(reference.shrinkage_, abs=1e-10)
+    np.testing.assert_allclose(ours.covariance_daily.to_numpy(), reference.covariance_,
+                               rtol=1e-9, atol=1e-12)
+    assert np.linalg.eigvalsh(ours.covariance_daily.to_numpy()).min() >= -1e-15
+
+
+@settings(max_examples=25, deadline=None)
+@given(rho=st.floats(-1.0, 1.0), delta=st.floats(-0.99, 50.0))
+def test_forbes_rigobon_stays_a_correlation(rho: float, delta: float) -> None:
+    adjusted = forbes_rigobon_adjust(rho, delta)
+    assert -1.0 - 1e-12 <= adjusted <= 1.0 + 1e-12
+    assert adjusted * rho >= 0.0  # same sign (or underflow to 0)
+    # more variance under stress (delta > 0) can only shrink the magnitude
+    if delta > 0:
+        assert abs(adjusted) <= abs(rho) + 1e-15
