@@ -1,13 +1,19 @@
 """Entry point of the ``rotation-desk`` GUI script (also ``rotation gui``).
 
-Only Qt is imported before the window paints; NumPy, pandas, pyqtgraph and the engine load
-on the worker thread scheduled with ``QTimer.singleShot(0, ...)`` after the first paint.
+Only Qt and the small settings module are imported before the window paints; NumPy, pandas,
+pyqtgraph and the engine load on a worker thread started by ``QTimer.singleShot(0, ...)`` once
+the window has painted for the first time.
+
+``--exit-after-paint`` (used by ``bench/bench_gui_start.py``) prints ``first-paint`` on stdout
+when the window has painted and quits without loading data.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+
+EXIT_AFTER_PAINT_FLAG = "--exit-after-paint"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -17,15 +23,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from gui.main_window import MainWindow
 
-    args = list(sys.argv if argv is None else ["rotation-desk", *argv])
-    app = QApplication.instance() or QApplication(args)
+    args = list(sys.argv[1:] if argv is None else argv)
+    exit_after_paint = EXIT_AFTER_PAINT_FLAG in args
+    qt_args = ["rotation-desk", *[a for a in args if a != EXIT_AFTER_PAINT_FLAG]]
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(qt_args)
     app.setApplicationName("Rotation Desk")
     app.setOrganizationName("rotation-desk")
     window = MainWindow()
+    if exit_after_paint:
+        def report_and_quit() -> None:
+            print("first-paint", flush=True)
+            QTimer.singleShot(0, app.quit)
+
+        window.first_painted.connect(report_and_quit)
+    else:
+        window.first_painted.connect(lambda: QTimer.singleShot(0, window.start_initial_load))
     window.show()
-    QTimer.singleShot(0, window.start_initial_load)
     return int(app.exec())
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

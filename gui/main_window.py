@@ -62,6 +62,8 @@ class MainWindow(QMainWindow):
             settings = load_settings()
         self.settings = settings
         self.api_base_url = api_base_url
+        self.refresh_history_days: dict[str, int] | None = None
+        """Override of how far back a first refresh goes, per timeframe (tests shorten it)."""
         self.snapshot: Any = None
         self.current_task: BackgroundTask | None = None
         self.last_workbook: Path | None = None
@@ -142,13 +144,15 @@ class MainWindow(QMainWindow):
         self.quick_check.set_settings(settings)
 
     # -- background work ----------------------------------------------------------------------
-    def _start(self, name: str, work: Any, busy_text: str) -> BackgroundTask | None:
+    def _start(
+        self, name: str, work: Any, busy_text: str, on_success: Any = None
+    ) -> BackgroundTask | None:
         if self.current_task is not None and not self.current_task.done.is_set():
             self.status_panel.show_message(f"Busy: {self.current_task.name} is running")
             return None
         task = BackgroundTask(work, name=name)
         task.signals.progress.connect(self._on_progress)
-        task.signals.succeeded.connect(self._on_snapshot)
+        task.signals.succeeded.connect(on_success or self._on_snapshot)
         task.signals.failed.connect(self._on_failed)
         task.signals.cancelled.connect(self._on_cancelled)
         self.current_task = task
@@ -158,7 +162,10 @@ class MainWindow(QMainWindow):
         return task
 
     def _set_actions_enabled(self, enabled: bool) -> None:
-        for action in (self.refresh_action, self.demo_action, self.cache_action):
+        for action in (
+            self.refresh_action, self.demo_action, self.cache_action, self.export_action,
+            self.open_action,
+        ):
             action.setEnabled(enabled)
 
     def start_initial_load(self) -> BackgroundTask | None:
@@ -185,10 +192,12 @@ class MainWindow(QMainWindow):
         from gui.pipeline import refresh_snapshot
 
         settings, base_url = self.settings, self.api_base_url
+        history_days = self.refresh_history_days
 
         def work(progress: Any, cancel: Any) -> Any:
             return refresh_snapshot(
-                settings, api_base_url=base_url, progress=progress, cancel=cancel
+                settings, api_base_url=base_url, progress=progress, cancel=cancel,
+                history_days=history_days,
             )
 
         return self._start("refresh", work, f"Refreshing from {settings.exchange_id}…")
@@ -256,25 +265,33 @@ class MainWindow(QMainWindow):
         self.snapshot_loaded.emit(snapshot)
 
     # -- workbook ---------------------------------------------------------------------------
-    def export_workbook(self, open_after: bool = True, path: Path | None = None) -> Path | None:
-        """Write the workbook through ``workbook.refresh.refresh_workbook`` and maybe open it."""
+    def export_workbook(
+        self, open_after: bool = True, path: Path | None = None
+    ) -> BackgroundTask | None:
+        """Write the workbook on the worker thread and maybe open it.
+
+        Goes through ``workbook.refresh.refresh_workbook`` (the Excel button's entry point),
+        then opens the file with the system's default application (``QDesktopServices``).
+        """
         if self.snapshot is None:
             self.status_panel.show_message("No data loaded yet: nothing to export", error=True)
             return None
         from gui.pipeline import export_workbook
 
-        try:
-            written = export_workbook(self.snapshot, self.settings, path)
-        except Exception as exc:
-            from gui.workers import describe_error
+        snapshot, settings = self.snapshot, self.settings
 
-            self.status_panel.show_message(f"Export failed: {describe_error(exc)}", error=True)
-            return None
-        self.last_workbook = written
-        self.status_panel.show_message(f"Workbook written: {written}")
-        if open_after:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(written)))
-        return written
+        def work(progress: Any, cancel: Any) -> Any:
+            progress.stage("writing the workbook")
+            return export_workbook(snapshot, settings, path)
+
+        def done(written: Path) -> None:
+            self.last_workbook = written
+            self.status_panel.show_message(f"Workbook written: {written}")
+            if open_after:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(written)))
+            self._task_over("succeeded")
+
+        return self._start("export", work, "Writing the workbook…", on_success=done)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.runner.cancel_all()

@@ -136,17 +136,25 @@ def describe_refresh(summary: Any) -> str:
 
 
 def default_workbook_path() -> Path:
-    """Where the app writes its workbook: ``<data dir>/workbooks/rotation-desk.xlsx``."""
-    from rotation_addin.data.paths import workbooks_dir
+    """The workbook the app exports to: ``workbook.build.default_path()`` (the .xlsx)."""
+    from workbook.build import default_path
 
-    return workbooks_dir() / "rotation-desk.xlsx"
+    return default_path(macro_enabled=False)
 
 
 def export_workbook(snapshot: Snapshot, settings: Settings, path: Path | None = None) -> Path:
-    """Write the workbook with ``workbook.refresh.refresh_workbook`` (the Excel button's path)."""
+    """Write the workbook through ``workbook.refresh.refresh_workbook`` (the Excel button's path).
+
+    A missing workbook is first created empty with ``workbook.build.build_workbook``; the data
+    then always goes in through the same refresh the Excel button runs, with the report the
+    app already computed.
+    """
+    from workbook.build import build_workbook
     from workbook.refresh import refresh_workbook
 
     target = Path(path) if path is not None else default_workbook_path()
-    result = refresh_workbook(target, snapshot.dataset)
+    if not target.exists():
+        build_workbook(target, params=settings)
+    result = refresh_workbook(target, snapshot.dataset, report=snapshot.report, params=settings)
     written = getattr(result, "path", None)
     return Path(written) if written is not None else target

@@ -79,7 +79,7 @@ class ResultBox(QGroupBox):
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()
-                widget.setParent(None)  # type: ignore[call-overload]
+                widget.setParent(None)
                 widget.deleteLater()
         self.values = {}
         for row, (label, text) in enumerate(rows):

@@ -8,7 +8,6 @@ back to the GUI thread through queued signals, so the event loop never blocks on
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -147,6 +146,8 @@ class BackgroundTask(QRunnable):
         self.cancel_event.set()
 
     def run(self) -> None:
+        import asyncio  # here, not at module level: keeps it off the start-up path
+
         try:
             result = self.work(self.reporter, self.cancel_event)
         except CancelledByUserError:

@@ -108,8 +108,11 @@ def test_settings_tab_sends_key_to_keyring_only(
     with qtbot.waitSignal(window.task_ended, timeout=120_000) as blocker:
         window.load_source("demo")
     assert blocker.args == ["succeeded"]
-    written = window.export_workbook(open_after=False)
-    assert written is not None and written.exists()
+    with qtbot.waitSignal(window.task_ended, timeout=120_000) as blocker:
+        window.export_workbook(open_after=False)
+    assert blocker.args == ["succeeded"], window.status_panel.progress_label.text()
+    written = window.last_workbook
+    assert written is not None and written.exists() and written.stat().st_size > 0
     files = [p for p in isolated_home.rglob("*") if p.is_file()]
     assert any(p.name == "settings.toml" for p in files)
     assert _files_containing(isolated_home, (KEY, SECRET)) == []

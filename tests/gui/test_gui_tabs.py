@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from gui.main_window import MainWindow
 from gui.models import RAW_VALUE_ROLE
@@ -150,3 +150,44 @@ def test_settings_validation_and_universe_editor(qtbot, loaded: MainWindow) -> N
     editor.setPlainText(good)
     view.validate_universe()
     assert view.universe_status.text().startswith("✓")
+
+
+class _UrlCatcher(QObject):
+    """Receives URLs Qt would hand to the desktop (registered with setUrlHandler)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url.toLocalFile())
+
+
+def test_export_writes_the_workbook_and_opens_it(qtbot, loaded: MainWindow) -> None:
+    """Export goes through workbook.refresh_workbook; Open hands the file to the desktop.
+
+    The desktop hand-off is intercepted with Qt's own ``QDesktopServices.setUrlHandler``
+    (no desktop session here to launch a spreadsheet application).
+    """
+    import openpyxl
+
+    catcher = _UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    try:
+        with qtbot.waitSignal(loaded.task_ended, timeout=120_000) as ended:
+            loaded.open_action.trigger()
+        assert ended.args == ["succeeded"], loaded.status_panel.progress_label.text()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    written = loaded.last_workbook
+    assert written is not None and catcher.urls == [str(written)]
+    book = openpyxl.load_workbook(written, read_only=True)
+    labels = [
+        str(cell)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(max_row=6, values_only=True)
+        for cell in row
+        if cell is not None
+    ]
+    assert any("demo (simulated)" in text for text in labels)
