@@ -301,11 +301,30 @@ def _forward_sum(values: pd.Series, days: int) -> pd.Series:
     return pd.Series(out, index=values.index)
 
 
+def _stablecoin_vs_btc(inputs: Inputs) -> str:
+    """Stablecoin vote alone over the whole supply file against BTC's next-30-day return."""
+    btc = inputs.dataset.close[inputs.universe.benchmark].dropna()
+    macro = inputs.macro.loc[btc.index[0] : btc.index[-1], ["stablecoin_supply_usd"]]
+    history = regime_history(macro).iloc[30:]
+    forward = _forward_sum(np.log(btc).diff(), FORWARD_DAYS).reindex(history.index)
+    rows = []
+    for vote in (1, 0, -1):
+        values = forward[(history["stablecoin_vote"] == vote) & forward.notna()]
+        rows.append([f"{vote:+d}", str(len(values)),
+                     _pct(float(values.mean())) if len(values) else "n/a",
+                     _pct(float((values > 0).mean())) if len(values) else "n/a"])
+    return (f"Stablecoin vote alone, {_day(history.index[0])} to {_day(history.index[-1])}, "
+            f"against BTC's own USD log return over the next {FORWARD_DAYS} days:\n\n"
+            + _table(["stablecoin vote", "days scored", f"mean next-{FORWARD_DAYS}-day BTC",
+                      "share positive"], rows))
+
+
 def section_regime(inputs: Inputs) -> tuple[str, dict[str, float]]:
     close = inputs.dataset.close.loc[: inputs.returns.index[-1]]
     macro = inputs.macro.reindex(close.index).copy()
     macro["btc_dominance"] = dominance_proxy(close, benchmark=inputs.universe.benchmark,
                                              method="cap", start_share=0.5)
+    proxy = macro["btc_dominance"]
     history = regime_history(macro).iloc[30:]
     shares = history["label"].value_counts(normalize=True)
     basket = relative_returns(inputs.returns).drop(
@@ -340,7 +359,9 @@ def section_regime(inputs: Inputs) -> tuple[str, dict[str, float]]:
         "BTC dominance = **a proxy** (`core.regime.dominance_proxy`, method \"cap\"): BTC's "
         "share of a constant-supply cap basket of this universe, starting at 50 % -- it moves "
         "with BTC's performance against the equal-weight alt basket, it is not CoinGecko "
-        "dominance; equity index: **no data** in this set, so that input votes 0 "
+        f"dominance (here it ranged {_pct(float(proxy.min()), 0)}–"
+        f"{_pct(float(proxy.max()), 0)}; its % changes shrink as it rises, which widens the "
+        "dead band in effect); equity index: **no data** in this set, so that input votes 0 "
         "(\"no data\") every day. Default settings: 30-day changes, ±1 % dead bands, "
         "risk-on at score ≥ +1, risk-off at ≤ −1. Days from "
         f"{_day(history.index[0])} (after 30 days of history) to {_day(history.index[-1])}; "
@@ -351,6 +372,7 @@ def section_regime(inputs: Inputs) -> tuple[str, dict[str, float]]:
         "the day counts overstate the independent evidence):",
         _table(["label", "share of days", "days scored", f"mean next-{FORWARD_DAYS}-day "
                 "alts vs BTC", "share positive"], perf_rows),
+        _stablecoin_vs_btc(inputs),
         "Month-end calls:",
         _table(["day", "label", "dominance", "stablecoins", "equity"], monthly),
     ])
