@@ -214,7 +214,8 @@ def correlation_picture(
     rel_matrix = correlation_matrix(relative[trading], window_days, min_observations=minimum)
     betas_all = sector_betas(returns.iloc[-BETA_WINDOW_DAYS:], universe,
                              min_observations=min(30, max(3, len(returns) // 3)))
-    betas = betas_all[betas_all["kind"] == "sector"][["beta", "r_squared"]]
+    is_trading_sector = (betas_all["kind"] == "sector") & betas_all.index.isin(trading)
+    betas = betas_all[is_trading_sector][["beta", "r_squared"]]
     stress: StressCorrelation | None = None
     try:
         stress = stress_correlation(sectors_usd, universe.benchmark,

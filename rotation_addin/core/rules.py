@@ -224,7 +224,7 @@ def enforce_portfolio_risk_cap(
 
     Stressed loss (correlation 1) = sum of held positions' stop-out losses + sum of the new
     orders' ``risk_usd``; cap = ``portfolio_risk_cap_fraction`` x equity. A scaled order is
-    re-sized through the risk engine with its risk fraction times the factor (sizes round
+    re-sized through the risk engine with a budget of its risk times the factor (sizes round
     down, so its loss can only shrink); if it falls below the exchange minimum it is refused.
     """
     items = held_exposure_items(book.positions, orders, params, snapshots)
@@ -244,15 +244,19 @@ def enforce_portfolio_risk_cap(
             refusals.append(Refusal(order.symbol, RULE_STRESSED, reason))
             continue
         try:
+            # the allowed loss is the order's actual risk x factor (<= its budget x factor)
+            allowed_fraction = order.risk_usd * factor / params.equity_usd
             resized = open_order(target, snapshots[order.base], params,
-                                 risk_fraction=target.risk_fraction * factor)
+                                 risk_fraction=allowed_fraction)
         except (TradeRefused, InputError) as error:
             why = refusal_from_error(order.symbol, error).detail
             detail = f"{reason}; the smaller size is refused: {why}"
             refusals.append(Refusal(order.symbol, RULE_STRESSED, detail))
             continue
         kept.append(_with_reason(resized, f"{order.reason}; {reason}"))
-    return tuple(kept), tuple(refusals), check
+    held_loss = sum(i.loss_usd for i in items if not i.adjustable)
+    final_loss = held_loss + sum(o.risk_usd for o in kept if o.adds_risk)
+    return tuple(kept), tuple(refusals), replace(check, loss_after_usd=final_loss)
 
 
 def _with_reason(order: RebalanceOrder, reason: str) -> RebalanceOrder:

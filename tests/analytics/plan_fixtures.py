@@ -91,8 +91,10 @@ def build_market(spec: MarketSpec | None = None) -> MarketDataset:
             vol = BASE_VOLUME[base] * np.exp(rng.normal(0.0, 0.05, n))
             vol[-7:] *= spec.volume_boost.get(sector, 1.0)
             volumes[base] = vol
-            social[base] = 1000 * np.exp(rng.normal(0.0, 0.05, n))
-            chain[base] = 5000 * np.exp(rng.normal(0.0, 0.05, n))
+            # the same attention noise on both series -> D ~ 0 unless a bump is asked for
+            attention = rng.normal(0.0, 0.05, n)
+            social[base] = 1000 * np.exp(attention)
+            chain[base] = 1000 * np.exp(attention)
             d = spec.divergence.get(sector, 0.0)
             if d > 0:
                 social[base][-1] *= np.exp(0.05 * d * 1.5)
@@ -115,6 +117,6 @@ def build_market(spec: MarketSpec | None = None) -> MarketDataset:
     )
 
 
-def utc(*args: int) -> datetime:
+def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
     """Shorthand for a UTC datetime."""
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(year, month, day, hour, tzinfo=UTC)

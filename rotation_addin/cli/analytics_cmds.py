@@ -1,0 +1,428 @@
+"""``rotation regime | sectors | corr | plan``: the daily analytics in the terminal.
+
+Every command reads one dataset (``--source demo|cache``, default the ``data_source``
+setting, i.e. the simulated demo market) and prints its source label and ``as_of`` with the
+result, as a table, ``--json`` or ``--csv``. ``rotation plan`` proposes orders; nothing is
+ever sent to an exchange.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rotation_addin.cli import term
+
+if TYPE_CHECKING:
+    from rotation_addin.core.dataset import MarketDataset
+    from rotation_addin.core.report import CorrelationPicture, DailyReport
+    from rotation_addin.core.rotation import PlanParameters
+
+NO_ORDERS_SENT = "Orders are a proposal: nothing is sent to any exchange."
+
+
+def _window(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of days (got {text!r})") from None
+    if not 5 <= value <= 365:
+        raise argparse.ArgumentTypeError(f"must be between 5 and 365 days (got {value})")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0 (got {text})")
+    return value
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", choices=("demo", "cache"), default=None,
+                        help="demo = simulated market (no network); cache = last `rotation "
+                             "refresh` (default: the data_source setting)")
+    parser.add_argument("--exchange", metavar="ID", default=None,
+                        help="exchange whose cached data to read (default: settings exchange_id)")
+    parser.add_argument("--cache", type=Path, default=None, help=argparse.SUPPRESS)
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="machine-readable JSON")
+    out.add_argument("--csv", action="store_true", help="CSV rows (source and as_of on each)")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``regime``, ``sectors``, ``corr`` and ``plan`` to the ``rotation`` command."""
+    regime = subparsers.add_parser(
+        "regime", help="macro regime: risk-on / neutral / risk-off with a reason per input",
+        description="BTC dominance trend, stablecoin-supply change and an equity index vs its "
+                    "50-day average each vote +1/0/-1 (with a dead band); the sum gives the "
+                    "label. Rotation within alts is enabled unless the regime is risk-off.")
+    _common(regime)
+    regime.set_defaults(handler=_regime)
+
+    sectors = subparsers.add_parser(
+        "sectors", help="sector table: BTC-relative momentum, volume trend, divergence, score",
+        description="Score = weighted z-scores of 7d and 30d momentum of the sector index "
+                    "against BTC, the 7d/30d volume trend, minus the sentiment divergence D. "
+                    "Beta to BTC and the share of variance BTC explains are shown beside "
+                    "each score: much of every sector's move is the market factor.")
+    _common(sectors)
+    sectors.set_defaults(handler=_sectors)
+
+    corr = subparsers.add_parser(
+        "corr", help="sector correlation: matrix, betas, stress vs normal, natural hedges",
+        description="Pearson correlation of the sector indices' daily log returns over the "
+                    "window; --relative removes BTC's move first; --stress compares BTC's "
+                    "worst-decile days with the rest (raw, Forbes-Rigobon adjusted, co-crash "
+                    "rate). Pairs below -0.2 are listed as natural hedges when there are any.")
+    _common(corr)
+    corr.add_argument("--window", type=_window, default=None, metavar="DAYS",
+                      help="window in days (30 or 90 usually; default 30)")
+    corr.add_argument("--relative", action="store_true", help="BTC-relative returns")
+    corr.add_argument("--stress", action="store_true",
+                      help="stress-day vs normal-day correlation to BTC")
+    corr.set_defaults(handler=_corr)
+
+    plan = subparsers.add_parser(
+        "plan", help="today's rebalance orders, risk-sized, with every refusal and its rule",
+        description="From your positions (positions.csv) to the targets: leaders long, the "
+                    "over-extended sector hedged at half risk, take-profits closed and their "
+                    "budget moved to the best sector with rising volume and non-negative "
+                    "divergence. Discipline rules: risk cap, cool-down after a loss, max open "
+                    "positions, stop required, minimum equity, stressed loss (correlation 1) "
+                    "within the portfolio cap. " + NO_ORDERS_SENT)
+    _common(plan)
+    plan.add_argument("--positions", type=Path, default=None, metavar="FILE",
+                      help="positions CSV (default: positions.csv in the config folder)")
+    plan.add_argument("--journal", type=Path, default=None, metavar="FILE",
+                      help="trade journal CSV (default: trade_journal.csv in the config folder)")
+    plan.add_argument("--equity", type=_positive_float, default=None, metavar="USD",
+                      help="account equity (default: settings equity_usd)")
+    plan.add_argument("--risk-fraction", type=_positive_float, default=None, metavar="F",
+                      help="risk per trade, fraction of equity (default: settings, 0.02)")
+    plan.add_argument("--top", type=int, default=None, metavar="N",
+                      help="number of leading sectors to hold long (default 1)")
+    plan.add_argument("--portfolio-cap", type=_positive_float, default=None, metavar="F",
+                      help="stressed-loss cap, fraction of equity (default 0.06)")
+    plan.set_defaults(handler=_plan)
+
+
+def _load(args: argparse.Namespace) -> MarketDataset:
+    from rotation_addin.data.loader import load_market
+    from rotation_addin.data.settings import load_settings
+
+    settings = load_settings()
+    source = args.source or settings.data_source
+    return load_market(source, exchange_id=args.exchange or settings.exchange_id,
+                       cache_file=args.cache)
+
+
+def _stamp(dataset: MarketDataset) -> str:
+    return dataset.as_of.isoformat()
+
+
+def _header(dataset: MarketDataset) -> str:
+    return f"source: {dataset.source}   as of: {dataset.as_of:%Y-%m-%d %H:%M} UTC"
+
+
+def _pct(value: float) -> float:
+    return value * 100.0 if math.isfinite(value) else math.nan
+
+
+def _emit_csv(
+    dataset: MarketDataset, headers: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    prefix = [dataset.source, _stamp(dataset)]
+    print(term.to_csv(["source", "as_of", *headers], [[*prefix, *row] for row in rows]), end="")
+
+
+def _regime(args: argparse.Namespace) -> int:
+    from rotation_addin.core.regime import regime_verdict
+
+    dataset = _load(args)
+    verdict = regime_verdict(dataset.macro)
+    if args.json:
+        print(term.to_json({"source": dataset.source, "as_of": dataset.as_of, "regime": verdict}))
+        return 0
+    rows = [[v.name, round(v.value, 2) if v.value is not None else math.nan, v.vote, v.reason]
+            for v in verdict.votes]
+    if args.csv:
+        _emit_csv(dataset, ["label", "score", "input", "value_pct", "vote", "reason"],
+                  [[verdict.label, verdict.score, *row] for row in rows])
+        return 0
+    print(_header(dataset))
+    print(f"regime: {verdict.label} (score {verdict.score:+d}); rotation within alts "
+          f"{'enabled' if verdict.rotation_enabled else 'disabled'}")
+    print(term.render_table(["input", "value %", "vote", "reason"], rows))
+    for warning in verdict.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def _report(args: argparse.Namespace, params: PlanParameters | None = None,
+            positions: Any = None) -> DailyReport:
+    from rotation_addin.core.report import daily_report
+
+    dataset = _load(args)
+    return daily_report(dataset, positions, params or _params(args))
+
+
+def _params(args: argparse.Namespace) -> PlanParameters:
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.data.settings import load_settings
+
+    overrides: dict[str, object] = {}
+    for flag, field in (("equity", "equity_usd"), ("risk_fraction", "risk_fraction"),
+                        ("top", "top_n_long"), ("portfolio_cap", "portfolio_risk_cap_fraction"),
+                        ("window", "correlation_window_days")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides[field] = value
+    return PlanParameters.from_settings(load_settings(), **overrides)
+
+
+SECTOR_HEADERS = ["rank", "sector", "score", "mom_7d_pct", "mom_30d_pct", "volume_trend",
+                  "divergence", "beta_to_btc", "btc_explained_pct", "flags"]
+
+
+def _sector_rows(report: DailyReport) -> list[list[Any]]:
+    return [[s.rank, s.sector, s.score, _pct(s.momentum_7d), _pct(s.momentum_30d),
+             s.volume_trend, s.divergence, s.beta_to_btc, _pct(s.btc_explained_share),
+             " ".join(s.flags)] for s in report.sectors]
+
+
+def _sectors(args: argparse.Namespace) -> int:
+    report = _report(args)
+    if args.json:
+        print(term.to_json({"source": report.source, "as_of": report.as_of,
+                            "regime": report.regime.label, "sectors": report.sectors,
+                            "warnings": report.warnings}))
+        return 0
+    rows = _sector_rows(report)
+    if args.csv:
+        _emit_csv_report(report, SECTOR_HEADERS, rows)
+        return 0
+    print(f"source: {report.source}   as of: {report.as_of:%Y-%m-%d %H:%M} UTC")
+    print(f"regime: {report.regime.label} (rotation "
+          f"{'enabled' if report.regime.rotation_enabled else 'disabled'})")
+    print(term.render_table(["#", "sector", "score", "mom 7d %", "mom 30d %", "vol trend", "D",
+                             "beta", "BTC R² %", "flags"], [_rounded(r) for r in rows]))
+    print("momentum is measured against BTC; 'BTC R² %' is the share of the sector's daily "
+          "variance the market factor explains.")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def _rounded(row: Sequence[Any], digits: int = 3) -> list[Any]:
+    return [round(v, digits) if isinstance(v, float) and math.isfinite(v) else v for v in row]
+
+
+def _emit_csv_report(report: DailyReport, headers: Sequence[str],
+                     rows: Sequence[Sequence[Any]]) -> None:
+    prefix = [report.source, report.as_of.isoformat()]
+    print(term.to_csv(["source", "as_of", *headers], [[*prefix, *row] for row in rows]), end="")
+
+
+def _matrix_rows(matrix: Any) -> list[list[Any]]:
+    labels = [str(c) for c in matrix.columns]
+    values = matrix.to_numpy()
+    return [[a, b, float(values[i, j])] for i, a in enumerate(labels)
+            for j, b in enumerate(labels) if i < j]
+
+
+def _corr(args: argparse.Namespace) -> int:
+    from rotation_addin.core.report import correlation_picture
+    from rotation_addin.core.returns import log_returns
+
+    dataset = _load(args)
+    window = args.window or 30
+    picture = correlation_picture(log_returns(dataset.close), dataset.universe, window)
+    kind = "relative" if args.relative else "usd"
+    matrix = picture.sector_matrix_relative if args.relative else picture.sector_matrix_usd
+    hedges = picture.natural_hedges_relative if args.relative else picture.natural_hedges_usd
+    if args.json:
+        print(term.to_json(_corr_json(dataset, picture, kind, matrix, hedges, args.stress)))
+        return 0
+    if args.csv:
+        if args.stress:
+            _emit_csv(dataset, ["first", "second", "normal_corr", "stress_corr",
+                                "stress_corr_adjusted", "co_crash_rate", "co_crash_ratio"],
+                      _stress_rows(picture))
+        else:
+            _emit_csv(dataset, ["returns", "window_days", "first", "second", "correlation"],
+                      [[kind, window, *row] for row in _matrix_rows(matrix)])
+        return 0
+    print(_header(dataset))
+    label = "BTC-relative" if args.relative else "USD"
+    print(f"sector correlation, {label} daily log returns, last {window} days")
+    labels = [str(c) for c in matrix.columns]
+    print(term.render_table(["", *labels], [[a, *_rounded(list(matrix.loc[a]), 2)]
+                                            for a in labels]))
+    print()
+    print(term.render_table(["sector", "beta to BTC", "BTC explains %"],
+                            [[str(k), round(float(r["beta"]), 2), round(_pct(r["r_squared"]), 1)]
+                             for k, r in picture.betas.iterrows()]))
+    if args.stress:
+        print()
+        _print_stress(picture)
+    print()
+    if hedges:
+        print("natural hedges (correlation < -0.2): " + ", ".join(
+            f"{h.first}/{h.second} {h.correlation:+.2f}" for h in hedges))
+    else:
+        print("natural hedges (correlation < -0.2): none in this window")
+    if math.isfinite(picture.average_pairwise):
+        print(f"average pairwise correlation: {picture.average_pairwise:.2f}")
+    if picture.decay_alert is not None:
+        print(f"correlation trend: {picture.decay_alert.state} - {picture.decay_alert.message}")
+    for warning in picture.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def _stress_rows(picture: CorrelationPicture) -> list[list[Any]]:
+    if picture.stress is None:
+        return []
+    table = picture.stress.table
+    rows: list[list[Any]] = []
+    for key, r in table.iterrows():
+        first, second = key if isinstance(key, tuple) else (key, "")
+        rows.append([str(first), str(second), float(r["normal_corr"]), float(r["stress_corr"]),
+                     float(r["stress_corr_adjusted"]), float(r["co_crash_rate"]),
+                     float(r["co_crash_ratio"])])
+    return rows
+
+
+def _print_stress(picture: CorrelationPicture) -> None:
+    stress = picture.stress
+    if stress is None:
+        print("stress correlation: not available (see warnings)")
+        return
+    print(f"stress days: BTC daily log return <= {stress.threshold_return:+.2%} "
+          f"({stress.stress_days} days) vs {stress.normal_days} normal days")
+    print(term.render_table(
+        ["sector", "vs", "normal", "stress", "stress adj.", "co-crash %", "co-crash x indep."],
+        [[a, b, *_rounded([n, s, adj, _pct(rate), ratio], 2)]
+         for a, b, n, s, adj, rate, ratio in _stress_rows(picture)]))
+    print("a raw stress-day correlation is biased by the higher volatility of those days "
+          "(Forbes-Rigobon); 'stress adj.' corrects for it, co-crash counts joint k-sigma falls.")
+
+
+def _corr_json(dataset: MarketDataset, picture: CorrelationPicture, kind: str, matrix: Any,
+               hedges: Any, stress: bool) -> dict[str, Any]:
+    labels = [str(c) for c in matrix.columns]
+    body: dict[str, Any] = {
+        "source": dataset.source, "as_of": dataset.as_of, "window_days": picture.window_days,
+        "returns": kind, "labels": labels,
+        "matrix": [[float(x) for x in row] for row in matrix.to_numpy()],
+        "betas": {str(k): {"beta": float(r["beta"]), "btc_explained_share": float(r["r_squared"])}
+                  for k, r in picture.betas.iterrows()},
+        "natural_hedges": list(hedges),
+        "average_pairwise_correlation": picture.average_pairwise,
+        "decay_alert": picture.decay_alert,
+        "warnings": picture.warnings,
+    }
+    if stress:
+        heads = ["first", "second", "normal_corr", "stress_corr", "stress_corr_adjusted",
+                 "co_crash_rate", "co_crash_ratio"]
+        body["stress"] = [dict(zip(heads, row, strict=True)) for row in _stress_rows(picture)]
+        if picture.stress is not None:
+            body["stress_threshold_return"] = picture.stress.threshold_return
+            body["stress_days"] = picture.stress.stress_days
+    return body
+
+
+ORDER_HEADERS = ["kind", "action", "symbol", "order_side", "position_side", "quantity",
+                 "entry_price_usd", "notional_usd", "margin_usd", "leverage", "stop_price_usd",
+                 "take_profit_price_usd", "liquidation_price_usd", "risk_usd", "rule", "reason"]
+
+
+def _plan_rows(report: DailyReport) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for o in report.plan.orders:
+        rows.append(["order", o.action, o.symbol, o.order_side, o.side.value, o.quantity_base,
+                     o.entry_price_usd, o.notional_usd, o.margin_usd, o.leverage,
+                     o.stop_price_usd, o.take_profit_price_usd, o.liquidation_price_usd,
+                     o.risk_usd, "", o.reason])
+    for r in report.plan.refusals:
+        rows.append(["refusal", "", r.symbol, "", "", None, None, None, None, None, None, None,
+                     None, None, r.rule, r.detail])
+    return rows
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from rotation_addin.data.positions import load_book
+
+    params = _params(args)
+    book = load_book(args.positions, args.journal)
+    report = _report(args, params, book)
+    plan = report.plan
+    if args.json:
+        print(term.to_json({
+            "source": report.source, "as_of": report.as_of, "regime": report.regime.label,
+            "rotation_enabled": report.regime.rotation_enabled,
+            "orders": [dict(term._jsonable(o), order_side=o.order_side) for o in plan.orders],
+            "refusals": plan.refusals, "targets": plan.targets,
+            "take_profit_hits": plan.take_profit_hits,
+            "stressed_loss_usd": plan.stressed_loss_usd,
+            "portfolio_risk_cap_usd": plan.portfolio_risk_cap_usd,
+            "notes": plan.notes, "warnings": report.warnings, "sent": False,
+        }))
+        return 0
+    if args.csv:
+        _emit_csv_report(report, ORDER_HEADERS, _plan_rows(report))
+        return 0
+    _print_plan(report, params, len(book.positions))
+    return 0
+
+
+def _print_plan(report: DailyReport, params: PlanParameters, held: int) -> None:
+    plan = report.plan
+    print(f"source: {report.source}   as of: {report.as_of:%Y-%m-%d %H:%M} UTC")
+    print(f"regime: {report.regime.label} (rotation "
+          f"{'enabled' if report.regime.rotation_enabled else 'disabled'});  equity "
+          f"{params.equity_usd:,.2f} USD;  {held} position(s) held")
+    leader = report.sectors[0] if report.sectors else None
+    if leader is not None:
+        print(f"top sector: {leader.sector} (score {leader.score:+.2f})")
+    print()
+    if plan.orders:
+        print(term.render_table(
+            ["action", "symbol", "side", "qty", "entry", "notional $", "margin $", "lev",
+             "stop", "take-profit", "liq.", "risk $"],
+            [[o.action, o.symbol, o.order_side, o.quantity_base, _sig(o.entry_price_usd),
+              round(o.notional_usd, 2), round(o.margin_usd, 2),
+              o.leverage if o.leverage is not None else "",
+              _sig(o.stop_price_usd), _sig(o.take_profit_price_usd),
+              _sig(o.liquidation_price_usd), round(o.risk_usd, 2)] for o in plan.orders]))
+        print()
+        for o in plan.orders:
+            print(f"  {o.action} {o.symbol}: {o.reason}")
+    else:
+        print("no orders today")
+    if plan.refusals:
+        print()
+        print("refused:")
+        print(term.render_table(["symbol", "rule", "detail"],
+                                [[r.symbol, r.rule, r.detail] for r in plan.refusals]))
+    print()
+    print(f"stressed loss (every stop hit at once, correlation 1): "
+          f"{plan.stressed_loss_usd:,.2f} USD of a {plan.portfolio_risk_cap_usd:,.2f} USD cap")
+    for note in plan.notes:
+        print(f"note: {note}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    print(NO_ORDERS_SENT)
+
+
+def _sig(value: float | None) -> Any:
+    if value is None or not math.isfinite(value):
+        return ""
+    return float(f"{value:.6g}")
