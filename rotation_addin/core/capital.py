@@ -4,6 +4,7 @@ without breaking the risk rule, and does it meet the framework's minimum equity 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from rotation_addin.core.constants import DEFAULT_MIN_EQUITY_USD, DEFAULT_RISK_FRACTION
@@ -120,6 +121,8 @@ def minimum_capital_check(
     quantity = smallest_tradable_quantity(contract, entry)
     smallest_risk = quantity * per_unit_loss_usd(entry, stop, fee, slip)
     needed = smallest_risk / risk
+    if not math.isfinite(smallest_risk / equity):
+        raise InputError("equity_usd", f"is too small to compare with a trade (got {equity:g})")
     meets_risk = smallest_risk <= equity * risk * (1 + 1e-9)
     meets_min = equity >= floor_equity
     if not meets_risk:

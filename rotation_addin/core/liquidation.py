@@ -248,8 +248,11 @@ def liquidation_price(
     quantity = positive("quantity_base", quantity_base)
     margin_mode = _parse_mode(mode)
     notional = entry * quantity
-    if not math.isfinite(notional):
-        raise InputError("quantity_base", f"notional overflows (got {quantity:g})")
+    if not math.isfinite(notional) or notional < 1e-12:
+        raise InputError(
+            "quantity_base",
+            f"gives a notional of {notional:g} USD, outside [1e-12, inf) (got {quantity:g})",
+        )
     if brackets is not None and maintenance_margin_rate is not None:
         raise InputError("maintenance_margin_rate", "give brackets or a flat MMR, not both")
     if brackets is not None and not isinstance(brackets, BracketTable):
@@ -267,16 +270,16 @@ def liquidation_price(
 
     used_leverage: float | None
     used_margin: float | None
+    tmm, upnl = _parse_others(other_positions)
     if margin_mode == "isolated":
         wb, used_leverage, used_margin, lev_field = _isolated_margin(
-            leverage, margin_usd, notional, wallet_balance_usd, other_positions, warnings
+            leverage, margin_usd, notional, wallet_balance_usd, len(other_positions), warnings
         )
         tmm = upnl = 0.0
     else:
         wb, used_leverage, used_margin, lev_field = _cross_margin(
             leverage, margin_usd, notional, wallet_balance_usd
         )
-        tmm, upnl = _parse_others(other_positions)
     if used_leverage is not None and used_leverage > entry_bracket.max_leverage:
         raise TradeRefused(
             lev_field,
@@ -330,7 +333,7 @@ def _isolated_margin(
     margin_usd: float | None,
     notional: float,
     wallet_balance_usd: float | None,
-    other_positions: Sequence[OtherPosition],
+    other_count: int,
     warnings: list[str],
 ) -> tuple[float, float | None, float | None, str]:
     if (leverage is None) == (margin_usd is None):
@@ -347,7 +350,7 @@ def _isolated_margin(
         field = "margin_usd"
     if wallet_balance_usd is not None:
         warnings.append("wallet_balance_usd ignored: isolated margin uses the position margin")
-    if len(other_positions) > 0:
+    if other_count > 0:
         warnings.append("other_positions ignored: they only matter in cross margin")
     return margin, lev, margin, field
 
