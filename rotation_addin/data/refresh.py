@@ -379,14 +379,13 @@ async def refresh_exchange_async(
                 specs = await client.load_markets()
                 listed = tuple(b for b in requested if b in specs)
                 unlisted = tuple(b for b in requested if b not in specs)
-                store.write_markets(exchange_id, {b: specs[b] for b in listed}, exchange_id)
                 server_now_ms = _server_now_ms(client)
                 since_ms = {
                     tf: _ms(since) if since is not None
                     else server_now_ms - history.get(tf, 30) * 86_400_000
                     for tf in tfs
                 }
-                await _snapshot_tickers(client, store, exchange_id, listed, tally)
+                tickers = await _fetch_tickers(client, listed, tally)
                 if progress:
                     progress(0, len(listed), f"weight {client.weight_used}")
 
@@ -395,8 +394,10 @@ async def refresh_exchange_async(
 
                 async def one(base: str) -> None:
                     try:
-                        await _refresh_symbol(client, store, exchange_id, base, tfs, since_ms,
-                                              server_now_ms, book_ms.get(base), tally, cancel)
+                        await _refresh_symbol(
+                            client, store, exchange_id, base, tfs, since_ms, server_now_ms,
+                            book_ms.get(base), tally, cancel,
+                            snapshot=(specs[base], tickers.get(base)))
                     except Exception as exc:
                         tally.failures[base] = _reason(exc)
                     tally.done += 1
@@ -466,20 +467,17 @@ def _reason(exc: BaseException) -> str:
     return f"{name}: {text}"[:300] if text else name
 
 
-async def _snapshot_tickers(
-    client: Any, store: MarketCache, exchange_id: str, listed: tuple[str, ...], tally: _Tally
-) -> None:
+async def _fetch_tickers(client: Any, listed: tuple[str, ...], tally: _Tally) -> dict[str, Any]:
     """Latest tickers (with funding rates); a failure here is a warning, not a symbol failure."""
     if not listed:
-        return
+        return {}
     try:
-        tickers = await client.fetch_tickers(list(listed))
-        store.write_tickers(exchange_id, {b: t for b, t in tickers.items() if b in listed},
-                            exchange_id)
+        return dict(await client.fetch_tickers(list(listed)))
     except Exception as exc:
         if is_cancelled(getattr(client, "cancel", None)) or "Banned" in type(exc).__name__:
             raise
         tally.warnings.append(f"tickers not refreshed: {_reason(exc)}")
+        return {}
 
 
 async def _refresh_symbol(
@@ -493,8 +491,13 @@ async def _refresh_symbol(
     stored_book_ms: int | None,
     tally: _Tally,
     cancel: threading.Event | None,
+    *,
+    snapshot: tuple[Any, Any],
 ) -> None:
     """Fetch everything of one symbol, then write it in one transaction (or not at all).
+
+    ``snapshot`` is the symbol's contract spec and latest ticker (fetched for all symbols at
+    once before); they are written in the same transaction as its candles.
 
     Candles resume after the last stored one; funding history is asked only when a new
     funding may have happened (:data:`FUNDING_RECHECK_MS`); the order book only when the
@@ -518,7 +521,11 @@ async def _refresh_symbol(
     if is_cancelled(cancel):
         raise DataError("cancelled before it was written")
     counts: dict[str, int] = {}
+    spec, ticker = snapshot
     with store.transaction():
+        store.write_markets(exchange_id, {base: spec}, exchange_id)
+        if ticker is not None:
+            store.write_tickers(exchange_id, {base: ticker}, exchange_id)
         for result in results:
             if len(result.candles):
                 counts[result.timeframe] = store.write_candles(
