@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from rotation_addin.core.constants import DEFAULT_MIN_EQUITY_USD, DEFAULT_RISK_FRACTION
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.sizing import (
+    MIN_RISK_FRACTION,
     per_unit_loss_usd,
     smallest_tradable_quantity,
     validate_costs,
+    validate_equity,
+    validate_price,
     validate_stop,
 )
 from rotation_addin.core.types import ContractSpec, Side
@@ -93,10 +96,10 @@ def minimum_capital_check(
     CapitalCheck
         ``equity_needed_usd = smallest_qty · (|E − S| + E·fee + S·(fee + slip)) / risk``.
     """
-    equity = positive("equity_usd", equity_usd)
-    entry = positive("entry_price_usd", entry_price_usd)
-    stop = positive("stop_price_usd", stop_price_usd)
-    risk = in_range("risk_fraction", risk_fraction, 0.0, 1.0, low_inclusive=False)
+    equity = validate_equity("equity_usd", equity_usd)
+    entry = validate_price("entry_price_usd", entry_price_usd)
+    stop = validate_price("stop_price_usd", stop_price_usd)
+    risk = in_range("risk_fraction", risk_fraction, MIN_RISK_FRACTION, 1.0)
     floor_equity = non_negative("min_equity_usd", min_equity_usd)
     fee, slip = validate_costs(taker_fee_rate, stop_slippage_rate)
     if side is None:

@@ -23,6 +23,9 @@ from rotation_addin.core.validation import finite_number, in_range, non_negative
 
 MODES: tuple[str, ...] = ("isolated", "cross")
 
+PRICE_RANGE_USD: tuple[float, float] = (1e-12, 1e12)
+QUANTITY_RANGE_BASE: tuple[float, float] = (1e-12, 1e15)
+
 
 @dataclass(frozen=True)
 class OtherPosition:
@@ -244,8 +247,8 @@ def liquidation_price(
         Leverage above the bracket's maximum, or a position that would be liquidated at once.
     """
     position_side = Side.parse(side)
-    entry = positive("entry_price_usd", entry_price_usd)
-    quantity = positive("quantity_base", quantity_base)
+    entry = in_range("entry_price_usd", entry_price_usd, *PRICE_RANGE_USD)
+    quantity = in_range("quantity_base", quantity_base, *QUANTITY_RANGE_BASE)
     margin_mode = _parse_mode(mode)
     notional = entry * quantity
     if not math.isfinite(notional) or notional < 1e-12:
@@ -402,8 +405,8 @@ def check_stop_before_liquidation(
         margin (the exchange liquidates before the stop can fire).
     """
     position_side = Side.parse(side)
-    entry = positive("entry_price_usd", entry_price_usd)
-    stop = positive("stop_price_usd", stop_price_usd)
+    entry = in_range("entry_price_usd", entry_price_usd, *PRICE_RANGE_USD)
+    stop = in_range("stop_price_usd", stop_price_usd, *PRICE_RANGE_USD)
     lp = non_negative("liquidation_price_usd", liquidation_price_usd)
     if position_side is Side.LONG:
         if stop >= entry:

@@ -19,6 +19,16 @@ from rotation_addin.core.errors import InputError, TradeRefused
 from rotation_addin.core.types import ContractSpec, Side
 from rotation_addin.core.validation import in_range, non_negative, positive
 
+PRICE_RANGE_USD: tuple[float, float] = (1e-12, 1e12)
+"""Prices outside this range are refused: nothing trades there, and sub-normal floats would
+turn ratios into inf."""
+
+EQUITY_RANGE_USD: tuple[float, float] = (0.01, 1e13)
+"""Equity from one cent to ten trillion USD."""
+
+MIN_RISK_FRACTION: float = 1e-6
+"""Smallest accepted risk per trade (0.0001 %)."""
+
 _STEP_EPSILON = Decimal("1e-9")
 """Quantities within 1e-9 of a step below a whole number of steps count as that number, so float
 noise (0.3 / 0.1 = 2.9999999999999996) never costs a whole step. The extra risk this allows is
@@ -76,6 +86,16 @@ class PositionSize:
     warnings: tuple[str, ...]
 
 
+def validate_price(field: str, value: object) -> float:
+    """A price in USD within :data:`PRICE_RANGE_USD`."""
+    return in_range(field, value, *PRICE_RANGE_USD)
+
+
+def validate_equity(field: str, value: object) -> float:
+    """An account equity in USD within :data:`EQUITY_RANGE_USD`."""
+    return in_range(field, value, *EQUITY_RANGE_USD)
+
+
 def floor_to_step(quantity: float, step: float) -> float:
     """Round ``quantity`` down to a whole number of ``step`` (decimal-safe).
 
@@ -127,9 +147,9 @@ def per_unit_loss_usd(
 
 
 def validate_risk_fraction(risk_fraction: float, max_risk_fraction: float) -> tuple[float, float]:
-    """Validate ``risk_fraction`` in (0, max] and ``max_risk_fraction`` in (0, 1]."""
+    """Validate ``risk_fraction`` in [1e-6, max] and ``max_risk_fraction`` in (0, 1]."""
     cap = in_range("max_risk_fraction", max_risk_fraction, 0.0, 1.0, low_inclusive=False)
-    risk = in_range("risk_fraction", risk_fraction, 0.0, 1.0, low_inclusive=False)
+    risk = in_range("risk_fraction", risk_fraction, MIN_RISK_FRACTION, 1.0)
     if risk > cap:
         raise InputError(
             "risk_fraction",
@@ -217,9 +237,9 @@ def position_size(
         the leverage is above the contract's maximum.
     """
     position_side = Side.parse(side)
-    equity = positive("equity_usd", equity_usd)
-    entry = positive("entry_price_usd", entry_price_usd)
-    stop = positive("stop_price_usd", stop_price_usd)
+    equity = validate_equity("equity_usd", equity_usd)
+    entry = validate_price("entry_price_usd", entry_price_usd)
+    stop = validate_price("stop_price_usd", stop_price_usd)
     risk, _cap = validate_risk_fraction(risk_fraction, max_risk_fraction)
     fee, slip = validate_costs(taker_fee_rate, stop_slippage_rate)
     lev = in_range("leverage", leverage, 1.0, 1_000.0)
