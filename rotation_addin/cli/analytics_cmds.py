@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from rotation_addin.core.rotation import PlanParameters
 
 NO_ORDERS_SENT = "Orders are a proposal: nothing is sent to any exchange."
+RANKING_NOT_FORECAST = ("scores rank today's conditions; they are not a forecast (on real "
+                        "2022-23 data the momentum leader did not reliably outperform: "
+                        "docs/real-data-check.md).")
 
 
 def _window(text: str) -> int:
@@ -96,7 +99,8 @@ def register(subparsers: Any) -> None:
                     "budget moved to the best sector with rising volume and non-negative "
                     "divergence. Discipline rules: risk cap, cool-down after a loss, max open "
                     "positions, stop required, minimum equity, stressed loss (correlation 1) "
-                    "within the portfolio cap. " + NO_ORDERS_SENT)
+                    "within the portfolio cap. Scores and the regime describe conditions and "
+                    "gate risk; they are not forecasts. " + NO_ORDERS_SENT)
     _common(plan)
     plan.add_argument("--positions", type=Path, default=None, metavar="FILE",
                       help="positions CSV (default: positions.csv in the config folder)")
@@ -215,6 +219,7 @@ def _sectors(args: argparse.Namespace) -> int:
                              "beta", "BTC R² %", "flags"], [_rounded(r) for r in rows]))
     print("momentum is measured against BTC; 'BTC R² %' is the share of the sector's daily "
           "variance the market factor explains.")
+    print(RANKING_NOT_FORECAST)
     for warning in report.warnings:
         print(f"warning: {warning}")
     return 0

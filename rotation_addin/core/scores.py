@@ -16,6 +16,11 @@ deviation; a component that is constant or missing everywhere contributes 0) and
 Divergence enters with a minus sign: retail FOMO (high D) lowers a sector's score. The regime
 does not change the score; it *gates* it -- when rotation is disabled the sectors carry the
 flag ``regime-gated`` and the plan opens no alt longs.
+
+The score is a ranking of current conditions, not a forecast: on real 2022-23 daily data the
+BTC-relative momentum leader did not beat the other sectors more often than chance
+(``docs/real-data-check.md``). BTC explains a large share of every sector's variance, which
+is why ``beta_to_btc`` and ``btc_explained_share`` are shown beside each score.
 """
 
 from __future__ import annotations
