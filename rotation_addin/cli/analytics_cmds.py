@@ -147,10 +147,10 @@ def _emit_csv(
 
 
 def _regime(args: argparse.Namespace) -> int:
-    from rotation_addin.core.regime import regime_verdict
+    from rotation_addin.core.report import market_regime
 
     dataset = _load(args)
-    verdict = regime_verdict(dataset.macro)
+    verdict = market_regime(dataset, _params(args))
     if args.json:
         print(term.to_json({"source": dataset.source, "as_of": dataset.as_of, "regime": verdict}))
         return 0

@@ -285,6 +285,19 @@ def market_snapshot(
     )
 
 
+def market_regime(dataset: MarketDataset, params: PlanParameters | None = None) -> RegimeVerdict:
+    """Regime verdict for the dataset's last daily candle (macro data after it is ignored).
+
+    Without any macro rows every input votes 0 with the reason "no data" (label neutral).
+    """
+    params = params or PlanParameters()
+    day = pd.Timestamp(dataset.close.index[-1])
+    macro = dataset.macro
+    if macro.shape[0] == 0:
+        macro = pd.DataFrame(index=pd.DatetimeIndex([day], name="date"))
+    return regime_verdict(macro, as_of=day, rotation_in_risk_off=params.rotation_in_risk_off)
+
+
 def daily_report(
     dataset: MarketDataset,
     positions: PositionBook | Sequence[Position] | None = None,
@@ -318,7 +331,8 @@ def daily_report(
     warnings: list[str] = []
     if dataset.missing_symbols:
         warnings.append("not listed by the source: " + ", ".join(dataset.missing_symbols))
-    regime = regime_verdict(dataset.macro, rotation_in_risk_off=params.rotation_in_risk_off)
+    regime = market_regime(dataset, params)
+    warnings.extend(regime.warnings)
     returns = log_returns(dataset.close)
     relative = relative_returns(returns, universe.benchmark)
     picture = correlation_picture(returns, universe, params.correlation_window_days)

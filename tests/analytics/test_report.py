@@ -3,6 +3,7 @@ the demo market (several seeds and equities, each rule re-checked independently 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import datetime, timedelta
 
@@ -70,6 +71,18 @@ def test_bad_inputs_name_their_field() -> None:
         daily_report(market, None, {"equity_usd": 1})  # type: ignore[arg-type]
     with pytest.raises(InputError, match="positions"):
         daily_report(market, ["LTC"])  # type: ignore[list-item]
+
+
+def test_report_without_macro_or_sentiment_still_plans() -> None:
+    market = build_market(MarketSpec(drift={"ai_inference": 0.01}))
+    bare = dataclasses.replace(market, macro=pd.DataFrame(), social_volume=pd.DataFrame(),
+                               onchain_activity=pd.DataFrame())
+    report = daily_report(bare)
+    assert report.regime.label == "neutral" and report.regime.rotation_enabled
+    assert all(v.vote == 0 for v in report.regime.votes)
+    assert any("no sentiment data" in w for w in report.warnings)
+    assert all("no-sentiment-data" in s.flags for s in report.sectors)
+    assert [o.sector for o in report.plan.orders if o.adds_risk] == ["ai_inference"]
 
 
 def _book_for(dataset_close: pd.DataFrame, as_of: datetime) -> PositionBook:
