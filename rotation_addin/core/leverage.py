@@ -132,8 +132,8 @@ def safe_leverage(
         warnings.append(f"no brackets given: used {table.source}")
     bracket = table.for_notional(notional) if table is not None else None
     if maintenance_margin_rate is not None:
-        mmr = in_range("maintenance_margin_rate", maintenance_margin_rate, 0.0, 1.0,
-                       low_inclusive=False, high_inclusive=False)
+        mmr = in_range("maintenance_margin_rate", maintenance_margin_rate, 1e-6, 1.0,
+                       high_inclusive=False)
     else:
         assert bracket is not None
         mmr = bracket.maintenance_margin_rate
@@ -145,7 +145,7 @@ def safe_leverage(
 
     required = required_distance(sigma, k, days, buffer)
     limit = leverage_limit(required, mmr)
-    by_volatility = math.floor(limit * (1.0 + 1e-12))
+    by_volatility = math.floor(min(limit, 1e6) * (1.0 + 1e-12))
     unsafe = by_volatility < 1
     cap_whole = max(1, math.floor(cap * (1.0 + 1e-12)))
     leverage = max(1, min(by_volatility, cap_whole))

@@ -144,8 +144,7 @@ def _parse_others(other_positions: Sequence[OtherPosition]) -> tuple[float, floa
 def flat_bracket_table(maintenance_margin_rate: float, symbol: str = "flat") -> BracketTable:
     """A one-bracket table with a fixed MMR and ``cum = 0`` (for quick what-ifs)."""
     mmr = in_range(
-        "maintenance_margin_rate", maintenance_margin_rate, 0.0, 1.0,
-        low_inclusive=False, high_inclusive=False,
+        "maintenance_margin_rate", maintenance_margin_rate, 1e-6, 1.0, high_inclusive=False
     )
     bracket = Bracket(
         floor_notional_usd=0.0,
