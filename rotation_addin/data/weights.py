@@ -117,7 +117,7 @@ class WeightBudget:
     margin_s : float or None
         Extra seconds an entry is remembered, covering network delay between the moment a
         request is scheduled and the moment the server counts it (default 2 % of the window,
-        at most 1 s).
+        between 0.25 s and 1 s).
     clock : callable
         Monotonic clock in seconds.
     """
@@ -132,7 +132,8 @@ class WeightBudget:
     ) -> None:
         self.capacity = positive_int("weight_budget_per_minute", capacity)
         self.window_s = positive("weight_window_s", window_s)
-        self.margin_s = min(1.0, 0.02 * self.window_s) if margin_s is None else float(margin_s)
+        default_margin = min(1.0, max(0.25, 0.02 * self.window_s))
+        self.margin_s = default_margin if margin_s is None else float(margin_s)
         self._clock = clock
         self._entries: deque[tuple[float, int]] = deque()
         self._in_window = 0

@@ -113,7 +113,12 @@ def test_klines_start_end_semantics(emulator: BinanceEmulator) -> None:
 def test_budget_gives_429_with_retry_after_then_418_on_hammering(coinmetrics_dir: Path) -> None:
     market = real_market(str(coinmetrics_dir))
     with BinanceEmulator(
-        market, now=REAL_NOW, weight_limit_per_minute=10, minute_seconds=30, ban_after_violations=2
+        market,
+        now=REAL_NOW,
+        weight_limit_per_minute=10,
+        minute_seconds=30,
+        ban_after_violations=2,
+        violation_grace_s=0.0,
     ) as emu:
         for _ in range(2):  # 2 x 5 = 10: exactly the budget
             assert (

@@ -55,7 +55,9 @@ import pandas as pd
 from rotation_addin.core.dataset import OrderBook
 from rotation_addin.core.types import ContractSpec
 
-FaultKind = Literal["latency", "server_error", "timeout", "malformed", "short_page", "gap"]
+FaultKind = Literal[
+    "latency", "server_error", "timeout", "malformed", "short_page", "gap", "disorder"
+]
 INTERVAL_MS = {"1h": 3_600_000, "1d": 86_400_000}
 KLINES_DEFAULT_LIMIT = 500
 KLINES_MAX_LIMIT = 1500
@@ -86,7 +88,8 @@ class Fault:
         ``timeout`` (hang ``hang_s`` -- longer than the client's timeout), ``malformed``
         (200 with truncated JSON), ``short_page`` (klines: only the first ``keep`` rows),
         ``gap`` (klines: candles with open time in ``[start, end)`` never exist; persistent,
-        ``count`` is ignored).
+        ``count`` is ignored), ``disorder`` (klines: rows reversed and the first ``keep``
+        repeated -- duplicates and out-of-order rows).
     path : str or None
         Exact request path (``"/fapi/v1/klines"``); None matches every path.
     symbol : str or None
@@ -194,6 +197,9 @@ class BinanceEmulator:
         Requests sent during a Retry-After period before a 418 ban.
     ban_seconds : float or None
         Length of a ban (default 2 windows).
+    violation_grace_s : float
+        Requests arriving this soon after the first 429 are not violations (they were in
+        flight before the client could see the 429).
     bases : iterable of str or None
         Restrict the listed symbols (default: every base of the market).
     """
@@ -209,12 +215,14 @@ class BinanceEmulator:
         ban_after_violations: int = 3,
         ban_seconds: float | None = None,
         bases: Iterable[str] | None = None,
+        violation_grace_s: float = 0.2,
     ) -> None:
         self.market = market
         self.weight_limit_per_minute = int(weight_limit_per_minute)
         self.minute_seconds = float(minute_seconds)
         self.ban_after_violations = int(ban_after_violations)
         self.ban_seconds = float(ban_seconds if ban_seconds is not None else 2 * minute_seconds)
+        self.violation_grace_s = float(violation_grace_s)
         self.faults: list[Fault] = list(faults or [])
         self.request_log: list[LoggedRequest] = []
         self.weight_used = 0
@@ -237,6 +245,7 @@ class BinanceEmulator:
         self._window = -1
         self._window_used = 0
         self._retry_until = 0.0
+        self._limited_at = 0.0
         self._violations = 0
         self._banned_until = 0.0
         self._server: ThreadingHTTPServer | None = None
@@ -257,7 +266,7 @@ class BinanceEmulator:
         server.block_on_close = False
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, name="binance-emulator", daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
 
@@ -325,7 +334,7 @@ class BinanceEmulator:
             if t < self._banned_until:
                 self.count_418 += 1
                 return 418, self._banned_until - t
-            if t < self._retry_until:
+            if self._limited_at + self.violation_grace_s < t < self._retry_until:
                 self._violations += 1
                 if self._violations >= self.ban_after_violations:
                     self._banned_until = t + self.ban_seconds
@@ -334,6 +343,8 @@ class BinanceEmulator:
             if self._window_used + weight > self.weight_limit_per_minute:
                 self.count_429 += 1
                 window_end = self._t0 + (self._window + 1) * self.minute_seconds
+                if t >= self._retry_until:
+                    self._limited_at = t
                 self._retry_until = window_end
                 return 429, window_end - t
             self._window_used += weight
@@ -688,6 +699,8 @@ def _make_handler(emulator: BinanceEmulator) -> type[BaseHTTPRequestHandler]:
             for fault in faults:
                 if fault.kind == "short_page" and isinstance(payload, list):
                     payload = payload[: fault.keep]
+                if fault.kind == "disorder" and isinstance(payload, list):
+                    payload = payload[::-1] + payload[: fault.keep]
             raw = json.dumps(payload, separators=(",", ":")).encode()
             if any(f.kind == "malformed" for f in faults):
                 raw = raw[: max(1, len(raw) // 2)]
