@@ -11,15 +11,20 @@ anything anywhere.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rotation_addin.core import validation as v
 from rotation_addin.core.brackets import BracketTable
 from rotation_addin.core.errors import InputError, TradeRefused
 from rotation_addin.core.leverage import safe_leverage
-from rotation_addin.core.liquidation import check_stop_before_liquidation, liquidation_price
+from rotation_addin.core.liquidation import (
+    LiquidationResult,
+    check_stop_before_liquidation,
+    liquidation_price,
+)
 from rotation_addin.core.rotation import PlanParameters, Position, Target
-from rotation_addin.core.sizing import position_size
+from rotation_addin.core.sizing import PositionSize, position_size
 from rotation_addin.core.types import ContractSpec, Side
 
 ACTION_OPEN = "open"
@@ -91,6 +96,9 @@ class RebalanceOrder:
         Plain-language reason.
     warnings : tuple[str, ...]
         Notes from the risk engine (rounding, bracket, leverage limits...).
+    position_risk_usd : float
+        Stop-out loss of the whole position after the order (= ``risk_usd`` for an open;
+        held loss + added risk for an increase; 0 for closes).
     """
 
     symbol: str
@@ -111,6 +119,7 @@ class RebalanceOrder:
     role: str
     reason: str
     warnings: tuple[str, ...] = ()
+    position_risk_usd: float = 0.0
 
     @property
     def order_side(self) -> str:
@@ -199,6 +208,53 @@ def _lower_leverage(stop_distance_fraction: float, mmr: float, buffer: float) ->
     return max(1.0, math.floor(1.0 / needed)) if needed > 0 else 1.0
 
 
+def _fit_leverage(
+    side: Side,
+    stop: float,
+    leverage: float,
+    size_at: Callable[[float], PositionSize],
+    liquidation_at: Callable[[PositionSize, float], tuple[LiquidationResult, float]],
+    params: PlanParameters,
+    warnings: list[str],
+) -> tuple[PositionSize, LiquidationResult, float]:
+    """Lower the leverage until the stop lies strictly between entry and liquidation.
+
+    Each failed attempt lowers the leverage by at least 1x (to the largest whole L whose
+    liquidation distance ~ 1/L - MMR exceeds the stop distance plus the gap buffer), so the
+    loop ends; at 1x the risk engine's refusal is raised.
+    """
+    while True:
+        size = size_at(leverage)
+        liq, entry = liquidation_at(size, leverage)
+        try:
+            check_stop_before_liquidation(side, entry, stop, liq.liquidation_price_usd)
+        except TradeRefused:
+            if leverage <= 1.0:
+                raise
+            lower = _lower_leverage(abs(entry - stop) / entry,
+                                    liq.bracket.maintenance_margin_rate, params.gap_buffer_fraction)
+            new_leverage = max(1.0, min(lower, leverage - 1.0))
+            warnings.append(f"leverage lowered from {leverage:g}x to {new_leverage:g}x to keep "
+                            "the stop inside the liquidation price")
+            leverage = new_leverage
+            continue
+        return size, liq, leverage
+
+
+def _size_function(
+    side: Side, entry: float, stop: float, fraction: float, snapshot: MarketSnapshot,
+    params: PlanParameters,
+) -> Callable[[float], PositionSize]:
+    def size_at(leverage: float) -> PositionSize:
+        return position_size(
+            equity_usd=params.equity_usd, entry_price_usd=entry, stop_price_usd=stop,
+            side=side, risk_fraction=fraction, max_risk_fraction=params.max_risk_fraction,
+            taker_fee_rate=params.taker_fee_rate, stop_slippage_rate=params.stop_slippage_rate,
+            leverage=leverage, contract=snapshot.contract,
+        )
+    return size_at
+
+
 def open_order(
     target: Target,
     snapshot: MarketSnapshot,
@@ -232,35 +288,16 @@ def open_order(
     stop, take_profit = protective_levels(target.side, entry, snapshot.atr_usd, params, tick)
     leverage, lev_note = _leverage_for(snapshot, params)
     warnings: list[str] = [lev_note]
-    for _attempt in range(3):
-        size = position_size(
-            equity_usd=params.equity_usd, entry_price_usd=entry, stop_price_usd=stop,
-            side=target.side, risk_fraction=fraction, max_risk_fraction=params.max_risk_fraction,
-            taker_fee_rate=params.taker_fee_rate, stop_slippage_rate=params.stop_slippage_rate,
-            leverage=leverage, contract=snapshot.contract,
-        )
-        liq = liquidation_price(
-            side=target.side, entry_price_usd=entry, quantity_base=size.quantity_base,
-            leverage=leverage, brackets=snapshot.brackets,
-        )
-        try:
-            check_stop_before_liquidation(target.side, entry, stop, liq.liquidation_price_usd)
-        except TradeRefused:
-            if leverage <= 1.0:
-                raise
-            lower = _lower_leverage(abs(entry - stop) / entry,
-                                    liq.bracket.maintenance_margin_rate, params.gap_buffer_fraction)
-            warnings.append(f"leverage lowered from {leverage:g}x to {min(lower, leverage - 1):g}x "
-                            "to keep the stop inside the liquidation price")
-            leverage = max(1.0, min(lower, leverage - 1.0))
-            continue
-        break
-    else:  # pragma: no cover - three attempts always end at 1x, which raises or passes
-        raise TradeRefused("leverage", "could not place the stop inside the liquidation price")
-    if not liq.can_be_liquidated:
-        liq_price: float | None = None
-    else:
-        liq_price = liq.liquidation_price_usd
+
+    def liquidation_at(size: PositionSize, lev: float) -> tuple[LiquidationResult, float]:
+        return liquidation_price(side=target.side, entry_price_usd=entry,
+                                 quantity_base=size.quantity_base, leverage=lev,
+                                 brackets=snapshot.brackets), entry
+
+    size, liq, leverage = _fit_leverage(
+        target.side, stop, leverage, _size_function(target.side, entry, stop, fraction, snapshot,
+                                                    params),
+        liquidation_at, params, warnings)
     warnings.extend(size.warnings)
     warnings.extend(liq.warnings)
     return RebalanceOrder(
@@ -268,8 +305,77 @@ def open_order(
         action=ACTION_OPEN, quantity_base=size.quantity_base, entry_price_usd=entry,
         notional_usd=size.notional_usd, margin_usd=size.notional_usd / leverage,
         leverage=leverage, stop_price_usd=stop, take_profit_price_usd=take_profit,
-        liquidation_price_usd=liq_price, risk_usd=size.risk_usd, conviction=target.conviction,
-        role=target.role, reason=target.reason, warnings=tuple(warnings),
+        liquidation_price_usd=liq.liquidation_price_usd if liq.can_be_liquidated else None,
+        risk_usd=size.risk_usd, conviction=target.conviction, role=target.role,
+        reason=target.reason, warnings=tuple(warnings), position_risk_usd=size.risk_usd,
+    )
+
+
+INCREASE_MIN_SHARE = 0.25
+"""An under-sized position is topped up only when at least this share of its budget is unused."""
+
+
+def increase_order(
+    position: Position,
+    target: Target,
+    snapshot: MarketSnapshot,
+    params: PlanParameters,
+) -> RebalanceOrder | None:
+    """Top up a held position that uses less than its target's risk budget.
+
+    The added quantity keeps the position's own stop and is sized so that the *whole*
+    position's stop-out loss (held loss versus its entry + the new units' loss from today's
+    price) stays within ``target.risk_fraction`` x equity. Leverage is lowered if needed so
+    that the combined position's liquidation price stays beyond the stop.
+
+    Returns None when there is nothing to add: no stop, a stop no longer on the losing side
+    of today's price, a different side, or less than 25 % of the budget unused.
+
+    Raises
+    ------
+    TradeRefused
+        The addition is below the exchange minimum, or the stop cannot be kept inside the
+        combined liquidation price even at 1x.
+    """
+    stop = position.stop_price_usd
+    price = v.positive("price_usd", snapshot.price_usd)
+    if stop is None or position.side is not target.side:
+        return None
+    if position.side.sign * (price - stop) <= 0:
+        return None
+    budget = target.risk_fraction * params.equity_usd
+    held_loss = position.stop_out_loss_usd(position.quantity_base,
+                                           taker_fee_rate=params.taker_fee_rate,
+                                           stop_slippage_rate=params.stop_slippage_rate) or 0.0
+    room = budget - held_loss
+    if room < INCREASE_MIN_SHARE * budget:
+        return None
+    leverage, lev_note = _leverage_for(snapshot, params)
+    warnings: list[str] = [lev_note]
+
+    def liquidation_at(size: PositionSize, lev: float) -> tuple[LiquidationResult, float]:
+        quantity = position.quantity_base + size.quantity_base
+        average = (position.notional_usd + size.notional_usd) / quantity
+        return liquidation_price(side=position.side, entry_price_usd=average,
+                                 quantity_base=quantity, leverage=lev,
+                                 brackets=snapshot.brackets), average
+
+    sizer = _size_function(position.side, price, stop, room / params.equity_usd, snapshot, params)
+    size, liq, leverage = _fit_leverage(position.side, stop, leverage, sizer, liquidation_at,
+                                        params, warnings)
+    warnings.extend(size.warnings)
+    warnings.append("leverage and liquidation price are for the combined position")
+    return RebalanceOrder(
+        symbol=snapshot.symbol, base=snapshot.base, sector=snapshot.sector, side=position.side,
+        action=ACTION_INCREASE, quantity_base=size.quantity_base, entry_price_usd=price,
+        notional_usd=size.notional_usd, margin_usd=size.notional_usd / leverage,
+        leverage=leverage, stop_price_usd=stop,
+        take_profit_price_usd=position.take_profit_price_usd,
+        liquidation_price_usd=liq.liquidation_price_usd if liq.can_be_liquidated else None,
+        risk_usd=size.risk_usd, conviction=target.conviction, role=target.role,
+        reason=(f"{target.reason}; held position uses {held_loss:,.2f} of its "
+                f"{budget:,.2f} USD risk budget: top up with the same stop"),
+        warnings=tuple(warnings), position_risk_usd=held_loss + size.risk_usd,
     )
 
 

@@ -35,6 +35,7 @@ from rotation_addin.core.orders import (
     RebalanceOrder,
     Refusal,
     close_order,
+    increase_order,
     open_order,
     refusal_from_error,
 )
@@ -502,7 +503,8 @@ def _open_orders(
             if target.base in closing:
                 notes.append(f"{target.base}: being closed today, not re-opened")
             elif position.side is target.side:
-                notes.append(f"{target.base}: already {position.side.value}, held")
+                _top_up(position, target, snapshots.get(target.base), params, orders,
+                        refusals, notes)
             else:
                 notes.append(f"{target.base}: held {position.side.value} against a "
                              f"{target.side.value} target: close it by hand first")
@@ -521,3 +523,27 @@ def _open_orders(
         except (TradeRefused, InputError) as error:
             refusals.append(refusal_from_error(symbol, error))
     return orders, refusals
+
+
+def _top_up(
+    position: Position,
+    target: Target,
+    snap: MarketSnapshot | None,
+    params: PlanParameters,
+    orders: list[RebalanceOrder],
+    refusals: list[Refusal],
+    notes: list[str],
+) -> None:
+    """Increase an under-sized held position on a target, or note that it is held as is."""
+    if snap is None or not math.isfinite(snap.daily_vol):
+        notes.append(f"{target.base}: already {position.side.value}, held (no data to top up)")
+        return
+    try:
+        order = increase_order(position, target, snap, params)
+    except (TradeRefused, InputError) as error:
+        refusals.append(refusal_from_error(snap.symbol, error))
+        return
+    if order is None:
+        notes.append(f"{target.base}: already {position.side.value}, held")
+    else:
+        orders.append(order)

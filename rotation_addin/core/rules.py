@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from rotation_addin.core.errors import InputError, TradeRefused
 from rotation_addin.core.orders import (
     ACTION_CLOSE,
+    ACTION_INCREASE,
     ACTION_REDUCE,
     MarketSnapshot,
     RebalanceOrder,
@@ -84,11 +85,16 @@ def check_stop_required(order: RebalanceOrder) -> Refusal | None:
 
 
 def check_risk_cap(order: RebalanceOrder, params: PlanParameters) -> Refusal | None:
-    """Refuse an order whose stop-out loss exceeds ``max_risk_fraction`` x equity."""
+    """Refuse an order whose position would lose more than ``max_risk_fraction`` x equity.
+
+    The loss checked is the larger of the order's own risk and the whole position's after
+    it (an ``increase`` adds to a held position's risk).
+    """
     cap = params.max_risk_fraction * params.equity_usd
-    if order.adds_risk and order.risk_usd > cap + RISK_TOLERANCE_USD:
+    risk = max(order.risk_usd, order.position_risk_usd)
+    if order.adds_risk and risk > cap + RISK_TOLERANCE_USD:
         return Refusal(order.symbol, RULE_RISK_CAP,
-                       f"risk {order.risk_usd:,.2f} USD exceeds the per-trade cap {cap:,.2f} USD "
+                       f"risk {risk:,.2f} USD exceeds the per-trade cap {cap:,.2f} USD "
                        f"({params.max_risk_fraction:.1%} of equity)")
     return None
 
@@ -226,6 +232,7 @@ def enforce_portfolio_risk_cap(
     orders' ``risk_usd``; cap = ``portfolio_risk_cap_fraction`` x equity. A scaled order is
     re-sized through the risk engine with a budget of its risk times the factor (sizes round
     down, so its loss can only shrink); if it falls below the exchange minimum it is refused.
+    An ``increase`` that does not fit whole is refused (the held position stays as it is).
     """
     items = held_exposure_items(book.positions, orders, params, snapshots)
     items += [ExposureItem(o.base, o.risk_usd, o.conviction, adjustable=True)
@@ -240,7 +247,7 @@ def enforce_portfolio_risk_cap(
             continue
         reason = check.reasons.get(order.base, "portfolio cap")
         target = targets.get(order.base)
-        if factor <= 0.0 or target is None:
+        if factor <= 0.0 or target is None or order.action == ACTION_INCREASE:
             refusals.append(Refusal(order.symbol, RULE_STRESSED, reason))
             continue
         try:

@@ -10,10 +10,12 @@ from rotation_addin.core.brackets import default_bracket_table
 from rotation_addin.core.errors import TradeRefused
 from rotation_addin.core.orders import (
     ACTION_CLOSE,
+    ACTION_INCREASE,
     ACTION_OPEN,
     ACTION_REDUCE,
     MarketSnapshot,
     close_order,
+    increase_order,
     open_order,
     protective_levels,
     refusal_from_error,
@@ -114,3 +116,33 @@ def test_close_and_reduce_orders() -> None:
     # half of 1 with step 1 -> 0: closes the whole position instead
     tiny = close_order(_position(Side.LONG, 1.0), snap, fraction=0.5, role="tp", reason="cut")
     assert (tiny.action, tiny.quantity_base) == (ACTION_CLOSE, 1.0)
+
+
+def _held(qty: float, entry: float = 95.0, stop: float | None = 90.0,
+          side: Side = Side.LONG) -> Position:
+    return Position("FET", side, qty, entry, stop, None, utc(2026, 11, 1))
+
+
+def test_increase_tops_up_to_the_target_budget_with_the_same_stop() -> None:
+    params = PlanParameters(equity_usd=10_000.0, risk_fraction=0.02, max_leverage=5.0)
+    order = increase_order(_held(5.0), _target(), _snapshot(), params)
+    # held loss = 5 x (95 - 90) + 5 x 90 x (0.0005 + 0.0005) = 25.45; room = 200 - 25.45
+    # new units lose 10 + 100 x 0.0005 + 90 x 0.001 = 10.14 each -> 174.55 / 10.14 = 17.214
+    assert order is not None and order.action == ACTION_INCREASE
+    assert order.order_side == "buy" and order.stop_price_usd == 90.0
+    assert order.quantity_base == pytest.approx(17.214)
+    assert order.risk_usd == pytest.approx(17.214 * 10.14)
+    assert order.position_risk_usd == pytest.approx(25.45 + 17.214 * 10.14)
+    assert order.position_risk_usd <= 200.0
+    # the combined position's liquidation stays beyond the stop
+    assert order.liquidation_price_usd is not None and order.liquidation_price_usd < 90.0
+
+
+@pytest.mark.parametrize("held, price", [
+    (_held(30.0), 100.0),                      # already uses 150.9 of 200: < 25 % left
+    (_held(5.0), 89.0),                        # stop already crossed
+    (_held(5.0, stop=None), 100.0),            # no stop: reported by the stop rule instead
+    (_held(5.0, 105.0, 110.0, Side.SHORT), 100.0),  # opposite side to the target
+])
+def test_increase_is_skipped_when_nothing_sensible_to_add(held: Position, price: float) -> None:
+    assert increase_order(held, _target(), _snapshot(price=price), PlanParameters()) is None

@@ -142,8 +142,9 @@ def test_no_order_breaks_a_discipline_rule_on_the_demo_market(
     if equity < params.min_equity_usd:
         assert opens == []
     for o in opens:
-        # risk per trade <= cap
+        # risk per trade <= cap (for an increase: the whole position's)
         assert 0 < o.risk_usd <= params.max_risk_fraction * equity + 1e-6
+        assert o.position_risk_usd <= params.max_risk_fraction * equity + 1e-6
         # stop required, on the losing side, strictly inside the liquidation price
         assert o.stop_price_usd is not None
         assert o.side.sign * (o.entry_price_usd - o.stop_price_usd) > 0
@@ -162,7 +163,8 @@ def test_no_order_breaks_a_discipline_rule_on_the_demo_market(
     # max open positions after today's closes
     closed = {o.base for o in plan.orders if o.action == "close"}
     remaining = [p for p in book.positions if p.base not in closed]
-    assert len(remaining) + len({o.base for o in opens}) <= params.max_open_positions
+    held_after = {p.base for p in remaining} | {o.base for o in opens}
+    assert len(held_after) <= params.max_open_positions
     # stressed loss (correlation 1) recomputed here: held stop-outs + new orders' risk
     held_loss = 0.0
     for p in remaining:

@@ -122,3 +122,19 @@ def test_below_minimum_equity_nothing_is_opened() -> None:
     report = daily_report(market, None, PlanParameters(equity_usd=2_000.0))
     assert _opens(report) == []
     assert {r.rule for r in report.plan.refusals} == {"minimum-equity"}
+
+
+def test_small_position_in_the_leading_sector_is_topped_up() -> None:
+    market = build_market(MarketSpec(drift={"ai_inference": 0.01},
+                                     volume_boost={"ai_inference": 2.0}))
+    first = daily_report(market)
+    leader = first.plan.orders[0]
+    held = Position(leader.base, Side.LONG, leader.quantity_base / 10, leader.entry_price_usd,
+                    leader.stop_price_usd, None, market.as_of - timedelta(days=2))
+    report = daily_report(market, [held])
+    increases = [o for o in report.plan.orders if o.action == "increase"]
+    assert [o.base for o in increases] == [leader.base]
+    # held 1/10 of the size: the top-up brings the whole position back to about the budget
+    assert increases[0].position_risk_usd <= 0.02 * 10_000 + 1e-6
+    assert increases[0].quantity_base > 8 * held.quantity_base
+    assert not any(o.action == "open" and o.base == leader.base for o in report.plan.orders)
