@@ -23,6 +23,9 @@ FloatArray = npt.NDArray[np.float64]
 PriceInput = FloatArray | Sequence[float] | Any
 """NumPy array, pandas Series or a sequence of floats."""
 
+PRICE_RANGE: tuple[float, float] = (1e-12, 1e12)
+"""Accepted price values: finite, positive, and far from float under/overflow."""
+
 RISKMETRICS_LAMBDA = 0.94
 FEW_OBSERVATIONS = 30
 
@@ -30,8 +33,9 @@ FEW_OBSERVATIONS = 30
 def prices_array(field: str, values: PriceInput, *, min_length: int = 1) -> FloatArray:
     """Validate a price series and return it as a 1-D float64 array.
 
-    Rejects strings, booleans, non-numeric data, NaN/inf, values <= 0 and series shorter than
-    ``min_length``, naming ``field`` and the first bad position.
+    Rejects strings, booleans, non-numeric data, NaN/inf, values outside :data:`PRICE_RANGE`
+    (so also <= 0) and series shorter than ``min_length``, naming ``field`` and the first bad
+    position.
     """
     if isinstance(values, str | bytes) or values is None:
         raise InputError(field, f"must be a series of prices (got {values!r})")
@@ -47,10 +51,14 @@ def prices_array(field: str, values: PriceInput, *, min_length: int = 1) -> Floa
     array = array.astype(np.float64)
     if array.size < min_length:
         raise InputError(field, f"needs at least {min_length} values (got {array.size})")
-    bad = np.flatnonzero(~np.isfinite(array) | (array <= 0.0))
+    low, high = PRICE_RANGE
+    bad = np.flatnonzero(~np.isfinite(array) | (array < low) | (array > high))
     if bad.size:
         i = int(bad[0])
-        raise InputError(field, f"must be finite and > 0 (got {array[i]:g} at position {i})")
+        raise InputError(
+            field, f"must be finite prices in [{low:g}, {high:g}] (got {array[i]:g} at "
+                   f"position {i})"
+        )
     return array
 
 

@@ -19,6 +19,7 @@ from rotation_addin.core.leverage import safe_leverage
 from rotation_addin.core.liquidation import liquidation_price
 from rotation_addin.core.sizing import position_size
 from rotation_addin.core.types import ContractSpec
+from rotation_addin.core.volatility import volatility_estimate
 
 garbage = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
@@ -132,3 +133,24 @@ def test_capital_check_fuzz(equity: float, entry: float, stop_frac: float, risk:
         _named(exc)
         return
     _all_finite(result)
+
+
+@settings(max_examples=300, deadline=None)
+@given(closes=st.lists(st.floats(0.5, 2.0), min_size=0, max_size=40),
+       spread=st.floats(1.0, 1.2), bad_index=st.one_of(st.none(), st.integers(0, 39)),
+       bad=garbage, window=st.one_of(st.none(), st.none(), st.integers(-2, 50), garbage))
+def test_volatility_estimate_fuzz(closes: list[Any], spread: float, bad_index: int | None,
+                                  bad: Any, window: Any) -> None:
+    highs: list[Any] = [c * spread for c in closes]
+    lows: list[Any] = [c / spread for c in closes]
+    if bad_index is not None and bad_index < len(closes):
+        closes = [*closes]
+        closes[bad_index] = bad
+    try:
+        result = volatility_estimate(closes, highs, lows, closes, window=window)
+    except InputError as exc:
+        _named(exc)
+        return
+    for name, value in vars(result).items():
+        if isinstance(value, float):
+            assert math.isfinite(value) and value >= 0, f"{name} = {value}"
