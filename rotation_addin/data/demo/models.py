@@ -7,6 +7,8 @@ recorded in ``fitted_from`` so the documentation and ``rotation demo`` can say s
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +67,8 @@ class AssetModel:
     garch_alpha, garch_beta : float
         GARCH(1,1) coefficients of the idiosyncratic part (alpha + beta < 1).
     residual_corr : float
-        Share of the non-market variance that is common to the sector.
+        Extra share of the non-market variance common to the sector (on top of the alt
+        factor share that every alt has).
     price_usd, volume_usd : float
         Reference price level and daily quote volume (scale only).
     fitted_from : str
@@ -85,61 +88,87 @@ class AssetModel:
     fitted_from: str
 
 
-def _average(bases: list[str]) -> dict[str, float]:
+@dataclass(frozen=True)
+class DemoParameters:
+    """Every fitted number the simulator uses (defaults: the literals in ``params.py``).
+
+    Attributes mirror ``params.py``: ``market`` (BTC GARCH-t), ``assets`` (per fitted base),
+    ``sectors`` (extra residual correlation per sector), ``alt_factor`` (residual correlation
+    shared by all alts and its GARCH-t), ``stress`` (beta / idiosyncratic multipliers on the
+    market's worst-decile shock days) and ``stablecoin`` (supply dynamics).
+    """
+
+    market: Mapping[str, float]
+    assets: Mapping[str, Mapping[str, float | str]]
+    sectors: Mapping[str, Mapping[str, float]]
+    alt_factor: Mapping[str, float]
+    stress: Mapping[str, float]
+    stablecoin: Mapping[str, float]
+
+    @classmethod
+    def from_module(cls) -> DemoParameters:
+        """The fitted parameters shipped in ``params.py``."""
+        return cls(
+            market=params.MARKET,
+            assets=params.ASSETS,
+            sectors=params.SECTORS,
+            alt_factor=params.ALT_FACTOR,
+            stress=params.STRESS,
+            stablecoin=params.STABLECOIN,
+        )
+
+    def replace(self, **changes: object) -> DemoParameters:
+        """Copy with some groups replaced (used by the calibration search)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _average(p: DemoParameters, bases: list[str]) -> dict[str, float]:
     return {
-        name: float(np.mean([float(params.ASSETS[b][name]) for b in bases]))
-        for name in NUMERIC_FIELDS
+        name: float(np.mean([float(p.assets[b][name]) for b in bases])) for name in NUMERIC_FIELDS
     }
 
 
-def asset_models(universe: Universe) -> dict[str, AssetModel]:
-    """Parameters for every base of ``universe`` (benchmark = market factor, beta 1)."""
+def asset_models(universe: Universe, p: DemoParameters | None = None) -> dict[str, AssetModel]:
+    """Parameters for every base of ``universe`` (benchmark = market factor, beta 1).
+
+    Bases without fitted parameters get the mean of their sector's fitted members, else of
+    the fallback sector (``benchmark`` -> ``mining``), else of all fitted alts.
+    """
+    p = p or DemoParameters.from_module()
     fitted_by_sector: dict[str, list[str]] = {}
-    for base in params.ASSETS:
-        sector = universe.sector_of(base) if base in universe.bases else params_sector(base)
+    for base, values in p.assets.items():
+        sector = universe.sector_of(base) if base in universe.bases else str(values["sector"])
         fitted_by_sector.setdefault(sector, []).append(base)
-    all_alts = [b for b in params.ASSETS if b != universe.benchmark]
+    all_alts = [b for b in p.assets if b != universe.benchmark]
+    mean_extra = float(np.mean([float(s["residual_corr"]) for s in p.sectors.values()]))
     models: dict[str, AssetModel] = {}
     for base in universe.bases:
         sector = universe.sector_of(base)
         price, volume = REFERENCE_LEVELS.get(base, DEFAULT_LEVEL)
-        residual = float(params.SECTORS.get(sector, {}).get("residual_corr", _mean_residual()))
+        extra = float(p.sectors.get(sector, {}).get("residual_corr", mean_extra))
         if base == universe.benchmark:
             values = {
-                "daily_vol": params.MARKET["daily_vol"],
-                "beta": 1.0,
-                "t_dof": params.MARKET["t_dof"],
-                "garch_alpha": params.MARKET["garch_alpha"],
-                "garch_beta": params.MARKET["garch_beta"],
+                k: float(p.market[k]) for k in ("daily_vol", "t_dof", "garch_alpha", "garch_beta")
             }
-            source = str(params.MARKET.get("fitted_from", "btc"))
-            residual = 0.0
-        elif base in params.ASSETS:
-            values = {k: float(params.ASSETS[base][k]) for k in NUMERIC_FIELDS}
-            source = str(params.ASSETS[base]["fitted_from"])
+            values["beta"] = 1.0
+            source = "btc"
+            extra = 0.0
+        elif base in p.assets:
+            values = {k: float(p.assets[base][k]) for k in NUMERIC_FIELDS}
+            source = str(p.assets[base]["fitted_from"])
         else:
             donor_sector = sector if fitted_by_sector.get(sector) else FALLBACK_SECTOR.get(sector)
             donors = fitted_by_sector.get(donor_sector or "", []) or all_alts
-            values = _average(donors)
-            label = donor_sector if donors is not all_alts else "all fitted alts"
-            source = f"no real data: average of {label} ({', '.join(d.lower() for d in donors)})"
+            values = _average(p, donors)
+            label = f"sector {donor_sector}" if donors is not all_alts else "all fitted alts"
+            source = f"no real data: mean of {label} ({', '.join(d.lower() for d in donors)})"
         models[base] = AssetModel(
             base=base,
             sector=sector,
-            residual_corr=residual,
+            residual_corr=extra,
             price_usd=price,
             volume_usd=volume,
             fitted_from=source,
             **values,
         )
     return models
-
-
-def params_sector(base: str) -> str:
-    """Sector a fitted base was assigned to when the parameters were fitted."""
-    return str(params.ASSETS[base].get("sector", "unknown"))
-
-
-def _mean_residual() -> float:
-    values = [float(s["residual_corr"]) for s in params.SECTORS.values() if s["residual_corr"] > 0]
-    return float(np.mean(values)) if values else 0.1

@@ -35,8 +35,7 @@ from rotation_addin.core.errors import InputError
 from rotation_addin.core.types import ContractSpec
 from rotation_addin.core.universe import Universe
 from rotation_addin.core.validation import positive_int
-from rotation_addin.data.demo import params
-from rotation_addin.data.demo.models import AssetModel, asset_models
+from rotation_addin.data.demo.models import AssetModel, DemoParameters, asset_models
 from rotation_addin.data.universe_io import default_universe
 
 DEFAULT_SEED = 20240601
@@ -51,9 +50,11 @@ REGIMES = ("risk-on", "neutral", "risk-off")
 REGIME_STAY_PROBABILITY = 0.986
 MARKET_DRIFT = np.array([0.0015, 0.0, -0.0018])
 ALT_DRIFT = np.array([0.0008, 0.0, -0.0008])
-VOL_MULTIPLIER = np.array([0.92, 1.0, 1.15])
+VOL_MULTIPLIER = np.array([0.85, 1.0, 1.3])
 DOMINANCE_DRIFT = np.array([-0.0015, 0.0, 0.0015])
-STABLE_REGIME_DRIFT = np.array([0.0006, 0.0, -0.0006])
+STABLE_REGIME_DRIFT = np.array([0.0009, 0.0, -0.0009])
+JUMP_THRESHOLD = 0.01
+"""A stablecoin-supply day is a jump (mint/burn step) when |log change| exceeds this."""
 EQUITY_DRIFT = np.array([0.0008, 0.0003, -0.0006])
 EQUITY_DAILY_VOL = 0.010
 
@@ -136,6 +137,8 @@ class DemoMarket:
         depend on it, not the simulated values.
     universe : Universe or None
         Sectors to simulate (default: the bundled universe).
+    parameters : DemoParameters or None
+        Model parameters (default: the fitted values in ``params.py``).
     """
 
     source = SOURCE_LABEL
@@ -147,6 +150,7 @@ class DemoMarket:
         end: dt.date | None = None,
         *,
         universe: Universe | None = None,
+        parameters: DemoParameters | None = None,
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise InputError("seed", f"must be an integer >= 0 (got {seed!r})")
@@ -162,7 +166,8 @@ class DemoMarket:
             raise InputError("end", f"must be a date (got {end!r})")
         self.end: dt.date = end
         self.universe = universe if universe is not None else default_universe()
-        self.models: dict[str, AssetModel] = asset_models(self.universe)
+        self.parameters = parameters or DemoParameters.from_module()
+        self.models: dict[str, AssetModel] = asset_models(self.universe, self.parameters)
         self._hourly_cache: dict[str, _HourlyArrays] = {}
 
     # ------------------------------------------------------------------ calendar
@@ -236,7 +241,8 @@ class DemoMarket:
         n = self.days
         regime = self.regimes
         vol_mult = VOL_MULTIPLIER[regime]
-        mk = params.MARKET
+        p = self.parameters
+        mk = p.market
         z_m = _unit_t(_rng(self.seed, "market"), mk["t_dof"], n)
         s_m = garch_volatility(
             z_m[:, None],
@@ -245,22 +251,27 @@ class DemoMarket:
             np.array([mk["garch_beta"]]),
         )[:, 0]
         market = MARKET_DRIFT[regime] + vol_mult * s_m * z_m
-        stress = z_m <= np.quantile(z_m, params.STRESS["market_quantile"])
-        beta_mult = np.where(stress, params.STRESS["beta_multiplier"], 1.0)
-        idio_mult = np.where(stress, params.STRESS["idio_multiplier"], 1.0)
+        stress = market <= np.quantile(market, p.stress["market_quantile"])
+        beta_mult = np.where(stress, p.stress["beta_multiplier"], 1.0)
+        idio_mult = np.where(stress, p.stress["idio_multiplier"], 1.0)
 
-        sectors = list(self.universe.sectors)
+        factors = ["_alt", *self.universe.sectors]
+        af = p.alt_factor
+        z_f = np.column_stack(
+            [_unit_t(_rng(self.seed, "factor", s), af["t_dof"], n) for s in factors]
+        )
+        k = len(factors)
+        s_f = garch_volatility(
+            z_f, np.ones(k), np.full(k, af["garch_alpha"]), np.full(k, af["garch_beta"])
+        )
+        factor = {s: vol_mult * s_f[:, j] * z_f[:, j] for j, s in enumerate(factors)}
         sector_drift = self._sector_drift()
-        z_f = np.column_stack([_unit_t(_rng(self.seed, "sector", s), 5.0, n) for s in sectors])
-        k = len(sectors)
-        s_f = garch_volatility(z_f, np.ones(k), np.full(k, 0.08), np.full(k, 0.88))
-        factor = {s: vol_mult * s_f[:, j] * z_f[:, j] for j, s in enumerate(sectors)}
+        alt_share = float(af["residual_corr"])
 
         bases = list(self.universe.bases)
         models = [self.models[b] for b in bases]
-        dof = [m.t_dof for m in models]
         z_i = np.column_stack(
-            [_unit_t(_rng(self.seed, "asset", b), d, n) for b, d in zip(bases, dof, strict=True)]
+            [_unit_t(_rng(self.seed, "asset", m.base), m.t_dof, n) for m in models]
         )
         s_i = garch_volatility(
             z_i,
@@ -275,17 +286,22 @@ class DemoMarket:
                 returns[:, j] = market
                 cond_vol[:, j] = vol_mult * s_m
                 continue
-            non_market_var = max(
-                m.daily_vol**2 - (m.beta * mk["daily_vol"]) ** 2, (0.25 * m.daily_vol) ** 2
+            market_var = (m.beta * mk["daily_vol"]) ** 2
+            u = math.sqrt(max(m.daily_vol**2 - market_var, (0.25 * m.daily_vol) ** 2))
+            sector_share = min(m.residual_corr, 0.9 - alt_share)
+            idio_share = 1.0 - alt_share - sector_share
+            common = u * (
+                math.sqrt(alt_share) * factor["_alt"] + math.sqrt(sector_share) * factor[m.sector]
             )
-            u = math.sqrt(non_market_var)
-            rho = m.residual_corr
-            common = math.sqrt(rho) * u * factor[m.sector] + sector_drift[m.sector]
-            idio = math.sqrt(1.0 - rho) * u * idio_mult * vol_mult * s_i[:, j] * z_i[:, j]
-            returns[:, j] = ALT_DRIFT[regime] + m.beta * beta_mult * market + common + idio
-            cond_vol[:, j] = np.sqrt(
-                (m.beta * vol_mult * s_m) ** 2 + (u * vol_mult * s_i[:, j]) ** 2
+            idio = math.sqrt(idio_share) * u * idio_mult * vol_mult * s_i[:, j] * z_i[:, j]
+            returns[:, j] = (
+                ALT_DRIFT[regime]
+                + m.beta * beta_mult * market
+                + common
+                + sector_drift[m.sector]
+                + idio
             )
+            cond_vol[:, j] = vol_mult * np.sqrt((m.beta * s_m) ** 2 + (u * s_i[:, j]) ** 2)
         return {"returns": returns, "cond_vol": cond_vol, "stress": stress, "market": market}
 
     def _column(self, base: str) -> int:
@@ -520,8 +536,13 @@ class DemoMarket:
             )
         dominance = 1.0 / (1.0 + np.exp(-logit))
 
-        sc = params.STABLECOIN
-        jumps = (rng.random(n) < sc["jump_probability"]) * rng.normal(0.0, sc["jump_log_vol"], n)
+        sc = self.parameters.stablecoin
+        jump_days = rng.random(n) < sc["jump_probability"]
+        jump_sign = np.where(rng.random(n) < sc["jump_up_share"], 1.0, -1.0)
+        jump_size = JUMP_THRESHOLD + rng.exponential(
+            max(sc["jump_abs_mean"] - JUMP_THRESHOLD, 1e-6), n
+        )
+        jumps = jump_days * jump_sign * jump_size
         steps = (
             sc["daily_log_drift"]
             + STABLE_REGIME_DRIFT[regime]
