@@ -9,6 +9,7 @@ ever sent to an exchange.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from rotation_addin.cli import term
 
 if TYPE_CHECKING:
     from rotation_addin.core.dataset import MarketDataset
+    from rotation_addin.core.orders import RebalanceOrder
     from rotation_addin.core.report import CorrelationPicture, DailyReport
     from rotation_addin.core.rotation import PlanParameters
 
@@ -373,7 +375,7 @@ def _plan(args: argparse.Namespace) -> int:
         print(term.to_json({
             "source": report.source, "as_of": report.as_of, "regime": report.regime.label,
             "rotation_enabled": report.regime.rotation_enabled,
-            "orders": [dict(term._jsonable(o), order_side=o.order_side) for o in plan.orders],
+            "orders": [_order_json(o) for o in plan.orders],
             "refusals": plan.refusals, "targets": plan.targets,
             "take_profit_hits": plan.take_profit_hits,
             "stressed_loss_usd": plan.stressed_loss_usd,
@@ -386,6 +388,12 @@ def _plan(args: argparse.Namespace) -> int:
         return 0
     _print_plan(report, params, len(book.positions))
     return 0
+
+
+def _order_json(order: RebalanceOrder) -> dict[str, Any]:
+    body = {f.name: getattr(order, f.name) for f in dataclasses.fields(order)}
+    body["order_side"] = order.order_side
+    return body
 
 
 def _print_plan(report: DailyReport, params: PlanParameters, held: int) -> None:
