@@ -179,3 +179,37 @@ def test_schedule_text_validation() -> None:
         "maintenance_margin_rates=[0.01, 0.02]\nmax_leverages=[50, 25]\n"
     )
     assert default_bracket_table("ANY", schedules).brackets[1].maintenance_amount_usd == 10.0
+
+
+def test_real_ccxt_parser_output_builds_the_same_table() -> None:
+    # Raw GET /fapi/v1/leverageBracket shape (Binance USDⓈ-M API docs) parsed by ccxt's own
+    # binanceusdm.parse_leverage_tiers (no network): the result must equal the bundled BTC
+    # defaults for the first four tiers, cum included (0 / 50 / 1,300 / 46,300).
+    import ccxt
+
+    exchange = ccxt.binanceusdm()
+    exchange.set_markets([{
+        "id": "BTCUSDT", "symbol": "BTC/USDT:USDT", "base": "BTC", "quote": "USDT",
+        "settle": "USDT", "type": "swap", "spot": False, "swap": True, "future": False,
+        "option": False, "linear": True, "inverse": False, "contract": True, "active": True,
+        "contractSize": 1, "precision": {}, "limits": {}, "info": {},
+    }])
+    raw = [{"symbol": "BTCUSDT", "brackets": [
+        {"bracket": 4, "initialLeverage": 20, "notionalCap": 20000000, "notionalFloor": 3000000,
+         "maintMarginRatio": 0.025, "cum": 46300.0},
+        {"bracket": 1, "initialLeverage": 125, "notionalCap": 50000, "notionalFloor": 0,
+         "maintMarginRatio": 0.004, "cum": 0.0},
+        {"bracket": 2, "initialLeverage": 100, "notionalCap": 250000, "notionalFloor": 50000,
+         "maintMarginRatio": 0.005, "cum": 50.0},
+        {"bracket": 3, "initialLeverage": 50, "notionalCap": 3000000, "notionalFloor": 250000,
+         "maintMarginRatio": 0.01, "cum": 1300.0},
+    ]}]
+    tiers = exchange.parse_leverage_tiers(raw, None, "symbol")["BTC/USDT:USDT"]
+    table = bracket_table_from_ccxt("BTC/USDT:USDT", tiers)
+    bundled = default_bracket_table("BTC")
+    assert table.warnings == ()
+    for got, want in zip(table.brackets, bundled.brackets[:4], strict=False):
+        assert got.floor_notional_usd == want.floor_notional_usd
+        assert got.maintenance_margin_rate == want.maintenance_margin_rate
+        assert got.max_leverage == want.max_leverage
+        assert got.maintenance_amount_usd == pytest.approx(want.maintenance_amount_usd)
