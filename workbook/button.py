@@ -139,17 +139,49 @@ def _legacy_target(files: dict[str, bytes], part: str) -> str | None:
     return None
 
 
-def has_button(path: Path, spec: ButtonSpec) -> bool:
-    """True if the sheet's VML drawing holds a button running ``spec.macro``."""
+def sheet_button_macros(path: Path, sheet: str) -> list[str]:
+    """Macros of every form-control button on ``sheet`` of the package at ``path``."""
     with zipfile.ZipFile(path) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
-    part = _sheet_part(files, spec.sheet)
-    vml = _legacy_target(files, part)
-    return vml is not None and vml in files and _has_macro(files[vml], spec.macro)
+    vml = _legacy_target(files, _sheet_part(files, sheet))
+    return button_macros(files[vml]) if vml is not None and vml in files else []
+
+
+def has_button(path: Path, spec: ButtonSpec) -> bool:
+    """True if the sheet's VML drawing holds a button running ``spec.macro``."""
+    return spec.macro in sheet_button_macros(path, spec.sheet)
+
+
+NS_VML_EXCEL = "urn:schemas-microsoft-com:office:excel"
+VML_PREFIXES = {
+    "v": "urn:schemas-microsoft-com:vml",
+    "o": "urn:schemas-microsoft-com:office:office",
+    "x": NS_VML_EXCEL,
+}
+for _prefix, _uri in VML_PREFIXES.items():
+    # openpyxl re-serialises VML with the standard library's ElementTree when it merges cell
+    # notes into a drawing; registering the usual prefixes keeps it "v:/o:/x:" as Excel writes
+    ET.register_namespace(_prefix, _uri)
+
+
+def button_macros(vml: bytes) -> list[str]:
+    """Macros of the form-control buttons in a VML drawing (namespace-aware)."""
+    try:
+        root = ET.fromstring(vml)
+    except ET.ParseError:
+        return []
+    macros = []
+    for data in root.iter(f"{{{NS_VML_EXCEL}}}ClientData"):
+        if data.get("ObjectType") != "Button":
+            continue
+        macro = data.find(f"{{{NS_VML_EXCEL}}}FmlaMacro")
+        if macro is not None and macro.text:
+            macros.append(macro.text.split("!")[-1])
+    return macros
 
 
 def _has_macro(vml: bytes, macro: str) -> bool:
-    return f"[0]!{macro}</x:FmlaMacro>".encode() in vml
+    return macro in button_macros(vml)
 
 
 _SHEET_TAIL = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",

@@ -1,11 +1,19 @@
 """Native formula of the safe leverage (kept beside the engine's definition it mirrors).
 
-``rotation_addin.core.leverage.safe_leverage``: the largest L whose liquidation distance
-(≈ 1/L − MMR) still exceeds k·σ·√h plus the gap buffer, capped by the bracket's maximum:
+``rotation_addin.core.leverage.safe_leverage`` with the position's entry bracket:
 
-    L = MIN(max leverage, 1 / (k·σ·√h + gap + MMR))
+    limit = 1 / (k·σ·√h + gap + MMR)
+    safe L = MAX(1, MIN(FLOOR(limit), MAX(1, FLOOR(bracket max leverage))))
+
+(the engine floors ``x·(1 + 1e-12)`` so 1/0.05 = 19.999999999999996 counts as 20; so does
+the sheet). Inputs: B18 σ, B19 k, B20 h, B21 gap; B37 entry MMR, B38 bracket max leverage.
 """
 
 from __future__ import annotations
 
-SAFE_LEVERAGE_FORMULA = "=MIN($B$38,1/($B$19*$B$18*SQRT($B$20)+$B$21+$B$37))"
+VOLATILITY_LIMIT = "1/($B$19*$B$18*SQRT($B$20)+$B$21+$B$37)"
+
+SAFE_LEVERAGE_FORMULA = (
+    f"=MAX(1,MIN(ROUNDDOWN({VOLATILITY_LIMIT}*(1+1E-12),0),"
+    "MAX(1,ROUNDDOWN($B$38*(1+1E-12),0))))"
+)

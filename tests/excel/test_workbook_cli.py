@@ -1,0 +1,85 @@
+"""``rotation demo`` and ``rotation workbook build|render`` through the real CLI entry point."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from rotation_addin.cli.main import main
+from rotation_addin.core.constants import DEMO_SOURCE_LABEL
+from rotation_addin.data.paths import workbooks_dir
+from workbook import layout as lay
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_demo_builds_refreshes_and_summarises(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    path = workbooks_dir() / "rotation_desk.xlsx"
+    assert f"built and refreshed: {path}" in out
+    assert DEMO_SOURCE_LABEL in out and "regime" in out and "orders proposed" in out
+    wb = load_workbook(path)
+    for sheet in lay.MAIN_SHEETS:
+        assert DEMO_SOURCE_LABEL in wb[sheet]["A2"].value, sheet  # every data sheet says so
+
+
+def test_demo_again_refreshes_and_keeps_user_sheet(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    path = workbooks_dir() / "rotation_desk.xlsx"
+    wb = load_workbook(path)
+    wb.create_sheet("Mine")["A1"] = "keep me"
+    wb.save(path)
+    capsys.readouterr()
+    assert main(["demo", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["built"] is False and payload["source"] == DEMO_SOURCE_LABEL
+    assert load_workbook(path)["Mine"]["A1"].value == "keep me"
+
+
+def test_demo_runs_offline_without_libreoffice(tmp_path: Path) -> None:
+    """A fresh process with no soffice on PATH and no network access configured."""
+    bin_dir = tmp_path / "bin"  # PATH holds nothing: no soffice, no pdftoppm
+    bin_dir.mkdir()
+    env = {"PATH": str(bin_dir), "ROTATION_DESK_HOME": str(tmp_path / "home"),
+           "PYTHONPATH": str(REPO), "HOME": str(tmp_path), "no_proxy": "*",
+           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    proc = subprocess.run([sys.executable, "-c",
+                           "import shutil, sys; assert shutil.which('soffice') is None; "
+                           "from rotation_addin.cli.main import main; sys.exit(main(['demo']))"],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "home" / "data" / "workbooks" / "rotation_desk.xlsx").is_file()
+
+
+def test_workbook_build_xlsm_and_refuse_overwrite(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "rotation_desk.xlsm"
+    assert main(["workbook", "build", "--xlsm", "--out", str(out), "--source", "demo"]) == 0
+    assert out.is_file() and (tmp_path / "rotation_desk.py").is_file()
+    assert main(["workbook", "build", "--xlsm", "--out", str(out)]) == 2
+    assert "exists" in capsys.readouterr().err
+
+
+def test_workbook_render_writes_pngs(tmp_path: Path, lo_profile: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("poppler-utils (pdftoppm) is required: tests/run.sh installs it")
+    book = tmp_path / "rotation_desk.xlsx"
+    assert main(["workbook", "build", "--out", str(book), "--source", "demo"]) == 0
+    assert main(["workbook", "render", str(book), "--out", str(tmp_path / "img")]) == 0
+    for sheet in lay.MAIN_SHEETS:
+        png = tmp_path / "img" / f"workbook-{sheet.lower()}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", sheet
+
+
+def test_render_bad_dpi_is_an_input_error(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["workbook", "render", str(tmp_path / "x.xlsx"), "--out", str(tmp_path),
+                 "--dpi", "5"]) == 2
+    assert "--dpi" in capsys.readouterr().err

@@ -1,0 +1,134 @@
+"""The Refresh-button path: ``rotation_desk.main()`` -> ``refresh_workbook(book, ...)``.
+
+Excel (Windows COM / macOS AppleScript) cannot run here, so the open workbook is a small
+stand-in with the part of xlwings' ``Book`` API the refresh uses (``sheets``, ``name``,
+``sheets[name].range(...).value``). It is filled from a real built workbook, and every write
+is recorded, so the test checks exactly which cells the button would change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string, coordinate_to_tuple
+
+from rotation_addin.core.constants import DEMO_SOURCE_LABEL
+from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.data.settings import Settings
+from workbook import layout as lay
+from workbook.build import build_workbook
+from workbook.refresh import refresh_workbook
+from workbook.rotation_desk import main
+
+
+class FakeRange:
+    def __init__(self, sheet: FakeSheet, ref: Any) -> None:
+        self.sheet, self.ref = sheet, ref
+
+    def _cells(self) -> tuple[int, int, int, int]:
+        if isinstance(self.ref, tuple):
+            return self.ref[0], self.ref[1], self.ref[0], self.ref[1]
+        first, _, last = self.ref.partition(":")
+        r1, c1 = coordinate_to_tuple(first)
+        r2, c2 = coordinate_to_tuple(last) if last else (r1, c1)
+        return r1, c1, r2, c2
+
+    @property
+    def value(self) -> Any:
+        r1, c1, r2, c2 = self._cells()
+        if (r1, c1) == (r2, c2):
+            return self.sheet.cells.get((r1, c1))
+        column = [self.sheet.cells.get((r, c1)) for r in range(r1, r2 + 1)]
+        return column if c1 == c2 else None
+
+    @value.setter
+    def value(self, grid: Any) -> None:
+        r1, c1, _, _ = self._cells()
+        rows = grid if isinstance(grid, list) else [[grid]]
+        for dr, row in enumerate(rows):
+            for dc, v in enumerate(row):
+                self.sheet.cells[(r1 + dr, c1 + dc)] = v
+                self.sheet.writes.add((r1 + dr, c1 + dc))
+
+
+class FakeSheet:
+    def __init__(self, name: str, cells: dict[tuple[int, int], Any]) -> None:
+        self.name, self.cells, self.writes = name, cells, set()
+
+    def range(self, ref: Any) -> FakeRange:
+        return FakeRange(self, ref)
+
+    def __getitem__(self, ref: str) -> FakeRange:
+        return FakeRange(self, ref)
+
+
+class FakeSheets(list):  # type: ignore[type-arg]
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return next(s for s in self if s.name == key)
+        return list.__getitem__(self, key)
+
+
+class FakeBook:
+    """Stand-in for ``xlwings.Book`` (Excel COM is not available on Linux)."""
+
+    def __init__(self, path: Path) -> None:
+        wb = load_workbook(path)
+        self.name = path.name
+        self.fullname = str(path)
+        self.sheets = FakeSheets(
+            FakeSheet(ws.title, {(c.row, c.column): c.value for row in ws.iter_rows()
+                                 for c in row if c.value is not None})
+            for ws in wb.worksheets)
+
+
+def _book(tmp_path: Path, demo_market: MarketDataset) -> FakeBook:
+    path = tmp_path / "rotation_desk.xlsm"
+    build_workbook(path, params=Settings(), macro_enabled=True)  # empty: as first opened
+    return FakeBook(path)
+
+
+def test_button_entry_point_fills_only_owned_ranges(tmp_path: Path,
+                                                    demo_market: MarketDataset) -> None:
+    book = _book(tmp_path, demo_market)
+    main(book)
+    for sheet in book.sheets:
+        for row, col in sheet.writes:
+            assert any(b.sheet == sheet.name and b.contains(row, col) for b in lay.BLOCKS), (
+                f"wrote outside the owned ranges: {sheet.name} {row},{col}")
+    sectors = book.sheets[lay.SECTORS]
+    assert DEMO_SOURCE_LABEL in sectors.cells[(2, 1)]
+    table = lay.block("sectors_table")
+    assert sectors.cells[(table.top, table.left)] == "Rank"
+    assert sectors.cells[(table.top + 1, table.left)] == 1
+    assert book.sheets[lay.SIZING].writes  # market reference of the symbol in B5
+
+
+def test_button_uses_the_settings_typed_in_the_workbook(tmp_path: Path,
+                                                        demo_market: MarketDataset) -> None:
+    book = _book(tmp_path, demo_market)
+    settings_sheet = book.sheets[lay.SETTINGS]
+    settings_sheet.cells[(5, 2)] = 12_345.0  # equity
+    result = refresh_workbook(book, demo_market)
+    summary = lay.block("dashboard_summary")
+    dash = book.sheets[lay.DASHBOARD].cells
+    labels = {dash.get((summary.top + i, 1)): dash.get((summary.top + i, 2))
+              for i in range(summary.rows)}
+    assert labels["Equity, USD"] == 12_345.0
+    assert result.backup_path is None and result.path == Path(book.fullname)
+
+
+def test_text_written_through_excel_is_escaped(tmp_path: Path,
+                                               demo_market: MarketDataset) -> None:
+    book = _book(tmp_path, demo_market)
+    book.sheets[lay.SIZING].cells[(5, 2)] = "=EVIL()"  # a symbol typed by someone else
+    refresh_workbook(book, demo_market, params=Settings())
+    market = lay.block("sizing_market")
+    written = [book.sheets[lay.SIZING].cells.get((market.top + r, market.left + c))
+               for r in range(market.rows) for c in range(market.cols)]
+    texts = [v for v in written if isinstance(v, str)]
+    assert "'=EVIL()" in texts
+    assert not any(t.startswith("=") for t in texts)
+    assert column_index_from_string("N") == market.left
