@@ -405,23 +405,12 @@ def build_plan(
         book.positions, {b: s.price_usd for b, s in snapshots.items()},
         {b: s.atr_usd for b, s in snapshots.items()}, params.take_profit_atr_multiple,
     )
-    orders, refusals = _close_orders(book, hits, scores, snapshots, params, notes)
-    realloc = reallocation_target(
-        hits, scores, members, targets, params,
-        exclude_sectors=[snapshots[h.base].sector for h in hits if h.base in snapshots],
-    )
-    if realloc is not None and (rotation_enabled or params.rotation_in_risk_off):
-        targets = (*targets, realloc)
-        snap = market_snapshot(dataset, realloc.base, params)
-        if snap is not None:
-            snapshots[realloc.base] = snap
-    elif hits and realloc is None:
-        notes.append("take-profit freed risk budget but no sector has rising volume and "
-                     "non-negative divergence: budget kept in cash")
-    opens, open_refusals = _open_orders(book, targets, orders, snapshots, params, notes)
-    refusals.extend(open_refusals)
+    orders = _close_orders(book, hits, scores, snapshots, params, notes)
+    targets = _with_reallocation(dataset, hits, scores, members, targets, snapshots, params,
+                                 rotation_enabled, notes)
+    opens, refusals = _open_orders(book, targets, orders, snapshots, params, notes)
     allowed, rule_refusals = apply_discipline(
-        [*orders, *opens], book, params, as_of=dataset.as_of, sector_of=_sector_lookup(universe),
+        [*orders, *opens], book, params, as_of=dataset.as_of, sector_of=universe.sector_of,
     )
     refusals.extend(rule_refusals)
     final, cap_refusals, stress = enforce_portfolio_risk_cap(
@@ -438,18 +427,35 @@ def build_plan(
     )
 
 
-def _sector_lookup(universe: Universe) -> _SectorOf:
-    return _SectorOf(universe)
-
-
-class _SectorOf:
-    """Callable base -> sector for the journal (unknown bases raise InputError)."""
-
-    def __init__(self, universe: Universe) -> None:
-        self._universe = universe
-
-    def __call__(self, base: str) -> str:
-        return self._universe.sector_of(base)
+def _with_reallocation(
+    dataset: MarketDataset,
+    hits: Sequence[TakeProfitHit],
+    scores: Sequence[SectorScore],
+    members: Mapping[str, Sequence[MemberStats]],
+    targets: tuple[Target, ...],
+    snapshots: dict[str, MarketSnapshot],
+    params: PlanParameters,
+    rotation_enabled: bool,
+    notes: list[str],
+) -> tuple[Target, ...]:
+    """Targets plus where the take-profit budget goes (STRATEGY.md rebalance trigger)."""
+    if not hits:
+        return targets
+    hit_sectors = [snapshots[h.base].sector for h in hits if h.base in snapshots]
+    realloc = reallocation_target(hits, scores, members, targets, params,
+                                  exclude_sectors=hit_sectors)
+    if realloc is None:
+        notes.append("take-profit freed risk budget; no other sector has rising volume and "
+                      "non-negative divergence with a member not already targeted: kept in cash")
+        return targets
+    if not (rotation_enabled or params.rotation_in_risk_off):
+        notes.append(f"take-profit freed risk budget for {realloc.sector}, but the regime is "
+                     "risk-off: kept in cash")
+        return targets
+    snap = market_snapshot(dataset, realloc.base, params)
+    if snap is not None:
+        snapshots[realloc.base] = snap
+    return (*targets, realloc)
 
 
 def _close_orders(
@@ -459,11 +465,10 @@ def _close_orders(
     snapshots: Mapping[str, MarketSnapshot],
     params: PlanParameters,
     notes: list[str],
-) -> tuple[list[RebalanceOrder], list[Refusal]]:
+) -> list[RebalanceOrder]:
     by_sector = {s.sector: s for s in scores}
     hit_by_base = {h.base: h for h in hits}
     orders: list[RebalanceOrder] = []
-    refusals: list[Refusal] = []
     for position in book.positions:
         snap = snapshots.get(position.base)
         if snap is None:
@@ -480,7 +485,7 @@ def _close_orders(
         reason = _exit_reason(position, by_sector.get(snap.sector))
         if reason is not None:
             orders.append(close_order(position, snap, role="exit", reason=reason))
-    return orders, refusals
+    return orders
 
 
 def _open_orders(

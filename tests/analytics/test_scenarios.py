@@ -138,3 +138,17 @@ def test_small_position_in_the_leading_sector_is_topped_up() -> None:
     assert increases[0].position_risk_usd <= 0.02 * 10_000 + 1e-6
     assert increases[0].quantity_base > 8 * held.quantity_base
     assert not any(o.action == "open" and o.base == leader.base for o in report.plan.orders)
+
+
+def test_take_profit_in_risk_off_keeps_the_freed_budget_in_cash() -> None:
+    market = build_market(MarketSpec(drift={"ai_inference": 0.004},
+                                     volume_boost={"ai_inference": 1.8},
+                                     divergence={"ai_inference": 0.5}, macro="risk-off"))
+    price = float(market.close["RENDER"].iloc[-1])
+    held = Position("RENDER", Side.LONG, 100.0, price * 0.8, price * 0.7, price * 0.95,
+                    market.as_of - timedelta(days=20))
+    report = daily_report(market, [held])
+    assert [o.action for o in report.plan.orders if o.base == "RENDER"] == ["close"]
+    assert _opens(report, Side.LONG) == []
+    assert not [t for t in report.plan.targets if t.role == ROLE_REALLOCATION]
+    assert any("risk-off: kept in cash" in n for n in report.plan.notes)
