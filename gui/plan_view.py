@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,7 +56,16 @@ class PlanView(QWidget):
         self.refusals = DataTable()
         self.refusals.setObjectName("refusalsTable")
         refusals_layout.addWidget(self.refusals)
-        splitter.addWidget(self.orders)
+        orders_box = QWidget()
+        orders_layout = QVBoxLayout(orders_box)
+        orders_layout.setContentsMargins(0, 0, 0, 0)
+        orders_layout.addWidget(self.orders, 1)
+        self.reason = QLabel("")
+        self.reason.setObjectName("orderReason")
+        self.reason.setWordWrap(True)
+        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        orders_layout.addWidget(self.reason)
+        splitter.addWidget(orders_box)
         splitter.addWidget(refusals_box)
         splitter.setSizes([380, 200])
         layout.addWidget(self.caption)
@@ -73,8 +83,22 @@ class PlanView(QWidget):
         """Show the plan's orders and refusals."""
         self.caption.setText(caption)
         self.orders.set_frame(orders, order_formats, show_index=False)
+        selection = self.orders.selectionModel()
+        selection.currentRowChanged.connect(lambda current, _prev: self.show_reason(current.row()))
+        self.show_reason(0)
         self.refusals.set_frame(refusals, refusal_formats, show_index=False)
         self.refusals.resizeRowsToContents()
+
+    def show_reason(self, row: int) -> None:
+        """Show the full reason of order ``row`` under the table (the column is far right)."""
+        model = self.orders.table_model
+        if model is None or not 0 <= row < model.rowCount():
+            self.reason.setText("No orders today." if model is not None else "")
+            return
+        names = model.column_names()
+        symbol = model.raw_value(row, names.index("symbol")) if "symbol" in names else ""
+        why = model.raw_value(row, names.index("reason")) if "reason" in names else ""
+        self.reason.setText(f"<b>{html.escape(str(symbol))}</b>: {html.escape(str(why))}")
 
     def copy_orders(self) -> str:
         """Copy the orders (TSV, pastes into Excel as cells) and say so."""

@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -63,6 +64,17 @@ def _fmt_number(value: Any, unit: str) -> str:
     return f"{value:,.6g}"
 
 
+_FALLBACK_GLYPHS = {"Ⓢ": "S"}  # "USDⓈ-M" in exchange names; not every font has the glyph
+
+
+def _printable(text: str, metrics: QFontMetrics) -> str:
+    """``text`` with characters the font cannot draw replaced by a plain look-alike."""
+    for char, plain in _FALLBACK_GLYPHS.items():
+        if char in text and not metrics.inFontUcs4(ord(char)):
+            text = text.replace(char, plain)
+    return text
+
+
 class ResultBox(QGroupBox):
     """A titled grid of ``label: value`` rows."""
 
@@ -82,9 +94,10 @@ class ResultBox(QGroupBox):
                 widget.setParent(None)
                 widget.deleteLater()
         self.values = {}
+        metrics = QFontMetrics(self.font())
         for row, (label, text) in enumerate(rows):
             name = QLabel(label)
-            value = QLabel(text)
+            value = QLabel(_printable(text, metrics))
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self._grid.addWidget(name, row, 0)
@@ -296,7 +309,14 @@ class QuickCheckView(QWidget):
             return
         self.size_box.set_rows(_rows(result.size, _SIZE_ROWS))
         liq_rows = _rows(result.liquidation, _LIQ_ROWS)
+        bracket = getattr(result.liquidation, "bracket", None)
+        if bracket is not None:
+            liq_rows.append(
+                ("Maintenance margin rate", _fmt_number(bracket.maintenance_margin_rate, "pct"))
+            )
         liq_rows.append(("Stop before liquidation", result.stop_check_text))
+        if result.brackets_source:
+            liq_rows.append(("Brackets", result.brackets_source))
         self.liq_box.set_rows(liq_rows)
         vol_text = f"{result.daily_vol * 100:.2f} % ({result.vol_source})"
         lev_rows = [("Daily volatility used", vol_text)]

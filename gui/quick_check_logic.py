@@ -87,6 +87,7 @@ class QuickCheckResult:
     daily_vol: float
     vol_source: str
     warnings: tuple[str, ...]
+    brackets_source: str = ""
 
 
 def parse_number(field: str, text: str) -> float:
@@ -225,4 +226,5 @@ def compute_quick_check(
         daily_vol=daily_vol,
         vol_source=vol_source,
         warnings=tuple(dict.fromkeys(warnings)),
+        brackets_source=str(getattr(brackets, "source", "")),
     )

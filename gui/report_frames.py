@@ -182,7 +182,8 @@ def correlation_frames(
     caption = (
         "Pearson correlation of daily log returns of the sector indices and BTC. Right: only the "
         "days in BTC's worst decile. A filtered sample understates correlation "
-        "(Forbes–Rigobon); the notes give the bias-adjusted figure and co-crash rates."
+        "(Forbes–Rigobon); the notes give the bias-adjusted figure and co-crash rates. "
+        "Colours: blue −1, white 0, red +1."
     )
     notes = correlation_notes(stress, picture, universe.benchmark)
     return normal, stressed, normal_title, stress_title, caption, notes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,12 @@ class SectorsView(QWidget):
             self.plot.showGrid(x=True, y=True, alpha=0.25)
             self.plot.setLabel("left", "Sector index (start = 100, log scale)")
             self.plot.setLogMode(x=False, y=True)
-            self.plot.addLegend(offset=(10, 10), brush=(255, 255, 255, 210))
+            # plain tick labels on the log axis (pyqtgraph would print 9·10¹)
+            levels = (1, 2, 5, 10, 20, 30, 50, 70, 100, 150, 200, 300, 500, 1000, 2000)
+            self.plot.getAxis("left").setTicks(
+                [[(math.log10(v), f"{v:g}") for v in levels], []]
+            )
+            self.plot.addLegend(offset=(10, -10), brush=(255, 255, 255, 210))
             self.chart_layout.addWidget(self.plot)
         return self.plot
 

@@ -11,13 +11,18 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "gui",
         help="open the desktop app (rotation-desk)",
-        description="Open the Rotation Desk desktop app (PySide6).",
+        description="Open the Rotation Desk desktop app (PySide6). Same as `rotation-desk`.",
+    )
+    parser.add_argument(
+        "--exit-after-paint",
+        action="store_true",
+        help=argparse.SUPPRESS,  # start-up check used by tests and the benchmark
     )
     parser.set_defaults(handler=run_gui)
 
 
 def run_gui(args: argparse.Namespace) -> int:
     """Run the app until its window closes; return its exit code."""
-    from gui.main import main
+    from gui.main import EXIT_AFTER_PAINT_FLAG, main
 
-    return main([])
+    return main([EXIT_AFTER_PAINT_FLAG] if args.exit_after_paint else [])

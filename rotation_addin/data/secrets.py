@@ -80,7 +80,10 @@ def _failure(action: str, exchange_id: str, keyring_module: Any, exc: Exception)
     backend = _backend_name(keyring_module)
     hint = ""
     if type(exc).__name__ == "NoKeyringError":
-        hint = " (no OS credential store is available: unlock or install one)"
+        hint = (
+            " (this machine has no OS credential store -- Secret Service, Keychain or "
+            "Credential Manager -- so keys cannot be kept here; public market data needs none)"
+        )
     return DataError(
         f"keyring ({backend}) could not {action} the API key for {exchange_id}: "
         f"{type(exc).__name__}{hint}"
