@@ -215,3 +215,14 @@ def test_subprocess_console_script() -> None:
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and "stop_price_usd" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_leverage_symbol_without_loader_is_a_data_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A None entry in sys.modules makes `import rotation_addin.data.loader` raise ImportError,
+    # as on an install without the data layer: one line, exit 4, and a way out.
+    monkeypatch.setitem(sys.modules, "rotation_addin.data.loader", None)
+    code, _, err = run(capsys, "leverage", "--symbol", "RENDER")
+    assert code == 4
+    assert "--daily-vol" in err and err.count("\n") == 1

@@ -296,3 +296,15 @@ def test_bracket_is_consistent_with_its_liquidation_price(
     balance = result.wallet_balance_usd + sign * qty * (result.liquidation_price_usd - entry)
     maintenance = result.bracket.maintenance_margin_usd(result.liquidation_price_usd * qty)
     assert balance == pytest.approx(maintenance, rel=1e-7, abs=1e-7 * result.notional_usd)
+
+
+def test_isolated_short_with_nonzero_cum_by_hand() -> None:
+    # Constructed by hand from the formula (no published short example found with cum != 0):
+    # short 10 BTC @ 30,000 -> notional 300,000 -> 2021 bracket 250k-1M: MMR 1 %, cum 1,300.
+    # 10x isolated -> WB = 30,000. LP = (30,000 + 1,300 + 10*30,000) / (10*0.01 + 10)
+    # = 331,300 / 10.1 = 32,801.98; notional at LP 328,019.8 is still in 250k-1M (consistent).
+    result = liquidation_price(side="short", entry_price_usd=30_000, quantity_base=10,
+                               leverage=10, brackets=BTC_2021)
+    assert result.liquidation_price_usd == pytest.approx(331_300 / 10.1, rel=1e-12)
+    assert result.bracket.maintenance_amount_usd == pytest.approx(1_300.0)
+    assert result.distance_fraction == pytest.approx(331_300 / 10.1 / 30_000 - 1, rel=1e-12)
