@@ -166,6 +166,8 @@ def _regime(args: argparse.Namespace) -> int:
     print(f"regime: {verdict.label} (score {verdict.score:+d}); rotation within alts "
           f"{'enabled' if verdict.rotation_enabled else 'disabled'}")
     print(term.render_table(["input", "value %", "vote", "reason"], rows))
+    print("the regime describes current conditions and gates new alt risk; it is not a "
+          "forecast of alt returns (docs/real-data-check.md).")
     for warning in verdict.warnings:
         print(f"warning: {warning}")
     return 0
