@@ -16,6 +16,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from rotation_addin.cli import term
 from rotation_addin.core.errors import DataError, InputError
 
@@ -68,8 +71,18 @@ def register(subparsers: Any) -> None:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(handler=_status)
 
-    importer = commands.add_parser("import-csv", help="import candle / series CSV files")
-    importer.add_argument("folder", type=Path, help="folder of CSV files")
+    importer = commands.add_parser(
+        "import-csv", help="import candle CSVs (and macro/sentiment CSVs) into the cache",
+        description="Read <base>*.csv candle files (any frequency, brought to daily) for the "
+                    "universe's symbols and store them in the cache under --exchange (default "
+                    "'csv'); read them back with data_source 'cache' and exchange 'csv'.")
+    importer.add_argument("folder", type=Path, help="folder of per-symbol candle CSV files")
+    importer.add_argument("--macro", type=Path, default=None, metavar="FILE",
+                          help="CSV of btc_dominance / stablecoin_supply_usd / equity_index")
+    importer.add_argument("--social", type=Path, default=None, metavar="FILE",
+                          help="CSV of social volume, one column per symbol")
+    importer.add_argument("--onchain", type=Path, default=None, metavar="FILE",
+                          help="CSV of on-chain activity, one column per symbol")
     importer.add_argument("--exchange", metavar="ID", default="csv",
                           help="exchange id to store the candles under (default: csv)")
     importer.add_argument("--cache", type=Path, default=None, help=argparse.SUPPRESS)
@@ -85,6 +98,8 @@ def _refresh(args: argparse.Namespace) -> int:
     from rotation_addin.data.settings import load_settings
     from rotation_addin.data.universe_io import load_universe
 
+    if args.workbook is not None and not args.workbook.is_file():
+        raise InputError("--workbook", f"file not found: {args.workbook}")
     universe = load_universe()
     bar = term.ProgressBar("refresh", stream=sys.stderr)
     cancel = threading.Event()
@@ -127,8 +142,6 @@ def _refresh(args: argparse.Namespace) -> int:
 def _refresh_workbook(path: Path | None, summary: Any, cache_file: Path | None) -> str:
     if path is None:
         return ""
-    if not path.exists():
-        raise InputError("--workbook", f"file not found: {path}")
     try:
         from workbook.refresh import refresh_workbook
     except ModuleNotFoundError as exc:
@@ -137,8 +150,8 @@ def _refresh_workbook(path: Path | None, summary: Any, cache_file: Path | None) 
     from rotation_addin.data.loader import load_market
 
     dataset = load_market("cache", exchange_id=summary.exchange_id, cache_file=cache_file)
-    refresh_workbook(path, dataset)
-    return str(path)
+    result = refresh_workbook(path, dataset)
+    return f"{path} ({getattr(result, 'source', dataset.source)})"
 
 
 def _summary_text(summary: Any) -> str:
@@ -207,14 +220,50 @@ def _import_csv(args: argparse.Namespace) -> int:
         csv_import = importlib.import_module("rotation_addin.data.csv_import")
     except ModuleNotFoundError:
         raise DataError("CSV import is not available in this build") from None
-    from rotation_addin.data.cache import MarketCache
+    from rotation_addin.data.cache import (
+        DEMO_EXCHANGE,
+        SERIES_MACRO,
+        SERIES_ONCHAIN_ACTIVITY,
+        SERIES_SOCIAL_VOLUME,
+        MarketCache,
+    )
 
-    if not args.folder.is_dir():
-        raise InputError("folder", f"must be an existing folder of CSV files (got {args.folder})")
-    importer = getattr(csv_import, "import_folder_to_cache", None)
-    if importer is None:
-        raise DataError("CSV import into the cache is not available in this build")
+    if not args.exchange.isidentifier() or args.exchange == DEMO_EXCHANGE:
+        raise InputError("--exchange", f"must be an identifier other than 'demo' "
+                                       f"(got {args.exchange!r})")
+    for flag in ("macro", "social", "onchain"):
+        path = getattr(args, flag)
+        if path is not None and not path.is_file():
+            raise InputError(f"--{flag}", f"file not found: {path}")
+    result = csv_import.import_csv_folder(args.folder, macro_csv=args.macro,
+                                          social_csv=args.social, onchain_csv=args.onchain)
+    dataset, source = result.dataset, csv_import.CSV_SOURCE_LABEL
+    rows: dict[str, int] = {}
     with MarketCache(args.cache) as cache:
-        result = importer(args.folder, cache=cache, exchange_id=args.exchange)
-    print(term.to_json(result) if args.json else str(result))
+        for base in dataset.close.columns:
+            frame = pd.DataFrame({
+                "open": dataset.open[base], "high": dataset.high[base], "low": dataset.low[base],
+                "close": dataset.close[base], "volume": np.nan,
+                "volume_usd": dataset.volume_usd[base],
+            }).dropna(subset=["close"])
+            rows[base] = cache.write_candles(args.exchange, base, "1d", frame, source)
+        series = {SERIES_MACRO: dataset.macro, SERIES_SOCIAL_VOLUME: dataset.social_volume,
+                  SERIES_ONCHAIN_ACTIVITY: dataset.onchain_activity}
+        values = {name: cache.write_series(name, None, frame, source)
+                  for name, frame in series.items() if frame.shape[1]}
+    payload = {"exchange": args.exchange, "candles_by_symbol": rows, "series_values": values,
+               "missing_symbols": list(dataset.missing_symbols),
+               "warnings": list(result.warnings)}
+    if args.json:
+        print(term.to_json(payload))
+        return 0
+    print(term.render_table(["symbol", "daily candles"], sorted(rows.items())))
+    for name, n in values.items():
+        print(f"{name}: {n} values")
+    if dataset.missing_symbols:
+        print("no CSV for: " + ", ".join(dataset.missing_symbols))
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    print(f"stored under exchange '{args.exchange}': use `rotation data status --exchange "
+          f"{args.exchange}` or load_market('cache', exchange_id='{args.exchange}')")
     return 0

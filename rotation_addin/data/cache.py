@@ -245,7 +245,8 @@ class MarketCache:
             Where the candles belong (``"binanceusdm"``, ``"RENDER"``, ``"1d"``).
         frame : pd.DataFrame
             Columns ``open, high, low, close, volume`` (base units) and optionally
-            ``volume_usd`` (quote volume; ``volume * close`` when absent), indexed by the
+            ``volume_usd`` (quote volume; ``volume * close`` when absent). Unknown volumes
+            (NaN) are stored as NULL and read back as NaN. Indexed by the
             candle open time (``DatetimeIndex``, naive = UTC, or Unix ms integers) or with an
             ``open_time_ms`` / ``timestamp`` column.
         source : str
@@ -728,8 +729,9 @@ def candle_rows(frame: pd.DataFrame, step_ms: int, *, where: str) -> list[tuple[
     ------
     DataError
         Missing columns, non-finite or non-positive prices, ``high`` below ``open/close/low``,
-        ``low`` above ``open/close``, negative volumes, duplicate open times or open times off
-        the timeframe grid. The message names ``where`` and the first offending candle.
+        ``low`` above ``open/close``, negative or infinite volumes (NaN = unknown is kept),
+        duplicate open times or open times off the timeframe grid. The message names
+        ``where`` and the first offending candle.
     """
     if not isinstance(frame, pd.DataFrame):
         raise DataError(f"{where}: candles must be a DataFrame (got {type(frame).__name__})")
@@ -748,11 +750,12 @@ def candle_rows(frame: pd.DataFrame, step_ms: int, *, where: str) -> list[tuple[
         vol_usd = np.asarray(pd.to_numeric(frame["volume_usd"], errors="coerce"), dtype=float)
     else:
         vol_usd = vol * c
-    bad = ~np.isfinite(np.vstack([o, h, lo, c, vol, vol_usd])).all(axis=0)
+    bad = ~np.isfinite(np.vstack([o, h, lo, c])).all(axis=0)
     bad |= (o <= 0) | (h <= 0) | (lo <= 0) | (c <= 0)
     tol = 1e-9 * np.abs(h)
     bad |= (h + tol < np.maximum(o, c)) | (lo - tol > np.minimum(o, c)) | (h + tol < lo)
-    bad |= (vol < 0) | (vol_usd < 0)
+    # volumes may be unknown (NaN -> NULL) but never negative or infinite
+    bad |= np.isinf(vol) | np.isinf(vol_usd) | (vol < 0) | (vol_usd < 0)
     bad |= times % step_ms != 0
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -764,9 +767,13 @@ def candle_rows(frame: pd.DataFrame, step_ms: int, *, where: str) -> list[tuple[
     if len(np.unique(times)) != len(times):
         raise DataError(f"{where}: duplicate candle open times; nothing written")
     return [
-        (int(t), float(a), float(b), float(d), float(e), float(f), float(g))
+        (int(t), float(a), float(b), float(d), float(e), _or_null(f), _or_null(g))
         for t, a, b, d, e, f, g in zip(times, o, h, lo, c, vol, vol_usd, strict=True)
     ]
+
+
+def _or_null(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
 
 
 def open_cache(path: Path | str | None = None) -> MarketCache:

@@ -7,7 +7,9 @@ version ``i`` to ``i + 1``; a new file (version 0) runs every step. A file whose
 
 Tables (times are integer milliseconds since the Unix epoch, UTC; days are ``YYYY-MM-DD``):
 
-* ``candles``: one row per closed candle ``(exchange, base, timeframe, open_time_ms)``.
+* ``candles``: one row per closed candle ``(exchange, base, timeframe, open_time_ms)``;
+  ``volume`` (base units) and ``volume_usd`` are NULL when the source does not give them
+  (close-only CSV files).
 * ``markets``: contract rules per ``(exchange, base)`` as JSON (a ``ContractSpec``).
 * ``tickers``: latest last/mark price, funding rate and 24 h volume per ``(exchange, base)``.
 * ``funding``: funding-rate history per ``(exchange, base, funding_time_ms)``.
@@ -37,8 +39,8 @@ CREATE TABLE IF NOT EXISTS candles (
     high          REAL    NOT NULL,
     low           REAL    NOT NULL,
     close         REAL    NOT NULL,
-    volume        REAL    NOT NULL,
-    volume_usd    REAL    NOT NULL,
+    volume        REAL,
+    volume_usd    REAL,
     source        TEXT    NOT NULL,
     PRIMARY KEY (exchange, base, timeframe, open_time_ms)
 ) WITHOUT ROWID;

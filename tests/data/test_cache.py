@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def candles(start: str, n: int, freq: str = "1D", seed: int = 0) -> pd.DataFrame
 
 
 @pytest.fixture
-def cache(tmp_path: Path) -> MarketCache:
+def cache(tmp_path: Path) -> Iterator[MarketCache]:
     c = MarketCache(tmp_path / "cache.sqlite3")
     yield c
     c.close()
@@ -97,10 +98,26 @@ def test_invalid_candles_are_refused_and_nothing_written(
     cache.write_candles("x", "ETH", "1d", good, "x")
     before = cache.table_rows("candles")
     bad = candles("2024-01-06", 5)
-    bad.iloc[2, bad.columns.get_loc(column)] = value
+    bad.loc[bad.index[2], column] = value
     with pytest.raises(DataError, match="x ETH 1d: invalid candle at 2024-01-08"):
         cache.write_candles("x", "ETH", "1d", bad, "x")
     assert cache.table_rows("candles") == before
+
+
+def test_unknown_volume_is_stored_as_null_and_read_as_nan(cache: MarketCache) -> None:
+    frame = candles("2024-01-01", 3)
+    frame["volume"] = np.nan  # e.g. a close-only CSV file
+    frame.loc[frame.index[1], "volume_usd"] = np.nan
+    cache.write_candles("csv", "BTC", "1d", frame, "csv import")
+    raw = sqlite3.connect(cache.path).execute(
+        "SELECT volume, volume_usd FROM candles ORDER BY open_time_ms").fetchall()
+    assert [r[0] for r in raw] == [None, None, None]
+    assert raw[1][1] is None and raw[0][1] == pytest.approx(frame["volume_usd"].iloc[0])
+    back = cache.read_candles("csv", "BTC", "1d")
+    assert back["volume"].isna().all() and back["volume_usd"].isna().sum() == 1
+    frame.loc[frame.index[2], "volume_usd"] = np.inf
+    with pytest.raises(DataError, match="invalid candle"):
+        cache.write_candles("csv", "ETH", "1d", frame, "csv import")
 
 
 def test_off_grid_and_duplicate_open_times_refused(cache: MarketCache) -> None:
@@ -115,10 +132,11 @@ def test_off_grid_and_duplicate_open_times_refused(cache: MarketCache) -> None:
 
 def test_integer_ms_index_and_column_accepted(cache: MarketCache) -> None:
     frame = candles("2024-01-01", 3)
+    index = pd.DatetimeIndex(frame.index)
     ms = frame.copy()
-    ms.index = frame.index.as_unit("ms").asi8
+    ms.index = pd.Index(index.as_unit("ms").asi8)
     cache.write_candles("x", "A", "1d", ms, "x")
-    col = frame.reset_index(drop=True).assign(open_time_ms=frame.index.as_unit("ms").asi8)
+    col = frame.reset_index(drop=True).assign(open_time_ms=index.as_unit("ms").asi8)
     cache.write_candles("x", "B", "1d", col, "x")
     a = cache.read_candles("x", "A", "1d")
     b = cache.read_candles("x", "B", "1d")
@@ -155,6 +173,7 @@ def test_wide_frames(cache: MarketCache) -> None:
     wide = cache.read_wide("x", ["RENDER", "NOPE", "BTC"])
     close = wide["close"]
     assert list(close.columns) == ["RENDER", "BTC"]
+    assert isinstance(close.index, pd.DatetimeIndex)
     assert close.index.name == "date"
     assert str(close.index.tz) == "UTC"
     assert len(close) == 5

@@ -54,8 +54,15 @@ def test_refresh_demo_then_status_with_the_console_script(tmp_path: Path) -> Non
     assert text.returncode == 0 and "RENDER" in text.stdout and "last refresh" in text.stdout
 
 
+def write_universe(home: Path, text: str) -> None:
+    (home / "config").mkdir(exist_ok=True)
+    (home / "config" / "universe.toml").write_text(text, encoding="utf-8")
+
+
 def test_refresh_demo_json_and_rerun_is_idempotent(isolated_home: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    write_universe(isolated_home, 'quote = "USDT"\nbenchmark = "BTC"\n\n[sectors]\n'
+                                  'render = ["RENDER"]\nbenchmark = ["BTC"]\n')
     assert main(["refresh", "--demo", "--json"]) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["outcome"] == "ok" and first["source"] == "demo (simulated)"
@@ -91,3 +98,75 @@ def test_workbook_flag_missing_file_is_input_error(capsys: pytest.CaptureFixture
     code = main(["refresh", "--demo", "--workbook", str(tmp_path / "missing.xlsx")])
     assert code == 2
     assert "--workbook: file not found" in capsys.readouterr().err
+
+
+def test_refresh_against_the_emulator_with_progress_and_summary(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import timedelta
+
+    from tests.emulator.binance import BinanceEmulator, Fault
+    from tests.emulator.fixture_market import FixtureMarket, utc
+
+    write_universe(isolated_home, 'quote = "USDT"\nbenchmark = "SYM02"\n\n[sectors]\n'
+                                  'alpha = ["SYM00", "SYM01"]\nbenchmark = ["SYM02"]\n'
+                                  'ghost = ["NOPE"]\n')
+    market = FixtureMarket.synthetic(3, end=utc(2024, 6, 1), days=40, seed=3)
+    # a 400 is not retried: SYM01 fails at once (5xx would be retried with backoff)
+    fault = Fault("server_error", path="/fapi/v1/depth", symbol="SYM01", count=None, status=400)
+    with BinanceEmulator(market, now=utc(2024, 5, 30, 12) + timedelta(minutes=30),
+                         faults=[fault]) as emu:
+        code = main(["refresh", "--api-url", emu.base_url, "--since", "2024-05-20",
+                     "--timeframes", "1d"])
+    out, err = capsys.readouterr()
+    assert code == 1  # partial: one symbol failed
+    assert "refresh [" in err and "3/3" in err  # the progress bar reached the end
+    assert "2 ok / 4 requested" in out
+    assert "not listed on binanceusdm: NOPE" in out
+    assert "SYM01" in out.split("failures")[1]
+    # 1d candles 05-20 .. 05-29 (05-30 still open at 12:30) = 10 per symbol, 2 symbols
+    assert "candles written  20" in out
+    assert f"weight used      {emu.weight_used}" in out
+    with MarketCache() as cache:
+        assert cache.table_rows("candles", base="SYM01") == []
+        assert len(cache.read_candles("binanceusdm", "SYM00", "1d")) == 10
+
+
+def test_refresh_demo_then_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from workbook.build import build_workbook
+
+    path = tmp_path / "desk.xlsx"
+    build_workbook(path)
+    code = main(["refresh", "--demo", "--workbook", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "workbook refreshed" in out and "demo (simulated)" in out
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    texts = {str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+             for c in row if isinstance(c, str)}
+    book.close()
+    assert any("demo (simulated)" in t for t in texts)
+
+
+def test_import_csv_into_the_cache(coinmetrics_dir: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    from rotation_addin.data.loader import load_market
+
+    assert main(["data", "import-csv", str(coinmetrics_dir), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["candles_by_symbol"]["BTC"] > 700
+    raw = pd.read_csv(coinmetrics_dir / "btc.csv")
+    with MarketCache() as cache:
+        stored = cache.read_candles("csv", "BTC", "1d")
+    assert len(stored) == len(raw)
+    assert stored["close"].iloc[0] == pytest.approx(raw["price_usd"].iloc[0])
+    assert stored["close"].iloc[-1] == pytest.approx(raw["price_usd"].iloc[-1])
+    data = load_market("cache", exchange_id="csv")
+    assert data.source == "cache (csv)"
+    assert data.close["BTC"].dropna().iloc[-1] == pytest.approx(raw["price_usd"].iloc[-1])
+    assert "LPT" in data.missing_symbols  # no Coin Metrics file for it
+    assert main(["data", "import-csv", str(coinmetrics_dir / "nope")]) == 2
