@@ -622,16 +622,22 @@ def stressed_exposure(items: Sequence[ExposureItem], cap_usd: float) -> Stressed
     reasons: dict[str, str] = {}
     warnings: list[str] = []
     fixed = sum(i.loss_usd for i in items if not i.adjustable)
+    adjustable = sorted((i for i in items if i.adjustable), key=lambda i: i.conviction)
     if fixed > cap:
         warnings.append(f"positions already held lose {fixed:,.2f} USD if every stop is hit, "
                         f"above the portfolio cap {cap:,.2f} USD: no new risk is added")
+        for item in adjustable:
+            scale[item.label] = 0.0
+            reasons[item.label] = (f"held positions alone exceed the portfolio cap "
+                                   f"{cap:,.2f} USD (stressed loss, correlation 1)")
+        adjustable = []
     excess = total - cap
-    for item in sorted((i for i in items if i.adjustable), key=lambda i: i.conviction):
+    for item in adjustable:
         if excess <= 1e-9:
             break
         if item.loss_usd <= 0:
             continue
-        if item.loss_usd <= excess or fixed > cap:
+        if item.loss_usd <= excess:
             scale[item.label] = 0.0
             excess -= item.loss_usd
             reasons[item.label] = (f"stressed loss with correlation 1 would exceed the portfolio "

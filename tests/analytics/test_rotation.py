@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.rotation import (
@@ -185,3 +188,30 @@ def test_position_and_book_validation() -> None:
     trailing = _position("RENDER", Side.LONG, 7.0, stop=7.5)  # locked-in profit: costs only
     loss = trailing.stop_out_loss_usd(10.0, taker_fee_rate=0.0005, stop_slippage_rate=0.0)
     assert loss == pytest.approx(10 * 7.5 * 0.0005)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    held=st.lists(st.floats(0.0, 500.0), max_size=3),
+    new=st.lists(st.tuples(st.floats(0.0, 500.0), st.floats(-5.0, 5.0)), max_size=6),
+    cap=st.floats(0.0, 2_000.0),
+)
+def test_stressed_exposure_properties(held: list[float], new: list[tuple[float, float]],
+                                      cap: float) -> None:
+    items = [ExposureItem(f"h{i}", loss, math.inf, False) for i, loss in enumerate(held)]
+    items += [ExposureItem(f"n{i}", loss, conv, True) for i, (loss, conv) in enumerate(new)]
+    result = stressed_exposure(items, cap)
+    factors = result.scale_by_label
+    assert all(0.0 <= f <= 1.0 for f in factors.values())
+    fixed = sum(held)
+    if fixed <= cap:
+        assert result.loss_after_usd <= cap + 1e-6
+    else:
+        assert all(f == 0.0 for f in factors.values())
+    if result.loss_before_usd <= cap:
+        assert all(f == 1.0 for f in factors.values())
+    # a higher-conviction item is never cut more than a lower-conviction one
+    ranked = sorted((conv, factors[f"n{i}"]) for i, (loss, conv) in enumerate(new) if loss > 0)
+    for (c1, f1), (c2, f2) in itertools.pairwise(ranked):
+        if c2 > c1:
+            assert f2 >= f1
