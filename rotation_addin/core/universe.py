@@ -46,7 +46,8 @@ class Universe:
                 if base in seen:
                     raise InputError(
                         f"sectors.{name}",
-                        f"{base} is already in sector '{seen[base]}': a symbol belongs to one sector",
+                        f"{base} is already in sector '{seen[base]}': "
+                        "a symbol belongs to one sector",
                     )
                 seen[base] = name
         if self.benchmark not in seen:
