@@ -15,7 +15,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Point ROTATION_DESK_HOME at a fresh folder so no test touches the real user folders."""
     home = tmp_path_factory.mktemp("rotation-home")
     monkeypatch.setenv("ROTATION_DESK_HOME", str(home))

@@ -26,7 +26,8 @@ def _override() -> Path | None:
 def config_dir() -> Path:
     """Directory of ``settings.toml`` and ``universe.toml`` (created on demand)."""
     base = _override()
-    path = base / "config" if base else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    default = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    path = base / "config" if base else default
     path.mkdir(parents=True, exist_ok=True)
     return path
 

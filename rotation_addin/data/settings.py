@@ -73,9 +73,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not isinstance(self.exchange_id, str) or not self.exchange_id.isidentifier():
-            raise InputError("exchange_id", f"must be a ccxt exchange id (got {self.exchange_id!r})")
+            raise InputError("exchange_id",
+                             f"must be a ccxt exchange id (got {self.exchange_id!r})")
         if self.data_source not in DATA_SOURCES:
-            raise InputError("data_source", f"must be one of {DATA_SOURCES} (got {self.data_source!r})")
+            raise InputError("data_source",
+                             f"must be one of {DATA_SOURCES} (got {self.data_source!r})")
         v.positive("equity_usd", self.equity_usd)
         v.in_range("max_risk_fraction", self.max_risk_fraction, 0.0, 0.10, low_inclusive=False)
         v.in_range("risk_fraction", self.risk_fraction, 0.0, self.max_risk_fraction,
