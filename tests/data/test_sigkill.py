@@ -53,8 +53,13 @@ CHILD = textwrap.dedent(
 
 def _start_child(path: Path, pause_base: str, home: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "ROTATION_DESK_HOME": str(home), "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-c", CHILD, str(path), pause_base],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path), pause_base],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def _wait_for_line(proc: subprocess.Popen[str], prefix: str, timeout_s: float) -> list[str]:
@@ -75,12 +80,14 @@ def _wait_for_line(proc: subprocess.Popen[str], prefix: str, timeout_s: float) -
 
 def _snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
     with MarketCache(path) as cache:
-        return {base: cache.table_rows("candles", exchange="demo", base=base)
-                for base in SMALL.bases}
+        return {
+            base: cache.table_rows("candles", exchange="demo", base=base) for base in SMALL.bases
+        }
 
 
-def test_sigkill_inside_a_symbol_transaction_keeps_earlier_rows(tmp_path: Path,
-                                                                isolated_home: Path) -> None:
+def test_sigkill_inside_a_symbol_transaction_keeps_earlier_rows(
+    tmp_path: Path, isolated_home: Path
+) -> None:
     path = tmp_path / "cache.sqlite3"
     # earlier good rows: a demo refresh with another seed, so old and new rows differ
     assert refresh_demo(SMALL, cache=path, seed=1).ok
@@ -109,19 +116,24 @@ def test_sigkill_inside_a_symbol_transaction_keeps_earlier_rows(tmp_path: Path,
     assert list(data.close.columns) == ["RENDER", "LPT", "BTC"]
 
 
-def test_sigkill_at_an_arbitrary_moment_leaves_a_sound_cache(tmp_path: Path,
-                                                             isolated_home: Path) -> None:
+def test_sigkill_at_an_arbitrary_moment_leaves_a_sound_cache(
+    tmp_path: Path, isolated_home: Path
+) -> None:
     path = tmp_path / "cache.sqlite3"
     assert refresh_demo(SMALL, cache=path, seed=2).ok
     with MarketCache(path) as cache:
-        before = {b: cache.table_rows("candles", exchange="demo", base=b)
-                  for b in cache.read_markets("demo")}
+        before = {
+            b: cache.table_rows("candles", exchange="demo", base=b)
+            for b in cache.read_markets("demo")
+        }
     # what a complete run writes, for comparison
     reference = tmp_path / "reference.sqlite3"
     assert refresh_demo(cache=reference).ok
     with MarketCache(reference) as cache:
-        complete = {b: cache.table_rows("candles", exchange="demo", base=b)
-                    for b in cache.read_markets("demo")}
+        complete = {
+            b: cache.table_rows("candles", exchange="demo", base=b)
+            for b in cache.read_markets("demo")
+        }
 
     proc = _start_child(path, "-", isolated_home)
     _wait_for_line(proc, "DONE 2", timeout_s=120)  # two symbols committed, more being written
@@ -136,3 +148,73 @@ def test_sigkill_at_an_arbitrary_moment_leaves_a_sound_cache(tmp_path: Path,
             assert now_rows in (rows, before.get(base, [])), base
             replaced += now_rows == rows
         assert 2 <= replaced < len(complete)  # killed mid-run, after two commits
+
+
+def test_sigkill_of_rotation_refresh_against_the_emulator(tmp_path: Path) -> None:
+    """The real console script refreshing from the loopback exchange, killed mid-run."""
+    from datetime import timedelta
+
+    from tests.emulator.binance import BinanceEmulator, Fault
+    from tests.emulator.fixture_market import FixtureMarket, utc
+
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    bases = [f"SYM{i:02d}" for i in range(6)]
+    (home / "config" / "universe.toml").write_text(
+        f'quote = "USDT"\nbenchmark = "SYM00"\n\n[sectors]\nbenchmark = ["SYM00"]\n'
+        f"alpha = {bases[1:]!r}\n".replace("'", '"'),
+        encoding="utf-8",
+    )
+    path = home / "data" / "cache.sqlite3"
+    market = FixtureMarket.synthetic(6, end=utc(2024, 6, 1), days=60, seed=9)
+    first_clock = utc(2024, 5, 20, 12) + timedelta(minutes=30)
+    with BinanceEmulator(market, now=first_clock) as emu:
+        env = {**os.environ, "ROTATION_DESK_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+        args = [
+            str(Path(sys.executable).parent / "rotation"),
+            "refresh",
+            "--api-url",
+            emu.base_url,
+            "--since",
+            "2024-04-10",
+        ]
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        with MarketCache(path) as cache:
+            before = {b: cache.table_rows("candles", base=b) for b in bases}
+        assert all(before.values())
+
+        emu.set_now(utc(2024, 5, 31, 12) + timedelta(minutes=30))  # 11 more days to fetch
+        # SYM04 and SYM05 answer slowly, so they are still in flight when the kill comes
+        emu.faults += [Fault("latency", path="/fapi/v1/klines", symbol=b, count=None,
+                             latency_s=3.0) for b in ("SYM04", "SYM05")]
+        proc = subprocess.Popen(
+            args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 120
+        seen = []
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            seen.append(line)
+            if "3/6" in line or not line:
+                break
+        assert any("3/6" in line for line in seen), seen
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+
+    with MarketCache(path) as cache:
+        assert cache.integrity_check().ok
+        updated = 0
+        for base in bases:
+            rows = cache.table_rows("candles", base=base)
+            hourly = cache.read_candles("binanceusdm", base, "1h")
+            if rows == before[base]:
+                continue
+            # updated symbols are complete up to the new clock (last closed hour 11:00)
+            assert hourly.index[-1] == utc(2024, 5, 31, 11), base
+            want = market.hourly_candles(base).loc[hourly.index[0] : utc(2024, 5, 31, 11)]
+            assert list(hourly.index) == list(want.index)
+            updated += 1
+        assert 3 <= updated <= 4  # SYM04 and SYM05 untouched
+        assert [r.outcome for r in cache.refresh_history("binanceusdm")] == ["ok"]
