@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,10 +11,27 @@ import pytest
 
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
 from rotation_addin.core.errors import InputError
-from rotation_addin.data.demo import DEFAULT_SEED, DemoMarket, demo_dataset
+from rotation_addin.data.demo import DEFAULT_SEED, DemoMarket, demo_dataset, stats
+from rotation_addin.data.demo.calibrate import (
+    RealMarket,
+    fit_garch_t,
+    fit_parameters,
+    load_real_market,
+)
+from rotation_addin.data.demo.models import asset_models
 from rotation_addin.data.universe_io import default_universe
 
 END = dt.date(2025, 6, 30)
+
+
+def _log(values: pd.DataFrame) -> pd.DataFrame:
+    """Natural log of a frame, keeping it a frame."""
+    return values.apply(np.log)
+
+
+def _log_series(values: pd.Series) -> pd.Series:
+    """Natural log of a series, keeping it a series."""
+    return pd.Series(np.log(values.to_numpy(dtype=float)), index=values.index)
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +70,11 @@ def test_daily_index_and_columns(market: DemoMarket) -> None:
     daily = market.daily_candles("BTC")
     assert list(daily.columns) == ["open", "high", "low", "close", "volume", "volume_usd"]
     assert daily.index.name == "date"
-    assert str(daily.index.tz) == "UTC"
+    assert str(pd.DatetimeIndex(daily.index).tz) == "UTC"
     assert len(daily) == 1100
     assert daily.index.is_monotonic_increasing and daily.index.is_unique
     assert daily.index[-1] == pd.Timestamp(END, tz="UTC")
-    assert (daily.index == daily.index.normalize()).all()
+    assert (daily.index == pd.DatetimeIndex(daily.index).normalize()).all()
 
 
 @pytest.mark.parametrize("base", ["BTC", "RENDER", "ATH", "TAO"])
@@ -147,7 +165,7 @@ def test_demo_dataset_contract() -> None:
     assert dataset.as_of == dt.datetime(2025, 7, 1, tzinfo=dt.UTC)
     for frame in (dataset.open, dataset.high, dataset.low, dataset.close, dataset.volume_usd):
         assert list(frame.columns) == list(dataset.universe.bases)
-        assert frame.index.name == "date" and str(frame.index.tz) == "UTC"
+        assert frame.index.name == "date" and str(pd.DatetimeIndex(frame.index).tz) == "UTC"
     assert demo_dataset(end=END) is dataset  # memoised
     market = DemoMarket(end=END)
     np.testing.assert_array_equal(
@@ -162,3 +180,190 @@ def test_bad_arguments_are_input_errors() -> None:
         DemoMarket(seed=-1)
     with pytest.raises(InputError, match="base"):
         DemoMarket(days=200).daily_candles("DOGE")
+
+
+# ---------------------------------------------------------------------------- calibration
+
+
+@pytest.fixture(scope="module")
+def real_market(coinmetrics_dir: Path) -> RealMarket:
+    return load_real_market(coinmetrics_dir)
+
+
+@pytest.fixture(scope="module")
+def compared(real_market: RealMarket) -> tuple[dict[str, float], dict[str, float]]:
+    """(real, simulated) headline statistics by the same code on the same bases/sectors."""
+    bases = list(real_market.close.columns)
+    real = stats.summary_statistics(
+        stats.ComparisonInputs(real_market.window, "BTC", real_market.sectors)
+    )
+    simulated = demo_dataset(end=END).close[bases]
+    sim = stats.summary_statistics(stats.ComparisonInputs(simulated, "BTC", real_market.sectors))
+    return real, sim
+
+
+def test_real_data_is_what_the_readme_says(real_market: RealMarket) -> None:
+    # 11 altcoins + LTC/BCH + BTC; RNDR mapped to RENDER; alt window 2022-01-01..2023-12-15
+    assert set(real_market.close.columns) == {
+        "RENDER",
+        "THETA",
+        "AKT",
+        "GLM",
+        "RLC",
+        "FET",
+        "WLD",
+        "ARKM",
+        "FIL",
+        "AR",
+        "GRT",
+        "BCH",
+        "LTC",
+        "BTC",
+    }
+    assert real_market.window.index[0] == pd.Timestamp("2022-01-01", tz="UTC")
+    assert real_market.window.index[-1] == pd.Timestamp("2023-12-15", tz="UTC")
+    assert real_market.supply_usd is not None and len(real_market.supply_usd) == 1447
+
+
+def test_volatility_and_beta_match_real(
+    compared: tuple[dict[str, float], dict[str, float]],
+) -> None:
+    real, sim = compared
+    assert sim["btc_daily_vol"] == pytest.approx(real["btc_daily_vol"], rel=0.25)
+    assert sim["alt_median_daily_vol"] == pytest.approx(real["alt_median_daily_vol"], rel=0.25)
+    assert sim["alt_median_beta"] == pytest.approx(real["alt_median_beta"], abs=0.2)
+    assert sim["alt_median_corr_btc"] == pytest.approx(real["alt_median_corr_btc"], abs=0.15)
+
+
+def test_fat_tails_and_clustering(compared: tuple[dict[str, float], dict[str, float]]) -> None:
+    real, sim = compared
+    assert real["alt_median_excess_kurtosis"] > 1 and sim["alt_median_excess_kurtosis"] > 1
+    assert sim["btc_excess_kurtosis"] > 1
+    # volatility clustering present in both, same order of magnitude (factor 2)
+    for key in ("alt_median_acf_abs", "alt_median_acf_sq_1", "btc_acf_abs"):
+        assert real[key] > 0.03 and sim[key] > 0.03
+        assert 0.5 * real[key] <= sim[key] <= 2.0 * real[key], key
+
+
+def test_correlation_structure(compared: tuple[dict[str, float], dict[str, float]]) -> None:
+    real, sim = compared
+    # weak residual correlation once BTC is removed
+    assert sim["residual_corr_cross_sector"] == pytest.approx(
+        real["residual_corr_cross_sector"], abs=0.12
+    )
+    assert sim["residual_corr_within_sector"] == pytest.approx(
+        real["residual_corr_within_sector"], abs=0.15
+    )
+    # correlations rise on BTC's worst days, in the real data and in the simulator
+    assert real["stress_pair_corr"] > real["normal_pair_corr"] + 0.05
+    assert sim["stress_pair_corr"] > sim["normal_pair_corr"] + 0.05
+    assert sim["stress_pair_corr"] == pytest.approx(real["stress_pair_corr"], abs=0.15)
+    # render vs compute BTC-relative correlation turns negative sometimes, not mostly
+    assert 0.0 < sim["neg_rel_corr_render_compute"] < 0.5
+    assert sim["neg_rel_corr_render_compute"] == pytest.approx(
+        real["neg_rel_corr_render_compute"], abs=0.1
+    )
+
+
+def test_stablecoin_supply_dynamics(real_market: RealMarket) -> None:
+    assert real_market.supply_usd is not None
+    real = stats.stablecoin_statistics(real_market.supply_usd)
+    sim = stats.stablecoin_statistics(demo_dataset(end=END).macro["stablecoin_supply_usd"])
+    assert sim["daily_log_mean"] == pytest.approx(real["daily_log_mean"], rel=0.5)
+    assert sim["calm_daily_log_sd"] == pytest.approx(real["calm_daily_log_sd"], rel=0.3)
+    assert 0.0 < sim["jump_share"] < 3 * real["jump_share"]
+
+
+def test_direct_fit_uses_ols_beta_and_sample_vol(real_market: RealMarket) -> None:
+    fitted, _ = fit_parameters(real_market)
+    returns = _log(real_market.window).diff()
+    for base in ("RENDER", "GRT", "LTC"):
+        both = returns[[base, "BTC"]].dropna()
+        slope = np.polyfit(both["BTC"], both[base], 1)[0]  # independent OLS reference
+        assert float(fitted.assets[base]["beta"]) == pytest.approx(slope, abs=1e-3)
+        assert float(fitted.assets[base]["daily_vol"]) == pytest.approx(both[base].std(), rel=1e-3)
+
+
+def test_symbols_without_real_data_get_sector_averages() -> None:
+    models = asset_models(default_universe())
+    no_data = {b for b, m in models.items() if m.fitted_from.startswith("no real data")}
+    assert no_data == {"LPT", "IO", "ATH", "TAO", "VIRTUAL", "KAS", "ETC", "ETH"}
+    render_fitted = [models["RENDER"], models["THETA"]]
+    assert models["LPT"].daily_vol == pytest.approx(np.mean([m.daily_vol for m in render_fitted]))
+    assert models["LPT"].beta == pytest.approx(np.mean([m.beta for m in render_fitted]))
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "demo-market.md").read_text("utf-8")
+    for base in no_data:
+        assert base in doc
+    assert "demo (simulated)" in doc
+
+
+def test_garch_t_maximum_likelihood_recovers_known_parameters() -> None:
+    # independent reference path: GARCH(1,1) with a=0.10, b=0.85, unit-variance t(6)
+    rng = np.random.default_rng(5)
+    n, a, b, nu = 4000, 0.10, 0.85, 6.0
+    z = rng.standard_t(nu, n) / np.sqrt(nu / (nu - 2))
+    x = np.empty(n)
+    s2 = 1e-3
+    for t in range(n):
+        x[t] = np.sqrt(s2) * z[t]
+        s2 = 1e-3 * (1 - a - b) + a * x[t] ** 2 + b * s2
+    fa, fb, fnu = fit_garch_t(x)
+    assert fa == pytest.approx(a, abs=0.04)
+    assert fb == pytest.approx(b, abs=0.06)
+    assert 4.0 <= fnu <= 10.0
+
+
+# ------------------------------------------------------------ behaviour the analytics rely on
+
+
+def test_divergence_episodes_precede_sector_moves(market: DemoMarket) -> None:
+    close = _log(pd.DataFrame({b: market.daily_candles(b)["close"] for b in market.universe.bases}))
+    btc = close["BTC"]
+    social = _log(market.social_volume())
+    chain = _log(market.onchain_activity())
+    tops_after, accum_after, social_lead, chain_lead = [], [], [], []
+    for e in market.episodes:
+        if e.day < 40 or e.day + 20 >= market.days:
+            continue
+        members = list(market.universe.sectors[e.sector])
+        rel = close[members].sub(btc, axis=0).mean(axis=1)  # sector vs BTC
+        after = rel.iloc[e.day + 20] - rel.iloc[e.day]
+        before_signal = slice(e.day - 3, e.day)
+        baseline = slice(e.day - 40, e.day - 20)
+        s_jump = (
+            social[members].iloc[before_signal].mean().mean()
+            - social[members].iloc[baseline].mean().mean()
+        )
+        c_jump = (
+            chain[members].iloc[before_signal].mean().mean()
+            - chain[members].iloc[baseline].mean().mean()
+        )
+        if e.kind == "top":
+            tops_after.append(after)
+            social_lead.append(s_jump - c_jump)
+        else:
+            accum_after.append(after)
+            chain_lead.append(c_jump - s_jump)
+    assert len(tops_after) >= 5 and len(accum_after) >= 5
+    assert np.mean(tops_after) < 0 < np.mean(accum_after)
+    assert np.mean(social_lead) > 0.5 and np.mean(chain_lead) > 0.5
+
+
+def test_regimes_drive_macro_and_volume_follows_momentum(market: DemoMarket) -> None:
+    macro = market.macro()
+    regime = market.regime_labels()
+    dominance_change = macro["btc_dominance"].diff(30).shift(-30)
+    supply_change = _log_series(macro["stablecoin_supply_usd"]).diff(30).shift(-30)
+    on, off = regime == "risk-on", regime == "risk-off"
+    assert dominance_change[on].mean() < dominance_change[off].mean()
+    assert supply_change[on].mean() > supply_change[off].mean()
+    fet = market.daily_candles("FET")
+    sector = market.universe.sectors["ai_inference"]
+    idx = (
+        _log(pd.DataFrame({b: market.daily_candles(b)["close"] for b in sector}))
+        .diff()
+        .mean(axis=1)
+    )
+    momentum = idx.rolling(7).sum()
+    corr = _log_series(fet["volume_usd"]).corr(momentum)
+    assert corr > 0.1

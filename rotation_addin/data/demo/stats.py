@@ -56,7 +56,7 @@ def mean_abs_acf(x: pd.Series, lags: int = ACF_LAGS) -> float:
 
 def beta_and_corr(asset: pd.Series, market: pd.Series) -> tuple[float, float]:
     """OLS beta ``cov(r, m) / var(m)`` and Pearson correlation on common days."""
-    both = pd.concat([asset, market], axis=1).dropna()
+    both = pd.concat([asset, market], axis=1, sort=True).dropna()
     if len(both) < 3:
         return float("nan"), float("nan")
     a, m = both.iloc[:, 0].to_numpy(), both.iloc[:, 1].to_numpy()
