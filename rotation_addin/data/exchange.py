@@ -31,7 +31,7 @@ import random
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -54,6 +54,7 @@ from rotation_addin.data.weights import (
     depth_weight,
     klines_weight,
     plan_pages,
+    plan_weight,
 )
 
 T = TypeVar("T")
@@ -324,6 +325,11 @@ class ExchangeClient:
         Length of the exchange's rate-limit window in seconds (60; tests shrink it).
     backoff_base_s, backoff_cap_s : float
         Retry delay ``min(cap, base * 2**attempt)``, times a random jitter in [0.5, 1].
+    quote : str
+        Quote/settle currency of the perpetuals (``"USDT"``).
+    derive_daily : bool or None
+        Aggregate daily candles from complete hourly ones in :meth:`fetch_candles` (default:
+        on for Binance, whose daily klines are UTC days).
     """
 
     def __init__(
@@ -341,6 +347,7 @@ class ExchangeClient:
         backoff_base_s: float = 0.5,
         backoff_cap_s: float = 30.0,
         quote: str = "USDT",
+        derive_daily: bool | None = None,
     ) -> None:
         if not isinstance(exchange_id, str) or exchange_id not in ccxt_async.exchanges:
             raise InputError(
@@ -363,6 +370,7 @@ class ExchangeClient:
         self.cancel = cancel
         self.quote = quote
         self.uses_binance_weights = exchange_id in BINANCE_WEIGHT_EXCHANGES
+        self.derive_daily = self.uses_binance_weights if derive_daily is None else derive_daily
         self.requests_sent = 0
         self.retries = 0
         self.rate_limited = 0
@@ -678,9 +686,10 @@ class ExchangeClient:
         """
         return await self._cancellable(self._fetch_ohlcv(base, timeframe, since, until))
 
-    async def _fetch_ohlcv(
-        self, base: str, timeframe: str, since: datetime | int, until: datetime | int | None
-    ) -> OhlcvResult:
+    def _window(
+        self, timeframe: str, since: datetime | int, until: datetime | int | None
+    ) -> tuple[int, int, int]:
+        """Validate; return (step ms, first open wanted, last open that may be closed)."""
         if timeframe not in TIMEFRAME_MS:
             raise InputError(
                 "timeframe", f"must be one of {sorted(TIMEFRAME_MS)} (got {timeframe!r})"
@@ -689,31 +698,116 @@ class ExchangeClient:
         since_ms = _to_ms(since, "since")
         until_ms = _to_ms(until, "until") if until is not None else None
         if until_ms is not None and until_ms <= since_ms:
-            raise InputError(
-                "until",
-                f"must be after since {since!r} (got {until!r})",
-            )
-        symbol = await self._symbol(base)
+            raise InputError("until", f"must be after since {since!r} (got {until!r})")
         first_open = -(-since_ms // step) * step
         last_open = (self._server_now_ms() // step) * step - step
         if until_ms is not None:
             last_open = min(last_open, ((until_ms - 1) // step) * step)
+        return step, first_open, last_open
+
+    async def _fetch_ohlcv(
+        self, base: str, timeframe: str, since: datetime | int, until: datetime | int | None
+    ) -> OhlcvResult:
+        await self._symbol(base)  # loads markets first: they set the exchange clock offset
+        _, first_open, last_open = self._window(timeframe, since, until)
+        stats = {"requests": 0, "weight": 0, "server_now": 0}
+        rows, closed_limit = await self._fetch_rows(base, timeframe, first_open, last_open, stats)
+        return self._assemble(base, timeframe, rows, first_open, closed_limit, stats)
+
+    async def _fetch_rows(
+        self, base: str, timeframe: str, first_open: int, last_open: int, stats: dict[str, int]
+    ) -> tuple[list[list[float]], int]:
+        """Raw rows for open times in [first_open, last_open]; (rows, last closed open time)."""
+        step = TIMEFRAME_MS[timeframe]
         if last_open < first_open:
-            return OhlcvResult(base, timeframe, _empty_candles(), last_closed=_ms_to_dt(last_open))
+            return [], last_open
+        symbol = await self._symbol(base)
         n_candles = (last_open - first_open) // step + 1
         chunks: list[tuple[int, int]] = []
         cursor = first_open
         for size in plan_pages(n_candles):
             chunks.append((cursor, cursor + (size - 1) * step))
             cursor += size * step
-        stats = {"requests": 0, "weight": 0, "server_now": 0}
         pages = await asyncio.gather(
             *(self._fetch_chunk(base, symbol, timeframe, lo, hi, stats) for lo, hi in chunks)
         )
         rows = [row for page in pages for row in page]
         server_now = stats["server_now"] or self._server_now_ms()
-        closed_limit = min(last_open, (server_now // step) * step - step)
-        return self._assemble(base, timeframe, rows, first_open, closed_limit, stats)
+        return rows, min(last_open, (server_now // step) * step - step)
+
+    async def fetch_candles(
+        self,
+        base: str,
+        since: Mapping[str, datetime | int],
+        until: datetime | int | None = None,
+    ) -> dict[str, OhlcvResult]:
+        """Candles of one symbol for several timeframes: ``since`` maps timeframe -> start.
+
+        With both ``"1d"`` and ``"1h"`` (and ``derive_daily`` on), daily candles covered by
+        the hourly download are aggregated from it instead of being requested: a UTC daily
+        kline *is* its 24 hourly klines (open of the first, max high, min low, close of the
+        last, summed volumes). The hourly download is stretched back to earlier midnights
+        only while that costs no extra weight; days with an hourly gap are still requested.
+        An incremental refresh then costs one request (weight 1) per symbol.
+        """
+        return await self._cancellable(self._fetch_candles(base, dict(since), until))
+
+    async def _fetch_candles(
+        self, base: str, since: dict[str, datetime | int], until: datetime | int | None
+    ) -> dict[str, OhlcvResult]:
+        out: dict[str, OhlcvResult] = {}
+        pair = self.derive_daily and "1d" in since and "1h" in since
+        for timeframe, start in since.items():
+            if not pair or timeframe not in ("1d", "1h"):
+                out[timeframe] = await self._fetch_ohlcv(base, timeframe, start, until)
+        if pair:
+            out["1h"], out["1d"] = await self._hourly_and_daily(
+                base, since["1h"], since["1d"], until
+            )
+        return {tf: out[tf] for tf in since}
+
+    async def _hourly_and_daily(
+        self,
+        base: str,
+        since_h: datetime | int,
+        since_d: datetime | int,
+        until: datetime | int | None,
+    ) -> tuple[OhlcvResult, OhlcvResult]:
+        hour, day = TIMEFRAME_MS["1h"], TIMEFRAME_MS["1d"]
+        await self._symbol(base)
+        _, h_first, h_last = self._window("1h", since_h, until)
+        _, d_first, d_last = self._window("1d", since_d, until)
+        start = h_first
+        if h_last >= h_first:
+            weight = plan_weight((h_last - h_first) // hour + 1)
+            candidate = (h_first // day) * day
+            while candidate >= d_first and plan_weight((h_last - candidate) // hour + 1) == weight:
+                start, candidate = candidate, candidate - day
+        stats_h = {"requests": 0, "weight": 0, "server_now": 0}
+        rows_h, closed_h = await self._fetch_rows(base, "1h", start, h_last, stats_h)
+        hourly = self._assemble(
+            base, "1h", [r for r in rows_h if r[0] >= h_first], h_first, closed_h, stats_h
+        )
+        full_hourly = self._assemble(base, "1h", rows_h, start, closed_h, stats_h).candles
+        closed_d = min(d_last, ((closed_h + hour) // day) * day - day)
+        first_derived = max(-(-start // day) * day, d_first)
+        derived, incomplete = _aggregate_days(full_hourly, first_derived, closed_d)
+        stats_d = {"requests": 0, "weight": 0, "server_now": 0}
+        rows_d: list[list[float]] = []
+        ranges = [(d_first, min(first_derived - day, closed_d))]
+        if incomplete:
+            ranges.append((min(incomplete), max(incomplete)))
+        for lo, hi in ranges:
+            fetched, _ = await self._fetch_rows(base, "1d", lo, hi, stats_d)
+            rows_d.extend(fetched)
+        fetched_days = {int(r[0]) for r in rows_d}
+        rows_d.extend(r for r in derived if int(r[0]) not in fetched_days)
+        daily = self._assemble(base, "1d", rows_d, d_first, closed_d, stats_d)
+        n_derived = sum(1 for r in derived if int(r[0]) not in fetched_days)
+        if n_derived:
+            note = f"{n_derived} daily candles aggregated from complete hourly candles"
+            daily = replace(daily, warnings=(*daily.warnings, note))
+        return hourly, daily
 
     async def _fetch_chunk(
         self, base: str, symbol: str, timeframe: str, lo: int, hi: int, stats: dict[str, int]
@@ -895,7 +989,7 @@ class ExchangeClient:
         self,
         bases: Sequence[str],
         timeframes: Sequence[str] = ("1d", "1h"),
-        since: datetime | Mapping[tuple[str, str], datetime] | None = None,
+        since: datetime | int | Mapping[tuple[str, str], datetime | int] | None = None,
         until: datetime | None = None,
     ) -> BatchResult:
         """Candles of many symbols at once (bounded by the shared budget and concurrency).
@@ -916,7 +1010,7 @@ class ExchangeClient:
         self,
         bases: list[str],
         timeframes: list[str],
-        since: datetime | Mapping[tuple[str, str], datetime],
+        since: datetime | int | Mapping[tuple[str, str], datetime | int],
         until: datetime | None,
     ) -> BatchResult:
         if not self._symbols:
@@ -932,13 +1026,14 @@ class ExchangeClient:
         async def one(base: str) -> None:
             nonlocal done
             try:
+                starts: dict[str, datetime | int] = {}
                 for timeframe in timeframes:
                     start = since.get((base, timeframe)) if isinstance(since, Mapping) else since
                     if start is None:
                         raise SymbolFetchError(base, f"no start time for {timeframe}")
-                    results[(base, timeframe)] = await self._fetch_ohlcv(
-                        base, timeframe, start, until
-                    )
+                    starts[timeframe] = start
+                fetched = await self._fetch_candles(base, starts, until)
+                results.update({(base, tf): result for tf, result in fetched.items()})
             except (ExchangeBannedError, FetchCancelledError):
                 raise
             except DataError as exc:
@@ -1163,6 +1258,42 @@ class ExchangeClient:
             return LeverageTiersResult(False, {}, str(exc))
         by_base = {b: tuple(tiers.get(s) or ()) for b, s in symbols.items()}
         return LeverageTiersResult(True, by_base, "")
+
+
+def _aggregate_days(
+    hourly: pd.DataFrame, first_day: int, last_day: int
+) -> tuple[list[list[float]], list[int]]:
+    """Daily rows ``[open_ms, o, h, l, c, volume, volume_usd]`` from complete UTC days.
+
+    Equivalent pandas: ``hourly.resample("1D").agg(first/max/min/last/sum/sum)`` restricted
+    to days with all 24 hourly candles. Returns (rows, open times of incomplete days).
+    """
+    day = TIMEFRAME_MS["1d"]
+    if last_day < first_day:
+        return [], []
+    index = pd.DatetimeIndex(hourly.index)
+    opens = index.as_unit("ms").asi8 if len(index) else np.empty(0, np.int64)
+    values = hourly[["open", "high", "low", "close", "volume", "volume_usd"]].to_numpy(float)
+    rows: list[list[float]] = []
+    incomplete: list[int] = []
+    for day_open in range(first_day, last_day + 1, day):
+        lo, hi = np.searchsorted(opens, [day_open, day_open + day])
+        if hi - lo != 24:
+            incomplete.append(day_open)
+            continue
+        block = values[lo:hi]
+        rows.append(
+            [
+                float(day_open),
+                block[0, 0],
+                block[:, 1].max(),
+                block[:, 2].min(),
+                block[-1, 3],
+                block[:, 4].sum(),
+                block[:, 5].sum(),
+            ]
+        )
+    return rows, incomplete
 
 
 # ---------------------------------------------------------------------------- validators

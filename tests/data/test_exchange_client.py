@@ -482,3 +482,66 @@ def test_bad_inputs_are_named(emulator: BinanceEmulator) -> None:
             asyncio.run(go(name))
     with pytest.raises(DataError, match="not open"):
         asyncio.run(ExchangeClient().load_markets())
+
+
+# ---------------------------------------------------------------------------- daily from hourly
+def test_daily_from_hourly_costs_no_daily_request(
+    emulator: BinanceEmulator, market: FixtureMarket
+) -> None:
+    since = LAST_CLOSED_HOUR - 8759 * HOUR  # 2022-12-15 12:00 -> hourly stretched to midnight
+    gap_start = datetime(2023, 6, 1, 3, tzinfo=UTC)
+    emulator.faults.append(
+        Fault("gap", symbol="BTC", interval="1h", start=gap_start, end=gap_start + 2 * HOUR)
+    )
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with client_for(emulator) as client:
+            return await client.fetch_candles("BTC", {"1h": since, "1d": since})
+
+    got = run(go)
+    hourly, daily = got["1h"], got["1d"]
+    assert hourly.candles.index[0] == since and hourly.gaps == ((gap_start, gap_start + 2 * HOUR),)
+    # every daily candle equals the exchange's own daily candle, including 2023-06-01 whose
+    # hourly candles have a hole (that one day is requested instead of aggregated)
+    assert_same_candles(
+        daily.candles, expected(market, "BTC", "1d", since.replace(hour=0) + DAY, LAST_CLOSED_DAY)
+    )
+    assert daily.requests == 1 and daily.weight == 1  # the one incomplete day
+    log = [
+        r.params
+        for r in emulator.request_log
+        if r.path == "/fapi/v1/klines" and r.params["interval"] == "1d"
+    ]
+    assert len(log) == 1 and int(log[0]["startTime"]) == int(
+        datetime(2023, 6, 1, tzinfo=UTC).timestamp() * 1000
+    )
+    assert (
+        hourly.requests == 18 and hourly.weight == 36
+    )  # 8,772 candles from midnight: still 18 x 2
+    assert any("aggregated" in w for w in daily.warnings)
+
+
+def test_incremental_refresh_of_both_timeframes_costs_weight_1(
+    emulator: BinanceEmulator, market: FixtureMarket
+) -> None:
+    emulator.set_now(REAL_NOW + DAY)
+    next_hour, next_day = LAST_CLOSED_HOUR + HOUR, LAST_CLOSED_DAY + DAY
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with client_for(emulator) as client:
+            await client.load_markets()
+            emulator.reset_counters()
+            return await client.fetch_ohlcv_many(
+                ["BTC"], ("1d", "1h"), {("BTC", "1h"): next_hour, ("BTC", "1d"): next_day}
+            )
+
+    batch = run(go)
+    # one hourly request from midnight (36 candles, limit < 100 -> weight 1) gives the new day
+    assert emulator.weight_used == 1 and batch.requests == 1
+    assert_same_candles(
+        batch.results[("BTC", "1d")].candles, expected(market, "BTC", "1d", next_day, next_day)
+    )
+    assert_same_candles(
+        batch.results[("BTC", "1h")].candles,
+        expected(market, "BTC", "1h", next_hour, LAST_CLOSED_HOUR + DAY),
+    )
