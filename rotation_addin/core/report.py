@@ -31,6 +31,7 @@ from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.divergence import divergence
 from rotation_addin.core.errors import InputError, TradeRefused
 from rotation_addin.core.orders import (
+    ACTION_CLOSE,
     MarketSnapshot,
     RebalanceOrder,
     Refusal,
@@ -405,7 +406,7 @@ def build_plan(
         book.positions, {b: s.price_usd for b, s in snapshots.items()},
         {b: s.atr_usd for b, s in snapshots.items()}, params.take_profit_atr_multiple,
     )
-    orders = _close_orders(book, hits, scores, snapshots, params, notes)
+    orders = _close_orders(book, hits, scores, targets, snapshots, params, notes)
     targets = _with_reallocation(dataset, hits, scores, members, targets, snapshots, params,
                                  rotation_enabled, notes)
     opens, refusals = _open_orders(book, targets, orders, snapshots, params, notes)
@@ -462,11 +463,14 @@ def _close_orders(
     book: PositionBook,
     hits: Sequence[TakeProfitHit],
     scores: Sequence[SectorScore],
+    targets: Sequence[Target],
     snapshots: Mapping[str, MarketSnapshot],
     params: PlanParameters,
     notes: list[str],
 ) -> list[RebalanceOrder]:
+    """Take-profit closes/cuts, longs in FOMO sectors, and positions against a sector target."""
     by_sector = {s.sector: s for s in scores}
+    target_side = {t.sector: t for t in targets}
     hit_by_base = {h.base: h for h in hits}
     orders: list[RebalanceOrder] = []
     for position in book.positions:
@@ -483,6 +487,10 @@ def _close_orders(
             ))
             continue
         reason = _exit_reason(position, by_sector.get(snap.sector))
+        against = target_side.get(snap.sector)
+        if reason is None and against is not None and against.side is not position.side:
+            reason = (f"exit: {snap.sector} is now a {against.side.value} target "
+                      f"({against.role}); close the {position.side.value}")
         if reason is not None:
             orders.append(close_order(position, snap, role="exit", reason=reason))
     return orders
@@ -497,22 +505,24 @@ def _open_orders(
     notes: list[str],
 ) -> tuple[list[RebalanceOrder], list[Refusal]]:
     closing = {o.base for o in closes}
+    fully_closed = {o.base for o in closes if o.action == ACTION_CLOSE}
     held = {p.base: p for p in book.positions}
     held_sectors = {(snapshots[p.base].sector, p.side) for p in book.positions
                     if p.base in snapshots and p.base not in closing}
     orders: list[RebalanceOrder] = []
     refusals: list[Refusal] = []
     for target in targets:
-        if target.base in held:
-            position = held[target.base]
+        position = held.get(target.base)
+        if position is not None and position.side is target.side:
             if target.base in closing:
-                notes.append(f"{target.base}: being closed today, not re-opened")
-            elif position.side is target.side:
+                notes.append(f"{target.base}: take-profit taken today, not re-opened")
+            else:
                 _top_up(position, target, snapshots.get(target.base), params, orders,
                         refusals, notes)
-            else:
-                notes.append(f"{target.base}: held {position.side.value} against a "
-                             f"{target.side.value} target: close it by hand first")
+            continue
+        if position is not None and target.base not in fully_closed:
+            notes.append(f"{target.base}: held {position.side.value} against a "
+                         f"{target.side.value} target: close it first")
             continue
         if (target.sector, target.side) in held_sectors and target.role != ROLE_REALLOCATION:
             notes.append(f"{target.sector}: already {target.side.value} through another member")

@@ -55,12 +55,13 @@ def test_fomo_divergence_is_flagged_avoided_and_hedged() -> None:
     leader = next(t for t in report.plan.targets if t.role == ROLE_LEADER)
     assert hedge[0].risk_fraction == leader.risk_fraction / 2
     assert leader.sector == "render"
-    closes = [o for o in report.plan.orders if o.base == "LTC"]
-    assert len(closes) == 1 and closes[0].action == "close" and "FOMO" in closes[0].reason
-    # the hedge short is on another mining member than the one being closed, or refused: never
-    # a long
-    assert all(o.side is Side.SHORT for o in report.plan.orders
-               if o.adds_risk and o.sector == "mining")
+    # the held LTC long is closed (FOMO exit); the hedge then opens short, never long
+    ltc = [(o.action, o.order_side, o.side) for o in report.plan.orders if o.base == "LTC"]
+    assert ltc[0] == ("close", "sell", Side.LONG)
+    assert "FOMO" in next(o.reason for o in report.plan.orders if o.base == "LTC")
+    mining_opens = [o for o in report.plan.orders if o.adds_risk and o.sector == "mining"]
+    assert mining_opens and all(o.side is Side.SHORT for o in mining_opens)
+    assert mining_opens[0].risk_usd <= 0.01 * 10_000 + 1e-6  # half of the 2 % budget
 
 
 def test_risk_off_regime_on_a_stress_day_opens_no_alt_longs() -> None:
@@ -152,3 +153,16 @@ def test_take_profit_in_risk_off_keeps_the_freed_budget_in_cash() -> None:
     assert _opens(report, Side.LONG) == []
     assert not [t for t in report.plan.targets if t.role == ROLE_REALLOCATION]
     assert any("risk-off: kept in cash" in n for n in report.plan.notes)
+
+
+def test_short_held_in_the_sector_now_led_is_closed() -> None:
+    market = build_market(MarketSpec(drift={"ai_inference": 0.01},
+                                     volume_boost={"ai_inference": 2.0}))
+    tao = float(market.close["TAO"].iloc[-1])
+    held = Position("TAO", Side.SHORT, 1.0, tao * 1.01, tao * 1.1, None,
+                    market.as_of - timedelta(days=3))
+    report = daily_report(market, [held])
+    close = [o for o in report.plan.orders if o.base == "TAO"]
+    assert [(o.action, o.order_side) for o in close] == [("close", "buy")]
+    assert "now a long target" in close[0].reason
+    assert _opens(report, Side.LONG) == ["ai_inference"]
