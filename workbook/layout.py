@@ -37,10 +37,10 @@ module named like the workbook, so the macro-enabled file must be ``rotation_des
 LAYOUT_VERSION = 1
 """Bumped when owned ranges move; refresh refuses workbooks of another layout version."""
 
-MAX_SECTORS = 12
+MAX_SECTORS = 10
 MAX_ASSETS = 40
 MAX_INDEX_DAYS = 120
-MAX_ORDERS = 40
+MAX_ORDERS = 25
 
 
 @dataclass(frozen=True)
@@ -120,13 +120,13 @@ BLOCKS: tuple[Block, ...] = (
     _b(DASHBOARD, "dashboard_warnings", 34, 1, 12, 1),
     # Sectors: ranking table (header + one row per sector) and daily index lines
     _b(SECTORS, "sectors_table", 5, 1, MAX_SECTORS + 1, SECTOR_COLUMNS),
-    _b(SECTORS, "sectors_index", 21, 1, MAX_INDEX_DAYS + 1, MAX_SECTORS + 1),
+    _b(SECTORS, "sectors_index", 42, 1, MAX_INDEX_DAYS + 1, MAX_SECTORS + 1),
     # Correlation: USD and BTC-relative matrices of the sector indices, notes beside them
     _b(CORRELATION, "corr_usd_title", 4, 1, 1, 1),
     _b(CORRELATION, "corr_usd", 5, 1, CORR_SIZE, CORR_SIZE),
     _b(CORRELATION, "corr_relative_title", 5 + CORR_SIZE + 1, 1, 1, 1),
     _b(CORRELATION, "corr_relative", 5 + CORR_SIZE + 2, 1, CORR_SIZE, CORR_SIZE),
-    _b(CORRELATION, "corr_notes", 5, CORR_SIZE + 2, 2 * CORR_SIZE + 2, 1),
+    _b(CORRELATION, "corr_notes", 5 + 2 * CORR_SIZE + 4, 1, 30, 1),
     # Regime
     _b(REGIME, "regime_summary", 5, 1, 4, 2),
     _b(REGIME, "regime_inputs", 11, 1, 4, 4),

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+__all__ = ["Alignment", "Font"]
+
 BOLD = Font(bold=True)
 BOLD_BLUE = Font(bold=True, color="1F3864")
 TITLE_FONT = Font(bold=True, size=16, color="1F3864")
@@ -22,6 +24,10 @@ THIN = Side(style="thin", color="BFBFBF")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 UNLOCKED = Protection(locked=False)
 LOCKED = Protection(locked=True)
+
+SERIES_COLORS = ("1F77B4", "FF7F0E", "2CA02C", "D62728", "9467BD", "8C564B", "E377C2",
+                 "7F7F7F", "BCBD22", "17BECF", "393B79", "637939")
+"""Distinct line colours (matplotlib tab10 + two), one per sector."""
 
 FMT_USD = '#,##0.00 "USD"'
 FMT_USD0 = '#,##0 "USD"'

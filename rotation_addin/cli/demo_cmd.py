@@ -43,7 +43,7 @@ def run_demo(args: argparse.Namespace) -> int:
     built = False
     if args.rebuild or not path.exists():
         build_workbook(path, params=settings, macro_enabled=args.xlsm, overwrite=True,
-                       dataset=None)
+                       dataset=dataset)
         built = True
     result = refresh_workbook(path, dataset, params=settings)
     if args.json:

@@ -29,6 +29,7 @@ from workbook import xlsm
 from workbook.build import build_workbook
 from workbook.button import sheet_button_macros
 from workbook.refresh import backup_path_for, refresh_workbook
+from workbook.sheets import dashboard, sectors
 from workbook.sheets.charts import chart_anchor_cell
 
 REPO = Path(__file__).resolve().parents[2]
@@ -110,8 +111,10 @@ def test_refresh_keeps_user_content_and_tool_parts(built: Path,
     assert len(wb["My notes"]._charts) == 1
     assert "MyName" in wb.defined_names
     # tool parts
-    assert {chart_anchor_cell(c) for c in wb["Sectors"]._charts} == {"M4", "M22"}
-    assert {chart_anchor_cell(c) for c in wb["Dashboard"]._charts} == {"A18"}
+    assert {chart_anchor_cell(c) for c in wb["Sectors"]._charts} == {
+        sectors.INDEX_CHART_ANCHOR, sectors.SCORE_CHART_ANCHOR}
+    assert {chart_anchor_cell(c) for c in wb["Dashboard"]._charts} == {
+        dashboard.SCORES_CHART_ANCHOR}
     assert "Sizing_Quantity" in wb.defined_names
     assert "Settings_equity_usd" in wb.defined_names
     sqrefs = {str(dv.sqref) for dv in wb["Sizing"].data_validations.dataValidation}

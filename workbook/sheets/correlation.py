@@ -35,9 +35,9 @@ def build(ws: Worksheet) -> None:
     ws.cell(row=notes.top - 1, column=notes.left, value="Reading the matrix").font = st.SECTION_FONT
     st.set_widths(ws, {"A": 14})
     for col in range(2, lay.CORR_SIZE + 1):
-        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = 10
-    ws.column_dimensions[ws.cell(row=1, column=notes.left).column_letter].width = 70
-    st.print_one_page(ws)
+        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = 13
+    st.print_one_page(ws, landscape=False)
+    ws.print_area = f"A1:{ws.cell(row=1, column=lay.CORR_SIZE).column_letter}{notes.bottom}"
 
 
 def _matrix_rows(matrix: pd.DataFrame) -> Rows:

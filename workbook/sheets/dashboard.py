@@ -34,6 +34,8 @@ def build(ws: Worksheet) -> None:
     ws["A33"].font = st.SECTION_FONT
     st.set_widths(ws, {"A": 30, "B": 26, "C": 3, "D": 7, "E": 16, "F": 9, "G": 40})
     st.print_one_page(ws, landscape=False)
+    ws.print_area = "A1:G46"
+    st.write_header(ws, 5, 4, ["Rank", "Sector", "Score", "Flags"])
 
 
 def content(ctx: FillContext) -> dict[str, Rows]:
@@ -80,7 +82,7 @@ def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
     chart.style = 10
     chart.legend = None
     chart.y_axis.title = "score (z)"
-    chart.height, chart.width = 8.0, 17.0
+    chart.height, chart.width = 7.2, 16.0
     data = Reference(sectors_ws, min_col=table.left + 3, min_row=table.top + 1,
                      max_row=table.top + n)
     cats = Reference(sectors_ws, min_col=table.left + 1, min_row=table.top + 1,
@@ -88,4 +90,5 @@ def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
     chart.add_data(data, titles_from_data=False)
     chart.set_categories(cats)
     chart.x_axis.scaling.orientation = "maxMin"
+    chart.x_axis.tickLblPos = "low"
     replace_chart(ws, SCORES_CHART_ANCHOR, chart)

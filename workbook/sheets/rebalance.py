@@ -37,6 +37,7 @@ def build(ws: Worksheet) -> None:
                        "H": 12, "I": 9, "J": 11, "K": 11, "L": 11, "M": 11, "N": 12, "O": 70})
     ws.freeze_panes = ws.cell(row=orders.top + 1, column=3)
     st.print_one_page(ws)
+    ws.print_area = f"A1:O{notes.bottom}"
 
 
 def content(ctx: FillContext) -> dict[str, Rows]:

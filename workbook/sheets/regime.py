@@ -27,8 +27,10 @@ def build(ws: Worksheet) -> None:
     ws.cell(row=warn.top - 1, column=1, value="Missing inputs").font = st.SECTION_FONT
     for row in range(5, 9):
         ws.cell(row=row, column=1).font = st.BOLD
-    st.set_widths(ws, {"A": 26, "B": 40, "C": 8, "D": 80})
+        ws.cell(row=row, column=2).alignment = st.Alignment(horizontal="left")
+    st.set_widths(ws, {"A": 26, "B": 14, "C": 8, "D": 80})
     st.print_one_page(ws)
+    ws.print_area = f"A1:D{warn.bottom}"
 
 
 def content(ctx: FillContext) -> dict[str, Rows]:

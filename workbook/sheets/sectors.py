@@ -15,8 +15,9 @@ from workbook.sheets.charts import replace_chart
 
 HEADERS = ("Rank", "Sector", "Members", "Score", "Mom. 7d vs BTC", "Mom. 30d vs BTC",
            "Volume trend 7d/30d", "Divergence D", "Beta to BTC", "BTC-explained R²", "Flags")
-INDEX_CHART_ANCHOR = "M4"
-SCORE_CHART_ANCHOR = "M22"
+INDEX_CHART_ANCHOR = "A19"
+SCORE_CHART_ANCHOR = "G19"
+PRINT_AREA = "A1:K39"
 BUTTON_NOTE = ("Refresh: click the button (Excel + xlwings add-in), or run "
                "`rotation refresh --workbook FILE` / use the desktop app.")
 
@@ -29,6 +30,7 @@ def build(ws: Worksheet) -> None:
     ws["A4"].font = st.SECTION_FONT
     table = lay.block("sectors_table")
     st.write_header(ws, table.top, table.left, HEADERS)
+    ws.row_dimensions[table.top].height = 30
     first, last = table.top + 1, table.bottom
     st.column_formats(ws, first, last, {4: "0.00", 5: st.FMT_PCT1, 6: st.FMT_PCT1,
                                         7: "0.00", 8: "0.00", 9: "0.00", 10: st.FMT_PCT1})
@@ -44,6 +46,9 @@ def build(ws: Worksheet) -> None:
                        "H": 10, "I": 9, "J": 10, "K": 30})
     ws.freeze_panes = "C6"
     st.print_one_page(ws)
+    ws.print_area = PRINT_AREA
+    ws["A18"] = "Charts"
+    ws["A18"].font = st.SECTION_FONT
 
 
 def _index_rows(ctx: FillContext) -> Rows:
@@ -87,8 +92,7 @@ def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
     index = lay.block("sectors_index")
     line = LineChart()
     line.title = "Sector indices (USD, start = 100)"
-    line.style = 12
-    line.height, line.width = 8.5, 20.0
+    line.height, line.width = 9.5, 15.5
     line.y_axis.title = "index"
     line.x_axis.number_format = "mmm-dd"
     line.x_axis.majorTimeUnit = "days"
@@ -97,9 +101,10 @@ def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
     line.add_data(data, titles_from_data=True)
     line.set_categories(Reference(ws, min_col=index.left, min_row=index.top + 1,
                                   max_row=index.top + n_days))
-    for series in line.series:
+    for i, series in enumerate(line.series):
         series.smooth = False
         series.graphicalProperties.line.width = 15000
+        series.graphicalProperties.line.solidFill = st.SERIES_COLORS[i % len(st.SERIES_COLORS)]
     replace_chart(ws, INDEX_CHART_ANCHOR, line)
 
     n = len(ctx.report.sectors)
@@ -108,7 +113,10 @@ def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
     bar.title = "Sector score (rank order)"
     bar.style = 10
     bar.legend = None
-    bar.height, bar.width = 7.5, 20.0
+    bar.height, bar.width = 9.5, 13.0
+    bar.type = "bar"
+    bar.x_axis.scaling.orientation = "maxMin"
+    bar.x_axis.tickLblPos = "low"
     bar.add_data(Reference(ws, min_col=table.left + 3, min_row=table.top + 1,
                            max_row=table.top + n), titles_from_data=False)
     bar.set_categories(Reference(ws, min_col=table.left + 1, min_row=table.top + 1,

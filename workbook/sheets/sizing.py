@@ -219,13 +219,15 @@ def build(ws: Worksheet, inputs: SizingInputs) -> None:
                        "I": 12, "J": 14, "K": 10, "L": 11, "M": 3, "N": 22, "O": 16})
     ws.freeze_panes = "A4"
     st.print_one_page(ws)
+    ws.print_area = "A1:O48"
 
 
 def _write_brackets(ws: Worksheet, inputs: SizingInputs) -> None:
     ws["E4"] = "Maintenance brackets (edit for your contract)"
     ws["E4"].font = st.SECTION_FONT
     st.write_header(ws, 5, 5, ["Floor USD", "Cap USD", "MMR", "Max lev.", "cum USD",
-                               "LP if this bracket", "Bracket at LP", "Consistent"])
+                               "LP in this bracket", "Bracket at LP", "Consistent"])
+    ws.row_dimensions[5].height = 30
     n = len(inputs.bracket_floors_usd)
     if n > MAX_BRACKETS:
         raise ValueError(f"bracket table has {n} rows; the sheet holds {MAX_BRACKETS}")
