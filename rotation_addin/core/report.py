@@ -4,6 +4,20 @@
 "where is money flowing, what should I hold, and what do I change today?". Pure: a
 :class:`~rotation_addin.core.dataset.MarketDataset`, the user's positions and a
 :class:`~rotation_addin.core.rotation.PlanParameters` in, a frozen :class:`DailyReport` out.
+
+How the plan is built (each step in its own module):
+
+1. regime on the last candle's day (``regime.regime_verdict``); risk-off gates new alt longs;
+2. sector scores from BTC-relative momentum, volume trend and divergence (``scores``);
+3. targets: the top sector(s) long through their best member, the most over-extended sector
+   short at half risk (``rotation.select_targets``);
+4. closes: take-profits hit (price or k x ATR), longs in FOMO sectors, positions against a
+   sector's opposite-side target; the freed budget goes to the best sector with rising
+   volume and non-negative divergence (``rotation.reallocation_target``);
+5. opens and top-ups sized by the risk engine, stops m x ATR away and inside the
+   liquidation price (``orders``);
+6. discipline rules, then the stressed-exposure cap with correlation 1 (``rules``).
+Every order carries its reason; everything refused is listed with its rule.
 """
 
 from __future__ import annotations
