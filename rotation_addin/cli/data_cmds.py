@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 import threading
 from datetime import UTC, date, datetime
@@ -21,6 +22,8 @@ import pandas as pd
 
 from rotation_addin.cli import term
 from rotation_addin.core.errors import DataError, InputError
+
+MAX_WARNINGS_SHOWN = 8
 
 
 def _day(text: str) -> date:
@@ -125,7 +128,7 @@ def _refresh(args: argparse.Namespace) -> int:
                 raise
         workbook_note = _refresh_workbook(args.workbook, summary, args.cache)
     if args.json:
-        payload = term._jsonable(summary)
+        payload = json.loads(term.to_json(summary))
         payload["outcome"] = summary.outcome
         if workbook_note:
             payload["workbook"] = workbook_note
@@ -172,7 +175,11 @@ def _summary_text(summary: Any) -> str:
         parts.append("failures (cached rows of these symbols are unchanged):")
         parts.append(term.render_table(["symbol", "reason"],
                                        [(f.base, f.reason) for f in summary.failures]))
-    parts.extend(f"warning: {w}" for w in summary.warnings)
+    shown = summary.warnings[:MAX_WARNINGS_SHOWN]
+    parts.extend(f"warning: {w}" for w in shown)
+    if len(summary.warnings) > len(shown):
+        parts.append(f"... and {len(summary.warnings) - len(shown)} more warnings (--json "
+                     "lists them all)")
     return "\n".join(parts)
 
 
@@ -182,13 +189,22 @@ def _status(args: argparse.Namespace) -> int:
 
     if args.cache is not None and not args.cache.exists():
         raise DataError(f"cache file {args.cache} does not exist: run `rotation refresh` first")
+    from rotation_addin.data.universe_io import load_universe
+
+    bases = load_universe().bases
+    order = {b: i for i, b in enumerate(bases)}
     with MarketCache(args.cache) as cache:
         exchanges = [args.exchange] if args.exchange else cache.exchanges()
-        rows = [s for ex in exchanges for s in cache.status(ex)]
+        rows = sorted((s for ex in exchanges for s in cache.status(ex)),
+                      key=lambda s: (s.exchange, order.get(s.base, len(order)), s.base,
+                                     s.timeframe))
         history = cache.refresh_history(args.exchange, limit=1)
         path = cache.path
+    absent = {ex: [b for b in bases if b not in {s.base for s in rows if s.exchange == ex}]
+              for ex in exchanges}
     if args.json:
         print(term.to_json({"cache": str(path), "symbols": rows,
+                            "universe_symbols_without_data": absent,
                             "last_refresh": history[0] if history else None}))
         return 0
     if not rows:
@@ -206,6 +222,9 @@ def _status(args: argparse.Namespace) -> int:
                                                          / 3600.0, 1),
           s.gaps, s.missing_candles, s.source) for s in rows],
     ))
+    for ex, missing in absent.items():
+        if missing:
+            print(f"{ex}: no data for {', '.join(missing)}")
     if history:
         last = history[0]
         failed = f", failed: {', '.join(last.failures)}" if last.failures else ""

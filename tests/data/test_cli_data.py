@@ -50,6 +50,7 @@ def test_refresh_demo_then_status_with_the_console_script(tmp_path: Path) -> Non
     assert {(r["base"], r["timeframe"]) for r in rows} >= {("RENDER", "1d"), ("BTC", "1h")}
     assert all(r["exchange"] == "demo" and r["gaps"] == 0 for r in rows)
     assert payload["last_refresh"]["outcome"] == "ok"
+    assert payload["universe_symbols_without_data"] == {"demo": []}
     text = run(tmp_path, "data", "status")
     assert text.returncode == 0 and "RENDER" in text.stdout and "last refresh" in text.stdout
 
@@ -169,4 +170,7 @@ def test_import_csv_into_the_cache(coinmetrics_dir: Path,
     assert data.source == "cache (csv)"
     assert data.close["BTC"].dropna().iloc[-1] == pytest.approx(raw["price_usd"].iloc[-1])
     assert "LPT" in data.missing_symbols  # no Coin Metrics file for it
+    assert main(["data", "status", "--exchange", "csv"]) == 0
+    status = capsys.readouterr().out
+    assert "csv: no data for LPT" in status and "csv import" in status
     assert main(["data", "import-csv", str(coinmetrics_dir / "nope")]) == 2
