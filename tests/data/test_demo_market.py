@@ -367,3 +367,19 @@ def test_regimes_drive_macro_and_volume_follows_momentum(market: DemoMarket) -> 
     momentum = idx.rolling(7).sum()
     corr = _log_series(fet["volume_usd"]).corr(momentum)
     assert corr > 0.1
+
+
+def test_every_output_is_labelled_demo(market: DemoMarket) -> None:
+    frames = [
+        market.daily_candles("BTC"),
+        market.hourly_candles("LTC"),
+        market.funding_history("FET"),
+        market.macro(),
+        market.social_volume(),
+        market.onchain_activity(),
+    ]
+    dataset = demo_dataset(end=END)
+    frames += [dataset.open, dataset.high, dataset.low, dataset.close, dataset.volume_usd]
+    frames += [dataset.macro, dataset.social_volume, dataset.onchain_activity]
+    assert all(frame.attrs.get("source") == DEMO_SOURCE_LABEL for frame in frames)
+    assert market.source == DEMO_SOURCE_LABEL == dataset.source

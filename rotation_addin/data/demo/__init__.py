@@ -67,6 +67,7 @@ def _build(
     def wide(column: str) -> pd.DataFrame:
         frame = pd.DataFrame({b: candles[b][column] for b in bases}, index=market.dates)
         frame.columns.name = None
+        frame.attrs["source"] = DEMO_SOURCE_LABEL
         return frame
 
     dataset = MarketDataset(

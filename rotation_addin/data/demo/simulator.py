@@ -392,31 +392,35 @@ class DemoMarket:
         """
         a = self._hourly(base)
         index = pd.date_range(self.dates[0], periods=self.days * HOURS, freq="h", name="date")
-        return pd.DataFrame(
-            {
-                "open": a.open.ravel(),
-                "high": a.high.ravel(),
-                "low": a.low.ravel(),
-                "close": a.close.ravel(),
-                "volume": a.volume.ravel(),
-                "volume_usd": a.volume_usd.ravel(),
-            },
-            index=index,
+        return _labelled(
+            pd.DataFrame(
+                {
+                    "open": a.open.ravel(),
+                    "high": a.high.ravel(),
+                    "low": a.low.ravel(),
+                    "close": a.close.ravel(),
+                    "volume": a.volume.ravel(),
+                    "volume_usd": a.volume_usd.ravel(),
+                },
+                index=index,
+            )
         )
 
     def daily_candles(self, base: str) -> pd.DataFrame:
         """Daily candles of ``base`` (aggregate of :meth:`hourly_candles`), same columns."""
         a = self._hourly(base)
-        return pd.DataFrame(
-            {
-                "open": a.open[:, 0],
-                "high": a.high.max(axis=1),
-                "low": a.low.min(axis=1),
-                "close": a.close[:, -1],
-                "volume": a.volume.sum(axis=1),
-                "volume_usd": a.volume_usd.sum(axis=1),
-            },
-            index=self.dates,
+        return _labelled(
+            pd.DataFrame(
+                {
+                    "open": a.open[:, 0],
+                    "high": a.high.max(axis=1),
+                    "low": a.low.min(axis=1),
+                    "close": a.close[:, -1],
+                    "volume": a.volume.sum(axis=1),
+                    "volume_usd": a.volume_usd.sum(axis=1),
+                },
+                index=self.dates,
+            )
         )
 
     # ------------------------------------------------------------------ derivatives data
@@ -436,8 +440,11 @@ class DemoMarket:
         noise = _ar1(_rng(self.seed, "funding", base), stamps.size, 0.9, 0.00006)[:, 0]
         rate = np.clip(0.0001 + 0.002 * momentum + noise, -0.0075, 0.0075)
         index = self.dates[0] + pd.to_timedelta(stamps, unit="h")
-        return pd.DataFrame(
-            {"funding_rate": rate, "mark_price": mark}, index=pd.DatetimeIndex(index, name="date")
+        return _labelled(
+            pd.DataFrame(
+                {"funding_rate": rate, "mark_price": mark},
+                index=pd.DatetimeIndex(index, name="date"),
+            )
         )
 
     def contract_specs(self) -> dict[str, ContractSpec]:
@@ -555,9 +562,15 @@ class DemoMarket:
         eq_steps = EQUITY_DRIFT[regime] + EQUITY_DAILY_VOL * _unit_t(rng, 5.0, n)
         eq_steps[0] = 0.0
         equity = 4500.0 * np.exp(np.cumsum(eq_steps))
-        return pd.DataFrame(
-            {"btc_dominance": dominance, "stablecoin_supply_usd": supply, "equity_index": equity},
-            index=self.dates,
+        return _labelled(
+            pd.DataFrame(
+                {
+                    "btc_dominance": dominance,
+                    "stablecoin_supply_usd": supply,
+                    "equity_index": equity,
+                },
+                index=self.dates,
+            )
         )
 
     @cached_property
@@ -598,15 +611,21 @@ class DemoMarket:
 
     def social_volume(self) -> pd.DataFrame:
         """Daily social-volume counts, wide by base (spikes ahead of sector tops)."""
-        return self._sentiment[0].copy()
+        return _labelled(self._sentiment[0].copy())
 
     def onchain_activity(self) -> pd.DataFrame:
         """Daily on-chain activity counts, wide by base (rises before quiet sector rallies)."""
-        return self._sentiment[1].copy()
+        return _labelled(self._sentiment[1].copy())
 
     def sentiment(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """``(social_volume, onchain_activity)``."""
         return self.social_volume(), self.onchain_activity()
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tag a frame with the demo label (``frame.attrs["source"] == "demo (simulated)"``)."""
+    frame.attrs["source"] = SOURCE_LABEL
+    return frame
 
 
 def _ramp(target: np.ndarray, start: int, peak: int, height: float, *, decay: int) -> None:
