@@ -423,7 +423,7 @@ def refusal_from_error(symbol: str, error: TradeRefused | InputError) -> Refusal
     field_name = error.field.lower()
     if "stop" in field_name or "leverage" in field_name:
         rule = "stop-before-liquidation"
-    elif "atr" in field_name:
+    elif "atr" in field_name or "price" in field_name or "vol" in field_name:
         rule = "no-market-data"
     else:
         rule = "exchange-minimum"

@@ -280,7 +280,9 @@ def market_snapshot(
     if close.empty:
         return None
     ticker = dataset.tickers.get(base)
-    price = ticker.mark_price_usd if ticker is not None else float(close.iloc[-1])
+    price = float(close.iloc[-1])
+    if ticker is not None and math.isfinite(ticker.mark_price_usd) and ticker.mark_price_usd > 0:
+        price = ticker.mark_price_usd
     candles = pd.concat(
         [dataset.high.get(base), dataset.low.get(base), dataset.close[base]], axis=1
     ).dropna().iloc[-VOL_HISTORY_DAYS:]
