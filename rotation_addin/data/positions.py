@@ -167,6 +167,15 @@ def load_book(positions_file: Path | None = None, journal_file: Path | None = No
                         closed_trades=read_journal(journal_file))
 
 
+def load_positions(positions_file: Path | None = None) -> PositionBook:
+    """The user's positions and journal from their default files (same as :func:`load_book`).
+
+    Kept for surfaces that ask for "the positions": the journal comes along because the
+    cool-down rule needs it.
+    """
+    return load_book(positions_file)
+
+
 def _fmt(value: float | None) -> str:
     return "" if value is None else repr(float(value))
 

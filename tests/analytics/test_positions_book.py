@@ -91,3 +91,11 @@ def test_explicit_paths_and_unreadable_file(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(InputError):
         read_positions(binary)
+
+
+def test_load_positions_is_the_book_with_its_journal() -> None:
+    from rotation_addin.data.positions import load_positions
+
+    write_positions(parse_positions(GOOD))
+    assert load_positions() == load_book()
+    assert len(load_positions().positions) == 2
