@@ -185,9 +185,11 @@ def _per_asset(
         name = file_of.get(base, base.lower())
         if "t_dof" not in entry:
             entry.update({k: round(v, 4) for k, v in median.items()})
-            entry["fitted_from"] = f"{name} ({days} d; GARCH/tails: median of the long series)"
+            entry["fitted_from"] = (
+                f"{name} ({days} daily returns; GARCH/tails: median of the long series)"
+            )
         else:
-            entry["fitted_from"] = f"{name} ({days} d)"
+            entry["fitted_from"] = f"{name} ({days} daily returns)"
     return assets, median
 
 

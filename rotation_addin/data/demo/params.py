@@ -37,7 +37,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "t_dof": 4.61,
         "garch_alpha": 0.146,
         "garch_beta": 0.8121,
-        "fitted_from": "rndr (713 d)",
+        "fitted_from": "rndr (713 daily returns)",
     },
     "THETA": {
         "sector": "render",
@@ -46,7 +46,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "t_dof": 4.37,
         "garch_alpha": 0.153,
         "garch_beta": 0.7465,
-        "fitted_from": "theta (713 d)",
+        "fitted_from": "theta (713 daily returns)",
     },
     "AKT": {
         "sector": "gpu_compute",
@@ -55,7 +55,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "t_dof": 4.0,
         "garch_alpha": 0.0991,
         "garch_beta": 0.8572,
-        "fitted_from": "akt (713 d)",
+        "fitted_from": "akt (713 daily returns)",
     },
     "GLM": {
         "sector": "gpu_compute",
@@ -64,7 +64,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "t_dof": 4.0,
         "garch_alpha": 0.3429,
         "garch_beta": 0.517,
-        "fitted_from": "glm (713 d)",
+        "fitted_from": "glm (713 daily returns)",
     },
     "RLC": {
         "sector": "gpu_compute",
@@ -73,7 +73,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "t_dof": 4.0,
         "garch_alpha": 0.2179,
         "garch_beta": 0.6783,
-        "fitted_from": "rlc (713 d)",
+        "fitted_from": "rlc (713 daily returns)",
     },
     "FET": {
         "sector": "ai_inference",
@@ -82,7 +82,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "t_dof": 4.05,
         "garch_alpha": 0.2084,
         "garch_beta": 0.7209,
-        "fitted_from": "fet (713 d)",
+        "fitted_from": "fet (713 daily returns)",
     },
     "WLD": {
         "sector": "ai_inference",
@@ -91,7 +91,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "garch_alpha": 0.1857,
         "garch_beta": 0.7209,
         "t_dof": 4.0,
-        "fitted_from": "wld (119 d; GARCH/tails: median of the long series)",
+        "fitted_from": "wld (119 daily returns; GARCH/tails: median of the long series)",
     },
     "ARKM": {
         "sector": "ai_inference",
@@ -100,7 +100,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "garch_alpha": 0.1857,
         "garch_beta": 0.7209,
         "t_dof": 4.0,
-        "fitted_from": "arkm (119 d; GARCH/tails: median of the long series)",
+        "fitted_from": "arkm (119 daily returns; GARCH/tails: median of the long series)",
     },
     "FIL": {
         "sector": "ai_infra",
@@ -109,7 +109,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "t_dof": 4.0,
         "garch_alpha": 0.1015,
         "garch_beta": 0.8073,
-        "fitted_from": "fil (713 d)",
+        "fitted_from": "fil (713 daily returns)",
     },
     "AR": {
         "sector": "ai_infra",
@@ -118,7 +118,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "t_dof": 5.93,
         "garch_alpha": 0.1585,
         "garch_beta": 0.7787,
-        "fitted_from": "ar (713 d)",
+        "fitted_from": "ar (713 daily returns)",
     },
     "GRT": {
         "sector": "ai_infra",
@@ -127,7 +127,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "t_dof": 4.0,
         "garch_alpha": 0.1857,
         "garch_beta": 0.685,
-        "fitted_from": "grt (713 d)",
+        "fitted_from": "grt (713 daily returns)",
     },
     "BCH": {
         "sector": "mining",
@@ -136,7 +136,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "t_dof": 4.0,
         "garch_alpha": 0.242,
         "garch_beta": 0.562,
-        "fitted_from": "bch (713 d)",
+        "fitted_from": "bch (713 daily returns)",
     },
     "LTC": {
         "sector": "mining",
@@ -145,7 +145,7 @@ ASSETS: dict[str, dict[str, float | str]] = {
         "t_dof": 4.0,
         "garch_alpha": 0.2102,
         "garch_beta": 0.5127,
-        "fitted_from": "ltc (713 d)",
+        "fitted_from": "ltc (713 daily returns)",
     },
 }
 

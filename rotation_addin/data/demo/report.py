@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 RELATIVE_FLAG = 0.25
 
 
+def _numbers(values: np.ndarray) -> str:
+    return "(" + ", ".join(f"{float(v):g}" for v in values) + ")"
+
+
 def _verdict(real: float, median: float, low: float, high: float) -> str:
     if not (np.isfinite(real) and np.isfinite(median)):
         return "n/a"
@@ -86,8 +90,8 @@ def render(
         f"{parameters.stress['beta_multiplier']:g} x beta and `q_t` = "
         f"{parameters.stress['idio_multiplier']:g} x the idiosyncratic part, so correlations rise "
         "when BTC falls hardest.\n"
-        f"* Regimes (hand-set, not fitted): market drift {list(MARKET_DRIFT)} per day, alt drift "
-        f"{list(ALT_DRIFT)}, volatility multiplier `v` {list(VOL_MULTIPLIER)} for "
+        f"* Regimes (hand-set, not fitted): market drift {_numbers(MARKET_DRIFT)} per day, alt "
+        f"drift {_numbers(ALT_DRIFT)}, volatility multiplier `v` {_numbers(VOL_MULTIPLIER)} for "
         "(risk-on, neutral, risk-off). They also drive the macro series: BTC dominance falls "
         "and stablecoin supply grows in risk-on, the reverse in risk-off; the equity index has "
         "its own trend plus a regime tilt (it moves every simulated day, unlike a real index).\n"
@@ -124,6 +128,11 @@ def render(
         "average over several seeds.\n"
     )
     models = asset_models(real.universe, parameters)
+    add(
+        "Model parameters per base (after the refinement, so `daily vol` and `beta` are the "
+        "model's inputs: the simulated series' measured values include the regime, stress and "
+        "episode effects and are compared with the real ones further down).\n"
+    )
     add("| base | sector | daily vol | beta | t dof | GARCH a | GARCH b | parameters from |")
     add("|---|---|---|---|---|---|---|---|")
     for base, m in models.items():
