@@ -99,8 +99,10 @@ def register(subparsers: Any) -> None:
         description="From your positions (positions.csv) to the targets: leaders long, the "
                     "over-extended sector hedged at half risk, take-profits closed and their "
                     "budget moved to the best sector with rising volume and non-negative "
-                    "divergence. Discipline rules: risk cap, cool-down after a loss, max open "
-                    "positions, stop required, minimum equity, stressed loss (correlation 1) "
+                    "divergence. A long needs positive momentum vs BTC over both 7 and 30 "
+                    "days (weekly confirms daily). Discipline rules: risk cap, cool-down after "
+                    "a loss, max open positions, stop required, minimum equity, stressed loss "
+                    "(correlation 1) "
                     "within the portfolio cap. Scores and the regime describe conditions and "
                     "gate risk; they are not forecasts. " + NO_ORDERS_SENT)
     _common(plan)

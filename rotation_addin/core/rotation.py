@@ -82,6 +82,9 @@ class PlanParameters:
         If False (default) no new alt longs are opened while the regime is risk-off.
     short_over_extended : bool
         If True the most over-extended sector is shorted as a hedge; else only avoided.
+    require_weekly_confirmation : bool
+        Discipline rule "weekly confirms daily": a long needs positive BTC-relative momentum
+        over both 7 and 30 days.
     weights : ScoreWeights
         Weights of the sector score's z-score components.
     correlation_window_days : int
@@ -110,6 +113,7 @@ class PlanParameters:
     take_profit_cut_fraction: float = 1.0
     rotation_in_risk_off: bool = False
     short_over_extended: bool = True
+    require_weekly_confirmation: bool = True
     weights: ScoreWeights = field(default_factory=ScoreWeights)
     correlation_window_days: int = 30
 
@@ -140,7 +144,8 @@ class PlanParameters:
         v.in_range("take_profit_cut_fraction", self.take_profit_cut_fraction, 0.0, 1.0,
                    low_inclusive=False)
         v.positive_int("correlation_window_days", self.correlation_window_days, minimum=5)
-        for name in ("rotation_in_risk_off", "short_over_extended"):
+        for name in ("rotation_in_risk_off", "short_over_extended",
+                     "require_weekly_confirmation"):
             if not isinstance(getattr(self, name), bool):
                 raise InputError(name, f"must be true or false (got {getattr(self, name)!r})")
         if not isinstance(self.weights, ScoreWeights):
@@ -387,8 +392,10 @@ def select_targets(
     """Pick the long leaders and the hedge from ranked sector scores.
 
     * Longs: the ``top_n_long`` best-ranked sectors with a positive score that are not
-      over-extended, only when ``rotation_enabled`` (or ``params.rotation_in_risk_off``);
-      risk share steps down with rank (1, 0.75, 0.5 of ``risk_fraction``).
+      over-extended and, with ``require_weekly_confirmation``, whose 7-day momentum vs BTC is
+      confirmed by a positive 30-day one; only when ``rotation_enabled`` (or
+      ``params.rotation_in_risk_off``). The risk share steps down with rank (1, 0.75, 0.5 of
+      ``risk_fraction``).
     * Hedge: the over-extended sector (divergence >= theta with positive 7-day momentum)
       with the highest 7-day momentum, shorted at ``hedge_risk_multiplier`` x risk
       (if ``short_over_extended``), else only avoided.
@@ -401,45 +408,84 @@ def select_targets(
     notes: list[str] = []
     ranked = sorted(scores, key=lambda s: s.rank)
     targets: list[Target] = []
-    longs_allowed = rotation_enabled or params.rotation_in_risk_off
-    if not longs_allowed:
-        notes.append("regime is risk-off: no new alt longs (rotation_in_risk_off is off)")
+    if rotation_enabled or params.rotation_in_risk_off:
+        targets.extend(_long_targets(ranked, members, params, notes))
     else:
-        candidates = [s for s in ranked if s.score > 0 and not s.over_extended]
-        for position, sector in enumerate(candidates[: params.top_n_long]):
-            member = best_member(members.get(sector.sector, ()))
-            if member is None:
-                notes.append(f"{sector.sector}: no member with usable prices and volume")
-                continue
-            share = max(MIN_RISK_SHARE, 1.0 - RISK_STEP_PER_RANK * position)
-            targets.append(Target(
-                base=member.base, sector=sector.sector, side=Side.LONG, role=ROLE_LEADER,
-                conviction=sector.score,
-                risk_fraction=min(params.risk_fraction * share, params.max_risk_fraction),
-                reason=(f"{sector.sector} ranked #{sector.rank} (score {sector.score:+.2f}, "
-                        f"7d rel. momentum {sector.momentum_7d:+.1%}, volume trend "
-                        f"{sector.volume_trend:.2f})"),
-            ))
-        if not candidates:
-            notes.append("no sector has a positive score without being over-extended: no longs")
+        notes.append("regime is risk-off: no new alt longs (rotation_in_risk_off is off)")
+    hedge = _hedge_target(ranked, members, params, notes, targets)
+    if hedge is not None:
+        targets.append(hedge)
+    targets.sort(key=lambda t: -t.conviction)
+    return tuple(targets), tuple(notes)
+
+
+def _confirmed(sector: SectorScore, params: PlanParameters) -> bool:
+    if not params.require_weekly_confirmation:
+        return True
+    return sector.momentum_7d > 0 and sector.momentum_30d > 0
+
+
+def _long_targets(
+    ranked: Sequence[SectorScore],
+    members: Mapping[str, Sequence[MemberStats]],
+    params: PlanParameters,
+    notes: list[str],
+) -> list[Target]:
+    candidates: list[SectorScore] = []
+    for sector in ranked:
+        if not (sector.score > 0 and not sector.over_extended):
+            continue
+        if not _confirmed(sector, params):
+            notes.append(f"{sector.sector}: 7d momentum {sector.momentum_7d:+.1%} not confirmed "
+                         f"by 30d {sector.momentum_30d:+.1%} vs BTC -> no long")
+            continue
+        candidates.append(sector)
+    if not candidates:
+        notes.append("no sector has a positive, confirmed score without being over-extended: "
+                     "no longs")
+    targets: list[Target] = []
+    for position, sector in enumerate(candidates[: params.top_n_long]):
+        member = best_member(members.get(sector.sector, ()))
+        if member is None:
+            notes.append(f"{sector.sector}: no member with usable prices and volume")
+            continue
+        share = max(MIN_RISK_SHARE, 1.0 - RISK_STEP_PER_RANK * position)
+        targets.append(Target(
+            base=member.base, sector=sector.sector, side=Side.LONG, role=ROLE_LEADER,
+            conviction=sector.score,
+            risk_fraction=min(params.risk_fraction * share, params.max_risk_fraction),
+            reason=(f"{sector.sector} ranked #{sector.rank} (score {sector.score:+.2f}, "
+                    f"7d rel. momentum {sector.momentum_7d:+.1%}, volume trend "
+                    f"{sector.volume_trend:.2f})"),
+        ))
+    return targets
+
+
+def _hedge_target(
+    ranked: Sequence[SectorScore],
+    members: Mapping[str, Sequence[MemberStats]],
+    params: PlanParameters,
+    notes: list[str],
+    longs: Sequence[Target],
+) -> Target | None:
     extended = sorted((s for s in ranked if s.over_extended), key=lambda s: -s.momentum_7d)
     for sector in extended:
         notes.append(f"{sector.sector}: over-extended (D {sector.divergence:+.2f} >= "
                      f"{params.theta:g}) -> avoid new longs")
-    if extended and params.short_over_extended:
-        sector = extended[0]
-        member = best_member(members.get(sector.sector, ()))
-        if member is not None:
-            targets.append(Target(
-                base=member.base, sector=sector.sector, side=Side.SHORT, role=ROLE_HEDGE,
-                conviction=min((t.conviction for t in targets), default=0.0) - 1.0,
-                risk_fraction=params.risk_fraction * params.hedge_risk_multiplier,
-                reason=(f"{sector.sector} over-extended: FOMO divergence D "
-                        f"{sector.divergence:+.2f} >= {params.theta:g} with 7d rel. momentum "
-                        f"{sector.momentum_7d:+.1%} -> short as hedge (half risk)"),
-            ))
-    targets.sort(key=lambda t: -t.conviction)
-    return tuple(targets), tuple(notes)
+    if not extended or not params.short_over_extended:
+        return None
+    sector = extended[0]
+    member = best_member(members.get(sector.sector, ()))
+    if member is None:
+        return None
+    return Target(
+        base=member.base, sector=sector.sector, side=Side.SHORT, role=ROLE_HEDGE,
+        conviction=min((t.conviction for t in longs), default=0.0) - 1.0,
+        risk_fraction=params.risk_fraction * params.hedge_risk_multiplier,
+        reason=(f"{sector.sector} over-extended: FOMO divergence D "
+                f"{sector.divergence:+.2f} >= {params.theta:g} with 7d rel. momentum "
+                f"{sector.momentum_7d:+.1%} -> short as hedge (reduced risk)"),
+    )
 
 
 @dataclass(frozen=True)

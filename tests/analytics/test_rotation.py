@@ -32,10 +32,10 @@ from rotation_addin.core.types import Side
 from tests.analytics.plan_fixtures import utc
 
 
-def _score(sector: str, rank: int, score: float, *, m7: float = 0.05, vt: float = 1.0,
-           d: float = 0.0, over: bool = False) -> SectorScore:
+def _score(sector: str, rank: int, score: float, *, m7: float = 0.05, m30: float = 0.1,
+           vt: float = 1.0, d: float = 0.0, over: bool = False) -> SectorScore:
     flags = ("over-extended",) if over else ()
-    return SectorScore(sector, m7, 0.0, vt, d, score, rank, 1.0, 0.5, over, flags)
+    return SectorScore(sector, m7, m30, vt, d, score, rank, 1.0, 0.5, over, flags)
 
 
 MEMBERS = {
@@ -89,7 +89,18 @@ def test_no_short_when_disabled_and_no_long_without_positive_score() -> None:
     scores = [_score("render", 1, -0.1), _score("hot", 2, -0.5, d=3.0, over=True)]
     targets, notes = select_targets(scores, MEMBERS, params, rotation_enabled=True)
     assert targets == ()
-    assert any("no sector has a positive score" in n for n in notes)
+    assert any("no sector has a positive, confirmed score" in n for n in notes)
+
+
+def test_weekly_must_confirm_daily_for_a_long() -> None:
+    # render leads on score but its 30-day momentum vs BTC is negative: not confirmed
+    scores = [_score("render", 1, 1.0, m7=0.08, m30=-0.05), _score("ai", 2, 0.5)]
+    targets, notes = select_targets(scores, MEMBERS, PlanParameters(), rotation_enabled=True)
+    assert [t.sector for t in targets] == ["ai"]
+    assert any("render: 7d momentum +8.0% not confirmed by 30d -5.0%" in n for n in notes)
+    relaxed = PlanParameters(require_weekly_confirmation=False)
+    targets, _ = select_targets(scores, MEMBERS, relaxed, rotation_enabled=True)
+    assert [t.sector for t in targets] == ["render"]
 
 
 def _position(base: str, side: Side, entry: float, *, stop: float | None = None,
