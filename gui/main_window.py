@@ -56,15 +56,15 @@ class MainWindow(QMainWindow):
         self, settings: Settings | None = None, *, api_base_url: str | None = None
     ) -> None:
         super().__init__()
+        settings_problem = ""
         if settings is None:
-            from rotation_addin.data.settings import load_settings
-
-            settings = load_settings()
+            settings, settings_problem = _load_settings_or_defaults()
         self.settings = settings
         self.api_base_url = api_base_url
         self.refresh_history_days: dict[str, int] | None = None
         """Override of how far back a first refresh goes, per timeframe (tests shorten it)."""
         self.snapshot: Any = None
+        self.current_source: str | None = None
         self.current_task: BackgroundTask | None = None
         self.last_workbook: Path | None = None
         self._painted = False
@@ -76,6 +76,8 @@ class MainWindow(QMainWindow):
         self.status_panel = StatusPanel()
         self.statusBar().addPermanentWidget(self.status_panel, 1)
         self.status_panel.cancel_clicked.connect(self.cancel_task)
+        if settings_problem:
+            self.status_panel.show_message(settings_problem, error=True)
         self.installEventFilter(self)
 
     # -- construction ---------------------------------------------------------------------
@@ -140,8 +142,11 @@ class MainWindow(QMainWindow):
             self.settings_view.activate()
 
     def _settings_saved(self, settings: Settings) -> None:
+        """New risk defaults: re-check the Quick check and recompute the plan."""
         self.settings = settings
         self.quick_check.set_settings(settings)
+        if self.snapshot is not None:
+            self.reload()
 
     # -- background work ----------------------------------------------------------------------
     def _start(
@@ -177,6 +182,7 @@ class MainWindow(QMainWindow):
         from gui.pipeline import load_snapshot
 
         settings = self.settings
+        self.current_source = source
 
         def work(progress: Any, cancel: Any) -> Any:
             return load_snapshot(settings, source, progress=progress, cancel=cancel)
@@ -184,8 +190,8 @@ class MainWindow(QMainWindow):
         return self._start(f"load {source}", work, f"Loading {source} data…")
 
     def reload(self) -> BackgroundTask | None:
-        """Reload the current source (after a universe or settings change)."""
-        return self.load_source(self.settings.data_source)
+        """Reload what is shown (after a universe or settings change)."""
+        return self.load_source(self.current_source or self.settings.data_source)
 
     def refresh_exchange(self) -> BackgroundTask | None:
         """Refresh the cache from the exchange (progress, Cancel), then show the cache."""
@@ -193,6 +199,7 @@ class MainWindow(QMainWindow):
 
         settings, base_url = self.settings, self.api_base_url
         history_days = self.refresh_history_days
+        self.current_source = "cache"
 
         def work(progress: Any, cancel: Any) -> Any:
             return refresh_snapshot(
@@ -297,3 +304,14 @@ class MainWindow(QMainWindow):
         self.runner.cancel_all()
         self.runner.wait(3000)
         super().closeEvent(event)
+
+
+def _load_settings_or_defaults() -> tuple[Settings, str]:
+    """The user's settings, or the defaults plus a one-line reason if the file is invalid."""
+    from rotation_addin.core.errors import RotationError
+    from rotation_addin.data.settings import load_settings
+
+    try:
+        return load_settings(), ""
+    except RotationError as exc:
+        return Settings(), f"settings.toml ignored, defaults in use: {exc}"

@@ -236,9 +236,11 @@ class SettingsView(QWidget):
                 edit.setStyleSheet(ERROR_STYLE)
                 edit.setToolTip(exc.reason)
             self.settings_error.setText(str(exc))
+            self.settings_error.setStyleSheet("color: #c62828;")
             self.save_button.setEnabled(False)
             return None
         self.settings_error.setText("")
+        self.settings_error.setStyleSheet("color: #c62828;")
         self.save_button.setEnabled(True)
         return settings
 
@@ -249,9 +251,8 @@ class SettingsView(QWidget):
             return False
         save_settings(settings)
         self.settings = settings
-        self.settings_error.setText("Saved.")
+        self.settings_error.setText("✓ Saved.")
         self.settings_error.setStyleSheet("color: #1a7f37;")
-        QTimer.singleShot(3000, lambda: self.settings_error.setStyleSheet("color: #c62828;"))
         self.settings_saved.emit(settings)
         return True
 

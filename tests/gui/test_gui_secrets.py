@@ -16,6 +16,8 @@ from keyring.backend import KeyringBackend
 
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.data import secrets
+from rotation_addin.data.demo import DemoMarket
+from tests.emulator.binance import BinanceEmulator
 
 KEY = "AKIAxTESTxKEYx9f3c1d2e"
 SECRET = "sEcReTxValuex7b1e4c0ff33"
@@ -89,7 +91,7 @@ def test_backend_errors_do_not_leak_the_key() -> None:
 def test_settings_tab_sends_key_to_keyring_only(
     qtbot, memory_keyring, isolated_home: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Type a key in the Settings tab, save settings, load demo, export: scan every file."""
+    """Type a key in Settings, save, refresh from the emulator, export: scan every file."""
     from gui.main_window import MainWindow
     from rotation_addin.data.settings import Settings
 
@@ -105,16 +107,21 @@ def test_settings_tab_sends_key_to_keyring_only(
     assert view.key_edit.text() == "" and view.secret_edit.text() == ""
     assert KEY not in view.key_status.text()
     assert view.save()
-    with qtbot.waitSignal(window.task_ended, timeout=120_000) as blocker:
-        window.load_source("demo")
-    assert blocker.args == ["succeeded"]
+    # a refresh from the loopback exchange writes the SQLite cache and its refresh log
+    with BinanceEmulator(DemoMarket(days=120)) as exchange:
+        window.api_base_url = exchange.base_url
+        window.refresh_history_days = {"1d": 100, "1h": 1}
+        qtbot.waitUntil(lambda: window.refresh_action.isEnabled(), timeout=60_000)
+        with qtbot.waitSignal(window.task_ended, timeout=120_000) as blocker:
+            window.refresh_exchange()
+    assert blocker.args == ["succeeded"], window.status_panel.progress_label.text()
     with qtbot.waitSignal(window.task_ended, timeout=120_000) as blocker:
         window.export_workbook(open_after=False)
     assert blocker.args == ["succeeded"], window.status_panel.progress_label.text()
     written = window.last_workbook
     assert written is not None and written.exists() and written.stat().st_size > 0
-    files = [p for p in isolated_home.rglob("*") if p.is_file()]
-    assert any(p.name == "settings.toml" for p in files)
+    files = {p.name for p in isolated_home.rglob("*") if p.is_file()}
+    assert {"settings.toml", "cache.sqlite3", written.name} <= files
     assert _files_containing(isolated_home, (KEY, SECRET)) == []
     assert KEY not in caplog.text and SECRET not in caplog.text
     window.close()
