@@ -376,7 +376,15 @@ async def refresh_exchange_async(
             **dict(client_options or {}),
         ) as client:
             try:
-                specs = await client.load_markets()
+                try:
+                    specs = await client.load_markets()
+                except DataError as exc:
+                    if is_cancelled(cancel):
+                        raise
+                    raise DataError(
+                        f"{exchange_id}: cannot load the market list ({exc}); check the "
+                        "network, or run `rotation refresh --demo` for the simulated market"
+                    ) from exc
                 listed = tuple(b for b in requested if b in specs)
                 unlisted = tuple(b for b in requested if b not in specs)
                 server_now_ms = _server_now_ms(client)
@@ -418,12 +426,22 @@ async def refresh_exchange_async(
                 tally.failures.setdefault(base, "cancelled before it was written")
         _finish(store, owned, exchange_id, requested, unlisted, tally, True, started, t0, tfs)
         raise
-    except BaseException as exc:
+    except Exception as exc:
+        if is_cancelled(cancel):  # cancelled before the symbols started: a summary, not an error
+            for base in requested:
+                if base not in tally.ok and base not in unlisted:
+                    tally.failures.setdefault(base, "cancelled before it was written")
+            return _finish(store, owned, exchange_id, requested, unlisted, tally, True,
+                           started, t0, tfs)
         if owned:
             store.close()
-        if isinstance(exc, DataError | InputError) or not isinstance(exc, Exception):
+        if isinstance(exc, DataError | InputError):
             raise
         raise DataError(f"{exchange_id}: refresh failed: {_reason(exc)}") from exc
+    except BaseException:
+        if owned:
+            store.close()
+        raise
     return _finish(store, owned, exchange_id, requested, unlisted, tally, cancelled, started,
                    t0, tfs)
 

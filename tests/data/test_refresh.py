@@ -283,3 +283,16 @@ def test_refresh_demo_writes_labelled_demo_rows(cache: MarketCache) -> None:
     assert summary.candles_by_timeframe == {"1d": 2 * len(daily), "1h": 2 * len(hourly)}
     assert not cache.read_series("macro", demo=True).empty
     assert cache.read_series("macro").empty  # demo never lands in the live realm
+
+
+def test_cancel_before_start_returns_a_cancelled_summary(
+    emulator: BinanceEmulator, cache: MarketCache
+) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    summary = refresh(emulator, cache, cancel=cancel)
+    assert summary.cancelled and summary.symbols_ok == ()
+    # the market list was never loaded, so even NOPE is "not written" rather than unlisted
+    assert {f.base for f in summary.failures} == {"SYM00", "SYM01", "SYM02", "NOPE"}
+    assert cache.table_rows("candles") == []
+    assert cache.refresh_history("binanceusdm")[0].outcome == "cancelled"
