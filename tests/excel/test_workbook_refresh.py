@@ -231,3 +231,18 @@ def test_sigkill_mid_save_leaves_previous_file_intact(built: Path) -> None:
     assert "Sizing" in wb.sheetnames
     leftovers = [p for p in built.parent.iterdir() if p.name.endswith(".tmp")]
     assert len(leftovers) == 1  # the half-written temporary file, never the workbook itself
+
+
+def test_pictures_the_round_trip_cannot_keep_are_reported(built: Path,
+                                                          demo_market: MarketDataset) -> None:
+    """Without Pillow openpyxl drops pictures; the refresh says so (the backup keeps them)."""
+    import importlib.util
+    import zipfile
+
+    with zipfile.ZipFile(built, "a") as archive:
+        archive.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n")
+    result = refresh_workbook(built, demo_market, params=Settings(), now=T1)
+    has_pillow = importlib.util.find_spec("PIL") is not None
+    assert any("picture" in w for w in result.warnings) != has_pillow
+    with zipfile.ZipFile(result.backup_path) as backup:
+        assert "xl/media/image1.png" in backup.namelist()

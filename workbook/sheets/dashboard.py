@@ -33,8 +33,8 @@ def build(ws: Worksheet) -> None:
     ws["A33"] = "Warnings and notes"
     ws["A33"].font = st.SECTION_FONT
     st.set_widths(ws, {"A": 30, "B": 26, "C": 3, "D": 7, "E": 16, "F": 9, "G": 40})
-    st.print_one_page(ws, landscape=False)
-    ws.print_area = "A1:G46"
+    st.print_one_page(ws)
+    ws.print_area = "A1:H46"
     st.write_header(ws, 5, 4, ["Rank", "Sector", "Score", "Flags"])
 
 

@@ -187,7 +187,7 @@ def build(ws: Worksheet, inputs: SizingInputs) -> None:
     st.write_title(
         ws, "Position sizing (native formulas, no Python needed)",
         "Yellow cells are inputs; everything else is computed by Excel/LibreOffice itself. "
-        "Isolated margin, one-way mode, USDⓈ-M linear.",
+        "Isolated margin, one-way mode, USD-margined linear perpetuals.",
     )
     ws["A4"] = "Trade inputs"
     ws["A4"].font = st.SECTION_FONT
