@@ -58,6 +58,7 @@ from rotation_addin.core.regime import RegimeVerdict, regime_verdict
 from rotation_addin.core.returns import log_returns, relative_returns, sector_index_returns
 from rotation_addin.core.rotation import (
     ROLE_REALLOCATION,
+    ClosedTrade,
     MemberStats,
     PlanParameters,
     Position,
@@ -79,6 +80,22 @@ from rotation_addin.core.scores import (
 from rotation_addin.core.types import Side
 from rotation_addin.core.universe import Universe
 from rotation_addin.core.volatility import average_true_range, ewma_vol
+
+__all__ = [
+    "ClosedTrade",
+    "CorrelationPicture",
+    "DailyReport",
+    "PlanParameters",
+    "Position",
+    "PositionBook",
+    "RebalancePlan",
+    "build_plan",
+    "correlation_picture",
+    "daily_report",
+    "market_regime",
+    "market_snapshot",
+    "member_stats",
+]
 
 BETA_WINDOW_DAYS = 90
 MEMBER_LIQUIDITY_DAYS = 30
