@@ -226,3 +226,15 @@ def test_stressed_exposure_properties(held: list[float], new: list[tuple[float, 
     for (c1, f1), (c2, f2) in itertools.pairwise(ranked):
         if c2 > c1:
             assert f2 >= f1
+
+
+def test_plan_parameters_from_the_real_settings_class() -> None:
+    from rotation_addin.data.settings import Settings
+
+    settings = Settings(equity_usd=30_000.0, max_open_positions=4, cooldown_days=2,
+                        vol_k_sigma=2.5)
+    params = PlanParameters.from_settings(settings)
+    assert (params.equity_usd, params.max_open_positions, params.cooldown_days,
+            params.vol_k_sigma) == (30_000.0, 4, 2, 2.5)
+    assert params.risk_fraction == settings.risk_fraction
+    assert params.min_equity_usd == settings.min_equity_usd
