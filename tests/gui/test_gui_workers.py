@@ -1,0 +1,72 @@
+"""Background tasks: progress shapes, cancel, one-line failures (real QThreadPool threads)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from gui.workers import BackgroundTask, Progress, TaskRunner, describe_error, progress_from_callback
+from rotation_addin.core.errors import DataError
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "expected"),
+    [
+        ((3, 22, "RENDER · weight 137"), {}, Progress(3, 22, 137.0, "RENDER · weight 137")),
+        ((0, 22, "weight 12"), {}, Progress(0, 22, 12.0, "weight 12")),
+        ((5, 10), {}, Progress(5, 10, 0.0, "")),
+        ((), {"done": 2, "total": 4, "weight_used": 9.5}, Progress(2, 4, 9.5, "")),
+    ],
+)
+def test_progress_shapes(args, kwargs, expected) -> None:
+    assert progress_from_callback(*args, **kwargs) == expected
+
+
+def test_progress_from_an_object() -> None:
+    class Report:
+        symbols_done = 7
+        symbols_total = 9
+        weight_used = 321
+        symbol = "TAO"
+
+    assert progress_from_callback(Report()) == Progress(7, 9, 321.0, "TAO")
+
+
+def test_cancel_reaches_the_work_and_is_reported(qtbot) -> None:
+    runner = TaskRunner()
+    seen: list[str] = []
+
+    def work(progress, cancel: threading.Event) -> str:
+        for step in range(1000):
+            progress(step, 1000, f"step {step}")
+            if cancel.wait(0.01):
+                return "stopped early"
+        return "ran to the end"
+
+    task = BackgroundTask(work, name="loop")
+    task.signals.succeeded.connect(lambda _r: seen.append("succeeded"))
+    task.signals.cancelled.connect(lambda: seen.append("cancelled"))
+    with qtbot.waitSignal(task.signals.progress, timeout=5000):
+        runner.start(task)
+    with qtbot.waitSignal(task.signals.finished, timeout=5000):
+        clicked = time.perf_counter()
+        task.cancel()
+    assert time.perf_counter() - clicked < 1.0
+    assert seen == ["cancelled"]
+    assert runner.wait(2000) and runner.running() == []
+
+
+def test_failure_is_one_line(qtbot) -> None:
+    runner = TaskRunner()
+
+    def work(progress, cancel) -> None:
+        raise DataError("cache: no daily candles for binanceusdm")
+
+    task = BackgroundTask(work)
+    with qtbot.waitSignal(task.signals.failed, timeout=5000) as failed:
+        runner.start(task)
+    assert failed.args == ["cache: no daily candles for binanceusdm"]
+    assert describe_error(KeyError("x")) == "KeyError: 'x'"
+    assert describe_error(ValueError("first\nsecond")) == "ValueError: first"
