@@ -2,9 +2,12 @@
 
 Accepted candle files (headers case-insensitive, any column order, comma/semicolon/tab):
 
-* ``date`` / ``timestamp`` / ``time`` / ``datetime`` / ``open_time`` column holding ISO dates
-  (``2024-03-01``), ISO date-times (``2024-03-01T00:00:00Z``; naive = UTC), or unix epoch
-  seconds or milliseconds;
+* ``date`` / ``timestamp`` / ``time`` / ``datetime`` / ``open_time`` / ``unix`` column holding
+  ISO dates (``2024-03-01``, ``20240301``), ISO date-times (``2024-03-01T00:00:00Z``; naive =
+  UTC), or unix epoch seconds, milliseconds or microseconds;
+* preamble lines before the header (a download URL) are skipped; header-less Binance kline
+  files (data.binance.vision) are recognised by their 12 numeric columns; ``Volume BTC`` /
+  ``Volume USDT`` columns are base / quote volume; ``;``-separated files may use decimal commas;
 * ``open, high, low, close`` and optionally ``volume`` (base units) and ``volume_usd``
   (``quote_volume``); or a close-only file (``close`` or ``price`` / ``price_usd``, e.g. the
   Coin Metrics ``date,price_usd,price_btc`` files) which gives open = high = low = close and
@@ -37,7 +40,34 @@ CSV_SOURCE_LABEL = "csv import"
 SYMBOL_ALIASES: dict[str, str] = {"RNDR": "RENDER", "XBT": "BTC", "MIOTA": "IOTA"}
 """Old or alternative tickers -> the base used by the universe (Coin Metrics ``rndr``)."""
 
-DATE_COLUMNS = ("date", "timestamp", "time", "datetime", "open_time", "opentime", "day", "ts")
+DATE_COLUMNS = (
+    "date",
+    "timestamp",
+    "time",
+    "datetime",
+    "open_time",
+    "opentime",
+    "day",
+    "ts",
+    "unix",
+)
+BINANCE_KLINE_COLUMNS = (
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close_time",
+    "quote_volume",
+    "count",
+    "taker_buy_volume",
+    "taker_buy_quote_volume",
+    "ignore",
+)
+"""Column order of Binance kline CSVs (data.binance.vision), which have no header row."""
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 CANDLE_ALIASES: dict[str, tuple[str, ...]] = {
     "open": ("open", "o", "open_usd"),
     "high": ("high", "h", "high_usd"),
@@ -108,14 +138,23 @@ def _read_table(path: Path) -> _Table:
         dialect = csv.excel
     reader = csv.reader(text.splitlines(), dialect)
     header: list[str] | None = None
+    header_line = 1
     rows: list[list[str]] = []
     lines: list[int] = []
     for row in reader:
         if not row or all(not cell.strip() for cell in row):
             continue
         if header is None:
-            header = row
-            continue
+            if sum(1 for cell in row if cell.strip()) < 2:
+                continue  # a preamble line such as a download URL
+            header_line = reader.line_num
+            if all(_NUMBER.fullmatch(cell.strip()) for cell in row) and len(row) >= 6:
+                header = list(BINANCE_KLINE_COLUMNS[: len(row)])  # header-less Binance export
+                if len(row) > len(BINANCE_KLINE_COLUMNS):
+                    header += [f"extra_{i}" for i in range(len(row) - len(header))]
+            else:
+                header = row
+                continue
         rows.append(row)
         lines.append(reader.line_num)
     if header is None:
@@ -124,14 +163,21 @@ def _read_table(path: Path) -> _Table:
     seen: set[str] = set()
     for name in lowered:
         if name in seen and name:
-            raise CsvFormatError(path, 1, name, "column appears twice in the header")
+            raise CsvFormatError(path, header_line, name, "column appears twice in the header")
         seen.add(name)
     for row, line in zip(rows, lines, strict=True):
         if len(row) != len(header):
             raise CsvFormatError(
                 path, line, None, f"has {len(row)} fields, the header has {len(header)}"
             )
+    if getattr(dialect, "delimiter", ",") == ";":
+        rows = [[_decimal_comma(cell) for cell in row] for row in rows]
     return _Table(path, lowered, header, rows, lines)
+
+
+def _decimal_comma(cell: str) -> str:
+    """``"1,5"`` -> ``"1.5"`` (semicolon-separated exports with a decimal comma)."""
+    return cell.replace(",", ".") if _DECIMAL_COMMA.fullmatch(cell.strip()) else cell
 
 
 def _find(header: list[str], names: Iterable[str]) -> int | None:
@@ -141,15 +187,31 @@ def _find(header: list[str], names: Iterable[str]) -> int | None:
     return None
 
 
+def _find_volume(header: list[str], quote: bool) -> int | None:
+    """``volume usdt`` / ``volume btc`` style columns (CryptoDataDownload exports)."""
+    for i, name in enumerate(header):
+        match = re.fullmatch(r"volume[ _](\w+)", name)
+        if match:
+            is_quote = match.group(1) in ("usd", "usdt", "usdc", "busd", "quote")
+            if is_quote == quote:
+                return i
+    return None
+
+
 def _parse_timestamp(text: str) -> pd.Timestamp | None:
     value = text.strip()
     if not value:
         return None
+    if re.fullmatch(r"\d{8}", value) and 19000101 <= int(value) <= 21001231:
+        try:  # YYYYMMDD
+            return pd.Timestamp(dt.datetime.strptime(value, "%Y%m%d"), tz="UTC")
+        except ValueError:
+            return None
     if re.fullmatch(r"\d+(\.\d+)?", value):
         number = float(value)
-        if number >= 1e14:
-            return None  # micro/nanoseconds are not a common export format
-        unit = "ms" if number >= 1e11 else "s"
+        if number >= 1e17:
+            return None  # nanoseconds are not a common export format
+        unit = "us" if number >= 1e14 else "ms" if number >= 1e11 else "s"
         return pd.Timestamp(number, unit=unit, tz="UTC")
     candidate = value.replace("Z", "+00:00").replace("z", "+00:00")
     try:
@@ -292,6 +354,10 @@ def read_candles_csv(path: Path | str, *, base: str | None = None) -> pd.DataFra
     table = _read_table(path)
     date_index = _date_column(table)
     cols = {name: _find(table.header, aliases) for name, aliases in CANDLE_ALIASES.items()}
+    if cols["volume"] is None:
+        cols["volume"] = _find_volume(table.header, quote=False)
+    if cols["volume_usd"] is None:
+        cols["volume_usd"] = _find_volume(table.header, quote=True)
     if cols["close"] is None:
         raise CsvFormatError(path, 1, None, f"no close/price column (header: {table.raw_header})")
     ohlc = [cols["open"], cols["high"], cols["low"]]

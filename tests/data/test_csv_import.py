@@ -271,3 +271,41 @@ def test_folder_errors(tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(InputError, match="no candle CSV"):
         dataset_from_csv_folder(empty)
+
+
+def test_cryptodatadownload_layout(tmp_path: Path) -> None:
+    # URL preamble, newest first, unix + date columns, "Volume BTC" / "Volume USDT"
+    text = (
+        "https://www.CryptoDataDownload.com\n"
+        "unix,date,symbol,open,high,low,close,Volume BTC,Volume USDT\n"
+        "1704153600000,2024-01-02 00:00:00,BTC/USDT,42000,45000,41500,44000,2,88000\n"
+        "1704067200000,2024-01-01 00:00:00,BTC/USDT,41000,42500,40800,42000,3,126000\n"
+    )
+    frame = read_candles_csv(_write(tmp_path, text))
+    assert frame.index.tolist() == [
+        pd.Timestamp("2024-01-01", tz="UTC"),
+        pd.Timestamp("2024-01-02", tz="UTC"),
+    ]
+    assert frame["volume"].tolist() == [3.0, 2.0]
+    assert frame["volume_usd"].tolist() == [126000.0, 88000.0]
+    assert any("sorted" in w for w in frame.attrs["warnings"])
+
+
+def test_headerless_binance_klines_in_microseconds(tmp_path: Path) -> None:
+    # data.binance.vision: no header, 12 columns; spot files switched to microseconds in 2025
+    start_us = 1735689600000000  # 2025-01-01T00:00:00Z in microseconds
+    rows = [
+        f"{start_us + i * 3_600_000_000},{100 + i},{101 + i},{99 + i},{100.5 + i},10,"
+        f"{start_us + (i + 1) * 3_600_000_000 - 1},{1005 + 10 * i},7,5,500,0\n"
+        for i in range(3)
+    ]
+    frame = read_candles_csv(_write(tmp_path, "".join(rows)))
+    assert len(frame) == 3
+    assert frame.index[1] == pd.Timestamp("2025-01-01T01:00:00Z")
+    assert frame["volume_usd"].tolist() == [1005.0, 1015.0, 1025.0]
+
+
+def test_semicolon_with_decimal_comma_and_compact_dates(tmp_path: Path) -> None:
+    frame = read_candles_csv(_write(tmp_path, "Date;Close\n20240101;1,5\n20240102;1,75\n"))
+    assert frame["close"].tolist() == [1.5, 1.75]
+    assert frame.index[0] == pd.Timestamp("2024-01-01", tz="UTC")
