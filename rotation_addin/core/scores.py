@@ -188,7 +188,9 @@ def rank_sectors(
     """
     if not inputs:
         raise InputError("sectors", "need at least one sector to score")
-    w = weights or ScoreWeights()
+    w = weights if weights is not None else ScoreWeights()
+    if not isinstance(w, ScoreWeights):
+        raise InputError("weights", f"must be ScoreWeights (got {type(w).__name__})")
     th = v.positive("theta", theta)
     z7 = _cross_section_z([i.momentum_7d for i in inputs])
     z30 = _cross_section_z([i.momentum_30d for i in inputs])
@@ -268,6 +270,8 @@ def sector_inputs(
     InputError
         If the benchmark has no prices or there are fewer than 31 days.
     """
+    if not isinstance(dataset, MarketDataset):
+        raise InputError("dataset", f"must be a MarketDataset (got {type(dataset).__name__})")
     universe = dataset.universe
     close = dataset.close
     if universe.benchmark not in close.columns:

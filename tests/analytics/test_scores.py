@@ -108,6 +108,10 @@ def test_bad_weights_and_empty_input_are_rejected() -> None:
         ScoreWeights(0.0, 0.0, 0.0, 0.0)
     with pytest.raises(InputError, match="at least one sector"):
         rank_sectors([])
+    with pytest.raises(InputError, match="weights"):
+        rank_sectors([_inputs("a", 0.1)], weights={"momentum_7d": 1.0})  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="dataset"):
+        sector_inputs("market")  # type: ignore[arg-type]
 
 
 def test_sector_inputs_match_independent_pandas_formulas() -> None:
