@@ -11,6 +11,7 @@ import pytest
 
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
 from rotation_addin.core.errors import InputError
+from rotation_addin.core.universe import Universe
 from rotation_addin.data.demo import DEFAULT_SEED, DemoMarket, demo_dataset, stats
 from rotation_addin.data.demo.calibrate import (
     RealMarket,
@@ -383,3 +384,20 @@ def test_every_output_is_labelled_demo(market: DemoMarket) -> None:
     frames += [dataset.macro, dataset.social_volume, dataset.onchain_activity]
     assert all(frame.attrs.get("source") == DEMO_SOURCE_LABEL for frame in frames)
     assert market.source == DEMO_SOURCE_LABEL == dataset.source
+
+
+def test_custom_universe_is_simulated_and_cached_separately() -> None:
+    reordered = Universe(
+        sectors={"benchmark": ("BTC",), "render": ("RENDER", "NEWCOIN")}, benchmark="BTC"
+    )
+    dataset = demo_dataset(end=END, days=200, universe=reordered)
+    assert dataset.bases == ("BTC", "RENDER", "NEWCOIN")
+    swapped = Universe(sectors={"render": ("RENDER", "NEWCOIN"), "benchmark": ("BTC",)})
+    assert demo_dataset(end=END, days=200, universe=swapped).bases == ("RENDER", "NEWCOIN", "BTC")
+    # BTC (the market factor) depends on the seed only, not on the rest of the universe
+    default = demo_dataset(end=END, days=200)
+    np.testing.assert_allclose(
+        np.diff(np.log(dataset.close["BTC"].to_numpy())),
+        np.diff(np.log(default.close["BTC"].to_numpy())),
+    )
+    assert "no real data" in DemoMarket(days=200, universe=reordered).models["NEWCOIN"].fitted_from

@@ -45,7 +45,7 @@ def _key(
     uni = (
         ""
         if universe is None
-        else repr(sorted((k, tuple(v)) for k, v in universe.sectors.items()))
+        else repr([(k, tuple(v)) for k, v in universe.sectors.items()])  # order matters
         + universe.quote
         + universe.benchmark
     )
