@@ -121,4 +121,6 @@ def _unprotect(sheet: Any) -> bool:
 
 def _protect(sheet: Any) -> None:
     with contextlib.suppress(Exception):  # macOS/stand-ins: no COM api
-        sheet.api.Protect(DrawingObjects=False, Contents=True, Scenarios=True)
+        sheet.api.Protect(DrawingObjects=False, Contents=True, Scenarios=True,
+                          AllowFormattingCells=True, AllowFormattingColumns=True,
+                          AllowFormattingRows=True, AllowSorting=True, AllowFiltering=True)

@@ -95,3 +95,10 @@ def test_wrong_suffix_and_existing_file_are_refused(tmp_path: Path) -> None:
     build_workbook(tmp_path / "book.xlsx", params=Settings())
     with pytest.raises(InputError, match="exists"):
         build_workbook(tmp_path / "book.xlsx", params=Settings())
+
+
+def test_udf_module_named_in_the_config_sheet_imports() -> None:
+    import importlib
+
+    module = importlib.import_module(xlwings_conf.UDF_MODULE)
+    assert hasattr(module, "POSITION_SIZE")

@@ -30,7 +30,7 @@ def build(ws: Worksheet) -> None:
     ws["A4"].font = st.SECTION_FONT
     table = lay.block("sectors_table")
     st.write_header(ws, table.top, table.left, HEADERS)
-    ws.row_dimensions[table.top].height = 30
+    ws.row_dimensions[table.top].height = 42
     first, last = table.top + 1, table.bottom
     st.column_formats(ws, first, last, {4: "0.00", 5: st.FMT_PCT1, 6: st.FMT_PCT1,
                                         7: "0.00", 8: "0.00", 9: "0.00", 10: st.FMT_PCT1})
