@@ -545,3 +545,32 @@ def test_incremental_refresh_of_both_timeframes_costs_weight_1(
         batch.results[("BTC", "1h")].candles,
         expected(market, "BTC", "1h", next_hour, LAST_CLOSED_HOUR + DAY),
     )
+
+
+# ---------------------------------------------------------------------------- the demo market
+def test_client_reads_the_demo_market_through_the_emulator() -> None:
+    from rotation_addin.data.demo import DemoMarket
+
+    demo = DemoMarket(days=130)
+    with BinanceEmulator(demo) as emu:  # default clock: 30 min into the demo's last hour
+        since = emu.now - timedelta(days=20)
+
+        async def go():  # type: ignore[no-untyped-def]
+            async with client_for(emu) as client:
+                specs = await client.load_markets()
+                return specs, await client.fetch_ohlcv_many(list(specs), ("1d", "1h"), since)
+
+        specs, batch = run(go)
+    want_specs = demo.contract_specs()
+    assert set(specs) == set(want_specs) and batch.failures == {}
+    last_hour = pd.Timestamp(emu.now).floor("h") - HOUR
+    last_day = pd.Timestamp(emu.now).floor("D") - DAY
+    for base, spec in specs.items():
+        assert (spec.price_tick, spec.amount_step) == (
+            want_specs[base].price_tick,
+            want_specs[base].amount_step,
+        )
+        hourly = demo.hourly_candles(base).loc[pd.Timestamp(since).ceil("h") : last_hour]
+        daily = demo.daily_candles(base).loc[pd.Timestamp(since).ceil("D") : last_day]
+        assert_same_candles(batch.results[(base, "1h")].candles, hourly)
+        assert_same_candles(batch.results[(base, "1d")].candles, daily)

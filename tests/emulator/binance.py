@@ -146,8 +146,10 @@ def _ms(moment: datetime | pd.Timestamp) -> int:
 
 
 def _num(value: float) -> str:
-    """Decimal string without exponent, as Binance sends numbers."""
-    text = format(Decimal(repr(float(value))), "f")
+    """Decimal string without exponent, as Binance sends numbers (shortest round-trip)."""
+    text = repr(float(value))
+    if "e" in text:
+        text = format(Decimal(text), "f")
     return text
 
 
