@@ -56,8 +56,8 @@ def test_fomo_divergence_is_flagged_avoided_and_hedged() -> None:
     assert hedge[0].risk_fraction == leader.risk_fraction / 2
     assert leader.sector == "render"
     # the held LTC long is closed (FOMO exit); the hedge then opens short, never long
-    ltc = [(o.action, o.order_side, o.side) for o in report.plan.orders if o.base == "LTC"]
-    assert ltc[0] == ("close", "sell", Side.LONG)
+    ltc_orders = [(o.action, o.order_side, o.side) for o in report.plan.orders if o.base == "LTC"]
+    assert ltc_orders[0] == ("close", "sell", Side.LONG)
     assert "FOMO" in next(o.reason for o in report.plan.orders if o.base == "LTC")
     mining_opens = [o for o in report.plan.orders if o.adds_risk and o.sector == "mining"]
     assert mining_opens and all(o.side is Side.SHORT for o in mining_opens)
