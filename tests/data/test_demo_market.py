@@ -122,7 +122,7 @@ def test_contracts_tickers_books_funding(market: DemoMarket) -> None:
     for base, spec in specs.items():
         last = market.daily_candles(base)["close"].iloc[-1]
         assert spec.symbol == f"{base}/USDT:USDT"
-        assert spec.min_notional_usd >= 5.0
+        assert spec.min_notional_usd == 5.0
         assert spec.taker_fee_rate == 0.0005 and spec.maker_fee_rate == 0.0002
         assert spec.price_tick / last < 1e-3  # tick is a small fraction of the price
         assert spec.amount_step * last < 150  # one step is a small order (BTC: 0.001 BTC)

@@ -44,6 +44,8 @@ MIN_DAYS = 120
 MAX_DAYS = 5000
 HOURS = 24
 FUNDING_HOURS = (0, 8, 16)
+MIN_NOTIONAL_USD = 5.0
+"""Smallest order notional of every simulated contract (Binance uses 5 USD for most alts)."""
 SOURCE_LABEL = DEMO_SOURCE_LABEL
 
 REGIMES = ("risk-on", "neutral", "risk-off")
@@ -458,7 +460,7 @@ class DemoMarket:
                 base=base,
                 amount_step=step,
                 min_amount=step,
-                min_notional_usd=100.0 if base == self.universe.benchmark else 5.0,
+                min_notional_usd=MIN_NOTIONAL_USD,
                 price_tick=tick,
                 contract_size=1.0,
                 taker_fee_rate=0.0005,
