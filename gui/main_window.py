@@ -263,7 +263,8 @@ class MainWindow(QMainWindow):
             frames.corr_notes,
         )
         self.regime.set_data(
-            frames.regime_verdict, frames.regime_summary, frames.regime_votes, frames.vote_formats
+            frames.regime_verdict, frames.regime_summary, frames.regime_votes, frames.vote_formats,
+            frames.regime_scores,
         )
         self.plan.set_data(
             frames.orders, frames.order_formats, frames.refusals, frames.refusal_formats,

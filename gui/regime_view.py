@@ -1,10 +1,11 @@
-"""Regime tab: the verdict and, for each input, its vote and the reason."""
+"""Regime tab: the verdict, each input's vote and reason, and the score over the last year."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui.table_view import DataTable
@@ -18,11 +19,11 @@ VERDICT_COLOURS = {"risk-on": "#1a7f37", "risk-off": "#c62828", "neutral": "#8a6
 
 
 class RegimeView(QWidget):
-    """Verdict banner above a table of votes (input, value, vote, reason)."""
+    """Verdict banner, a table of votes (input, value, vote, reason) and a score chart."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
+        self.layout_ = QVBoxLayout(self)
         self.verdict = QLabel("Regime: loading…")
         self.verdict.setObjectName("regimeVerdict")
         font = self.verdict.font()
@@ -35,9 +36,13 @@ class RegimeView(QWidget):
         self.table = DataTable()
         self.table.setObjectName("regimeVotes")
         self.table.setWordWrap(True)
-        layout.addWidget(self.verdict)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
+        self.chart_caption = QLabel("")
+        self.chart_caption.setWordWrap(True)
+        self.plot: Any = None
+        self.layout_.addWidget(self.verdict)
+        self.layout_.addWidget(self.summary)
+        self.layout_.addWidget(self.table)
+        self.layout_.addWidget(self.chart_caption)
 
     def set_data(
         self,
@@ -45,8 +50,9 @@ class RegimeView(QWidget):
         summary: str,
         votes: pd.DataFrame,
         formats: Mapping[str, ColumnFormat],
+        scores: pd.Series | None = None,
     ) -> None:
-        """Show the ``verdict`` (coloured), a one-paragraph ``summary`` and the ``votes``."""
+        """Show the ``verdict`` (coloured), the ``summary``, the ``votes`` and the score chart."""
         key = verdict.strip().lower().replace("_", "-").replace(" ", "-")
         colour = VERDICT_COLOURS.get(key, "#333333")
         self.verdict.setText(f"Regime: {verdict.upper()}")
@@ -54,3 +60,35 @@ class RegimeView(QWidget):
         self.summary.setText(summary)
         self.table.set_frame(votes, formats, show_index=False)
         self.table.resizeRowsToContents()
+        rows_height = sum(self.table.rowHeight(r) for r in range(self.table.row_count()))
+        self.table.setMaximumHeight(self.table.horizontalHeader().height() + rows_height + 6)
+        if scores is not None and not scores.empty:
+            self._plot(scores)
+
+    def _plot(self, scores: pd.Series) -> None:
+        import numpy as np
+        import pandas as pd
+        import pyqtgraph as pg
+
+        if self.plot is None:
+            pg.setConfigOptions(antialias=True, background="w", foreground="k")
+            self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+            self.plot.setObjectName("regimeChart")
+            self.plot.showGrid(x=True, y=True, alpha=0.25)
+            self.plot.setLabel("left", "Regime score (sum of votes)")
+            self.plot.setYRange(-3.3, 3.3)
+            self.plot.getAxis("left").setTicks([[(v, f"{v:+d}" if v else "0") for v in range(-3, 4)], []])
+            self.layout_.addWidget(self.plot, 1)
+        self.plot.clear()
+        dates = pd.DatetimeIndex(scores.index)
+        epoch = pd.Timestamp("1970-01-01", tz=dates.tz)
+        seconds = np.asarray((dates - epoch).total_seconds(), dtype=float)
+        values = scores.to_numpy(dtype=float)
+        for level, colour in ((1, "#1a7f37"), (-1, "#c62828")):
+            self.plot.addLine(y=level, pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine))
+        # stepMode "right": each day's score holds until the next day
+        self.plot.plot(seconds, values, pen=pg.mkPen("#0072B2", width=2), stepMode="right")
+        self.chart_caption.setText(
+            f"Score on each of the last {len(values)} days, replayed with only the data known "
+            "that day: at or above +1 (green line) risk-on, at or below -1 (red line) risk-off."
+        )

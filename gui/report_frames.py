@@ -23,6 +23,9 @@ from rotation_addin.data.settings import Settings
 SECTOR_CHART_DAYS = 365
 """Days of sector-index history drawn on the Sectors chart."""
 
+REGIME_CHART_DAYS = 365
+"""Days of regime-score history drawn on the Regime tab."""
+
 STRESS_QUANTILE = 0.10
 """Stress days: BTC's worst decile of daily returns (as in the report)."""
 
@@ -45,6 +48,7 @@ class ViewFrames:
     regime_summary: str
     regime_votes: pd.DataFrame
     vote_formats: Mapping[str, ColumnFormat]
+    regime_scores: pd.Series
     orders: pd.DataFrame
     order_formats: Mapping[str, ColumnFormat]
     refusals: pd.DataFrame
@@ -259,6 +263,22 @@ def regime_frames(report: Any) -> tuple[str, str, pd.DataFrame]:
     return str(_plain(label)), text, votes
 
 
+def regime_scores(dataset: Any, days: int = REGIME_CHART_DAYS) -> pd.Series:
+    """Daily regime score (sum of the three votes, -3..+3) over the last ``days`` days.
+
+    ``regime_history`` replays :func:`regime_verdict` (default parameters, as the report uses)
+    day by day with only the data known on each day; it is given ``days`` plus the longest
+    look-back (50-day equity average) so the first plotted day is fully informed.
+    """
+    from rotation_addin.core.regime import regime_history
+
+    macro = dataset.macro
+    if macro.empty:
+        return pd.Series(dtype=float, name="score")
+    history = regime_history(macro.iloc[-(days + 60):])
+    return history["score"].astype(float).iloc[-days:]
+
+
 def _first_attr(obj: Any, names: Iterable[str], default: Any) -> Any:
     for name in names:
         if hasattr(obj, name):
@@ -331,6 +351,7 @@ def build_frames(dataset: Any, report: Any) -> ViewFrames:
         regime_summary=summary,
         regime_votes=votes,
         vote_formats=VOTE_FORMATS,
+        regime_scores=regime_scores(dataset),
         orders=orders,
         order_formats=ORDER_FORMATS,
         refusals=refusals,

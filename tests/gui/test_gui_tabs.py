@@ -92,6 +92,11 @@ def test_regime_votes_and_plan_export(qtbot, loaded: MainWindow, tmp_path: Path)
     assert votes.row_count() == len(report.regime.votes) == 3
     reasons = {row[-1] for row in votes.as_text_rows()[1:]}
     assert reasons == {v.reason for v in report.regime.votes}
+    # the chart's last day is the verdict's day: same score as the sum of today's votes
+    scores = loaded.snapshot.frames.regime_scores
+    assert scores.iloc[-1] == sum(v.vote for v in report.regime.votes) == report.regime.score
+    assert len(scores) == 365 and scores.between(-3, 3).all()
+    assert len(loaded.regime.plot.plotItem.listDataItems()) == 1
 
     plan = loaded.plan
     orders = report.plan.orders
