@@ -77,7 +77,8 @@ class RegimeView(QWidget):
             self.plot.showGrid(x=True, y=True, alpha=0.25)
             self.plot.setLabel("left", "Regime score (sum of votes)")
             self.plot.setYRange(-3.3, 3.3)
-            self.plot.getAxis("left").setTicks([[(v, f"{v:+d}" if v else "0") for v in range(-3, 4)], []])
+            ticks = [(v, f"{v:+d}" if v else "0") for v in range(-3, 4)]
+            self.plot.getAxis("left").setTicks([ticks, []])
             self.layout_.addWidget(self.plot, 1)
         self.plot.clear()
         dates = pd.DatetimeIndex(scores.index)
