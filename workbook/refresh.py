@@ -196,6 +196,26 @@ def _dropped_images(path: Path) -> list[str]:
     return []
 
 
+STALE_TEMP_AGE_S = 3600.0
+"""Temporary files of a save killed this long ago are removed by the next refresh."""
+
+
+def remove_stale_temporaries(path: Path, now: float | None = None) -> list[Path]:
+    """Delete ``.<name>.*.tmp`` files beside ``path`` left by a save killed over an hour ago."""
+    import time
+
+    cutoff = (now if now is not None else time.time()) - STALE_TEMP_AGE_S
+    removed = []
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+                removed.append(leftover)
+        except OSError:
+            continue
+    return removed
+
+
 def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None,
                   params: Settings | None, refreshed_at: datetime) -> RefreshResult:
     macro_enabled = path.suffix.lower() == ".xlsm"
@@ -210,6 +230,7 @@ def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None
                       refreshed_at=refreshed_at,
                       sizing_symbol=str(symbol) if symbol is not None else "")
     notes.extend(build_mod.fill(wb, ctx))
+    remove_stale_temporaries(path)
     backup = backup_path_for(path)
     with atomic_path(backup) as tmp:
         shutil.copyfile(path, tmp)

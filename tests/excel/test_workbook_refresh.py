@@ -246,3 +246,14 @@ def test_pictures_the_round_trip_cannot_keep_are_reported(built: Path,
     assert any("picture" in w for w in result.warnings) != has_pillow
     with zipfile.ZipFile(result.backup_path) as backup:
         assert "xl/media/image1.png" in backup.namelist()
+
+
+def test_stale_temporary_of_a_killed_save_is_cleaned(built: Path,
+                                                      demo_market: MarketDataset) -> None:
+    old = built.parent / f".{built.name}.abc123.tmp"
+    fresh = built.parent / f".{built.name}.def456.tmp"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"maybe another refresh right now")
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    refresh_workbook(built, demo_market, params=Settings(), now=T1)
+    assert not old.exists() and fresh.exists()

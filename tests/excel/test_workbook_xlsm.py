@@ -102,3 +102,25 @@ def test_udf_module_named_in_the_config_sheet_imports() -> None:
 
     module = importlib.import_module(xlwings_conf.UDF_MODULE)
     assert hasattr(module, "POSITION_SIZE")
+
+
+def test_libreoffice_reads_the_button_after_a_refresh(macro_book: Path, lo_profile: Path,
+                                                      demo_market: MarketDataset) -> None:
+    """A second, independent parser of the VML: LibreOffice turns the form control into a
+    command button bound to SampleCall — also after notes were added and a refresh ran."""
+    from openpyxl.comments import Comment
+
+    from workbook.refresh import refresh_workbook
+    from workbook.render import convert
+
+    wb = load_workbook(macro_book, keep_vba=True)
+    wb[lay.SECTORS]["P30"].comment = Comment("a note beside the button", "me")
+    wb.save(macro_book)
+    refresh_workbook(macro_book, demo_market, params=Settings())
+    ods = convert(macro_book, macro_book.parent / "ods", "ods", profile_dir=lo_profile)
+    with zipfile.ZipFile(ods) as archive:
+        content = archive.read("content.xml").decode()
+    buttons = re.findall(r"<form:button [^>]*>", content)
+    assert len(buttons) == 1
+    assert f'form:label="{xlsm.REFRESH_BUTTON.caption}"' in buttons[0]
+    assert "SampleCall" in content
