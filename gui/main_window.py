@@ -233,6 +233,14 @@ class MainWindow(QMainWindow):
 
     def _on_failed(self, message: str) -> None:
         self.status_panel.show_message(message, error=True)
+        if self.snapshot is None:
+            hint = f"No data loaded: {message}\nUse Load demo, or Refresh from exchange."
+            for caption in (
+                self.sectors.caption, self.correlation.caption, self.plan.caption,
+            ):
+                caption.setText(hint)
+            self.regime.verdict.setText("Regime: no data")
+            self.status_panel.source_label.setText("Data: none")
         self._task_over("failed")
 
     def _on_cancelled(self) -> None:

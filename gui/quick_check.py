@@ -140,6 +140,7 @@ class QuickCheckView(QWidget):
         self.symbol_box.setEditable(True)
         self.symbol_box.setObjectName("symbol")
         self.symbol_box.currentTextChanged.connect(self._schedule)
+        self.symbol_box.activated.connect(lambda _index: self.use_last_price())
         form.addRow(FIELD_LABELS["symbol"], self._with_error("symbol", self.symbol_box))
         self.side_box = QComboBox()
         self.side_box.addItems(["long", "short"])
@@ -209,7 +210,12 @@ class QuickCheckView(QWidget):
         self._schedule()
 
     def set_dataset(self, dataset: Any) -> None:
-        """Offer the dataset's symbols and use its prices/volatility; keeps the typed values."""
+        """Offer the dataset's symbols and use its volatility and contract rules.
+
+        The first dataset also fills entry/stop from the symbol's last close; later ones
+        (reloads) keep what the user typed.
+        """
+        first = self.dataset is None
         self.dataset = dataset
         current = self.symbol_box.currentText()
         self.symbol_box.blockSignals(True)
@@ -217,7 +223,10 @@ class QuickCheckView(QWidget):
         self.symbol_box.addItems(list(dataset.bases))
         self.symbol_box.setCurrentText(current if current in dataset.bases else dataset.bases[0])
         self.symbol_box.blockSignals(False)
-        self.use_last_price()
+        if first:
+            self.use_last_price()
+        else:
+            self._schedule()
 
     def use_last_price(self) -> None:
         """Set entry to the symbol's last close and the stop 5 % away (a starting point)."""

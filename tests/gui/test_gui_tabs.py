@@ -196,3 +196,22 @@ def test_export_writes_the_workbook_and_opens_it(qtbot, loaded: MainWindow) -> N
         if cell is not None
     ]
     assert any("demo (simulated)" in text for text in labels)
+
+
+def test_empty_cache_says_so_everywhere(qtbot) -> None:
+    """Start on an empty cache: one clear message, no traceback, the window still usable."""
+    window = MainWindow(Settings(data_source="cache"))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.task_ended, timeout=60_000) as ended:
+        window.start_initial_load()
+    assert ended.args == ["failed"]
+    message = window.status_panel.progress_label.text()
+    assert "run `rotation refresh" in message and "Traceback" not in message
+    assert window.sectors.caption.text().startswith("No data loaded:")
+    assert window.status_panel.source_label.text() == "Data: none"
+    assert window.demo_action.isEnabled() and window.refresh_action.isEnabled()
+    with qtbot.waitSignal(window.task_ended, timeout=120_000) as ended:
+        window.demo_action.trigger()
+    assert ended.args == ["succeeded"]
+    assert window.status_panel.source_label.text() == "Data: demo (simulated)"
