@@ -947,11 +947,12 @@ class ExchangeClient:
                 index=index,
             )
         gaps: list[tuple[datetime, datetime]] = []
-        if not len(opens) and closed_limit >= first_open:
-            warnings.append(
-                f"no closed candles from {_ms_to_dt(first_open).isoformat()} "
-                f"to {_ms_to_dt(closed_limit).isoformat()}"
-            )
+        if not len(opens):
+            if closed_limit >= first_open:
+                warnings.append(
+                    f"no closed candles from {_ms_to_dt(first_open).isoformat()} "
+                    f"to {_ms_to_dt(closed_limit).isoformat()}"
+                )
         else:
             if opens[0] > first_open:
                 warnings.append(
