@@ -19,6 +19,7 @@ def main(book: Any = None) -> None:
     book : xlwings.Book, optional
         The workbook to refresh; default the one whose button was clicked.
     """
+    from rotation_addin.core.errors import RotationError
     from rotation_addin.data.loader import load_market
     from workbook.refresh import refresh_workbook, settings_from_book
 
@@ -26,9 +27,23 @@ def main(book: Any = None) -> None:
         import xlwings as xw
 
         book = xw.Book.caller()
-    settings = settings_from_book(book)
-    dataset = load_market(settings.data_source)
-    refresh_workbook(book, dataset, params=settings)
+    try:
+        settings = settings_from_book(book)
+        dataset = load_market(settings.data_source, exchange_id=settings.exchange_id)
+        refresh_workbook(book, dataset, params=settings)
+    except RotationError as exc:  # one readable line on the sheets, never a traceback
+        show_failure(book, f"REFRESH FAILED: {exc}")
+
+
+def show_failure(book: Any, message: str) -> None:
+    """Write ``message`` into the banner cell (A2) of the Dashboard and Sectors sheets."""
+    from workbook import layout as lay
+    from workbook.safe_text import escape_text
+
+    names = [s.name for s in book.sheets]
+    for sheet in (lay.DASHBOARD, lay.SECTORS):
+        if sheet in names:
+            book.sheets[sheet].range(f"A{lay.BANNER_ROW}").value = escape_text(message)
 
 
 if __name__ == "__main__":  # pragma: no cover - manual run beside an open workbook

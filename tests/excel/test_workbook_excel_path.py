@@ -132,3 +132,16 @@ def test_text_written_through_excel_is_escaped(tmp_path: Path,
     assert "'=EVIL()" in texts
     assert not any(t.startswith("=") for t in texts)
     assert column_index_from_string("N") == market.left
+
+
+def test_button_failure_is_one_line_on_the_sheet(tmp_path: Path,
+                                                 demo_market: MarketDataset) -> None:
+    """Settings say data_source = cache but nothing was cached: a readable line, no raise."""
+    book = _book(tmp_path, demo_market)
+    from workbook.sheets.settings_sheet import ROW_OF
+
+    book.sheets[lay.SETTINGS].cells[(ROW_OF["data_source"], 2)] = "cache"
+    main(book)
+    banner = book.sheets[lay.SECTORS].cells[(lay.BANNER_ROW, 1)]
+    assert banner.startswith("REFRESH FAILED:") and "\n" not in banner
+    assert book.sheets[lay.SECTORS].writes == {(lay.BANNER_ROW, 1)}
