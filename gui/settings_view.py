@@ -93,7 +93,12 @@ class SettingsView(QWidget):
         self.source_box = QComboBox()
         self.source_box.addItems(list(DATA_SOURCES))
         self.source_box.setObjectName("data_source")
+        self.api_url_edit = QLineEdit()
+        self.api_url_edit.setObjectName("exchange_api_url")
+        self.api_url_edit.setPlaceholderText("the exchange's own address")
+        self.api_url_edit.setToolTip("Advanced: a local proxy or test emulator, http(s)://…")
         form.addRow("Exchange id (ccxt)", self.exchange_edit)
+        form.addRow("Exchange API URL", self.api_url_edit)
         form.addRow("Data source at start", self.source_box)
         return box
 
@@ -116,6 +121,7 @@ class SettingsView(QWidget):
         form.addRow(self.settings_error)
         form.addRow(self.save_button)
         self.exchange_edit.textChanged.connect(self.validate_settings)
+        self.api_url_edit.textChanged.connect(self.validate_settings)
         return box
 
     def _universe_box(self) -> QGroupBox:
@@ -186,6 +192,7 @@ class SettingsView(QWidget):
         """Fill the fields from ``settings``."""
         self.settings = settings
         self.exchange_edit.setText(settings.exchange_id)
+        self.api_url_edit.setText(getattr(settings, "exchange_api_url", ""))
         self.source_box.setCurrentText(settings.data_source)
         for name, (_label, pct) in _RISK_FIELDS.items():
             value = getattr(settings, name)
@@ -209,6 +216,8 @@ class SettingsView(QWidget):
             "exchange_id": self.exchange_edit.text().strip(),
             "data_source": self.source_box.currentText(),
         }
+        if hasattr(self.settings, "exchange_api_url"):
+            values["exchange_api_url"] = self.api_url_edit.text().strip()
         for name, (_label, pct) in _RISK_FIELDS.items():
             text = self.risk_edits[name].text().strip().replace(",", "")
             try:
@@ -223,7 +232,7 @@ class SettingsView(QWidget):
 
     def validate_settings(self) -> Settings | None:
         """Validate the fields, highlight the one in error; return Settings when valid."""
-        for line_edit in (*self.risk_edits.values(), self.exchange_edit):
+        for line_edit in (*self.risk_edits.values(), self.exchange_edit, self.api_url_edit):
             line_edit.setStyleSheet("")
             line_edit.setToolTip("")
         try:
@@ -232,6 +241,8 @@ class SettingsView(QWidget):
             edit: QLineEdit | None = self.risk_edits.get(exc.field)
             if exc.field == "exchange_id":
                 edit = self.exchange_edit
+            elif exc.field == "exchange_api_url":
+                edit = self.api_url_edit
             if edit is not None:
                 edit.setStyleSheet(ERROR_STYLE)
                 edit.setToolTip(exc.reason)

@@ -146,6 +146,12 @@ def test_settings_validation_and_universe_editor(qtbot, loaded: MainWindow) -> N
 
     assert load_settings().risk_fraction == pytest.approx(0.015)
 
+    url = view.api_url_edit
+    qtbot.keyClicks(url, "ftp://nope")
+    assert "exchange_api_url" in view.settings_error.text() and url.styleSheet() != ""
+    url.clear()
+    assert view.settings_error.text() == ""
+
     editor = view.universe_edit
     good = editor.toPlainText()
     editor.setPlainText(good + '\nextra = ["BTC"]\n')  # BTC listed twice
