@@ -61,6 +61,17 @@ SCENARIOS: dict[str, tuple[SizingInputs, BracketTable]] = {
 }
 
 
+BAD_INPUTS: dict[str, tuple[SizingInputs, str]] = {
+    # typed past the validation (paste): the sheet must explain, never show #VALUE!/#DIV/0!
+    "Sizing bad side": (SizingInputs(side="sideways"), "side must be long or short"),
+    "Sizing bad stop": (SizingInputs(side="short", entry_price_usd=5.0, stop_price_usd=4.5),
+                        "stop on the wrong side of entry"),
+    "Sizing bad risk": (SizingInputs(risk_fraction=0.05), "REFUSED: risk above the cap"),
+    "Sizing too small": (SizingInputs(equity_usd=50, entry_price_usd=5.0, stop_price_usd=4.0,
+                                      amount_step=1, min_amount=1), "REFUSED: size rounds to 0"),
+}
+
+
 def _sheet_name(i: int) -> str:
     return f"Sizing {i + 2}"
 
@@ -76,6 +87,8 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory, demo_market: object,
     for i, (inputs, table) in enumerate(SCENARIOS.values()):
         ws = wb.create_sheet(_sheet_name(i))
         sizing.build(ws, inputs.with_brackets(table))
+    for name, (inputs, _message) in BAD_INPUTS.items():
+        sizing.build(wb.create_sheet(name), inputs.with_brackets(default_bracket_table("X")))
     wb.save(path)
     return recalculated_copy(path, folder / "recalc", profile_dir=lo_profile)
 
@@ -203,3 +216,10 @@ def test_scenario_inputs_are_valid_for_the_sheet_validation() -> None:
         assert 0 < inputs.risk_fraction <= 0.03
         assert inputs.side in ("long", "short")
         assert replace(inputs).leverage >= 1
+
+
+@pytest.mark.parametrize("sheet", list(BAD_INPUTS))
+def test_bad_inputs_are_explained_not_errors(values: object, sheet: str) -> None:
+    """The error scan above covers these sheets too; here: the check says what is wrong."""
+    ws = values[sheet]  # type: ignore[index]
+    assert _out(ws, "TradeCheck") == BAD_INPUTS[sheet][1]
