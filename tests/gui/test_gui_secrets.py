@@ -89,7 +89,11 @@ def test_backend_errors_do_not_leak_the_key() -> None:
 
 
 def test_settings_tab_sends_key_to_keyring_only(
-    qtbot, memory_keyring, isolated_home: Path, caplog: pytest.LogCaptureFixture
+    qtbot,
+    memory_keyring,
+    isolated_home: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     """Type a key in Settings, save, refresh from the emulator, export: scan every file."""
     from gui.main_window import MainWindow
@@ -124,4 +128,9 @@ def test_settings_tab_sends_key_to_keyring_only(
     assert {"settings.toml", "cache.sqlite3", written.name} <= files
     assert _files_containing(isolated_home, (KEY, SECRET)) == []
     assert KEY not in caplog.text and SECRET not in caplog.text
+    out, err = capfd.readouterr()
+    assert KEY not in out + err and SECRET not in out + err
+    texts = [window.status_panel.progress_label.text(), view.key_status.text(),
+             view.settings_error.text()]
+    assert not any(KEY in t or SECRET in t for t in texts)
     window.close()
