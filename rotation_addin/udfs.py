@@ -256,7 +256,9 @@ def OHLCV(symbol: Cell, days: Cell = None) -> Any:
 @udf_guard
 def SECTOR_TABLE() -> Any:
     """Sector scores table (rank, momentum vs BTC, volume trend, divergence, beta); spills."""
-    return context.report().sector_table_rows()
+    from rotation_addin.core.report_tables import SECTOR_HEADERS, sector_rows
+
+    return [list(SECTOR_HEADERS), *sector_rows(context.report())]
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
@@ -307,7 +309,13 @@ def REBALANCE_ORDERS(equity: Cell = None) -> Any:
     equity_usd = None if a.is_missing(equity) else a.number("equity", equity)
     if equity_usd is not None and equity_usd <= 0:
         raise InputError("equity", f"must be > 0 (got {equity_usd:g})")
-    return context.report(equity_usd).order_rows()
+    from rotation_addin.core.report_tables import ORDER_HEADERS, order_rows
+
+    report = context.report(equity_usd)
+    rows = order_rows(report)
+    if not rows:
+        return f"no orders today ({report.source}, regime {report.regime.label})"
+    return [list(ORDER_HEADERS), *rows]
 
 
 UDF_NAMES: tuple[str, ...] = (

@@ -197,24 +197,16 @@ def _params(args: argparse.Namespace) -> PlanParameters:
     return PlanParameters.from_settings(load_settings(), **overrides)
 
 
-SECTOR_HEADERS = ["rank", "sector", "score", "mom_7d_pct", "mom_30d_pct", "volume_trend",
-                  "divergence", "beta_to_btc", "btc_explained_pct", "flags"]
-
-
-def _sector_rows(report: DailyReport) -> list[list[Any]]:
-    return [[s.rank, s.sector, s.score, _pct(s.momentum_7d), _pct(s.momentum_30d),
-             s.volume_trend, s.divergence, s.beta_to_btc, _pct(s.btc_explained_share),
-             " ".join(s.flags)] for s in report.sectors]
-
-
 def _sectors(args: argparse.Namespace) -> int:
+    from rotation_addin.core.report_tables import SECTOR_HEADERS, sector_rows
+
     report = _report(args)
     if args.json:
         print(term.to_json({"source": report.source, "as_of": report.as_of,
                             "regime": report.regime.label, "sectors": report.sectors,
                             "warnings": report.warnings}))
         return 0
-    rows = _sector_rows(report)
+    rows = sector_rows(report)
     if args.csv:
         _emit_csv_report(report, SECTOR_HEADERS, rows)
         return 0
@@ -350,25 +342,8 @@ def _corr_json(dataset: MarketDataset, picture: CorrelationPicture, kind: str, m
     return body
 
 
-ORDER_HEADERS = ["kind", "action", "symbol", "order_side", "position_side", "quantity",
-                 "entry_price_usd", "notional_usd", "margin_usd", "leverage", "stop_price_usd",
-                 "take_profit_price_usd", "liquidation_price_usd", "risk_usd", "rule", "reason"]
-
-
-def _plan_rows(report: DailyReport) -> list[list[Any]]:
-    rows: list[list[Any]] = []
-    for o in report.plan.orders:
-        rows.append(["order", o.action, o.symbol, o.order_side, o.side.value, o.quantity_base,
-                     o.entry_price_usd, o.notional_usd, o.margin_usd, o.leverage,
-                     o.stop_price_usd, o.take_profit_price_usd, o.liquidation_price_usd,
-                     o.risk_usd, "", o.reason])
-    for r in report.plan.refusals:
-        rows.append(["refusal", "", r.symbol, "", "", None, None, None, None, None, None, None,
-                     None, None, r.rule, r.detail])
-    return rows
-
-
 def _plan(args: argparse.Namespace) -> int:
+    from rotation_addin.core.report_tables import ORDER_HEADERS, order_rows
     from rotation_addin.data.positions import load_book
 
     params = _params(args)
@@ -388,7 +363,7 @@ def _plan(args: argparse.Namespace) -> int:
         }))
         return 0
     if args.csv:
-        _emit_csv_report(report, ORDER_HEADERS, _plan_rows(report))
+        _emit_csv_report(report, ORDER_HEADERS, order_rows(report))
         return 0
     _print_plan(report, params, len(book.positions))
     return 0

@@ -100,7 +100,7 @@ def register(subparsers: Any) -> None:
 
 def _register_size(subparsers: Any) -> None:
     size = subparsers.add_parser(
-        "size", help="position size from equity, risk %, entry and stop",
+        "size", help="position size from equity, risk %%, entry and stop",
         description="Size a position so that a stop-out (fees and slippage included) costs at "
                     "most the risk fraction of equity; quantity rounds down to the amount step.")
     size.add_argument("--equity", type=_number, required=True, help="account equity, USD")

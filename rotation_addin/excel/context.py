@@ -62,8 +62,9 @@ def dataset() -> MarketDataset:
 
 def report(equity_usd: float | None = None) -> Any:
     """Today's daily report (regime, sectors, correlation, plan) for ``equity_usd``."""
-    from rotation_addin.core.report import PlanParameters, daily_report
-    from rotation_addin.data.positions import load_positions
+    from rotation_addin.core.report import daily_report
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.data.positions import load_book
 
     current = settings()
     equity = current.equity_usd if equity_usd is None else equity_usd
@@ -71,7 +72,7 @@ def report(equity_usd: float | None = None) -> Any:
 
     def build() -> Any:
         params = PlanParameters.from_settings(current, equity_usd=equity)
-        return daily_report(data, load_positions(), params)
+        return daily_report(data, load_book(), params)
 
     return _memoised(("report", id(data), equity, current), DATA_TTL_S, build)
 

@@ -119,3 +119,37 @@ def test_ten_thousand_price_cells_cost_one_snapshot(tmp_path: Path) -> None:
     assert len(requests) <= 4, requests
     # the same symbol gives the same value within the TTL
     assert results[0] == results[40] == results[9960]
+
+
+def test_safe_leverage_hand_example() -> None:
+    # L = floor(1 / (k*sigma*sqrt(h) + buffer + MMR)) = floor(1 / (3*0.05*1 + 0.02 + 0.004))
+    #   = floor(1 / 0.174) = floor(5.747) = 5
+    assert udfs.SAFE_LEVERAGE(0.05, 3, 1, "2%", "0.4%") == 5
+    # doubling volatility: floor(1 / (0.30 + 0.024)) = floor(3.086) = 3 -- lower, never higher
+    assert udfs.SAFE_LEVERAGE("10%", 3, 1, 0.02, 0.004) == 3
+    # a symbol: EWMA vol of its demo history, its own bracket table; an integer >= 1
+    leverage = udfs.SAFE_LEVERAGE("RENDER")
+    assert isinstance(leverage, float) and leverage >= 1 and leverage.is_integer()
+
+
+def test_report_functions_match_the_engine() -> None:
+    from rotation_addin.core.report import daily_report
+    from rotation_addin.core.report_tables import ORDER_HEADERS, SECTOR_HEADERS, sector_rows
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.data.loader import load_market
+    from rotation_addin.data.settings import Settings
+
+    report = daily_report(load_market("demo"), None, PlanParameters.from_settings(Settings()))
+    table = udfs.SECTOR_TABLE()
+    assert table[0] == list(SECTOR_HEADERS)
+    assert [row[1] for row in table[1:]] == [row[1] for row in sector_rows(report)]
+    assert udfs.REGIME() == report.regime.label
+    votes = udfs.REGIME(True)
+    assert [row[0] for row in votes[1:]] == [v.name for v in report.regime.votes]
+    orders = udfs.REBALANCE_ORDERS()
+    if isinstance(orders, list):
+        assert orders[0] == list(ORDER_HEADERS)
+        assert len(orders) - 1 == len(report.plan.orders) + len(report.plan.refusals)
+    else:
+        assert orders.startswith("no orders today")
+    assert udfs.REBALANCE_ORDERS(-5).startswith("#INPUT equity")

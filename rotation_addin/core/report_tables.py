@@ -1,0 +1,48 @@
+"""The report's tables as header + rows, shared by every surface that prints or spills them.
+
+The CLI (``--csv`` and the terminal tables) and the Excel UDFs (``=SECTOR_TABLE()``,
+``=REBALANCE_ORDERS()``) show the same columns in the same order from these functions.
+Percentages are in percent units (``mom_7d_pct`` = 3.1 for +3.1 %).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rotation_addin.core.report import DailyReport
+
+SECTOR_HEADERS: tuple[str, ...] = (
+    "rank", "sector", "score", "mom_7d_pct", "mom_30d_pct", "volume_trend", "divergence",
+    "beta_to_btc", "btc_explained_pct", "flags",
+)
+ORDER_HEADERS: tuple[str, ...] = (
+    "kind", "action", "symbol", "order_side", "position_side", "quantity", "entry_price_usd",
+    "notional_usd", "margin_usd", "leverage", "stop_price_usd", "take_profit_price_usd",
+    "liquidation_price_usd", "risk_usd", "rule", "reason",
+)
+
+
+def _pct(value: float) -> float:
+    return value * 100.0 if math.isfinite(value) else math.nan
+
+
+def sector_rows(report: DailyReport) -> list[list[Any]]:
+    """One row per sector, rank order, columns :data:`SECTOR_HEADERS`."""
+    return [[s.rank, s.sector, s.score, _pct(s.momentum_7d), _pct(s.momentum_30d),
+             s.volume_trend, s.divergence, s.beta_to_btc, _pct(s.btc_explained_share),
+             " ".join(s.flags)] for s in report.sectors]
+
+
+def order_rows(report: DailyReport) -> list[list[Any]]:
+    """Orders, then refusals (with their rule), columns :data:`ORDER_HEADERS`."""
+    rows: list[list[Any]] = []
+    for o in report.plan.orders:
+        rows.append(["order", o.action, o.symbol, o.order_side, o.side.value, o.quantity_base,
+                     o.entry_price_usd, o.notional_usd, o.margin_usd, o.leverage,
+                     o.stop_price_usd, o.take_profit_price_usd, o.liquidation_price_usd,
+                     o.risk_usd, "", o.reason])
+    for r in report.plan.refusals:
+        rows.append(["refusal", "", r.symbol, "", "", None, None, None, None, None, None, None,
+                     None, None, r.rule, r.detail])
+    return rows
