@@ -401,3 +401,29 @@ def test_custom_universe_is_simulated_and_cached_separately() -> None:
         np.diff(np.log(default.close["BTC"].to_numpy())),
     )
     assert "no real data" in DemoMarket(days=200, universe=reordered).models["NEWCOIN"].fitted_from
+
+
+def test_shipped_seed_meets_every_calibration_band(
+    compared: tuple[dict[str, float], dict[str, float]],
+) -> None:
+    real, sim = compared
+    failures = [
+        f"{band.statistic}: real {real[band.statistic]:.3f}, sim {sim[band.statistic]:.3f}, "
+        f"{band.describe()}"
+        for band in stats.CALIBRATION_BANDS
+        if not band.holds(real[band.statistic], sim[band.statistic])
+    ]
+    assert failures == []
+
+
+def test_band_arithmetic() -> None:
+    # rel 25 % of 0.04 -> [0.03, 0.05]; abs 0.2 around 1.2 -> [1.0, 1.4]; factor 2 of 0.1
+    rel, absolute, factor = (
+        stats.Band("x", "rel", 0.25),
+        stats.Band("x", "abs", 0.2),
+        stats.Band("x", "factor", 2.0),
+    )
+    assert rel.holds(0.04, 0.0499) and not rel.holds(0.04, 0.0501)
+    assert absolute.holds(1.2, 1.01) and not absolute.holds(1.2, 0.99)
+    assert factor.holds(0.1, 0.051) and factor.holds(0.1, 0.199) and not factor.holds(0.1, 0.21)
+    assert not rel.holds(float("nan"), 1.0)

@@ -41,7 +41,7 @@ from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.csv_import import import_csv_folder, read_series_csv
 from rotation_addin.data.demo import stats
 from rotation_addin.data.demo.models import DemoParameters
-from rotation_addin.data.demo.simulator import DEFAULT_DAYS, DemoMarket
+from rotation_addin.data.demo.simulator import DEFAULT_DAYS, DEFAULT_SEED, DemoMarket
 from rotation_addin.data.universe_io import default_universe
 
 PARAMS_PATH = Path(__file__).with_name("params.py")
@@ -398,11 +398,11 @@ def refine(
 STAT_LABELS: dict[str, str] = {
     "btc_daily_vol": "BTC daily vol (s.d. of log returns)",
     "btc_excess_kurtosis": "BTC excess kurtosis",
-    "btc_acf_abs": "BTC vol clustering: mean ACF of |r|, lags 1-10",
+    "btc_acf_abs": "BTC vol clustering: mean ACF of abs(r), lags 1-10",
     "alt_median_daily_vol": "alts: median daily vol",
     "alt_median_excess_kurtosis": "alts: median excess kurtosis",
     "alt_median_acf_sq_1": "alts: median lag-1 ACF of r^2",
-    "alt_median_acf_abs": "alts: median mean ACF of |r|, lags 1-10",
+    "alt_median_acf_abs": "alts: median mean ACF of abs(r), lags 1-10",
     "alt_median_beta": "alts: median beta to BTC",
     "alt_median_corr_btc": "alts: median correlation to BTC",
     "residual_corr_within_sector": "residual corr. (BTC removed), same sector",
@@ -414,6 +414,31 @@ STAT_LABELS: dict[str, str] = {
     ),
     "below_minus_0_2_rel_corr_render_compute": "same, corr. < -0.2 (hedge flag)",
 }
+
+
+def default_seed_check(
+    parameters: DemoParameters, real: RealMarket, seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
+    """The shipped seed's statistics against :data:`stats.CALIBRATION_BANDS`.
+
+    Columns: ``real``, ``simulated`` (seed ``seed``, 1100 days), ``band`` (text), ``holds``.
+    """
+    inputs = stats.ComparisonInputs(real.window, real.universe.benchmark, real.sectors)
+    real_values = stats.summary_statistics(inputs)
+    close = simulated_close(parameters, seed, list(real.close.columns))
+    sim_values = stats.summary_statistics(
+        stats.ComparisonInputs(close, real.universe.benchmark, real.sectors)
+    )
+    rows = {
+        band.statistic: {
+            "real": real_values[band.statistic],
+            "simulated": sim_values[band.statistic],
+            "band": band.describe(),
+            "holds": band.holds(real_values[band.statistic], sim_values[band.statistic]),
+        }
+        for band in stats.CALIBRATION_BANDS
+    }
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def comparison_table(
@@ -561,6 +586,7 @@ def render_report(
         parameters=parameters,
         real=real,
         table=table,
+        bands=default_seed_check(parameters, real),
         assets=assets,
         supply_real=supply_real,
         supply_sim={str(k): float(v) for k, v in supply_sim.items()},
