@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -43,7 +45,7 @@ def build(ws: Worksheet) -> None:
     st.column_formats(ws, index.top + 1, index.bottom,
                       {c: "0.0" for c in range(index.left + 1, index.right + 1)})
     st.set_widths(ws, {"A": 11, "B": 14, "C": 26, "D": 8, "E": 10, "F": 10, "G": 11,
-                       "H": 10, "I": 9, "J": 10, "K": 30})
+                       "H": 11, "I": 9, "J": 10, "K": 30})
     ws.freeze_panes = "C6"
     st.print_one_page(ws)
     ws.print_area = PRINT_AREA
@@ -99,6 +101,10 @@ def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
     data = Reference(ws, min_col=index.left + 1, max_col=index.left + n_series,
                      min_row=index.top, max_row=index.top + n_days)
     line.add_data(data, titles_from_data=True)
+    levels = [v for row in index_rows[1:] for v in row[1:] if isinstance(v, float)]
+    if levels:
+        line.y_axis.scaling.min = 10.0 * math.floor(min(levels) / 10.0)
+        line.y_axis.scaling.max = 10.0 * math.ceil(max(levels) / 10.0)
     line.set_categories(Reference(ws, min_col=index.left, min_row=index.top + 1,
                                   max_row=index.top + n_days))
     for i, series in enumerate(line.series):
