@@ -18,8 +18,9 @@ from rotation_addin.data.demo.calibrate import (
     fit_garch_t,
     fit_parameters,
     load_real_market,
+    render_params_module,
 )
-from rotation_addin.data.demo.models import asset_models
+from rotation_addin.data.demo.models import DemoParameters, asset_models
 from rotation_addin.data.universe_io import default_universe
 
 END = dt.date(2025, 6, 30)
@@ -275,14 +276,33 @@ def test_stablecoin_supply_dynamics(real_market: RealMarket) -> None:
     assert 0.0 < sim["jump_share"] < 3 * real["jump_share"]
 
 
-def test_direct_fit_uses_ols_beta_and_sample_vol(real_market: RealMarket) -> None:
-    fitted, _ = fit_parameters(real_market)
+@pytest.fixture(scope="module")
+def direct_fit(real_market: RealMarket) -> DemoParameters:
+    return fit_parameters(real_market)[0]
+
+
+def test_direct_fit_uses_ols_beta_and_sample_vol(
+    real_market: RealMarket, direct_fit: DemoParameters
+) -> None:
+    fitted = direct_fit
     returns = _log(real_market.window).diff()
     for base in ("RENDER", "GRT", "LTC"):
         both = returns[[base, "BTC"]].dropna()
         slope = np.polyfit(both["BTC"], both[base], 1)[0]  # independent OLS reference
         assert float(fitted.assets[base]["beta"]) == pytest.approx(slope, abs=1e-3)
         assert float(fitted.assets[base]["daily_vol"]) == pytest.approx(both[base].std(), rel=1e-3)
+
+
+def test_generated_params_module_round_trips(direct_fit: DemoParameters) -> None:
+    text = render_params_module(direct_fit, command="python -m x --write", window="w", notes=[])
+    namespace: dict[str, object] = {}
+    exec(compile(text, "params.py", "exec"), namespace)  # the generated module is valid Python
+    assert namespace["MARKET"] == dict(direct_fit.market)
+    assert namespace["ASSETS"] == {k: dict(v) for k, v in direct_fit.assets.items()}
+    assert namespace["SECTORS"] == {k: dict(v) for k, v in direct_fit.sectors.items()}
+    assert namespace["STABLECOIN"] == dict(direct_fit.stablecoin)
+    assert namespace["FIT_COMMAND"] == "python -m x --write"
+    assert max(len(line) for line in text.splitlines()) <= 100  # ruff line length
 
 
 def test_symbols_without_real_data_get_sector_averages() -> None:
