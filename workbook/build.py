@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from openpyxl import Workbook
+from openpyxl.workbook.defined_name import DefinedName
 
 from rotation_addin.core.brackets import default_bracket_table
 from rotation_addin.core.dataset import MarketDataset
@@ -140,6 +141,8 @@ def build_skeleton(wb: Workbook, settings: Settings, inputs: sizing.SizingInputs
     settings_sheet.build(wb[lay.SETTINGS], settings)
     settings_sheet.add_names(wb, lay.SETTINGS)
     xlwings_conf.build(wb[lay.XLWINGS_CONF])
+    wb.defined_names[lay.LAYOUT_NAME] = DefinedName(lay.LAYOUT_NAME,
+                                                    attr_text=str(lay.LAYOUT_VERSION))
     wb.calculation.fullCalcOnLoad = True
 
 

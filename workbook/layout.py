@@ -37,6 +37,9 @@ module named like the workbook, so the macro-enabled file must be ``rotation_des
 LAYOUT_VERSION = 1
 """Bumped when owned ranges move; refresh refuses workbooks of another layout version."""
 
+LAYOUT_NAME = "RotationDesk_LayoutVersion"
+"""Workbook-level defined name holding :data:`LAYOUT_VERSION` (a constant, ``=1``)."""
+
 MAX_SECTORS = 10
 MAX_ASSETS = 40
 MAX_INDEX_DAYS = 120

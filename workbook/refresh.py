@@ -180,7 +180,17 @@ def _load(path: Path, macro_enabled: bool) -> tuple[Any, list[str]]:
     if missing:
         raise InputError("workbook", f"{path.name} is not a Rotation Desk workbook "
                          f"(missing sheets {missing})")
+    _check_layout_version(wb, path)
     return wb, notes
+
+
+def _check_layout_version(wb: Any, path: Path) -> None:
+    name = wb.defined_names.get(lay.LAYOUT_NAME)
+    version = str(name.attr_text).lstrip("=").strip() if name is not None else "none"
+    if version != str(lay.LAYOUT_VERSION):
+        raise InputError("workbook", f"{path.name} has workbook layout {version}, this version "
+                         f"of Rotation Desk writes layout {lay.LAYOUT_VERSION}: build a new one "
+                         "(`rotation workbook build`) and copy your own sheets over")
 
 
 def _dropped_images(path: Path) -> list[str]:

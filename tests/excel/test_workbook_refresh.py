@@ -257,3 +257,15 @@ def test_stale_temporary_of_a_killed_save_is_cleaned(built: Path,
     os.utime(old, (1_000_000_000, 1_000_000_000))
     refresh_workbook(built, demo_market, params=Settings(), now=T1)
     assert not old.exists() and fresh.exists()
+
+
+def test_workbook_of_another_layout_version_is_refused(built: Path,
+                                                       demo_market: MarketDataset) -> None:
+    wb = load_workbook(built)
+    del wb.defined_names[lay.LAYOUT_NAME]
+    wb.defined_names[lay.LAYOUT_NAME] = DefinedName(lay.LAYOUT_NAME, attr_text="999")
+    wb.save(built)
+    before = built.read_bytes()
+    with pytest.raises(InputError, match="layout 999"):
+        refresh_workbook(built, demo_market, params=Settings(), now=T1)
+    assert built.read_bytes() == before
