@@ -294,6 +294,16 @@ class MarketCache:
         value = row[0][0]
         return None if value is None else int(value)
 
+    def first_open_time(self, exchange: str, base: str, timeframe: str) -> int | None:
+        """Open time (Unix ms) of the first stored candle, or None (used to backfill)."""
+        timeframe_ms(timeframe)
+        row = self._query(
+            "SELECT MIN(open_time_ms) FROM candles WHERE exchange=? AND base=? AND timeframe=?",
+            (exchange, base, timeframe),
+        )
+        value = row[0][0]
+        return None if value is None else int(value)
+
     def read_candles(
         self,
         exchange: str,

@@ -326,7 +326,8 @@ async def refresh_exchange_async(
     since : datetime or date, optional
         Start of a first fetch (UTC). Default: ``DEFAULT_HISTORY_DAYS`` before the
         exchange's clock, per timeframe. Symbols that already have candles resume after
-        their last stored one regardless (incremental).
+        their last stored one (incremental); an explicit ``since`` earlier than their first
+        stored candle also fetches that older part (backfill).
     timeframes : iterable of str
         ccxt timeframes, ``("1d", "1h")`` by default.
     api_base_url : str, optional
@@ -405,7 +406,8 @@ async def refresh_exchange_async(
                         await _refresh_symbol(
                             client, store, exchange_id, base, tfs, since_ms, server_now_ms,
                             book_ms.get(base), tally, cancel,
-                            snapshot=(specs[base], tickers.get(base)))
+                            snapshot=(specs[base], tickers.get(base)),
+                            backfill=since is not None)
                     except Exception as exc:
                         tally.failures[base] = _reason(exc)
                     tally.done += 1
@@ -511,6 +513,7 @@ async def _refresh_symbol(
     cancel: threading.Event | None,
     *,
     snapshot: tuple[Any, Any],
+    backfill: bool = False,
 ) -> None:
     """Fetch everything of one symbol, then write it in one transaction (or not at all).
 
@@ -521,11 +524,20 @@ async def _refresh_symbol(
     funding may have happened (:data:`FUNDING_RECHECK_MS`); the order book only when the
     stored snapshot is older than :data:`ORDER_BOOK_MAX_AGE_MS`.
     """
-    results = []
+    starts: dict[str, datetime] = {}
     for tf in timeframes:
         last = store.last_closed_open_time(exchange_id, base, tf)
-        start = since_ms[tf] if last is None else last + timeframe_ms(tf)
-        results.append(await client.fetch_ohlcv(base, tf, ms_to_datetime(start)))
+        starts[tf] = ms_to_datetime(since_ms[tf] if last is None else last + timeframe_ms(tf))
+    if hasattr(client, "fetch_candles"):  # one call: daily derived from hourly where possible
+        results = list((await client.fetch_candles(base, starts)).values())
+    else:
+        results = [await client.fetch_ohlcv(base, tf, start) for tf, start in starts.items()]
+    for tf in timeframes:
+        first = store.first_open_time(exchange_id, base, tf)
+        if backfill and first is not None and since_ms[tf] < first:
+            # an explicit --since before the stored history: fetch the older part too
+            results.append(await client.fetch_ohlcv(base, tf, ms_to_datetime(since_ms[tf]),
+                                                    ms_to_datetime(first)))
     stored = store.read_funding(exchange_id, base)
     last_funding_ms = int(stored.index[-1].value // 1_000_000) if len(stored) else None
     funding = pd.Series(dtype=float)
@@ -546,8 +558,9 @@ async def _refresh_symbol(
             store.write_tickers(exchange_id, {base: ticker}, exchange_id)
         for result in results:
             if len(result.candles):
-                counts[result.timeframe] = store.write_candles(
-                    exchange_id, base, result.timeframe, result.candles, exchange_id)
+                written = store.write_candles(exchange_id, base, result.timeframe,
+                                              result.candles, exchange_id)
+                counts[result.timeframe] = counts.get(result.timeframe, 0) + written
         if len(funding):
             store.write_funding(exchange_id, base, funding, exchange_id)
         if book is not None:

@@ -133,7 +133,9 @@ def test_incremental_refresh_fetches_only_new_candles(
     assert later.candles_by_timeframe == {"1h": 3 * 5}
     requests = klines_requests(emulator)
     assert len(requests) == 3  # one small page per symbol, daily not asked
-    assert all(r.params["interval"] == "1h" and int(r.params["limit"]) == 5 for r in requests)
+    # hourly only (the client may stretch the page back to midnight at no extra weight and
+    # derive the daily candle from it); never a daily request
+    assert all(r.params["interval"] == "1h" and int(r.params["limit"]) < 100 for r in requests)
     # Binance weight of a klines request with limit < 100 is 1: three in all
     assert sum(r.weight for r in requests) == 3
     assert emulator.weight_used < full_weight
@@ -296,3 +298,17 @@ def test_cancel_before_start_returns_a_cancelled_summary(
     assert {f.base for f in summary.failures} == {"SYM00", "SYM01", "SYM02", "NOPE"}
     assert cache.table_rows("candles") == []
     assert cache.refresh_history("binanceusdm")[0].outcome == "cancelled"
+
+
+def test_explicit_since_before_the_stored_history_backfills(
+    emulator: BinanceEmulator, market: FixtureMarket, cache: MarketCache
+) -> None:
+    assert refresh(emulator, cache, history_days={"1d": 10, "1h": 2}).ok
+    assert cache.first_open_time("binanceusdm", "SYM00", "1d") == int(
+        utc(2024, 5, 21).timestamp() * 1000)  # 05-20 12:30 rounds up to 05-21
+    summary = refresh(emulator, cache, since=utc(2024, 5, 1), timeframes=("1d",))
+    assert summary.ok
+    # 05-01 .. 05-20 backfilled: 20 per symbol; nothing new at the end (same clock)
+    assert summary.candles_by_timeframe == {"1d": 3 * 20}
+    for base in summary.symbols_ok:
+        assert_cache_matches(cache, market, base, "1d", utc(2024, 5, 1), utc(2024, 5, 29))
