@@ -51,14 +51,17 @@ def run_demo(args: argparse.Namespace) -> int:
         return 0
     top = ", ".join(result.top_sectors[:3]) or "none"
     print(f"Workbook {'built and ' if built else ''}refreshed: {result.path}")
-    print(render_key_values([
+    summary = [
         ("source", result.source),
         ("as of", f"{result.as_of:%Y-%m-%d %H:%M} UTC"),
         ("regime", result.regime),
         ("top sectors", top),
         ("orders proposed", result.orders),
-        ("backup of previous file", str(result.backup_path)),
-    ]))
+    ]
+    if not built and result.backup_path is not None:
+        # a fresh build has no previous file worth pointing at
+        summary.append(("backup of previous file", str(result.backup_path)))
+    print(render_key_values(summary))
     for note in result.warnings:
         print(f"note: {note}")
     print("Open it in Excel or LibreOffice. Numbers come from a SIMULATED market: "
