@@ -45,9 +45,10 @@ DEFAULT_HISTORY_DAYS: dict[str, int] = {"1d": 365, "1h": 365}
 
 DEFAULT_TIMEFRAMES = ("1d", "1h")
 
-FUNDING_RECHECK_MS = 4 * 3_600_000
+FUNDING_RECHECK_MS = 8 * 3_600_000
 """Funding history is re-fetched only when the last stored funding is at least this old
-(Binance funds every 8 h, some symbols every 4 h)."""
+(Binance funds every 8 h; the few 4-hourly symbols catch up at the next refresh, which
+always resumes after the last stored funding time)."""
 
 ORDER_BOOK_MAX_AGE_MS = 3_600_000
 """A stored order-book snapshot younger than this (1 h) is kept instead of re-fetched."""
@@ -151,6 +152,7 @@ class _Tally:
     gaps: int = 0
     rate_limited: int = 0
     warnings: list[str] = field(default_factory=list)
+    unlisted: tuple[str, ...] = ()
     done: int = 0
 
     def add_candles(self, timeframe: str, n: int) -> None:
@@ -350,6 +352,54 @@ async def refresh_exchange_async(
     -------
     RefreshSummary
     """
+    requested, tfs, history = _check_live_args(exchange_id, universe, symbols, timeframes,
+                                               history_days, since)
+    from rotation_addin.data.exchange import ExchangeClient  # deferred: imports ccxt
+
+    started, t0 = datetime.now(UTC), time.monotonic()
+    store, owned = _open_cache(cache)
+    tally = _Tally()
+    args = (store, owned, exchange_id, requested, tally, started, t0, tfs)
+    try:
+        async with ExchangeClient(
+            exchange_id, api_base_url=api_base_url,
+            weight_budget_per_minute=weight_budget_per_minute, cancel=cancel,
+            **dict(client_options or {}),
+        ) as client:
+            try:
+                await _refresh_listed(client, store, exchange_id, requested, tfs, history,
+                                      since, progress, cancel, tally)
+            finally:
+                tally.weight = client.weight_used
+                tally.requests = client.requests_sent
+                tally.rate_limited = client.rate_limited
+    except asyncio.CancelledError:
+        _finish(*args, cancelled=True)
+        raise
+    except Exception as exc:
+        if is_cancelled(cancel):  # cancelled before the symbols started: a summary, not an error
+            return _finish(*args, cancelled=True)
+        if owned:
+            store.close()
+        if isinstance(exc, DataError | InputError):
+            raise
+        raise DataError(f"{exchange_id}: refresh failed: {_reason(exc)}") from exc
+    except BaseException:
+        if owned:
+            store.close()
+        raise
+    return _finish(*args, cancelled=is_cancelled(cancel))
+
+
+def _check_live_args(
+    exchange_id: str,
+    universe: Universe,
+    symbols: Iterable[str] | None,
+    timeframes: Iterable[str],
+    history_days: Mapping[str, int] | None,
+    since: datetime | date | None,
+) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, int]]:
+    """Validate the arguments of a live refresh: (bases, timeframes, history days)."""
     if not isinstance(exchange_id, str) or not exchange_id.isidentifier():
         raise InputError("exchange_id", f"must be a ccxt exchange id (got {exchange_id!r})")
     if exchange_id == DEMO_EXCHANGE:
@@ -360,92 +410,58 @@ async def refresh_exchange_async(
     for tf, days in history.items():
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise InputError(f"history_days.{tf}", f"must be a whole number >= 1 (got {days!r})")
-    started, t0 = datetime.now(UTC), time.monotonic()
-    if since is not None and _ms(since) >= _ms(started):
+    if since is not None and _ms(since) >= _ms(datetime.now(UTC)):
         raise InputError("since", f"must be in the past (got {since})")
+    return requested, tfs, history
 
-    from rotation_addin.data.exchange import ExchangeClient  # deferred: imports ccxt
 
-    store, owned = _open_cache(cache)
-    tally = _Tally()
-    unlisted: tuple[str, ...] = ()
-    cancelled = False
+async def _refresh_listed(
+    client: Any,
+    store: MarketCache,
+    exchange_id: str,
+    requested: tuple[str, ...],
+    timeframes: tuple[str, ...],
+    history: Mapping[str, int],
+    since: datetime | date | None,
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+    tally: _Tally,
+) -> None:
+    """Load the market list, then refresh every listed symbol concurrently."""
     try:
-        async with ExchangeClient(
-            exchange_id, api_base_url=api_base_url,
-            weight_budget_per_minute=weight_budget_per_minute, cancel=cancel,
-            **dict(client_options or {}),
-        ) as client:
-            try:
-                try:
-                    specs = await client.load_markets()
-                except DataError as exc:
-                    if is_cancelled(cancel):
-                        raise
-                    raise DataError(
-                        f"{exchange_id}: cannot load the market list ({exc}); check the "
-                        "network, or run `rotation refresh --demo` for the simulated market"
-                    ) from exc
-                listed = tuple(b for b in requested if b in specs)
-                unlisted = tuple(b for b in requested if b not in specs)
-                server_now_ms = _server_now_ms(client)
-                since_ms = {
-                    tf: _ms(since) if since is not None
-                    else server_now_ms - history.get(tf, 30) * 86_400_000
-                    for tf in tfs
-                }
-                tickers = await _fetch_tickers(client, listed, tally)
-                if progress:
-                    progress(0, len(listed), f"weight {client.weight_used}")
-
-                book_ms = {b: _ms(o.timestamp)
-                           for b, o in store.read_order_books(exchange_id).items()}
-
-                async def one(base: str) -> None:
-                    try:
-                        await _refresh_symbol(
-                            client, store, exchange_id, base, tfs, since_ms, server_now_ms,
-                            book_ms.get(base), tally, cancel,
-                            snapshot=(specs[base], tickers.get(base)),
-                            backfill=since is not None)
-                    except Exception as exc:
-                        tally.failures[base] = _reason(exc)
-                    tally.done += 1
-                    if progress:
-                        progress(tally.done, len(listed),
-                                 f"{base} · weight {client.weight_used}")
-
-                await asyncio.gather(*(one(b) for b in listed))
-            finally:
-                tally.weight = client.weight_used
-                tally.requests = client.requests_sent
-                tally.rate_limited = client.rate_limited
-        cancelled = is_cancelled(cancel)
-    except asyncio.CancelledError:
-        cancelled = True
-        for base in requested:
-            if base not in tally.ok and base not in unlisted:
-                tally.failures.setdefault(base, "cancelled before it was written")
-        _finish(store, owned, exchange_id, requested, unlisted, tally, True, started, t0, tfs)
-        raise
-    except Exception as exc:
-        if is_cancelled(cancel):  # cancelled before the symbols started: a summary, not an error
-            for base in requested:
-                if base not in tally.ok and base not in unlisted:
-                    tally.failures.setdefault(base, "cancelled before it was written")
-            return _finish(store, owned, exchange_id, requested, unlisted, tally, True,
-                           started, t0, tfs)
-        if owned:
-            store.close()
-        if isinstance(exc, DataError | InputError):
+        specs = await client.load_markets()
+    except DataError as exc:
+        if is_cancelled(cancel):
             raise
-        raise DataError(f"{exchange_id}: refresh failed: {_reason(exc)}") from exc
-    except BaseException:
-        if owned:
-            store.close()
-        raise
-    return _finish(store, owned, exchange_id, requested, unlisted, tally, cancelled, started,
-                   t0, tfs)
+        raise DataError(
+            f"{exchange_id}: cannot load the market list ({exc}); check the network, or run "
+            "`rotation refresh --demo` for the simulated market"
+        ) from exc
+    listed = tuple(b for b in requested if b in specs)
+    tally.unlisted = tuple(b for b in requested if b not in specs)
+    server_now_ms = _server_now_ms(client)
+    since_ms = {
+        tf: _ms(since) if since is not None else server_now_ms - history.get(tf, 30) * 86_400_000
+        for tf in timeframes
+    }
+    tickers = await _fetch_tickers(client, listed, tally)
+    book_ms = {b: _ms(o.timestamp) for b, o in store.read_order_books(exchange_id).items()}
+    if progress:
+        progress(0, len(listed), f"weight {client.weight_used}")
+
+    async def one(base: str) -> None:
+        try:
+            await _refresh_symbol(
+                client, store, exchange_id, base, timeframes, since_ms, server_now_ms,
+                book_ms.get(base), tally, cancel,
+                snapshot=(specs[base], tickers.get(base)), backfill=since is not None)
+        except Exception as exc:
+            tally.failures[base] = _reason(exc)
+        tally.done += 1
+        if progress:
+            progress(tally.done, len(listed), f"{base} · weight {client.weight_used}")
+
+    await asyncio.gather(*(one(b) for b in listed))
 
 
 def _finish(
@@ -453,16 +469,21 @@ def _finish(
     owned: bool,
     exchange_id: str,
     requested: tuple[str, ...],
-    unlisted: tuple[str, ...],
     tally: _Tally,
-    cancelled: bool,
     started: datetime,
     t0: float,
     timeframes: tuple[str, ...],
+    *,
+    cancelled: bool,
 ) -> RefreshSummary:
+    """Build the summary, log it in the cache and close a cache we opened."""
+    if cancelled:
+        for base in requested:
+            if base not in tally.ok and base not in tally.unlisted:
+                tally.failures.setdefault(base, "cancelled before it was written")
     summary = _summary(exchange_id=exchange_id, source=exchange_id, requested=requested,
-                       unlisted=unlisted, tally=tally, cancelled=cancelled, started=started,
-                       t0=t0)
+                       unlisted=tally.unlisted, tally=tally, cancelled=cancelled,
+                       started=started, t0=t0)
     try:
         _log(store, summary, ",".join(timeframes))
     finally:
