@@ -46,7 +46,10 @@ def register(subparsers: Any) -> None:
         "refresh", help="refresh market data into the local cache (exchange or --demo)",
         description="Fetch closed candles, funding, order books, tickers and contract rules for "
                     "the sector universe into the local SQLite cache. Incremental: only candles "
-                    "after the last stored one are fetched.")
+                    "after the last stored one are fetched.",
+        epilog="Exit codes: 0 every symbol refreshed, 1 some symbols failed (their cached "
+               "rows are unchanged), 4 nothing refreshed or the exchange was unreachable, "
+               "2 invalid input.")
     which = refresh.add_mutually_exclusive_group()
     which.add_argument("--demo", action="store_true",
                        help="write the simulated demo market (no network)")

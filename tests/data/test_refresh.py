@@ -312,3 +312,15 @@ def test_explicit_since_before_the_stored_history_backfills(
     assert summary.candles_by_timeframe == {"1d": 3 * 20}
     for base in summary.symbols_ok:
         assert_cache_matches(cache, market, base, "1d", utc(2024, 5, 1), utc(2024, 5, 29))
+
+
+def test_sync_wrapper_works_inside_a_running_event_loop(
+    emulator: BinanceEmulator, cache: MarketCache
+) -> None:
+    import asyncio
+
+    async def caller() -> RefreshSummary:  # e.g. a notebook or an async host
+        return refresh(emulator, cache, timeframes=("1d",))
+
+    summary = asyncio.run(caller())
+    assert summary.ok and summary.candles_by_timeframe == {"1d": 3 * 39}
