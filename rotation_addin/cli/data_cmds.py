@@ -13,6 +13,7 @@ import importlib
 import json
 import sys
 import threading
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -178,12 +179,32 @@ def _summary_text(summary: Any) -> str:
         parts.append("failures (cached rows of these symbols are unchanged):")
         parts.append(term.render_table(["symbol", "reason"],
                                        [(f.base, f.reason) for f in summary.failures]))
-    shown = summary.warnings[:MAX_WARNINGS_SHOWN]
-    parts.extend(f"warning: {w}" for w in shown)
-    if len(summary.warnings) > len(shown):
-        parts.append(f"... and {len(summary.warnings) - len(shown)} more warnings (--json "
-                     "lists them all)")
+    grouped = _group_warnings(summary.warnings, set(summary.symbols_requested))
+    shown = grouped[:MAX_WARNINGS_SHOWN]
+    parts.extend(f"note: {w}" for w in shown)
+    if len(grouped) > len(shown):
+        parts.append(f"... and {len(grouped) - len(shown)} more notes (--json lists them all)")
     return "\n".join(parts)
+
+
+def _group_warnings(warnings: Sequence[str], bases: set[str]) -> list[str]:
+    """Merge ``"<BASE> <tf>: text"`` notes with the same text into one line naming the bases."""
+    by_text: dict[str, list[str]] = {}
+    for warning in warnings:
+        head, sep, text = warning.partition(" ")
+        if sep and head in bases:
+            by_text.setdefault(text, []).append(head)
+        else:
+            by_text.setdefault(warning, [])
+    lines = []
+    for text, names in by_text.items():
+        if len(names) > 3:
+            lines.append(f"{text} ({len(names)} symbols: {', '.join(names[:3])}, ...)")
+        elif names:
+            lines.append(f"{text} ({', '.join(names)})")
+        else:
+            lines.append(text)
+    return lines
 
 
 # ---------------------------------------------------------------------- data status

@@ -174,3 +174,15 @@ def test_import_csv_into_the_cache(coinmetrics_dir: Path,
     status = capsys.readouterr().out
     assert "csv: no data for LPT" in status and "csv import" in status
     assert main(["data", "import-csv", str(coinmetrics_dir / "nope")]) == 2
+
+
+def test_notes_with_the_same_text_are_grouped() -> None:
+    from rotation_addin.cli.data_cmds import _group_warnings
+
+    notes = [f"{b} 1d: 364 daily candles aggregated" for b in ("A", "B", "C", "D")]
+    notes += ["B 1h: 3 candles missing in 1 gap(s)", "tickers not refreshed: HTTP 500"]
+    assert _group_warnings(notes, {"A", "B", "C", "D"}) == [
+        "1d: 364 daily candles aggregated (4 symbols: A, B, C, ...)",
+        "1h: 3 candles missing in 1 gap(s) (B)",
+        "tickers not refreshed: HTTP 500",
+    ]
