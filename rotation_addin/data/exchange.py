@@ -327,6 +327,9 @@ class ExchangeClient:
         Retry delay ``min(cap, base * 2**attempt)``, times a random jitter in [0.5, 1].
     quote : str
         Quote/settle currency of the perpetuals (``"USDT"``).
+    weight_margin_s : float or None
+        Seconds a request stays booked beyond the window, covering the delay until the
+        exchange counts it (default: 2 % of the window, 0.25..1 s).
     derive_daily : bool or None
         Aggregate daily candles from complete hourly ones in :meth:`fetch_candles` (default:
         on for Binance, whose daily klines are UTC days).
@@ -348,6 +351,7 @@ class ExchangeClient:
         backoff_cap_s: float = 30.0,
         quote: str = "USDT",
         derive_daily: bool | None = None,
+        weight_margin_s: float | None = None,
     ) -> None:
         if not isinstance(exchange_id, str) or exchange_id not in ccxt_async.exchanges:
             raise InputError(
@@ -360,7 +364,9 @@ class ExchangeClient:
                 raise InputError("api_base_url", f"must be an http(s) URL (got {api_base_url!r})")
         self.exchange_id = exchange_id
         self.api_base_url = api_base_url.rstrip("/") if api_base_url else None
-        self.budget = WeightBudget(weight_budget_per_minute, window_s=weight_window_s)
+        self.budget = WeightBudget(
+            weight_budget_per_minute, window_s=weight_window_s, margin_s=weight_margin_s
+        )
         self.max_concurrency = positive_int("max_concurrency", max_concurrency)
         self.timeout_s = positive("timeout_s", timeout_s)
         self.max_retries = positive_int("max_retries", max_retries, minimum=0)
