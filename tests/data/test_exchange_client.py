@@ -582,3 +582,21 @@ def test_client_reads_the_demo_market_through_the_emulator() -> None:
         daily = demo.daily_candles(base).loc[pd.Timestamp(since).ceil("D") : last_day]
         assert_same_candles(batch.results[(base, "1h")].candles, hourly)
         assert_same_candles(batch.results[(base, "1d")].candles, daily)
+
+
+def test_weight_budget_sliding_window_arithmetic() -> None:
+    now = [0.0]
+    budget = WeightBudget(10, window_s=60.0, margin_s=1.0, clock=lambda: now[0])
+    asyncio.run(budget.acquire(6))  # t = 0: 6 booked
+    now[0] = 30.0
+    asyncio.run(budget.acquire(4))  # t = 30: 10 booked, the budget is full
+    assert budget.wait_time(1) == pytest.approx(31.0)  # the 6 leave at 0 + 60 + 1 = 61 s
+    assert budget.wait_time(7) == pytest.approx(61.0)  # 7 needs the 4 gone too: 30 + 61 = 91 s
+    budget.observe_used(15)  # the exchange counts 15: 5 more than booked -> someone else
+    assert budget.foreign_weight_seen == 5 and budget.in_window() == 15
+    budget.pause(100.0)  # a 429's Retry-After at t = 30: nothing before 130 s
+    now[0] = 95.0
+    assert budget.in_window() == 0  # everything booked at 30 s left at 91 s
+    assert budget.wait_time(1) == pytest.approx(35.0)
+    now[0] = 131.0
+    assert budget.wait_time(10) == 0.0
