@@ -3,7 +3,8 @@
 The child process runs the real demo refresh into a real SQLite file. To kill it at a known
 point *inside* an open write transaction, the child pauses right after a candle write of one
 symbol (its delete of the old rows and the new daily/hourly rows are pending, uncommitted);
-the parent then sends SIGKILL. A second test kills a refresh at an arbitrary moment.
+the parent then sends SIGKILL. A second test slows every symbol's transaction a little and
+kills the refresh part-way; a third kills the real ``rotation refresh`` against the emulator.
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ CHILD = textwrap.dedent(
 
     def write_then_maybe_pause(self, exchange, base, timeframe, frame, source):
         n = original(self, exchange, base, timeframe, frame, source)
-        if base == pause_base and timeframe == "1h":
+        if pause_base == "slow":  # every symbol's transaction stays open a little longer
+            time.sleep(0.2)
+        elif base == pause_base and timeframe == "1h":
             print("MID-TRANSACTION", base, flush=True)
             time.sleep(120)
         return n
 
-    if pause_base != "-":
-        c.MarketCache.write_candles = write_then_maybe_pause
+    c.MarketCache.write_candles = write_then_maybe_pause
     from rotation_addin.data.refresh import refresh_demo
     refresh_demo(cache=sys.argv[1], progress=lambda d, t, x: print("DONE", d, x, flush=True))
     print("FINISHED", flush=True)
@@ -135,8 +137,10 @@ def test_sigkill_at_an_arbitrary_moment_leaves_a_sound_cache(
             for b in cache.read_markets("demo")
         }
 
-    proc = _start_child(path, "-", isolated_home)
+    # each symbol's transaction lasts >= 0.4 s in the child: the kill lands while it writes
+    proc = _start_child(path, "slow", isolated_home)
     _wait_for_line(proc, "DONE 2", timeout_s=120)  # two symbols committed, more being written
+    time.sleep(0.1)
     os.kill(proc.pid, signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
     with MarketCache(path) as cache:
