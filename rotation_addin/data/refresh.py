@@ -445,6 +445,7 @@ async def _refresh_listed(
         for tf in timeframes
     }
     tickers = await _fetch_tickers(client, listed, tally)
+    tiers = await _fetch_leverage_tiers(client, listed, tally)
     book_ms = {b: _ms(o.timestamp) for b, o in store.read_order_books(exchange_id).items()}
     if progress:
         progress(0, len(listed), f"weight {client.weight_used}")
@@ -454,7 +455,8 @@ async def _refresh_listed(
             await _refresh_symbol(
                 client, store, exchange_id, base, timeframes, since_ms, server_now_ms,
                 book_ms.get(base), tally, cancel,
-                snapshot=(specs[base], tickers.get(base)), backfill=since is not None)
+                snapshot=(specs[base], tickers.get(base), tiers.get(base)),
+                backfill=since is not None)
         except Exception as exc:
             tally.failures[base] = _reason(exc)
         tally.done += 1
@@ -521,6 +523,27 @@ async def _fetch_tickers(client: Any, listed: tuple[str, ...], tally: _Tally) ->
         return {}
 
 
+async def _fetch_leverage_tiers(
+    client: Any, listed: tuple[str, ...], tally: _Tally
+) -> dict[str, Any]:
+    """Leverage tiers where the exchange publishes them; otherwise a note (defaults apply)."""
+    fetch = getattr(client, "fetch_leverage_tiers", None)
+    if not listed or fetch is None:
+        return {}
+    try:
+        result = await fetch(list(listed))
+    except Exception as exc:
+        if is_cancelled(getattr(client, "cancel", None)) or "Banned" in type(exc).__name__:
+            raise
+        tally.warnings.append(f"leverage tiers not refreshed: {_reason(exc)}")
+        return {}
+    if not getattr(result, "available", False):
+        message = getattr(result, "message", "") or "not published"
+        tally.warnings.append(f"leverage tiers: {message}")
+        return {}
+    return {b: t for b, t in dict(result.tiers).items() if t}
+
+
 async def _refresh_symbol(
     client: Any,
     store: MarketCache,
@@ -533,13 +556,13 @@ async def _refresh_symbol(
     tally: _Tally,
     cancel: threading.Event | None,
     *,
-    snapshot: tuple[Any, Any],
+    snapshot: tuple[Any, Any, Any],
     backfill: bool = False,
 ) -> None:
     """Fetch everything of one symbol, then write it in one transaction (or not at all).
 
-    ``snapshot`` is the symbol's contract spec and latest ticker (fetched for all symbols at
-    once before); they are written in the same transaction as its candles.
+    ``snapshot`` is the symbol's contract spec, latest ticker and leverage tiers (fetched for
+    all symbols at once before); they are written in the same transaction as its candles.
 
     Candles resume after the last stored one; funding history is asked only when a new
     funding may have happened (:data:`FUNDING_RECHECK_MS`); the order book only when the
@@ -572,11 +595,13 @@ async def _refresh_symbol(
     if is_cancelled(cancel):
         raise DataError("cancelled before it was written")
     counts: dict[str, int] = {}
-    spec, ticker = snapshot
+    spec, ticker, brackets = snapshot
     with store.transaction():
         store.write_markets(exchange_id, {base: spec}, exchange_id)
         if ticker is not None:
             store.write_tickers(exchange_id, {base: ticker}, exchange_id)
+        if brackets:
+            store.write_brackets(exchange_id, base, list(brackets), exchange_id)
         for result in results:
             if len(result.candles):
                 written = store.write_candles(exchange_id, base, result.timeframe,

@@ -108,6 +108,11 @@ def test_full_refresh_stores_exactly_the_closed_candles(
     want = market.funding_history("SYM00")["funding_rate"]
     want = want[(want.index >= now - timedelta(days=40)) & (want.index <= now)]
     np.testing.assert_allclose(funding.to_numpy(), want.to_numpy(), rtol=1e-9)
+    # Binance's leverage brackets need an API key: said once, defaults apply, nothing stored
+    assert [w for w in summary.warnings if w.startswith("leverage tiers")] == [
+        "leverage tiers: binanceusdm leverage tiers need an API key (signed endpoint); "
+        "bundled bracket defaults apply"]
+    assert cache.table_rows("brackets") == []
     (log,) = cache.refresh_history("binanceusdm")
     assert log.outcome == "ok" and log.detail["weight_used"] == summary.weight_used
 
