@@ -59,7 +59,8 @@ def register(subparsers: Any) -> None:
     refresh.add_argument("--symbols", type=_csv_list, default=None, metavar="A,B,...",
                          help="only these bases of the universe")
     refresh.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD",
-                         help="start of a first fetch (default: 365 days back)")
+                         help="start of a first fetch, or of a backfill before the stored "
+                              "history (default: 365 days back)")
     refresh.add_argument("--timeframes", type=_csv_list, default=["1d", "1h"], metavar="1d,1h",
                          help="candle timeframes (default 1d,1h)")
     refresh.add_argument("--api-url", default=None, help=argparse.SUPPRESS)
