@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.snapshot: Any = None
         self.current_source: str | None = None
         self.current_task: BackgroundTask | None = None
+        self.busy = False
         self.last_workbook: Path | None = None
         self._painted = False
         self.runner = TaskRunner(self)
@@ -152,7 +153,9 @@ class MainWindow(QMainWindow):
     def _start(
         self, name: str, work: Any, busy_text: str, on_success: Any = None
     ) -> BackgroundTask | None:
-        if self.current_task is not None and not self.current_task.done.is_set():
+        # GUI-side flag, cleared when the outcome signal is handled: the worker may still be
+        # running its last lines (done flag not yet set) when the window already shows it
+        if self.busy and self.current_task is not None:
             self.status_panel.show_message(f"Busy: {self.current_task.name} is running")
             return None
         task = BackgroundTask(work, name=name)
@@ -161,6 +164,7 @@ class MainWindow(QMainWindow):
         task.signals.failed.connect(self._on_failed)
         task.signals.cancelled.connect(self._on_cancelled)
         self.current_task = task
+        self.busy = True
         self._set_actions_enabled(False)
         self.status_panel.show_busy(busy_text)
         self.runner.start(task)
@@ -221,12 +225,19 @@ class MainWindow(QMainWindow):
         )
 
     def _task_over(self, outcome: str) -> None:
+        self.busy = False
         self.status_panel.show_idle()
         self._set_actions_enabled(True)
         self.task_ended.emit(outcome)
 
     def _on_snapshot(self, snapshot: Any) -> None:
-        self.apply_snapshot(snapshot)
+        try:
+            self.apply_snapshot(snapshot)
+        except Exception as exc:  # the window must never be left "busy"
+            from gui.workers import describe_error
+
+            self._on_failed(f"could not show the data: {describe_error(exc)}")
+            return
         summary = getattr(snapshot, "summary_text", "")
         self.status_panel.show_message(summary)
         self._task_over("succeeded")

@@ -152,7 +152,7 @@ class BackgroundTask(QRunnable):
             result = self.work(self.reporter, self.cancel_event)
         except CancelledByUserError:
             self.signals.cancelled.emit()
-        except (Exception, asyncio.CancelledError) as exc:
+        except BaseException as exc:  # every outcome must reach the window
             if self.cancel_event.is_set() or isinstance(exc, asyncio.CancelledError):
                 self.signals.cancelled.emit()
             else:
