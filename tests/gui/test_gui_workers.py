@@ -70,3 +70,35 @@ def test_failure_is_one_line(qtbot) -> None:
     assert failed.args == ["cache: no daily candles for binanceusdm"]
     assert describe_error(KeyError("x")) == "KeyError: 'x'"
     assert describe_error(ValueError("first\nsecond")) == "ValueError: first"
+
+
+class _SlowDone(threading.Event):
+    """A done flag set 0.3 s late: the worker thread lags behind the window (heavy load)."""
+
+    def set(self) -> None:
+        time.sleep(0.3)
+        super().set()
+
+
+class _LaggingTask(BackgroundTask):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.done = _SlowDone()
+
+
+def test_next_action_right_after_a_task_ended(qtbot, monkeypatch) -> None:
+    """The window accepts a new action as soon as it has shown the last one's outcome, even
+    while the finished worker thread is still unwinding (fault injected: late done flag)."""
+    from gui.main_window import MainWindow
+    from rotation_addin.data.settings import Settings
+
+    monkeypatch.setattr("gui.main_window.BackgroundTask", _LaggingTask)
+    window = MainWindow(Settings(data_source="cache"))  # empty cache: fails at once
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.task_ended, timeout=60_000) as ended:
+        first = window.start_initial_load()
+    assert ended.args == ["failed"] and first is not None and not first.done.is_set()
+    with qtbot.waitSignal(window.task_ended, timeout=120_000) as ended:
+        second = window.load_source("demo")
+    assert second is not None and second is not first
+    assert ended.args == ["succeeded"]
