@@ -281,6 +281,19 @@ def report(results: dict[str, object]) -> str:
             f"{weight - minutes * BUDGET} weight at the client's unthrottled "
             f"{speed:.0f} weight/s measured in the full run)."
         )
+    ok = (
+        full.stats.weight_used <= 1.15 * floor_direct
+        and all(r.stats.count_429 == 0 for r in runs)
+        and full.lost == 0
+        and inc.stats.weight_used <= 0.05 * full.stats.weight_used
+    )
+    lines.append(
+        "- Verdict against the acceptance (≤ 1.15x the weight floor, zero 429s, zero data lost, "
+        f"incremental ≤ 5 %): full refresh {full.stats.weight_used / floor_direct:.2f}x the "
+        f"weight floor, {full.elapsed_s / full.time_floor_s:.2f}x the time floor, "
+        f"{full.stats.count_429} 429s, {full.lost} candles wrong or missing; incremental "
+        f"{inc.stats.weight_used / full.stats.weight_used:.1%} — {'OK' if ok else 'NOT MET'}."
+    )
     lines += [
         "- Why elapsed can be below weight ÷ budget: Binance counts weight per minute, so an "
         "idle budget lets up to 2,400 weight go at once. The client books every request in a "
