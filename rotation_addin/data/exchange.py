@@ -330,6 +330,9 @@ class ExchangeClient:
     weight_margin_s : float or None
         Seconds a request stays booked beyond the window, covering the delay until the
         exchange counts it (default: 2 % of the window, 0.25..1 s).
+    binance_weights : bool or None
+        Schedule by Binance USDⓈ-M weights with raw klines (default: for ``binanceusdm``);
+        False uses ccxt's unified calls at weight 1 each, paced by ccxt's own throttler.
     derive_daily : bool or None
         Aggregate daily candles from complete hourly ones in :meth:`fetch_candles` (default:
         on for Binance, whose daily klines are UTC days).
@@ -352,6 +355,7 @@ class ExchangeClient:
         quote: str = "USDT",
         derive_daily: bool | None = None,
         weight_margin_s: float | None = None,
+        binance_weights: bool | None = None,
     ) -> None:
         if not isinstance(exchange_id, str) or exchange_id not in ccxt_async.exchanges:
             raise InputError(
@@ -375,7 +379,8 @@ class ExchangeClient:
         self.progress = progress
         self.cancel = cancel
         self.quote = quote
-        self.uses_binance_weights = exchange_id in BINANCE_WEIGHT_EXCHANGES
+        known = exchange_id in BINANCE_WEIGHT_EXCHANGES
+        self.uses_binance_weights = known if binance_weights is None else bool(binance_weights)
         self.derive_daily = self.uses_binance_weights if derive_daily is None else derive_daily
         self.requests_sent = 0
         self.retries = 0

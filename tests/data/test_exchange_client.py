@@ -600,3 +600,33 @@ def test_weight_budget_sliding_window_arithmetic() -> None:
     assert budget.wait_time(1) == pytest.approx(35.0)
     now[0] = 131.0
     assert budget.wait_time(10) == 0.0
+
+
+def test_generic_ccxt_path_for_other_exchanges(
+    emulator: BinanceEmulator, market: FixtureMarket
+) -> None:
+    # What any non-Binance ccxt id gets: unified fetch_ohlcv, ccxt's own pacing, weight 1 per
+    # request, no quote volume (approximated as volume x close, with a warning).
+    since = LAST_CLOSED_HOUR - 599 * HOUR  # 600 candles: 499 + 101 -> two requests
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with client_for(emulator, binance_weights=False) as client:
+            return await client.fetch_candles("LTC", {"1h": since, "1d": since})
+
+    got = run(go)
+    hourly, daily = got["1h"], got["1d"]
+    want = expected(market, "LTC", "1h", since, LAST_CLOSED_HOUR)
+    cols = ["open", "high", "low", "close", "volume"]
+    assert_same_candles(hourly.candles[cols], want[cols])
+    approx = (want["volume"] * want["close"]).to_numpy()
+    np.testing.assert_allclose(hourly.candles["volume_usd"].to_numpy(), approx, rtol=1e-12)
+    assert (
+        hourly.requests == 2
+        and hourly.weight == 2
+        and any("approximated" in w for w in hourly.warnings)
+    )
+    assert daily.requests == 1  # not derived from hourly outside Binance
+    assert_same_candles(
+        daily.candles[cols],
+        expected(market, "LTC", "1d", since.replace(hour=0) + DAY, LAST_CLOSED_DAY)[cols],
+    )
