@@ -22,7 +22,7 @@ from typing import Any
 
 import xlwings as xw
 
-from rotation_addin.core.constants import DEFAULT_RISK_FRACTION
+from rotation_addin.core.constants import DEMO_SOURCE_LABEL
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.types import Side
 from rotation_addin.excel import args as a
@@ -51,7 +51,7 @@ def _close_history(base: str) -> Any:
 
 @xw.func(category=CATEGORY)
 @xw.arg("equity", doc="Account equity in USD (> 0).")
-@xw.arg("risk", doc="Risk per trade: 2% or 0.02 (hard cap from Settings, default 3%).")
+@xw.arg("risk", doc="Risk per trade: 2% or 0.02 (default and hard cap from Settings: 2%, 3%).")
 @xw.arg("entry", doc="Entry price in USD.")
 @xw.arg("stop", doc="Stop price in USD (below entry for a long, above for a short).")
 @xw.arg("side", doc="Optional: long or short (default: long if stop < entry).")
@@ -78,7 +78,7 @@ def POSITION_SIZE(equity: Cell, risk: Cell, entry: Cell, stop: Cell, side: Cell 
         entry_price_usd=entry_usd,
         stop_price_usd=stop_usd,
         side=chosen_side,
-        risk_fraction=a.fraction("risk", risk, DEFAULT_RISK_FRACTION),
+        risk_fraction=a.fraction("risk", risk, settings.risk_fraction),
         max_risk_fraction=settings.max_risk_fraction,
         taker_fee_rate=settings.taker_fee_rate,
         stop_slippage_rate=settings.stop_slippage_rate,
@@ -121,18 +121,27 @@ def LIQUIDATION_PRICE(side: Cell, entry: Cell, quantity: Cell, leverage: Cell,
     return result.liquidation_price_usd
 
 
+DAILY_VOL_MAX = 1.0
+"""A daily sigma given as a number is refused above 1 (100 % a day): 5 typed for "5 %" would
+otherwise be taken as 500 % (``rotation leverage --daily-vol`` refuses it the same way)."""
+
+
 def _daily_vol(name: str, value: Cell, method: str) -> float:
-    """Daily volatility from a number (taken as given), a symbol or a range of prices."""
+    """Daily volatility from a number (taken as given), a symbol or a range of prices.
+
+    A symbol uses its last ``core.volatility.HISTORY_DAYS`` daily closes, the window of
+    ``rotation leverage --symbol`` and of the plan's stops, so every surface quotes one sigma.
+    """
     from rotation_addin.core import volatility
 
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return a.fraction(name, value, high=5.0)
+        return a.fraction(name, value, high=DAILY_VOL_MAX)
     if isinstance(value, str) and not value.strip().endswith("%"):
         base = a.symbol(name, value)
-        closes = _close_history(base).close[base].dropna()
+        closes = _close_history(base).close[base].dropna().iloc[-volatility.HISTORY_DAYS:]
     else:
         if isinstance(value, str):
-            return a.fraction(name, value, high=5.0)
+            return a.fraction(name, value, high=DAILY_VOL_MAX)
         closes = a.number_column(name, value, minimum_count=3)
     if method == "close":
         return float(volatility.close_to_close_vol(closes))
@@ -205,7 +214,10 @@ def CORREL_MATRIX(symbols: Cell = None, window: Cell = None, relative: Cell = No
         returns = relative_returns(returns, benchmark=data.universe.benchmark)
         bases = [b for b in bases if b in returns.columns]
     matrix = correlation_matrix(returns[bases], window=days)
-    header: list[Any] = [f"corr {days}d" + (" vs BTC" if relative else ""), *bases]
+    label = f"corr {days}d" + (" vs BTC" if relative else "")
+    if data.source.startswith(DEMO_SOURCE_LABEL):  # demo, or a cached demo refresh
+        label += f" ({DEMO_SOURCE_LABEL})"
+    header: list[Any] = [label, *bases]
     values = matrix.to_numpy().tolist()
     return [header, *([base, *row] for base, row in zip(bases, values, strict=True))]
 

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from rotation_addin.core.rotation import PlanParameters
 
 NO_ORDERS_SENT = "Orders are a proposal: nothing is sent to any exchange."
+INVERSE_PAIRS_CAVEAT = ("measured, not a hedge: on real 2022-23 data render and compute never "
+                        "moved inversely and sector correlations rose on BTC's worst days "
+                        "(docs/real-data-check.md)")
+NOISY_WINDOW_DAYS = 30
+"""Below this window a sample correlation is too noisy to read as a relationship."""
 RANKING_NOT_FORECAST = ("scores rank today's conditions; they are not a forecast (on real "
                         "2022-23 data the momentum leader did not reliably outperform: "
                         "docs/real-data-check.md).")
@@ -47,6 +52,15 @@ def _positive_float(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be > 0 (got {text})")
     return value
+
+
+def _positive_fraction(text: str) -> float:
+    """A fraction as ``0.02`` or ``2%`` (as ``rotation size --risk`` takes it); the range is
+    checked by the plan parameters, which name the field."""
+    stripped = text.strip()
+    if stripped.endswith("%"):
+        return _positive_float(stripped[:-1]) / 100.0
+    return _positive_float(stripped)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -81,11 +95,13 @@ def register(subparsers: Any) -> None:
     sectors.set_defaults(handler=_sectors)
 
     corr = subparsers.add_parser(
-        "corr", help="sector correlation: matrix, betas, stress vs normal, natural hedges",
+        "corr", help="sector correlation: matrix, betas, stress vs normal, inverse pairs",
         description="Pearson correlation of the sector indices' daily log returns over the "
                     "window; --relative removes BTC's move first; --stress compares BTC's "
                     "worst-decile days with the rest (raw, Forbes-Rigobon adjusted, co-crash "
-                    "rate). Pairs below -0.2 are listed as natural hedges when there are any.")
+                    "rate). Pairs below -0.2 are listed as inverse pairs when there are any: a "
+                    "measurement, not a hedge (on real 2022-23 data render and compute never "
+                    "moved inversely; docs/real-data-check.md).")
     _common(corr)
     corr.add_argument("--window", type=_window, default=None, metavar="DAYS",
                       help="window in days (30 or 90 usually; default 30)")
@@ -112,12 +128,12 @@ def register(subparsers: Any) -> None:
                       help="trade journal CSV (default: trade_journal.csv in the config folder)")
     plan.add_argument("--equity", type=_positive_float, default=None, metavar="USD",
                       help="account equity (default: settings equity_usd)")
-    plan.add_argument("--risk-fraction", type=_positive_float, default=None, metavar="F",
-                      help="risk per trade, fraction of equity (default: settings, 0.02)")
+    plan.add_argument("--risk-fraction", type=_positive_fraction, default=None, metavar="F",
+                      help="risk per trade: 0.02 or 2%% of equity (default: settings, 2%%)")
     plan.add_argument("--top", type=int, default=None, metavar="N",
                       help="number of leading sectors to hold long (default 1)")
-    plan.add_argument("--portfolio-cap", type=_positive_float, default=None, metavar="F",
-                      help="stressed-loss cap, fraction of equity (default 0.06)")
+    plan.add_argument("--portfolio-cap", type=_positive_fraction, default=None, metavar="F",
+                      help="stressed-loss cap: 0.06 or 6%% of equity (default 6%%)")
     plan.set_defaults(handler=_plan)
 
 
@@ -269,18 +285,15 @@ def _corr(args: argparse.Namespace) -> int:
     print(term.render_table(["", *labels], [[a, *_rounded(list(matrix.loc[a]), 2)]
                                             for a in labels]))
     print()
-    print(term.render_table(["sector", "beta to BTC", "BTC explains %"],
+    print(term.render_table(["sector", "beta to BTC (90 d)", "BTC explains % (90 d)"],
                             [[str(k), round(float(r["beta"]), 2), round(_pct(r["r_squared"]), 1)]
                              for k, r in picture.betas.iterrows()]))
     if args.stress:
         print()
         _print_stress(picture)
     print()
-    if hedges:
-        print("natural hedges (correlation < -0.2): " + ", ".join(
-            f"{h.first}/{h.second} {h.correlation:+.2f}" for h in hedges))
-    else:
-        print("natural hedges (correlation < -0.2): none in this window")
+    for line in _inverse_pair_lines(hedges, window):
+        print(line)
     if math.isfinite(picture.average_pairwise):
         print(f"average pairwise correlation: {picture.average_pairwise:.2f}")
     if picture.decay_alert is not None:
@@ -288,6 +301,21 @@ def _corr(args: argparse.Namespace) -> int:
     for warning in picture.warnings:
         print(f"warning: {warning}")
     return 0
+
+
+def _inverse_pair_lines(hedges: Sequence[Any], window: int) -> list[str]:
+    """Pairs below -0.2, said as a measurement (never as a hedge), with the window's noise."""
+    if not hedges:
+        return [f"inverse pairs (correlation < -0.2 over {window} days): none"]
+    lines = [f"inverse pairs (correlation < -0.2 over {window} days): " + ", ".join(
+        f"{h.first}/{h.second} {h.correlation:+.2f}" for h in hedges)
+        + f" - {INVERSE_PAIRS_CAVEAT}"]
+    if window < NOISY_WINDOW_DAYS:
+        # 95 % band of a sample correlation around 0 (Fisher z): +-tanh(1.96 / sqrt(n - 3))
+        band = math.tanh(1.96 / math.sqrt(max(window - 3, 1)))
+        lines.append(f"note: a {window}-day correlation is mostly noise (+-{band:.2f} at 95 % "
+                     f"when the true value is 0); use --window {NOISY_WINDOW_DAYS} or more")
+    return lines
 
 
 def _stress_rows(picture: CorrelationPicture) -> list[list[Any]]:
@@ -308,8 +336,9 @@ def _print_stress(picture: CorrelationPicture) -> None:
     if stress is None:
         print("stress correlation: not available (see warnings)")
         return
-    print(f"stress days: BTC daily log return <= {stress.threshold_return:+.2%} "
-          f"({stress.stress_days} days) vs {stress.normal_days} normal days")
+    print(f"stress days (whole history, not the window): BTC daily log return <= "
+          f"{stress.threshold_return:+.2%} ({stress.stress_days} days) vs "
+          f"{stress.normal_days} normal days")
     print(term.render_table(
         ["sector", "vs", "normal", "stress", "stress adj.", "co-crash %", "co-crash x indep."],
         [[a, b, *_rounded([n, s, adj, _pct(rate), ratio], 2)]
@@ -328,6 +357,8 @@ def _corr_json(dataset: MarketDataset, picture: CorrelationPicture, kind: str, m
         "betas": {str(k): {"beta": float(r["beta"]), "btc_explained_share": float(r["r_squared"])}
                   for k, r in picture.betas.iterrows()},
         "natural_hedges": list(hedges),
+        "natural_hedges_note": "pairs with correlation < -0.2 over the window; "
+                               + INVERSE_PAIRS_CAVEAT,
         "average_pairwise_correlation": picture.average_pairwise,
         "decay_alert": picture.decay_alert,
         "warnings": picture.warnings,

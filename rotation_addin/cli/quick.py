@@ -2,11 +2,14 @@
 
 * ``rotation size --equity 10000 --entry 7.50 --stop 7.05 --side long [--risk 2%] [--leverage 5]
   [--max-risk 3%] [--fee 0.05%] [--slippage 0.05%] [--step 0.1] [--min-qty 0.1]
-  [--min-notional 5] [--symbol BASE] [--json]``
+  [--min-notional 5] [--symbol BASE [--source demo|cache] [--exchange ID]] [--json]``
+  (risk, cap, fee and slippage default to the settings, as in ``=POSITION_SIZE()``; --symbol
+  applies that contract's amount step and minimums from the dataset, as the UDF does)
 * ``rotation liq --side long --entry 100 (--quantity 10 | --notional 1000)
   (--leverage 20 | --margin 50) [--mode isolated|cross --wallet W --other-mm X --other-upnl Y]
   [--symbol BASE | --brackets tiers.json | --mmr 0.4%] [--stop 96] [--json]``
-* ``rotation leverage (--daily-vol 5% | --annual-vol 90% | --symbol RENDER [--source demo])
+* ``rotation leverage (--daily-vol 5% | --annual-vol 90% | --symbol RENDER [--source demo]
+  [--exchange ID])
   [--estimator ewma|close|parkinson|garman-klass] [--k 3] [--holding-days 1]
   [--gap-buffer 2%] [--mmr 0.65%] [--max-leverage 75] [--json]``
 
@@ -18,8 +21,10 @@ line saying why (exit 3).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +35,11 @@ from rotation_addin.core.brackets import (
     default_bracket_table,
 )
 from rotation_addin.core.capital import minimum_capital_check
-from rotation_addin.core.constants import SQRT_DAYS_PER_YEAR
+from rotation_addin.core.constants import (
+    DEFAULT_MAX_RISK_FRACTION,
+    DEFAULT_RISK_FRACTION,
+    SQRT_DAYS_PER_YEAR,
+)
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.leverage import safe_leverage
 from rotation_addin.core.liquidation import (
@@ -41,10 +50,23 @@ from rotation_addin.core.liquidation import (
 )
 from rotation_addin.core.sizing import PositionSize, position_size
 from rotation_addin.core.types import ContractSpec
-from rotation_addin.core.volatility import VolatilityEstimate, volatility_estimate
+from rotation_addin.core.volatility import HISTORY_DAYS, VolatilityEstimate, volatility_estimate
 
 ESTIMATORS = ("ewma", "close", "parkinson", "garman-klass")
-VOL_LOOKBACK_DAYS = 90
+DEFAULT_TAKER_FEE_RATE = 0.0005
+DEFAULT_STOP_SLIPPAGE_RATE = 0.0005
+VOL_LOOKBACK_DAYS = HISTORY_DAYS
+"""Daily candles behind ``--symbol`` volatility: the plan's window, so the CLI, the UDFs and
+``rotation plan`` quote the same sigma for the same symbol."""
+
+DAILY_VOL_PLAIN_MAX = 1.0
+"""A bare ``--daily-vol`` above 1 (100 % a day) is taken as a forgotten ``%`` and refused."""
+ANNUAL_VOL_PLAIN_MAX = 5.0
+"""A bare ``--annual-vol`` above 5 (500 % a year) is taken as a forgotten ``%`` and refused."""
+
+_NEGATIVE_NUMBER = re.compile(r"^-\d+%?$|^-\d*\.\d+%?$")
+"""argparse's negative-number pattern, plus a trailing ``%``: ``--risk -1%`` reaches the
+engine (which names the field and its range) instead of failing as a missing argument."""
 
 
 # ------------------------------------------------------------------------------ flag parsing
@@ -66,6 +88,8 @@ def _fraction(plain_max: float | None) -> Any:
         if stripped.endswith("%"):
             return _number(stripped[:-1]) / 100.0
         value = _number(stripped)
+        if not math.isfinite(value):
+            return value  # the engine names the field: "must be a finite number"
         if plain_max is not None and value > plain_max:
             raise argparse.ArgumentTypeError(
                 f"must be a fraction like 0.02 or a percentage like 2% (got {text!r}; "
@@ -93,13 +117,23 @@ def _print_result(pairs: list[tuple[str, Any]], warnings: tuple[str, ...] | list
 
 def register(subparsers: Any) -> None:
     """Add ``size``, ``liq`` and ``leverage`` to the ``rotation`` command."""
-    _register_size(subparsers)
-    _register_liq(subparsers)
-    _register_leverage(subparsers)
+    for parser in (_register_size(subparsers), _register_liq(subparsers),
+                   _register_leverage(subparsers)):
+        parser._negative_number_matcher = _NEGATIVE_NUMBER
 
 
-def _register_size(subparsers: Any) -> None:
-    size = subparsers.add_parser(
+def _data_flags(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--source", choices=("demo", "cache"), default=None,
+                        help=f"dataset for {what} (default: the data_source setting, demo = "
+                             "the simulated market)")
+    parser.add_argument("--exchange", metavar="ID", default=None,
+                        help="exchange whose cached data to read with --source cache "
+                             "(default: settings exchange_id; 'demo' = `rotation refresh "
+                             "--demo`)")
+
+
+def _register_size(subparsers: Any) -> argparse.ArgumentParser:
+    size: argparse.ArgumentParser = subparsers.add_parser(
         "size", help="position size from equity, risk %%, entry and stop",
         description="Size a position so that a stop-out (fees and slippage included) costs at "
                     "most the risk fraction of equity; quantity rounds down to the amount step.")
@@ -107,14 +141,14 @@ def _register_size(subparsers: Any) -> None:
     size.add_argument("--entry", type=_number, required=True, help="entry price, USD")
     size.add_argument("--stop", type=_number, required=True, help="stop price, USD")
     size.add_argument("--side", required=True, help="long or short")
-    size.add_argument("--risk", type=_fraction(1.0), default=0.02,
-                      help="risk per trade: 0.02 or 2%% (default 2%%)")
-    size.add_argument("--max-risk", type=_fraction(1.0), default=0.03,
-                      help="hard cap on --risk (default 3%%)")
-    size.add_argument("--fee", type=_fraction(0.1), default=0.0005,
-                      help="taker fee per fill (default 0.05%%)")
-    size.add_argument("--slippage", type=_fraction(0.1), default=0.0005,
-                      help="stop slippage (default 0.05%%)")
+    size.add_argument("--risk", type=_fraction(1.0), default=None,
+                      help="risk per trade: 0.02 or 2%% (default: settings, 2%%)")
+    size.add_argument("--max-risk", type=_fraction(1.0), default=None,
+                      help="hard cap on --risk, at most 10%% (default: settings, 3%%)")
+    size.add_argument("--fee", type=_fraction(0.1), default=None,
+                      help="taker fee per fill (default: settings, 0.05%%)")
+    size.add_argument("--slippage", type=_fraction(0.1), default=None,
+                      help="stop slippage (default: settings, 0.05%%)")
     size.add_argument("--leverage", type=_number, default=1.0,
                       help="leverage for the margin and liquidation check (default 1)")
     size.add_argument("--step", type=_number, default=None, help="contract amount step")
@@ -122,13 +156,17 @@ def _register_size(subparsers: Any) -> None:
     size.add_argument("--min-notional", type=_number, default=None,
                       help="exchange minimum notional, USD")
     size.add_argument("--symbol", default=None,
-                      help="base for the default maintenance brackets (default: mid-cap alt)")
+                      help="base whose contract rules (amount step, minimums, from --source) "
+                           "and default maintenance brackets apply, as in =POSITION_SIZE() "
+                           "(default: no rounding, mid-cap alt brackets)")
+    _data_flags(size, "--symbol's contract rules")
     size.add_argument("--json", action="store_true", help="machine-readable output")
     size.set_defaults(handler=run_size)
+    return size
 
 
-def _register_liq(subparsers: Any) -> None:
-    liq = subparsers.add_parser(
+def _register_liq(subparsers: Any) -> argparse.ArgumentParser:
+    liq: argparse.ArgumentParser = subparsers.add_parser(
         "liq", help="liquidation price (USDⓈ-M linear, one-way, isolated or cross)",
         description="LP = (WB - TMM + UPNL + cum - side*Q*EP) / (Q*MMR - side*Q), with MMR and "
                     "cum from the maintenance bracket re-checked at the liquidation price.")
@@ -159,20 +197,23 @@ def _register_liq(subparsers: Any) -> None:
                      help="planned stop: refused unless between entry and liquidation")
     liq.add_argument("--json", action="store_true", help="machine-readable output")
     liq.set_defaults(handler=run_liq)
+    return liq
 
 
-def _register_leverage(subparsers: Any) -> None:
-    lev = subparsers.add_parser(
+def _register_leverage(subparsers: Any) -> argparse.ArgumentParser:
+    lev: argparse.ArgumentParser = subparsers.add_parser(
         "leverage", help="safe leverage for a volatility (falls as volatility rises)",
         description="Largest whole leverage L with 1/L - MMR >= k*sigma*sqrt(h) + gap buffer, "
                     "capped by the bracket's maximum leverage.")
     vol = lev.add_mutually_exclusive_group(required=True)
-    vol.add_argument("--daily-vol", type=_fraction(None), help="daily sigma: 0.05 or 5%%")
-    vol.add_argument("--annual-vol", type=_fraction(None), help="annual sigma: 0.9 or 90%%")
+    vol.add_argument("--daily-vol", type=_fraction(DAILY_VOL_PLAIN_MAX),
+                     help="daily sigma: 0.05 or 5%%")
+    vol.add_argument("--annual-vol", type=_fraction(ANNUAL_VOL_PLAIN_MAX),
+                     help="annual sigma: 0.9 or 90%%")
     vol.add_argument("--symbol", default=None,
-                     help="base: estimate sigma from the market dataset (see --source)")
-    lev.add_argument("--source", choices=("demo", "cache"), default="demo",
-                     help="dataset for --symbol (default demo: the simulated market)")
+                     help=f"base: estimate sigma from its last {VOL_LOOKBACK_DAYS} daily "
+                          "candles in the market dataset (see --source)")
+    _data_flags(lev, "--symbol")
     lev.add_argument("--estimator", choices=ESTIMATORS, default="ewma",
                      help="sigma estimator for --symbol (default ewma, lambda 0.94)")
     lev.add_argument("--k", type=_number, default=3.0, help="k sigma to survive (default 3)")
@@ -186,6 +227,7 @@ def _register_leverage(subparsers: Any) -> None:
                      help="leverage cap (default: the bracket's)")
     lev.add_argument("--json", action="store_true", help="machine-readable output")
     lev.set_defaults(handler=run_leverage)
+    return lev
 
 
 # ------------------------------------------------------------------------------ size
@@ -205,9 +247,66 @@ def _contract_from_flags(args: argparse.Namespace) -> ContractSpec | None:
     )
 
 
+def _settings() -> Any:
+    try:
+        from rotation_addin.data.settings import load_settings
+    except ImportError:  # the pure quick checks work without the data layer
+        return None
+    return load_settings()
+
+
+def _load_dataset(args: argparse.Namespace, settings: Any) -> Any:
+    """The dataset ``--source``/``--exchange`` name (defaults: the settings), as the UDFs read."""
+    try:
+        from rotation_addin.data.loader import load_market
+    except ImportError as exc:  # the data layer is optional for the pure quick checks
+        raise DataError(f"--symbol needs the market data loader ({exc}); "
+                        "use --daily-vol or --annual-vol, or --step/--min-qty/--min-notional"
+                        ) from None
+    source = args.source or getattr(settings, "data_source", "demo")
+    exchange = args.exchange or getattr(settings, "exchange_id", "binanceusdm")
+    return load_market(source, exchange_id=exchange)
+
+
+def _symbol_contract(args: argparse.Namespace, settings: Any) -> tuple[ContractSpec | None, str]:
+    """Contract rules for ``rotation size``: --symbol's from the dataset (what
+    ``=POSITION_SIZE(..., symbol)`` uses), with --step/--min-qty/--min-notional overriding."""
+    flags = _contract_from_flags(args)
+    if args.symbol is None or not args.symbol.strip():
+        return flags, "flags" if flags is not None else ""
+    dataset = _load_dataset(args, settings)
+    base = args.symbol.strip().upper().split("/")[0]
+    spec = dataset.contracts.get(base)
+    if spec is None:
+        raise InputError("symbol", f"{base} has no contract rules in {dataset.source}; omit "
+                         "--symbol or give --step/--min-qty/--min-notional")
+    if flags is not None:
+        spec = dataclasses.replace(
+            spec,
+            amount_step=args.step if args.step is not None else spec.amount_step,
+            min_amount=args.min_qty if args.min_qty is not None else spec.min_amount,
+            min_notional_usd=(args.min_notional if args.min_notional is not None
+                              else spec.min_notional_usd),
+        )
+    return spec, dataset.source
+
+
+def _or_setting(value: float | None, settings: Any, name: str, default: float) -> float:
+    if value is not None:
+        return value
+    return float(getattr(settings, name, default)) if settings is not None else default
+
+
 def run_size(args: argparse.Namespace) -> int:
     """Handler of ``rotation size``."""
-    contract = _contract_from_flags(args)
+    settings = _settings()
+    args.risk = _or_setting(args.risk, settings, "risk_fraction", DEFAULT_RISK_FRACTION)
+    args.max_risk = _or_setting(args.max_risk, settings, "max_risk_fraction",
+                                DEFAULT_MAX_RISK_FRACTION)
+    args.fee = _or_setting(args.fee, settings, "taker_fee_rate", DEFAULT_TAKER_FEE_RATE)
+    args.slippage = _or_setting(args.slippage, settings, "stop_slippage_rate",
+                                DEFAULT_STOP_SLIPPAGE_RATE)
+    contract, contract_source = _symbol_contract(args, settings)
     sized = position_size(
         equity_usd=args.equity, entry_price_usd=args.entry, stop_price_usd=args.stop,
         side=args.side, risk_fraction=args.risk, max_risk_fraction=args.max_risk,
@@ -230,10 +329,15 @@ def run_size(args: argparse.Namespace) -> int:
     if contract is None:
         warnings = [w for w in warnings if not w.startswith("no contract given")]
     if args.json:
-        print(term.to_json({"position": sized, "liquidation": liq, "capital": capital}))
+        print(term.to_json({"position": sized, "liquidation": liq, "capital": capital,
+                            "contract": contract, "contract_source": contract_source or None}))
         return 0
-    _print_result(_size_rows(sized, liq), warnings,
-                  footer=f"brackets: {table.source}")
+    footer = f"brackets: {table.source}"
+    if contract is not None and contract_source not in ("", "flags"):
+        footer += (f"\ncontract rules: {contract.symbol} from {contract_source} (amount step "
+                   f"{contract.amount_step:g}, min amount {contract.min_amount:g}, min notional "
+                   f"{contract.min_notional_usd:g} USD)")
+    _print_result(_size_rows(sized, liq), warnings, footer=footer)
     return 0
 
 
@@ -336,14 +440,11 @@ def run_liq(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------ leverage
 
-def _symbol_volatility(base: str, source: str) -> tuple[VolatilityEstimate, str, float | None]:
+def _symbol_volatility(
+    base: str, args: argparse.Namespace
+) -> tuple[VolatilityEstimate, str, float | None]:
     """σ of ``base`` from the dataset: (estimate, source label, contract max leverage)."""
-    try:
-        from rotation_addin.data.loader import load_market
-    except ImportError as exc:  # the data layer is optional for the pure quick checks
-        raise DataError(f"--symbol needs the market data loader ({exc}); "
-                        "use --daily-vol or --annual-vol") from None
-    dataset = load_market(source)
+    dataset = _load_dataset(args, _settings())
     key = base.strip().upper()
     if key not in dataset.close.columns:
         raise DataError(f"no daily candles for {key} in {dataset.source}; "
@@ -354,7 +455,7 @@ def _symbol_volatility(base: str, source: str) -> tuple[VolatilityEstimate, str,
         .join(dataset.high[key].rename("high"))
         .join(dataset.low[key].rename("low"))
         .dropna()
-        .tail(VOL_LOOKBACK_DAYS + 1)
+        .tail(VOL_LOOKBACK_DAYS)
     )
     if len(frame) < 3:
         raise DataError(f"only {len(frame)} complete daily candles for {key} in "
@@ -370,7 +471,7 @@ def run_leverage(args: argparse.Namespace) -> int:
     source_label: str | None = None
     contract_max: float | None = None
     if args.symbol is not None:
-        estimate, source_label, contract_max = _symbol_volatility(args.symbol, args.source)
+        estimate, source_label, contract_max = _symbol_volatility(args.symbol, args)
         daily = estimate.daily_sigma(args.estimator)
     elif args.daily_vol is not None:
         daily = args.daily_vol

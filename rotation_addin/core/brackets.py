@@ -315,6 +315,10 @@ def bundled_bracket_schedules() -> tuple[BracketSchedule, ...]:
     return parse_bracket_schedules(text)
 
 
+DEFAULT_SCHEDULE_KEY = "DEFAULT"
+"""Base name that asks for the default schedule on purpose (no "not listed" note)."""
+
+
 def default_bracket_table(
     base: str, schedules: Sequence[BracketSchedule] | None = None
 ) -> BracketTable:
@@ -331,9 +335,12 @@ def default_bracket_table(
         key = key[: -len("USDT")]
     available = tuple(schedules) if schedules is not None else bundled_bracket_schedules()
     chosen = next((s for s in available if key in s.bases), None)
+    note = ""
     if chosen is None:
         chosen = next(s for s in available if s.is_default)
-    source = f"{chosen.source} [schedule {chosen.name}]"
+        if key != DEFAULT_SCHEDULE_KEY:
+            note = f"; {key} is in no bundled schedule, so the default one applies"
+    source = f"{chosen.source} [schedule {chosen.name}]{note}"
     return build_bracket_table(
         key, chosen.floors_usd, chosen.maintenance_margin_rates, chosen.max_leverages,
         source=source,

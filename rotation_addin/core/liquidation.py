@@ -19,12 +19,15 @@ from dataclasses import dataclass
 from rotation_addin.core.brackets import Bracket, BracketTable, default_bracket_table
 from rotation_addin.core.errors import InputError, TradeRefused
 from rotation_addin.core.types import Side
-from rotation_addin.core.validation import finite_number, in_range, non_negative, positive
+from rotation_addin.core.validation import in_range, non_negative, positive
 
 MODES: tuple[str, ...] = ("isolated", "cross")
 
 PRICE_RANGE_USD: tuple[float, float] = (1e-12, 1e12)
 QUANTITY_RANGE_BASE: tuple[float, float] = (1e-12, 1e15)
+OTHER_POSITIONS_LIMIT_USD: float = 1e13
+"""Largest maintenance margin or |unrealised PnL| of other cross positions (the equity bound
+of the sizing engine): beyond it the figure is a typo, not an account."""
 
 
 @dataclass(frozen=True)
@@ -132,11 +135,13 @@ def _parse_others(other_positions: Sequence[OtherPosition]) -> tuple[float, floa
     for i, other in enumerate(other_positions):
         if not isinstance(other, OtherPosition):
             raise InputError(f"other_positions[{i}]", "must be an OtherPosition")
-        tmm += non_negative(
-            f"other_positions[{i}].maintenance_margin_usd", other.maintenance_margin_usd
+        tmm += in_range(
+            f"other_positions[{i}].maintenance_margin_usd", other.maintenance_margin_usd,
+            0.0, OTHER_POSITIONS_LIMIT_USD,
         )
-        upnl += finite_number(
-            f"other_positions[{i}].unrealized_pnl_usd", other.unrealized_pnl_usd
+        upnl += in_range(
+            f"other_positions[{i}].unrealized_pnl_usd", other.unrealized_pnl_usd,
+            -OTHER_POSITIONS_LIMIT_USD, OTHER_POSITIONS_LIMIT_USD,
         )
     return tmm, upnl
 
@@ -301,7 +306,8 @@ def liquidation_price(
             f"{entry_bracket.maintenance_margin_rate:.4%})"
         )
     mm_entry = entry_bracket.maintenance_margin_usd(notional)
-    _refuse_if_liquidated_at_once(position_side, entry, lp, wb, mm_entry, margin_mode, lev_field)
+    _refuse_if_liquidated_at_once(position_side, entry, lp, wb - tmm + upnl, mm_entry,
+                                  margin_mode, lev_field)
 
     can_liquidate = lp > 0.0
     if not can_liquidate:

@@ -79,7 +79,7 @@ from rotation_addin.core.scores import (
 )
 from rotation_addin.core.types import Side
 from rotation_addin.core.universe import Universe
-from rotation_addin.core.volatility import average_true_range, ewma_vol
+from rotation_addin.core.volatility import HISTORY_DAYS, average_true_range, ewma_vol
 
 __all__ = [
     "ClosedTrade",
@@ -102,8 +102,8 @@ MEMBER_LIQUIDITY_DAYS = 30
 MEMBER_MOMENTUM_DAYS = 7
 HEDGE_THRESHOLD = -0.2
 DECAY_BASELINE_DAYS = 90
-VOL_HISTORY_DAYS = 180
-"""Candles used for ATR and EWMA volatility (EWMA weight after 180 days: 0.94^180 ~ 1e-5)."""
+VOL_HISTORY_DAYS = HISTORY_DAYS
+"""Candles used for ATR and EWMA volatility (``core.volatility.HISTORY_DAYS``, 180)."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,11 @@ from rotation_addin.core.constants import (
 )
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.scores import ScoreWeights, SectorScore
+from rotation_addin.core.sizing import EQUITY_RANGE_USD, PRICE_RANGE_USD
 from rotation_addin.core.types import Side
+
+QUANTITY_RANGE_BASE: tuple[float, float] = (1e-12, 1e15)
+"""Position sizes outside this range are refused (the same bounds as the liquidation engine)."""
 
 ROLE_LEADER = "leader"
 ROLE_HEDGE = "hedge"
@@ -47,7 +51,7 @@ class PlanParameters:
     Attributes
     ----------
     equity_usd : float
-        Account equity in USD.
+        Account equity in USD (0.01 to 1e13, as in :mod:`rotation_addin.core.sizing`).
     risk_fraction, max_risk_fraction : float
         Risk per trade and its hard cap, fractions of equity.
     taker_fee_rate, stop_slippage_rate : float
@@ -118,7 +122,7 @@ class PlanParameters:
     correlation_window_days: int = 30
 
     def __post_init__(self) -> None:
-        v.positive("equity_usd", self.equity_usd)
+        v.in_range("equity_usd", self.equity_usd, *EQUITY_RANGE_USD)
         v.in_range("max_risk_fraction", self.max_risk_fraction, 0.0, 0.10, low_inclusive=False)
         v.in_range("risk_fraction", self.risk_fraction, 0.0, self.max_risk_fraction,
                    low_inclusive=False)
@@ -174,6 +178,13 @@ class PlanParameters:
         return cls(**values)  # type: ignore[arg-type]
 
 
+def _positive_in_range(field_name: str, value: object, bounds: tuple[float, float]) -> float:
+    """``value`` if it is > 0 and within ``bounds``: the "> 0" message for zero or negatives,
+    the range for absurd sizes (1e300 would print 300-digit losses)."""
+    number = v.positive(field_name, value)
+    return v.in_range(field_name, number, *bounds)
+
+
 def _validate_time(field_name: str, value: object) -> None:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise InputError(field_name, f"must be a timezone-aware datetime (got {value!r})")
@@ -214,13 +225,14 @@ class Position:
             raise InputError("symbol", f"must be a non-empty symbol (got {self.base!r})")
         if not isinstance(self.side, Side):
             raise InputError("side", f"must be a Side (got {self.side!r})")
-        v.positive("quantity", self.quantity_base)
-        entry = v.positive("entry_price", self.entry_price_usd)
+        _positive_in_range("quantity", self.quantity_base, QUANTITY_RANGE_BASE)
+        entry = _positive_in_range("entry_price", self.entry_price_usd, PRICE_RANGE_USD)
         if self.stop_price_usd is not None:
             # A trailing stop may sit beyond entry (locked-in profit), so only > 0 is required.
-            v.positive("stop_price", self.stop_price_usd)
+            _positive_in_range("stop_price", self.stop_price_usd, PRICE_RANGE_USD)
         if self.take_profit_price_usd is not None:
-            target = v.positive("take_profit_price", self.take_profit_price_usd)
+            target = _positive_in_range("take_profit_price", self.take_profit_price_usd,
+                                        PRICE_RANGE_USD)
             if self.side.sign * (target - entry) <= 0:
                 where = "above" if self.side is Side.LONG else "below"
                 raise InputError("take_profit_price", f"must be {where} entry {entry:g} for a "
@@ -280,10 +292,11 @@ class ClosedTrade:
             raise InputError("symbol", f"must be a non-empty symbol (got {self.base!r})")
         if not isinstance(self.side, Side):
             raise InputError("side", f"must be a Side (got {self.side!r})")
-        v.positive("quantity", self.quantity_base)
-        v.positive("entry_price", self.entry_price_usd)
-        v.positive("exit_price", self.exit_price_usd)
-        v.finite_number("realised_pnl_usd", self.realised_pnl_usd)
+        _positive_in_range("quantity", self.quantity_base, QUANTITY_RANGE_BASE)
+        _positive_in_range("entry_price", self.entry_price_usd, PRICE_RANGE_USD)
+        _positive_in_range("exit_price", self.exit_price_usd, PRICE_RANGE_USD)
+        v.in_range("realised_pnl_usd", self.realised_pnl_usd, -EQUITY_RANGE_USD[1],
+                   EQUITY_RANGE_USD[1])
         _validate_time("opened_at", self.opened_at)
         _validate_time("closed_at", self.closed_at)
         if self.closed_at < self.opened_at:

@@ -29,6 +29,11 @@ EQUITY_RANGE_USD: tuple[float, float] = (0.01, 1e13)
 MIN_RISK_FRACTION: float = 1e-6
 """Smallest accepted risk per trade (0.0001 %)."""
 
+MAX_RISK_CAP_FRACTION: float = 0.10
+"""Highest hard cap a user may set (10 % of equity per trade): the same bound as
+``Settings.max_risk_fraction`` and ``PlanParameters.max_risk_fraction``, so no surface sizes a
+trade that the plan and the settings would refuse."""
+
 _STEP_EPSILON = Decimal("1e-9")
 """Quantities within 1e-9 of a step below a whole number of steps count as that number, so float
 noise (0.3 / 0.1 = 2.9999999999999996) never costs a whole step. The extra risk this allows is
@@ -147,8 +152,9 @@ def per_unit_loss_usd(
 
 
 def validate_risk_fraction(risk_fraction: float, max_risk_fraction: float) -> tuple[float, float]:
-    """Validate ``risk_fraction`` in [1e-6, max] and ``max_risk_fraction`` in (0, 1]."""
-    cap = in_range("max_risk_fraction", max_risk_fraction, 0.0, 1.0, low_inclusive=False)
+    """Validate ``risk_fraction`` in [1e-6, max] and ``max_risk_fraction`` in (0, 0.10]."""
+    cap = in_range("max_risk_fraction", max_risk_fraction, 0.0, MAX_RISK_CAP_FRACTION,
+                   low_inclusive=False)
     risk = in_range("risk_fraction", risk_fraction, MIN_RISK_FRACTION, 1.0)
     if risk > cap:
         raise InputError(
@@ -211,7 +217,7 @@ def position_size(
     risk_fraction : float
         Risk per trade as a fraction of equity (default 0.02 = 2 %).
     max_risk_fraction : float
-        Hard cap (default 0.03); a larger ``risk_fraction`` is refused.
+        Hard cap (default 0.03, at most 0.10); a larger ``risk_fraction`` is refused.
     taker_fee_rate : float
         Taker fee per fill as a fraction of notional (entry and stop exit).
     stop_slippage_rate : float

@@ -147,15 +147,33 @@ def _read(path: Path) -> str | None:
         raise InputError(str(path), f"cannot be read as UTF-8 text: {error}") from None
 
 
+def _require_named_file(path: Path | None, field: str) -> None:
+    """A file the user named explicitly must exist: a typo must not read as "no positions"
+    (the plan would then open what is already held)."""
+    if path is not None and not Path(path).exists():
+        raise InputError(field, f"file {path} does not exist (omit it to use the default "
+                                "file in the config folder)")
+
+
 def read_positions(path: Path | None = None) -> tuple[Position, ...]:
-    """Positions from ``path`` (default :func:`positions_path`); a missing file means none."""
+    """Positions from ``path`` (default :func:`positions_path`).
+
+    A missing default file means no positions; a missing file named in ``path`` is an
+    :class:`InputError`.
+    """
+    _require_named_file(path, "positions")
     target = Path(path) if path is not None else positions_path()
     text = _read(target)
     return () if text is None else parse_positions(text, str(target))
 
 
 def read_journal(path: Path | None = None) -> tuple[ClosedTrade, ...]:
-    """Closed trades from ``path`` (default :func:`journal_path`); a missing file means none."""
+    """Closed trades from ``path`` (default :func:`journal_path`).
+
+    A missing default file means no trades; a missing file named in ``path`` is an
+    :class:`InputError`.
+    """
+    _require_named_file(path, "journal")
     target = Path(path) if path is not None else journal_path()
     text = _read(target)
     return () if text is None else parse_journal(text, str(target))
