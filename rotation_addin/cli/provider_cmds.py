@@ -96,28 +96,40 @@ def _refresh(args: argparse.Namespace) -> int:
             ["provider", "series", "values", "result"],
             [[o.provider, o.series, o.values_written, "ok" if o.ok else o.error] for o in outcomes],
         ))
-    return 0 if all(o.ok for o in outcomes) else 4
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        names = ", ".join(f"{o.provider} ({o.series})" for o in failed)
+        print(f"rotation: data error: {len(failed)} of {len(outcomes)} series failed: {names} "
+              "(see the table)", file=sys.stderr)
+        return 4
+    return 0
 
 
 def _status(args: argparse.Namespace) -> int:
+    from rotation_addin.core.constants import DEMO_SOURCE_LABEL
     from rotation_addin.data.cache import MarketCache
 
     rows = []
     with MarketCache() as cache:
-        for name in ("macro", "social_volume", "onchain_activity"):
-            frame = cache.read_series(name)
-            for key in frame.columns:
-                values = frame[key].dropna()
-                rows.append([name, str(key), int(values.size),
-                             values.index[0].date().isoformat() if values.size else "",
-                             values.index[-1].date().isoformat() if values.size else ""])
+        # live provider data first, then the simulated series `rotation refresh --demo` keeps
+        # apart (they feed `--source cache --exchange demo`, never the live figures)
+        for demo, label in ((False, "provider"), (True, DEMO_SOURCE_LABEL)):
+            for name in ("macro", "social_volume", "onchain_activity"):
+                frame = cache.read_series(name, demo=demo)
+                for key in frame.columns:
+                    values = frame[key].dropna()
+                    rows.append([name, str(key), int(values.size),
+                                 values.index[0].date().isoformat() if values.size else "",
+                                 values.index[-1].date().isoformat() if values.size else "",
+                                 label])
+    headers = ["series", "key", "days", "first", "last", "source"]
     if args.json:
-        print(term.to_json([dict(zip(["series", "key", "days", "first", "last"], r, strict=True))
-                            for r in rows]))
+        print(term.to_json([dict(zip(headers, r, strict=True)) for r in rows]))
     elif rows:
-        print(term.render_table(["series", "key", "days", "first", "last"], rows))
-    else:
-        print("No macro or sentiment series stored yet: run `rotation providers refresh`.")
+        print(term.render_table(headers, rows))
+    if not any(r[5] == "provider" for r in rows) and not args.json:
+        print("No macro or sentiment series from the providers stored yet: run "
+              "`rotation providers refresh`.")
     return 0
 
 
@@ -126,6 +138,10 @@ def _set_key(args: argparse.Namespace) -> int:
 
     if args.stdin:
         key = sys.stdin.readline().strip()
+    elif not sys.stdin.isatty():
+        # getpass would fall back to an echoed prompt with warnings on stderr
+        raise InputError("--stdin", "no terminal to prompt on: pipe the key in with "
+                                    f"`rotation providers set-key {args.provider} --stdin`")
     else:
         key = getpass.getpass(f"{args.provider} API key (input hidden): ").strip()
     set_provider_key(args.provider, key)
