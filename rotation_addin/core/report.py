@@ -404,6 +404,23 @@ def _divergence_frame(dataset: MarketDataset, warnings: list[str]) -> pd.DataFra
         return None
 
 
+def _stop_crossed_reason(position: Position, price_usd: float) -> str | None:
+    """A position whose price is at or beyond its stop has been stopped out: close it.
+
+    Left open, its stressed loss would still be counted from the stop, which the price has
+    already passed, and a long would even be topped up below its own stop.
+    """
+    stop = position.stop_price_usd
+    if stop is None or not math.isfinite(price_usd):
+        return None
+    if position.side.sign * (price_usd - stop) > 0:
+        return None
+    pnl = position.side.sign * (price_usd - position.entry_price_usd) * position.quantity_base
+    return (f"stop crossed: price {price_usd:g} is at or beyond the stop {stop:g} of this "
+            f"{position.side.value} (P&L at this price {pnl:+,.2f} USD before costs): the stop "
+            "should already have closed it")
+
+
 def _exit_reason(position: Position, score: SectorScore | None) -> str | None:
     """Why a held position must be closed regardless of take-profit (None = keep it)."""
     if score is None or position.side is not Side.LONG:
@@ -510,6 +527,10 @@ def _close_orders(
         snap = snapshots.get(position.base)
         if snap is None:
             notes.append(f"{position.base}: no market data, position left as is")
+            continue
+        crossed = _stop_crossed_reason(position, snap.price_usd)
+        if crossed is not None:
+            orders.append(close_order(position, snap, role="exit", reason=crossed))
             continue
         hit = hit_by_base.get(position.base)
         if hit is not None:

@@ -71,3 +71,26 @@ def test_inverse_pairs_are_never_called_hedges(capsys: pytest.CaptureFixture[str
         assert "not a hedge" in out and "mostly noise" in out
     code, out, _ = run(capsys, "corr", "--help")
     assert "natural hedge" not in out.lower()
+
+
+def test_a_position_already_past_its_stop_is_closed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A long whose price has fallen through its stop used to be left open: no order, no note,
+    # and its stressed loss was still counted from the stop the price had already passed.
+    from rotation_addin.data.loader import load_market
+
+    price = float(load_market("demo").close["RENDER"].dropna().iloc[-1])
+    positions = tmp_path / "positions.csv"
+    positions.write_text(HEADER + f"RENDER,long,500,{price * 1.2},{price * 1.1},,2026-11-20\n",
+                         encoding="utf-8")
+    body = run_json(capsys, "plan", "--positions", str(positions))
+    closes = [o for o in body["orders"] if o["base"] == "RENDER"]
+    assert len(closes) == 1 and closes[0]["action"] == "close"
+    assert closes[0]["quantity_base"] == pytest.approx(500)
+    assert "stop crossed" in closes[0]["reason"]
+    # a long still above its stop is not touched by this rule
+    positions.write_text(HEADER + f"RENDER,long,500,{price * 1.2},{price * 0.9},,2026-11-20\n",
+                         encoding="utf-8")
+    body = run_json(capsys, "plan", "--positions", str(positions))
+    assert not any("stop crossed" in o["reason"] for o in body["orders"])
