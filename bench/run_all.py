@@ -1,0 +1,46 @@
+"""Run every benchmark in one command and print each one's ratios.
+
+    .venv/bin/python bench/run_all.py          # plan, app start, refresh (--quick)
+    .venv/bin/python bench/run_all.py --full   # the refresh benchmark at full size (~6 min)
+
+Each benchmark measures against a baseline taken in the same run (see docs/benchmarks.md);
+this script only runs them one after the other, so their figures are not mixed by load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true",
+                        help="refresh benchmark at full size (40 symbols, naive loop, sustained)")
+    args = parser.parse_args(argv)
+    runs = [
+        ["bench_plan.py"],
+        ["bench_gui_start.py"],
+        ["bench_refresh.py"] + ([] if args.full else ["--quick"]),
+        ["bench_refresh_product.py"],
+    ]
+    failed = []
+    for command in runs:
+        print(f"\n=== {' '.join(command)} ===", flush=True)
+        started = time.perf_counter()
+        code = subprocess.call([sys.executable, str(HERE / command[0]), *command[1:]])
+        print(f"--- exit {code} in {time.perf_counter() - started:.1f} s", flush=True)
+        if code != 0:
+            failed.append(command[0])
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
