@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import math
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,9 @@ NO_ORDERS_SENT = "Orders are a proposal: nothing is sent to any exchange."
 INVERSE_PAIRS_CAVEAT = ("measured, not a hedge: on real 2022-23 data render and compute never "
                         "moved inversely and sector correlations rose on BTC's worst days "
                         "(docs/real-data-check.md)")
+STALE_AFTER = timedelta(hours=36)
+"""Data whose last daily candle closed longer ago than this is flagged (as the desktop app's
+status bar does)."""
 NOISY_WINDOW_DAYS = 30
 """Below this window a sample correlation is too noisy to read as a relationship."""
 RANKING_NOT_FORECAST = ("scores rank today's conditions; they are not a forecast (on real "
@@ -147,6 +151,39 @@ def _load(args: argparse.Namespace) -> MarketDataset:
                        cache_file=args.cache)
 
 
+def data_warnings(dataset: MarketDataset, now: datetime | None = None) -> list[str]:
+    """What a trader must know before reading any number: stale data, sectors without prices.
+
+    A cache refreshed long ago, or an import whose altcoin files end earlier than BTC's, gives
+    tables full of n/a (or yesterday's plan) without saying why.
+    """
+    warnings: list[str] = []
+    as_of = dataset.as_of if dataset.as_of.tzinfo else dataset.as_of.replace(tzinfo=UTC)
+    age = (now or datetime.now(UTC)) - as_of
+    if age > STALE_AFTER:
+        warnings.append(f"stale data: the last daily candle closed {as_of:%Y-%m-%d %H:%M} UTC, "
+                        f"{age.days} d {age.seconds // 3600} h ago; run `rotation refresh` "
+                        "(or use --source demo)")
+    close = dataset.close
+    if close.empty:
+        return warnings
+    last_day = close.index[-1]
+    for sector in dataset.universe.trading_sectors():
+        members = [b for b in dataset.universe.sectors[sector] if b in close.columns]
+        prices = close[members].dropna(how="all") if members else close.iloc[0:0]
+        if prices.empty:
+            warnings.append(f"{sector}: no prices for any member: its figures are n/a")
+        elif prices.index[-1] < last_day:
+            warnings.append(f"{sector}: no prices since {prices.index[-1]:%Y-%m-%d} (data runs "
+                            f"to {last_day:%Y-%m-%d}): its recent figures are n/a")
+    return warnings
+
+
+def _print_data_warnings(dataset: MarketDataset) -> None:
+    for warning in data_warnings(dataset):
+        print(f"warning: {warning}")
+
+
 def _stamp(dataset: MarketDataset) -> str:
     return dataset.as_of.isoformat()
 
@@ -172,7 +209,8 @@ def _regime(args: argparse.Namespace) -> int:
     dataset = _load(args)
     verdict = market_regime(dataset, _params(args))
     if args.json:
-        print(term.to_json({"source": dataset.source, "as_of": dataset.as_of, "regime": verdict}))
+        print(term.to_json({"source": dataset.source, "as_of": dataset.as_of, "regime": verdict,
+                            "data_warnings": data_warnings(dataset)}))
         return 0
     rows = [[v.name, round(v.value, 2) if v.value is not None else math.nan, v.vote, v.reason]
             for v in verdict.votes]
@@ -188,15 +226,16 @@ def _regime(args: argparse.Namespace) -> int:
           "forecast of alt returns (docs/real-data-check.md).")
     for warning in verdict.warnings:
         print(f"warning: {warning}")
+    _print_data_warnings(dataset)
     return 0
 
 
 def _report(args: argparse.Namespace, params: PlanParameters | None = None,
-            positions: Any = None) -> DailyReport:
+            positions: Any = None) -> tuple[MarketDataset, DailyReport]:
     from rotation_addin.core.report import daily_report
 
     dataset = _load(args)
-    return daily_report(dataset, positions, params or _params(args))
+    return dataset, daily_report(dataset, positions, params or _params(args))
 
 
 def _params(args: argparse.Namespace) -> PlanParameters:
@@ -216,11 +255,12 @@ def _params(args: argparse.Namespace) -> PlanParameters:
 def _sectors(args: argparse.Namespace) -> int:
     from rotation_addin.core.report_tables import SECTOR_HEADERS, sector_rows
 
-    report = _report(args)
+    dataset, report = _report(args)
     if args.json:
         print(term.to_json({"source": report.source, "as_of": report.as_of,
                             "regime": report.regime.label, "sectors": report.sectors,
-                            "warnings": report.warnings}))
+                            "warnings": report.warnings,
+                            "data_warnings": data_warnings(dataset)}))
         return 0
     rows = sector_rows(report)
     if args.csv:
@@ -236,6 +276,7 @@ def _sectors(args: argparse.Namespace) -> int:
     print(RANKING_NOT_FORECAST)
     for warning in report.warnings:
         print(f"warning: {warning}")
+    _print_data_warnings(dataset)
     return 0
 
 
@@ -300,6 +341,7 @@ def _corr(args: argparse.Namespace) -> int:
         print(f"correlation trend: {picture.decay_alert.state} - {picture.decay_alert.message}")
     for warning in picture.warnings:
         print(f"warning: {warning}")
+    _print_data_warnings(dataset)
     return 0
 
 
@@ -362,6 +404,7 @@ def _corr_json(dataset: MarketDataset, picture: CorrelationPicture, kind: str, m
         "average_pairwise_correlation": picture.average_pairwise,
         "decay_alert": picture.decay_alert,
         "warnings": picture.warnings,
+        "data_warnings": data_warnings(dataset),
     }
     if stress:
         heads = ["first", "second", "normal_corr", "stress_corr", "stress_corr_adjusted",
@@ -379,7 +422,7 @@ def _plan(args: argparse.Namespace) -> int:
 
     params = _params(args)
     book = load_book(args.positions, args.journal)
-    report = _report(args, params, book)
+    dataset, report = _report(args, params, book)
     plan = report.plan
     if args.json:
         print(term.to_json({
@@ -390,13 +433,16 @@ def _plan(args: argparse.Namespace) -> int:
             "take_profit_hits": plan.take_profit_hits,
             "stressed_loss_usd": plan.stressed_loss_usd,
             "portfolio_risk_cap_usd": plan.portfolio_risk_cap_usd,
-            "notes": plan.notes, "warnings": report.warnings, "sent": False,
+            "notes": plan.notes, "warnings": report.warnings,
+            "data_warnings": data_warnings(dataset), "sent": False,
         }))
         return 0
     if args.csv:
         _emit_csv_report(report, ORDER_HEADERS, order_rows(report))
         return 0
     _print_plan(report, params, len(book.positions))
+    _print_data_warnings(dataset)
+    print(NO_ORDERS_SENT)
     return 0
 
 
@@ -442,7 +488,6 @@ def _print_plan(report: DailyReport, params: PlanParameters, held: int) -> None:
         print(f"note: {note}")
     for warning in report.warnings:
         print(f"warning: {warning}")
-    print(NO_ORDERS_SENT)
 
 
 def _sig(value: float | None) -> Any:
