@@ -43,6 +43,7 @@ from rotation_addin.core.constants import (
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.leverage import safe_leverage
 from rotation_addin.core.liquidation import (
+    QUANTITY_RANGE_BASE,
     LiquidationResult,
     OtherPosition,
     check_stop_before_liquidation,
@@ -400,6 +401,10 @@ def run_liq(args: argparse.Namespace) -> int:
         quantity = args.notional / args.entry
         if not (math.isfinite(quantity) and quantity > 0):
             raise InputError("notional_usd", f"must be > 0 (got {args.notional:g})")
+        low, high = QUANTITY_RANGE_BASE
+        if not low <= quantity <= high:
+            raise InputError("notional_usd", f"must come to {low:g}..{high:g} base units at entry "
+                             f"{args.entry:g} (got {args.notional:g} USD = {quantity:g} units)")
     others: tuple[OtherPosition, ...] = ()
     if args.other_mm is not None or args.other_upnl is not None:
         if args.mode != "cross":
@@ -481,20 +486,27 @@ def run_leverage(args: argparse.Namespace) -> int:
         daily = args.annual_vol / SQRT_DAYS_PER_YEAR
     brackets = default_bracket_table(args.symbol or "default")
     cap = args.max_leverage
+    notes: list[str] = []
     if cap is None and contract_max is not None:
         cap = min(contract_max, brackets.max_leverage)
+    elif (cap is not None and args.mmr is None and isinstance(cap, float)
+          and math.isfinite(cap) and cap > brackets.max_leverage):
+        # --max-leverage lowers the cap; it cannot lift the exchange's own bracket maximum
+        notes.append(f"--max-leverage {cap:g}x is above the bracket's {brackets.max_leverage:g}x "
+                     f"maximum ({brackets.source}): {brackets.max_leverage:g}x applies")
+        cap = brackets.max_leverage
     result = safe_leverage(
         daily_vol=daily, k_sigma=args.k, holding_days=args.holding_days,
         gap_buffer_fraction=args.gap_buffer, brackets=brackets,
         maintenance_margin_rate=args.mmr, max_leverage=cap,
     )
-    warnings = [w for w in result.warnings if not w.startswith("no brackets given")]
+    warnings = [*notes, *(w for w in result.warnings if not w.startswith("no brackets given"))]
     if estimate is not None:
         warnings.extend(estimate.warnings)
     if args.json:
         print(term.to_json({"safe_leverage": result, "volatility": estimate,
                             "source": source_label, "estimator": args.estimator
-                            if estimate is not None else None}))
+                            if estimate is not None else None, "warnings": warnings}))
         return 0
     rows: list[tuple[str, Any]] = []
     if estimate is not None:

@@ -87,3 +87,21 @@ def test_leverage_symbol_reads_a_cached_demo_refresh(capsys: pytest.CaptureFixtu
     assert cached["source"].startswith("demo (simulated)")
     assert math.isclose(cached["safe_leverage"]["daily_vol"], demo["safe_leverage"]["daily_vol"],
                         rel_tol=1e-12)
+
+
+def test_max_leverage_cannot_lift_the_bracket_maximum(capsys: pytest.CaptureFixture[str]) -> None:
+    # Zero volatility and no gap buffer: only the caps limit. The mid-cap default bracket
+    # allows 75x; --max-leverage 500 used to replace that and answer 153x (1 / 0.0065).
+    data = run_json(capsys, "leverage", "--daily-vol", "0", "--gap-buffer", "0",
+                    "--max-leverage", "500")
+    assert data["safe_leverage"]["leverage"] == 75
+    assert any("75x applies" in w for w in data["warnings"])
+    # lowering the cap still works
+    data = run_json(capsys, "leverage", "--daily-vol", "1%", "--max-leverage", "5")
+    assert data["safe_leverage"]["leverage"] == 5
+
+
+def test_notional_out_of_range_is_named_as_the_notional(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "liq", "--side", "long", "--entry", "100", "--notional", "1e300",
+                       "--leverage", "2")
+    assert code == 2 and one_line_error(err).startswith("rotation: invalid input: notional_usd")
