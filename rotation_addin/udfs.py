@@ -164,8 +164,14 @@ def SAFE_LEVERAGE(symbol_or_vol: Cell, k: Cell = None, holding_days: Cell = None
     settings = context.settings()
     daily_vol = _daily_vol("symbol_or_vol", symbol_or_vol, "ewma")
     brackets = None
+    cap = None
     if isinstance(symbol_or_vol, str) and not symbol_or_vol.strip().endswith("%"):
-        brackets = default_bracket_table(a.symbol("symbol_or_vol", symbol_or_vol))
+        base = a.symbol("symbol_or_vol", symbol_or_vol)
+        brackets = default_bracket_table(base)
+        contract = context.dataset().contracts.get(base)
+        if contract is not None:
+            # the contract's own maximum, as `rotation leverage --symbol` applies it
+            cap = min(contract.max_leverage, brackets.max_leverage)
     result = safe_leverage(
         daily_vol=daily_vol,
         k_sigma=a.number("k", k, settings.vol_k_sigma),
@@ -173,6 +179,7 @@ def SAFE_LEVERAGE(symbol_or_vol: Cell, k: Cell = None, holding_days: Cell = None
         gap_buffer_fraction=a.fraction("gap_buffer", gap_buffer, settings.gap_buffer_fraction),
         brackets=brackets if a.is_missing(mmr) else None,
         maintenance_margin_rate=None if a.is_missing(mmr) else a.fraction("mmr", mmr, high=0.5),
+        max_leverage=cap,
     )
     return result.leverage
 

@@ -81,3 +81,17 @@ def test_correlation_spill_says_demo_simulated() -> None:
     table = udfs.CORREL_MATRIX("BTC,RENDER", 30)
     assert "demo (simulated)" in table[0][0]
     assert table[0][1:] == ["BTC", "RENDER"]
+
+
+def test_safe_leverage_of_a_symbol_is_capped_by_its_contract_everywhere(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # k = 0.1 and no gap buffer leave only the caps: the demo RENDER contract allows 50x
+    # (the default bracket 75x). The CLI said 50x, =SAFE_LEVERAGE("RENDER", ...) said 75x.
+    contract_max = load_market("demo").contracts["RENDER"].max_leverage
+    cli = run_json(capsys, "leverage", "--symbol", "RENDER", "--k", "0.1", "--gap-buffer", "0")
+    assert cli["safe_leverage"]["leverage"] == contract_max == 50
+    assert udfs.SAFE_LEVERAGE("RENDER", 0.1, 1, 0) == contract_max
+    # with the default k the two agree too (volatility-limited)
+    assert udfs.SAFE_LEVERAGE("RENDER") == run_json(
+        capsys, "leverage", "--symbol", "RENDER")["safe_leverage"]["leverage"]
