@@ -62,6 +62,10 @@ def _close_history(base: str) -> Any:
 def POSITION_SIZE(equity: Cell, risk: Cell, entry: Cell, stop: Cell, side: Cell = None,
                   symbol: Cell = None, leverage: Cell = None, output: Cell = None) -> Any:
     """Position size (base units) that loses at most risk x equity at the stop, after fees."""
+    # Refused (#REFUSED) exactly when `rotation size` refuses the same trade: leverage above the
+    # maintenance bracket's maximum, or a stop at or beyond the liquidation price.
+    from rotation_addin.core.brackets import default_bracket_table
+    from rotation_addin.core.liquidation import check_stop_before_liquidation, liquidation_price
     from rotation_addin.core.sizing import position_size
 
     settings = context.settings()
@@ -85,6 +89,14 @@ def POSITION_SIZE(equity: Cell, risk: Cell, entry: Cell, stop: Cell, side: Cell 
         leverage=a.number("leverage", leverage, 1.0),
         contract=_contract(None if a.is_missing(symbol) else a.symbol("symbol", symbol)),
     )
+    base = None if a.is_missing(symbol) else a.symbol("symbol", symbol)
+    liquidation = liquidation_price(
+        side=result.side, entry_price_usd=result.entry_price_usd,
+        quantity_base=result.quantity_base, leverage=result.leverage,
+        brackets=default_bracket_table(base or "default"),
+    )
+    check_stop_before_liquidation(result.side, result.entry_price_usd, result.stop_price_usd,
+                                  liquidation.liquidation_price_usd)
     field = a.choice("output", output, ("quantity", "notional", "margin", "risk", "fees"),
                      "quantity")
     return {"quantity": result.quantity_base, "notional": result.notional_usd,
@@ -217,6 +229,11 @@ def CORREL_MATRIX(symbols: Cell = None, window: Cell = None, relative: Cell = No
         raise DataError(f"no price history for {', '.join(missing)} in {data.source}")
     days = a.integer("window", window, 30, low=5, high=2000)
     returns = log_returns(data.close)
+    available = int(returns[bases].notna().any(axis=1).sum()) if bases else 0
+    if days > available:
+        # the header would promise e.g. "corr 2000d" while only the available days were used
+        raise InputError("window", f"must be at most the {available} days of returns in "
+                         f"{data.source} (got {days})")
     if a.boolean("relative", relative, False):
         returns = relative_returns(returns, benchmark=data.universe.benchmark)
         bases = [b for b in bases if b in returns.columns]

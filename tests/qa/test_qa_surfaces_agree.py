@@ -95,3 +95,27 @@ def test_safe_leverage_of_a_symbol_is_capped_by_its_contract_everywhere(
     # with the default k the two agree too (volatility-limited)
     assert udfs.SAFE_LEVERAGE("RENDER") == run_json(
         capsys, "leverage", "--symbol", "RENDER")["safe_leverage"]["leverage"]
+
+
+@pytest.mark.parametrize(("leverage", "stop", "needle"), [
+    # 1,000x is past the mid-cap bracket's 75x; at 20x a long from 100 is liquidated at
+    # 95.62 (isolated, MMR 0.65 %: LP = 100 x (1 - 1/20) / (1 - 0.0065)), above a 95 stop
+    (1000, 95, "#REFUSED leverage"),
+    (20, 95, "#REFUSED stop"),
+])
+def test_position_size_refuses_what_rotation_size_refuses(
+    capsys: pytest.CaptureFixture[str], leverage: float, stop: float, needle: str
+) -> None:
+    from tests.qa.cli_helpers import run
+
+    code, _, err = run(capsys, "size", "--equity", "10000", "--entry", "100", "--stop",
+                       str(stop), "--side", "long", "--leverage", str(leverage))
+    assert code == 3 and "refused" in err
+    assert str(udfs.POSITION_SIZE(10000, 0.02, 100, stop, "long", None, leverage)).startswith(
+        needle)
+
+
+def test_correlation_spill_never_claims_more_days_than_it_has() -> None:
+    # the demo market holds 1,100 daily candles = 1,099 returns; "corr 2000d" was returned
+    assert str(udfs.CORREL_MATRIX("BTC,RENDER", 2000)).startswith("#INPUT window")
+    assert udfs.CORREL_MATRIX("BTC,RENDER", 1099)[0][0].startswith("corr 1099d")
