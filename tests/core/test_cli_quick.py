@@ -226,3 +226,21 @@ def test_leverage_symbol_without_loader_is_a_data_error(
     code, _, err = run(capsys, "leverage", "--symbol", "RENDER")
     assert code == 4
     assert "--daily-vol" in err and err.count("\n") == 1
+
+
+def test_output_into_a_closed_pipe_exits_quietly() -> None:
+    """`rotation corr | head -1` must not print a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from rotation_addin.cli.main import main; "
+              "sys.exit(main(['corr', '--stress', '--window', '90']))")
+    reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL)
+    writer = subprocess.run([sys.executable, "-c", script], stdout=reader.stdin,
+                            stderr=subprocess.PIPE, text=True, timeout=120)
+    assert reader.stdin is not None
+    reader.stdin.close()
+    reader.wait(timeout=30)
+    assert "Traceback" not in writer.stderr, writer.stderr
+    assert writer.returncode in (0, 141)
