@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rotation_addin.cli.quick",  # size, liq, leverage
     "rotation_addin.cli.data_cmds",  # refresh, data status, import
     "rotation_addin.cli.analytics_cmds",  # regime, sectors, corr, plan
+    "rotation_addin.cli.backtest_cmd",  # backtest (walk-forward, no look-ahead)
     "rotation_addin.cli.provider_cmds",  # macro / sentiment providers
     "rotation_addin.cli.workbook_cmds",  # workbook build / render
     "rotation_addin.cli.demo_cmd",  # demo
