@@ -196,11 +196,19 @@ def _pct(value: float) -> float:
     return value * 100.0 if math.isfinite(value) else math.nan
 
 
+def _csv_cell(value: Any) -> Any:
+    """An empty cell for a missing number: "nan"/"inf" text is not a value (JSON says null)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return value
+
+
 def _emit_csv(
     dataset: MarketDataset, headers: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     prefix = [dataset.source, _stamp(dataset)]
-    print(term.to_csv(["source", "as_of", *headers], [[*prefix, *row] for row in rows]), end="")
+    print(term.to_csv(["source", "as_of", *headers],
+                      [[*prefix, *map(_csv_cell, row)] for row in rows]), end="")
 
 
 def _regime(args: argparse.Namespace) -> int:
@@ -287,7 +295,8 @@ def _rounded(row: Sequence[Any], digits: int = 3) -> list[Any]:
 def _emit_csv_report(report: DailyReport, headers: Sequence[str],
                      rows: Sequence[Sequence[Any]]) -> None:
     prefix = [report.source, report.as_of.isoformat()]
-    print(term.to_csv(["source", "as_of", *headers], [[*prefix, *row] for row in rows]), end="")
+    print(term.to_csv(["source", "as_of", *headers],
+                      [[*prefix, *map(_csv_cell, row)] for row in rows]), end="")
 
 
 def _matrix_rows(matrix: Any) -> list[list[Any]]:

@@ -50,3 +50,21 @@ def test_real_import_whose_altcoins_end_early_says_why_figures_are_missing(
     assert code == 0, err
     body = json.loads(out)
     assert any(w.startswith("gpu_compute: no prices since") for w in body["data_warnings"])
+
+
+def test_csv_output_has_empty_cells_not_nan_text(
+    capsys: pytest.CaptureFixture[str], coinmetrics_dir: Path
+) -> None:
+    # Missing figures were written as the text "nan" (the JSON says null, the tables "n/a").
+    import csv
+    import io
+
+    assert run(capsys, "data", "import-csv", str(coinmetrics_dir))[0] == 0
+    for argv in (["regime"], ["sectors"], ["corr"], ["corr", "--stress"], ["plan"]):
+        code, out, err = run(capsys, *argv, "--source", "cache", "--exchange", "csv", "--csv")
+        assert code == 0, err
+        cells = [c.strip().lower() for row in csv.reader(io.StringIO(out)) for c in row]
+        assert not {"nan", "inf", "-inf"} & set(cells), argv
+    code, out, _ = run(capsys, "sectors", "--source", "cache", "--exchange", "csv", "--csv")
+    render = next(r for r in csv.DictReader(io.StringIO(out)) if r["sector"] == "render")
+    assert render["score"] == "" and render["mom_7d_pct"] == ""
