@@ -25,6 +25,7 @@ import dataclasses
 import json
 import math
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -446,9 +447,15 @@ def run_liq(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------ leverage
 
 def _symbol_volatility(
-    base: str, args: argparse.Namespace
+    base: str, args: argparse.Namespace, notes: list[str]
 ) -> tuple[VolatilityEstimate, str, float | None]:
-    """σ of ``base`` from the dataset: (estimate, source label, contract max leverage)."""
+    """σ of ``base`` from the dataset: (estimate, source label, contract max leverage).
+
+    Appends to ``notes`` when the figure is stale: the dataset as a whole, or this symbol's
+    candles ending before the dataset's last day.
+    """
+    from rotation_addin.cli.analytics_cmds import STALE_AFTER
+
     dataset = _load_dataset(args, _settings())
     key = base.strip().upper()
     if key not in dataset.close.columns:
@@ -466,6 +473,14 @@ def _symbol_volatility(
         raise DataError(f"only {len(frame)} complete daily candles for {key} in "
                         f"{dataset.source}")
     estimate = volatility_estimate(frame["open"], frame["high"], frame["low"], frame["close"])
+    last_day = dataset.close.index[-1]
+    if frame.index[-1] < last_day:
+        notes.append(f"{key}: no candles since {frame.index[-1]:%Y-%m-%d} (data runs to "
+                     f"{last_day:%Y-%m-%d}): this sigma describes that older period")
+    as_of = dataset.as_of if dataset.as_of.tzinfo else dataset.as_of.replace(tzinfo=UTC)
+    if datetime.now(UTC) - as_of > STALE_AFTER:
+        notes.append(f"stale data: the last daily candle closed {as_of:%Y-%m-%d %H:%M} UTC; "
+                     "run `rotation refresh` (or use --source demo)")
     contract = dataset.contracts.get(key)
     return estimate, dataset.source, None if contract is None else contract.max_leverage
 
@@ -475,8 +490,9 @@ def run_leverage(args: argparse.Namespace) -> int:
     estimate: VolatilityEstimate | None = None
     source_label: str | None = None
     contract_max: float | None = None
+    notes: list[str] = []
     if args.symbol is not None:
-        estimate, source_label, contract_max = _symbol_volatility(args.symbol, args)
+        estimate, source_label, contract_max = _symbol_volatility(args.symbol, args, notes)
         daily = estimate.daily_sigma(args.estimator)
     elif args.daily_vol is not None:
         daily = args.daily_vol
@@ -486,7 +502,6 @@ def run_leverage(args: argparse.Namespace) -> int:
         daily = args.annual_vol / SQRT_DAYS_PER_YEAR
     brackets = default_bracket_table(args.symbol or "default")
     cap = args.max_leverage
-    notes: list[str] = []
     if cap is None and contract_max is not None:
         cap = min(contract_max, brackets.max_leverage)
     elif (cap is not None and args.mmr is None and isinstance(cap, float)

@@ -68,3 +68,16 @@ def test_csv_output_has_empty_cells_not_nan_text(
     code, out, _ = run(capsys, "sectors", "--source", "cache", "--exchange", "csv", "--csv")
     render = next(r for r in csv.DictReader(io.StringIO(out)) if r["sector"] == "render")
     assert render["score"] == "" and render["mom_7d_pct"] == ""
+
+
+def test_leverage_from_an_old_symbol_history_says_so(
+    capsys: pytest.CaptureFixture[str], coinmetrics_dir: Path
+) -> None:
+    # RENDER's real file ends 2023-12-15: its sigma (and safe leverage) came out silently.
+    assert run(capsys, "data", "import-csv", str(coinmetrics_dir))[0] == 0
+    code, out, err = run(capsys, "leverage", "--symbol", "RENDER", "--source", "cache",
+                         "--exchange", "csv", "--json")
+    assert code == 0, err
+    warnings = json.loads(out)["warnings"]
+    assert any(w.startswith("RENDER: no candles since 2023-12-15") for w in warnings)
+    assert any(w.startswith("stale data") for w in warnings)
