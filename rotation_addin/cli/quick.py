@@ -226,7 +226,8 @@ def _register_leverage(subparsers: Any) -> argparse.ArgumentParser:
     lev.add_argument("--mmr", type=_fraction(1.0), default=None,
                      help="maintenance margin rate (default: the bracket's)")
     lev.add_argument("--max-leverage", type=_number, default=None,
-                     help="leverage cap (default: the bracket's)")
+                     help="a lower leverage cap (default and upper limit: the bracket's "
+                          "and the contract's maximum)")
     lev.add_argument("--json", action="store_true", help="machine-readable output")
     lev.set_defaults(handler=run_leverage)
     return lev
@@ -502,14 +503,16 @@ def run_leverage(args: argparse.Namespace) -> int:
         daily = args.annual_vol / SQRT_DAYS_PER_YEAR
     brackets = default_bracket_table(args.symbol or "default")
     cap = args.max_leverage
+    limit = (brackets.max_leverage if contract_max is None
+             else min(contract_max, brackets.max_leverage))
     if cap is None and contract_max is not None:
-        cap = min(contract_max, brackets.max_leverage)
+        cap = limit
     elif (cap is not None and args.mmr is None and isinstance(cap, float)
-          and math.isfinite(cap) and cap > brackets.max_leverage):
-        # --max-leverage lowers the cap; it cannot lift the exchange's own bracket maximum
-        notes.append(f"--max-leverage {cap:g}x is above the bracket's {brackets.max_leverage:g}x "
-                     f"maximum ({brackets.source}): {brackets.max_leverage:g}x applies")
-        cap = brackets.max_leverage
+          and math.isfinite(cap) and cap > limit):
+        # --max-leverage lowers the cap; it cannot lift the exchange's own maximum
+        notes.append(f"--max-leverage {cap:g}x is above the {limit:g}x maximum of the bracket "
+                     f"and contract ({brackets.source}): {limit:g}x applies")
+        cap = limit
     result = safe_leverage(
         daily_vol=daily, k_sigma=args.k, holding_days=args.holding_days,
         gap_buffer_fraction=args.gap_buffer, brackets=brackets,

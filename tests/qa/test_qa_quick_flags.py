@@ -105,3 +105,10 @@ def test_notional_out_of_range_is_named_as_the_notional(capsys: pytest.CaptureFi
     code, _, err = run(capsys, "liq", "--side", "long", "--entry", "100", "--notional", "1e300",
                        "--leverage", "2")
     assert code == 2 and one_line_error(err).startswith("rotation: invalid input: notional_usd")
+
+
+def test_max_leverage_cannot_lift_the_contract_maximum(capsys: pytest.CaptureFixture[str]) -> None:
+    # demo RENDER: contract 50x, default bracket 75x; k 0.1 and no buffer leave only the caps
+    data = run_json(capsys, "leverage", "--symbol", "RENDER", "--k", "0.1", "--gap-buffer", "0",
+                    "--max-leverage", "100")
+    assert data["safe_leverage"]["leverage"] == 50
