@@ -52,6 +52,7 @@ from rotation_addin.core.liquidation import (
 )
 from rotation_addin.core.sizing import PositionSize, position_size
 from rotation_addin.core.types import ContractSpec
+from rotation_addin.core.validation import in_range
 from rotation_addin.core.volatility import HISTORY_DAYS, VolatilityEstimate, volatility_estimate
 
 ESTIMATORS = ("ewma", "close", "parkinson", "garman-klass")
@@ -507,8 +508,8 @@ def run_leverage(args: argparse.Namespace) -> int:
              else min(contract_max, brackets.max_leverage))
     if cap is None and contract_max is not None:
         cap = limit
-    elif (cap is not None and args.mmr is None and isinstance(cap, float)
-          and math.isfinite(cap) and cap > limit):
+    elif (cap is not None and args.mmr is None
+          and limit < in_range("max_leverage", cap, 1.0, 1_000.0)):
         # --max-leverage lowers the cap; it cannot lift the exchange's own maximum
         notes.append(f"--max-leverage {cap:g}x is above the {limit:g}x maximum of the bracket "
                      f"and contract ({brackets.source}): {limit:g}x applies")

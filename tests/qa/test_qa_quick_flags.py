@@ -22,6 +22,8 @@ from tests.qa.cli_helpers import one_line_error, run, run_json
       "--risk", "-1%"], "risk_fraction"),
     (["leverage", "--daily-vol", "-5%"], "daily_vol"),
     (["leverage", "--daily-vol", "5%", "--gap-buffer", "-1%"], "gap_buffer_fraction"),
+    # an absurd cap is still refused with its range (not silently lowered to the bracket's)
+    (["leverage", "--daily-vol", "5%", "--max-leverage", "1e9"], "max_leverage: must be in"),
     # "inf" got the advice "did you mean inf%?"
     (["size", "--equity", "10000", "--entry", "100", "--stop", "95", "--side", "long",
       "--slippage", "inf"], "stop_slippage_rate: must be a finite number"),
