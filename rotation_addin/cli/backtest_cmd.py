@@ -1,0 +1,288 @@
+"""``rotation backtest``: walk-forward test of the sector ranking, with no look-ahead.
+
+Runs :func:`rotation_addin.core.backtest.walk_forward` on the demo market, the cache or a
+folder of CSV prices and prints the source, the period, the hit-rate table (overall, by
+regime, with the regime gate, over-extended calls), the divergence signals' hit rate, the
+paper curve's total and one plain verdict that says only what the numbers support.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rotation_addin.cli import term
+from rotation_addin.core.errors import InputError
+
+if TYPE_CHECKING:
+    from rotation_addin.core.backtest import BacktestResult, HitStats
+    from rotation_addin.core.dataset import MarketDataset
+
+FLAG_OF_FIELD = {
+    "horizon_days": "--horizon",
+    "rebalance_every_days": "--every",
+    "warmup_days": "--warmup",
+    "start": "--start",
+    "end": "--end",
+}
+SIGNIFICANCE = 0.05
+STATS_HEADERS = ["decisions", "hits", "hit rate %", "baseline %", "p-value",
+                 "mean excess %", "t-stat"]
+DECISION_HEADERS = ["day", "leader", "laggard", "regime", "rotation_enabled",
+                    "leader_forward_pct", "sector_mean_forward_pct", "leader_excess_pct",
+                    "leader_hit", "over_extended", "fomo", "curve_position",
+                    "curve_cumulative_net_pct", "gated_position",
+                    "gated_curve_cumulative_net_pct", "basket_cumulative_pct"]
+
+
+def _whole_days(flag: str, text: str, minimum: int, maximum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(flag, f"must be a whole number of days (got {text!r})") from None
+    if not minimum <= value <= maximum:
+        raise InputError(flag, f"must be between {minimum} and {maximum} days (got {value})")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add ``backtest`` to the ``rotation`` command."""
+    parser = subparsers.add_parser(
+        "backtest", help="walk-forward test of the sector ranking (no look-ahead): hit rate "
+                         "vs chance, by regime, divergence signals, paper curve",
+        description="Every --every days, rank the sectors with only the data up to that day "
+                    "and score the call on the next --horizon days: did the leader beat the "
+                    "mean of the sectors (BTC-relative), more often than a random sector "
+                    "does? Reports the binomial p-value, the mean excess with its t-statistic, "
+                    "the same by regime and with the regime gate, the divergence signals' "
+                    "hit rate when sentiment data exists, and a paper curve 'long the "
+                    "leader, short BTC' net of taker fees. In-sample, one period: a "
+                    "measurement, not a forecast.")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--source", choices=("demo", "cache"), default=None,
+                        help="demo = simulated market; cache = last `rotation refresh` "
+                             "(default: the data_source setting)")
+    source.add_argument("--csv", type=Path, default=None, metavar="FOLDER",
+                        help="folder of per-symbol price CSVs (e.g. Coin Metrics exports)")
+    parser.add_argument("--macro", type=Path, default=None, metavar="FILE",
+                        help="with --csv: macro CSV (btc_dominance, stablecoin_supply_usd, "
+                             "equity_index)")
+    parser.add_argument("--social", type=Path, default=None, metavar="FILE",
+                        help="with --csv: social-volume CSV (wide by base)")
+    parser.add_argument("--onchain", type=Path, default=None, metavar="FILE",
+                        help="with --csv: on-chain activity CSV (wide by base)")
+    parser.add_argument("--exchange", metavar="ID", default=None,
+                        help="exchange whose cached data to read (default: settings)")
+    parser.add_argument("--cache", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--horizon", default="7", metavar="DAYS",
+                        help="days after each decision it is scored on (default 7)")
+    parser.add_argument("--every", default="7", metavar="DAYS",
+                        help="days between decisions (default 7)")
+    parser.add_argument("--warmup", default="60", metavar="DAYS",
+                        help="days of history before the first decision (>= 30, default 60)")
+    parser.add_argument("--start", default=None, metavar="YYYY-MM-DD",
+                        help="first decision day (default: after the warmup)")
+    parser.add_argument("--end", default=None, metavar="YYYY-MM-DD",
+                        help="last day of data used (default: the last day)")
+    parser.add_argument("--json", action="store_true", help="machine-readable JSON")
+    parser.add_argument("--csv-out", type=Path, default=None, metavar="FILE",
+                        help="also write one row per decision to FILE (atomic write)")
+    parser.set_defaults(handler=_backtest)
+
+
+# ----------------------------------------------------------------------------- loading
+def _load(args: argparse.Namespace) -> tuple[MarketDataset, list[str]]:
+    if args.csv is None:
+        for flag in ("macro", "social", "onchain"):
+            if getattr(args, flag) is not None:
+                raise InputError(f"--{flag}", "only applies with --csv FOLDER")
+        from rotation_addin.data.loader import load_market
+        from rotation_addin.data.settings import load_settings
+
+        settings = load_settings()
+        dataset = load_market(args.source or settings.data_source,
+                              exchange_id=args.exchange or settings.exchange_id,
+                              cache_file=args.cache)
+        return dataset, []
+    from rotation_addin.data.csv_import import import_csv_folder
+
+    if not Path(args.csv).is_dir():
+        raise InputError("--csv", f"must be an existing folder (got {args.csv})")
+    imported = import_csv_folder(args.csv, macro_csv=args.macro, social_csv=args.social,
+                                 onchain_csv=args.onchain)
+    return imported.dataset, list(imported.warnings)
+
+
+def _run(args: argparse.Namespace, dataset: MarketDataset) -> BacktestResult:
+    from rotation_addin.core.backtest import walk_forward
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.data.settings import load_settings
+
+    horizon = _whole_days("--horizon", args.horizon, 1, 365)
+    every = _whole_days("--every", args.every, 1, 365)
+    warmup = _whole_days("--warmup", args.warmup, 30, 5000)
+    params = PlanParameters.from_settings(load_settings())
+    try:
+        return walk_forward(dataset, params, horizon_days=horizon, rebalance_every_days=every,
+                            warmup_days=warmup, start=args.start, end=args.end)
+    except InputError as error:
+        flag = FLAG_OF_FIELD.get(error.field)
+        if flag is None:
+            raise
+        raise InputError(flag, error.reason) from None
+
+
+# ----------------------------------------------------------------------------- output
+def _pct(value: float, digits: int = 1) -> float:
+    return round(100.0 * value, digits) if math.isfinite(value) else math.nan
+
+
+def _round(value: float, digits: int) -> float:
+    return round(value, digits) if math.isfinite(value) else math.nan
+
+
+def _stats_row(name: str, stats: HitStats) -> list[Any]:
+    return [name, stats.decisions, stats.hits, _pct(stats.hit_rate), _pct(stats.baseline_rate),
+            _round(stats.p_value, 3), _pct(stats.mean_excess_log_return, 2),
+            _round(stats.t_statistic, 2)]
+
+
+def stats_rows(result: BacktestResult) -> list[list[Any]]:
+    """The results table: one row per group of calls (leader overall, by regime...)."""
+    rows = [_stats_row("leader, all decisions", result.leader)]
+    rows += [_stats_row(f"leader, {s.label}", s) for s in result.by_regime]
+    rows.append(_stats_row("leader, regime gate applied", result.gated))
+    rows.append(_stats_row("over-extended as short", result.over_extended))
+    return rows
+
+
+def verdict(result: BacktestResult) -> str:
+    """One plain sentence about the leader's hit rate that never claims more than the data."""
+    s = result.leader
+    if s.decisions == 0:
+        return "no decision could be scored on this data: nothing to conclude."
+    head = (f"the leader beat the sector mean in {_pct(s.hit_rate, 0):.0f} % of "
+            f"{s.decisions} decisions vs {_pct(s.baseline_rate, 0):.0f} % for a random "
+            f"sector (p = {s.p_value:.2g})")
+    if s.decisions < 20:
+        return head + ": too few decisions to tell an edge from luck."
+    t = s.t_statistic
+    if s.p_value < SIGNIFICANCE and math.isfinite(t) and t >= 2.0:
+        return (head + f", mean excess {_pct(s.mean_excess_log_return, 2):+.2f} % per "
+                f"{result.horizon_days} days (t = {t:.1f}): some evidence of an edge on this "
+                "data, in-sample and on one period only.")
+    if s.hit_rate < s.baseline_rate:
+        return head + ": no evidence of an edge on this data (worse than chance)."
+    return head + ": no evidence of an edge on this data."
+
+
+def _divergence_line(result: BacktestResult) -> str:
+    check = result.divergence
+    rate = check.hit_rate
+    if not check.available or rate is None:
+        return f"divergence signals: {check.note}"
+    return (f"divergence signals: {rate.hits} of {rate.signals} hit "
+            f"({_pct(rate.hit_rate):.1f} % vs {_pct(rate.baseline_rate):.1f} % on random "
+            f"days, p = {rate.p_value:.2g}; entries {rate.entry_hits}/{rate.entry_signals}, "
+            f"exits {rate.exit_hits}/{rate.exit_signals}) -- {check.note}")
+
+
+def _curve_line(result: BacktestResult) -> str:
+    if not result.curve:
+        return "paper curve: no decision"
+    last = result.curve[-1]
+    gated = _pct(last.gated_cumulative_net_log_return, 1)
+    basket = _pct(last.basket_cumulative_log_return, 1)
+    return (f"paper curve, long the leader / short BTC, equal notional, rebalanced every "
+            f"{result.rebalance_every_days} d, taker fee {100 * result.taker_fee_rate:g} % per "
+            f"leg traded: {_pct(last.cumulative_net_log_return, 1):+.1f} % (sum of log "
+            f"returns); with the regime gate {gated:+.1f} %; for comparison, all sectors "
+            f"equally vs BTC (no fees) {basket:+.1f} %")
+
+
+def _period(result: BacktestResult) -> str:
+    first, last = result.first_decision_day, result.last_decision_day
+    decisions = (f"decisions {first:%Y-%m-%d} to {last:%Y-%m-%d}" if first is not None
+                 and last is not None else "no decision")
+    return (f"data {result.data_start:%Y-%m-%d} to {result.data_end:%Y-%m-%d}; {decisions}; "
+            f"horizon {result.horizon_days} d, every {result.rebalance_every_days} d, "
+            f"warmup {result.warmup_days} d")
+
+
+def decision_rows(result: BacktestResult) -> list[list[Any]]:
+    """One CSV row per decision (percent figures are BTC-relative log returns x 100)."""
+    rows = []
+    for d, point in zip(result.decisions, result.curve, strict=True):
+        rows.append([
+            f"{d.day:%Y-%m-%d}", d.leader, d.laggard, d.regime_label, d.rotation_enabled,
+            _pct(d.forward_relative_log_returns[d.leader], 3),
+            _pct(d.sector_mean_forward_log_return, 3), _pct(d.leader_excess_log_return, 3),
+            d.leader_hit, ";".join(d.over_extended), ";".join(d.fomo), point.position,
+            _pct(point.cumulative_net_log_return, 3), point.gated_position,
+            _pct(point.gated_cumulative_net_log_return, 3),
+            _pct(point.basket_cumulative_log_return, 3),
+        ])
+    return rows
+
+
+def _json(result: BacktestResult, load_warnings: list[str]) -> str:
+    return term.to_json({
+        "source": result.source,
+        "data_start": result.data_start,
+        "data_end": result.data_end,
+        "first_decision_day": result.first_decision_day,
+        "last_decision_day": result.last_decision_day,
+        "horizon_days": result.horizon_days,
+        "rebalance_every_days": result.rebalance_every_days,
+        "warmup_days": result.warmup_days,
+        "taker_fee_rate": result.taker_fee_rate,
+        "leader": result.leader,
+        "by_regime": result.by_regime,
+        "gated": result.gated,
+        "over_extended": result.over_extended,
+        "divergence": result.divergence,
+        "paper_curve_net_log_return": result.curve[-1].cumulative_net_log_return
+        if result.curve else None,
+        "paper_curve_gated_net_log_return": result.curve[-1].gated_cumulative_net_log_return
+        if result.curve else None,
+        "basket_vs_btc_log_return": result.curve[-1].basket_cumulative_log_return
+        if result.curve else None,
+        "skipped_days": result.skipped_days,
+        "verdict": verdict(result),
+        "warnings": [*result.warnings, *load_warnings],
+        "decisions": [dict(zip(DECISION_HEADERS, row, strict=True))
+                      for row in decision_rows(result)],
+    })
+
+
+def _print(result: BacktestResult, load_warnings: list[str]) -> None:
+    print(f"source: {result.source}")
+    print(_period(result))
+    print(term.render_table(["group", *STATS_HEADERS], stats_rows(result)))
+    print("hit = the called sector's BTC-relative return over the horizon beat the mean of "
+          "the sectors (over-extended: fell below it); baseline = how often a random sector "
+          "did; p-value one-sided binomial against that baseline.")
+    print(_divergence_line(result))
+    print(_curve_line(result))
+    print(f"verdict: {verdict(result)}")
+    if result.source.startswith("demo"):
+        print("note: simulated market: says how the tool behaves, nothing about real markets.")
+    for warning in [*result.warnings, *load_warnings]:
+        print(f"warning: {warning}")
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    dataset, load_warnings = _load(args)
+    result = _run(args, dataset)
+    if args.csv_out is not None:
+        from rotation_addin.data.atomic import atomic_write_text
+
+        atomic_write_text(Path(args.csv_out), term.to_csv(DECISION_HEADERS,
+                                                          decision_rows(result)))
+    if args.json:
+        print(_json(result, load_warnings))
+    else:
+        _print(result, load_warnings)
+    return 0
