@@ -251,12 +251,22 @@ def _contract_from_flags(args: argparse.Namespace) -> ContractSpec | None:
     )
 
 
-def _settings() -> Any:
+def _settings(notes: list[str] | None = None) -> Any:
+    """The user's settings, or None (built-in defaults) when they cannot be read.
+
+    A broken settings.toml must not stop a quick check whose flags say everything: the
+    defaults apply and ``notes`` says why (as the desktop app does).
+    """
     try:
         from rotation_addin.data.settings import load_settings
     except ImportError:  # the pure quick checks work without the data layer
         return None
-    return load_settings()
+    try:
+        return load_settings()
+    except InputError as error:
+        if notes is not None:
+            notes.append(f"settings not read ({error}): built-in defaults used")
+        return None
 
 
 def _load_dataset(args: argparse.Namespace, settings: Any) -> Any:
@@ -303,7 +313,8 @@ def _or_setting(value: float | None, settings: Any, name: str, default: float) -
 
 def run_size(args: argparse.Namespace) -> int:
     """Handler of ``rotation size``."""
-    settings = _settings()
+    notes: list[str] = []
+    settings = _settings(notes)
     args.risk = _or_setting(args.risk, settings, "risk_fraction", DEFAULT_RISK_FRACTION)
     args.max_risk = _or_setting(args.max_risk, settings, "max_risk_fraction",
                                 DEFAULT_MAX_RISK_FRACTION)
@@ -329,12 +340,13 @@ def run_size(args: argparse.Namespace) -> int:
         side=sized.side, risk_fraction=args.risk, contract=contract,
         taker_fee_rate=args.fee, stop_slippage_rate=args.slippage,
     )
-    warnings = [*sized.warnings, *capital.warnings]
+    warnings = [*notes, *sized.warnings, *capital.warnings]
     if contract is None:
         warnings = [w for w in warnings if not w.startswith("no contract given")]
     if args.json:
         print(term.to_json({"position": sized, "liquidation": liq, "capital": capital,
-                            "contract": contract, "contract_source": contract_source or None}))
+                            "contract": contract, "contract_source": contract_source or None,
+                            "warnings": warnings}))
         return 0
     footer = f"brackets: {table.source}"
     if contract is not None and contract_source not in ("", "flags"):
@@ -458,7 +470,7 @@ def _symbol_volatility(
     """
     from rotation_addin.cli.analytics_cmds import STALE_AFTER
 
-    dataset = _load_dataset(args, _settings())
+    dataset = _load_dataset(args, _settings(notes))
     key = base.strip().upper()
     if key not in dataset.close.columns:
         raise DataError(f"no daily candles for {key} in {dataset.source}; "

@@ -114,3 +114,20 @@ def test_max_leverage_cannot_lift_the_contract_maximum(capsys: pytest.CaptureFix
     data = run_json(capsys, "leverage", "--symbol", "RENDER", "--k", "0.1", "--gap-buffer", "0",
                     "--max-leverage", "100")
     assert data["safe_leverage"]["leverage"] == 50
+
+
+def test_a_broken_settings_file_does_not_stop_a_quick_check(
+    capsys: pytest.CaptureFixture[str], isolated_home: object
+) -> None:
+    # `rotation size` now takes its defaults from the settings (as =POSITION_SIZE() does); a
+    # broken settings.toml falls back to the built-in defaults with a warning, as the app does.
+    from pathlib import Path
+
+    config = Path(str(isolated_home)) / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "settings.toml").write_text("garbage [[[\n", encoding="utf-8")
+    data = run_json(capsys, "size", "--equity", "10000", "--entry", "100", "--stop", "95",
+                    "--side", "long")
+    # 10,000 x 2 % / (5 + 0.05 + 0.095) = 38.8727
+    assert data["position"]["quantity_base"] == pytest.approx(200 / 5.145)
+    assert any("built-in defaults used" in w for w in data["warnings"])
