@@ -441,8 +441,9 @@ def _decision_rows(close: pd.DataFrame, s: _Settings, start: object, end: object
                 "warmup_days",
                 f"leaves no decision: {len(index)} days of prices, but warmup {s.warmup} + "
                 f"horizon {s.horizon} days need at least {s.warmup + s.horizon + 1}")
-        raise InputError("start", "the period from start to end leaves no decision after "
-                                  f"the {s.warmup}-day warmup and the {s.horizon}-day horizon")
+        field = "end" if end_day is not None and last - s.horizon < s.warmup else "start"
+        raise InputError(field, f"the period from start to end leaves no decision after the "
+                                f"{s.warmup}-day warmup and the {s.horizon}-day horizon")
     return list(range(first, last - s.horizon + 1, s.every))
 
 
