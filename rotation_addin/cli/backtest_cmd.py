@@ -173,8 +173,9 @@ def verdict(result: BacktestResult) -> str:
         return (head + f", mean excess {_pct(s.mean_excess_log_return, 2):+.2f} % per "
                 f"{result.horizon_days} days (t = {t:.1f}): some evidence of an edge on this "
                 "data, in-sample and on one period only.")
-    if s.hit_rate < s.baseline_rate:
-        return head + ": no evidence of an edge on this data (worse than chance)."
+    if s.hit_rate <= s.baseline_rate:
+        return (head + ": no evidence of an edge on this data (the leader did no better than "
+                "a random sector).")
     return head + ": no evidence of an edge on this data."
 
 

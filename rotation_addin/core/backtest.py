@@ -701,6 +701,7 @@ def walk_forward(
                            index=relative.index, columns=relative.columns)
     regimes = _regime_table(data, s.params, warnings)
     decisions: list[Decision] = []
+    skipped_days: list[pd.Timestamp] = []
     for row in rows:
         day = pd.Timestamp(data.close.index[row])
         label = str(regimes["label"].iloc[row])
@@ -711,10 +712,14 @@ def walk_forward(
         decision = _decision(day, ranking, ahead, label, enabled)
         if decision is not None:
             decisions.append(decision)
-    skipped = len(rows) - len(decisions)
+        else:
+            skipped_days.append(day)
+    skipped = len(skipped_days)
     if skipped:
-        warnings.append(f"{skipped} of {len(rows)} rebalance days skipped: fewer than two "
-                        "sectors with a score and a full forward window (prices missing)")
+        warnings.append(f"{skipped} of {len(rows)} rebalance days skipped "
+                        f"({skipped_days[0]:%Y-%m-%d} to {skipped_days[-1]:%Y-%m-%d}): fewer "
+                        "than two sectors with a score and a full forward window (prices "
+                        "missing)")
     if len(decisions) < MIN_MEANINGFUL_DECISIONS:
         warnings.append(f"only {len(decisions)} scored decision(s): hit rates mean little "
                         f"below about {MIN_MEANINGFUL_DECISIONS}")
