@@ -64,7 +64,7 @@ def report(equity_usd: float | None = None) -> Any:
     """Today's daily report (regime, sectors, correlation, plan) for ``equity_usd``."""
     from rotation_addin.core.report import daily_report
     from rotation_addin.core.rotation import PlanParameters
-    from rotation_addin.data.positions import load_book
+    from rotation_addin.data.positions import journal_path, load_book, positions_path
 
     current = settings()
     equity = current.equity_usd if equity_usd is None else equity_usd
@@ -74,7 +74,13 @@ def report(equity_usd: float | None = None) -> Any:
         params = PlanParameters.from_settings(current, equity_usd=equity)
         return daily_report(data, load_book(), params)
 
-    return _memoised(("report", id(data), equity, current), DATA_TTL_S, build)
+    # an edit of positions.csv or the journal shows at the next recalculation, not a minute later
+    books = tuple(_mtime_ns(path) for path in (positions_path(), journal_path()))
+    return _memoised(("report", id(data), equity, current, books), DATA_TTL_S, build)
+
+
+def _mtime_ns(path: Any) -> int:
+    return path.stat().st_mtime_ns if path.exists() else 0
 
 
 def _demo_quotes() -> dict[str, Quote]:

@@ -119,3 +119,25 @@ def test_correlation_spill_never_claims_more_days_than_it_has() -> None:
     # the demo market holds 1,100 daily candles = 1,099 returns; "corr 2000d" was returned
     assert str(udfs.CORREL_MATRIX("BTC,RENDER", 2000)).startswith("#INPUT window")
     assert udfs.CORREL_MATRIX("BTC,RENDER", 1099)[0][0].startswith("corr 1099d")
+
+
+def test_rebalance_orders_follow_an_edit_of_the_positions_file() -> None:
+    # The report was memoised for a minute regardless of positions.csv: after closing a
+    # position in the file, =REBALANCE_ORDERS() still proposed orders for it.
+    from datetime import UTC, datetime
+
+    from rotation_addin.core.rotation import Position
+    from rotation_addin.core.types import Side
+    from rotation_addin.data.positions import write_positions
+
+    price = float(load_market("demo").close["RENDER"].dropna().iloc[-1])
+    held = Position(base="RENDER", side=Side.LONG, quantity_base=500.0,
+                    entry_price_usd=price * 1.2, stop_price_usd=price * 1.1,
+                    take_profit_price_usd=None, opened_at=datetime(2026, 11, 20, tzinfo=UTC))
+    write_positions([held])
+    first = udfs.REBALANCE_ORDERS()
+    assert any(row[2] == "RENDER/USDT:USDT" and row[1] == "close" for row in first[1:])
+    write_positions([])
+    second = udfs.REBALANCE_ORDERS()
+    rows = second[1:] if isinstance(second, list) else []
+    assert not any(row[2] == "RENDER/USDT:USDT" for row in rows)
