@@ -480,11 +480,16 @@ def _regime_table(dataset: MarketDataset, params: PlanParameters,
     has = {c: c in frame.columns and bool(frame[c].notna().any())
            for c in (DOMINANCE, STABLECOINS, EQUITY)}
     if not has[DOMINANCE]:
-        proxy = dominance_proxy(close, benchmark=dataset.universe.benchmark, method="cap")
-        frame[DOMINANCE] = proxy.reindex(frame.index)
-        warnings.append("no BTC dominance history: the regime uses the dominance proxy from "
-                        "these prices (core.regime.dominance_proxy, 'cap'; BTC against the "
-                        "alt basket), not CoinGecko dominance")
+        try:
+            proxy = dominance_proxy(close, benchmark=dataset.universe.benchmark, method="cap")
+        except InputError as error:
+            warnings.append(f"no BTC dominance history and no proxy ({error}): that regime "
+                            "input votes 0 on every day")
+        else:
+            frame[DOMINANCE] = proxy.reindex(frame.index)
+            warnings.append("no BTC dominance history: the regime uses the dominance proxy "
+                            "from these prices (core.regime.dominance_proxy, 'cap'; BTC "
+                            "against the alt basket), not CoinGecko dominance")
     for column, name in ((STABLECOINS, "stablecoin supply"), (EQUITY, "equity index")):
         if not has[column]:
             warnings.append(f"no {name} data: that regime input votes 0 on every day")
@@ -525,12 +530,13 @@ def _ranking_at(dataset: MarketDataset, row: int, d_frame: pd.DataFrame | None,
 
 def _decision(day: pd.Timestamp, ranking: tuple[SectorScore, ...], forward: Mapping[str, float],
               label: str, enabled: bool) -> Decision | None:
-    scored = [r for r in ranking if math.isfinite(r.score) and r.sector in forward]
-    if len(scored) < 2:
-        return None
+    ranked = [r for r in ranking if math.isfinite(r.score)]
+    scored = [r for r in ranked if r.sector in forward]
+    if len(scored) < 2 or ranked[0].sector not in forward:
+        return None  # never replace a leader without forward data by the next one
     values = {r.sector: forward[r.sector] for r in scored}
     mean = float(np.mean(list(values.values())))
-    leader, laggard = scored[0], scored[-1]
+    leader, laggard = ranked[0], ranked[-1]
     excess = values[leader.sector] - mean
     return Decision(
         day=day, leader=leader.sector, laggard=laggard.sector, leader_score=leader.score,

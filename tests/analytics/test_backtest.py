@@ -193,6 +193,22 @@ def test_without_sentiment_it_says_so_and_volume_gaps_are_handled() -> None:
     assert len(result.decisions) == 19
 
 
+def test_a_leader_without_forward_data_skips_the_day_rather_than_taking_the_next() -> None:
+    market = build_market(300, drift={"render": 0.01})
+    gap = market.close.index[200:211]
+    close = market.close.copy()
+    close.loc[gap, ["RENDER", "THETA"]] = np.nan  # render's prices missing on rows 200-210
+    result = walk_forward(MarketDataset(**{**market.__dict__, "close": close}))
+    clean = walk_forward(market)
+    day = market.close.index[193]  # 60 + 19 x 7: scored on rows 194-200, 200 is missing
+    assert [d.leader for d in clean.decisions if d.day == day] == ["render"]
+    # skipped, and no other sector stands in for render on that day
+    assert day not in [d.day for d in result.decisions]
+    assert result.skipped_days >= 1
+    assert [d.leader for d in result.decisions if d.day < day] == \
+        [d.leader for d in clean.decisions if d.day < day]
+
+
 # ----------------------------------------------------------------------------- no look-ahead
 def _calls(result: BacktestResult, until: pd.Timestamp) -> list[tuple[object, ...]]:
     return [(d.day, d.leader, d.laggard, round(d.leader_score, 12), d.regime_label,
