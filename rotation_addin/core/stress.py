@@ -22,7 +22,7 @@ import pandas as pd
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.frames import require_column, require_frame
 from rotation_addin.core.pearson import pearson_pair
-from rotation_addin.core.validation import in_range, positive
+from rotation_addin.core.validation import finite_number, in_range, positive
 
 
 def forbes_rigobon_adjust(rho: float, delta: float) -> float:
@@ -30,10 +30,20 @@ def forbes_rigobon_adjust(rho: float, delta: float) -> float:
 
     ``rho* = rho / sqrt(1 + delta * (1 - rho^2))`` where ``delta`` is the relative increase
     of the conditioning variable's variance in the high-volatility sample (> -1).
+    A NaN ``rho`` (too few days to measure one) stays NaN.
+
+    Raises
+    ------
+    InputError
+        ``rho`` outside [-1, 1] or not a number; ``delta`` not a finite number > -1.
     """
-    if not math.isfinite(rho):
+    if isinstance(rho, float) and math.isnan(rho):
         return float("nan")
-    return rho / math.sqrt(1.0 + delta * (1.0 - rho * rho))
+    r = in_range("rho", rho, -1.0, 1.0)
+    d = finite_number("delta", delta)
+    if d <= -1.0:
+        raise InputError("delta", f"must be > -1 (got {d:g})")
+    return r / math.sqrt(1.0 + d * (1.0 - r * r))
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,9 @@ def stress_correlation(
         require_column("pairs", frame, first)
         require_column("pairs", frame, second)
     present = np.isfinite(market)
+    if int(present.sum()) < 4:
+        raise InputError("returns", f"needs at least 2 stress and 2 normal {benchmark} days "
+                         f"(got {int(present.sum())} {benchmark} returns)")
     threshold = float(np.quantile(market[present], q))
     stress = present & (market <= threshold)
     normal = present & ~stress
