@@ -509,6 +509,13 @@ def _sector_divergence_frame(dataset: MarketDataset) -> pd.DataFrame | None:
 
 
 # ----------------------------------------------------------------------------- decisions
+def _until(frame: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """Rows of a dated frame on or before ``day`` (an undated, empty frame as it is)."""
+    if isinstance(frame.index, pd.DatetimeIndex) and len(frame.index):
+        return frame.loc[:day]
+    return frame
+
+
 def _ranking_at(dataset: MarketDataset, row: int, d_frame: pd.DataFrame | None,
                 params: PlanParameters, enabled: bool) -> tuple[SectorScore, ...]:
     """The sector table as the tool would have printed it at the close of day ``row``."""
@@ -518,12 +525,12 @@ def _ranking_at(dataset: MarketDataset, row: int, d_frame: pd.DataFrame | None,
         dataset,
         close=dataset.close.iloc[:cut],
         volume_usd=dataset.volume_usd.reindex(dataset.close.index[:cut]),
-        macro=dataset.macro.loc[:day],
-        social_volume=dataset.social_volume.loc[:day],
-        onchain_activity=dataset.onchain_activity.loc[:day],
+        macro=_until(dataset.macro, day),
+        social_volume=_until(dataset.social_volume, day),
+        onchain_activity=_until(dataset.onchain_activity, day),
         as_of=pd.Timestamp(day).to_pydatetime(),
     )
-    d_view = d_frame.loc[:day] if d_frame is not None else None
+    d_view = _until(d_frame, day) if d_frame is not None else None
     return rank_sectors(sector_inputs(view, divergence=d_view), weights=params.weights,
                         theta=params.theta, rotation_enabled=enabled)
 

@@ -193,6 +193,22 @@ def test_without_sentiment_it_says_so_and_volume_gaps_are_handled() -> None:
     assert len(result.decisions) == 19
 
 
+def test_undated_empty_macro_and_sentiment_frames_are_accepted() -> None:
+    market = build_market(200)
+    bare = MarketDataset(**{**market.__dict__, "macro": pd.DataFrame(),
+                            "social_volume": pd.DataFrame(), "onchain_activity": pd.DataFrame()})
+    result = walk_forward(bare)
+    assert len(result.decisions) == 19
+    assert any("dominance proxy" in w for w in result.warnings)
+    assert any("no stablecoin supply data" in w for w in result.warnings)
+
+
+def test_overlapping_horizons_are_flagged() -> None:
+    result = walk_forward(build_market(200), horizon_days=10, rebalance_every_days=5)
+    assert any("overlap" in w for w in result.warnings)
+    assert not any("overlap" in w for w in walk_forward(build_market(200)).warnings)
+
+
 def test_a_leader_without_forward_data_skips_the_day_rather_than_taking_the_next() -> None:
     market = build_market(300, drift={"render": 0.01})
     gap = market.close.index[200:211]
