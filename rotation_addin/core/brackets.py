@@ -176,6 +176,19 @@ def maintenance_amounts(floors: Sequence[float], rates: Sequence[float]) -> tupl
     return tuple(cums)
 
 
+def _is_number_list(values: object) -> bool:
+    """A list/tuple/array of values (each one is validated on its own later)."""
+    return (hasattr(values, "__len__") and hasattr(values, "__getitem__")
+            and not isinstance(values, str | bytes | Mapping))
+
+
+def _cap(value: object) -> float:
+    """The last bracket's cap: a number or ``inf`` (open-ended)."""
+    if isinstance(value, float) and value == math.inf:
+        return value
+    return finite_number("caps[-1]", value)
+
+
 def build_bracket_table(
     symbol: str,
     floors: Sequence[float],
@@ -206,6 +219,12 @@ def build_bracket_table(
     BracketTable
         With ``cum_n = cum_{n−1} + floor_n · (MMR_n − MMR_{n−1})``.
     """
+    for name, values in (("floors", floors), ("rates", rates), ("max_leverages", max_leverages),
+                         ("caps", caps)):
+        if (values is not None or name != "caps") and not _is_number_list(values):
+            raise InputError(name, f"must be a list of numbers (got {type(values).__name__})")
+    if not isinstance(source, str):
+        raise InputError("source", f"must be a text label (got {type(source).__name__})")
     n = len(floors)
     if n == 0:
         raise InputError("floors", "must hold at least one bracket floor (got none)")
@@ -223,7 +242,8 @@ def build_bracket_table(
     else:
         if len(caps) != n:
             raise InputError("caps", f"must have one cap per floor ({n}) (got {len(caps)})")
-        cap_values = [float(c) for c in caps]
+        cap_values = [finite_number(f"caps[{i}]", c) if i < n - 1 else _cap(c)
+                      for i, c in enumerate(caps)]
     cums = maintenance_amounts(floor_values, rate_values)
     brackets = tuple(
         Bracket(
@@ -333,7 +353,14 @@ def default_bracket_table(
     key = base.strip().upper().split("/")[0].split(":")[0]
     if key.endswith("USDT") and len(key) > 4:
         key = key[: -len("USDT")]
+    if schedules is not None and not (
+        _is_number_list(schedules) and all(isinstance(s, BracketSchedule) for s in schedules)
+    ):
+        raise InputError("schedules", "must be a list of BracketSchedule "
+                         f"(got {type(schedules).__name__})")
     available = tuple(schedules) if schedules is not None else bundled_bracket_schedules()
+    if not any(s.is_default for s in available):
+        raise InputError("schedules", "must include one schedule marked default")
     chosen = next((s for s in available if key in s.bases), None)
     note = ""
     if chosen is None:

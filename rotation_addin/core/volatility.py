@@ -259,6 +259,7 @@ def volatility_estimate(
     """
     closes = prices_array("close", close, min_length=3)
     size = closes.size
+    atr_window = positive_int("atr_window", atr_window, minimum=1)
     all_opens = _same_length("open", open, size)
     all_highs = _same_length("high", high, size)
     all_lows = _same_length("low", low, size)

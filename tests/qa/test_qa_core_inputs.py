@@ -41,3 +41,42 @@ def test_stress_correlation_without_benchmark_data_is_an_input_error() -> None:
     with pytest.raises(InputError) as info:  # was IndexError from numpy.quantile
         stress_correlation(returns, "BTC")
     assert info.value.field == "returns" and "BTC" in info.value.reason
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"floors": 0}, "floors"),                 # TypeError: object of type 'int' has no len()
+    ({"rates": None}, "rates"),
+    ({"max_leverages": float("nan")}, "max_leverages"),
+    ({"caps": [10_000, float("nan")]}, "caps[-1]"),
+    ({"caps": [float("inf"), float("inf")]}, "caps[0]"),
+    ({"source": float("nan")}, "source"),
+])
+def test_build_bracket_table_rejects_nonsense(kwargs: dict[str, object], field: str) -> None:
+    from rotation_addin.core.brackets import build_bracket_table
+
+    args: dict[str, object] = {"symbol": "X", "floors": [0, 10_000], "rates": [0.01, 0.02],
+                               "max_leverages": [50, 20]}
+    args.update(kwargs)
+    with pytest.raises(InputError) as info:
+        build_bracket_table(**args)  # type: ignore[arg-type]
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize("schedules", ["x", 0, [1], {"a": 1}])
+def test_default_bracket_table_rejects_bad_schedules(schedules: object) -> None:
+    from rotation_addin.core.brackets import default_bracket_table
+
+    with pytest.raises(InputError) as info:  # was AttributeError / TypeError
+        default_bracket_table("BTC", schedules)  # type: ignore[arg-type]
+    assert info.value.field == "schedules"
+
+
+@pytest.mark.parametrize("atr_window", [None, "x", 0, 2.5])
+def test_volatility_estimate_rejects_a_bad_atr_window(atr_window: object) -> None:
+    from rotation_addin.core.volatility import volatility_estimate
+
+    prices = np.linspace(100.0, 110.0, 40)
+    with pytest.raises(InputError) as info:  # was TypeError from a comparison
+        volatility_estimate(prices, prices * 1.01, prices * 0.99, prices,
+                            atr_window=atr_window)  # type: ignore[arg-type]
+    assert info.value.field == "atr_window"
