@@ -191,10 +191,25 @@ def _forward_sum(values: np.ndarray, horizon: int) -> np.ndarray:
 
 
 def _binomial_tail(hits: int, trials: int, rate: float) -> float:
+    """P(X >= hits) for X ~ Binomial(trials, rate), summed in log space.
+
+    ``comb(n, k) * p**k`` overflows a float from about n = 1,030 (OverflowError: int too
+    large to convert to float), which a few years of daily signals on many symbols reach.
+    """
     if trials == 0 or not math.isfinite(rate):
         return float("nan")
-    return float(sum(math.comb(trials, k) * rate**k * (1 - rate) ** (trials - k)
-                     for k in range(hits, trials + 1)))
+    if rate <= 0.0:
+        return 1.0 if hits <= 0 else 0.0
+    if rate >= 1.0:
+        return 1.0
+    log_p, log_q = math.log(rate), math.log1p(-rate)
+    log_n = math.lgamma(trials + 1)
+    total = math.fsum(
+        math.exp(log_n - math.lgamma(k + 1) - math.lgamma(trials - k + 1)
+                 + k * log_p + (trials - k) * log_q)
+        for k in range(max(hits, 0), trials + 1)
+    )
+    return min(1.0, total)
 
 
 def _aligned(signals: Signals, returns: Signals) -> tuple[np.ndarray, np.ndarray]:

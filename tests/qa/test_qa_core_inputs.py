@@ -80,3 +80,21 @@ def test_volatility_estimate_rejects_a_bad_atr_window(atr_window: object) -> Non
         volatility_estimate(prices, prices * 1.01, prices * 0.99, prices,
                             atr_window=atr_window)  # type: ignore[arg-type]
     assert info.value.field == "atr_window"
+
+
+def test_signal_hit_rate_handles_thousands_of_signals() -> None:
+    # comb(n, k) * p**k overflowed a float from n ~ 1,030 scored signals: OverflowError
+    # ("int too large to convert to float") on a few years of daily signals.
+    from scipy.stats import binom
+
+    from rotation_addin.core.divergence import signal_hit_rate
+
+    days = pd.date_range("2020-01-01", periods=3_000, freq="D", tz="UTC")
+    rng = np.random.default_rng(7)
+    returns = pd.Series(rng.normal(0.001, 0.02, len(days)), index=days, name="render")
+    signals = pd.Series(1, index=days, name="render")  # an entry signal every day
+    result = signal_hit_rate(signals, returns, horizon_days=1)
+    assert result.signals == 2_999  # the last day has no following return
+    # independent reference: one-sided binomial tail P(X >= hits) from SciPy
+    expected = binom.sf(result.hits - 1, result.signals, result.baseline_rate)
+    assert result.p_value == pytest.approx(expected, rel=1e-9, abs=1e-300)
