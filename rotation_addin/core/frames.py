@@ -87,6 +87,8 @@ def require_dated(field: str, index: pd.Index) -> pd.DatetimeIndex:
 
 def require_column(field: str, frame: pd.DataFrame, column: str) -> pd.Series:
     """Return ``frame[column]`` or raise naming ``field`` and the columns present."""
+    if not isinstance(column, str):
+        raise InputError(field, f"must name a column (got {column!r})")
     if column not in frame.columns:
         present = ", ".join(str(c) for c in frame.columns[:12])
         raise InputError(field, f"has no column '{column}' (columns: {present})")

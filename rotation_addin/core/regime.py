@@ -13,6 +13,7 @@ sum of votes (the score); rotation within alts is enabled unless the label is ri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -345,8 +346,21 @@ def regime_verdict(
                   max_stale_days, risk_on_score, risk_off_score, rotation_in_risk_off)
     if frame.empty and as_of is None:
         raise InputError("macro", "needs at least one day (or give as_of)")
-    day_stamp = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(frame.index[-1])
+    day_stamp = _as_of_day(as_of) if as_of is not None else pd.Timestamp(frame.index[-1])
     return _verdict_on(columns, _day_number(day_stamp), day_stamp, s)
+
+
+def _as_of_day(as_of: object) -> pd.Timestamp:
+    """``as_of`` as a Timestamp, or InputError (a bool, NaN, text or 1e300 is not a day)."""
+    if isinstance(as_of, bool) or not isinstance(as_of, str | date | datetime | pd.Timestamp):
+        raise InputError("as_of", f"must be a date or timestamp (got {as_of!r})")
+    try:
+        stamp = pd.Timestamp(as_of)
+    except (ValueError, TypeError, OverflowError) as error:
+        raise InputError("as_of", f"must be a date or timestamp (got {as_of!r}): {error}") from None
+    if pd.isna(stamp):
+        raise InputError("as_of", f"must be a date or timestamp (got {as_of!r})")
+    return stamp
 
 
 def regime_history(

@@ -548,6 +548,11 @@ def take_profit_hits(
 ) -> tuple[TakeProfitHit, ...]:
     """Positions whose latest price reached their take-profit (side x (price - level) >= 0)."""
     v.positive("take_profit_atr_multiple", k_atr)
+    if isinstance(positions, str | bytes) or not isinstance(positions, Sequence):
+        raise InputError("positions",
+                         f"must be a list of Position (got {type(positions).__name__})")
+    if any(not isinstance(p, Position) for p in positions):
+        raise InputError("positions", "must hold Position objects only")
     hits: list[TakeProfitHit] = []
     for position in positions:
         price = last_price_usd.get(position.base)

@@ -98,3 +98,41 @@ def test_signal_hit_rate_handles_thousands_of_signals() -> None:
     # independent reference: one-sided binomial tail P(X >= hits) from SciPy
     expected = binom.sf(result.hits - 1, result.signals, result.baseline_rate)
     assert result.p_value == pytest.approx(expected, rel=1e-9, abs=1e-300)
+
+
+@pytest.mark.parametrize("as_of", ["x", True, float("nan"), float("inf"), 1e300, [1]])
+def test_regime_verdict_rejects_a_bad_as_of(as_of: object) -> None:
+    # was DateParseError / AttributeError / OutOfBoundsDatetime from pandas
+    from rotation_addin.core.regime import regime_verdict
+    from rotation_addin.data.demo import demo_dataset
+
+    with pytest.raises(InputError) as info:
+        regime_verdict(demo_dataset().macro, as_of=as_of)  # type: ignore[arg-type]
+    assert info.value.field == "as_of"
+
+
+@pytest.mark.parametrize("inputs", ["x", 1.5, [1]])
+def test_rank_sectors_rejects_non_sector_inputs(inputs: object) -> None:
+    from rotation_addin.core.scores import rank_sectors
+
+    with pytest.raises(InputError) as info:  # was AttributeError / TypeError
+        rank_sectors(inputs)  # type: ignore[arg-type]
+    assert info.value.field == "inputs"
+
+
+@pytest.mark.parametrize("positions", [None, "x", [1]])
+def test_take_profit_hits_rejects_non_positions(positions: object) -> None:
+    from rotation_addin.core.rotation import take_profit_hits
+
+    with pytest.raises(InputError) as info:  # was TypeError / AttributeError
+        take_profit_hits(positions, {}, {}, 2.0)  # type: ignore[arg-type]
+    assert info.value.field == "positions"
+
+
+def test_a_column_name_that_is_not_text_is_an_input_error() -> None:
+    from rotation_addin.core.correlation import rolling_pair_correlation
+
+    days = pd.date_range("2026-01-01", periods=40, freq="D", tz="UTC")
+    returns = pd.DataFrame({"A": np.linspace(0, 1, 40), "B": np.linspace(1, 0, 40)}, index=days)
+    with pytest.raises(InputError):  # was TypeError: unhashable type: 'list'
+        rolling_pair_correlation(returns, ["A"], "B")  # type: ignore[arg-type]
