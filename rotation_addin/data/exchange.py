@@ -1077,31 +1077,50 @@ class ExchangeClient:
         """
         return await self._cancellable(self._fetch_tickers(list(bases)))
 
+    async def _bulk_or_each(
+        self,
+        symbols: dict[str, str],
+        *,
+        bulk: bool,
+        bulk_weight: int,
+        fetch_all: Callable[[list[str]], Awaitable[Any]],
+        fetch_one: Callable[[str], Awaitable[Any]],
+        label: str,
+    ) -> dict[str, Any]:
+        """Raw ccxt answers by base: one bulk request, or one (weight 1) per symbol.
+
+        The bulk call costs ``bulk_weight`` on Binance (1 elsewhere); below
+        ``BULK_TICKER_MIN_SYMBOLS`` symbols the per-symbol calls are cheaper.
+        """
+        raw: dict[str, Any] = {}
+        if bulk:
+            weight = bulk_weight if self.uses_binance_weights else 1
+
+            async def call_all() -> Any:
+                return await fetch_all(list(symbols.values()))
+
+            everything, _ = await self._request(
+                weight, call_all, label=f"{label}s", validate=_check_dict
+            )
+            return {b: everything.get(s) for b, s in symbols.items()}
+        for base, symbol in symbols.items():
+
+            async def call_one(symbol: str = symbol) -> Any:
+                return await fetch_one(symbol)
+
+            raw[base], _ = await self._request(
+                1, call_one, label=f"{base} {label}", validate=_check_dict
+            )
+        return raw
+
     async def _fetch_tickers(self, bases: list[str]) -> dict[str, Ticker]:
         exchange = self._require_open()
         symbols = {base: await self._symbol(base) for base in bases}
         funding = await self._fetch_funding_rates(bases)
-        bulk = len(bases) >= BULK_TICKER_MIN_SYMBOLS or not self.uses_binance_weights
-        raw: dict[str, Any] = {}
-        if bulk:
-            weight = TICKER_24HR_ALL_WEIGHT if self.uses_binance_weights else 1
-
-            async def call_all() -> Any:
-                return await exchange.fetch_tickers(list(symbols.values()))
-
-            everything, _ = await self._request(
-                weight, call_all, label="tickers", validate=_check_dict
-            )
-            raw = {b: everything.get(s) for b, s in symbols.items()}
-        else:
-            for base, symbol in symbols.items():
-
-                async def call_one(symbol: str = symbol) -> Any:
-                    return await exchange.fetch_ticker(symbol)
-
-                raw[base], _ = await self._request(
-                    1, call_one, label=f"{base} ticker", validate=_check_dict
-                )
+        raw = await self._bulk_or_each(
+            symbols, bulk=len(bases) >= BULK_TICKER_MIN_SYMBOLS or not self.uses_binance_weights,
+            bulk_weight=TICKER_24HR_ALL_WEIGHT, fetch_all=exchange.fetch_tickers,
+            fetch_one=exchange.fetch_ticker, label="ticker")
         tickers: dict[str, Ticker] = {}
         for base, ticker in raw.items():
             if not ticker or ticker.get("last") is None:
@@ -1125,29 +1144,13 @@ class ExchangeClient:
     async def _fetch_funding_rates(self, bases: list[str]) -> dict[str, FundingRate]:
         exchange = self._require_open()
         symbols = {base: await self._symbol(base) for base in bases}
-        bulk = len(bases) >= BULK_TICKER_MIN_SYMBOLS or not self.uses_binance_weights
-        raw: dict[str, Any] = {}
         if not exchange.has.get("fetchFundingRates") and not exchange.has.get("fetchFundingRate"):
             return {}
-        if bulk and exchange.has.get("fetchFundingRates"):
-            weight = PREMIUM_INDEX_ALL_WEIGHT if self.uses_binance_weights else 1
-
-            async def call_all() -> Any:
-                return await exchange.fetch_funding_rates(list(symbols.values()))
-
-            everything, _ = await self._request(
-                weight, call_all, label="funding rates", validate=_check_dict
-            )
-            raw = {b: everything.get(s) for b, s in symbols.items()}
-        else:
-            for base, symbol in symbols.items():
-
-                async def call_one(symbol: str = symbol) -> Any:
-                    return await exchange.fetch_funding_rate(symbol)
-
-                raw[base], _ = await self._request(
-                    1, call_one, label=f"{base} funding", validate=_check_dict
-                )
+        bulk = len(bases) >= BULK_TICKER_MIN_SYMBOLS or not self.uses_binance_weights
+        raw = await self._bulk_or_each(
+            symbols, bulk=bulk and bool(exchange.has.get("fetchFundingRates")),
+            bulk_weight=PREMIUM_INDEX_ALL_WEIGHT, fetch_all=exchange.fetch_funding_rates,
+            fetch_one=exchange.fetch_funding_rate, label="funding")
         out: dict[str, FundingRate] = {}
         for base, item in raw.items():
             if not item or item.get("fundingRate") is None:
