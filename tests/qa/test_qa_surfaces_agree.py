@@ -141,3 +141,25 @@ def test_rebalance_orders_follow_an_edit_of_the_positions_file() -> None:
     second = udfs.REBALANCE_ORDERS()
     rows = second[1:] if isinstance(second, list) else []
     assert not any(row[2] == "RENDER/USDT:USDT" for row in rows)
+
+
+def test_every_planned_order_obeys_the_risk_rule_by_hand(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # risk = Q |E - S| + Q E fee + Q S (fee + slippage) with the settings' 0.05 % / 0.05 %;
+    # each opening order within equity x risk fraction, stop strictly between entry and the
+    # liquidation price, and the stressed total within the portfolio cap.
+    body = run_json(capsys, "plan", "--top", "5", "--equity", "20000", "--risk-fraction", "3%")
+    opens = [o for o in body["orders"] if o["action"] in ("open", "increase")]
+    assert opens, body
+    for order in opens:
+        q, e, s = order["quantity_base"], order["entry_price_usd"], order["stop_price_usd"]
+        risk = q * abs(e - s) + q * e * 0.0005 + q * s * (0.0005 + 0.0005)
+        assert risk == pytest.approx(order["risk_usd"], rel=1e-9)
+        assert risk <= 20_000 * 0.03 + 1e-6
+        sign = 1 if order["order_side"] == "buy" else -1
+        liq = order["liquidation_price_usd"]
+        assert sign * (e - s) > 0 and (liq is None or sign * (s - liq) > 0)
+        assert order["notional_usd"] == pytest.approx(q * e)
+        assert order["margin_usd"] == pytest.approx(q * e / order["leverage"])
+    assert body["stressed_loss_usd"] <= body["portfolio_risk_cap_usd"] + 1e-6
