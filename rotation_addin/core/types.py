@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from rotation_addin.core import validation as v
 from rotation_addin.core.errors import InputError
 
 
@@ -75,3 +76,18 @@ class ContractSpec:
     taker_fee_rate: float = 0.0005
     maker_fee_rate: float = 0.0002
     max_leverage: float = 20.0
+
+    def __post_init__(self) -> None:
+        for name in ("symbol", "base"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise InputError(name, f"must be non-empty text (got {value!r})")
+        v.positive("amount_step", self.amount_step)
+        v.non_negative("min_amount", self.min_amount)
+        v.non_negative("min_notional_usd", self.min_notional_usd)
+        v.positive("price_tick", self.price_tick)
+        v.positive("contract_size", self.contract_size)
+        v.in_range("taker_fee_rate", self.taker_fee_rate, 0.0, 0.01)
+        # maker fees can be negative (a rebate)
+        v.in_range("maker_fee_rate", self.maker_fee_rate, -0.01, 0.01)
+        v.in_range("max_leverage", self.max_leverage, 1.0, 1000.0)

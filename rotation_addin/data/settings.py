@@ -78,7 +78,7 @@ class Settings:
         if self.data_source not in DATA_SOURCES:
             raise InputError("data_source",
                              f"must be one of {DATA_SOURCES} (got {self.data_source!r})")
-        v.positive("equity_usd", self.equity_usd)
+        v.in_range("equity_usd", self.equity_usd, 0.01, 1e13)
         v.in_range("max_risk_fraction", self.max_risk_fraction, 0.0, 0.10, low_inclusive=False)
         v.in_range("risk_fraction", self.risk_fraction, 0.0, self.max_risk_fraction,
                    low_inclusive=False)

@@ -137,9 +137,15 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"leverage": 0.5}, "leverage"),
     ({"leverage": float("nan")}, "leverage"),
     ({"contract": "BTC"}, "contract"),
-    ({"contract": spec(step=0)}, "contract.amount_step"),
-    ({"contract": spec(step=float("nan"))}, "contract.amount_step"),
 ]
+
+
+@pytest.mark.parametrize("step", [0.0, float("nan")])
+def test_invalid_contract_step_is_refused_where_the_contract_is_built(step: float) -> None:
+    # ContractSpec validates itself, so a zero/NaN step never reaches position_size
+    with pytest.raises(InputError) as info:
+        spec(step=step)
+    assert info.value.field == "amount_step"
 
 
 @pytest.mark.parametrize(("change", "field"), BAD)
