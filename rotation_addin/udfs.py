@@ -42,6 +42,13 @@ def _contract(base: str | None) -> Any:
     return contracts[base]
 
 
+def _with_source(rows: list[list[Any]], source: str, as_of: Any) -> list[list[Any]]:
+    """Append one row naming the data source, so a spilled table says where it came from."""
+    width = max(len(row) for row in rows)
+    label = f"source: {source}, as of {as_of:%Y-%m-%d %H:%M} UTC"
+    return [*rows, [label] + [""] * (width - 1)]
+
+
 def _close_history(base: str) -> Any:
     data = context.dataset()
     if base not in data.close.columns:
@@ -243,7 +250,8 @@ def CORREL_MATRIX(symbols: Cell = None, window: Cell = None, relative: Cell = No
         label += f" ({DEMO_SOURCE_LABEL})"
     header: list[Any] = [label, *bases]
     values = matrix.to_numpy().tolist()
-    return [header, *([base, *row] for base, row in zip(bases, values, strict=True))]
+    table = [header, *([base, *row] for base, row in zip(bases, values, strict=True))]
+    return _with_source(table, data.source, data.as_of)
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
@@ -285,7 +293,7 @@ def OHLCV(symbol: Cell, days: Cell = None) -> Any:
     index = data.close[base].dropna().index[-count:]
     for day in index:
         rows.append([day.to_pydatetime(), *(frame.at[day, base] for frame in frames)])
-    return rows
+    return _with_source(rows, data.source, data.as_of)
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
@@ -294,7 +302,9 @@ def SECTOR_TABLE() -> Any:
     """Sector scores table (rank, momentum vs BTC, volume trend, divergence, beta); spills."""
     from rotation_addin.core.report_tables import SECTOR_HEADERS, sector_rows
 
-    return [list(SECTOR_HEADERS), *sector_rows(context.report())]
+    report = context.report()
+    return _with_source([list(SECTOR_HEADERS), *sector_rows(report)], report.source,
+                        report.as_of)
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
@@ -302,12 +312,13 @@ def SECTOR_TABLE() -> Any:
 @udf_guard
 def REGIME(detail: Cell = None) -> Any:
     """Macro regime label (risk-on / neutral / risk-off), or its votes with reasons."""
-    verdict = context.report().regime
+    report = context.report()
+    verdict = report.regime
     if not a.boolean("detail", detail, False):
         return verdict.label
     rows: list[list[Any]] = [["input", "value", "vote", "reason"]]
     rows += [[vote.name, vote.value, vote.vote, vote.reason] for vote in verdict.votes]
-    return rows
+    return _with_source(rows, report.source, report.as_of)
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
@@ -351,7 +362,7 @@ def REBALANCE_ORDERS(equity: Cell = None) -> Any:
     rows = order_rows(report)
     if not rows:
         return f"no orders today ({report.source}, regime {report.regime.label})"
-    return [list(ORDER_HEADERS), *rows]
+    return _with_source([list(ORDER_HEADERS), *rows], report.source, report.as_of)
 
 
 UDF_NAMES: tuple[str, ...] = (

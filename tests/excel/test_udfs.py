@@ -85,11 +85,15 @@ def test_hist_vol_from_a_range_matches_numpy() -> None:
 def test_demo_backed_functions_spill_and_label() -> None:
     table = udfs.CORREL_MATRIX("BTC,RENDER,FET", 30)
     assert table[0][1:] == ["BTC", "RENDER", "FET"]
-    assert [row[0] for row in table[1:]] == ["BTC", "RENDER", "FET"]
+    assert [row[0] for row in table[1:-1]] == ["BTC", "RENDER", "FET"]
     assert all(table[i][i] == pytest.approx(1.0) for i in range(1, 4))
+    # every spilled table ends with a row naming its source, padded to the table's width
+    assert table[-1][0].startswith("source: demo (simulated), as of ")
+    assert table[-1][1:] == ["", "", ""]
     candles = udfs.OHLCV("btc", 5)
     assert candles[0] == ["date", "open", "high", "low", "close", "volume_usd"]
-    assert len(candles) == 6 and all(r[2] >= r[3] for r in candles[1:])
+    assert len(candles) == 7 and all(r[2] >= r[3] for r in candles[1:-1])
+    assert candles[-1][0].startswith("source: demo (simulated)")
     assert isinstance(udfs.PRICE("RENDER"), float)
     assert isinstance(udfs.FUNDING_RATE("RENDER/USDT:USDT"), float)
 
@@ -142,14 +146,16 @@ def test_report_functions_match_the_engine() -> None:
     report = daily_report(load_market("demo"), None, PlanParameters.from_settings(Settings()))
     table = udfs.SECTOR_TABLE()
     assert table[0] == list(SECTOR_HEADERS)
-    assert [row[1] for row in table[1:]] == [row[1] for row in sector_rows(report)]
+    assert [row[1] for row in table[1:-1]] == [row[1] for row in sector_rows(report)]
+    assert table[-1][0].startswith(f"source: {report.source}")
     assert udfs.REGIME() == report.regime.label
     votes = udfs.REGIME(True)
-    assert [row[0] for row in votes[1:]] == [v.name for v in report.regime.votes]
+    assert [row[0] for row in votes[1:-1]] == [v.name for v in report.regime.votes]
     orders = udfs.REBALANCE_ORDERS()
     if isinstance(orders, list):
         assert orders[0] == list(ORDER_HEADERS)
-        assert len(orders) - 1 == len(report.plan.orders) + len(report.plan.refusals)
+        assert len(orders) - 2 == len(report.plan.orders) + len(report.plan.refusals)
+        assert orders[-1][0].startswith("source: demo (simulated)")
     else:
         assert orders.startswith("no orders today")
     assert udfs.REBALANCE_ORDERS(-5).startswith("#INPUT equity")
