@@ -445,8 +445,10 @@ def _render_claim(render: dict[str, float]) -> str:
         f"BTC-relative it was negative on {_pct(render['BTC-relative_30_share_negative'])} "
         f"of days and below {HEDGE_THRESHOLD} on "
         f"{_pct(render['BTC-relative_30_share_hedge'])} (minimum "
-        f"{_num(render['BTC-relative_30_min'])}). Say only that the correlation is measured "
-        "and shown; never present one as a hedge for the other."
+        f"{_num(render['BTC-relative_30_min'])}). These are the sector indices; single "
+        "member pairs (e.g. RENDER vs AKT) are noisier and dip below zero more often "
+        "(docs/demo-market.md counts member-pair windows). Say only that the correlation is "
+        "measured and shown; never present one as a hedge for the other."
     )
 
 

@@ -410,7 +410,7 @@ STAT_LABELS: dict[str, str] = {
     "stress_pair_corr": "mean pair corr. on BTC's worst-decile days",
     "normal_pair_corr": "mean pair corr. on the other days",
     "neg_rel_corr_render_compute": (
-        "share of 30-d windows, render vs compute BTC-relative corr. < 0"
+        "share of 30-d windows, render vs compute member pairs, BTC-relative corr. < 0"
     ),
     "below_minus_0_2_rel_corr_render_compute": "same, corr. < -0.2 (hedge flag)",
 }
