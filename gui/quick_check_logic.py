@@ -48,8 +48,12 @@ _ENGINE_FIELDS: dict[str, str] = {
     "margin_usd": "leverage",
 }
 
-VOL_WINDOW_DAYS = 30
-"""Days of closes used to estimate daily volatility when the field is left blank."""
+MIN_VOL_CLOSES = 30
+"""Fewest daily closes from which the tab estimates volatility when the field is left blank.
+
+The estimate itself uses the last ``core.volatility.HISTORY_DAYS`` (180) closes, the window
+of ``rotation leverage --symbol``, ``=SAFE_LEVERAGE()``/``=HIST_VOL()`` and the plan's stops,
+so every surface quotes one sigma for a symbol."""
 
 
 def field_for_error(engine_field: str) -> str | None:
@@ -134,14 +138,18 @@ def parse_inputs(texts: dict[str, str]) -> QuickCheckInputs:
 
 
 def estimate_daily_vol(dataset: Any, base: str) -> float | None:
-    """EWMA daily volatility of ``base``'s closes in ``dataset`` (None if not enough data)."""
+    """EWMA daily volatility (λ 0.94) of ``base``'s last ``HISTORY_DAYS`` closes.
+
+    ``ewma_vol(close.dropna().iloc[-HISTORY_DAYS:])`` as ``=HIST_VOL(symbol)`` and the plan
+    compute it; None with fewer than :data:`MIN_VOL_CLOSES` closes.
+    """
     if dataset is None or base not in getattr(dataset, "close", {}):
-        return None
-    closes = dataset.close[base].dropna().tail(VOL_WINDOW_DAYS * 4)
-    if len(closes) < VOL_WINDOW_DAYS:
         return None
     from rotation_addin.core import volatility
 
+    closes = dataset.close[base].dropna().tail(volatility.HISTORY_DAYS)
+    if len(closes) < MIN_VOL_CLOSES:
+        return None
     estimate = volatility.ewma_vol(closes.to_numpy(dtype=float))
     value = float(getattr(estimate, "daily_vol", estimate))
     return value if math.isfinite(value) and value > 0 else None
@@ -161,6 +169,7 @@ def compute_quick_check(
     from rotation_addin.core.leverage import safe_leverage
     from rotation_addin.core.liquidation import check_stop_before_liquidation, liquidation_price
     from rotation_addin.core.sizing import position_size
+    from rotation_addin.core.volatility import HISTORY_DAYS
 
     contracts = getattr(dataset, "contracts", {}) if dataset is not None else {}
     contract = contracts.get(inputs.symbol)
@@ -195,12 +204,15 @@ def compute_quick_check(
     daily_vol, vol_source = inputs.daily_vol, "typed"
     if daily_vol is None:
         daily_vol = estimate_daily_vol(dataset, inputs.symbol)
-        vol_source = f"EWMA of {inputs.symbol} closes"
+        vol_source = f"EWMA of {inputs.symbol}, last {HISTORY_DAYS} days"
         if daily_vol is None:
             raise InputError(
                 "daily_vol_pct", f"is required: no price history for {inputs.symbol} (got nothing)"
             )
-    max_leverage = contract.max_leverage if contract is not None else None
+    # the contract's own maximum never lifts the bracket's: min of the two, as
+    # `rotation leverage --symbol` (cli/quick.py) and =SAFE_LEVERAGE() (udfs.py) apply it
+    max_leverage = (None if contract is None
+                    else min(contract.max_leverage, brackets.max_leverage))
     safe = safe_leverage(
         daily_vol=daily_vol,
         k_sigma=settings.vol_k_sigma,

@@ -193,8 +193,19 @@ def correlation_frames(
     return normal, stressed, normal_title, stress_title, caption, notes
 
 
+INVERSE_PAIRS_LABEL = "inverse pairs (correlation < −0.2) — measured, not a hedge"
+"""The CLI's wording (``rotation corr``): a negative correlation is a measurement, never a
+hedge (docs/real-data-check.md: render and compute never moved inversely on real data)."""
+
+
+def inverse_pairs_line(returns_label: str, pairs: Iterable[Any]) -> str:
+    """One line per return type: ``"USD inverse pairs (...) — measured, not a hedge: none"``."""
+    listed = ", ".join(f"{p.first}/{p.second} {p.correlation:+.2f}" for p in pairs)
+    return f"{returns_label} {INVERSE_PAIRS_LABEL}: {listed or 'none'}"
+
+
 def correlation_notes(stress: Any, picture: Any, benchmark: str) -> str:
-    """Plain-language lines: vs-BTC adjusted stress figures, decay alert, hedges."""
+    """Plain-language lines: vs-BTC adjusted stress figures, decay alert, inverse pairs."""
     lines: list[str] = []
     table = stress.table
     vs_btc = [
@@ -218,16 +229,9 @@ def correlation_notes(stress: Any, picture: Any, benchmark: str) -> str:
     alert: Any = getattr(picture, "decay_alert", None)
     if alert is not None and str(getattr(alert, "message", "")):
         lines.append(f"Decay alert: {alert.message}")
-    hedges = list(getattr(picture, "natural_hedges_usd", ())) + list(
-        getattr(picture, "natural_hedges_relative", ())
-    )
-    if hedges:
-        lines.append(
-            "Natural hedges (correlation < -0.2): "
-            + ", ".join(f"{h.first}/{h.second} {h.correlation:+.2f}" for h in hedges)
-        )
-    else:
-        lines.append("No natural hedges: no sector pair has correlation below -0.2.")
+    for label, attr in (("USD", "natural_hedges_usd"),
+                        ("BTC-relative", "natural_hedges_relative")):
+        lines.append(inverse_pairs_line(label, getattr(picture, attr, ())))
     lines.extend(f"⚠ {w}" for w in getattr(stress, "warnings", ()))
     return "\n".join(lines)
 

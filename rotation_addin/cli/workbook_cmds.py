@@ -24,6 +24,10 @@ def register(subparsers: Any) -> None:
                        help="macro-enabled variant from xlwings' quickstart template")
     build.add_argument("--source", choices=("demo", "cache"), default=None,
                        help="data to fill it with (default: settings data_source)")
+    build.add_argument("--exchange", metavar="ID", default=None,
+                       help="exchange whose cached data to read with --source cache (default: "
+                            "settings exchange_id; 'demo' = what `rotation refresh --demo` "
+                            "stored)")
     build.add_argument("--empty", action="store_true", help="layout and formulas only, no data")
     build.add_argument("--force", action="store_true", help="overwrite an existing file")
     build.add_argument("--json", action="store_true", help="machine-readable result")
@@ -49,6 +53,22 @@ def paths_as_text(result: Any) -> dict[str, Any]:
             for f in dataclasses.fields(result)}
 
 
+def _exchange_id(flag: str | None, source: str, default: str) -> str:
+    """``--exchange`` checked: a ccxt-style id (or ``demo``), only meaningful with the cache."""
+    from rotation_addin.core.errors import InputError
+
+    if flag is None:
+        return default
+    exchange = flag.strip()
+    if not exchange.isidentifier():
+        raise InputError("--exchange", f"must be an exchange id like binanceusdm or demo "
+                                       f"(got {flag!r})")
+    if source != "cache":
+        raise InputError("--exchange", f"is read with --source cache only (the source is "
+                                       f"{source!r}; add --source cache)")
+    return exchange
+
+
 def run_build(args: argparse.Namespace) -> int:
     """Build the workbook and print where it is."""
     from rotation_addin.data.loader import load_market
@@ -57,9 +77,10 @@ def run_build(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     dataset = None
+    source = args.source or settings.data_source
+    exchange = _exchange_id(args.exchange, source, settings.exchange_id)
     if not args.empty:
-        source = args.source or settings.data_source
-        dataset = load_market(source, exchange_id=settings.exchange_id)
+        dataset = load_market(source, exchange_id=exchange)
     result = build_workbook(args.out, dataset=dataset, params=settings,
                             macro_enabled=args.xlsm, overwrite=args.force)
     if args.json:

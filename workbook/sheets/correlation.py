@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import pandas as pd
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.worksheet.worksheet import Worksheet
 
+from rotation_addin.core.correlation import HedgePair
 from rotation_addin.core.stress import StressCorrelation
 from workbook import layout as lay
 from workbook import styles as st
@@ -18,7 +20,7 @@ def build(ws: Worksheet) -> None:
     """Titles, number formats and the heatmap rules."""
     st.write_title(ws, "Correlation",
                    "Pearson correlation of the sector indices' daily log returns. Blue = move "
-                   "together, red = move opposite (natural hedge).")
+                   "together, red = move opposite (measured, not a hedge).")
     ws["A2"].font = st.DEMO_FONT
     for name in ("corr_usd", "corr_relative"):
         b = lay.block(name)
@@ -49,19 +51,26 @@ def _matrix_rows(matrix: pd.DataFrame) -> Rows:
     return rows
 
 
+INVERSE_PAIRS_LABEL = "inverse pairs (correlation < −0.2) — measured, not a hedge"
+"""The CLI's wording (``rotation corr``): a negative correlation is a measurement, never a
+hedge (docs/real-data-check.md: render and compute never moved inversely on real data)."""
+
+
+def inverse_pairs_line(returns_label: str, pairs: Iterable[HedgePair]) -> str:
+    """One line per return type: ``"USD inverse pairs (...) — measured, not a hedge: none"``."""
+    listed = "; ".join(f"{p.first} / {p.second} {p.correlation:+.2f}" for p in pairs)
+    return f"{returns_label} {INVERSE_PAIRS_LABEL}: {listed or 'none'}"
+
+
 def _notes(ctx: FillContext) -> list[str]:
     pic = ctx.report.correlation
     lines = [f"Window: last {pic.window_days} days. Top: USD returns; bottom: returns relative "
              "to BTC (the market factor removed)."]
     if math.isfinite(pic.average_pairwise):
         lines.append(f"Average pairwise correlation (USD): {pic.average_pairwise:.2f}")
-    for label, hedges in (("USD", pic.natural_hedges_usd),
-                          ("BTC-relative", pic.natural_hedges_relative)):
-        if hedges:
-            text = "; ".join(f"{h.first} / {h.second} {h.correlation:+.2f}" for h in hedges)
-            lines.append(f"Natural hedges ({label}, corr < -0.2): {text}")
-        else:
-            lines.append(f"Natural hedges ({label}): none below -0.2")
+    for label, pairs in (("USD", pic.natural_hedges_usd),
+                         ("BTC-relative", pic.natural_hedges_relative)):
+        lines.append(inverse_pairs_line(label, pairs))
     if pic.decay_alert is not None:
         lines.append(f"Correlation trend: {pic.decay_alert.message}")
     for sector, row in pic.betas.iterrows():
