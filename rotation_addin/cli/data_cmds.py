@@ -74,7 +74,8 @@ def register(subparsers: Any) -> None:
     commands = data.add_subparsers(dest="data_command", metavar="ACTION")
     status = commands.add_parser("status", help="coverage, freshness and gaps per symbol")
     status.add_argument("--exchange", metavar="ID", default=None,
-                        help="exchange id (default: every exchange in the cache)")
+                        help="exchange id (default: every exchange in the cache); an exchange "
+                             "with no data in the cache is an error (exit 4)")
     status.add_argument("--cache", type=Path, default=None, help=argparse.SUPPRESS)
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(handler=_status)
@@ -120,6 +121,9 @@ def _refresh(args: argparse.Namespace) -> int:
         else:
             settings = load_settings()
             exchange_id = args.exchange or settings.exchange_id
+            if exchange_id == "demo":
+                raise InputError("--exchange", "'demo' is the simulated market: run "
+                                               "`rotation refresh --demo`")
             api_url = args.api_url or settings.exchange_api_url or None
             try:
                 summary = refresh_exchange(
@@ -219,7 +223,12 @@ def _status(args: argparse.Namespace) -> int:
     bases = load_universe().bases
     order = {b: i for i, b in enumerate(bases)}
     with MarketCache(args.cache) as cache:
-        exchanges = [args.exchange] if args.exchange else cache.exchanges()
+        cached = cache.exchanges()
+        if args.exchange and args.exchange not in cached:
+            listed = ", ".join(cached) if cached else "none (run `rotation refresh` first)"
+            raise DataError(f"no data for exchange {args.exchange!r} in the cache {cache.path}; "
+                            f"exchanges in the cache: {listed}")
+        exchanges = [args.exchange] if args.exchange else cached
         rows = sorted((s for ex in exchanges for s in cache.status(ex)),
                       key=lambda s: (s.exchange, order.get(s.base, len(order)), s.base,
                                      s.timeframe))

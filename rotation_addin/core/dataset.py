@@ -88,6 +88,9 @@ class MarketDataset:
         Latest order book by base (may be empty).
     missing_symbols : tuple[str, ...]
         Universe members the source does not list (reported, never silently dropped).
+    warnings : tuple[str, ...]
+        Human-readable data-quality notes from the loader (e.g. symbols whose daily candles
+        stop earlier than the others'); surfaces should show them. Empty when none.
     """
 
     source: str
@@ -105,6 +108,7 @@ class MarketDataset:
     tickers: Mapping[str, Ticker] = field(default_factory=dict)
     order_books: Mapping[str, OrderBook] = field(default_factory=dict)
     missing_symbols: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def is_demo(self) -> bool:

@@ -8,8 +8,9 @@ Safety rules the refresh relies on:
 
 * every write is an ``INSERT ... ON CONFLICT DO UPDATE`` upsert -- writing the same rows twice
   leaves the same table;
-* :meth:`MarketCache.transaction` groups the writes of one symbol; if anything inside raises
-  (or the process dies) none of them is visible and the earlier rows stay as they were;
+* :meth:`MarketCache.transaction` groups the writes of one symbol (of a live exchange) or of a
+  whole demo run; if anything inside raises (or the process dies) none of them is visible and
+  the earlier rows stay as they were;
 * candle frames are validated *before* the first row is written (finite positive prices,
   ``low <= open, close <= high``, non-negative volumes, open times on the timeframe grid).
 
@@ -279,6 +280,44 @@ class MarketCache:
                 self._conn.execute(
                     f"DELETE FROM {table} WHERE exchange = ? AND base = ?", (exchange, base)
                 )
+
+    def delete_exchange(self, exchange: str) -> None:
+        """Remove every row of every symbol of ``exchange`` (used to replace a demo run whole)."""
+        with self.transaction():
+            for table in ("candles", "markets", "tickers", "funding", "order_books", "brackets"):
+                self._conn.execute(f"DELETE FROM {table} WHERE exchange = ?", (exchange,))
+
+    # ------------------------------------------------------------------ meta (key/value)
+    def write_meta(self, key: str, value: Mapping[str, Any]) -> None:
+        """Store a JSON object under ``key`` in the ``meta`` table (replacing the old one).
+
+        Call it inside the :meth:`transaction` that writes the rows it describes, so the
+        two become visible together or not at all.
+        """
+        if not key:
+            raise InputError("key", "must be non-empty text")
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO meta (key, value, updated_ms) VALUES (?,?,?) ON CONFLICT (key) "
+                "DO UPDATE SET value=excluded.value, updated_ms=excluded.updated_ms",
+                (key, json.dumps(dict(value), sort_keys=True, default=str), now_ms()),
+            )
+
+    def read_meta(self, key: str) -> dict[str, Any] | None:
+        """The JSON object stored under ``key``, or None (never written, or unreadable)."""
+        rows = self._query("SELECT value FROM meta WHERE key=?", (key,))
+        if not rows:
+            return None
+        try:
+            value = json.loads(rows[0][0])
+        except (TypeError, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def delete_meta(self, key: str) -> None:
+        """Remove the ``meta`` entry ``key`` (no-op when absent)."""
+        with self.transaction():
+            self._conn.execute("DELETE FROM meta WHERE key=?", (key,))
 
     def last_closed_open_time(self, exchange: str, base: str, timeframe: str) -> int | None:
         """Open time (Unix ms) of the last stored candle, or None if there is none.
@@ -681,7 +720,7 @@ class MarketCache:
                    base: str | None = None) -> list[tuple[Any, ...]]:
         """Every row of one table, sorted (for tests and diagnostics: compare before/after)."""
         if table not in {"candles", "markets", "tickers", "funding", "order_books", "brackets",
-                         "series", "refresh_log"}:
+                         "series", "refresh_log", "meta"}:
             raise InputError("table", f"unknown cache table {table!r}")
         sql = f"SELECT * FROM {table}"
         clauses: list[str] = []

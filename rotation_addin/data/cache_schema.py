@@ -19,6 +19,9 @@ Tables (times are integer milliseconds since the Unix epoch, UTC; days are ``YYY
   providers; ``realm`` is ``"demo"`` for simulated rows and ``"live"`` otherwise so the two
   never mix.
 * ``refresh_log``: one row per refresh run (what, outcome, failures).
+* ``meta`` (since v2): small key/value facts about the cached data, written in the same
+  transaction as the rows they describe -- e.g. ``demo_run``, the fingerprint (seed, days, end
+  date, simulator hash, universe) of the demo run whose rows the cache holds.
 """
 
 from __future__ import annotations
@@ -124,9 +127,27 @@ def _migrate_to_v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+_V2 = """
+CREATE TABLE IF NOT EXISTS meta (
+    key         TEXT    PRIMARY KEY,
+    value       TEXT    NOT NULL,
+    updated_ms  INTEGER NOT NULL
+)
+"""
+
+
+def _migrate_to_v2(conn: sqlite3.Connection) -> None:
+    """v1 -> v2: add the ``meta`` key/value table (existing rows are kept as they are).
+
+    A v1 file holds no demo-run fingerprint, so a cached demo market from it is refused until
+    ``rotation refresh --demo`` rewrites it (its rows may mix two runs).
+    """
+    conn.execute(_V2)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
-MIGRATIONS: list[Migration] = [_migrate_to_v1]
+MIGRATIONS: list[Migration] = [_migrate_to_v1, _migrate_to_v2]
 """``MIGRATIONS[i]`` upgrades a file from schema version ``i`` to ``i + 1``."""
 
 

@@ -6,9 +6,11 @@ builds a :class:`MarketDataset` from the SQLite cache filled by ``rotation refre
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
@@ -50,14 +52,18 @@ def load_market(
     cache_file : path, optional
         Cache file; default the user's ``cache.sqlite3``.
     seed : int, optional
-        Demo simulator seed (``source="demo"`` only; default the simulator's default seed).
+        Demo simulator seed (default the simulator's default seed): the run ``"demo"``
+        simulates, or the run a cached demo (``"cache"`` with ``exchange_id="demo"``) must
+        come from.
 
     Raises
     ------
     InputError
         Unknown ``source``.
     DataError
-        ``source="cache"`` and the cache holds no daily candles for the universe.
+        ``source="cache"`` and the cache holds no daily candles for the universe; or
+        ``exchange_id="demo"`` and the cached rows are not the run ``source="demo"`` gives
+        now (see :func:`cache_dataset`).
     """
     if source not in SOURCES:
         raise InputError("source", f"must be one of {SOURCES} (got {source!r})")
@@ -71,7 +77,7 @@ def load_market(
         raise DataError(f"cache file {path} does not exist: run `rotation refresh` first")
     with MarketCache(path) as cache:
         return cache_dataset(cache, exchange_id=exchange_id,
-                             universe=universe or _default_universe())
+                             universe=universe or _default_universe(), demo_seed=seed)
 
 
 def _resolve_universe(universe: Universe | None) -> Universe | None:
@@ -93,13 +99,30 @@ def _default_universe() -> Universe:
 
 
 def cache_dataset(
-    cache: MarketCache, *, exchange_id: str = "binanceusdm", universe: Universe
+    cache: MarketCache,
+    *,
+    exchange_id: str = "binanceusdm",
+    universe: Universe,
+    demo_seed: int | None = None,
 ) -> MarketDataset:
     """Build a :class:`MarketDataset` from the daily candles and snapshots in ``cache``.
 
     Days missing inside the covered range become NaN rows (the calendar is complete); macro
     and sentiment come from the cache's ``series`` table (demo realm for ``"demo"``), NaN
     where absent. ``as_of`` is the close time of the last stored daily candle.
+
+    Consistency checks (every surface must get the same numbers):
+
+    * ``exchange_id="demo"``: the cache's demo-run fingerprint must equal the run
+      ``load_market("demo", seed=demo_seed)`` simulates now (seed, days, end date yesterday
+      UTC, simulator parameters and code, universe) and every symbol must end on that run's
+      last day; otherwise :class:`DataError` -- a simulated price depends on the run's end
+      date, so rows of another run would silently give other numbers.
+    * any other exchange: when the symbols' last daily candles are on different days (a
+      symbol failed or was not refreshed), the dataset carries a warning naming the lagging
+      symbols. A warning, not an error: a live refresh writes symbol by symbol on purpose, so
+      the up-to-date symbols are correct data and stay usable; the lagging ones show NaN on
+      their missing last days (never a value of another date).
     """
     is_demo = exchange_id == DEMO_EXCHANGE
     wide = cache.read_wide(exchange_id, universe.bases, "1d")
@@ -111,6 +134,12 @@ def cache_dataset(
             f"the cache {cache.path} holds no daily candles of {exchange_id} for this universe: "
             f"run {hint} first (or use the demo market)"
         )
+    last_days = _last_days(close)
+    warnings: tuple[str, ...] = ()
+    if is_demo:
+        _check_demo_run(cache, universe, demo_seed, last_days)
+    else:
+        warnings = ragged_end_warnings(last_days, exchange_id)
     calendar = pd.date_range(close.index[0], close.index[-1], freq="D", name="date")
     frames = {k: v.reindex(calendar) for k, v in wide.items()}
     present = list(close.columns)
@@ -138,7 +167,79 @@ def cache_dataset(
         tickers=tickers,
         order_books=books,
         missing_symbols=tuple(b for b in universe.bases if b not in present),
+        warnings=warnings,
     )
+
+
+def _last_days(close: pd.DataFrame) -> dict[str, date]:
+    """Open day (UTC) of each symbol's last stored daily close, in column order."""
+    out: dict[str, date] = {}
+    index = pd.DatetimeIndex(close.index)
+    for i, base in enumerate(close.columns):
+        valid = np.flatnonzero(close.iloc[:, i].notna().to_numpy())
+        if len(valid):
+            out[str(base)] = index[int(valid[-1])].date()
+    return out
+
+
+def ragged_end_warnings(last_days: Mapping[str, date], exchange_id: str) -> tuple[str, ...]:
+    """A warning when symbols' last daily candles are on different days, else ``()``.
+
+    Parameters
+    ----------
+    last_days : mapping
+        Base -> open day of its last daily candle.
+    exchange_id : str
+        Exchange the candles come from (named in the advice).
+    """
+    if len(set(last_days.values())) <= 1:
+        return ()
+    newest = max(last_days.values())
+    behind = [f"{b} ({d.isoformat()})" for b, d in last_days.items() if d < newest]
+    return (
+        f"daily candles end on different days: most recent {newest.isoformat()}, but "
+        f"{', '.join(behind)} stop earlier; their last days are NaN, so momentum and "
+        f"correlations over those days leave them out. Run `rotation refresh --exchange "
+        f"{exchange_id}` to bring them up to date.",
+    )
+
+
+DEMO_RUN_MISMATCH = ("cached demo data comes from another simulator run: "
+                     "run `rotation refresh --demo` again")
+"""Start of the :class:`DataError` raised when a cached demo market is not the current run."""
+
+
+def _check_demo_run(
+    cache: MarketCache, universe: Universe, seed: int | None, last_days: Mapping[str, date]
+) -> None:
+    """Raise DataError unless the cached demo rows are exactly the run the demo gives now."""
+    from rotation_addin.data.refresh import (
+        DEMO_RUN_IDENTITY,
+        DEMO_RUN_META_KEY,
+        current_demo_fingerprint,
+    )
+
+    stored = cache.read_meta(DEMO_RUN_META_KEY)
+    if stored is None:
+        raise DataError(f"{DEMO_RUN_MISMATCH} (the cache {cache.path} stores no fingerprint of "
+                        "its demo run: it was written by an older Rotation Desk or mixes runs)")
+    current = current_demo_fingerprint(seed, universe)
+    differ = [k for k in DEMO_RUN_IDENTITY if stored.get(k) != current[k]]
+    if differ:
+        detail = "; ".join(_describe_difference(k, stored.get(k), current[k]) for k in differ)
+        raise DataError(f"{DEMO_RUN_MISMATCH} ({detail})")
+    ragged = {b: d for b, d in last_days.items() if d.isoformat() != current["end"]}
+    if ragged:
+        names = ", ".join(f"{b} ends {d.isoformat()}" for b, d in ragged.items())
+        raise DataError(f"{DEMO_RUN_MISMATCH} (the run ends {current['end']} but {names})")
+
+
+def _describe_difference(key: str, cached: object, now: object) -> str:
+    if key == "simulator_sha256":
+        return "the simulator's parameters or code changed since the refresh"
+    if key == "universe":
+        return "the sector universe changed since the refresh"
+    return f"{key}: cached {cached}, current {now}"
 
 
 def _series_frame(

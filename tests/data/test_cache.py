@@ -52,7 +52,7 @@ def test_wal_and_schema_version(cache: MarketCache) -> None:
     mode = sqlite3.connect(cache.path).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
     version = sqlite3.connect(cache.path).execute("PRAGMA user_version").fetchone()[0]
-    assert version == cache_schema.SCHEMA_VERSION == 1
+    assert version == cache_schema.SCHEMA_VERSION == 2  # v2 added the meta table
 
 
 def test_candle_round_trip(cache: MarketCache) -> None:
@@ -252,7 +252,7 @@ def test_status_coverage_freshness_and_gaps(cache: MarketCache) -> None:
 
 def test_integrity_check_and_refresh_log(cache: MarketCache) -> None:
     report = cache.integrity_check()
-    assert report.ok and report.integrity_check == ("ok",) and report.schema_version == 1
+    assert report.ok and report.integrity_check == ("ok",) and report.schema_version == 2
     t0 = datetime(2024, 1, 1, tzinfo=UTC)
     cache.log_refresh(exchange="x", what="1d,1h", outcome="partial", started=t0,
                       finished=t0 + timedelta(seconds=5), failures={"RENDER": "HTTP 500"},
@@ -266,21 +266,21 @@ def test_empty_file_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "empty.sqlite3"
     path.write_bytes(b"")
     with MarketCache(path) as c:
-        assert c.schema_version == 1
+        assert c.schema_version == 2
         c.write_candles("x", "A", "1d", candles("2024-01-01", 2), "x")
 
 
 def test_older_file_migrates_keeping_rows(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
-    with MarketCache(path) as c:  # a v1 file with data
+    with MarketCache(path) as c:  # a current (v2) file with data
         c.write_candles("x", "A", "1d", candles("2024-01-01", 3), "x")
 
-    def to_v2(conn: sqlite3.Connection) -> None:
+    def to_v3(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE candles ADD COLUMN trades INTEGER")
 
     conn = sqlite3.connect(path, isolation_level=None)
-    version = cache_schema.migrate(conn, path, [*cache_schema.MIGRATIONS, to_v2])
-    assert version == 2
+    version = cache_schema.migrate(conn, path, [*cache_schema.MIGRATIONS, to_v3])
+    assert version == 3
     columns = [r[1] for r in conn.execute("PRAGMA table_info(candles)")]
     assert "trades" in columns
     assert conn.execute("SELECT COUNT(*) FROM candles").fetchone()[0] == 3
@@ -298,7 +298,7 @@ def test_failed_migration_leaves_file_at_previous_version(tmp_path: Path) -> Non
     conn = sqlite3.connect(path, isolation_level=None)
     with pytest.raises(RuntimeError):
         cache_schema.migrate(conn, path, [*cache_schema.MIGRATIONS, broken])
-    assert cache_schema.file_version(conn) == 1
+    assert cache_schema.file_version(conn) == 2
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert "half_done" not in tables
     conn.close()
@@ -309,7 +309,7 @@ def test_newer_version_is_refused(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 99")
     conn.close()
-    with pytest.raises(DataError, match=r"schema version 99, newer than .* \(up to 1\)"):
+    with pytest.raises(DataError, match=r"schema version 99, newer than .* \(up to 2\)"):
         MarketCache(path)
 
 

@@ -1,10 +1,12 @@
 """A real SIGKILL of a process in the middle of a refresh leaves a sound cache.
 
-The child process runs the real demo refresh into a real SQLite file. To kill it at a known
-point *inside* an open write transaction, the child pauses right after a candle write of one
-symbol (its delete of the old rows and the new daily/hourly rows are pending, uncommitted);
-the parent then sends SIGKILL. A second test slows every symbol's transaction a little and
-kills the refresh part-way; a third kills the real ``rotation refresh`` against the emulator.
+The child process runs the real demo refresh into a real SQLite file. The demo refresh is all
+or nothing: it builds every symbol, then replaces the whole demo run (rows, series and the
+run's fingerprint) in ONE transaction. To kill it at a known point *inside* that open write
+transaction, the child pauses right after a candle write of one symbol (the delete of the old
+run and the new rows written so far are pending, uncommitted); the parent then sends SIGKILL.
+A second test slows every candle write a little and kills the write part-way; a third kills
+the real ``rotation refresh`` against the emulator, whose symbols commit one by one.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import pytest
 from rotation_addin.core.universe import Universe
 from rotation_addin.data.cache import MarketCache
 from rotation_addin.data.loader import load_market
-from rotation_addin.data.refresh import refresh_demo
+from rotation_addin.data.refresh import DEMO_RUN_META_KEY, refresh_demo
+from rotation_addin.data.universe_io import default_universe
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signal test")
 
@@ -38,7 +41,8 @@ CHILD = textwrap.dedent(
 
     def write_then_maybe_pause(self, exchange, base, timeframe, frame, source):
         n = original(self, exchange, base, timeframe, frame, source)
-        if pause_base == "slow":  # every symbol's transaction stays open a little longer
+        if pause_base == "slow":  # the run's transaction stays open a little longer per write
+            print("WRITING", base, timeframe, flush=True)
             time.sleep(0.2)
         elif base == pause_base and timeframe == "1h":
             print("MID-TRANSACTION", base, flush=True)
@@ -80,78 +84,64 @@ def _wait_for_line(proc: subprocess.Popen[str], prefix: str, timeout_s: float) -
     pytest.fail(f"child never printed {prefix!r}; stdout={lines} stderr={err[-2000:]}")
 
 
-def _snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
+def _snapshot(path: Path) -> dict[str, object]:
+    """Every demo row of every table, the demo series and the run fingerprint."""
     with MarketCache(path) as cache:
-        return {
-            base: cache.table_rows("candles", exchange="demo", base=base) for base in SMALL.bases
-        }
+        tables = ("candles", "markets", "tickers", "funding", "order_books")
+        out: dict[str, object] = {t: cache.table_rows(t, exchange="demo") for t in tables}
+        out["series"] = [r for r in cache.table_rows("series") if r[3] == "demo"]
+        out["fingerprint"] = cache.read_meta(DEMO_RUN_META_KEY)
+        return out
 
 
-def test_sigkill_inside_a_symbol_transaction_keeps_earlier_rows(
+def test_sigkill_inside_the_run_transaction_keeps_the_previous_run(
     tmp_path: Path, isolated_home: Path
 ) -> None:
     path = tmp_path / "cache.sqlite3"
-    # earlier good rows: a demo refresh with another seed, so old and new rows differ
+    # earlier good rows: a demo refresh with another seed and universe, so old and new differ
     assert refresh_demo(SMALL, cache=path, seed=1).ok
     before = _snapshot(path)
     assert all(before.values())
+    assert before["fingerprint"]["seed"] == 1  # type: ignore[index]
 
     proc = _start_child(path, "LPT", isolated_home)  # default universe: RENDER, LPT, THETA...
     lines = _wait_for_line(proc, "MID-TRANSACTION", timeout_s=120)
-    assert any(line.startswith("DONE 1 RENDER") for line in lines)  # RENDER committed
+    # every symbol was built (progress per symbol) before the one write began
+    n_bases = len(default_universe().bases)
+    assert any(line.startswith(f"DONE {n_bases} ") for line in lines), lines
     wal = path.with_name(path.name + "-wal")
-    assert wal.exists() and wal.stat().st_size > 0  # LPT's uncommitted pages are in the WAL
+    assert wal.exists() and wal.stat().st_size > 0  # the run's uncommitted pages are in the WAL
     os.kill(proc.pid, signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
 
     with MarketCache(path) as cache:
         report = cache.integrity_check()
         assert report.ok, report
-        assert cache.table_rows("candles", exchange="demo", base="LPT") == before["LPT"]
-        assert cache.table_rows("candles", exchange="demo", base="BTC") == before["BTC"]
-        # the symbol committed before the kill holds the new (default-seed) rows
-        assert cache.table_rows("candles", exchange="demo", base="RENDER") != before["RENDER"]
-        assert len(cache.read_candles("demo", "RENDER", "1d")) >= 3 * 365
         # the killed run never logged a result; the earlier run did
         assert [r.outcome for r in cache.refresh_history("demo")] == ["ok"]
-    data = load_market("cache", exchange_id="demo", universe=SMALL, cache_file=path)
+    # all or nothing for the whole run: RENDER (written first) is the old run's too
+    assert _snapshot(path) == before
+    data = load_market("cache", exchange_id="demo", universe=SMALL, cache_file=path, seed=1)
     assert list(data.close.columns) == ["RENDER", "LPT", "BTC"]
 
 
-def test_sigkill_at_an_arbitrary_moment_leaves_a_sound_cache(
+def test_sigkill_while_the_run_is_written_leaves_the_previous_run(
     tmp_path: Path, isolated_home: Path
 ) -> None:
     path = tmp_path / "cache.sqlite3"
     assert refresh_demo(SMALL, cache=path, seed=2).ok
-    with MarketCache(path) as cache:
-        before = {
-            b: cache.table_rows("candles", exchange="demo", base=b)
-            for b in cache.read_markets("demo")
-        }
-    # what a complete run writes, for comparison
-    reference = tmp_path / "reference.sqlite3"
-    assert refresh_demo(cache=reference).ok
-    with MarketCache(reference) as cache:
-        complete = {
-            b: cache.table_rows("candles", exchange="demo", base=b)
-            for b in cache.read_markets("demo")
-        }
+    before = _snapshot(path)
 
-    # each symbol's transaction lasts >= 0.4 s in the child: the kill lands while it writes
+    # each candle write sleeps 0.2 s in the child (2 per symbol): the write lasts ~9 s and
+    # the kill lands while several symbols are already written inside the transaction
     proc = _start_child(path, "slow", isolated_home)
-    _wait_for_line(proc, "DONE 2", timeout_s=120)  # two symbols committed, more being written
-    time.sleep(0.1)
+    lines = _wait_for_line(proc, "WRITING THETA 1h", timeout_s=120)  # 3rd of 22 symbols
+    assert not any(line.startswith("FINISHED") for line in lines)
     os.kill(proc.pid, signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
     with MarketCache(path) as cache:
         assert cache.integrity_check().ok
-        replaced = 0
-        for base, rows in complete.items():
-            now_rows = cache.table_rows("candles", exchange="demo", base=base)
-            # all or nothing per symbol: the complete new rows, or exactly the old ones
-            assert now_rows in (rows, before.get(base, [])), base
-            replaced += now_rows == rows
-        assert 2 <= replaced < len(complete)  # killed mid-run, after two commits
+    assert _snapshot(path) == before
 
 
 def test_sigkill_of_rotation_refresh_against_the_emulator(tmp_path: Path) -> None:
