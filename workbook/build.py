@@ -83,8 +83,9 @@ def sizing_inputs_for(dataset: MarketDataset | None, settings: Settings,
                       report: DailyReport | None = None) -> sizing.SizingInputs:
     """Starting values of the Sizing sheet: the top sector's first member at today's price.
 
-    Stop two ATRs away (long), the member's EWMA daily vol, its contract rules and default
-    brackets; without data, a RENDER example with the bundled defaults.
+    Stop two ATRs away (long), the member's EWMA daily vol, its contract rules (with its
+    maximum leverage; the brackets' maximum without a contract) and default brackets;
+    without data, a RENDER example with the bundled defaults.
     """
     base = "RENDER"
     inputs = sizing.SizingInputs(
@@ -107,9 +108,13 @@ def sizing_inputs_for(dataset: MarketDataset | None, settings: Settings,
         if snap is not None and snap.contract is not None:
             c = snap.contract
             inputs = replace(inputs, amount_step=c.amount_step, min_amount=c.min_amount,
-                             min_notional_usd=c.min_notional_usd, taker_fee_rate=c.taker_fee_rate)
+                             min_notional_usd=c.min_notional_usd, taker_fee_rate=c.taker_fee_rate,
+                             contract_max_leverage=c.max_leverage)
+    brackets = default_bracket_table(base)
+    if dataset is None or base not in dataset.contracts:
+        inputs = replace(inputs, contract_max_leverage=brackets.max_leverage)
     inputs = replace(inputs, symbol=base)
-    return inputs.with_brackets(default_bracket_table(base))
+    return inputs.with_brackets(brackets)
 
 
 def new_workbook(*, macro_enabled: bool) -> Workbook:

@@ -3,7 +3,8 @@
 One LibreOffice conversion for the whole module: the demo-filled workbook gets extra copies
 of the Sizing sheet ("Sizing 2", ...) written by the same sheet builder with other inputs
 (long/short, steps 0.001 / 0.1 / 1, alt, BTC and custom brackets, a bracket change at the
-liquidation price, a 1x long that cannot be liquidated). LibreOffice evaluates every native
+liquidation price, a 1x long that cannot be liquidated, a contract maximum below the
+bracket's). LibreOffice evaluates every native
 formula; each result must equal the risk engine's for the same inputs to 1e-9 relative.
 """
 
@@ -37,27 +38,38 @@ SCENARIOS: dict[str, tuple[SizingInputs, BracketTable]] = {
     "long alt step 0.1": (SizingInputs(
         symbol="RENDER", side="long", equity_usd=10_000, risk_fraction=0.02,
         entry_price_usd=5.0, stop_price_usd=4.6, leverage=5, amount_step=0.1, min_amount=0.1,
-        min_notional_usd=5, daily_vol=0.06), default_bracket_table("RENDER")),
+        min_notional_usd=5, daily_vol=0.06, contract_max_leverage=50),
+        default_bracket_table("RENDER")),
     "short btc step 0.001": (SizingInputs(
         symbol="BTC", side="short", equity_usd=250_000, risk_fraction=0.03,
         max_risk_fraction=0.03, entry_price_usd=60_000, stop_price_usd=61_500, leverage=20,
         taker_fee_rate=0.0004, stop_slippage_rate=0.001, amount_step=0.001,
         min_amount=0.001, min_notional_usd=100, daily_vol=0.03, k_sigma=2.5,
-        holding_days=2, gap_buffer_fraction=0.01), default_bracket_table("BTC")),
+        holding_days=2, gap_buffer_fraction=0.01, contract_max_leverage=125),
+        default_bracket_table("BTC")),
     "long eth bracket re-check": (SizingInputs(
         # notional ~251,955 USD: bracket 3 (>= 250k) at entry, bracket 2 at the LP (~229k)
         symbol="ETH", side="long", equity_usd=270_600, risk_fraction=0.02,
         entry_price_usd=3_000, stop_price_usd=2_940, leverage=10, amount_step=0.001,
-        min_amount=0.001, min_notional_usd=20, daily_vol=0.04), default_bracket_table("ETH")),
+        min_amount=0.001, min_notional_usd=20, daily_vol=0.04, contract_max_leverage=100),
+        default_bracket_table("ETH")),
     "short custom step 1": (SizingInputs(
         symbol="DOGE", side="short", equity_usd=20_000, risk_fraction=0.01,
         entry_price_usd=0.2, stop_price_usd=0.215, leverage=3, amount_step=1, min_amount=1,
         min_notional_usd=5, daily_vol=0.08, k_sigma=3, holding_days=3,
-        gap_buffer_fraction=0.03), CUSTOM),
+        gap_buffer_fraction=0.03, contract_max_leverage=50), CUSTOM),
     "long 1x cannot be liquidated": (SizingInputs(
         symbol="LTC", side="long", equity_usd=7_500, risk_fraction=0.015,
         entry_price_usd=80.0, stop_price_usd=72.5, leverage=1, amount_step=0.01,
-        min_amount=0.01, min_notional_usd=5, daily_vol=0.05), default_bracket_table("LTC")),
+        min_amount=0.01, min_notional_usd=5, daily_vol=0.05, contract_max_leverage=75),
+        default_bracket_table("LTC")),
+    "long alt contract cap": (SizingInputs(
+        # sigma 0.4 %, k 3, h 1, no gap, MMR 0.65 %: 1/(0.012 + 0.0065) = 54.05 -> 54x by
+        # volatility; the bracket allows 75x, the contract only 20x: safe leverage 20x
+        symbol="RENDER", side="long", equity_usd=10_000, risk_fraction=0.01,
+        entry_price_usd=5.0, stop_price_usd=4.9, leverage=5, amount_step=0.1, min_amount=0.1,
+        min_notional_usd=5, daily_vol=0.004, gap_buffer_fraction=0.0,
+        contract_max_leverage=20), default_bracket_table("RENDER")),
 }
 
 
@@ -70,6 +82,8 @@ BAD_INPUTS: dict[str, tuple[SizingInputs, str]] = {
     "Sizing too small": (SizingInputs(equity_usd=50, entry_price_usd=5.0, stop_price_usd=4.0,
                                       amount_step=1, min_amount=1), "REFUSED: size rounds to 0"),
 }
+OVER_CONTRACT_MAX = "Sizing over contract max"
+"""30x typed for a contract that allows 25x (its brackets allow 75x)."""
 
 
 def _sheet_name(i: int) -> str:
@@ -89,6 +103,9 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory, demo_market: object,
         sizing.build(ws, inputs.with_brackets(table))
     for name, (inputs, _message) in BAD_INPUTS.items():
         sizing.build(wb.create_sheet(name), inputs.with_brackets(default_bracket_table("X")))
+    sizing.build(wb.create_sheet(OVER_CONTRACT_MAX),
+                 SizingInputs(leverage=30, contract_max_leverage=25).with_brackets(
+                     default_bracket_table("X")))
     wb.save(path)
     return recalculated_copy(path, folder / "recalc", profile_dir=lo_profile)
 
@@ -136,7 +153,8 @@ def test_sizing_sheet_equals_engine(values: object, index: int, label: str) -> N
     contract = ContractSpec(symbol=inputs.symbol, base=inputs.symbol,
                             amount_step=inputs.amount_step, min_amount=inputs.min_amount,
                             min_notional_usd=inputs.min_notional_usd,
-                            taker_fee_rate=inputs.taker_fee_rate, max_leverage=table.max_leverage)
+                            taker_fee_rate=inputs.taker_fee_rate,
+                            max_leverage=inputs.contract_max_leverage)
     size = position_size(
         equity_usd=inputs.equity_usd, entry_price_usd=inputs.entry_price_usd,
         stop_price_usd=inputs.stop_price_usd, side=inputs.side,
@@ -146,10 +164,13 @@ def test_sizing_sheet_equals_engine(values: object, index: int, label: str) -> N
     liq = liquidation_price(side=inputs.side, entry_price_usd=inputs.entry_price_usd,
                             quantity_base=size.quantity_base, leverage=inputs.leverage,
                             brackets=table)
+    # the cap `rotation leverage --symbol` / =SAFE_LEVERAGE() pass: the contract's maximum
+    # never lifts the (entry) bracket's, nor the reverse
+    cap = min(inputs.contract_max_leverage, table.for_notional(size.notional_usd).max_leverage)
     safe = safe_leverage(daily_vol=inputs.daily_vol, k_sigma=inputs.k_sigma,
                          holding_days=inputs.holding_days,
                          gap_buffer_fraction=inputs.gap_buffer_fraction, brackets=table,
-                         notional_usd=size.notional_usd)
+                         notional_usd=size.notional_usd, max_leverage=cap)
     expected = {
         "RiskBudget": size.risk_budget_usd,
         "PerUnitLoss": size.per_unit_loss_usd,
@@ -190,6 +211,15 @@ def test_scenarios_cover_what_they_claim(values: object) -> None:
     assert _out(recheck, "LiqBracket") != _out(recheck, "EntryBracket")
     onex = values[_sheet_name(labels.index("long 1x cannot be liquidated"))]  # type: ignore[index]
     assert _out(onex, "LiquidationPrice") == 0
+    capped = values[_sheet_name(labels.index("long alt contract cap"))]  # type: ignore[index]
+    assert _out(capped, "BracketMaxLeverage") == 75  # the bracket alone would allow 54x
+    assert _out(capped, "SafeLeverage") == 20
+
+
+def test_leverage_above_the_contract_maximum_is_refused(values: object) -> None:
+    ws = values[OVER_CONTRACT_MAX]  # type: ignore[index]
+    assert _out(ws, "BracketMaxLeverage") == 75
+    assert _out(ws, "LeverageCheck") == "REFUSED: above the bracket or contract maximum"
 
 
 def test_hand_computed_long_example(values: object) -> None:
@@ -216,6 +246,7 @@ def test_scenario_inputs_are_valid_for_the_sheet_validation() -> None:
         assert 0 < inputs.risk_fraction <= 0.03
         assert inputs.side in ("long", "short")
         assert replace(inputs).leverage >= 1
+        assert 1 <= inputs.contract_max_leverage <= 1000
 
 
 @pytest.mark.parametrize("sheet", list(BAD_INPUTS))

@@ -11,7 +11,8 @@ LibreOffice 7.4 evaluates it too. The formulas are the engine's, cell for cell:
   LP = (margin + cum − side·Q·E) / (Q·MMR − side·Q) for every bracket of the table on the sheet,
   and the bracket kept is the one whose own LP notional falls back into it (the engine's
   re-check at the liquidation price);
-* safe leverage: ``rotation_addin.core.leverage.safe_leverage``.
+* safe leverage: ``rotation_addin.core.leverage.safe_leverage`` capped by
+  ``min(entry bracket max, contract max)`` as ``rotation leverage --symbol`` caps it.
 
 The tests recalculate this sheet in LibreOffice and compare every result with the engine.
 """
@@ -41,7 +42,10 @@ class SizingInputs:
     """Values the Sizing sheet starts with (the user edits them in Excel).
 
     Attributes mirror ``position_size`` / ``liquidation_price`` / ``safe_leverage`` arguments;
-    ``bracket_*`` are the contract's maintenance brackets (cum is computed on the sheet).
+    ``bracket_*`` are the contract's maintenance brackets (cum is computed on the sheet);
+    ``contract_max_leverage`` is the contract's own maximum (ccxt ``limits.leverage.max``),
+    which caps the safe leverage together with the entry bracket's, as the engine's callers
+    (``rotation leverage --symbol``, ``=SAFE_LEVERAGE()``, the desktop quick check) do.
     """
 
     symbol: str = "RENDER"
@@ -61,6 +65,7 @@ class SizingInputs:
     k_sigma: float = 3.0
     holding_days: float = 1.0
     gap_buffer_fraction: float = 0.02
+    contract_max_leverage: float = 75.0
     bracket_floors_usd: Sequence[float] = field(default=(0.0,))
     bracket_rates: Sequence[float] = field(default=(0.0065,))
     bracket_max_leverages: Sequence[float] = field(default=(75.0,))
@@ -98,6 +103,8 @@ INPUT_ROWS: tuple[tuple[int, str, str, str, str, str], ...] = (
     (19, "KSigma", "k (sigmas survived)", "safe leverage", st.FMT_RATIO, "k_sigma"),
     (20, "HoldingDays", "Holding days h", "safe leverage", st.FMT_RATIO, "holding_days"),
     (21, "GapBuffer", "Gap buffer", "weekend gap, of price", st.FMT_PCT, "gap_buffer_fraction"),
+    (22, "ContractMaxLeverage", "Contract max leverage", "x, the symbol's exchange limit",
+     st.FMT_LEV, "contract_max_leverage"),
 )
 INPUT_CELL = {name: f"$B${row}" for row, name, *_ in INPUT_ROWS}
 
@@ -148,7 +155,7 @@ OUTPUT_ROWS: tuple[tuple[int, str, str, str, str, str], ...] = (
     (45, "SafeLeverage", "SAFE LEVERAGE", "largest L surviving k·σ·√h + gap",
      st.FMT_LEV, "SAFE_LEVERAGE_FORMULA"),
     (46, "LeverageCheck", "Leverage check", "",
-     "@", '=IF($B$12>$B$38,"REFUSED: above the bracket maximum",'
+     "@", '=IF($B$12>MIN($B$38,$B$22),"REFUSED: above the bracket or contract maximum",'
           'IF($B$12>$B$45,"WARNING: above safe leverage","OK"))'),
     (47, "TradeCheck", "Trade check", "",
      "@", '=IF($B$24=0,"side must be long or short",IF($B$8>$B$9,"REFUSED: risk above the cap",'
@@ -292,6 +299,7 @@ def validations() -> list[DataValidation]:
         rule("B18", "decimal", "between", "0", "1", "Daily volatility: 0 to 100 %."),
         rule("B19:B20", "decimal", "greaterThan", "0", None, "Must be > 0."),
         rule("B21", "decimal", "between", "0", "0.5", "Gap buffer: 0 to 50 %."),
+        rule("B22", "decimal", "between", "1", "1000", "Contract max leverage: 1 to 1000."),
     ]
 
 
