@@ -698,6 +698,7 @@ def refresh_demo(
     cancel: CancelToken | None = None,
     seed: int | None = None,
     hourly_days: int = DEFAULT_HISTORY_DAYS["1h"],
+    end: date | None = None,
 ) -> RefreshSummary:
     """Write the demo market into the cache under exchange ``"demo"`` (no network).
 
@@ -723,6 +724,9 @@ def refresh_demo(
         Simulator seed (default: the demo market's default seed).
     hourly_days : int
         Days of hourly candles to store (the daily history is the simulator's full span).
+    end : datetime.date, optional
+        Open date of the run's last daily candle (default yesterday UTC, like the demo
+        market everywhere else; another end gives a cache ``load_market`` refuses today).
     """
     from rotation_addin.data import demo as demo_pkg
     from rotation_addin.data.universe_io import load_universe
@@ -731,7 +735,7 @@ def refresh_demo(
     if not isinstance(hourly_days, int) or isinstance(hourly_days, bool) or hourly_days < 1:
         raise InputError("hourly_days", f"must be a whole number of days >= 1 (got {hourly_days})")
     started, t0 = datetime.now(UTC), time.monotonic()
-    market = _demo_market(demo_pkg, universe, seed)
+    market = _demo_market(demo_pkg, universe, seed, end)
     specs = market.contract_specs()
     requested = universe.bases
     listed = tuple(b for b in requested if b in specs)
@@ -795,9 +799,13 @@ def _mark_unwritten(
         tally.failures.setdefault(base, why)
 
 
-def _demo_market(demo_pkg: Any, universe: Universe, seed: int | None) -> Any:
+def _demo_market(demo_pkg: Any, universe: Universe, seed: int | None, end: date | None) -> Any:
     seed_value = demo_pkg.DEFAULT_SEED if seed is None else seed
-    return demo_pkg.demo_market(seed_value, universe=universe)
+    if end is None:
+        return demo_pkg.demo_market(seed_value, universe=universe)
+    if not isinstance(end, date):
+        raise InputError("end", f"must be a date (got {end!r})")
+    return demo_pkg.demo_market(seed_value, end, universe=universe)
 
 
 @dataclass(frozen=True)
