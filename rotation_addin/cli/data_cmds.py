@@ -234,12 +234,14 @@ def _status(args: argparse.Namespace) -> int:
                                      s.timeframe))
         history = cache.refresh_history(args.exchange, limit=1)
         path = cache.path
+        notes = _status_notes(cache, exchanges, rows)
     absent = {ex: [b for b in bases if b not in {s.base for s in rows if s.exchange == ex}]
               for ex in exchanges}
     if args.json:
         print(term.to_json({"cache": str(path), "symbols": rows,
                             "universe_symbols_without_data": absent,
-                            "last_refresh": history[0] if history else None}))
+                            "last_refresh": history[0] if history else None,
+                            "notes": notes}))
         return 0
     if not rows:
         where = f" for {args.exchange}" if args.exchange else ""
@@ -264,7 +266,33 @@ def _status(args: argparse.Namespace) -> int:
         failed = f", failed: {', '.join(last.failures)}" if last.failures else ""
         print(f"last refresh: {last.exchange} {last.finished:%Y-%m-%d %H:%M} UTC, "
               f"{last.outcome}{failed}")
+    for note in notes:
+        print(f"note: {note}")
     return 0
+
+
+def _status_notes(cache: Any, exchanges: Sequence[str], rows: Sequence[Any]) -> list[str]:
+    """Ragged daily ends per exchange, and whether the cached demo run is the current one."""
+    from rotation_addin.data.loader import ragged_end_warnings
+    from rotation_addin.data.refresh import DEMO_RUN_META_KEY
+
+    notes: list[str] = []
+    for exchange in exchanges:
+        last_days = {s.base: s.last_open.date() for s in rows
+                     if s.exchange == exchange and s.timeframe == "1d"}
+        if exchange != "demo":
+            notes.extend(f"{exchange}: {w}" for w in ragged_end_warnings(last_days, exchange))
+            continue
+        run = cache.read_meta(DEMO_RUN_META_KEY)
+        yesterday = (datetime.now(UTC) - pd.Timedelta(days=1)).date().isoformat()
+        if run is None:
+            notes.append("demo: no fingerprint of the cached demo run (older cache): "
+                         "run `rotation refresh --demo` before reading it")
+        elif run.get("end") != yesterday:
+            notes.append(f"demo: the cached run (seed {run.get('seed')}) ends {run.get('end')}, "
+                         f"the demo market now ends {yesterday}: run `rotation refresh --demo` "
+                         "again before reading it")
+    return notes
 
 
 # ---------------------------------------------------------------------- import-csv

@@ -313,3 +313,23 @@ def test_cli_status_of_an_unknown_exchange_exits_4(
     MarketCache(empty).close()
     assert main(["data", "status", "--exchange", "nope", "--cache", str(empty)]) == 4
     assert "none (run `rotation refresh` first)" in capsys.readouterr().err
+
+
+def test_cli_status_notes_ragged_ends_and_a_stale_demo_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cache.sqlite3"
+    old_end = yesterday() - timedelta(days=2)
+    assert refresh_demo(SMALL, cache=path, end=old_end).ok
+    with MarketCache(path) as cache:
+        cache.write_candles("binanceusdm", "RENDER", "1d", daily("2024-03-01", 6), "x")
+        cache.write_candles("binanceusdm", "BTC", "1d", daily("2024-03-01", 4), "x")
+    assert main(["data", "status", "--cache", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "note: binanceusdm: daily candles end on different days" in out
+    assert "BTC (2024-03-04)" in out
+    assert f"note: demo: the cached run (seed {DEFAULT_SEED}) ends {old_end.isoformat()}" in out
+
+    assert refresh_demo(SMALL, cache=path).ok  # current run: no demo note any more
+    assert main(["data", "status", "--exchange", "demo", "--cache", str(path), "--json"]) == 0
+    assert '"notes": []' in capsys.readouterr().out
