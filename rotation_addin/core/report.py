@@ -363,7 +363,7 @@ def daily_report(
         raise InputError("params", f"must be PlanParameters (got {type(params).__name__})")
     book = _as_book(positions)
     universe = dataset.universe
-    warnings: list[str] = []
+    warnings: list[str] = list(dataset.warnings)  # the loader's data-quality notes come first
     if dataset.missing_symbols:
         warnings.append("not listed by the source: " + ", ".join(dataset.missing_symbols))
     regime = market_regime(dataset, params)
