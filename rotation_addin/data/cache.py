@@ -40,22 +40,12 @@ from rotation_addin.core.dataset import OrderBook, Ticker
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.types import ContractSpec
 from rotation_addin.data import cache_schema
+from rotation_addin.data.candles import CANDLE_COLUMNS, TIMEFRAME_MS, timeframe_ms
 from rotation_addin.data.paths import cache_path
 
 DEMO_EXCHANGE = "demo"
 """Exchange id under which the demo market is stored (never confused with live data)."""
 
-TIMEFRAME_MS: dict[str, int] = {
-    "1m": 60_000,
-    "5m": 300_000,
-    "15m": 900_000,
-    "1h": 3_600_000,
-    "4h": 14_400_000,
-    "1d": 86_400_000,
-}
-"""Length of one candle in milliseconds, by ccxt timeframe string."""
-
-CANDLE_COLUMNS = ("open", "high", "low", "close", "volume", "volume_usd")
 
 SERIES_MACRO = "macro"
 """Series family of the macro inputs; keys ``btc_dominance``, ``stablecoin_supply_usd``,
@@ -65,16 +55,6 @@ SERIES_SOCIAL_VOLUME = "social_volume"
 SERIES_ONCHAIN_ACTIVITY = "onchain_activity"
 """Series family of on-chain activity; one key per base."""
 MACRO_KEYS = ("btc_dominance", "stablecoin_supply_usd", "equity_index")
-
-
-def timeframe_ms(timeframe: str) -> int:
-    """Milliseconds per candle of ``timeframe`` (``"1d"`` -> 86 400 000)."""
-    try:
-        return TIMEFRAME_MS[timeframe]
-    except KeyError:
-        raise InputError(
-            "timeframe", f"must be one of {sorted(TIMEFRAME_MS)} (got {timeframe!r})"
-        ) from None
 
 
 def now_ms() -> int:

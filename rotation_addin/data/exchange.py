@@ -45,6 +45,24 @@ from rotation_addin.core.dataset import OrderBook, Ticker
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.types import ContractSpec
 from rotation_addin.core.validation import positive, positive_int
+from rotation_addin.data.candles import (
+    CANDLE_COLUMNS,
+    TIMEFRAME_MS,
+    aggregate_days,
+    empty_candles,
+)
+from rotation_addin.data.exchange_results import (
+    BatchResult,
+    ExchangeBannedError,
+    FetchCancelledError,
+    FundingHistory,
+    FundingRate,
+    LeverageTiersResult,
+    OhlcvResult,
+    ProgressEvent,
+    RetryableError,
+    SymbolFetchError,
+)
 from rotation_addin.data.weights import (
     BINANCE_WEIGHT_EXCHANGES,
     DEPTH_LIMITS,
@@ -58,140 +76,9 @@ from rotation_addin.data.weights import (
 )
 
 T = TypeVar("T")
-CANDLE_COLUMNS = ("open", "high", "low", "close", "volume", "volume_usd")
-TIMEFRAME_MS = {
-    "1m": 60_000,
-    "5m": 300_000,
-    "15m": 900_000,
-    "1h": 3_600_000,
-    "4h": 14_400_000,
-    "8h": 28_800_000,
-    "1d": 86_400_000,
-}
 FUNDING_PAGE_LIMIT = 1000
 BULK_TICKER_MIN_SYMBOLS = 20  # below this, per-symbol tickers (2 weight each) beat bulk (50)
 RATE_LIMIT_RETRIES = 20  # 429s do not count against max_retries (we wait as told)
-
-
-# ---------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class ProgressEvent:
-    """Progress of a batch: ``done`` of ``total`` symbols, weight sent so far."""
-
-    done: int
-    total: int
-    weight_used: int
-    symbol: str | None
-    stage: str
-    failures: int = 0
-
-
-@dataclass(frozen=True)
-class OhlcvResult:
-    """Closed candles of one symbol and timeframe.
-
-    Attributes
-    ----------
-    base, timeframe : str
-        What was fetched (``"RENDER"``, ``"1h"``).
-    candles : pd.DataFrame
-        Indexed by UTC open time (``"date"``), columns ``open high low close volume
-        volume_usd`` (base volume and quote/USD volume), ascending, unique, closed only.
-    gaps : tuple of (datetime, datetime)
-        Missing candles between the first one received and the last closed one, as
-        ``[start, end)`` ranges of open times.
-    requests, weight : int
-        Requests sent (retries included) and their weight.
-    duplicates_dropped, out_of_order : int
-        Repairs made to what the exchange sent.
-    last_closed : datetime or None
-        Open time of the last candle closed at the exchange clock when fetched.
-    warnings : tuple of str
-        Human-readable notes (data starting later than asked, approximated quote volume...).
-    """
-
-    base: str
-    timeframe: str
-    candles: pd.DataFrame
-    gaps: tuple[tuple[datetime, datetime], ...] = ()
-    requests: int = 0
-    weight: int = 0
-    duplicates_dropped: int = 0
-    out_of_order: int = 0
-    last_closed: datetime | None = None
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        """Alias of ``candles``."""
-        return self.candles
-
-
-@dataclass(frozen=True)
-class FundingHistory:
-    """Funding history of one perpetual: ``frame`` indexed by funding time (UTC), columns
-    ``funding_rate`` (fraction per interval) and ``mark_price``."""
-
-    base: str
-    frame: pd.DataFrame
-
-    @property
-    def rates(self) -> pd.Series:
-        """Funding rate by funding time (what the cache stores)."""
-        return self.frame["funding_rate"].rename(self.base)
-
-
-@dataclass(frozen=True)
-class FundingRate:
-    """Current funding of one perpetual (fraction per 8 h interval)."""
-
-    base: str
-    funding_rate: float
-    mark_price_usd: float
-    next_funding_time: datetime | None
-    timestamp: datetime | None
-
-
-@dataclass(frozen=True)
-class LeverageTiersResult:
-    """Leverage/maintenance tiers by base, or why they are unavailable."""
-
-    available: bool
-    tiers: Mapping[str, tuple[dict[str, Any], ...]]
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """Candles of many symbols: results by ``(base, timeframe)`` and failures by base."""
-
-    results: Mapping[tuple[str, str], OhlcvResult]
-    failures: Mapping[str, str]
-    weight: int
-    requests: int
-
-
-# ---------------------------------------------------------------------------- errors
-class ExchangeBannedError(DataError):
-    """The exchange banned this IP (HTTP 418): every request stops at once."""
-
-
-class FetchCancelledError(DataError):
-    """The user cancelled the refresh."""
-
-
-class SymbolFetchError(DataError):
-    """One symbol failed after every retry (the batch carries on with the others)."""
-
-    def __init__(self, base: str, message: str) -> None:
-        self.base = base
-        super().__init__(f"{base}: {message}")
-
-
-class _RetryableError(Exception):
-    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
 
 
 # ---------------------------------------------------------------------------- response hook
@@ -287,11 +174,6 @@ def _dt_to_ms(moment: datetime, field_name: str) -> int:
     if moment.tzinfo is None:
         raise InputError(field_name, f"must be timezone-aware UTC (got naive {moment.isoformat()})")
     return int(moment.timestamp() * 1000)
-
-
-def _empty_candles() -> pd.DataFrame:
-    index = pd.DatetimeIndex([], tz="UTC", name="date")
-    return pd.DataFrame({c: pd.Series([], dtype=float) for c in CANDLE_COLUMNS}, index=index)
 
 
 # ---------------------------------------------------------------------------- the client
@@ -495,12 +377,12 @@ class ExchangeClient:
                 try:
                     result = await call()
                     if record.malformed:
-                        raise _RetryableError(f"{label}: malformed JSON from the exchange")
+                        raise RetryableError(f"{label}: malformed JSON from the exchange")
                     if validate is not None:
                         validate(result)
                     return result, record
-                except _RetryableError as exc:
-                    problem: _RetryableError = exc
+                except RetryableError as exc:
+                    problem: RetryableError = exc
                 except Exception as exc:  # classify ccxt / network errors
                     problem = self._classify(exc, record, label)
                 finally:
@@ -536,7 +418,7 @@ class ExchangeClient:
                 return
             await asyncio.sleep(min(self.budget.wait_time(weight), 0.1))
 
-    def _classify(self, exc: Exception, record: _ResponseRecord, label: str) -> _RetryableError:
+    def _classify(self, exc: Exception, record: _ResponseRecord, label: str) -> RetryableError:
         """Turn an exception into a retryable problem, or raise a final error."""
         if isinstance(exc, DataError):
             raise exc
@@ -547,15 +429,15 @@ class ExchangeClient:
             )
             raise self._banned
         if record.status == 429:
-            return _RetryableError(f"{label}: rate-limited (429)", record.retry_after_s)
+            return RetryableError(f"{label}: rate-limited (429)", record.retry_after_s)
         if isinstance(exc, ccxt_async.AuthenticationError):
             raise DataError(f"{label}: needs an API key ({exc})")
         if record.status is not None and record.status >= 500:
-            return _RetryableError(f"{label}: HTTP {record.status}", record.retry_after_s)
+            return RetryableError(f"{label}: HTTP {record.status}", record.retry_after_s)
         if isinstance(
             exc, ccxt_async.NetworkError | ValueError | TypeError | KeyError | IndexError
         ):
-            return _RetryableError(f"{label}: {type(exc).__name__}: {exc}")
+            return RetryableError(f"{label}: {type(exc).__name__}: {exc}")
         if isinstance(exc, ccxt_async.BadSymbol):
             raise DataError(f"{label}: symbol not listed ({exc})")
         raise DataError(f"{label}: {type(exc).__name__}: {exc}")
@@ -802,7 +684,7 @@ class ExchangeClient:
         full_hourly = self._assemble(base, "1h", rows_h, start, closed_h, stats_h).candles
         closed_d = min(d_last, ((closed_h + hour) // day) * day - day)
         first_derived = max(-(-start // day) * day, d_first)
-        derived, incomplete = _aggregate_days(full_hourly, first_derived, closed_d)
+        derived, incomplete = aggregate_days(full_hourly, first_derived, closed_d)
         stats_d = {"requests": 0, "weight": 0, "server_now": 0}
         rows_d: list[list[float]] = []
         ranges = [(d_first, min(first_derived - day, closed_d))]
@@ -937,7 +819,7 @@ class ExchangeClient:
         else:
             array, opens, out_of_order, duplicates = np.empty((0, 7)), np.empty(0, np.int64), 0, 0
         if len(opens) == 0:
-            candles = _empty_candles()
+            candles = empty_candles()
         else:
             volume_usd = array[:, 6]
             if np.isnan(volume_usd).any():
@@ -1275,75 +1157,39 @@ class ExchangeClient:
         return LeverageTiersResult(True, by_base, "")
 
 
-def _aggregate_days(
-    hourly: pd.DataFrame, first_day: int, last_day: int
-) -> tuple[list[list[float]], list[int]]:
-    """Daily rows ``[open_ms, o, h, l, c, volume, volume_usd]`` from complete UTC days.
-
-    Equivalent pandas: ``hourly.resample("1D").agg(first/max/min/last/sum/sum)`` restricted
-    to days with all 24 hourly candles. Returns (rows, open times of incomplete days).
-    """
-    day = TIMEFRAME_MS["1d"]
-    if last_day < first_day:
-        return [], []
-    index = pd.DatetimeIndex(hourly.index)
-    opens = index.as_unit("ms").asi8 if len(index) else np.empty(0, np.int64)
-    values = hourly[["open", "high", "low", "close", "volume", "volume_usd"]].to_numpy(float)
-    rows: list[list[float]] = []
-    incomplete: list[int] = []
-    for day_open in range(first_day, last_day + 1, day):
-        lo, hi = np.searchsorted(opens, [day_open, day_open + day])
-        if hi - lo != 24:
-            incomplete.append(day_open)
-            continue
-        block = values[lo:hi]
-        rows.append(
-            [
-                float(day_open),
-                block[0, 0],
-                block[:, 1].max(),
-                block[:, 2].min(),
-                block[-1, 3],
-                block[:, 4].sum(),
-                block[:, 5].sum(),
-            ]
-        )
-    return rows, incomplete
-
-
 # ---------------------------------------------------------------------------- validators
 def _check_raw_klines(data: Any) -> None:
     if not isinstance(data, list):
-        raise _RetryableError(f"klines: expected a JSON list, got {type(data).__name__}")
+        raise RetryableError(f"klines: expected a JSON list, got {type(data).__name__}")
     for row in data:
         if not isinstance(row, list) or len(row) < 8:
-            raise _RetryableError("klines: malformed row")
+            raise RetryableError("klines: malformed row")
         values = [float(row[i]) for i in (0, 1, 2, 3, 4, 5, 7)]
         if not all(math.isfinite(v) for v in values):
-            raise _RetryableError("klines: non-finite value")
+            raise RetryableError("klines: non-finite value")
 
 
 def _check_unified_ohlcv(data: Any) -> None:
     if not isinstance(data, list) or any(
         not isinstance(r, list) or len(r) < 6 or r[0] is None for r in data
     ):
-        raise _RetryableError("ohlcv: malformed response")
+        raise RetryableError("ohlcv: malformed response")
 
 
 def _check_dict(data: Any) -> None:
     if not isinstance(data, dict):
-        raise _RetryableError(f"expected a JSON object, got {type(data).__name__}")
+        raise RetryableError(f"expected a JSON object, got {type(data).__name__}")
 
 
 def _check_list(data: Any) -> None:
     if not isinstance(data, list):
-        raise _RetryableError(f"expected a JSON list, got {type(data).__name__}")
+        raise RetryableError(f"expected a JSON list, got {type(data).__name__}")
 
 
 def _check_book(data: Any) -> None:
     _check_dict(data)
     if not isinstance(data.get("bids"), list) or not isinstance(data.get("asks"), list):
-        raise _RetryableError("order book: malformed response")
+        raise RetryableError("order book: malformed response")
 
 
 __all__ = [
