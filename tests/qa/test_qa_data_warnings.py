@@ -13,7 +13,7 @@ import pytest
 
 from rotation_addin.cli.analytics_cmds import data_warnings
 from rotation_addin.data.demo import demo_dataset
-from tests.qa.cli_helpers import run
+from tests.cli_helpers import run
 
 
 def test_fresh_demo_data_has_no_data_warnings() -> None:

@@ -11,7 +11,7 @@ from rotation_addin import udfs
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.excel import context
-from tests.qa.cli_helpers import one_line_error, run, run_json
+from tests.cli_helpers import one_line_error, run, run_json
 
 HEADER = "symbol,side,quantity,entry_price,stop_price,take_profit_price,opened_at\n"
 

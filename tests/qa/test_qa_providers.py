@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from rotation_addin.cli.main import main
+from tests.cli_helpers import one_line_error, run
 from tests.emulator.providers import Fault, ProviderData, ProviderEmulator
-from tests.qa.cli_helpers import one_line_error, run
 
 
 @pytest.fixture()

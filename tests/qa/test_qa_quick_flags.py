@@ -10,7 +10,7 @@ import math
 import pytest
 
 from rotation_addin.core.brackets import default_bracket_table
-from tests.qa.cli_helpers import one_line_error, run, run_json
+from tests.cli_helpers import one_line_error, run, run_json
 
 
 @pytest.mark.parametrize(("argv", "needle"), [

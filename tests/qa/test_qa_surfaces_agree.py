@@ -13,7 +13,7 @@ from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.data.loader import load_market
 from rotation_addin.data.settings import Settings, save_settings
 from rotation_addin.excel import context
-from tests.qa.cli_helpers import run_json
+from tests.cli_helpers import run_json
 
 
 @pytest.fixture(autouse=True)
@@ -106,7 +106,7 @@ def test_safe_leverage_of_a_symbol_is_capped_by_its_contract_everywhere(
 def test_position_size_refuses_what_rotation_size_refuses(
     capsys: pytest.CaptureFixture[str], leverage: float, stop: float, needle: str
 ) -> None:
-    from tests.qa.cli_helpers import run
+    from tests.cli_helpers import run
 
     code, _, err = run(capsys, "size", "--equity", "10000", "--entry", "100", "--stop",
                        str(stop), "--side", "long", "--leverage", str(leverage))
