@@ -19,7 +19,7 @@ Pure: a dataset (and optionally funding history) in, a frozen :class:`StrategyBa
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -73,6 +73,8 @@ class StrategyBacktest:
         Orders the plan's rules refused, by rule name.
     decisions : int
         Days the plan was run.
+    decision_log : tuple[tuple[pd.Timestamp, tuple[str, ...]], ...]
+        Per decision day, the plan's orders as ``"open long RENDER 12.5"`` lines.
     fees_usd, funding_usd, traded_notional_usd : float
         Totals (funding + = received).
     ruined_on : pd.Timestamp | None
@@ -88,6 +90,7 @@ class StrategyBacktest:
     trades: tuple[Trade, ...]
     refusals_by_rule: dict[str, int]
     decisions: int
+    decision_log: tuple[tuple[pd.Timestamp, tuple[str, ...]], ...]
     fees_usd: float
     funding_usd: float
     traded_notional_usd: float
@@ -129,6 +132,7 @@ class _Run:
     book: Book
     refusals: dict[str, int]
     decisions: int = 0
+    log: list[tuple[pd.Timestamp, tuple[str, ...]]] = field(default_factory=list)
 
 
 def _decide(run: _Run, row: int, equity: float) -> list[RebalanceOrder]:
@@ -144,6 +148,8 @@ def _decide(run: _Run, row: int, equity: float) -> list[RebalanceOrder]:
     run.decisions += 1
     for refusal in plan.refusals:
         run.refusals[refusal.rule] = run.refusals.get(refusal.rule, 0) + 1
+    run.log.append((day, tuple(f"{o.action} {o.side.value} {o.base} {o.quantity_base:.12g}"
+                               for o in plan.orders)))
     return list(plan.orders)
 
 
@@ -279,7 +285,7 @@ def _walk(run: _Run, first: int, warnings: list[str]) -> StrategyBacktest:
         equity=pd.Series(np.asarray(equity_values), index=days, name="equity_usd"),
         gross_exposure=pd.Series(np.asarray(exposure_values), index=days, name="gross"),
         trades=tuple(book.closed), refusals_by_rule=dict(sorted(run.refusals.items())),
-        decisions=run.decisions, fees_usd=book.ledger.fees_usd,
+        decisions=run.decisions, decision_log=tuple(run.log), fees_usd=book.ledger.fees_usd,
         funding_usd=book.ledger.funding_usd,
         traded_notional_usd=book.ledger.traded_notional_usd, ruined_on=ruined,
         warnings=tuple(warnings),
