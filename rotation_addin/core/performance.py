@@ -172,7 +172,7 @@ def random_sector_rotation(sector_returns: pd.DataFrame, initial_usd: float, *,
     taker fee twice (sell, buy) on the whole equity. Seeds ``first_seed..first_seed+seeds-1``.
     """
     values = sector_returns.to_numpy(dtype=float)
-    n_days, n_sectors = values.shape
+    n_days = values.shape[0]
     finals = np.empty(seeds)
     for k in range(seeds):
         rng = np.random.default_rng(first_seed + k)
