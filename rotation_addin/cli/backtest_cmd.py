@@ -97,6 +97,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--report", type=Path, default=None, metavar="FILE.html",
                         help="write the whole-strategy backtest as a self-contained HTML "
                              "report with charts (implies --strategy)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="with --strategy: also sweep stop and take-profit multiples and "
+                             "top-N (18 settings, both cores) with walk-forward optimisation "
+                             "and the deflated Sharpe ratio of the best setting")
     parser.set_defaults(handler=_backtest)
 
 
@@ -284,7 +288,7 @@ def _print(result: BacktestResult, load_warnings: list[str]) -> None:
 
 def _backtest(args: argparse.Namespace) -> int:
     dataset, load_warnings = _load(args)
-    if args.strategy or args.report is not None:
+    if args.strategy or args.sweep or args.report is not None:
         from rotation_addin.cli.strategy_cmd import strategy_backtest
 
         return strategy_backtest(args, dataset, load_warnings)

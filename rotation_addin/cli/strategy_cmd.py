@@ -86,6 +86,36 @@ def summary_lines(s: StrategySummary) -> list[str]:
     return lines
 
 
+def concentration_line(s: StrategySummary, best: int = 3) -> str:
+    """How much of the net result the ``best`` most profitable trades made."""
+    pnls = sorted((t.pnl_usd for t in s.result.trades), reverse=True)
+    top = sum(pnls[:best])
+    net = sum(pnls)
+    return (f"the {min(best, len(pnls))} best trades made {top:+,.2f} USD of the {net:+,.2f} "
+            f"USD net result (without them: {net - top:+,.2f} USD)")
+
+
+def sweep_lines(dataset: MarketDataset, params: object, funding: pd.DataFrame | None,
+                warmup: int) -> list[str]:
+    """Run the default grid and say what the best setting is worth after the DSR."""
+    from rotation_addin.core.sweep import DEFAULT_GRID, run_sweep
+
+    result = run_sweep(dataset, DEFAULT_GRID, base=params, funding=funding,  # type: ignore[arg-type]
+                       warmup_days=warmup, workers=2)
+    best = result.settings[result.best]
+    d = result.deflated
+    chosen = "; ".join(result.settings[k].label for k in result.oos_choices)
+    return [
+        f"sweep: {len(result.settings)} settings of {', '.join(DEFAULT_GRID)}; best Sharpe "
+        f"{result.sharpe[result.best]:.2f} with {best.label} (in sample: it saw every day)",
+        f"deflated Sharpe ratio of that best setting: {d.probability:.2f} (probability that "
+        f"its true Sharpe is above 0 after {d.trials} trials; expected best of {d.trials} "
+        f"unskilled trials {d.expected_max_sharpe * 365 ** 0.5:.2f} annualised)",
+        f"walk-forward ({result.folds} folds, chosen in sample, scored out of sample): "
+        f"out-of-sample Sharpe {result.oos_sharpe:.2f}; chosen: {chosen}",
+    ]
+
+
 def _json(s: StrategySummary, warnings: list[str]) -> str:
     r = s.result
     return term.to_json({
@@ -114,7 +144,12 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
             from None
     if args.report is not None and Path(args.report).suffix.lower() not in (".html", ".htm"):
         raise InputError("--report", f"must be an .html file (got {args.report})")
+    from rotation_addin.core.bt_features import CLOSE_ONLY_WARNING, has_volume, with_equal_volume
+
     params = PlanParameters.from_settings(load_settings())
+    if not has_volume(dataset):
+        dataset = with_equal_volume(dataset)
+        load_warnings = [CLOSE_ONLY_WARNING, *load_warnings]
     try:
         result = run_strategy(dataset, params, funding=_funding(args, dataset),
                               warmup_days=warmup, start=args.start, end=args.end)
@@ -131,8 +166,11 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
     if args.json:
         print(_json(summary, warnings))
         return 0
-    for line in summary_lines(summary):
+    for line in [*summary_lines(summary), concentration_line(summary)]:
         print(line)
+    if args.sweep:
+        for line in sweep_lines(dataset, params, _funding(args, dataset), warmup):
+            print(line)
     for warning in warnings:
         print(f"warning: {warning}")
     if args.report is not None:

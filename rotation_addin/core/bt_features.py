@@ -234,3 +234,31 @@ def build_features(dataset: MarketDataset, *, windows: MomentumWindows | None = 
         windows=w, warnings=tuple(warnings), has_divergence=d_frame is not None,
     )
 
+
+
+CLOSE_ONLY_WARNING = (
+    "close-only prices (no volume): every volume is set to the same 1 USD so the plan can "
+    "pick members (by momentum alone; the volume trend is 1 for every sector); open = high "
+    "= low = close, so fills and stops happen at daily closes (a close-to-close backtest)")
+
+
+def with_equal_volume(dataset: MarketDataset) -> MarketDataset:
+    """``dataset`` with every volume 1 USD where a close exists, for close-only data.
+
+    The plan's member picker needs a volume (``core.rotation.best_member``); with equal
+    volumes its liquidity z-score is 0 everywhere and momentum alone decides. Say so
+    (:data:`CLOSE_ONLY_WARNING`) wherever it is used.
+    """
+    close = dataset.close
+    volume = pd.DataFrame(np.where(np.isfinite(close.to_numpy(dtype=float)), 1.0, np.nan),
+                          index=close.index, columns=close.columns)
+    from dataclasses import replace
+
+    return replace(dataset, volume_usd=volume)
+
+
+def has_volume(dataset: MarketDataset) -> bool:
+    """True when any volume figure is finite and > 0."""
+    values = dataset.volume_usd.to_numpy(dtype=float) if dataset.volume_usd.size else \
+        np.empty(0)
+    return bool((np.isfinite(values) & (values > 0)).any())

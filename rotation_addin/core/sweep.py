@@ -41,6 +41,12 @@ PLAN_NAMES = ("theta", "take_profit_atr_multiple", "atr_stop_multiple", "max_lev
               "top_n_long")
 SWEEP_NAMES = (*WINDOW_NAMES, *WEIGHT_NAMES, *PLAN_NAMES)
 MAX_SETTINGS = 5000
+DEFAULT_GRID: dict[str, tuple[float, ...]] = {
+    "atr_stop_multiple": (1.5, 2.0, 3.0),
+    "take_profit_atr_multiple": (2.0, 3.0, 4.5),
+    "top_n_long": (1, 2),
+}
+"""The grid ``rotation backtest --sweep`` runs (18 settings around the defaults)."""
 
 
 @dataclass(frozen=True)
