@@ -54,7 +54,8 @@ def summary_lines(s: StrategySummary) -> list[str]:
     """Every line the table output prints (each figure from the summary)."""
     r, t = s.result, s.trades
     spread = ", ".join(f"p{q} {_pct(x):+.1f} %" for q, x in s.random.percentiles.items())
-    funding = (f"funding paid {-r.funding_usd:,.2f} USD" if r.funding_usd <= 0
+    funding = ("funding 0.00 USD" if abs(r.funding_usd) < 0.005
+               else f"funding paid {-r.funding_usd:,.2f} USD" if r.funding_usd < 0
                else f"funding received {r.funding_usd:,.2f} USD")
     refusals = ", ".join(f"{k} {n}" for k, n in r.refusals_by_rule.items()) or "none"
     lines = [
