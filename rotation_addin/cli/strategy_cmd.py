@@ -87,13 +87,22 @@ def summary_lines(s: StrategySummary) -> list[str]:
     return lines
 
 
+def _trade_text(trade: Any) -> str:
+    return (f"{trade.base} {trade.side} {trade.entry_day:%Y-%m-%d} {trade.pnl_usd:+,.0f} USD "
+            f"(R {trade.r_multiple:+.1f}, {trade.exit_reason})")
+
+
 def concentration_line(s: StrategySummary, best: int = 3) -> str:
-    """How much of the net result the ``best`` most profitable trades made."""
-    pnls = sorted((t.pnl_usd for t in s.result.trades), reverse=True)
-    top = sum(pnls[:best])
-    net = sum(pnls)
-    return (f"the {min(best, len(pnls))} best trades made {top:+,.2f} USD of the {net:+,.2f} "
-            f"USD net result (without them: {net - top:+,.2f} USD)")
+    """How much of the net result the ``best`` most profitable trades made, and which."""
+    trades = sorted(s.result.trades, key=lambda t: -t.pnl_usd)
+    if not trades:
+        return "no trade"
+    top = sum(t.pnl_usd for t in trades[:best])
+    net = sum(t.pnl_usd for t in trades)
+    return (f"the {min(best, len(trades))} best trades made {top:+,.2f} USD of the {net:+,.2f} "
+            f"USD net result (without them: {net - top:+,.2f} USD): "
+            + "; ".join(_trade_text(t) for t in trades[:best])
+            + f"; worst: {_trade_text(trades[-1])}")
 
 
 def sweep_lines(dataset: MarketDataset, params: object, funding: pd.DataFrame | None,
