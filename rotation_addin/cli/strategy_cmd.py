@@ -16,10 +16,13 @@ from rotation_addin.cli import term
 from rotation_addin.core.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     import pandas as pd
 
     from rotation_addin.core.dataset import MarketDataset
     from rotation_addin.core.performance import Metrics
+    from rotation_addin.core.rotation import PlanParameters
     from rotation_addin.core.strategy_report import StrategySummary
 
 METRIC_HEADERS = ["", "total return %", "CAGR %", "volatility %", "Sharpe", "Sortino",
@@ -105,18 +108,19 @@ def concentration_line(s: StrategySummary, best: int = 3) -> str:
             + f"; worst: {_trade_text(trades[-1])}")
 
 
-def sweep_lines(dataset: MarketDataset, params: object, funding: pd.DataFrame | None,
-                warmup: int) -> list[str]:
-    """Run the default grid and say what the best setting is worth after the DSR."""
+def sweep_lines(dataset: MarketDataset, params: PlanParameters, funding: pd.DataFrame | None,
+                warmup: int, grid: Mapping[str, Sequence[float]] | None = None) -> list[str]:
+    """Run the grid (default ``DEFAULT_GRID``) and say what the best setting is worth."""
     from rotation_addin.core.sweep import DEFAULT_GRID, run_sweep
 
-    result = run_sweep(dataset, DEFAULT_GRID, base=params, funding=funding,  # type: ignore[arg-type]
+    chosen_grid = DEFAULT_GRID if grid is None else grid
+    result = run_sweep(dataset, chosen_grid, base=params, funding=funding,
                        warmup_days=warmup, workers=2)
     best = result.settings[result.best]
     d = result.deflated
     chosen = "; ".join(result.settings[k].label for k in result.oos_choices)
     return [
-        f"sweep: {len(result.settings)} settings of {', '.join(DEFAULT_GRID)}; best Sharpe "
+        f"sweep: {len(result.settings)} settings of {', '.join(chosen_grid)}; best Sharpe "
         f"{result.sharpe[result.best]:.2f} with {best.label} (in sample: it saw every day)",
         f"deflated Sharpe ratio of that best setting: {d.probability:.2f} (probability that "
         f"its true Sharpe is above 0 after {d.trials} trials; expected best of {d.trials} "

@@ -46,3 +46,22 @@ def test_bad_flags_give_one_line(capsys, tmp_path: Path):
     code, _, err = run(capsys, "backtest", "--source", "demo", "--strategy", "--start",
                        "2100-01-01")
     assert code == 2 and "--start: the period leaves no day" in one_line_error(err)
+
+
+def test_sweep_and_concentration_lines_say_what_the_engine_computed():
+    from rotation_addin.cli.strategy_cmd import concentration_line, sweep_lines
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.core.sweep import run_sweep
+
+    dataset = demo_dataset(days=130)
+    grid = {"atr_stop_multiple": [1.5, 3.0]}
+    lines = sweep_lines(dataset, PlanParameters(), None, 60, grid)
+    result = run_sweep(dataset, grid, workers=1)
+    assert f"best Sharpe {result.sharpe[result.best]:.2f}" in lines[0]
+    assert f"deflated Sharpe ratio of that best setting: {result.deflated.probability:.2f}" \
+        in lines[1]
+    assert f"out-of-sample Sharpe {result.oos_sharpe:.2f}" in lines[2]
+    summary = summarise(run_strategy(dataset), dataset)
+    pnls = sorted((t.pnl_usd for t in summary.result.trades), reverse=True)
+    line = concentration_line(summary)
+    assert f"made {sum(pnls[:3]):+,.2f} USD of the {sum(pnls):+,.2f} USD" in line
