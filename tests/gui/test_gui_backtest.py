@@ -7,8 +7,6 @@ import pytest
 
 from gui.main_window import TAB_NAMES, MainWindow
 from rotation_addin.core.rotation import PlanParameters
-from rotation_addin.core.strategy_backtest import run_strategy
-from rotation_addin.data.funding import demo_funding
 from rotation_addin.data.settings import Settings
 
 
@@ -24,9 +22,11 @@ def test_backtest_tab_plots_the_engines_curves(qtbot) -> None:
     with qtbot.waitSignal(window.task_ended, timeout=300_000) as blocker:
         window.backtest.run_button.click()
     assert blocker.args == ["succeeded"], window.status_panel.progress_label.text()
-    dataset = window.snapshot.dataset
-    expected = run_strategy(dataset, PlanParameters.from_settings(window.settings),
-                            funding=demo_funding(dataset)).equity.to_numpy()
+    result = window.backtest.summary.result
+    expected = result.equity.to_numpy()
+    # the run used the user's parameters and the demo funding history
+    assert result.params == PlanParameters.from_settings(window.settings)
+    assert result.funding_usd != 0.0 and not result.warnings
     curves = window.backtest.equity_plot.getPlotItem().listDataItems()
     assert [c.name() for c in curves] == ["strategy", "BTC buy-and-hold",
                                           "equal-weight universe"]
