@@ -88,7 +88,8 @@ def register(subparsers: Any) -> None:
                         help="last day of data used (default: the last day)")
     parser.add_argument("--json", action="store_true", help="machine-readable JSON")
     parser.add_argument("--csv-out", type=Path, default=None, metavar="FILE",
-                        help="also write one row per decision to FILE (atomic write)")
+                        help="also write one row per decision to FILE (atomic write); with "
+                             "--strategy one row per closed trade")
     parser.add_argument("--strategy", action="store_true",
                         help="backtest the whole strategy instead of the ranking: the daily "
                              "plan traded with fees, slippage, funding, stops, take-profits, "

@@ -130,6 +130,20 @@ def sweep_lines(dataset: MarketDataset, params: PlanParameters, funding: pd.Data
     ]
 
 
+TRADE_HEADERS = ["base", "sector", "side", "role", "entry_day", "exit_day", "entry_price_usd",
+                 "exit_price_usd", "quantity_base", "pnl_usd", "fees_usd", "funding_usd",
+                 "initial_risk_usd", "r_multiple", "exit_reason"]
+
+
+def trade_rows(s: StrategySummary) -> list[list[Any]]:
+    """One CSV row per closed trade (``--csv-out`` with ``--strategy``)."""
+    return [[t.base, t.sector, t.side, t.role, f"{t.entry_day:%Y-%m-%d}",
+             f"{t.exit_day:%Y-%m-%d}", t.entry_price_usd, t.exit_price_usd, t.quantity_base,
+             round(t.pnl_usd, 6), round(t.fees_usd, 6), round(t.funding_usd, 6),
+             round(t.initial_risk_usd, 6), round(t.r_multiple, 6), t.exit_reason]
+            for t in s.result.trades]
+
+
 def _json(s: StrategySummary, warnings: list[str]) -> str:
     r = s.result
     return term.to_json({
@@ -172,11 +186,14 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
         raise (InputError(flag, error.reason) if flag else error) from None
     summary = summarise(result, dataset)
     warnings = [*result.warnings, *load_warnings]
+    from rotation_addin.data.atomic import atomic_write_text
+
     if args.report is not None:
-        from rotation_addin.data.atomic import atomic_write_text
         from rotation_addin.reports.backtest_html import render_html
 
         atomic_write_text(Path(args.report), render_html(summary))
+    if args.csv_out is not None:
+        atomic_write_text(Path(args.csv_out), term.to_csv(TRADE_HEADERS, trade_rows(summary)))
     if args.json:
         print(_json(summary, warnings))
         return 0

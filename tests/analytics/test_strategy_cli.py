@@ -33,7 +33,16 @@ def test_report_and_json_tell_the_same_numbers_as_the_engine(capsys, tmp_path: P
     assert not re.search(r"<script|src=|href=|@import", page)  # self-contained
     assert f"{100 * summary.strategy.max_drawdown:+.1f} %" in page
     assert "Monthly returns" in page and "<th>12</th>" in page
-    data = run_json(capsys, "backtest", "--source", "demo", "--strategy")
+    trades_csv = tmp_path / "trades.csv"
+    data = run_json(capsys, "backtest", "--source", "demo", "--strategy", "--csv-out",
+                    str(trades_csv))
+    import csv
+
+    with trades_csv.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == summary.trades.trades
+    assert sum(float(r["pnl_usd"]) for r in rows) == pytest.approx(
+        sum(t.pnl_usd for t in summary.result.trades), abs=1e-3)
     equity = list(data["equity"].values())
     assert equity[-1] == pytest.approx(equity[0] * (1 + data["strategy"]["total_return"]))
     assert data["trades"]["trades"] == summary.trades.trades
