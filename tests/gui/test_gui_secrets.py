@@ -79,7 +79,8 @@ def test_backend_errors_do_not_leak_the_key() -> None:
         with pytest.raises(DataError) as info:
             secrets.set_api_key("binanceusdm", KEY, SECRET)
         text = str(info.value)
-        assert "binanceusdm" in text and "PasswordSetError" in text
+        assert "binanceusdm" in text and "could not store" in text
+        assert "PasswordSetError" not in text  # plain words, no exception class name
         assert KEY not in text and SECRET not in text
         assert info.value.__cause__ is None and info.value.__suppress_context__
         with pytest.raises(DataError):
@@ -134,3 +135,29 @@ def test_settings_tab_sends_key_to_keyring_only(
              view.settings_error.text()]
     assert not any(KEY in t or SECRET in t for t in texts)
     window.close()
+
+
+def test_no_credential_store_is_said_in_plain_words(qtbot) -> None:
+    """This machine's real situation: keyring's 'fail' backend (no OS credential store).
+    The Settings tab showed a raw ``NoKeyringError``; now it says what is missing."""
+    from keyring.backends import fail
+
+    from gui.main_window import MainWindow
+    from rotation_addin.data.settings import Settings
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        window = MainWindow(Settings())
+        qtbot.addWidget(window)
+        view = window.settings_view
+        view.activate()
+        shown = view.key_status.text()
+        assert "no OS credential store" in shown and "rotation doctor" in shown
+        assert "Error" not in shown  # no exception class name
+        with pytest.raises(DataError) as info:
+            secrets.set_api_key("binanceusdm", KEY, SECRET)
+        assert "NoKeyringError" not in str(info.value)
+        window.close()
+    finally:
+        keyring.set_keyring(previous)
