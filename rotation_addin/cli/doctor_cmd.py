@@ -66,16 +66,19 @@ def _network_checks(args: argparse.Namespace) -> list[Callable[[], c.Check]]:
 
 def all_checks(args: argparse.Namespace) -> list[Callable[[], c.Check]]:
     """Every check in display order (network last: it is the slowest)."""
+    from pathlib import Path
+
     from rotation_addin.data import paths
 
     workbook = paths.data_dir() / "workbooks" / "rotation_desk.xlsx"
+    installed_copy = Path.home() / "Documents" / "Rotation Desk" / "rotation_desk.xlsx"
     local: list[Callable[[], c.Check]] = [
         c.check_python,
         c.check_packages,
         functools.partial(c.check_folder, "config dir", paths.config_dir),
         functools.partial(c.check_folder, "data dir", paths.data_dir),
         lambda: c.check_cache(paths.data_dir() / "cache.sqlite3"),
-        lambda: c.check_workbook(workbook),
+        lambda: c.check_workbook(workbook, installed_copy),
         c.check_keyring,
         c.check_qt,
         c.check_libreoffice,

@@ -115,10 +115,12 @@ def check_cache(path: Path) -> Check:
     return Check("cache", OK, f"{path}: integrity ok, schema {version}{note}")
 
 
-def check_workbook(path: Path) -> Check:
-    """Where the generated workbook is (or will be)."""
-    if path.is_file():
-        return Check("workbook", OK, str(path))
+def check_workbook(path: Path, *copies: Path) -> Check:
+    """Where the generated workbook is (or will be); ``copies`` are other places it may be
+    (the installer's copy in Documents)."""
+    found = [str(p) for p in (path, *copies) if p.is_file()]
+    if found:
+        return Check("workbook", OK, ", ".join(found))
     return Check("workbook", WARN, f"not built yet (will be {path})", "rotation demo")
 
 
