@@ -16,10 +16,33 @@ from collections.abc import Sequence
 EXIT_AFTER_PAINT_FLAG = "--exit-after-paint"
 
 
+EXIT_NO_DISPLAY = 1
+
+
+def no_display_reason() -> str | None:
+    """One line saying why no window can open here (``None`` when one can).
+
+    Checked before Qt is touched: Qt aborts the process when its platform plugin cannot
+    load, blaming the wrong library (see ``rotation_addin.diagnostics.qt_probe``).
+    """
+    from rotation_addin.diagnostics.qt_probe import display_problem
+
+    probe = display_problem()
+    if probe.ok:
+        return None
+    return f"rotation-desk: cannot open a window: {probe.one_line}. Run `rotation doctor`."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Open the main window and run the event loop; returns the exit code."""
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        reason = no_display_reason()
+        if reason is not None:
+            print(reason, file=sys.stderr)
+            return EXIT_NO_DISPLAY
+    from PySide6.QtCore import QTimer
 
     from gui.main_window import MainWindow
 

@@ -168,13 +168,17 @@ class BackgroundTask(QRunnable):
 
 
 def describe_error(exc: BaseException) -> str:
-    """One line for the user: the message of our own errors, the class name for others."""
+    """One line for the user in plain words: our own errors' messages; for others the
+    operating system's reason or the first line of the message -- never a class name."""
     from rotation_addin.core.errors import RotationError
 
     if isinstance(exc, RotationError):
         return str(exc)
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    text = str(exc).splitlines()[0].strip() if str(exc).strip() else ""
+    return f"unexpected problem: {text}" if text else "unexpected problem (no details)"
 
 
 class TaskRunner(QObject):

@@ -1,4 +1,11 @@
-"""Shared fixtures: isolated user folders, the real Coin Metrics data beside the repo."""
+"""Shared fixtures: isolated user folders, the real Coin Metrics data beside the repo.
+
+Tests that check findings on the real data take ``coinmetrics_dir``: without
+``../shared/data/coinmetrics`` beside the clone they are skipped with one reason (and listed
+at the end of the run); with ``ROTATION_REQUIRE_REAL_DATA=1`` (set by ``.ci/run``) a missing
+folder fails them instead, so CI always runs them. Tests that only need prices in that layout
+take ``coinmetrics_like_dir`` (a synthetic folder written by the tests).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.coinmetrics_like import write_coinmetrics_like
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COINMETRICS_DIR = REPO_ROOT.parent / "shared" / "data" / "coinmetrics"
+REQUIRE_REAL_DATA_ENV = "ROTATION_REQUIRE_REAL_DATA"
+REAL_DATA_SKIP_REASON = (
+    f"real data absent: these tests need the Coin Metrics extracts in {COINMETRICS_DIR} "
+    f"(../shared beside the clone, as in CI; {REQUIRE_REAL_DATA_ENV}=1 makes this a failure)"
+)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -24,9 +38,36 @@ def isolated_home(
     yield home
 
 
+def real_data_required() -> bool:
+    """True when a missing real-data folder must fail the run (CI) instead of skipping."""
+    return os.environ.get(REQUIRE_REAL_DATA_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
 @pytest.fixture(scope="session")
 def coinmetrics_dir() -> Path:
-    """Folder of the real Coin Metrics daily prices (tests and calibration only)."""
+    """Folder of the real Coin Metrics daily prices (tests of findings on the real data)."""
     if not COINMETRICS_DIR.is_dir():
-        pytest.fail(f"real data missing: expected {COINMETRICS_DIR} (shared/ beside the repo)")
+        if real_data_required():
+            pytest.fail(f"{REQUIRE_REAL_DATA_ENV} is set but {COINMETRICS_DIR} is missing")
+        pytest.skip(REAL_DATA_SKIP_REASON)
     return COINMETRICS_DIR
+
+
+@pytest.fixture(scope="session")
+def coinmetrics_like_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Synthetic folder in the Coin Metrics layout (see ``tests/coinmetrics_like.py``)."""
+    return write_coinmetrics_like(tmp_path_factory.mktemp("coinmetrics-like"))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List every real-data test skipped for the missing folder under its one reason."""
+    skipped = [
+        report.nodeid
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and REAL_DATA_SKIP_REASON in str(report.longrepr[2])
+    ]
+    if skipped:
+        terminalreporter.section(f"real-data tests skipped ({len(skipped)})")
+        terminalreporter.write_line(REAL_DATA_SKIP_REASON)
+        for nodeid in skipped:
+            terminalreporter.write_line(f"  {nodeid}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,15 +65,16 @@ def register(subparsers: Any) -> None:
     source.add_argument("--source", choices=("demo", "cache"), default=None,
                         help="demo = simulated market; cache = last `rotation refresh` "
                              "(default: the data_source setting)")
-    source.add_argument("--csv", type=Path, default=None, metavar="FOLDER",
-                        help="folder of per-symbol price CSVs (e.g. Coin Metrics exports)")
+    source.add_argument("--data-dir", type=Path, default=None, metavar="FOLDER",
+                        help="read prices from a folder of per-symbol CSVs (e.g. Coin Metrics "
+                             "exports) instead of the demo market or the cache")
     parser.add_argument("--macro", type=Path, default=None, metavar="FILE",
-                        help="with --csv: macro CSV (btc_dominance, stablecoin_supply_usd, "
+                        help="with --data-dir: macro CSV (btc_dominance, stablecoin_supply_usd, "
                              "equity_index)")
     parser.add_argument("--social", type=Path, default=None, metavar="FILE",
-                        help="with --csv: social-volume CSV (wide by base)")
+                        help="with --data-dir: social-volume CSV (wide by base)")
     parser.add_argument("--onchain", type=Path, default=None, metavar="FILE",
-                        help="with --csv: on-chain activity CSV (wide by base)")
+                        help="with --data-dir: on-chain activity CSV (wide by base)")
     parser.add_argument("--exchange", metavar="ID", default=None,
                         help="exchange whose cached data to read (default: settings)")
     parser.add_argument("--cache", type=Path, default=None, help=argparse.SUPPRESS)
@@ -86,7 +88,10 @@ def register(subparsers: Any) -> None:
                         help="first decision day (default: after the warmup)")
     parser.add_argument("--end", default=None, metavar="YYYY-MM-DD",
                         help="last day of data used (default: the last day)")
-    parser.add_argument("--json", action="store_true", help="machine-readable JSON")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="machine-readable JSON")
+    output.add_argument("--csv", action="store_true",
+                        help="print one CSV row per decision instead of the summary")
     parser.add_argument("--csv-out", type=Path, default=None, metavar="FILE",
                         help="also write one row per decision to FILE (atomic write); with "
                              "--strategy one row per closed trade")
@@ -107,10 +112,10 @@ def register(subparsers: Any) -> None:
 
 # ----------------------------------------------------------------------------- loading
 def _load(args: argparse.Namespace) -> tuple[MarketDataset, list[str]]:
-    if args.csv is None:
+    if args.data_dir is None:
         for flag in ("macro", "social", "onchain"):
             if getattr(args, flag) is not None:
-                raise InputError(f"--{flag}", "only applies with --csv FOLDER")
+                raise InputError(f"--{flag}", "only applies with --data-dir FOLDER")
         from rotation_addin.data.loader import load_market
         from rotation_addin.data.settings import load_settings
 
@@ -121,9 +126,9 @@ def _load(args: argparse.Namespace) -> tuple[MarketDataset, list[str]]:
         return dataset, []
     from rotation_addin.data.csv_import import import_csv_folder
 
-    if not Path(args.csv).is_dir():
-        raise InputError("--csv", f"must be an existing folder (got {args.csv})")
-    imported = import_csv_folder(args.csv, macro_csv=args.macro, social_csv=args.social,
+    if not Path(args.data_dir).is_dir():
+        raise InputError("--data-dir", f"must be an existing folder (got {args.data_dir})")
+    imported = import_csv_folder(args.data_dir, macro_csv=args.macro, social_csv=args.social,
                                  onchain_csv=args.onchain)
     return imported.dataset, list(imported.warnings)
 
@@ -301,6 +306,8 @@ def _backtest(args: argparse.Namespace) -> int:
                                                           decision_rows(result)))
     if args.json:
         print(_json(result, load_warnings))
+    elif args.csv:
+        sys.stdout.write(term.to_csv(DECISION_HEADERS, decision_rows(result)))
     else:
         _print(result, load_warnings)
     return 0

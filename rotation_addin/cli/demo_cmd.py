@@ -41,11 +41,16 @@ def run_demo(args: argparse.Namespace) -> int:
     settings = load_settings()
     dataset = load_market("demo")
     built = False
+    backup = path.with_name(f"{path.stem}.bak{path.suffix}")
+    had_backup = backup.exists()
     if args.rebuild or not path.exists():
-        build_workbook(path, params=settings, macro_enabled=args.xlsm, overwrite=True,
-                       dataset=dataset)
+        # the empty layout only: the refresh below fills it once
+        build_workbook(path, params=settings, macro_enabled=args.xlsm, overwrite=True)
         built = True
     result = refresh_workbook(path, dataset, params=settings)
+    if built and not had_backup and result.backup_path is not None:
+        # the "previous file" is the empty layout written a moment ago: nothing to keep
+        result.backup_path.unlink(missing_ok=True)
     if args.json:
         print(to_json({"built": built, **paths_as_text(result)}))
         return 0

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rotation_addin.cli.workbook_cmds",  # workbook build / render
     "rotation_addin.cli.demo_cmd",  # demo
     "rotation_addin.cli.gui_cmd",  # gui
+    "rotation_addin.cli.doctor_cmd",  # doctor (installation checks)
 )
 
 EXIT_OK = 0
@@ -61,10 +62,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(kind: str, message: str, code: int, argv: Sequence[str]) -> int:
+    """Print the one error line (and, with ``--json``, a JSON error object on stdout)."""
+    print(f"rotation: {kind}: {message}", file=sys.stderr)
+    if "--json" in argv:
+        import json
+
+        print(json.dumps({"error": {"kind": kind, "message": message, "exit_code": code}}))
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (also used by ``sys.exit``)."""
+    from rotation_addin.cli.flag_errors import describe
+
+    words = list(argv) if argv is not None else sys.argv[1:]
     parser = build_parser()
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    args = parser.parse_args(words)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
@@ -72,17 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args))
     except InputError as exc:
-        print(f"rotation: invalid input: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return _fail("invalid input", describe(exc, args.command, words), EXIT_INPUT, words)
     except TradeRefused as exc:
-        print(f"rotation: refused: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+        return _fail("refused", str(exc), EXIT_REFUSED, words)
     except DataError as exc:
-        print(f"rotation: data error: {exc}", file=sys.stderr)
-        return EXIT_DATA
+        return _fail("data error", str(exc), EXIT_DATA, words)
     except RotationError as exc:
-        print(f"rotation: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return _fail("error", str(exc), EXIT_INPUT, words)
     except KeyboardInterrupt:
         print("rotation: interrupted", file=sys.stderr)
         return 130

@@ -78,14 +78,16 @@ def _refresh(args: argparse.Namespace) -> int:
     if args.equity_csv is not None and not args.equity_csv.is_file():
         raise InputError("--equity-csv", f"file not found: {args.equity_csv}")
     urls = _urls(args)
+    key = None
+    if args.sentiment:  # before any network work: a missing key must not cost a macro refresh
+        key = get_provider_key("santiment")
+        if key is None:
+            raise InputError("--sentiment", "no Santiment key stored: run "
+                                            "`rotation providers set-key santiment` first")
     with MarketCache() as cache:
         outcomes = list(refresh_macro(cache, urls=urls, equity_csv=args.equity_csv,
                                       equity_series_id=args.equity_series))
-        if args.sentiment:
-            key = get_provider_key("santiment")
-            if key is None:
-                raise InputError("--sentiment", "no Santiment key stored: run "
-                                                "`rotation providers set-key santiment` first")
+        if key is not None:
             since = args.since or (datetime.now(UTC).date() - timedelta(days=365))
             outcomes += refresh_sentiment(cache, load_universe().bases, since=since,
                                           api_key=key, urls=urls)

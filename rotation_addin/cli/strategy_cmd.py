@@ -30,7 +30,7 @@ METRIC_HEADERS = ["", "total return %", "CAGR %", "volatility %", "Sharpe", "Sor
 
 
 def _funding(args: argparse.Namespace, dataset: MarketDataset) -> pd.DataFrame | None:
-    if args.csv is not None:
+    if args.data_dir is not None:
         return None
     if dataset.is_demo:
         from rotation_addin.data.funding import demo_funding

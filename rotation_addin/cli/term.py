@@ -13,6 +13,18 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TextIO
 
+#: Significant digits a JSON float is tried at: binary noise sits in the last of a double's
+#: ~17 digits (249.99999999999997, 374.9990400000001).
+JSON_SIGNIFICANT_DIGITS = 15
+
+
+def clean_float(value: float) -> float:
+    """``value`` without binary noise: rounded to 15 significant digits when that removes a
+    run of trailing 0s / 9s (the text gets >= 4 characters shorter), else unchanged --
+    a genuinely precise figure (6.039255158530449) keeps every digit."""
+    rounded = float(f"{value:.{JSON_SIGNIFICANT_DIGITS}g}")
+    return rounded if len(repr(rounded)) <= len(repr(value)) - 4 else value
+
 
 def _jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -25,8 +37,8 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, float):
+        return clean_float(value) if math.isfinite(value) else None
     if hasattr(value, "item") and callable(value.item):  # numpy scalars
         return _jsonable(value.item())
     return value

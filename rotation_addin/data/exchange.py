@@ -63,6 +63,7 @@ from rotation_addin.data.exchange_results import (
     RetryableError,
     SymbolFetchError,
 )
+from rotation_addin.data.unreachable import unreachable_reason
 from rotation_addin.data.weights import (
     BINANCE_WEIGHT_EXCHANGES,
     DEPTH_LIMITS,
@@ -434,6 +435,9 @@ class ExchangeClient:
             raise DataError(f"{label}: needs an API key ({exc})")
         if record.status is not None and record.status >= 500:
             return RetryableError(f"{label}: HTTP {record.status}", record.retry_after_s)
+        final = unreachable_reason(exc)
+        if final is not None:  # DNS failure, network down, nothing listening: not retried
+            raise DataError(f"{label}: {self.exchange_id} unreachable ({final}); not retried")
         if isinstance(
             exc, ccxt_async.NetworkError | ValueError | TypeError | KeyError | IndexError
         ):

@@ -69,24 +69,32 @@ def _keyring() -> Any:
 
 
 def _backend_name(keyring_module: Any) -> str:
+    """The credential store in words (``"SecretService Keyring"``), never a class path."""
     try:
-        return type(keyring_module.get_keyring()).__name__
+        backend = keyring_module.get_keyring()
+        return str(getattr(backend, "name", "") or type(backend).__name__)
     except Exception:
         return "unknown"
 
 
 def _failure(action: str, exchange_id: str, keyring_module: Any, exc: Exception) -> DataError:
-    """A DataError that names the action and backend but never the credential."""
-    backend = _backend_name(keyring_module)
-    hint = ""
+    """A DataError in plain words that names the action and the store, never the credential
+    (nor an exception class name: the user sees this line in the app and the CLI)."""
     if type(exc).__name__ == "NoKeyringError":
-        hint = (
-            " (this machine has no OS credential store -- Secret Service, Keychain or "
-            "Credential Manager -- so keys cannot be kept here; public market data needs none)"
+        return DataError(
+            f"cannot {action} the API key for {exchange_id}: this machine has no OS credential "
+            "store (Secret Service, Keychain or Credential Manager); public market data needs "
+            "no key. `rotation doctor` says what to install"
         )
+    # the backend's own message is never shown: a careless backend may quote the secret
+    reasons = {"KeyringLocked": "it is locked (unlock it, then try again)",
+               "InitError": "it could not start",
+               "PasswordSetError": "it refused the write",
+               "PasswordDeleteError": "it refused the deletion"}
+    reason = reasons.get(type(exc).__name__, "it reported an error")
     return DataError(
-        f"keyring ({backend}) could not {action} the API key for {exchange_id}: "
-        f"{type(exc).__name__}{hint}"
+        f"the OS credential store ({_backend_name(keyring_module)}) could not {action} the "
+        f"API key for {exchange_id}: {reason}"
     )
 
 

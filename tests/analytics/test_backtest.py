@@ -8,6 +8,7 @@ Coin Metrics prices (CC BY-NC, read from the shared folder, never copied).
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import math
@@ -20,6 +21,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from rotation_addin.cli.backtest_cmd import DECISION_HEADERS
 from rotation_addin.cli.main import main
 from rotation_addin.core.backtest import (
     BacktestResult,
@@ -412,9 +414,27 @@ def test_cli_json_and_csv_out(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert {r["leader"] for r in rows} <= set(demo_dataset().universe.trading_sectors())
 
 
+def test_csv_flag_is_output_on_stdout_and_data_dir_reads_a_folder(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, coinmetrics_like_dir: Path) -> None:
+    # `--csv` means output in every command; the input folder is `--data-dir`
+    target = tmp_path / "decisions.csv"
+    assert main(["backtest", "--data-dir", str(coinmetrics_like_dir), "--csv",
+                 "--csv-out", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert out == target.read_text(encoding="utf-8")  # the same rows, on stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and list(rows[0]) == list(DECISION_HEADERS)
+    for argv in (["--csv", "--json"],  # one output format at a time
+                 ["--csv", str(coinmetrics_like_dir)]):  # --csv takes no folder any more
+        with pytest.raises(SystemExit) as stopped:
+            main(["backtest", *argv])
+        assert stopped.value.code == 2
+    capsys.readouterr()
+
+
 def test_cli_on_the_real_csv_folder(capsys: pytest.CaptureFixture[str],
                                     coinmetrics_dir: Path) -> None:
-    assert main(["backtest", "--csv", str(coinmetrics_dir), "--macro",
+    assert main(["backtest", "--data-dir", str(coinmetrics_dir), "--macro",
                  str(coinmetrics_dir / "stablecoin_supply.csv")]) == 0
     out = capsys.readouterr().out
     assert "source: csv import" in out
@@ -443,5 +463,5 @@ def test_cli_bad_flags_are_one_line_errors(capsys: pytest.CaptureFixture[str],
 
 def test_cli_missing_csv_folder_names_the_flag(capsys: pytest.CaptureFixture[str],
                                                tmp_path: Path) -> None:
-    assert main(["backtest", "--csv", str(tmp_path / "nope")]) == 2
-    assert "--csv" in capsys.readouterr().err
+    assert main(["backtest", "--data-dir", str(tmp_path / "nope")]) == 2
+    assert "--data-dir: must be an existing folder" in capsys.readouterr().err

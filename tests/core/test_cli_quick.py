@@ -53,18 +53,19 @@ def test_size_small_account_warns_about_5000(capsys: pytest.CaptureFixture[str])
     ("argv", "code", "needle"),
     [
         (["size", "--equity", "nan", "--entry", "7.5", "--stop", "7", "--side", "long"], 2,
-         "equity_usd"),
+         "--equity: must be"),
         (["size", "--equity", "-5", "--entry", "7.5", "--stop", "7", "--side", "long"], 2,
-         "equity_usd"),
+         "--equity: must be"),
         (["size", "--equity", "abc", "--entry", "7.5", "--stop", "7", "--side", "long"], 2,
          "--equity"),
         (["size", "--equity", "1e4", "--entry", "inf", "--stop", "7", "--side", "long"], 2,
-         "entry_price_usd"),
+         "--entry: must be a finite number"),
         (["size", "--equity", "1e4", "--entry", "7.5", "--stop", "8", "--side", "long"], 2,
-         "stop_price_usd"),
+         "--stop: must be below --entry 7.5 for a long (got 8)"),
         (["size", "--equity", "1e4", "--entry", "7.5", "--stop", "7", "--side", "up"], 2, "side"),
         (["size", "--equity", "1e4", "--entry", "7.5", "--stop", "7", "--side", "long",
-          "--risk", "5%"], 2, "risk_fraction"),
+          "--risk", "5%"], 2,
+         "--risk: at most 3 % unless --max-risk is raised (up to 10 %) (got 5 %)"),
         (["size", "--equity", "1e4", "--entry", "7.5", "--stop", "7", "--side", "long",
           "--risk", "2"], 2, "did you mean 2%"),
         (["size", "--equity", "1e4", "--entry", "7.5", "--stop", "7", "--side", "long",
@@ -76,7 +77,7 @@ def test_size_small_account_warns_about_5000(capsys: pytest.CaptureFixture[str])
         (["size", "--entry", "7.5", "--stop", "7", "--side", "long"], 2, "--equity"),
         (["liq", "--entry", "100", "--quantity", "10", "--side", "long"], 2, "leverage"),
         (["liq", "--entry", "100", "--quantity", "-1", "--leverage", "5", "--side", "long"], 2,
-         "quantity_base"),
+         "--quantity: must be"),
         (["liq", "--entry", "100", "--quantity", "10", "--leverage", "20", "--side", "long",
           "--stop", "95"], 3, "whole margin"),
         (["liq", "--entry", "100", "--quantity", "10", "--leverage", "200", "--side", "long"], 3,
@@ -91,12 +92,14 @@ def test_size_small_account_warns_about_5000(capsys: pytest.CaptureFixture[str])
           "--other-mm", "5"], 2, "other_positions"),
         (["liq", "--entry", "100", "--quantity", "1", "--leverage", "5", "--side", "long",
           "--brackets", "/nonexistent/tiers.json"], 2, "brackets"),
-        (["leverage", "--daily-vol", "nan"], 2, "daily_vol"),
-        (["leverage", "--daily-vol=-3%"], 2, "daily_vol"),
-        (["leverage", "--annual-vol", "inf"], 2, "annual_vol"),
-        (["leverage", "--daily-vol", "5%", "--k", "0"], 2, "k_sigma"),
-        (["leverage", "--daily-vol", "5%", "--holding-days", "-1"], 2, "holding_days"),
-        (["leverage", "--daily-vol", "5%", "--max-leverage", "0.5"], 2, "max_leverage"),
+        (["leverage", "--daily-vol", "nan"], 2, "--daily-vol: must be a finite number"),
+        (["leverage", "--daily-vol=-3%"], 2, "--daily-vol: must be at least 0 %"),
+        (["leverage", "--annual-vol", "inf"], 2, "--annual-vol: must be a finite number"),
+        (["leverage", "--daily-vol", "5%", "--k", "0"], 2, "--k: must be above 0"),
+        (["leverage", "--daily-vol", "5%", "--holding-days", "-1"], 2,
+         "--holding-days: must be above 0"),
+        (["leverage", "--daily-vol", "5%", "--max-leverage", "0.5"], 2,
+         "--max-leverage: must be at least 1"),
         (["leverage", "--daily-vol", "5%", "--estimator", "yang-zhang"], 2, "--estimator"),
         (["leverage"], 2, "required"),
         (["leverage", "--symbol", "NOPE"], 4, "NOPE"),
@@ -199,7 +202,8 @@ def test_subprocess_console_script() -> None:
         capture_output=True, text=True, timeout=60, cwd=REPO, check=False,
     )
     assert bad.returncode == 2
-    assert bad.stderr.strip().count("\n") == 0 and "stop_price_usd" in bad.stderr
+    assert bad.stderr.strip().count("\n") == 0
+    assert "--stop: must be below --entry 7.50" in bad.stderr
     assert "Traceback" not in bad.stderr
 
 

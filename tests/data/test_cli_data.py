@@ -151,16 +151,16 @@ def test_refresh_demo_then_workbook(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert any("demo (simulated)" in t for t in texts)
 
 
-def test_import_csv_into_the_cache(coinmetrics_dir: Path,
+def test_import_csv_into_the_cache(coinmetrics_like_dir: Path,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     import pandas as pd
 
     from rotation_addin.data.loader import load_market
 
-    assert main(["data", "import-csv", str(coinmetrics_dir), "--json"]) == 0
+    assert main(["data", "import-csv", str(coinmetrics_like_dir), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["candles_by_symbol"]["BTC"] > 700
-    raw = pd.read_csv(coinmetrics_dir / "btc.csv")
+    raw = pd.read_csv(coinmetrics_like_dir / "btc.csv")
     with MarketCache() as cache:
         stored = cache.read_candles("csv", "BTC", "1d")
     assert len(stored) == len(raw)
@@ -173,7 +173,7 @@ def test_import_csv_into_the_cache(coinmetrics_dir: Path,
     assert main(["data", "status", "--exchange", "csv"]) == 0
     status = capsys.readouterr().out
     assert "csv: no data for LPT" in status and "csv import" in status
-    assert main(["data", "import-csv", str(coinmetrics_dir / "nope")]) == 2
+    assert main(["data", "import-csv", str(coinmetrics_like_dir / "nope")]) == 2
 
 
 def test_notes_with_the_same_text_are_grouped() -> None:

@@ -93,8 +93,20 @@ def test_sentiment_needs_key_then_uses_keyring(
     emulator: ProviderEmulator, memory_keyring: MemoryKeyring,
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, isolated_home: object
 ) -> None:
+    from rotation_addin.data.cache import MarketCache
+
+    assert main(["providers", "refresh", *_url_flags(emulator)]) == 0  # macro in the cache
+    with MarketCache() as cache:
+        macro_rows = len(cache.table_rows("series"))
+    assert macro_rows > 0
+    sent = len(emulator.requests)
+    capsys.readouterr()
     assert main(["providers", "refresh", "--sentiment", *_url_flags(emulator)]) == 2
-    assert "set-key santiment" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "set-key santiment" in captured.err and captured.out == ""
+    assert len(emulator.requests) == sent  # the key is checked before any network work
+    with MarketCache() as cache:
+        assert len(cache.table_rows("series")) == macro_rows  # the macro table is kept
 
     monkeypatch.setattr("sys.stdin", io.StringIO("K-123456\n"))
     assert main(["providers", "set-key", "santiment", "--stdin"]) == 0

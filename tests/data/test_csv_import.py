@@ -20,25 +20,7 @@ from rotation_addin.data.csv_import import (
     read_series_csv,
 )
 from rotation_addin.data.universe_io import default_universe
-
-PRICE_FILES = [
-    "akt",
-    "ar",
-    "arkm",
-    "bch",
-    "btc",
-    "fet",
-    "fil",
-    "glm",
-    "grt",
-    "ltc",
-    "rlc",
-    "rndr",
-    "theta",
-    "usdc",
-    "usdt",
-    "wld",
-]
+from tests.coinmetrics_like import PRICE_FILES
 
 
 def _reference_rows(path: Path) -> list[dict[str, str]]:
@@ -46,9 +28,7 @@ def _reference_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@pytest.mark.parametrize("name", PRICE_FILES)
-def test_every_coinmetrics_price_file_imports(coinmetrics_dir: Path, name: str) -> None:
-    path = coinmetrics_dir / f"{name}.csv"
+def _assert_imports_like_the_csv_module(path: Path) -> None:
     frame = read_candles_csv(path)
     rows = _reference_rows(path)  # independent reading with the csv module
     assert len(frame) == len(rows)
@@ -61,17 +41,34 @@ def test_every_coinmetrics_price_file_imports(coinmetrics_dir: Path, name: str) 
     assert frame.attrs["warnings"] == ()  # contiguous, sorted, no duplicates (README)
 
 
-def test_stablecoin_supply_reads_as_series_frame(coinmetrics_dir: Path) -> None:
-    frame = read_series_csv(coinmetrics_dir / "stablecoin_supply.csv")
+@pytest.mark.parametrize("name", PRICE_FILES)
+def test_every_coinmetrics_layout_price_file_imports(coinmetrics_like_dir: Path,
+                                                     name: str) -> None:
+    _assert_imports_like_the_csv_module(coinmetrics_like_dir / f"{name}.csv")
+
+
+def test_every_real_coinmetrics_price_file_imports(coinmetrics_dir: Path) -> None:
+    names = sorted(p.stem for p in coinmetrics_dir.glob("*.csv") if p.stem != "stablecoin_supply")
+    assert names == sorted(PRICE_FILES)  # the synthetic folder copies the real file list
+    for name in names:
+        _assert_imports_like_the_csv_module(coinmetrics_dir / f"{name}.csv")
+
+
+def test_stablecoin_supply_reads_as_series_frame(coinmetrics_like_dir: Path) -> None:
+    path = coinmetrics_like_dir / "stablecoin_supply.csv"
+    frame = read_series_csv(path)
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns) == ["usdt_supply", "usdc_supply"]
-    assert len(frame) == 1447
-    one = read_series_csv(coinmetrics_dir / "stablecoin_supply.csv", value_column="USDT_SUPPLY")
-    assert isinstance(one, pd.Series) and one.iloc[0] == pytest.approx(82555113261.52919)
+    rows = _reference_rows(path)
+    assert len(frame) == len(rows) == 1447
+    one = read_series_csv(path, value_column="USDT_SUPPLY")
+    assert isinstance(one, pd.Series) and one.iloc[0] == pytest.approx(
+        float(rows[0]["usdt_supply"]))
 
 
-def test_folder_import_of_coinmetrics(coinmetrics_dir: Path) -> None:
-    result = import_csv_folder(coinmetrics_dir, macro_csv=coinmetrics_dir / "stablecoin_supply.csv")
+def test_folder_import_of_coinmetrics_layout(coinmetrics_like_dir: Path) -> None:
+    result = import_csv_folder(coinmetrics_like_dir,
+                               macro_csv=coinmetrics_like_dir / "stablecoin_supply.csv")
     dataset = result.dataset
     assert dataset.source == "csv import"
     assert "RENDER" in dataset.close.columns  # rndr.csv via the alias table
@@ -88,7 +85,7 @@ def test_folder_import_of_coinmetrics(coinmetrics_dir: Path) -> None:
     assert any("no CSV for" in w for w in result.warnings)
     assert any("usdt.csv" in w and "not in the universe" in w for w in result.warnings)
     supply = dataset.macro["stablecoin_supply_usd"]
-    raw = pd.read_csv(coinmetrics_dir / "stablecoin_supply.csv")
+    raw = pd.read_csv(coinmetrics_like_dir / "stablecoin_supply.csv")
     assert supply.iloc[0] == pytest.approx(raw["usdt_supply"][0] + raw["usdc_supply"][0])
     assert dataset.as_of == pd.Timestamp("2025-12-18", tz="UTC").to_pydatetime()
     assert dataset.close["RENDER"].last_valid_index() == pd.Timestamp("2023-12-15", tz="UTC")

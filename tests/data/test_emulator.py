@@ -10,14 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import ccxt
 import pandas as pd
 import pytest
 
 from tests.emulator.binance import BinanceEmulator, Fault
-from tests.emulator.harness import REAL_NOW, raw_get, real_market
+from tests.emulator.harness import REAL_NOW, price_market, raw_get
 
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
@@ -25,13 +24,13 @@ NOW_MS = int(REAL_NOW.timestamp() * 1000)
 
 
 @pytest.fixture
-def emulator(coinmetrics_dir: Path) -> Iterator[BinanceEmulator]:
-    with BinanceEmulator(real_market(str(coinmetrics_dir)), now=REAL_NOW) as emu:
+def emulator() -> Iterator[BinanceEmulator]:
+    with BinanceEmulator(price_market(), now=REAL_NOW) as emu:
         yield emu
 
 
 def test_klines_default_limit_is_500_with_weight_5_and_the_open_candle_last(
-    emulator: BinanceEmulator, coinmetrics_dir: Path
+    emulator: BinanceEmulator
 ) -> None:
     reply = raw_get(emulator.base_url, "/fapi/v1/klines", symbol="BTCUSDT", interval="1h")
     rows = reply.json()
@@ -41,14 +40,14 @@ def test_klines_default_limit_is_500_with_weight_5_and_the_open_candle_last(
     assert rows[-1][0] == NOW_MS - HOUR_MS // 2
     assert rows[-1][6] == rows[-1][0] + HOUR_MS - 1
     final = (
-        real_market(str(coinmetrics_dir))
+        price_market()
         .hourly_candles("BTC")
         .loc[pd.Timestamp(rows[-1][0], unit="ms", tz="UTC")]
     )
     assert float(rows[-1][4]) != pytest.approx(final["close"], rel=1e-12)  # partial, not final
     # the one before is closed and exactly the market's candle
     before = (
-        real_market(str(coinmetrics_dir))
+        price_market()
         .hourly_candles("BTC")
         .loc[pd.Timestamp(rows[-2][0], unit="ms", tz="UTC")]
     )
@@ -110,8 +109,8 @@ def test_klines_start_end_semantics(emulator: BinanceEmulator) -> None:
     assert unknown.status == 400 and unknown.json()["code"] == -1121
 
 
-def test_budget_gives_429_with_retry_after_then_418_on_hammering(coinmetrics_dir: Path) -> None:
-    market = real_market(str(coinmetrics_dir))
+def test_budget_gives_429_with_retry_after_then_418_on_hammering() -> None:
+    market = price_market()
     with BinanceEmulator(
         market,
         now=REAL_NOW,
@@ -136,9 +135,9 @@ def test_budget_gives_429_with_retry_after_then_418_on_hammering(coinmetrics_dir
         assert emu.weight_used == 10
 
 
-def test_window_resets_after_minute_seconds(coinmetrics_dir: Path) -> None:
+def test_window_resets_after_minute_seconds() -> None:
     with BinanceEmulator(
-        real_market(str(coinmetrics_dir)),
+        price_market(),
         now=REAL_NOW,
         weight_limit_per_minute=2,
         minute_seconds=0.5,
@@ -194,7 +193,7 @@ def test_gap_fault_removes_candles_and_latency_fault_delays(emulator: BinanceEmu
 
 
 def test_real_ccxt_parses_markets_and_reads_everything(
-    emulator: BinanceEmulator, coinmetrics_dir: Path
+    emulator: BinanceEmulator
 ) -> None:
     exchange = ccxt.binanceusdm({"enableRateLimit": False})
     exchange.urls["api"] = {
@@ -202,7 +201,7 @@ def test_real_ccxt_parses_markets_and_reads_everything(
         for k, v in exchange.urls["api"].items()
     }
     markets = exchange.load_markets()
-    specs = real_market(str(coinmetrics_dir)).contract_specs()
+    specs = price_market().contract_specs()
     assert sorted(m["base"] for m in markets.values()) == sorted(specs)
     btc = markets["BTC/USDT:USDT"]
     assert btc["swap"] and btc["linear"] and btc["active"] and btc["settle"] == "USDT"

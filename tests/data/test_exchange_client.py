@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +31,7 @@ from rotation_addin.data.exchange import (
 from rotation_addin.data.weights import WeightBudget, klines_weight, plan_pages, plan_weight
 from tests.emulator.binance import BinanceEmulator, Fault
 from tests.emulator.fixture_market import FixtureMarket
-from tests.emulator.harness import REAL_BASES, REAL_NOW, raw_get, real_market, run
+from tests.emulator.harness import REAL_BASES, REAL_NOW, price_market, raw_get, run
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -42,8 +41,8 @@ FAST = {"backoff_base_s": 0.02, "backoff_cap_s": 0.2}
 
 
 @pytest.fixture
-def market(coinmetrics_dir: Path) -> FixtureMarket:
-    return real_market(str(coinmetrics_dir))
+def market() -> FixtureMarket:
+    return price_market()
 
 
 @pytest.fixture

@@ -14,19 +14,45 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import numpy as np
+import pandas as pd
+
 from tests.emulator.fixture_market import FixtureMarket
 
 T = TypeVar("T")
 
-#: Bases with real Coin Metrics prices through 2023-12-15 (plus BTC/LTC to 2025).
+#: Bases of the exchange tests, their first price (USD), last reference day and daily vol --
+#: the shape of the Coin Metrics extracts (altcoins end 2023-12-15, BTC/LTC run to 2025).
 REAL_BASES = ("BTC", "LTC", "RENDER", "FET")
-#: Server clock for tests on the real data: 30 minutes into an hour, mid-December 2023.
+_PRICE_PATHS = {
+    "BTC": (46000.0, "2025-12-17", 0.03),
+    "LTC": (146.0, "2025-12-17", 0.045),
+    "RENDER": (4.6, "2023-12-15", 0.06),
+    "FET": (0.51, "2023-12-15", 0.06),
+}
+#: Server clock of the exchange tests: 30 minutes into an hour, mid-December 2023.
 REAL_NOW = datetime(2023, 12, 14, 12, 30, tzinfo=UTC)
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=1)
+def price_market(seed: int = 7) -> FixtureMarket:
+    """Fixture market on seeded random-walk closes of ``REAL_BASES`` from 2022-01-01.
+
+    No real data needed: the exchange tests only need prices with the real extracts' date
+    coverage (cached per process; the candles it serves are what the tests compare with).
+    """
+    rng = np.random.default_rng(seed)
+    prices: dict[str, pd.Series] = {}
+    for base, (first_price, last_day, daily_vol) in _PRICE_PATHS.items():
+        index = pd.date_range("2022-01-01", last_day, freq="D", tz="UTC", name="date")
+        steps = rng.standard_t(4, size=len(index) - 1) * daily_vol / np.sqrt(2.0)
+        path = first_price * np.exp(np.concatenate([[0.0], np.cumsum(steps)]))
+        prices[base] = pd.Series(path, index=index)
+    return FixtureMarket(prices, seed=seed)
+
+
 def real_market(folder: str) -> FixtureMarket:
-    """Fixture market on the real Coin Metrics closes of ``REAL_BASES`` (cached per process)."""
+    """Fixture market on the real Coin Metrics closes of ``REAL_BASES`` in ``folder``."""
     return FixtureMarket.from_coinmetrics(Path(folder), REAL_BASES)
 
 

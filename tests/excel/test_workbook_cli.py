@@ -28,6 +28,9 @@ def test_demo_builds_refreshes_and_summarises(capsys: pytest.CaptureFixture[str]
     wb = load_workbook(path)
     for sheet in lay.MAIN_SHEETS:
         assert DEMO_SOURCE_LABEL in wb[sheet]["A2"].value, sheet  # every data sheet says so
+    # the first build leaves no unexplained backup (it had no previous file to keep)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["rotation_desk.xlsx"]
+    assert "backup" not in out
 
 
 def test_demo_again_refreshes_and_keeps_user_sheet(capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,6 +44,7 @@ def test_demo_again_refreshes_and_keeps_user_sheet(capsys: pytest.CaptureFixture
     payload = json.loads(capsys.readouterr().out)
     assert payload["built"] is False and payload["source"] == DEMO_SOURCE_LABEL
     assert load_workbook(path)["Mine"]["A1"].value == "keep me"
+    assert (path.parent / "rotation_desk.bak.xlsx").is_file()  # a real previous file: kept
 
 
 def test_demo_runs_offline_without_libreoffice(tmp_path: Path) -> None:

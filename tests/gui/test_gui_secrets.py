@@ -79,7 +79,8 @@ def test_backend_errors_do_not_leak_the_key() -> None:
         with pytest.raises(DataError) as info:
             secrets.set_api_key("binanceusdm", KEY, SECRET)
         text = str(info.value)
-        assert "binanceusdm" in text and "PasswordSetError" in text
+        assert "binanceusdm" in text and "could not store" in text
+        assert "PasswordSetError" not in text  # plain words, no exception class name
         assert KEY not in text and SECRET not in text
         assert info.value.__cause__ is None and info.value.__suppress_context__
         with pytest.raises(DataError):
@@ -134,3 +135,24 @@ def test_settings_tab_sends_key_to_keyring_only(
              view.settings_error.text()]
     assert not any(KEY in t or SECRET in t for t in texts)
     window.close()
+
+
+def test_no_credential_store_is_said_in_plain_words() -> None:
+    """This machine's real situation: keyring's 'fail' backend (no OS credential store).
+    The Settings tab showed a raw ``NoKeyringError``; it shows ``str()`` of this DataError
+    (``SettingsView`` passes it to its key message), which now says what is missing."""
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        for action in (lambda: secrets.has_api_key("binanceusdm"),
+                       lambda: secrets.set_api_key("binanceusdm", KEY, SECRET)):
+            with pytest.raises(DataError) as info:
+                action()
+            shown = str(info.value)
+            assert "no OS credential store" in shown and "rotation doctor" in shown
+            assert "Error" not in shown  # no exception class name
+            assert KEY not in shown and SECRET not in shown
+    finally:
+        keyring.set_keyring(previous)

@@ -68,8 +68,12 @@ def test_failure_is_one_line(qtbot) -> None:
     with qtbot.waitSignal(task.signals.failed, timeout=5000) as failed:
         runner.start(task)
     assert failed.args == ["cache: no daily candles for binanceusdm"]
-    assert describe_error(KeyError("x")) == "KeyError: 'x'"
-    assert describe_error(ValueError("first\nsecond")) == "ValueError: first"
+    # plain words, no exception class names
+    assert describe_error(KeyError("x")) == "unexpected problem: 'x'"
+    assert describe_error(ValueError("first\nsecond")) == "unexpected problem: first"
+    assert describe_error(RuntimeError()) == "unexpected problem (no details)"
+    missing = FileNotFoundError(2, "No such file or directory", "/no/such/file")
+    assert describe_error(missing) == "No such file or directory (/no/such/file)"
 
 
 class _SlowDone(threading.Event):

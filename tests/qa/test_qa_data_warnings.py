@@ -35,12 +35,13 @@ def test_stale_data_and_a_sector_without_recent_prices_are_named() -> None:
     assert len(warnings) == 2
 
 
-def test_real_import_whose_altcoins_end_early_says_why_figures_are_missing(
-    capsys: pytest.CaptureFixture[str], coinmetrics_dir: Path
+def test_import_whose_altcoins_end_early_says_why_figures_are_missing(
+    capsys: pytest.CaptureFixture[str], coinmetrics_like_dir: Path
 ) -> None:
-    # The Coin Metrics altcoin files end 2023-12-15, BTC/LTC/BCH run on: four sectors were
-    # printed as n/a with only a "no-sentiment-data" flag, and the stale cache went unmentioned.
-    code, _, err = run(capsys, "data", "import-csv", str(coinmetrics_dir))
+    # Coin Metrics layout (synthetic copy): altcoin files end 2023-12-15, BTC/LTC/BCH run on;
+    # four sectors were printed as n/a with only a "no-sentiment-data" flag, and the stale
+    # cache went unmentioned.
+    code, _, err = run(capsys, "data", "import-csv", str(coinmetrics_like_dir))
     assert code == 0, err
     code, out, err = run(capsys, "sectors", "--source", "cache", "--exchange", "csv")
     assert code == 0, err
@@ -53,13 +54,13 @@ def test_real_import_whose_altcoins_end_early_says_why_figures_are_missing(
 
 
 def test_csv_output_has_empty_cells_not_nan_text(
-    capsys: pytest.CaptureFixture[str], coinmetrics_dir: Path
+    capsys: pytest.CaptureFixture[str], coinmetrics_like_dir: Path
 ) -> None:
     # Missing figures were written as the text "nan" (the JSON says null, the tables "n/a").
     import csv
     import io
 
-    assert run(capsys, "data", "import-csv", str(coinmetrics_dir))[0] == 0
+    assert run(capsys, "data", "import-csv", str(coinmetrics_like_dir))[0] == 0
     for argv in (["regime"], ["sectors"], ["corr"], ["corr", "--stress"], ["plan"]):
         code, out, err = run(capsys, *argv, "--source", "cache", "--exchange", "csv", "--csv")
         assert code == 0, err
@@ -71,10 +72,11 @@ def test_csv_output_has_empty_cells_not_nan_text(
 
 
 def test_leverage_from_an_old_symbol_history_says_so(
-    capsys: pytest.CaptureFixture[str], coinmetrics_dir: Path
+    capsys: pytest.CaptureFixture[str], coinmetrics_like_dir: Path
 ) -> None:
-    # RENDER's real file ends 2023-12-15: its sigma (and safe leverage) came out silently.
-    assert run(capsys, "data", "import-csv", str(coinmetrics_dir))[0] == 0
+    # RENDER's file ends 2023-12-15 (Coin Metrics layout): its sigma (and safe leverage)
+    # came out silently.
+    assert run(capsys, "data", "import-csv", str(coinmetrics_like_dir))[0] == 0
     code, out, err = run(capsys, "leverage", "--symbol", "RENDER", "--source", "cache",
                          "--exchange", "csv", "--json")
     assert code == 0, err

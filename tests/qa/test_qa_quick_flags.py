@@ -19,17 +19,20 @@ from tests.cli_helpers import one_line_error, run, run_json
     (["leverage", "--annual-vol", "90"], "did you mean 90%?"),
     # "-1%" looked like an unknown option to argparse ("expected one argument")
     (["size", "--equity", "10000", "--entry", "100", "--stop", "95", "--side", "long",
-      "--risk", "-1%"], "risk_fraction"),
-    (["leverage", "--daily-vol", "-5%"], "daily_vol"),
-    (["leverage", "--daily-vol", "5%", "--gap-buffer", "-1%"], "gap_buffer_fraction"),
+      "--risk", "-1%"], "--risk: must be at least 0.0001 % and at most 100 % (got -1 %)"),
+    (["leverage", "--daily-vol", "-5%"],
+     "--daily-vol: must be at least 0 % and at most 500 % (got -5 %)"),
+    (["leverage", "--daily-vol", "5%", "--gap-buffer", "-1%"],
+     "--gap-buffer: must be at least 0 % and below 100 % (got -1 %)"),
     # an absurd cap is still refused with its range (not silently lowered to the bracket's)
-    (["leverage", "--daily-vol", "5%", "--max-leverage", "1e9"], "max_leverage: must be in"),
+    (["leverage", "--daily-vol", "5%", "--max-leverage", "1e9"],
+     "--max-leverage: must be at least 1 and at most 1000 (got 1e9)"),
     # "inf" got the advice "did you mean inf%?"
     (["size", "--equity", "10000", "--entry", "100", "--stop", "95", "--side", "long",
-      "--slippage", "inf"], "stop_slippage_rate: must be a finite number"),
+      "--slippage", "inf"], "--slippage: must be a finite number"),
     # the hard cap could be lifted to 100 % per trade (settings and the plan stop at 10 %)
     (["size", "--equity", "10000", "--entry", "100", "--stop", "95", "--side", "long",
-      "--max-risk", "1"], "max_risk_fraction"),
+      "--max-risk", "1"], "--max-risk: must be above 0 % and at most 10 % (got 100 %)"),
     # a cross position could be fed an unrealised PnL of 1e300 USD
     (["liq", "--side", "long", "--entry", "100", "--quantity", "10", "--mode", "cross",
       "--wallet", "1000", "--other-upnl", "1e300"], "unrealized_pnl_usd"),
@@ -106,7 +109,7 @@ def test_max_leverage_cannot_lift_the_bracket_maximum(capsys: pytest.CaptureFixt
 def test_notional_out_of_range_is_named_as_the_notional(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "liq", "--side", "long", "--entry", "100", "--notional", "1e300",
                        "--leverage", "2")
-    assert code == 2 and one_line_error(err).startswith("rotation: invalid input: notional_usd")
+    assert code == 2 and one_line_error(err).startswith("rotation: invalid input: --notional")
 
 
 def test_max_leverage_cannot_lift_the_contract_maximum(capsys: pytest.CaptureFixture[str]) -> None:

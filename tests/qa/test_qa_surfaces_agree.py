@@ -53,8 +53,9 @@ def test_size_liq_and_udfs_agree_on_one_trade(capsys: pytest.CaptureFixture[str]
     cli = run_json(capsys, "size", *args)
     quantity = cli["position"]["quantity_base"]
     assert udfs.POSITION_SIZE(25000, "1.5%", 7.5, 7.05, "long", "RENDER", 5) == quantity
+    # JSON keeps 15 significant digits (no binary noise such as 374.9990400000001)
     assert udfs.POSITION_SIZE(25000, "1.5%", 7.5, 7.05, "long", "RENDER", 5, "risk") == \
-        cli["position"]["risk_usd"]
+        pytest.approx(cli["position"]["risk_usd"], rel=1e-14)
     liq = run_json(capsys, "liq", "--side", "long", "--entry", "7.5", "--quantity",
                    repr(quantity), "--leverage", "5", "--symbol", "RENDER")
     assert liq["liquidation_price_usd"] == cli["liquidation"]["liquidation_price_usd"]

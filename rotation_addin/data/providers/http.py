@@ -18,6 +18,7 @@ from typing import Any
 
 from rotation_addin import __version__
 from rotation_addin.core.errors import DataError
+from rotation_addin.data.unreachable import unreachable_reason
 
 USER_AGENT = f"rotation-desk/{__version__} (+read-only market data)"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -97,6 +98,10 @@ def request_bytes(
                 raise DataError(f"{provider}: {shown} answered HTTP {exc.code}") from None
             wait = _retry_after_s(exc, delay)
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            final = unreachable_reason(exc)
+            if final is not None:  # no answer a second later either: say so at once
+                raise DataError(f"{provider}: {shown} unreachable ({final}); "
+                                "not retried") from None
             reason = getattr(exc, "reason", exc)
             last_problem = f"network error ({reason})"
             wait = delay

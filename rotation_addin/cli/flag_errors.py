@@ -1,0 +1,203 @@
+"""Say an engine error in the words the user typed: the flag, and the range in its units.
+
+The engine names its own fields (``stop_price_usd``, ``risk_fraction``) and fractions
+(``0.03``); on the command line the user typed ``--stop 7.90`` and ``--risk 5%``. This
+module rewrites an :class:`InputError` for the command line only (the core messages stay as
+they are, the UDFs and the app show them in their own terms):
+
+``stop_price_usd: must be below entry 7.5 for a long (got 7.9)`` becomes
+``--stop: must be below --entry 7.50 for a long (got 7.90)``; ``risk_fraction: must be <= the
+hard cap max_risk_fraction 0.03 (got 0.05)`` becomes ``--risk: at most 3 % unless --max-risk
+is raised (up to 10 %) (got 5 %)``; ``[0.01, 1e+13]`` becomes ``at least 0.01``.
+
+A field is shown as a flag only when the user typed that flag (a bad value from the
+settings file keeps its settings name). :data:`FIELD_FLAGS` is the one field -> flag table;
+:data:`COMMAND_FLAGS` overrides it per command.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rotation_addin.core.errors import InputError
+from rotation_addin.core.sizing import MAX_RISK_CAP_FRACTION
+
+PERCENT, USD, PLAIN = "%", "USD", ""
+#: Upper bounds at or above this are "no upper limit" for a user (equity <= 1e13 USD).
+UNBOUNDED = 1e12
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A command-line flag and how its values read (``%`` fractions, ``USD``, plain)."""
+
+    name: str
+    unit: str = PLAIN
+
+
+FIELD_FLAGS: Mapping[str, Flag] = {
+    "equity_usd": Flag("--equity", USD),
+    "entry_price_usd": Flag("--entry", USD),
+    "entry_price": Flag("--entry", USD),
+    "entry": Flag("--entry", USD),
+    "stop_price_usd": Flag("--stop", USD),
+    "stop_price": Flag("--stop", USD),
+    "stop": Flag("--stop", USD),
+    "risk_fraction": Flag("--risk", PERCENT),
+    "max_risk_fraction": Flag("--max-risk", PERCENT),
+    "taker_fee_rate": Flag("--fee", PERCENT),
+    "stop_slippage_rate": Flag("--slippage", PERCENT),
+    "leverage": Flag("--leverage"),
+    "max_leverage": Flag("--max-leverage"),
+    "maintenance_margin_rate": Flag("--mmr", PERCENT),
+    "quantity_base": Flag("--quantity"),
+    "quantity": Flag("--quantity"),
+    "notional_usd": Flag("--notional", USD),
+    "margin_usd": Flag("--margin", USD),
+    "wallet_balance_usd": Flag("--wallet", USD),
+    "min_notional_usd": Flag("--min-notional", USD),
+    "amount_step": Flag("--step"),
+    "min_amount": Flag("--min-qty"),
+    "k_sigma": Flag("--k"),
+    "vol_k_sigma": Flag("--k"),
+    "holding_days": Flag("--holding-days"),
+    "gap_buffer_fraction": Flag("--gap-buffer", PERCENT),
+    "gap_buffer": Flag("--gap-buffer", PERCENT),
+    "daily_vol": Flag("--daily-vol", PERCENT),
+    "annual_vol": Flag("--annual-vol", PERCENT),
+    "side": Flag("--side"),
+    "symbol": Flag("--symbol"),
+    "window": Flag("--window"),
+    "horizon_days": Flag("--horizon"),
+    "rebalance_every_days": Flag("--every"),
+    "warmup_days": Flag("--warmup"),
+}
+#: Per-command exceptions to :data:`FIELD_FLAGS` (command as typed, e.g. ``"size"``).
+COMMAND_FLAGS: Mapping[str, Mapping[str, Flag]] = {
+    "liq": {"quantity_base": Flag("--quantity"), "margin_usd": Flag("--margin", USD)},
+    "leverage": {"maintenance_margin_rate": Flag("--mmr", PERCENT)},
+}
+
+
+def typed_values(argv: Sequence[str]) -> dict[str, str]:
+    """Flag -> the text the user typed after it (``--stop 7.90`` or ``--stop=7.90``)."""
+    typed: dict[str, str] = {}
+    for i, token in enumerate(argv):
+        if not token.startswith("--"):
+            continue
+        name, eq, value = token.partition("=")
+        if eq:
+            typed[name] = value
+        elif i + 1 < len(argv) and not argv[i + 1].startswith("--"):
+            typed[name] = argv[i + 1]
+        else:
+            typed[name] = ""
+    return typed
+
+
+def _number_text(value: float, unit: str) -> str:
+    if unit == PERCENT:
+        return f"{value * 100:g} %"
+    if abs(value) >= 1e6:
+        return f"{value:,.0f}"
+    return f"{value:g}"
+
+
+class _Rewriter:
+    """Rewrites one reason; knows which flags were typed and what text was typed."""
+
+    def __init__(self, command: str, typed: Mapping[str, str]) -> None:
+        self.flags = {**FIELD_FLAGS, **COMMAND_FLAGS.get(command, {})}
+        self.typed = typed
+
+    def flag_for(self, field: str) -> Flag | None:
+        flag = self.flags.get(field)
+        return flag if flag is not None and flag.name in self.typed else None
+
+    def value(self, text: str, flag: Flag | None) -> str:
+        """A number of the reason, in the flag's unit, as typed when it is the typed value."""
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        unit = flag.unit if flag else PLAIN
+        if flag is not None and flag.name in self.typed:
+            typed = self.typed[flag.name].strip()
+            as_typed = _parse_typed(typed)
+            if as_typed is not None and math.isclose(as_typed, number, rel_tol=1e-12):
+                if typed.endswith("%"):
+                    return f"{typed[:-1].strip()} %"
+                return _number_text(number, unit) if unit == PERCENT else typed
+        return _number_text(number, unit)
+
+    def rewrite(self, field: str, reason: str) -> str:
+        own = self.flag_for(field)
+        reason = self._risk_cap(reason, own)
+        reason = self._range(reason, own)
+        reason = re.sub(r"\(got ([-+0-9.eE]+|inf|nan)\)",
+                        lambda m: f"(got {self.value(m.group(1), own)})", reason)
+
+        def other(match: re.Match[str]) -> str:
+            flag = self.flag_for(match.group(1))
+            if flag is None:
+                return match.group(0)
+            number = match.group(2)
+            return flag.name + (f" {self.value(number, flag)}" if number else "")
+
+        names = "|".join(sorted(map(re.escape, self.flags), key=len, reverse=True))
+        return re.sub(rf"\b({names})\b(?: ([-+]?[0-9][0-9.eE+-]*))?", other, reason)
+
+    def _risk_cap(self, reason: str, own: Flag | None) -> str:
+        match = re.fullmatch(r"must be <= the hard cap max_risk_fraction (\S+) \(got (\S+)\)",
+                             reason)
+        if match is None or own is None:
+            return reason
+        cap = _number_text(float(match.group(1)), PERCENT)
+        top = _number_text(MAX_RISK_CAP_FRACTION, PERCENT)
+        return (f"at most {cap} unless --max-risk is raised (up to {top}) "
+                f"(got {match.group(2)})")
+
+    def _range(self, reason: str, own: Flag | None) -> str:
+        match = re.match(r"must be in ([\[(])(\S+), (\S+)([\])]) ", reason)
+        if match is None:
+            return reason
+        low, high = float(match.group(2)), float(match.group(3))
+        unit = own.unit if own else PLAIN
+        suffix = " USD" if unit == USD else ""
+        got = re.search(r"\(got ([-+0-9.eE]+|inf)\)", reason)
+        too_high = got is not None and _parse_typed(got.group(1)) is not None and \
+            float(got.group(1)) > high
+        low_word = "at least" if match.group(1) == "[" else "above"
+        high_word = "at most" if match.group(4) == "]" else "below"
+        if too_high and high >= UNBOUNDED:  # the only bound that matters here
+            words = f"{high_word} {_number_text(high, unit)}{suffix}"
+        else:
+            words = f"{low_word} {_number_text(low, unit)}{suffix}"
+            if high < UNBOUNDED:
+                words += f" and {high_word} {_number_text(high, unit)}{suffix}"
+        return f"must be {words} " + reason[match.end():]
+
+
+def _parse_typed(text: str) -> float | None:
+    try:
+        return float(text[:-1]) / 100.0 if text.endswith("%") else float(text)
+    except ValueError:
+        return None
+
+
+def describe(error: InputError, command: str, argv: Sequence[str]) -> str:
+    """``error`` as one line in the user's terms: ``--flag: reason in the flag's units``."""
+    field = getattr(error, "field", "")
+    reason = getattr(error, "reason", str(error))
+    if not field or field.startswith("-"):
+        return str(error)
+    rewriter = _Rewriter(command, typed_values(argv))
+    flag = rewriter.flag_for(field)
+    shown = flag.name if flag else field
+    return f"{shown}: {rewriter.rewrite(field, reason)}"
+
+
+__all__ = ["COMMAND_FLAGS", "FIELD_FLAGS", "Flag", "describe", "typed_values"]

@@ -1,0 +1,1 @@
+"""Install diagnostics: ``rotation doctor`` checks and the display probe of the desktop app."""
