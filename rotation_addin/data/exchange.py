@@ -43,6 +43,7 @@ import pandas as pd
 
 from rotation_addin.core.dataset import OrderBook, Ticker
 from rotation_addin.core.errors import DataError, InputError
+from rotation_addin.core.parameters import TAKER_FEE_RATE
 from rotation_addin.core.types import ContractSpec
 from rotation_addin.core.validation import positive, positive_int
 from rotation_addin.data.candles import (
@@ -528,7 +529,7 @@ class ExchangeClient:
             min_notional_usd=min_notional,
             price_tick=tick,
             contract_size=float(market.get("contractSize") or 1.0),
-            taker_fee_rate=float(market.get("taker") or 0.0005),
+            taker_fee_rate=float(market.get("taker") or TAKER_FEE_RATE.default),
             maker_fee_rate=float(market.get("maker") or 0.0002),
             max_leverage=float(leverage_max) if leverage_max else 20.0,
         )
