@@ -12,25 +12,26 @@ import argparse
 import dataclasses
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
+from rotation_addin.core.constants import STALE_AFTER
 
 if TYPE_CHECKING:
     from rotation_addin.core.dataset import MarketDataset
     from rotation_addin.core.orders import RebalanceOrder
     from rotation_addin.core.report import CorrelationPicture, DailyReport
-    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.core.rotation import PlanOverrides, PlanParameters, PositionBook
+    from rotation_addin.desk.session import DeskSession
+
+__all__ = ["STALE_AFTER", "data_warnings", "register"]
 
 NO_ORDERS_SENT = "Orders are a proposal: nothing is sent to any exchange."
 INVERSE_PAIRS_CAVEAT = ("measured, not a hedge: on real 2022-23 data render and compute never "
                         "moved inversely and sector correlations rose on BTC's worst days "
                         "(docs/real-data-check.md)")
-STALE_AFTER = timedelta(hours=36)
-"""Data whose last daily candle closed longer ago than this is flagged (as the desktop app's
-status bar does)."""
 NOISY_WINDOW_DAYS = 30
 """Below this window a sample correlation is too noisy to read as a relationship."""
 RANKING_NOT_FORECAST = ("scores rank today's conditions; they are not a forecast (on real "
@@ -141,42 +142,27 @@ def register(subparsers: Any) -> None:
     plan.set_defaults(handler=_plan)
 
 
-def _load(args: argparse.Namespace) -> MarketDataset:
-    from rotation_addin.data.loader import load_market
-    from rotation_addin.data.settings import load_settings
+def _desk() -> DeskSession:
+    # Deferred on purpose (measured, docs/benchmarks.md): the desk imports pandas, and every
+    # `rotation` command registers this module; `rotation size` starts without pandas.
+    from rotation_addin.desk.session import default_session
 
-    settings = load_settings()
-    source = args.source or settings.data_source
-    return load_market(source, exchange_id=args.exchange or settings.exchange_id,
-                       cache_file=args.cache)
+    return default_session()
 
 
 def data_warnings(dataset: MarketDataset, now: datetime | None = None) -> list[str]:
-    """What a trader must know before reading any number: stale data, sectors without prices.
+    """Stale data, sectors without prices: :func:`rotation_addin.desk.analytics.data_warnings`."""
+    from rotation_addin.desk import analytics  # deferred: see _desk
 
-    A cache refreshed long ago, or an import whose altcoin files end earlier than BTC's, gives
-    tables full of n/a (or yesterday's plan) without saying why.
-    """
-    warnings: list[str] = []
-    as_of = dataset.as_of if dataset.as_of.tzinfo else dataset.as_of.replace(tzinfo=UTC)
-    age = (now or datetime.now(UTC)) - as_of
-    if age > STALE_AFTER:
-        warnings.append(f"stale data: the last daily candle closed {as_of:%Y-%m-%d %H:%M} UTC, "
-                        f"{age.days} d {age.seconds // 3600} h ago; run `rotation refresh` "
-                        "(or use --source demo)")
-    close = dataset.close
-    if close.empty:
-        return warnings
-    last_day = close.index[-1]
-    for sector in dataset.universe.trading_sectors():
-        members = [b for b in dataset.universe.sectors[sector] if b in close.columns]
-        prices = close[members].dropna(how="all") if members else close.iloc[0:0]
-        if prices.empty:
-            warnings.append(f"{sector}: no prices for any member: its figures are n/a")
-        elif prices.index[-1] < last_day:
-            warnings.append(f"{sector}: no prices since {prices.index[-1]:%Y-%m-%d} (data runs "
-                            f"to {last_day:%Y-%m-%d}): its recent figures are n/a")
-    return warnings
+    return analytics.data_warnings(dataset, now)
+
+
+def _load(args: argparse.Namespace) -> MarketDataset:
+    """The dataset ``--source``/``--exchange`` name (defaults: the settings)."""
+    desk = _desk()
+    settings = desk.settings()
+    return desk.dataset(args.source or settings.data_source,
+                        args.exchange or settings.exchange_id, cache_file=args.cache)
 
 
 def _print_data_warnings(dataset: MarketDataset) -> None:
@@ -212,10 +198,10 @@ def _emit_csv(
 
 
 def _regime(args: argparse.Namespace) -> int:
-    from rotation_addin.core.report import market_regime
+    from rotation_addin.desk import analytics  # deferred: see _desk
 
     dataset = _load(args)
-    verdict = market_regime(dataset, _params(args))
+    verdict = analytics.regime(dataset, _params(args))
     if args.json:
         print(term.to_json({"source": dataset.source, "as_of": dataset.as_of, "regime": verdict,
                             "data_warnings": data_warnings(dataset)}))
@@ -239,25 +225,32 @@ def _regime(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, params: PlanParameters | None = None,
-            positions: Any = None) -> tuple[MarketDataset, DailyReport]:
-    from rotation_addin.core.report import daily_report
-
+            positions: PositionBook | None = None) -> tuple[MarketDataset, DailyReport]:
     dataset = _load(args)
-    return dataset, daily_report(dataset, positions, params or _params(args))
+    report = _desk().report(params or _params(args), dataset=dataset,
+                                      book=positions if positions is not None else _empty_book())
+    return dataset, report
+
+
+def _empty_book() -> PositionBook:
+    from rotation_addin.core.rotation import PositionBook  # deferred: see _desk
+
+    return PositionBook()
 
 
 def _params(args: argparse.Namespace) -> PlanParameters:
-    from rotation_addin.core.rotation import PlanParameters
-    from rotation_addin.data.settings import load_settings
-
-    overrides: dict[str, object] = {}
-    for flag, field in (("equity", "equity_usd"), ("risk_fraction", "risk_fraction"),
-                        ("top", "top_n_long"), ("portfolio_cap", "portfolio_risk_cap_fraction"),
-                        ("window", "correlation_window_days")):
-        value = getattr(args, flag, None)
-        if value is not None:
-            overrides[field] = value
-    return PlanParameters.from_settings(load_settings(), **overrides)
+    overrides: PlanOverrides = {}
+    if getattr(args, "equity", None) is not None:
+        overrides["equity_usd"] = args.equity
+    if getattr(args, "risk_fraction", None) is not None:
+        overrides["risk_fraction"] = args.risk_fraction
+    if getattr(args, "top", None) is not None:
+        overrides["top_n_long"] = args.top
+    if getattr(args, "portfolio_cap", None) is not None:
+        overrides["portfolio_risk_cap_fraction"] = args.portfolio_cap
+    if getattr(args, "window", None) is not None:
+        overrides["correlation_window_days"] = args.window
+    return _desk().plan_parameters(**overrides)
 
 
 def _sectors(args: argparse.Namespace) -> int:
@@ -307,12 +300,11 @@ def _matrix_rows(matrix: Any) -> list[list[Any]]:
 
 
 def _corr(args: argparse.Namespace) -> int:
-    from rotation_addin.core.report import correlation_picture
-    from rotation_addin.core.returns import log_returns
+    from rotation_addin.desk import analytics  # deferred: see _desk
 
     dataset = _load(args)
-    window = args.window or 30
-    picture = correlation_picture(log_returns(dataset.close), dataset.universe, window)
+    window = args.window or analytics.DEFAULT_CORRELATION_WINDOW_DAYS
+    picture = analytics.correlation(dataset, window)
     kind = "relative" if args.relative else "usd"
     matrix = picture.sector_matrix_relative if args.relative else picture.sector_matrix_usd
     hedges = picture.natural_hedges_relative if args.relative else picture.natural_hedges_usd
@@ -427,10 +419,9 @@ def _corr_json(dataset: MarketDataset, picture: CorrelationPicture, kind: str, m
 
 def _plan(args: argparse.Namespace) -> int:
     from rotation_addin.core.report_tables import ORDER_HEADERS, order_rows
-    from rotation_addin.data.positions import load_book
 
     params = _params(args)
-    book = load_book(args.positions, args.journal)
+    book = _desk().book(args.positions, args.journal)
     dataset, report = _report(args, params, book)
     plan = report.plan
     if args.json:

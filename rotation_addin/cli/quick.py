@@ -22,25 +22,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import json
 import math
 import re
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
-from rotation_addin.core.brackets import (
-    BracketTable,
-    bracket_table_from_ccxt,
-    default_bracket_table,
-)
-from rotation_addin.core.capital import minimum_capital_check
-from rotation_addin.core.constants import (
-    DEFAULT_MAX_RISK_FRACTION,
-    DEFAULT_RISK_FRACTION,
-    SQRT_DAYS_PER_YEAR,
-)
+from rotation_addin.core.brackets import BracketTable, bracket_table_from_ccxt
+from rotation_addin.core.constants import HISTORY_DAYS, SQRT_DAYS_PER_YEAR
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.leverage import safe_leverage
 from rotation_addin.core.liquidation import (
@@ -50,14 +41,18 @@ from rotation_addin.core.liquidation import (
     check_stop_before_liquidation,
     liquidation_price,
 )
-from rotation_addin.core.sizing import PositionSize, position_size
+from rotation_addin.core.sizing import PositionSize
 from rotation_addin.core.types import ContractSpec
 from rotation_addin.core.validation import in_range
-from rotation_addin.core.volatility import HISTORY_DAYS, VolatilityEstimate, volatility_estimate
+from rotation_addin.data.settings import Settings
+from rotation_addin.desk.quick_check import brackets_for, quick_check, request_from_settings
+
+if TYPE_CHECKING:
+    from rotation_addin.core.dataset import MarketDataset
+    from rotation_addin.core.volatility import VolatilityEstimate
+    from rotation_addin.desk.session import DeskSession
 
 ESTIMATORS = ("ewma", "close", "parkinson", "garman-klass")
-DEFAULT_TAKER_FEE_RATE = 0.0005
-DEFAULT_STOP_SLIPPAGE_RATE = 0.0005
 VOL_LOOKBACK_DAYS = HISTORY_DAYS
 """Daily candles behind ``--symbol`` volatility: the plan's window, so the CLI, the UDFs and
 ``rotation plan`` quote the same sigma for the same symbol."""
@@ -251,43 +246,33 @@ def _contract_from_flags(args: argparse.Namespace) -> ContractSpec | None:
     )
 
 
-def _settings(notes: list[str] | None = None) -> Any:
-    """The user's settings, or None (built-in defaults) when they cannot be read.
-
-    A broken settings.toml must not stop a quick check whose flags say everything: the
-    defaults apply and ``notes`` says why (as the desktop app does).
-    """
+def _session() -> DeskSession:
+    # Deferred on purpose (measured, docs/benchmarks.md): the session module imports pandas;
+    # `rotation size` without --symbol starts without it.
     try:
-        from rotation_addin.data.settings import load_settings
-    except ImportError:  # the pure quick checks work without the data layer
-        return None
-    try:
-        return load_settings()
-    except InputError as error:
-        if notes is not None:
-            notes.append(f"settings not read ({error}): built-in defaults used")
-        return None
+        importlib.import_module("rotation_addin.data.loader")  # the optional data layer
+        from rotation_addin.desk.session import default_session
+    except ImportError as exc:  # the pure quick checks work without the data layer
+        raise DataError(f"--symbol needs the market data loader ({exc}); use --daily-vol or "
+                        "--annual-vol, or --step/--min-qty/--min-notional") from None
+    return default_session()
 
 
-def _load_dataset(args: argparse.Namespace, settings: Any) -> Any:
+def _load_dataset(args: argparse.Namespace, settings: Settings) -> MarketDataset:
     """The dataset ``--source``/``--exchange`` name (defaults: the settings), as the UDFs read."""
-    try:
-        from rotation_addin.data.loader import load_market
-    except ImportError as exc:  # the data layer is optional for the pure quick checks
-        raise DataError(f"--symbol needs the market data loader ({exc}); "
-                        "use --daily-vol or --annual-vol, or --step/--min-qty/--min-notional"
-                        ) from None
-    source = args.source or getattr(settings, "data_source", "demo")
-    exchange = args.exchange or getattr(settings, "exchange_id", "binanceusdm")
-    return load_market(source, exchange_id=exchange)
+    return _session().dataset(args.source or settings.data_source,
+                              args.exchange or settings.exchange_id)
 
 
-def _symbol_contract(args: argparse.Namespace, settings: Any) -> tuple[ContractSpec | None, str]:
+def _symbol_contract(
+    args: argparse.Namespace, settings: Settings
+) -> tuple[ContractSpec | None, str, MarketDataset | None]:
     """Contract rules for ``rotation size``: --symbol's from the dataset (what
-    ``=POSITION_SIZE(..., symbol)`` uses), with --step/--min-qty/--min-notional overriding."""
+    ``=POSITION_SIZE(..., symbol)`` uses), with --step/--min-qty/--min-notional overriding;
+    and the dataset read (None without --symbol: no data needed)."""
     flags = _contract_from_flags(args)
     if args.symbol is None or not args.symbol.strip():
-        return flags, "flags" if flags is not None else ""
+        return flags, "flags" if flags is not None else "", None
     dataset = _load_dataset(args, settings)
     base = args.symbol.strip().upper().split("/")[0]
     spec = dataset.contracts.get(base)
@@ -302,44 +287,41 @@ def _symbol_contract(args: argparse.Namespace, settings: Any) -> tuple[ContractS
             min_notional_usd=(args.min_notional if args.min_notional is not None
                               else spec.min_notional_usd),
         )
-    return spec, dataset.source
+    return spec, dataset.source, dataset
 
 
-def _or_setting(value: float | None, settings: Any, name: str, default: float) -> float:
-    if value is not None:
-        return value
-    return float(getattr(settings, name, default)) if settings is not None else default
+def _settings(notes: list[str]) -> Settings:
+    """The settings, or the defaults when ``settings.toml`` cannot be read (``notes`` says why),
+    read without the desk session when no data is needed (start-up: no pandas)."""
+    from rotation_addin.data.settings import load_settings
+
+    try:
+        return load_settings()
+    except InputError as error:
+        notes.append(f"settings not read ({error}): built-in defaults used")
+        return Settings()
 
 
 def run_size(args: argparse.Namespace) -> int:
-    """Handler of ``rotation size``."""
+    """Handler of ``rotation size``: the desk's quick check with the settings' defaults."""
     notes: list[str] = []
     settings = _settings(notes)
-    args.risk = _or_setting(args.risk, settings, "risk_fraction", DEFAULT_RISK_FRACTION)
-    args.max_risk = _or_setting(args.max_risk, settings, "max_risk_fraction",
-                                DEFAULT_MAX_RISK_FRACTION)
-    args.fee = _or_setting(args.fee, settings, "taker_fee_rate", DEFAULT_TAKER_FEE_RATE)
-    args.slippage = _or_setting(args.slippage, settings, "stop_slippage_rate",
-                                DEFAULT_STOP_SLIPPAGE_RATE)
-    contract, contract_source = _symbol_contract(args, settings)
-    sized = position_size(
-        equity_usd=args.equity, entry_price_usd=args.entry, stop_price_usd=args.stop,
-        side=args.side, risk_fraction=args.risk, max_risk_fraction=args.max_risk,
-        taker_fee_rate=args.fee, stop_slippage_rate=args.slippage, leverage=args.leverage,
-        contract=contract,
+    contract, contract_source, dataset = _symbol_contract(args, settings)
+    request = dataclasses.replace(
+        request_from_settings(
+            settings, equity_usd=args.equity, entry_price_usd=args.entry,
+            stop_price_usd=args.stop, side=args.side, risk_fraction=args.risk,
+            leverage=args.leverage, contract=contract,
+            brackets=brackets_for(dataset, _base(args.symbol))),
+        max_risk_fraction=_given(args.max_risk, settings.max_risk_fraction),
+        taker_fee_rate=_given(args.fee, settings.taker_fee_rate),
+        stop_slippage_rate=_given(args.slippage, settings.stop_slippage_rate),
+        min_equity_usd=settings.min_equity_usd,
     )
-    table = default_bracket_table(args.symbol or "default")
-    liq = liquidation_price(
-        side=sized.side, entry_price_usd=sized.entry_price_usd,
-        quantity_base=sized.quantity_base, leverage=sized.leverage, brackets=table,
-    )
-    check_stop_before_liquidation(sized.side, sized.entry_price_usd, sized.stop_price_usd,
-                                  liq.liquidation_price_usd)
-    capital = minimum_capital_check(
-        equity_usd=args.equity, entry_price_usd=args.entry, stop_price_usd=args.stop,
-        side=sized.side, risk_fraction=args.risk, contract=contract,
-        taker_fee_rate=args.fee, stop_slippage_rate=args.slippage,
-    )
+    checked = quick_check(request)
+    sized, liq, table, capital = (checked.size, checked.liquidation, checked.brackets,
+                                  checked.capital)
+    assert capital is not None  # min_equity_usd was given
     warnings = [*notes, *sized.warnings, *capital.warnings]
     if contract is None:
         warnings = [w for w in warnings if not w.startswith("no contract given")]
@@ -355,6 +337,17 @@ def run_size(args: argparse.Namespace) -> int:
                    f"{contract.min_notional_usd:g} USD)")
     _print_result(_size_rows(sized, liq), warnings, footer=footer)
     return 0
+
+
+def _given(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
+def _base(symbol: str | None) -> str | None:
+    """The base a ``--symbol`` names (``RENDER/USDT:USDT`` -> ``RENDER``), None when absent."""
+    if symbol is None or not symbol.strip():
+        return None
+    return symbol.strip().upper().split("/")[0]
 
 
 def _size_rows(sized: PositionSize, liq: LiquidationResult) -> list[tuple[str, Any]]:
@@ -403,7 +396,7 @@ def _liq_table(args: argparse.Namespace) -> BracketTable | None:
         return _read_brackets_file(args.brackets)
     if args.mmr is not None:
         return None
-    return default_bracket_table(args.symbol or "default")
+    return brackets_for(None, _base(args.symbol))
 
 
 def run_liq(args: argparse.Namespace) -> int:
@@ -462,51 +455,25 @@ def run_liq(args: argparse.Namespace) -> int:
 
 def _symbol_volatility(
     base: str, args: argparse.Namespace, notes: list[str]
-) -> tuple[VolatilityEstimate, str, float | None]:
-    """σ of ``base`` from the dataset: (estimate, source label, contract max leverage).
-
-    Appends to ``notes`` when the figure is stale: the dataset as a whole, or this symbol's
-    candles ending before the dataset's last day.
-    """
-    from rotation_addin.cli.analytics_cmds import STALE_AFTER
+) -> tuple[VolatilityEstimate, MarketDataset, float | None]:
+    """σ of ``base`` from the dataset (the desk's :func:`symbol_volatility`): the estimate, the
+    dataset and the contract's maximum leverage; staleness goes to ``notes``."""
+    from rotation_addin.desk.market import symbol_volatility  # deferred: pandas (see _session)
 
     dataset = _load_dataset(args, _settings(notes))
-    key = base.strip().upper()
-    if key not in dataset.close.columns:
-        raise DataError(f"no daily candles for {key} in {dataset.source}; "
-                        f"available: {', '.join(map(str, dataset.close.columns))}")
-    frame = (
-        dataset.close[[key]].rename(columns={key: "close"})
-        .join(dataset.open[key].rename("open"))
-        .join(dataset.high[key].rename("high"))
-        .join(dataset.low[key].rename("low"))
-        .dropna()
-        .tail(VOL_LOOKBACK_DAYS)
-    )
-    if len(frame) < 3:
-        raise DataError(f"only {len(frame)} complete daily candles for {key} in "
-                        f"{dataset.source}")
-    estimate = volatility_estimate(frame["open"], frame["high"], frame["low"], frame["close"])
-    last_day = dataset.close.index[-1]
-    if frame.index[-1] < last_day:
-        notes.append(f"{key}: no candles since {frame.index[-1]:%Y-%m-%d} (data runs to "
-                     f"{last_day:%Y-%m-%d}): this sigma describes that older period")
-    as_of = dataset.as_of if dataset.as_of.tzinfo else dataset.as_of.replace(tzinfo=UTC)
-    if datetime.now(UTC) - as_of > STALE_AFTER:
-        notes.append(f"stale data: the last daily candle closed {as_of:%Y-%m-%d %H:%M} UTC; "
-                     "run `rotation refresh` (or use --source demo)")
-    contract = dataset.contracts.get(key)
-    return estimate, dataset.source, None if contract is None else contract.max_leverage
+    found = symbol_volatility(dataset, base)
+    notes.extend(found.notes)
+    return found.estimate, dataset, found.contract_max_leverage
 
 
 def run_leverage(args: argparse.Namespace) -> int:
     """Handler of ``rotation leverage``."""
     estimate: VolatilityEstimate | None = None
-    source_label: str | None = None
+    dataset: MarketDataset | None = None
     contract_max: float | None = None
     notes: list[str] = []
     if args.symbol is not None:
-        estimate, source_label, contract_max = _symbol_volatility(args.symbol, args, notes)
+        estimate, dataset, contract_max = _symbol_volatility(args.symbol, args, notes)
         daily = estimate.daily_sigma(args.estimator)
     elif args.daily_vol is not None:
         daily = args.daily_vol
@@ -514,7 +481,8 @@ def run_leverage(args: argparse.Namespace) -> int:
         if not isinstance(args.annual_vol, float) or not math.isfinite(args.annual_vol):
             raise InputError("annual_vol", f"must be a finite number (got {args.annual_vol})")
         daily = args.annual_vol / SQRT_DAYS_PER_YEAR
-    brackets = default_bracket_table(args.symbol or "default")
+    source_label = None if dataset is None else dataset.source
+    brackets = brackets_for(dataset, _base(args.symbol))
     cap = args.max_leverage
     limit = (brackets.max_leverage if contract_max is None
              else min(contract_max, brackets.max_leverage))

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rotation_addin.core import parameters as p
-from rotation_addin.core.brackets import BracketTable
+from rotation_addin.core.brackets import BracketTable, default_bracket_table
 from rotation_addin.core.capital import CapitalCheck, minimum_capital_check
 from rotation_addin.core.leverage import SafeLeverage, safe_leverage
 from rotation_addin.core.liquidation import (
@@ -23,6 +24,9 @@ from rotation_addin.core.liquidation import (
 from rotation_addin.core.sizing import PositionSize, position_size
 from rotation_addin.core.types import ContractSpec, Side
 from rotation_addin.data.settings import Settings
+
+if TYPE_CHECKING:  # the dataset module imports pandas; a quick check must start without it
+    from rotation_addin.core.dataset import MarketDataset
 
 STOP_BEFORE_LIQUIDATION = "yes — the stop fires before liquidation"
 
@@ -185,3 +189,13 @@ def _warnings(request: QuickCheckRequest, size: PositionSize, liquidation: Liqui
                 f"leverage {request.leverage:g}× is above the safe leverage "
                 f"{safe.leverage:.2f}× for a {safe.daily_vol * 100:.2f} % daily volatility")
     return tuple(dict.fromkeys(warnings))
+
+
+def brackets_for(dataset: MarketDataset | None, base: str | None) -> BracketTable:
+    """Maintenance brackets of ``base``: the dataset's (cached exchange tiers) when it has
+    them, else the bundled defaults (``"default"``: mid-cap alt tiers). ``.source`` says which."""
+    if dataset is not None and base is not None:
+        cached = dataset.brackets.get(base)
+        if cached is not None:
+            return cached
+    return default_bracket_table(base or "default")
