@@ -32,7 +32,8 @@ TARGET = 0.6
 def wall_time(code: str, env: dict[str, str]) -> float:
     """Seconds of ``python -c code`` from start to exit (it must exit 0)."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], env=env, check=True,
+    # cwd outside the repository: `python -c` puts the cwd before PYTHONPATH on sys.path
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=env["ROTATION_DESK_HOME"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 

@@ -41,8 +41,9 @@ def recalculation_s(root: Path, cells: int) -> float:
     """Seconds of ``cells`` PRICE calls in a fresh process running the code under ``root``."""
     env = dict(os.environ, ROTATION_DESK_HOME=tempfile.mkdtemp(prefix="bench-price-"))
     env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+    # cwd outside the repository: `python -c` puts the cwd before PYTHONPATH on sys.path
     out = subprocess.run([sys.executable, "-c", CHILD, str(cells)], env=env, check=True,
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, cwd=env["ROTATION_DESK_HOME"]).stdout
     return float(out.strip().splitlines()[-1])
 
 
