@@ -552,6 +552,10 @@ class ExchangeClient:
         offset = self._clock_offset_ms or 0.0
         return int(time.time() * 1000 + offset)
 
+    def server_now_ms(self) -> int:
+        """The exchange's clock (our clock corrected by its ``Date`` headers), ms."""
+        return self._server_now_ms()
+
     # ------------------------------------------------------------------ candles
     async def fetch_ohlcv(
         self,
