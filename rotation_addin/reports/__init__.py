@@ -1,1 +1,0 @@
-"""Reports generated from the engine's own output (markdown for ``docs/``)."""
