@@ -20,6 +20,7 @@ from rotation_addin.cli.quick_args import (
     _base,
     _data_flags,
     _fraction,
+    _given,
     _load_dataset,
     _number,
     _pct,
@@ -35,6 +36,7 @@ from rotation_addin.desk.quick_check import brackets_for
 if TYPE_CHECKING:
     from rotation_addin.core.dataset import MarketDataset
     from rotation_addin.core.volatility import VolatilityEstimate
+    from rotation_addin.data.settings import Settings
 
 
 def register_leverage(subparsers: Any) -> argparse.ArgumentParser:
@@ -53,11 +55,13 @@ def register_leverage(subparsers: Any) -> argparse.ArgumentParser:
     _data_flags(lev, "--symbol")
     lev.add_argument("--estimator", choices=ESTIMATORS, default="ewma",
                      help="sigma estimator for --symbol (default ewma, lambda 0.94)")
-    lev.add_argument("--k", type=_number, default=3.0, help="k sigma to survive (default 3)")
-    lev.add_argument("--holding-days", type=_number, default=1.0,
-                     help="holding period, days (default 1)")
-    lev.add_argument("--gap-buffer", type=_fraction(1.0), default=0.02,
-                     help="extra distance for gaps (default 2%%)")
+    lev.add_argument("--k", type=_number, default=None,
+                     help="k sigma to survive (default: settings vol_k_sigma, 3)")
+    lev.add_argument("--holding-days", type=_number, default=None,
+                     help="holding period, days (default: settings holding_days, 1)")
+    lev.add_argument("--gap-buffer", type=_fraction(1.0), default=None,
+                     help="extra distance for gaps (default: settings gap_buffer_fraction, "
+                          "2%%)")
     lev.add_argument("--mmr", type=_fraction(1.0), default=None,
                      help="maintenance margin rate (default: the bracket's)")
     lev.add_argument("--max-leverage", type=_number, default=None,
@@ -69,13 +73,13 @@ def register_leverage(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _symbol_volatility(
-    base: str, args: argparse.Namespace, notes: list[str]
+    base: str, args: argparse.Namespace, settings: Settings, notes: list[str]
 ) -> tuple[VolatilityEstimate, MarketDataset, float | None]:
     """σ of ``base`` from the dataset (the desk's :func:`symbol_volatility`): the estimate, the
     dataset and the contract's maximum leverage; staleness goes to ``notes``."""
     from rotation_addin.desk.market import symbol_volatility  # deferred: pandas (see _session)
 
-    dataset = _load_dataset(args, _settings(notes))
+    dataset = _load_dataset(args, settings)
     found = symbol_volatility(dataset, base)
     notes.extend(found.notes)
     return found.estimate, dataset, found.contract_max_leverage
@@ -87,8 +91,9 @@ def run_leverage(args: argparse.Namespace) -> int:
     dataset: MarketDataset | None = None
     contract_max: float | None = None
     notes: list[str] = []
+    settings = _settings(notes)  # k, h and the gap buffer default to them, as =SAFE_LEVERAGE()
     if args.symbol is not None:
-        estimate, dataset, contract_max = _symbol_volatility(args.symbol, args, notes)
+        estimate, dataset, contract_max = _symbol_volatility(args.symbol, args, settings, notes)
         daily = estimate.daily_sigma(args.estimator)
     elif args.daily_vol is not None:
         daily = args.daily_vol
@@ -110,8 +115,10 @@ def run_leverage(args: argparse.Namespace) -> int:
                      f"and contract ({brackets.source}): {limit:g}x applies")
         cap = limit
     result = safe_leverage(
-        daily_vol=daily, k_sigma=args.k, holding_days=args.holding_days,
-        gap_buffer_fraction=args.gap_buffer, brackets=brackets,
+        daily_vol=daily, k_sigma=_given(args.k, settings.vol_k_sigma),
+        holding_days=_given(args.holding_days, settings.holding_days),
+        gap_buffer_fraction=_given(args.gap_buffer, settings.gap_buffer_fraction),
+        brackets=brackets,
         maintenance_margin_rate=args.mmr, max_leverage=cap,
     )
     warnings = [*notes, *(w for w in result.warnings if not w.startswith("no brackets given"))]
