@@ -29,7 +29,7 @@ from rotation_addin.core.rotation import (
 )
 from rotation_addin.core.scores import SectorScore
 from rotation_addin.core.types import Side
-from tests.analytics.plan_fixtures import utc
+from tests.core.plan_fixtures import utc
 
 
 def _score(sector: str, rank: int, score: float, *, m7: float = 0.05, m30: float = 0.1,
