@@ -1,0 +1,1 @@
+"""Reports generated from the engine's own output (markdown for ``docs/``)."""
