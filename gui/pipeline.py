@@ -11,9 +11,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rotation_addin.data.settings import Settings
+
+if TYPE_CHECKING:  # pandas-heavy modules, loaded on the worker thread after the first paint
+    from gui.report_frames import ViewFrames
+    from rotation_addin.core.dataset import MarketDataset
+    from rotation_addin.core.report import DailyReport
+    from rotation_addin.data.refresh import RefreshSummary
 
 ProgressFn = Callable[..., None]
 
@@ -22,9 +28,9 @@ ProgressFn = Callable[..., None]
 class Snapshot:
     """What the window shows: the dataset, the day's report and the tables built from it."""
 
-    dataset: Any  # MarketDataset
-    report: Any  # DailyReport
-    frames: Any  # gui.report_frames.ViewFrames
+    dataset: MarketDataset
+    report: DailyReport
+    frames: ViewFrames
     summary_text: str = ""
 
 
@@ -45,7 +51,7 @@ def _stage(progress: ProgressFn | None, detail: str) -> None:
 
 
 def build_snapshot(
-    dataset: Any,
+    dataset: MarketDataset,
     settings: Settings,
     *,
     progress: ProgressFn | None = None,
@@ -70,11 +76,11 @@ def load_snapshot(
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
 ) -> Snapshot:
-    """Load ``source`` (``"demo"`` or ``"cache"``) and build the snapshot."""
-    from rotation_addin.data.loader import load_market
+    """Load ``source`` (``"demo"`` or ``"cache"``) through the desk session, build the snapshot."""
+    from rotation_addin.desk.session import default_session  # worker thread: after first paint
 
     _stage(progress, f"loading {source} data")
-    dataset = load_market(source, exchange_id=settings.exchange_id)
+    dataset = default_session().dataset(source, settings.exchange_id)
     return build_snapshot(dataset, settings, progress=progress, cancel=cancel)
 
 
@@ -91,9 +97,9 @@ def refresh_snapshot(
     ``api_base_url`` (or the setting ``exchange_api_url``) redirects the exchange's REST host;
     tests point it at the loopback emulator.
     """
-    from rotation_addin.data.loader import load_market
     from rotation_addin.data.refresh import refresh_exchange
     from rotation_addin.data.universe_io import load_universe
+    from rotation_addin.desk.session import default_session
 
     universe = load_universe()
     base_url = api_base_url or (settings.exchange_api_url or None)
@@ -112,21 +118,22 @@ def refresh_snapshot(
         raise CancelledByUserError() from None
     _check(cancel)
     text = describe_refresh(summary)
-    dataset = load_market("cache", exchange_id=settings.exchange_id, universe=universe)
+    # the session sees the new cache run (the file changed) and loads it
+    dataset = default_session().dataset("cache", settings.exchange_id)
     return build_snapshot(dataset, settings, progress=progress, cancel=cancel, summary_text=text)
 
 
-def describe_refresh(summary: Any) -> str:
+def describe_refresh(summary: RefreshSummary) -> str:
     """One line: symbols updated, failures, candles written, weight used, seconds."""
-    ok = len(getattr(summary, "symbols_ok", ()))
-    requested = len(getattr(summary, "symbols_requested", ()))
-    failures = len(getattr(summary, "failures", ()))
-    unlisted = len(getattr(summary, "unlisted", ()))
+    ok = len(summary.symbols_ok)
+    requested = len(summary.symbols_requested)
+    failures = len(summary.failures)
+    unlisted = len(summary.unlisted)
     parts = [
         f"Refreshed {ok}/{requested} symbols",
-        f"{getattr(summary, 'candles_written', 0):,} candles",
-        f"weight {getattr(summary, 'weight_used', 0):,}",
-        f"{getattr(summary, 'duration_s', 0.0):.1f} s",
+        f"{summary.candles_written:,} candles",
+        f"weight {summary.weight_used:,}",
+        f"{summary.duration_s:.1f} s",
     ]
     if failures:
         parts.append(f"{failures} failed")
@@ -156,5 +163,4 @@ def export_workbook(snapshot: Snapshot, settings: Settings, path: Path | None = 
     if not target.exists():
         build_workbook(target, params=settings)
     result = refresh_workbook(target, snapshot.dataset, report=snapshot.report, params=settings)
-    written = getattr(result, "path", None)
-    return Path(written) if written is not None else target
+    return result.path if result.path is not None else target

@@ -1,17 +1,25 @@
-"""Qt-free logic of the Quick check tab: parse the typed text, call the risk engine.
+"""Qt-free logic of the Quick check tab: parse the typed text, call the desk's quick check.
 
-Kept apart from the widget so it can be read and tested on its own; the engine modules are
-imported on first use so the window paints before NumPy/pandas load.
+Kept apart from the widget so it can be read and tested on its own. Nothing imported at the
+top loads NumPy or pandas: the window paints before they load (``bench/bench_gui_start.py``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from rotation_addin.core.constants import HISTORY_DAYS
 from rotation_addin.core.errors import InputError
+from rotation_addin.core.leverage import SafeLeverage
+from rotation_addin.core.liquidation import LiquidationResult
+from rotation_addin.core.sizing import PositionSize
 from rotation_addin.data.settings import Settings
+from rotation_addin.desk.quick_check import brackets_for, quick_check, request_from_settings
+
+if TYPE_CHECKING:
+    from rotation_addin.core.dataset import MarketDataset
 
 FIELD_LABELS: dict[str, str] = {
     "symbol": "Symbol",
@@ -84,10 +92,10 @@ class QuickCheckResult:
     """Engine results for one set of inputs."""
 
     inputs: QuickCheckInputs
-    size: Any
-    liquidation: Any
+    size: PositionSize
+    liquidation: LiquidationResult
     stop_check_text: str
-    safe_leverage: Any
+    safe_leverage: SafeLeverage
     daily_vol: float
     vol_source: str
     warnings: tuple[str, ...]
@@ -137,106 +145,50 @@ def parse_inputs(texts: dict[str, str]) -> QuickCheckInputs:
     )
 
 
-def estimate_daily_vol(dataset: Any, base: str) -> float | None:
+def estimate_daily_vol(dataset: MarketDataset | None, base: str) -> float | None:
     """EWMA daily volatility (λ 0.94) of ``base``'s last ``HISTORY_DAYS`` closes.
 
-    ``ewma_vol(close.dropna().iloc[-HISTORY_DAYS:])`` as ``=HIST_VOL(symbol)`` and the plan
-    compute it; None with fewer than :data:`MIN_VOL_CLOSES` closes.
+    The desk's :func:`~rotation_addin.desk.market.ewma_daily_vol`, as ``=HIST_VOL(symbol)``
+    and the plan compute it; None with fewer than :data:`MIN_VOL_CLOSES` closes.
     """
-    if dataset is None or base not in getattr(dataset, "close", {}):
+    if dataset is None:
         return None
-    from rotation_addin.core import volatility
+    # deferred (measured, bench_gui_start): desk.market imports pandas; the window paints first
+    from rotation_addin.desk.market import ewma_daily_vol
 
-    closes = dataset.close[base].dropna().tail(volatility.HISTORY_DAYS)
-    if len(closes) < MIN_VOL_CLOSES:
-        return None
-    estimate = volatility.ewma_vol(closes.to_numpy(dtype=float))
-    value = float(getattr(estimate, "daily_vol", estimate))
-    return value if math.isfinite(value) and value > 0 else None
+    return ewma_daily_vol(dataset, base, minimum_closes=MIN_VOL_CLOSES)
 
 
 def compute_quick_check(
-    inputs: QuickCheckInputs, settings: Settings, dataset: Any = None
+    inputs: QuickCheckInputs, settings: Settings, dataset: MarketDataset | None = None
 ) -> QuickCheckResult:
-    """Run sizing, liquidation, the stop-vs-liquidation check and safe leverage.
+    """Run the desk's quick check: sizing, liquidation, the stop check and safe leverage.
 
     Raises
     ------
     InputError or TradeRefused
         From the engine, naming the offending field.
     """
-    from rotation_addin.core.brackets import default_bracket_table
-    from rotation_addin.core.leverage import safe_leverage
-    from rotation_addin.core.liquidation import check_stop_before_liquidation, liquidation_price
-    from rotation_addin.core.sizing import position_size
-    from rotation_addin.core.volatility import HISTORY_DAYS
-
-    contracts = getattr(dataset, "contracts", {}) if dataset is not None else {}
-    contract = contracts.get(inputs.symbol)
-    size = position_size(
-        equity_usd=inputs.equity_usd,
-        entry_price_usd=inputs.entry_price_usd,
-        stop_price_usd=inputs.stop_price_usd,
-        side=inputs.side,
-        risk_fraction=inputs.risk_fraction,
-        max_risk_fraction=settings.max_risk_fraction,
-        taker_fee_rate=settings.taker_fee_rate,
-        stop_slippage_rate=settings.stop_slippage_rate,
-        leverage=inputs.leverage,
-        contract=contract,
-    )
-    brackets = default_bracket_table(inputs.symbol)
-    liquidation = liquidation_price(
-        side=inputs.side,
-        entry_price_usd=inputs.entry_price_usd,
-        quantity_base=size.quantity_base,
-        leverage=inputs.leverage,
-        brackets=brackets,
-    )
-    check_stop_before_liquidation(
-        inputs.side,
-        inputs.entry_price_usd,
-        inputs.stop_price_usd,
-        liquidation.liquidation_price_usd,
-    )
-    stop_text = "yes — the stop fires before liquidation"
-
     daily_vol, vol_source = inputs.daily_vol, "typed"
     if daily_vol is None:
         daily_vol = estimate_daily_vol(dataset, inputs.symbol)
         vol_source = f"EWMA of {inputs.symbol}, last {HISTORY_DAYS} days"
-        if daily_vol is None:
-            raise InputError(
-                "daily_vol_pct", f"is required: no price history for {inputs.symbol} (got nothing)"
-            )
-    # the contract's own maximum never lifts the bracket's: min of the two, as
-    # `rotation leverage --symbol` (cli/quick.py) and =SAFE_LEVERAGE() (udfs.py) apply it
-    max_leverage = (None if contract is None
-                    else min(contract.max_leverage, brackets.max_leverage))
-    safe = safe_leverage(
-        daily_vol=daily_vol,
-        k_sigma=settings.vol_k_sigma,
-        holding_days=settings.holding_days,
-        gap_buffer_fraction=settings.gap_buffer_fraction,
-        brackets=brackets,
-        max_leverage=max_leverage,
-    )
-    warnings = [*getattr(size, "warnings", ()), *getattr(liquidation, "warnings", ())]
-    warnings += list(getattr(safe, "warnings", ()))
-    safe_value = float(getattr(safe, "leverage", math.nan))
-    if math.isfinite(safe_value) and inputs.leverage > safe_value:
-        warnings.append(
-            f"leverage {inputs.leverage:g}× is above the safe leverage {safe_value:.2f}× for a "
-            f"{daily_vol * 100:.2f} % daily volatility"
-        )
+    contract = dataset.contracts.get(inputs.symbol) if dataset is not None else None
+    request = request_from_settings(
+        settings, equity_usd=inputs.equity_usd, entry_price_usd=inputs.entry_price_usd,
+        stop_price_usd=inputs.stop_price_usd, side=inputs.side,
+        risk_fraction=inputs.risk_fraction, leverage=inputs.leverage, contract=contract,
+        brackets=brackets_for(dataset, inputs.symbol), daily_vol=daily_vol)
+    if daily_vol is None:
+        # size and liquidation first (their errors come first), then the missing volatility
+        quick_check(request)
+        raise InputError(
+            "daily_vol_pct", f"is required: no price history for {inputs.symbol} (got nothing)")
+    checked = quick_check(request)
+    assert checked.safe_leverage is not None  # daily_vol was given
     return QuickCheckResult(
-        inputs=inputs,
-        size=size,
-        liquidation=liquidation,
-        stop_check_text=stop_text,
-        safe_leverage=safe,
-        daily_vol=daily_vol,
-        vol_source=vol_source,
-        warnings=tuple(dict.fromkeys(warnings)),
-        brackets_source=str(getattr(brackets, "source", "")),
+        inputs=inputs, size=checked.size, liquidation=checked.liquidation,
+        stop_check_text=checked.stop_check_text, safe_leverage=checked.safe_leverage,
+        daily_vol=daily_vol, vol_source=vol_source, warnings=checked.warnings,
+        brackets_source=checked.brackets.source,
     )

@@ -18,7 +18,11 @@ import numpy as np
 import pandas as pd
 
 from gui.models import ColumnFormat
+from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.report import DailyReport
+from rotation_addin.core.rotation import PositionBook
 from rotation_addin.data.settings import Settings
+from rotation_addin.desk.session import default_session
 
 SECTOR_CHART_DAYS = 365
 """Days of sector-index history drawn on the Sectors chart."""
@@ -56,20 +60,15 @@ class ViewFrames:
     plan_caption: str
 
 
-def compute_report(dataset: Any, settings: Settings) -> Any:
-    """``daily_report`` with the user's positions and plan parameters from ``settings``."""
-    from rotation_addin.core.report import daily_report
-    from rotation_addin.core.rotation import PlanParameters
-
-    params = PlanParameters.from_settings(settings)
-    return daily_report(dataset, load_user_positions(), params)
+def compute_report(dataset: MarketDataset, settings: Settings) -> DailyReport:
+    """The desk's daily report of ``dataset`` with the user's positions and ``settings``."""
+    desk = default_session()
+    return desk.report(desk.plan_parameters(settings), dataset=dataset, book=desk.book())
 
 
-def load_user_positions() -> Any:
+def load_user_positions() -> PositionBook:
     """The user's positions file and trade journal (``data/positions.py``; empty if absent)."""
-    from rotation_addin.data.positions import load_book
-
-    return load_book()
+    return default_session().book()
 
 
 # -- helpers -----------------------------------------------------------------------------------

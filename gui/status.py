@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-STALE_AFTER = timedelta(hours=36)
-"""A daily dataset whose last closed candle is older than this is flagged stale."""
+from rotation_addin.core.constants import STALE_AFTER
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,19 @@ from typing import Any
 
 import xlwings as xw
 
+from rotation_addin.core import volatility
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
 from rotation_addin.core.errors import DataError, InputError
-from rotation_addin.core.types import Side
+from rotation_addin.core.leverage import safe_leverage
+from rotation_addin.core.liquidation import liquidation_price
+from rotation_addin.core.types import ContractSpec, Side
+from rotation_addin.desk.market import recent_closes
+from rotation_addin.desk.quick_check import (
+    brackets_for,
+    quick_check,
+    request_from_settings,
+    safe_leverage_cap,
+)
 from rotation_addin.excel import args as a
 from rotation_addin.excel import context
 from rotation_addin.excel.guard import udf_guard
@@ -33,7 +43,7 @@ CATEGORY = "Rotation Desk"
 Cell = Any  # what Excel passes: None, float, str, bool, datetime or a 2-D list
 
 
-def _contract(base: str | None) -> Any:
+def _contract(base: str | None) -> ContractSpec | None:
     if base is None:
         return None
     contracts = context.dataset().contracts
@@ -69,12 +79,9 @@ def _close_history(base: str) -> Any:
 def POSITION_SIZE(equity: Cell, risk: Cell, entry: Cell, stop: Cell, side: Cell = None,
                   symbol: Cell = None, leverage: Cell = None, output: Cell = None) -> Any:
     """Position size (base units) that loses at most risk x equity at the stop, after fees."""
-    # Refused (#REFUSED) exactly when `rotation size` refuses the same trade: leverage above the
-    # maintenance bracket's maximum, or a stop at or beyond the liquidation price.
-    from rotation_addin.core.brackets import default_bracket_table
-    from rotation_addin.core.liquidation import check_stop_before_liquidation, liquidation_price
-    from rotation_addin.core.sizing import position_size
-
+    # The desk's quick check: refused (#REFUSED) exactly when `rotation size` refuses the same
+    # trade: leverage above the maintenance bracket's maximum, or a stop at or beyond the
+    # liquidation price.
     settings = context.settings()
     entry_usd = a.number("entry", entry)
     stop_usd = a.number("stop", stop)
@@ -84,26 +91,17 @@ def POSITION_SIZE(equity: Cell, risk: Cell, entry: Cell, stop: Cell, side: Cell 
         chosen_side = Side.LONG if stop_usd < entry_usd else Side.SHORT
     else:
         chosen_side = a.side("side", side)
-    result = position_size(
-        equity_usd=a.number("equity", equity),
-        entry_price_usd=entry_usd,
-        stop_price_usd=stop_usd,
-        side=chosen_side,
-        risk_fraction=a.fraction("risk", risk, settings.risk_fraction),
-        max_risk_fraction=settings.max_risk_fraction,
-        taker_fee_rate=settings.taker_fee_rate,
-        stop_slippage_rate=settings.stop_slippage_rate,
-        leverage=a.number("leverage", leverage, 1.0),
-        contract=_contract(None if a.is_missing(symbol) else a.symbol("symbol", symbol)),
-    )
+    equity_usd = a.number("equity", equity)
+    risk_fraction = a.fraction("risk", risk, settings.risk_fraction)
+    chosen_leverage = a.number("leverage", leverage, 1.0)
     base = None if a.is_missing(symbol) else a.symbol("symbol", symbol)
-    liquidation = liquidation_price(
-        side=result.side, entry_price_usd=result.entry_price_usd,
-        quantity_base=result.quantity_base, leverage=result.leverage,
-        brackets=default_bracket_table(base or "default"),
-    )
-    check_stop_before_liquidation(result.side, result.entry_price_usd, result.stop_price_usd,
-                                  liquidation.liquidation_price_usd)
+    contract = _contract(base)
+    checked = quick_check(request_from_settings(
+        settings, equity_usd=equity_usd, entry_price_usd=entry_usd, stop_price_usd=stop_usd,
+        side=chosen_side, risk_fraction=risk_fraction, leverage=chosen_leverage,
+        contract=contract, brackets=brackets_for(None if base is None else context.dataset(),
+                                                 base)))
+    result = checked.size
     field = a.choice("output", output, ("quantity", "notional", "margin", "risk", "fees"),
                      "quantity")
     return {"quantity": result.quantity_base, "notional": result.notional_usd,
@@ -122,13 +120,10 @@ def POSITION_SIZE(equity: Cell, risk: Cell, entry: Cell, stop: Cell, side: Cell 
 def LIQUIDATION_PRICE(side: Cell, entry: Cell, quantity: Cell, leverage: Cell,
                       symbol: Cell = None, mmr: Cell = None) -> Any:
     """Isolated-margin liquidation price (USD) of a USD-M linear perpetual, one-way mode."""
-    from rotation_addin.core.brackets import default_bracket_table
-    from rotation_addin.core.liquidation import liquidation_price
-
     flat_rate = None if a.is_missing(mmr) else a.fraction("mmr", mmr, high=0.5)
     brackets = None
     if flat_rate is None and not a.is_missing(symbol):
-        brackets = default_bracket_table(a.symbol("symbol", symbol))
+        brackets = brackets_for(context.dataset(), a.symbol("symbol", symbol))
     result = liquidation_price(
         side=a.side("side", side),
         entry_price_usd=a.number("entry", entry),
@@ -148,16 +143,15 @@ otherwise be taken as 500 % (``rotation leverage --daily-vol`` refuses it the sa
 def _daily_vol(name: str, value: Cell, method: str) -> float:
     """Daily volatility from a number (taken as given), a symbol or a range of prices.
 
-    A symbol uses its last ``core.volatility.HISTORY_DAYS`` daily closes, the window of
+    A symbol uses its last ``core.volatility.HISTORY_DAYS`` daily closes (the desk's
+    :func:`~rotation_addin.desk.market.recent_closes`), the window of
     ``rotation leverage --symbol`` and of the plan's stops, so every surface quotes one sigma.
     """
-    from rotation_addin.core import volatility
-
     if isinstance(value, int | float) and not isinstance(value, bool):
         return a.fraction(name, value, high=DAILY_VOL_MAX)
     if isinstance(value, str) and not value.strip().endswith("%"):
         base = a.symbol(name, value)
-        closes = _close_history(base).close[base].dropna().iloc[-volatility.HISTORY_DAYS:]
+        closes: list[float] = recent_closes(context.dataset(), base).to_list()
     else:
         if isinstance(value, str):
             return a.fraction(name, value, high=DAILY_VOL_MAX)
@@ -177,20 +171,15 @@ def _daily_vol(name: str, value: Cell, method: str) -> float:
 def SAFE_LEVERAGE(symbol_or_vol: Cell, k: Cell = None, holding_days: Cell = None,
                   gap_buffer: Cell = None, mmr: Cell = None) -> Any:
     """Largest leverage whose liquidation stays k daily sigmas (x sqrt(days)) + buffer away."""
-    from rotation_addin.core.brackets import default_bracket_table
-    from rotation_addin.core.leverage import safe_leverage
-
     settings = context.settings()
     daily_vol = _daily_vol("symbol_or_vol", symbol_or_vol, "ewma")
     brackets = None
     cap = None
     if isinstance(symbol_or_vol, str) and not symbol_or_vol.strip().endswith("%"):
         base = a.symbol("symbol_or_vol", symbol_or_vol)
-        brackets = default_bracket_table(base)
-        contract = context.dataset().contracts.get(base)
-        if contract is not None:
-            # the contract's own maximum, as `rotation leverage --symbol` applies it
-            cap = min(contract.max_leverage, brackets.max_leverage)
+        brackets = brackets_for(context.dataset(), base)
+        # the contract's own maximum, as `rotation leverage --symbol` applies it
+        cap = safe_leverage_cap(context.dataset().contracts.get(base), brackets)
     result = safe_leverage(
         daily_vol=daily_vol,
         k_sigma=a.number("k", k, settings.vol_k_sigma),

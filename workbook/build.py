@@ -17,14 +17,15 @@ from types import ModuleType
 from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 
-from rotation_addin.core.brackets import default_bracket_table
 from rotation_addin.core.dataset import MarketDataset
-from rotation_addin.core.errors import InputError
-from rotation_addin.core.report import DailyReport, daily_report
-from rotation_addin.core.rotation import PlanParameters
+from rotation_addin.core.errors import InputError, TradeRefused
+from rotation_addin.core.report import DailyReport
+from rotation_addin.core.rotation import PositionBook
 from rotation_addin.data.atomic import atomic_path
 from rotation_addin.data.paths import workbooks_dir
 from rotation_addin.data.settings import Settings, load_settings
+from rotation_addin.desk.quick_check import brackets_for, quick_check, request_from_settings
+from rotation_addin.desk.session import default_session
 from workbook import layout as lay
 from workbook import xlsm as xlsm_mod
 from workbook.context import FillContext, Rows, snapshot
@@ -110,11 +111,29 @@ def sizing_inputs_for(dataset: MarketDataset | None, settings: Settings,
             inputs = replace(inputs, amount_step=c.amount_step, min_amount=c.min_amount,
                              min_notional_usd=c.min_notional_usd, taker_fee_rate=c.taker_fee_rate,
                              contract_max_leverage=c.max_leverage)
-    brackets = default_bracket_table(base)
+    brackets = brackets_for(dataset, base)
     if dataset is None or base not in dataset.contracts:
         inputs = replace(inputs, contract_max_leverage=brackets.max_leverage)
-    inputs = replace(inputs, symbol=base)
-    return inputs.with_brackets(brackets)
+    inputs = replace(inputs, symbol=base).with_brackets(brackets)
+    return _accepted_by_the_desk(inputs, settings, dataset)
+
+
+def _accepted_by_the_desk(inputs: sizing.SizingInputs, settings: Settings,
+                          dataset: MarketDataset | None) -> sizing.SizingInputs:
+    """The starting trade as the desk's quick check accepts it: at 1x when its leverage is
+    refused (above the brackets' maximum, or a stop at or beyond the liquidation price)."""
+    contract = dataset.contracts.get(inputs.symbol) if dataset is not None else None
+    brackets = brackets_for(dataset, inputs.symbol)
+    try:
+        quick_check(request_from_settings(
+            settings, equity_usd=inputs.equity_usd, entry_price_usd=inputs.entry_price_usd,
+            stop_price_usd=inputs.stop_price_usd, side=inputs.side, leverage=inputs.leverage,
+            contract=contract, brackets=brackets))
+    except TradeRefused:
+        return replace(inputs, leverage=1.0)
+    except InputError:
+        return inputs  # e.g. a size below the minimums: the sheet itself says why
+    return inputs
 
 
 def new_workbook(*, macro_enabled: bool) -> Workbook:
@@ -189,6 +208,17 @@ def save(wb: Workbook, path: Path, *, macro_enabled: bool,
             before_commit(tmp)
 
 
+def _target(path: Path | None, *, macro_enabled: bool, overwrite: bool) -> Path:
+    """The file to write: its suffix fits the variant; an existing one only with ``overwrite``."""
+    target = Path(path) if path is not None else default_path(macro_enabled=macro_enabled)
+    expected = ".xlsm" if macro_enabled else ".xlsx"
+    if target.suffix.lower() != expected:
+        raise InputError("out", f"must end in {expected} for this variant (got {target.name})")
+    if target.exists() and not overwrite:
+        raise InputError("out", f"{target} exists; refresh it, or pass overwrite/--force")
+    return target
+
+
 def build_workbook(
     path: Path | None = None,
     *,
@@ -227,15 +257,11 @@ def build_workbook(
     -------
     BuildResult
     """
-    target = Path(path) if path is not None else default_path(macro_enabled=macro_enabled)
-    expected = ".xlsm" if macro_enabled else ".xlsx"
-    if target.suffix.lower() != expected:
-        raise InputError("out", f"must end in {expected} for this variant (got {target.name})")
-    if target.exists() and not overwrite:
-        raise InputError("out", f"{target} exists; refresh it, or pass overwrite/--force")
+    target = _target(path, macro_enabled=macro_enabled, overwrite=overwrite)
     settings = params if params is not None else load_settings()
     if dataset is not None and report is None:
-        report = daily_report(dataset, None, PlanParameters.from_settings(settings))
+        desk = default_session()  # a new workbook plans from no positions
+        report = desk.report(desk.plan_parameters(settings), dataset=dataset, book=PositionBook())
     inputs = sizing_inputs or sizing_inputs_for(dataset, settings, report)
     wb = new_workbook(macro_enabled=macro_enabled)
     build_skeleton(wb, settings, inputs)

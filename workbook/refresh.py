@@ -30,10 +30,10 @@ from openpyxl import load_workbook
 
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import DataError, InputError
-from rotation_addin.core.report import DailyReport, daily_report
-from rotation_addin.core.rotation import PlanParameters, PositionBook
+from rotation_addin.core.report import DailyReport
 from rotation_addin.data.atomic import atomic_path
 from rotation_addin.data.settings import Settings, load_settings
+from rotation_addin.desk.session import default_session
 from workbook import build as build_mod
 from workbook import layout as lay
 from workbook.context import FillContext
@@ -85,14 +85,6 @@ def backup_path_for(path: Path) -> Path:
     return path.with_name(f"{path.stem}.bak{path.suffix}")
 
 
-def _default_book() -> PositionBook:
-    try:
-        from rotation_addin.data.positions import load_book
-    except ImportError:  # pragma: no cover - positions module is part of the package
-        return PositionBook()
-    return load_book()
-
-
 def _report_for(dataset: MarketDataset, report: DailyReport | None,
                 settings: Settings) -> DailyReport:
     if report is not None:
@@ -101,7 +93,8 @@ def _report_for(dataset: MarketDataset, report: DailyReport | None,
                              f"{report.as_of:%Y-%m-%d}, not from the dataset given "
                              f"({dataset.source} as of {dataset.as_of:%Y-%m-%d})")
         return report
-    return daily_report(dataset, _default_book(), PlanParameters.from_settings(settings))
+    desk = default_session()  # the user's positions, the plan parameters of ``settings``
+    return desk.report(desk.plan_parameters(settings), dataset=dataset, book=desk.book())
 
 
 def _result(path: Path | None, backup: Path | None, ctx: FillContext,

@@ -14,12 +14,9 @@ import json
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-import pandas as pd
 
 from rotation_addin.cli import term
 from rotation_addin.core.errors import DataError, InputError
@@ -284,7 +281,7 @@ def _status_notes(cache: Any, exchanges: Sequence[str], rows: Sequence[Any]) -> 
             notes.extend(f"{exchange}: {w}" for w in ragged_end_warnings(last_days, exchange))
             continue
         run = cache.read_meta(DEMO_RUN_META_KEY)
-        yesterday = (datetime.now(UTC) - pd.Timedelta(days=1)).date().isoformat()
+        yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
         if run is None:
             notes.append("demo: no fingerprint of the cached demo run (older cache): "
                          "run `rotation refresh --demo` before reading it")
@@ -297,6 +294,11 @@ def _status_notes(cache: Any, exchanges: Sequence[str], rows: Sequence[Any]) -> 
 
 # ---------------------------------------------------------------------- import-csv
 def _import_csv(args: argparse.Namespace) -> int:
+    # Deferred on purpose (measured, docs/benchmarks.md): every `rotation` command imports
+    # this module, and `rotation size` starts without NumPy/pandas.
+    import numpy as np
+    import pandas as pd
+
     try:
         csv_import = importlib.import_module("rotation_addin.data.csv_import")
     except ModuleNotFoundError:

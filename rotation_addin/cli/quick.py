@@ -24,25 +24,25 @@ import argparse
 import dataclasses
 import json
 import math
-import re
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rotation_addin.cli import term
-from rotation_addin.core.brackets import (
-    BracketTable,
-    bracket_table_from_ccxt,
-    default_bracket_table,
+from rotation_addin.cli import leverage_cmd, term
+from rotation_addin.cli.quick_args import (
+    _NEGATIVE_NUMBER,
+    _base,
+    _data_flags,
+    _fraction,
+    _given,
+    _liq_text,
+    _load_dataset,
+    _number,
+    _pct,
+    _print_result,
+    _settings,
 )
-from rotation_addin.core.capital import minimum_capital_check
-from rotation_addin.core.constants import (
-    DEFAULT_MAX_RISK_FRACTION,
-    DEFAULT_RISK_FRACTION,
-    SQRT_DAYS_PER_YEAR,
-)
-from rotation_addin.core.errors import DataError, InputError
-from rotation_addin.core.leverage import safe_leverage
+from rotation_addin.core.brackets import BracketTable, bracket_table_from_ccxt
+from rotation_addin.core.errors import InputError
 from rotation_addin.core.liquidation import (
     QUANTITY_RANGE_BASE,
     LiquidationResult,
@@ -50,70 +50,13 @@ from rotation_addin.core.liquidation import (
     check_stop_before_liquidation,
     liquidation_price,
 )
-from rotation_addin.core.sizing import PositionSize, position_size
+from rotation_addin.core.sizing import PositionSize
 from rotation_addin.core.types import ContractSpec
-from rotation_addin.core.validation import in_range
-from rotation_addin.core.volatility import HISTORY_DAYS, VolatilityEstimate, volatility_estimate
+from rotation_addin.data.settings import Settings
+from rotation_addin.desk.quick_check import brackets_for, quick_check, request_from_settings
 
-ESTIMATORS = ("ewma", "close", "parkinson", "garman-klass")
-DEFAULT_TAKER_FEE_RATE = 0.0005
-DEFAULT_STOP_SLIPPAGE_RATE = 0.0005
-VOL_LOOKBACK_DAYS = HISTORY_DAYS
-"""Daily candles behind ``--symbol`` volatility: the plan's window, so the CLI, the UDFs and
-``rotation plan`` quote the same sigma for the same symbol."""
-
-DAILY_VOL_PLAIN_MAX = 1.0
-"""A bare ``--daily-vol`` above 1 (100 % a day) is taken as a forgotten ``%`` and refused."""
-ANNUAL_VOL_PLAIN_MAX = 5.0
-"""A bare ``--annual-vol`` above 5 (500 % a year) is taken as a forgotten ``%`` and refused."""
-
-_NEGATIVE_NUMBER = re.compile(r"^-\d+%?$|^-\d*\.\d+%?$")
-"""argparse's negative-number pattern, plus a trailing ``%``: ``--risk -1%`` reaches the
-engine (which names the field and its range) instead of failing as a missing argument."""
-
-
-# ------------------------------------------------------------------------------ flag parsing
-
-def _number(text: str) -> float:
-    cleaned = text.strip().replace("_", "").replace(",", "").lstrip("$")
-    try:
-        return float(cleaned)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-
-
-def _fraction(plain_max: float | None) -> Any:
-    """Argparse type for fractions: ``0.02`` or ``2%``; plain numbers above ``plain_max`` are
-    refused as probably meant as percentages."""
-
-    def parse(text: str) -> float:
-        stripped = text.strip()
-        if stripped.endswith("%"):
-            return _number(stripped[:-1]) / 100.0
-        value = _number(stripped)
-        if not math.isfinite(value):
-            return value  # the engine names the field: "must be a finite number"
-        if plain_max is not None and value > plain_max:
-            raise argparse.ArgumentTypeError(
-                f"must be a fraction like 0.02 or a percentage like 2% (got {text!r}; "
-                f"did you mean {text.strip()}%?)"
-            )
-        return value
-
-    return parse
-
-
-def _pct(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value * 100:.{digits}f} %"
-
-
-def _print_result(pairs: list[tuple[str, Any]], warnings: tuple[str, ...] | list[str],
-                  footer: str | None = None) -> None:
-    print(term.render_key_values(pairs))
-    for warning in warnings:
-        print(f"warning: {warning}")
-    if footer:
-        print(footer)
+if TYPE_CHECKING:
+    from rotation_addin.core.dataset import MarketDataset
 
 
 # ------------------------------------------------------------------------------ registration
@@ -121,18 +64,8 @@ def _print_result(pairs: list[tuple[str, Any]], warnings: tuple[str, ...] | list
 def register(subparsers: Any) -> None:
     """Add ``size``, ``liq`` and ``leverage`` to the ``rotation`` command."""
     for parser in (_register_size(subparsers), _register_liq(subparsers),
-                   _register_leverage(subparsers)):
+                   leverage_cmd.register_leverage(subparsers)):
         parser._negative_number_matcher = _NEGATIVE_NUMBER
-
-
-def _data_flags(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--source", choices=("demo", "cache"), default=None,
-                        help=f"dataset for {what} (default: the data_source setting, demo = "
-                             "the simulated market)")
-    parser.add_argument("--exchange", metavar="ID", default=None,
-                        help="exchange whose cached data to read with --source cache "
-                             "(default: settings exchange_id; 'demo' = `rotation refresh "
-                             "--demo`)")
 
 
 def _register_size(subparsers: Any) -> argparse.ArgumentParser:
@@ -203,37 +136,6 @@ def _register_liq(subparsers: Any) -> argparse.ArgumentParser:
     return liq
 
 
-def _register_leverage(subparsers: Any) -> argparse.ArgumentParser:
-    lev: argparse.ArgumentParser = subparsers.add_parser(
-        "leverage", help="safe leverage for a volatility (falls as volatility rises)",
-        description="Largest whole leverage L with 1/L - MMR >= k*sigma*sqrt(h) + gap buffer, "
-                    "capped by the bracket's maximum leverage.")
-    vol = lev.add_mutually_exclusive_group(required=True)
-    vol.add_argument("--daily-vol", type=_fraction(DAILY_VOL_PLAIN_MAX),
-                     help="daily sigma: 0.05 or 5%%")
-    vol.add_argument("--annual-vol", type=_fraction(ANNUAL_VOL_PLAIN_MAX),
-                     help="annual sigma: 0.9 or 90%%")
-    vol.add_argument("--symbol", default=None,
-                     help=f"base: estimate sigma from its last {VOL_LOOKBACK_DAYS} daily "
-                          "candles in the market dataset (see --source)")
-    _data_flags(lev, "--symbol")
-    lev.add_argument("--estimator", choices=ESTIMATORS, default="ewma",
-                     help="sigma estimator for --symbol (default ewma, lambda 0.94)")
-    lev.add_argument("--k", type=_number, default=3.0, help="k sigma to survive (default 3)")
-    lev.add_argument("--holding-days", type=_number, default=1.0,
-                     help="holding period, days (default 1)")
-    lev.add_argument("--gap-buffer", type=_fraction(1.0), default=0.02,
-                     help="extra distance for gaps (default 2%%)")
-    lev.add_argument("--mmr", type=_fraction(1.0), default=None,
-                     help="maintenance margin rate (default: the bracket's)")
-    lev.add_argument("--max-leverage", type=_number, default=None,
-                     help="a lower leverage cap (default and upper limit: the bracket's "
-                          "and the contract's maximum)")
-    lev.add_argument("--json", action="store_true", help="machine-readable output")
-    lev.set_defaults(handler=run_leverage)
-    return lev
-
-
 # ------------------------------------------------------------------------------ size
 
 def _contract_from_flags(args: argparse.Namespace) -> ContractSpec | None:
@@ -251,43 +153,15 @@ def _contract_from_flags(args: argparse.Namespace) -> ContractSpec | None:
     )
 
 
-def _settings(notes: list[str] | None = None) -> Any:
-    """The user's settings, or None (built-in defaults) when they cannot be read.
-
-    A broken settings.toml must not stop a quick check whose flags say everything: the
-    defaults apply and ``notes`` says why (as the desktop app does).
-    """
-    try:
-        from rotation_addin.data.settings import load_settings
-    except ImportError:  # the pure quick checks work without the data layer
-        return None
-    try:
-        return load_settings()
-    except InputError as error:
-        if notes is not None:
-            notes.append(f"settings not read ({error}): built-in defaults used")
-        return None
-
-
-def _load_dataset(args: argparse.Namespace, settings: Any) -> Any:
-    """The dataset ``--source``/``--exchange`` name (defaults: the settings), as the UDFs read."""
-    try:
-        from rotation_addin.data.loader import load_market
-    except ImportError as exc:  # the data layer is optional for the pure quick checks
-        raise DataError(f"--symbol needs the market data loader ({exc}); "
-                        "use --daily-vol or --annual-vol, or --step/--min-qty/--min-notional"
-                        ) from None
-    source = args.source or getattr(settings, "data_source", "demo")
-    exchange = args.exchange or getattr(settings, "exchange_id", "binanceusdm")
-    return load_market(source, exchange_id=exchange)
-
-
-def _symbol_contract(args: argparse.Namespace, settings: Any) -> tuple[ContractSpec | None, str]:
+def _symbol_contract(
+    args: argparse.Namespace, settings: Settings
+) -> tuple[ContractSpec | None, str, MarketDataset | None]:
     """Contract rules for ``rotation size``: --symbol's from the dataset (what
-    ``=POSITION_SIZE(..., symbol)`` uses), with --step/--min-qty/--min-notional overriding."""
+    ``=POSITION_SIZE(..., symbol)`` uses), with --step/--min-qty/--min-notional overriding;
+    and the dataset read (None without --symbol: no data needed)."""
     flags = _contract_from_flags(args)
     if args.symbol is None or not args.symbol.strip():
-        return flags, "flags" if flags is not None else ""
+        return flags, "flags" if flags is not None else "", None
     dataset = _load_dataset(args, settings)
     base = args.symbol.strip().upper().split("/")[0]
     spec = dataset.contracts.get(base)
@@ -302,44 +176,29 @@ def _symbol_contract(args: argparse.Namespace, settings: Any) -> tuple[ContractS
             min_notional_usd=(args.min_notional if args.min_notional is not None
                               else spec.min_notional_usd),
         )
-    return spec, dataset.source
-
-
-def _or_setting(value: float | None, settings: Any, name: str, default: float) -> float:
-    if value is not None:
-        return value
-    return float(getattr(settings, name, default)) if settings is not None else default
+    return spec, dataset.source, dataset
 
 
 def run_size(args: argparse.Namespace) -> int:
-    """Handler of ``rotation size``."""
+    """Handler of ``rotation size``: the desk's quick check with the settings' defaults."""
     notes: list[str] = []
     settings = _settings(notes)
-    args.risk = _or_setting(args.risk, settings, "risk_fraction", DEFAULT_RISK_FRACTION)
-    args.max_risk = _or_setting(args.max_risk, settings, "max_risk_fraction",
-                                DEFAULT_MAX_RISK_FRACTION)
-    args.fee = _or_setting(args.fee, settings, "taker_fee_rate", DEFAULT_TAKER_FEE_RATE)
-    args.slippage = _or_setting(args.slippage, settings, "stop_slippage_rate",
-                                DEFAULT_STOP_SLIPPAGE_RATE)
-    contract, contract_source = _symbol_contract(args, settings)
-    sized = position_size(
-        equity_usd=args.equity, entry_price_usd=args.entry, stop_price_usd=args.stop,
-        side=args.side, risk_fraction=args.risk, max_risk_fraction=args.max_risk,
-        taker_fee_rate=args.fee, stop_slippage_rate=args.slippage, leverage=args.leverage,
-        contract=contract,
+    contract, contract_source, dataset = _symbol_contract(args, settings)
+    request = dataclasses.replace(
+        request_from_settings(
+            settings, equity_usd=args.equity, entry_price_usd=args.entry,
+            stop_price_usd=args.stop, side=args.side, risk_fraction=args.risk,
+            leverage=args.leverage, contract=contract,
+            brackets=brackets_for(dataset, _base(args.symbol))),
+        max_risk_fraction=_given(args.max_risk, settings.max_risk_fraction),
+        taker_fee_rate=_given(args.fee, settings.taker_fee_rate),
+        stop_slippage_rate=_given(args.slippage, settings.stop_slippage_rate),
+        min_equity_usd=settings.min_equity_usd,
     )
-    table = default_bracket_table(args.symbol or "default")
-    liq = liquidation_price(
-        side=sized.side, entry_price_usd=sized.entry_price_usd,
-        quantity_base=sized.quantity_base, leverage=sized.leverage, brackets=table,
-    )
-    check_stop_before_liquidation(sized.side, sized.entry_price_usd, sized.stop_price_usd,
-                                  liq.liquidation_price_usd)
-    capital = minimum_capital_check(
-        equity_usd=args.equity, entry_price_usd=args.entry, stop_price_usd=args.stop,
-        side=sized.side, risk_fraction=args.risk, contract=contract,
-        taker_fee_rate=args.fee, stop_slippage_rate=args.slippage,
-    )
+    checked = quick_check(request)
+    sized, liq, table, capital = (checked.size, checked.liquidation, checked.brackets,
+                                  checked.capital)
+    assert capital is not None  # min_equity_usd was given
     warnings = [*notes, *sized.warnings, *capital.warnings]
     if contract is None:
         warnings = [w for w in warnings if not w.startswith("no contract given")]
@@ -374,12 +233,6 @@ def _size_rows(sized: PositionSize, liq: LiquidationResult) -> list[tuple[str, A
     ]
 
 
-def _liq_text(liq: LiquidationResult) -> Any:
-    if liq.can_be_liquidated:
-        return liq.liquidation_price_usd
-    return "none (margin covers a fall to 0)"
-
-
 # ------------------------------------------------------------------------------ liq
 
 def _read_brackets_file(path: Path) -> BracketTable:
@@ -403,7 +256,7 @@ def _liq_table(args: argparse.Namespace) -> BracketTable | None:
         return _read_brackets_file(args.brackets)
     if args.mmr is not None:
         return None
-    return default_bracket_table(args.symbol or "default")
+    return brackets_for(None, _base(args.symbol))
 
 
 def run_liq(args: argparse.Namespace) -> int:
@@ -455,109 +308,4 @@ def run_liq(args: argparse.Namespace) -> int:
         rows.append(("stop USD", f"{args.stop:g} (before liquidation: ok)"))
     source = table.source if table is not None else f"flat MMR {_pct(args.mmr, 3)}, cum 0"
     _print_result(rows, result.warnings, footer=f"brackets: {source}")
-    return 0
-
-
-# ------------------------------------------------------------------------------ leverage
-
-def _symbol_volatility(
-    base: str, args: argparse.Namespace, notes: list[str]
-) -> tuple[VolatilityEstimate, str, float | None]:
-    """σ of ``base`` from the dataset: (estimate, source label, contract max leverage).
-
-    Appends to ``notes`` when the figure is stale: the dataset as a whole, or this symbol's
-    candles ending before the dataset's last day.
-    """
-    from rotation_addin.cli.analytics_cmds import STALE_AFTER
-
-    dataset = _load_dataset(args, _settings(notes))
-    key = base.strip().upper()
-    if key not in dataset.close.columns:
-        raise DataError(f"no daily candles for {key} in {dataset.source}; "
-                        f"available: {', '.join(map(str, dataset.close.columns))}")
-    frame = (
-        dataset.close[[key]].rename(columns={key: "close"})
-        .join(dataset.open[key].rename("open"))
-        .join(dataset.high[key].rename("high"))
-        .join(dataset.low[key].rename("low"))
-        .dropna()
-        .tail(VOL_LOOKBACK_DAYS)
-    )
-    if len(frame) < 3:
-        raise DataError(f"only {len(frame)} complete daily candles for {key} in "
-                        f"{dataset.source}")
-    estimate = volatility_estimate(frame["open"], frame["high"], frame["low"], frame["close"])
-    last_day = dataset.close.index[-1]
-    if frame.index[-1] < last_day:
-        notes.append(f"{key}: no candles since {frame.index[-1]:%Y-%m-%d} (data runs to "
-                     f"{last_day:%Y-%m-%d}): this sigma describes that older period")
-    as_of = dataset.as_of if dataset.as_of.tzinfo else dataset.as_of.replace(tzinfo=UTC)
-    if datetime.now(UTC) - as_of > STALE_AFTER:
-        notes.append(f"stale data: the last daily candle closed {as_of:%Y-%m-%d %H:%M} UTC; "
-                     "run `rotation refresh` (or use --source demo)")
-    contract = dataset.contracts.get(key)
-    return estimate, dataset.source, None if contract is None else contract.max_leverage
-
-
-def run_leverage(args: argparse.Namespace) -> int:
-    """Handler of ``rotation leverage``."""
-    estimate: VolatilityEstimate | None = None
-    source_label: str | None = None
-    contract_max: float | None = None
-    notes: list[str] = []
-    if args.symbol is not None:
-        estimate, source_label, contract_max = _symbol_volatility(args.symbol, args, notes)
-        daily = estimate.daily_sigma(args.estimator)
-    elif args.daily_vol is not None:
-        daily = args.daily_vol
-    else:
-        if not isinstance(args.annual_vol, float) or not math.isfinite(args.annual_vol):
-            raise InputError("annual_vol", f"must be a finite number (got {args.annual_vol})")
-        daily = args.annual_vol / SQRT_DAYS_PER_YEAR
-    brackets = default_bracket_table(args.symbol or "default")
-    cap = args.max_leverage
-    limit = (brackets.max_leverage if contract_max is None
-             else min(contract_max, brackets.max_leverage))
-    if cap is None and contract_max is not None:
-        cap = limit
-    elif (cap is not None and args.mmr is None
-          and limit < in_range("max_leverage", cap, 1.0, 1_000.0)):
-        # --max-leverage lowers the cap; it cannot lift the exchange's own maximum
-        notes.append(f"--max-leverage {cap:g}x is above the {limit:g}x maximum of the bracket "
-                     f"and contract ({brackets.source}): {limit:g}x applies")
-        cap = limit
-    result = safe_leverage(
-        daily_vol=daily, k_sigma=args.k, holding_days=args.holding_days,
-        gap_buffer_fraction=args.gap_buffer, brackets=brackets,
-        maintenance_margin_rate=args.mmr, max_leverage=cap,
-    )
-    warnings = [*notes, *(w for w in result.warnings if not w.startswith("no brackets given"))]
-    if estimate is not None:
-        warnings.extend(estimate.warnings)
-    if args.json:
-        print(term.to_json({"safe_leverage": result, "volatility": estimate,
-                            "source": source_label, "estimator": args.estimator
-                            if estimate is not None else None, "warnings": warnings}))
-        return 0
-    rows: list[tuple[str, Any]] = []
-    if estimate is not None:
-        rows += [
-            ("symbol / data", f"{args.symbol.upper()} / {source_label} "
-                              f"(last {estimate.observations} days)"),
-            ("daily sigma close / EWMA", f"{_pct(estimate.close_to_close_daily_sigma)} / "
-                                         f"{_pct(estimate.ewma_daily_sigma)}"),
-            ("daily sigma Parkinson / G-K", f"{_pct(estimate.parkinson_daily_sigma)} / "
-                                            f"{_pct(estimate.garman_klass_daily_sigma)}"),
-            ("ATR USD", estimate.atr_usd if estimate.atr_usd is not None else "n/a"),
-        ]
-    rows += [
-        (f"daily sigma used ({args.estimator if estimate else 'given'})", _pct(result.daily_vol)),
-        ("annualised sigma (x sqrt 365)", _pct(result.daily_vol * SQRT_DAYS_PER_YEAR)),
-        ("required distance k*sigma*sqrt(h) + gap", _pct(result.required_distance_fraction)),
-        ("maintenance margin rate", _pct(result.maintenance_margin_rate, 3)),
-        ("safe leverage", f"{result.leverage}x"),
-        ("limited by", result.limiting_factor),
-        ("liquidation distance at that leverage", _pct(result.liquidation_distance_fraction)),
-    ]
-    _print_result(rows, warnings, footer=result.explanation)
     return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from rotation_addin.core.constants import DEFAULT_MIN_EQUITY_USD, DEFAULT_RISK_FRACTION
+from rotation_addin.core import parameters as p
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.sizing import (
     MIN_RISK_FRACTION,
@@ -66,11 +66,11 @@ def minimum_capital_check(
     equity_usd: float,
     entry_price_usd: float,
     stop_price_usd: float,
-    risk_fraction: float = DEFAULT_RISK_FRACTION,
-    min_equity_usd: float = DEFAULT_MIN_EQUITY_USD,
+    risk_fraction: float = p.RISK_FRACTION.default,
+    min_equity_usd: float = p.MIN_EQUITY_USD.default,
     contract: ContractSpec | None = None,
-    taker_fee_rate: float = 0.0005,
-    stop_slippage_rate: float = 0.0005,
+    taker_fee_rate: float = p.TAKER_FEE_RATE.default,
+    stop_slippage_rate: float = p.STOP_SLIPPAGE_RATE.default,
     side: object | None = None,
 ) -> CapitalCheck:
     """Check equity against the exchange minimums under the risk rule and the $5,000 floor.

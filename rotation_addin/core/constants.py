@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 DAYS_PER_YEAR: int = 365
 """Crypto markets trade every calendar day; annualise daily figures with this."""
@@ -12,6 +13,10 @@ SQRT_DAYS_PER_YEAR: float = math.sqrt(DAYS_PER_YEAR)
 
 HOURS_PER_DAY: int = 24
 
+HISTORY_DAYS: int = 180
+"""Daily candles behind a symbol's volatility and ATR on every surface (the plan's stops,
+``=HIST_VOL()``, ``rotation leverage --symbol``, the app's Quick check)."""
+
 DEFAULT_RISK_FRACTION: float = 0.02
 """Risk per trade as a fraction of equity (2 %)."""
 
@@ -20,6 +25,9 @@ DEFAULT_MAX_RISK_FRACTION: float = 0.03
 
 DEFAULT_MIN_EQUITY_USD: float = 5_000.0
 """Minimum account equity the framework recommends before trading it."""
+
+STALE_AFTER: timedelta = timedelta(hours=36)
+"""Data whose last daily candle closed longer ago than this is flagged on every surface."""
 
 DEMO_SOURCE_LABEL: str = "demo (simulated)"
 """Label every output built from the embedded demo market must carry."""

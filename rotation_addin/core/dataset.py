@@ -21,6 +21,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from rotation_addin.core.brackets import BracketTable
 from rotation_addin.core.types import ContractSpec
 from rotation_addin.core.universe import Universe
 
@@ -86,6 +87,9 @@ class MarketDataset:
         Latest prices and funding by base.
     order_books : Mapping[str, OrderBook]
         Latest order book by base (may be empty).
+    brackets : Mapping[str, BracketTable]
+        Maintenance brackets (leverage tiers) the exchange gave, by base, as the last refresh
+        cached them; a base without an entry uses the bundled defaults.
     missing_symbols : tuple[str, ...]
         Universe members the source does not list (reported, never silently dropped).
     warnings : tuple[str, ...]
@@ -107,6 +111,7 @@ class MarketDataset:
     contracts: Mapping[str, ContractSpec] = field(default_factory=dict)
     tickers: Mapping[str, Ticker] = field(default_factory=dict)
     order_books: Mapping[str, OrderBook] = field(default_factory=dict)
+    brackets: Mapping[str, BracketTable] = field(default_factory=dict)
     missing_symbols: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 

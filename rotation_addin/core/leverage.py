@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from rotation_addin.core import parameters as pdef
 from rotation_addin.core.brackets import BracketTable, default_bracket_table
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.validation import in_range, non_negative
@@ -82,9 +83,9 @@ def leverage_limit(required_distance_fraction: float, maintenance_margin_rate: f
 def safe_leverage(
     *,
     daily_vol: float,
-    k_sigma: float = 3.0,
-    holding_days: float = 1.0,
-    gap_buffer_fraction: float = 0.02,
+    k_sigma: float = pdef.VOL_K_SIGMA.default,
+    holding_days: float = pdef.HOLDING_DAYS.default,
+    gap_buffer_fraction: float = pdef.GAP_BUFFER_FRACTION.default,
     brackets: BracketTable | None = None,
     maintenance_margin_rate: float | None = None,
     max_leverage: float | None = None,

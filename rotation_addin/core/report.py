@@ -309,7 +309,7 @@ def market_snapshot(
     return MarketSnapshot(
         base=base, symbol=dataset.universe.symbol_for(base), sector=sector, price_usd=price,
         atr_usd=atr, daily_vol=vol, contract=dataset.contracts.get(base),
-        brackets=default_bracket_table(base),
+        brackets=dataset.brackets.get(base) or default_bracket_table(base),  # cached tiers first
     )
 
 

@@ -18,13 +18,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict, Unpack
 
+from rotation_addin.core import parameters as pdef
 from rotation_addin.core import validation as v
-from rotation_addin.core.constants import (
-    DEFAULT_MAX_RISK_FRACTION,
-    DEFAULT_MIN_EQUITY_USD,
-    DEFAULT_RISK_FRACTION,
-)
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.scores import ScoreWeights, SectorScore
 from rotation_addin.core.sizing import EQUITY_RANGE_USD, PRICE_RANGE_USD
@@ -42,6 +39,16 @@ RISK_STEP_PER_RANK = 0.25
 
 MIN_RISK_SHARE = 0.5
 """Floor of that step-down, as a share of ``risk_fraction``."""
+
+
+class PlanOverrides(TypedDict, total=False):
+    """Plan fields a surface sets over the settings (a flag, a cell's equity)."""
+
+    equity_usd: float
+    risk_fraction: float
+    top_n_long: int
+    portfolio_risk_cap_fraction: float
+    correlation_window_days: int
 
 
 @dataclass(frozen=True)
@@ -95,18 +102,18 @@ class PlanParameters:
         Window of the correlation picture (30 or 90 by default).
     """
 
-    equity_usd: float = 10_000.0
-    risk_fraction: float = DEFAULT_RISK_FRACTION
-    max_risk_fraction: float = DEFAULT_MAX_RISK_FRACTION
-    taker_fee_rate: float = 0.0005
-    stop_slippage_rate: float = 0.0005
-    min_equity_usd: float = DEFAULT_MIN_EQUITY_USD
-    max_open_positions: int = 5
-    cooldown_days: int = 3
-    vol_k_sigma: float = 3.0
-    holding_days: float = 1.0
-    gap_buffer_fraction: float = 0.02
-    portfolio_risk_cap_fraction: float = 0.06
+    equity_usd: float = pdef.EQUITY_USD.default
+    risk_fraction: float = pdef.RISK_FRACTION.default
+    max_risk_fraction: float = pdef.MAX_RISK_FRACTION.default
+    taker_fee_rate: float = pdef.TAKER_FEE_RATE.default
+    stop_slippage_rate: float = pdef.STOP_SLIPPAGE_RATE.default
+    min_equity_usd: float = pdef.MIN_EQUITY_USD.default
+    max_open_positions: int = int(pdef.MAX_OPEN_POSITIONS.default)
+    cooldown_days: int = int(pdef.COOLDOWN_DAYS.default)
+    vol_k_sigma: float = pdef.VOL_K_SIGMA.default
+    holding_days: float = pdef.HOLDING_DAYS.default
+    gap_buffer_fraction: float = pdef.GAP_BUFFER_FRACTION.default
+    portfolio_risk_cap_fraction: float = pdef.PORTFOLIO_RISK_CAP_FRACTION.default
     top_n_long: int = 1
     theta: float = 2.0
     max_leverage: float = 5.0
@@ -119,23 +126,11 @@ class PlanParameters:
     short_over_extended: bool = True
     require_weekly_confirmation: bool = True
     weights: ScoreWeights = field(default_factory=ScoreWeights)
-    correlation_window_days: int = 30
+    correlation_window_days: int = int(pdef.CORRELATION_WINDOW_DAYS.default)
 
     def __post_init__(self) -> None:
-        v.in_range("equity_usd", self.equity_usd, *EQUITY_RANGE_USD)
-        v.in_range("max_risk_fraction", self.max_risk_fraction, 0.0, 0.10, low_inclusive=False)
-        v.in_range("risk_fraction", self.risk_fraction, 0.0, self.max_risk_fraction,
-                   low_inclusive=False)
-        v.in_range("taker_fee_rate", self.taker_fee_rate, 0.0, 0.01)
-        v.in_range("stop_slippage_rate", self.stop_slippage_rate, 0.0, 0.05)
-        v.non_negative("min_equity_usd", self.min_equity_usd)
-        v.positive_int("max_open_positions", self.max_open_positions)
-        v.positive_int("cooldown_days", self.cooldown_days, minimum=0)
-        v.in_range("vol_k_sigma", self.vol_k_sigma, 0.0, 10.0, low_inclusive=False)
-        v.in_range("holding_days", self.holding_days, 0.0, 365.0, low_inclusive=False)
-        v.in_range("gap_buffer_fraction", self.gap_buffer_fraction, 0.0, 0.5)
-        v.in_range("portfolio_risk_cap_fraction", self.portfolio_risk_cap_fraction, 0.0, 0.5,
-                   low_inclusive=False)
+        pdef.check_all(self)
+        pdef.PORTFOLIO_RISK_CAP_FRACTION.check(self.portfolio_risk_cap_fraction)
         v.positive_int("top_n_long", self.top_n_long)
         v.in_range("theta", self.theta, 0.0, 10.0, low_inclusive=False)
         v.in_range("max_leverage", self.max_leverage, 1.0, 125.0)
@@ -147,7 +142,7 @@ class PlanParameters:
                    low_inclusive=False)
         v.in_range("take_profit_cut_fraction", self.take_profit_cut_fraction, 0.0, 1.0,
                    low_inclusive=False)
-        v.positive_int("correlation_window_days", self.correlation_window_days, minimum=5)
+        pdef.CORRELATION_WINDOW_DAYS.check(self.correlation_window_days)
         for name in ("rotation_in_risk_off", "short_over_extended",
                      "require_weekly_confirmation"):
             if not isinstance(getattr(self, name), bool):
@@ -161,21 +156,25 @@ class PlanParameters:
         return self.equity_usd * self.portfolio_risk_cap_fraction
 
     @classmethod
-    def from_settings(cls, settings: object, **overrides: object) -> PlanParameters:
-        """Build parameters from any object with Settings-like attributes, then ``overrides``.
+    def from_settings(cls, settings: pdef.RiskSettings,
+                      **overrides: Unpack[PlanOverrides]) -> PlanParameters:
+        """Parameters from the user's settings (each shared field named here), then ``overrides``.
 
-        Attributes of ``settings`` whose names match a field (``equity_usd``,
-        ``risk_fraction``, ``cooldown_days``...) are copied; the rest keep their defaults.
+        ``overrides`` are plan fields given by a surface (a flag, a cell's equity); the plan's
+        own fields (``top_n_long``, ``theta``...) keep their defaults unless overridden.
         """
-        names = {f.name for f in dataclasses.fields(cls)}
-        values: dict[str, object] = {
-            name: getattr(settings, name) for name in names if hasattr(settings, name)
-        }
-        unknown = sorted(set(overrides) - names)
+        unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
             raise InputError("parameters", f"unknown plan parameter(s) {unknown}")
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
+        params = cls(
+            equity_usd=settings.equity_usd, risk_fraction=settings.risk_fraction,
+            max_risk_fraction=settings.max_risk_fraction, taker_fee_rate=settings.taker_fee_rate,
+            stop_slippage_rate=settings.stop_slippage_rate, min_equity_usd=settings.min_equity_usd,
+            max_open_positions=settings.max_open_positions, cooldown_days=settings.cooldown_days,
+            vol_k_sigma=settings.vol_k_sigma, holding_days=settings.holding_days,
+            gap_buffer_fraction=settings.gap_buffer_fraction,
+        )
+        return dataclasses.replace(params, **overrides) if overrides else params
 
 
 def _positive_in_range(field_name: str, value: object, bounds: tuple[float, float]) -> float:

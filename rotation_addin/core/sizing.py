@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from rotation_addin.core.constants import DEFAULT_MAX_RISK_FRACTION, DEFAULT_RISK_FRACTION
+from rotation_addin.core import parameters as p
 from rotation_addin.core.errors import InputError, TradeRefused
 from rotation_addin.core.types import ContractSpec, Side
 from rotation_addin.core.validation import in_range, non_negative, positive
@@ -23,7 +23,7 @@ PRICE_RANGE_USD: tuple[float, float] = (1e-12, 1e12)
 """Prices outside this range are refused: nothing trades there, and sub-normal floats would
 turn ratios into inf."""
 
-EQUITY_RANGE_USD: tuple[float, float] = (0.01, 1e13)
+EQUITY_RANGE_USD: tuple[float, float] = (p.EQUITY_USD.low, p.EQUITY_USD.high)
 """Equity from one cent to ten trillion USD."""
 
 MIN_RISK_FRACTION: float = 1e-6
@@ -198,10 +198,10 @@ def position_size(
     entry_price_usd: float,
     stop_price_usd: float,
     side: object,
-    risk_fraction: float = DEFAULT_RISK_FRACTION,
-    max_risk_fraction: float = DEFAULT_MAX_RISK_FRACTION,
-    taker_fee_rate: float = 0.0005,
-    stop_slippage_rate: float = 0.0005,
+    risk_fraction: float = p.RISK_FRACTION.default,
+    max_risk_fraction: float = p.MAX_RISK_FRACTION.default,
+    taker_fee_rate: float = p.TAKER_FEE_RATE.default,
+    stop_slippage_rate: float = p.STOP_SLIPPAGE_RATE.default,
     leverage: float = 1.0,
     contract: ContractSpec | None = None,
 ) -> PositionSize:

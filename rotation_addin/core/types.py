@@ -7,6 +7,7 @@ from enum import Enum
 
 from rotation_addin.core import validation as v
 from rotation_addin.core.errors import InputError
+from rotation_addin.core.parameters import TAKER_FEE_RATE
 
 
 class Side(Enum):
@@ -73,7 +74,7 @@ class ContractSpec:
     min_notional_usd: float = 5.0
     price_tick: float = 0.0001
     contract_size: float = 1.0
-    taker_fee_rate: float = 0.0005
+    taker_fee_rate: float = TAKER_FEE_RATE.default
     maker_fee_rate: float = 0.0002
     max_leverage: float = 20.0
 

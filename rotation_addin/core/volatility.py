@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from rotation_addin.core import constants
 from rotation_addin.core.constants import SQRT_DAYS_PER_YEAR
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.validation import in_range, non_negative, positive_int
@@ -27,10 +28,10 @@ PRICE_RANGE: tuple[float, float] = (1e-12, 1e12)
 """Accepted price values: finite, positive, and far from float under/overflow."""
 
 RISKMETRICS_LAMBDA = 0.94
-HISTORY_DAYS = 180
-"""Daily candles every surface feeds the estimators for a symbol's current volatility (the
-plan's stops, ``rotation leverage --symbol``, ``=HIST_VOL()``/``=SAFE_LEVERAGE()`` of a
-symbol): one window, one number. EWMA weight after 180 days: 0.94^180 ~ 1e-5."""
+HISTORY_DAYS = constants.HISTORY_DAYS
+"""Daily candles every surface feeds the estimators for a symbol's current volatility
+(``core.constants.HISTORY_DAYS``): one window, one number. EWMA weight after 180 days:
+0.94^180 ~ 1e-5."""
 FEW_OBSERVATIONS = 30
 
 

@@ -6,13 +6,14 @@ builds a :class:`MarketDataset` from the SQLite cache filled by ``rotation refre
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from rotation_addin.core.brackets import BracketTable, bracket_table_from_ccxt
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import DataError, InputError
@@ -147,6 +148,7 @@ def cache_dataset(
     contracts = {b: s for b, s in cache.read_markets(exchange_id).items() if b in present}
     tickers = {b: t for b, t in cache.read_tickers(exchange_id).items() if b in present}
     books = {b: o for b, o in cache.read_order_books(exchange_id).items() if b in present}
+    brackets, bracket_notes = cached_brackets(cache, exchange_id, universe, present)
     macro = _series_frame(cache, SERIES_MACRO, list(MACRO_KEYS), calendar, demo=is_demo)
     social = _series_frame(cache, SERIES_SOCIAL_VOLUME, present, calendar, demo=is_demo)
     onchain = _series_frame(cache, SERIES_ONCHAIN_ACTIVITY, present, calendar, demo=is_demo)
@@ -166,9 +168,34 @@ def cache_dataset(
         contracts=contracts,
         tickers=tickers,
         order_books=books,
+        brackets=brackets,
         missing_symbols=tuple(b for b in universe.bases if b not in present),
-        warnings=warnings,
+        warnings=(*warnings, *bracket_notes),
     )
+
+
+def cached_brackets(cache: MarketCache, exchange_id: str, universe: Universe,
+                    bases: Sequence[str]) -> tuple[dict[str, BracketTable], tuple[str, ...]]:
+    """Leverage tiers the last refresh stored for ``bases`` (ccxt ``fetch_leverage_tiers``).
+
+    A base without stored tiers is left out (the bundled defaults apply to it); stored tiers
+    the engine cannot read are left out with a note naming the symbol.
+    """
+    tables: dict[str, BracketTable] = {}
+    notes: list[str] = []
+    for base in bases:
+        tiers = cache.read_brackets(exchange_id, base)
+        if not tiers:
+            continue
+        symbol = universe.symbol_for(base)
+        try:
+            tables[base] = bracket_table_from_ccxt(
+                symbol, tiers, source=f"{exchange_id} leverage tiers of {symbol}, cached by "
+                                      "the last refresh")
+        except InputError as error:
+            notes.append(f"{base}: cached leverage tiers not usable ({error}); bundled "
+                         "default brackets apply")
+    return tables, tuple(notes)
 
 
 def _last_days(close: pd.DataFrame) -> dict[str, date]:

@@ -43,6 +43,7 @@ from rotation_addin.data.cache import (
     ms_to_datetime,
     timeframe_ms,
 )
+from rotation_addin.data.exchange_protocol import MarketDataClient
 
 DEFAULT_HISTORY_DAYS: dict[str, int] = {"1d": 365, "1h": 365}
 """How far back a first fetch goes, per timeframe (days). Other timeframes: 30 days."""
@@ -421,7 +422,7 @@ def _check_live_args(
 
 
 async def _refresh_listed(
-    client: Any,
+    client: MarketDataClient,
     store: MarketCache,
     exchange_id: str,
     requested: tuple[str, ...],
@@ -499,14 +500,9 @@ def _finish(
     return summary
 
 
-def _server_now_ms(client: Any) -> int:
-    """The exchange's clock (from its ``Date`` headers) if the client knows it, else ours."""
-    reader = getattr(client, "server_now_ms", None) or getattr(client, "_server_now_ms", None)
-    if callable(reader):
-        value = reader()
-        if isinstance(value, int | float):
-            return int(value)
-    return _ms(datetime.now(UTC))
+def _server_now_ms(client: MarketDataClient) -> int:
+    """The exchange's clock (from its ``Date`` headers)."""
+    return int(client.server_now_ms())
 
 
 def _reason(exc: BaseException) -> str:
@@ -515,42 +511,43 @@ def _reason(exc: BaseException) -> str:
     return f"{name}: {text}"[:300] if text else name
 
 
-async def _fetch_tickers(client: Any, listed: tuple[str, ...], tally: _Tally) -> dict[str, Any]:
+async def _fetch_tickers(
+    client: MarketDataClient, listed: tuple[str, ...], tally: _Tally
+) -> dict[str, Any]:
     """Latest tickers (with funding rates); a failure here is a warning, not a symbol failure."""
     if not listed:
         return {}
     try:
         return dict(await client.fetch_tickers(list(listed)))
     except Exception as exc:
-        if is_cancelled(getattr(client, "cancel", None)) or "Banned" in type(exc).__name__:
+        if is_cancelled(client.cancel) or "Banned" in type(exc).__name__:
             raise
         tally.warnings.append(f"tickers not refreshed: {_reason(exc)}")
         return {}
 
 
 async def _fetch_leverage_tiers(
-    client: Any, listed: tuple[str, ...], tally: _Tally
+    client: MarketDataClient, listed: tuple[str, ...], tally: _Tally
 ) -> dict[str, Any]:
     """Leverage tiers where the exchange publishes them; otherwise a note (defaults apply)."""
-    fetch = getattr(client, "fetch_leverage_tiers", None)
-    if not listed or fetch is None:
+    if not listed:
         return {}
     try:
-        result = await fetch(list(listed))
+        result = await client.fetch_leverage_tiers(list(listed))
     except Exception as exc:
-        if is_cancelled(getattr(client, "cancel", None)) or "Banned" in type(exc).__name__:
+        if is_cancelled(client.cancel) or "Banned" in type(exc).__name__:
             raise
         tally.warnings.append(f"leverage tiers not refreshed: {_reason(exc)}")
         return {}
-    if not getattr(result, "available", False):
-        message = getattr(result, "message", "") or "not published"
+    if not result.available:
+        message = result.message or "not published"
         tally.warnings.append(f"leverage tiers: {message}")
         return {}
     return {b: t for b, t in dict(result.tiers).items() if t}
 
 
 async def _refresh_symbol(
-    client: Any,
+    client: MarketDataClient,
     store: MarketCache,
     exchange_id: str,
     base: str,
@@ -577,10 +574,8 @@ async def _refresh_symbol(
     for tf in timeframes:
         last = store.last_closed_open_time(exchange_id, base, tf)
         starts[tf] = ms_to_datetime(since_ms[tf] if last is None else last + timeframe_ms(tf))
-    if hasattr(client, "fetch_candles"):  # one call: daily derived from hourly where possible
-        results = list((await client.fetch_candles(base, starts)).values())
-    else:
-        results = [await client.fetch_ohlcv(base, tf, start) for tf, start in starts.items()]
+    # one call: daily derived from hourly where possible
+    results = list((await client.fetch_candles(base, starts)).values())
     for tf in timeframes:
         first = store.first_open_time(exchange_id, base, tf)
         if backfill and first is not None and since_ms[tf] < first:
@@ -593,7 +588,7 @@ async def _refresh_symbol(
     if last_funding_ms is None or server_now_ms - last_funding_ms >= FUNDING_RECHECK_MS:
         start = min(since_ms.values()) if last_funding_ms is None else last_funding_ms + 1
         history = await client.fetch_funding_history(base, ms_to_datetime(start))
-        funding = history.rates if hasattr(history, "rates") else _as_rates(history)
+        funding = history.rates
     book = None
     if stored_book_ms is None or server_now_ms - stored_book_ms >= ORDER_BOOK_MAX_AGE_MS:
         book = await client.fetch_order_book(base)

@@ -11,17 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rotation_addin.core import parameters as pdef
 from rotation_addin.core import validation as v
-from rotation_addin.core.constants import (
-    DEFAULT_MAX_RISK_FRACTION,
-    DEFAULT_MIN_EQUITY_USD,
-    DEFAULT_RISK_FRACTION,
-)
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.paths import config_dir
 
 DATA_SOURCES = ("demo", "cache")
+SAVED_GENERATION = [0]
+"""Bumped by every :func:`save_settings` of this process, so a session holding the settings
+sees the new file at once (whatever the file system's timestamp resolution)."""
 
 
 @dataclass(frozen=True)
@@ -57,17 +56,17 @@ class Settings:
 
     exchange_id: str = "binanceusdm"
     data_source: str = "demo"
-    equity_usd: float = 10_000.0
-    risk_fraction: float = DEFAULT_RISK_FRACTION
-    max_risk_fraction: float = DEFAULT_MAX_RISK_FRACTION
-    taker_fee_rate: float = 0.0005
-    stop_slippage_rate: float = 0.0005
-    min_equity_usd: float = DEFAULT_MIN_EQUITY_USD
-    max_open_positions: int = 5
-    cooldown_days: int = 3
-    vol_k_sigma: float = 3.0
-    holding_days: float = 1.0
-    gap_buffer_fraction: float = 0.02
+    equity_usd: float = pdef.EQUITY_USD.default
+    risk_fraction: float = pdef.RISK_FRACTION.default
+    max_risk_fraction: float = pdef.MAX_RISK_FRACTION.default
+    taker_fee_rate: float = pdef.TAKER_FEE_RATE.default
+    stop_slippage_rate: float = pdef.STOP_SLIPPAGE_RATE.default
+    min_equity_usd: float = pdef.MIN_EQUITY_USD.default
+    max_open_positions: int = int(pdef.MAX_OPEN_POSITIONS.default)
+    cooldown_days: int = int(pdef.COOLDOWN_DAYS.default)
+    vol_k_sigma: float = pdef.VOL_K_SIGMA.default
+    holding_days: float = pdef.HOLDING_DAYS.default
+    gap_buffer_fraction: float = pdef.GAP_BUFFER_FRACTION.default
     exchange_api_url: str = ""
     quote_ttl_s: float = 10.0
 
@@ -78,18 +77,7 @@ class Settings:
         if self.data_source not in DATA_SOURCES:
             raise InputError("data_source",
                              f"must be one of {DATA_SOURCES} (got {self.data_source!r})")
-        v.in_range("equity_usd", self.equity_usd, 0.01, 1e13)
-        v.in_range("max_risk_fraction", self.max_risk_fraction, 0.0, 0.10, low_inclusive=False)
-        v.in_range("risk_fraction", self.risk_fraction, 0.0, self.max_risk_fraction,
-                   low_inclusive=False)
-        v.in_range("taker_fee_rate", self.taker_fee_rate, 0.0, 0.01)
-        v.in_range("stop_slippage_rate", self.stop_slippage_rate, 0.0, 0.05)
-        v.non_negative("min_equity_usd", self.min_equity_usd)
-        v.positive_int("max_open_positions", self.max_open_positions)
-        v.positive_int("cooldown_days", self.cooldown_days, minimum=0)
-        v.in_range("vol_k_sigma", self.vol_k_sigma, 0.0, 10.0, low_inclusive=False)
-        v.in_range("holding_days", self.holding_days, 0.0, 365.0, low_inclusive=False)
-        v.in_range("gap_buffer_fraction", self.gap_buffer_fraction, 0.0, 0.5)
+        pdef.check_all(self)
         if not isinstance(self.exchange_api_url, str) or (
             self.exchange_api_url and not self.exchange_api_url.startswith(("http://", "https://"))
         ):
@@ -133,4 +121,5 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         text = f'"{value}"' if isinstance(value, str) else repr(value)
         lines.append(f"{f.name} = {text}")
     atomic_write_text(path, "\n".join(lines) + "\n")
+    SAVED_GENERATION[0] += 1
     return path

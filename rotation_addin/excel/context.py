@@ -1,86 +1,56 @@
-"""State shared by every UDF call in one Excel session: settings, data, report, live quotes.
+"""State shared by every UDF call in one Excel session: the desk session and live quotes.
 
-Excel recalculates cells one by one; recomputing a dataset or a report per cell would be
-absurd. This module memoises them for a short time (``DATA_TTL_S``) keyed by the settings that
-change them, and keeps one :class:`~rotation_addin.data.quotes.QuoteService` per exchange so
-that any number of ``=PRICE()`` cells share one snapshot per TTL.
+Excel recalculates cells one by one; re-reading settings or recomputing a dataset or a report
+per cell would be absurd. The desk session (:mod:`rotation_addin.desk.session`) memoises them
+(the dataset for ``DATA_TTL_S``, the settings until ``settings.toml`` changes), and this module
+keeps one :class:`~rotation_addin.data.quotes.QuoteService` per exchange so that any number of
+``=PRICE()`` cells share one snapshot per TTL.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.report import DailyReport
 from rotation_addin.data.quotes import Quote, QuoteService
-from rotation_addin.data.settings import Settings, load_settings, settings_path
+from rotation_addin.data.settings import Settings
+from rotation_addin.desk.session import DATA_TTL_S, DeskSession, default_session
 
-DATA_TTL_S = 60.0
-T = TypeVar("T")
+__all__ = ["DATA_TTL_S", "clear", "dataset", "quote", "report", "session", "settings"]
 
 _lock = threading.RLock()
-_memo: dict[tuple[Any, ...], tuple[float, Any]] = {}
 _quote_services: dict[tuple[str, str, float, str], QuoteService] = {}
 
 
-def _memoised(key: tuple[Any, ...], ttl_s: float, build: Callable[[], T]) -> T:
-    now = time.monotonic()
-    with _lock:
-        hit = _memo.get(key)
-        if hit is not None and now - hit[0] < ttl_s:
-            return hit[1]  # type: ignore[no-any-return]
-        value = build()
-        _memo[key] = (now, value)
-        return value
+def session() -> DeskSession:
+    """The desk session the UDFs share (the process-wide one)."""
+    return default_session()
 
 
 def clear() -> None:
     """Forget every memoised value (tests; the Refresh button)."""
+    session().clear()
     with _lock:
-        _memo.clear()
         _quote_services.clear()
 
 
 def settings() -> Settings:
     """Current settings, re-read when ``settings.toml`` changes."""
-    path = settings_path()
-    stamp = path.stat().st_mtime_ns if path.exists() else 0
-    return _memoised(("settings", str(path), stamp), float("inf"), load_settings)
+    return session().settings()
 
 
 def dataset() -> MarketDataset:
     """The market dataset of the configured source (demo or cache), memoised for a minute."""
-    from rotation_addin.data.loader import load_market
-
-    current = settings()
-    key = ("dataset", current.data_source, current.exchange_id)
-    return _memoised(key, DATA_TTL_S,
-                     lambda: load_market(current.data_source, exchange_id=current.exchange_id))
+    return session().dataset()
 
 
-def report(equity_usd: float | None = None) -> Any:
+def report(equity_usd: float | None = None) -> DailyReport:
     """Today's daily report (regime, sectors, correlation, plan) for ``equity_usd``."""
-    from rotation_addin.core.report import daily_report
-    from rotation_addin.core.rotation import PlanParameters
-    from rotation_addin.data.positions import journal_path, load_book, positions_path
-
-    current = settings()
-    equity = current.equity_usd if equity_usd is None else equity_usd
-    data = dataset()
-
-    def build() -> Any:
-        params = PlanParameters.from_settings(current, equity_usd=equity)
-        return daily_report(data, load_book(), params)
-
-    # an edit of positions.csv or the journal shows at the next recalculation, not a minute later
-    books = tuple(_mtime_ns(path) for path in (positions_path(), journal_path()))
-    return _memoised(("report", id(data), equity, current, books), DATA_TTL_S, build)
-
-
-def _mtime_ns(path: Any) -> int:
-    return path.stat().st_mtime_ns if path.exists() else 0
+    desk = session()
+    if equity_usd is None:
+        return desk.report()
+    return desk.report(desk.plan_parameters(equity_usd=equity_usd))
 
 
 def _demo_quotes() -> dict[str, Quote]:
@@ -94,14 +64,19 @@ def quote(base: str) -> Quote:
     current = settings()
     key = (current.data_source, current.exchange_id, current.quote_ttl_s,
            current.exchange_api_url)
-    with _lock:
-        service = _quote_services.get(key)
-        if service is None:
-            if current.data_source == "demo":
-                service = QuoteService(_demo_quotes, current.quote_ttl_s)
-            else:
-                service = QuoteService.for_exchange(
-                    current.exchange_id, api_base_url=current.exchange_api_url or None,
-                    ttl_s=current.quote_ttl_s)
-            _quote_services[key] = service
+    service = _quote_services.get(key)
+    if service is None:
+        with _lock:
+            service = _quote_services.get(key)
+            if service is None:
+                service = _quote_service(current)
+                _quote_services[key] = service
     return service.quote(base)
+
+
+def _quote_service(current: Settings) -> QuoteService:
+    if current.data_source == "demo":
+        return QuoteService(_demo_quotes, current.quote_ttl_s)
+    return QuoteService.for_exchange(current.exchange_id,
+                                     api_base_url=current.exchange_api_url or None,
+                                     ttl_s=current.quote_ttl_s)

@@ -13,15 +13,15 @@ from rotation_addin.core.constants import DEMO_SOURCE_LABEL
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.universe import Universe
 from rotation_addin.data.demo import DEFAULT_SEED, DemoMarket, demo_dataset, stats
-from rotation_addin.data.demo.calibrate import (
+from rotation_addin.data.demo.models import DemoParameters, asset_models
+from rotation_addin.data.universe_io import default_universe
+from tools.demo_calibrate import (
     RealMarket,
     fit_garch_t,
     fit_parameters,
     load_real_market,
     render_params_module,
 )
-from rotation_addin.data.demo.models import DemoParameters, asset_models
-from rotation_addin.data.universe_io import default_universe
 
 END = dt.date(2025, 6, 30)
 

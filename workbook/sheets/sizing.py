@@ -27,6 +27,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from rotation_addin.core import parameters as pdef
 from rotation_addin.core.brackets import BracketTable
 from workbook import styles as st
 from workbook.context import FillContext, Rows, banner_text, snapshot
@@ -50,21 +51,21 @@ class SizingInputs:
 
     symbol: str = "RENDER"
     side: str = "long"
-    equity_usd: float = 10_000.0
-    risk_fraction: float = 0.02
-    max_risk_fraction: float = 0.03
+    equity_usd: float = pdef.EQUITY_USD.default
+    risk_fraction: float = pdef.RISK_FRACTION.default
+    max_risk_fraction: float = pdef.MAX_RISK_FRACTION.default
     entry_price_usd: float = 5.0
     stop_price_usd: float = 4.75
     leverage: float = 3.0
-    taker_fee_rate: float = 0.0005
-    stop_slippage_rate: float = 0.0005
+    taker_fee_rate: float = pdef.TAKER_FEE_RATE.default
+    stop_slippage_rate: float = pdef.STOP_SLIPPAGE_RATE.default
     amount_step: float = 0.1
     min_amount: float = 0.1
     min_notional_usd: float = 5.0
     daily_vol: float = 0.05
-    k_sigma: float = 3.0
-    holding_days: float = 1.0
-    gap_buffer_fraction: float = 0.02
+    k_sigma: float = pdef.VOL_K_SIGMA.default
+    holding_days: float = pdef.HOLDING_DAYS.default
+    gap_buffer_fraction: float = pdef.GAP_BUFFER_FRACTION.default
     contract_max_leverage: float = 75.0
     bracket_floors_usd: Sequence[float] = field(default=(0.0,))
     bracket_rates: Sequence[float] = field(default=(0.0065,))
@@ -289,16 +290,31 @@ def validations() -> list[DataValidation]:
             dv.add(part)
         return dv
 
+    def fraction(cell: str, parameter: pdef.Parameter, high: float | None = None,
+                 what: str | None = None) -> DataValidation:
+        # the range of the one parameter definition (core/parameters.py), in per cent
+        low = parameter.smallest if parameter.smallest is not None else parameter.low
+        top = parameter.high if high is None else high
+        return rule(cell, "decimal", "between", f"{low:g}", f"{top:g}",
+                    f"{what or parameter.label}: {low * 100:g} % to {top * 100:g} %.")
+
+    def above(cell: str, parameter: pdef.Parameter) -> DataValidation:
+        return rule(cell, "decimal", "greaterThan", f"{parameter.low:g}", None,
+                    f"{parameter.label}: must be > {parameter.low:g}.")
+
+    risk_cap_default = pdef.MAX_RISK_FRACTION.default
     return [
         rule("B6", "list", None, '"long,short"', None, "Side must be long or short."),
-        rule("B8", "decimal", "between", "0.0001", "0.03", "Risk per trade: 0.01 % to 3 %."),
-        rule("B9", "decimal", "between", "0.0001", "0.1", "Risk cap: 0.01 % to 10 %."),
+        fraction("B8", pdef.RISK_FRACTION, high=risk_cap_default),
+        fraction("B9", pdef.MAX_RISK_FRACTION, what="Risk cap"),
         rule("B12", "decimal", "between", "1", "125", "Leverage: 1 to 125."),
         rule("B7 B10 B11 B15 B16", "decimal", "greaterThan", "0", None, "Must be > 0."),
-        rule("B13:B14", "decimal", "between", "0", "0.0999", "Rate: 0 to 9.99 %."),
+        fraction("B13", pdef.TAKER_FEE_RATE),
+        fraction("B14", pdef.STOP_SLIPPAGE_RATE),
         rule("B18", "decimal", "between", "0", "1", "Daily volatility: 0 to 100 %."),
-        rule("B19:B20", "decimal", "greaterThan", "0", None, "Must be > 0."),
-        rule("B21", "decimal", "between", "0", "0.5", "Gap buffer: 0 to 50 %."),
+        above("B19", pdef.VOL_K_SIGMA),
+        above("B20", pdef.HOLDING_DAYS),
+        fraction("B21", pdef.GAP_BUFFER_FRACTION),
         rule("B22", "decimal", "between", "1", "1000", "Contract max leverage: 1 to 1000."),
     ]
 

@@ -23,7 +23,7 @@ from rotation_addin.core.returns import relative_returns
 from rotation_addin.core.rotation import ClosedTrade, PlanParameters, Position, PositionBook
 from rotation_addin.core.types import Side
 from rotation_addin.data.demo import demo_dataset
-from tests.analytics.plan_fixtures import MarketSpec, build_market
+from tests.core.plan_fixtures import MarketSpec, build_market
 
 
 def test_correlation_picture_matches_pandas() -> None:

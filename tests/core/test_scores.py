@@ -22,7 +22,7 @@ from rotation_addin.core.scores import (
     rank_sectors,
     sector_inputs,
 )
-from tests.analytics.plan_fixtures import MarketSpec, build_market
+from tests.core.plan_fixtures import MarketSpec, build_market
 
 
 def _inputs(name: str, m7: float, m30: float = 0.0, vt: float = 1.0, d: float = 0.0,

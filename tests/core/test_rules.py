@@ -27,7 +27,7 @@ from rotation_addin.core.rules import (
 )
 from rotation_addin.core.types import ContractSpec, Side
 from rotation_addin.core.universe import Universe
-from tests.analytics.plan_fixtures import SECTORS, utc
+from tests.core.plan_fixtures import SECTORS, utc
 
 UNIVERSE = Universe(sectors=SECTORS)
 AS_OF = utc(2026, 11, 25)

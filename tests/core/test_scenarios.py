@@ -15,7 +15,7 @@ from rotation_addin.core.rotation import (
     PositionBook,
 )
 from rotation_addin.core.types import Side
-from tests.analytics.plan_fixtures import MarketSpec, build_market
+from tests.core.plan_fixtures import MarketSpec, build_market
 
 
 def _opens(report: DailyReport, side: Side | None = None) -> list[str]:

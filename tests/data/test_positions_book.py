@@ -20,7 +20,7 @@ from rotation_addin.data.positions import (
     save_book,
     write_positions,
 )
-from tests.analytics.plan_fixtures import utc
+from tests.core.plan_fixtures import utc
 
 GOOD = """symbol,side,quantity,entry_price,stop_price,take_profit_price,opened_at
 RENDER/USDT:USDT,long,120,7.45,6.90,8.60,2026-11-20T00:00:00+00:00

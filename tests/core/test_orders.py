@@ -22,7 +22,7 @@ from rotation_addin.core.orders import (
 )
 from rotation_addin.core.rotation import PlanParameters, Position, Target
 from rotation_addin.core.types import ContractSpec, Side
-from tests.analytics.plan_fixtures import utc
+from tests.core.plan_fixtures import utc
 
 
 def _snapshot(price: float = 100.0, atr: float = 5.0, vol: float = 0.04, *,

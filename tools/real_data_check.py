@@ -2,7 +2,7 @@
 
 Regenerate ``docs/real-data-check.md`` with::
 
-    .venv/bin/python -m rotation_addin.reports.real_data_check ../shared/data/coinmetrics \
+    .venv/bin/python -m tools.real_data_check ../shared/data/coinmetrics \
         > docs/real-data-check.md
 
 The folder is read through the product's CSV import (``data/csv_import.py``) with the
@@ -38,7 +38,7 @@ from rotation_addin.core.returns import log_returns, relative_returns, sector_in
 from rotation_addin.core.universe import BENCHMARK_SECTOR, Universe
 
 ATTRIBUTION = "Source: Coin Metrics Community Data (CC BY-NC 4.0)"
-COMMAND = (".venv/bin/python -m rotation_addin.reports.real_data_check "
+COMMAND = (".venv/bin/python -m tools.real_data_check "
            "../shared/data/coinmetrics > docs/real-data-check.md")
 RENDER, COMPUTE = "render", "gpu_compute"
 HEDGE_THRESHOLD = -0.2
@@ -564,7 +564,7 @@ def main(folder: Path | str | None = None) -> int:
     """Print the markdown for ``folder`` (default: first command-line argument)."""
     target = folder if folder is not None else (sys.argv[1] if len(sys.argv) > 1 else None)
     if target is None:
-        print("usage: python -m rotation_addin.reports.real_data_check FOLDER", file=sys.stderr)
+        print("usage: python -m tools.real_data_check FOLDER", file=sys.stderr)
         return 2
     sys.stdout.write(build_markdown(target))
     return 0

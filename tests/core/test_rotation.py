@@ -29,7 +29,7 @@ from rotation_addin.core.rotation import (
 )
 from rotation_addin.core.scores import SectorScore
 from rotation_addin.core.types import Side
-from tests.analytics.plan_fixtures import utc
+from tests.core.plan_fixtures import utc
 
 
 def _score(sector: str, rank: int, score: float, *, m7: float = 0.05, m30: float = 0.1,
@@ -165,12 +165,12 @@ def test_stressed_exposure_when_held_positions_alone_break_the_cap() -> None:
 
 
 def test_plan_parameters_validate_and_come_from_settings() -> None:
-    class SettingsLike:
-        equity_usd = 25_000.0
-        cooldown_days = 5
-        exchange_id = "binanceusdm"  # not a plan field: ignored
+    from rotation_addin.data.settings import Settings
 
-    params = PlanParameters.from_settings(SettingsLike(), top_n_long=2)
+    # the shared fields are read from the settings by name (explicitly, not by attribute
+    # matching): the plan-only ones keep their defaults unless a surface overrides them
+    settings = Settings(equity_usd=25_000.0, cooldown_days=5, exchange_id="binanceusdm")
+    params = PlanParameters.from_settings(settings, top_n_long=2)
     assert (params.equity_usd, params.cooldown_days, params.top_n_long) == (25_000.0, 5, 2)
     assert params.portfolio_risk_cap_usd == pytest.approx(1_500.0)
     with pytest.raises(InputError, match="risk_fraction"):
@@ -178,7 +178,7 @@ def test_plan_parameters_validate_and_come_from_settings() -> None:
     with pytest.raises(InputError, match="portfolio_risk_cap_fraction"):
         PlanParameters(portfolio_risk_cap_fraction=0.0)
     with pytest.raises(InputError, match="unknown plan parameter"):
-        PlanParameters.from_settings(SettingsLike(), nonsense=1)
+        PlanParameters.from_settings(settings, nonsense=1)  # type: ignore[call-arg]
     with pytest.raises(InputError, match="rotation_in_risk_off"):
         PlanParameters(rotation_in_risk_off="yes")  # type: ignore[arg-type]
 

@@ -3,7 +3,7 @@
 Usage (the real data is read from the folder given; nothing from it is copied into the
 package -- only the fitted numbers are written to ``params.py``)::
 
-    python -m rotation_addin.data.demo.calibrate /work/shared/data/coinmetrics --write \
+    python -m tools.demo_calibrate /work/shared/data/coinmetrics --write \
         --report docs/demo-market.md
 
 Steps
@@ -44,7 +44,7 @@ from rotation_addin.data.demo.models import DemoParameters
 from rotation_addin.data.demo.simulator import DEFAULT_DAYS, DEFAULT_SEED, DemoMarket
 from rotation_addin.data.universe_io import default_universe
 
-PARAMS_PATH = Path(__file__).with_name("params.py")
+PARAMS_PATH = Path(__file__).resolve().parents[1] / "rotation_addin" / "data" / "demo" / "params.py"
 SHORT_SERIES_DAYS = 365
 DOF_FLOOR = 4.0
 """Student-t dof are floored here so the fourth moment (kurtosis) of the innovations exists."""
@@ -565,7 +565,7 @@ def render_report(
     seeds: Sequence[int] = COMPARE_SEEDS,
 ) -> str:
     """Markdown of ``docs/demo-market.md``: model, parameters' provenance, comparison tables."""
-    from rotation_addin.data.demo.report import render
+    from tools.demo_report import render
 
     table = comparison_table(parameters, real, seeds)
     assets = per_asset_table(parameters, real, seeds)
@@ -600,7 +600,7 @@ def render_report(
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: fit, optionally write ``params.py`` and the report."""
     parser = argparse.ArgumentParser(
-        prog="python -m rotation_addin.data.demo.calibrate", description=__doc__.split("\n\n")[0]
+        prog="python -m tools.demo_calibrate", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("folder", type=Path, help="folder of real daily CSVs (Coin Metrics layout)")
     parser.add_argument("--write", action="store_true", help="write the fitted params.py")
@@ -608,7 +608,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-refine", action="store_true", help="skip the simulation refinement")
     args = parser.parse_args(argv)
     command = (
-        "python -m rotation_addin.data.demo.calibrate <coinmetrics folder> "
+        "python -m tools.demo_calibrate <coinmetrics folder> "
         "--write --report docs/demo-market.md"
     )
     real = load_real_market(args.folder)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rotation_addin.reports.real_data_check import ATTRIBUTION, COMMAND, build_markdown
+from tools.real_data_check import ATTRIBUTION, COMMAND, build_markdown
 
 
 def _pandas_render_compute(folder: Path) -> pd.Series:

@@ -1,0 +1,137 @@
+"""Shared pieces of the quick checks (``rotation size | liq | leverage``): flag types, output,
+the settings and the dataset a ``--symbol`` reads.
+
+Fractions accept ``0.02`` or ``2%``. Nothing here imports pandas: ``rotation size`` without
+``--symbol`` starts without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+import re
+from typing import TYPE_CHECKING, Any
+
+from rotation_addin.cli import term
+from rotation_addin.core.constants import HISTORY_DAYS
+from rotation_addin.core.errors import DataError, InputError
+from rotation_addin.core.liquidation import LiquidationResult
+from rotation_addin.data.settings import Settings
+
+if TYPE_CHECKING:
+    from rotation_addin.core.dataset import MarketDataset
+    from rotation_addin.desk.session import DeskSession
+
+ESTIMATORS = ("ewma", "close", "parkinson", "garman-klass")
+VOL_LOOKBACK_DAYS = HISTORY_DAYS
+"""Daily candles behind ``--symbol`` volatility: the plan's window, so the CLI, the UDFs and
+``rotation plan`` quote the same sigma for the same symbol."""
+
+DAILY_VOL_PLAIN_MAX = 1.0
+"""A bare ``--daily-vol`` above 1 (100 % a day) is taken as a forgotten ``%`` and refused."""
+ANNUAL_VOL_PLAIN_MAX = 5.0
+"""A bare ``--annual-vol`` above 5 (500 % a year) is taken as a forgotten ``%`` and refused."""
+
+_NEGATIVE_NUMBER = re.compile(r"^-\d+%?$|^-\d*\.\d+%?$")
+"""argparse's negative-number pattern, plus a trailing ``%``: ``--risk -1%`` reaches the
+engine (which names the field and its range) instead of failing as a missing argument."""
+
+
+def _number(text: str) -> float:
+    cleaned = text.strip().replace("_", "").replace(",", "").lstrip("$")
+    try:
+        return float(cleaned)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+
+
+def _fraction(plain_max: float | None) -> Any:
+    """Argparse type for fractions: ``0.02`` or ``2%``; plain numbers above ``plain_max`` are
+    refused as probably meant as percentages."""
+
+    def parse(text: str) -> float:
+        stripped = text.strip()
+        if stripped.endswith("%"):
+            return _number(stripped[:-1]) / 100.0
+        value = _number(stripped)
+        if not math.isfinite(value):
+            return value  # the engine names the field: "must be a finite number"
+        if plain_max is not None and value > plain_max:
+            raise argparse.ArgumentTypeError(
+                f"must be a fraction like 0.02 or a percentage like 2% (got {text!r}; "
+                f"did you mean {text.strip()}%?)"
+            )
+        return value
+
+    return parse
+
+
+def _pct(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value * 100:.{digits}f} %"
+
+
+def _print_result(pairs: list[tuple[str, Any]], warnings: tuple[str, ...] | list[str],
+                  footer: str | None = None) -> None:
+    print(term.render_key_values(pairs))
+    for warning in warnings:
+        print(f"warning: {warning}")
+    if footer:
+        print(footer)
+
+
+def _data_flags(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--source", choices=("demo", "cache"), default=None,
+                        help=f"dataset for {what} (default: the data_source setting, demo = "
+                             "the simulated market)")
+    parser.add_argument("--exchange", metavar="ID", default=None,
+                        help="exchange whose cached data to read with --source cache "
+                             "(default: settings exchange_id; 'demo' = `rotation refresh "
+                             "--demo`)")
+
+
+def _session() -> DeskSession:
+    # Deferred on purpose (measured, docs/benchmarks.md): the session module imports pandas;
+    # `rotation size` without --symbol starts without it.
+    try:
+        importlib.import_module("rotation_addin.data.loader")  # the optional data layer
+        from rotation_addin.desk.session import default_session
+    except ImportError as exc:  # the pure quick checks work without the data layer
+        raise DataError(f"--symbol needs the market data loader ({exc}); use --daily-vol or "
+                        "--annual-vol, or --step/--min-qty/--min-notional") from None
+    return default_session()
+
+
+def _load_dataset(args: argparse.Namespace, settings: Settings) -> MarketDataset:
+    """The dataset ``--source``/``--exchange`` name (defaults: the settings), as the UDFs read."""
+    return _session().dataset(args.source or settings.data_source,
+                              args.exchange or settings.exchange_id)
+
+
+def _settings(notes: list[str]) -> Settings:
+    """The settings, or the defaults when ``settings.toml`` cannot be read (``notes`` says why),
+    read without the desk session when no data is needed (start-up: no pandas)."""
+    from rotation_addin.data.settings import load_settings
+
+    try:
+        return load_settings()
+    except InputError as error:
+        notes.append(f"settings not read ({error}): built-in defaults used")
+        return Settings()
+
+
+def _given(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
+def _base(symbol: str | None) -> str | None:
+    """The base a ``--symbol`` names (``RENDER/USDT:USDT`` -> ``RENDER``), None when absent."""
+    if symbol is None or not symbol.strip():
+        return None
+    return symbol.strip().upper().split("/")[0]
+
+
+def _liq_text(liq: LiquidationResult) -> Any:
+    if liq.can_be_liquidated:
+        return liq.liquidation_price_usd
+    return "none (margin covers a fall to 0)"
