@@ -63,6 +63,7 @@ from rotation_addin.data.exchange_results import (
     RetryableError,
     SymbolFetchError,
 )
+from rotation_addin.data.markets import Contract, MarketMap
 from rotation_addin.data.weights import (
     BINANCE_WEIGHT_EXCHANGES,
     DEPTH_LIMITS,
@@ -274,6 +275,8 @@ class ExchangeClient:
         self._symbols: dict[str, str] = {}
         self._specs: dict[str, ContractSpec] = {}
         self._clock_offset_ms: float | None = None
+        self.market_map: MarketMap | None = None
+        self._contracts: dict[str, Contract] = {}
 
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> ExchangeClient:
@@ -466,6 +469,10 @@ class ExchangeClient:
     async def load_markets(self) -> dict[str, ContractSpec]:
         """Contract rules of every linear perpetual quoted in ``quote``, by base.
 
+        The perpetual of each base is chosen by :class:`~rotation_addin.data.markets.MarketMap`
+        (quote, contract type, aliases, ``1000``-prefixed multiples); rules, prices and
+        amounts this client returns are in units of the universe base.
+
         Precision (tick, step), limits (min amount, min notional), contract size and fees
         come from ccxt's parse of the exchange's market list; ``max_leverage`` from the
         exchange's ``requiredMarginPercent`` (Binance: 100 / initial margin %) when sent.
@@ -484,19 +491,15 @@ class ExchangeClient:
             self._clock_offset_ms = record.server_time_ms - started
         specs: dict[str, ContractSpec] = {}
         symbols: dict[str, str] = {}
-        for market in markets.values():
-            if not (
-                market.get("swap") and market.get("linear") and market.get("quote") == self.quote
-            ):
-                continue
-            if market.get("active") is False:
-                continue
-            base = str(market["base"])
+        self.market_map = MarketMap.from_ccxt(markets.values(), self.quote)
+        contracts = self.market_map.perpetuals()
+        for base, contract in contracts.items():
             try:
-                specs[base] = self._spec_from_market(market)
+                specs[base] = contract.spec(self._spec_from_market(markets[contract.symbol]))
             except (TypeError, ValueError):
                 continue
-            symbols[base] = str(market["symbol"])
+            symbols[base] = contract.symbol
+        self._contracts = {b: contracts[b] for b in specs}
         if not specs:
             raise DataError(
                 f"{self.exchange_id}: no active linear perpetuals quoted in {self.quote}"
@@ -532,6 +535,14 @@ class ExchangeClient:
             maker_fee_rate=float(market.get("maker") or 0.0002),
             max_leverage=float(leverage_max) if leverage_max else 20.0,
         )
+
+    def contract(self, base: str) -> Contract | None:
+        """The perpetual chosen for ``base`` (after :meth:`load_markets`), or None."""
+        return self._contracts.get(base)
+
+    def _multiplier(self, base: str) -> float:
+        contract = self._contracts.get(base)
+        return contract.multiplier if contract is not None else 1.0
 
     def missing_bases(self, bases: Iterable[str]) -> tuple[str, ...]:
         """Bases the exchange does not list (after :meth:`load_markets`)."""
@@ -790,6 +801,10 @@ class ExchangeClient:
             ]
         stats["requests"] += 1
         stats["weight"] += weight
+        units = self._multiplier(base)
+        if units != 1.0:  # contract units -> base units (prices / m, base volume * m)
+            rows = [[r[0], r[1] / units, r[2] / units, r[3] / units, r[4] / units, r[5] * units,
+                     r[6]] for r in rows]
         return rows, record.server_time_ms
 
     def _assemble(
@@ -1009,10 +1024,11 @@ class ExchangeClient:
                 continue
             rate = funding.get(base)
             stamp = ticker.get("timestamp")
+            last = float(ticker["last"]) / self._multiplier(base)
             tickers[base] = Ticker(
                 base=base,
-                last_price_usd=float(ticker["last"]),
-                mark_price_usd=float(rate.mark_price_usd if rate else ticker["last"]),
+                last_price_usd=last,
+                mark_price_usd=float(rate.mark_price_usd if rate else last),
                 funding_rate=float(rate.funding_rate if rate else 0.0),
                 volume_24h_usd=float(ticker.get("quoteVolume") or 0.0),
                 timestamp=_ms_to_dt(int(stamp)) if stamp else _ms_to_dt(self._server_now_ms()),
@@ -1042,7 +1058,7 @@ class ExchangeClient:
             out[base] = FundingRate(
                 base=base,
                 funding_rate=float(item["fundingRate"]),
-                mark_price_usd=float(item.get("markPrice") or "nan"),
+                mark_price_usd=float(item.get("markPrice") or "nan") / self._multiplier(base),
                 next_funding_time=_ms_to_dt(int(next_time)) if next_time else None,
                 timestamp=_ms_to_dt(int(stamp)) if stamp else None,
             )
@@ -1084,7 +1100,8 @@ class ExchangeClient:
                 if end is not None and stamp >= end:
                     continue
                 mark = (item.get("info") or {}).get("markPrice")
-                records[stamp] = (float(item["fundingRate"]), float(mark) if mark else math.nan)
+                records[stamp] = (float(item["fundingRate"]),
+                                  float(mark) / self._multiplier(base) if mark else math.nan)
             if len(page) < FUNDING_PAGE_LIMIT or not fresh:
                 break
             cursor = max(int(p["timestamp"]) for p in fresh) + 1
@@ -1117,10 +1134,11 @@ class ExchangeClient:
             weight, call, label=f"{base} order book", validate=_check_book
         )
         stamp = book.get("timestamp")
+        units = self._multiplier(base)  # contract units -> base units
         return OrderBook(
             base=base,
-            bids=tuple((float(p), float(q)) for p, q, *_ in book["bids"][:limit]),
-            asks=tuple((float(p), float(q)) for p, q, *_ in book["asks"][:limit]),
+            bids=tuple((float(p) / units, float(q) * units) for p, q, *_ in book["bids"][:limit]),
+            asks=tuple((float(p) / units, float(q) * units) for p, q, *_ in book["asks"][:limit]),
             timestamp=_ms_to_dt(int(stamp)) if stamp else _ms_to_dt(self._server_now_ms()),
         )
 

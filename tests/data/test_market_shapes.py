@@ -1,0 +1,167 @@
+"""Market shapes of a real USDⓈ-M list, through real ccxt against the loopback emulator.
+
+The emulator lists, beside each base's USDT perpetual: USDC perpetuals (0.03 % below),
+quarterly delivery contracts (0.5 % and 2 % above), ``1000PEPE`` instead of PEPE, the old
+``RNDR`` settling beside ``RENDER`` and a delisted ``LUNA``. Every expected number below is the
+emulator's source series read directly (an independent path from the client's mapping).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import ccxt
+import numpy as np
+import pandas as pd
+import pytest
+
+from rotation_addin import udfs
+from rotation_addin.core.universe import Universe
+from rotation_addin.data.cache import MarketCache
+from rotation_addin.data.exchange import ExchangeClient
+from rotation_addin.data.markets import MarketMap, canonical_base, normalise_base
+from rotation_addin.data.quotes import QuoteService, point_exchange_at
+from rotation_addin.data.refresh import refresh_exchange
+from rotation_addin.data.settings import Settings, save_settings
+from rotation_addin.excel import context
+from tests.emulator.binance import BinanceEmulator
+from tests.emulator.fixture_market import FixtureMarket
+from tests.emulator.harness import raw_get
+from tests.emulator.listings import market_shapes
+
+DAYS = pd.date_range("2026-09-01", periods=60, freq="D", tz="UTC", name="date")
+START = {"BTC": 60_000.0, "ETH": 3_000.0, "PEPE": 1.2e-5, "RENDER": 7.0, "LUNA": 0.4}
+
+
+def _market() -> FixtureMarket:
+    rng = np.random.default_rng(5)
+    return FixtureMarket({b: pd.Series(p * np.exp(np.cumsum(rng.normal(0, 0.03, len(DAYS)))),
+                                       index=DAYS) for b, p in START.items()})
+
+
+@pytest.fixture(scope="module")
+def shaped() -> Iterator[BinanceEmulator]:
+    market = _market()
+    now = datetime(2026, 10, 29, 12, 30, tzinfo=UTC)
+    with BinanceEmulator(market, now=now, listings=market_shapes(START, now)) as emu:
+        yield emu
+
+
+def _ccxt(emu: BinanceEmulator) -> ccxt.binanceusdm:
+    exchange = ccxt.binanceusdm({"enableRateLimit": False})
+    point_exchange_at(exchange, emu.base_url)
+    exchange.load_markets()
+    return exchange
+
+
+def test_canonical_base_strips_multiples_and_applies_aliases() -> None:
+    assert canonical_base("1000PEPE") == ("PEPE", 1000.0)
+    assert canonical_base("1000000MOG") == ("MOG", 1e6)
+    assert canonical_base("1MBABYDOGE") == ("BABYDOGE", 1e6)
+    assert canonical_base("RNDR") == ("RENDER", 1.0)
+    assert canonical_base("1INCH") == ("1INCH", 1.0)
+    assert normalise_base("rndr") == "RENDER"
+
+
+def test_ccxt_sees_every_shape(shaped: BinanceEmulator) -> None:
+    markets = _ccxt(shaped).markets
+    expiries = sorted(s for s in markets if s.startswith("BTC/USDT:USDT-"))
+    assert {"BTC/USDT:USDT", "BTC/USDC:USDC", "1000PEPE/USDT:USDT", "RNDR/USDT:USDT",
+            "RENDER/USDT:USDT", "LUNA/USDT:USDT"} <= set(markets)
+    assert expiries == ["BTC/USDT:USDT-261118", "BTC/USDT:USDT-270217"]
+    assert markets["BTC/USDT:USDT-261118"]["future"] and not markets["BTC/USDT:USDT"]["future"]
+    assert markets["RNDR/USDT:USDT"]["active"] is False
+    assert markets["LUNA/USDT:USDT"]["active"] is False
+    assert "PEPE/USDT:USDT" not in markets
+
+
+def test_the_mapping_chooses_by_quote_type_alias_and_multiple(shaped: BinanceEmulator) -> None:
+    markets = _ccxt(shaped).markets.values()
+    usdt = MarketMap.from_ccxt(markets, "USDT")
+    assert usdt.perpetual("BTC").symbol == "BTC/USDT:USDT"
+    assert MarketMap.from_ccxt(markets, "USDC").perpetual("BTC").symbol == "BTC/USDC:USDC"
+    quarters = usdt.quarterlies("BTC")
+    assert [q.symbol for q in quarters] == ["BTC/USDT:USDT-261118", "BTC/USDT:USDT-270217"]
+    assert quarters[0].expiry == datetime(2026, 11, 18, 8, tzinfo=UTC)
+    # renamed token: the settling old symbol is never chosen; the alias finds the new one
+    assert usdt.perpetual("RENDER").symbol == "RENDER/USDT:USDT"
+    assert usdt.perpetual("RNDR").symbol == "RENDER/USDT:USDT"
+    pepe = usdt.perpetual("PEPE")
+    assert pepe is not None and pepe.symbol == "1000PEPE/USDT:USDT" and pepe.multiplier == 1000
+    assert pepe.contract_amount(5_000_000.0) == pytest.approx(5_000.0)
+    # delisted: no contract, and said so
+    assert usdt.perpetual("LUNA") is None
+    assert usdt.status("LUNA") == "not trading (LUNA/USDT:USDT)"
+    assert usdt.status("DOGE") == "not listed"
+    assert set(usdt.perpetuals()) == {"BTC", "ETH", "PEPE", "RENDER"}
+
+
+def test_price_is_the_usdt_perpetuals_on_a_list_holding_every_shape(
+    shaped: BinanceEmulator, isolated_home: Path
+) -> None:
+    def last(symbol: str) -> float:
+        return float(raw_get(shaped.base_url, "/fapi/v1/ticker/24hr", symbol=symbol)
+                     .json()["lastPrice"])
+
+    others = [last("BTCUSDC"), last(next(c.id for c in shaped.listings
+                                          if c.id.startswith("BTCUSDT_")))]
+    assert all(abs(o / last("BTCUSDT") - 1) > 1e-4 for o in others)  # distinguishable
+    service = QuoteService.for_exchange(api_base_url=shaped.base_url)
+    assert service.quote("BTC").last_price_usd == last("BTCUSDT")
+    assert service.quote("RENDER").last_price_usd == last("RENDERUSDT")
+    assert service.quote("RNDR").last_price_usd == last("RENDERUSDT")
+    pepe_close = float(_market().hourly_candles("PEPE")["close"].loc[:shaped.now].iloc[-2])
+    assert service.quote("PEPE").last_price_usd == pytest.approx(pepe_close, rel=1e-12)
+    assert service.quote("PEPE").last_price_usd == pytest.approx(last("1000PEPEUSDT") / 1000)
+    # the UDF, as Excel calls it
+    context.clear()
+    save_settings(Settings(data_source="cache", exchange_api_url=shaped.base_url))
+    assert udfs.PRICE("BTC") == last("BTCUSDT")
+    assert udfs.FUNDING_RATE("BTC") == pytest.approx(float(raw_get(
+        shaped.base_url, "/fapi/v1/premiumIndex", symbol="BTCUSDT").json()["lastFundingRate"]))
+    context.clear()
+
+
+def test_the_client_returns_1000pepe_in_pepe_units(shaped: BinanceEmulator) -> None:
+    market = _market()
+
+    async def run() -> tuple:
+        async with ExchangeClient(api_base_url=shaped.base_url) as client:
+            specs = await client.load_markets()
+            book = await client.fetch_order_book("PEPE", 20)
+            candles = await client.fetch_ohlcv("PEPE", "1h", datetime(2026, 10, 28, tzinfo=UTC))
+            tickers = await client.fetch_tickers(["PEPE"])
+            return specs, book, candles, tickers
+
+    specs, book, candles, tickers = asyncio.run(run())
+    source = market.contract_specs()["PEPE"]
+    assert set(specs) == {"BTC", "ETH", "PEPE", "RENDER"}
+    assert specs["PEPE"].symbol == "1000PEPE/USDT:USDT" and specs["PEPE"].base == "PEPE"
+    assert specs["PEPE"].amount_step == pytest.approx(source.amount_step)
+    assert specs["PEPE"].price_tick == pytest.approx(source.price_tick)
+    assert specs["RENDER"].symbol == "RENDER/USDT:USDT"
+    expected = market.order_book("PEPE", 20)
+    np.testing.assert_allclose(book.bids, expected.bids, rtol=1e-12)
+    np.testing.assert_allclose(book.asks, expected.asks, rtol=1e-12)
+    hourly = market.hourly_candles("PEPE").loc[candles.candles.index]
+    np.testing.assert_allclose(candles.candles[["open", "close", "volume", "volume_usd"]],
+                               hourly[["open", "close", "volume", "volume_usd"]], rtol=1e-12)
+    assert tickers["PEPE"].last_price_usd == pytest.approx(float(hourly["close"].iloc[-1]))
+
+
+def test_refresh_maps_every_shape(shaped: BinanceEmulator, tmp_path: Path) -> None:
+    universe = Universe({"memes": ("PEPE", "LUNA"), "render": ("RENDER",),
+                         "benchmark": ("BTC", "ETH")})
+    with MarketCache(tmp_path / "cache.sqlite3") as cache:
+        summary = refresh_exchange(universe, cache=cache, api_base_url=shaped.base_url,
+                                   history_days={"1d": 20, "1h": 3})
+        assert summary.unlisted == ("LUNA",)
+        assert set(summary.symbols_ok) == {"PEPE", "RENDER", "BTC", "ETH"}
+        daily = cache.read_candles("binanceusdm", "PEPE", "1d")
+        stored = cache.read_markets("binanceusdm")
+    source = _market().daily_candles("PEPE").loc[daily.index]
+    np.testing.assert_allclose(daily["close"], source["close"], rtol=1e-12)
+    assert stored["PEPE"].symbol == "1000PEPE/USDT:USDT"
