@@ -165,3 +165,24 @@ def test_refresh_maps_every_shape(shaped: BinanceEmulator, tmp_path: Path) -> No
     source = _market().daily_candles("PEPE").loc[daily.index]
     np.testing.assert_allclose(daily["close"], source["close"], rtol=1e-12)
     assert stored["PEPE"].symbol == "1000PEPE/USDT:USDT"
+
+
+def test_positions_written_in_contract_units_become_base_units() -> None:
+    from rotation_addin.data.positions import parse_journal, parse_positions
+
+    text = ("symbol,side,quantity,entry_price,stop_price,take_profit_price,opened_at\n"
+            "1000PEPE/USDT:USDT,long,5000,0.012,0.010,,2026-11-20\n"
+            "RNDR/USDT:USDT,short,10,7.5,8,,2026-11-20\n")
+    pepe, render = parse_positions(text)
+    assert (pepe.base, pepe.quantity_base) == ("PEPE", 5_000_000.0)
+    assert pepe.entry_price_usd == pytest.approx(0.012 / 1000)
+    assert pepe.stop_price_usd == pytest.approx(0.010 / 1000)
+    # the same risk either way: quantity x price is unchanged by the conversion
+    assert pepe.quantity_base * pepe.entry_price_usd == pytest.approx(5000 * 0.012)
+    assert render.base == "RENDER" and render.quantity_base == 10.0
+    journal = ("symbol,side,quantity,entry_price,exit_price,opened_at,closed_at,"
+               "realised_pnl_usd,reason\n"
+               "1000PEPE/USDT:USDT,long,100,0.012,0.013,2026-11-01,2026-11-02,0.1,tp\n")
+    (trade,) = parse_journal(journal)
+    assert (trade.base, trade.quantity_base) == ("PEPE", 100_000.0)
+    assert trade.exit_price_usd == pytest.approx(0.013 / 1000)
