@@ -186,3 +186,32 @@ def test_positions_written_in_contract_units_become_base_units() -> None:
     (trade,) = parse_journal(journal)
     assert (trade.base, trade.quantity_base) == ("PEPE", 100_000.0)
     assert trade.exit_price_usd == pytest.approx(0.013 / 1000)
+
+
+def test_books_and_funding_history_are_fetched_on_demand(
+    shaped: BinanceEmulator, tmp_path: Path
+) -> None:
+    from rotation_addin.core.errors import InputError
+    from rotation_addin.data.on_demand import fetch_execution_inputs
+
+    market = _market()
+    shaped.reset_counters()
+    with MarketCache(tmp_path / "cache.sqlite3") as cache:
+        inputs = fetch_execution_inputs("binanceusdm", "PEPE", api_base_url=shaped.base_url,
+                                        cache=cache, funding_days=30)
+        stored_book = cache.read_order_books("binanceusdm")["PEPE"]
+        stored_funding = cache.read_funding("binanceusdm", "PEPE")
+    assert inputs.symbol == "1000PEPE/USDT:USDT"
+    want = market.order_book("PEPE", 100)
+    np.testing.assert_allclose(inputs.book.asks, want.asks, rtol=1e-12)
+    np.testing.assert_allclose(stored_book.bids, want.bids, rtol=1e-12)
+    history = market.funding_history("PEPE")["funding_rate"]
+    start = inputs.book.timestamp - pd.Timedelta(days=30)
+    history = history[(history.index >= start) & (history.index <= shaped.now)]
+    np.testing.assert_allclose(inputs.funding.to_numpy(), history.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(stored_funding.to_numpy(), history.to_numpy(), rtol=1e-12)
+    assert {r.path for r in shaped.request_log} >= {"/fapi/v1/depth", "/fapi/v1/fundingRate"}
+    with pytest.raises(InputError, match=r"symbol: LUNA is not trading \(LUNA/USDT:USDT\)"):
+        fetch_execution_inputs("binanceusdm", "LUNA", api_base_url=shaped.base_url)
+    with pytest.raises(InputError, match="symbol: DOGE is not listed"):
+        fetch_execution_inputs("binanceusdm", "DOGE", api_base_url=shaped.base_url)
