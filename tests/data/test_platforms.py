@@ -1,0 +1,110 @@
+"""``rotation platforms``: venues side by side, through real ccxt against the emulator.
+
+Expected figures are recomputed here from the emulator's source market (its book and
+funding history, read directly) with a hand walk of the book, independent of the client.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from rotation_addin.cli.main import main
+from rotation_addin.core.brackets import default_bracket_table
+from rotation_addin.core.errors import InputError
+from rotation_addin.data.venues import cheapest, compare_venues
+from tests.data.test_market_shapes import START, _market
+from tests.emulator.binance import BinanceEmulator
+from tests.emulator.listings import market_shapes
+
+NOW = datetime(2026, 10, 29, 12, 30, tzinfo=UTC)
+DEAD = "http://127.0.0.1:9"  # nothing listens: a venue that cannot be reached (no network)
+QUICK = {"max_retries": 0, "timeout_s": 2.0}
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[BinanceEmulator]:
+    with BinanceEmulator(_market(), now=NOW, listings=market_shapes(START, NOW)) as server:
+        yield server
+
+
+def _hand_walk(levels: tuple[tuple[float, float], ...], notional: float) -> float:
+    left, amount = notional, 0.0
+    for price, size in levels:
+        take = min(left, price * size)
+        amount += take / price
+        left -= take
+    assert left <= 1e-9
+    return notional / amount
+
+
+def test_a_row_per_venue_with_hand_checked_figures(emu: BinanceEmulator) -> None:
+    rows = compare_venues("RENDER", 25_000.0, side="long", venues=["binanceusdm", "bybit"],
+                          holding_days=7.0, api_urls={"binanceusdm": emu.base_url,
+                                                      "bybit": DEAD},
+                          client_options=QUICK, now=NOW)
+    binance, bybit = rows
+    assert bybit.status.startswith("unavailable") and bybit.round_trip_cost is None
+    assert binance.status == "ok" and binance.symbol == "RENDER/USDT:USDT"
+    market = _market()
+    book = market.order_book("RENDER", 100)
+    mid = (book.bids[0][0] + book.asks[0][0]) / 2
+    buy = _hand_walk(book.asks, 25_000.0) / mid - 1
+    sell = 1 - _hand_walk(book.bids, 25_000.0) / mid
+    history = market.funding_history("RENDER")["funding_rate"]
+    window = history[(history.index >= NOW - timedelta(days=30)) & (history.index <= NOW)]
+    mean = float(window.mean())
+    assert binance.slippage == pytest.approx(buy, rel=1e-9)
+    assert binance.funding_mean_30d == pytest.approx(mean, rel=1e-9)
+    expected = 2 * 0.0005 + buy + sell + mean * 7 * 3
+    assert binance.round_trip_cost == pytest.approx(expected, rel=1e-9)
+    assert binance.round_trip_cost_usd == pytest.approx(expected * 25_000.0, rel=1e-9)
+    half_bid = sum(p * q for p, q in book.bids if p >= mid * 0.995)
+    assert binance.depth_half_pct_usd[0] == pytest.approx(half_bid, rel=1e-9)
+    # Binance's brackets need an API key: the bundled schedule prices the size
+    bracket = default_bracket_table("RENDER").for_notional(25_000.0)
+    assert (binance.bracket_max_leverage, binance.bracket_mmr) == (
+        bracket.max_leverage, bracket.maintenance_margin_rate)
+    assert cheapest(rows) is binance
+
+
+def test_unlisted_delisted_and_too_thin_are_said(emu: BinanceEmulator) -> None:
+    urls = {"binanceusdm": emu.base_url}
+    (row,) = compare_venues("DOGE", 100.0, venues=["binanceusdm"], api_urls=urls)
+    assert row.status == "not listed"
+    (row,) = compare_venues("LUNA", 100.0, venues=["binanceusdm"], api_urls=urls)
+    assert row.status == "not trading (LUNA/USDT:USDT)"
+    (row,) = compare_venues("PEPE", 1e9, venues=["binanceusdm"], api_urls=urls)
+    assert row.too_thin and row.round_trip_cost is None and row.symbol == "1000PEPE/USDT:USDT"
+    assert cheapest([row]) is None
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"notional_usd": 0.0}, "notional"), ({"notional_usd": -5.0}, "notional"),
+    ({"notional_usd": 1e15}, "notional"), ({"venues": ["nope"]}, "venues"),
+    ({"side": "up"}, "side"), ({"symbol": "BT C"}, "symbol"),
+])
+def test_bad_input_names_the_field(kwargs: dict, field: str) -> None:
+    call = {"symbol": "BTC", "notional_usd": 100.0, "venues": ["binanceusdm"], **kwargs}
+    with pytest.raises(InputError) as info:
+        compare_venues(call.pop("symbol"), call.pop("notional_usd"), **call)
+    assert info.value.field == field
+
+
+def test_cli_table_json_and_errors(emu: BinanceEmulator, capsys: pytest.CaptureFixture) -> None:
+    url = ["--api-url", f"binanceusdm={emu.base_url}", "--venues", "binanceusdm"]
+    assert main(["platforms", "RNDR", "--notional", "5000", "--side", "sell", *url]) == 0
+    out = capsys.readouterr().out
+    assert "RENDER/USDT:USDT" in out and "cheapest round trip: binanceusdm" in out
+    assert main(["platforms", "BTC", "--notional", "5000", "--json", *url]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    (row,) = payload["venues"]
+    assert payload["cheapest"] == "binanceusdm" and row["symbol"] == "BTC/USDT:USDT"
+    assert main(["platforms", "BTC", "--notional", "-1", *url]) == 2
+    err = capsys.readouterr().err
+    assert "notional" in err and "Traceback" not in err
+    assert main(["platforms", "BTC", "--notional", "10", "--venues", "nowhere"]) == 2
+    assert "venues" in capsys.readouterr().err
