@@ -78,8 +78,12 @@ from rotation_addin.data.weights import (
 
 T = TypeVar("T")
 FUNDING_PAGE_LIMIT = 1000
+FUNDING_PAGE_LIMITS = {"bybit": 200, "okx": 100}
+"""Largest funding-history page where it is not Binance's 1,000 (Bybit v5 200, OKX v5 100)."""
 BULK_TICKER_MIN_SYMBOLS = 20  # below this, per-symbol tickers (2 weight each) beat bulk (50)
 RATE_LIMIT_RETRIES = 20  # 429s do not count against max_retries (we wait as told)
+PUBLIC_TIER_EXCHANGES = frozenset({"bybit", "okx"})
+"""Exchanges whose risk-limit (leverage) tiers are public: used as maintenance brackets."""
 
 
 # ---------------------------------------------------------------------------- response hook
@@ -1082,11 +1086,12 @@ class ExchangeClient:
         cursor = _to_ms(since, "since")
         end = _to_ms(until, "until") if until is not None else None
         records: dict[int, tuple[float, float]] = {}
+        page_limit = FUNDING_PAGE_LIMITS.get(self.exchange_id, FUNDING_PAGE_LIMIT)
         while end is None or cursor < end:
 
             async def call(start: int = cursor) -> Any:
                 return await exchange.fetch_funding_rate_history(
-                    symbol, since=start, limit=FUNDING_PAGE_LIMIT
+                    symbol, since=start, limit=page_limit
                 )
 
             page, _ = await self._request(
@@ -1102,7 +1107,7 @@ class ExchangeClient:
                 mark = (item.get("info") or {}).get("markPrice")
                 records[stamp] = (float(item["fundingRate"]),
                                   float(mark) / self._multiplier(base) if mark else math.nan)
-            if len(page) < FUNDING_PAGE_LIMIT or not fresh:
+            if len(page) < page_limit or not fresh:
                 break
             cursor = max(int(p["timestamp"]) for p in fresh) + 1
         times = sorted(records)
@@ -1155,7 +1160,8 @@ class ExchangeClient:
             )
         symbols = {base: await self._symbol(base) for base in bases}
         try:
-            exchange.check_required_credentials()
+            if self.exchange_id not in PUBLIC_TIER_EXCHANGES:
+                exchange.check_required_credentials()
         except ccxt_async.AuthenticationError:
             return LeverageTiersResult(
                 False,
