@@ -220,6 +220,10 @@ class ExchangeClient:
     binance_weights : bool or None
         Schedule by Binance USDⓈ-M weights with raw klines (default: for ``binanceusdm``);
         False uses ccxt's unified calls at weight 1 each, paced by ccxt's own throttler.
+    ccxt_throttle : bool or None
+        Keep ccxt's own pacing (default: off for Binance weights, on elsewhere); off, the
+        budget (weight 1 per request) paces alone -- for venues whose request limit is known
+        (:data:`rotation_addin.data.venues.VENUE_BUDGETS`).
     derive_daily : bool or None
         Aggregate daily candles from complete hourly ones in :meth:`fetch_candles` (default:
         on for Binance, whose daily klines are UTC days).
@@ -243,6 +247,7 @@ class ExchangeClient:
         derive_daily: bool | None = None,
         weight_margin_s: float | None = None,
         binance_weights: bool | None = None,
+        ccxt_throttle: bool | None = None,
     ) -> None:
         if not isinstance(exchange_id, str) or exchange_id not in ccxt_async.exchanges:
             raise InputError(
@@ -269,6 +274,8 @@ class ExchangeClient:
         known = exchange_id in BINANCE_WEIGHT_EXCHANGES
         self.uses_binance_weights = known if binance_weights is None else bool(binance_weights)
         self.derive_daily = self.uses_binance_weights if derive_daily is None else derive_daily
+        self.ccxt_throttle = (not self.uses_binance_weights if ccxt_throttle is None
+                              else bool(ccxt_throttle))
         self.requests_sent = 0
         self.retries = 0
         self.rate_limited = 0
@@ -292,7 +299,7 @@ class ExchangeClient:
         # Binance: our budget schedules every request by its real weight, so ccxt's own
         # throttler (which paces at 20 weight/s, half of 2,400/min) is switched off.
         # Elsewhere the weights are unknown: keep ccxt's pacing as the exchange intends.
-        config["enableRateLimit"] = not self.uses_binance_weights
+        config["enableRateLimit"] = self.ccxt_throttle
         self._exchange = hooked(config)
         if self.api_base_url is not None:
             self._exchange.urls["api"] = self._rebase(self._exchange.urls.get("api"))

@@ -134,25 +134,33 @@ async def fetch_execution_inputs_async(
     """Asynchronous :func:`fetch_execution_inputs`."""
     from rotation_addin.data.exchange import ExchangeClient  # deferred: imports ccxt
 
-    if isinstance(funding_days, bool) or not isinstance(funding_days, int) or funding_days < 1:
-        raise InputError("funding_days", f"must be a whole number >= 1 (got {funding_days!r})")
     async with ExchangeClient(exchange_id, api_base_url=api_base_url,
                               **dict(client_options or {})) as client:
         specs = await client.load_markets()
-        if base not in specs:
-            status = client.market_map.status(base) if client.market_map else "not listed"
-            raise InputError("symbol", f"{base} is {status} as a {client.quote} perpetual on "
-                                       f"{exchange_id}")
-        book = await client.fetch_order_book(base, depth)
-        now = await client.fetch_funding_rates([base])
-        since = book.timestamp - timedelta(days=funding_days)
-        history = await client.fetch_funding_history(base, since)
-        tiers = await client.fetch_leverage_tiers([base])
+        inputs = await inputs_from_client(client, specs, base, funding_days=funding_days,
+                                          depth=depth)
+    _store(cache, exchange_id, base, inputs.book, inputs.funding)
+    return inputs
+
+
+async def inputs_from_client(client: Any, specs: Mapping[str, ContractSpec], base: str, *,
+                             funding_days: int = DEFAULT_FUNDING_DAYS,
+                             depth: int = DEFAULT_BOOK_DEPTH) -> ExecutionInputs:
+    """:class:`ExecutionInputs` of ``base`` with an open client whose markets are loaded."""
+    if isinstance(funding_days, bool) or not isinstance(funding_days, int) or funding_days < 1:
+        raise InputError("funding_days", f"must be a whole number >= 1 (got {funding_days!r})")
+    if base not in specs:
+        status = client.market_map.status(base) if client.market_map else "not listed"
+        raise InputError("symbol", f"{base} is {status} as a {client.quote} perpetual on "
+                                   f"{client.exchange_id}")
+    book, now, tiers = await asyncio.gather(client.fetch_order_book(base, depth),
+                                            client.fetch_funding_rates([base]),
+                                            client.fetch_leverage_tiers([base]))
+    since = book.timestamp - timedelta(days=funding_days)
+    history = await client.fetch_funding_history(base, since)
     rate = now.get(base)
-    funding = history.rates
-    _store(cache, exchange_id, base, book, funding)
-    return ExecutionInputs(exchange_id, base, specs[base].symbol, specs[base], book,
-                           None if rate is None else rate.funding_rate, funding,
+    return ExecutionInputs(client.exchange_id, base, specs[base].symbol, specs[base], book,
+                           None if rate is None else rate.funding_rate, history.rates,
                            tuple(tiers.tiers.get(base, ())) if tiers.available else (),
                            book.timestamp.astimezone(UTC))
 
@@ -182,5 +190,6 @@ __all__ = [
     "ExecutionInputs",
     "fetch_execution_inputs",
     "fetch_execution_inputs_async",
+    "inputs_from_client",
     "ticker_from_hourly",
 ]

@@ -10,6 +10,7 @@ trip. A venue that does not list the contract, or cannot be reached, is a row th
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,10 +31,20 @@ from rotation_addin.core.execution import (
 from rotation_addin.core.types import Side
 from rotation_addin.core.validation import in_range
 from rotation_addin.data.markets import normalise_base
-from rotation_addin.data.on_demand import ExecutionInputs, fetch_execution_inputs
+from rotation_addin.data.on_demand import (
+    ExecutionInputs,
+    fetch_execution_inputs,
+    inputs_from_client,
+)
 
 DEFAULT_VENUES: tuple[str, ...] = ("binanceusdm", "bybit", "okx")
 """Venues compared by default (ccxt ids)."""
+
+VENUE_BUDGETS: dict[str, dict[str, Any]] = {
+    "bybit": {"weight_budget_per_minute": 600, "weight_window_s": 5.0, "ccxt_throttle": False},
+}
+"""Client pacing where the venue's public request limit is known (Bybit v5: 600 requests per
+5 s per IP); elsewhere ccxt's own throttle (OKX) or Binance's weights pace the requests."""
 
 DEFAULT_HOLDING_DAYS = 7.0
 """Holding period of the round-trip cost (funding accrues meanwhile), days."""
@@ -159,8 +170,9 @@ def compare_venues(symbol: str, notional_usd: float, *, side: Side | str = Side.
     rows: list[PlatformRow] = []
     for venue in check_venues(venues):
         try:
+            options = {**VENUE_BUDGETS.get(venue, {}), **dict(client_options or {})}
             inputs = fetch_execution_inputs(venue, base, api_base_url=(api_urls or {}).get(venue),
-                                            client_options=client_options)
+                                            client_options=options)
             rows.append(platform_row(inputs, notional, chosen_side, days,
                                      now or datetime.now(UTC)))
         except InputError as exc:
@@ -173,6 +185,52 @@ def compare_venues(symbol: str, notional_usd: float, *, side: Side | str = Side.
     return rows
 
 
+async def compare_many_async(
+    symbols: Sequence[str], notional_usd: float, *, side: Side | str = Side.LONG,
+    venues: Sequence[str] = DEFAULT_VENUES, holding_days: float = DEFAULT_HOLDING_DAYS,
+    api_urls: Mapping[str, str] | None = None,
+    client_options: Mapping[str, Mapping[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> dict[str, list[PlatformRow]]:
+    """:func:`compare_venues` for many symbols: one client per venue, venues concurrently.
+
+    ``client_options`` maps a venue to extra ``ExchangeClient`` arguments (default
+    :data:`VENUE_BUDGETS`). Returns rows by symbol, one per venue in ``venues`` order.
+    """
+    from rotation_addin.data.exchange import ExchangeClient  # deferred: imports ccxt
+
+    chosen_side = Side.parse(side)
+    notional = check_notional(notional_usd)
+    days = in_range("holding_days", holding_days, 0.0, 3650.0)
+    bases = [normalise_base(s) for s in symbols]
+    names = check_venues(venues)
+
+    async def one_venue(venue: str) -> list[PlatformRow]:
+        options = {**VENUE_BUDGETS.get(venue, {}), **dict((client_options or {}).get(venue, {}))}
+        try:
+            async with ExchangeClient(venue, api_base_url=(api_urls or {}).get(venue),
+                                      **options) as client:
+                specs = await client.load_markets()
+                found = await asyncio.gather(*(
+                    inputs_from_client(client, specs, b) for b in bases), return_exceptions=True)
+        except DataError as exc:
+            return [PlatformRow(venue, f"unavailable: {str(exc)[:90]}") for _ in bases]
+        rows = []
+        for item in found:
+            if isinstance(item, ExecutionInputs):
+                rows.append(platform_row(item, notional, chosen_side, days,
+                                         now or datetime.now(UTC)))
+            elif isinstance(item, InputError) and item.field == "symbol":
+                rows.append(PlatformRow(venue, item.reason.split(" is ", 1)[-1]
+                                        .split(" as a ")[0]))
+            else:
+                rows.append(PlatformRow(venue, f"unavailable: {str(item)[:90]}"))
+        return rows
+
+    per_venue = await asyncio.gather(*(one_venue(v) for v in names))
+    return {base: [rows[i] for rows in per_venue] for i, base in enumerate(bases)}
+
+
 def cheapest(rows: Sequence[PlatformRow]) -> PlatformRow | None:
     """The listed venue with the lowest round-trip cost (None when no venue prices it)."""
     priced = [r for r in rows if r.round_trip_cost is not None]
@@ -182,9 +240,11 @@ def cheapest(rows: Sequence[PlatformRow]) -> PlatformRow | None:
 __all__ = [
     "DEFAULT_HOLDING_DAYS",
     "DEFAULT_VENUES",
+    "VENUE_BUDGETS",
     "PlatformRow",
     "cheapest",
     "check_venues",
+    "compare_many_async",
     "compare_venues",
     "funding_interval_hours",
     "platform_row",
