@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rotation_addin.data.venues import compare_many_async  # noqa: E402
-from tests.emulator.binance import BinanceEmulator  # noqa: E402
-from tests.emulator.bybit import BybitEmulator  # noqa: E402
-from tests.emulator.fixture_market import FixtureMarket  # noqa: E402
+from rotation_addin.data.venues import compare_many_async
+from tests.emulator.binance import BinanceEmulator
+from tests.emulator.bybit import BybitEmulator
+from tests.emulator.fixture_market import FixtureMarket
 
 END = datetime(2025, 6, 2, tzinfo=UTC)
 NOW = datetime(2025, 6, 1, 12, 30, tzinfo=UTC)

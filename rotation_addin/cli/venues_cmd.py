@@ -12,6 +12,8 @@ import sys
 from typing import Any
 
 from rotation_addin.cli import term
+from rotation_addin.core.errors import DataError
+from rotation_addin.data.quarterlies import QuarterlyRow, quarterly_rows
 from rotation_addin.data.venues import (
     DEFAULT_HOLDING_DAYS,
     DEFAULT_VENUES,
@@ -46,6 +48,34 @@ def _cells(row: PlatformRow) -> list[Any]:
             row.average_price, _pct(row.slippage), _pct(row.round_trip_cost),
             "" if row.round_trip_cost_usd is None else f"{row.round_trip_cost_usd:,.2f}",
             f"{row.data_age_s:.0f}" if row.data_age_s is not None else ""]
+
+
+QUARTERLY_HEADERS = ("venue", "dated contract", "expiry (UTC)", "days", "basis %",
+                     "annualised %", "round trip %", "note")
+
+
+def _quarterly_cells(row: QuarterlyRow) -> list[Any]:
+    view = row.view
+    return [row.venue, view.symbol, f"{view.expiry:%Y-%m-%d %H:%M}", f"{view.days_to_expiry:.1f}",
+            _pct(view.basis, 3), _pct(view.annualised_basis, 2),
+            "book too thin" if row.round_trip_cost is None else _pct(row.round_trip_cost),
+            view.roll_warning or "no funding; carry = basis"]
+
+
+def _quarterlies(args: argparse.Namespace, rows: list[PlatformRow]
+                 ) -> tuple[list[QuarterlyRow], list[str]]:
+    found: list[QuarterlyRow] = []
+    notes: list[str] = []
+    urls = dict(args.api_url)
+    for row in rows:
+        if row.status != "ok":
+            continue
+        try:
+            found.extend(quarterly_rows(row.venue, args.symbol, args.notional, side=args.side,
+                                        api_base_url=urls.get(row.venue)))
+        except DataError as exc:
+            notes.append(str(exc))
+    return found, notes
 
 
 def _venue_list(text: str) -> list[str]:
@@ -89,12 +119,19 @@ def _platforms(args: argparse.Namespace) -> int:
     rows = compare_venues(args.symbol, args.notional, side=args.side, venues=args.venues,
                           holding_days=args.days, api_urls=dict(args.api_url))
     best = cheapest(rows)
+    dated, notes = _quarterlies(args, rows)
     if args.json:
         print(term.to_json({"symbol": args.symbol, "notional_usd": args.notional,
                             "side": args.side, "holding_days": args.days,
-                            "cheapest": best.venue if best else None, "venues": rows}))
+                            "cheapest": best.venue if best else None, "venues": rows,
+                            "quarterlies": dated, "notes": notes}))
         return 0 if best else 4
     print(term.render_table(HEADERS, [_cells(r) for r in rows]))
+    if dated:
+        print()
+        print(term.render_table(QUARTERLY_HEADERS, [_quarterly_cells(q) for q in dated]))
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     if best is not None and best.round_trip_cost_usd is not None:
         print(f"cheapest round trip: {best.venue} ({best.symbol}), "
               f"{_pct(best.round_trip_cost, 3)} % = {best.round_trip_cost_usd:,.2f} USD "

@@ -108,3 +108,39 @@ def test_cli_table_json_and_errors(emu: BinanceEmulator, capsys: pytest.CaptureF
     assert "notional" in err and "Traceback" not in err
     assert main(["platforms", "BTC", "--notional", "10", "--venues", "nowhere"]) == 2
     assert "venues" in capsys.readouterr().err
+
+
+def test_quarterlies_beside_the_perpetual(emu: BinanceEmulator,
+                                          capsys: pytest.CaptureFixture) -> None:
+    from rotation_addin.data.quarterlies import quarterly_rows
+    from tests.emulator.harness import raw_get
+
+    def last(symbol: str) -> float:
+        return float(raw_get(emu.base_url, "/fapi/v1/ticker/24hr", symbol=symbol)
+                     .json()["lastPrice"])
+
+    near, far = quarterly_rows("binanceusdm", "BTC", 10_000.0, api_base_url=emu.base_url)
+    assert near.view.symbol == "BTC/USDT:USDT-261118"
+    days = (datetime(2026, 11, 18, 8, tzinfo=UTC) - NOW).total_seconds() / 86_400
+    basis = last("BTCUSDT_261118") / last("BTCUSDT") - 1
+    assert near.view.days_to_expiry == pytest.approx(days)
+    assert near.view.basis == pytest.approx(basis) and basis == pytest.approx(0.005, rel=1e-9)
+    assert near.view.annualised_basis == pytest.approx(basis * 365 / days)
+    assert near.view.roll_warning is None and far.view.basis == pytest.approx(0.02, rel=1e-9)
+    # no funding on a dated contract: the round trip is fees + walked slippage only
+    assert near.round_trip_cost == pytest.approx(2 * near.taker_fee + _slippages(emu, near))
+    soon = quarterly_rows("binanceusdm", "BTC", 10_000.0, api_base_url=emu.base_url,
+                          now=datetime(2026, 11, 15, 8, tzinfo=UTC))
+    assert soon[0].view.roll_warning is not None and "expires in 3.0 days" in \
+        soon[0].view.roll_warning
+    assert quarterly_rows("binanceusdm", "RENDER", 100.0, api_base_url=emu.base_url) == []
+    url = ["--api-url", f"binanceusdm={emu.base_url}", "--venues", "binanceusdm"]
+    assert main(["platforms", "BTC", "--notional", "10000", *url]) == 0
+    assert "BTC/USDT:USDT-270217" in capsys.readouterr().out
+
+
+def _slippages(emu: BinanceEmulator, row: object) -> float:
+    book = emu.book_of(next(c for c in emu.listings if c.id == "BTCUSDT_261118"), 100)
+    mid = (book.bids[0][0] + book.asks[0][0]) / 2
+    return (_hand_walk(book.asks, 10_000.0) / mid - 1) + (1 - _hand_walk(book.bids, 10_000.0)
+                                                           / mid)
