@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.errors import DataError
 from rotation_addin.data.quotes import Quote, QuoteService
 from rotation_addin.data.settings import Settings, load_settings, settings_path
 
@@ -105,3 +106,25 @@ def quote(base: str) -> Quote:
                     ttl_s=current.quote_ttl_s)
             _quote_services[key] = service
     return service.quote(base)
+
+
+def order_book(base: str, venue: str | None = None) -> Any:
+    """Order book of ``base`` on ``venue`` (default: the settings' exchange), in base units.
+
+    Demo source: the demo market's book. Otherwise fetched on demand
+    (:func:`rotation_addin.data.on_demand.fetch_execution_inputs`) and kept for the quote
+    TTL, so many cells on one symbol cost one request.
+    """
+    current = settings()
+    if current.data_source == "demo" and venue is None:
+        books = dataset().order_books
+        if base not in books:
+            raise DataError(f"{base}: no order book in {dataset().source}")
+        return books[base]
+    from rotation_addin.data.on_demand import fetch_execution_inputs
+
+    chosen = venue or current.exchange_id
+    url = current.exchange_api_url if chosen == current.exchange_id else ""
+    return _memoised(("book", chosen, base, url), current.quote_ttl_s,
+                     lambda: fetch_execution_inputs(chosen, base,
+                                                    api_base_url=url or None).book)
