@@ -83,3 +83,33 @@ def test_three_venues_side_by_side(venues: tuple[BinanceEmulator, BybitEmulator]
     diff = (y.taker_fee - b.taker_fee) * 2  # all else equal, the round trip differs by fees
     assert y.round_trip_cost - b.round_trip_cost == pytest.approx(diff, abs=1e-12)
     assert cheapest(rows) is (b if diff > 0 else y)
+
+
+def test_price_and_refresh_through_the_bybit_dialect(
+    venues: tuple[BinanceEmulator, BybitEmulator], tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from rotation_addin.core.universe import Universe
+    from rotation_addin.data.cache import MarketCache
+    from rotation_addin.data.quotes import QuoteService
+    from rotation_addin.data.refresh import refresh_exchange
+    from tests.emulator.harness import raw_get
+
+    _, bybit = venues
+    tickers = {t["symbol"]: t for t in raw_get(bybit.base_url, "/v5/market/tickers",
+                                               category="linear").json()["result"]["list"]}
+    service = QuoteService.for_exchange("bybit", api_base_url=bybit.base_url)
+    assert service.quote("BTC").last_price_usd == float(tickers["BTCUSDT"]["lastPrice"])
+    assert "BTCPERP" in tickers and "BTCUSDT-18NOV26" in tickers  # USDC perp, quarterly
+    assert service.quote("PEPE").last_price_usd == pytest.approx(
+        float(tickers["1000PEPEUSDT"]["lastPrice"]) / 1000)
+    universe = Universe({"memes": ("PEPE", "LUNA"), "benchmark": ("BTC",)})
+    with MarketCache(Path(str(tmp_path)) / "cache.sqlite3") as cache:
+        summary = refresh_exchange(universe, exchange_id="bybit", cache=cache,
+                                   api_base_url=bybit.base_url,
+                                   history_days={"1d": 10, "1h": 2})
+        assert summary.unlisted == ("LUNA",) and set(summary.symbols_ok) == {"PEPE", "BTC"}
+        daily = cache.read_candles("bybit", "PEPE", "1d")
+    source = _market().daily_candles("PEPE").loc[daily.index]
+    np.testing.assert_allclose(daily["close"], source["close"], rtol=1e-12)
