@@ -215,3 +215,24 @@ def test_books_and_funding_history_are_fetched_on_demand(
         fetch_execution_inputs("binanceusdm", "LUNA", api_base_url=shaped.base_url)
     with pytest.raises(InputError, match="symbol: DOGE is not listed"):
         fetch_execution_inputs("binanceusdm", "DOGE", api_base_url=shaped.base_url)
+
+
+def test_sizing_and_liquidation_accept_a_quarterly(shaped: BinanceEmulator) -> None:
+    from rotation_addin.core.brackets import default_bracket_table
+    from rotation_addin.core.liquidation import liquidation_price
+    from rotation_addin.core.sizing import position_size
+
+    exchange = _ccxt(shaped)
+    quarter = MarketMap.from_ccxt(exchange.markets.values()).quarterlies("BTC")[0]
+    spec = quarter.spec(ExchangeClient._spec_from_market(exchange.markets[quarter.symbol]))
+    assert spec.symbol == "BTC/USDT:USDT-261118" and spec.base == "BTC"
+    price = float(exchange.fetch_ticker(quarter.symbol)["last"])
+    size = position_size(equity_usd=10_000, entry_price_usd=price, stop_price_usd=price * 0.95,
+                         side="long", leverage=5, contract=spec)
+    # risk 2 % of 10,000 = 200 USD over a 5 % stop + fees/slippage: quantity on the step
+    assert size.quantity_base > 0 and size.risk_usd <= 200.0 + 1e-9
+    assert abs(size.quantity_base / spec.amount_step - round(size.quantity_base /
+                                                             spec.amount_step)) < 1e-6
+    liq = liquidation_price(side="long", entry_price_usd=price, quantity_base=size.quantity_base,
+                            leverage=5, brackets=default_bracket_table(spec.symbol))
+    assert liq.liquidation_price_usd < price * 0.95  # the stop comes first
