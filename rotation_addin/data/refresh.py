@@ -441,6 +441,11 @@ async def _refresh_listed(
         ) from exc
     listed = tuple(b for b in requested if b in specs)
     tally.unlisted = tuple(b for b in requested if b not in specs)
+    market_map = getattr(client, "market_map", None)
+    for base in tally.unlisted:  # settling or delisted: say so, not just "not listed"
+        status = market_map.status(base) if market_map is not None else "not listed"
+        if status != "not listed":
+            tally.warnings.append(f"{base}: {status} on {exchange_id}")
     server_now_ms = _server_now_ms(client)
     since_ms = {
         tf: _ms(since) if since is not None else server_now_ms - history.get(tf, 30) * 86_400_000

@@ -159,6 +159,7 @@ def test_refresh_maps_every_shape(shaped: BinanceEmulator, tmp_path: Path) -> No
         summary = refresh_exchange(universe, cache=cache, api_base_url=shaped.base_url,
                                    history_days={"1d": 20, "1h": 3})
         assert summary.unlisted == ("LUNA",)
+        assert "LUNA: not trading (LUNA/USDT:USDT) on binanceusdm" in summary.warnings
         assert set(summary.symbols_ok) == {"PEPE", "RENDER", "BTC", "ETH"}
         daily = cache.read_candles("binanceusdm", "PEPE", "1d")
         stored = cache.read_markets("binanceusdm")
