@@ -552,8 +552,14 @@ class ExchangeClient:
         return self._contracts.get(base)
 
     def _multiplier(self, base: str) -> float:
+        """Contract price / base price (1000 for ``1000PEPE``)."""
         contract = self._contracts.get(base)
         return contract.multiplier if contract is not None else 1.0
+
+    def _amount_factor(self, base: str) -> float:
+        """Base units per exchange amount unit (multiple × ccxt ``contractSize``)."""
+        contract = self._contracts.get(base)
+        return contract.amount_factor if contract is not None else 1.0
 
     def missing_bases(self, bases: Iterable[str]) -> tuple[str, ...]:
         """Bases the exchange does not list (after :meth:`load_markets`)."""
@@ -812,9 +818,9 @@ class ExchangeClient:
             ]
         stats["requests"] += 1
         stats["weight"] += weight
-        units = self._multiplier(base)
-        if units != 1.0:  # contract units -> base units (prices / m, base volume * m)
-            rows = [[r[0], r[1] / units, r[2] / units, r[3] / units, r[4] / units, r[5] * units,
+        units, amounts = self._multiplier(base), self._amount_factor(base)
+        if units != 1.0 or amounts != 1.0:  # contract units -> base units
+            rows = [[r[0], r[1] / units, r[2] / units, r[3] / units, r[4] / units, r[5] * amounts,
                      r[6]] for r in rows]
         return rows, record.server_time_ms
 
@@ -1146,11 +1152,11 @@ class ExchangeClient:
             weight, call, label=f"{base} order book", validate=_check_book
         )
         stamp = book.get("timestamp")
-        units = self._multiplier(base)  # contract units -> base units
+        units, amounts = self._multiplier(base), self._amount_factor(base)  # -> base units
         return OrderBook(
             base=base,
-            bids=tuple((float(p) / units, float(q) * units) for p, q, *_ in book["bids"][:limit]),
-            asks=tuple((float(p) / units, float(q) * units) for p, q, *_ in book["asks"][:limit]),
+            bids=tuple((float(p) / units, float(q) * amounts) for p, q, *_ in book["bids"][:limit]),
+            asks=tuple((float(p) / units, float(q) * amounts) for p, q, *_ in book["asks"][:limit]),
             timestamp=_ms_to_dt(int(stamp)) if stamp else _ms_to_dt(self._server_now_ms()),
         )
 

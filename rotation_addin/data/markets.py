@@ -15,9 +15,10 @@ positions) goes through :class:`MarketMap`, which chooses by
    multiple, the exchange's own name equal to the base before an alias, then the symbol.
 
 Everything the rest of the product stores is in units of the universe base: a contract's
-prices are divided by its multiplier and its amounts multiplied (:meth:`Contract.price`,
-:meth:`Contract.amount`); :meth:`Contract.contract_amount` turns a base amount back into
-the exchange's units for an order.
+prices are divided by its multiplier and its amounts multiplied by the multiplier and by
+ccxt's ``contractSize`` (OKX counts amounts in contracts of e.g. 0.01 BTC)
+(:meth:`Contract.price`, :meth:`Contract.amount`); :meth:`Contract.contract_amount` turns a
+base amount back into the exchange's units for an order.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ class Contract:
         Delivery time of a quarterly (UTC).
     active : bool
         The exchange lists it as trading.
+    contract_size : float
+        Exchange base units per contract (ccxt ``contractSize``: 1 on Binance and Bybit
+        linear, 0.01 for OKX's BTC-USDT-SWAP).
     """
 
     base: str
@@ -92,6 +96,12 @@ class Contract:
     multiplier: float = 1.0
     expiry: datetime | None = None
     active: bool = True
+    contract_size: float = 1.0
+
+    @property
+    def amount_factor(self) -> float:
+        """Base units per unit of amount the exchange counts in."""
+        return self.multiplier * self.contract_size
 
     def price(self, exchange_price: float) -> float:
         """Price of one base unit from the contract's price (USD)."""
@@ -99,26 +109,27 @@ class Contract:
 
     def amount(self, exchange_amount: float) -> float:
         """Base units from an amount in the contract's units."""
-        return exchange_amount * self.multiplier
+        return exchange_amount * self.amount_factor
 
     def contract_amount(self, base_amount: float) -> float:
         """The contract's units for ``base_amount`` base units (what an order would say)."""
-        return base_amount / self.multiplier
+        return base_amount / self.amount_factor
 
     def spec(self, exchange_spec: ContractSpec) -> ContractSpec:
         """Contract rules in base units (steps × multiplier, tick ÷ multiplier)."""
-        if self.multiplier == 1.0 and exchange_spec.base == self.base:
+        units = self.amount_factor
+        if units == 1.0 and exchange_spec.base == self.base:
             return exchange_spec
-        m = self.multiplier
-        return replace(exchange_spec, base=self.base, amount_step=exchange_spec.amount_step * m,
-                       min_amount=exchange_spec.min_amount * m,
-                       price_tick=exchange_spec.price_tick / m)
+        return replace(exchange_spec, base=self.base,
+                       amount_step=exchange_spec.amount_step * units,
+                       min_amount=exchange_spec.min_amount * units,
+                       price_tick=exchange_spec.price_tick / self.multiplier, contract_size=1.0)
 
     def book(self, book: OrderBook) -> OrderBook:
         """An order book in base units."""
-        m = self.multiplier
-        return OrderBook(self.base, tuple((p / m, q * m) for p, q in book.bids),
-                         tuple((p / m, q * m) for p, q in book.asks), book.timestamp)
+        m, units = self.multiplier, self.amount_factor
+        return OrderBook(self.base, tuple((p / m, q * units) for p, q in book.bids),
+                         tuple((p / m, q * units) for p, q in book.asks), book.timestamp)
 
     def ticker(self, ticker: Ticker) -> Ticker:
         """A ticker in base units (prices ÷ multiplier; USD volume unchanged)."""
@@ -144,6 +155,7 @@ def contract_of_market(market: Mapping[str, Any]) -> Contract | None:
         multiplier=multiplier,
         expiry=datetime.fromtimestamp(int(expiry_ms) / 1000, tz=UTC) if expiry_ms else None,
         active=market.get("active") is not False,
+        contract_size=float(market.get("contractSize") or 1.0),
     )
 
 

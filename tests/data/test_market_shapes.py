@@ -237,3 +237,37 @@ def test_sizing_and_liquidation_accept_a_quarterly(shaped: BinanceEmulator) -> N
     liq = liquidation_price(side="long", entry_price_usd=price, quantity_base=size.quantity_base,
                             leverage=5, brackets=default_bracket_table(spec.symbol))
     assert liq.liquidation_price_usd < price * 0.95  # the stop comes first
+
+
+def test_okx_contracts_count_in_contract_size() -> None:
+    """OKX counts amounts in contracts (BTC-USDT-SWAP: 0.01 BTC each; PEPE-USDT-SWAP:
+    10,000,000 PEPE): ccxt's real okx parser on OKX's instrument fields, then the mapping."""
+    from rotation_addin.core.dataset import OrderBook
+    from rotation_addin.core.execution import walk_book
+
+    okx = ccxt.okx()
+    common = {"instType": "SWAP", "settleCcy": "USDT", "ctMult": "1", "optType": "", "stk": "",
+              "listTime": "1611916828000", "expTime": "", "lever": "50", "ctType": "linear",
+              "alias": "", "state": "live", "baseCcy": "", "quoteCcy": "",
+              "maxLmtSz": "100000000", "maxMktSz": "12000"}
+    btc = okx.parse_market({**common, "instId": "BTC-USDT-SWAP", "uly": "BTC-USDT",
+                            "instFamily": "BTC-USDT", "ctVal": "0.01", "ctValCcy": "BTC",
+                            "tickSz": "0.1", "lotSz": "0.01", "minSz": "0.01"})
+    pepe = okx.parse_market({**common, "instId": "PEPE-USDT-SWAP", "uly": "PEPE-USDT",
+                             "instFamily": "PEPE-USDT", "ctVal": "10000000",
+                             "ctValCcy": "PEPE", "tickSz": "0.0000000001", "lotSz": "0.1",
+                             "minSz": "0.1"})
+    mapping = MarketMap.from_ccxt([btc, pepe])
+    btc_contract, pepe_contract = mapping.perpetual("BTC"), mapping.perpetual("PEPE")
+    assert btc_contract.contract_size == 0.01 and pepe_contract.contract_size == 1e7
+    assert btc_contract.amount(300.0) == pytest.approx(3.0)  # 300 contracts = 3 BTC
+    assert pepe_contract.contract_amount(5e7) == pytest.approx(5.0)
+    spec = btc_contract.spec(ExchangeClient._spec_from_market(btc))
+    assert spec.amount_step == pytest.approx(0.0001) and spec.min_amount == pytest.approx(0.0001)
+    # a book in contracts walks as the same book in BTC: 100 contracts at 60,000 = 60,000 USD
+    raw = OrderBook("BTC", ((59_990.0, 100.0),), ((60_010.0, 100.0), (60_020.0, 500.0)),
+                    datetime(2026, 1, 1, tzinfo=UTC))
+    book = btc_contract.book(raw)
+    assert book.asks[0] == pytest.approx((60_010.0, 1.0))
+    walk = walk_book(book.bids, book.asks, 120_020.0, "buy")
+    assert walk.filled_amount == pytest.approx(1.0 + 60_010.0 / 60_020.0)
