@@ -141,3 +141,54 @@ def _platforms(args: argparse.Namespace) -> int:
               "thin)", file=sys.stderr)
         return 4
     return 0
+
+
+def add_plan_venue_arguments(parser: argparse.ArgumentParser) -> None:
+    """``rotation plan --venues A,B``: the cheapest venue of each order (fetched on demand)."""
+    parser.add_argument("--venues", type=_venue_list, default=None, metavar="A,B",
+                        help="also show each order's cheapest venue and round-trip cost among "
+                             "these ccxt ids (public data, fetched now; e.g. "
+                             "binanceusdm,bybit,okx)")
+    parser.add_argument("--venue-days", type=float, default=DEFAULT_HOLDING_DAYS, metavar="D",
+                        help="holding period of that round-trip cost (default 7 days)")
+    parser.add_argument("--venue-api-url", type=_api_url, action="append", default=[],
+                        help=argparse.SUPPRESS)
+
+
+def order_venues(orders: Any, args: argparse.Namespace) -> list[dict[str, Any]] | None:
+    """Per order: the cheapest venue, its contract and round-trip cost (None without --venues).
+
+    An order that no venue can price (not listed, unreachable, book too thin) says so.
+    """
+    venues = getattr(args, "venues", None)
+    if not venues:
+        return None
+    urls = dict(getattr(args, "venue_api_url", []))
+    out: list[dict[str, Any]] = []
+    for order in orders:
+        if order.notional_usd <= 0:
+            continue
+        rows = compare_venues(order.base, order.notional_usd, side=order.order_side,
+                              venues=venues, holding_days=args.venue_days, api_urls=urls)
+        best = cheapest(rows)
+        out.append({"base": order.base, "action": order.action,
+                    "notional_usd": order.notional_usd,
+                    "venue": best.venue if best else None,
+                    "symbol": best.symbol if best else None,
+                    "round_trip_cost": best.round_trip_cost if best else None,
+                    "round_trip_cost_usd": best.round_trip_cost_usd if best else None,
+                    "status": "ok" if best else "; ".join(f"{r.venue}: {r.status}"
+                                                          for r in rows)})
+    return out
+
+
+def print_order_venues(rows: list[dict[str, Any]]) -> None:
+    """The ``--venues`` table under the plan."""
+    print()
+    print(term.render_table(
+        ("order", "notional USD", "cheapest venue", "contract", "round trip %",
+         "round trip USD"),
+        [[f"{r['action']} {r['base']}", f"{r['notional_usd']:,.0f}", r["venue"] or r["status"],
+          r["symbol"] or "", _pct(r["round_trip_cost"]),
+          "" if r["round_trip_cost_usd"] is None else f"{r['round_trip_cost_usd']:,.2f}"]
+         for r in rows]))

@@ -144,3 +144,30 @@ def _slippages(emu: BinanceEmulator, row: object) -> float:
     mid = (book.bids[0][0] + book.asks[0][0]) / 2
     return (_hand_walk(book.asks, 10_000.0) / mid - 1) + (1 - _hand_walk(book.bids, 10_000.0)
                                                            / mid)
+
+
+def test_plan_shows_each_orders_cheapest_venue(isolated_home: object,
+                                               capsys: pytest.CaptureFixture) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from rotation_addin.data.universe_io import load_universe
+    from tests.emulator.fixture_market import FixtureMarket
+
+    days = pd.date_range("2026-09-01", periods=40, freq="D", tz="UTC")
+    market = FixtureMarket({b: pd.Series(np.linspace(10, 12, 40), index=days)
+                            for b in load_universe().bases})
+    with BinanceEmulator(market) as server:
+        url = ["--venues", "binanceusdm", "--venue-api-url", f"binanceusdm={server.base_url}"]
+        assert main(["plan", "--equity", "20000", "--json", *url]) == 0
+        payload = json.loads(capsys.readouterr().out)
+        orders = [o for o in payload["orders"] if o["notional_usd"] > 0]
+        assert orders and len(payload["cheapest_venues"]) == len(orders)
+        for order, venue in zip(orders, payload["cheapest_venues"], strict=True):
+            (row,) = compare_venues(order["base"], order["notional_usd"],
+                                    side=order["order_side"], venues=["binanceusdm"],
+                                    api_urls={"binanceusdm": server.base_url})
+            assert venue["venue"] == "binanceusdm" and venue["symbol"] == row.symbol
+            assert venue["round_trip_cost"] == pytest.approx(row.round_trip_cost)
+        assert main(["plan", "--equity", "20000", *url]) == 0
+        assert "cheapest venue" in capsys.readouterr().out
