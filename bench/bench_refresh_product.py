@@ -5,9 +5,10 @@
 Runs ``refresh_exchange`` (the code behind ``rotation refresh`` and the app's Refresh button)
 against the loopback emulator serving the demo market (default universe, 22 symbols, 1 year of
 daily + hourly history), then again 1 hour and 24 hours later, and prints the weight by
-endpoint and each incremental run as a share of the full one. ``bench_refresh.py`` measures the
-candle download the issue's acceptance is defined on; this one shows what the snapshots
-(tickers, mark prices, funding, order books) add on top.
+endpoint and each incremental run as a share of the full one; then the weight of fetching one
+symbol's book and funding history on demand (``rotation platforms``). ``bench_refresh.py``
+measures the candle download the issue's acceptance is defined on; this one shows what the snapshots
+(mark prices and funding now) add on top.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rotation_addin.data.cache import MarketCache
 from rotation_addin.data.demo import DemoMarket
+from rotation_addin.data.on_demand import fetch_execution_inputs
 from rotation_addin.data.refresh import refresh_exchange
 from rotation_addin.data.universe_io import load_universe
 from tests.emulator.binance import BinanceEmulator
@@ -52,6 +54,14 @@ def main() -> int:
             exchange.set_now(start + timedelta(hours=hours))
             weight = run(f"+{hours} h")
             print(f"{'':>12}  = {100 * weight / full:.1f} % of the full refresh")
+        exchange.reset_counters()
+        fetch_execution_inputs("binanceusdm", "RENDER", api_base_url=exchange.base_url,
+                               cache=cache)
+        by_path: collections.Counter[str] = collections.Counter()
+        for request in exchange.request_log:
+            by_path[request.path.rsplit("/", 1)[-1]] += request.weight
+        print(f"{'on demand':>12}: weight {sum(by_path.values()):5d}  one symbol's book and "
+              f"30-day funding {dict(by_path)}")
     return 0
 
 

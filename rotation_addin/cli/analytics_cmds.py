@@ -104,6 +104,9 @@ def register(subparsers: Any) -> None:
                       help="number of leading sectors to hold long (default 1)")
     plan.add_argument("--portfolio-cap", type=_positive_fraction, default=None, metavar="F",
                       help="stressed-loss cap: 0.06 or 6%% of equity (default 6%%)")
+    from rotation_addin.cli.venues_cmd import add_plan_venue_arguments
+
+    add_plan_venue_arguments(plan)
     plan.set_defaults(handler=_plan)
 
 
@@ -198,8 +201,11 @@ def _plan(args: argparse.Namespace) -> int:
     book = _desk().book(args.positions, args.journal)
     dataset, report = _report(args, params, book)
     plan = report.plan
+    from rotation_addin.cli.venues_cmd import order_venues, print_order_venues
+
+    venues = order_venues(plan.orders, args)  # None unless --venues was given
     if args.json:
-        print(term.to_json({
+        payload: dict[str, Any] = {
             "source": report.source, "as_of": report.as_of, "regime": report.regime.label,
             "rotation_enabled": report.regime.rotation_enabled,
             "orders": [_order_json(o) for o in plan.orders],
@@ -209,12 +215,17 @@ def _plan(args: argparse.Namespace) -> int:
             "portfolio_risk_cap_usd": plan.portfolio_risk_cap_usd,
             "notes": plan.notes, "warnings": report.warnings,
             "data_warnings": data_warnings(dataset), "sent": False,
-        }))
+        }
+        if venues is not None:
+            payload["cheapest_venues"] = venues
+        print(term.to_json(payload))
         return 0
     if args.csv:
         _emit_csv_report(report, ORDER_HEADERS, order_rows(report))
         return 0
     _print_plan(report, params, len(book.positions))
+    if venues is not None:
+        print_order_venues(venues)
     _print_data_warnings(dataset)
     print(NO_ORDERS_SENT)
     return 0

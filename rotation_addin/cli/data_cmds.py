@@ -42,9 +42,10 @@ def register(subparsers: Any) -> None:
     """Add ``refresh`` and ``data`` to the ``rotation`` command."""
     refresh = subparsers.add_parser(
         "refresh", help="refresh market data into the local cache (exchange or --demo)",
-        description="Fetch closed candles, funding, order books, tickers and contract rules for "
-                    "the sector universe into the local SQLite cache. Incremental: only candles "
-                    "after the last stored one are fetched.",
+        description="Fetch closed candles, mark prices, funding now and contract rules for the "
+                    "sector universe into the local SQLite cache. Incremental: only candles "
+                    "after the last stored one are fetched. Order books and funding history "
+                    "are fetched on demand (`rotation platforms`).",
         epilog="Exit codes: 0 every symbol refreshed, 1 some symbols failed (their cached "
                "rows are unchanged), 4 nothing refreshed or the exchange was unreachable, "
                "2 invalid input.")

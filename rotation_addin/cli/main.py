@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rotation_addin.cli.demo_cmd",  # demo
     "rotation_addin.cli.gui_cmd",  # gui
     "rotation_addin.cli.doctor_cmd",  # doctor (installation checks)
+    "rotation_addin.cli.venues_cmd",  # platforms (venues side by side)
 )
 
 EXIT_OK = 0

@@ -35,10 +35,9 @@ import pandas as pd
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.universe import Universe
+from rotation_addin.data.markets import SYMBOL_ALIASES  # one list of aliases (Coin Metrics rndr)
 
 CSV_SOURCE_LABEL = "csv import"
-SYMBOL_ALIASES: dict[str, str] = {"RNDR": "RENDER", "XBT": "BTC", "MIOTA": "IOTA"}
-"""Old or alternative tickers -> the base used by the universe (Coin Metrics ``rndr``)."""
 
 DATE_COLUMNS = (
     "date",

@@ -49,6 +49,8 @@ from rotation_addin.data.exchange_results import (  # re-exported: callers impor
 from rotation_addin.data.exchange_transport import (
     BULK_TICKER_MIN_SYMBOLS,
     FUNDING_PAGE_LIMIT,
+    FUNDING_PAGE_LIMITS,
+    PUBLIC_TIER_EXCHANGES,
     _ms_to_dt,
     _to_ms,
 )
@@ -166,10 +168,11 @@ class ExchangeClient(CandleFetching):
                 continue
             rate = funding.get(base)
             stamp = ticker.get("timestamp")
+            last = float(ticker["last"]) / self._multiplier(base)
             tickers[base] = Ticker(
                 base=base,
-                last_price_usd=float(ticker["last"]),
-                mark_price_usd=float(rate.mark_price_usd if rate else ticker["last"]),
+                last_price_usd=last,
+                mark_price_usd=float(rate.mark_price_usd if rate else last),
                 funding_rate=float(rate.funding_rate if rate else 0.0),
                 volume_24h_usd=float(ticker.get("quoteVolume") or 0.0),
                 timestamp=_ms_to_dt(int(stamp)) if stamp else _ms_to_dt(self._server_now_ms()),
@@ -199,7 +202,7 @@ class ExchangeClient(CandleFetching):
             out[base] = FundingRate(
                 base=base,
                 funding_rate=float(item["fundingRate"]),
-                mark_price_usd=float(item.get("markPrice") or "nan"),
+                mark_price_usd=float(item.get("markPrice") or "nan") / self._multiplier(base),
                 next_funding_time=_ms_to_dt(int(next_time)) if next_time else None,
                 timestamp=_ms_to_dt(int(stamp)) if stamp else None,
             )
@@ -223,11 +226,12 @@ class ExchangeClient(CandleFetching):
         cursor = _to_ms(since, "since")
         end = _to_ms(until, "until") if until is not None else None
         records: dict[int, tuple[float, float]] = {}
+        page_limit = FUNDING_PAGE_LIMITS.get(self.exchange_id, FUNDING_PAGE_LIMIT)
         while end is None or cursor < end:
 
             async def call(start: int = cursor) -> Any:
                 return await exchange.fetch_funding_rate_history(
-                    symbol, since=start, limit=FUNDING_PAGE_LIMIT
+                    symbol, since=start, limit=page_limit
                 )
 
             page, _ = await self._request(
@@ -241,8 +245,9 @@ class ExchangeClient(CandleFetching):
                 if end is not None and stamp >= end:
                     continue
                 mark = (item.get("info") or {}).get("markPrice")
-                records[stamp] = (float(item["fundingRate"]), float(mark) if mark else math.nan)
-            if len(page) < FUNDING_PAGE_LIMIT or not fresh:
+                records[stamp] = (float(item["fundingRate"]),
+                                  float(mark) / self._multiplier(base) if mark else math.nan)
+            if len(page) < page_limit or not fresh:
                 break
             cursor = max(int(p["timestamp"]) for p in fresh) + 1
         times = sorted(records)
@@ -274,10 +279,11 @@ class ExchangeClient(CandleFetching):
             weight, call, label=f"{base} order book", validate=_check_book
         )
         stamp = book.get("timestamp")
+        units, amounts = self._multiplier(base), self._amount_factor(base)  # -> base units
         return OrderBook(
             base=base,
-            bids=tuple((float(p), float(q)) for p, q, *_ in book["bids"][:limit]),
-            asks=tuple((float(p), float(q)) for p, q, *_ in book["asks"][:limit]),
+            bids=tuple((float(p) / units, float(q) * amounts) for p, q, *_ in book["bids"][:limit]),
+            asks=tuple((float(p) / units, float(q) * amounts) for p, q, *_ in book["asks"][:limit]),
             timestamp=_ms_to_dt(int(stamp)) if stamp else _ms_to_dt(self._server_now_ms()),
         )
 
@@ -294,7 +300,8 @@ class ExchangeClient(CandleFetching):
             )
         symbols = {base: await self._symbol(base) for base in bases}
         try:
-            exchange.check_required_credentials()
+            if self.exchange_id not in PUBLIC_TIER_EXCHANGES:
+                exchange.check_required_credentials()
         except ccxt_async.AuthenticationError:
             return LeverageTiersResult(
                 False,

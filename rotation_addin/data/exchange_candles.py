@@ -282,6 +282,10 @@ class CandleFetching(MarketListing):
             ]
         stats["requests"] += 1
         stats["weight"] += weight
+        units, amounts = self._multiplier(base), self._amount_factor(base)
+        if units != 1.0 or amounts != 1.0:  # contract units -> base units
+            rows = [[r[0], r[1] / units, r[2] / units, r[3] / units, r[4] / units, r[5] * amounts,
+                     r[6]] for r in rows]
         return rows, record.server_time_ms
 
     async def fetch_ohlcv_many(

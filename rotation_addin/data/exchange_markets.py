@@ -19,6 +19,7 @@ from rotation_addin.data.exchange_results import (
     SymbolFetchError,
 )
 from rotation_addin.data.exchange_transport import ExchangeTransport
+from rotation_addin.data.markets import Contract, MarketMap
 
 
 class MarketListing(ExchangeTransport):
@@ -27,6 +28,10 @@ class MarketListing(ExchangeTransport):
     # ------------------------------------------------------------------ markets
     async def load_markets(self) -> dict[str, ContractSpec]:
         """Contract rules of every linear perpetual quoted in ``quote``, by base.
+
+        The perpetual of each base is chosen by :class:`~rotation_addin.data.markets.MarketMap`
+        (quote, contract type, aliases, ``1000``-prefixed multiples); rules, prices and
+        amounts this client returns are in units of the universe base.
 
         Precision (tick, step), limits (min amount, min notional), contract size and fees
         come from ccxt's parse of the exchange's market list; ``max_leverage`` from the
@@ -46,19 +51,15 @@ class MarketListing(ExchangeTransport):
             self._clock_offset_ms = record.server_time_ms - started
         specs: dict[str, ContractSpec] = {}
         symbols: dict[str, str] = {}
-        for market in markets.values():
-            if not (
-                market.get("swap") and market.get("linear") and market.get("quote") == self.quote
-            ):
-                continue
-            if market.get("active") is False:
-                continue
-            base = str(market["base"])
+        self.market_map = MarketMap.from_ccxt(markets.values(), self.quote)
+        contracts = self.market_map.perpetuals()
+        for base, contract in contracts.items():
             try:
-                specs[base] = self._spec_from_market(market)
+                specs[base] = contract.spec(self._spec_from_market(markets[contract.symbol]))
             except (TypeError, ValueError):
                 continue
-            symbols[base] = str(market["symbol"])
+            symbols[base] = contract.symbol
+        self._contracts = {b: contracts[b] for b in specs}
         if not specs:
             raise DataError(
                 f"{self.exchange_id}: no active linear perpetuals quoted in {self.quote}"
@@ -94,6 +95,20 @@ class MarketListing(ExchangeTransport):
             maker_fee_rate=float(market.get("maker") or 0.0002),
             max_leverage=float(leverage_max) if leverage_max else 20.0,
         )
+
+    def contract(self, base: str) -> Contract | None:
+        """The perpetual chosen for ``base`` (after :meth:`load_markets`), or None."""
+        return self._contracts.get(base)
+
+    def _multiplier(self, base: str) -> float:
+        """Contract price / base price (1000 for ``1000PEPE``)."""
+        contract = self._contracts.get(base)
+        return contract.multiplier if contract is not None else 1.0
+
+    def _amount_factor(self, base: str) -> float:
+        """Base units per exchange amount unit (multiple × ccxt ``contractSize``)."""
+        contract = self._contracts.get(base)
+        return contract.amount_factor if contract is not None else 1.0
 
     def missing_bases(self, bases: Iterable[str]) -> tuple[str, ...]:
         """Bases the exchange does not list (after :meth:`load_markets`)."""

@@ -32,6 +32,7 @@ from rotation_addin.data.exchange_results import (
     ProgressEvent,
     RetryableError,
 )
+from rotation_addin.data.markets import Contract, MarketMap
 from rotation_addin.data.unreachable import unreachable_reason
 from rotation_addin.data.weights import (
     BINANCE_WEIGHT_EXCHANGES,
@@ -40,8 +41,12 @@ from rotation_addin.data.weights import (
 
 T = TypeVar("T")
 FUNDING_PAGE_LIMIT = 1000
+FUNDING_PAGE_LIMITS = {"bybit": 200, "okx": 100}
+"""Largest funding-history page where it is not Binance's 1,000 (Bybit v5 200, OKX v5 100)."""
 BULK_TICKER_MIN_SYMBOLS = 20  # below this, per-symbol tickers (2 weight each) beat bulk (50)
 RATE_LIMIT_RETRIES = 20  # 429s do not count against max_retries (we wait as told)
+PUBLIC_TIER_EXCHANGES = frozenset({"bybit", "okx"})
+"""Exchanges whose risk-limit (leverage) tiers are public: used as maintenance brackets."""
 
 
 # ---------------------------------------------------------------------------- response hook
@@ -160,6 +165,7 @@ class ExchangeTransport:
         derive_daily: bool | None = None,
         weight_margin_s: float | None = None,
         binance_weights: bool | None = None,
+        ccxt_throttle: bool | None = None,
     ) -> None:
         if not isinstance(exchange_id, str) or exchange_id not in ccxt_async.exchanges:
             raise InputError(
@@ -186,6 +192,8 @@ class ExchangeTransport:
         known = exchange_id in BINANCE_WEIGHT_EXCHANGES
         self.uses_binance_weights = known if binance_weights is None else bool(binance_weights)
         self.derive_daily = self.uses_binance_weights if derive_daily is None else derive_daily
+        self.ccxt_throttle = (not self.uses_binance_weights if ccxt_throttle is None
+                              else bool(ccxt_throttle))
         self.requests_sent = 0
         self.retries = 0
         self.rate_limited = 0
@@ -196,6 +204,8 @@ class ExchangeTransport:
         self._symbols: dict[str, str] = {}
         self._specs: dict[str, ContractSpec] = {}
         self._clock_offset_ms: float | None = None
+        self.market_map: MarketMap | None = None
+        self._contracts: dict[str, Contract] = {}
 
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> Self:
@@ -207,7 +217,7 @@ class ExchangeTransport:
         # Binance: our budget schedules every request by its real weight, so ccxt's own
         # throttler (which paces at 20 weight/s, half of 2,400/min) is switched off.
         # Elsewhere the weights are unknown: keep ccxt's pacing as the exchange intends.
-        config["enableRateLimit"] = not self.uses_binance_weights
+        config["enableRateLimit"] = self.ccxt_throttle
         self._exchange = hooked(config)
         if self.api_base_url is not None:
             self._exchange.urls["api"] = self._rebase(self._exchange.urls.get("api"))

@@ -10,9 +10,11 @@
     symbol,side,quantity,entry_price,exit_price,opened_at,closed_at,realised_pnl_usd,reason
 
 ``symbol`` may be the base (``RENDER``) or the unified symbol; ``side`` long/short (or
-buy/sell); ``stop_price`` and ``take_profit_price`` may be empty; times are ISO 8601 (a date
-alone or a time without zone means UTC). Every bad cell raises :class:`InputError` naming the
-file, line and column. Writes are atomic.
+buy/sell); a contract's own name is mapped to the universe base (``RNDR`` -> ``RENDER``;
+``1000PEPE/USDT:USDT`` -> ``PEPE`` with quantity × 1000 and prices ÷ 1000, see
+:mod:`rotation_addin.data.markets`); ``stop_price`` and ``take_profit_price`` may be empty;
+times are ISO 8601 (a date alone or a time without zone means UTC). Every bad cell raises
+:class:`InputError` naming the file, line and column. Writes are atomic.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from rotation_addin.core.errors import InputError
 from rotation_addin.core.rotation import ClosedTrade, Position, PositionBook
 from rotation_addin.core.types import Side
 from rotation_addin.data.atomic import atomic_write_text
+from rotation_addin.data.markets import canonical_base
 from rotation_addin.data.paths import config_dir
 
 POSITION_COLUMNS = ("symbol", "side", "quantity", "entry_price", "stop_price",
@@ -47,12 +50,21 @@ def journal_path() -> Path:
 
 
 def base_of(symbol: str, field: str = "symbol") -> str:
-    """Base asset of ``RENDER``, ``render`` or ``RENDER/USDT:USDT``."""
+    """Base asset of ``RENDER``, ``render``, ``RNDR`` or ``RENDER/USDT:USDT``."""
+    return units_of(symbol, field)[0]
+
+
+def units_of(symbol: str, field: str = "symbol") -> tuple[str, float]:
+    """``(base, multiplier)`` of a symbol: ``1000PEPE/USDT:USDT`` -> ``("PEPE", 1000.0)``."""
     text = symbol.strip().split("/")[0].strip().upper()
     if not text or not text.replace("_", "").isalnum():
         raise InputError(field, "must be a symbol like RENDER or RENDER/USDT:USDT "
                          f"(got {symbol!r})")
-    return text
+    return canonical_base(text)
+
+
+def _scaled(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
 
 
 def _number(field: str, text: str, *, optional: bool = False) -> float | None:
@@ -98,14 +110,17 @@ def parse_positions(text: str, where: str = "positions.csv") -> tuple[Position, 
     positions: list[Position] = []
     for at, row in _rows(text, POSITION_COLUMNS, where):
         try:
+            base, units = units_of(row["symbol"])
             positions.append(Position(
-                base=base_of(row["symbol"]),
+                base=base,
                 side=Side.parse(row["side"]),
-                quantity_base=_number("quantity", row["quantity"]) or 0.0,
-                entry_price_usd=_number("entry_price", row["entry_price"]) or 0.0,
-                stop_price_usd=_number("stop_price", row["stop_price"], optional=True),
-                take_profit_price_usd=_number("take_profit_price", row["take_profit_price"],
-                                              optional=True),
+                quantity_base=(_number("quantity", row["quantity"]) or 0.0) * units,
+                entry_price_usd=(_number("entry_price", row["entry_price"]) or 0.0) / units,
+                stop_price_usd=_scaled(_number("stop_price", row["stop_price"], optional=True),
+                                       1 / units),
+                take_profit_price_usd=_scaled(_number("take_profit_price",
+                                                      row["take_profit_price"], optional=True),
+                                              1 / units),
                 opened_at=_time("opened_at", row["opened_at"]),
             ))
         except InputError as error:
@@ -122,12 +137,13 @@ def parse_journal(text: str, where: str = "trade_journal.csv") -> tuple[ClosedTr
     trades: list[ClosedTrade] = []
     for at, row in _rows(text, JOURNAL_COLUMNS, where):
         try:
+            base, units = units_of(row["symbol"])
             trades.append(ClosedTrade(
-                base=base_of(row["symbol"]),
+                base=base,
                 side=Side.parse(row["side"]),
-                quantity_base=_number("quantity", row["quantity"]) or 0.0,
-                entry_price_usd=_number("entry_price", row["entry_price"]) or 0.0,
-                exit_price_usd=_number("exit_price", row["exit_price"]) or 0.0,
+                quantity_base=(_number("quantity", row["quantity"]) or 0.0) * units,
+                entry_price_usd=(_number("entry_price", row["entry_price"]) or 0.0) / units,
+                exit_price_usd=(_number("exit_price", row["exit_price"]) or 0.0) / units,
                 opened_at=_time("opened_at", row["opened_at"]),
                 closed_at=_time("closed_at", row["closed_at"]),
                 realised_pnl_usd=_number("realised_pnl_usd", row["realised_pnl_usd"]) or 0.0,

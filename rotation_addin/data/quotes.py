@@ -4,6 +4,10 @@ One refresh asks the exchange for ALL tickers and ALL mark prices at once (Binan
 ``/fapi/v1/ticker/24hr`` and ``/fapi/v1/premiumIndex`` without a symbol), so any number of
 ``=PRICE()`` cells costs at most those two requests per TTL, whatever the symbols. Concurrent
 callers wait for the one request in flight instead of sending their own.
+
+Each base's price is its chosen perpetual's (:class:`~rotation_addin.data.markets.MarketMap`:
+the universe's quote, perpetual before quarterly, aliases, ``1000``-prefixed contracts
+divided by their multiple), never whichever contract of the base came last.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from urllib.parse import urlsplit
 
 from rotation_addin.core import validation as v
 from rotation_addin.core.errors import DataError, InputError
+from rotation_addin.data.markets import MarketMap, normalise_base
 
 DEFAULT_TTL_S = 10.0
 
@@ -51,8 +56,34 @@ def point_exchange_at(exchange: Any, base_url: str) -> None:
     exchange.urls["api"] = rewrite(exchange.urls["api"])
 
 
-def _ccxt_fetcher(exchange_id: str, api_base_url: str | None, timeout_s: float
-                  ) -> Callable[[], dict[str, Quote]]:
+def quotes_by_base(markets: Any, tickers: dict[str, Any], marks: dict[str, Any],
+                   quote: str = "USDT") -> dict[str, Quote]:
+    """One :class:`Quote` per base from ccxt's markets, tickers and funding rates.
+
+    Parameters
+    ----------
+    markets : iterable of ccxt market dicts
+        ``exchange.markets.values()``.
+    tickers, marks : dict
+        ccxt ``fetch_tickers()`` and ``fetch_funding_rates()`` answers by unified symbol.
+    quote : str
+        Quote currency of the universe's perpetuals.
+    """
+    quotes: dict[str, Quote] = {}
+    for base, contract in MarketMap.from_ccxt(markets, quote).perpetuals().items():
+        ticker = tickers.get(contract.symbol)
+        if not ticker:
+            continue
+        mark = marks.get(contract.symbol) or {}
+        last, mark_price = ticker.get("last"), mark.get("markPrice")
+        quotes[base] = Quote(base, None if last is None else contract.price(float(last)),
+                             None if mark_price is None else contract.price(float(mark_price)),
+                             mark.get("fundingRate"))
+    return quotes
+
+
+def _ccxt_fetcher(exchange_id: str, api_base_url: str | None, timeout_s: float,
+                  quote: str = "USDT") -> Callable[[], dict[str, Quote]]:
     import ccxt  # deferred: importing ccxt costs ~0.3 s
 
     if not hasattr(ccxt, exchange_id):
@@ -68,13 +99,7 @@ def _ccxt_fetcher(exchange_id: str, api_base_url: str | None, timeout_s: float
             marks = exchange.fetch_funding_rates() if exchange.has.get("fetchFundingRates") else {}
         except Exception as exc:  # ccxt raises its own hierarchy; report it as data trouble
             raise DataError(f"{exchange_id}: price request failed ({type(exc).__name__})") from None
-        quotes: dict[str, Quote] = {}
-        for market_symbol, ticker in tickers.items():
-            base = market_symbol.split("/")[0]
-            mark = marks.get(market_symbol, {})
-            quotes[base] = Quote(base, ticker.get("last"), mark.get("markPrice"),
-                                 mark.get("fundingRate"))
-        return quotes
+        return quotes_by_base(exchange.markets.values(), tickers, marks, quote)
 
     return fetch
 
@@ -102,12 +127,14 @@ class QuoteService:
 
     @classmethod
     def for_exchange(cls, exchange_id: str = "binanceusdm", *, api_base_url: str | None = None,
-                     ttl_s: float = DEFAULT_TTL_S, timeout_s: float = 10.0) -> QuoteService:
-        """A service backed by the real ccxt client of ``exchange_id``."""
-        return cls(_ccxt_fetcher(exchange_id, api_base_url, timeout_s), ttl_s)
+                     ttl_s: float = DEFAULT_TTL_S, timeout_s: float = 10.0,
+                     quote: str = "USDT") -> QuoteService:
+        """A service backed by the real ccxt client of ``exchange_id`` (``quote`` perpetuals)."""
+        return cls(_ccxt_fetcher(exchange_id, api_base_url, timeout_s, quote), ttl_s)
 
     def quote(self, base: str) -> Quote:
-        """The quote of ``base``, refreshing the whole snapshot when it is older than the TTL."""
+        """The quote of ``base`` (aliases resolved: ``RNDR`` = ``RENDER``), refreshing the whole
+        snapshot when it is older than the TTL."""
         with self._lock:  # one fetch at a time; later callers reuse its result
             if self._clock() - self._fetched_at >= self._ttl_s:
                 self._snapshot = self._fetch_all()
@@ -115,6 +142,6 @@ class QuoteService:
                 self.requests_made += 1
             snapshot = self._snapshot
         try:
-            return snapshot[base]
+            return snapshot[normalise_base(base)]
         except KeyError:
             raise DataError(f"{base}: not listed by the exchange") from None

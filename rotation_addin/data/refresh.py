@@ -1,8 +1,11 @@
 """Refresh the SQLite cache from an exchange (ccxt) or from the embedded demo market.
 
-* :func:`refresh_exchange` / :func:`refresh_exchange_async`: contract rules, tickers and, per
-  symbol, closed candles (``1d`` and ``1h`` by default), funding history and an order-book
-  snapshot. Incremental: each timeframe resumes after the last closed candle already stored;
+* :func:`refresh_exchange` / :func:`refresh_exchange_async`: contract rules, mark prices and
+  funding now, and per symbol closed candles (``1d`` and ``1h`` by default); the ticker's last
+  price and 24 h volume come from the closed hourly candles (what Binance's 24 h ticker
+  reports, without its 40-weight request). Order books and funding history are fetched on
+  demand (:mod:`rotation_addin.data.on_demand`, ``rotation platforms``), not here.
+  Incremental: each timeframe resumes after the last closed candle already stored;
   a first fetch goes back :data:`DEFAULT_HISTORY_DAYS`. Each symbol's data is validated and
   written in ONE transaction only after all of its fetches succeeded, so a failure (network,
   bad data, cancel, a killed process) leaves that symbol's earlier rows exactly as they were.
@@ -32,6 +35,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
+from rotation_addin.core.dataset import Ticker
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.universe import Universe
 from rotation_addin.data.cache import (
@@ -44,19 +48,12 @@ from rotation_addin.data.cache import (
     timeframe_ms,
 )
 from rotation_addin.data.exchange_protocol import MarketDataClient
+from rotation_addin.data.on_demand import ticker_from_hourly
 
 DEFAULT_HISTORY_DAYS: dict[str, int] = {"1d": 365, "1h": 365}
 """How far back a first fetch goes, per timeframe (days). Other timeframes: 30 days."""
 
 DEFAULT_TIMEFRAMES = ("1d", "1h")
-
-FUNDING_RECHECK_MS = 8 * 3_600_000
-"""Funding history is re-fetched only when the last stored funding is at least this old
-(Binance funds every 8 h; the few 4-hourly symbols catch up at the next refresh, which
-always resumes after the last stored funding time)."""
-
-ORDER_BOOK_MAX_AGE_MS = 3_600_000
-"""A stored order-book snapshot younger than this (1 h) is kept instead of re-fetched."""
 
 ProgressCallback = Callable[[int, int, str], None]
 CancelToken = threading.Event | Callable[[], bool]
@@ -445,23 +442,28 @@ async def _refresh_listed(
         ) from exc
     listed = tuple(b for b in requested if b in specs)
     tally.unlisted = tuple(b for b in requested if b not in specs)
+    market_map = getattr(client, "market_map", None)
+    for base in tally.unlisted:  # settling or delisted: say so, not just "not listed"
+        status = market_map.status(base) if market_map is not None else "not listed"
+        if status != "not listed":
+            tally.warnings.append(f"{base}: {status} on {exchange_id}")
     server_now_ms = _server_now_ms(client)
     since_ms = {
         tf: _ms(since) if since is not None else server_now_ms - history.get(tf, 30) * 86_400_000
         for tf in timeframes
     }
-    tickers = await _fetch_tickers(client, listed, tally)
+    hourly = "1h" in timeframes
+    snapshots = await (_fetch_marks(client, listed, tally) if hourly
+                       else _fetch_tickers(client, listed, tally))
     tiers = await _fetch_leverage_tiers(client, listed, tally)
-    book_ms = {b: _ms(o.timestamp) for b, o in store.read_order_books(exchange_id).items()}
     if progress:
         progress(0, len(listed), f"weight {client.weight_used}")
 
     async def one(base: str) -> None:
         try:
             await _refresh_symbol(
-                client, store, exchange_id, base, timeframes, since_ms, server_now_ms,
-                book_ms.get(base), tally, cancel,
-                snapshot=(specs[base], tickers.get(base), tiers.get(base)),
+                client, store, exchange_id, base, timeframes, since_ms, tally, cancel,
+                snapshot=(specs[base], snapshots.get(base), tiers.get(base)),
                 backfill=since is not None)
         except Exception as exc:
             tally.failures[base] = _reason(exc)
@@ -526,6 +528,19 @@ async def _fetch_tickers(
         return {}
 
 
+async def _fetch_marks(client: Any, listed: tuple[str, ...], tally: _Tally) -> dict[str, Any]:
+    """Mark price and funding now by base (a warning, not a failure, when unavailable)."""
+    if not listed:
+        return {}
+    try:
+        return dict(await client.fetch_funding_rates(list(listed)))
+    except Exception as exc:
+        if is_cancelled(getattr(client, "cancel", None)) or "Banned" in type(exc).__name__:
+            raise
+        tally.warnings.append(f"tickers not refreshed: {_reason(exc)}")
+        return {}
+
+
 async def _fetch_leverage_tiers(
     client: MarketDataClient, listed: tuple[str, ...], tally: _Tally
 ) -> dict[str, Any]:
@@ -553,8 +568,6 @@ async def _refresh_symbol(
     base: str,
     timeframes: tuple[str, ...],
     since_ms: Mapping[str, int],
-    server_now_ms: int,
-    stored_book_ms: int | None,
     tally: _Tally,
     cancel: threading.Event | None,
     *,
@@ -563,12 +576,14 @@ async def _refresh_symbol(
 ) -> None:
     """Fetch everything of one symbol, then write it in one transaction (or not at all).
 
-    ``snapshot`` is the symbol's contract spec, latest ticker and leverage tiers (fetched for
-    all symbols at once before); they are written in the same transaction as its candles.
+    ``snapshot`` is the symbol's contract spec, its mark price and funding now (a
+    ``FundingRate``, or a whole ``Ticker`` when no hourly candles are refreshed) and leverage
+    tiers (fetched for all symbols at once before); they are written in the same transaction
+    as its candles, the ticker completed from the stored hourly candles
+    (:func:`~rotation_addin.data.on_demand.ticker_from_hourly`).
 
-    Candles resume after the last stored one; funding history is asked only when a new
-    funding may have happened (:data:`FUNDING_RECHECK_MS`); the order book only when the
-    stored snapshot is older than :data:`ORDER_BOOK_MAX_AGE_MS`.
+    Candles resume after the last stored one. Funding history and the order book are not
+    fetched here (on demand: :mod:`rotation_addin.data.on_demand`).
     """
     starts: dict[str, datetime] = {}
     for tf in timeframes:
@@ -582,24 +597,12 @@ async def _refresh_symbol(
             # an explicit --since before the stored history: fetch the older part too
             results.append(await client.fetch_ohlcv(base, tf, ms_to_datetime(since_ms[tf]),
                                                     ms_to_datetime(first)))
-    stored = store.read_funding(exchange_id, base)
-    last_funding_ms = int(stored.index[-1].value // 1_000_000) if len(stored) else None
-    funding = pd.Series(dtype=float)
-    if last_funding_ms is None or server_now_ms - last_funding_ms >= FUNDING_RECHECK_MS:
-        start = min(since_ms.values()) if last_funding_ms is None else last_funding_ms + 1
-        history = await client.fetch_funding_history(base, ms_to_datetime(start))
-        funding = history.rates
-    book = None
-    if stored_book_ms is None or server_now_ms - stored_book_ms >= ORDER_BOOK_MAX_AGE_MS:
-        book = await client.fetch_order_book(base)
     if is_cancelled(cancel):
         raise DataError("cancelled before it was written")
     counts: dict[str, int] = {}
-    spec, ticker, brackets = snapshot
+    spec, latest, brackets = snapshot
     with store.transaction():
         store.write_markets(exchange_id, {base: spec}, exchange_id)
-        if ticker is not None:
-            store.write_tickers(exchange_id, {base: ticker}, exchange_id)
         if brackets:
             store.write_brackets(exchange_id, base, list(brackets), exchange_id)
         for result in results:
@@ -607,10 +610,10 @@ async def _refresh_symbol(
                 written = store.write_candles(exchange_id, base, result.timeframe,
                                               result.candles, exchange_id)
                 counts[result.timeframe] = counts.get(result.timeframe, 0) + written
-        if len(funding):
-            store.write_funding(exchange_id, base, funding, exchange_id)
-        if book is not None:
-            store.write_order_book(exchange_id, book, exchange_id)
+        ticker = latest if isinstance(latest, Ticker) or latest is None else \
+            ticker_from_hourly(store, exchange_id, base, latest)
+        if ticker is not None:
+            store.write_tickers(exchange_id, {base: ticker}, exchange_id)
     for tf, n in counts.items():
         tally.add_candles(tf, n)
     tally.gaps += sum(len(r.gaps) for r in results)

@@ -10,8 +10,12 @@ keeps one :class:`~rotation_addin.data.quotes.QuoteService` per exchange so that
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
 from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.errors import DataError
 from rotation_addin.core.report import DailyReport
 from rotation_addin.data.quotes import Quote, QuoteService
 from rotation_addin.data.settings import Settings
@@ -21,6 +25,20 @@ __all__ = ["DATA_TTL_S", "clear", "dataset", "quote", "report", "session", "sett
 
 _lock = threading.RLock()
 _quote_services: dict[tuple[str, str, float, str], QuoteService] = {}
+_books: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+
+def _memoised(key: tuple[Any, ...], ttl_s: float, build: Callable[[], Any]) -> Any:
+    """``build()`` kept for ``ttl_s`` seconds under ``key`` (order books per venue/symbol)."""
+    now = time.monotonic()
+    with _lock:
+        hit = _books.get(key)
+        if hit is not None and now - hit[0] < ttl_s:
+            return hit[1]
+    value = build()
+    with _lock:
+        _books[key] = (now, value)
+    return value
 
 
 def session() -> DeskSession:
@@ -33,6 +51,7 @@ def clear() -> None:
     session().clear()
     with _lock:
         _quote_services.clear()
+        _books.clear()
 
 
 def settings() -> Settings:
@@ -80,3 +99,25 @@ def _quote_service(current: Settings) -> QuoteService:
     return QuoteService.for_exchange(current.exchange_id,
                                      api_base_url=current.exchange_api_url or None,
                                      ttl_s=current.quote_ttl_s)
+
+
+def order_book(base: str, venue: str | None = None) -> Any:
+    """Order book of ``base`` on ``venue`` (default: the settings' exchange), in base units.
+
+    Demo source: the demo market's book. Otherwise fetched on demand
+    (:func:`rotation_addin.data.on_demand.fetch_execution_inputs`) and kept for the quote
+    TTL, so many cells on one symbol cost one request.
+    """
+    current = settings()
+    if current.data_source == "demo" and venue is None:
+        books = dataset().order_books
+        if base not in books:
+            raise DataError(f"{base}: no order book in {dataset().source}")
+        return books[base]
+    from rotation_addin.data.on_demand import fetch_execution_inputs
+
+    chosen = venue or current.exchange_id
+    url = current.exchange_api_url if chosen == current.exchange_id else ""
+    return _memoised(("book", chosen, base, url), current.quote_ttl_s,
+                     lambda: fetch_execution_inputs(chosen, base,
+                                                    api_base_url=url or None).book)

@@ -114,7 +114,7 @@ def test_refresh_against_the_emulator_with_progress_and_summary(
                                   'ghost = ["NOPE"]\n')
     market = FixtureMarket.synthetic(3, end=utc(2024, 6, 1), days=40, seed=3)
     # a 400 is not retried: SYM01 fails at once (5xx would be retried with backoff)
-    fault = Fault("server_error", path="/fapi/v1/depth", symbol="SYM01", count=None, status=400)
+    fault = Fault("server_error", path="/fapi/v1/klines", symbol="SYM01", count=None, status=400)
     with BinanceEmulator(market, now=utc(2024, 5, 30, 12) + timedelta(minutes=30),
                          faults=[fault]) as emu:
         code = main(["refresh", "--api-url", emu.base_url, "--since", "2024-05-20",

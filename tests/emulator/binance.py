@@ -54,6 +54,7 @@ import pandas as pd
 
 from rotation_addin.core.dataset import OrderBook
 from rotation_addin.core.types import ContractSpec
+from tests.emulator.listings import Listing, default_listing
 
 FaultKind = Literal[
     "latency", "server_error", "timeout", "malformed", "short_page", "gap", "disorder"
@@ -204,6 +205,11 @@ class BinanceEmulator:
         flight before the client could see the 429).
     bases : iterable of str or None
         Restrict the listed symbols (default: every base of the market).
+    listings : iterable of Listing
+        Contracts listed beside each base's ``<base>USDT`` perpetual (USDC perpetuals,
+        quarterlies, ``1000``-prefixed, settling, delisted: see
+        :func:`tests.emulator.listings.market_shapes`); those whose source base is not
+        listed are ignored.
     """
 
     def __init__(
@@ -218,6 +224,7 @@ class BinanceEmulator:
         ban_seconds: float | None = None,
         bases: Iterable[str] | None = None,
         violation_grace_s: float = 0.2,
+        listings: Iterable[Listing] = (),
     ) -> None:
         self.market = market
         self.weight_limit_per_minute = int(weight_limit_per_minute)
@@ -234,7 +241,13 @@ class BinanceEmulator:
         self._specs = market.contract_specs()
         wanted = list(bases) if bases is not None else list(self._specs)
         self._bases = [b for b in wanted if b in self._specs]
-        self._ids = {f"{b}{QUOTE}": b for b in self._bases}
+        extra = [c for c in listings if c.source in self._bases]
+        replaced = {c.source for c in extra if c.replaces_default}
+        self._contracts: dict[str, Listing] = {
+            c.id: c for c in [default_listing(b, QUOTE) for b in self._bases if b not in replaced]
+            + extra
+        }
+        self._ids = {cid: c.source for cid, c in self._contracts.items()}
         self._series: dict[tuple[str, str], _Series] = {}
         self._funding: dict[str, pd.DataFrame] = {}
         self._load_series()
@@ -393,10 +406,19 @@ class BinanceEmulator:
     def _base_of(self, params: dict[str, str]) -> str | None:
         return self._ids.get(params.get("symbol", ""))
 
+    def _contract_of(self, params: dict[str, str]) -> Listing | None:
+        return self._contracts.get(params.get("symbol", ""))
+
+    @property
+    def listings(self) -> tuple[Listing, ...]:
+        """Every listed contract (default perpetuals first)."""
+        return tuple(self._contracts.values())
+
     def klines(self, params: dict[str, str]) -> tuple[int, Any]:
-        base = self._base_of(params)
-        if base is None:
+        contract = self._contract_of(params)
+        if contract is None:
             return 400, {"code": -1121, "msg": "Invalid symbol."}
+        base, factor, units = contract.source, contract.price_factor, contract.multiplier
         interval = params.get("interval", "")
         if interval not in INTERVAL_MS:
             return 400, {"code": -1120, "msg": "Invalid interval."}
@@ -422,7 +444,8 @@ class BinanceEmulator:
         out = []
         for i in rows:
             open_ms = int(series.open_ms[i])
-            o, h, low, c, vol, vol_usd = series.values[i]
+            o, h, low, c, vol, vol_usd = series.values[i] * (factor, factor, factor, factor,
+                                                             1 / units, contract.premium)
             if open_ms + step > self._now_ms:  # still open: partial values, as Binance shows
                 frac = (self._now_ms - open_ms) / step
                 c = o + (c - o) * frac
@@ -448,23 +471,23 @@ class BinanceEmulator:
 
     def exchange_info(self) -> dict[str, Any]:
         symbols = []
-        for base in self._bases:
-            spec = self._specs[base]
+        for contract in self._contracts.values():
+            spec = _contract_spec(self._specs[contract.source], contract)
             price_decimals = _decimals(spec.price_tick)
             qty_decimals = _decimals(spec.amount_step)
             symbols.append(
                 {
-                    "symbol": f"{base}{QUOTE}",
-                    "pair": f"{base}{QUOTE}",
-                    "contractType": "PERPETUAL",
-                    "deliveryDate": 4133404800000,
+                    "symbol": contract.id,
+                    "pair": f"{contract.base_asset}{contract.quote}",
+                    "contractType": contract.contract_type,
+                    "deliveryDate": contract.delivery_ms,
                     "onboardDate": 1569398400000,
-                    "status": "TRADING",
+                    "status": contract.status,
                     "maintMarginPercent": "2.5000",
                     "requiredMarginPercent": _num(round(100.0 / spec.max_leverage, 4)),
-                    "baseAsset": base,
-                    "quoteAsset": QUOTE,
-                    "marginAsset": QUOTE,
+                    "baseAsset": contract.base_asset,
+                    "quoteAsset": contract.quote,
+                    "marginAsset": contract.quote,
                     "pricePrecision": price_decimals,
                     "quantityPrecision": qty_decimals,
                     "baseAssetPrecision": 8,
@@ -530,7 +553,8 @@ class BinanceEmulator:
                 {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
             ],
             "exchangeFilters": [],
-            "assets": [{"asset": QUOTE, "marginAvailable": True, "autoAssetExchange": "-10000"}],
+            "assets": [{"asset": q, "marginAvailable": True, "autoAssetExchange": "-10000"}
+                       for q in sorted({c.quote for c in self._contracts.values()})],
             "symbols": symbols,
         }
 
@@ -539,16 +563,18 @@ class BinanceEmulator:
         idx = np.flatnonzero(series.open_ms + INTERVAL_MS["1h"] <= self._now_ms)
         return None if idx.size == 0 else (int(idx[-1]), series.values)
 
-    def ticker_24hr(self, base: str) -> dict[str, Any]:
+    def ticker_24hr(self, contract: Listing) -> dict[str, Any]:
+        base, factor = contract.source, contract.price_factor
         series = self._series[(base, "1h")]
         found = self._last_closed_hour(base)
         last = found[0] if found else 0
         first = max(0, last - 23)
-        window = series.values[first : last + 1]
+        window = series.values[first : last + 1] * (factor, factor, factor, factor,
+                                                    1 / contract.multiplier, contract.premium)
         close = float(window[-1, 3])
         open_ = float(window[0, 0])
         return {
-            "symbol": f"{base}{QUOTE}",
+            "symbol": contract.id,
             "priceChange": _num(close - open_),
             "priceChangePercent": _num(round((close / open_ - 1) * 100, 3)),
             "weightedAvgPrice": _num(float(window[:, 5].sum() / max(window[:, 4].sum(), 1e-12))),
@@ -574,29 +600,34 @@ class BinanceEmulator:
         row = past.iloc[-1]
         return float(row["funding_rate"]), float(row["mark_price"])
 
-    def premium_index(self, base: str) -> dict[str, Any]:
+    def premium_index(self, contract: Listing) -> dict[str, Any]:
+        base = contract.source
         found = self._last_closed_hour(base)
-        last_price = float(found[1][found[0], 3]) if found else 0.0
+        last_price = float(found[1][found[0], 3]) * contract.price_factor if found else 0.0
         rate, _ = self._funding_now(base)
         eight_h = 8 * INTERVAL_MS["1h"]
+        perpetual = contract.is_perpetual
         return {
-            "symbol": f"{base}{QUOTE}",
+            "symbol": contract.id,
             "markPrice": _num(last_price * 1.0002),
-            "indexPrice": _num(last_price),
+            "indexPrice": _num(last_price / contract.premium),
             "estimatedSettlePrice": _num(last_price),
-            "lastFundingRate": _num(rate),
-            "interestRate": "0.00010000",
-            "nextFundingTime": (self._now_ms // eight_h + 1) * eight_h,
+            "lastFundingRate": _num(rate) if perpetual else "",
+            "interestRate": "0.00010000" if perpetual else "",
+            "nextFundingTime": (self._now_ms // eight_h + 1) * eight_h if perpetual else 0,
             "time": self._now_ms,
         }
 
     def funding_rate(self, params: dict[str, str]) -> tuple[int, Any]:
-        base = self._base_of(params)
-        if base is None:
+        contract = self._contract_of(params)
+        if contract is None:
             return 400, {"code": -1121, "msg": "Invalid symbol."}
+        base, factor = contract.source, contract.price_factor
         limit = _int_param(params, "limit", FUNDING_DEFAULT_LIMIT)
         if not 1 <= limit <= FUNDING_MAX_LIMIT:
             return 400, {"code": -1130, "msg": "Data sent for parameter 'limit' is not valid."}
+        if not contract.is_perpetual:
+            return 200, []
         funding = self._funding[base]
         times = (pd.DatetimeIndex(funding.index).as_unit("ms").asi8).astype(np.int64)
         keep = times <= self._now_ms
@@ -608,22 +639,22 @@ class BinanceEmulator:
         rows = rows[:limit] if "startTime" in params else rows[-limit:]
         return 200, [
             {
-                "symbol": f"{base}{QUOTE}",
+                "symbol": contract.id,
                 "fundingTime": int(times[i]),
                 "fundingRate": _num(float(funding["funding_rate"].iloc[i])),
-                "markPrice": _num(float(funding["mark_price"].iloc[i])),
+                "markPrice": _num(float(funding["mark_price"].iloc[i]) * factor),
             }
             for i in rows
         ]
 
     def depth(self, params: dict[str, str]) -> tuple[int, Any]:
-        base = self._base_of(params)
-        if base is None:
+        contract = self._contract_of(params)
+        if contract is None:
             return 400, {"code": -1121, "msg": "Invalid symbol."}
         limit = _int_param(params, "limit", 500)
         if limit not in DEPTH_LIMITS:
             return 400, {"code": -1130, "msg": "Data sent for parameter 'limit' is not valid."}
-        book = self.market.order_book(base, limit)
+        book = self.book_of(contract, limit)
         return 200, {
             "lastUpdateId": self._now_ms,
             "E": self._now_ms,
@@ -631,6 +662,17 @@ class BinanceEmulator:
             "bids": [[_num(p), _num(q)] for p, q in book.bids[:limit]],
             "asks": [[_num(p), _num(q)] for p, q in book.asks[:limit]],
         }
+
+    def book_of(self, contract: Listing, limit: int = 500) -> OrderBook:
+        """The book the emulator serves for ``contract`` (the source's book, scaled)."""
+        book = self.market.order_book(contract.source, limit)
+        factor, units = contract.price_factor, contract.multiplier
+        return OrderBook(
+            contract.base_asset,
+            tuple((p * factor, q / units) for p, q in book.bids),
+            tuple((p * factor, q / units) for p, q in book.asks),
+            book.timestamp,
+        )
 
     def route(self, path: str, params: dict[str, str]) -> tuple[int, Any]:
         """Answer one request (no rate limiting or faults): (status, JSON-able body)."""
@@ -645,11 +687,11 @@ class BinanceEmulator:
         if path in ("/fapi/v1/ticker/24hr", "/fapi/v1/premiumIndex"):
             make = self.ticker_24hr if path.endswith("24hr") else self.premium_index
             if "symbol" in params:
-                base = self._base_of(params)
-                if base is None:
+                contract = self._contract_of(params)
+                if contract is None:
                     return 400, {"code": -1121, "msg": "Invalid symbol."}
-                return 200, make(base)
-            return 200, [make(b) for b in self._bases]
+                return 200, make(contract)
+            return 200, [make(c) for c in self._contracts.values() if c.status == "TRADING"]
         if path == "/fapi/v1/fundingRate":
             return self.funding_rate(params)
         if path == "/fapi/v1/depth":
@@ -657,6 +699,21 @@ class BinanceEmulator:
         if path == "/fapi/v1/leverageBracket":
             return 401, {"code": -2014, "msg": "API-key format invalid."}
         return 404, {"code": -5, "msg": f"unknown path {path}"}
+
+
+def _contract_spec(spec: ContractSpec, contract: Listing) -> ContractSpec:
+    """The source's rules in contract units (tick × price factor, steps ÷ multiplier)."""
+    if contract.price_factor == 1.0 and contract.multiplier == 1.0:
+        return spec
+    units = contract.multiplier
+    tick = float(Decimal(repr(spec.price_tick)) * Decimal(repr(units)))
+    return ContractSpec(
+        symbol=contract.id, base=contract.base_asset,
+        amount_step=float(Decimal(repr(spec.amount_step)) / Decimal(repr(units))),
+        min_amount=float(Decimal(repr(spec.min_amount)) / Decimal(repr(units))),
+        min_notional_usd=spec.min_notional_usd, price_tick=tick,
+        max_leverage=spec.max_leverage,
+    )
 
 
 def _int_param(params: dict[str, str], name: str, default: int) -> int:

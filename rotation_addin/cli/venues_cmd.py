@@ -1,0 +1,194 @@
+"""``rotation platforms SYMBOL --notional N [--side] [--venues ...] [--days D] [--json]``.
+
+One row per venue: the contract, taker/maker fee, funding now and its 30-day mean, max
+leverage and the bracket at this size, minimum order, depth within ±0.5 % / ±1 %, the walked
+fill and slippage, the all-in round-trip cost and the data's age. Read-only; public data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from rotation_addin.cli import term
+from rotation_addin.core.errors import DataError
+from rotation_addin.data.quarterlies import QuarterlyRow, quarterly_rows
+from rotation_addin.data.venues import (
+    DEFAULT_HOLDING_DAYS,
+    DEFAULT_VENUES,
+    PlatformRow,
+    cheapest,
+    compare_venues,
+)
+
+HEADERS = ("venue", "contract", "status", "taker %", "maker %", "funding %", "30d mean %",
+           "max lev", "lev @size", "mmr %", "min order", "depth ±0.5% bid/ask",
+           "depth ±1% bid/ask", "avg fill", "slippage %", "round trip %", "round trip USD",
+           "age s")
+
+
+def _pct(value: float | None, digits: int = 4) -> str:
+    return "" if value is None else f"{value * 100:.{digits}f}"
+
+
+def _usd_pair(pair: tuple[float, float] | None) -> str:
+    return "" if pair is None else f"{pair[0]:,.0f} / {pair[1]:,.0f}"
+
+
+def _cells(row: PlatformRow) -> list[Any]:
+    if row.status != "ok":
+        return [row.venue, row.symbol or "", row.status, *[""] * (len(HEADERS) - 3)]
+    status = "book too thin" if row.too_thin else "ok"
+    minimum = f"{term.format_number(row.min_amount)} / {row.min_notional_usd:g} USD"
+    return [row.venue, row.symbol, status, _pct(row.taker_fee, 3), _pct(row.maker_fee, 3),
+            _pct(row.funding_now), _pct(row.funding_mean_30d), row.max_leverage,
+            row.bracket_max_leverage, _pct(row.bracket_mmr, 2), minimum,
+            _usd_pair(row.depth_half_pct_usd), _usd_pair(row.depth_one_pct_usd),
+            row.average_price, _pct(row.slippage), _pct(row.round_trip_cost),
+            "" if row.round_trip_cost_usd is None else f"{row.round_trip_cost_usd:,.2f}",
+            f"{row.data_age_s:.0f}" if row.data_age_s is not None else ""]
+
+
+QUARTERLY_HEADERS = ("venue", "dated contract", "expiry (UTC)", "days", "basis %",
+                     "annualised %", "round trip %", "note")
+
+
+def _quarterly_cells(row: QuarterlyRow) -> list[Any]:
+    view = row.view
+    return [row.venue, view.symbol, f"{view.expiry:%Y-%m-%d %H:%M}", f"{view.days_to_expiry:.1f}",
+            _pct(view.basis, 3), _pct(view.annualised_basis, 2),
+            "book too thin" if row.round_trip_cost is None else _pct(row.round_trip_cost),
+            view.roll_warning or "no funding; carry = basis"]
+
+
+def _quarterlies(args: argparse.Namespace, rows: list[PlatformRow]
+                 ) -> tuple[list[QuarterlyRow], list[str]]:
+    found: list[QuarterlyRow] = []
+    notes: list[str] = []
+    urls = dict(args.api_url)
+    for row in rows:
+        if row.status != "ok":
+            continue
+        try:
+            found.extend(quarterly_rows(row.venue, args.symbol, args.notional, side=args.side,
+                                        api_base_url=urls.get(row.venue)))
+        except DataError as exc:
+            notes.append(str(exc))
+    return found, notes
+
+
+def _venue_list(text: str) -> list[str]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"must be a comma-separated list (got {text!r})")
+    return items
+
+
+def _api_url(text: str) -> tuple[str, str]:
+    venue, sep, url = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"must be VENUE=URL (got {text!r})")
+    return venue.strip().lower(), url.strip()
+
+
+def register(subparsers: Any) -> None:
+    """Add ``platforms`` to the ``rotation`` command."""
+    parser = subparsers.add_parser(
+        "platforms", help="where to execute: one symbol on several venues side by side",
+        description="Fetches each venue's contract, order book, funding now and 30 days of "
+                    "funding history (public endpoints, on demand) and walks the book for the "
+                    "notional. Round trip = taker fee both sides + walked slippage both sides "
+                    "+ expected funding over --days (30-day mean; a long pays positive "
+                    "funding). Slippage is measured against the mid price. Read-only.")
+    parser.add_argument("symbol", help="base, e.g. RENDER (RNDR and 1000PEPE are mapped)")
+    parser.add_argument("--notional", type=float, required=True, metavar="USD",
+                        help="order notional in USD")
+    parser.add_argument("--side", default="long", help="long/buy (default) or short/sell")
+    parser.add_argument("--venues", type=_venue_list, default=list(DEFAULT_VENUES),
+                        metavar="A,B", help="ccxt ids (default binanceusdm,bybit,okx)")
+    parser.add_argument("--days", type=float, default=DEFAULT_HOLDING_DAYS, metavar="D",
+                        help="holding period for the funding part (default 7)")
+    parser.add_argument("--api-url", type=_api_url, action="append", default=[],
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(handler=_platforms)
+
+
+def _platforms(args: argparse.Namespace) -> int:
+    rows = compare_venues(args.symbol, args.notional, side=args.side, venues=args.venues,
+                          holding_days=args.days, api_urls=dict(args.api_url))
+    best = cheapest(rows)
+    dated, notes = _quarterlies(args, rows)
+    if args.json:
+        print(term.to_json({"symbol": args.symbol, "notional_usd": args.notional,
+                            "side": args.side, "holding_days": args.days,
+                            "cheapest": best.venue if best else None, "venues": rows,
+                            "quarterlies": dated, "notes": notes}))
+        return 0 if best else 4
+    print(term.render_table(HEADERS, [_cells(r) for r in rows]))
+    if dated:
+        print()
+        print(term.render_table(QUARTERLY_HEADERS, [_quarterly_cells(q) for q in dated]))
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if best is not None and best.round_trip_cost_usd is not None:
+        print(f"cheapest round trip: {best.venue} ({best.symbol}), "
+              f"{_pct(best.round_trip_cost, 3)} % = {best.round_trip_cost_usd:,.2f} USD "
+              f"for {args.notional:,.0f} USD held {args.days:g} days")
+    else:
+        print("no venue can price this round trip (not listed, unreachable or book too "
+              "thin)", file=sys.stderr)
+        return 4
+    return 0
+
+
+def add_plan_venue_arguments(parser: argparse.ArgumentParser) -> None:
+    """``rotation plan --venues A,B``: the cheapest venue of each order (fetched on demand)."""
+    parser.add_argument("--venues", type=_venue_list, default=None, metavar="A,B",
+                        help="also show each order's cheapest venue and round-trip cost among "
+                             "these ccxt ids (public data, fetched now; e.g. "
+                             "binanceusdm,bybit,okx)")
+    parser.add_argument("--venue-days", type=float, default=DEFAULT_HOLDING_DAYS, metavar="D",
+                        help="holding period of that round-trip cost (default 7 days)")
+    parser.add_argument("--venue-api-url", type=_api_url, action="append", default=[],
+                        help=argparse.SUPPRESS)
+
+
+def order_venues(orders: Any, args: argparse.Namespace) -> list[dict[str, Any]] | None:
+    """Per order: the cheapest venue, its contract and round-trip cost (None without --venues).
+
+    An order that no venue can price (not listed, unreachable, book too thin) says so.
+    """
+    venues = getattr(args, "venues", None)
+    if not venues:
+        return None
+    urls = dict(getattr(args, "venue_api_url", []))
+    out: list[dict[str, Any]] = []
+    for order in orders:
+        if order.notional_usd <= 0:
+            continue
+        rows = compare_venues(order.base, order.notional_usd, side=order.order_side,
+                              venues=venues, holding_days=args.venue_days, api_urls=urls)
+        best = cheapest(rows)
+        out.append({"base": order.base, "action": order.action,
+                    "notional_usd": order.notional_usd,
+                    "venue": best.venue if best else None,
+                    "symbol": best.symbol if best else None,
+                    "round_trip_cost": best.round_trip_cost if best else None,
+                    "round_trip_cost_usd": best.round_trip_cost_usd if best else None,
+                    "status": "ok" if best else "; ".join(f"{r.venue}: {r.status}"
+                                                          for r in rows)})
+    return out
+
+
+def print_order_venues(rows: list[dict[str, Any]]) -> None:
+    """The ``--venues`` table under the plan."""
+    print()
+    print(term.render_table(
+        ("order", "notional USD", "cheapest venue", "contract", "round trip %",
+         "round trip USD"),
+        [[f"{r['action']} {r['base']}", f"{r['notional_usd']:,.0f}", r["venue"] or r["status"],
+          r["symbol"] or "", _pct(r["round_trip_cost"]),
+          "" if r["round_trip_cost_usd"] is None else f"{r['round_trip_cost_usd']:,.2f}"]
+         for r in rows]))

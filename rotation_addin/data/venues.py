@@ -1,0 +1,251 @@
+"""Where to execute: one base on several venues side by side (``rotation platforms``).
+
+For each venue the same ccxt client (:class:`~rotation_addin.data.exchange.ExchangeClient`)
+fetches, on demand, the contract chosen by :class:`~rotation_addin.data.markets.MarketMap`,
+a fresh order book, funding now and 30 days of funding history, and the published leverage
+tiers where the venue publishes them without a key (else the bundled brackets). The engine
+(:mod:`rotation_addin.core.execution`) walks the book for the notional and prices the round
+trip. A venue that does not list the contract, or cannot be reached, is a row that says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from rotation_addin.core.brackets import bracket_table_from_ccxt, default_bracket_table
+from rotation_addin.core.errors import DataError, InputError
+from rotation_addin.core.execution import (
+    DEPTH_BANDS,
+    check_notional,
+    depth_within,
+    round_trip_cost,
+    walk_book,
+)
+from rotation_addin.core.types import Side
+from rotation_addin.core.validation import in_range
+from rotation_addin.data.markets import normalise_base
+from rotation_addin.data.on_demand import (
+    ExecutionInputs,
+    fetch_execution_inputs,
+    inputs_from_client,
+)
+
+DEFAULT_VENUES: tuple[str, ...] = ("binanceusdm", "bybit", "okx")
+"""Venues compared by default (ccxt ids)."""
+
+VENUE_BUDGETS: dict[str, dict[str, Any]] = {
+    "bybit": {"weight_budget_per_minute": 600, "weight_window_s": 5.0, "ccxt_throttle": False},
+}
+"""Client pacing where the venue's public request limit is known (Bybit v5: 600 requests per
+5 s per IP); elsewhere ccxt's own throttle (OKX) or Binance's weights pace the requests."""
+
+DEFAULT_HOLDING_DAYS = 7.0
+"""Holding period of the round-trip cost (funding accrues meanwhile), days."""
+
+
+@dataclass(frozen=True)
+class PlatformRow:
+    """One venue's execution figures for one base and notional (fractions, USD, base units).
+
+    ``status`` is ``"ok"``, ``"not listed"``, ``"not trading (...)"`` or
+    ``"unavailable: <reason>"``; the other fields are None unless ``status == "ok"``.
+    """
+
+    venue: str
+    status: str
+    symbol: str | None = None
+    taker_fee: float | None = None
+    maker_fee: float | None = None
+    funding_now: float | None = None
+    funding_mean_30d: float | None = None
+    max_leverage: float | None = None
+    bracket_max_leverage: float | None = None
+    bracket_mmr: float | None = None
+    bracket_source: str | None = None
+    min_amount: float | None = None
+    min_notional_usd: float | None = None
+    depth_half_pct_usd: tuple[float, float] | None = None
+    depth_one_pct_usd: tuple[float, float] | None = None
+    average_price: float | None = None
+    slippage: float | None = None
+    too_thin: bool | None = None
+    round_trip_cost: float | None = None
+    round_trip_cost_usd: float | None = None
+    data_age_s: float | None = None
+
+
+def check_venues(venues: Sequence[str]) -> tuple[str, ...]:
+    """Validate ccxt ids (``venues``), keeping order, without duplicates."""
+    import ccxt  # deferred: importing ccxt costs ~0.3 s
+
+    chosen: list[str] = []
+    for venue in venues:
+        name = str(venue).strip().lower()
+        if name not in ccxt.exchanges:
+            raise InputError("venues", f"{venue!r} is not a ccxt exchange id (e.g. "
+                                       f"{', '.join(DEFAULT_VENUES)})")
+        if name not in chosen:
+            chosen.append(name)
+    if not chosen:
+        raise InputError("venues", "list at least one venue (e.g. binanceusdm,bybit,okx)")
+    return tuple(chosen)
+
+
+def funding_interval_hours(funding: pd.Series) -> float:
+    """Median spacing of the funding history in hours (8 when fewer than two fundings)."""
+    if len(funding) < 2:
+        return 8.0
+    gaps = pd.Series(pd.DatetimeIndex(funding.index)).diff().dropna().dt.total_seconds()
+    hours = float(gaps.median()) / 3600.0
+    return hours if math.isfinite(hours) and hours > 0 else 8.0
+
+
+def platform_row(inputs: ExecutionInputs, notional_usd: float, side: Side,
+                 holding_days: float, now: datetime) -> PlatformRow:
+    """The figures of one venue from its fetched inputs (pure arithmetic, no network)."""
+    book, spec = inputs.book, inputs.spec
+    walk = walk_book(book.bids, book.asks, notional_usd, side)
+    rates = [float(r) for r in inputs.funding.to_numpy() if math.isfinite(float(r))]
+    cost = round_trip_cost(book.bids, book.asks, notional_usd, side,
+                           taker_fee_rate=spec.taker_fee_rate, holding_days=holding_days,
+                           funding_rates=rates or None,
+                           funding_interval_hours=funding_interval_hours(inputs.funding))
+    table = (bracket_table_from_ccxt(inputs.symbol, inputs.brackets,
+                                     source=f"{inputs.exchange_id} (published)")
+             if inputs.brackets else default_bracket_table(inputs.base))
+    bracket = table.for_notional(notional_usd)
+    bands = [depth_within(book.bids, book.asks, band) for band in DEPTH_BANDS]
+    return PlatformRow(
+        venue=inputs.exchange_id, status="ok", symbol=inputs.symbol,
+        taker_fee=spec.taker_fee_rate, maker_fee=spec.maker_fee_rate,
+        funding_now=inputs.funding_now,
+        funding_mean_30d=sum(rates) / len(rates) if rates else None,
+        max_leverage=spec.max_leverage, bracket_max_leverage=bracket.max_leverage,
+        bracket_mmr=bracket.maintenance_margin_rate, bracket_source=table.source,
+        min_amount=spec.min_amount, min_notional_usd=spec.min_notional_usd,
+        depth_half_pct_usd=(bands[0].bid_usd, bands[0].ask_usd),
+        depth_one_pct_usd=(bands[1].bid_usd, bands[1].ask_usd),
+        average_price=walk.average_price, slippage=walk.slippage, too_thin=cost.too_thin,
+        round_trip_cost=cost.total, round_trip_cost_usd=cost.total_usd,
+        data_age_s=max(0.0, (now - inputs.fetched_at).total_seconds()),
+    )
+
+
+def compare_venues(symbol: str, notional_usd: float, *, side: Side | str = Side.LONG,
+                   venues: Sequence[str] = DEFAULT_VENUES,
+                   holding_days: float = DEFAULT_HOLDING_DAYS,
+                   api_urls: Mapping[str, str] | None = None,
+                   client_options: Mapping[str, Any] | None = None,
+                   now: datetime | None = None) -> list[PlatformRow]:
+    """One :class:`PlatformRow` per venue for ``symbol`` at ``notional_usd`` (USD).
+
+    Parameters
+    ----------
+    symbol : str
+        A base (``RENDER``; aliases and ``1000``-prefixes resolved).
+    notional_usd : float
+        Order notional, (0, 1e12] USD.
+    side : Side or str
+        Side of the opening order.
+    venues : sequence of str
+        ccxt ids.
+    holding_days : float
+        Holding period of the round trip, [0, 3650] days.
+    api_urls : mapping, optional
+        Venue -> base URL replacing its REST host (loopback emulators).
+    """
+    chosen_side = Side.parse(side)
+    notional = check_notional(notional_usd)
+    days = in_range("holding_days", holding_days, 0.0, 3650.0)
+    base = normalise_base(symbol)
+    if not base or not base.replace("_", "").isalnum():
+        raise InputError("symbol", f"must be a base like RENDER (got {symbol!r})")
+    rows: list[PlatformRow] = []
+    for venue in check_venues(venues):
+        try:
+            options = {**VENUE_BUDGETS.get(venue, {}), **dict(client_options or {})}
+            inputs = fetch_execution_inputs(venue, base, api_base_url=(api_urls or {}).get(venue),
+                                            client_options=options)
+            rows.append(platform_row(inputs, notional, chosen_side, days,
+                                     now or datetime.now(UTC)))
+        except InputError as exc:
+            if exc.field != "symbol":
+                raise
+            rows.append(PlatformRow(venue, exc.reason.split(" is ", 1)[-1].split(" as a ")[0]))
+        except DataError as exc:
+            reason = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+            rows.append(PlatformRow(venue, f"unavailable: {reason[:90]}"))
+    return rows
+
+
+async def compare_many_async(
+    symbols: Sequence[str], notional_usd: float, *, side: Side | str = Side.LONG,
+    venues: Sequence[str] = DEFAULT_VENUES, holding_days: float = DEFAULT_HOLDING_DAYS,
+    api_urls: Mapping[str, str] | None = None,
+    client_options: Mapping[str, Mapping[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> dict[str, list[PlatformRow]]:
+    """:func:`compare_venues` for many symbols: one client per venue, venues concurrently.
+
+    ``client_options`` maps a venue to extra ``ExchangeClient`` arguments (default
+    :data:`VENUE_BUDGETS`). Returns rows by symbol, one per venue in ``venues`` order.
+    """
+    from rotation_addin.data.exchange import ExchangeClient  # deferred: imports ccxt
+
+    chosen_side = Side.parse(side)
+    notional = check_notional(notional_usd)
+    days = in_range("holding_days", holding_days, 0.0, 3650.0)
+    bases = [normalise_base(s) for s in symbols]
+    names = check_venues(venues)
+
+    async def one_venue(venue: str) -> list[PlatformRow]:
+        options = {**VENUE_BUDGETS.get(venue, {}), **dict((client_options or {}).get(venue, {}))}
+        try:
+            async with ExchangeClient(venue, api_base_url=(api_urls or {}).get(venue),
+                                      **options) as client:
+                specs = await client.load_markets()
+                found = await asyncio.gather(*(
+                    inputs_from_client(client, specs, b) for b in bases), return_exceptions=True)
+        except DataError as exc:
+            return [PlatformRow(venue, f"unavailable: {str(exc)[:90]}") for _ in bases]
+        rows = []
+        for item in found:
+            if isinstance(item, ExecutionInputs):
+                rows.append(platform_row(item, notional, chosen_side, days,
+                                         now or datetime.now(UTC)))
+            elif isinstance(item, InputError) and item.field == "symbol":
+                rows.append(PlatformRow(venue, item.reason.split(" is ", 1)[-1]
+                                        .split(" as a ")[0]))
+            else:
+                rows.append(PlatformRow(venue, f"unavailable: {str(item)[:90]}"))
+        return rows
+
+    per_venue = await asyncio.gather(*(one_venue(v) for v in names))
+    return {base: [rows[i] for rows in per_venue] for i, base in enumerate(bases)}
+
+
+def cheapest(rows: Sequence[PlatformRow]) -> PlatformRow | None:
+    """The listed venue with the lowest round-trip cost (None when no venue prices it)."""
+    priced = [r for r in rows if r.round_trip_cost is not None]
+    return min(priced, key=lambda r: r.round_trip_cost or 0.0) if priced else None
+
+
+__all__ = [
+    "DEFAULT_HOLDING_DAYS",
+    "DEFAULT_VENUES",
+    "VENUE_BUDGETS",
+    "PlatformRow",
+    "cheapest",
+    "check_venues",
+    "compare_many_async",
+    "compare_venues",
+    "funding_interval_hours",
+    "platform_row",
+]
