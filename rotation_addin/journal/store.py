@@ -1,0 +1,177 @@
+"""The journal file: ``<data dir>/journal.sqlite3`` (WAL, busy timeout, append-only).
+
+Every write is one ``BEGIN IMMEDIATE`` transaction holding whole events, so a crash (even
+SIGKILL) leaves each event fully present or absent, and two processes writing at once wait
+for each other (busy timeout) instead of losing rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rotation_addin.core.errors import DataError
+from rotation_addin.core.ledger import KIND_CLOSE, JournalEvent
+from rotation_addin.core.types import Side
+from rotation_addin.data.paths import data_dir
+from rotation_addin.journal import schema
+
+COLUMNS = ("recorded_ms", "event_ms", "account", "kind", "trade_id", "base", "sector", "side",
+           "quantity_base", "price_usd", "reference_price_usd", "stop_price_usd",
+           "take_profit_price_usd", "liquidation_price_usd", "leverage", "fee_usd",
+           "slippage_usd", "funding_usd", "price_source", "reason", "corrects_id",
+           "details_json", "import_key")
+EXPORT_COLUMNS = ("id", *COLUMNS)
+
+
+def journal_path() -> Path:
+    """Default journal file: ``<data dir>/journal.sqlite3``."""
+    return data_dir() / "journal.sqlite3"
+
+
+def to_ms(when: datetime) -> int:
+    """UTC milliseconds since the epoch."""
+    return round(when.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    """Inverse of :func:`to_ms` (tz-aware UTC)."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _nullable(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _row(event: JournalEvent, import_key: str | None) -> tuple[Any, ...]:
+    return (
+        int(time.time() * 1000), to_ms(event.event_time), event.account, event.kind,
+        event.trade_id, event.base, event.sector,
+        event.side.value if event.side is not None else None, float(event.quantity_base),
+        _nullable(event.price_usd), _nullable(event.reference_price_usd),
+        _nullable(event.stop_price_usd), _nullable(event.take_profit_price_usd),
+        _nullable(event.liquidation_price_usd), _nullable(event.leverage),
+        float(event.fee_usd), float(event.slippage_usd), float(event.funding_usd),
+        event.price_source, event.reason, event.corrects_id,
+        json.dumps(dict(event.details), sort_keys=True, default=str), import_key,
+    )
+
+
+def _event(row: sqlite3.Row) -> JournalEvent:
+    details = json.loads(row["details_json"])
+    changes = details.get("changes")
+    if isinstance(changes, dict) and "event_time" in changes:
+        changes["event_time"] = datetime.fromisoformat(str(changes["event_time"]))
+    return JournalEvent(
+        id=int(row["id"]), kind=row["kind"], account=row["account"], trade_id=row["trade_id"],
+        event_time=from_ms(int(row["event_ms"])), base=row["base"], sector=row["sector"],
+        side=Side.parse(row["side"]) if row["side"] else None,
+        quantity_base=float(row["quantity_base"]),
+        price_usd=math.nan if row["price_usd"] is None else float(row["price_usd"]),
+        reference_price_usd=(math.nan if row["reference_price_usd"] is None
+                             else float(row["reference_price_usd"])),
+        stop_price_usd=row["stop_price_usd"], take_profit_price_usd=row["take_profit_price_usd"],
+        liquidation_price_usd=row["liquidation_price_usd"], leverage=row["leverage"],
+        fee_usd=float(row["fee_usd"]), slippage_usd=float(row["slippage_usd"]),
+        funding_usd=float(row["funding_usd"]), price_source=row["price_source"],
+        reason=row["reason"], corrects_id=row["corrects_id"], details=details,
+        recorded_at=from_ms(int(row["recorded_ms"])),
+    )
+
+
+class JournalStore:
+    """An open journal file. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: Path | str | None = None, *, timeout_s: float = 30.0) -> None:
+        self.path = Path(path) if path is not None else journal_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self.schema_version = schema.migrate(self._conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            raise DataError(f"journal {self.path} is not a readable SQLite database ({exc}); "
+                            "move it away (nothing is deleted) and start a new one") from None
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        self._conn.close()
+
+    def __enter__(self) -> JournalStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def append(self, events: Sequence[JournalEvent], *, import_keys: Sequence[str | None] = (),
+               only_if_open: str | None = None) -> tuple[int, ...]:
+        """Write ``events`` in one transaction; return the new row ids.
+
+        ``import_keys`` (parallel to ``events``) skip rows already imported (idempotent).
+        ``only_if_open`` names a trade that must not be closed yet (checked inside the same
+        transaction, so two processes cannot close it twice); if it is, nothing is written.
+        """
+        keys = list(import_keys) + [None] * (len(events) - len(import_keys))
+        ids: list[int] = []
+        with self._transaction() as conn:
+            if only_if_open is not None and conn.execute(
+                    "SELECT 1 FROM events WHERE trade_id = ? AND kind = ? LIMIT 1",
+                    (only_if_open, KIND_CLOSE)).fetchone():
+                return ()
+            for event, key in zip(events, keys, strict=True):
+                cursor = conn.execute(
+                    f"INSERT OR IGNORE INTO events ({', '.join(COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(COLUMNS))})", _row(event, key))
+                if cursor.rowcount:
+                    ids.append(int(cursor.lastrowid or 0))
+        return tuple(ids)
+
+    def events(self, account: str | None = None) -> tuple[JournalEvent, ...]:
+        """Every row (``account`` None: all accounts), in id order."""
+        sql = "SELECT * FROM events" + (" WHERE account = ?" if account else "") + " ORDER BY id"
+        return tuple(_event(r) for r in self._conn.execute(sql, (account,) if account else ()))
+
+    def event(self, event_id: int) -> JournalEvent | None:
+        """The row ``event_id`` or None."""
+        row = self._conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
+        return _event(row) if row is not None else None
+
+    def count(self) -> int:
+        """Number of rows."""
+        return int(self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+    def integrity_check(self) -> str:
+        """``PRAGMA integrity_check`` (``"ok"`` when the file is sound)."""
+        return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def export_csv(self) -> str:
+        """Every row as CSV text (header :data:`EXPORT_COLUMNS`)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(EXPORT_COLUMNS)
+        for row in self._conn.execute(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM events "
+                                      "ORDER BY id"):
+            writer.writerow(["" if v is None else v for v in row])
+        return buffer.getvalue()
