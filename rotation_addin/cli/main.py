@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rotation_addin.cli.workbook_cmds",  # workbook build / render
     "rotation_addin.cli.demo_cmd",  # demo
     "rotation_addin.cli.gui_cmd",  # gui
+    "rotation_addin.cli.journal_cmds",  # trade open|close|list|..., journal review
 )
 
 EXIT_OK = 0

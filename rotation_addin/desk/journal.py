@@ -296,7 +296,7 @@ def open_trade(inputs: JournalInputs, request: OrderRequest,
     with JournalStore(inputs.path) as store:
         if check.refusals and override_reason is None:
             store.append(_refusal_events(check, inputs))
-            raise TradeRefused(check.refusals[0].rule, check.line)
+            raise TradeRefused(check.base, check.line)
         fill = _fill(inputs, check, request)
         held = next((t for t in ledger.open_trades if t.base == check.base), None)
         trade_id = held.trade_id if held is not None else uuid.uuid4().hex
@@ -327,14 +327,9 @@ def open_trade(inputs: JournalInputs, request: OrderRequest,
 
 def journal_book(path: Path | None = None, account: str = ACCOUNT_PAPER) -> PositionBook:
     """The journal as the plan's position book (open positions + closed trades)."""
-    if path is None:
-        from rotation_addin.journal.store import journal_path
+    from rotation_addin.journal.store import book_from_journal
 
-        path = journal_path()
-    if not Path(path).exists():
-        return PositionBook()
-    with JournalStore(path) as store:
-        return ledger_book(fold_ledger(store.events(), account))
+    return book_from_journal(path, account)
 
 
 def find_open(ledger: Ledger, symbol: str) -> OpenTrade:

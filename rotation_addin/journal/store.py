@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from rotation_addin.core.errors import DataError
-from rotation_addin.core.ledger import KIND_CLOSE, JournalEvent
+from rotation_addin.core.ledger import (
+    ACCOUNT_PAPER,
+    KIND_CLOSE,
+    JournalEvent,
+    fold_ledger,
+    ledger_book,
+)
+from rotation_addin.core.rotation import PositionBook
 from rotation_addin.core.types import Side
 from rotation_addin.data.paths import data_dir
 from rotation_addin.journal import schema
@@ -175,3 +182,33 @@ class JournalStore:
                                       "ORDER BY id"):
             writer.writerow(["" if v is None else v for v in row])
         return buffer.getvalue()
+
+
+def book_from_journal(path: Path | None = None, account: str = ACCOUNT_PAPER) -> PositionBook:
+    """The journal's ``account`` as a :class:`PositionBook` (empty when there is no file)."""
+    target = Path(path) if path is not None else journal_path()
+    if not target.exists():
+        return PositionBook()
+    with JournalStore(target) as store:
+        return ledger_book(fold_ledger(store.events(), account))
+
+
+def merge_books(csv_book: PositionBook, journal: PositionBook) -> PositionBook:
+    """The CSV files' book and the journal's together, each trade once.
+
+    A CSV position is kept unless the journal holds (or held and closed) a trade in the same
+    base opened at the same time -- an imported row -- or an open position in that base; a
+    CSV closed trade is kept unless the journal has one with the same base, close time and
+    P&L (to the cent).
+    """
+    journal_opens = {(p.base, p.opened_at) for p in journal.positions}
+    journal_opens |= {(t.base, t.opened_at) for t in journal.closed_trades}
+    held = {p.base for p in journal.positions}
+    positions = list(journal.positions) + [
+        p for p in csv_book.positions
+        if (p.base, p.opened_at) not in journal_opens and p.base not in held]
+    seen = {(t.base, t.closed_at, round(t.realised_pnl_usd, 2)) for t in journal.closed_trades}
+    trades = list(journal.closed_trades) + [
+        t for t in csv_book.closed_trades
+        if (t.base, t.closed_at, round(t.realised_pnl_usd, 2)) not in seen]
+    return PositionBook(positions=tuple(positions), closed_trades=tuple(trades))
