@@ -365,7 +365,38 @@ def REBALANCE_ORDERS(equity: Cell = None) -> Any:
     return _with_source([list(ORDER_HEADERS), *rows], report.source, report.as_of)
 
 
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("symbol", doc="Symbol, e.g. RENDER.")
+@xw.arg("side", doc="long or short.")
+@xw.arg("entry", doc="Entry price in USD (empty: the current price).")
+@xw.arg("stop", doc="Stop price in USD (required by the rules).")
+@xw.arg("quantity_or_risk", doc="Quantity in base units, or a risk as text with % (\"1%\").")
+@udf_guard
+def TRADE_CHECK(symbol: Cell, side: Cell, entry: Cell, stop: Cell,
+                quantity_or_risk: Cell) -> Any:
+    """OK, or every discipline rule the trade breaks with its numbers, checked against the
+    paper journal (cool-down, risk cap, stop, liquidation, positions, stressed loss...)."""
+    from datetime import UTC, datetime
+
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.desk.journal import JournalInputs, OrderRequest, check_trade
+
+    data = context.dataset()
+    size = quantity_or_risk
+    is_risk = isinstance(size, str) and size.strip().endswith("%")
+    amount = a.number("quantity_or_risk", size)
+    inputs = JournalInputs(params=PlanParameters.from_settings(context.settings()),
+                           dataset=data, now=max(datetime.now(UTC), data.as_of))
+    request = OrderRequest(
+        symbol=a.symbol("symbol", symbol), side=a.side("side", side).value,
+        stop=a.number("stop", stop),
+        entry=None if a.is_missing(entry) else a.number("entry", entry),
+        quantity=None if is_risk else amount, risk_fraction=amount if is_risk else None)
+    return check_trade(inputs, request).line
+
+
 UDF_NAMES: tuple[str, ...] = (
     "POSITION_SIZE", "LIQUIDATION_PRICE", "SAFE_LEVERAGE", "HIST_VOL", "CORREL_MATRIX", "PRICE",
     "OHLCV", "FUNDING_RATE", "SECTOR_TABLE", "REGIME", "DIVERGENCE", "REBALANCE_ORDERS",
+    "TRADE_CHECK",
 )

@@ -207,6 +207,9 @@ def _open(args: argparse.Namespace) -> int:
 def _close(args: argparse.Namespace) -> int:
     from rotation_addin.desk.journal_ops import close_trade
 
+    if args.account == "paper" and args.price is not None:
+        raise InputError("price", "a paper trade closes at the current price (omit --price, "
+                         "or use --account real)")
     event = close_trade(_inputs(args), args.symbol, account=args.account, reason=args.reason,
                         quantity=args.quantity, price=args.price)
     if args.json:

@@ -270,24 +270,27 @@ def _refusal_events(check: TradeCheck, inputs: JournalInputs) -> list[JournalEve
 
 
 def _fill(inputs: JournalInputs, check: TradeCheck, request: OrderRequest) -> Fill:
+    """Paper: the source's current price moved by the slippage, taker fee. A typed entry
+    (a real trade, or a row typed in the workbook) is recorded at that price with the fee."""
     p = inputs.params
     buys = check.side is Side.LONG
-    if check.account == ACCOUNT_PAPER:
+    if request.entry is None:
         quote = current_quote(inputs.dataset, check.base)
         return paper_fill(quote.price_usd, check.quantity_base, buys=buys,
                           taker_fee_rate=p.taker_fee_rate, slippage_rate=p.stop_slippage_rate)
-    # a real trade is recorded at the price the trader typed, with the taker fee
     return paper_fill(check.entry_price_usd, check.quantity_base, buys=buys,
                       taker_fee_rate=p.taker_fee_rate, slippage_rate=0.0)
 
 
 def open_trade(inputs: JournalInputs, request: OrderRequest,
-               override_reason: str | None = None) -> OpenResult:
+               override_reason: str | None = None, *, import_key: str | None = None,
+               ) -> OpenResult:
     """Check the request and record it: refused (rows of kind ``refusal`` are written and
     :class:`TradeRefused` raised naming the rules and numbers) unless ``override_reason``
     (non-empty) overrides every refusal -- then the entry and an ``override`` row are
     written together. A paper entry fills at the source's current price with the taker fee
     and the slippage of the settings; the source is recorded with the fill.
+    ``import_key`` (rows typed in the workbook) makes a repeated call write nothing new.
     """
     if override_reason is not None and not override_reason.strip():
         raise InputError("override", "needs a non-empty reason (got an empty text)")
@@ -295,14 +298,17 @@ def open_trade(inputs: JournalInputs, request: OrderRequest,
     check = check_trade(inputs, request, ledger)
     with JournalStore(inputs.path) as store:
         if check.refusals and override_reason is None:
-            store.append(_refusal_events(check, inputs))
+            refusals = _refusal_events(check, inputs)
+            store.append(refusals, import_keys=[
+                f"{import_key}:refusal:{r.rule}" if import_key else None
+                for r in check.refusals])
             raise TradeRefused(check.base, check.line)
         fill = _fill(inputs, check, request)
         held = next((t for t in ledger.open_trades if t.base == check.base), None)
         trade_id = held.trade_id if held is not None else uuid.uuid4().hex
         when = request.at or inputs.now
         source = (current_quote(inputs.dataset, check.base).source
-                  if check.account == ACCOUNT_PAPER else "typed")
+                  if request.entry is None else check.price_source)
         entry = JournalEvent(
             kind=KIND_ADD if held is not None else KIND_OPEN, account=check.account,
             trade_id=trade_id, event_time=when, base=check.base, sector=check.sector,
@@ -318,7 +324,8 @@ def open_trade(inputs: JournalInputs, request: OrderRequest,
                 entry, kind=KIND_OVERRIDE, quantity_base=0.0, fee_usd=0.0, slippage_usd=0.0,
                 reason=(override_reason or "").strip(),
                 details={"rules": [r.rule for r in check.refusals], "detail": check.line}))
-        ids = store.append(rows)
+        ids = store.append(rows, import_keys=[
+            f"{import_key}:{row.kind}" if import_key else None for row in rows])
     return OpenResult(trade_id=trade_id, event_ids=ids, check=check, fill=fill,
                       overridden=check.refusals if override_reason else (),
                       override_reason=(override_reason or "").strip(),

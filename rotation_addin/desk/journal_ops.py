@@ -152,9 +152,10 @@ def look(inputs: JournalInputs, account: str = ACCOUNT_PAPER) -> tuple[str, ...]
 
 def close_trade(inputs: JournalInputs, symbol: str, *, account: str = ACCOUNT_PAPER,
                 reason: str = "", quantity: float | None = None,
-                price: float | None = None) -> JournalEvent:
+                price: float | None = None, at: datetime | None = None) -> JournalEvent:
     """Close (or reduce by ``quantity``) the open trade in ``symbol`` at the current price
-    (paper: with fee and slippage) or at the typed ``price`` (real account)."""
+    with fee and slippage, or at a typed ``price`` (a real trade, a row typed in the
+    workbook) with the fee, at ``at`` (default now; never in the future)."""
     ledger = read_ledger(inputs, _account(account))
     trade = find_open(ledger, symbol)
     if quantity is not None and not (isinstance(quantity, int | float) and math.isfinite(quantity)
@@ -164,10 +165,12 @@ def close_trade(inputs: JournalInputs, symbol: str, *, account: str = ACCOUNT_PA
     typed = _finite("price", price)
     if quantity is not None and quantity >= trade.quantity_base:
         quantity = None
-    if typed is not None and trade.account == ACCOUNT_PAPER:
-        raise InputError("price", "a paper trade closes at the current price (omit --price)")
+    when = at or inputs.now
+    if when > inputs.now or when < trade.opened_at:
+        raise InputError("date", f"must be between the open {trade.opened_at:%Y-%m-%d %H:%M} "
+                         f"and now {inputs.now:%Y-%m-%d %H:%M} UTC (got {when:%Y-%m-%d %H:%M})")
     quote = current_quote(inputs.dataset, trade.base)
-    event = _close_event(inputs, trade, reference=typed or quote.price_usd, when=inputs.now,
+    event = _close_event(inputs, trade, reference=typed or quote.price_usd, when=when,
                          reason=reason.strip() or "closed by hand",
                          source="typed" if typed else quote.source, quantity=quantity,
                          slippage=0.0 if typed else None)

@@ -75,7 +75,12 @@ def report(equity_usd: float | None = None) -> Any:
         return daily_report(data, load_book(), params)
 
     # an edit of positions.csv or the journal shows at the next recalculation, not a minute later
-    books = tuple(_mtime_ns(path) for path in (positions_path(), journal_path()))
+    from rotation_addin.journal.store import journal_path as trade_journal_path
+
+    trade_journal = trade_journal_path()
+    wal = trade_journal.with_name(trade_journal.name + "-wal")
+    books = tuple(_mtime_ns(path) for path in (positions_path(), journal_path(), trade_journal,
+                                                 wal))
     return _memoised(("report", id(data), equity, current, books), DATA_TTL_S, build)
 
 
