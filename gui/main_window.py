@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QWidget
 
 from gui.correlation_view import CorrelationView
+from gui.journal_view import JournalView
 from gui.plan_view import PlanView
 from gui.quick_check import QuickCheckView
 from gui.regime_view import RegimeView
@@ -25,7 +26,7 @@ from gui.status import StatusPanel
 from gui.workers import BackgroundTask, Progress, TaskRunner
 from rotation_addin.data.settings import Settings
 
-TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Settings")
+TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Journal", "Settings")
 
 
 class MainWindow(QMainWindow):
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.correlation = CorrelationView()
         self.regime = RegimeView()
         self.plan = PlanView()
+        self.journal = JournalView()
         self.settings_view = SettingsView(self.settings)
         widgets: tuple[QWidget, ...] = (
             self.quick_check,
@@ -96,6 +98,7 @@ class MainWindow(QMainWindow):
             self.correlation,
             self.regime,
             self.plan,
+            self.journal,
             self.settings_view,
         )
         for name, widget in zip(TAB_NAMES, widgets, strict=True):
@@ -289,6 +292,7 @@ class MainWindow(QMainWindow):
             frames.orders, frames.order_formats, frames.refusals, frames.refusal_formats,
             frames.plan_caption,
         )
+        self.journal.set_context(dataset, self.settings, list(snapshot.report.plan.orders))
         self.snapshot_loaded.emit(snapshot)
 
     # -- workbook ---------------------------------------------------------------------------
