@@ -259,8 +259,7 @@ def _added(trade: OpenTrade, event: JournalEvent) -> OpenTrade:
     )
 
 
-def _reduced(trade: OpenTrade, event: JournalEvent) -> OpenTrade:
-    quantity = min(event.quantity_base, trade.quantity_base)
+def _reduced(trade: OpenTrade, event: JournalEvent, quantity: float) -> OpenTrade:
     gross = trade.side.sign * quantity * (event.price_usd - trade.entry_price_usd)
     return dataclasses.replace(
         trade, quantity_base=trade.quantity_base - quantity,
@@ -281,12 +280,17 @@ def _moved(trade: OpenTrade, event: JournalEvent) -> OpenTrade:
 
 
 def _closed(trade: OpenTrade, event: JournalEvent, exit_price: float) -> TradeRecord:
+    """The trade closed by ``event`` (the last exit: its whole remaining quantity)."""
+    gross = trade.side.sign * trade.quantity_base * (event.price_usd - trade.entry_price_usd)
+    fees = trade.fees_usd + event.fee_usd
+    funding = trade.funding_usd + event.funding_usd
+    realised = trade.realised_usd + gross - event.fee_usd - event.funding_usd
     return TradeRecord(
         trade_id=trade.trade_id, account=trade.account, base=trade.base, sector=trade.sector,
         side=trade.side, quantity_base=trade.max_quantity_base,
         entry_price_usd=trade.entry_price_usd, exit_price_usd=exit_price,
-        opened_at=trade.opened_at, closed_at=event.event_time, fees_usd=trade.fees_usd,
-        funding_usd=trade.funding_usd, realised_pnl_usd=trade.realised_usd,
+        opened_at=trade.opened_at, closed_at=event.event_time, fees_usd=fees,
+        funding_usd=funding, realised_pnl_usd=realised,
         initial_risk_usd=trade.initial_risk_usd, overridden=trade.overridden,
         reason=trade.reason, exit_reason=event.reason,
     )
@@ -327,19 +331,18 @@ def fold_ledger(events: Iterable[JournalEvent], account: str | None = ACCOUNT_PA
         elif event.kind in (KIND_STOP_MOVED, KIND_TAKE_PROFIT_MOVED):
             open_by_id[event.trade_id] = _moved(trade, event)
         elif event.kind in (KIND_REDUCE, KIND_CLOSE):
-            if event.kind == KIND_CLOSE:
-                event = dataclasses.replace(event, quantity_base=trade.quantity_base)
-            exits[event.trade_id].append((min(event.quantity_base, trade.quantity_base),
-                                          event.price_usd))
-            trade = _reduced(trade, event)
-            if trade.quantity_base <= QUANTITY_EPSILON * max(1.0, trade.max_quantity_base):
-                done = exits.pop(event.trade_id)
+            quantity = trade.quantity_base if event.kind == KIND_CLOSE else \
+                min(event.quantity_base, trade.quantity_base)
+            done = exits[event.trade_id]
+            done.append((quantity, event.price_usd))
+            left = trade.quantity_base - quantity
+            if left <= QUANTITY_EPSILON * max(1.0, trade.max_quantity_base):
                 total = sum(q for q, _ in done)
                 average = sum(q * p for q, p in done) / total if total > 0 else event.price_usd
                 closed.append(_closed(trade, event, average))
-                del open_by_id[event.trade_id]
+                del open_by_id[event.trade_id], exits[event.trade_id]
             else:
-                open_by_id[event.trade_id] = trade
+                open_by_id[event.trade_id] = _reduced(trade, event, quantity)
     return Ledger(open_trades=tuple(open_by_id.values()), closed_trades=tuple(closed),
                   entries=tuple(entries), overrides=tuple(overrides),
                   refusals=tuple(refusals), notes=tuple(notes))

@@ -151,10 +151,26 @@ def _account(account: str) -> str:
     return text
 
 
+_LEDGERS: dict[tuple[object, ...], Ledger] = {}
+"""The last few folds, keyed by the journal's rows (file, count, last id and its write time):
+an append-only journal with the same rows folds to the same ledger."""
+
+
 def read_ledger(inputs: JournalInputs, account: str | None = ACCOUNT_PAPER) -> Ledger:
     """The journal's ledger for ``account`` (corrections applied)."""
     with JournalStore(inputs.path) as store:
-        return fold_ledger(store.events(), account)
+        events = store.events()
+        path = str(store.path.resolve())
+    last = events[-1] if events else None
+    key = (path, len(events), last.id if last else 0, last.recorded_at if last else None,
+           account)
+    ledger = _LEDGERS.get(key)
+    if ledger is None:
+        ledger = fold_ledger(events, account)
+        if len(_LEDGERS) >= 8:
+            _LEDGERS.pop(next(iter(_LEDGERS)))
+        _LEDGERS[key] = ledger
+    return ledger
 
 
 def account_equity(inputs: JournalInputs, ledger: Ledger) -> float:

@@ -73,26 +73,45 @@ def _row(event: JournalEvent, import_key: str | None) -> tuple[Any, ...]:
     )
 
 
-def _event(row: sqlite3.Row) -> JournalEvent:
-    details = json.loads(row["details_json"])
+_SIDES = {"long": Side.LONG, "short": Side.SHORT}
+
+
+_AT = {name: i for i, name in enumerate(EXPORT_COLUMNS)}
+
+
+def _float_or_nan(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _event(row: Sequence[Any]) -> JournalEvent:
+    """One ``SELECT id, <COLUMNS>`` row as an event (tuples: the review reads 20,000 rows)."""
+    at = _AT
+    text = row[at["details_json"]]
+    details = json.loads(text) if text != "{}" else {}
     changes = details.get("changes")
     if isinstance(changes, dict) and "event_time" in changes:
         changes["event_time"] = datetime.fromisoformat(str(changes["event_time"]))
     return JournalEvent(
-        id=int(row["id"]), kind=row["kind"], account=row["account"], trade_id=row["trade_id"],
-        event_time=from_ms(int(row["event_ms"])), base=row["base"], sector=row["sector"],
-        side=Side.parse(row["side"]) if row["side"] else None,
-        quantity_base=float(row["quantity_base"]),
-        price_usd=math.nan if row["price_usd"] is None else float(row["price_usd"]),
-        reference_price_usd=(math.nan if row["reference_price_usd"] is None
-                             else float(row["reference_price_usd"])),
-        stop_price_usd=row["stop_price_usd"], take_profit_price_usd=row["take_profit_price_usd"],
-        liquidation_price_usd=row["liquidation_price_usd"], leverage=row["leverage"],
-        fee_usd=float(row["fee_usd"]), slippage_usd=float(row["slippage_usd"]),
-        funding_usd=float(row["funding_usd"]), price_source=row["price_source"],
-        reason=row["reason"], corrects_id=row["corrects_id"], details=details,
-        recorded_at=from_ms(int(row["recorded_ms"])),
+        id=int(row[0]), kind=row[at["kind"]], account=row[at["account"]],
+        trade_id=row[at["trade_id"]], event_time=from_ms(row[at["event_ms"]]),
+        base=row[at["base"]], sector=row[at["sector"]], side=_SIDES.get(row[at["side"]]),
+        quantity_base=float(row[at["quantity_base"]]),
+        price_usd=_float_or_nan(row[at["price_usd"]]),
+        reference_price_usd=_float_or_nan(row[at["reference_price_usd"]]),
+        stop_price_usd=row[at["stop_price_usd"]],
+        take_profit_price_usd=row[at["take_profit_price_usd"]],
+        liquidation_price_usd=row[at["liquidation_price_usd"]], leverage=row[at["leverage"]],
+        fee_usd=float(row[at["fee_usd"]]), slippage_usd=float(row[at["slippage_usd"]]),
+        funding_usd=float(row[at["funding_usd"]]), price_source=row[at["price_source"]],
+        reason=row[at["reason"]], corrects_id=row[at["corrects_id"]], details=details,
+        recorded_at=from_ms(row[at["recorded_ms"]]),
     )
+
+
+_EVENT_CACHE: dict[tuple[str, int], tuple[int, int, tuple[JournalEvent, ...]]] = {}
+"""Parsed rows per journal file (path, inode): (last id, row count, events). Valid because
+rows are never updated or deleted: a later read parses only the rows after the last id (and
+re-reads everything if the file no longer holds exactly the cached rows)."""
 
 
 class JournalStore:
@@ -155,15 +174,38 @@ class JournalStore:
                     ids.append(int(cursor.lastrowid or 0))
         return tuple(ids)
 
+    def _select(self, where: str = "", params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self._conn.cursor()
+        cursor.row_factory = None
+        return list(cursor.execute(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM events {where} "
+                                   "ORDER BY id", params))
+
     def events(self, account: str | None = None) -> tuple[JournalEvent, ...]:
-        """Every row (``account`` None: all accounts), in id order."""
-        sql = "SELECT * FROM events" + (" WHERE account = ?" if account else "") + " ORDER BY id"
-        return tuple(_event(r) for r in self._conn.execute(sql, (account,) if account else ()))
+        """Every row (``account`` None: all accounts), in id order (parsed rows are cached
+        per file; only rows added since the last read are parsed)."""
+        key = (str(self.path.resolve()), self.path.stat().st_ino)
+        last, count, cached = _EVENT_CACHE.get(key, (0, 0, ()))
+        self._conn.execute("BEGIN")  # one snapshot for the check and the read
+        try:
+            held = self._conn.execute("SELECT COUNT(*) FROM events WHERE id <= ?",
+                                      (last,)).fetchone()[0]
+            stamp = self._conn.execute("SELECT recorded_ms FROM events WHERE id = ?",
+                                       (last,)).fetchone()
+            if held != count or (cached and (stamp is None or cached[-1].recorded_at
+                                             != from_ms(stamp[0]))):
+                last, cached = 0, ()
+            rows = self._select("WHERE id > ?", (last,))
+        finally:
+            self._conn.execute("COMMIT")
+        events = cached + tuple(_event(r) for r in rows)
+        if events:
+            _EVENT_CACHE[key] = (events[-1].id, len(events), events)
+        return events if account is None else tuple(e for e in events if e.account == account)
 
     def event(self, event_id: int) -> JournalEvent | None:
         """The row ``event_id`` or None."""
-        row = self._conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
-        return _event(row) if row is not None else None
+        rows = self._select("WHERE id = ?", (event_id,))
+        return _event(rows[0]) if rows else None
 
     def count(self) -> int:
         """Number of rows."""
