@@ -24,6 +24,7 @@ from rotation_addin.core.ledger import (
     ACCOUNT_PAPER,
     KIND_CLOSE,
     JournalEvent,
+    build_frozen,
     fold_ledger,
     ledger_book,
 )
@@ -91,7 +92,8 @@ def _event(row: Sequence[Any]) -> JournalEvent:
     changes = details.get("changes")
     if isinstance(changes, dict) and "event_time" in changes:
         changes["event_time"] = datetime.fromisoformat(str(changes["event_time"]))
-    return JournalEvent(
+    # the schema's CHECK constraints validated kind, account and side when the row was written
+    return build_frozen(JournalEvent, dict(
         id=int(row[0]), kind=row[at["kind"]], account=row[at["account"]],
         trade_id=row[at["trade_id"]], event_time=from_ms(row[at["event_ms"]]),
         base=row[at["base"]], sector=row[at["sector"]], side=_SIDES.get(row[at["side"]]),
@@ -105,7 +107,7 @@ def _event(row: Sequence[Any]) -> JournalEvent:
         funding_usd=float(row[at["funding_usd"]]), price_source=row[at["price_source"]],
         reason=row[at["reason"]], corrects_id=row[at["corrects_id"]], details=details,
         recorded_at=from_ms(row[at["recorded_ms"]]),
-    )
+    ))
 
 
 _EVENT_CACHE: dict[tuple[str, int], tuple[int, int, tuple[JournalEvent, ...]]] = {}
