@@ -171,7 +171,8 @@ class JournalView(QWidget):
         self.message.setText("")
 
     def show_error(self, field: str, reason: str) -> None:
-        """Outline ``field`` and show ``reason`` under it."""
+        """Outline ``field`` and show ``reason`` under it (after any reason already there)."""
+        reason = f"{self.errors[field]}; {reason}" if field in self.errors else reason
         self.errors[field] = reason
         self.edits[field].setStyleSheet(ERROR_STYLE)
         self.error_labels[field].setText(reason)
