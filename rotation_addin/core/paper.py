@@ -12,6 +12,8 @@
   conservative reading) and the exit says so. A candle that opens beyond a level fills at
   its open (a gap); a candle that reaches the liquidation price before any stop would
   (stop beyond liquidation, or a gap through both) liquidates: the isolated margin is lost.
+  A stop or take-profit moved while a candle is under way applies from the next candle
+  (that candle's high and low may come from before the move).
 """
 
 from __future__ import annotations
