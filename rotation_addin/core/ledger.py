@@ -370,8 +370,11 @@ def fold_ledger(events: Iterable[JournalEvent], account: str | None = ACCOUNT_PA
                   refusals=tuple(refusals), notes=tuple(notes))
 
 
-def ledger_book(ledger: Ledger) -> PositionBook:
-    """The ledger as the plan's :class:`PositionBook` (one position per base: the latest)."""
+def ledger_book(ledger: Ledger, closed_since: datetime | None = None, *,
+                losses_only: bool = False) -> PositionBook:
+    """The ledger as the plan's :class:`PositionBook` (one position per base: the latest);
+    with ``closed_since`` only the trades closed at or after it, with ``losses_only`` only
+    the losing ones (what a cool-down needs)."""
     positions: dict[str, Position] = {}
     for trade in sorted(ledger.open_trades, key=lambda t: t.opened_at):
         take = trade.take_profit_price_usd
@@ -386,5 +389,7 @@ def ledger_book(ledger: Ledger) -> PositionBook:
                     entry_price_usd=t.entry_price_usd, exit_price_usd=t.exit_price_usd,
                     opened_at=t.opened_at, closed_at=t.closed_at,
                     realised_pnl_usd=t.realised_pnl_usd, reason=t.exit_reason)
-        for t in ledger.closed_trades)
+        for t in ledger.closed_trades
+        if (closed_since is None or t.closed_at >= closed_since)
+        and not (losses_only and t.realised_pnl_usd >= 0))
     return PositionBook(positions=tuple(positions.values()), closed_trades=closed)

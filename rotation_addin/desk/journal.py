@@ -13,7 +13,7 @@ import dataclasses
 import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rotation_addin.core.dataset import MarketDataset
@@ -41,7 +41,7 @@ from rotation_addin.core.liquidation import QUANTITY_RANGE_BASE, liquidation_pri
 from rotation_addin.core.orders import Refusal, _leverage_for
 from rotation_addin.core.paper import Fill, paper_fill
 from rotation_addin.core.report import market_regime, market_snapshot
-from rotation_addin.core.rotation import PlanParameters, Position, PositionBook
+from rotation_addin.core.rotation import PlanParameters, PositionBook
 from rotation_addin.core.rules import held_exposure_items
 from rotation_addin.core.sizing import position_size
 from rotation_addin.core.types import Side
@@ -204,21 +204,20 @@ def _validate_stop(side: Side, entry: float, stop: float | None) -> None:
                          f"(got {stop:g})")
 
 
-def _held_positions(ledger: Ledger) -> tuple[Position, ...]:
-    return ledger_book(ledger).positions
-
-
 def _context(inputs: JournalInputs, ledger: Ledger, equity: float) -> EntryContext:
     dataset = inputs.dataset
     params = dataclasses.replace(inputs.params, equity_usd=max(equity, 0.01))
-    positions = _held_positions(ledger)
+    # only the trades the cool-down can still see are converted (the journal may hold 10,000)
+    book = ledger_book(ledger, closed_since=inputs.now - timedelta(days=params.cooldown_days),
+                       losses_only=True)
+    positions = book.positions
     snapshots = {p.base: s for p in positions
                  if (s := market_snapshot(dataset, p.base, params)) is not None}
     items = held_exposure_items(positions, (), params, snapshots)
     regime = market_regime(dataset, params)
     sectors = {b: dataset.universe.sector_of(b) for b in dataset.universe.bases}
     return EntryContext(
-        params=params, as_of=inputs.now, closed_trades=ledger_book(ledger).closed_trades,
+        params=params, as_of=inputs.now, closed_trades=book.closed_trades,
         sector_by_base=sectors,
         held_losses_usd={i.label.removeprefix("held:"): i.loss_usd for i in items},
         rotation_enabled=bool(regime.rotation_enabled), regime_label=str(regime.label))
