@@ -15,7 +15,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ def to_ms(when: datetime) -> int:
 
 def from_ms(ms: int) -> datetime:
     """Inverse of :func:`to_ms` (tz-aware UTC)."""
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
 
 
 def _nullable(value: float | None) -> float | None:
@@ -84,6 +84,15 @@ def _float_or_nan(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
+_DIRECT = ("kind", "account", "trade_id", "base", "sector", "stop_price_usd",
+           "take_profit_price_usd", "liquidation_price_usd", "leverage", "price_source",
+           "reason", "corrects_id")
+_DIRECT_AT = tuple(_AT[name] for name in _DIRECT)
+_FLOATS = ("quantity_base", "fee_usd", "slippage_usd", "funding_usd")
+_FLOATS_AT = tuple(_AT[name] for name in _FLOATS)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _event(row: Sequence[Any]) -> JournalEvent:
     """One ``SELECT id, <COLUMNS>`` row as an event (tuples: the review reads 20,000 rows)."""
     at = _AT
@@ -92,22 +101,16 @@ def _event(row: Sequence[Any]) -> JournalEvent:
     changes = details.get("changes")
     if isinstance(changes, dict) and "event_time" in changes:
         changes["event_time"] = datetime.fromisoformat(str(changes["event_time"]))
+    values: dict[str, Any] = dict(zip(_DIRECT, [row[i] for i in _DIRECT_AT], strict=True))
+    values.update(zip(_FLOATS, [float(row[i]) for i in _FLOATS_AT], strict=True))
+    price, reference = row[at["price_usd"]], row[at["reference_price_usd"]]
+    values.update(
+        id=row[0], event_time=_EPOCH + timedelta(milliseconds=row[at["event_ms"]]),
+        side=_SIDES.get(row[at["side"]]), price_usd=math.nan if price is None else price,
+        reference_price_usd=math.nan if reference is None else reference, details=details,
+        recorded_at=_EPOCH + timedelta(milliseconds=row[at["recorded_ms"]]))
     # the schema's CHECK constraints validated kind, account and side when the row was written
-    return build_frozen(JournalEvent, dict(
-        id=int(row[0]), kind=row[at["kind"]], account=row[at["account"]],
-        trade_id=row[at["trade_id"]], event_time=from_ms(row[at["event_ms"]]),
-        base=row[at["base"]], sector=row[at["sector"]], side=_SIDES.get(row[at["side"]]),
-        quantity_base=float(row[at["quantity_base"]]),
-        price_usd=_float_or_nan(row[at["price_usd"]]),
-        reference_price_usd=_float_or_nan(row[at["reference_price_usd"]]),
-        stop_price_usd=row[at["stop_price_usd"]],
-        take_profit_price_usd=row[at["take_profit_price_usd"]],
-        liquidation_price_usd=row[at["liquidation_price_usd"]], leverage=row[at["leverage"]],
-        fee_usd=float(row[at["fee_usd"]]), slippage_usd=float(row[at["slippage_usd"]]),
-        funding_usd=float(row[at["funding_usd"]]), price_source=row[at["price_source"]],
-        reason=row[at["reason"]], corrects_id=row[at["corrects_id"]], details=details,
-        recorded_at=from_ms(row[at["recorded_ms"]]),
-    ))
+    return build_frozen(JournalEvent, values)
 
 
 _EVENT_CACHE: dict[tuple[str, int], tuple[int, int, tuple[JournalEvent, ...]]] = {}
