@@ -113,3 +113,34 @@ def test_liquidation_when_a_candle_crosses_the_liquidation_price(tmp_path):
     last_close = float(market.close["RENDER"].iloc[-1])
     funding = 50.0 * rate * (2 * last_close + liq)
     assert trade.realised_pnl_usd == pytest.approx(-margin - FEE * entry * 50 - funding)
+
+
+def test_funding_comes_from_the_cached_history(tmp_path):
+    """A cache-sourced session reads the funding history the refresh stored (a real cache
+    file); the ticker's current rate is used only after the last cached settlement."""
+    import dataclasses
+
+    import pandas as pd
+
+    from rotation_addin.data.cache import MarketCache
+    from rotation_addin.desk.journal_market import cached_funding
+    from rotation_addin.desk.journal_ops import close_trade
+
+    market = dataclasses.replace(demo_market(), source="cache (binanceusdm)")
+    t0 = market.as_of
+    cache_file = tmp_path / "cache.sqlite3"
+    with MarketCache(cache_file) as cache:
+        cache.write_funding("binanceusdm", "RENDER", pd.Series(
+            [0.001, 0.002], index=pd.DatetimeIndex([t0 + timedelta(hours=8),
+                                                    t0 + timedelta(hours=16)])), "test")
+    history = cached_funding(market, "binanceusdm", cache_file)
+    assert history["RENDER"] == [(t0 + timedelta(hours=8), 0.001),
+                                 (t0 + timedelta(hours=16), 0.002)]
+    desk = dataclasses.replace(inputs(market, tmp_path / "j.sqlite3"), funding=history)
+    price = current_quote(market, "RENDER").price_usd
+    open_trade(desk, OrderRequest("RENDER", "short", stop=price * 1.05, quantity=10.0))
+    later = dataclasses.replace(desk, now=t0 + timedelta(hours=17))
+    event = close_trade(later, "RENDER")
+    last_close = float(market.close["RENDER"].iloc[-1])
+    # a short receives: -(10 x mark x 0.001) - (10 x mark x 0.002)
+    assert event.funding_usd == pytest.approx(-10 * last_close * (0.001 + 0.002))
