@@ -74,6 +74,7 @@ class JournalView(QWidget):
         form = QFormLayout(box)
         self.plan_box = QComboBox()
         self.plan_box.setObjectName("planOrders")
+        self.plan_box.setMinimumContentsLength(28)
         self.from_plan = QPushButton("Paper-trade this order")
         self.from_plan.setObjectName("paperTradePlan")
         self.from_plan.clicked.connect(self.trade_plan_order)
@@ -269,12 +270,14 @@ class JournalView(QWidget):
         self._plot_equity(view, inputs)
 
     def equity_points(self, view: Any, inputs: Any) -> list[tuple[float, float]]:
-        """(time in seconds, paper equity) after each closed trade, from the settings' equity."""
+        """(time in seconds, paper equity): the settings' equity a week before now, after each
+        closed trade, and now (realised P&L only; open positions are in the table)."""
         equity = inputs.params.equity_usd
-        points = [(inputs.dataset.as_of.timestamp() - 7 * 86400.0, equity)]
+        points = [(inputs.now.timestamp() - 7 * 86400.0, equity)]
         for trade in sorted(view.closed_trades, key=lambda t: t.closed_at):
             equity += trade.realised_pnl_usd
             points.append((trade.closed_at.timestamp(), equity))
+        points.append((max(inputs.now.timestamp(), points[-1][0]), equity))
         return points
 
     def _plot_equity(self, view: Any, inputs: Any) -> None:

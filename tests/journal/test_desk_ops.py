@@ -107,3 +107,27 @@ def test_plan_book_merges_csv_and_journal_once(tmp_path, capsys):
     assert sorted(p.base for p in load_book().positions) == ["AKT", "RENDER"]  # once each
     code, out, _ = run(capsys, "trade", "export")
     assert code == 0 and len(out.strip().splitlines()) == 1 + 2
+
+
+def test_review_cli_window_table_and_csv(capsys, monkeypatch):
+    from rotation_addin.cli import journal_cmds
+
+    market = demo_market()
+    monkeypatch.setattr(journal_cmds, "_now", lambda: market.as_of + timedelta(hours=1))
+    desk = inputs(market, None, now=market.as_of)
+    price = current_quote(market, "AKT").price_usd
+    open_trade(desk, OrderRequest("AKT", "short", stop=price * 1.05, quantity=2.0))
+    close_trade(desk, "AKT")
+    code, out, err = run(capsys, "journal", "review", "--source", "demo")
+    assert code == 0, err
+    assert out.startswith("review of the paper account") and "trades closed" in out
+    code, out, _ = run(capsys, "journal", "review", "--source", "demo", "--csv")
+    rows = dict(line.split(",", 1) for line in out.strip().splitlines()[1:])
+    assert rows["trades closed"] == "1" and rows["account"] == "paper"
+    day = market.as_of - timedelta(days=3)
+    code, out, _ = run(capsys, "journal", "review", "--source", "demo", "--csv",
+                       "--from", f"{day:%Y-%m-%d}", "--to", f"{day:%Y-%m-%d}")
+    assert dict(line.split(",", 1) for line in out.strip().splitlines()[1:])[
+        "trades closed"] == "0"
+    code, _, err = run(capsys, "journal", "review", "--from", "2026-11-10", "--to", "2026-11-01")
+    assert code == 2 and "to: must be after from" in err

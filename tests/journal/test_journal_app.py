@@ -60,8 +60,8 @@ def test_journal_tab_paper_trades_a_plan_order_and_closes_it(window: MainWindow)
     assert journal.open_table.row_count() == 0 and journal.closed_table.row_count() == 1
     view = _view(journal)
     points = journal.equity_points(view, journal.inputs_factory())
-    assert [p[1] for p in points] == pytest.approx(
-        [10_000.0, 10_000.0 + view.closed_trades[0].realised_pnl_usd])
+    after = 10_000.0 + view.closed_trades[0].realised_pnl_usd
+    assert [p[1] for p in points] == pytest.approx([10_000.0, after, after])
     assert journal.plot is not None and len(journal.plot.listDataItems()) == 1
 
 
