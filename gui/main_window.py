@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QWidget
 
 from gui.backtest_view import BacktestView
 from gui.correlation_view import CorrelationView
+from gui.journal_view import JournalView
 from gui.plan_view import PlanView
 from gui.quick_check import QuickCheckView
 from gui.regime_view import RegimeView
@@ -27,7 +28,7 @@ from gui.workers import BackgroundTask, Progress, TaskRunner
 from rotation_addin.data.settings import Settings
 
 TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Backtest",
-             "Settings")
+             "Journal", "Settings")
 
 
 class MainWindow(QMainWindow):
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.plan = PlanView()
         self.backtest = BacktestView()
         self.backtest.run_requested.connect(lambda: self.run_backtest())
+        self.journal = JournalView()
         self.settings_view = SettingsView(self.settings)
         widgets: tuple[QWidget, ...] = (
             self.quick_check,
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
             self.regime,
             self.plan,
             self.backtest,
+            self.journal,
             self.settings_view,
         )
         for name, widget in zip(TAB_NAMES, widgets, strict=True):
@@ -324,6 +327,7 @@ class MainWindow(QMainWindow):
             frames.orders, frames.order_formats, frames.refusals, frames.refusal_formats,
             frames.plan_caption,
         )
+        self.journal.set_context(dataset, self.settings, list(snapshot.report.plan.orders))
         self.snapshot_loaded.emit(snapshot)
 
     # -- workbook ---------------------------------------------------------------------------

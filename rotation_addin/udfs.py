@@ -38,6 +38,7 @@ from rotation_addin.desk.quick_check import (
 from rotation_addin.excel import args as a
 from rotation_addin.excel import context
 from rotation_addin.excel.guard import udf_guard
+from rotation_addin.excel.trading_udfs import DEPTH, SLIPPAGE, TRADE_CHECK
 
 CATEGORY = "Rotation Desk"
 Cell = Any  # what Excel passes: None, float, str, bool, datetime or a 2-D list
@@ -268,51 +269,6 @@ def FUNDING_RATE(symbol: Cell) -> Any:
     return quote.funding_rate
 
 
-def _venue(value: Cell) -> str | None:
-    if a.is_missing(value):
-        return None
-    from rotation_addin.data.venues import check_venues
-
-    return check_venues([a.text("venue", value)])[0]
-
-
-@xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("symbol", doc="Symbol, e.g. RENDER.")
-@xw.arg("notional", doc="Order notional in USD (> 0).")
-@xw.arg("side", doc="Optional: buy/long (default) or sell/short.")
-@xw.arg("venue", doc="Optional: ccxt exchange id (default: the settings' exchange).")
-@udf_guard
-def SLIPPAGE(symbol: Cell, notional: Cell, side: Cell = None, venue: Cell = None) -> Any:
-    """Walked slippage of a market order vs the mid price (fraction; 0.001 = 0.1 %)."""
-    from rotation_addin.core.execution import walk_book
-
-    base = a.symbol("symbol", symbol)
-    size = a.number("notional", notional)
-    chosen = a.side("side", side, Side.LONG)
-    book = context.order_book(base, _venue(venue))
-    walk = walk_book(book.bids, book.asks, size, chosen)
-    if walk.too_thin:
-        raise DataError(f"{base}: book too thin for {size:,.0f} USD (visible "
-                        f"{walk.filled_notional_usd:,.0f} USD)")
-    return walk.slippage
-
-
-@xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("symbol", doc="Symbol, e.g. RENDER.")
-@xw.arg("band", doc="Optional: band around the mid, 0.005 (default) or 1%.")
-@xw.arg("venue", doc="Optional: ccxt exchange id (default: the settings' exchange).")
-@udf_guard
-def DEPTH(symbol: Cell, band: Cell = None, venue: Cell = None) -> Any:
-    """USD resting within the band of the mid: spills [bid USD, ask USD] with a header."""
-    from rotation_addin.core.execution import DEPTH_BANDS, depth_within
-
-    base = a.symbol("symbol", symbol)
-    width = a.fraction("band", band, DEPTH_BANDS[0], high=0.5)
-    book = context.order_book(base, _venue(venue))
-    depth = depth_within(book.bids, book.asks, width)
-    return [["bid USD", "ask USD"], [depth.bid_usd, depth.ask_usd]]
-
-
 @xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("symbol", doc="Symbol, e.g. RENDER.")
 @xw.arg("days", doc="Optional: number of most recent daily candles (default 30).")
@@ -399,8 +355,11 @@ def REBALANCE_ORDERS(equity: Cell = None) -> Any:
     return _with_source([list(ORDER_HEADERS), *rows], report.source, report.as_of)
 
 
+__all__ = ["DEPTH", "SLIPPAGE", "TRADE_CHECK"]  # declared here too (xlwings.conf names this module)
+
 UDF_NAMES: tuple[str, ...] = (
     "POSITION_SIZE", "LIQUIDATION_PRICE", "SAFE_LEVERAGE", "HIST_VOL", "CORREL_MATRIX", "PRICE",
     "OHLCV", "FUNDING_RATE", "SECTOR_TABLE", "REGIME", "DIVERGENCE", "REBALANCE_ORDERS",
     "SLIPPAGE", "DEPTH",
+    "TRADE_CHECK",
 )

@@ -37,7 +37,7 @@ from rotation_addin.desk.session import default_session
 from workbook import build as build_mod
 from workbook import layout as lay
 from workbook.context import FillContext
-from workbook.sheets import settings_sheet
+from workbook.sheets import journal_sync, settings_sheet
 from workbook.writer import write_blocks_xlwings
 
 REQUIRED_SHEETS = (lay.DASHBOARD, lay.SECTORS, lay.SIZING, lay.SETTINGS)
@@ -227,6 +227,8 @@ def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None
     wb, notes = _load(path, macro_enabled)
     notes.extend(_dropped_images(path))
     settings = params or settings_sheet.read_settings(wb[lay.SETTINGS], load_settings())
+    # typed Journal rows go into the trade journal first, so the plan's cool-down sees them
+    notes.extend(journal_sync.sync_for_refresh(wb, dataset, settings, refreshed_at))
     report = _report_for(dataset, report, settings)
     symbol = wb[lay.SIZING]["B5"].value
     ctx = FillContext(dataset=dataset, report=report, settings=settings,

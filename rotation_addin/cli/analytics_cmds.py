@@ -79,7 +79,10 @@ def register(subparsers: Any) -> None:
     corr.add_argument("--stress", action="store_true",
                       help="stress-day vs normal-day correlation to BTC")
     corr.set_defaults(handler=corr_cmd.run_corr)
+    _register_plan(subparsers)
 
+
+def _register_plan(subparsers: Any) -> None:
     plan = subparsers.add_parser(
         "plan", help="today's rebalance orders, risk-sized, with every refusal and its rule",
         description="From your positions (positions.csv) to the targets: leaders long, the "

@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rotation_addin.cli.gui_cmd",  # gui
     "rotation_addin.cli.doctor_cmd",  # doctor (installation checks)
     "rotation_addin.cli.venues_cmd",  # platforms (venues side by side)
+    "rotation_addin.cli.journal_cmds",  # trade open|close|list|..., journal review
 )
 
 EXIT_OK = 0

@@ -195,10 +195,16 @@ def read_journal(path: Path | None = None) -> tuple[ClosedTrade, ...]:
     return () if text is None else parse_journal(text, str(target))
 
 
-def load_book(positions_file: Path | None = None, journal_file: Path | None = None) -> PositionBook:
-    """Positions and journal together, ready for ``daily_report``."""
-    return PositionBook(positions=read_positions(positions_file),
-                        closed_trades=read_journal(journal_file))
+def load_book(positions_file: Path | None = None, journal_file: Path | None = None,
+              *, trade_journal: Path | None = None) -> PositionBook:
+    """Positions and closed trades, ready for ``daily_report``: the CSV files merged with the
+    paper account of the trade journal (``<data dir>/journal.sqlite3`` or ``trade_journal``),
+    each trade once, so the cool-down sees losses journaled anywhere."""
+    from rotation_addin.journal.store import book_from_journal, merge_books
+
+    csv_book = PositionBook(positions=read_positions(positions_file),
+                            closed_trades=read_journal(journal_file))
+    return merge_books(csv_book, book_from_journal(trade_journal))
 
 
 def load_positions(positions_file: Path | None = None) -> PositionBook:

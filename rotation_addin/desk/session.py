@@ -33,6 +33,7 @@ from rotation_addin.data.loader import load_market
 from rotation_addin.data.paths import HOME_ENV, cache_path
 from rotation_addin.data.positions import journal_path, load_book, positions_path
 from rotation_addin.data.settings import Settings, load_settings, settings_path
+from rotation_addin.journal.store import journal_path as trade_journal_path
 
 T = TypeVar("T")
 
@@ -158,7 +159,9 @@ class DeskSession:
              journal_file: Path | None = None) -> PositionBook:
         """Positions and trade journal, re-read when either file changes."""
         files = (positions_file or positions_path(), journal_file or journal_path())
-        key = ("book", *map(str, files), *map(_mtime_ns, files))
+        trades = trade_journal_path()  # the paper journal (SQLite + its WAL) is merged in too
+        watched = (*files, trades, trades.with_name(trades.name + "-wal"))
+        key = ("book", *map(str, files), *map(_mtime_ns, watched))
         # the named files, not the defaults: a named file that is missing is an error
         return self._memoised(key, float("inf"),
                               lambda: load_book(positions_file, journal_file))

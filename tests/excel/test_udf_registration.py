@@ -81,5 +81,6 @@ def test_udf_metadata_has_docs_category_and_no_wizard_calls_for_live_data(
             # every argument has a help text for Excel's function wizard, not the default
             assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
             assert len(arg["doc"]) <= 255
-    for live in ("PRICE", "FUNDING_RATE", "SECTOR_TABLE", "REBALANCE_ORDERS", "CORREL_MATRIX"):
+    for live in ("PRICE", "FUNDING_RATE", "SECTOR_TABLE", "REBALANCE_ORDERS", "CORREL_MATRIX",
+                 "TRADE_CHECK"):
         assert getattr(module, live).__xlfunc__["call_in_wizard"] is False, live

@@ -29,7 +29,7 @@ from workbook import xlsm
 from workbook.build import build_workbook
 from workbook.button import sheet_button_macros
 from workbook.refresh import backup_path_for, refresh_workbook
-from workbook.sheets import dashboard, sectors
+from workbook.sheets import dashboard, journal_sync, sectors
 from workbook.sheets.charts import chart_anchor_cell
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,7 +38,8 @@ T1 = datetime(2026, 1, 3, 9, 30, tzinfo=UTC)
 
 
 def _owned(sheet: str, row: int, col: int) -> bool:
-    return any(b.sheet == sheet and b.contains(row, col) for b in lay.BLOCKS)
+    return any(b.sheet == sheet and b.contains(row, col) for b in lay.BLOCKS) \
+        or journal_sync.owns(sheet, row, col)  # the Journal rows sync with the trade journal
 
 
 def _outside_values(path: Path) -> dict[tuple[str, str], object]:
@@ -105,6 +106,11 @@ def test_refresh_keeps_user_content_and_tool_parts(built: Path,
     # owned ranges carry the new refresh
     assert "2026-01-03 09:30 UTC" in wb["Dashboard"]["A2"].value
     assert wb["Sizing"]["B11"].value == 4.5
+    # the typed journal row is kept: journaled (and written back) or flagged with the rule
+    typed = [r for r in range(6, 206) if wb["Journal"][f"B{r}"].value == "RENDER"
+             and wb["Journal"][f"G{r}"].value == 100 and wb["Journal"][f"E{r}"].value == 5.0]
+    assert len(typed) == 1
+    assert str(wb["Journal"][f"P{typed[0]}"].value).startswith(("journal", "REFUSED"))
     # user parts
     assert wb["My notes"]["A1"].comment.text == "my own note"
     assert wb["Sectors"]["P30"].comment.text == "check volume"

@@ -1,0 +1,145 @@
+"""The weekly review (pure): did the system have positive expectancy, and was it followed?
+
+Definitions (STRATEGY.md, "Journal, paper trading and review"), over the trades *closed*
+in the window ``[start, end)`` of one account:
+
+* win rate = share of trades with realised P&L > 0;
+* R = realised P&L / R0 (R0 = risk at entry); average R = expectancy = mean R;
+* expectancy USD = mean realised P&L;
+* P&L by sector = sum of realised P&L per sector;
+* equity curve = starting equity + cumulative realised P&L in close-time order (starting at
+  the equity before the window's first close); max drawdown = the largest fall from a
+  running peak, in USD and as a fraction of that peak;
+* rule adherence = share of the window's entries (opens and adds) that needed no override;
+* refusals by rule = count of refused entries in the window per rule;
+* time in market = share of the window during which at least one position was open.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rotation_addin.core.errors import InputError
+from rotation_addin.core.ledger import Ledger, OpenTrade, TradeRecord
+
+
+@dataclass(frozen=True)
+class Review:
+    """The review's figures (see the module docstring for each formula)."""
+
+    account: str
+    start: datetime
+    end: datetime
+    trades: int
+    wins: int
+    win_rate: float
+    average_r: float
+    expectancy_r: float
+    expectancy_usd: float
+    realised_pnl_usd: float
+    pnl_by_sector: tuple[tuple[str, float], ...]
+    equity_curve: tuple[tuple[datetime, float], ...]
+    max_drawdown_usd: float
+    max_drawdown_fraction: float
+    entries: int
+    entries_with_override: int
+    adherence: float
+    overrides: tuple[tuple[str, str, str], ...]
+    """(time, symbol, reason) of each override in the window."""
+    refusals_by_rule: tuple[tuple[str, int], ...]
+    time_in_market: float
+
+
+def _in(when: datetime, start: datetime, end: datetime) -> bool:
+    return start <= when < end
+
+
+def _equity_curve(closed: Sequence[TradeRecord], start_equity: float,
+                  start: datetime) -> tuple[tuple[datetime, float], ...]:
+    points = [(start, start_equity)]
+    equity = start_equity
+    for trade in sorted(closed, key=lambda t: t.closed_at):
+        equity += trade.realised_pnl_usd
+        points.append((trade.closed_at, equity))
+    return tuple(points)
+
+
+def max_drawdown(curve: Sequence[tuple[datetime, float]]) -> tuple[float, float]:
+    """Largest peak-to-trough fall of ``curve``: (USD, fraction of the peak)."""
+    peak, worst_usd, worst_fraction = -math.inf, 0.0, 0.0
+    for _, value in curve:
+        peak = max(peak, value)
+        fall = peak - value
+        if fall > worst_usd:
+            worst_usd = fall
+            worst_fraction = fall / peak if peak > 0 else math.nan
+    return worst_usd, worst_fraction
+
+
+def _time_in_market(intervals: Sequence[tuple[datetime, datetime]], start: datetime,
+                    end: datetime) -> float:
+    clipped = sorted((max(a, start), min(b, end)) for a, b in intervals if b > start and a < end)
+    covered, cursor = 0.0, start
+    for a, b in clipped:
+        a = max(a, cursor)
+        if b > a:
+            covered += (b - a).total_seconds()
+            cursor = b
+    total = (end - start).total_seconds()
+    return covered / total if total > 0 else math.nan
+
+
+def weekly_review(ledger: Ledger, *, account: str, start: datetime, end: datetime,
+                  equity_at_start_usd: float, now: datetime) -> Review:
+    """The review of ``ledger`` (one account) over ``[start, end)``.
+
+    ``equity_at_start_usd`` is the account equity before the window (settings equity plus
+    the realised P&L of earlier trades); open trades count as in the market until ``now``.
+    """
+    if end <= start:
+        raise InputError("to", f"must be after from {start:%Y-%m-%d} (got {end:%Y-%m-%d})")
+    closed = [t for t in ledger.closed_trades if _in(t.closed_at, start, end)]
+    wins = sum(1 for t in closed if t.realised_pnl_usd > 0)
+    rs = [t.r_multiple for t in closed if math.isfinite(t.r_multiple)]
+    mean_r = sum(rs) / len(rs) if rs else math.nan
+    pnl = sum(t.realised_pnl_usd for t in closed)
+    by_sector: dict[str, float] = {}
+    for t in closed:
+        by_sector[t.sector] = by_sector.get(t.sector, 0.0) + t.realised_pnl_usd
+    curve = _equity_curve(closed, equity_at_start_usd, start)
+    dd_usd, dd_fraction = max_drawdown(curve)
+    entries = [e for e in ledger.entries if _in(e.event_time, start, end)]
+    overrides = [e for e in ledger.overrides if _in(e.event_time, start, end)]
+    with_override = min(len(overrides), len(entries))  # one override row per overridden entry
+    refusals = Counter(str(e.details.get("rule", "?")) for e in ledger.refusals
+                       if _in(e.event_time, start, end))
+    intervals = [(t.opened_at, t.closed_at) for t in ledger.closed_trades]
+    intervals += [(t.opened_at, now) for t in ledger.open_trades]
+    return Review(
+        account=account, start=start, end=end, trades=len(closed), wins=wins,
+        win_rate=wins / len(closed) if closed else math.nan, average_r=mean_r,
+        expectancy_r=mean_r, expectancy_usd=pnl / len(closed) if closed else math.nan,
+        realised_pnl_usd=pnl, pnl_by_sector=tuple(sorted(by_sector.items())),
+        equity_curve=curve, max_drawdown_usd=dd_usd, max_drawdown_fraction=dd_fraction,
+        entries=len(entries), entries_with_override=with_override,
+        adherence=1.0 - with_override / len(entries) if entries else math.nan,
+        overrides=tuple((f"{e.event_time:%Y-%m-%d %H:%M}", e.base, e.reason) for e in overrides),
+        refusals_by_rule=tuple(sorted(refusals.items())),
+        time_in_market=_time_in_market(intervals, start, end),
+    )
+
+
+def realised_before(ledger: Ledger, when: datetime) -> float:
+    """Realised P&L of the trades closed before ``when``."""
+    return sum(t.realised_pnl_usd for t in ledger.closed_trades if t.closed_at < when)
+
+
+def unrealised_usd(trade: OpenTrade, mark_usd: float, funding_usd: float) -> float:
+    """P&L of an open trade at ``mark_usd``: side x Q x (mark - entry) + realised so far
+    (fees, partial closes) - funding accrued since the last booking."""
+    return (trade.side.sign * trade.quantity_base * (mark_usd - trade.entry_price_usd)
+            + trade.realised_usd - funding_usd)

@@ -1,0 +1,261 @@
+"""The journal file: ``<data dir>/journal.sqlite3`` (WAL, busy timeout, append-only).
+
+Every write is one ``BEGIN IMMEDIATE`` transaction holding whole events, so a crash (even
+SIGKILL) leaves each event fully present or absent, and two processes writing at once wait
+for each other (busy timeout) instead of losing rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rotation_addin.core.errors import DataError
+from rotation_addin.core.ledger import (
+    ACCOUNT_PAPER,
+    KIND_CLOSE,
+    JournalEvent,
+    build_frozen,
+    fold_ledger,
+    ledger_book,
+)
+from rotation_addin.core.rotation import PositionBook
+from rotation_addin.core.types import Side
+from rotation_addin.data.paths import data_dir
+from rotation_addin.journal import schema
+
+COLUMNS = ("recorded_ms", "event_ms", "account", "kind", "trade_id", "base", "sector", "side",
+           "quantity_base", "price_usd", "reference_price_usd", "stop_price_usd",
+           "take_profit_price_usd", "liquidation_price_usd", "leverage", "fee_usd",
+           "slippage_usd", "funding_usd", "price_source", "reason", "corrects_id",
+           "details_json", "import_key")
+EXPORT_COLUMNS = ("id", *COLUMNS)
+
+
+def journal_path() -> Path:
+    """Default journal file: ``<data dir>/journal.sqlite3``."""
+    return data_dir() / "journal.sqlite3"
+
+
+def to_ms(when: datetime) -> int:
+    """UTC milliseconds since the epoch."""
+    return round(when.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    """Inverse of :func:`to_ms` (tz-aware UTC)."""
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+
+
+def _nullable(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _row(event: JournalEvent, import_key: str | None) -> tuple[Any, ...]:
+    return (
+        int(time.time() * 1000), to_ms(event.event_time), event.account, event.kind,
+        event.trade_id, event.base, event.sector,
+        event.side.value if event.side is not None else None, float(event.quantity_base),
+        _nullable(event.price_usd), _nullable(event.reference_price_usd),
+        _nullable(event.stop_price_usd), _nullable(event.take_profit_price_usd),
+        _nullable(event.liquidation_price_usd), _nullable(event.leverage),
+        float(event.fee_usd), float(event.slippage_usd), float(event.funding_usd),
+        event.price_source, event.reason, event.corrects_id,
+        json.dumps(dict(event.details), sort_keys=True, default=str), import_key,
+    )
+
+
+_SIDES = {"long": Side.LONG, "short": Side.SHORT}
+
+
+_AT = {name: i for i, name in enumerate(EXPORT_COLUMNS)}
+
+
+def _float_or_nan(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+_DIRECT = ("kind", "account", "trade_id", "base", "sector", "stop_price_usd",
+           "take_profit_price_usd", "liquidation_price_usd", "leverage", "price_source",
+           "reason", "corrects_id")
+_DIRECT_AT = tuple(_AT[name] for name in _DIRECT)
+_FLOATS = ("quantity_base", "fee_usd", "slippage_usd", "funding_usd")
+_FLOATS_AT = tuple(_AT[name] for name in _FLOATS)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _event(row: Sequence[Any]) -> JournalEvent:
+    """One ``SELECT id, <COLUMNS>`` row as an event (tuples: the review reads 20,000 rows)."""
+    at = _AT
+    text = row[at["details_json"]]
+    details = json.loads(text) if text != "{}" else {}
+    changes = details.get("changes")
+    if isinstance(changes, dict) and "event_time" in changes:
+        changes["event_time"] = datetime.fromisoformat(str(changes["event_time"]))
+    values: dict[str, Any] = dict(zip(_DIRECT, [row[i] for i in _DIRECT_AT], strict=True))
+    values.update(zip(_FLOATS, [float(row[i]) for i in _FLOATS_AT], strict=True))
+    price, reference = row[at["price_usd"]], row[at["reference_price_usd"]]
+    values.update(
+        id=row[0], event_time=_EPOCH + timedelta(milliseconds=row[at["event_ms"]]),
+        side=_SIDES.get(row[at["side"]]), price_usd=math.nan if price is None else price,
+        reference_price_usd=math.nan if reference is None else reference, details=details,
+        recorded_at=_EPOCH + timedelta(milliseconds=row[at["recorded_ms"]]))
+    # the schema's CHECK constraints validated kind, account and side when the row was written
+    return build_frozen(JournalEvent, values)
+
+
+_EVENT_CACHE: dict[tuple[str, int], tuple[int, int, tuple[JournalEvent, ...]]] = {}
+"""Parsed rows per journal file (path, inode): (last id, row count, events). Valid because
+rows are never updated or deleted: a later read parses only the rows after the last id (and
+re-reads everything if the file no longer holds exactly the cached rows)."""
+
+
+class JournalStore:
+    """An open journal file. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: Path | str | None = None, *, timeout_s: float = 30.0) -> None:
+        self.path = Path(path) if path is not None else journal_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self.schema_version = schema.migrate(self._conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            raise DataError(f"journal {self.path} is not a readable SQLite database ({exc}); "
+                            "move it away (nothing is deleted) and start a new one") from None
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        self._conn.close()
+
+    def __enter__(self) -> JournalStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def append(self, events: Sequence[JournalEvent], *, import_keys: Sequence[str | None] = (),
+               only_if_open: str | None = None) -> tuple[int, ...]:
+        """Write ``events`` in one transaction; return the new row ids.
+
+        ``import_keys`` (parallel to ``events``) skip rows already imported (idempotent).
+        ``only_if_open`` names a trade that must not be closed yet (checked inside the same
+        transaction, so two processes cannot close it twice); if it is, nothing is written.
+        """
+        keys = list(import_keys) + [None] * (len(events) - len(import_keys))
+        ids: list[int] = []
+        with self._transaction() as conn:
+            if only_if_open is not None and conn.execute(
+                    "SELECT 1 FROM events WHERE trade_id = ? AND kind = ? LIMIT 1",
+                    (only_if_open, KIND_CLOSE)).fetchone():
+                return ()
+            for event, key in zip(events, keys, strict=True):
+                cursor = conn.execute(
+                    f"INSERT OR IGNORE INTO events ({', '.join(COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(COLUMNS))})", _row(event, key))
+                if cursor.rowcount:
+                    ids.append(int(cursor.lastrowid or 0))
+        return tuple(ids)
+
+    def _select(self, where: str = "", params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self._conn.cursor()
+        cursor.row_factory = None
+        return list(cursor.execute(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM events {where} "
+                                   "ORDER BY id", params))
+
+    def events(self, account: str | None = None) -> tuple[JournalEvent, ...]:
+        """Every row (``account`` None: all accounts), in id order (parsed rows are cached
+        per file; only rows added since the last read are parsed)."""
+        key = (str(self.path.resolve()), self.path.stat().st_ino)
+        last, count, cached = _EVENT_CACHE.get(key, (0, 0, ()))
+        self._conn.execute("BEGIN")  # one snapshot for the check and the read
+        try:
+            held = self._conn.execute("SELECT COUNT(*) FROM events WHERE id <= ?",
+                                      (last,)).fetchone()[0]
+            stamp = self._conn.execute("SELECT recorded_ms FROM events WHERE id = ?",
+                                       (last,)).fetchone()
+            if held != count or (cached and (stamp is None or cached[-1].recorded_at
+                                             != from_ms(stamp[0]))):
+                last, cached = 0, ()
+            rows = self._select("WHERE id > ?", (last,))
+        finally:
+            self._conn.execute("COMMIT")
+        events = cached + tuple(_event(r) for r in rows)
+        if events:
+            _EVENT_CACHE[key] = (events[-1].id, len(events), events)
+        return events if account is None else tuple(e for e in events if e.account == account)
+
+    def event(self, event_id: int) -> JournalEvent | None:
+        """The row ``event_id`` or None."""
+        rows = self._select("WHERE id = ?", (event_id,))
+        return _event(rows[0]) if rows else None
+
+    def count(self) -> int:
+        """Number of rows."""
+        return int(self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+    def integrity_check(self) -> str:
+        """``PRAGMA integrity_check`` (``"ok"`` when the file is sound)."""
+        return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def export_csv(self) -> str:
+        """Every row as CSV text (header :data:`EXPORT_COLUMNS`)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(EXPORT_COLUMNS)
+        for row in self._conn.execute(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM events "
+                                      "ORDER BY id"):
+            writer.writerow(["" if v is None else v for v in row])
+        return buffer.getvalue()
+
+
+def book_from_journal(path: Path | None = None, account: str = ACCOUNT_PAPER) -> PositionBook:
+    """The journal's ``account`` as a :class:`PositionBook` (empty when there is no file)."""
+    target = Path(path) if path is not None else journal_path()
+    if not target.exists():
+        return PositionBook()
+    with JournalStore(target) as store:
+        return ledger_book(fold_ledger(store.events(), account))
+
+
+def merge_books(csv_book: PositionBook, journal: PositionBook) -> PositionBook:
+    """The CSV files' book and the journal's together, each trade once.
+
+    A CSV position is kept unless the journal holds (or held and closed) a trade in the same
+    base opened at the same time -- an imported row -- or an open position in that base; a
+    CSV closed trade is kept unless the journal has one with the same base, close time and
+    P&L (to the cent).
+    """
+    journal_opens = {(p.base, p.opened_at) for p in journal.positions}
+    journal_opens |= {(t.base, t.opened_at) for t in journal.closed_trades}
+    held = {p.base for p in journal.positions}
+    positions = list(journal.positions) + [
+        p for p in csv_book.positions
+        if (p.base, p.opened_at) not in journal_opens and p.base not in held]
+    seen = {(t.base, t.closed_at, round(t.realised_pnl_usd, 2)) for t in journal.closed_trades}
+    trades = list(journal.closed_trades) + [
+        t for t in csv_book.closed_trades
+        if (t.base, t.closed_at, round(t.realised_pnl_usd, 2)) not in seen]
+    return PositionBook(positions=tuple(positions), closed_trades=tuple(trades))

@@ -1,0 +1,79 @@
+"""The journal file: append-only (triggers), migrations, WAL, idempotent import, export."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from rotation_addin.core.errors import DataError
+from rotation_addin.core.ledger import JournalEvent, fold_ledger
+from rotation_addin.core.types import Side
+from rotation_addin.journal import schema
+from rotation_addin.journal.store import JournalStore
+
+T0 = datetime(2026, 11, 2, tzinfo=UTC)
+
+
+def _open(trade_id: str = "t1", price: float = 10.0) -> JournalEvent:
+    return JournalEvent(kind="open", account="paper", trade_id=trade_id, event_time=T0,
+                        base="RENDER", sector="render", side=Side.LONG, quantity_base=100.0,
+                        price_usd=price, stop_price_usd=9.0, fee_usd=0.5)
+
+
+def test_update_and_delete_are_refused_by_triggers(tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    with JournalStore(path) as store:
+        store.append([_open()])
+    conn = sqlite3.connect(path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE events SET price_usd = 1")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM events")
+    assert conn.execute("SELECT price_usd FROM events").fetchall() == [(10.0,)]
+
+
+def test_schema_version_wal_and_newer_file_refused(tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    with JournalStore(path) as store:
+        assert store.schema_version == schema.SCHEMA_VERSION == 1
+        assert store.integrity_check() == "ok"
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(DataError, match="newer"):
+        JournalStore(path)
+
+
+def test_import_keys_make_appends_idempotent(tmp_path):
+    with JournalStore(tmp_path / "j.sqlite3") as store:
+        assert len(store.append([_open()], import_keys=["k1"])) == 1
+        assert store.append([_open()], import_keys=["k1"]) == ()
+        assert store.count() == 1
+
+
+def test_correction_is_a_new_row_and_the_fold_uses_it(tmp_path):
+    with JournalStore(tmp_path / "j.sqlite3") as store:
+        (first,) = store.append([_open(price=10.0)])
+        store.append([JournalEvent(kind="correction", account="paper", trade_id="t1",
+                                   event_time=T0, corrects_id=first, reason="typo",
+                                   details={"changes": {"price_usd": 9.5}})])
+        events = store.events()
+        assert store.count() == 2
+        assert store.event(first).price_usd == 10.0  # the original row is kept as written
+    (trade,) = fold_ledger(events).open_trades
+    assert trade.entry_price_usd == 9.5
+    # R0 = Q x |entry - stop| + entry fee, on the corrected entry
+    assert trade.initial_risk_usd == pytest.approx(100 * (9.5 - 9.0) + 0.5)
+
+
+def test_export_has_every_row_and_account(tmp_path):
+    with JournalStore(tmp_path / "j.sqlite3") as store:
+        store.append([_open("a"), JournalEvent(kind="open", account="real", trade_id="b",
+                      event_time=T0, base="LPT", side=Side.SHORT, quantity_base=1.0,
+                      price_usd=5.0, stop_price_usd=6.0)])
+        lines = store.export_csv().splitlines()
+    assert lines[0].startswith("id,recorded_ms,event_ms,account,kind")
+    assert [line.split(",")[3] for line in lines[1:]] == ["paper", "real"]

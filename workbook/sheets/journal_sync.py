@@ -1,0 +1,285 @@
+"""The Journal and Review sheets against the trade journal, on every headless refresh.
+
+1. Rows the trader typed (no ``journal`` status yet, or flagged before) are read: each one
+   goes through the journal's rules (:func:`rotation_addin.desk.journal.open_trade`) with the
+   row as its import key, so a row is journaled once however often the workbook is
+   refreshed. A refused row stays in the sheet, flagged ``REFUSED rule: numbers`` (and is
+   tried again at the next refresh: a cool-down ends); a row with a bad cell is flagged
+   ``INPUT field: range``. An ``Override reason`` lets a refused row through (recorded).
+   An ``Exit`` typed on a row closes it at that price (``Closed`` date, default now).
+2. A journal row whose ``Exit`` or ``Stop`` the trader filled in closes it / moves its stop.
+3. The sheet is rewritten: every journal trade (paper and real, labelled) then the flagged
+   rows, so no typed row is ever lost. The Review sheet gets the week's review.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from openpyxl.styles import Font
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from rotation_addin.core.errors import InputError, RotationError
+from workbook import styles as st
+from workbook.layout import JOURNAL
+from workbook.safe_text import safe_cell_value
+from workbook.sheets import journal as sheet
+
+EXTRA_COLUMNS: tuple[tuple[str, str, float, str], ...] = (
+    ("M", "Closed", 12, st.FMT_DATE),
+    ("N", "Account", 9, "@"),
+    ("O", "Override reason", 30, "@"),
+    ("P", "Journal status (tool)", 60, "@"),
+    ("Q", "Net P&L USD (fees, funding)", 14, st.FMT_USD),
+)
+INPUT_LETTERS = ("A", "B", "C", "D", "E", "F", "G", "H", "K", "L", "M", "N", "O", "P", "Q")
+STATUS = "P"
+JOURNALED = "journal"
+FLAG_FONT = Font(bold=True, color="C00000")
+REVIEW_SHEET = "Review"
+
+
+def owns(sheet_name: str, row: int, column: int) -> bool:
+    """True for the cells the journal sync rewrites: the Journal sheet's rows (and the
+    headers of its added columns) and the whole Review sheet."""
+    if sheet_name == REVIEW_SHEET:
+        return True
+    return sheet_name == JOURNAL and (
+        row >= sheet.FIRST_ROW or (row == sheet.HEADER_ROW and column >= 13))
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One row of the Journal sheet as typed (cell values by column letter)."""
+
+    number: int
+    cells: dict[str, Any]
+
+    def value(self, letter: str) -> Any:
+        raw = self.cells.get(letter)
+        return raw.strip() if isinstance(raw, str) else raw
+
+    @property
+    def empty(self) -> bool:
+        return all(self.value(x) in (None, "") for x in INPUT_LETTERS if x != STATUS)
+
+    @property
+    def status(self) -> str:
+        return str(self.value(STATUS) or "")
+
+
+def ensure_columns(ws: Worksheet) -> None:
+    """Add the journal columns to a Journal sheet built before they existed."""
+    for letter, header, width, fmt in EXTRA_COLUMNS:
+        head = ws[f"{letter}{sheet.HEADER_ROW}"]
+        if head.value != header:
+            head.value = header
+            head.font, head.fill = st.HEADER_FONT, st.HEADER_FILL
+        ws.column_dimensions[letter].width = width
+        for row in range(sheet.FIRST_ROW, sheet.LAST_ROW + 1):
+            cell = ws[f"{letter}{row}"]
+            cell.number_format = fmt
+            cell.protection = st.LOCKED if letter in (STATUS, "Q") else st.UNLOCKED
+
+
+def read_rows(ws: Worksheet) -> list[SheetRow]:
+    """Every non-empty row below the header."""
+    rows = []
+    for number in range(sheet.FIRST_ROW, sheet.LAST_ROW + 1):
+        row = SheetRow(number, {x: ws[f"{x}{number}"].value for x in INPUT_LETTERS})
+        if not row.empty:
+            rows.append(row)
+    return rows
+
+
+def _number(row: SheetRow, letter: str, field: str) -> float | None:
+    value = row.value(letter)
+    if value in (None, ""):
+        return None
+    try:
+        number = float(str(value).replace(",", "")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise InputError(field, f"must be a number (got {value!r})") from None
+    if not math.isfinite(number):
+        raise InputError(field, f"must be a finite number (got {value!r})")
+    return number
+
+
+def _when(row: SheetRow, letter: str, field: str) -> datetime | None:
+    value = row.value(letter)
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(field, f"must be a date like 2026-11-20 (got {value!r})") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def row_key(row: SheetRow) -> str:
+    """Import key of a typed row: its trade cells (a changed row is a new trade)."""
+    parts = [str(row.value(x) or "") for x in ("A", "B", "D", "E", "F", "G", "N")]
+    return "sheet:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def _journal_typed(inputs: Any, row: SheetRow) -> str:
+    """Journal one typed row; return its new status."""
+    from rotation_addin.desk.journal import OrderRequest, open_trade
+    from rotation_addin.desk.journal_ops import add_note, close_trade
+
+    quantity = _number(row, "G", "Quantity")
+    if quantity is None:
+        raise InputError("Quantity", "is required: > 0 base units")
+    account = str(row.value("N") or "paper").lower()
+    override = row.value("O")
+    request = OrderRequest(symbol=str(row.value("B") or ""), side=str(row.value("D") or ""),
+                           stop=_number(row, "F", "Stop"), quantity=quantity,
+                           entry=_number(row, "E", "Entry"), account=account,
+                           reason=str(row.value("K") or ""), at=_when(row, "A", "Date"))
+    result = open_trade(inputs, request, str(override) if override else None,
+                        import_key=row_key(row))
+    if row.value("L"):
+        add_note(inputs, str(row.value("L")), symbol=result.check.base, account=account)
+    exit_price = _number(row, "H", "Exit")
+    if exit_price is not None:
+        close_trade(inputs, result.check.base, account=account, price=exit_price,
+                    at=_when(row, "M", "Closed"), reason="closed in the workbook")
+    return f"{JOURNALED} {account} {result.trade_id}"
+
+
+def _apply_edits(inputs: Any, row: SheetRow, open_ids: dict[str, Any]) -> None:
+    """A journal row whose Exit or Stop was filled in: close it or move its stop."""
+    from rotation_addin.desk.journal_ops import close_trade, move_levels
+
+    trade = open_ids.get(row.status.split()[-1])
+    if trade is None:
+        return
+    exit_price = _number(row, "H", "Exit")
+    if exit_price is not None:
+        close_trade(inputs, trade.base, account=trade.account, price=exit_price,
+                    at=_when(row, "M", "Closed"), reason="closed in the workbook")
+        return
+    stop = _number(row, "F", "Stop")
+    if stop is not None and stop != trade.stop_price_usd:
+        move_levels(inputs, trade.base, stop=stop, account=trade.account,
+                    reason="stop moved in the workbook")
+
+
+def _process(inputs: Any, rows: list[SheetRow]) -> tuple[list[tuple[SheetRow, str]], list[str]]:
+    from rotation_addin.core.ledger import fold_ledger
+    from rotation_addin.journal.store import JournalStore
+
+    with JournalStore(inputs.path) as store:
+        ledger = fold_ledger(store.events(), None)
+    open_ids = {t.trade_id: t for t in ledger.open_trades}
+    kept: list[tuple[SheetRow, str]] = []
+    notes: list[str] = []
+    for row in rows:
+        try:
+            if row.status.startswith(JOURNALED):
+                _apply_edits(inputs, row, open_ids)
+                continue
+            _journal_typed(inputs, row)
+            notes.append(f"Journal row {row.number}: journaled")
+        except InputError as error:
+            kept.append((row, f"INPUT {error.field}: {error.reason}"))
+        except RotationError as error:
+            kept.append((row, f"REFUSED {error}"))
+    return kept, notes
+
+
+def _journal_lines(inputs: Any) -> list[list[Any]]:
+    from rotation_addin.core.ledger import fold_ledger
+    from rotation_addin.journal.store import JournalStore
+
+    with JournalStore(inputs.path) as store:
+        ledger = fold_ledger(store.events(), None)
+    last_note = {n.trade_id: n.reason for n in ledger.notes if n.trade_id}
+    lines: list[list[Any]] = []
+    for t in sorted(ledger.closed_trades, key=lambda t: t.opened_at):
+        lines.append([t.opened_at.date(), t.base, t.sector, t.side.value, t.entry_price_usd,
+                      None, t.quantity_base, t.exit_price_usd, t.reason,
+                      last_note.get(t.trade_id, t.exit_reason), t.closed_at.date(), t.account,
+                      "override" if t.overridden else "",
+                      f"{JOURNALED} {t.account} {t.trade_id}", t.realised_pnl_usd])
+    for o in sorted(ledger.open_trades, key=lambda t: t.opened_at):
+        lines.append([o.opened_at.date(), o.base, o.sector, o.side.value, o.entry_price_usd,
+                      o.stop_price_usd, o.quantity_base, None, o.reason,
+                      last_note.get(o.trade_id, ""), None, o.account,
+                      "override" if o.overridden else "",
+                      f"{JOURNALED} {o.account} {o.trade_id} (open)", None])
+    return lines
+
+
+def _write(ws: Worksheet, lines: list[list[Any]], flagged: list[tuple[SheetRow, str]]) -> None:
+    letters = ("A", "B", "C", "D", "E", "F", "G", "H", "K", "L", "M", "N", "O", "P", "Q")
+    typed = [[row.cells.get(x) for x in letters[:-2]] + [status, None] for row, status in flagged]
+    rows = (lines + typed)[: sheet.ROWS]
+    for offset in range(sheet.ROWS):
+        number = sheet.FIRST_ROW + offset
+        values = rows[offset] if offset < len(rows) else [None] * len(letters)
+        for letter, value in zip(letters, values, strict=True):
+            cell = ws[f"{letter}{number}"]
+            cell.value = safe_cell_value(value) if isinstance(value, str) else value
+            cell.font = FLAG_FONT if letter == STATUS and offset >= len(lines) else Font()
+
+
+def sync_journal_sheet(wb: Workbook, inputs: Any) -> list[str]:
+    """Read typed rows into the journal, rewrite the Journal sheet and the Review sheet.
+
+    Returns notes for the refresh result (rows journaled, rows flagged, rows cut to fit).
+    """
+    ws = wb[JOURNAL]
+    ensure_columns(ws)
+    rows = read_rows(ws)
+    flagged, notes = _process(inputs, rows)
+    lines = _journal_lines(inputs)
+    if len(lines) + len(flagged) > sheet.ROWS:
+        notes.append(f"Journal sheet shows the first {sheet.ROWS} rows of "
+                     f"{len(lines) + len(flagged)}: the journal file keeps them all")
+    _write(ws, lines, flagged)
+    notes += [f"Journal row {r.number} flagged: {s}" for r, s in flagged]
+    write_review_sheet(wb, inputs)
+    return notes
+
+
+def write_review_sheet(wb: Workbook, inputs: Any) -> None:
+    """The Review sheet: the paper account's review of the last 7 days (rewritten)."""
+    from rotation_addin.cli.journal_cmds import review_rows
+    from rotation_addin.desk.journal_ops import review
+
+    ws = wb[REVIEW_SHEET] if REVIEW_SHEET in wb.sheetnames else wb.create_sheet(REVIEW_SHEET)
+    result = review(inputs)
+    ws.delete_rows(1, ws.max_row + 1)
+    st.write_title(ws, "Weekly review (paper)",
+                   f"{result.start:%Y-%m-%d %H:%M} to {result.end:%Y-%m-%d %H:%M} UTC; "
+                   f"prices: {inputs.dataset.source}. Written from the journal on refresh.")
+    st.write_header(ws, 4, 1, ["figure", "value"])
+    for offset, (name, value) in enumerate(review_rows(result), start=5):
+        ws.cell(offset, 1, name)
+        shown = value if not isinstance(value, float) or math.isfinite(value) else "n/a"
+        ws.cell(offset, 2, safe_cell_value(shown) if isinstance(shown, str) else shown)
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 40
+
+
+def sync_for_refresh(wb: Workbook, dataset: Any, settings: Any, now: datetime) -> list[str]:
+    """:func:`sync_journal_sheet` with the refresh's dataset and settings (the user's journal
+    file); a workbook without a Journal sheet is left alone."""
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.desk.journal import JournalInputs
+
+    if JOURNAL not in wb.sheetnames:
+        return []
+    inputs = JournalInputs(params=PlanParameters.from_settings(settings), dataset=dataset,
+                           now=max(now, dataset.as_of))
+    return sync_journal_sheet(wb, inputs)
