@@ -3,22 +3,25 @@
 pandas equivalent: ``pd.DataFrame(values).rolling(window, min_periods=min_periods).corr()``
 (rows = time, columns = assets), reshaped to a ``(T, p, p)`` tensor.
 
-How (per block of ``B`` output rows, so the working memory is a few ``B x p x p`` arrays
-whatever ``T`` is):
+How (per block of ``B`` output rows, ``B`` a multiple of the window, so the working memory
+is about ``(B + window) x p x p`` floats whatever ``T`` is):
 
 1. the rows the block's windows cover are shifted by their own column means (correlation
    is shift-invariant; this keeps prices with a large mean from cancelling catastrophically
    in ``n * sum(xy) - sum(x) * sum(y)``);
-2. the window sums ``sum_s u_s v_s^T`` of the first row come from one matrix product over the
-   window, every later row adds the entering row's outer product and removes the leaving
-   row's (a running update, ``O(p²)`` per row instead of ``O(w * p²)``);
-3. ``rho_ij = (n Sxy - Sx Sy) / sqrt((n Sxx - Sx²)(n Syy - Sy²))`` on those sums.
+2. window sums ``sum_s u_s v_s^T`` by the van Herk / Gil-Werman split: chunks of ``window``
+   rows, each window = suffix of one chunk + prefix of the next, both running sums
+   (``O(p²)`` per row instead of ``O(window * p²)``) of terms inside the window only, so a
+   quiet window after a loud one keeps its precision;
+3. ``rho_ij = (n Sxy - Sx Sy) / sqrt((n Sxx - Sx²)(n Syy - Sy²))`` on those sums; where
+   that one-pass formula is ill-conditioned (``sqrt(n) * n Sxx / (n Sxx - Sx²)`` above
+   :data:`CONDITION_LIMIT`: a window far from its block's mean, or a nearly flat one) the
+   window is recomputed two-pass, exactly.
 
 Missing values (NaN, inf) follow pandas: each pair uses the days where both are finite
 (``x + 0 * y``), and a window needs at least ``min_periods`` such days (default ``window``:
 every day of both). A window whose finite values of either series are all equal has no
-correlation: NaN (pandas returns NaN, ±inf or rounding noise there). Where only a pair's common
-days are constant the variance test ``n Sxx - Sx² <= 2**-36 * n * Sxx`` catches it.
+correlation: NaN (pandas returns NaN, ±inf or rounding noise there).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import numpy as np
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.frames import window_days
 
-BLOCK_BUDGET_BYTES = 24 * 2**20
+BLOCK_BUDGET_BYTES = 64 * 2**20
 """Working memory aimed at per block of rows (beyond the output tensor)."""
 
 CONDITION_LIMIT = 64.0
@@ -75,7 +78,22 @@ def _constant_windows(data: np.ndarray, finite: np.ndarray, window: int) -> np.n
 
 
 def _chunk_cumsum(rows: np.ndarray, window: int, *, reverse: bool) -> None:
-    """In place: running sums along axis 0 that restart every ``window`` rows."""
+    """In place: running sums along axis 0 that restart every ``window`` rows.
+
+    Tensors go row by row (one contiguous ``p x p`` add each): NumPy's ``cumsum`` along the
+    first axis of a ``(n, p, p)`` array strides through memory and is ~5x slower.
+    """
+    if rows.ndim >= 3:
+        flat = rows.reshape(rows.shape[0], -1)
+        if reverse:
+            for k in range(flat.shape[0] - 2, -1, -1):
+                if (k + 1) % window:
+                    np.add(flat[k], flat[k + 1], out=flat[k])
+        else:
+            for k in range(1, flat.shape[0]):
+                if k % window:
+                    np.add(flat[k], flat[k - 1], out=flat[k])
+        return
     full = rows.shape[0] // window * window
     chunks = rows[:full].reshape(-1, window, *rows.shape[1:])
     for part, axis in ((chunks, 1), (rows[full:], 0)):
@@ -188,11 +206,11 @@ def _complete_block(y: np.ndarray, start: int, stop: int, window: int, min_perio
     n = np.minimum(np.arange(start, stop) + 1, window).astype(float)[:, None]
     usable = usable_columns & (n >= min_periods)
     inverse, flagged = _inverse_scale(n, sums, squares, usable)
-    out *= n[:, :, None]
+    # rho = (Sxy - Sx Sy / n) * (n / sd_x) * (1 / sd_y) with sd = sqrt(n Sxx - Sx²)
     scratch = spare[:rows]
-    np.multiply(sums[:, :, None], sums[:, None, :], out=scratch)
+    np.multiply((sums / n)[:, :, None], sums[:, None, :], out=scratch)
     out -= scratch
-    out *= inverse[:, :, None]
+    out *= (n * inverse)[:, :, None]
     out *= inverse[:, None, :]
     return flagged
 
@@ -261,7 +279,7 @@ def rolling_pearson(values: np.ndarray, window: int,
     finite = np.isfinite(data)
     constant = _constant_windows(data, finite, days)
     complete = _window_counts(finite, days) == np.minimum(np.arange(periods) + 1, days)[:, None]
-    step = _block_rows(p, days, 6 if least < days else 2)
+    step = _block_rows(p, days, 8 if least < days else 1)
     spare = np.empty((min(step + days, periods), p, p))
     for start in range(0, periods, step):
         stop = min(start + step, periods)
