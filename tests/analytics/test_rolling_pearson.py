@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from rotation_addin.core import rolling_pearson as kernel
 from rotation_addin.core.correlation import rolling_correlation
 from rotation_addin.core.errors import InputError
-from rotation_addin.core.rolling_pearson import rolling_pearson
+from rotation_addin.core.rolling_pearson import rolling_mean_std, rolling_pearson
 
 TOLERANCE = 1e-12
 
@@ -127,3 +127,21 @@ def test_bad_arguments_name_the_field() -> None:
         rolling_pearson(values, 1)
     with pytest.raises(InputError, match="values"):
         rolling_pearson(np.zeros(10), 5)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e6])
+def test_rolling_mean_std_equals_pandas(offset: float) -> None:
+    """pandas on the offset-free values is the reference (x - 1e6 is exact here)."""
+    values = gappy(6, 300, 4) + offset
+    values[200, 0] = np.nan
+    frame = pd.DataFrame(values - offset)
+    mean, std = rolling_mean_std(values, 30)
+    expected_mean = frame.rolling(30).mean().to_numpy() + offset
+    expected_std = frame.rolling(30).std().to_numpy()
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-15, atol=1e-12, equal_nan=True)
+    flat = np.zeros(std.shape, dtype=bool)
+    flat[149:170, 3] = True  # windows inside rows 120..169, all equal: exactly 0
+    assert (std[flat] == 0.0).all()
+    assert (expected_std[flat] < 1e-9).all()  # pandas: 0 or add/remove rounding noise
+    np.testing.assert_allclose(std[~flat], expected_std[~flat], rtol=1e-12, atol=1e-12,
+                               equal_nan=True)
