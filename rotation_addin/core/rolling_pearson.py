@@ -251,13 +251,13 @@ def _pairwise_block(y: np.ndarray, finite: np.ndarray, start: int, stop: int, wi
 
 
 def _shifted_span(data: np.ndarray, finite: np.ndarray, origin: int,
-                  stop: int) -> np.ndarray:
-    """Rows ``origin .. stop - 1`` minus their column means, missing values set to 0."""
+                  stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``origin .. stop - 1`` minus their column means (missing set to 0), the means."""
     span = data[origin:stop]
     present = finite[origin:stop]
     counts = present.sum(axis=0)
     means = np.where(present, span, 0.0).sum(axis=0) / np.maximum(counts, 1)
-    return np.where(present, span - means, 0.0)
+    return np.where(present, span - means, 0.0), means
 
 
 def rolling_pearson(values: np.ndarray, window: int,
@@ -298,7 +298,7 @@ def rolling_pearson(values: np.ndarray, window: int,
     for start in range(0, periods, step):
         stop = min(start + step, periods)
         origin = max(0, start - days)
-        y = _shifted_span(data, finite, origin, stop)
+        y, _ = _shifted_span(data, finite, origin, stop)
         block = out[start:stop]
         if least < days and not finite[origin:stop].all():
             flagged = _pairwise_block(y, finite[origin:stop], start, stop, days, least,
@@ -314,8 +314,8 @@ def rolling_pearson(values: np.ndarray, window: int,
 def rolling_mean_std(values: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Rolling mean and sample standard deviation (ddof=1) of each column, O(T·p).
 
-    Same window sums as :func:`rolling_pearson` (column-centred, van Herk split, two-pass
-    where ill-conditioned). A window with a missing value gives NaN (pandas' default
+    Same window sums as :func:`rolling_pearson` (centred per block of one window, van Herk
+    split, two-pass where ill-conditioned). A window with a missing value gives NaN (pandas' default
     ``min_periods=window``); a window of equal values gives a standard deviation of exactly 0.
     pandas equivalent: ``frame.rolling(window).mean()`` and ``frame.rolling(window).std()``.
     """
@@ -325,19 +325,25 @@ def rolling_mean_std(values: np.ndarray, window: int) -> tuple[np.ndarray, np.nd
     days = window_days("window", window)
     periods, p = data.shape
     finite = np.isfinite(data)
-    present = finite.sum(axis=0)
-    shift = np.where(finite, data, 0.0).sum(axis=0) / np.maximum(present, 1)
-    y = np.where(finite, data - shift, 0.0)
-    spare = np.empty((periods, p))
-    sums = _window_totals(_rows(y), 0, periods, days, np.empty((periods, p)), spare)
-    squares = _window_totals(_rows(y * y), 0, periods, days, np.empty((periods, p)), spare)
     usable = (_window_counts(finite, days) == days) & (np.arange(periods) >= days - 1)[:, None]
-    spread = days * squares - sums * sums
     flat = _constant_windows(data, finite, days) & usable
-    ill = usable & ~flat & (spread * CONDITION_LIMIT <= np.sqrt(days) * days * squares)
-    with np.errstate(invalid="ignore"):
-        std = np.sqrt(np.maximum(spread, 0.0) / (days * (days - 1.0)))
-    mean = np.where(usable, sums / days + shift, np.nan)
+    mean, std = np.full((periods, p), np.nan), np.full((periods, p), np.nan)
+    ill = np.zeros((periods, p), dtype=bool)
+    step = days * -(-16 // days)  # blocks of one window (>= 16 rows): shifts stay local
+    for start in range(0, periods, step):
+        stop = min(start + step, periods)
+        y, shift = _shifted_span(data, finite, max(0, start - days), stop)
+        spare = np.empty((stop - max(0, start - days), p))
+        sums = _window_totals(_rows(y), start, stop, days, np.empty((stop - start, p)), spare)
+        squares = _window_totals(_rows(y * y), start, stop, days, np.empty((stop - start, p)),
+                                 spare)
+        spread = days * squares - sums * sums
+        with np.errstate(invalid="ignore"):
+            mean[start:stop] = sums / days + shift
+            std[start:stop] = np.sqrt(np.maximum(spread, 0.0) / (days * (days - 1.0)))
+        ill[start:stop] = spread * CONDITION_LIMIT <= np.sqrt(days) * days * squares
+    ill &= usable & ~flat
+    mean = np.where(usable, mean, np.nan)
     std = np.where(usable, np.where(flat, 0.0, std), np.nan)
     for row, column in np.argwhere(ill):
         window_values = data[row - days + 1 : row + 1, column]
