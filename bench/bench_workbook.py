@@ -4,8 +4,9 @@
   formula, format, name, chart, validation and protection, filled from the demo report);
 * baseline: XlsxWriter writing the same workbook's cells -- every value and formula with its
   number format, font, fill, alignment, border and protection, the column widths and
-  column formats, and the defined names -- read back from the built file beforehand (untimed). Charts, data
-  validation and conditional formats are not in the baseline, so the ratio is conservative.
+  column formats, and the defined names -- read back from the built file beforehand
+  (untimed). Charts, data validation and conditional formats are not in the baseline, so
+  the ratio is conservative.
 
 Both write a file to disk; they alternate (``--repeat`` times, in one process after one
 untimed warm-up of each) so machine load hits both alike. Target: build <= 1.5x baseline.
