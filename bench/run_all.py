@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run_all.py          # plan (22/200/1,000 symbols too), rolling
                                                # correlation, workbook, app start, refresh
+                                               # (--quick), backtest
     .venv/bin/python bench/run_all.py --full   # the refresh benchmark at full size (~6 min)
 
 Each benchmark measures against a baseline taken in the same run (see docs/benchmarks.md);
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         ["bench_gui_start.py"],
         ["bench_refresh.py"] + ([] if args.full else ["--quick"]),
         ["bench_refresh_product.py"],
+        ["bench_backtest.py"],
     ]
     failed = []
     for command in runs:
