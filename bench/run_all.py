@@ -1,7 +1,9 @@
 """Run every benchmark in one command and print each one's ratios.
 
-    .venv/bin/python bench/run_all.py          # plan, app start, refresh (--quick), backtest,
-                                               # CLI start, 10,000 PRICE cells, journal
+    .venv/bin/python bench/run_all.py          # plan (22/200/1,000 symbols too), rolling
+                                               # correlation, workbook, app start, refresh
+                                               # (--quick), backtest, CLI start, 10,000 PRICE
+                                               # cells, journal
     .venv/bin/python bench/run_all.py --full   # the refresh benchmark at full size (~6 min)
 
 Each benchmark measures against a baseline taken in the same run (see docs/benchmarks.md);
@@ -26,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs = [
         ["bench_plan.py"],
+        ["bench_plan_scale.py"],
+        ["bench_correlation.py"],
+        ["bench_workbook.py"],
         ["bench_gui_start.py"],
         ["bench_refresh.py"] + ([] if args.full else ["--quick"]),
         ["bench_refresh_product.py"],

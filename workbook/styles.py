@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from copy import copy
 
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -73,15 +75,38 @@ def format_cells(
     fill: PatternFill | None = None,
     unlocked: bool = False,
 ) -> None:
-    """Apply a number format / fill / unlocked protection to (row, col) cells."""
+    """Apply a number format / fill / unlocked protection to (row, col) cells.
+
+    The style is built once (on the first unstyled cell) and shared: openpyxl's attribute
+    setters look every style part up again for each cell, a copy of the finished style does not.
+    """
+    shared: Cell | None = None
     for row, col in cells:
         cell = ws.cell(row=row, column=col)
+        if shared is not None and not cell.has_style:
+            cell._style = copy(shared._style)  # openpyxl's documented style-copy idiom
+            continue
         if number_format:
             cell.number_format = number_format
         if fill is not None:
             cell.fill = fill
         if unlocked:
             cell.protection = UNLOCKED
+        if shared is None and not _had_style_before(cell, number_format, fill, unlocked):
+            shared = cell
+
+
+def _had_style_before(cell: Cell, number_format: str | None, fill: PatternFill | None,
+                      unlocked: bool) -> bool:
+    """True if ``cell`` carries more than what :func:`format_cells` just gave it."""
+    alone = Cell(cell.parent)
+    if number_format:
+        alone.number_format = number_format
+    if fill is not None:
+        alone.fill = fill
+    if unlocked:
+        alone.protection = UNLOCKED
+    return bool(alone._style != cell._style)
 
 
 def column_formats(
@@ -89,8 +114,7 @@ def column_formats(
 ) -> None:
     """Number formats by column index over a row span (for tables refresh fills)."""
     for col, number_format in formats.items():
-        for row in range(first_row, last_row + 1):
-            ws.cell(row=row, column=col).number_format = number_format
+        format_cells(ws, ((row, col) for row in range(first_row, last_row + 1)), number_format)
 
 
 def print_one_page(ws: Worksheet, *, landscape: bool = True) -> None:

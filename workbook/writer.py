@@ -67,8 +67,11 @@ def write_blocks_openpyxl(wb: Workbook, content: Mapping[str, Rows]) -> list[str
         if block.sheet not in wb.sheetnames:
             continue
         ws = wb[block.sheet]
+        existing = ws._cells  # openpyxl's cell store: clearing must not create empty cells
         for row, col in block.cells():
-            ws.cell(row=row, column=col).value = None
+            cell = existing.get((row, col))
+            if cell is not None:
+                cell.value = None
         rows, notes = fit_rows(block, content.get(name, ()))
         warnings.extend(notes)
         for r, values in enumerate(rows):

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 
 from rotation_addin.core.covariance import ShrunkCovariance, ledoit_wolf_covariance
 from rotation_addin.core.errors import InputError
@@ -27,6 +26,7 @@ from rotation_addin.core.factor import (
 )
 from rotation_addin.core.frames import require_column, require_frame, require_series, window_days
 from rotation_addin.core.pearson import correlation_matrix, pairwise_pearson, pearson_pair
+from rotation_addin.core.rolling_pearson import rolling_pearson
 from rotation_addin.core.stress import StressCorrelation, stress_correlation
 from rotation_addin.core.validation import in_range
 
@@ -55,46 +55,40 @@ __all__ = [
 ]
 
 
-def _rolling_corr_kernel(values: np.ndarray, window: int) -> np.ndarray:
-    """Rolling correlation tensor (T x p x p); a window with any NaN in a pair gives NaN."""
-    periods, p = values.shape
-    out = np.full((periods, p, p), np.nan)
-    if periods < window:
-        return out
-    windows = sliding_window_view(values, window, axis=0)  # (T-w+1, p, w)
-    centred = windows - windows.mean(axis=2, keepdims=True)
-    cross = centred @ centred.transpose(0, 2, 1)  # batched matmul (BLAS), (T-w+1, p, p)
-    scale = np.sqrt(np.einsum("tii->ti", cross))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cross / (scale[:, :, None] * scale[:, None, :])
-    corr[~np.isfinite(corr)] = np.nan
-    out[window - 1 :] = np.clip(corr, -1.0, 1.0)
-    return out
+def rolling_correlation(
+    returns: pd.DataFrame, window: int = 30, *, min_periods: int | None = None
+) -> pd.DataFrame:
+    """Rolling pairwise Pearson correlation of daily (or hourly) returns.
 
-
-def rolling_correlation(returns: pd.DataFrame, window: int = 30) -> pd.DataFrame:
-    """Rolling pairwise Pearson correlation of daily returns.
+    O(T·p²) kernel (:func:`rotation_addin.core.rolling_pearson.rolling_pearson`): running
+    window sums on locally centred data, in blocks of rows, so memory stays about the
+    output's size and large-mean inputs (prices) keep their precision.
 
     Parameters
     ----------
     returns : pd.DataFrame
-        Daily log returns, one column per asset (USD or BTC-relative).
+        Log returns, one column per asset (USD or BTC-relative); NaN = no value that row.
     window : int
-        Window in days (>= 2); the strategy uses 30 and 90.
+        Window in rows (>= 2); the strategy uses 30 and 90 days.
+    min_periods : int or None
+        Fewest rows in a window where both series have a value, in ``[2, window]``;
+        ``None`` (the default, as in pandas) = ``window``: a window needs every row of
+        both series.
 
     Returns
     -------
     pd.DataFrame
         Rows indexed by (date, asset), one column per asset -- the layout of pandas.
-        A window needs every day of both series (else NaN).
-        pandas equivalent: ``returns.rolling(window).corr()``.
+        pandas equivalent: ``returns.rolling(window, min_periods=min_periods).corr()``
+        (pairwise-complete rows, NaN below ``min_periods``; where a series is constant
+        over the window this gives NaN, pandas NaN or ±inf).
     """
     frame = require_frame("returns", returns, min_rows=1)
-    days = window_days("window", window)
-    tensor = _rolling_corr_kernel(frame.to_numpy(), days)
+    tensor = rolling_pearson(frame.to_numpy(dtype=float), window, min_periods)
     periods, p = frame.shape
     index = pd.MultiIndex.from_product([frame.index, frame.columns])
-    return pd.DataFrame(tensor.reshape(periods * p, p), index=index, columns=frame.columns)
+    return pd.DataFrame(tensor.reshape(periods * p, p), index=index, columns=frame.columns,
+                        copy=False)
 
 
 def rolling_pair_correlation(
@@ -105,7 +99,7 @@ def rolling_pair_correlation(
     pair = pd.concat(
         [require_column("first", frame, first), require_column("second", frame, second)], axis=1
     )
-    tensor = _rolling_corr_kernel(pair.to_numpy(), window_days("window", window))
+    tensor = rolling_pearson(pair.to_numpy(dtype=float), window_days("window", window))
     return pd.Series(tensor[:, 0, 1], index=frame.index, name=f"{first}~{second}")
 
 
@@ -125,7 +119,7 @@ def average_pairwise_correlation(returns: pd.DataFrame, window: int = 30) -> pd.
         ``mean_{i<j} rho_ij(t)`` over the pairs defined that day (NaN if none).
     """
     frame = require_frame("returns", returns, min_columns=2)
-    tensor = _rolling_corr_kernel(frame.to_numpy(), window_days("window", window))
+    tensor = rolling_pearson(frame.to_numpy(dtype=float), window_days("window", window))
     upper_i, upper_j = np.triu_indices(frame.shape[1], k=1)
     pairs = tensor[:, upper_i, upper_j]
     counts = np.isfinite(pairs).sum(axis=1)
@@ -314,7 +308,8 @@ def pair_correlation_profile(
     limit = in_range("hedge_threshold", hedge_threshold, -1.0, 1.0)
     pair = pd.concat([a.rename("a"), b.rename("b")], axis=1)
     days = window_days("window", window)
-    rolling = pd.Series(_rolling_corr_kernel(pair.to_numpy(), days)[:, 0, 1], index=pair.index)
+    rolling = pd.Series(rolling_pearson(pair.to_numpy(dtype=float), days)[:, 0, 1],
+                        index=pair.index)
     defined = rolling.dropna()
     if defined.empty:
         raise InputError("window", f"no {days}-day window has data for both series")

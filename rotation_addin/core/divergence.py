@@ -17,6 +17,7 @@ import pandas as pd
 
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.frames import require_frame, require_series, window_days
+from rotation_addin.core.rolling_pearson import rolling_mean_std
 from rotation_addin.core.validation import positive
 
 Signals = pd.Series | pd.DataFrame
@@ -48,15 +49,10 @@ def rolling_zscore(values: pd.DataFrame, window: int) -> pd.DataFrame:
     """
     days = window_days("window", window, minimum=3)
     data = values.to_numpy(dtype=float)
-    out = np.full(data.shape, np.nan)
-    if len(data) >= days:
-        windows = np.lib.stride_tricks.sliding_window_view(data, days, axis=0)
-        mean = windows.mean(axis=-1)
-        std = windows.std(axis=-1, ddof=1)
-        current = data[days - 1 :]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z = np.where(std > 0, (current - mean) / std, 0.0)
-        out[days - 1 :] = np.where(np.isfinite(mean), z, np.nan)
+    mean, std = rolling_mean_std(data, days)  # O(T) per column, not O(T * window)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(std > 0, (data - mean) / std, 0.0)
+    out = np.where(np.isfinite(mean), z, np.nan)
     return pd.DataFrame(out, index=values.index, columns=values.columns)
 
 

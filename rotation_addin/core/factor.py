@@ -85,13 +85,14 @@ def sector_betas(
     minimum = positive_int("min_observations", min_observations, minimum=3)
     others = frame.drop(columns=[market_name])
     sectors = sector_index_returns(others, universe)
+    sector_of = {base: universe.sector_of(base) for base in universe.bases}
     rows: list[dict[str, object]] = []
     for kind, data in (("sector", sectors), ("asset", others)):
         for name in data.columns:
             fit = _ols_on_market(data[name].to_numpy(), market, minimum)
             if fit is None:
                 continue
-            sector = str(name) if kind == "sector" else _sector_or_blank(universe, str(name))
+            sector = str(name) if kind == "sector" else sector_of.get(str(name), "")
             rows.append(
                 {
                     "name": str(name),
@@ -108,10 +109,6 @@ def sector_betas(
     columns = ["name", "kind", "sector", "beta", "r_squared", "residual_vol_daily",
                "residual_vol_annual", "alpha_daily", "observations"]
     return pd.DataFrame(rows, columns=columns).set_index("name")
-
-
-def _sector_or_blank(universe: Universe, base: str) -> str:
-    return universe.sector_of(base) if base in universe.bases else ""
 
 
 def residual_returns(
@@ -195,9 +192,10 @@ def sector_structure(corr_matrix: pd.DataFrame, universe: Universe) -> SectorStr
         raise InputError("corr_matrix", "must be square with the same labels on both axes")
     values_array = matrix.to_numpy()
     position = {str(c): k for k, c in enumerate(matrix.columns)}
+    members = set(universe.bases)
     labels = [
         str(c) for c in matrix.columns
-        if c in universe.bases and universe.sector_of(str(c)) != BENCHMARK_SECTOR
+        if c in members and universe.sector_of(str(c)) != BENCHMARK_SECTOR
     ]
     intra: dict[str, list[float]] = {}
     inter: list[float] = []

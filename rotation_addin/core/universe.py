@@ -28,6 +28,7 @@ class Universe:
     quote: str = "USDT"
     benchmark: str = "BTC"
     _sector_of: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _bases: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.sectors:
@@ -53,11 +54,12 @@ class Universe:
         if self.benchmark not in seen:
             raise InputError("benchmark", f"{self.benchmark} must be a member of some sector")
         self._sector_of.update(seen)
+        object.__setattr__(self, "_bases", tuple(seen))  # built once: callers ask per symbol
 
     @property
     def bases(self) -> tuple[str, ...]:
         """Every member base, in sector order."""
-        return tuple(b for members in self.sectors.values() for b in members)
+        return self._bases
 
     def sector_of(self, base: str) -> str:
         """Sector that ``base`` belongs to (raises InputError if none)."""

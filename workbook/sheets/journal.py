@@ -6,6 +6,8 @@ journal survives every refresh. Formula columns are locked; input columns are no
 
 from __future__ import annotations
 
+from copy import copy
+
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -53,12 +55,18 @@ def build(ws: Worksheet) -> None:
     )
     st.write_header(ws, HEADER_ROW, 1, [c[1] for c in COLUMNS])
     for letter, _header, width, fmt in COLUMNS:
-        ws.column_dimensions[letter].width = width
+        # One style per column, not per cell: the user's typing cells exist only once typed
+        # and take the column's format and (unlocked) protection.
+        column = ws.column_dimensions[letter]
+        column.width = width
+        column.number_format = fmt
+        if letter not in FORMULA_COLUMNS:
+            column.protection = st.UNLOCKED
+    for letter in FORMULA_COLUMNS:  # formula cells exist: one shared style, assigned once each
+        shared = ws[f"{letter}{FIRST_ROW}"]
+        shared.number_format = next(c[3] for c in COLUMNS if c[0] == letter)
         for row in range(FIRST_ROW, LAST_ROW + 1):
-            cell = ws[f"{letter}{row}"]
-            cell.number_format = fmt
-            if letter not in FORMULA_COLUMNS:
-                cell.protection = st.UNLOCKED
+            ws[f"{letter}{row}"]._style = copy(shared._style)  # openpyxl's style copy idiom
     for row in range(FIRST_ROW, LAST_ROW + 1):
         for letter, formula in _formulas(row).items():
             ws[f"{letter}{row}"] = formula

@@ -82,16 +82,28 @@ def content(ctx: FillContext) -> dict[str, Rows]:
     }
 
 
+def _written_rows(ws: Worksheet, block: lay.Block) -> list[list[object]]:
+    """The block's rows as written (header row first), up to the first empty date cell."""
+    rows: list[list[object]] = []
+    header = [ws.cell(row=block.top, column=c).value for c in range(block.left, block.right + 1)]
+    width = max((k + 1 for k, v in enumerate(header) if v is not None), default=1)
+    for values in ws.iter_rows(min_row=block.top, max_row=block.bottom, min_col=block.left,
+                               max_col=block.left + width - 1, values_only=True):
+        if values[0] is None:
+            break
+        rows.append(list(values))
+    return rows or [["Date"]]
+
+
 def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
     """Index line chart and score bar chart sized to the data written."""
     if ctx is None:
         replace_chart(ws, INDEX_CHART_ANCHOR, None)
         replace_chart(ws, SCORE_CHART_ANCHOR, None)
         return
-    blocks = content(ctx)
-    index_rows = blocks["sectors_index"]
-    n_days, n_series = len(index_rows) - 1, len(index_rows[0]) - 1
     index = lay.block("sectors_index")
+    index_rows = _written_rows(ws, index)  # as fill wrote them: not computed a second time
+    n_days, n_series = len(index_rows) - 1, len(index_rows[0]) - 1
     line = LineChart()
     line.title = "Sector indices (USD, start = 100)"
     line.height, line.width = 9.5, 15.5

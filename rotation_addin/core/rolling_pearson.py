@@ -1,0 +1,356 @@
+"""Rolling Pearson correlation kernel: O(T·p²) window sums, processed in blocks of rows.
+
+pandas equivalent: ``pd.DataFrame(values).rolling(window, min_periods=min_periods).corr()``
+(rows = time, columns = assets), reshaped to a ``(T, p, p)`` tensor.
+
+How (per block of ``B`` output rows, ``B`` a multiple of the window, so the working memory
+is about ``(B + window) x p x p`` floats whatever ``T`` is):
+
+1. the rows the block's windows cover are shifted by their own column means (correlation
+   is shift-invariant; this keeps prices with a large mean from cancelling catastrophically
+   in ``n * sum(xy) - sum(x) * sum(y)``);
+2. window sums ``sum_s u_s v_s^T`` by the van Herk / Gil-Werman split: chunks of ``window``
+   rows, each window = suffix of one chunk + prefix of the next, both running sums
+   (``O(p²)`` per row instead of ``O(window * p²)``) of terms inside the window only, so a
+   quiet window after a loud one keeps its precision;
+3. ``rho_ij = (n Sxy - Sx Sy) / sqrt((n Sxx - Sx²)(n Syy - Sy²))`` on those sums; where
+   that one-pass formula is ill-conditioned (``sqrt(n) * n Sxx / (n Sxx - Sx²)`` above
+   :data:`CONDITION_LIMIT`: a window far from its block's mean, or a nearly flat one) the
+   window is recomputed two-pass, exactly.
+
+Missing values (NaN, inf) follow pandas: each pair uses the days where both are finite
+(``x + 0 * y``), and a window needs at least ``min_periods`` such days (default ``window``:
+every day of both). A window whose finite values of either series are all equal has no
+correlation: NaN (pandas returns NaN, ±inf or rounding noise there).
+"""
+
+from __future__ import annotations
+
+import mmap
+from collections.abc import Callable
+
+import numpy as np
+
+from rotation_addin.core.errors import InputError
+from rotation_addin.core.frames import window_days
+
+BLOCK_BUDGET_BYTES = 64 * 2**20
+"""Working memory aimed at per block of rows (beyond the output tensor)."""
+
+CONDITION_LIMIT = 64.0
+"""Windows with ``sqrt(n) * n Sxx / (n Sxx - Sx²)`` above this are recomputed two-pass (the
+one-pass error is about that factor times 2**-53, so the limit keeps it below ~1e-14)."""
+
+
+def _fresh_array(shape: tuple[int, ...]) -> np.ndarray:
+    """Uninitialised float64 array; large ones on Linux in a pre-faulted private memory map.
+
+    Not ``np.empty`` there: NumPy advises huge pages on large allocations and, where memory
+    is fragmented, the kernel compacts on first touch (measured ~3 s for the benchmark's
+    240 MiB output), while faulting plain pages one by one costs ~1.2 s; ``MAP_POPULATE``
+    maps them all in one call (~0.2 s). Freed with the array. Elsewhere: ``np.empty``.
+    """
+    nbytes = 8 * int(np.prod(shape))
+    populate = getattr(mmap, "MAP_POPULATE", None)
+    if nbytes < 2**22 or populate is None:
+        return np.empty(shape)
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate
+    return np.frombuffer(mmap.mmap(-1, nbytes, flags=flags), dtype=np.float64).reshape(shape)
+
+
+def _block_rows(p: int, window: int, tensors: int) -> int:
+    """Rows per block: a multiple of ``window`` (>= 1 window) near the memory budget."""
+    budget_rows = BLOCK_BUDGET_BYTES // (8 * p * p * tensors)
+    return window * max(1, budget_rows // window)
+
+
+def _window_counts(flags: np.ndarray, window: int) -> np.ndarray:
+    """Per row ``t`` and column, the number of true flags in rows ``[t - window + 1, t]``."""
+    prefix = np.zeros((flags.shape[0] + 1, flags.shape[1]), dtype=np.int64)
+    np.cumsum(flags, axis=0, out=prefix[1:])
+    lower = np.maximum(np.arange(flags.shape[0]) - window + 1, 0)
+    return prefix[1:] - prefix[lower]
+
+
+def _constant_windows(data: np.ndarray, finite: np.ndarray, window: int) -> np.ndarray:
+    """(T, p) True where the finite values in the window ending at that row are all equal.
+
+    Exact (integer counts): a value *changes* when it differs from the previous finite value;
+    a window is constant when no change happens after its first finite row.
+    """
+    periods, p = data.shape
+    rows = np.arange(periods)[:, None]
+    last = np.maximum.accumulate(np.where(finite, rows, -1), axis=0)
+    previous = np.vstack([np.full((1, p), -1), last[:-1]])
+    prior_value = np.take_along_axis(data, np.maximum(previous, 0), axis=0)
+    changes = finite & (previous >= 0) & (data != prior_value)
+    prefix = np.zeros((periods + 1, p), dtype=np.int64)
+    np.cumsum(changes, axis=0, out=prefix[1:])
+    following = np.where(finite, rows, periods)[::-1]
+    next_finite = np.minimum.accumulate(following, axis=0)[::-1]
+    lower = np.maximum(np.arange(periods) - window + 1, 0)
+    first = np.minimum(next_finite[lower], rows)  # first finite row of each window (or t)
+    after_first = prefix[1:] - np.take_along_axis(prefix, first + 1, axis=0)
+    return np.asarray(after_first == 0)
+
+
+def _chunk_cumsum(rows: np.ndarray, window: int, *, reverse: bool) -> None:
+    """In place: running sums along axis 0 that restart every ``window`` rows.
+
+    Tensors go row by row (one contiguous ``p x p`` add each): NumPy's ``cumsum`` along the
+    first axis of a ``(n, p, p)`` array strides through memory and is ~5x slower.
+    """
+    if rows.ndim >= 3 and rows.shape[0] > 1:
+        flat = rows.reshape(rows.shape[0], -1)
+        if reverse:
+            for k in range(flat.shape[0] - 2, -1, -1):
+                if (k + 1) % window:
+                    np.add(flat[k], flat[k + 1], out=flat[k])
+        else:
+            for k in range(1, flat.shape[0]):
+                if k % window:
+                    np.add(flat[k], flat[k - 1], out=flat[k])
+        return
+    full = rows.shape[0] // window * window
+    chunks = rows[:full].reshape(-1, window, *rows.shape[1:])
+    for part, axis in ((chunks, 1), (rows[full:], 0)):
+        if part.size:
+            view = np.flip(part, axis) if reverse else part
+            np.cumsum(view, axis=axis, out=view)
+
+
+Fill = Callable[[slice, np.ndarray], object]
+"""Writes the per-row terms of span rows ``slice`` into the array given."""
+
+
+def _window_totals(fill: Fill, start: int, stop: int, window: int, out: np.ndarray,
+                   spare: np.ndarray) -> np.ndarray:
+    """``out[k]`` = sum of the terms of rows ``max(0, t - window + 1) .. t``, ``t = start + k``.
+
+    Van Herk / Gil-Werman split: with chunks of ``window`` rows aligned on row 0 (``start``
+    is a multiple of ``window``), a window is the suffix of one chunk plus the prefix of the
+    next, each a running sum of terms *inside* the window -- so the rounding error is relative
+    to the window's own terms, never to louder rows before it (a quiet window after a loud
+    one stays exact, unlike add-the-new/subtract-the-old updates). ``fill`` numbers span rows
+    from ``max(0, start - window)``; ``spare`` holds ``stop - that`` rows.
+    """
+    origin = max(0, start - window)
+    fill(slice(start - origin, stop - origin), out)
+    _chunk_cumsum(out, window, reverse=False)  # prefix of each row's own chunk
+    first, last = max(start - window + 1, 1), stop - window  # window starts needing a suffix
+    needed = last - 1 if last % window == 0 else last  # a chunk start needs no suffix
+    span = spare[: max(0, min(stop, (needed // window + 1) * window) - origin)]
+    fill(slice(0, len(span)), span)
+    _chunk_cumsum(span, window, reverse=True)  # suffix of each row's chunk
+    chunk = first // window
+    while chunk * window <= last:
+        low = max(first, chunk * window + 1)  # a window starting on a chunk start is a prefix
+        high = min(last, chunk * window + window - 1)
+        if low <= high:
+            out[low + window - 1 - start : high + window - start] += (
+                span[low - origin : high + 1 - origin])
+        chunk += 1
+    return out
+
+
+def _outer(u: np.ndarray, v: np.ndarray) -> Fill:
+    def fill(rows: slice, into: np.ndarray) -> None:
+        np.multiply(u[rows, :, None], v[rows, None, :], out=into)
+    return fill
+
+
+def _rows(z: np.ndarray) -> Fill:
+    def fill(rows: slice, into: np.ndarray) -> None:
+        np.copyto(into, z[rows])
+    return fill
+
+
+def _inverse_scale(n: np.ndarray, sums: np.ndarray, squares: np.ndarray,
+                   usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``1 / sqrt(n Sxx - Sx²)`` where it is well conditioned (else NaN), and where it is not.
+
+    ``kappa = n Sxx / (n Sxx - Sx²)`` is how much the one-pass formula magnifies rounding;
+    where ``sqrt(n) * kappa`` exceeds :data:`CONDITION_LIMIT` (or the spread is not positive)
+    the second array is True and the caller recomputes those windows exactly.
+    """
+    spread = n * squares - sums * sums
+    well = spread * CONDITION_LIMIT > np.sqrt(n) * n * squares
+    ok = usable & well & (spread > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inverse = np.where(ok, 1.0 / np.sqrt(np.where(ok, spread, 1.0)), np.nan)
+    return inverse, usable & ~ok
+
+
+def _exact_row(data: np.ndarray, finite: np.ndarray, row: int, column: int, window: int,
+               min_periods: int) -> np.ndarray:
+    """Two-pass correlation of ``column`` with every column over the window ending at ``row``
+    (pair-complete rows; NaN below ``min_periods`` rows or where either side is constant)."""
+    low = max(0, row - window + 1)
+    values = data[low : row + 1]
+    pair = finite[low : row + 1] & finite[low : row + 1, column : column + 1]
+    count = pair.sum(axis=0)
+    own = np.broadcast_to(values[:, column : column + 1], values.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own_dev = np.where(pair, own - np.where(pair, own, 0.0).sum(0) / count, 0.0)
+        other_dev = np.where(pair, values - np.where(pair, values, 0.0).sum(0) / count, 0.0)
+        correlation = (own_dev * other_dev).sum(0) / np.sqrt(
+            (own_dev * own_dev).sum(0) * (other_dev * other_dev).sum(0))
+    flat = np.zeros(values.shape[1], dtype=bool)
+    for series in (own, values):
+        flat |= np.where(pair, series, np.inf).min(0) == np.where(pair, series, -np.inf).max(0)
+    usable = (count >= max(min_periods, 2)) & ~flat & np.isfinite(correlation)
+    return np.where(usable, np.clip(correlation, -1.0, 1.0), np.nan)
+
+
+def _refine(data: np.ndarray, finite: np.ndarray, start: int, flagged: np.ndarray,
+            window: int, min_periods: int, out: np.ndarray) -> None:
+    """Recompute exactly the (row, column) lines flagged as ill-conditioned."""
+    for offset, column in np.argwhere(flagged):
+        line = _exact_row(data, finite, start + offset, column, window, min_periods)
+        out[offset, column, :] = line
+        out[offset, :, column] = line
+
+
+def _complete_block(y: np.ndarray, start: int, stop: int, window: int, min_periods: int,
+                    usable_columns: np.ndarray, out: np.ndarray,
+                    spare: np.ndarray) -> np.ndarray:
+    """Block where a pair's window is used only if both series have every row in it."""
+    _window_totals(_outer(y, y), start, stop, window, out, spare)
+    rows, p = stop - start, y.shape[1]
+    sums = _window_totals(_rows(y), start, stop, window, np.empty((rows, p)),
+                           spare.reshape(-1, p))
+    squares = _window_totals(_rows(y * y), start, stop, window, np.empty((rows, p)),
+                           spare.reshape(-1, p))
+    n = np.minimum(np.arange(start, stop) + 1, window).astype(float)[:, None]
+    usable = usable_columns & (n >= min_periods)
+    inverse, flagged = _inverse_scale(n, sums, squares, usable)
+    # rho = (Sxy - Sx Sy / n) * (n / sd_x) * (1 / sd_y) with sd = sqrt(n Sxx - Sx²)
+    scratch = spare[:rows]
+    np.multiply((sums / n)[:, :, None], sums[:, None, :], out=scratch)
+    out -= scratch
+    out *= (n * inverse)[:, :, None]
+    out *= inverse[:, None, :]
+    return flagged
+
+
+def _pairwise_block(y: np.ndarray, finite: np.ndarray, start: int, stop: int, window: int,
+                    min_periods: int, constant: np.ndarray, out: np.ndarray,
+                    spare: np.ndarray) -> np.ndarray:
+    """Block where each pair uses the rows both series have (``min_periods < window``)."""
+    mask = finite.astype(float)
+    shape = out.shape
+    count = _window_totals(_outer(mask, mask), start, stop, window, np.empty(shape), spare)
+    sums = _window_totals(_outer(y, mask), start, stop, window, np.empty(shape), spare)
+    squares = _window_totals(_outer(y * y, mask), start, stop, window, np.empty(shape), spare)
+    _window_totals(_outer(y, y), start, stop, window, out, spare)
+    usable = (count >= max(min_periods, 2)) & ~constant[:, :, None]
+    inverse, flagged = _inverse_scale(count, sums, squares, usable)  # [i, j]: x_i on its rows
+    out *= count
+    scratch = spare[: stop - start]
+    np.multiply(sums, sums.transpose(0, 2, 1), out=scratch)
+    out -= scratch
+    out *= inverse
+    out *= inverse.transpose(0, 2, 1)
+    return np.asarray(flagged.any(axis=2))
+
+
+def _shifted_span(data: np.ndarray, finite: np.ndarray, origin: int,
+                  stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``origin .. stop - 1`` minus their column means (missing set to 0), the means."""
+    span = data[origin:stop]
+    present = finite[origin:stop]
+    counts = present.sum(axis=0)
+    means = np.where(present, span, 0.0).sum(axis=0) / np.maximum(counts, 1)
+    return np.where(present, span - means, 0.0), means
+
+
+def rolling_pearson(values: np.ndarray, window: int,
+                    min_periods: int | None = None) -> np.ndarray:
+    """Rolling Pearson correlation of every pair of columns, ``(T, p, p)``.
+
+    Parameters
+    ----------
+    values : np.ndarray
+        ``(T, p)`` observations (rows = time); NaN or inf = missing.
+    window : int
+        Rows per window (>= 2).
+    min_periods : int or None
+        Fewest rows where both series are finite for a window to have a value, in
+        ``[2, window]`` (pandas' ``min_periods``); ``None`` = ``window``.
+
+    Returns
+    -------
+    np.ndarray
+        ``out[t, i, j]`` = correlation of columns ``i`` and ``j`` over rows
+        ``max(0, t - window + 1) .. t``, in [-1, 1], NaN where undefined.
+        pandas equivalent: ``pd.DataFrame(values).rolling(window, min_periods).corr()``.
+    """
+    data = np.asarray(values, dtype=float)
+    if data.ndim != 2:
+        raise InputError("values", f"must be a 2-D array (got {data.ndim} dimensions)")
+    days = window_days("window", window)
+    least = days if min_periods is None else window_days("min_periods", min_periods)
+    if least > days:
+        raise InputError("min_periods", f"must be <= window ({days}) (got {least})")
+    periods, p = data.shape
+    out = _fresh_array((periods, p, p))
+    finite = np.isfinite(data)
+    constant = _constant_windows(data, finite, days)
+    complete = _window_counts(finite, days) == np.minimum(np.arange(periods) + 1, days)[:, None]
+    step = _block_rows(p, days, 8 if least < days else 1)
+    spare = _fresh_array((min(step + days, periods), p, p))
+    for start in range(0, periods, step):
+        stop = min(start + step, periods)
+        origin = max(0, start - days)
+        y, _ = _shifted_span(data, finite, origin, stop)
+        block = out[start:stop]
+        if least < days and not finite[origin:stop].all():
+            flagged = _pairwise_block(y, finite[origin:stop], start, stop, days, least,
+                                      constant[start:stop], block, spare)
+        else:
+            usable = complete[start:stop] & ~constant[start:stop]
+            flagged = _complete_block(y, start, stop, days, least, usable, block, spare)
+        _refine(data, finite, start, flagged, days, least, block)
+        np.clip(block, -1.0, 1.0, out=block)
+    return out
+
+
+def rolling_mean_std(values: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rolling mean and sample standard deviation (ddof=1) of each column, O(T·p).
+
+    Same window sums as :func:`rolling_pearson` (centred per block of one window, van Herk
+    split, two-pass where ill-conditioned). A window with a missing value gives NaN (pandas' default
+    ``min_periods=window``); a window of equal values gives a standard deviation of exactly 0.
+    pandas equivalent: ``frame.rolling(window).mean()`` and ``frame.rolling(window).std()``.
+    """
+    data = np.asarray(values, dtype=float)
+    if data.ndim != 2:
+        raise InputError("values", f"must be a 2-D array (got {data.ndim} dimensions)")
+    days = window_days("window", window)
+    periods, p = data.shape
+    finite = np.isfinite(data)
+    usable = (_window_counts(finite, days) == days) & (np.arange(periods) >= days - 1)[:, None]
+    flat = _constant_windows(data, finite, days) & usable
+    mean, std = np.full((periods, p), np.nan), np.full((periods, p), np.nan)
+    ill = np.zeros((periods, p), dtype=bool)
+    step = days * -(-16 // days)  # blocks of one window (>= 16 rows): shifts stay local
+    for start in range(0, periods, step):
+        stop = min(start + step, periods)
+        y, shift = _shifted_span(data, finite, max(0, start - days), stop)
+        spare = np.empty((stop - max(0, start - days), p))
+        sums = _window_totals(_rows(y), start, stop, days, np.empty((stop - start, p)), spare)
+        squares = _window_totals(_rows(y * y), start, stop, days, np.empty((stop - start, p)),
+                                 spare)
+        spread = days * squares - sums * sums
+        with np.errstate(invalid="ignore"):
+            mean[start:stop] = sums / days + shift
+            std[start:stop] = np.sqrt(np.maximum(spread, 0.0) / (days * (days - 1.0)))
+        ill[start:stop] = spread * CONDITION_LIMIT <= np.sqrt(days) * days * squares
+    ill &= usable & ~flat
+    mean = np.where(usable, mean, np.nan)
+    std = np.where(usable, np.where(flat, 0.0, std), np.nan)
+    for row, column in np.argwhere(ill):
+        window_values = data[row - days + 1 : row + 1, column]
+        mean[row, column] = window_values.mean()
+        std[row, column] = window_values.std(ddof=1)
+    return mean, std
