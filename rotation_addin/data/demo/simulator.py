@@ -98,9 +98,31 @@ def garch_volatility(
 def _ar1(rng: np.random.Generator, days: int, phi: float, sd: float, width: int = 1) -> np.ndarray:
     """Stationary AR(1) noise of shape (days, width) with marginal s.d. ``sd``."""
     shocks = rng.standard_normal((days, width)) * sd * math.sqrt(1.0 - phi * phi)
+    first = rng.standard_normal(width) * sd
+    return _ar1_recursion(shocks, first, phi)
+
+
+def _ar1_columns(rngs: list[np.random.Generator], days: int, phi: float, sd: float) -> np.ndarray:
+    """One AR(1) column per generator: column j equals ``_ar1(rngs[j], days, phi, sd)[:, 0]``.
+
+    Each column draws from its own stream exactly as :func:`_ar1` does (same numbers, same
+    operations), so the result is bit-identical to the per-column loop, but the recursion
+    runs once over all columns instead of once per column in Python.
+    """
+    scale = math.sqrt(1.0 - phi * phi)
+    shocks = np.empty((days, len(rngs)))
+    first = np.empty(len(rngs))
+    for j, rng in enumerate(rngs):
+        shocks[:, j] = (rng.standard_normal((days, 1)) * sd * scale)[:, 0]
+        first[j] = (rng.standard_normal(1) * sd)[0]
+    return _ar1_recursion(shocks, first, phi)
+
+
+def _ar1_recursion(shocks: np.ndarray, first: np.ndarray, phi: float) -> np.ndarray:
+    """``out[0] = first``, ``out[t] = phi * out[t-1] + shocks[t]`` (row-wise, all columns)."""
     out = np.empty_like(shocks)
-    out[0] = rng.standard_normal(width) * sd
-    for t in range(1, days):
+    out[0] = first
+    for t in range(1, shocks.shape[0]):
         out[t] = phi * out[t - 1] + shocks[t]
     return out
 
@@ -306,10 +328,15 @@ class DemoMarket:
             cond_vol[:, j] = vol_mult * np.sqrt((m.beta * s_m) ** 2 + (u * s_i[:, j]) ** 2)
         return {"returns": returns, "cond_vol": cond_vol, "stress": stress, "market": market}
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        """Column of each base in the simulated arrays (universe order)."""
+        return {base: j for j, base in enumerate(self.universe.bases)}
+
     def _column(self, base: str) -> int:
         try:
-            return self.universe.bases.index(base)
-        except ValueError:
+            return self._positions[base]
+        except KeyError:
             raise InputError("base", f"{base} is not in the demo universe") from None
 
     @cached_property
@@ -439,7 +466,7 @@ class DemoMarket:
         prev = np.clip(stamps - 1, 0, None)
         back = np.clip(stamps - 73, 0, None)
         momentum = log_close[prev] - log_close[back]
-        noise = _ar1(_rng(self.seed, "funding", base), stamps.size, 0.9, 0.00006)[:, 0]
+        noise = self._funding_noise[:, self._column(base)]
         rate = np.clip(0.0001 + 0.002 * momentum + noise, -0.0075, 0.0075)
         index = self.dates[0] + pd.to_timedelta(stamps, unit="h")
         return _labelled(
@@ -449,8 +476,19 @@ class DemoMarket:
             )
         )
 
+    @cached_property
+    def _funding_noise(self) -> np.ndarray:
+        """AR(1) noise of every base's funding rate, shape (3 * days, bases)."""
+        rngs = [_rng(self.seed, "funding", base) for base in self.universe.bases]
+        return _ar1_columns(rngs, self.days * len(FUNDING_HOURS), 0.9, 0.00006)
+
     def contract_specs(self) -> dict[str, ContractSpec]:
-        """Binance-like contract rules sized to each base's last price."""
+        """Binance-like contract rules sized to each base's last price (a new dict each call)."""
+        return dict(self._contract_specs)
+
+    @cached_property
+    def _contract_specs(self) -> dict[str, ContractSpec]:
+        """The contract rules, built once per market (order books read them per base)."""
         specs: dict[str, ContractSpec] = {}
         for j, base in enumerate(self.universe.bases):
             price = float(np.exp(self._log_close[-1, j]))
@@ -494,7 +532,7 @@ class DemoMarket:
         if depth > 1000:
             raise InputError("depth", f"must be <= 1000 (got {depth})")
         j = self._column(base)
-        spec = self.contract_specs()[base]
+        spec = self._contract_specs[base]
         tick = spec.price_tick
         last = float(np.exp(self._log_close[-1, j]))
         mid_ticks = round(last / tick)
