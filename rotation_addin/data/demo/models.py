@@ -136,12 +136,14 @@ def asset_models(universe: Universe, p: DemoParameters | None = None) -> dict[st
     """
     p = p or DemoParameters.from_module()
     fitted_by_sector: dict[str, list[str]] = {}
-    for base, values in p.assets.items():
-        sector = universe.sector_of(base) if base in universe.bases else str(values["sector"])
+    members = set(universe.bases)
+    for base, fitted in p.assets.items():
+        sector = universe.sector_of(base) if base in members else str(fitted["sector"])
         fitted_by_sector.setdefault(sector, []).append(base)
     all_alts = [b for b in p.assets if b != universe.benchmark]
     mean_extra = float(np.mean([float(s["residual_corr"]) for s in p.sectors.values()]))
     models: dict[str, AssetModel] = {}
+    averages: dict[tuple[str, ...], dict[str, float]] = {}
     for base in universe.bases:
         sector = universe.sector_of(base)
         price, volume = REFERENCE_LEVELS.get(base, DEFAULT_LEVEL)
@@ -159,7 +161,9 @@ def asset_models(universe: Universe, p: DemoParameters | None = None) -> dict[st
         else:
             donor_sector = sector if fitted_by_sector.get(sector) else FALLBACK_SECTOR.get(sector)
             donors = fitted_by_sector.get(donor_sector or "", []) or all_alts
-            values = _average(p, donors)
+            if tuple(donors) not in averages:
+                averages[tuple(donors)] = _average(p, donors)
+            values = averages[tuple(donors)].copy()
             label = f"sector {donor_sector}" if donors is not all_alts else "all fitted alts"
             source = f"no real data: mean of {label} ({', '.join(donors)})"
         models[base] = AssetModel(

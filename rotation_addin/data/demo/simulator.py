@@ -12,8 +12,11 @@ Model (daily, log returns; see ``docs/demo-market.md``)::
 non-market volatility, ``rho_k`` the residual intra-sector correlation, ``c_t``/``q_t`` the
 stress multipliers (beta up, idiosyncratic part down on BTC's worst-decile shock days),
 ``d_k,t`` the divergence-episode drift (run-up then decline after a social-volume spike,
-rally after quiet on-chain accumulation). Hourly candles are a bridge between daily closes,
-so daily OHLCV is exactly the aggregate of the hourly candles.
+rally after quiet on-chain accumulation). Daily candles are simulated directly (high and low:
+the exact extremes of a Brownian bridge from open to close); hourly candles, simulated only
+when asked for, are a bridge inside each daily candle, so daily OHLCV is exactly the
+aggregate of the hourly candles. Everything is vectorised over bases and linear in their
+number (contract rules once per market, order books on first access).
 
 Values depend only on ``seed``, ``days`` and the universe -- never on the calendar date.
 """
@@ -44,6 +47,10 @@ MIN_DAYS = 120
 MAX_DAYS = 5000
 HOURS = 24
 FUNDING_HOURS = (0, 8, 16)
+FUNDING_PHI = 0.9
+"""AR(1) coefficient of the funding noise per 8-hour step."""
+FUNDING_NOISE_SD = 0.00006
+"""Marginal s.d. of the funding noise (fraction per 8 h)."""
 MIN_NOTIONAL_USD = 5.0
 """Smallest order notional of every simulated contract (Binance uses 5 USD for most alts)."""
 SOURCE_LABEL = DEMO_SOURCE_LABEL
@@ -102,20 +109,30 @@ def _ar1(rng: np.random.Generator, days: int, phi: float, sd: float, width: int 
     return _ar1_recursion(shocks, first, phi)
 
 
-def _ar1_columns(rngs: list[np.random.Generator], days: int, phi: float, sd: float) -> np.ndarray:
-    """One AR(1) column per generator: column j equals ``_ar1(rngs[j], days, phi, sd)[:, 0]``.
+def _ar1_backward(rng: np.random.Generator, length: int, phi: float, sd: float) -> np.ndarray:
+    """Stationary AR(1) of ``length`` steps, marginal s.d. ``sd``, generated from its end.
 
-    Each column draws from its own stream exactly as :func:`_ar1` does (same numbers, same
-    operations), so the result is bit-identical to the per-column loop, but the recursion
-    runs once over all columns instead of once per column in Python.
+    ``out[-1] = sd * z_0`` (the stream's first draw) and ``out[t-1] = phi * out[t] + e_t``
+    with ``e ~ N(0, sd^2 (1 - phi^2))``. A stationary Gaussian AR(1) is time-reversible, so
+    this has the law of the forward recursion; the last value needs one draw only.
     """
-    scale = math.sqrt(1.0 - phi * phi)
-    shocks = np.empty((days, len(rngs)))
-    first = np.empty(len(rngs))
-    for j, rng in enumerate(rngs):
-        shocks[:, j] = (rng.standard_normal((days, 1)) * sd * scale)[:, 0]
-        first[j] = (rng.standard_normal(1) * sd)[0]
-    return _ar1_recursion(shocks, first, phi)
+    out = np.empty(length)
+    out[-1] = rng.standard_normal() * sd
+    if length > 1:
+        shocks = (rng.standard_normal(length - 1) * (sd * math.sqrt(1.0 - phi * phi))).tolist()
+        value = float(out[-1])
+        values = [value]
+        for shock in reversed(shocks):
+            value = phi * value + shock
+            values.append(value)
+        out[:] = values[::-1]
+    return out
+
+
+def _funding_rate(momentum: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Funding per 8 h: ``0.01 % + 0.002 * momentum + noise``, clipped to +-0.75 %."""
+    rate: np.ndarray = np.clip(0.0001 + 0.002 * momentum + noise, -0.0075, 0.0075)
+    return rate
 
 
 def _ar1_recursion(shocks: np.ndarray, first: np.ndarray, phi: float) -> np.ndarray:
@@ -378,37 +395,87 @@ class DemoMarket:
             )
         return out
 
+    # ------------------------------------------------------------------ daily candles
+    @cached_property
+    def _daily_ohlc(self) -> dict[str, np.ndarray]:
+        """Daily open, high, low, close and quote volume of every base, shape (days, bases).
+
+        The high and low are the extremes of a Brownian bridge from the open to the close
+        with the day's conditional variance ``sigma^2``, drawn exactly (Borodin & Salminen,
+        *Handbook of Brownian Motion*, 1.1.8): with ``a = ln(C / O)`` and ``U ~ U(0, 1)``,
+        ``ln(H / O) = (a + sqrt(a^2 - 2 sigma^2 ln U_1)) / 2`` and
+        ``ln(L / O) = (a - sqrt(a^2 - 2 sigma^2 ln U_2)) / 2``. No hourly path is needed.
+        """
+        log_close = self._log_close
+        r = self._daily["returns"]
+        log_open = np.empty_like(log_close)
+        log_open[1:] = log_close[:-1]
+        log_open[0] = log_close[0] - r[0]
+        r = log_close - log_open  # the day's move as the candle shows it
+        var = self._daily["cond_vol"] ** 2
+        draws = np.empty((r.shape[1], 2, self.days))
+        for j, base in enumerate(self.universe.bases):
+            draws[j] = _rng(self.seed, "range", base).random((2, self.days))
+        log_u = np.ascontiguousarray(np.log1p(-draws).transpose(1, 2, 0))  # ln U, U in (0, 1]
+        up = 0.5 * (r + np.sqrt(r * r - 2.0 * var * log_u[0]))
+        down = 0.5 * (r - np.sqrt(r * r - 2.0 * var * log_u[1]))
+        close = np.exp(log_close)
+        open_ = np.exp(log_open)
+        high = np.maximum(np.exp(log_open + up), np.maximum(open_, close))
+        low = np.minimum(np.exp(log_open + down), np.minimum(open_, close))
+        return {"open": open_, "high": high, "low": low, "close": close,
+                "volume_usd": self._volume_usd}
+
+    def daily_frame(self, column: str) -> pd.DataFrame:
+        """One daily column (``open``, ``high``, ``low``, ``close``, ``volume_usd``) wide by base.
+
+        Exactly the values of :meth:`daily_candles` for every base, without hourly candles.
+        """
+        if column not in ("open", "high", "low", "close", "volume_usd"):
+            raise InputError("column", f"must be open, high, low, close or volume_usd ({column!r})")
+        values = self._daily_ohlc[column]
+        return _labelled(pd.DataFrame(values, index=self.dates, columns=list(self.universe.bases)))
+
     # ------------------------------------------------------------------ hourly
     def _hourly(self, base: str) -> _HourlyArrays:
+        """Hourly bridge inside the day's candle: every day aggregates to the daily candle.
+
+        The path runs from the open to the close, clipped to the daily low..high; the hour
+        whose body reaches highest gets the daily high as its high, the lowest body the low.
+        Quote volume is the daily quote volume split by an intraday profile.
+        """
         cached = self._hourly_cache.get(base)
         if cached is not None:
             return cached
         j = self._column(base)
-        n = self.days
         rng = _rng(self.seed, "hourly", base)
+        day = {k: v[:, j] for k, v in self._daily_ohlc.items()}
         r = self._daily["returns"][:, j]
         sigma = self._daily["cond_vol"][:, j]
-        log_close = self._log_close[:, j]
-        log_open = np.empty(n)
-        log_open[1:] = log_close[:-1]
-        log_open[0] = log_close[0] - r[0]
-        z = rng.standard_normal((n, HOURS))
+        log_open = np.log(day["open"])
+        log_high, log_low = np.log(day["high"])[:, None], np.log(day["low"])[:, None]
+        z = rng.standard_normal((self.days, HOURS))
         z -= z.mean(axis=1, keepdims=True)
         step = (sigma / math.sqrt(HOURS))[:, None]
-        increments = r[:, None] / HOURS + step * z
-        path = log_open[:, None] + np.cumsum(increments, axis=1)
-        path[:, -1] = log_close  # exact by construction; removes float drift
+        path = log_open[:, None] + np.cumsum(r[:, None] / HOURS + step * z, axis=1)
+        path = np.clip(path, log_low, log_high)
         c = np.exp(path)
+        c[:, -1] = day["close"]  # exact by construction; removes float drift
         o = np.empty_like(c)
-        o[:, 0] = np.exp(log_open)
+        o[:, 0] = day["open"]
         o[:, 1:] = c[:, :-1]
-        wick = np.abs(rng.standard_normal((2, n, HOURS))) * 0.35 * step
-        h = np.maximum(o, c) * np.exp(wick[0])
-        lo = np.minimum(o, c) * np.exp(-wick[1])
+        wick = np.abs(rng.standard_normal((2, self.days, HOURS))) * 0.35 * step
+        h = np.minimum(np.maximum(o, c) * np.exp(wick[0]), day["high"][:, None])
+        lo = np.maximum(np.minimum(o, c) * np.exp(-wick[1]), day["low"][:, None])
+        rows = np.arange(self.days)
+        h[rows, np.argmax(np.maximum(o, c), axis=1)] = day["high"]
+        lo[rows, np.argmin(np.minimum(o, c), axis=1)] = day["low"]
         profile = 1.0 + 0.35 * np.sin((np.arange(HOURS) - 9) / HOURS * 2 * np.pi)
-        weights = profile[None, :] * np.exp(0.3 * rng.standard_normal((n, HOURS)) + 0.4 * np.abs(z))
+        weights = profile[None, :] * np.exp(
+            0.3 * rng.standard_normal((self.days, HOURS)) + 0.4 * np.abs(z)
+        )
         weights /= weights.sum(axis=1, keepdims=True)
-        vol_usd = self._volume_usd[:, j][:, None] * weights
+        vol_usd = day["volume_usd"][:, None] * weights
         typical = (h + lo + c) / 3.0
         arrays = _HourlyArrays(o, h, lo, c, vol_usd / typical, vol_usd)
         self._hourly_cache[base] = arrays
@@ -436,17 +503,23 @@ class DemoMarket:
         )
 
     def daily_candles(self, base: str) -> pd.DataFrame:
-        """Daily candles of ``base`` (aggregate of :meth:`hourly_candles`), same columns."""
+        """Daily candles of ``base`` (the aggregate of :meth:`hourly_candles`), same columns.
+
+        Open, high, low, close and quote volume come from the daily model; the base volume is
+        the sum of the hourly base volumes (the only column that needs the hourly bridge).
+        """
+        j = self._column(base)
         a = self._hourly(base)
+        day = self._daily_ohlc
         return _labelled(
             pd.DataFrame(
                 {
-                    "open": a.open[:, 0],
-                    "high": a.high.max(axis=1),
-                    "low": a.low.min(axis=1),
-                    "close": a.close[:, -1],
+                    "open": day["open"][:, j],
+                    "high": day["high"][:, j],
+                    "low": day["low"][:, j],
+                    "close": day["close"][:, j],
                     "volume": a.volume.sum(axis=1),
-                    "volume_usd": a.volume_usd.sum(axis=1),
+                    "volume_usd": day["volume_usd"][:, j],
                 },
                 index=self.dates,
             )
@@ -456,19 +529,18 @@ class DemoMarket:
     def funding_history(self, base: str) -> pd.DataFrame:
         """8-hourly funding (00, 08, 16 UTC): ``funding_rate`` (fraction per 8 h), ``mark_price``.
 
-        Funding follows 3-day momentum (crowded longs pay), clipped to +-0.75 %.
+        Funding follows the 3-day momentum of the closed daily candles (crowded longs pay)
+        plus stationary AR(1) noise, clipped to +-0.75 %; the mark price is the hourly open.
         """
+        j = self._column(base)
         a = self._hourly(base)
-        log_close = np.log(a.close.ravel())
         mark = a.open[:, list(FUNDING_HOURS)].ravel()
         stamps = np.arange(self.days)[:, None] * HOURS + np.array(FUNDING_HOURS)[None, :]
-        stamps = stamps.ravel()
-        prev = np.clip(stamps - 1, 0, None)
-        back = np.clip(stamps - 73, 0, None)
-        momentum = log_close[prev] - log_close[back]
-        noise = self._funding_noise[:, self._column(base)]
-        rate = np.clip(0.0001 + 0.002 * momentum + noise, -0.0075, 0.0075)
-        index = self.dates[0] + pd.to_timedelta(stamps, unit="h")
+        noise = _ar1_backward(
+            _rng(self.seed, "funding", base), stamps.size, FUNDING_PHI, FUNDING_NOISE_SD
+        )
+        rate = _funding_rate(np.repeat(self._funding_momentum[:, j], len(FUNDING_HOURS)), noise)
+        index = self.dates[0] + pd.to_timedelta(stamps.ravel(), unit="h")
         return _labelled(
             pd.DataFrame(
                 {"funding_rate": rate, "mark_price": mark},
@@ -477,10 +549,24 @@ class DemoMarket:
         )
 
     @cached_property
-    def _funding_noise(self) -> np.ndarray:
-        """AR(1) noise of every base's funding rate, shape (3 * days, bases)."""
-        rngs = [_rng(self.seed, "funding", base) for base in self.universe.bases]
-        return _ar1_columns(rngs, self.days * len(FUNDING_HOURS), 0.9, 0.00006)
+    def _funding_momentum(self) -> np.ndarray:
+        """Log return over the 3 closed daily candles before each day, shape (days, bases)."""
+        log_close = self._log_close
+        days = np.arange(self.days)
+        momentum: np.ndarray = (
+            log_close[np.clip(days - 1, 0, None)] - log_close[np.clip(days - 4, 0, None)]
+        )
+        return momentum
+
+    def current_funding(self, base: str) -> float:
+        """The last funding rate of :meth:`funding_history` without building the history.
+
+        The AR(1) noise is generated backwards from its last value (a stationary Gaussian
+        AR(1) is time-reversible), so the current value is the stream's first draw.
+        """
+        j = self._column(base)
+        noise = _ar1_backward(_rng(self.seed, "funding", base), 1, FUNDING_PHI, FUNDING_NOISE_SD)
+        return float(_funding_rate(self._funding_momentum[-1:, j], noise)[0])
 
     def contract_specs(self) -> dict[str, ContractSpec]:
         """Binance-like contract rules sized to each base's last price (a new dict each call)."""
@@ -513,15 +599,14 @@ class DemoMarket:
         rng = _rng(self.seed, "tickers")
         basis = rng.normal(0.0, 0.0002, len(self.universe.bases))
         for j, base in enumerate(self.universe.bases):
-            a = self._hourly(base)
-            last = float(a.close[-1, -1])
-            funding = float(self.funding_history(base)["funding_rate"].iloc[-1])
+            last = float(self._daily_ohlc["close"][-1, j])
+            funding = self.current_funding(base)
             out[base] = Ticker(
                 base=base,
                 last_price_usd=last,
                 mark_price_usd=last * (1.0 + float(basis[j])),
                 funding_rate=funding,
-                volume_24h_usd=float(a.volume_usd[-1].sum()),
+                volume_24h_usd=float(self._daily_ohlc["volume_usd"][-1, j]),
                 timestamp=self.as_of,
             )
         return out
