@@ -206,8 +206,10 @@ def _register_liq(subparsers: Any) -> argparse.ArgumentParser:
 def _register_leverage(subparsers: Any) -> argparse.ArgumentParser:
     lev: argparse.ArgumentParser = subparsers.add_parser(
         "leverage", help="safe leverage for a volatility (falls as volatility rises)",
-        description="Largest whole leverage L with 1/L - MMR >= k*sigma*sqrt(h) + gap buffer, "
-                    "capped by the bracket's maximum leverage.")
+        description="Largest whole leverage L whose exact isolated liquidation distance, "
+                    "(1/L - MMR)/(1 - MMR) for a long or (1/L - MMR)/(1 + MMR) for a short, is "
+                    ">= k*sigma*sqrt(h) + gap buffer, capped by the bracket's maximum leverage. "
+                    "Without --side the short (nearer) distance binds, so either side is safe.")
     vol = lev.add_mutually_exclusive_group(required=True)
     vol.add_argument("--daily-vol", type=_fraction(DAILY_VOL_PLAIN_MAX),
                      help="daily sigma: 0.05 or 5%%")
@@ -229,6 +231,8 @@ def _register_leverage(subparsers: Any) -> argparse.ArgumentParser:
     lev.add_argument("--max-leverage", type=_number, default=None,
                      help="a lower leverage cap (default and upper limit: the bracket's "
                           "and the contract's maximum)")
+    lev.add_argument("--side", choices=("long", "short", "either"), default="either",
+                     help="position side (default either: safe for a long and a short)")
     lev.add_argument("--json", action="store_true", help="machine-readable output")
     lev.set_defaults(handler=run_leverage)
     return lev
@@ -529,7 +533,7 @@ def run_leverage(args: argparse.Namespace) -> int:
     result = safe_leverage(
         daily_vol=daily, k_sigma=args.k, holding_days=args.holding_days,
         gap_buffer_fraction=args.gap_buffer, brackets=brackets,
-        maintenance_margin_rate=args.mmr, max_leverage=cap,
+        maintenance_margin_rate=args.mmr, max_leverage=cap, side=args.side,
     )
     warnings = [*notes, *(w for w in result.warnings if not w.startswith("no brackets given"))]
     if estimate is not None:
@@ -557,7 +561,8 @@ def run_leverage(args: argparse.Namespace) -> int:
         ("maintenance margin rate", _pct(result.maintenance_margin_rate, 3)),
         ("safe leverage", f"{result.leverage}x"),
         ("limited by", result.limiting_factor),
-        ("liquidation distance at that leverage", _pct(result.liquidation_distance_fraction)),
+        (f"liquidation distance at that leverage ({result.side})",
+         _pct(result.liquidation_distance_fraction)),
     ]
     _print_result(rows, warnings, footer=result.explanation)
     return 0

@@ -84,12 +84,15 @@ class SizingInputs:
         )
 
 
+RISK_CAP_LABEL = '=CONCATENATE("of equity (max ",TEXT($B$9*100,"0.0")," %)")'
+"""Help text of the risk input: the hard cap typed in B9 (from the settings), not a constant."""
+
 # (row, name, label, unit/help, number format, attribute of SizingInputs)
 INPUT_ROWS: tuple[tuple[int, str, str, str, str, str], ...] = (
     (5, "Symbol", "Symbol", "base asset (text)", "@", "symbol"),
     (6, "Side", "Side", "long or short", "@", "side"),
     (7, "Equity", "Account equity", "USD", st.FMT_USD, "equity_usd"),
-    (8, "RiskFraction", "Risk per trade", "of equity (max 3 %)", st.FMT_PCT, "risk_fraction"),
+    (8, "RiskFraction", "Risk per trade", RISK_CAP_LABEL, st.FMT_PCT, "risk_fraction"),
     (9, "MaxRiskFraction", "Hard cap on risk", "of equity", st.FMT_PCT, "max_risk_fraction"),
     (10, "Entry", "Entry price", "USD", st.FMT_PRICE, "entry_price_usd"),
     (11, "Stop", "Stop price", "USD", st.FMT_PRICE, "stop_price_usd"),
@@ -152,7 +155,8 @@ OUTPUT_ROWS: tuple[tuple[int, str, str, str, str, str], ...] = (
     (44, "StopCheck", "Stop vs liquidation", "",
      "@", '=IF($B$42=0,"OK: cannot be liquidated",IF($B$24*($B$11-$B$42)>0,'
           '"OK: stop fires before liquidation","REFUSED: stop at or beyond liquidation"))'),
-    (45, "SafeLeverage", "SAFE LEVERAGE", "largest L surviving k·σ·√h + gap",
+    (45, "SafeLeverage", "SAFE LEVERAGE",
+     "largest L: exact liq. distance for the side >= k·σ·√h + gap",
      st.FMT_LEV, "SAFE_LEVERAGE_FORMULA"),
     (46, "LeverageCheck", "Leverage check", "",
      "@", '=IF($B$12>MIN($B$38,$B$22),"REFUSED: above the bracket or contract maximum",'
@@ -291,7 +295,8 @@ def validations() -> list[DataValidation]:
 
     return [
         rule("B6", "list", None, '"long,short"', None, "Side must be long or short."),
-        rule("B8", "decimal", "between", "0.0001", "0.03", "Risk per trade: 0.01 % to 3 %."),
+        rule("B8", "decimal", "between", "0.0001", "$B$9",
+             "Risk per trade: 0.01 % up to the hard cap on risk (B9)."),
         rule("B9", "decimal", "between", "0.0001", "0.1", "Risk cap: 0.01 % to 10 %."),
         rule("B12", "decimal", "between", "1", "125", "Leverage: 1 to 125."),
         rule("B7 B10 B11 B15 B16", "decimal", "greaterThan", "0", None, "Must be > 0."),
