@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
+from rotation_addin.core import claims
 
 if TYPE_CHECKING:
     from rotation_addin.core.dataset import MarketDataset
@@ -25,9 +26,7 @@ if TYPE_CHECKING:
     from rotation_addin.core.rotation import PlanParameters
 
 NO_ORDERS_SENT = "Orders are a proposal: nothing is sent to any exchange."
-INVERSE_PAIRS_CAVEAT = ("measured, not a hedge: on real 2022-23 data render and compute never "
-                        "moved inversely and sector correlations rose on BTC's worst days "
-                        "(docs/real-data-check.md)")
+INVERSE_PAIRS_CAVEAT = f"{claims.INVERSE_PAIRS_CAVEAT} (docs/real-data-check.md)"
 STALE_AFTER = timedelta(hours=36)
 """Data whose last daily candle closed longer ago than this is flagged (as the desktop app's
 status bar does)."""
@@ -104,8 +103,8 @@ def register(subparsers: Any) -> None:
                     "window; --relative removes BTC's move first; --stress compares BTC's "
                     "worst-decile days with the rest (raw, Forbes-Rigobon adjusted, co-crash "
                     "rate). Pairs below -0.2 are listed as inverse pairs when there are any: a "
-                    "measurement, not a hedge (on real 2022-23 data render and compute never "
-                    "moved inversely; docs/real-data-check.md).")
+                    f"measurement, not a hedge ({claims.RENDER_COMPUTE}; "
+                    "docs/real-data-check.md).")
     _common(corr)
     corr.add_argument("--window", type=_window, default=None, metavar="DAYS",
                       help="window in days (30 or 90 usually; default 30)")
