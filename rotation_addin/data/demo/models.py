@@ -68,7 +68,10 @@ class AssetModel:
         GARCH(1,1) coefficients of the idiosyncratic part (alpha + beta < 1).
     residual_corr : float
         Extra share of the non-market variance common to the sector (on top of the alt
-        factor share that every alt has).
+        factor share).
+    alt_share : float
+        Share of the non-market variance loading on the alt-wide factor (per sector:
+        ``SECTORS[k]["alt_share"]``, else ``ALT_FACTOR["residual_corr"]``).
     price_usd, volume_usd : float
         Reference price level and daily quote volume (scale only).
     fitted_from : str
@@ -83,6 +86,7 @@ class AssetModel:
     garch_alpha: float
     garch_beta: float
     residual_corr: float
+    alt_share: float
     price_usd: float
     volume_usd: float
     fitted_from: str
@@ -142,12 +146,14 @@ def asset_models(universe: Universe, p: DemoParameters | None = None) -> dict[st
         fitted_by_sector.setdefault(sector, []).append(base)
     all_alts = [b for b in p.assets if b != universe.benchmark]
     mean_extra = float(np.mean([float(s["residual_corr"]) for s in p.sectors.values()]))
+    default_alt = float(p.alt_factor["residual_corr"])
     models: dict[str, AssetModel] = {}
     averages: dict[tuple[str, ...], dict[str, float]] = {}
     for base in universe.bases:
         sector = universe.sector_of(base)
         price, volume = REFERENCE_LEVELS.get(base, DEFAULT_LEVEL)
         extra = float(p.sectors.get(sector, {}).get("residual_corr", mean_extra))
+        alt_share = float(p.sectors.get(sector, {}).get("alt_share", default_alt))
         if base == universe.benchmark:
             values = {
                 k: float(p.market[k]) for k in ("daily_vol", "t_dof", "garch_alpha", "garch_beta")
@@ -170,6 +176,7 @@ def asset_models(universe: Universe, p: DemoParameters | None = None) -> dict[st
             base=base,
             sector=sector,
             residual_corr=extra,
+            alt_share=alt_share,
             price_usd=price,
             volume_usd=volume,
             fitted_from=source,
