@@ -563,6 +563,8 @@ def run_leverage(args: argparse.Namespace) -> int:
         ("limited by", result.limiting_factor),
         (f"liquidation distance at that leverage ({result.side})",
          _pct(result.liquidation_distance_fraction)),
+        ("brackets (MMR, max leverage)",
+         "--mmr given" if args.mmr is not None else brackets.source),
     ]
     _print_result(rows, warnings, footer=result.explanation)
     return 0

@@ -213,11 +213,11 @@ def test_sizing_sheet_equals_engine(values: object, index: int, label: str) -> N
 
 def test_risk_cap_label_and_check_follow_the_cap_cell(values: object) -> None:
     ws = values[HIGH_CAP]  # type: ignore[index]
-    assert ws["C8"].value == "of equity (max 6.0 %)"
+    assert ws["C8"].value == "of equity (max 6 %)"
     assert ws["B47"].value == "OK"
     default = values["Sizing"]  # type: ignore[index]
     cap = float(default["B9"].value)
-    assert default["C8"].value == f"of equity (max {cap * 100:.1f} %)"
+    assert default["C8"].value == f"of equity (max {round(cap * 100, 2):g} %)"
 
 
 def test_scenarios_cover_what_they_claim(values: object) -> None:

@@ -84,7 +84,7 @@ class SizingInputs:
         )
 
 
-RISK_CAP_LABEL = '=CONCATENATE("of equity (max ",TEXT($B$9*100,"0.0")," %)")'
+RISK_CAP_LABEL = '="of equity (max "&ROUND($B$9*100,2)&" %)"'
 """Help text of the risk input: the hard cap typed in B9 (from the settings), not a constant."""
 
 # (row, name, label, unit/help, number format, attribute of SizingInputs)
