@@ -1,6 +1,7 @@
 """Run every benchmark in one command and print each one's ratios.
 
-    .venv/bin/python bench/run_all.py          # plan (22/200/1,000 symbols too), rolling
+    .venv/bin/python bench/run_all.py          # plan (22/200/1,000 symbols too), demo simulator,
+                                               # rolling
                                                # correlation, workbook, app start, refresh
                                                # (--quick), backtest, CLI start, 10,000 PRICE
                                                # cells, journal
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         ["bench_plan_scale.py"],
         ["bench_correlation.py"],
         ["bench_workbook.py"],
+        ["bench_demo_market.py"],
         ["bench_gui_start.py"],
         ["bench_refresh.py"] + ([] if args.full else ["--quick"]),
         ["bench_refresh_product.py"],

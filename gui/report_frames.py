@@ -194,7 +194,8 @@ def correlation_frames(
 
 INVERSE_PAIRS_LABEL = "inverse pairs (correlation < −0.2) — measured, not a hedge"
 """The CLI's wording (``rotation corr``): a negative correlation is a measurement, never a
-hedge (docs/real-data-check.md: render and compute never moved inversely on real data)."""
+hedge (``rotation_addin.core.claims.RENDER_COMPUTE``: never inverse in USD on real data,
+mildly and briefly inverse BTC-relative)."""
 
 
 def inverse_pairs_line(returns_label: str, pairs: Iterable[Any]) -> str:

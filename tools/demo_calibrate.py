@@ -20,6 +20,9 @@ Steps
    normal pairwise correlation; then vol and beta are rescaled so the simulator (regimes,
    stress days and episodes included) reproduces each asset's real vol and beta on average
    over several seeds.
+6. Table refit (:mod:`tools.demo_refit`): stress-day alt-factor multiplier,
+   per-sector alt-factor shares and BTC's tail thickness, matched to the statistics of
+   :data:`stats.TABLE_STATISTICS` whose real sampling bands ``docs/demo-market.md`` shows.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ DOF_FLOOR = 4.0
 MIN_FIT_DAYS = 60
 REFINE_SEEDS = tuple(range(101, 125))
 COMPARE_SEEDS = tuple(range(1, 17))
+BAND_BLOCK_DAYS = 20
+BAND_RESAMPLES = 1000
 STRESS_GRID_IDIO = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 STRESS_GRID_BETA = (1.0, 1.15, 1.3, 1.5)
 
@@ -272,7 +277,7 @@ def simulated_close(
 ) -> pd.DataFrame:
     """Daily closes of ``bases`` from the simulator (exactly what ``daily_candles`` returns)."""
     market = DemoMarket(seed=seed, days=days, end=dt.date(2025, 1, 1), parameters=parameters)
-    return pd.DataFrame({b: market.daily_candles(b)["close"] for b in bases})
+    return market.daily_frame("close")[list(bases)]
 
 
 def _sim_asset_stats(
@@ -372,6 +377,13 @@ def refine(
     parameters = _stress_search(parameters, real, seeds[:8])
     for _ in range(rounds + 1):
         parameters = _refine_correlation(parameters, real, seeds)
+    return rescale_vol_beta(parameters, real, seeds, rounds)
+
+
+def rescale_vol_beta(
+    parameters: DemoParameters, real: RealMarket, seeds: Sequence[int], rounds: int = 2
+) -> DemoParameters:
+    """Rescale each asset's vol and shift its beta so the simulated averages match the real."""
     target = stats.asset_statistics(stats.log_returns(real.window), real.universe.benchmark)
     bench = real.universe.benchmark
     target_vol = stats.column_dict(target, "daily_vol")
@@ -557,6 +569,27 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}"
 
 
+def table_rows(
+    parameters: DemoParameters, real: RealMarket, seeds: Sequence[int] = COMPARE_SEEDS
+) -> pd.DataFrame:
+    """Rows of the headline table: stored real band, shipped seed, median/min/max over seeds."""
+    from rotation_addin.data.demo import table_bands
+
+    def one(seed: int) -> dict[str, float]:
+        close = simulated_close(parameters, seed, list(real.close.columns))
+        return stats.table_statistics(stats.log_returns(close), real.universe.benchmark,
+                                      real.sectors)
+
+    sims = pd.DataFrame([one(s) for s in seeds])
+    bands = pd.DataFrame(table_bands.BANDS, index=["real", "low", "high"]).T
+    inside = (sims >= bands["low"]) & (sims <= bands["high"])
+    rows = bands.assign(shipped=pd.Series(one(DEFAULT_SEED)), median=sims.median(),
+                        min=sims.min(), max=sims.max(), seeds_inside=inside.sum())
+    rows.attrs["seeds"] = len(seeds)
+    rows.attrs["seeds_all_inside"] = int(inside[list(bands.index)].all(axis=1).sum())
+    return rows
+
+
 def render_report(
     parameters: DemoParameters,
     real: RealMarket,
@@ -583,6 +616,7 @@ def render_report(
         ]
     ).median()
     return render(
+        table_rows=table_rows(parameters, real, seeds),
         parameters=parameters,
         real=real,
         table=table,
@@ -592,7 +626,7 @@ def render_report(
         supply_sim={str(k): float(v) for k, v in supply_sim.items()},
         command=command,
         seeds=seeds,
-        labels=STAT_LABELS,
+        labels={**STAT_LABELS, **stats.TABLE_LABELS},
         fmt=_fmt,
     )
 
@@ -606,6 +640,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write the fitted params.py")
     parser.add_argument("--report", type=Path, help="write the comparison markdown here")
     parser.add_argument("--no-refine", action="store_true", help="skip the simulation refinement")
+    parser.add_argument("--bands", action="store_true",
+                        help="write table_bands.py: real values and block-bootstrap bands")
     args = parser.parse_args(argv)
     command = (
         "python -m tools.demo_calibrate <coinmetrics folder> "
@@ -616,10 +652,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{real.window.index[0].date()} .. {real.window.index[-1].date()} (alts); "
         f"BTC to {real.close.index[-1].date()}"
     )
+    if args.bands:
+        from tools.demo_refit import BANDS_PATH_NAME, render_bands_module
+
+        bands = stats.block_bootstrap_bands(
+            stats.log_returns(real.window), real.universe.benchmark, real.sectors,
+            block_days=BAND_BLOCK_DAYS, resamples=BAND_RESAMPLES,
+        )
+        path = PARAMS_PATH.with_name(BANDS_PATH_NAME)
+        atomic_write_text(path, render_bands_module(real, bands, block_days=BAND_BLOCK_DAYS))
+        print(f"wrote {path}")
     if args.write:
         fitted, notes = fit_parameters(real)
         if not args.no_refine:
-            fitted = refine(fitted, real)
+            from tools.demo_refit import refit_table
+
+            fitted = refit_table(refine(fitted, real), real, REFINE_SEEDS[:12])
         atomic_write_text(
             PARAMS_PATH, render_params_module(fitted, command=command, window=window, notes=notes)
         )
@@ -630,7 +678,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.report:
         atomic_write_text(args.report, render_report(parameters, real, command=command))
         print(f"wrote {args.report}")
-    if not args.write and not args.report:
+    if not args.write and not args.report and not args.bands:
         print(comparison_table(parameters, real).to_string(float_format=lambda v: f"{v:.3f}"))
     return 0
 

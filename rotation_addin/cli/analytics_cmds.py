@@ -29,6 +29,7 @@ from rotation_addin.cli.analytics_common import (
     common_flags,
     data_warnings,
 )
+from rotation_addin.core import claims
 from rotation_addin.core.constants import STALE_AFTER
 
 if TYPE_CHECKING:
@@ -70,8 +71,8 @@ def register(subparsers: Any) -> None:
                     "window; --relative removes BTC's move first; --stress compares BTC's "
                     "worst-decile days with the rest (raw, Forbes-Rigobon adjusted, co-crash "
                     "rate). Pairs below -0.2 are listed as inverse pairs when there are any: a "
-                    "measurement, not a hedge (on real 2022-23 data render and compute never "
-                    "moved inversely; docs/real-data-check.md).")
+                    f"measurement, not a hedge ({claims.RENDER_COMPUTE}; "
+                    "docs/real-data-check.md).")
     common_flags(corr)
     corr.add_argument("--window", type=_window, default=None, metavar="DAYS",
                       help="window in days (30 or 90 usually; default 30)")

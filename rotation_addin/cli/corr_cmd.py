@@ -17,6 +17,7 @@ from rotation_addin.cli.analytics_common import (
     _rounded,
     data_warnings,
 )
+from rotation_addin.core import claims
 
 if TYPE_CHECKING:
     from rotation_addin.core.dataset import MarketDataset
@@ -24,9 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["run_corr"]
 
-INVERSE_PAIRS_CAVEAT = ("measured, not a hedge: on real 2022-23 data render and compute never "
-                        "moved inversely and sector correlations rose on BTC's worst days "
-                        "(docs/real-data-check.md)")
+INVERSE_PAIRS_CAVEAT = f"{claims.INVERSE_PAIRS_CAVEAT} (docs/real-data-check.md)"
 NOISY_WINDOW_DAYS = 30
 """Below this window a sample correlation is too noisy to read as a relationship."""
 def _matrix_rows(matrix: Any) -> list[list[Any]]:

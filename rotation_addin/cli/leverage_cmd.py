@@ -42,8 +42,10 @@ if TYPE_CHECKING:
 def register_leverage(subparsers: Any) -> argparse.ArgumentParser:
     lev: argparse.ArgumentParser = subparsers.add_parser(
         "leverage", help="safe leverage for a volatility (falls as volatility rises)",
-        description="Largest whole leverage L with 1/L - MMR >= k*sigma*sqrt(h) + gap buffer, "
-                    "capped by the bracket's maximum leverage.")
+        description="Largest whole leverage L whose exact isolated liquidation distance, "
+                    "(1/L - MMR)/(1 - MMR) for a long or (1/L - MMR)/(1 + MMR) for a short, is "
+                    ">= k*sigma*sqrt(h) + gap buffer, capped by the bracket's maximum leverage. "
+                    "Without --side the short (nearer) distance binds, so either side is safe.")
     vol = lev.add_mutually_exclusive_group(required=True)
     vol.add_argument("--daily-vol", type=_fraction(DAILY_VOL_PLAIN_MAX),
                      help="daily sigma: 0.05 or 5%%")
@@ -67,6 +69,8 @@ def register_leverage(subparsers: Any) -> argparse.ArgumentParser:
     lev.add_argument("--max-leverage", type=_number, default=None,
                      help="a lower leverage cap (default and upper limit: the bracket's "
                           "and the contract's maximum)")
+    lev.add_argument("--side", choices=("long", "short", "either"), default="either",
+                     help="position side (default either: safe for a long and a short)")
     lev.add_argument("--json", action="store_true", help="machine-readable output")
     lev.set_defaults(handler=run_leverage)
     return lev
@@ -119,7 +123,7 @@ def run_leverage(args: argparse.Namespace) -> int:
         holding_days=_given(args.holding_days, settings.holding_days),
         gap_buffer_fraction=_given(args.gap_buffer, settings.gap_buffer_fraction),
         brackets=brackets,
-        maintenance_margin_rate=args.mmr, max_leverage=cap,
+        maintenance_margin_rate=args.mmr, max_leverage=cap, side=args.side,
     )
     warnings = [*notes, *(w for w in result.warnings if not w.startswith("no brackets given"))]
     if estimate is not None:
@@ -129,8 +133,10 @@ def run_leverage(args: argparse.Namespace) -> int:
                             "source": source_label, "estimator": args.estimator
                             if estimate is not None else None, "warnings": warnings}))
         return 0
-    _print_result(_leverage_rows(args, result, estimate, source_label), warnings,
-                  footer=result.explanation)
+    rows = _leverage_rows(args, result, estimate, source_label)
+    rows.append(("brackets (MMR, max leverage)",
+                 "--mmr given" if args.mmr is not None else brackets.source))
+    _print_result(rows, warnings, footer=result.explanation)
     return 0
 
 
@@ -155,6 +161,7 @@ def _leverage_rows(args: argparse.Namespace, result: SafeLeverage,
         ("maintenance margin rate", _pct(result.maintenance_margin_rate, 3)),
         ("safe leverage", f"{result.leverage}x"),
         ("limited by", result.limiting_factor),
-        ("liquidation distance at that leverage", _pct(result.liquidation_distance_fraction)),
+        (f"liquidation distance at that leverage ({result.side})",
+         _pct(result.liquidation_distance_fraction)),
     ]
     return rows

@@ -29,6 +29,11 @@ from rotation_addin.core.errors import InputError
 from rotation_addin.core.validation import finite_number, non_negative
 
 DEFAULT_BRACKETS_SOURCE = "bundled defaults (rotation_addin/resources/brackets.toml)"
+DEFAULT_MAX_LEVERAGE_RULE = (
+    "max leverages are defaults by the rule of thumb 1/(2·MMR), rounded down to a usual "
+    "exchange step, not the exchange's published tiers"
+)
+"""Said wherever a bundled schedule is shown: its maximum leverages are a rule of thumb."""
 
 _CUM_ABS_TOLERANCE_USD = 0.01
 _CUM_REL_TOLERANCE = 1e-6
@@ -367,7 +372,7 @@ def default_bracket_table(
         chosen = next(s for s in available if s.is_default)
         if key != DEFAULT_SCHEDULE_KEY:
             note = f"; {key} is in no bundled schedule, so the default one applies"
-    source = f"{chosen.source} [schedule {chosen.name}]{note}"
+    source = f"{chosen.source} [schedule {chosen.name}]; {DEFAULT_MAX_LEVERAGE_RULE}{note}"
     return build_bracket_table(
         key, chosen.floors_usd, chosen.maintenance_margin_rates, chosen.max_leverages,
         source=source,

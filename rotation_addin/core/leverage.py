@@ -1,12 +1,15 @@
 """Safe leverage: the largest leverage whose liquidation distance survives a k-sigma move.
 
-    required distance = k · σ_daily · √h + gap buffer
-    liquidation distance at leverage L ≈ 1/L − MMR          (STRATEGY.md, layer 3)
-    safe L = floor(1 / (required + MMR)), at least 1, at most the bracket's max leverage
+    required distance d = k · σ_daily · √h + gap buffer
+    exact isolated liquidation distance at leverage L (Binance USDⓈ-M, core/liquidation.py):
+        long   (1/L − m) / (1 − MMR)        short   (1/L − m) / (1 + MMR)
+    with m = MMR − cum / notional (m = MMR in the first bracket, cum = 0)
+    safe L = floor(1 / (d · (1 ∓ MMR) + m)), at least 1, at most the bracket's max leverage
 
-The exact isolated distances are (1/L − MMR)/(1 − MMR) for a long and (1/L − MMR)/(1 + MMR) for
-a short; they differ from the approximation by the factor 1 ± MMR (< 1 % relative at the usual
-MMRs). Higher volatility needs a larger distance, hence LOWER leverage.
+STRATEGY.md's shorthand 1/L − MMR overstates a short's distance by the factor 1 + MMR (and
+understates a long's by 1 − MMR); it is not used. When the side is not given the short's
+(smaller) distance binds, so the leverage is safe for either side. Higher volatility needs a
+larger distance, hence LOWER leverage.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from rotation_addin.core.brackets import BracketTable, default_bracket_table
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.validation import in_range, non_negative
 
+SIDES: tuple[str, ...] = ("long", "short", "either")
+"""Sides :func:`safe_leverage` accepts; ``"either"`` = safe for both (the short binds)."""
 LIMITED_BY_VOLATILITY = "volatility"
 LIMITED_BY_BRACKET = "bracket max"
 
@@ -33,15 +38,18 @@ class SafeLeverage:
     Attributes
     ----------
     leverage : int
-        Largest whole leverage with ``1/L − MMR >= required_distance_fraction`` (>= 1), capped.
+        Largest whole leverage whose exact liquidation distance for ``side`` is at least
+        ``required_distance_fraction`` (>= 1), capped.
+    side : str
+        ``"long"``, ``"short"`` or ``"either"`` (safe for both: the short's distance binds).
     volatility_leverage_limit : float
-        ``1 / (required + MMR)`` before flooring and capping.
+        ``1 / (required · (1 ∓ MMR) + m)`` before flooring and capping.
     cap_leverage : float
         The bracket's (or the given) maximum leverage.
     required_distance_fraction : float
         ``k · σ · √h + buffer``.
     liquidation_distance_fraction : float
-        ``1/L − MMR`` at the chosen leverage.
+        Exact liquidation distance for ``side`` at the chosen leverage (fraction of entry).
     daily_vol, k_sigma, holding_days, gap_buffer_fraction, maintenance_margin_rate : float
         The inputs used.
     limiting_factor : str
@@ -54,6 +62,7 @@ class SafeLeverage:
     """
 
     leverage: int
+    side: str
     volatility_leverage_limit: float
     cap_leverage: float
     required_distance_fraction: float
@@ -75,9 +84,39 @@ def required_distance(daily_vol: float, k_sigma: float, holding_days: float,
     return k_sigma * daily_vol * math.sqrt(holding_days) + gap_buffer_fraction
 
 
-def leverage_limit(required_distance_fraction: float, maintenance_margin_rate: float) -> float:
-    """Largest real L with ``1/L − MMR >= required``: ``1 / (required + MMR)``."""
-    return 1.0 / (required_distance_fraction + maintenance_margin_rate)
+def liquidation_distance(leverage: float, maintenance_margin_rate: float, side: str,
+                         maintenance_amount_fraction: float = 0.0) -> float:
+    """Exact isolated liquidation distance (fraction of entry) at ``leverage``.
+
+    From the Binance formula in :mod:`rotation_addin.core.liquidation` with WB = notional / L:
+    long ``(1/L − m) / (1 − MMR)``, short ``(1/L − m) / (1 + MMR)``, ``m = MMR − cum/notional``
+    (``maintenance_amount_fraction`` = cum / notional). ``side="either"`` gives the short's,
+    the smaller of the two.
+    """
+    sign = 1.0 if side == "long" else -1.0
+    effective = maintenance_margin_rate - maintenance_amount_fraction
+    return (1.0 / leverage - effective) / (1.0 - sign * maintenance_margin_rate)
+
+
+def leverage_limit(required_distance_fraction: float, maintenance_margin_rate: float,
+                   side: str = "either", maintenance_amount_fraction: float = 0.0) -> float:
+    """Largest real L whose exact distance for ``side`` is >= ``required``.
+
+    ``1 / (required · (1 − MMR) + m)`` for a long, ``1 / (required · (1 + MMR) + m)`` for a
+    short or ``"either"`` (inverse of :func:`liquidation_distance`).
+    """
+    sign = 1.0 if side == "long" else -1.0
+    effective = maintenance_margin_rate - maintenance_amount_fraction
+    return 1.0 / (required_distance_fraction * (1.0 - sign * maintenance_margin_rate) + effective)
+
+
+def _whole_leverage(limit: float) -> int:
+    """``floor(limit)``, counting ``limit`` within 1e-12 (relative) below a whole number as it.
+
+    So 1/0.05 = 19.999999999999996 gives 20, as the Sizing sheet's ROUNDDOWN(x·(1+1E-12))
+    does; the distance at the result is short of the required one by at most ~1e-12.
+    """
+    return math.floor(min(limit, 1e6) * (1.0 + 1e-12))
 
 
 def safe_leverage(
@@ -90,6 +129,7 @@ def safe_leverage(
     maintenance_margin_rate: float | None = None,
     max_leverage: float | None = None,
     notional_usd: float = 0.0,
+    side: str = "either",
 ) -> SafeLeverage:
     """Largest whole leverage whose liquidation distance exceeds a k-sigma move plus a buffer.
 
@@ -112,12 +152,17 @@ def safe_leverage(
         Overrides the bracket's max leverage (>= 1).
     notional_usd : float
         Position notional used to pick the bracket (default 0: the first bracket).
+    side : str
+        ``"long"``, ``"short"`` or ``"either"`` (default: safe for both, the short binds).
 
     Returns
     -------
     SafeLeverage
-        ``floor(1 / (k·σ·√h + buffer + MMR))``, at least 1, capped by the max leverage.
+        ``floor(1 / (d · (1 ∓ MMR) + m))`` with d = k·σ·√h + buffer, at least 1, capped by
+        the max leverage (the module docstring has the exact distances).
     """
+    if side not in SIDES:
+        raise InputError("side", f"must be one of {', '.join(SIDES)} (got {side!r})")
     sigma = in_range("daily_vol", daily_vol, 0.0, 5.0)
     k = in_range("k_sigma", k_sigma, 0.0, 20.0, low_inclusive=False)
     days = in_range("holding_days", holding_days, 0.0, 365.0, low_inclusive=False)
@@ -144,21 +189,25 @@ def safe_leverage(
         assert bracket is not None
         cap = bracket.max_leverage
 
+    cum = (bracket.maintenance_amount_usd / notional
+           if bracket is not None and maintenance_margin_rate is None and notional > 0 else 0.0)
     required = required_distance(sigma, k, days, buffer)
-    limit = leverage_limit(required, mmr)
-    by_volatility = math.floor(min(limit, 1e6) * (1.0 + 1e-12))
+    limit = leverage_limit(required, mmr, side, cum)
+    by_volatility = _whole_leverage(limit)
     unsafe = by_volatility < 1
     cap_whole = max(1, math.floor(cap * (1.0 + 1e-12)))
     leverage = max(1, min(by_volatility, cap_whole))
     limiting = LIMITED_BY_BRACKET if cap_whole < by_volatility else LIMITED_BY_VOLATILITY
-    distance = 1.0 / leverage - mmr
+    distance = liquidation_distance(leverage, mmr, side, cum)
     if unsafe:
         warnings.append(
             f"even 1x is unsafe: the required distance {required:.1%} exceeds the 1x "
-            f"liquidation distance {1 - mmr:.1%}; do not trade this with leverage — or at all"
+            f"liquidation distance {liquidation_distance(1, mmr, side, cum):.1%}; do not trade "
+            "this with leverage — or at all"
         )
     return SafeLeverage(
         leverage=leverage,
+        side=side,
         volatility_leverage_limit=limit,
         cap_leverage=cap,
         required_distance_fraction=required,
@@ -170,25 +219,37 @@ def safe_leverage(
         maintenance_margin_rate=mmr,
         limiting_factor=limiting,
         unsafe_even_at_1x=unsafe,
-        explanation=_explain(sigma, k, days, buffer, mmr, required, leverage, limiting, cap),
+        explanation=_explain(sigma, k, days, buffer, mmr, required, leverage, limiting, cap,
+                             side, cum),
         warnings=tuple(warnings),
     )
 
 
 def _explain(sigma: float, k: float, days: float, buffer: float, mmr: float, required: float,
-             leverage: int, limiting: str, cap: float) -> str:
+             leverage: int, limiting: str, cap: float, side: str, cum: float) -> str:
     article_move = k * _ARTICLE_DAILY_SIGMA * math.sqrt(days)
-    article_limit = max(1, math.floor(leverage_limit(article_move + buffer, mmr)))
+    article_limit = max(1, math.floor(leverage_limit(article_move + buffer, mmr, side, cum)))
+    sign = "−" if side == "long" else "+"
+    who = {"long": "a long", "short": "a short",
+           "either": "a short (the nearer side, so either side is safe)"}[side]
+    distance = liquidation_distance(leverage, mmr, side, cum)
     head = (
         f"A {k:g}-sigma move over {days:g} day(s) is {k:g} × {sigma:.2%} × √{days:g} = "
         f"{k * sigma * math.sqrt(days):.2%}; with the {buffer:.1%} gap buffer the liquidation "
-        f"price must sit {required:.2%} away, and 1/L − MMR ({mmr:.2%}) >= {required:.2%} "
-        f"allows at most {leverage}x"
+        f"price must sit {required:.2%} away. For {who} the liquidation distance is "
+        f"(1/L − MMR) / (1 {sign} MMR) with MMR {mmr:.2%}"
     )
-    if leverage_limit(required, mmr) < 1.0:
-        head += " — in fact not even 1x leaves that distance (1x is shown only as the floor)"
+    if leverage_limit(required, mmr, side, cum) < 1.0:
+        head += (f"; not even 1x leaves that distance (1x gives {distance:.2%}; 1x is shown "
+                 "only as the floor)")
+    elif limiting == LIMITED_BY_VOLATILITY:
+        head += (f", which is {distance:.2%} at {leverage}x (at least {required:.2%}); "
+                 f"{leverage + 1}x would leave only "
+                 f"{liquidation_distance(leverage + 1, mmr, side, cum):.2%}")
+    else:
+        head += f", which is {distance:.2%} at {leverage}x (at least {required:.2%})"
     if limiting == LIMITED_BY_BRACKET:
-        head += f" (capped by the exchange's {cap:g}x maximum)"
+        head += f" (capped by the {cap:g}x maximum leverage)"
     return (
         f"{head}. Higher volatility needs a larger distance, so it means LOWER leverage, never "
         f"higher: the article's claim that 15 %-a-day sectors are where leverage makes sense "

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rotation_addin.core import validation as v
 from rotation_addin.core.brackets import BracketTable
 from rotation_addin.core.errors import InputError, TradeRefused
-from rotation_addin.core.leverage import safe_leverage
+from rotation_addin.core.leverage import leverage_limit, safe_leverage
 from rotation_addin.core.liquidation import (
     LiquidationResult,
     check_stop_before_liquidation,
@@ -184,7 +184,8 @@ def protective_levels(
     return stop, take_profit
 
 
-def _leverage_for(snapshot: MarketSnapshot, params: PlanParameters) -> tuple[float, str]:
+def _leverage_for(snapshot: MarketSnapshot, params: PlanParameters,
+                  side: Side) -> tuple[float, str]:
     ceiling = params.max_leverage
     if snapshot.contract is not None:
         ceiling = min(ceiling, snapshot.contract.max_leverage)
@@ -193,7 +194,7 @@ def _leverage_for(snapshot: MarketSnapshot, params: PlanParameters) -> tuple[flo
     safe = safe_leverage(
         daily_vol=snapshot.daily_vol, k_sigma=params.vol_k_sigma,
         holding_days=params.holding_days, gap_buffer_fraction=params.gap_buffer_fraction,
-        brackets=snapshot.brackets, max_leverage=ceiling,
+        brackets=snapshot.brackets, max_leverage=ceiling, side=side.value,
     )
     note = (f"leverage = min(safe leverage {safe.leverage}x for k={params.vol_k_sigma:g} sigma, "
             f"ceiling {ceiling:g}x)")
@@ -202,10 +203,13 @@ def _leverage_for(snapshot: MarketSnapshot, params: PlanParameters) -> tuple[flo
     return max(1.0, min(float(safe.leverage), ceiling)), note
 
 
-def _lower_leverage(stop_distance_fraction: float, mmr: float, buffer: float) -> float:
-    """Largest whole leverage whose liquidation distance (~ 1/L - MMR) exceeds the stop's."""
-    needed = stop_distance_fraction + mmr + buffer
-    return max(1.0, math.floor(1.0 / needed)) if needed > 0 else 1.0
+def _lower_leverage(stop_distance_fraction: float, mmr: float, buffer: float,
+                    side: Side) -> float:
+    """Largest whole leverage whose exact liquidation distance for ``side`` exceeds the stop's
+    distance plus the buffer (core/leverage.py: (1/L - MMR) / (1 -/+ MMR))."""
+    needed = stop_distance_fraction + buffer
+    return max(1.0, math.floor(leverage_limit(needed, mmr, side.value))) if needed + mmr > 0 \
+        else 1.0
 
 
 def _fit_leverage(
@@ -220,7 +224,7 @@ def _fit_leverage(
     """Lower the leverage until the stop lies strictly between entry and liquidation.
 
     Each failed attempt lowers the leverage by at least 1x (to the largest whole L whose
-    liquidation distance ~ 1/L - MMR exceeds the stop distance plus the gap buffer), so the
+    exact liquidation distance exceeds the stop distance plus the gap buffer), so the
     loop ends; at 1x the risk engine's refusal is raised.
     """
     while True:
@@ -232,7 +236,8 @@ def _fit_leverage(
             if leverage <= 1.0:
                 raise
             lower = _lower_leverage(abs(entry - stop) / entry,
-                                    liq.bracket.maintenance_margin_rate, params.gap_buffer_fraction)
+                                    liq.bracket.maintenance_margin_rate, params.gap_buffer_fraction,
+                                    side)
             new_leverage = max(1.0, min(lower, leverage - 1.0))
             warnings.append(f"leverage lowered from {leverage:g}x to {new_leverage:g}x to keep "
                             "the stop inside the liquidation price")
@@ -286,7 +291,7 @@ def open_order(
     entry = v.positive("price_usd", snapshot.price_usd)
     tick = snapshot.contract.price_tick if snapshot.contract is not None else None
     stop, take_profit = protective_levels(target.side, entry, snapshot.atr_usd, params, tick)
-    leverage, lev_note = _leverage_for(snapshot, params)
+    leverage, lev_note = _leverage_for(snapshot, params, target.side)
     warnings: list[str] = [lev_note]
 
     def liquidation_at(size: PositionSize, lev: float) -> tuple[LiquidationResult, float]:
@@ -350,7 +355,7 @@ def increase_order(
     room = budget - held_loss
     if room < INCREASE_MIN_SHARE * budget:
         return None
-    leverage, lev_note = _leverage_for(snapshot, params)
+    leverage, lev_note = _leverage_for(snapshot, params, position.side)
     warnings: list[str] = [lev_note]
 
     def liquidation_at(size: PositionSize, lev: float) -> tuple[LiquidationResult, float]:

@@ -252,7 +252,7 @@ def check_trade(inputs: JournalInputs, request: OrderRequest,
     if snapshot is None:
         raise InputError("symbol", f"{base} has no price in {dataset.source}")
     leverage = (float(request.leverage) if request.leverage is not None
-                else _leverage_for(snapshot, params)[0])
+                else _leverage_for(snapshot, params, side)[0])
     if not math.isfinite(leverage) or not 1.0 <= leverage <= 125.0:
         raise InputError("leverage", f"must be between 1 and 125 (got {leverage!r})")
     liq = liquidation_price(side=side, entry_price_usd=entry, quantity_base=quantity,

@@ -213,3 +213,17 @@ def test_real_ccxt_parser_output_builds_the_same_table() -> None:
         assert got.maintenance_margin_rate == want.maintenance_margin_rate
         assert got.max_leverage == want.max_leverage
         assert got.maintenance_amount_usd == pytest.approx(want.maintenance_amount_usd)
+
+
+def test_bundled_max_leverages_follow_the_stated_rule_and_say_so() -> None:
+    """Every bundled schedule's max leverage is 1/(2 MMR) rounded down to a usual step (at most
+    the rule, within 10 % of it), and the table's source says these are defaults by that rule."""
+    from rotation_addin.core.brackets import DEFAULT_MAX_LEVERAGE_RULE, bundled_bracket_schedules
+
+    for schedule in bundled_bracket_schedules():
+        for mmr, lev in zip(schedule.maintenance_margin_rates, schedule.max_leverages,
+                            strict=True):
+            rule = 1 / (2 * mmr)
+            assert 0.9 * rule <= lev <= rule + 1e-9, (schedule.name, mmr, lev)
+        table = default_bracket_table(schedule.bases[0] if schedule.bases else "X")
+        assert DEFAULT_MAX_LEVERAGE_RULE in table.source

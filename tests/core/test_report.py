@@ -114,10 +114,15 @@ def _demo_report(
     return dataset, book, params, daily_report(dataset, book, params)
 
 
+DEMO_SEEDS = (1, 3, 7)
+"""Demo seeds of the property cases, chosen so that together they reach every rule below (on the
+re-calibrated demo, seeds 2, 4 and 8 propose no opens at all and would test nothing)."""
+
+
 def test_the_demo_property_cases_exercise_the_rules() -> None:
     rules: set[str] = set()
     opened = scaled = 0
-    for seed in (1, 2, 3):
+    for seed in DEMO_SEEDS:
         _d, _b, params, report = _demo_report(seed, 12_000.0, "tight")
         plan = report.plan
         rules |= {r.rule for r in plan.refusals}
@@ -129,7 +134,7 @@ def test_the_demo_property_cases_exercise_the_rules() -> None:
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", DEMO_SEEDS)
 @pytest.mark.parametrize("equity", [3_000.0, 12_000.0, 250_000.0])
 def test_no_order_breaks_a_discipline_rule_on_the_demo_market(
     seed: int, equity: float, profile: str

@@ -447,3 +447,38 @@ def test_band_arithmetic() -> None:
     assert absolute.holds(1.2, 1.01) and not absolute.holds(1.2, 0.99)
     assert factor.holds(0.1, 0.051) and factor.holds(0.1, 0.199) and not factor.holds(0.1, 0.21)
     assert not rel.holds(float("nan"), 1.0)
+
+
+def test_daily_path_needs_no_hourly_and_agrees_with_it(market: DemoMarket) -> None:
+    """The dataset's daily frames, tickers and books are the per-base artifacts, exactly."""
+    fresh = DemoMarket(seed=DEFAULT_SEED, days=1100, end=END)
+    closes = fresh.daily_frame("close")
+    tickers = fresh.tickers()
+    assert fresh._hourly_cache == {}  # nothing hourly was simulated for these
+    for base in ("BTC", "GLM", "VIRTUAL"):
+        daily = market.daily_candles(base)
+        for column in ("open", "high", "low", "close", "volume_usd"):
+            np.testing.assert_array_equal(fresh.daily_frame(column)[base], daily[column])
+        assert tickers[base].last_price_usd == closes[base].iloc[-1]
+        funding = market.funding_history(base)["funding_rate"]
+        assert tickers[base].funding_rate == funding.iloc[-1]
+        assert tickers[base].volume_24h_usd == daily["volume_usd"].iloc[-1]
+    dataset = demo_dataset(end=END)
+    assert set(dataset.order_books) == set(market.universe.bases)
+    assert dataset.order_books["RENDER"] == market.order_book("RENDER")
+
+
+def test_daily_range_is_the_brownian_bridge_extreme(market: DemoMarket) -> None:
+    """High/low beyond the candle body follow P(max > m) = exp(-2 m (m - a) / sigma^2).
+
+    Checked through its mean: for a driftless bridge (a = 0) E[max] = sqrt(pi / 8) sigma.
+    Days with |a| small relative to sigma are compared with that closed form.
+    """
+    j = market.universe.bases.index("FET")
+    sigma = market._daily["cond_vol"][:, j]
+    daily = market.daily_candles("FET")
+    a = np.log(daily["close"] / daily["open"]).to_numpy()
+    up = np.log(daily["high"] / daily["open"]).to_numpy() / sigma
+    flat = np.abs(a) < 0.1 * sigma
+    assert flat.sum() > 50
+    assert up[flat].mean() == pytest.approx(np.sqrt(np.pi / 8), rel=0.15)

@@ -86,6 +86,10 @@ OVER_CONTRACT_MAX = "Sizing over contract max"
 """30x typed for a contract that allows 25x (its brackets allow 75x)."""
 
 
+HIGH_CAP = "Sizing high cap"
+"""5 % risk under a 6 % cap (the settings allow up to 10 %): accepted, label says 6 %."""
+
+
 def _sheet_name(i: int) -> str:
     return f"Sizing {i + 2}"
 
@@ -103,6 +107,9 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory, demo_market: object,
         sizing.build(ws, inputs.with_brackets(table))
     for name, (inputs, _message) in BAD_INPUTS.items():
         sizing.build(wb.create_sheet(name), inputs.with_brackets(default_bracket_table("X")))
+    sizing.build(wb.create_sheet(HIGH_CAP),
+                 SizingInputs(risk_fraction=0.05, max_risk_fraction=0.06).with_brackets(
+                     default_bracket_table("X")))
     sizing.build(wb.create_sheet(OVER_CONTRACT_MAX),
                  SizingInputs(leverage=30, contract_max_leverage=25).with_brackets(
                      default_bracket_table("X")))
@@ -170,7 +177,7 @@ def test_sizing_sheet_equals_engine(values: object, index: int, label: str) -> N
     safe = safe_leverage(daily_vol=inputs.daily_vol, k_sigma=inputs.k_sigma,
                          holding_days=inputs.holding_days,
                          gap_buffer_fraction=inputs.gap_buffer_fraction, brackets=table,
-                         notional_usd=size.notional_usd, max_leverage=cap)
+                         notional_usd=size.notional_usd, max_leverage=cap, side=inputs.side)
     expected = {
         "RiskBudget": size.risk_budget_usd,
         "PerUnitLoss": size.per_unit_loss_usd,
@@ -202,6 +209,15 @@ def test_sizing_sheet_equals_engine(values: object, index: int, label: str) -> N
     stop_ok = liq.liquidation_price_usd == 0 or (
         size.side.sign * (inputs.stop_price_usd - liq.liquidation_price_usd) > 0)
     assert str(_out(ws, "StopCheck")).startswith("OK") == stop_ok
+
+
+def test_risk_cap_label_and_check_follow_the_cap_cell(values: object) -> None:
+    ws = values[HIGH_CAP]  # type: ignore[index]
+    assert ws["C8"].value == "of equity (max 6 %)"
+    assert ws["B47"].value == "OK"
+    default = values["Sizing"]  # type: ignore[index]
+    cap = float(default["B9"].value)
+    assert default["C8"].value == f"of equity (max {round(cap * 100, 2):g} %)"
 
 
 def test_scenarios_cover_what_they_claim(values: object) -> None:

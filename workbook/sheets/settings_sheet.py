@@ -81,7 +81,8 @@ def validations() -> list[DataValidation]:
     r = ROW_OF
     return [
         dv(f"B{r['risk_fraction']}", type="decimal", operator="between", formula1="0.0001",
-           formula2="0.03", error="Risk per trade: 0.01 % to 3 %."),
+           formula2=f"$B${r['max_risk_fraction']}",
+           error="Risk per trade: 0.01 % up to the hard cap on risk per trade."),
         dv(f"B{r['max_risk_fraction']}", type="decimal", operator="between", formula1="0.0001",
            formula2="0.1", error="Risk cap: 0.01 % to 10 %."),
         dv(f"B{r['data_source']}", type="list", formula1='"' + ",".join(DATA_SOURCES) + '"',

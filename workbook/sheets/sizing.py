@@ -85,12 +85,15 @@ class SizingInputs:
         )
 
 
+RISK_CAP_LABEL = '="of equity (max "&ROUND($B$9*100,2)&" %)"'
+"""Help text of the risk input: the hard cap typed in B9 (from the settings), not a constant."""
+
 # (row, name, label, unit/help, number format, attribute of SizingInputs)
 INPUT_ROWS: tuple[tuple[int, str, str, str, str, str], ...] = (
     (5, "Symbol", "Symbol", "base asset (text)", "@", "symbol"),
     (6, "Side", "Side", "long or short", "@", "side"),
     (7, "Equity", "Account equity", "USD", st.FMT_USD, "equity_usd"),
-    (8, "RiskFraction", "Risk per trade", "of equity (max 3 %)", st.FMT_PCT, "risk_fraction"),
+    (8, "RiskFraction", "Risk per trade", RISK_CAP_LABEL, st.FMT_PCT, "risk_fraction"),
     (9, "MaxRiskFraction", "Hard cap on risk", "of equity", st.FMT_PCT, "max_risk_fraction"),
     (10, "Entry", "Entry price", "USD", st.FMT_PRICE, "entry_price_usd"),
     (11, "Stop", "Stop price", "USD", st.FMT_PRICE, "stop_price_usd"),
@@ -153,7 +156,8 @@ OUTPUT_ROWS: tuple[tuple[int, str, str, str, str, str], ...] = (
     (44, "StopCheck", "Stop vs liquidation", "",
      "@", '=IF($B$42=0,"OK: cannot be liquidated",IF($B$24*($B$11-$B$42)>0,'
           '"OK: stop fires before liquidation","REFUSED: stop at or beyond liquidation"))'),
-    (45, "SafeLeverage", "SAFE LEVERAGE", "largest L surviving k·σ·√h + gap",
+    (45, "SafeLeverage", "SAFE LEVERAGE",
+     "largest L: exact liq. distance for the side >= k·σ·√h + gap",
      st.FMT_LEV, "SAFE_LEVERAGE_FORMULA"),
     (46, "LeverageCheck", "Leverage check", "",
      "@", '=IF($B$12>MIN($B$38,$B$22),"REFUSED: above the bracket or contract maximum",'
@@ -302,10 +306,13 @@ def validations() -> list[DataValidation]:
         return rule(cell, "decimal", "greaterThan", f"{parameter.low:g}", None,
                     f"{parameter.label}: must be > {parameter.low:g}.")
 
-    risk_cap_default = pdef.MAX_RISK_FRACTION.default
+    risk = pdef.RISK_FRACTION
+    risk_low = risk.smallest if risk.smallest is not None else risk.low
     return [
         rule("B6", "list", None, '"long,short"', None, "Side must be long or short."),
-        fraction("B8", pdef.RISK_FRACTION, high=risk_cap_default),
+        # the cap is the sheet's own B9 (from the settings), not a number written here
+        rule("B8", "decimal", "between", f"{risk_low:g}", "$B$9",
+             f"{risk.label}: {risk_low * 100:g} % up to the hard cap on risk (B9)."),
         fraction("B9", pdef.MAX_RISK_FRACTION, what="Risk cap"),
         rule("B12", "decimal", "between", "1", "125", "Leverage: 1 to 125."),
         rule("B7 B10 B11 B15 B16", "decimal", "greaterThan", "0", None, "Must be > 0."),

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-
-import pandas as pd
+from collections.abc import Iterator, Mapping
 
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
-from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.dataset import MarketDataset, OrderBook
 from rotation_addin.core.universe import Universe
 from rotation_addin.data.demo.simulator import DEFAULT_DAYS, DEFAULT_SEED, DemoMarket, Episode
 
@@ -62,13 +61,8 @@ def _build(
         return hit
     market = DemoMarket(seed=seed, days=days, end=key[2], universe=universe)
     bases = list(market.universe.bases)
-    candles = {b: market.daily_candles(b) for b in bases}
-
-    def wide(column: str) -> pd.DataFrame:
-        frame = pd.DataFrame({b: candles[b][column] for b in bases}, index=market.dates)
-        frame.columns.name = None
-        frame.attrs["source"] = DEMO_SOURCE_LABEL
-        return frame
+    wide = market.daily_frame  # daily values only: no hourly bridge is simulated here
+    listed = set(market.listed_bases())
 
     dataset = MarketDataset(
         source=DEMO_SOURCE_LABEL,
@@ -84,14 +78,44 @@ def _build(
         onchain_activity=market.onchain_activity(),
         contracts=market.contract_specs(),
         tickers=market.tickers(),
-        order_books={b: market.order_book(b) for b in bases},
-        missing_symbols=tuple(b for b in bases if b not in set(market.listed_bases())),
+        order_books=_LazyBooks(market),
+        missing_symbols=tuple(b for b in bases if b not in listed),
     )
     with _LOCK:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = (market, dataset)
     return market, dataset
+
+
+class _LazyBooks(Mapping[str, OrderBook]):
+    """Order books of every listed base, each simulated on first access and then kept.
+
+    A command that reads two books does not pay for a thousand; the values are exactly
+    :meth:`DemoMarket.order_book` (deterministic per seed and base).
+    """
+
+    def __init__(self, market: DemoMarket) -> None:
+        self._market = market
+        self._bases = market.listed_bases()
+        self._known = set(self._bases)
+        self._books: dict[str, OrderBook] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, base: str) -> OrderBook:
+        if base not in self._known:
+            raise KeyError(base)
+        with self._lock:
+            book = self._books.get(base)
+            if book is None:
+                book = self._books[base] = self._market.order_book(base)
+        return book
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._bases)
+
+    def __len__(self) -> int:
+        return len(self._bases)
 
 
 def demo_dataset(

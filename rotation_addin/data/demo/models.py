@@ -68,7 +68,10 @@ class AssetModel:
         GARCH(1,1) coefficients of the idiosyncratic part (alpha + beta < 1).
     residual_corr : float
         Extra share of the non-market variance common to the sector (on top of the alt
-        factor share that every alt has).
+        factor share).
+    alt_share : float
+        Share of the non-market variance loading on the alt-wide factor (per sector:
+        ``SECTORS[k]["alt_share"]``, else ``ALT_FACTOR["residual_corr"]``).
     price_usd, volume_usd : float
         Reference price level and daily quote volume (scale only).
     fitted_from : str
@@ -83,6 +86,7 @@ class AssetModel:
     garch_alpha: float
     garch_beta: float
     residual_corr: float
+    alt_share: float
     price_usd: float
     volume_usd: float
     fitted_from: str
@@ -136,16 +140,20 @@ def asset_models(universe: Universe, p: DemoParameters | None = None) -> dict[st
     """
     p = p or DemoParameters.from_module()
     fitted_by_sector: dict[str, list[str]] = {}
-    for base, values in p.assets.items():
-        sector = universe.sector_of(base) if base in universe.bases else str(values["sector"])
+    members = set(universe.bases)
+    for base, fitted in p.assets.items():
+        sector = universe.sector_of(base) if base in members else str(fitted["sector"])
         fitted_by_sector.setdefault(sector, []).append(base)
     all_alts = [b for b in p.assets if b != universe.benchmark]
     mean_extra = float(np.mean([float(s["residual_corr"]) for s in p.sectors.values()]))
+    default_alt = float(p.alt_factor["residual_corr"])
     models: dict[str, AssetModel] = {}
+    averages: dict[tuple[str, ...], dict[str, float]] = {}
     for base in universe.bases:
         sector = universe.sector_of(base)
         price, volume = REFERENCE_LEVELS.get(base, DEFAULT_LEVEL)
         extra = float(p.sectors.get(sector, {}).get("residual_corr", mean_extra))
+        alt_share = float(p.sectors.get(sector, {}).get("alt_share", default_alt))
         if base == universe.benchmark:
             values = {
                 k: float(p.market[k]) for k in ("daily_vol", "t_dof", "garch_alpha", "garch_beta")
@@ -159,13 +167,16 @@ def asset_models(universe: Universe, p: DemoParameters | None = None) -> dict[st
         else:
             donor_sector = sector if fitted_by_sector.get(sector) else FALLBACK_SECTOR.get(sector)
             donors = fitted_by_sector.get(donor_sector or "", []) or all_alts
-            values = _average(p, donors)
+            if tuple(donors) not in averages:
+                averages[tuple(donors)] = _average(p, donors)
+            values = averages[tuple(donors)].copy()
             label = f"sector {donor_sector}" if donors is not all_alts else "all fitted alts"
             source = f"no real data: mean of {label} ({', '.join(donors)})"
         models[base] = AssetModel(
             base=base,
             sector=sector,
             residual_corr=extra,
+            alt_share=alt_share,
             price_usd=price,
             volume_usd=volume,
             fitted_from=source,

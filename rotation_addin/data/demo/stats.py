@@ -308,3 +308,120 @@ CALIBRATION_BANDS: tuple[Band, ...] = (
 Also required (qualitative): excess kurtosis > 1 for BTC and the median alt, and pair
 correlation on stress days above the normal-day figure by at least 0.05.
 """
+
+
+# ---------------------------------------------------------------------------- issue table
+TABLE_STATISTICS: tuple[str, ...] = (
+    "rel_within_minus_cross",
+    "rel_within_gpu_compute",
+    "btc_acf_sq_1",
+    "btc_corr_all_days",
+    "btc_corr_worst_decile",
+    "btc_corr_worst_minus_all",
+    "btc_excess_kurtosis",
+    "alt_median_excess_kurtosis",
+)
+"""Statistics the demo must reproduce inside the real data's sampling band (docs table)."""
+
+TABLE_LABELS: dict[str, str] = {
+    "rel_within_minus_cross": "within-sector minus cross-sector mean pair corr., BTC-relative",
+    "rel_within_gpu_compute": "gpu_compute within-sector mean pair corr., BTC-relative",
+    "btc_acf_sq_1": "BTC autocorrelation of squared returns, lag 1",
+    "btc_corr_all_days": "alts' correlation with BTC, all days (mean)",
+    "btc_corr_worst_decile": "alts' correlation with BTC, BTC's worst-decile days (mean)",
+    "btc_corr_worst_minus_all": "worst-decile minus all-days correlation with BTC",
+    "btc_excess_kurtosis": "BTC excess kurtosis",
+    "alt_median_excess_kurtosis": "alts: median excess kurtosis",
+}
+
+
+def _relative_pair_means(
+    returns: pd.DataFrame, benchmark: str, sectors: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, float], float, float]:
+    """BTC-relative pair correlations: per-sector within means, all-within mean, cross mean."""
+    owner = {b: s for s, members in sectors.items() for b in members
+             if b in returns.columns and b != benchmark}
+    bases = list(owner)
+    rel = returns[bases].sub(returns[benchmark], axis=0)
+    corr = rel.corr(min_periods=60)
+    within_pairs = [(a, b) for i, a in enumerate(bases) for b in bases[i + 1:]
+                    if owner[a] == owner[b]]
+    cross_pairs = [(a, b) for i, a in enumerate(bases) for b in bases[i + 1:]
+                   if owner[a] != owner[b]]
+    per_sector = {
+        s: _mean_pair_corr(corr, [p for p in within_pairs if owner[p[0]] == s])
+        for s in {owner[a] for a, _ in within_pairs}
+    }
+    return per_sector, _mean_pair_corr(corr, within_pairs), _mean_pair_corr(corr, cross_pairs)
+
+
+def table_statistics(
+    returns: pd.DataFrame, benchmark: str, sectors: Mapping[str, Sequence[str]]
+) -> dict[str, float]:
+    """The :data:`TABLE_STATISTICS` of daily log ``returns`` (wide; NaN where not listed).
+
+    * ``rel_*``: Pearson correlation of BTC-relative returns ``r_i - r_BTC`` between alts,
+      averaged over all same-sector pairs (minus all different-sector pairs), and over the
+      ``gpu_compute`` pairs;
+    * ``btc_acf_sq_1``: lag-1 autocorrelation of BTC's squared returns;
+    * ``btc_corr_*``: mean over alts of the correlation with BTC, on all days and on BTC's
+      worst-decile days (``r_BTC`` at or below its 10 % quantile);
+    * kurtosis: pandas' bias-corrected excess kurtosis (BTC; median over alts).
+    """
+    per_sector, within, cross = _relative_pair_means(returns, benchmark, sectors)
+    market = returns[benchmark]
+    alts = [c for c in returns.columns if c != benchmark]
+    worst = market <= market.quantile(STRESS_QUANTILE)
+    all_days = returns[alts].corrwith(market)
+    stressed = returns.loc[worst, alts].corrwith(market[worst])
+    kurt = returns.kurt()
+    return {
+        "rel_within_minus_cross": within - cross,
+        "rel_within_gpu_compute": per_sector.get("gpu_compute", float("nan")),
+        "btc_acf_sq_1": autocorrelation(market * market, 1),
+        "btc_corr_all_days": float(all_days.mean()),
+        "btc_corr_worst_decile": float(stressed.mean()),
+        "btc_corr_worst_minus_all": float(stressed.mean() - all_days.mean()),
+        "btc_excess_kurtosis": float(kurt[benchmark]),
+        "alt_median_excess_kurtosis": float(kurt[alts].median()),
+    }
+
+
+def block_bootstrap_bands(
+    returns: pd.DataFrame,
+    benchmark: str,
+    sectors: Mapping[str, Sequence[str]],
+    *,
+    block_days: int = 20,
+    resamples: int = 400,
+    level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Sampling band of each :func:`table_statistics` value by moving-block bootstrap.
+
+    Days (whole rows, so the cross-section and NaN pattern stay together) are resampled in
+    blocks of ``block_days`` consecutive days (Kuensch 1989), which keeps volatility clusters
+    and short-range dependence; ``resamples`` series of the original length give the
+    statistic's sampling distribution, and the band is its central ``level`` interval.
+    Columns: ``real``, ``low``, ``high``, ``resamples``.
+    """
+    rng = np.random.default_rng(seed)
+    n = len(returns)
+    starts_max = n - block_days + 1
+    blocks = -(-n // block_days)
+    values = returns.to_numpy()
+    draws: list[dict[str, float]] = []
+    for _ in range(resamples):
+        starts = rng.integers(0, starts_max, blocks)
+        rows = (starts[:, None] + np.arange(block_days)[None, :]).ravel()[:n]
+        sample = pd.DataFrame(values[rows], columns=returns.columns)
+        draws.append(table_statistics(sample, benchmark, sectors))
+    frame = pd.DataFrame(draws)
+    tail = (1.0 - level) / 2.0
+    real = table_statistics(returns, benchmark, sectors)
+    return pd.DataFrame({
+        "real": pd.Series(real),
+        "low": frame.quantile(tail),
+        "high": frame.quantile(1.0 - tail),
+        "resamples": float(resamples),
+    }).loc[list(TABLE_STATISTICS)]
