@@ -126,11 +126,11 @@ def test_price_snapshot_sentence(tmp_path: Path) -> None:
 
 
 def test_readme_and_cli_carry_the_sentences() -> None:
-    from rotation_addin.cli import analytics_cmds
+    from rotation_addin.cli import corr_cmd
 
     readme = _flat(README.read_text(encoding="utf-8"))
     for sentence in (claims.RENDER_COMPUTE, claims.STRESS_CORRELATION, claims.PRICE_SNAPSHOT):
         assert _flat(sentence) in readme, sentence[:60]
     assert "correlations rise on BTC's worst days" not in readme
     assert "cost one request" not in readme
-    assert claims.INVERSE_PAIRS_CAVEAT in analytics_cmds.INVERSE_PAIRS_CAVEAT
+    assert claims.INVERSE_PAIRS_CAVEAT in corr_cmd.INVERSE_PAIRS_CAVEAT
