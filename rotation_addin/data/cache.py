@@ -672,13 +672,19 @@ class MarketCache:
         failures: Mapping[str, str] | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> None:
-        """Append one row to the refresh log."""
+        """Append one row to the refresh log (texts redacted of credentials first)."""
+        from rotation_addin.data.redact import known_secrets, redact
+
+        stored = known_secrets()
+        failures_json = json.dumps({k: redact(str(v), stored) for k, v in (failures or {}).items()})
+        detail_json = json.dumps({k: redact(v, stored) if isinstance(v, str) else v
+                                  for k, v in (detail or {}).items()}, default=str)
         with self.transaction():
             self._conn.execute(
                 "INSERT INTO refresh_log (started_ms, finished_ms, exchange, what, outcome, "
                 "failures_json, detail_json) VALUES (?,?,?,?,?,?,?)",
                 (_datetime_ms(started), _datetime_ms(finished), exchange, what, outcome,
-                 json.dumps(dict(failures or {})), json.dumps(dict(detail or {}), default=str)),
+                 failures_json, detail_json),
             )
 
     def refresh_history(self, exchange: str | None = None, limit: int = 20) -> list[RefreshRecord]:
