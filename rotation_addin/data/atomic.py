@@ -57,7 +57,13 @@ def atomic_path(target: Path,
         ``target`` is read-only.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise DataError(f"cannot write {target}: a file stands where its folder should "
+                        "be") from None
+    if target.is_dir():
+        raise DataError(f"cannot write {target}: it is a folder; give a file name") from None
     mode = target_mode(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)

@@ -212,7 +212,13 @@ class MarketCache:
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
-            return list(self._conn.execute(sql, params).fetchall())
+            try:
+                return list(self._conn.execute(sql, params).fetchall())
+            except sqlite3.DatabaseError as exc:  # damaged pages surface only when read
+                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                    raise
+                raise DataError(f"cache {self.path} is damaged ({exc}): move it away and run "
+                                "`rotation refresh` to rebuild it") from None
 
     # ------------------------------------------------------------------ candles
     def write_candles(
