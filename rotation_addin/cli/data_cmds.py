@@ -220,6 +220,10 @@ def _status(args: argparse.Namespace) -> int:
         raise DataError(f"cache file {args.cache} does not exist: run `rotation refresh` first")
     from rotation_addin.data.universe_io import load_universe
 
+    if args.exchange is not None:
+        from rotation_addin.data.loader import check_exchange_id
+
+        check_exchange_id("--exchange", args.exchange)
     bases = load_universe().bases
     order = {b: i for i, b in enumerate(bases)}
     with MarketCache(args.cache) as cache:
