@@ -226,7 +226,7 @@ def _status(args: argparse.Namespace) -> int:
         check_exchange_id("--exchange", args.exchange)
     bases = load_universe().bases
     order = {b: i for i, b in enumerate(bases)}
-    with MarketCache(args.cache) as cache:
+    with MarketCache(args.cache, read_only=None) as cache:  # read-only files are fine here
         cached = cache.exchanges()
         if args.exchange and args.exchange not in cached:
             listed = ", ".join(cached) if cached else "none (run `rotation refresh` first)"

@@ -87,7 +87,7 @@ def load_market(
     path = Path(cache_file) if cache_file is not None else None
     if path is not None and not path.exists():
         raise DataError(f"cache file {path} does not exist: run `rotation refresh` first")
-    with MarketCache(path) as cache:
+    with MarketCache(path, read_only=None) as cache:  # a read-only file is read as is
         return cache_dataset(cache, exchange_id=exchange_id,
                              universe=universe or _default_universe(), demo_seed=seed)
 
