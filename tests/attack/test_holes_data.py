@@ -142,3 +142,12 @@ def test_d3_refresh_of_a_read_only_workbook_is_refused(
         refresh_workbook(built, demo_market, params=Settings())  # type: ignore[arg-type]
     assert built.read_bytes() == before
     assert not backup_path_for(built).exists()
+
+
+def test_d3_atomic_write_never_replaces_a_device(tmp_path: Path) -> None:
+    link = tmp_path / "out.csv"
+    link.symlink_to("/dev/null")
+    with pytest.raises(DataError, match="not a regular file"):
+        atomic_write_text(link, "x")
+    assert link.is_symlink() and Path("/dev/null").exists()
+    assert not Path("/dev/null").is_file()
