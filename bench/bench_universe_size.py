@@ -39,7 +39,8 @@ def universe_toml(symbols: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_sectors(symbols: int | None, limit_gb: float, timeout_s: float) -> tuple[int, float, float, str]:
+def run_sectors(symbols: int | None, limit_gb: float,
+                timeout_s: float) -> tuple[int, float, float, str]:
     """Exit code, wall seconds, peak RSS in MB and last stderr line of one run."""
     with tempfile.TemporaryDirectory() as home:
         if symbols is not None:

@@ -64,7 +64,8 @@ def atomic_path(target: Path,
                         "be") from None
     if target.is_dir():
         raise DataError(f"cannot write {target}: it is a folder; give a file name") from None
-    if target.exists() and not target.is_file() or target.is_symlink() and not target.exists():
+    if (target.exists() and not target.is_file()) or (target.is_symlink()
+                                                       and not target.exists()):
         # a device, pipe or dangling link: renaming over it would replace it (/dev/null!)
         raise DataError(f"cannot write {target}: not a regular file; give a file name")
     mode = target_mode(target)
