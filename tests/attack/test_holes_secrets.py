@@ -24,6 +24,8 @@ from tests.data.test_cli_providers import MemoryKeyring
 from tests.emulator.providers import ProviderData, ProviderEmulator
 
 PLANTED = "PLANTED-9f8e7d6c5b4a"
+EXCHANGE_KEY = "EXKEY-1a2b3c4d5e6f"
+EXCHANGE_SECRET = "EXSECRET-6f5e4d3c2b1a"
 
 
 @pytest.fixture()
@@ -72,14 +74,19 @@ def test_s1_echoed_key_is_redacted_everywhere(
         seen += [out, err]
     assert "not found" in seen[0]  # the provider's message is still shown, minus the key
     assert "Apikey ***" in seen[0] or "Authorization: ***" in seen[0]
+    from rotation_addin.data.secrets import set_api_key
+
+    set_api_key("binanceusdm", EXCHANGE_KEY, EXCHANGE_SECRET)  # planted beside it
     for argv in (["providers", "status"], ["providers", "status", "--json"],
-                 ["data", "status"], ["data", "status", "--json"]):
+                 ["data", "status"], ["data", "status", "--json"], ["demo"], ["plan", "--json"],
+                 ["workbook", "build", "--force"]):
         seen += list(run(capsys, *argv)[1:])
     assert any(r["authorization"] == f"Apikey {PLANTED}" for r in echoing_emulator.requests)
-    leaks = [text for text in seen if PLANTED in text]
-    assert leaks == []
-    assert [r.getMessage() for r in caplog.records if PLANTED in r.getMessage()] == []
-    assert _files_holding(isolated_home, PLANTED.encode()) == []
+    assert any(p.suffix == ".xlsx" for p in isolated_home.rglob("*"))  # a workbook was written
+    for secret in (PLANTED, EXCHANGE_KEY, EXCHANGE_SECRET):
+        assert [text for text in seen if secret in text] == []
+        assert [r.getMessage() for r in caplog.records if secret in r.getMessage()] == []
+        assert _files_holding(isolated_home, secret.encode()) == []
 
 
 def test_s1_refresh_log_rows_are_redacted(isolated_home: Path) -> None:
