@@ -162,9 +162,12 @@ def _daily_vol(name: str, value: Cell, method: str) -> float:
         if isinstance(value, str):
             return a.fraction(name, value, high=DAILY_VOL_MAX)
         closes = a.number_column(name, value, minimum_count=3)
-    if method == "close":
-        return float(volatility.close_to_close_vol(closes))
-    return float(volatility.ewma_vol(closes))
+    try:
+        if method == "close":
+            return float(volatility.close_to_close_vol(closes))
+        return float(volatility.ewma_vol(closes))
+    except InputError as exc:  # the engine names its "close" input; the user typed `name`
+        raise InputError(name, exc.reason) from None
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)

@@ -89,23 +89,10 @@ def test_attack_corrupted_config_files(name: str, content: bytes, argv: list[str
     _check(*run(capsys, *argv)[::2], what=f"{name} is a folder")
 
 
-@pytest.fixture(scope="module")
-def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from rotation_addin.data.refresh import refresh_demo
-
-    path = tmp_path_factory.mktemp("cache") / "cache.sqlite3"
-    refresh_demo(cache=path)
-    import sqlite3
-
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
-def test_attack_corrupted_cache(demo_cache: Path, tmp_path: Path,
+def test_attack_corrupted_cache(demo_cache_file: Path, tmp_path: Path,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     rng = random.Random("cache")
-    original = demo_cache.read_bytes()
+    original = demo_cache_file.read_bytes()
     for trial, mutate in enumerate(rng.sample(MUTATORS, MUTATIONS_PER_FILE)):
         damaged = tmp_path / f"cache{trial}.sqlite3"
         damaged.write_bytes(mutate(original, rng))

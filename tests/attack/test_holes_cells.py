@@ -81,3 +81,11 @@ def test_r4_safe_leverage_and_hist_vol_accept_volatility_alike(vol: object) -> N
 def test_r4_hist_vol_of_a_symbol_still_computes() -> None:
     assert isinstance(udfs.HIST_VOL("BTC"), float)
     assert isinstance(udfs.SAFE_LEVERAGE("BTC"), float)
+
+
+@pytest.mark.parametrize("prices", [[[1.0], [1986.0], [1e15]], [2725.0, 2899.0, -149210.0, 1.0],
+                                    [[-0.0], [5.0], [6.0]]])
+def test_r4_price_range_errors_name_the_argument(prices: object) -> None:
+    """Found by bench/bench_udf_fuzz.py: the engine's 'close' leaked as the argument name."""
+    assert str(udfs.HIST_VOL(prices)).startswith("#INPUT symbol_or_prices: ")
+    assert str(udfs.SAFE_LEVERAGE(prices)).startswith("#INPUT symbol_or_vol: ")

@@ -45,14 +45,8 @@ def _without_root_override(argv: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("lock", ["file", "folder"])
 def test_minor_read_only_valid_cache_serves_read_commands(
-        lock: str, isolated_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = run(capsys, "refresh", "--demo")
-    assert code == 0, err
-    cache = isolated_home / "data" / "cache.sqlite3"
-    import sqlite3
-
-    with sqlite3.connect(cache) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        lock: str, home_cache: Path, isolated_home: Path) -> None:
+    cache = home_cache
     for extra in cache.parent.glob("cache.sqlite3-*"):
         extra.unlink()
     before = cache.read_bytes()
