@@ -81,7 +81,9 @@ def test_attack_cli_every_command_is_covered() -> None:
 
 @pytest.mark.parametrize("command, flag", CASES, ids=[f"{c}:{f}" for c, f in CASES])
 def test_attack_cli_hostile_flag_values(command: str, flag: str, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+                                        capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a hostile value may be a relative output path ("0", "🚀")
     rng = random.Random(f"{command} {flag}")
     values = HOSTILE if command in QUICK else rng.sample(HOSTILE, SAMPLED_PER_FLAG)
     base = [a if a != "FOLDER" else str(tmp_path) for a in BASE.get(command, [])]
