@@ -1,6 +1,6 @@
 """Run every benchmark in one command and print each one's ratios.
 
-    .venv/bin/python bench/run_all.py          # plan, app start, refresh (--quick)
+    .venv/bin/python bench/run_all.py          # plan, app start, refresh (--quick), backtest
     .venv/bin/python bench/run_all.py --full   # the refresh benchmark at full size (~6 min)
 
 Each benchmark measures against a baseline taken in the same run (see docs/benchmarks.md);
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         ["bench_gui_start.py"],
         ["bench_refresh.py"] + ([] if args.full else ["--quick"]),
         ["bench_refresh_product.py"],
+        ["bench_backtest.py"],
     ]
     failed = []
     for command in runs:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QObject, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QWidget
 
+from gui.backtest_view import BacktestView
 from gui.correlation_view import CorrelationView
 from gui.plan_view import PlanView
 from gui.quick_check import QuickCheckView
@@ -25,7 +26,8 @@ from gui.status import StatusPanel
 from gui.workers import BackgroundTask, Progress, TaskRunner
 from rotation_addin.data.settings import Settings
 
-TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Settings")
+TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Backtest",
+             "Settings")
 
 
 class MainWindow(QMainWindow):
@@ -89,6 +91,8 @@ class MainWindow(QMainWindow):
         self.correlation = CorrelationView()
         self.regime = RegimeView()
         self.plan = PlanView()
+        self.backtest = BacktestView()
+        self.backtest.run_requested.connect(lambda: self.run_backtest())
         self.settings_view = SettingsView(self.settings)
         widgets: tuple[QWidget, ...] = (
             self.quick_check,
@@ -96,6 +100,7 @@ class MainWindow(QMainWindow):
             self.correlation,
             self.regime,
             self.plan,
+            self.backtest,
             self.settings_view,
         )
         for name, widget in zip(TAB_NAMES, widgets, strict=True):
@@ -192,6 +197,36 @@ class MainWindow(QMainWindow):
             return load_snapshot(settings, source, progress=progress, cancel=cancel)
 
         return self._start(f"load {source}", work, f"Loading {source} data…")
+
+    def run_backtest(self) -> BackgroundTask | None:
+        """Run the whole-strategy backtest on the loaded data in the background."""
+        from gui.backtest_view import run_backtest_summary
+
+        if self.snapshot is None:
+            self.status_panel.show_message("Load data first (Load demo or Load cache)",
+                                           error=True)
+            return None
+        dataset, settings = self.snapshot.dataset, self.settings
+
+        def work(progress: Any, cancel: Any) -> Any:
+            return run_backtest_summary(dataset, settings)
+
+        return self._start("backtest", work, "Running the backtest…",
+                           on_success=self._on_backtest)
+
+    def _on_backtest(self, outcome: Any) -> None:
+        try:
+            summary, extra = outcome
+            self.backtest.set_summary(summary, extra)
+        except Exception as exc:  # the window must never be left "busy"
+            from gui.workers import describe_error
+
+            self._on_failed(f"could not show the backtest: {describe_error(exc)}")
+            return
+        self.status_panel.show_message(
+            f"backtest: {summary.result.decisions} decisions, total return "
+            f"{100 * summary.strategy.total_return:+.1f} %")
+        self._task_over("succeeded")
 
     def reload(self) -> BackgroundTask | None:
         """Reload what is shown (after a universe or settings change)."""

@@ -3,7 +3,7 @@
 Uses the demo market (no network) and a throw-away ``ROTATION_DESK_HOME`` unless one is set,
 so it never touches the user's settings or cache. Files: ``gui-quick-check.png``,
 ``gui-quick-check-error.png``, ``gui-sectors.png``, ``gui-correlation.png``,
-``gui-regime.png``, ``gui-plan.png``, ``gui-settings.png``.
+``gui-regime.png``, ``gui-plan.png``, ``gui-backtest.png`` (before a run), ``gui-settings.png``.
 """
 
 from __future__ import annotations

@@ -88,7 +88,20 @@ def register(subparsers: Any) -> None:
                         help="last day of data used (default: the last day)")
     parser.add_argument("--json", action="store_true", help="machine-readable JSON")
     parser.add_argument("--csv-out", type=Path, default=None, metavar="FILE",
-                        help="also write one row per decision to FILE (atomic write)")
+                        help="also write one row per decision to FILE (atomic write); with "
+                             "--strategy one row per closed trade")
+    parser.add_argument("--strategy", action="store_true",
+                        help="backtest the whole strategy instead of the ranking: the daily "
+                             "plan traded with fees, slippage, funding, stops, take-profits, "
+                             "liquidations and the discipline rules, against BTC, the "
+                             "equal-weight universe and random-sector rotation")
+    parser.add_argument("--report", type=Path, default=None, metavar="FILE.html",
+                        help="write the whole-strategy backtest as a self-contained HTML "
+                             "report with charts (implies --strategy)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="with --strategy: also sweep stop and take-profit multiples and "
+                             "top-N (18 settings, both cores) with walk-forward optimisation "
+                             "and the deflated Sharpe ratio of the best setting")
     parser.set_defaults(handler=_backtest)
 
 
@@ -276,6 +289,10 @@ def _print(result: BacktestResult, load_warnings: list[str]) -> None:
 
 def _backtest(args: argparse.Namespace) -> int:
     dataset, load_warnings = _load(args)
+    if args.strategy or args.sweep or args.report is not None:
+        from rotation_addin.cli.strategy_cmd import strategy_backtest
+
+        return strategy_backtest(args, dataset, load_warnings)
     result = _run(args, dataset)
     if args.csv_out is not None:
         from rotation_addin.data.atomic import atomic_write_text

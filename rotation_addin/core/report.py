@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from rotation_addin.core.brackets import default_bracket_table
@@ -300,15 +301,7 @@ def market_snapshot(
     price = float(close.iloc[-1])
     if ticker is not None and math.isfinite(ticker.mark_price_usd) and ticker.mark_price_usd > 0:
         price = ticker.mark_price_usd
-    candles = pd.concat(
-        [dataset.high.get(base), dataset.low.get(base), dataset.close[base]], axis=1
-    ).dropna().iloc[-VOL_HISTORY_DAYS:]
-    try:
-        atr = average_true_range(candles.iloc[:, 0], candles.iloc[:, 1], candles.iloc[:, 2],
-                                 window=params.atr_window_days)
-        vol = ewma_vol(close.iloc[-VOL_HISTORY_DAYS:])
-    except (InputError, IndexError):
-        atr, vol = math.nan, math.nan
+    atr, vol = _atr_and_vol(dataset, base, close, params.atr_window_days)
     try:
         sector = dataset.universe.sector_of(base)
     except InputError:
@@ -318,6 +311,41 @@ def market_snapshot(
         atr_usd=atr, daily_vol=vol, contract=dataset.contracts.get(base),
         brackets=default_bracket_table(base),
     )
+
+
+def _candle_arrays(dataset: MarketDataset, base: str) -> tuple[np.ndarray, ...] | None:
+    """High, low, close of ``base`` on the rows where all three exist (last 180), or None
+    when the frames do not share the close's calendar (then pandas aligns them)."""
+    high, low = dataset.high.get(base), dataset.low.get(base)
+    if high is None or low is None:
+        return None
+    index = dataset.close.index
+    if not (high.index is index or high.index.equals(index)) or \
+            not (low.index is index or low.index.equals(index)):
+        return None
+    arrays = [np.asarray(x, dtype=float) for x in (high, low, dataset.close[base])]
+    keep = np.isfinite(arrays[0]) & np.isfinite(arrays[1]) & np.isfinite(arrays[2])
+    return tuple(a[keep][-VOL_HISTORY_DAYS:] for a in arrays)
+
+
+def _atr_and_vol(dataset: MarketDataset, base: str, close: pd.Series,
+                 window: int) -> tuple[float, float]:
+    """Wilder ATR and EWMA daily volatility over the last 180 complete candles (NaN if too
+    few). Fast path on arrays when the candles share the close's calendar."""
+    arrays = _candle_arrays(dataset, base)
+    try:
+        if arrays is not None:
+            atr = average_true_range(arrays[0], arrays[1], arrays[2], window=window)
+        else:
+            candles = pd.concat(
+                [dataset.high.get(base), dataset.low.get(base), dataset.close[base]], axis=1
+            ).dropna().iloc[-VOL_HISTORY_DAYS:]
+            atr = average_true_range(candles.iloc[:, 0], candles.iloc[:, 1],
+                                     candles.iloc[:, 2], window=window)
+        vol = ewma_vol(close.iloc[-VOL_HISTORY_DAYS:].to_numpy(dtype=float))
+    except (InputError, IndexError):
+        return math.nan, math.nan
+    return atr, vol
 
 
 def market_regime(dataset: MarketDataset, params: PlanParameters | None = None) -> RegimeVerdict:

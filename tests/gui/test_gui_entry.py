@@ -50,7 +50,8 @@ def test_screenshot_command_writes_every_tab(tmp_path: Path, isolated_home: Path
     names = sorted(p.name for p in tmp_path.glob("gui-*.png"))
     assert names == sorted([
         "gui-quick-check.png", "gui-quick-check-error.png", "gui-sectors.png",
-        "gui-correlation.png", "gui-regime.png", "gui-plan.png", "gui-settings.png",
+        "gui-correlation.png", "gui-regime.png", "gui-plan.png", "gui-backtest.png",
+        "gui-settings.png",
     ])
     from PySide6.QtGui import QImage
 

@@ -1,0 +1,209 @@
+"""``rotation backtest --strategy`` / ``--report FILE.html``: the whole-strategy backtest.
+
+Thin: loads the funding history that goes with the data source, calls
+:func:`rotation_addin.core.strategy_backtest.run_strategy` and
+:func:`rotation_addin.core.strategy_report.summarise`, and prints or writes the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rotation_addin.cli import term
+from rotation_addin.core.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import pandas as pd
+
+    from rotation_addin.core.dataset import MarketDataset
+    from rotation_addin.core.performance import Metrics
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.core.strategy_report import StrategySummary
+
+METRIC_HEADERS = ["", "total return %", "CAGR %", "volatility %", "Sharpe", "Sortino",
+                  "Calmar", "max drawdown %", "longest drawdown d"]
+
+
+def _funding(args: argparse.Namespace, dataset: MarketDataset) -> pd.DataFrame | None:
+    if args.csv is not None:
+        return None
+    if dataset.is_demo:
+        from rotation_addin.data.funding import demo_funding
+
+        return demo_funding(dataset)
+    from rotation_addin.data.funding import cached_funding
+    from rotation_addin.data.settings import load_settings
+
+    return cached_funding(dataset, args.exchange or load_settings().exchange_id,
+                          cache_file=args.cache)
+
+
+def _pct(value: float, digits: int = 1) -> float:
+    return round(100 * value, digits) if math.isfinite(value) else math.nan
+
+
+def _metrics_row(name: str, m: Metrics) -> list[Any]:
+    return [name, _pct(m.total_return), _pct(m.cagr), _pct(m.volatility),
+            round(m.sharpe, 2), round(m.sortino, 2), round(m.calmar, 2),
+            _pct(m.max_drawdown), m.max_drawdown_days]
+
+
+def summary_lines(s: StrategySummary) -> list[str]:
+    """Every line the table output prints (each figure from the summary)."""
+    r, t = s.result, s.trades
+    spread = ", ".join(f"p{q} {_pct(x):+.1f} %" for q, x in s.random.percentiles.items())
+    funding = ("funding 0.00 USD" if abs(r.funding_usd) < 0.005
+               else f"funding paid {-r.funding_usd:,.2f} USD" if r.funding_usd < 0
+               else f"funding received {r.funding_usd:,.2f} USD")
+    refusals = ", ".join(f"{k} {n}" for k, n in r.refusals_by_rule.items()) or "none"
+    lines = [
+        f"source: {r.source}",
+        f"period {s.strategy.start:%Y-%m-%d} to {s.strategy.end:%Y-%m-%d} ({s.strategy.days} "
+        f"days, {r.decisions} daily decisions); initial equity {r.params.equity_usd:,.2f} USD,"
+        " compounding",
+        term.render_table(METRIC_HEADERS, [
+            _metrics_row("strategy", s.strategy), _metrics_row("BTC buy-and-hold", s.btc),
+            _metrics_row("equal-weight universe", s.equal_weight)]),
+        f"random-sector rotation ({s.random.seeds} seeds, every {s.random.every_days} d): "
+        f"total return {spread}; the strategy beat {100 * s.random.share_beaten:.0f} % of "
+        "the seeds",
+        f"trades {t.trades}, won {t.wins}"
+        + (f" ({_pct(t.win_rate):.1f} %)" if t.trades else "")
+        + f", average R {t.average_r:+.2f}, liquidations {t.liquidations}; exits: "
+        + (", ".join(f"{k} {n}" for k, n in t.exit_reasons.items()) or "none"),
+        f"mean gross exposure {s.exposure:.2f} x equity; turnover "
+        f"{s.turnover_per_year:.1f} x mean equity per year; fees {r.fees_usd:,.2f} USD; "
+        f"{funding}",
+        f"rule refusals: {refusals}",
+    ]
+    lines += [f"model: {c}" for c in s.conventions]
+    if r.ruined_on is not None:
+        lines.append(f"the account was ruined on {r.ruined_on:%Y-%m-%d}")
+    if r.source.startswith("demo"):
+        lines.append("note: simulated market: says how the tool behaves, nothing about real "
+                     "markets.")
+    return lines
+
+
+def _trade_text(trade: Any) -> str:
+    return (f"{trade.base} {trade.side} {trade.entry_day:%Y-%m-%d} {trade.pnl_usd:+,.0f} USD "
+            f"(R {trade.r_multiple:+.1f}, {trade.exit_reason})")
+
+
+def concentration_line(s: StrategySummary, best: int = 3) -> str:
+    """How much of the net result the ``best`` most profitable trades made, and which."""
+    trades = sorted(s.result.trades, key=lambda t: -t.pnl_usd)
+    if not trades:
+        return "no trade"
+    top = sum(t.pnl_usd for t in trades[:best])
+    net = sum(t.pnl_usd for t in trades)
+    return (f"the {min(best, len(trades))} best trades made {top:+,.2f} USD of the {net:+,.2f} "
+            f"USD net result (without them: {net - top:+,.2f} USD): "
+            + "; ".join(_trade_text(t) for t in trades[:best])
+            + f"; worst: {_trade_text(trades[-1])}")
+
+
+def sweep_lines(dataset: MarketDataset, params: PlanParameters, funding: pd.DataFrame | None,
+                warmup: int, grid: Mapping[str, Sequence[float]] | None = None) -> list[str]:
+    """Run the grid (default ``DEFAULT_GRID``) and say what the best setting is worth."""
+    from rotation_addin.core.sweep import DEFAULT_GRID, run_sweep
+
+    chosen_grid = DEFAULT_GRID if grid is None else grid
+    result = run_sweep(dataset, chosen_grid, base=params, funding=funding,
+                       warmup_days=warmup, workers=2)
+    best = result.settings[result.best]
+    d = result.deflated
+    chosen = "; ".join(result.settings[k].label for k in result.oos_choices)
+    return [
+        f"sweep: {len(result.settings)} settings of {', '.join(chosen_grid)}; best Sharpe "
+        f"{result.sharpe[result.best]:.2f} with {best.label} (in sample: it saw every day)",
+        f"deflated Sharpe ratio of that best setting: {d.probability:.2f} (probability that "
+        f"its true Sharpe is above 0 after {d.trials} trials; expected best of {d.trials} "
+        f"unskilled trials {d.expected_max_sharpe * 365 ** 0.5:.2f} annualised)",
+        f"walk-forward ({result.folds} folds, chosen in sample, scored out of sample): "
+        f"out-of-sample Sharpe {result.oos_sharpe:.2f}; chosen: {chosen}",
+    ]
+
+
+TRADE_HEADERS = ["base", "sector", "side", "role", "entry_day", "exit_day", "entry_price_usd",
+                 "exit_price_usd", "quantity_base", "pnl_usd", "fees_usd", "funding_usd",
+                 "initial_risk_usd", "r_multiple", "exit_reason"]
+
+
+def trade_rows(s: StrategySummary) -> list[list[Any]]:
+    """One CSV row per closed trade (``--csv-out`` with ``--strategy``)."""
+    return [[t.base, t.sector, t.side, t.role, f"{t.entry_day:%Y-%m-%d}",
+             f"{t.exit_day:%Y-%m-%d}", t.entry_price_usd, t.exit_price_usd, t.quantity_base,
+             round(t.pnl_usd, 6), round(t.fees_usd, 6), round(t.funding_usd, 6),
+             round(t.initial_risk_usd, 6), round(t.r_multiple, 6), t.exit_reason]
+            for t in s.result.trades]
+
+
+def _json(s: StrategySummary, warnings: list[str]) -> str:
+    r = s.result
+    return term.to_json({
+        "source": r.source, "strategy": s.strategy, "btc_buy_and_hold": s.btc,
+        "equal_weight_universe": s.equal_weight, "random_sector_rotation": s.random,
+        "trades": s.trades, "exposure": s.exposure, "turnover_per_year": s.turnover_per_year,
+        "fees_usd": r.fees_usd, "funding_usd": r.funding_usd,
+        "refusals_by_rule": r.refusals_by_rule, "decisions": r.decisions,
+        "ruined_on": r.ruined_on, "conventions": list(s.conventions), "warnings": warnings,
+        "equity": {f"{d:%Y-%m-%d}": float(x) for d, x in r.equity.items()},
+    })
+
+
+def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
+                      load_warnings: list[str]) -> int:
+    """Run, then print the table (or JSON) and write ``--report`` when asked."""
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.core.strategy_backtest import run_strategy
+    from rotation_addin.core.strategy_report import summarise
+    from rotation_addin.data.settings import load_settings
+
+    try:
+        warmup = int(args.warmup)
+    except ValueError:
+        raise InputError("--warmup", f"must be a whole number of days (got {args.warmup!r})") \
+            from None
+    if args.report is not None and Path(args.report).suffix.lower() not in (".html", ".htm"):
+        raise InputError("--report", f"must be an .html file (got {args.report})")
+    from rotation_addin.core.bt_features import CLOSE_ONLY_WARNING, has_volume, with_equal_volume
+
+    params = PlanParameters.from_settings(load_settings())
+    if not has_volume(dataset):
+        dataset = with_equal_volume(dataset)
+        load_warnings = [CLOSE_ONLY_WARNING, *load_warnings]
+    try:
+        result = run_strategy(dataset, params, funding=_funding(args, dataset),
+                              warmup_days=warmup, start=args.start, end=args.end)
+    except InputError as error:
+        flag = {"warmup_days": "--warmup", "start": "--start", "end": "--end"}.get(error.field)
+        raise (InputError(flag, error.reason) if flag else error) from None
+    summary = summarise(result, dataset)
+    warnings = [*result.warnings, *load_warnings]
+    from rotation_addin.data.atomic import atomic_write_text
+
+    if args.report is not None:
+        from rotation_addin.reports.backtest_html import render_html
+
+        atomic_write_text(Path(args.report), render_html(summary))
+    if args.csv_out is not None:
+        atomic_write_text(Path(args.csv_out), term.to_csv(TRADE_HEADERS, trade_rows(summary)))
+    if args.json:
+        print(_json(summary, warnings))
+        return 0
+    for line in [*summary_lines(summary), concentration_line(summary)]:
+        print(line)
+    if args.sweep:
+        for line in sweep_lines(dataset, params, _funding(args, dataset), warmup):
+            print(line)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    if args.report is not None:
+        print(f"report written to {args.report}")
+    return 0

@@ -1,0 +1,191 @@
+"""Performance of an equity curve and of its trades, and the benchmarks it is compared with.
+
+Daily simple returns ``r_t = E_t / E_{t-1} - 1``; crypto trades every day, so annualising
+uses 365 days:
+
+* CAGR ``(E_end / E_0) ^ (365 / days) - 1`` with ``days`` the calendar days elapsed;
+* volatility ``std(r, ddof=1) x sqrt(365)``;
+* Sharpe ``mean(r) / std(r, ddof=1) x sqrt(365)`` (risk-free rate 0);
+* Sortino ``mean(r) / sqrt(mean(min(r, 0)^2)) x sqrt(365)``;
+* max drawdown ``min(E_t / max_{s<=t} E_s - 1)``; its duration: the longest run of days
+  spent below a previous peak; Calmar ``CAGR / |max drawdown|``;
+* exposure: mean gross notional / equity; turnover: traded notional / mean equity, per year;
+* win rate: share of trades with a net profit; average R: mean of ``pnl / initial risk``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rotation_addin.core.errors import InputError
+
+DAYS_PER_YEAR = 365
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Summary figures of one equity curve (fractions: 0.12 = 12 %)."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    days: int
+    total_return: float
+    cagr: float
+    volatility: float
+    sharpe: float
+    sortino: float
+    calmar: float
+    max_drawdown: float
+    max_drawdown_days: int
+
+
+def daily_returns(equity: pd.Series) -> np.ndarray:
+    """Simple returns between consecutive equity points."""
+    values = np.asarray(equity, dtype=float)
+    if len(values) < 2:
+        return np.empty(0)
+    out: np.ndarray = values[1:] / values[:-1] - 1.0
+    return out
+
+
+def drawdown(equity: pd.Series) -> pd.Series:
+    """``E_t / running max - 1`` (<= 0)."""
+    values = np.asarray(equity, dtype=float)
+    peak = np.maximum.accumulate(values)
+    return pd.Series(values / peak - 1.0, index=equity.index, name="drawdown")
+
+
+def _longest_underwater(dd: np.ndarray) -> int:
+    longest = current = 0
+    for value in dd:
+        current = current + 1 if value < -1e-12 else 0
+        longest = max(longest, current)
+    return longest
+
+
+def sharpe_ratio(returns: np.ndarray, periods: int = DAYS_PER_YEAR) -> float:
+    """Annualised Sharpe of per-period returns (NaN below 2 values or without spread)."""
+    r = np.asarray(returns, dtype=float)
+    if len(r) < 2:
+        return math.nan
+    sd = float(r.std(ddof=1))
+    return float(r.mean() / sd * math.sqrt(periods)) if sd > 1e-15 else math.nan
+
+
+def metrics(equity: pd.Series) -> Metrics:
+    """Every figure of the module docstring for one equity curve (>= 2 points, > 0).
+
+    Raises
+    ------
+    InputError
+        Fewer than two points or a value <= 0 before the end.
+    """
+    values = np.asarray(equity, dtype=float)
+    if len(values) < 2 or not np.isfinite(values).all():
+        raise InputError("equity", f"needs at least 2 finite points (got {len(values)})")
+    if (values[:-1] <= 0).any() or values[0] <= 0:
+        raise InputError("equity", "must stay > 0 to compute returns")
+    index = pd.DatetimeIndex(equity.index)
+    days = max(1, int((index[-1] - index[0]).days))
+    r = daily_returns(equity)
+    total = values[-1] / values[0] - 1.0
+    cagr = (values[-1] / values[0]) ** (DAYS_PER_YEAR / days) - 1.0 if values[-1] > 0 else -1.0
+    sd = float(r.std(ddof=1)) if len(r) > 1 else math.nan
+    downside = math.sqrt(float(np.mean(np.minimum(r, 0.0) ** 2))) if len(r) else math.nan
+    dd = drawdown(equity).to_numpy()
+    max_dd = float(dd.min())
+    return Metrics(
+        start=pd.Timestamp(index[0]), end=pd.Timestamp(index[-1]), days=days,
+        total_return=float(total), cagr=float(cagr),
+        volatility=sd * math.sqrt(DAYS_PER_YEAR) if math.isfinite(sd) else math.nan,
+        sharpe=sharpe_ratio(r),
+        sortino=(float(r.mean()) / downside * math.sqrt(DAYS_PER_YEAR)
+                 if downside and downside > 1e-15 else math.nan),
+        calmar=float(cagr / abs(max_dd)) if max_dd < -1e-12 else math.nan,
+        max_drawdown=max_dd, max_drawdown_days=_longest_underwater(dd),
+    )
+
+
+@dataclass(frozen=True)
+class TradeStats:
+    """Trade-level figures: counts, win rate, average R, costs."""
+
+    trades: int
+    wins: int
+    win_rate: float
+    average_r: float
+    liquidations: int
+    exit_reasons: dict[str, int]
+
+
+def trade_stats(pnls: Sequence[float], r_multiples: Sequence[float],
+                exit_reasons: Sequence[str]) -> TradeStats:
+    """Win rate (net P&L > 0), mean R over trades with a finite R, counts by exit reason."""
+    n = len(pnls)
+    wins = sum(1 for p in pnls if p > 0)
+    finite_r = [r for r in r_multiples if math.isfinite(r)]
+    reasons: dict[str, int] = {}
+    for reason in exit_reasons:
+        reasons[reason] = reasons.get(reason, 0) + 1
+    return TradeStats(n, wins, wins / n if n else math.nan,
+                      float(np.mean(finite_r)) if finite_r else math.nan,
+                      reasons.get("liquidation", 0), dict(sorted(reasons.items())))
+
+
+# ----------------------------------------------------------------------------- benchmarks
+def buy_and_hold(open_usd: pd.Series, close_usd: pd.Series, initial_usd: float,
+                 fee_rate: float, slippage_rate: float) -> pd.Series:
+    """Equity of buying at the first open (slippage, fee) and holding: no further trades."""
+    entry = float(open_usd.iloc[0]) * (1.0 + slippage_rate)
+    quantity = initial_usd / (entry * (1.0 + fee_rate))
+    return pd.Series(quantity * close_usd.to_numpy(dtype=float), index=close_usd.index,
+                     name="buy_and_hold")
+
+
+def equal_weight(close: pd.DataFrame, initial_usd: float) -> pd.Series:
+    """Equal weight of every asset with a price, rebalanced daily, no costs.
+
+    ``E_t = E_{t-1} x (1 + mean_j r_{t,j})`` over the assets with a return on day ``t``.
+    """
+    prices = close.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = prices[1:] / prices[:-1] - 1.0
+    finite = np.isfinite(r)
+    mean = np.where(finite.any(axis=1), np.where(finite, r, 0.0).sum(axis=1)
+                    / np.maximum(finite.sum(axis=1), 1), 0.0)
+    values = initial_usd * np.concatenate([[1.0], np.cumprod(1.0 + mean)])
+    return pd.Series(values, index=close.index, name="equal_weight")
+
+
+def random_sector_rotation(sector_returns: pd.DataFrame, initial_usd: float, *,
+                           every_days: int, fee_rate: float, seeds: int,
+                           first_seed: int = 0) -> np.ndarray:
+    """Final equities of a random-sector rotation, one per seed: shape (seeds,).
+
+    Every ``every_days`` a sector with a return that day is drawn uniformly; its equal-weight
+    index (simple daily returns ``sector_returns``) is held long at 1x; a switch pays the
+    taker fee twice (sell, buy) on the whole equity. Seeds ``first_seed..first_seed+seeds-1``.
+    """
+    values = sector_returns.to_numpy(dtype=float)
+    n_days = values.shape[0]
+    finals = np.empty(seeds)
+    for k in range(seeds):
+        rng = np.random.default_rng(first_seed + k)
+        equity, held = initial_usd, -1
+        for t in range(n_days):
+            if t % every_days == 0:
+                available = np.flatnonzero(np.isfinite(values[t]))
+                if len(available):
+                    choice = int(rng.choice(available))
+                    if choice != held:
+                        equity *= (1.0 - fee_rate) ** (2 if held >= 0 else 1)
+                    held = choice
+            if held >= 0 and math.isfinite(values[t, held]):
+                equity *= 1.0 + values[t, held]
+        finals[k] = equity
+    return finals

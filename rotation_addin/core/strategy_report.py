@@ -1,0 +1,128 @@
+"""Summary of a whole-strategy backtest beside its benchmarks (what every surface shows).
+
+Benchmarks, on the same days as the strategy's equity curve and from the same initial
+equity:
+
+* BTC buy-and-hold: bought at the first day's open (slippage, taker fee), held;
+* equal-weight universe: every trading-sector member with a price, rebalanced daily, no
+  costs (``core.performance.equal_weight``);
+* random-sector rotation: ``RANDOM_SEEDS`` seeds, each holding a random sector's
+  equal-weight index long at 1x, redrawn every ``RANDOM_EVERY_DAYS`` days, taker fee on
+  each switch; shown as the distribution of total returns and the share of seeds the
+  strategy beat.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.performance import (
+    Metrics,
+    TradeStats,
+    buy_and_hold,
+    drawdown,
+    equal_weight,
+    metrics,
+    random_sector_rotation,
+    trade_stats,
+)
+from rotation_addin.core.returns import log_returns, sector_index_returns
+from rotation_addin.core.strategy_backtest import CONVENTIONS, StrategyBacktest
+
+RANDOM_SEEDS = 200
+RANDOM_EVERY_DAYS = 7
+
+
+@dataclass(frozen=True)
+class RandomRotation:
+    """Distribution of the random-sector rotation's total return over seeds."""
+
+    seeds: int
+    every_days: int
+    percentiles: dict[int, float]
+    share_beaten: float
+
+
+@dataclass(frozen=True)
+class StrategySummary:
+    """Everything the CLI, the HTML report, the workbook and the app show.
+
+    ``exposure`` is the mean gross notional / equity; ``turnover_per_year`` the traded
+    notional / mean equity x 365 / days.
+    """
+
+    result: StrategyBacktest
+    strategy: Metrics
+    btc: Metrics
+    equal_weight: Metrics
+    random: RandomRotation
+    trades: TradeStats
+    exposure: float
+    turnover_per_year: float
+    drawdown: pd.Series
+    btc_equity: pd.Series
+    equal_weight_equity: pd.Series
+    monthly_returns: pd.DataFrame
+    conventions: tuple[str, ...]
+
+
+def monthly_returns(equity: pd.Series) -> pd.DataFrame:
+    """Return of each calendar month (rows years, columns 1..12), from month-end equity."""
+    days = pd.DatetimeIndex(equity.index)
+    series = pd.Series(np.asarray(equity, dtype=float), index=days)
+    ends = series.groupby([days.year, days.month]).last()
+    starts = ends.shift(1)
+    starts.iloc[0] = series.iloc[0]
+    change = ends / starts - 1.0
+    table = change.unstack()
+    table.index.name, table.columns.name = "year", "month"
+    return table.reindex(columns=range(1, 13))
+
+
+def _random(dataset: MarketDataset, days: pd.DatetimeIndex, fee: float,
+            strategy_total: float) -> RandomRotation:
+    index = sector_index_returns(log_returns(dataset.close), dataset.universe)
+    trading = [s for s in dataset.universe.trading_sectors() if s in index.columns]
+    simple = pd.DataFrame(np.expm1(index[trading].to_numpy(dtype=float)), index=index.index,
+                          columns=trading).reindex(days).iloc[1:]
+    finals = random_sector_rotation(simple, 1.0, every_days=RANDOM_EVERY_DAYS, fee_rate=fee,
+                                    seeds=RANDOM_SEEDS) - 1.0
+    return RandomRotation(RANDOM_SEEDS, RANDOM_EVERY_DAYS,
+                          {q: float(np.percentile(finals, q)) for q in (5, 25, 50, 75, 95)},
+                          float(np.mean(finals < strategy_total)))
+
+
+def summarise(result: StrategyBacktest, dataset: MarketDataset,
+              slippage_rate: float | None = None) -> StrategySummary:
+    """Metrics of ``result`` and of the benchmarks on the same days (module docstring)."""
+    equity = result.equity
+    days = pd.DatetimeIndex(equity.index)
+    initial = result.params.equity_usd
+    fee = result.params.taker_fee_rate
+    slip = result.params.stop_slippage_rate if slippage_rate is None else slippage_rate
+    bench = dataset.universe.benchmark
+    btc = buy_and_hold(dataset.open[bench].reindex(days), dataset.close[bench].reindex(days),
+                       initial, fee, slip)
+    members = [b for s in dataset.universe.trading_sectors()
+               for b in dataset.universe.sectors[s] if b in dataset.close.columns]
+    ew = equal_weight(dataset.close[members].reindex(days), initial)
+    strat = metrics(equity)
+    span = max(1, strat.days)
+    mean_equity = float(equity.mean())
+    return StrategySummary(
+        result=result, strategy=strat, btc=metrics(btc), equal_weight=metrics(ew),
+        random=_random(dataset, days, fee, strat.total_return),
+        trades=trade_stats([t.pnl_usd for t in result.trades],
+                           [t.r_multiple for t in result.trades],
+                           [t.exit_reason for t in result.trades]),
+        exposure=float(np.nanmean(result.gross_exposure.to_numpy(dtype=float))),
+        turnover_per_year=(result.traded_notional_usd / mean_equity * 365 / span
+                           if mean_equity > 0 else math.nan),
+        drawdown=drawdown(equity), btc_equity=btc, equal_weight_equity=ew,
+        monthly_returns=monthly_returns(equity), conventions=CONVENTIONS,
+    )

@@ -1,0 +1,236 @@
+"""Parameter sweep of the whole-strategy backtest, walk-forward optimisation and the DSR.
+
+Each setting of the grid is one full :func:`~rotation_addin.core.strategy_backtest.run_strategy`
+(the live plan code, with every cost): nothing is simplified for speed. What is shared: the
+features (``core.bt_features``) are built once per momentum-window pair and reused by every
+setting that has it; settings run in parallel processes (``workers``).
+
+Walk-forward optimisation (anchored): the days of the run are split into ``folds`` equal
+consecutive segments; for each fold ``k >= 1`` the setting with the best Sharpe on
+segments ``0..k-1`` (in sample) is chosen and its returns on segment ``k`` (out of sample)
+are kept. The out-of-sample figure is the Sharpe of those kept returns, one continuous
+run per setting (positions carry across segment borders). The data-snooping guard is the
+deflated Sharpe ratio (``core.deflated_sharpe``) of the best full-period setting among all
+settings tried.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from rotation_addin.core import validation as v
+from rotation_addin.core.bt_features import FeatureTable, MomentumWindows, build_features
+from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.deflated_sharpe import DeflatedSharpe, deflated_sharpe
+from rotation_addin.core.errors import InputError
+from rotation_addin.core.performance import daily_returns, sharpe_ratio
+from rotation_addin.core.rotation import PlanParameters
+from rotation_addin.core.strategy_backtest import run_strategy
+
+WINDOW_NAMES = ("short_days", "long_days")
+WEIGHT_NAMES = {"w_momentum_7d": "momentum_7d", "w_momentum_30d": "momentum_30d",
+                "w_volume_trend": "volume_trend", "w_divergence": "divergence"}
+PLAN_NAMES = ("theta", "take_profit_atr_multiple", "atr_stop_multiple", "max_leverage",
+              "top_n_long")
+SWEEP_NAMES = (*WINDOW_NAMES, *WEIGHT_NAMES, *PLAN_NAMES)
+MAX_SETTINGS = 5000
+DEFAULT_GRID: dict[str, tuple[float, ...]] = {
+    "atr_stop_multiple": (1.5, 2.0, 3.0),
+    "take_profit_atr_multiple": (2.0, 3.0, 4.5),
+    "top_n_long": (1, 2),
+}
+"""The grid ``rotation backtest --sweep`` runs (18 settings around the defaults)."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One point of the grid: the momentum windows and the plan parameters."""
+
+    values: tuple[tuple[str, float], ...]
+    windows: MomentumWindows
+    params: PlanParameters
+
+    @property
+    def label(self) -> str:
+        """``name=value`` pairs, comma separated."""
+        return ", ".join(f"{k}={x:g}" for k, x in self.values)
+
+
+def _setting(values: Mapping[str, float], base: PlanParameters) -> Setting:
+    windows = MomentumWindows(
+        short_days=int(values.get("short_days", MomentumWindows().short_days)),
+        long_days=int(values.get("long_days", MomentumWindows().long_days)))
+    weights = replace(base.weights, **{WEIGHT_NAMES[k]: float(x) for k, x in values.items()
+                                       if k in WEIGHT_NAMES})
+    plan: dict[str, object] = {k: values[k] for k in PLAN_NAMES if k in values}
+    if "top_n_long" in plan:
+        plan["top_n_long"] = int(float(str(plan["top_n_long"])))
+    params = replace(base, weights=weights, **plan)  # type: ignore[arg-type]
+    return Setting(tuple((k, float(x)) for k, x in values.items()), windows, params)
+
+
+def expand_grid(grid: Mapping[str, Sequence[float]],
+                base: PlanParameters | None = None) -> tuple[Setting, ...]:
+    """Every combination of the grid's values, each validated as plan parameters.
+
+    Raises
+    ------
+    InputError
+        Empty grid, unknown parameter, an empty value list, too many settings, or a value
+        outside its range (the error names the parameter).
+    """
+    p = base if base is not None else PlanParameters()
+    if not isinstance(grid, Mapping) or not grid:
+        raise InputError("grid", "is empty: give at least one parameter with one or more "
+                                 f"values (parameters: {', '.join(SWEEP_NAMES)})")
+    unknown = sorted(set(grid) - set(SWEEP_NAMES))
+    if unknown:
+        raise InputError("grid", f"unknown parameter(s) {unknown} (known: "
+                                 f"{', '.join(SWEEP_NAMES)})")
+    names = list(grid)
+    lists = []
+    for name in names:
+        values = list(grid[name])
+        if not values:
+            raise InputError(name, "has no value in the grid")
+        lists.append([v.finite_number(name, x) for x in values])
+    total = math.prod(len(x) for x in lists)
+    if total > MAX_SETTINGS:
+        raise InputError("grid", f"has {total} settings, more than {MAX_SETTINGS}")
+    return tuple(_setting(dict(zip(names, combo, strict=True)), p)
+                 for combo in itertools.product(*lists))
+
+
+# ----------------------------------------------------------------------------- execution
+_STATE: dict[str, object] = {}
+
+
+def _init(dataset: MarketDataset, funding: pd.DataFrame | None, warmup: int) -> None:
+    _STATE.clear()
+    _STATE.update(dataset=dataset, funding=funding, warmup=warmup, features={})
+
+
+def _features(windows: MomentumWindows, risk_off: bool) -> FeatureTable:
+    cache = _STATE["features"]
+    assert isinstance(cache, dict)
+    key = (windows, risk_off)
+    if key not in cache:
+        dataset = _STATE["dataset"]
+        assert isinstance(dataset, MarketDataset)
+        cache[key] = build_features(dataset, windows=windows, rotation_in_risk_off=risk_off)
+    table = cache[key]
+    assert isinstance(table, FeatureTable)
+    return table
+
+
+def _run_one(setting: Setting) -> np.ndarray:
+    dataset = _STATE["dataset"]
+    assert isinstance(dataset, MarketDataset)
+    funding = _STATE["funding"]
+    result = run_strategy(dataset, setting.params,
+                          funding=funding if isinstance(funding, pd.DataFrame) else None,
+                          warmup_days=int(str(_STATE["warmup"])),
+                          features=_features(setting.windows,
+                                             setting.params.rotation_in_risk_off))
+    values: np.ndarray = result.equity.to_numpy(dtype=float)
+    return values
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Every setting's equity curve and the selection figures.
+
+    Attributes
+    ----------
+    settings : tuple[Setting, ...]
+    equity : np.ndarray
+        Shape (settings, days): equity at each close (a ruined run stays at its last value).
+    days : pd.DatetimeIndex
+    sharpe : np.ndarray
+        Annualised Sharpe of each setting over the whole period.
+    best : int
+        Index of the best full-period Sharpe (in sample: it saw all the data).
+    deflated : DeflatedSharpe
+        DSR of ``best`` among all settings.
+    oos_sharpe : float
+        Annualised Sharpe of the walk-forward out-of-sample returns.
+    oos_choices : tuple[int, ...]
+        Setting chosen for each out-of-sample fold.
+    folds : int
+    """
+
+    settings: tuple[Setting, ...]
+    equity: np.ndarray
+    days: pd.DatetimeIndex
+    sharpe: np.ndarray
+    best: int
+    deflated: DeflatedSharpe
+    oos_sharpe: float
+    oos_choices: tuple[int, ...]
+    folds: int
+
+
+def _stack(curves: Sequence[np.ndarray]) -> np.ndarray:
+    length = max(len(c) for c in curves)
+    out = np.empty((len(curves), length))
+    for k, curve in enumerate(curves):
+        out[k, : len(curve)] = curve
+        out[k, len(curve):] = curve[-1]
+    return out
+
+
+def walk_forward_choice(returns: np.ndarray, folds: int) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Anchored walk-forward (module docstring) on ``returns`` (settings x days).
+
+    Returns the out-of-sample returns (concatenated folds 1..folds-1) and the choices.
+    """
+    n_days = returns.shape[1]
+    edges = np.linspace(0, n_days, folds + 1).astype(int)
+    kept: list[np.ndarray] = []
+    choices: list[int] = []
+    for k in range(1, folds):
+        in_sample = returns[:, : edges[k]]
+        scores = np.array([sharpe_ratio(row) for row in in_sample])
+        scores = np.where(np.isfinite(scores), scores, -np.inf)
+        choice = int(np.argmax(scores))
+        choices.append(choice)
+        kept.append(returns[choice, edges[k]: edges[k + 1]])
+    return np.concatenate(kept) if kept else np.empty(0), tuple(choices)
+
+
+def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
+              base: PlanParameters | None = None, funding: pd.DataFrame | None = None,
+              warmup_days: int = 60, folds: int = 4, workers: int = 1) -> SweepResult:
+    """Run every setting of ``grid`` (``expand_grid``) and select as the module says.
+
+    ``workers`` > 1 runs settings in that many processes (the dataset is sent once each).
+    """
+    settings = expand_grid(grid, base)
+    k = v.positive_int("folds", folds, minimum=2)
+    n_workers = v.positive_int("workers", workers, minimum=1)
+    if n_workers == 1:
+        _init(dataset, funding, warmup_days)
+        curves = [_run_one(s) for s in settings]
+    else:
+        with ProcessPoolExecutor(n_workers, initializer=_init,
+                                 initargs=(dataset, funding, warmup_days)) as pool:
+            curves = list(pool.map(_run_one, settings, chunksize=max(1, len(settings)
+                                                                    // (4 * n_workers))))
+    equity = _stack(curves)
+    returns = np.array([daily_returns(pd.Series(row)) for row in equity])
+    sharpe = np.array([sharpe_ratio(r) for r in returns])
+    ranked = np.where(np.isfinite(sharpe), sharpe, -np.inf)
+    best = int(np.argmax(ranked))
+    per_period = sharpe / math.sqrt(365)
+    oos, choices = walk_forward_choice(returns, k)
+    days = pd.DatetimeIndex(dataset.close.index[warmup_days: warmup_days + equity.shape[1]])
+    return SweepResult(settings, equity, days, sharpe, best,
+                       deflated_sharpe(returns[best], per_period.tolist()),
+                       sharpe_ratio(oos), choices, k)

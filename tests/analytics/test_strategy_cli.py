@@ -1,0 +1,76 @@
+"""``rotation backtest --strategy`` / ``--report``: table, JSON, HTML, one-line errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rotation_addin.core.strategy_backtest import run_strategy
+from rotation_addin.core.strategy_report import summarise
+from rotation_addin.data.demo import demo_dataset
+from rotation_addin.data.funding import demo_funding
+from tests.cli_helpers import one_line_error, run, run_json
+
+
+@pytest.mark.slow
+def test_report_and_json_tell_the_same_numbers_as_the_engine(capsys, tmp_path: Path):
+    report = tmp_path / "bt.html"
+    code, out, err = run(capsys, "backtest", "--source", "demo", "--report", str(report))
+    assert code == 0, err
+    dataset = demo_dataset()
+    summary = summarise(run_strategy(dataset, funding=demo_funding(dataset)), dataset)
+    row = next(line for line in out.splitlines() if line.startswith("strategy "))
+    figures = [float(x) for x in row.split()[1:]]
+    assert figures[0] == pytest.approx(100 * summary.strategy.total_return, abs=0.051)
+    assert figures[3] == pytest.approx(summary.strategy.sharpe, abs=0.006)
+    assert f"trades {summary.trades.trades}, won {summary.trades.wins}" in out
+    assert "when one bar holds both, the stop is taken first" in out
+    assert "simulated market" in out
+    page = report.read_text(encoding="utf-8")
+    assert page.count("<svg") == 2 and "<polyline" in page
+    assert not re.search(r"<script|src=|href=|@import", page)  # self-contained
+    assert f"{100 * summary.strategy.max_drawdown:+.1f} %" in page
+    assert "Monthly returns" in page and "<th>12</th>" in page
+    trades_csv = tmp_path / "trades.csv"
+    data = run_json(capsys, "backtest", "--source", "demo", "--strategy", "--csv-out",
+                    str(trades_csv))
+    import csv
+
+    with trades_csv.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == summary.trades.trades
+    assert sum(float(r["pnl_usd"]) for r in rows) == pytest.approx(
+        sum(t.pnl_usd for t in summary.result.trades), abs=1e-3)
+    equity = list(data["equity"].values())
+    assert equity[-1] == pytest.approx(equity[0] * (1 + data["strategy"]["total_return"]))
+    assert data["trades"]["trades"] == summary.trades.trades
+
+
+def test_bad_flags_give_one_line(capsys, tmp_path: Path):
+    code, _, err = run(capsys, "backtest", "--source", "demo", "--report",
+                       str(tmp_path / "x.txt"))
+    assert code == 2 and "--report" in one_line_error(err)
+    code, _, err = run(capsys, "backtest", "--source", "demo", "--strategy", "--start",
+                       "2100-01-01")
+    assert code == 2 and "--start: the period leaves no day" in one_line_error(err)
+
+
+def test_sweep_and_concentration_lines_say_what_the_engine_computed():
+    from rotation_addin.cli.strategy_cmd import concentration_line, sweep_lines
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.core.sweep import run_sweep
+
+    dataset = demo_dataset(days=130)
+    grid = {"atr_stop_multiple": [1.5, 3.0]}
+    lines = sweep_lines(dataset, PlanParameters(), None, 60, grid)
+    result = run_sweep(dataset, grid, workers=1)
+    assert f"best Sharpe {result.sharpe[result.best]:.2f}" in lines[0]
+    assert f"deflated Sharpe ratio of that best setting: {result.deflated.probability:.2f}" \
+        in lines[1]
+    assert f"out-of-sample Sharpe {result.oos_sharpe:.2f}" in lines[2]
+    summary = summarise(run_strategy(dataset), dataset)
+    pnls = sorted((t.pnl_usd for t in summary.result.trades), reverse=True)
+    line = concentration_line(summary)
+    assert f"made {sum(pnls[:3]):+,.2f} USD of the {sum(pnls):+,.2f} USD" in line

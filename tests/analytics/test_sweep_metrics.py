@@ -1,0 +1,112 @@
+"""Sweep, walk-forward choice, deflated Sharpe (against scipy by hand) and the metrics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from rotation_addin.core.deflated_sharpe import deflated_sharpe, expected_max_sharpe
+from rotation_addin.core.errors import InputError
+from rotation_addin.core.performance import (
+    buy_and_hold,
+    equal_weight,
+    metrics,
+    random_sector_rotation,
+    trade_stats,
+)
+from rotation_addin.core.strategy_backtest import run_strategy
+from rotation_addin.core.sweep import expand_grid, run_sweep, walk_forward_choice
+from rotation_addin.data.demo import demo_dataset
+
+
+def test_deflated_sharpe_matches_a_hand_computation_with_scipy():
+    rng = np.random.default_rng(4)
+    returns = rng.standard_t(5, 500) * 0.01 + 0.001
+    trials = rng.normal(0.02, 0.03, 40)
+    got = deflated_sharpe(returns, trials.tolist())
+    sr = returns.mean() / returns.std(ddof=1)
+    skew = stats.skew(returns)                       # biased, as in the paper
+    kurt = stats.kurtosis(returns, fisher=False)
+    gamma = 0.5772156649015329
+    n = len(trials)
+    sr0 = math.sqrt(trials.var(ddof=1)) * ((1 - gamma) * stats.norm.ppf(1 - 1 / n)
+                                           + gamma * stats.norm.ppf(1 - 1 / (n * math.e)))
+    z = (sr - sr0) * math.sqrt(len(returns) - 1) / math.sqrt(1 - skew * sr
+                                                             + (kurt - 1) / 4 * sr ** 2)
+    assert got.expected_max_sharpe == pytest.approx(sr0, rel=1e-12)
+    assert got.skewness == pytest.approx(skew, rel=1e-12)
+    assert got.kurtosis == pytest.approx(kurt, rel=1e-12)
+    assert got.probability == pytest.approx(stats.norm.cdf(z), rel=1e-9)
+    assert expected_max_sharpe([0.1]) == 0.0  # one trial: the PSR against 0
+
+
+def test_metrics_against_independent_pandas():
+    rng = np.random.default_rng(8)
+    index = pd.date_range("2024-01-01", periods=400, freq="D", tz="UTC")
+    equity = pd.Series(1000 * np.exp(np.cumsum(rng.normal(0.0005, 0.02, 400))), index=index)
+    m = metrics(equity)
+    r = equity.pct_change().dropna()
+    assert m.sharpe == pytest.approx(r.mean() / r.std() * math.sqrt(365), rel=1e-12)
+    assert m.volatility == pytest.approx(r.std() * math.sqrt(365), rel=1e-12)
+    assert m.sortino == pytest.approx(r.mean() / math.sqrt((r.clip(upper=0) ** 2).mean())
+                                      * math.sqrt(365), rel=1e-12)
+    dd = equity / equity.cummax() - 1
+    assert m.max_drawdown == pytest.approx(dd.min(), rel=1e-12)
+    assert m.cagr == pytest.approx((equity.iloc[-1] / equity.iloc[0]) ** (365 / 399) - 1)
+    assert m.calmar == pytest.approx(m.cagr / abs(dd.min()))
+    under = (dd < 0).astype(int)
+    runs = under.groupby((under != under.shift()).cumsum()).sum().max()
+    assert m.max_drawdown_days == runs
+    s = trade_stats([10, -5, 3, -1], [1.0, -0.5, math.nan, -0.1], ["stop", "plan", "stop",
+                                                                   "liquidation"])
+    assert (s.trades, s.wins, s.win_rate, s.liquidations) == (4, 2, 0.5, 1)
+    assert s.average_r == pytest.approx((1.0 - 0.5 - 0.1) / 3)
+
+
+def test_benchmarks_by_hand():
+    index = pd.date_range("2024-01-01", periods=3, freq="D", tz="UTC")
+    close = pd.DataFrame({"A": [100.0, 110, 121], "B": [10.0, 9, 9.9]}, index=index)
+    hold = buy_and_hold(close["A"], close["A"], 1000.0, 0.001, 0.0)
+    assert hold.iloc[-1] == pytest.approx(1000 / 1.001 * 1.21)
+    ew = equal_weight(close, 1000.0)
+    assert ew.iloc[-1] == pytest.approx(1000 * (1 + (0.1 - 0.1) / 2) * (1 + (0.1 + 0.1) / 2))
+    finals = random_sector_rotation(close.pct_change().fillna(0.0), 1.0, every_days=1,
+                                    fee_rate=0.0, seeds=50)
+    assert finals.min() >= 0.9 * 0.9 - 1e-12 and finals.max() <= 1.1 * 1.1 + 1e-12
+
+
+def test_walk_forward_choice_picks_in_sample_and_reports_out_of_sample():
+    rng = np.random.default_rng(2)
+    good_then_bad = np.concatenate([rng.normal(0.01, 0.01, 50), rng.normal(-0.01, 0.01, 50)])
+    steady = rng.normal(0.001, 0.01, 100)
+    oos, choices = walk_forward_choice(np.vstack([good_then_bad, steady]), folds=2)
+    assert choices == (0,)                          # chosen on the first half
+    np.testing.assert_array_equal(oos, good_then_bad[50:])  # and paid for on the second
+
+
+def test_grid_errors_name_the_parameter():
+    with pytest.raises(InputError, match="grid: is empty"):
+        expand_grid({})
+    with pytest.raises(InputError, match="unknown parameter"):
+        expand_grid({"momentum": [1]})
+    with pytest.raises(InputError, match="max_leverage"):
+        expand_grid({"max_leverage": [0.5]})
+    with pytest.raises(InputError, match="top_n_long"):
+        expand_grid({"top_n_long": []})
+    assert len(expand_grid({"theta": [1.5, 2.0], "short_days": [5, 7, 10]})) == 6
+
+
+def test_sweep_runs_each_setting_as_the_single_backtest_does():
+    dataset = demo_dataset(days=160)
+    grid = {"atr_stop_multiple": [1.5, 2.5], "max_leverage": [2.0, 5.0]}
+    result = run_sweep(dataset, grid, folds=3, workers=2)
+    assert result.equity.shape[0] == 4
+    for k, setting in enumerate(result.settings):
+        single = run_strategy(dataset, setting.params)
+        np.testing.assert_allclose(result.equity[k], single.equity.to_numpy(), rtol=1e-12)
+    assert result.best == int(np.nanargmax(result.sharpe))
+    assert 0.0 <= result.deflated.probability <= 1.0 and len(result.oos_choices) == 2
