@@ -271,7 +271,8 @@ def _quiet_cancellations(loop: asyncio.AbstractEventLoop, context: dict[str, Any
     """Drop the reports of requests a Ctrl-C or Cancel closed (ccxt ``ExchangeClosedByUser``);
     report anything else as asyncio would."""
     exc = context.get("exception")
-    if isinstance(exc, asyncio.CancelledError) or type(exc).__name__ == "ExchangeClosedByUser":
+    closed = "ExchangeClosedByUser" in f"{type(exc).__name__}: {exc}"  # also wrapped in DataError
+    if isinstance(exc, asyncio.CancelledError) or closed:
         return
     loop.default_exception_handler(context)
 
