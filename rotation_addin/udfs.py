@@ -150,16 +150,19 @@ def _daily_vol(name: str, value: Cell, method: str) -> float:
     """
     if isinstance(value, int | float) and not isinstance(value, bool):
         return a.fraction(name, value, high=DAILY_VOL_MAX)
-    if isinstance(value, str) and not value.strip().endswith("%"):
+    if isinstance(value, str) and not a.is_number_text(value):
         base = a.symbol(name, value)
         closes: list[float] = recent_closes(context.dataset(), base).to_list()
     else:
         if isinstance(value, str):
             return a.fraction(name, value, high=DAILY_VOL_MAX)
         closes = a.number_column(name, value, minimum_count=3)
-    if method == "close":
-        return float(volatility.close_to_close_vol(closes))
-    return float(volatility.ewma_vol(closes))
+    try:
+        if method == "close":
+            return float(volatility.close_to_close_vol(closes))
+        return float(volatility.ewma_vol(closes))
+    except InputError as exc:  # the engine names its "close" input; the user typed `name`
+        raise InputError(name, exc.reason) from None
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
@@ -176,7 +179,7 @@ def SAFE_LEVERAGE(symbol_or_vol: Cell, k: Cell = None, holding_days: Cell = None
     daily_vol = _daily_vol("symbol_or_vol", symbol_or_vol, "ewma")
     brackets = None
     cap = None
-    if isinstance(symbol_or_vol, str) and not symbol_or_vol.strip().endswith("%"):
+    if isinstance(symbol_or_vol, str) and not a.is_number_text(symbol_or_vol):
         base = a.symbol("symbol_or_vol", symbol_or_vol)
         brackets = brackets_for(context.dataset(), base)
         # the contract's own maximum, as `rotation leverage --symbol` applies it
@@ -194,7 +197,7 @@ def SAFE_LEVERAGE(symbol_or_vol: Cell, k: Cell = None, holding_days: Cell = None
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("symbol_or_prices", doc="A symbol (e.g. RENDER) or a column of daily closes.")
+@xw.arg("symbol_or_prices", doc="A symbol (e.g. RENDER), a column of daily closes, or a vol (5%).")
 @xw.arg("method", doc="Optional: ewma (default, lambda 0.94) or close (close-to-close).")
 @xw.arg("annualised", doc="Optional: TRUE for annual (x sqrt 365), FALSE for daily (default).")
 @udf_guard
@@ -203,8 +206,6 @@ def HIST_VOL(symbol_or_prices: Cell, method: Cell = None, annualised: Cell = Non
     from rotation_addin.core.volatility import annualise
 
     chosen = a.choice("method", method, ("ewma", "close"), "ewma")
-    if isinstance(symbol_or_prices, int | float) and not isinstance(symbol_or_prices, bool):
-        raise InputError("symbol_or_prices", "must be a symbol or a column of prices")
     daily = _daily_vol("symbol_or_prices", symbol_or_prices, chosen)
     return float(annualise(daily)) if a.boolean("annualised", annualised, False) else daily
 
@@ -216,7 +217,7 @@ def HIST_VOL(symbol_or_prices: Cell, method: Cell = None, annualised: Cell = Non
 @udf_guard
 def CORREL_MATRIX(symbols: Cell = None, window: Cell = None, relative: Cell = None) -> Any:
     """Correlation matrix of daily log returns; spills with symbol headers."""
-    from rotation_addin.core.pearson import correlation_matrix
+    from rotation_addin.core.pearson import MATRIX_MIN_OBSERVATIONS, correlation_matrix
     from rotation_addin.core.returns import log_returns, relative_returns
 
     data = context.dataset()
@@ -224,18 +225,19 @@ def CORREL_MATRIX(symbols: Cell = None, window: Cell = None, relative: Cell = No
     missing = [b for b in bases if b not in data.close.columns]
     if missing:
         raise DataError(f"no price history for {', '.join(missing)} in {data.source}")
-    days = a.integer("window", window, 30, low=5, high=2000)
+    days = a.integer("window", window, 30, low=MATRIX_MIN_OBSERVATIONS, high=2000)
     returns = log_returns(data.close)
     available = int(returns[bases].notna().any(axis=1).sum()) if bases else 0
     if days > available:
         # the header would promise e.g. "corr 2000d" while only the available days were used
         raise InputError("window", f"must be at most the {available} days of returns in "
                          f"{data.source} (got {days})")
-    if a.boolean("relative", relative, False):
+    is_relative = a.boolean("relative", relative, False)
+    if is_relative:
         returns = relative_returns(returns, benchmark=data.universe.benchmark)
         bases = [b for b in bases if b in returns.columns]
     matrix = correlation_matrix(returns[bases], window=days)
-    label = f"corr {days}d" + (" vs BTC" if relative else "")
+    label = f"corr {days}d" + (" vs BTC" if is_relative else "")
     if data.source.startswith(DEMO_SOURCE_LABEL):  # demo, or a cached demo refresh
         label += f" ({DEMO_SOURCE_LABEL})"
     header: list[Any] = [label, *bases]

@@ -198,9 +198,14 @@ def fill(wb: Workbook, ctx: FillContext) -> list[str]:
 
 
 def save(wb: Workbook, path: Path, *, macro_enabled: bool,
-         before_commit: Callable[[Path], None] | None = None) -> None:
-    """Save atomically (temporary file beside ``path``, then rename); add the button (.xlsm)."""
-    with atomic_path(path) as tmp:
+         before_commit: Callable[[Path], None] | None = None,
+         before_replace: Callable[[], None] | None = None) -> None:
+    """Save atomically (temporary file beside ``path``, then rename); add the button (.xlsm).
+
+    ``before_commit(tmp)`` runs on the written temporary file, ``before_replace()`` right
+    before the rename (see :func:`rotation_addin.data.atomic.atomic_path`).
+    """
+    with atomic_path(path, before_replace=before_replace) as tmp:
         wb.save(tmp)
         if macro_enabled:
             xlsm_mod.ensure_refresh_button(tmp)

@@ -5,10 +5,13 @@
 * a path (``.xlsx`` / ``.xlsm``): headless, with openpyxl. Only the owned ranges of
   :mod:`workbook.layout` are rewritten; the tool's charts, heatmap, validation, names,
   protection and (``.xlsm``) the Refresh button are re-created because a load/save round trip
-  may drop or degrade them; everything else the user typed stays. The previous file is copied
-  to ``<stem>.bak<suffix>`` first, and the new file is written to a temporary file in the same
-  folder and renamed over the old one, so a crash or kill mid-save leaves the previous file
-  intact.
+  may drop or degrade them; everything else the user typed stays. The new file is written to
+  a temporary file in the same folder and renamed over the old one, so a crash or kill
+  mid-save leaves the previous file intact; the bytes it replaces are kept as
+  ``<stem>.bak<suffix>``. If the user saved the file after it was loaded (size, mtime, inode
+  and SHA-256 compared right before the rename, :mod:`workbook.snapshot`), their file is
+  reloaded and filled again (merge), up to :data:`MERGE_ATTEMPTS` times, then refused: a save
+  is never dropped. A read-only or damaged workbook is refused with one line.
 * an xlwings ``Book`` (the workbook open in Excel, from the button): the same owned ranges
   are written through xlwings; Excel keeps charts and formatting itself and the user saves.
 
@@ -18,7 +21,7 @@ Text from outside (symbols, sectors, reasons) is escaped against formula injecti
 
 from __future__ import annotations
 
-import shutil
+import io
 import warnings as warnings_mod
 import zipfile
 from dataclasses import dataclass
@@ -31,16 +34,19 @@ from openpyxl import load_workbook
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.report import DailyReport
-from rotation_addin.data.atomic import atomic_path
+from rotation_addin.data.atomic import atomic_path, target_mode
 from rotation_addin.data.settings import Settings, load_settings
 from rotation_addin.desk.session import default_session
 from workbook import build as build_mod
 from workbook import layout as lay
 from workbook.context import FillContext
 from workbook.sheets import journal_sync, settings_sheet
+from workbook.snapshot import ChangedSinceLoad, Snapshot, check_unchanged, read_snapshot
 from workbook.writer import write_blocks_xlwings
 
-REQUIRED_SHEETS = (lay.DASHBOARD, lay.SECTORS, lay.SIZING, lay.SETTINGS)
+REQUIRED_SHEETS = (lay.DASHBOARD, lay.SECTORS, lay.CORRELATION, lay.REGIME, lay.SIZING,
+                   lay.REBALANCE, lay.JOURNAL, lay.SETTINGS)
+"""Every sheet the refresh writes or decorates (a missing one would be a KeyError)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,7 @@ def refresh_workbook(
     report: DailyReport | None = None,
     params: Settings | None = None,
     now: datetime | None = None,
+    keep_backup: bool = True,
 ) -> RefreshResult:
     """Rewrite the tool's ranges of a Rotation Desk workbook from ``dataset``.
 
@@ -138,6 +145,10 @@ def refresh_workbook(
         fall back to the user's settings file).
     now : datetime, optional
         Refresh time written on the sheets (UTC); default now.
+    keep_backup : bool
+        Copy the replaced file to ``<stem>.bak<suffix>`` (headless refresh; default True).
+        ``rotation demo --rebuild`` passes False: its backup is the user's file before the
+        rebuild, not the file it has just built.
 
     Returns
     -------
@@ -148,33 +159,42 @@ def refresh_workbook(
     InputError
         Missing file, not a Rotation Desk workbook, invalid Settings sheet values.
     DataError
-        The file is not a readable workbook.
+        The file is damaged or not a workbook, is read-only, or kept changing while it was
+        refreshed (someone saving it each time); the file is left as it was.
     """
     dataset = _check_dataset(dataset)
     refreshed_at = now or datetime.now(UTC)
     if hasattr(path, "sheets") and not isinstance(path, str | Path):
         return _refresh_open_book(path, dataset, report, params, refreshed_at)
-    return _refresh_file(Path(path), dataset, report, params, refreshed_at)
+    return _refresh_file(Path(path), dataset, report, params, refreshed_at, keep_backup)
 
 
-def _load(path: Path, macro_enabled: bool) -> tuple[Any, list[str]]:
-    if not path.is_file():
-        raise InputError("workbook", f"{path} does not exist: build it first with "
-                         "`rotation workbook build` or `rotation demo`")
+def _load(path: Path, loaded: Snapshot, macro_enabled: bool) -> tuple[Any, list[str]]:
     try:
         with warnings_mod.catch_warnings(record=True) as caught:
             warnings_mod.simplefilter("always")
-            wb = load_workbook(path, keep_vba=macro_enabled, rich_text=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DataError(f"{path} is not a readable workbook: {exc}") from None
+            wb = load_workbook(io.BytesIO(loaded.data), keep_vba=macro_enabled, rich_text=True)
+    except Exception as exc:  # openpyxl raises a zoo of types on damaged files
+        raise DataError(f"{path} is damaged or not a workbook ({type(exc).__name__}: "
+                        f"{' '.join(str(exc).split())[:120]}): nothing was changed; restore "
+                        f"{backup_path_for(path).name} or rebuild it with "
+                        "`rotation workbook build`") from None
     notes = [f"round trip: {w.message}" for w in caught
              if "extension is not supported" not in str(w.message)]
     missing = [s for s in REQUIRED_SHEETS if s not in wb.sheetnames]
-    if missing:
-        raise InputError("workbook", f"{path.name} is not a Rotation Desk workbook "
-                         f"(missing sheets {missing})")
+    _check_sheets(path.name, missing)
     _check_layout_version(wb, path)
     return wb, notes
+
+
+def _check_sheets(name: str, missing: list[str]) -> None:
+    if len(missing) == len(REQUIRED_SHEETS):
+        raise InputError("workbook", f"{name} is not a Rotation Desk workbook "
+                         f"(missing sheets {missing})")
+    if missing:
+        raise InputError("workbook", f"{name} is a Rotation Desk workbook missing sheets "
+                         f"{missing} (deleted or renamed?): rename them back, or build a new "
+                         "one (`rotation workbook build`) and copy your own sheets over")
 
 
 def _check_layout_version(wb: Any, path: Path) -> None:
@@ -186,11 +206,11 @@ def _check_layout_version(wb: Any, path: Path) -> None:
                          "(`rotation workbook build`) and copy your own sheets over")
 
 
-def _dropped_images(path: Path) -> list[str]:
+def _dropped_images(loaded: Snapshot) -> list[str]:
     try:
         import PIL  # noqa: F401
     except ImportError:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(loaded.data)) as archive:
             media = [n for n in archive.namelist()
                      if n.startswith("xl/media/") and not n.endswith(".emf")]
         if media:
@@ -219,28 +239,61 @@ def remove_stale_temporaries(path: Path, now: float | None = None) -> list[Path]
     return removed
 
 
+MERGE_ATTEMPTS = 3
+"""Times a refresh reloads a workbook the user saved meanwhile before it gives up."""
+
+
 def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None,
-                  params: Settings | None, refreshed_at: datetime) -> RefreshResult:
+                  params: Settings | None, refreshed_at: datetime,
+                  keep_backup: bool) -> RefreshResult:
     macro_enabled = path.suffix.lower() == ".xlsm"
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError("workbook", f"must be an .xlsx or .xlsm file (got {path.name})")
-    wb, notes = _load(path, macro_enabled)
-    notes.extend(_dropped_images(path))
-    settings = params or settings_sheet.read_settings(wb[lay.SETTINGS], load_settings())
-    # typed Journal rows go into the trade journal first, so the plan's cool-down sees them
-    notes.extend(journal_sync.sync_for_refresh(wb, dataset, settings, refreshed_at))
-    report = _report_for(dataset, report, settings)
-    symbol = wb[lay.SIZING]["B5"].value
-    ctx = FillContext(dataset=dataset, report=report, settings=settings,
-                      refreshed_at=refreshed_at,
-                      sizing_symbol=str(symbol) if symbol is not None else "")
-    notes.extend(build_mod.fill(wb, ctx))
+    if not path.is_file():
+        raise InputError("workbook", f"{path} does not exist: build it first with "
+                         "`rotation workbook build` or `rotation demo`")
+    target_mode(path)  # a read-only workbook is refused before anything is written
     remove_stale_temporaries(path)
-    backup = backup_path_for(path)
-    with atomic_path(backup) as tmp:
-        shutil.copyfile(path, tmp)
-    build_mod.save(wb, path, macro_enabled=macro_enabled)
-    return _result(path, backup, ctx, notes)
+    for _attempt in range(MERGE_ATTEMPTS):
+        loaded = read_snapshot(path)
+        wb, notes = _load(path, loaded, macro_enabled)
+        notes.extend(_dropped_images(loaded))
+        settings = params or settings_sheet.read_settings(wb[lay.SETTINGS], load_settings())
+        # typed Journal rows go into the trade journal first (idempotent: a retry after a
+        # concurrent save reads them once), so the plan's cool-down sees them
+        notes.extend(journal_sync.sync_for_refresh(wb, dataset, settings, refreshed_at))
+        this_report = _report_for(dataset, report, settings)
+        symbol = wb[lay.SIZING]["B5"].value
+        ctx = FillContext(dataset=dataset, report=this_report, settings=settings,
+                          refreshed_at=refreshed_at,
+                          sizing_symbol=str(symbol) if symbol is not None else "")
+        notes.extend(build_mod.fill(wb, ctx))
+        backup = backup_path_for(path) if keep_backup else None
+        try:
+            _commit(wb, path, loaded, backup, macro_enabled)
+        except ChangedSinceLoad:
+            continue  # the user saved meanwhile: reload their file and fill it again (merge)
+        return _result(path, backup, ctx, notes)
+    raise DataError(f"{path} changed while it was being refreshed ({MERGE_ATTEMPTS} times: "
+                    "is it open and saving?): left exactly as last saved; save and close it, "
+                    "then refresh again")
+
+
+def _commit(wb: Any, path: Path, loaded: Snapshot, backup: Path | None,
+            macro_enabled: bool) -> None:
+    """Save ``wb`` over ``path`` only if ``path`` is still the file loaded.
+
+    The backup receives exactly the loaded bytes, so whatever this save replaces is kept.
+    """
+
+    def keep_previous(_tmp: Path) -> None:
+        check_unchanged(path, loaded)
+        if backup is not None:
+            with atomic_path(backup) as backup_tmp:
+                backup_tmp.write_bytes(loaded.data)
+
+    build_mod.save(wb, path, macro_enabled=macro_enabled, before_commit=keep_previous,
+                   before_replace=lambda: check_unchanged(path, loaded))
 
 
 def settings_from_book(book: Any, fallback: Settings | None = None) -> Settings:
@@ -257,10 +310,7 @@ def settings_from_book(book: Any, fallback: Settings | None = None) -> Settings:
 def _refresh_open_book(book: Any, dataset: MarketDataset, report: DailyReport | None,
                        params: Settings | None, refreshed_at: datetime) -> RefreshResult:
     names = [s.name for s in book.sheets]
-    missing = [s for s in REQUIRED_SHEETS if s not in names]
-    if missing:
-        raise InputError("workbook", f"{book.name} is not a Rotation Desk workbook "
-                         f"(missing sheets {missing})")
+    _check_sheets(book.name, [s for s in REQUIRED_SHEETS if s not in names])
     settings = params or settings_from_book(book)
     report = _report_for(dataset, report, settings)
     symbol = book.sheets[lay.SIZING].range("B5").value

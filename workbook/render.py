@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +83,7 @@ def convert(source: Path, out_dir: Path, target_format: str,
     produced = out_dir / f"{source.stem}.{ext}"
     if proc.returncode != 0 or not produced.exists():
         raise DataError(f"LibreOffice could not convert {source.name}: "
-                        f"{(proc.stderr or proc.stdout).strip()[:300]}")
+                        f"{' '.join((proc.stderr or proc.stdout).split())[:300]}")
     return produced
 
 
@@ -127,13 +128,16 @@ def render_workbook(path: Path, out_dir: Path, *, sheets: Sequence[str] = lay.MA
     Raises
     ------
     InputError
-        ``path`` does not exist.
+        ``path`` does not exist or is not an .xlsx/.xlsm workbook (a zip archive).
     DataError
         LibreOffice or pdftoppm missing or failing.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError("workbook", f"{path} does not exist")
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
+        raise InputError("workbook", f"{path.name} is not an .xlsx/.xlsm workbook: give the "
+                         "file `rotation demo` or `rotation workbook build` wrote")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf = convert(path, out_dir, "pdf")

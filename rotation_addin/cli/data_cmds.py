@@ -218,9 +218,13 @@ def _status(args: argparse.Namespace) -> int:
         raise DataError(f"cache file {args.cache} does not exist: run `rotation refresh` first")
     from rotation_addin.data.universe_io import load_universe
 
+    if args.exchange is not None:
+        from rotation_addin.data.loader import check_exchange_id
+
+        check_exchange_id("--exchange", args.exchange)
     bases = load_universe().bases
     order = {b: i for i, b in enumerate(bases)}
-    with MarketCache(args.cache) as cache:
+    with MarketCache(args.cache, read_only=None) as cache:  # read-only files are fine here
         cached = cache.exchanges()
         if args.exchange and args.exchange not in cached:
             listed = ", ".join(cached) if cached else "none (run `rotation refresh` first)"

@@ -1,12 +1,15 @@
 """``rotation demo``: build the workbook from the embedded demo market, refresh it, summarise.
 
 Works offline on a fresh machine (no exchange, no LibreOffice, no Excel). An existing demo
-workbook is refreshed in place (your notes and sheets in it are kept) unless ``--rebuild``.
+workbook is refreshed in place (your notes and sheets in it are kept) unless ``--rebuild``,
+which first copies your file to ``<stem>.bak<suffix>``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,8 @@ def register(subparsers: Any) -> None:
     demo.add_argument("--xlsm", action="store_true",
                       help="macro-enabled variant with the Refresh button (Excel + xlwings)")
     demo.add_argument("--rebuild", action="store_true",
-                      help="rebuild from scratch instead of refreshing an existing file")
+                      help="rebuild from scratch instead of refreshing an existing file "
+                           "(your file is first copied to <name>.bak.xlsx)")
     demo.add_argument("--json", action="store_true", help="machine-readable summary")
     demo.set_defaults(handler=run_demo)
 
@@ -35,22 +39,24 @@ def run_demo(args: argparse.Namespace) -> int:
     from rotation_addin.data.loader import load_market
     from rotation_addin.data.settings import load_settings
     from workbook.build import build_workbook, default_path
-    from workbook.refresh import refresh_workbook
+    from workbook.refresh import backup_path_for, refresh_workbook
 
     path = args.out or default_path(macro_enabled=args.xlsm)
     settings = load_settings()
     dataset = load_market("demo")
     built = False
-    backup = path.with_name(f"{path.stem}.bak{path.suffix}")
-    had_backup = backup.exists()
+    user_backup = None
     if args.rebuild or not path.exists():
+        if path.exists():  # the user's file (their sheets, journal) is copied first
+            user_backup = _back_up(path, backup_path_for(path))
         # the empty layout only: the refresh below fills it once
         build_workbook(path, params=settings, macro_enabled=args.xlsm, overwrite=True)
         built = True
-    result = refresh_workbook(path, dataset, params=settings)
-    if built and not had_backup and result.backup_path is not None:
-        # the "previous file" is the empty layout written a moment ago: nothing to keep
-        result.backup_path.unlink(missing_ok=True)
+    # a file built a moment ago has no previous version worth a .bak; a rebuilt user's file
+    # was backed up above
+    result = refresh_workbook(path, dataset, params=settings, keep_backup=not built)
+    if user_backup is not None:
+        result = dataclasses.replace(result, backup_path=user_backup)
     if args.json:
         print(to_json({"built": built, **paths_as_text(result)}))
         return 0
@@ -63,8 +69,8 @@ def run_demo(args: argparse.Namespace) -> int:
         ("top sectors", top),
         ("orders proposed", result.orders),
     ]
-    if not built and result.backup_path is not None:
-        # a fresh build has no previous file worth pointing at
+    if result.backup_path is not None and (not built or user_backup is not None):
+        # a build from nothing has no previous file worth pointing at
         summary.append(("backup of previous file", str(result.backup_path)))
     print(render_key_values(summary))
     for note in result.warnings:
@@ -75,3 +81,12 @@ def run_demo(args: argparse.Namespace) -> int:
         print("Refresh button: Sectors sheet (Excel on Windows/macOS with the xlwings add-in; "
               "keep rotation_desk.py beside the workbook).")
     return 0
+
+
+def _back_up(path: Path, backup: Path) -> Path:
+    """Copy the user's ``path`` to ``backup`` atomically before a rebuild replaces it."""
+    from rotation_addin.data.atomic import atomic_path
+
+    with atomic_path(backup) as tmp:
+        shutil.copyfile(path, tmp)
+    return backup

@@ -4,7 +4,8 @@ Each command group lives in its own module exposing ``register(subparsers)``; th
 its sub-commands with ``set_defaults(handler=...)``. A handler returns the process exit code.
 Errors the user can cause (:class:`InputError`, :class:`TradeRefused`, :class:`DataError`) are
 printed as one line naming the field and end the process with a non-zero code, never with a
-traceback.
+traceback; so are the machine's own failures (``OSError`` naming the path, SQLite, memory:
+exit 4) and Ctrl-C (``rotation: interrupted``, exit 130).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 from rotation_addin import __version__
 from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
+from rotation_addin.data.redact import redact
 
 COMMAND_MODULES: tuple[str, ...] = (
     "rotation_addin.cli.quick",  # size, liq, leverage
@@ -36,6 +39,33 @@ EXIT_OK = 0
 EXIT_INPUT = 2
 EXIT_REFUSED = 3
 EXIT_DATA = 4
+
+
+ENVIRONMENT_ERRORS: tuple[type[BaseException], ...] = (OSError, sqlite3.Error, MemoryError)
+"""Failures of the machine rather than of the input: a path that cannot be written, a full
+disk, an unreadable folder, a database the OS refuses, memory (exit 4, one line)."""
+
+
+def environment_error_line(exc: BaseException) -> str:
+    """One line for an OSError (naming the path) or another environment error."""
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+        paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+        reason = exc.strerror or type(exc).__name__
+        if paths:  # not the other way round: BrokenPipeError is handled by main() first
+            return f"cannot use {' -> '.join(paths)}: {reason}"
+        return f"system error: {redact(str(exc)) or reason}"
+    if isinstance(exc, MemoryError):
+        return "out of memory: use a smaller universe, window or date range"
+    return f"data error: {type(exc).__name__}: {redact(str(exc))}"
+
+
+def _interrupted() -> int:
+    """Ctrl-C: one line; silence asyncio's late reports of tasks the interrupt cancelled."""
+    import logging
+
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
+    print("rotation: interrupted", file=sys.stderr)
+    return 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,8 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rotation_addin.cli.flag_errors import describe
 
     words = list(argv) if argv is not None else sys.argv[1:]
-    parser = build_parser()
-    args = parser.parse_args(words)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(words)
+    except KeyboardInterrupt:  # Ctrl-C while the command modules import
+        return _interrupted()
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
@@ -92,17 +125,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TradeRefused as exc:
         return _fail("refused", str(exc), EXIT_REFUSED, words)
     except DataError as exc:
-        return _fail("data error", str(exc), EXIT_DATA, words)
+        return _fail("data error", redact(str(exc)), EXIT_DATA, words)
     except RotationError as exc:
         return _fail("error", str(exc), EXIT_INPUT, words)
     except KeyboardInterrupt:
-        print("rotation: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted()
     except BrokenPipeError:
         # the reader went away (`rotation sectors | head`): stop quietly, like other tools
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except ENVIRONMENT_ERRORS as exc:
+        kind, _, message = environment_error_line(exc).partition(": ")
+        return _fail(kind, message, EXIT_DATA, words)
 
 
 if __name__ == "__main__":

@@ -237,10 +237,15 @@ def _size_rows(sized: PositionSize, liq: LiquidationResult) -> list[tuple[str, A
 
 def _read_brackets_file(path: Path) -> BracketTable:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        from rotation_addin.data.text_files import read_user_text
+
+        document = json.loads(read_user_text(path, "brackets"))
     except FileNotFoundError:
         raise InputError("brackets", f"file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        raise InputError("brackets", f"file {path} is nested too deeply to be a list of "
+                                     "leverage tiers") from None
+    except (OSError, json.JSONDecodeError) as exc:
         raise InputError("brackets", f"file {path} is not readable JSON ({exc})") from None
     symbol = path.stem
     if isinstance(document, dict) and len(document) == 1:

@@ -12,6 +12,9 @@ import pandas as pd
 from rotation_addin.core.frames import require_frame, window_days
 from rotation_addin.core.validation import positive_int
 
+MATRIX_MIN_OBSERVATIONS = 10
+"""Common days a pair needs in :func:`correlation_matrix` (fewer: NaN, the diagonal too)."""
+
 
 def pearson_pair(x: np.ndarray, y: np.ndarray, min_observations: int = 2) -> float:
     """Pearson correlation of two 1-D arrays on the days both are finite.
@@ -47,7 +50,10 @@ def pairwise_pearson(values: np.ndarray, min_observations: int = 2) -> np.ndarra
 
 
 def correlation_matrix(
-    returns: pd.DataFrame, window: int | None = None, *, min_observations: int = 10
+    returns: pd.DataFrame,
+    window: int | None = None,
+    *,
+    min_observations: int = MATRIX_MIN_OBSERVATIONS,
 ) -> pd.DataFrame:
     """Pearson correlation matrix of daily returns, over the last ``window`` days or all.
 

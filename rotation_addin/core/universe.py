@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from rotation_addin.core.errors import InputError
 
 BENCHMARK_SECTOR = "benchmark"
+MAX_UNIVERSE_SYMBOLS = 1000
+"""Most symbols a universe may hold. Correlation matrices and the demo simulator grow with
+the square of the count; peak memory and time up to this bound are measured in
+``bench/bench_universe_size.py`` (figures in docs/benchmarks.md)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,10 @@ class Universe:
                         "a symbol belongs to one sector",
                     )
                 seen[base] = name
+        if len(seen) > MAX_UNIVERSE_SYMBOLS:
+            raise InputError("sectors", f"the universe lists {len(seen):,} symbols; at most "
+                             f"{MAX_UNIVERSE_SYMBOLS:,} are supported (memory grows with the "
+                             "square of the count): split it into several universes")
         if self.benchmark not in seen:
             raise InputError("benchmark", f"{self.benchmark} must be a member of some sector")
         self._sector_of.update(seen)

@@ -1,22 +1,74 @@
-"""Atomic file writes: write to a temporary file in the same folder, fsync, then rename."""
+"""Atomic file writes: write to a temporary file in the same folder, fsync, then rename.
+
+The replacement keeps the target's permission bits (a shared 0664 workbook stays readable by
+the group); a new file gets the mode the user's umask gives any new file. A target without
+write permission is refused (a 0444 workbook is the user saying "do not touch").
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from rotation_addin.core.errors import DataError
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def target_mode(target: Path) -> int:
+    """Permission bits the replacement of ``target`` gets (its own, or 0666 minus the umask).
+
+    Raises
+    ------
+    DataError
+        ``target`` exists and its owner has no write permission on it.
+    """
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_current_umask()
+    if not mode & stat.S_IWUSR:
+        raise DataError(f"{target} is read-only (mode {mode:04o}): not replaced; make it "
+                        "writable (chmod u+w) or choose another file")
+    return mode
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
+def atomic_path(target: Path,
+                before_replace: Callable[[], None] | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces ``target`` atomically.
 
-    If the body raises (or the process dies), ``target`` is left exactly as it was.
+    If the body raises (or the process dies), ``target`` is left exactly as it was. The new
+    file keeps ``target``'s mode; a read-only ``target`` is refused before anything is written.
+    ``before_replace`` runs after the temporary file is complete and synced, immediately before
+    the rename: if it raises, ``target`` is not replaced.
+
+    Raises
+    ------
+    DataError
+        ``target`` is read-only.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise DataError(f"cannot write {target}: a file stands where its folder should "
+                        "be") from None
+    if target.is_dir():
+        raise DataError(f"cannot write {target}: it is a folder; give a file name") from None
+    if (target.exists() and not target.is_file()) or (target.is_symlink()
+                                                       and not target.exists()):
+        # a device, pipe or dangling link: renaming over it would replace it (/dev/null!)
+        raise DataError(f"cannot write {target}: not a regular file; give a file name")
+    mode = target_mode(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -24,6 +76,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, target)
         with contextlib.suppress(OSError):
             dir_fd = os.open(target.parent, os.O_RDONLY)
@@ -37,6 +92,6 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 def atomic_write_text(target: Path, text: str, encoding: str = "utf-8") -> None:
-    """Replace ``target`` with ``text`` atomically."""
+    """Replace ``target`` with ``text`` atomically (mode kept, read-only refused)."""
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding=encoding)

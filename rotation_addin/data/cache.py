@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -141,6 +142,10 @@ class MarketCache:
         Cache file; default ``data/paths.cache_path()``.
     timeout_s : float
         Seconds to wait for another process's write lock before failing.
+    read_only : bool or None
+        True: open the file read-only (no WAL switch, no migration; it must exist and be
+        current). None: read-only exactly when the file exists and this process may not
+        write it or its folder (what read commands pass). False (default): read-write.
 
     Raises
     ------
@@ -151,19 +156,25 @@ class MarketCache:
     The object can be shared between threads (calls are serialised by a lock).
     """
 
-    def __init__(self, path: Path | str | None = None, *, timeout_s: float = 30.0) -> None:
+    def __init__(self, path: Path | str | None = None, *, timeout_s: float = 30.0,
+                 read_only: bool | None = False) -> None:
         self.path = Path(path) if path is not None else cache_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._depth = 0
+        self.read_only = _cannot_write(self.path) if read_only is None else read_only
+        if not self.read_only and _cannot_write(self.path):
+            raise DataError(f"cache {self.path} is read-only (or its folder is): this command "
+                            "writes the cache; make both writable (chmod u+w) and run it again")
         try:
-            self._conn = sqlite3.connect(
-                self.path, timeout=timeout_s, isolation_level=None, check_same_thread=False
-            )
+            self._conn = self._connect(timeout_s)
         except sqlite3.Error as exc:
             raise DataError(f"cannot open cache {self.path}: {exc}") from None
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+            if self.read_only:
+                self.schema_version = _readable_version(self._conn, self.path)
+                return
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self.schema_version = cache_schema.migrate(self._conn, self.path)
@@ -176,6 +187,23 @@ class MarketCache:
         except BaseException:
             self._conn.close()
             raise
+
+    def _connect(self, timeout_s: float) -> sqlite3.Connection:
+        if not self.read_only:
+            return sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None,
+                                   check_same_thread=False)
+        if not self.path.is_file():
+            raise DataError(f"no cache at {self.path}: run `rotation refresh` first")
+        uri = self.path.resolve().as_uri()
+        try:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout_s,
+                                   isolation_level=None, check_same_thread=False)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+            return conn
+        except sqlite3.OperationalError:
+            # a WAL file in a folder we cannot write (no -shm to create): read the file as is
+            return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=timeout_s,
+                                   isolation_level=None, check_same_thread=False)
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -212,7 +240,13 @@ class MarketCache:
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
-            return list(self._conn.execute(sql, params).fetchall())
+            try:
+                return list(self._conn.execute(sql, params).fetchall())
+            except sqlite3.DatabaseError as exc:  # damaged pages surface only when read
+                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                    raise
+                raise DataError(f"cache {self.path} is damaged ({exc}): move it away and run "
+                                "`rotation refresh` to rebuild it") from None
 
     # ------------------------------------------------------------------ candles
     def write_candles(
@@ -672,13 +706,19 @@ class MarketCache:
         failures: Mapping[str, str] | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> None:
-        """Append one row to the refresh log."""
+        """Append one row to the refresh log (texts redacted of credentials first)."""
+        from rotation_addin.data.redact import known_secrets, redact
+
+        stored = known_secrets()
+        failures_json = json.dumps({k: redact(str(v), stored) for k, v in (failures or {}).items()})
+        detail_json = json.dumps({k: redact(v, stored) if isinstance(v, str) else v
+                                  for k, v in (detail or {}).items()}, default=str)
         with self.transaction():
             self._conn.execute(
                 "INSERT INTO refresh_log (started_ms, finished_ms, exchange, what, outcome, "
                 "failures_json, detail_json) VALUES (?,?,?,?,?,?,?)",
                 (_datetime_ms(started), _datetime_ms(finished), exchange, what, outcome,
-                 json.dumps(dict(failures or {})), json.dumps(dict(detail or {}), default=str)),
+                 failures_json, detail_json),
             )
 
     def refresh_history(self, exchange: str | None = None, limit: int = 20) -> list[RefreshRecord]:
@@ -803,6 +843,22 @@ def candle_rows(frame: pd.DataFrame, step_ms: int, *, where: str) -> list[tuple[
 
 def _or_null(value: float) -> float | None:
     return None if np.isnan(value) else float(value)
+
+
+def _cannot_write(path: Path) -> bool:
+    """True when ``path`` exists but this process may not write it or its folder."""
+    return path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _readable_version(conn: sqlite3.Connection, path: Path) -> int:
+    """Schema version of a cache opened read-only; it cannot be migrated, so it must be current."""
+    version = cache_schema.file_version(conn)
+    current = len(cache_schema.MIGRATIONS)
+    if version != current:
+        raise DataError(f"cache {path} is read-only and has schema version {version}; this "
+                        f"version of Rotation Desk reads version {current}: make it writable "
+                        "once (chmod u+w) so it can be upgraded")
+    return version
 
 
 def open_cache(path: Path | str | None = None) -> MarketCache:

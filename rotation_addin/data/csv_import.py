@@ -25,9 +25,10 @@ import csv
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,7 @@ from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.universe import Universe
 from rotation_addin.data.markets import SYMBOL_ALIASES  # one list of aliases (Coin Metrics rndr)
+from rotation_addin.data.text_files import read_user_text
 
 CSV_SOURCE_LABEL = "csv import"
 
@@ -120,14 +122,26 @@ class _Table:
     lines: list[int]
 
 
+def _csv_rows(reader: Any, path: Path) -> Iterator[list[str]]:
+    """Rows of ``reader``; a malformed line (e.g. a cell over 131,072 characters) is one error."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise CsvFormatError(path, reader.line_num + 1, None,
+                             f"is not valid CSV ({exc})") from None
+
+
 def _read_table(path: Path) -> _Table:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_user_text(path, str(path))
     except FileNotFoundError:
         raise CsvFormatError(path, None, None, f"file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CsvFormatError(path, None, None, f"cannot read the file: {exc}") from None
+    except InputError as exc:
+        raise CsvFormatError(path, None, None, exc.reason) from None
+    except OSError as exc:
+        raise CsvFormatError(path, None, None,
+                             f"cannot read the file: {exc.strerror or exc}") from None
     if not text.strip():
         raise CsvFormatError(path, None, None, "the file is empty")
     sample = text[:4096]
@@ -140,7 +154,7 @@ def _read_table(path: Path) -> _Table:
     header_line = 1
     rows: list[list[str]] = []
     lines: list[int] = []
-    for row in reader:
+    for row in _csv_rows(reader, path):
         if not row or all(not cell.strip() for cell in row):
             continue
         if header is None:

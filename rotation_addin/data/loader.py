@@ -30,6 +30,17 @@ from rotation_addin.data.cache import (
 SOURCES = ("demo", "cache")
 
 
+def check_exchange_id(field: str, exchange_id: object) -> str:
+    """``exchange_id`` if it is a ccxt-style id (letters, digits, ``_``), else InputError.
+
+    ``../../x`` or ``a b`` would otherwise travel into cache queries and advice text.
+    """
+    if not isinstance(exchange_id, str) or not exchange_id.isidentifier():
+        raise InputError(field, f"must be an exchange id like binanceusdm or demo "
+                         f"(got {exchange_id!r})")
+    return exchange_id
+
+
 def load_market(
     source: str = "demo",
     *,
@@ -60,7 +71,7 @@ def load_market(
     Raises
     ------
     InputError
-        Unknown ``source``.
+        Unknown ``source``, or ``exchange_id`` is not an exchange id.
     DataError
         ``source="cache"`` and the cache holds no daily candles for the universe; or
         ``exchange_id="demo"`` and the cached rows are not the run ``source="demo"`` gives
@@ -68,6 +79,7 @@ def load_market(
     """
     if source not in SOURCES:
         raise InputError("source", f"must be one of {SOURCES} (got {source!r})")
+    check_exchange_id("exchange", exchange_id)
     universe = _resolve_universe(universe)
     if source == "demo":
         from rotation_addin.data.demo import DEFAULT_SEED, demo_dataset
@@ -76,7 +88,7 @@ def load_market(
     path = Path(cache_file) if cache_file is not None else None
     if path is not None and not path.exists():
         raise DataError(f"cache file {path} does not exist: run `rotation refresh` first")
-    with MarketCache(path) as cache:
+    with MarketCache(path, read_only=None) as cache:  # a read-only file is read as is
         return cache_dataset(cache, exchange_id=exchange_id,
                              universe=universe or _default_universe(), demo_seed=seed)
 

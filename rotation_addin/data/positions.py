@@ -32,6 +32,7 @@ from rotation_addin.core.types import Side
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.markets import canonical_base
 from rotation_addin.data.paths import config_dir
+from rotation_addin.data.text_files import read_user_text
 
 POSITION_COLUMNS = ("symbol", "side", "quantity", "entry_price", "stop_price",
                     "take_profit_price", "opened_at")
@@ -99,10 +100,14 @@ def _rows(text: str, columns: Sequence[str], where: str) -> Iterable[tuple[str, 
     if missing:
         raise InputError(where, f"missing column(s) {missing}; expected {list(columns)}")
     reader.fieldnames = header
-    for line, row in enumerate(reader, start=2):
-        if all(not (v or "").strip() for v in row.values() if isinstance(v, str)):
-            continue
-        yield f"{where} line {line}", {k: (v or "") for k, v in row.items() if k}
+    line = 1
+    try:
+        for line, row in enumerate(reader, start=2):
+            if all(not (v or "").strip() for v in row.values() if isinstance(v, str)):
+                continue
+            yield f"{where} line {line}", {k: (v or "") for k, v in row.items() if k}
+    except csv.Error as exc:  # e.g. a cell over the csv module's 131,072-character limit
+        raise InputError(f"{where} line {line + 1}", f"is not valid CSV ({exc})") from None
 
 
 def parse_positions(text: str, where: str = "positions.csv") -> tuple[Position, ...]:
@@ -158,9 +163,9 @@ def _read(path: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(str(path), f"cannot be read as UTF-8 text: {error}") from None
+        return read_user_text(path, path.name)
+    except OSError as error:
+        raise InputError(str(path), f"cannot be read: {error.strerror or error}") from None
 
 
 def _require_named_file(path: Path | None, field: str) -> None:

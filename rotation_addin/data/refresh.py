@@ -265,14 +265,30 @@ def _log(cache: MarketCache, summary: RefreshSummary, what: str) -> None:
     )
 
 
+def _quiet_cancellations(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Drop the reports of requests a Ctrl-C or Cancel closed (ccxt ``ExchangeClosedByUser``);
+    report anything else as asyncio would."""
+    exc = context.get("exception")
+    closed = "ExchangeClosedByUser" in f"{type(exc).__name__}: {exc}"  # also wrapped in DataError
+    if isinstance(exc, asyncio.CancelledError) or closed:
+        return
+    loop.default_exception_handler(context)
+
+
+def _run_quietly(coro: Coroutine[Any, Any, _T]) -> _T:
+    with asyncio.Runner() as runner:
+        runner.get_loop().set_exception_handler(_quiet_cancellations)
+        return runner.run(coro)
+
+
 def _run_sync(coro_factory: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
     """Run a coroutine to completion from sync code, even if a loop already runs here."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro_factory())
+        return _run_quietly(coro_factory())
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(coro_factory())).result()
+        return pool.submit(lambda: _run_quietly(coro_factory())).result()
 
 
 # ---------------------------------------------------------------------- live exchange

@@ -16,6 +16,7 @@ from rotation_addin.core import validation as v
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.paths import config_dir
+from rotation_addin.data.text_files import read_user_text
 
 DATA_SOURCES = ("demo", "cache")
 SAVED_GENERATION = [0]
@@ -102,7 +103,7 @@ def load_settings(path: Path | None = None) -> Settings:
     if not path.exists():
         return Settings()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_user_text(path, "settings"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(path), f"is not valid TOML: {exc}") from None
     known = {f.name for f in dataclasses.fields(Settings)}

@@ -27,6 +27,7 @@ from rotation_addin.core.errors import InputError
 from rotation_addin.core.universe import Universe
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.paths import config_dir
+from rotation_addin.data.text_files import read_user_text
 
 UNIVERSE_FILE_NAME = "universe.toml"
 TOP_LEVEL_KEYS = ("quote", "benchmark", "sectors")
@@ -89,11 +90,11 @@ def load_universe(path: Path | None = None) -> Universe:
         path = user_path
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_user_text(path, "universe")
     except FileNotFoundError:
         raise InputError("universe", f"file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("universe", f"cannot read {path}: {exc}") from None
+    except OSError as exc:
+        raise InputError("universe", f"cannot read {path}: {exc.strerror or exc}") from None
     return validate_universe_text(text, source=str(path))
 
 

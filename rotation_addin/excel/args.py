@@ -18,7 +18,8 @@ from rotation_addin.core.errors import InputError
 from rotation_addin.core.types import Side
 
 EXCEL_EPOCH = datetime(1899, 12, 30, tzinfo=UTC)
-_NUMBER_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
+_NUMBER_TEXT = re.compile(r"^[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+"""Number typed as text: a mantissa with at least one digit (``"-"``, ``"e5"`` are not numbers)."""
 
 
 def is_missing(value: Any) -> bool:
@@ -33,6 +34,14 @@ def _scalar(name: str, value: Any) -> Any:
             raise InputError(name, f"expects a single cell, got a range of {len(value)} items")
         value = value[0]
     return value
+
+
+def is_number_text(value: Any) -> bool:
+    """True when ``value`` is text that :func:`number` reads as a number (``"0.05"``, ``"5%"``)."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip().replace("\u00a0", "").replace(" ", "").removesuffix("%").lstrip("$")
+    return bool(_NUMBER_TEXT.match(text))
 
 
 def number(name: str, value: Any, default: float | None = None) -> float:

@@ -10,6 +10,7 @@ One ``ThreadingHTTPServer`` on 127.0.0.1 speaks each provider's dialect on its o
 It serves frames given to it (e.g. the demo market's macro and sentiment series) and can
 inject faults per path prefix: ``status`` (an HTTP error code, ``count`` times, with an
 optional ``retry_after``), ``malformed`` (broken JSON ``count`` times) and ``delay_s``.
+With ``ProviderData(echo_secrets=True)`` Santiment's error messages echo the API key.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ class ProviderData:
     onchain: pd.DataFrame = field(default_factory=pd.DataFrame)
     api_key: str = "test-key"
     total_market_cap_usd: float = 2.5e12
+    echo_secrets: bool = False
+    """Answer Santiment errors with the request's Authorization header and key in the text
+    (as a misconfigured GraphQL gateway does), to prove the tool redacts them."""
 
 
 class ProviderEmulator:
@@ -140,7 +144,11 @@ class ProviderEmulator:
         if frame is None:
             return {"errors": [{"message": f"metric {metric} not supported"}]}
         if slug not in frame.columns:
-            return {"errors": [{"message": f"project with slug {slug} not found"}]}
+            message = f"project with slug {slug} not found"
+            if self.data.echo_secrets:
+                message += (f" (request Authorization: Apikey {self.data.api_key}; "
+                            f"api_key={self.data.api_key}; your key {self.data.api_key})")
+            return {"errors": [{"message": message}]}
         column = frame[slug].dropna()
         window = column[(column.index >= pd.Timestamp(start)) & (column.index <= pd.Timestamp(end))]
         points = [{"datetime": day.strftime("%Y-%m-%dT%H:%M:%SZ"), "value": float(v)}
@@ -213,7 +221,8 @@ class ProviderEmulator:
             return 200, self._fred_csv(series_id).encode(), "text/csv"
         if method == "POST" and path == "/santiment/graphql":
             if authorization != f"Apikey {self.data.api_key}":
-                body = {"errors": [{"message": "Unauthorized: invalid API key"}]}
+                said = f" {authorization}" if self.data.echo_secrets else ""
+                body = {"errors": [{"message": f"Unauthorized: invalid API key{said}"}]}
                 return 401, json.dumps(body).encode(), as_json
             return 200, json.dumps(self._graphql(json.loads(raw or b"{}"))).encode(), as_json
         return 404, b'{"error":"not found"}', as_json

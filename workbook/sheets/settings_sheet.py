@@ -129,8 +129,8 @@ def settings_from_values(values: Sequence[object], fallback: Settings) -> Settin
                 changes[name] = float(value)  # type: ignore[arg-type]
             else:
                 changes[name] = str(value).strip()
-        except (TypeError, ValueError):
-            raise InputError(where, f"must be a {kind} (got {value!r})") from None
+        except (TypeError, ValueError, OverflowError):  # int(inf) overflows
+            raise InputError(where, f"must be a finite {kind} (got {value!r})") from None
     try:
         return fallback.replace(**changes)
     except InputError as exc:

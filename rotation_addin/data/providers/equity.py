@@ -16,6 +16,7 @@ import pandas as pd
 
 from rotation_addin.core.errors import DataError
 from rotation_addin.data.providers.http import DEFAULT_POLICY, HttpPolicy, request_bytes
+from rotation_addin.data.text_files import read_user_text
 
 DEFAULT_BASE_URL = "https://fred.stlouisfed.org"
 DEFAULT_SERIES = "SP500"
@@ -78,7 +79,7 @@ def fetch_equity_index(
 def read_equity_index_file(path: Path) -> pd.Series:
     """Read an equity-index CSV from disk (same formats as :func:`parse_index_csv`)."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = read_user_text(Path(path), "--equity-csv")
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror})") from None
     return parse_index_csv(text, source=str(path))

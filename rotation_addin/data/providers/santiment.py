@@ -4,7 +4,9 @@
 the answer is ``{"data": {"getMetric": {"timeseriesData": [{"datetime": ..., "value": ...}]}}}``
 or ``{"errors": [{"message": ...}]}``. Metrics used: ``social_volume_total`` (mentions per day)
 and ``daily_active_addresses`` (on-chain activity). The key comes from the OS keyring
-(``rotation_addin.data.secrets``) and is never logged or put in an error message.
+(``rotation_addin.data.secrets``) and is never logged or put in an error message: the
+server's error text is redacted of it (:mod:`rotation_addin.data.redact`), since a gateway may
+echo the Authorization header.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pandas as pd
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.data.paths import config_dir
 from rotation_addin.data.providers.http import DEFAULT_POLICY, HttpPolicy, get_json
+from rotation_addin.data.redact import redact
 
 DEFAULT_BASE_URL = "https://api.santiment.net"
 PROVIDER = "Santiment"
@@ -106,15 +109,18 @@ def fetch_metric(
     if not api_key:
         raise InputError("api_key", "Santiment needs an API key (store it with "
                                     "`rotation providers set-key santiment`)")
-    payload = get_json(
-        PROVIDER,
-        f"{base_url.rstrip('/')}/graphql",
-        method="POST",
-        payload={"query": build_query(metric, slug, start, end)},
-        headers={"Authorization": f"Apikey {api_key}"},
-        policy=policy,
-    )
-    return parse_timeseries(payload, label=f"{metric} for {slug}")
+    try:
+        payload = get_json(
+            PROVIDER,
+            f"{base_url.rstrip('/')}/graphql",
+            method="POST",
+            payload={"query": build_query(metric, slug, start, end)},
+            headers={"Authorization": f"Apikey {api_key}"},
+            policy=policy,
+        )
+        return parse_timeseries(payload, label=f"{metric} for {slug}")
+    except DataError as exc:  # the server's text may echo our Authorization header
+        raise DataError(redact(str(exc), [api_key])) from None
 
 
 def fetch_sentiment(

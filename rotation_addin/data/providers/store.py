@@ -19,6 +19,7 @@ from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.data.cache import MarketCache
 from rotation_addin.data.providers import coingecko, defillama, equity, santiment
 from rotation_addin.data.providers.http import DEFAULT_POLICY, HttpPolicy
+from rotation_addin.data.redact import known_secrets, redact
 
 MACRO = "macro"
 SOCIAL = "social_volume"
@@ -53,7 +54,7 @@ class ProviderUrls:
 def _log(cache: MarketCache, what: str, started: datetime,
          outcomes: Iterable[ProviderOutcome]) -> None:
     items = list(outcomes)
-    failures = {o.provider: o.error or "" for o in items if not o.ok}
+    failures = {o.provider: o.error or "" for o in items if not o.ok}  # redacted by the cache
     cache.log_refresh(exchange=LOG_EXCHANGE, what=what,
                       outcome="ok" if not failures else ("failed" if len(failures) == len(items)
                                                          else "partial"),
@@ -79,7 +80,7 @@ def refresh_macro(
             written = cache.write_series(MACRO, key, series, source=provider)
             outcomes.append(ProviderOutcome(provider, key, written))
         except (DataError, InputError) as exc:
-            outcomes.append(ProviderOutcome(provider, key, 0, str(exc)))
+            outcomes.append(ProviderOutcome(provider, key, 0, redact(str(exc))))
 
     def dominance() -> pd.Series:
         snap = coingecko.fetch_dominance(urls.coingecko, policy=policy)
@@ -121,7 +122,9 @@ def refresh_sentiment(
         written += cache.write_series(ONCHAIN, str(base), result.onchain_activity[base],
                                       source=santiment.PROVIDER)
         outcomes.append(ProviderOutcome(f"{santiment.PROVIDER} {base}", "sentiment", written))
-    outcomes.extend(ProviderOutcome(f"{santiment.PROVIDER} {base}", "sentiment", 0, reason)
+    stored = [api_key, *known_secrets()]
+    outcomes.extend(ProviderOutcome(f"{santiment.PROVIDER} {base}", "sentiment", 0,
+                                    redact(reason, stored))
                     for base, reason in result.failures)
     _log(cache, "sentiment", started, outcomes)
     return tuple(outcomes)

@@ -1,0 +1,67 @@
+"""Hole T11 of issue #18: Ctrl-C during a live refresh prints one line, nothing else.
+
+The real console script refreshes from the loopback Binance emulator (slow answers keep the
+requests in flight); SIGINT arrives at moments spread from the imports to the fetches. The
+stderr must hold only progress lines and ``rotation: interrupted`` -- no "Task exception was
+never retrieved", no KeyboardInterrupt traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="POSIX signal test")
+
+DELAYS_S = (0.25, 0.6, 1.0, 1.6, 2.4, 3.2)
+"""From Python's imports (the command modules load pandas, ccxt) to requests in flight."""
+
+
+def _universe(home: Path, bases: list[str]) -> None:
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "universe.toml").write_text(
+        f'quote = "USDT"\nbenchmark = "SYM00"\n\n[sectors]\nbenchmark = ["SYM00"]\n'
+        f"alpha = {bases[1:]!r}\n".replace("'", '"'), encoding="utf-8")
+
+
+def _unexpected(stderr: str) -> list[str]:
+    lines = [ln.strip() for ln in stderr.replace("\r", "\n").splitlines() if ln.strip()]
+    return [ln for ln in lines if not ln.startswith("refresh") and ln != "rotation: interrupted"]
+
+
+def test_t11_ctrl_c_during_live_refresh_is_one_line(tmp_path: Path) -> None:
+    from tests.emulator.binance import BinanceEmulator, Fault
+    from tests.emulator.fixture_market import FixtureMarket, utc
+
+    bases = [f"SYM{i:02d}" for i in range(8)]
+    market = FixtureMarket.synthetic(8, end=utc(2024, 6, 1), days=60, seed=11)
+    rng = random.Random(18)
+    with BinanceEmulator(market, now=utc(2024, 5, 31, 12) + timedelta(minutes=30)) as emu:
+        emu.faults += [Fault("latency", path="/fapi/v1/klines", symbol=b, count=None,
+                             latency_s=0.4) for b in bases]
+        results = []
+        for trial, delay in enumerate(DELAYS_S):
+            home = tmp_path / f"home{trial}"
+            _universe(home, bases)
+            env = {**os.environ, "ROTATION_DESK_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+            proc = subprocess.Popen(
+                [str(Path(sys.executable).parent / "rotation"), "refresh", "--api-url",
+                 emu.base_url, "--since", "2024-04-10"],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(delay + rng.uniform(0.0, 0.2))
+            proc.send_signal(signal.SIGINT)
+            _out, err = proc.communicate(timeout=60)
+            results.append((delay, proc.returncode, err))
+    for delay, code, err in results:
+        assert code in (0, 4, 130), (delay, code, err)
+        assert "Traceback" not in err and "never retrieved" not in err, (delay, err)
+        assert _unexpected(err) == [], (delay, err)
+    assert sum(code == 130 for _d, code, _e in results) >= len(DELAYS_S) - 1
