@@ -26,6 +26,9 @@ class _Book:
     Name = "RotationDesk.xlsm"
 
 
+UDF_MODULES = ("rotation_addin.excel.trading_udfs", "rotation_addin.udfs")
+
+
 @pytest.fixture()
 def registered_udfs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
     pythoncom = types.ModuleType("pythoncom")
@@ -45,10 +48,13 @@ def registered_udfs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]
     monkeypatch.setattr(xlwings, "func", xl_udfs.xlfunc)
     monkeypatch.setattr(xlwings, "arg", xl_udfs.xlarg)
     monkeypatch.setattr(xlwings, "ret", xl_udfs.xlret)
-    monkeypatch.delitem(sys.modules, "rotation_addin.udfs", raising=False)
+    # udfs.py declares some functions it imports (excel/trading_udfs.py): re-decorate both
+    for name in UDF_MODULES:
+        monkeypatch.delitem(sys.modules, name, raising=False)
     module = importlib.import_module("rotation_addin.udfs")
     yield xl_udfs, module
-    sys.modules.pop("rotation_addin.udfs", None)
+    for name in UDF_MODULES:
+        sys.modules.pop(name, None)
     sys.modules.pop("xlwings.udfs", None)
 
 
