@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from rotation_addin.data.redact import redact
-from tests.cli_helpers import run
 from tests.cli.test_cli_providers import MemoryKeyring
+from tests.cli_helpers import run
 from tests.emulator.providers import ProviderData, ProviderEmulator
 
 PLANTED = "PLANTED-9f8e7d6c5b4a"
