@@ -10,7 +10,7 @@ from typing import Any
 
 import xlwings as xw
 
-from rotation_addin.core.errors import DataError
+from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.types import Side
 from rotation_addin.excel import args as a
 from rotation_addin.excel import context
@@ -25,7 +25,10 @@ def _venue(value: Cell) -> str | None:
         return None
     from rotation_addin.data.venues import check_venues
 
-    return check_venues([a.text("venue", value)])[0]
+    try:
+        return check_venues([a.text("venue", value)])[0]
+    except InputError as exc:  # the CLI's flag is --venues; this argument is venue
+        raise InputError("venue", exc.reason) from None
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)

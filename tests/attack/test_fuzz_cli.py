@@ -36,10 +36,18 @@ BASE: dict[str, list[str]] = {
     "demo": [],
     "refresh": ["--demo"],
     "data import-csv": ["FOLDER"],
+    "trade list": [],
+    "journal review": [],
+    "trade open": ["RENDER", "--side", "long", "--stop", "1", "--quantity", "1"],
 }
 QUICK = {"size", "liq", "leverage", "data status", "providers status"}
 SAMPLED_PER_FLAG = 1
-PARSE_ONLY = {"providers refresh", "providers set-key", "workbook render", "gui", "refresh"}
+PARSE_ONLY = {"providers refresh", "providers set-key", "workbook render", "gui", "refresh",
+              # these reach the network (doctor, platforms) or need an existing trade id;
+              # their handlers are attacked in tests/journal/test_bad_input.py and
+              # tests/data/test_platforms.py
+              "doctor", "platforms", "trade close", "trade correct", "trade export",
+              "trade import", "trade move", "trade note"}
 OFFLINE_ONLY_FLAGS: set[tuple[str, str]] = set()
 
 
