@@ -269,8 +269,12 @@ def _quiet_cancellations(loop: asyncio.AbstractEventLoop, context: dict[str, Any
     """Drop the reports of requests a Ctrl-C or Cancel closed (ccxt ``ExchangeClosedByUser``);
     report anything else as asyncio would."""
     exc = context.get("exception")
-    closed = "ExchangeClosedByUser" in f"{type(exc).__name__}: {exc}"  # also wrapped in DataError
-    if isinstance(exc, asyncio.CancelledError) or closed:
+    text = f"{type(exc).__name__}: {exc}"
+    closed = "ExchangeClosedByUser" in text or "Connection closed" in text  # also wrapped
+    # a sibling request's DataError left behind once the refresh has already ended (Ctrl-C,
+    # or the first failure reported): the refresh reports its own outcome, this is noise
+    orphan = isinstance(exc, DataError) and "never retrieved" in str(context.get("message"))
+    if isinstance(exc, asyncio.CancelledError) or closed or orphan:
         return
     loop.default_exception_handler(context)
 
