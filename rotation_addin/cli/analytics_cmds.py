@@ -33,10 +33,13 @@ from rotation_addin.core import claims
 from rotation_addin.core.constants import STALE_AFTER
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from rotation_addin.core.dataset import MarketDataset
     from rotation_addin.core.orders import RebalanceOrder
     from rotation_addin.core.report import DailyReport
     from rotation_addin.core.rotation import PlanOverrides, PlanParameters, PositionBook
+    from rotation_addin.core.types import ContractSpec
 
 __all__ = ["STALE_AFTER", "data_warnings", "register"]
 
@@ -227,7 +230,7 @@ def _plan(args: argparse.Namespace) -> int:
     if args.csv:
         _emit_csv_report(report, ORDER_HEADERS, order_rows(report))
         return 0
-    _print_plan(report, params, len(book.positions))
+    _print_plan(report, params, len(book.positions), dataset.contracts)
     if venues is not None:
         print_order_venues(venues)
     _print_data_warnings(dataset)
@@ -241,7 +244,8 @@ def _order_json(order: RebalanceOrder) -> dict[str, Any]:
     return body
 
 
-def _print_plan(report: DailyReport, params: PlanParameters, held: int) -> None:
+def _print_plan(report: DailyReport, params: PlanParameters, held: int,
+                contracts: Mapping[str, ContractSpec]) -> None:
     plan = report.plan
     print(f"source: {report.source}   as of: {report.as_of:%Y-%m-%d %H:%M} UTC")
     print(f"regime: {report.regime.label} (rotation "
@@ -252,14 +256,10 @@ def _print_plan(report: DailyReport, params: PlanParameters, held: int) -> None:
         print(f"top sector: {leader.sector} (score {leader.score:+.2f})")
     print()
     if plan.orders:
-        print(term.render_table(
-            ["action", "symbol", "side", "qty", "entry", "notional $", "margin $", "lev",
-             "stop", "take-profit", "liq.", "risk $"],
-            [[o.action, o.symbol, o.order_side, o.quantity_base, _sig(o.entry_price_usd),
-              round(o.notional_usd, 2), round(o.margin_usd, 2),
-              o.leverage if o.leverage is not None else "",
-              _sig(o.stop_price_usd), _sig(o.take_profit_price_usd),
-              _sig(o.liquidation_price_usd), round(o.risk_usd, 2)] for o in plan.orders]))
+        from rotation_addin.core.report_tables import ORDER_TEXT_HEADERS, order_text_row
+
+        print(term.render_table(ORDER_TEXT_HEADERS,
+                                [order_text_row(o, contracts.get(o.base)) for o in plan.orders]))
         print()
         for o in plan.orders:
             print(f"  {o.action} {o.symbol}: {o.reason}")
@@ -277,9 +277,3 @@ def _print_plan(report: DailyReport, params: PlanParameters, held: int) -> None:
         print(f"note: {note}")
     for warning in report.warnings:
         print(f"warning: {warning}")
-
-
-def _sig(value: float | None) -> Any:
-    if value is None or not math.isfinite(value):
-        return ""
-    return float(f"{value:.6g}")

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TextIO
 
+from rotation_addin.core import formats
+
 #: Significant digits a JSON float is tried at: binary noise sits in the last of a double's
 #: ~17 digits (249.99999999999997, 374.9990400000001).
 JSON_SIGNIFICANT_DIGITS = 15
@@ -65,9 +67,39 @@ def format_number(value: Any, digits: int = 6) -> str:
     return str(value)
 
 
+def _column_decimals(values: Sequence[Any], digits: int = 6) -> int | None:
+    """Decimals that write every float of a column without losing a digit (up to ``digits``),
+    so the column keeps one number of decimals (``-2.570`` beside ``13.012``); None if the
+    column holds no float."""
+    decimals: int | None = None
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, float) or not math.isfinite(value):
+            continue
+        if value != 0 and abs(value) < 10 ** (-digits + 2):
+            continue  # written in g notation by format_number
+        fraction = f"{value:.{digits}f}".rstrip("0").split(".")[1]
+        decimals = max(decimals or 0, len(fraction))
+    return decimals
+
+
+def _format_cell(value: Any, decimals: int | None) -> str:
+    if decimals is None or isinstance(value, bool) or not isinstance(value, float):
+        return format_number(value)
+    if not math.isfinite(value) or (value != 0 and abs(value) < 1e-4):
+        return format_number(value)
+    return formats.format_number(value, decimals)
+
+
 def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """Render rows as an aligned plain-text table (numbers right-aligned)."""
-    cells = [[format_number(v) for v in row] for row in rows]
+    """Render rows as an aligned plain-text table (numbers right-aligned).
+
+    Text cells are printed as given (commands pre-format prices, quantities and leverage with
+    :mod:`rotation_addin.core.formats`); float cells of a column share one number of decimals.
+    """
+    raw = [list(row) for row in rows]
+    decimals = [_column_decimals([row[i] for row in raw if i < len(row)])
+                for i in range(len(headers))]
+    cells = [[_format_cell(v, decimals[i]) for i, v in enumerate(row)] for row in raw]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, cell in enumerate(row):
@@ -80,8 +112,13 @@ def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+_NUMBER_SUFFIXES = (" USD", "%", "x")
+
+
 def _looks_numeric(text: str) -> bool:
-    stripped = text.replace(",", "").replace("%", "").replace("$", "")
+    stripped = text.replace(",", "").replace("$", "")
+    for suffix in _NUMBER_SUFFIXES:
+        stripped = stripped.removesuffix(suffix)
     try:
         float(stripped)
     except ValueError:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from rotation_addin.core import formats
+from rotation_addin.core.orders import RebalanceOrder
 from rotation_addin.core.report import DailyReport
+from rotation_addin.core.types import ContractSpec
 
 SECTOR_HEADERS: tuple[str, ...] = (
     "rank", "sector", "score", "mom_7d_pct", "mom_30d_pct", "volume_trend", "divergence",
@@ -46,3 +49,27 @@ def order_rows(report: DailyReport) -> list[list[Any]]:
         rows.append(["refusal", "", r.symbol, "", "", None, None, None, None, None, None, None,
                      None, None, r.rule, r.detail])
     return rows
+
+
+ORDER_TEXT_HEADERS: tuple[str, ...] = (
+    "action", "symbol", "side", "qty", "entry", "notional", "margin", "lev", "stop",
+    "take-profit", "liq.", "risk",
+)
+"""Columns of the plan's text table (``rotation plan``), money in USD."""
+
+
+def order_text_row(order: RebalanceOrder, contract: ContractSpec | None) -> list[str]:
+    """One order as the plan table writes it (:mod:`rotation_addin.core.formats`): prices to
+    the contract's tick, the quantity to its amount step, leverage ``3.0x``, money in USD."""
+    tick = contract.price_tick if contract is not None else None
+    step = contract.amount_step if contract is not None else None
+
+    def price(value: float | None) -> str:
+        return "" if value is None else formats.format_price(value, tick)
+
+    return [order.action, order.symbol, order.order_side,
+            formats.format_quantity(order.quantity_base, step), price(order.entry_price_usd),
+            formats.format_money(order.notional_usd), formats.format_money(order.margin_usd),
+            "" if order.leverage is None else formats.format_leverage(order.leverage),
+            price(order.stop_price_usd), price(order.take_profit_price_usd),
+            price(order.liquidation_price_usd), formats.format_money(order.risk_usd)]

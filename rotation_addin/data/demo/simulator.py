@@ -35,6 +35,7 @@ import pandas as pd
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
 from rotation_addin.core.dataset import OrderBook, Ticker
 from rotation_addin.core.errors import InputError
+from rotation_addin.core.formats import typical_step_and_tick
 from rotation_addin.core.types import ContractSpec
 from rotation_addin.core.universe import Universe
 from rotation_addin.core.validation import positive_int
@@ -587,7 +588,7 @@ class DemoMarket:
         specs: dict[str, ContractSpec] = {}
         for j, base in enumerate(self.universe.bases):
             price = float(np.exp(self._log_close[-1, j]))
-            step, tick = _step_and_tick(price)
+            step, tick = typical_step_and_tick(price)
             specs[base] = ContractSpec(
                 symbol=self.universe.symbol_for(base),
                 base=base,
@@ -763,25 +764,6 @@ def _ramp(target: np.ndarray, start: int, peak: int, height: float, *, decay: in
             target[t] += height * (t - start + 1) / (peak - start + 1)
         else:
             target[t] += height * math.exp(-(t - peak) / decay)
-
-
-def _step_and_tick(price: float) -> tuple[float, float]:
-    """Quantity step and price tick like Binance uses for a contract at ``price`` USD."""
-    if price >= 10_000:
-        return 0.001, 0.1
-    if price >= 1_000:
-        return 0.001, 0.01
-    if price >= 100:
-        return 0.001, 0.01
-    if price >= 10:
-        return 0.01, 0.001
-    if price >= 1:
-        return 0.1, 0.0001
-    if price >= 0.1:
-        return 1.0, 0.00001
-    if price >= 0.01:
-        return 1.0, 0.000001
-    return 10.0, 0.0000001
 
 
 def _max_leverage(base: str, volume_usd: float) -> float:
