@@ -65,7 +65,8 @@ class BacktestView(QWidget):
 
         if self.equity_plot is not None:
             return
-        pg.setConfigOptions(antialias=True, background="w", foreground="k")
+        from gui.palette import style_plot
+
         self.equity_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
         self.equity_plot.setObjectName("backtestEquity")
         self.equity_plot.setLogMode(y=True)
@@ -74,6 +75,8 @@ class BacktestView(QWidget):
         self.drawdown_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
         self.drawdown_plot.setObjectName("backtestDrawdown")
         self.drawdown_plot.setLabel("left", "Drawdown (%)")
+        for plot in (self.equity_plot, self.drawdown_plot):
+            style_plot(plot)
         self.layout_.addWidget(self.equity_plot, 2)
         self.layout_.addWidget(self.drawdown_plot, 1)
 

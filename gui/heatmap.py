@@ -6,23 +6,18 @@ import math
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-_NEG = (33, 102, 172)  # correlation -1: blue
-_MID = (247, 247, 247)  # 0: near white
-_POS = (178, 24, 43)  # +1: red
+from rotation_addin.core.formats import correlation_rgb
 
 
 def correlation_colour(value: float) -> QColor:
-    """Diverging colour for a correlation in [-1, 1] (grey for missing)."""
+    """Diverging colour for a correlation in [-1, 1] (grey for missing): the workbook's
+    scale, :func:`rotation_addin.core.formats.correlation_rgb` (red +1, white 0, blue -1)."""
     if not math.isfinite(value):
         return QColor(220, 220, 220)
-    t = max(-1.0, min(1.0, value))
-    end = _POS if t >= 0 else _NEG
-    w = abs(t)
-    r, g, b = (round(m + (e - m) * w) for m, e in zip(_MID, end, strict=True))
-    return QColor(r, g, b)
+    return QColor(*correlation_rgb(value))
 
 
 class HeatmapWidget(QWidget):
@@ -54,6 +49,8 @@ class HeatmapWidget(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.fillRect(self.rect(), self.palette().base())
+        text_pen = self.palette().color(QPalette.ColorRole.Text)
+        painter.setPen(text_pen)
         title_font = QFont(self.font())
         title_font.setBold(True)
         painter.setFont(title_font)
@@ -86,6 +83,7 @@ class HeatmapWidget(QWidget):
                 label,
             )
             painter.restore()
+        grid_pen = self.palette().color(QPalette.ColorRole.Base)
         value_font = QFont(label_font)
         value_font.setPointSizeF(max(6.0, min(9.0, cell / 4.2)))
         painter.setFont(value_font)
@@ -95,7 +93,7 @@ class HeatmapWidget(QWidget):
                 rect = QRectF(margin + j * cell, top + i * cell, cell, cell)
                 colour = correlation_colour(value)
                 painter.fillRect(rect, colour)
-                painter.setPen(QColor(255, 255, 255))
+                painter.setPen(grid_pen)
                 painter.drawRect(rect)
                 if cell >= 22 and math.isfinite(value):
                     dark = colour.lightness() < 140

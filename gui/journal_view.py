@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.quick_check import ERROR_LABEL_STYLE, ERROR_STYLE
+from gui.palette import error_field_style, error_label_style
 from gui.table_view import DataTable
 
 FIELDS = ("symbol", "side", "stop", "quantity", "reason", "override")
@@ -96,7 +96,7 @@ class JournalView(QWidget):
             self.edits[name] = widget
             label = QLabel("")
             label.setObjectName(f"journal_{name}_error")
-            label.setStyleSheet(ERROR_LABEL_STYLE)
+            label.setStyleSheet(error_label_style())
             label.setWordWrap(True)
             label.setVisible(False)
             self.error_labels[name] = label
@@ -175,7 +175,7 @@ class JournalView(QWidget):
         """Outline ``field`` and show ``reason`` under it (after any reason already there)."""
         reason = f"{self.errors[field]}; {reason}" if field in self.errors else reason
         self.errors[field] = reason
-        self.edits[field].setStyleSheet(ERROR_STYLE)
+        self.edits[field].setStyleSheet(error_field_style())
         self.error_labels[field].setText(reason)
         self.error_labels[field].setVisible(True)
 

@@ -306,7 +306,9 @@ class MainWindow(QMainWindow):
         self.snapshot = snapshot
         dataset = snapshot.dataset
         self.status_panel.show_dataset(dataset.source, dataset.as_of)
-        self.quick_check.set_dataset(dataset)
+        from rotation_addin.desk.example_trade import example_trade
+
+        self.quick_check.set_dataset(dataset, example_trade(dataset, snapshot.report))
         frames = snapshot.frames
         self.sectors.set_data(
             frames.sector_table, frames.sector_formats, frames.sector_index, frames.sectors_caption

@@ -16,8 +16,11 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-POSITIVE_COLOUR = QColor("#1a7f37")
-NEGATIVE_COLOUR = QColor("#c62828")
+from gui.palette import tone_colour
+from rotation_addin.core import formats
+
+POSITIVE_COLOUR = QColor(f"#{formats.POSITIVE_HEX}")
+NEGATIVE_COLOUR = QColor(f"#{formats.NEGATIVE_HEX}")
 RAW_VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
 """Role returning the unformatted value (tests and copy/export use it)."""
 
@@ -26,30 +29,38 @@ _Index = QModelIndex | QPersistentModelIndex
 
 @dataclass(frozen=True)
 class ColumnFormat:
-    """How one column is shown.
+    """How one column is shown (through :mod:`rotation_addin.core.formats`, like every surface).
 
     Attributes
     ----------
     kind : str
         ``"text"``, ``"int"``, ``"number"`` (``decimals`` places), ``"pct"`` (a fraction shown as
-        per cent), ``"usd"`` (thousands separators), ``"price"`` (6 significant digits) or
-        ``"auto"`` (number if numeric, text otherwise).
+        per cent), ``"usd"`` (money, thousands separators; the unit is in the header),
+        ``"price"`` (to the tick in ``step_column``), ``"qty"`` (to the amount step in
+        ``step_column``), ``"lev"`` (``3.0x``), ``"hidden"`` (not shown: a tick or step column
+        another column reads) or ``"auto"`` (number if numeric, text otherwise).
     decimals : int
         Decimal places for ``number``/``pct``/``usd``.
     signed : bool
         Colour positive values green and negative values red, and print a leading ``+``.
     header : str | None
         Header text (defaults to the column name).
+    step_column : str | None
+        Column of the same frame holding each row's tick (``price``) or step (``qty``).
     """
 
     kind: str = "auto"
     decimals: int = 2
     signed: bool = False
     header: str | None = None
+    step_column: str | None = None
 
 
-def format_value(value: Any, fmt: ColumnFormat) -> str:
-    """Return ``value`` printed according to ``fmt`` (empty text for missing values)."""
+def format_value(value: Any, fmt: ColumnFormat, step: float | None = None) -> str:
+    """Return ``value`` printed according to ``fmt`` (empty text for missing values).
+
+    ``step`` is the row's tick (``price``) or amount step (``qty``), if known.
+    """
     if value is None:
         return ""
     if isinstance(value, float | np.floating) and not math.isfinite(float(value)):
@@ -65,16 +76,17 @@ def format_value(value: Any, fmt: ColumnFormat) -> str:
             return value.strftime("%Y-%m-%d")
         return str(value)
     number = float(value)
-    sign = "+" if fmt.signed and number > 0 else ""
     if kind == "int":
-        return f"{sign}{round(number):,}"
+        return formats.format_number(number, 0, signed=fmt.signed)
     if kind == "pct":
-        return f"{sign}{number * 100:,.{fmt.decimals}f} %"
-    if kind == "usd":
-        return f"{sign}{number:,.{fmt.decimals}f}"
+        return formats.format_pct(number, fmt.decimals, signed=fmt.signed)
     if kind == "price":
-        return f"{sign}{number:.6g}"
-    return f"{sign}{number:,.{fmt.decimals}f}"
+        return formats.format_price(number, step)
+    if kind == "qty":
+        return formats.format_quantity(number, step)
+    if kind == "lev":
+        return formats.format_leverage(number)
+    return formats.format_number(number, fmt.decimals, signed=fmt.signed)
 
 
 def _sort_key(values: np.ndarray) -> np.ndarray:
@@ -115,6 +127,7 @@ class DataFrameModel(QAbstractTableModel):
         self._names: list[str] = []
         self._columns: list[np.ndarray] = []
         self._order: np.ndarray = np.zeros(0, dtype=int)
+        self._steps: dict[str, np.ndarray] = {}
         self.set_frame(frame if frame is not None else pd.DataFrame())
 
     # -- data ----------------------------------------------------------------------------
@@ -126,8 +139,12 @@ class DataFrameModel(QAbstractTableModel):
         if self._show_index and len(frame.columns) > 0:
             names.append(str(frame.index.name or ""))
             columns.append(np.asarray(frame.index.to_numpy(), dtype=object))
+        self._steps = {}
         for name in frame.columns:
             series = frame[name]
+            if self._formats.get(str(name), ColumnFormat()).kind == "hidden":
+                self._steps[str(name)] = series.to_numpy(dtype=float, na_value=np.nan)
+                continue
             if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
                 columns.append(series.to_numpy(dtype=float, na_value=np.nan))
             else:
@@ -161,7 +178,15 @@ class DataFrameModel(QAbstractTableModel):
 
     def display_text(self, row: int, column: int) -> str:
         fmt = self._formats.get(self._names[column], ColumnFormat())
-        return format_value(self.raw_value(row, column), fmt)
+        return format_value(self.raw_value(row, column), fmt, self.row_step(row, fmt))
+
+    def row_step(self, row: int, fmt: ColumnFormat) -> float | None:
+        """The tick / amount step of displayed ``row`` that ``fmt`` reads (None if unknown)."""
+        steps = self._steps.get(fmt.step_column or "")
+        if steps is None:
+            return None
+        step = float(steps[self._order[row]])
+        return step if math.isfinite(step) and step > 0 else None
 
     # -- Qt model interface ----------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -186,8 +211,10 @@ class DataFrameModel(QAbstractTableModel):
             fmt = self._formats.get(self._names[column])
             if fmt is not None and fmt.signed:
                 value = self.raw_value(row, column)
-                if isinstance(value, float) and math.isfinite(value) and value != 0.0:
-                    return QBrush(POSITIVE_COLOUR if value > 0 else NEGATIVE_COLOUR)
+                colour = tone_colour(formats.change_tone(value if isinstance(value, float)
+                                                         else None))
+                if colour is not None:
+                    return QBrush(colour)
         return None
 
     def headerData(

@@ -7,8 +7,6 @@ only when every input is valid.
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -25,18 +23,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.palette import error_field_style, error_label_style
 from gui.quick_check_logic import (
     FIELD_LABELS,
+    LEV_ROWS,
+    LIQ_ROWS,
+    SIZE_ROWS,
     QuickCheckInputs,
     QuickCheckResult,
     compute_quick_check,
     field_for_error,
+    format_result,
     parse_inputs,
+    result_rows,
 )
+from rotation_addin.core import formats
 from rotation_addin.data.settings import Settings
-
-ERROR_STYLE = "border: 2px solid #c62828; background: #fdecea;"
-ERROR_LABEL_STYLE = "color: #c62828;"
+from rotation_addin.desk.example_trade import ExampleTrade
 
 _LINE_FIELDS = (
     "equity_usd",
@@ -46,22 +49,6 @@ _LINE_FIELDS = (
     "leverage",
     "daily_vol_pct",
 )
-
-
-def _fmt_number(value: Any, unit: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if not math.isfinite(float(value)):
-        return "—"
-    if unit == "pct":
-        return f"{value * 100:,.2f} %"
-    if unit == "usd":
-        return f"{value:,.2f} USD"
-    if unit == "x":
-        return f"{value:,.2f}×"
-    if unit == "price":
-        return f"{value:.6g}"
-    return f"{value:,.6g}"
 
 
 _FALLBACK_GLYPHS = {"Ⓢ": "S"}  # "USDⓈ-M" in exchange names; not every font has the glyph
@@ -122,6 +109,7 @@ class QuickCheckView(QWidget):
         self.dataset: Any = None
         self.last_result: QuickCheckResult | None = None
         self.last_error: tuple[str, str] | None = None
+        self.example_origin = "worked example"
         self.fields: dict[str, QLineEdit] = {}
         self.error_labels: dict[str, QLabel] = {}
         self._timer = QTimer(self)
@@ -157,7 +145,7 @@ class QuickCheckView(QWidget):
         self.general_error = QLabel("")
         self.general_error.setObjectName("generalError")
         self.general_error.setWordWrap(True)
-        self.general_error.setStyleSheet(ERROR_LABEL_STYLE)
+        self.general_error.setStyleSheet(error_label_style())
         form.addRow(self.general_error)
         outer.addWidget(form_box, 2)
 
@@ -182,7 +170,7 @@ class QuickCheckView(QWidget):
         column.addWidget(widget)
         label = QLabel("")
         label.setObjectName(f"{name}_error")
-        label.setStyleSheet(ERROR_LABEL_STYLE)
+        label.setStyleSheet(error_label_style())
         label.setWordWrap(True)
         label.setVisible(False)
         column.addWidget(label)
@@ -209,24 +197,44 @@ class QuickCheckView(QWidget):
         self.settings = settings
         self._schedule()
 
-    def set_dataset(self, dataset: Any) -> None:
+    def set_dataset(self, dataset: Any, example: ExampleTrade | None = None) -> None:
         """Offer the dataset's symbols and use its volatility and contract rules.
 
-        The first dataset also fills entry/stop from the symbol's last close; later ones
-        (reloads) keep what the user typed.
+        The first dataset also fills the form with ``example`` (today's top order, the
+        workbook Sizing sheet's trade too) or, without one, entry/stop from the symbol's last
+        close; later ones (reloads) keep what the user typed.
         """
         first = self.dataset is None
         self.dataset = dataset
         current = self.symbol_box.currentText()
+        if first and example is not None and example.base in dataset.bases:
+            current = example.base
         self.symbol_box.blockSignals(True)
         self.symbol_box.clear()
         self.symbol_box.addItems(list(dataset.bases))
         self.symbol_box.setCurrentText(current if current in dataset.bases else dataset.bases[0])
         self.symbol_box.blockSignals(False)
-        if first:
+        if first and example is not None and example.base in dataset.bases:
+            self.use_example(example)
+        elif first:
             self.use_last_price()
         else:
             self._schedule()
+
+    def use_example(self, example: ExampleTrade) -> None:
+        """Fill symbol, side, entry, stop and leverage from ``example`` (vol estimated)."""
+        contract = self.dataset.contracts.get(example.base) if self.dataset is not None else None
+        decimals = formats.price_decimals(example.entry_price_usd,
+                                          contract.price_tick if contract else None)
+        self.symbol_box.setCurrentText(example.base)
+        self.side_box.setCurrentText(example.side)
+        self.fields["entry_price_usd"].setText(f"{example.entry_price_usd:.{decimals}f}")
+        self.fields["stop_price_usd"].setText(f"{example.stop_price_usd:.{decimals}f}")
+        if example.leverage is not None:
+            self.fields["leverage"].setText(f"{example.leverage:g}")
+        self.fields["daily_vol_pct"].setText("")
+        self.example_origin = example.origin
+        self._schedule()
 
     def use_last_price(self) -> None:
         """Set entry to the symbol's last close and the stop 5 % away (a starting point)."""
@@ -299,7 +307,7 @@ class QuickCheckView(QWidget):
             self.general_error.setText(f"{prefix}{reason}")
             return
         widget = self._widget(name)
-        widget.setStyleSheet(ERROR_STYLE)
+        widget.setStyleSheet(error_field_style())
         widget.setToolTip(reason)
         label = self.error_labels[name]
         label.setText(reason)
@@ -316,20 +324,23 @@ class QuickCheckView(QWidget):
                 box.set_rows([("—", "fix the highlighted input")])
             self.warnings_label.setText("")
             return
-        self.size_box.set_rows(_rows(result.size, _SIZE_ROWS))
-        liq_rows = _rows(result.liquidation, _LIQ_ROWS)
+        contract = None
+        if self.dataset is not None:
+            contract = self.dataset.contracts.get(self.symbol_box.currentText().strip().upper())
+        self.size_box.set_rows(result_rows(result.size, SIZE_ROWS, contract))
+        liq_rows = result_rows(result.liquidation, LIQ_ROWS, contract)
         bracket = getattr(result.liquidation, "bracket", None)
         if bracket is not None:
             liq_rows.append(
-                ("Maintenance margin rate", _fmt_number(bracket.maintenance_margin_rate, "pct"))
+                ("Maintenance margin rate", format_result(bracket.maintenance_margin_rate, "pct"))
             )
         liq_rows.append(("Stop before liquidation", result.stop_check_text))
         if result.brackets_source:
             liq_rows.append(("Brackets", result.brackets_source))
         self.liq_box.set_rows(liq_rows)
-        vol_text = f"{result.daily_vol * 100:.2f} % ({result.vol_source})"
+        vol_text = f"{formats.format_pct(result.daily_vol, 2)} ({result.vol_source})"
         lev_rows = [("Daily volatility used", vol_text)]
-        lev_rows += _rows(result.safe_leverage, _LEV_ROWS)
+        lev_rows += result_rows(result.safe_leverage, LEV_ROWS)
         self.lev_box.set_rows(lev_rows)
         if result.warnings:
             self.warnings_label.setText("⚠ " + "\n⚠ ".join(result.warnings))
@@ -337,41 +348,3 @@ class QuickCheckView(QWidget):
         else:
             self.warnings_label.setText("No warnings.")
             self.warnings_label.setStyleSheet("color: #1a7f37;")
-
-
-_SIZE_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("quantity_base", "Quantity (base units)", "num"),
-    ("notional_usd", "Notional", "usd"),
-    ("margin_usd", "Margin at leverage", "usd"),
-    ("risk_budget_usd", "Risk budget", "usd"),
-    ("risk_usd", "Risk if stopped (incl. costs)", "usd"),
-    ("fees_usd", "Fees + slippage", "usd"),
-    ("risk_fraction_of_equity", "Risk / equity", "pct"),
-)
-_LIQ_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("liquidation_price_usd", "Liquidation price", "price"),
-    ("distance_fraction", "Distance from entry", "pct"),
-    ("maintenance_margin_rate", "Maintenance margin rate", "pct"),
-)
-_LEV_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("leverage", "Safe leverage", "x"),
-    ("volatility_leverage_limit", "Volatility limit", "x"),
-    ("cap_leverage", "Exchange / settings cap", "x"),
-    ("required_distance_fraction", "Required distance to liquidation", "pct"),
-    ("limiting_factor", "Limited by", "text"),
-    ("explanation", "Why", "text"),
-)
-
-
-def _rows(obj: Any, spec: tuple[tuple[str, str, str], ...]) -> list[tuple[str, str]]:
-    """Rows for the attributes of ``obj`` that exist (engine results are dataclasses)."""
-    rows: list[tuple[str, str]] = []
-    names = {f.name for f in dataclasses.fields(obj)} if dataclasses.is_dataclass(obj) else set()
-    for attr, label, unit in spec:
-        if attr in names or hasattr(obj, attr):
-            value = getattr(obj, attr)
-            if value is None:
-                continue
-            rows.append((label, _fmt_number(value, unit) if unit != "text" else str(value)))
-    return rows
-

@@ -6,10 +6,12 @@ top loads NumPy or pandas: the window paints before they load (``bench/bench_gui
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rotation_addin.core import formats
 from rotation_addin.core.constants import HISTORY_DAYS
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.leverage import SafeLeverage
@@ -192,3 +194,63 @@ def compute_quick_check(
         daily_vol=daily_vol, vol_source=vol_source, warnings=checked.warnings,
         brackets_source=checked.brackets.source,
     )
+
+
+# -- result rows, in the look of every surface ------------------------------------------------
+def format_result(value: Any, unit: str, contract: Any = None) -> str:
+    """One result in the look of every surface (:mod:`rotation_addin.core.formats`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if not math.isfinite(float(value)):
+        return formats.MISSING
+    if unit == "pct":
+        return formats.format_pct(value, 2)
+    if unit == "usd":
+        return formats.format_money(value)
+    if unit == "x":
+        return formats.format_leverage(value)
+    if unit == "price":
+        return formats.format_price(value, contract.price_tick if contract else None)
+    if unit == "qty":
+        return formats.format_quantity(value, contract.amount_step if contract else None)
+    return formats.format_number(value, 2)
+
+
+SIZE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("quantity_base", "Quantity (base units)", "qty"),
+    ("notional_usd", "Notional", "usd"),
+    ("margin_usd", "Margin at leverage", "usd"),
+    ("risk_budget_usd", "Risk budget", "usd"),
+    ("risk_usd", "Risk if stopped (incl. costs)", "usd"),
+    ("fees_usd", "Fees + slippage", "usd"),
+    ("risk_fraction_of_equity", "Risk / equity", "pct"),
+)
+LIQ_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("liquidation_price_usd", "Liquidation price", "price"),
+    ("distance_fraction", "Distance from entry", "pct"),
+    ("maintenance_margin_rate", "Maintenance margin rate", "pct"),
+)
+LEV_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("leverage", "Safe leverage", "x"),
+    ("volatility_leverage_limit", "Volatility limit", "x"),
+    ("cap_leverage", "Exchange / settings cap", "x"),
+    ("required_distance_fraction", "Required distance to liquidation", "pct"),
+    ("limiting_factor", "Limited by", "text"),
+    ("explanation", "Why", "text"),
+)
+
+
+def result_rows(obj: Any, spec: tuple[tuple[str, str, str], ...],
+          contract: Any = None) -> list[tuple[str, str]]:
+    """Rows for the attributes of ``obj`` that exist (engine results are dataclasses)."""
+    rows: list[tuple[str, str]] = []
+    names = {f.name for f in dataclasses.fields(obj)} if dataclasses.is_dataclass(obj) else set()
+    for attr, label, unit in spec:
+        if attr in names or hasattr(obj, attr):
+            value = getattr(obj, attr)
+            if value is None:
+                continue
+            rows.append((label, format_result(value, unit, contract) if unit != "text"
+                           else str(value)))
+    return rows
+

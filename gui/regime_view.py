@@ -71,8 +71,10 @@ class RegimeView(QWidget):
         import pyqtgraph as pg
 
         if self.plot is None:
-            pg.setConfigOptions(antialias=True, background="w", foreground="k")
+            from gui.palette import style_plot
+
             self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+            style_plot(self.plot)
             self.plot.setObjectName("regimeChart")
             self.plot.showGrid(x=True, y=True, alpha=0.25)
             self.plot.setLabel("left", "Regime score (sum of votes)")

@@ -18,14 +18,15 @@ import numpy as np
 import pandas as pd
 
 from gui.models import ColumnFormat
+from rotation_addin.core import formats
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.report import DailyReport
 from rotation_addin.core.rotation import PositionBook
 from rotation_addin.data.settings import Settings
 from rotation_addin.desk.session import default_session
 
-SECTOR_CHART_DAYS = 365
-"""Days of sector-index history drawn on the Sectors chart."""
+SECTOR_CHART_DAYS = formats.SECTOR_CHART_DAYS
+"""Days of sector-index history drawn on the Sectors chart (the workbook's too)."""
 
 REGIME_CHART_DAYS = 365
 """Days of regime-score history drawn on the Regime tab."""
@@ -118,21 +119,11 @@ SECTOR_FORMATS: dict[str, ColumnFormat] = {
 
 
 def sector_index_levels(dataset: Any, days: int = SECTOR_CHART_DAYS) -> pd.DataFrame:
-    """Sector index levels (start of window = 100) from members' mean daily log returns.
+    """Sector index levels (start = 100) and the benchmark: the workbook chart's series
+    (:func:`rotation_addin.core.returns.sector_index_levels`)."""
+    from rotation_addin.core.returns import sector_index_levels as levels
 
-    ``level_t = 100 · exp(Σ r_sector)`` over the last ``days`` days, the benchmark beside them.
-    """
-    from rotation_addin.core.returns import log_returns, sector_index_returns
-
-    universe = dataset.universe
-    returns = log_returns(dataset.close).iloc[-days:]
-    index = sector_index_returns(returns, universe)
-    trading = [s for s in universe.trading_sectors() if s in index.columns]
-    frame = index[trading].copy()
-    if universe.benchmark in returns.columns:
-        frame[universe.benchmark] = returns[universe.benchmark]
-    levels = frame.fillna(0.0).cumsum().apply(np.exp) * 100.0
-    return levels
+    return levels(dataset.close, dataset.universe, days)
 
 
 def sector_frames(dataset: Any, report: Any) -> tuple[pd.DataFrame, pd.DataFrame, str]:
@@ -143,8 +134,8 @@ def sector_frames(dataset: Any, report: Any) -> tuple[pd.DataFrame, pd.DataFrame
     leader = report.sectors[0].sector if report.sectors else "—"
     caption = (
         f"{len(report.sectors)} sectors ranked by score (relative momentum vs BTC, volume trend, "
-        f"divergence); leader: {leader}. Chart: equal-weight sector indices over the last "
-        f"{len(levels)} days, start = 100. Source: {report.source}."
+        f"divergence); leader: {leader}. Chart: {formats.SECTOR_CHART_TITLE}, last "
+        f"{len(levels)} days. Source: {report.source}."
     )
     return table, levels, caption
 
@@ -186,7 +177,7 @@ def correlation_frames(
         "Pearson correlation of daily log returns of the sector indices and BTC. Right: only the "
         "days in BTC's worst decile. A filtered sample understates correlation "
         "(Forbes–Rigobon); the notes give the bias-adjusted figure and co-crash rates. "
-        "Colours: blue −1, white 0, red +1."
+        f"Colours: {formats.CORR_COLOUR_LEGEND}."
     )
     notes = correlation_notes(stress, picture, universe.benchmark)
     return normal, stressed, normal_title, stress_title, caption, notes
@@ -300,17 +291,21 @@ ORDER_FORMATS: dict[str, ColumnFormat] = {
     "symbol": ColumnFormat("text", header="Symbol"),
     "action": ColumnFormat("text", header="Action"),
     "side": ColumnFormat("text", header="Side"),
-    "quantity_base": ColumnFormat("price", header="Quantity"),
-    "entry_price_usd": ColumnFormat("price", header="Entry (USD)"),
+    "quantity_base": ColumnFormat("qty", header="Quantity", step_column="amount_step"),
+    "entry_price_usd": ColumnFormat("price", header="Entry (USD)", step_column="price_tick"),
     "notional_usd": ColumnFormat("usd", 2, header="Notional (USD)"),
     "margin_usd": ColumnFormat("usd", 2, header="Margin (USD)"),
-    "leverage": ColumnFormat("number", 2, header="Leverage"),
-    "stop_price_usd": ColumnFormat("price", header="Stop (USD)"),
-    "take_profit_price_usd": ColumnFormat("price", header="Take-profit (USD)"),
-    "liquidation_price_usd": ColumnFormat("price", header="Liquidation (USD)"),
+    "leverage": ColumnFormat("lev", header="Leverage"),
+    "stop_price_usd": ColumnFormat("price", header="Stop (USD)", step_column="price_tick"),
+    "take_profit_price_usd": ColumnFormat("price", header="Take-profit (USD)",
+                                          step_column="price_tick"),
+    "liquidation_price_usd": ColumnFormat("price", header="Liquidation (USD)",
+                                          step_column="price_tick"),
     "risk_usd": ColumnFormat("usd", 2, header="Risk (USD)"),
     "role": ColumnFormat("text", header="Role"),
     "reason": ColumnFormat("text", header="Reason"),
+    "price_tick": ColumnFormat("hidden"),
+    "amount_step": ColumnFormat("hidden"),
 }
 REFUSAL_FORMATS: dict[str, ColumnFormat] = {
     "symbol": ColumnFormat("text", header="Symbol"),
@@ -319,15 +314,22 @@ REFUSAL_FORMATS: dict[str, ColumnFormat] = {
 }
 
 
-def plan_frames(report: Any) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+def plan_frames(report: Any, contracts: Mapping[str, Any] | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Orders (with each symbol's ``price_tick`` / ``amount_step``, hidden columns the
+    prices and quantities are written to), refusals and the caption."""
     plan = report.plan
     orders = rows_frame(plan.orders, ORDER_COLUMNS)
+    specs = [(contracts or {}).get(o.base) for o in plan.orders]
+    orders["price_tick"] = [c.price_tick if c is not None else np.nan for c in specs]
+    orders["amount_step"] = [c.amount_step if c is not None else np.nan for c in specs]
     refusals = rows_frame(plan.refusals, ("symbol", "rule", "detail"))
     caption = (
-        f"{len(plan.orders)} orders, {len(plan.refusals)} refused. Stressed loss if every stop "
-        f"is hit at once (correlation 1): {plan.stressed_loss_usd:,.2f} USD of a "
-        f"{plan.portfolio_risk_cap_usd:,.2f} USD cap. A proposal only: nothing is sent to any "
-        "exchange."
+        f"{formats.format_count(len(plan.orders), 'order')}, {len(plan.refusals)} refused. "
+        "Stressed loss if every stop is hit at once (correlation 1): "
+        f"{formats.format_money(plan.stressed_loss_usd)} of a "
+        f"{formats.format_money(plan.portfolio_risk_cap_usd)} cap. A proposal only: nothing is "
+        "sent to any exchange."
     )
     if plan.notes:
         caption += "\n" + "\n".join(f"• {note}" for note in plan.notes)
@@ -339,7 +341,7 @@ def build_frames(dataset: Any, report: Any) -> ViewFrames:
     sector_table, levels, sectors_caption = sector_frames(dataset, report)
     normal, stressed, n_title, s_title, c_caption, c_notes = correlation_frames(dataset, report)
     verdict, summary, votes = regime_frames(report)
-    orders, refusals, plan_caption = plan_frames(report)
+    orders, refusals, plan_caption = plan_frames(report, dataset.contracts)
     return ViewFrames(
         sector_table=sector_table,
         sector_formats=SECTOR_FORMATS,

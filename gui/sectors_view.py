@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -61,18 +60,16 @@ class SectorsView(QWidget):
         if self.plot is None:
             import pyqtgraph as pg
 
-            pg.setConfigOptions(antialias=True, background="w", foreground="k")
+            from gui.palette import style_plot
+            from rotation_addin.core import formats
+
             self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
             self.plot.setObjectName("sectorChart")
             self.plot.showGrid(x=True, y=True, alpha=0.25)
-            self.plot.setLabel("left", "Sector index (start = 100, log scale)")
-            self.plot.setLogMode(x=False, y=True)
-            # plain tick labels on the log axis (pyqtgraph would print 9·10¹)
-            levels = (1, 2, 5, 10, 20, 30, 50, 70, 100, 150, 200, 300, 500, 1000, 2000)
-            self.plot.getAxis("left").setTicks(
-                [[(math.log10(v), f"{v:g}") for v in levels], []]
-            )
-            self.plot.addLegend(offset=(10, -10), brush=(255, 255, 255, 210))
+            self.plot.setTitle(formats.SECTOR_CHART_TITLE)
+            self.plot.setLabel("left", "index (start = 100)")
+            self.plot.addLegend(offset=(10, -10))
+            style_plot(self.plot)
             self.chart_layout.addWidget(self.plot)
         return self.plot
 

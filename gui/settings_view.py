@@ -26,10 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.palette import error_field_style
 from rotation_addin.core.errors import InputError, RotationError
 from rotation_addin.data.settings import DATA_SOURCES, Settings, save_settings
-
-ERROR_STYLE = "border: 2px solid #c62828; background: #fdecea;"
 
 # Settings field -> (label, shown as per cent?)
 _RISK_FIELDS: dict[str, tuple[str, bool]] = {
@@ -244,7 +243,7 @@ class SettingsView(QWidget):
             elif exc.field == "exchange_api_url":
                 edit = self.api_url_edit
             if edit is not None:
-                edit.setStyleSheet(ERROR_STYLE)
+                edit.setStyleSheet(error_field_style())
                 edit.setToolTip(exc.reason)
             self.settings_error.setText(str(exc))
             self.settings_error.setStyleSheet("color: #c62828;")

@@ -24,6 +24,7 @@ from rotation_addin.core.rotation import PositionBook
 from rotation_addin.data.atomic import atomic_path
 from rotation_addin.data.paths import workbooks_dir
 from rotation_addin.data.settings import Settings, load_settings
+from rotation_addin.desk.example_trade import example_trade
 from rotation_addin.desk.quick_check import brackets_for, quick_check, request_from_settings
 from rotation_addin.desk.session import default_session
 from workbook import layout as lay
@@ -82,11 +83,12 @@ def default_path(*, macro_enabled: bool = False) -> Path:
 
 def sizing_inputs_for(dataset: MarketDataset | None, settings: Settings,
                       report: DailyReport | None = None) -> sizing.SizingInputs:
-    """Starting values of the Sizing sheet: the top sector's first member at today's price.
+    """Starting values of the Sizing sheet: today's top order (``desk.example_trade``, the
+    desktop Quick check's example too), else the top sector's first member at today's price.
 
-    Stop two ATRs away (long), the member's EWMA daily vol, its contract rules (with its
-    maximum leverage; the brackets' maximum without a contract) and default brackets;
-    without data, a RENDER example with the bundled defaults.
+    The member's EWMA daily vol, its contract rules (with its maximum leverage; the brackets'
+    maximum without a contract) and default brackets; without data, a RENDER example with the
+    bundled defaults.
     """
     base = "RENDER"
     inputs = sizing.SizingInputs(
@@ -96,21 +98,27 @@ def sizing_inputs_for(dataset: MarketDataset | None, settings: Settings,
         holding_days=settings.holding_days, gap_buffer_fraction=settings.gap_buffer_fraction,
     )
     if dataset is not None:
-        if report is not None and report.sectors:
-            members = dataset.universe.sectors.get(report.sectors[0].sector, ())
-            base = next((b for b in members if b in dataset.close.columns), base)
+        trade = example_trade(dataset, report) if report is not None else None
+        if trade is not None:
+            base = trade.base
         elif dataset.bases:
             base = dataset.bases[0]
         snap = snapshot(dataset, base, settings)
-        if snap is not None and math.isfinite(snap.atr_usd) and math.isfinite(snap.daily_vol):
+        if trade is not None:
+            inputs = replace(inputs, side=trade.side, entry_price_usd=trade.entry_price_usd,
+                             stop_price_usd=trade.stop_price_usd,
+                             leverage=trade.leverage or inputs.leverage)
+        elif snap is not None and math.isfinite(snap.atr_usd):
             stop = max(snap.price_usd - 2.0 * snap.atr_usd, snap.price_usd * 0.5)
             inputs = replace(inputs, entry_price_usd=snap.price_usd,
-                             stop_price_usd=float(f"{stop:.6g}"), daily_vol=snap.daily_vol)
+                             stop_price_usd=float(f"{stop:.6g}"))
+        if snap is not None and math.isfinite(snap.daily_vol):
+            inputs = replace(inputs, daily_vol=snap.daily_vol)
         if snap is not None and snap.contract is not None:
             c = snap.contract
             inputs = replace(inputs, amount_step=c.amount_step, min_amount=c.min_amount,
                              min_notional_usd=c.min_notional_usd, taker_fee_rate=c.taker_fee_rate,
-                             contract_max_leverage=c.max_leverage)
+                             contract_max_leverage=c.max_leverage, price_tick=c.price_tick)
     brackets = brackets_for(dataset, base)
     if dataset is None or base not in dataset.contracts:
         inputs = replace(inputs, contract_max_leverage=brackets.max_leverage)

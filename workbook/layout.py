@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
+from rotation_addin.core.formats import SECTOR_CHART_DAYS
+
 DASHBOARD = "Dashboard"
 SECTORS = "Sectors"
 CORRELATION = "Correlation"
@@ -42,8 +44,9 @@ LAYOUT_NAME = "RotationDesk_LayoutVersion"
 
 MAX_SECTORS = 10
 MAX_ASSETS = 40
-MAX_INDEX_DAYS = 120
+MAX_INDEX_DAYS = SECTOR_CHART_DAYS  # the app's sector chart shows the same window
 MAX_ORDERS = 25
+DASHBOARD_ORDERS = 8
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ BLOCKS: tuple[Block, ...] = (
     _b(DASHBOARD, "dashboard_top", 5, 4, 6, 4),
     _b(DASHBOARD, "dashboard_regime", 16, 1, 1, 1),
     _b(DASHBOARD, "dashboard_warnings", 34, 1, 12, 1),
+    _b(DASHBOARD, "dashboard_orders", 48, 1, DASHBOARD_ORDERS + 1, 7),
     # Sectors: ranking table (header + one row per sector) and daily index lines
     _b(SECTORS, "sectors_table", 5, 1, MAX_SECTORS + 1, SECTOR_COLUMNS),
     _b(SECTORS, "sectors_index", 42, 1, MAX_INDEX_DAYS + 1, MAX_SECTORS + 1),

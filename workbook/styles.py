@@ -9,6 +9,8 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from rotation_addin.core import formats
+
 __all__ = ["Alignment", "Font"]
 
 BOLD = Font(bold=True)
@@ -31,16 +33,20 @@ SERIES_COLORS = ("1F77B4", "FF7F0E", "2CA02C", "D62728", "9467BD", "8C564B", "E3
                  "7F7F7F", "BCBD22", "17BECF", "393B79", "637939")
 """Distinct line colours (matplotlib tab10 + two), one per sector."""
 
-FMT_USD = '#,##0.00 "USD"'
-FMT_USD0 = '#,##0 "USD"'
-FMT_PRICE = "#,##0.0000##"
-FMT_QTY = "#,##0.########"
-FMT_PCT = "0.00%"
-FMT_PCT1 = "0.0%"
-FMT_RATIO = "0.00"
-FMT_CORR = "0.00"
-FMT_DATE = "yyyy-mm-dd"
-FMT_LEV = '0.0"x"'
+# Number formats: the look of rotation_addin.core.formats (every surface writes the same)
+FMT_USD = formats.excel_money_format("USD", 2)
+FMT_USD0 = formats.excel_money_format("USD", 0)
+FMT_PRICE = formats.excel_price_format(None)
+"""A price without a known tick (the typical tick of a ~1 USD contract, 4 decimals)."""
+FMT_QTY = formats.excel_quantity_format(None)
+FMT_PCT = formats.excel_pct_format(2)
+FMT_PCT1 = formats.excel_pct_format(1)
+FMT_PCT1_SIGNED = formats.excel_pct_format(1, signed=True)
+FMT_RATIO = formats.excel_number_format(2)
+FMT_SIGNED = formats.excel_number_format(2, signed=True)
+FMT_CORR = formats.excel_number_format(2)
+FMT_DATE = formats.EXCEL_DATE
+FMT_LEV = formats.EXCEL_LEVERAGE
 
 
 def set_widths(ws: Worksheet, widths: dict[str, float]) -> None:
@@ -127,3 +133,26 @@ def print_one_page(ws: Worksheet, *, landscape: bool = True) -> None:
     ws.print_options.gridLines = False
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.5
+
+
+def signed_colours(ws: Worksheet, ref: str) -> None:
+    """Colour a range's changes as every surface does: green above 0, red below
+    (:data:`rotation_addin.core.formats.POSITIVE_HEX` / ``NEGATIVE_HEX``)."""
+    from openpyxl.formatting.rule import CellIsRule
+
+    for operator, colour in (("greaterThan", formats.POSITIVE_HEX),
+                             ("lessThan", formats.NEGATIVE_HEX)):
+        ws.conditional_formatting.add(ref, CellIsRule(operator=operator, formula=["0"],
+                                                      font=Font(color=colour)))
+
+
+def price_and_quantity_formats(ws: Worksheet, row: int, price_cols: Iterable[int],
+                               quantity_cols: Iterable[int], tick: float | None,
+                               step: float | None, price: float) -> None:
+    """One order row's prices to its contract's tick and quantities to its amount step."""
+    price_format = formats.excel_price_format(tick, price)
+    for col in price_cols:
+        ws.cell(row=row, column=col).number_format = price_format
+    quantity_format = formats.excel_quantity_format(step)
+    for col in quantity_cols:
+        ws.cell(row=row, column=col).number_format = quantity_format

@@ -158,3 +158,37 @@ def momentum(close: pd.DataFrame, days: int) -> pd.DataFrame:
     if lookback < len(logs):
         out[lookback:] = logs[lookback:] - logs[:-lookback]
     return pd.DataFrame(out, index=prices.index, columns=prices.columns)
+
+
+def sector_index_levels(close: pd.DataFrame, universe: Universe, days: int) -> pd.DataFrame:
+    """Sector index levels over the last ``days`` days, rebased to 100, with the benchmark.
+
+    The one series both sector charts draw (workbook and desktop app): each trading sector's
+    equal-weight index ``100 · exp(Σ r_sector)`` (:func:`sector_index_returns` of the USD log
+    returns) and the benchmark's own line, named by its base (``"BTC"``), so the lines read
+    the same on every surface. A day without data adds 0.
+
+    Parameters
+    ----------
+    close : pd.DataFrame
+        Daily closes in USD, one column per base, the benchmark included.
+    universe : Universe
+        Sectors and the benchmark.
+    days : int
+        Window length in days (the last ``days`` daily returns).
+
+    Returns
+    -------
+    pd.DataFrame
+        One column per trading sector (universe order) and the benchmark last.
+    """
+    positive("days", days)
+    returns = log_returns(close).iloc[-int(days):]
+    index = sector_index_returns(returns, universe)
+    trading = [s for s in universe.trading_sectors() if s in index.columns]
+    frame = index[trading].copy()
+    if universe.benchmark in returns.columns:
+        frame[universe.benchmark] = returns[universe.benchmark]
+    levels = np.exp(frame.fillna(0.0).cumsum()) * 100.0
+    assert isinstance(levels, pd.DataFrame)
+    return levels

@@ -19,10 +19,14 @@ from gui.models import (
 
 
 def test_format_value_kinds() -> None:
-    assert format_value(0.1234, ColumnFormat("pct", 1)) == "12.3 %"
-    assert format_value(0.05, ColumnFormat("pct", 1, signed=True)) == "+5.0 %"
+    assert format_value(0.1234, ColumnFormat("pct", 1)) == "12.3%"
+    assert format_value(0.05, ColumnFormat("pct", 1, signed=True)) == "+5.0%"
     assert format_value(-1234.5, ColumnFormat("usd", 2)) == "-1,234.50"
-    assert format_value(0.000123456789, ColumnFormat("price")) == "0.000123457"
+    # no tick known: the typical tick of a contract below 0.01 USD (1e-7)
+    assert format_value(0.000123456789, ColumnFormat("price")) == "0.0001235"
+    assert format_value(7.49349, ColumnFormat("price"), 0.001) == "7.493"
+    assert format_value(1250.0, ColumnFormat("qty"), 0.1) == "1,250.0"
+    assert format_value(3.0, ColumnFormat("lev")) == "3.0x"
     assert format_value(math.nan, ColumnFormat("number")) == ""
     assert format_value(3.0, ColumnFormat("int")) == "3"
     assert format_value("AI", ColumnFormat()) == "AI"
@@ -62,13 +66,13 @@ def test_text_sort_and_display_roles(qtbot: object) -> None:
     assert [model.raw_value(r, 0) for r in range(5)] == sorted(frame["sector"])
     row = [model.raw_value(r, 0) for r in range(5)].index("meme")
     index = model.index(row, 1)
-    assert model.data(index) == "-20.0 %"
+    assert model.data(index) == "-20.0%"
     assert model.data(index, RAW_VALUE_ROLE) == -0.2
     assert model.data(index, Qt.ItemDataRole.ForegroundRole).color() == NEGATIVE_COLOUR
     row_l1 = [model.raw_value(r, 0) for r in range(5)].index("l1")
     brush = model.data(model.index(row_l1, 1), Qt.ItemDataRole.ForegroundRole)
     assert brush.color() == POSITIVE_COLOUR
-    assert model.data(model.index(row_l1, 1)) == "+30.0 %"
+    assert model.data(model.index(row_l1, 1)) == "+30.0%"
     # unsigned column: no colour
     assert model.data(model.index(row_l1, 2), Qt.ItemDataRole.ForegroundRole) is None
     assert model.headerData(1, Qt.Orientation.Horizontal) == "momentum"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.quick_check import ERROR_STYLE, QuickCheckView
+from gui.palette import error_field_style
+from gui.quick_check import QuickCheckView
 from rotation_addin.data.settings import Settings
 
 
@@ -49,7 +50,7 @@ def test_typing_a_stop_above_entry_marks_the_stop_field(qtbot, view: QuickCheckV
     qtbot.waitUntil(lambda: view.error_text("stop_price_usd") != "", timeout=3000)
     reason = view.error_text("stop_price_usd")
     assert "below entry 100" in reason and "105" in reason
-    assert view.fields["stop_price_usd"].styleSheet() == ERROR_STYLE
+    assert view.fields["stop_price_usd"].styleSheet() == error_field_style()
     assert view.fields["stop_price_usd"].toolTip() == reason
     _others_clean(view, "stop_price_usd")
     assert view.last_result is None

@@ -9,6 +9,7 @@ import pandas as pd
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.worksheet.worksheet import Worksheet
 
+from rotation_addin.core import formats
 from rotation_addin.core.correlation import HedgePair
 from rotation_addin.core.stress import StressCorrelation
 from workbook import layout as lay
@@ -19,8 +20,8 @@ from workbook.context import FillContext, Rows, banner_text
 def build(ws: Worksheet) -> None:
     """Titles, number formats and the heatmap rules."""
     st.write_title(ws, "Correlation",
-                   "Pearson correlation of the sector indices' daily log returns. Blue = move "
-                   "together, red = move opposite (measured, not a hedge).")
+                   "Pearson correlation of the sector indices' daily log returns. Colours: "
+                   f"{formats.CORR_COLOUR_LEGEND} (measured, not a hedge).")
     ws["A2"].font = st.DEMO_FONT
     for name in ("corr_usd", "corr_relative"):
         b = lay.block(name)
@@ -108,10 +109,12 @@ def content(ctx: FillContext) -> dict[str, Rows]:
 
 
 def heatmap_rule() -> ColorScaleRule:
-    """Red (-1) -> white (0) -> blue (+1)."""
-    return ColorScaleRule(start_type="num", start_value=-1, start_color="F8696B",
-                          mid_type="num", mid_value=0, mid_color="FFFFFF",
-                          end_type="num", end_value=1, end_color="5A8AC6")
+    """Blue (-1) -> white (0) -> red (+1): the app heatmap's colours
+    (:mod:`rotation_addin.core.formats`)."""
+    return ColorScaleRule(start_type="num", start_value=-1,
+                          start_color=formats.CORR_MINUS_ONE_HEX,
+                          mid_type="num", mid_value=0, mid_color=formats.CORR_ZERO_HEX,
+                          end_type="num", end_value=1, end_color=formats.CORR_PLUS_ONE_HEX)
 
 
 def heatmap_ranges() -> list[str]:

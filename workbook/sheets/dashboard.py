@@ -5,12 +5,32 @@ from __future__ import annotations
 from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.worksheet import Worksheet
 
+from rotation_addin.core import formats
 from workbook import layout as lay
 from workbook import styles as st
 from workbook.context import FillContext, Rows, banner_text, utc_text
 from workbook.sheets.charts import replace_chart
 
 SCORES_CHART_ANCHOR = "A18"
+ORDER_HEADERS = ("Symbol", "Order", "Quantity", "Entry", "Stop", "Liquidation", "Risk")
+PRICE_COLUMNS = (4, 5, 6)
+QUANTITY_COLUMNS = (3,)
+
+
+def order_rows(ctx: FillContext) -> Rows:
+    """Today's orders, top first (the plan's order), as the Rebalance sheet lists them."""
+    block = lay.block("dashboard_orders")
+    orders = ctx.report.plan.orders
+    rows: Rows = [list(ORDER_HEADERS)]
+    for o in orders[: block.rows - 1]:
+        lev = f", {formats.format_leverage(o.leverage)}" if o.leverage is not None else ""
+        rows.append([o.symbol, f"{o.action} {o.order_side}{lev}", o.quantity_base,
+                     o.entry_price_usd, o.stop_price_usd, o.liquidation_price_usd, o.risk_usd])
+    if not orders:
+        rows.append(["no orders today"])
+    elif len(orders) > block.rows - 1:
+        rows[-1] = [f"… {len(orders) - block.rows + 2} more on the Rebalance sheet"]
+    return rows
 
 
 def build(ws: Worksheet) -> None:
@@ -32,9 +52,14 @@ def build(ws: Worksheet) -> None:
     ws["A17"].font = st.SECTION_FONT
     ws["A33"] = "Warnings and notes"
     ws["A33"].font = st.SECTION_FONT
-    st.set_widths(ws, {"A": 30, "B": 26, "C": 3, "D": 7, "E": 16, "F": 9, "G": 40})
+    st.set_widths(ws, {"A": 30, "B": 26, "C": 12, "D": 11, "E": 16, "F": 11, "G": 40})
+    orders = lay.block("dashboard_orders")
+    ws.cell(row=orders.top - 1, column=1,
+            value="Today's orders (a proposal: nothing is sent)").font = st.SECTION_FONT
+    st.write_header(ws, orders.top, orders.left, ORDER_HEADERS)
+    st.column_formats(ws, orders.top + 1, orders.bottom, {7: st.FMT_USD})
     st.print_one_page(ws)
-    ws.print_area = "A1:H46"
+    ws.print_area = f"A1:H{orders.bottom}"
     st.write_header(ws, 5, 4, ["Rank", "Sector", "Score", "Flags"])
 
 
@@ -65,11 +90,20 @@ def content(ctx: FillContext) -> dict[str, Rows]:
         "dashboard_top": top_rows,
         "dashboard_regime": [[report.regime.summary]],
         "dashboard_warnings": [[n] for n in notes] or [["none"]],
+        "dashboard_orders": order_rows(ctx),
     }
 
 
 def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
-    """Bar chart of the sector scores (data on the Sectors sheet)."""
+    """Bar chart of the sector scores (data on the Sectors sheet); order rows' formats."""
+    if ctx is not None:
+        block = lay.block("dashboard_orders")
+        for offset, order in enumerate(ctx.report.plan.orders[: block.rows - 1]):
+            contract = ctx.dataset.contracts.get(order.base)
+            st.price_and_quantity_formats(
+                ws, block.top + 1 + offset, PRICE_COLUMNS, QUANTITY_COLUMNS,
+                contract.price_tick if contract else None,
+                contract.amount_step if contract else None, order.entry_price_usd)
     n = len(ctx.report.sectors) if ctx else 0
     if n == 0:
         replace_chart(ws, SCORES_CHART_ANCHOR, None)

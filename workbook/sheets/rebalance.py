@@ -33,8 +33,14 @@ def build(ws: Worksheet) -> None:
     notes = lay.block("rebalance_notes")
     ws.cell(row=notes.top - 1, column=notes.left, value="Notes").font = st.SECTION_FONT
     st.column_formats(ws, 6, 7, {2: st.FMT_USD})
-    st.set_widths(ws, {"A": 22, "B": 18, "C": 13, "D": 7, "E": 12, "F": 11, "G": 13,
-                       "H": 12, "I": 9, "J": 11, "K": 11, "L": 11, "M": 11, "N": 12, "O": 70})
+    # readable at 100 % zoom on a 1280 px screen: narrow columns, the reason wraps
+    st.set_widths(ws, {"A": 16, "B": 15, "C": 12, "D": 6, "E": 10, "F": 10, "G": 12,
+                       "H": 11, "I": 6, "J": 10, "K": 10, "L": 10, "M": 11, "N": 9, "O": 42})
+    for row in range(5, 9):
+        ws.cell(row=row, column=1).alignment = st.Alignment(wrap_text=True, vertical="top")
+    for row in range(orders.top + 1, orders.bottom + 1):
+        ws.cell(row=row, column=orders.left + 14).alignment = st.Alignment(
+            wrap_text=True, vertical="top")
     ws.freeze_panes = ws.cell(row=orders.top + 1, column=3)
     st.print_one_page(ws)
     ws.print_area = f"A1:O{notes.bottom}"
@@ -65,5 +71,20 @@ def content(ctx: FillContext) -> dict[str, Rows]:
     }
 
 
+PRICE_COLUMNS = (6, 10, 11, 12)
+"""Entry, stop, take-profit and liquidation: written to each contract's tick."""
+QUANTITY_COLUMNS = (5,)
+
+
 def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
-    """Nothing to re-create (no charts)."""
+    """Each order row's prices to its contract's tick and quantity to its amount step."""
+    if ctx is None:
+        return
+    orders = lay.block("rebalance_orders")
+    for offset, order in enumerate(ctx.report.plan.orders[: orders.rows - 1]):
+        contract = ctx.dataset.contracts.get(order.base)
+        st.price_and_quantity_formats(
+            ws, orders.top + 1 + offset, [orders.left + c - 1 for c in PRICE_COLUMNS],
+            [orders.left + c - 1 for c in QUANTITY_COLUMNS],
+            contract.price_tick if contract else None,
+            contract.amount_step if contract else None, order.entry_price_usd)

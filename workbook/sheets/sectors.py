@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.worksheet.worksheet import Worksheet
 
-from rotation_addin.core.returns import log_returns, sector_index_returns
+from rotation_addin.core import formats
+from rotation_addin.core.returns import sector_index_levels
 from workbook import layout as lay
 from workbook import styles as st
 from workbook.context import FillContext, Rows, banner_text
@@ -34,11 +34,15 @@ def build(ws: Worksheet) -> None:
     st.write_header(ws, table.top, table.left, HEADERS)
     ws.row_dimensions[table.top].height = 42
     first, last = table.top + 1, table.bottom
-    st.column_formats(ws, first, last, {4: "0.00", 5: st.FMT_PCT1, 6: st.FMT_PCT1,
-                                        7: "0.00", 8: "0.00", 9: "0.00", 10: st.FMT_PCT1})
+    st.column_formats(ws, first, last, {4: st.FMT_SIGNED, 5: st.FMT_PCT1_SIGNED,
+                                        6: st.FMT_PCT1_SIGNED, 7: st.FMT_RATIO,
+                                        8: st.FMT_SIGNED, 9: st.FMT_RATIO, 10: st.FMT_PCT1})
+    for col in (4, 5, 6, 8):
+        letter = ws.cell(row=first, column=col).column_letter
+        st.signed_colours(ws, f"{letter}{first}:{letter}{last}")
     index = lay.block("sectors_index")
     ws.cell(row=index.top - 1, column=1,
-            value="Sector index (equal-weight members, USD, rebased to 100)").font = st.SECTION_FONT
+            value=formats.SECTOR_CHART_TITLE).font = st.SECTION_FONT
     for col in range(index.left, index.right + 1):
         ws.cell(row=index.top, column=col).font = st.BOLD
     st.column_formats(ws, index.top + 1, index.bottom, {1: st.FMT_DATE})
@@ -54,14 +58,13 @@ def build(ws: Worksheet) -> None:
 
 
 def _index_rows(ctx: FillContext) -> Rows:
+    """The app's sector-chart series (same window, benchmark named by its base)."""
     dataset = ctx.dataset
-    returns = log_returns(dataset.close)
-    index = sector_index_returns(returns, dataset.universe).iloc[-lay.MAX_INDEX_DAYS:]
-    index = index.iloc[:, : lay.MAX_SECTORS]
-    levels = 100.0 * np.exp(index.fillna(0.0).cumsum())
-    assert isinstance(levels, pd.DataFrame)
+    levels = sector_index_levels(dataset.close, dataset.universe, lay.MAX_INDEX_DAYS)
+    if levels.shape[1] > lay.MAX_SECTORS:  # keep the benchmark line (last column)
+        levels = levels.iloc[:, [*range(lay.MAX_SECTORS - 1), levels.shape[1] - 1]]
     rows: Rows = [["Date", *[str(c) for c in levels.columns]]]
-    for stamp, values in levels.iterrows():
+    for stamp, values in zip(pd.DatetimeIndex(levels.index), levels.to_numpy(), strict=True):
         rows.append([stamp.to_pydatetime(), *[float(v) for v in values]])
     return rows
 
@@ -105,7 +108,7 @@ def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
     index_rows = _written_rows(ws, index)  # as fill wrote them: not computed a second time
     n_days, n_series = len(index_rows) - 1, len(index_rows[0]) - 1
     line = LineChart()
-    line.title = "Sector indices (USD, start = 100)"
+    line.title = formats.SECTOR_CHART_TITLE
     line.height, line.width = 9.5, 15.5
     line.y_axis.title = "index"
     line.x_axis.number_format = "mmm-dd"

@@ -25,12 +25,12 @@ FIRST_ROW = 5
 
 # (Settings field, label, help, number format)
 FIELDS: tuple[tuple[str, str, str, str], ...] = (
-    ("equity_usd", "Account equity", "USD", st.FMT_USD),
+    ("equity_usd", "Account equity", "", st.FMT_USD),
     ("risk_fraction", "Risk per trade", "of equity", st.FMT_PCT),
     ("max_risk_fraction", "Hard cap on risk per trade", "of equity", st.FMT_PCT),
     ("taker_fee_rate", "Taker fee", "per fill", "0.000%"),
     ("stop_slippage_rate", "Stop slippage", "of stop price", "0.000%"),
-    ("min_equity_usd", "Minimum equity warning", "USD", st.FMT_USD0),
+    ("min_equity_usd", "Minimum equity warning", "", st.FMT_USD0),
     ("max_open_positions", "Max open positions", "discipline rule", "0"),
     ("cooldown_days", "Cool-down after a loss", "days", "0"),
     ("vol_k_sigma", "Safe leverage k", "sigmas", st.FMT_RATIO),

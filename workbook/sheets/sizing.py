@@ -71,6 +71,7 @@ class SizingInputs:
     bracket_rates: Sequence[float] = field(default=(0.0065,))
     bracket_max_leverages: Sequence[float] = field(default=(75.0,))
     bracket_source: str = ""
+    price_tick: float | None = None
 
     def with_brackets(self, table: BracketTable) -> SizingInputs:
         """Copy with the floors/MMRs/max leverages of ``table``."""
@@ -92,7 +93,7 @@ RISK_CAP_LABEL = '="of equity (max "&ROUND($B$9*100,2)&" %)"'
 INPUT_ROWS: tuple[tuple[int, str, str, str, str, str], ...] = (
     (5, "Symbol", "Symbol", "base asset (text)", "@", "symbol"),
     (6, "Side", "Side", "long or short", "@", "side"),
-    (7, "Equity", "Account equity", "USD", st.FMT_USD, "equity_usd"),
+    (7, "Equity", "Account equity", "", st.FMT_USD, "equity_usd"),
     (8, "RiskFraction", "Risk per trade", RISK_CAP_LABEL, st.FMT_PCT, "risk_fraction"),
     (9, "MaxRiskFraction", "Hard cap on risk", "of equity", st.FMT_PCT, "max_risk_fraction"),
     (10, "Entry", "Entry price", "USD", st.FMT_PRICE, "entry_price_usd"),
@@ -102,7 +103,7 @@ INPUT_ROWS: tuple[tuple[int, str, str, str, str, str], ...] = (
     (14, "Slippage", "Stop slippage", "of the stop price", "0.000%", "stop_slippage_rate"),
     (15, "AmountStep", "Amount step", "base units (LOT_SIZE)", st.FMT_QTY, "amount_step"),
     (16, "MinAmount", "Minimum amount", "base units", st.FMT_QTY, "min_amount"),
-    (17, "MinNotional", "Minimum notional", "USD", st.FMT_USD, "min_notional_usd"),
+    (17, "MinNotional", "Minimum notional", "", st.FMT_USD, "min_notional_usd"),
     (18, "DailyVol", "Daily volatility σ", "of log returns", st.FMT_PCT, "daily_vol"),
     (19, "KSigma", "k (sigmas survived)", "safe leverage", st.FMT_RATIO, "k_sigma"),
     (20, "HoldingDays", "Holding days h", "safe leverage", st.FMT_RATIO, "holding_days"),
@@ -136,8 +137,8 @@ OUTPUT_ROWS: tuple[tuple[int, str, str, str, str, str], ...] = (
     (31, "RiskUSD", "Risk at the stop", "after rounding and costs", st.FMT_USD, "=$B$28*$B$26"),
     (32, "RiskOfEquity", "Risk of equity", "", st.FMT_PCT, "=$B$31/$B$7"),
     (33, "StopDistance", "Stop distance", "of entry", st.FMT_PCT, "=ABS($B$10-$B$11)/$B$10"),
-    (34, "Fees", "Fees (entry + stop exit)", "USD", st.FMT_USD, "=$B$28*$B$13*($B$10+$B$11)"),
-    (35, "SlippageUSD", "Stop slippage", "USD", st.FMT_USD, "=$B$28*$B$11*$B$14"),
+    (34, "Fees", "Fees (entry + stop exit)", "", st.FMT_USD, "=$B$28*$B$13*($B$10+$B$11)"),
+    (35, "SlippageUSD", "Stop slippage", "", st.FMT_USD, "=$B$28*$B$11*$B$14"),
     (36, "EntryBracket", "Entry bracket #", "from the table",
      "0", f"=SUMPRODUCT(--({FLOORS}<=$B$29),--ISNUMBER({FLOORS}))"),
     (37, "EntryMMR", "Entry MMR", "maintenance margin rate",
@@ -221,6 +222,7 @@ def build(ws: Worksheet, inputs: SizingInputs) -> None:
         cell.fill = st.OUTPUT_FILL
         cell.border = st.BOX
         ws.cell(row=row, column=3, value=unit).font = st.NOTE_FONT
+    _tick_formats(ws, inputs)
     for row in (28, 42, 45):
         ws.cell(row=row, column=1).font = st.BOLD
         ws.cell(row=row, column=2).font = st.BOLD
@@ -232,6 +234,22 @@ def build(ws: Worksheet, inputs: SizingInputs) -> None:
     ws.freeze_panes = "A4"
     st.print_one_page(ws)
     ws.print_area = "A1:O48"
+
+
+PRICE_ROWS = (10, 11, 42)
+"""Entry, stop and liquidation price: to the contract's tick."""
+QUANTITY_ROWS = (15, 16, 27, 28)
+"""Amount step, minimum amount and the quantities: to the amount step."""
+
+
+def _tick_formats(ws: Worksheet, inputs: SizingInputs) -> None:
+    """The example trade's prices and quantities in the look of every surface."""
+    for row in PRICE_ROWS:
+        st.price_and_quantity_formats(ws, row, (2,), (), inputs.price_tick, None,
+                                      inputs.entry_price_usd)
+    for row in QUANTITY_ROWS:
+        st.price_and_quantity_formats(ws, row, (), (2,), None, inputs.amount_step,
+                                      inputs.entry_price_usd)
 
 
 def _write_brackets(ws: Worksheet, inputs: SizingInputs) -> None:
