@@ -18,12 +18,14 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QWidget
 from gui.backtest_view import BacktestView
 from gui.correlation_view import CorrelationView
 from gui.journal_view import JournalView
+from gui.menus import install_menus
 from gui.plan_view import PlanView
 from gui.quick_check import QuickCheckView
 from gui.regime_view import RegimeView
 from gui.sectors_view import SectorsView
 from gui.settings_view import SettingsView
 from gui.status import StatusPanel
+from gui.window_state import open_state, restore_window, save_window
 from gui.workers import BackgroundTask, Progress, TaskRunner
 from rotation_addin.data.settings import Settings
 
@@ -40,6 +42,8 @@ class MainWindow(QMainWindow):
         Settings to start with (``load_settings()`` when None).
     api_base_url : str | None
         Override of the exchange's REST base URL (tests point it at the loopback emulator).
+    state_path : Path | None
+        Where geometry and last tab are remembered (default ``<config dir>/desktop.ini``).
 
     Signals
     -------
@@ -56,7 +60,8 @@ class MainWindow(QMainWindow):
     first_painted = Signal()
 
     def __init__(
-        self, settings: Settings | None = None, *, api_base_url: str | None = None
+        self, settings: Settings | None = None, *, api_base_url: str | None = None,
+        state_path: Path | None = None,
     ) -> None:
         super().__init__()
         settings_problem = ""
@@ -83,6 +88,9 @@ class MainWindow(QMainWindow):
         if settings_problem:
             self.status_panel.show_message(settings_problem, error=True)
         self.installEventFilter(self)
+        self.menu_actions = install_menus(self)
+        self.window_state = open_state(state_path)
+        restore_window(self, self.window_state)
 
     # -- construction ---------------------------------------------------------------------
     def _build_tabs(self) -> None:
@@ -362,6 +370,7 @@ class MainWindow(QMainWindow):
         return self._start("export", work, "Writing the workbook…", on_success=done)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        save_window(self, self.window_state)
         self.runner.cancel_all()
         self.runner.wait(3000)
         super().closeEvent(event)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -19,11 +20,17 @@ from PySide6.QtWidgets import (
 )
 
 from gui.table_view import DataTable
+from rotation_addin.core.formats import format_count
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from gui.models import ColumnFormat
+
+
+PLAN_WIDTH = 1280
+"""Window width (px) the Plan tab is laid out for without a horizontal scrollbar."""
+MIN_REASON_WIDTH = 180
 
 
 class PlanView(QWidget):
@@ -83,11 +90,30 @@ class PlanView(QWidget):
         """Show the plan's orders and refusals."""
         self.caption.setText(caption)
         self.orders.set_frame(orders, order_formats, show_index=False)
+        self.fit_reason_column()
         selection = self.orders.selectionModel()
         selection.currentRowChanged.connect(lambda current, _prev: self.show_reason(current.row()))
         self.show_reason(0)
         self.refusals.set_frame(refusals, refusal_formats, show_index=False)
         self.refusals.resizeRowsToContents()
+
+    def fit_reason_column(self) -> None:
+        """Role and Reason stay on screen at 1280 px: the reason column takes what is left
+        (at least :data:`MIN_REASON_WIDTH` px) and its text wraps onto more lines."""
+        model = self.orders.table_model
+        if model is None or "reason" not in model.column_names():
+            return
+        column = model.column_names().index("reason")
+        header = self.orders.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(model.columnCount()) if c != column)
+        available = max(self.orders.viewport().width(), PLAN_WIDTH - 40) - others
+        self.orders.setColumnWidth(column, max(MIN_REASON_WIDTH, available))
+        self.orders.setWordWrap(True)
+        self.orders.resizeRowsToContents()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_reason_column()
 
     def show_reason(self, row: int) -> None:
         """Show the full reason of order ``row`` under the table (the column is far right)."""
@@ -103,7 +129,8 @@ class PlanView(QWidget):
     def copy_orders(self) -> str:
         """Copy the orders (TSV, pastes into Excel as cells) and say so."""
         text = self.orders.copy_to_clipboard()
-        self.message.setText(f"Copied {self.orders.row_count()} orders to the clipboard.")
+        self.message.setText(
+            f"Copied {format_count(self.orders.row_count(), 'order')} to the clipboard.")
         return text
 
     def ask_export(self) -> None:
@@ -118,5 +145,6 @@ class PlanView(QWidget):
     def export_csv(self, path: Path) -> Path:
         """Write the orders (raw values) to ``path``."""
         written = self.orders.export_csv(path)
-        self.message.setText(f"Exported {self.orders.row_count()} orders to {written}.")
+        self.message.setText(
+            f"Exported {format_count(self.orders.row_count(), 'order')} to {written}.")
         return written

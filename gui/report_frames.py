@@ -291,17 +291,17 @@ ORDER_FORMATS: dict[str, ColumnFormat] = {
     "symbol": ColumnFormat("text", header="Symbol"),
     "action": ColumnFormat("text", header="Action"),
     "side": ColumnFormat("text", header="Side"),
-    "quantity_base": ColumnFormat("qty", header="Quantity", step_column="amount_step"),
-    "entry_price_usd": ColumnFormat("price", header="Entry (USD)", step_column="price_tick"),
-    "notional_usd": ColumnFormat("usd", 2, header="Notional (USD)"),
-    "margin_usd": ColumnFormat("usd", 2, header="Margin (USD)"),
-    "leverage": ColumnFormat("lev", header="Leverage"),
-    "stop_price_usd": ColumnFormat("price", header="Stop (USD)", step_column="price_tick"),
-    "take_profit_price_usd": ColumnFormat("price", header="Take-profit (USD)",
+    "quantity_base": ColumnFormat("qty", header="Qty", step_column="amount_step"),
+    "entry_price_usd": ColumnFormat("price", header="Entry", step_column="price_tick"),
+    "notional_usd": ColumnFormat("usd", 2, header="Notional"),
+    "margin_usd": ColumnFormat("usd", 2, header="Margin"),
+    "leverage": ColumnFormat("lev", header="Lev."),
+    "stop_price_usd": ColumnFormat("price", header="Stop", step_column="price_tick"),
+    "take_profit_price_usd": ColumnFormat("price", header="Take-profit",
                                           step_column="price_tick"),
-    "liquidation_price_usd": ColumnFormat("price", header="Liquidation (USD)",
+    "liquidation_price_usd": ColumnFormat("price", header="Liq.",
                                           step_column="price_tick"),
-    "risk_usd": ColumnFormat("usd", 2, header="Risk (USD)"),
+    "risk_usd": ColumnFormat("usd", 2, header="Risk"),
     "role": ColumnFormat("text", header="Role"),
     "reason": ColumnFormat("text", header="Reason"),
     "price_tick": ColumnFormat("hidden"),
@@ -329,7 +329,7 @@ def plan_frames(report: Any, contracts: Mapping[str, Any] | None = None
         "Stressed loss if every stop is hit at once (correlation 1): "
         f"{formats.format_money(plan.stressed_loss_usd)} of a "
         f"{formats.format_money(plan.portfolio_risk_cap_usd)} cap. A proposal only: nothing is "
-        "sent to any exchange."
+        "sent to any exchange. Prices and amounts in USD."
     )
     if plan.notes:
         caption += "\n" + "\n".join(f"• {note}" for note in plan.notes)

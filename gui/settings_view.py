@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from gui.palette import error_field_style
 from rotation_addin.core.errors import InputError, RotationError
+from rotation_addin.data.secrets import keyring_backend_name
 from rotation_addin.data.settings import DATA_SOURCES, Settings, save_settings
 
 # Settings field -> (label, shown as per cent?)
@@ -332,12 +333,7 @@ class SettingsView(QWidget):
         except RotationError as exc:
             self._key_message(str(exc), error=True)
             return
-        if stored:
-            self._key_message(f"A key for {exchange_id} is stored in the OS keyring.")
-        else:
-            self._key_message(
-                f"No key stored for {exchange_id}: public market data needs none."
-            )
+        self._key_message(key_state_text(exchange_id, stored, keyring_backend_name()))
 
     def store_api_key(self) -> bool:
         """Send the typed key/secret to the keyring, then clear the fields."""
@@ -377,3 +373,15 @@ class SettingsView(QWidget):
         from rotation_addin.data.paths import data_dir
 
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(data_dir())))
+
+
+def key_state_text(exchange_id: str, stored: bool, backend: str) -> str:
+    """The keyring state in words: where the key lives, when it is read, what it is for."""
+    if stored:
+        return (f"A key for {exchange_id} is stored in the OS credential store ({backend}) "
+                "and nowhere else: it is never written to a file or shown again. Market data "
+                "comes from public endpoints, so no refresh sends it; Rotation Desk never "
+                "places orders.")
+    return (f"No key stored for {exchange_id} (OS credential store: {backend}). None is "
+            "needed: candles, prices and funding are public market data.")
+

@@ -8,8 +8,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QMenu,
+    QTableView,
+    QWidget,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,8 +37,9 @@ class DataTable(QTableView):
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
-        self.copy_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self)
-        self.copy_shortcut.activated.connect(self.copy_to_clipboard)
+        # Ctrl+C is the window's Edit > Copy (gui.menus): one shortcut, not one per table
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
 
     def set_frame(
         self,
@@ -60,6 +69,48 @@ class DataTable(QTableView):
         writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
         writer.writerows(self.as_text_rows())
         return buffer.getvalue()
+
+    def selection_rows(self) -> list[list[str]]:
+        """Header and rows of the selected cells as shown (the bounding rows × columns)."""
+        model = self.table_model
+        selection = self.selectionModel()
+        if model is None or selection is None:
+            return []
+        indexes = selection.selectedIndexes()
+        if not indexes:
+            return []
+        rows = sorted({i.row() for i in indexes})
+        columns = sorted({i.column() for i in indexes})
+        table = [[model.header_text(c) for c in columns]]
+        table.extend([model.display_text(r, c) for c in columns] for r in rows)
+        return table
+
+    def copy_selection(self) -> str:
+        """Put the selected cells (with their header) on the clipboard as TSV; '' if none."""
+        rows = self.selection_rows()
+        if not rows:
+            return ""
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter="\t", lineterminator="\n").writerows(rows)
+        text = buffer.getvalue()
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def _context_menu(self, position: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction("Copy selected cells", self.copy_selection)
+        menu.addAction("Copy whole table", self.copy_to_clipboard)
+        menu.addAction("Export CSV…", self.ask_export)
+        menu.popup(self.viewport().mapToGlobal(position))
+
+    def ask_export(self) -> Path | None:
+        """Ask for a file name and export the table's raw values there."""
+        from rotation_addin.data.paths import data_dir
+
+        name = (self.objectName() or "table").removesuffix("Table") or "table"
+        path, _ = QFileDialog.getSaveFileName(self, "Export table", str(data_dir() / f"{name}.csv"),
+                                              "CSV files (*.csv)")
+        return self.export_csv(Path(path)) if path else None
 
     def copy_to_clipboard(self) -> str:
         """Put the whole table on the clipboard as TSV (pastes into Excel as cells)."""

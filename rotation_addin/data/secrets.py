@@ -77,6 +77,14 @@ def _backend_name(keyring_module: Any) -> str:
         return "unknown"
 
 
+def keyring_backend_name() -> str:
+    """The OS credential store in use, in words (``"unknown"`` if it cannot be named)."""
+    try:
+        return _backend_name(_keyring())
+    except Exception:
+        return "unknown"
+
+
 def _failure(action: str, exchange_id: str, keyring_module: Any, exc: Exception) -> DataError:
     """A DataError in plain words that names the action and the store, never the credential
     (nor an exception class name: the user sees this line in the app and the CLI)."""

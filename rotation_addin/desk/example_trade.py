@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.formats import step_decimals, typical_step_and_tick
 from rotation_addin.core.orders import RISK_ADDING_ACTIONS
 from rotation_addin.core.report import DailyReport, market_snapshot
 
@@ -43,13 +44,26 @@ class ExampleTrade:
     origin: str
 
 
+def _tick(dataset: MarketDataset, base: str, price: float) -> float:
+    contract = dataset.contracts.get(base)
+    return contract.price_tick if contract is not None else typical_step_and_tick(price)[1]
+
+
+def to_tick(price: float, tick: float) -> float:
+    """``price`` on the tick grid, written exactly with the tick's decimals (198.05)."""
+    return round(round(price / tick) * tick, step_decimals(tick))
+
+
 def example_trade(dataset: MarketDataset, report: DailyReport) -> ExampleTrade | None:
     """Today's top order that opens or adds risk; else the top sector's first member with the
     plan's ATR stop; None without usable data."""
     for order in report.plan.orders:
         if order.action in RISK_ADDING_ACTIONS and order.stop_price_usd is not None:
-            return ExampleTrade(order.base, order.side.value, order.entry_price_usd,
-                                order.stop_price_usd, order.leverage, "today's top order")
+            tick = _tick(dataset, order.base, order.entry_price_usd)
+            return ExampleTrade(order.base, order.side.value,
+                                to_tick(order.entry_price_usd, tick),
+                                to_tick(order.stop_price_usd, tick), order.leverage,
+                                "today's top order")
     members: tuple[str, ...] = ()
     if report.sectors:
         members = tuple(dataset.universe.sectors.get(report.sectors[0].sector, ()))
@@ -61,6 +75,7 @@ def example_trade(dataset: MarketDataset, report: DailyReport) -> ExampleTrade |
     if snap is None or not math.isfinite(snap.atr_usd) or snap.atr_usd <= 0:
         return None
     stop = max(snap.price_usd - params.atr_stop_multiple * snap.atr_usd, snap.price_usd * 0.5)
-    return ExampleTrade(base, "long", snap.price_usd, stop, None,
+    tick = _tick(dataset, base, snap.price_usd)
+    return ExampleTrade(base, "long", to_tick(snap.price_usd, tick), to_tick(stop, tick), None,
                         f"no order today: {base} (top sector) with a "
                         f"{params.atr_stop_multiple:g}×ATR stop")
