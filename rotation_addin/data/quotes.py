@@ -28,12 +28,20 @@ DEFAULT_TTL_S = 10.0
 
 @dataclass(frozen=True)
 class Quote:
-    """Latest figures for one perpetual (USD; ``funding_rate`` per 8 h as a fraction)."""
+    """Latest figures for one perpetual (USD; ``funding_rate`` per 8 h as a fraction).
+
+    ``index_price_usd`` is the exchange's index (spot basket) price, ``change_24h`` the last
+    price's change over 24 h as a fraction (0.05 = +5 %), ``volume_24h_usd`` the quote
+    volume over 24 h; each None when the exchange gave none.
+    """
 
     base: str
     last_price_usd: float | None
     mark_price_usd: float | None
     funding_rate: float | None
+    index_price_usd: float | None = None
+    change_24h: float | None = None
+    volume_24h_usd: float | None = None
 
 
 def point_exchange_at(exchange: Any, base_url: str) -> None:
@@ -76,9 +84,14 @@ def quotes_by_base(markets: Any, tickers: dict[str, Any], marks: dict[str, Any],
             continue
         mark = marks.get(contract.symbol) or {}
         last, mark_price = ticker.get("last"), mark.get("markPrice")
+        index, percent = mark.get("indexPrice"), ticker.get("percentage")
+        volume = ticker.get("quoteVolume")
         quotes[base] = Quote(base, None if last is None else contract.price(float(last)),
                              None if mark_price is None else contract.price(float(mark_price)),
-                             mark.get("fundingRate"))
+                             mark.get("fundingRate"),
+                             None if index is None else contract.price(float(index)),
+                             None if percent is None else float(percent) / 100.0,
+                             None if volume is None else float(volume))
     return quotes
 
 
