@@ -73,15 +73,19 @@ def report(equity_usd: float | None = None) -> DailyReport:
 
 
 def _demo_quotes() -> dict[str, Quote]:
-    """The demo market's tickers; the 24 h change is the last daily close's (no index)."""
+    """The demo market's tickers and books' best bid/ask; the 24 h change is the last daily
+    close's (the demo has no index price)."""
     data = dataset()
     quotes = {}
     for base, t in data.tickers.items():
         closes = data.close[base].dropna() if base in data.close.columns else None
         change = (float(closes.iloc[-1] / closes.iloc[-2] - 1.0)
                   if closes is not None and len(closes) >= 2 else None)
+        book = data.order_books.get(base)
+        bid = float(book.bids[0][0]) if book and book.bids else None
+        ask = float(book.asks[0][0]) if book and book.asks else None
         quotes[base] = Quote(base, t.last_price_usd, t.mark_price_usd, t.funding_rate,
-                             None, change, t.volume_24h_usd)
+                             None, change, t.volume_24h_usd, bid, ask)
     return quotes
 
 

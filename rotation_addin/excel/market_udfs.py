@@ -46,15 +46,6 @@ def _history_base(name: str, value: Cell) -> str:
     return base
 
 
-def _book_field(base: str, venue: str | None, field: str) -> float:
-    book = context.order_book(base, venue)
-    if not book.bids or not book.asks:
-        raise DataError(f"{base}: the order book has no {field} side")
-    bid, ask = float(book.bids[0][0]), float(book.asks[0][0])
-    mid = (bid + ask) / 2.0
-    return {"bid": bid, "ask": ask, "mid": mid, "spread": (ask - bid) / mid}[field]
-
-
 @xw.func(category=CATEGORY, call_in_wizard=False, volatile=True, async_mode="threading")
 @xw.arg("symbol", doc="Symbol, e.g. RENDER, or with an exchange: BYBIT:RENDER.")
 @xw.arg("field", doc="Optional: last (default), mark, index, bid, ask, mid, spread, "
@@ -64,12 +55,13 @@ def PRICE(symbol: Cell, field: Cell = None) -> Any:
     """Live price figure (USD; spread and change_24h as fractions); one snapshot per TTL."""
     venue, base = a.market("symbol", symbol)
     chosen = a.choice("field", field, PRICE_FIELDS, "last")
-    if chosen in ("bid", "ask", "mid", "spread"):
-        return _book_field(base, venue, chosen)
     quote = context.quote(base, venue)
+    bid, ask = quote.bid_usd, quote.ask_usd
+    mid = None if bid is None or ask is None else (bid + ask) / 2.0
     value = {"last": quote.last_price_usd, "mark": quote.mark_price_usd,
-             "index": quote.index_price_usd, "change_24h": quote.change_24h,
-             "volume_24h": quote.volume_24h_usd}[chosen]
+             "index": quote.index_price_usd, "bid": bid, "ask": ask, "mid": mid,
+             "spread": None if mid is None or ask is None or bid is None else (ask - bid) / mid,
+             "change_24h": quote.change_24h, "volume_24h": quote.volume_24h_usd}[chosen]
     if value is None:
         raise DataError(f"{quote.base}: {venue or 'the source'} gave no {chosen} figure")
     return value
