@@ -32,6 +32,7 @@ from workbook.context import FillContext, Rows, snapshot
 from workbook.sheets import (
     correlation,
     dashboard,
+    functions,
     journal,
     rebalance,
     regime,
@@ -162,6 +163,7 @@ def build_skeleton(wb: Workbook, settings: Settings, inputs: sizing.SizingInputs
     sizing.build(wb[lay.SIZING], inputs)
     sizing.add_names(wb, lay.SIZING)
     journal.build(wb[lay.JOURNAL])
+    functions.build(wb[lay.FUNCTIONS])
     settings_sheet.build(wb[lay.SETTINGS], settings)
     settings_sheet.add_names(wb, lay.SETTINGS)
     xlwings_conf.build(wb[lay.XLWINGS_CONF])
