@@ -47,6 +47,7 @@ from rotation_addin.excel.market_udfs import (
     FUNDING_RATE,
     LAST_ERRORS,
     OHLCV,
+    OPEN_INTEREST,
     PRICE,
 )
 from rotation_addin.excel.trading_udfs import DEPTH, SLIPPAGE, TRADE_CHECK
@@ -324,13 +325,14 @@ def REBALANCE_ORDERS(equity: Cell = None) -> Any:
     return [list(ORDER_HEADERS), *rows]
 
 
+# declared here too (xlwings.conf names this module)
 __all__ = ["DATA_SOURCE", "DEPTH", "FUNDING_HISTORY", "FUNDING_RATE", "LAST_ERRORS", "OHLCV",
-           "PRICE", "SLIPPAGE", "TRADE_CHECK"]  # declared here too (xlwings.conf names this module)
+           "OPEN_INTEREST", "PRICE", "SLIPPAGE", "TRADE_CHECK"]
 
 UDF_NAMES: tuple[str, ...] = (
     "POSITION_SIZE", "LIQUIDATION_PRICE", "SAFE_LEVERAGE", "HIST_VOL", "CORREL_MATRIX", "PRICE",
     "OHLCV", "FUNDING_RATE", "SECTOR_TABLE", "REGIME", "DIVERGENCE", "REBALANCE_ORDERS",
     "SLIPPAGE", "DEPTH",
     "TRADE_CHECK",
-    "FUNDING_HISTORY", "DATA_SOURCE", "LAST_ERRORS",
+    "FUNDING_HISTORY", "OPEN_INTEREST", "DATA_SOURCE", "LAST_ERRORS",
 )

@@ -26,6 +26,7 @@ __all__ = ["DATA_TTL_S", "clear", "dataset", "quote", "report", "session", "sett
 _lock = threading.RLock()
 _quote_services: dict[tuple[str, str, float, str], QuoteService] = {}
 _books: dict[tuple[Any, ...], tuple[float, Any]] = {}
+_open_interest: dict[tuple[str, float, str], Any] = {}
 
 
 def _memoised(key: tuple[Any, ...], ttl_s: float, build: Callable[[], Any]) -> Any:
@@ -52,6 +53,7 @@ def clear() -> None:
     with _lock:
         _quote_services.clear()
         _books.clear()
+        _open_interest.clear()
 
 
 def settings() -> Settings:
@@ -113,6 +115,33 @@ def _quote_service(current: Settings, venue: str | None) -> QuoteService:
     url = current.exchange_api_url if chosen == current.exchange_id else ""
     return QuoteService.for_exchange(chosen, api_base_url=url or None,
                                      ttl_s=current.quote_ttl_s)
+
+
+def open_interest(base: str, venue: str | None = None) -> Any:
+    """Open interest of ``base`` on ``venue`` (default: the settings' exchange), kept for the
+    quote TTL per base (:class:`~rotation_addin.data.open_interest.OpenInterestService`).
+
+    Raises
+    ------
+    DataError
+        The demo market has no open interest (name a venue, or use the cache/live source).
+    """
+    current = settings()
+    if current.data_source == "demo" and venue is None:
+        raise DataError(f"{base}: the demo market has no open interest (name an exchange, "
+                        f"e.g. BINANCE:{base})")
+    from rotation_addin.data.open_interest import OpenInterestService
+
+    chosen = venue or current.exchange_id
+    url = current.exchange_api_url if chosen == current.exchange_id else ""
+    key = (chosen, current.quote_ttl_s, url)
+    with _lock:
+        service = _open_interest.get(key)
+        if service is None:
+            service = OpenInterestService.for_exchange(chosen, api_base_url=url or None,
+                                                       ttl_s=current.quote_ttl_s)
+            _open_interest[key] = service
+    return service.open_interest(base)
 
 
 def order_book(base: str, venue: str | None = None) -> Any:

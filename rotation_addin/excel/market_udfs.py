@@ -79,6 +79,24 @@ def FUNDING_RATE(symbol: Cell) -> Any:
     return quote.funding_rate
 
 
+@xw.func(category=CATEGORY, call_in_wizard=False, async_mode="threading")
+@xw.arg("symbol", doc="Symbol with an exchange, e.g. BINANCE:RENDER (or the cache source's).")
+@xw.arg("unit", doc="Optional: base (default, base units) or usd (x the mark price).")
+@udf_guard
+def OPEN_INTEREST(symbol: Cell, unit: Cell = None) -> Any:
+    """Open interest of the perpetual in base units (or USD at the mark); one request per
+    symbol per TTL."""
+    venue, base = a.market("symbol", symbol)
+    chosen = a.choice("unit", unit, ("base", "usd"), "base")
+    figure = context.open_interest(base, venue)
+    if chosen == "base":
+        return figure.amount_base
+    mark = context.quote(base, venue).mark_price_usd
+    if mark is None:
+        raise DataError(f"{base}: no mark price to value the open interest")
+    return figure.amount_base * mark
+
+
 def _range(start: Cell, end: Cell) -> tuple[Any, Any]:
     first = None if a.is_missing(start) else a.when("start", start)
     last = None if a.is_missing(end) else a.when("end", end)

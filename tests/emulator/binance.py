@@ -12,6 +12,7 @@ path                         what                                      weight
 ``/fapi/v1/ticker/24hr``     24 h statistics                           1, 40 without symbol
 ``/fapi/v1/premiumIndex``    mark price + funding                      1, 10 without symbol
 ``/fapi/v1/ticker/bookTicker`` best bid/ask (the served book's top)     2, 5 without symbol
+``/fapi/v1/openInterest``    open interest (contracts: 24 h base volume)  1
 ``/fapi/v1/fundingRate``     funding history                           1
 ``/fapi/v1/depth``           order book                                2/5/10/20 by limit
 ``/fapi/v1/leverageBracket`` signed: always 401 without an API key     1
@@ -666,6 +667,12 @@ class BinanceEmulator:
             "asks": [[_num(p), _num(q)] for p, q in book.asks[:limit]],
         }
 
+    def open_interest(self, contract: Listing) -> dict[str, Any]:
+        """Open interest in contracts: the fixture's convention is the 24 h volume in contracts
+        (the emulator has no positions; any positive, reproducible figure serves the tests)."""
+        return {"symbol": contract.id, "openInterest": self.ticker_24hr(contract)["volume"],
+                "time": self._now_ms}
+
     def book_ticker(self, contract: Listing) -> dict[str, Any]:
         """Best bid and ask of the book :meth:`depth` serves (``/fapi/v1/ticker/bookTicker``)."""
         book = self.book_of(contract, 5)
@@ -707,6 +714,11 @@ class BinanceEmulator:
             return 200, [make(c) for c in self._contracts.values() if c.status == "TRADING"]
         if path == "/fapi/v1/fundingRate":
             return self.funding_rate(params)
+        if path == "/fapi/v1/openInterest":
+            contract = self._contract_of(params)
+            if contract is None:
+                return 400, {"code": -1121, "msg": "Invalid symbol."}
+            return 200, self.open_interest(contract)
         if path == "/fapi/v1/depth":
             return self.depth(params)
         if path == "/fapi/v1/leverageBracket":

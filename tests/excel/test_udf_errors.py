@@ -49,6 +49,7 @@ BAD_CALLS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "DEPTH": (lambda u: u.DEPTH("RENDER", 2), "#VALUE!"),
     "TRADE_CHECK": (lambda u: u.TRADE_CHECK("NOPE", "long", 2, 1, 1), "#VALUE!"),
     "FUNDING_HISTORY": (lambda u: u.FUNDING_HISTORY("BTC", "x"), "#VALUE!"),
+    "OPEN_INTEREST": (lambda u: u.OPEN_INTEREST("BINANCE:RENDER", "contracts"), "#VALUE!"),
     "DATA_SOURCE": (lambda u: u.DATA_SOURCE("x"), "#VALUE!"),
     "LAST_ERRORS": (lambda u: u.LAST_ERRORS(None, 0), "#VALUE!"),
 }
@@ -121,6 +122,8 @@ def test_iferror_passes_good_values_through(com_udfs: Any) -> None:
 def test_data_and_refusal_errors_are_na_and_num(com_udfs: Any) -> None:
     missing = com_udfs.FUNDING_HISTORY("BTC", "1990-01-01", "1990-02-01")
     assert missing.code == "#N/A" and missing.reason.startswith("#DATA BTC: no funding")
+    no_interest = com_udfs.OPEN_INTEREST("RENDER")  # the demo market has none
+    assert no_interest.code == "#N/A" and "BINANCE:RENDER" in no_interest.reason
     refused = com_udfs.POSITION_SIZE(10_000, 0.02, 100, 95, None, None, 1000)
     assert refused.code == "#NUM!" and refused.reason.startswith("#REFUSED leverage:")
     for error in (missing, refused):

@@ -46,10 +46,10 @@ def test_udf_metadata_has_docs_category_and_no_wizard_calls_for_live_data(
             assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
             assert len(arg["doc"]) <= 255
     for live in ("PRICE", "FUNDING_RATE", "SECTOR_TABLE", "REBALANCE_ORDERS", "CORREL_MATRIX",
-                 "TRADE_CHECK", "OHLCV", "FUNDING_HISTORY", "DATA_SOURCE"):
+                 "TRADE_CHECK", "OHLCV", "FUNDING_HISTORY", "DATA_SOURCE", "OPEN_INTEREST"):
         assert getattr(module, live).__xlfunc__["call_in_wizard"] is False, live
     # a cold fetch never freezes Excel; PRICE re-reads the shared snapshot at every recalc
-    for fetching in ("PRICE", "FUNDING_RATE", "OHLCV", "FUNDING_HISTORY"):
+    for fetching in ("PRICE", "FUNDING_RATE", "OHLCV", "FUNDING_HISTORY", "OPEN_INTEREST"):
         assert getattr(module, fetching).__xlfunc__["async_mode"] == "threading", fetching
     assert module.PRICE.__xlfunc__["volatile"] is True
 

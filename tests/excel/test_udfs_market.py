@@ -73,6 +73,28 @@ def test_price_fields_match_the_exchange_and_cost_one_request_each_per_ttl() -> 
     assert cells["RENDER", "spread"] == pytest.approx((ask - bid) / ((bid + ask) / 2))
 
 
+def test_open_interest_matches_the_exchange_one_request_per_symbol_per_ttl() -> None:
+    from tests.emulator.binance import BinanceEmulator
+    from tests.emulator.fixture_market import FixtureMarket
+
+    days = pd.date_range("2024-01-01", periods=40, freq="D", tz="UTC")
+    bases = ["BTC", "ETH", "RENDER"]
+    prices = {b: pd.Series(np.linspace(10 + 5 * i, 14 + 5 * i, 40), index=days)
+              for i, b in enumerate(bases)}
+    with BinanceEmulator(FixtureMarket(prices)) as exchange:
+        save_settings(Settings(data_source="cache", exchange_id="binanceusdm",
+                               exchange_api_url=exchange.base_url, quote_ttl_s=3600.0))
+        context.clear()
+        amounts = {b: udfs.OPEN_INTEREST(b) for _ in range(100) for b in bases}
+        in_usd = udfs.OPEN_INTEREST("BINANCE:RENDER", "usd")
+        mark = udfs.PRICE("RENDER", "mark")
+        requests = [r.path for r in exchange.request_log]
+        raw = _raw(exchange.base_url, "/fapi/v1/openInterest?symbol=RENDERUSDT")
+    assert requests.count("/fapi/v1/openInterest") == len(bases)  # 301 cells, 3 symbols
+    assert amounts["RENDER"] == pytest.approx(float(raw["openInterest"]))  # type: ignore[index]
+    assert in_usd == pytest.approx(amounts["RENDER"] * mark)
+
+
 def test_prefix_errors_name_the_argument() -> None:
     unknown = udfs.PRICE("NOWHERE:RENDER")
     assert isinstance(unknown, CellError) and unknown.code == "#VALUE!"

@@ -93,6 +93,8 @@ def _rows() -> list[tuple[str, str, str | None, str, str, str]]:
          "a close of the spill (1h/4h/1d/1w, start, end)", st.FMT_PRICE),
         ("FUNDING_HISTORY", 'INDEX(FUNDING_HISTORY("RENDER"),2,2)', None, "",
          "a rate of the spill (time, rate)", "0.0000%"),
+        ("OPEN_INTEREST", 'OPEN_INTEREST("BINANCE:RENDER")', None, "",
+         "open interest (base units; \"usd\" at the mark)", st.FMT_QTY),
         ("CORREL_MATRIX", 'INDEX(CORREL_MATRIX("BTC,RENDER",30),2,3)', None, "",
          "BTC vs RENDER of the spilled matrix", st.FMT_CORR),
         ("SECTOR_TABLE", "INDEX(SECTOR_TABLE(),2,2)", None, "", "top sector of the spill", ""),
