@@ -74,6 +74,17 @@ def test_native_fallbacks_equal_the_engine(sheet: object) -> None:
                               maintenance_margin_rate=VALUES["mmr"])
     assert ws[cells["LIQUIDATION_PRICE cross"]].value == pytest.approx(
         cross.liquidation_price_usd, rel=1e-9)
+    from rotation_addin.core.brackets import default_bracket_table
+    from rotation_addin.core.leverage import safe_leverage
+
+    # the cap typed on the sheet is the default table's first bracket (what the UDF applies)
+    assert VALUES["cap"] == default_bracket_table("default").for_notional(0).max_leverage
+    safe = safe_leverage(daily_vol=VALUES["vol"], k_sigma=VALUES["k"],
+                         holding_days=VALUES["days"], gap_buffer_fraction=VALUES["buffer"],
+                         maintenance_margin_rate=VALUES["mmr"])
+    assert ws[cells["SAFE_LEVERAGE"]].value == safe.leverage
+    assert safe.leverage == udfs.SAFE_LEVERAGE(VALUES["vol"], VALUES["k"], VALUES["days"],
+                                               VALUES["buffer"], VALUES["mmr"])
     vol = float(close_to_close_vol(list(functions.PRICES)))
     assert ws[cells["HIST_VOL"]].value == pytest.approx(vol, rel=1e-9)
     assert vol == pytest.approx(float(np.std(np.diff(np.log(functions.PRICES)), ddof=1)))
@@ -86,7 +97,7 @@ def test_live_cells_fall_back_without_the_add_in(sheet: object) -> None:
     for r in range(functions.HEADER_ROW + 1, functions.HEADER_ROW + 1 + len(udfs.UDF_NAMES) + 1):
         live = ws.cell(row=r, column=2).value
         if r in native_rows:  # IFERROR caught the missing function: the native number shows
-            assert isinstance(live, float) and math.isfinite(live), (r, live)
+            assert isinstance(live, int | float) and math.isfinite(live), (r, live)
             assert live == pytest.approx(ws.cell(row=r, column=3).value)
         else:
             assert live == functions.NO_ADDIN, (r, live)

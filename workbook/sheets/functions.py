@@ -29,6 +29,11 @@ INPUTS: tuple[tuple[str, str, object, str], ...] = (
     ("stop", "Stop price (USD)", 95.0, st.FMT_PRICE),
     ("fee", "Taker fee rate", pdef.TAKER_FEE_RATE.default, "0.000%"),
     ("slip", "Stop slippage rate", pdef.STOP_SLIPPAGE_RATE.default, "0.000%"),
+    ("vol", "Daily volatility", 0.05, st.FMT_PCT),
+    ("k", "k (sigmas to liquidation)", pdef.VOL_K_SIGMA.default, "0.0"),
+    ("days", "Holding days", pdef.HOLDING_DAYS.default, "0.0"),
+    ("buffer", "Gap buffer", pdef.GAP_BUFFER_FRACTION.default, st.FMT_PCT),
+    ("cap", "Maximum leverage (brackets)", 75.0, st.FMT_LEV),
 )
 """Typed inputs (key, label, example value, number format), in column B from row 5."""
 FIRST_INPUT_ROW = 5
@@ -65,6 +70,9 @@ def _rows() -> list[tuple[str, str, str | None, str, str, str]]:
     cross = (f"IF({is_long},({c('quantity')}*{c('entry')}-{c('wallet')})/"
              f"({c('quantity')}*(1-{c('mmr')})),({c('quantity')}*{c('entry')}+{c('wallet')})/"
              f"({c('quantity')}*(1+{c('mmr')})))")
+    distance = f"({c('k')}*{c('vol')}*SQRT({c('days')})+{c('buffer')})"
+    safe = (f"MAX(1,MIN(ROUNDDOWN(1/({distance}*(1+{c('mmr')})+{c('mmr')})*(1+1E-12),0),"
+            f"ROUNDDOWN({c('cap')}*(1+1E-12),0)))")
     log_r = f"LN({later}/{earlier})"
     vol = (f"SQRT((SUMPRODUCT({log_r}^2)-SUMPRODUCT({log_r})^2/{len(PRICES) - 1})"
            f"/{len(PRICES) - 2})")
@@ -85,7 +93,10 @@ def _rows() -> list[tuple[str, str, str | None, str, str, str]]:
          f'{FIRST_INPUT_ROW + len(PRICES) - 1},"close")', vol,
          "sample standard deviation of the typed closes' daily log returns",
          "daily volatility (fraction)", st.FMT_PCT),
-        ("SAFE_LEVERAGE", 'SAFE_LEVERAGE("RENDER")', None, "", "leverage", st.FMT_LEV),
+        ("SAFE_LEVERAGE", f"SAFE_LEVERAGE({c('vol')},{c('k')},{c('days')},{c('buffer')},"
+         f"{c('mmr')})", safe,
+         "floor(1 / (d(1 + MMR) + MMR)), d = k·σ·√days + buffer; at least 1, at most the cap",
+         "leverage (whole)", st.FMT_LEV),
         ("PRICE", 'PRICE("RENDER")', None, "", "last price (USD); fields: mark, index, bid, "
          "ask, mid, spread, change_24h, volume_24h; prefix BYBIT:RENDER", st.FMT_PRICE),
         ("FUNDING_RATE", 'FUNDING_RATE("RENDER")', None, "", "per funding interval", "0.0000%"),
