@@ -58,43 +58,52 @@ def _prices() -> tuple[str, str]:
     return f"${col}${first + 1}:${col}${last}", f"${col}${first}:${col}${last - 1}"
 
 
-def _rows() -> list[tuple[str, str, str | None, str, str, str]]:
-    """(function, live formula, native formula or None, how, returns, number format)."""
+def _native() -> dict[str, str]:
+    """Plain-Excel formulas on the typed inputs, by function (no leading ``=``)."""
     c = cell_of
     later, earlier = _prices()
     per_unit = (f"(ABS({c('entry')}-{c('stop')})+{c('entry')}*{c('fee')}"
                 f"+{c('stop')}*({c('fee')}+{c('slip')}))")
     is_long = f'LOWER({c("side")})="long"'
-    iso = (f"IF({is_long},{c('entry')}*(1-1/{c('leverage')})/(1-{c('mmr')}),"
-           f"{c('entry')}*(1+1/{c('leverage')})/(1+{c('mmr')}))")
-    cross = (f"IF({is_long},({c('quantity')}*{c('entry')}-{c('wallet')})/"
-             f"({c('quantity')}*(1-{c('mmr')})),({c('quantity')}*{c('entry')}+{c('wallet')})/"
-             f"({c('quantity')}*(1+{c('mmr')})))")
     distance = f"({c('k')}*{c('vol')}*SQRT({c('days')})+{c('buffer')})"
-    safe = (f"MAX(1,MIN(ROUNDDOWN(1/({distance}*(1+{c('mmr')})+{c('mmr')})*(1+1E-12),0),"
-            f"ROUNDDOWN({c('cap')}*(1+1E-12),0)))")
     log_r = f"LN({later}/{earlier})"
-    vol = (f"SQRT((SUMPRODUCT({log_r}^2)-SUMPRODUCT({log_r})^2/{len(PRICES) - 1})"
-           f"/{len(PRICES) - 2})")
+    return {
+        "size": f"{c('equity')}*{c('risk')}/{per_unit}",
+        "isolated": (f"IF({is_long},{c('entry')}*(1-1/{c('leverage')})/(1-{c('mmr')}),"
+                     f"{c('entry')}*(1+1/{c('leverage')})/(1+{c('mmr')}))"),
+        "cross": (f"IF({is_long},({c('quantity')}*{c('entry')}-{c('wallet')})/"
+                  f"({c('quantity')}*(1-{c('mmr')})),({c('quantity')}*{c('entry')}"
+                  f"+{c('wallet')})/({c('quantity')}*(1+{c('mmr')})))"),
+        "safe": (f"MAX(1,MIN(ROUNDDOWN(1/({distance}*(1+{c('mmr')})+{c('mmr')})*(1+1E-12),0),"
+                 f"ROUNDDOWN({c('cap')}*(1+1E-12),0)))"),
+        "vol": (f"SQRT((SUMPRODUCT({log_r}^2)-SUMPRODUCT({log_r})^2/{len(PRICES) - 1})"
+                f"/{len(PRICES) - 2})"),
+    }
+
+
+def _rows() -> list[tuple[str, str, str | None, str, str, str]]:
+    """(function, live formula, native formula or None, how, returns, number format)."""
+    c = cell_of
+    native = _native()
     return [
         ("POSITION_SIZE", f"POSITION_SIZE({c('equity')},{c('risk')},{c('entry')},{c('stop')})",
-         f"{c('equity')}*{c('risk')}/{per_unit}",
+         native["size"],
          "risk budget / (stop distance + entry fee + stop fee and slippage), unrounded",
          "quantity (base units)", st.FMT_QTY),
         ("LIQUIDATION_PRICE", f"LIQUIDATION_PRICE({c('side')},{c('entry')},{c('quantity')},"
-         f"{c('leverage')},,{c('mmr')})", iso,
+         f"{c('leverage')},,{c('mmr')})", native["isolated"],
          "isolated, flat MMR: long EP(1 - 1/L)/(1 - MMR), short EP(1 + 1/L)/(1 + MMR)",
          "USD", st.FMT_PRICE),
         ("LIQUIDATION_PRICE", f"LIQUIDATION_PRICE({c('side')},{c('entry')},{c('quantity')},,,"
-         f"{c('mmr')},\"cross\",{c('wallet')})", cross,
+         f"{c('mmr')},\"cross\",{c('wallet')})", native["cross"],
          "cross, one position: long (Q·EP - WB)/(Q(1 - MMR)), short (Q·EP + WB)/(Q(1 + MMR))",
          "USD", st.FMT_PRICE),
         ("HIST_VOL", f'HIST_VOL({PRICE_COLUMN}{FIRST_INPUT_ROW}:{PRICE_COLUMN}'
-         f'{FIRST_INPUT_ROW + len(PRICES) - 1},"close")', vol,
+         f'{FIRST_INPUT_ROW + len(PRICES) - 1},"close")', native["vol"],
          "sample standard deviation of the typed closes' daily log returns",
          "daily volatility (fraction)", st.FMT_PCT),
         ("SAFE_LEVERAGE", f"SAFE_LEVERAGE({c('vol')},{c('k')},{c('days')},{c('buffer')},"
-         f"{c('mmr')})", safe,
+         f"{c('mmr')})", native["safe"],
          "floor(1 / (d(1 + MMR) + MMR)), d = k·σ·√days + buffer; at least 1, at most the cap",
          "leverage (whole)", st.FMT_LEV),
         ("PRICE", 'PRICE("RENDER")', None, "", "last price (USD); fields: mark, index, bid, "
