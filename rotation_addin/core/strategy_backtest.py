@@ -19,6 +19,7 @@ Pure: a dataset (and optionally funding history) in, a frozen :class:`StrategyBa
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -30,10 +31,10 @@ from rotation_addin.core.bt_features import FeatureTable, build_features
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.fills import EXIT_END, Ledger
-from rotation_addin.core.orders import RebalanceOrder
-from rotation_addin.core.report import VOL_HISTORY_DAYS, build_plan
+from rotation_addin.core.orders import MarketSnapshot, RebalanceOrder
+from rotation_addin.core.report import VOL_HISTORY_DAYS, build_plan, market_snapshot
 from rotation_addin.core.rotation import PlanParameters, PositionBook
-from rotation_addin.core.scores import rank_sectors
+from rotation_addin.core.scores import SectorScore, rank_sectors
 from rotation_addin.core.sizing import EQUITY_RANGE_USD
 from rotation_addin.core.strategy_book import Book, Trade, funding_table
 
@@ -134,17 +135,62 @@ class _Run:
     decisions: int = 0
     log: list[tuple[pd.Timestamp, tuple[str, ...]]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        index = pd.DatetimeIndex(self.dataset.close.index)
+        self.days = list(index)
+        self.as_of = [(d + pd.Timedelta(days=1)).to_pydatetime() for d in self.days]
+        # what build_plan gets besides the snapshots: universe, contracts, as_of; no prices
+        # (every price it reads comes through the window view of ``_snapshots``)
+        empty = self.dataset.close.iloc[0:0]
+        self.frameless = replace(self.dataset, open=empty, high=empty, low=empty, close=empty,
+                                 volume_usd=empty, tickers={}, order_books={})
+
+
+def _scores(features: FeatureTable, row: int, p: PlanParameters,
+            enabled: bool) -> tuple[SectorScore, ...]:
+    """``rank_sectors`` of the day's inputs, once per (row, weights, theta) per table."""
+    key = ("scores", row, p.weights, p.theta, enabled)
+    cached = features.memo.get(key)
+    if cached is None:
+        cached = rank_sectors(features.inputs_at(row), weights=p.weights, theta=p.theta,
+                              rotation_enabled=enabled)
+        features.memo[key] = cached
+    assert isinstance(cached, tuple)
+    return cached
+
+
+def _snapshots(run: _Run, row: int) -> Callable[[str], MarketSnapshot | None]:
+    """``market_snapshot`` on the day's window view, memoised per (row, base, ATR window):
+    the view is only built when a base of that day was never asked for."""
+    memo, window = run.features.snapshot_memo, run.params.atr_window_days
+    if memo.get("dataset") is not run.dataset:  # snapshots of another dataset: forget them
+        memo.clear()
+        memo["dataset"] = run.dataset
+    views: list[MarketDataset] = []
+
+    def snapshot_of(base: str) -> MarketSnapshot | None:
+        key = (row, base, window)
+        if key not in memo:
+            if not views:
+                views.append(_window_view(run.dataset, row))
+            memo[key] = market_snapshot(views[0], base, run.params)
+        cached = memo[key]
+        assert cached is None or isinstance(cached, MarketSnapshot)
+        return cached
+
+    return snapshot_of
+
 
 def _decide(run: _Run, row: int, equity: float) -> list[RebalanceOrder]:
     p = run.params
-    day = pd.Timestamp(run.dataset.close.index[row])
+    day = run.days[row]
     params_today = replace(p, equity_usd=equity)
     enabled = bool(run.features.rotation_enabled[row])
-    scores = rank_sectors(run.features.inputs_at(row), weights=p.weights, theta=p.theta,
-                          rotation_enabled=enabled)
-    view = _window_view(run.dataset, row)
-    plan = build_plan(view, _book(run.book, day.to_pydatetime(), p.cooldown_days), scores,
-                      run.features.members_at(row), params_today, rotation_enabled=enabled)
+    scores = _scores(run.features, row, p, enabled)
+    plan = build_plan(replace(run.frameless, as_of=run.as_of[row]),
+                      _book(run.book, day.to_pydatetime(), p.cooldown_days), scores,
+                      run.features.members_at(row), params_today, rotation_enabled=enabled,
+                      snapshot_of=_snapshots(run, row))
     run.decisions += 1
     for refusal in plan.refusals:
         run.refusals[refusal.rule] = run.refusals.get(refusal.rule, 0) + 1

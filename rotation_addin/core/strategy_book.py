@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rotation_addin.core.brackets import default_bracket_table
+from rotation_addin.core.brackets import BracketTable, default_bracket_table
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.fills import (
     EXIT_LIQUIDATION,
@@ -138,6 +138,7 @@ class Book:
     closed: list[Trade] = field(default_factory=list)
     journal: list[ClosedTrade] = field(default_factory=list)
     last_close: dict[str, float] = field(default_factory=dict)
+    brackets: dict[str, BracketTable] = field(default_factory=dict)
 
     def bind(self, columns: dict[str, int], opens: np.ndarray, highs: np.ndarray,
              lows: np.ndarray, closes: np.ndarray, days: pd.DatetimeIndex) -> None:
@@ -173,8 +174,10 @@ class Book:
 
     def _liquidation(self, side: Side, base: str, entry: float, quantity: float,
                      leverage: float) -> float | None:
+        if base not in self.brackets:  # the bundled tiers of a base never change in a run
+            self.brackets[base] = default_bracket_table(base)
         result = liquidation_price(side=side, entry_price_usd=entry, quantity_base=quantity,
-                                   leverage=leverage, brackets=default_bracket_table(base))
+                                   leverage=leverage, brackets=self.brackets[base])
         return result.liquidation_price_usd if result.can_be_liquidated else None
 
     def _open(self, order: RebalanceOrder, row: int, reference: float, fee_rate: float,
