@@ -18,8 +18,9 @@ Pure: a dataset (and optionally funding history) in, a frozen :class:`StrategyBa
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -27,11 +28,13 @@ import numpy as np
 import pandas as pd
 
 from rotation_addin.core import validation as v
+from rotation_addin.core.brackets import BracketTable, default_bracket_table
 from rotation_addin.core.bt_features import FeatureTable, build_features
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.fills import EXIT_END, Ledger
 from rotation_addin.core.orders import MarketSnapshot, RebalanceOrder
+from rotation_addin.core.parameters import EQUITY_USD
 from rotation_addin.core.report import VOL_HISTORY_DAYS, build_plan, market_snapshot
 from rotation_addin.core.rotation import PlanParameters, PositionBook
 from rotation_addin.core.scores import SectorScore, rank_sectors
@@ -104,7 +107,8 @@ class StrategyBacktest:
         return sum(1 for t in self.trades if t.exit_reason == "liquidation")
 
 
-def _window_view(dataset: MarketDataset, row: int) -> MarketDataset:
+def _window_view(dataset: MarketDataset, row: int,
+                 brackets: Mapping[str, BracketTable] | None = None) -> MarketDataset:
     """The dataset as the plan would see it at the close of ``row``: trailing rows only, no
     live tickers or order books (those are today's, not day ``row``'s)."""
     low = max(0, row + 1 - PLAN_WINDOW_DAYS)
@@ -115,6 +119,7 @@ def _window_view(dataset: MarketDataset, row: int) -> MarketDataset:
         frames[name] = frame.iloc[low:row + 1] if len(frame) == len(dataset.close) \
             else frame.reindex(dataset.close.index[low:row + 1])
     return replace(dataset, **frames, tickers={}, order_books={},
+                   brackets=dataset.brackets if brackets is None else brackets,
                    as_of=(day + pd.Timedelta(days=1)).to_pydatetime())
 
 
@@ -141,6 +146,9 @@ class _Run:
         self.as_of = [(d + pd.Timedelta(days=1)).to_pydatetime() for d in self.days]
         # what build_plan gets besides the snapshots: universe, contracts, as_of; no prices
         # (every price it reads comes through the window view of ``_snapshots``)
+        # the tiers market_snapshot falls back to, made once per base instead of per day
+        self.brackets = {str(b): self.dataset.brackets.get(str(b))
+                         or default_bracket_table(str(b)) for b in self.dataset.close.columns}
         empty = self.dataset.close.iloc[0:0]
         self.frameless = replace(self.dataset, open=empty, high=empty, low=empty, close=empty,
                                  volume_usd=empty, tickers={}, order_books={})
@@ -172,7 +180,7 @@ def _snapshots(run: _Run, row: int) -> Callable[[str], MarketSnapshot | None]:
         key = (row, base, window)
         if key not in memo:
             if not views:
-                views.append(_window_view(run.dataset, row))
+                views.append(_window_view(run.dataset, row, run.brackets))
             memo[key] = market_snapshot(views[0], base, run.params)
         cached = memo[key]
         assert cached is None or isinstance(cached, MarketSnapshot)
@@ -181,10 +189,19 @@ def _snapshots(run: _Run, row: int) -> Callable[[str], MarketSnapshot | None]:
     return snapshot_of
 
 
+def _with_equity(params: PlanParameters, equity: float) -> PlanParameters:
+    """``replace(params, equity_usd=equity)`` checking only the field that changed (every
+    other field was checked when ``params`` was made; no check involves the equity)."""
+    EQUITY_USD.check(equity)
+    today = copy.copy(params)
+    object.__setattr__(today, "equity_usd", equity)
+    return today
+
+
 def _decide(run: _Run, row: int, equity: float) -> list[RebalanceOrder]:
     p = run.params
     day = run.days[row]
-    params_today = replace(p, equity_usd=equity)
+    params_today = _with_equity(p, equity)
     enabled = bool(run.features.rotation_enabled[row])
     scores = _scores(run.features, row, p, enabled)
     plan = build_plan(replace(run.frameless, as_of=run.as_of[row]),
