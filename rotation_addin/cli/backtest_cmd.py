@@ -103,6 +103,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--report", type=Path, default=None, metavar="FILE.html",
                         help="write the whole-strategy backtest as a self-contained HTML "
                              "report with charts (implies --strategy)")
+    parser.add_argument("--workbook", type=Path, default=None, metavar="FILE",
+                        help="also write the whole-strategy backtest on the Backtest sheet of "
+                             "this .xlsx/.xlsm (a refresh of that workbook; implies "
+                             "--strategy)")
     parser.add_argument("--sweep", action="store_true",
                         help="with --strategy: also sweep stop and take-profit multiples and "
                              "top-N (18 settings, both cores) with walk-forward optimisation "
@@ -294,7 +298,7 @@ def _print(result: BacktestResult, load_warnings: list[str]) -> None:
 
 def _backtest(args: argparse.Namespace) -> int:
     dataset, load_warnings = _load(args)
-    if args.strategy or args.sweep or args.report is not None:
+    if args.strategy or args.sweep or args.report is not None or args.workbook is not None:
         from rotation_addin.cli.strategy_cmd import strategy_backtest
 
         return strategy_backtest(args, dataset, load_warnings)
