@@ -7,11 +7,12 @@ Measured in one run, alternating, several repeats (medians):
   target: the long history within 1.3x of the short one (O(window), not O(history)). For
   comparison, the ranking walk-forward (``core.backtest.walk_forward``, which re-processes
   the history at each decision) on the same days;
-* sweep throughput (settings x days per second) of ``run_sweep`` over a grid of
-  ``GRID`` (the full plan per setting), serial and on 2 processes, against vectorbt
-  ``Portfolio.from_orders`` on the same grid and data: vectorbt is given each setting's
-  executed orders (quantities and fill prices from the sweep) and only does the
-  accounting, all settings as columns of one call.
+* sweep throughput (settings x days per second) of ``run_sweep`` over ``GRID`` (the full
+  plan per setting and day), serial and on 2 processes, against vectorbt on the same grid
+  and data, two ways: ``Portfolio.from_signals`` computing the nearest rotation vectorbt
+  can express itself (:func:`vectorbt_signals_sweep`: the target's reference), and
+  ``Portfolio.from_orders`` only replaying each setting's executed orders from the sweep
+  (accounting only, a lower bound of vectorbt's work), all settings as columns of one call.
 
 Run: ``.venv/bin/python bench/bench_backtest.py [--repeat 3]``.
 """
@@ -27,7 +28,8 @@ import pandas as pd
 
 SHORT_DAYS = 300
 DECISIONS = 120
-GRID = {"atr_stop_multiple": [1.5, 2.5], "max_leverage": [2.0, 5.0]}
+GRID = {"atr_stop_multiple": [1.5, 2.5], "max_leverage": [2.0, 5.0],
+        "take_profit_atr_multiple": [2.0, 3.0, 4.5]}
 SWEEP_DAYS = 400
 
 

@@ -46,6 +46,7 @@ __all__ = ["CONVENTIONS", "PLAN_WINDOW_DAYS", "StrategyBacktest", "Trade", "run_
 PLAN_WINDOW_DAYS = VOL_HISTORY_DAYS + 1
 """Rows handed to the plan each day: the 180 candles of ATR and EWMA volatility."""
 MIN_WARMUP_DAYS = 31
+ONE_DAY = pd.Timedelta(days=1)
 CONVENTIONS = (
     "orders decided at a close fill at the next open, with slippage and the taker fee",
     "stops and take-profits are watched intrabar on the daily high/low; when one bar holds "
@@ -141,9 +142,7 @@ class _Run:
     log: list[tuple[pd.Timestamp, tuple[str, ...]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        index = pd.DatetimeIndex(self.dataset.close.index)
-        self.days = list(index)
-        self.as_of = [(d + pd.Timedelta(days=1)).to_pydatetime() for d in self.days]
+        self.days = pd.DatetimeIndex(self.dataset.close.index)
         # what build_plan gets besides the snapshots: universe, contracts, as_of; no prices
         # (every price it reads comes through the window view of ``_snapshots``)
         # the tiers market_snapshot falls back to, made once per base instead of per day
@@ -200,11 +199,11 @@ def _with_equity(params: PlanParameters, equity: float) -> PlanParameters:
 
 def _decide(run: _Run, row: int, equity: float) -> list[RebalanceOrder]:
     p = run.params
-    day = run.days[row]
+    day = pd.Timestamp(run.days[row])
     params_today = _with_equity(p, equity)
     enabled = bool(run.features.rotation_enabled[row])
     scores = _scores(run.features, row, p, enabled)
-    plan = build_plan(replace(run.frameless, as_of=run.as_of[row]),
+    plan = build_plan(replace(run.frameless, as_of=(day + ONE_DAY).to_pydatetime()),
                       _book(run.book, day.to_pydatetime(), p.cooldown_days), scores,
                       run.features.members_at(row), params_today, rotation_enabled=enabled,
                       snapshot_of=_snapshots(run, row))

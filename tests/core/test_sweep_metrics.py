@@ -127,3 +127,23 @@ def test_memoised_sweep_equals_each_setting_run_alone_bit_for_bit():
                              features=build_features(dataset, windows=setting.windows))
         np.testing.assert_array_equal(result.equity[k], alone.equity.to_numpy())
     assert len({tuple(row) for row in result.equity}) > 1  # the settings do differ
+
+
+def test_bad_sweep_and_period_inputs_name_the_field():
+    dataset = demo_dataset(days=120)
+    with pytest.raises(InputError, match="grid: is empty"):
+        run_sweep(dataset, {})
+    with pytest.raises(InputError, match="take_profit_atr_multiple"):
+        run_sweep(dataset, {"take_profit_atr_multiple": [0.0]})
+    with pytest.raises(InputError, match="theta"):
+        expand_grid({"theta": [float("nan")]})
+    with pytest.raises(InputError, match="short_days"):
+        run_sweep(dataset, {"short_days": [40]})  # not below the 30-day long window
+    with pytest.raises(InputError, match="folds"):
+        run_sweep(dataset, {"theta": [2.0]}, folds=1)
+    with pytest.raises(InputError, match="workers"):
+        run_sweep(dataset, {"theta": [2.0]}, workers=0)
+    with pytest.raises(InputError, match="end: the period holds no prices"):
+        run_strategy(dataset, end="1990-01-01")  # before the first price
+    with pytest.raises(InputError, match="end: the period leaves no day to trade"):
+        run_strategy(dataset, end=dataset.close.index[30])

@@ -74,12 +74,11 @@ def build(ws: Worksheet) -> None:
     st.write_header(ws, monthly.top, YEAR_COLUMN, ("Year return",))
     st.column_formats(ws, monthly.top + 1, monthly.bottom,
                       {c: st.FMT_PCT1 for c in range(monthly.left + 1, YEAR_COLUMN + 1)})
-    first, last = get_column_letter(monthly.left + 1), get_column_letter(monthly.right)
-    for row in range(monthly.top + 1, monthly.bottom + 1):
-        product = "*".join(f"(1+N({get_column_letter(c)}{row}))"
+    year = get_column_letter(monthly.left)
+    for row in range(monthly.top + 1, monthly.bottom + 1):  # an empty month counts as 0 %
+        product = "*".join(f"(1+{get_column_letter(c)}{row})"
                            for c in range(monthly.left + 1, monthly.right + 1))
-        ws.cell(row=row, column=YEAR_COLUMN,
-                value=f'=IF(COUNT({first}{row}:{last}{row})=0,"",{product}-1)')
+        ws.cell(row=row, column=YEAR_COLUMN, value=f'=IF({year}{row}="","",{product}-1)')
     equity = lay.block("backtest_equity")
     ws.cell(row=equity.top - 1, column=1, value="Equity at each close (USD)").font = \
         st.SECTION_FONT
