@@ -227,22 +227,26 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
               warmup_days: int = 60, folds: int = 4, workers: int = 1) -> SweepResult:
     """Run every setting of ``grid`` (``expand_grid``) and select as the module says.
 
-    ``workers`` > 1 runs settings in that many processes (the dataset is sent once each).
+    ``workers`` > 1 runs the settings after the first in that many forked processes (they
+    inherit the dataset, the feature tables and the memos the first setting filled; where
+    fork does not exist, e.g. Windows, the settings run one after the other).
     """
     settings = expand_grid(grid, base)
     k = v.positive_int("folds", folds, minimum=2)
     n_workers = v.positive_int("workers", workers, minimum=1)
     tables = shared_features(dataset, settings)
-    if n_workers == 1 or len(settings) == 1:
-        _init(dataset, funding, warmup_days, tables)
-        curves = [_run_one(s) for s in settings]
-    else:  # forked workers inherit the dataset and the feature tables
-        context = multiprocessing.get_context("fork") if "fork" in \
-            multiprocessing.get_all_start_methods() else None
-        with ProcessPoolExecutor(n_workers, mp_context=context, initializer=_init,
+    _init(dataset, funding, warmup_days, tables)
+    curves = [_run_one(settings[0])]  # fills the memos every later setting reads
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if n_workers == 1 or len(settings) < 3 or not fork:
+        curves += [_run_one(s) for s in settings[1:]]
+    else:  # forked workers inherit the dataset, the tables and the memos the first run filled
+        with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_init,
                                  initargs=(dataset, funding, warmup_days, tables)) as pool:
-            curves = list(pool.map(_run_one, settings, chunksize=max(1, len(settings)
-                                                                    // (4 * n_workers))))
+            rest = settings[1:]
+            curves += list(pool.map(_run_one, rest,
+                                    chunksize=max(1, len(rest) // (4 * n_workers))))
     equity = _stack(curves)
     returns = np.array([daily_returns(pd.Series(row)) for row in equity])
     sharpe = np.array([sharpe_ratio(r) for r in returns])
