@@ -193,7 +193,7 @@ def _apply_edits(inputs: Any, row: SheetRow, open_ids: dict[str, Any]) -> None:
 
 
 def _process(inputs: Any, rows: list[SheetRow]) -> tuple[list[tuple[SheetRow, str]], list[str]]:
-    from rotation_addin.core.ledger import fold_ledger
+    from rotation_addin.core.ledger_fold import fold_ledger
     from rotation_addin.journal.store import JournalStore
 
     with JournalStore(inputs.path) as store:
@@ -216,7 +216,7 @@ def _process(inputs: Any, rows: list[SheetRow]) -> tuple[list[tuple[SheetRow, st
 
 
 def _journal_lines(inputs: Any) -> list[list[Any]]:
-    from rotation_addin.core.ledger import fold_ledger
+    from rotation_addin.core.ledger_fold import fold_ledger
     from rotation_addin.journal.store import JournalStore
 
     with JournalStore(inputs.path) as store:
