@@ -24,6 +24,7 @@ or the new one; failing to write it (read-only file, busy writer) only costs spe
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import pickle
@@ -108,10 +109,15 @@ def load(conn: sqlite3.Connection, account: str | None) -> tuple[FoldState, int]
             or hashlib.sha256(blob).hexdigest() != digest \
             or fingerprint(conn, last_id) != saved_print:
         return None
+    collecting = gc.isenabled()
+    gc.disable()  # tens of thousands of objects, no cycles: the collector would only rescan
     try:
         state = _JournalTypesOnly(io.BytesIO(blob)).load()
     except Exception:  # any damage the hash did not catch: replay instead
         return None
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(state, FoldState) or state.account != account:
         return None
     return state, int(last_id)
