@@ -35,10 +35,13 @@ def test_build_from_a_cached_demo_refresh(tmp_path: Path,
     assert payload["path"] == str(out) and payload["filled"] is True
     wb = load_workbook(out)
     assert DEMO_SOURCE_LABEL in wb[lay.DASHBOARD]["A2"].value
-    # the numbers are the cached run's: the Sizing entry is its symbol's cached mark price
+    # the numbers are the cached run's: the Sizing entry is its symbol's cached mark price,
+    # on the contract's tick (today's top order as a trader types it)
     cached = load_market("cache", exchange_id="demo")
     base = wb[lay.SIZING]["B5"].value
-    assert wb[lay.SIZING]["B10"].value == pytest.approx(cached.tickers[base].mark_price_usd)
+    tick = cached.contracts[base].price_tick
+    assert wb[lay.SIZING]["B10"].value == pytest.approx(cached.tickers[base].mark_price_usd,
+                                                        abs=tick / 2 + 1e-12)
 
 
 @pytest.mark.parametrize("argv,reason", [

@@ -252,8 +252,9 @@ def test_demo_sizing_starts_from_the_dataset(values: object, demo_market: object
     ws = values[lay.SIZING]  # type: ignore[index]
     base = ws["B5"].value
     assert base in demo_market.close.columns  # type: ignore[attr-defined]
-    assert ws["B10"].value == pytest.approx(
-        demo_market.tickers[base].mark_price_usd)  # type: ignore[attr-defined]
+    tick = demo_market.contracts[base].price_tick  # type: ignore[attr-defined]
+    assert ws["B10"].value == pytest.approx(  # the mark price on the tick grid
+        demo_market.tickers[base].mark_price_usd, abs=tick / 2 + 1e-12)  # type: ignore[attr-defined]
     assert _out(ws, "TradeCheck") == "OK"
 
 
