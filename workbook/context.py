@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rotation_addin.core.dataset import MarketDataset
@@ -29,6 +30,10 @@ class FillContext:
         UTC time of this refresh.
     sizing_symbol : str
         Base typed on the Sizing sheet (its market reference is filled).
+    venues : tuple[str, ...]
+        Live venues (ccxt ids) the Platforms sheet also prices (fetched during the refresh).
+    venue_api_urls : Mapping[str, str]
+        Venue -> REST base URL override (the loopback emulators in tests).
     """
 
     dataset: MarketDataset
@@ -36,6 +41,8 @@ class FillContext:
     settings: Settings
     refreshed_at: datetime
     sizing_symbol: str = ""
+    venues: tuple[str, ...] = ()
+    venue_api_urls: Mapping[str, str] = field(default_factory=dict)
 
 
 def utc_text(moment: datetime) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import warnings as warnings_mod
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,6 +129,8 @@ def refresh_workbook(
     params: Settings | None = None,
     now: datetime | None = None,
     keep_backup: bool = True,
+    venues: Sequence[str] = (),
+    venue_api_urls: Mapping[str, str] | None = None,
 ) -> RefreshResult:
     """Rewrite the tool's ranges of a Rotation Desk workbook from ``dataset``.
 
@@ -149,6 +152,11 @@ def refresh_workbook(
         Copy the replaced file to ``<stem>.bak<suffix>`` (headless refresh; default True).
         ``rotation demo --rebuild`` passes False: its backup is the user's file before the
         rebuild, not the file it has just built.
+    venues : sequence of str
+        Live venues (ccxt ids) the Platforms sheet also prices, fetched now (public data);
+        default none: only the loaded data's own venue.
+    venue_api_urls : mapping, optional
+        Venue -> REST base URL (the loopback emulators in tests).
 
     Returns
     -------
@@ -164,9 +172,10 @@ def refresh_workbook(
     """
     dataset = _check_dataset(dataset)
     refreshed_at = now or datetime.now(UTC)
+    live = {"venues": tuple(venues), "venue_api_urls": dict(venue_api_urls or {})}
     if hasattr(path, "sheets") and not isinstance(path, str | Path):
-        return _refresh_open_book(path, dataset, report, params, refreshed_at)
-    return _refresh_file(Path(path), dataset, report, params, refreshed_at, keep_backup)
+        return _refresh_open_book(path, dataset, report, params, refreshed_at, live)
+    return _refresh_file(Path(path), dataset, report, params, refreshed_at, keep_backup, live)
 
 
 def _load(path: Path, loaded: Snapshot, macro_enabled: bool) -> tuple[Any, list[str]]:
@@ -245,7 +254,7 @@ MERGE_ATTEMPTS = 3
 
 def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None,
                   params: Settings | None, refreshed_at: datetime,
-                  keep_backup: bool) -> RefreshResult:
+                  keep_backup: bool, live: Mapping[str, Any] | None = None) -> RefreshResult:
     macro_enabled = path.suffix.lower() == ".xlsm"
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError("workbook", f"must be an .xlsx or .xlsm file (got {path.name})")
@@ -266,7 +275,8 @@ def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None
         symbol = wb[lay.SIZING]["B5"].value
         ctx = FillContext(dataset=dataset, report=this_report, settings=settings,
                           refreshed_at=refreshed_at,
-                          sizing_symbol=str(symbol) if symbol is not None else "")
+                          sizing_symbol=str(symbol) if symbol is not None else "",
+                          **(live or {}))
         notes.extend(build_mod.fill(wb, ctx))
         backup = backup_path_for(path) if keep_backup else None
         try:
@@ -308,7 +318,8 @@ def settings_from_book(book: Any, fallback: Settings | None = None) -> Settings:
 
 
 def _refresh_open_book(book: Any, dataset: MarketDataset, report: DailyReport | None,
-                       params: Settings | None, refreshed_at: datetime) -> RefreshResult:
+                       params: Settings | None, refreshed_at: datetime,
+                       live: Mapping[str, Any] | None = None) -> RefreshResult:
     names = [s.name for s in book.sheets]
     _check_sheets(book.name, [s for s in REQUIRED_SHEETS if s not in names])
     settings = params or settings_from_book(book)
@@ -316,7 +327,7 @@ def _refresh_open_book(book: Any, dataset: MarketDataset, report: DailyReport | 
     symbol = book.sheets[lay.SIZING].range("B5").value
     ctx = FillContext(dataset=dataset, report=report, settings=settings,
                       refreshed_at=refreshed_at,
-                      sizing_symbol=str(symbol) if symbol is not None else "")
+                      sizing_symbol=str(symbol) if symbol is not None else "", **(live or {}))
     notes = write_blocks_xlwings(book, build_mod.collect_content(ctx))
     full_name = getattr(book, "fullname", None)
     return _result(Path(full_name) if full_name else None, None, ctx, notes)

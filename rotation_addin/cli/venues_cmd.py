@@ -192,3 +192,13 @@ def print_order_venues(rows: list[dict[str, Any]]) -> None:
           r["symbol"] or "", _pct(r["round_trip_cost"]),
           "" if r["round_trip_cost_usd"] is None else f"{r['round_trip_cost_usd']:,.2f}"]
          for r in rows]))
+
+
+def add_workbook_venue_arguments(parser: argparse.ArgumentParser) -> None:
+    """``rotation refresh --workbook FILE --venues A,B``: the Platforms sheet's live venues."""
+    parser.add_argument("--venues", type=_venue_list, default=None, metavar="A,B",
+                        help="with --workbook: the Platforms sheet also prices each plan order "
+                             "on these ccxt ids (public data, fetched now; e.g. "
+                             "binanceusdm,bybit,okx)")
+    parser.add_argument("--venue-api-url", type=_api_url, action="append", default=[],
+                        help=argparse.SUPPRESS)

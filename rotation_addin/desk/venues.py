@@ -1,0 +1,208 @@
+"""Where to execute, for every surface: the Platforms sheet, the app's Venues tab, the plan.
+
+One validated request (:func:`venue_request`: each field checked, the error names it and its
+range) and one table (:func:`venue_table`): the loaded data's own venue first -- the demo
+(simulated) market or the cache's exchange, priced offline from its stored book, contract and
+funding -- then each live venue asked (public endpoints, fetched now,
+:func:`rotation_addin.data.venues.compare_venues`). A venue without the contract, or whose
+book cannot be walked (empty, crossed), is a row that says so, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.errors import InputError
+from rotation_addin.core.execution import HOLDING_RANGE_DAYS, NOTIONAL_RANGE_USD, check_notional
+from rotation_addin.core.types import Side
+from rotation_addin.core.validation import in_range
+from rotation_addin.data.markets import normalise_base
+from rotation_addin.data.on_demand import ExecutionInputs
+from rotation_addin.data.venues import (
+    DEFAULT_HOLDING_DAYS,
+    PlatformRow,
+    cheapest,
+    compare_orders_async,
+    compare_venues,
+    platform_row_or_flag,
+)
+from rotation_addin.desk.quick_check import brackets_for
+
+MAX_SYMBOL_CHARS = 20
+"""Longest base accepted (``1000000MOG`` is 10)."""
+
+
+@dataclass(frozen=True)
+class VenueRequest:
+    """One comparison asked by a user: base, notional (USD), side, live venues, holding days."""
+
+    symbol: str
+    notional_usd: float
+    side: Side
+    venues: tuple[str, ...]
+    holding_days: float = DEFAULT_HOLDING_DAYS
+
+
+def _number(field: str, value: object) -> float:
+    if isinstance(value, str):
+        text = value.strip().replace(",", "").replace("_", "")
+        try:
+            return float(text)
+        except ValueError:
+            raise InputError(field, f"must be a number (got {value!r})") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(field, f"must be a number (got {value!r})")
+    return float(value)
+
+
+def check_symbol(symbol: object) -> str:
+    """The universe's base of a typed symbol (``rndr`` -> ``RENDER``) or InputError ``symbol``."""
+    text = str(symbol or "").strip()
+    base = normalise_base(text) if text else ""
+    if not base or len(base) > MAX_SYMBOL_CHARS or not base.replace("_", "").isalnum():
+        raise InputError("symbol", f"must be a base like RENDER, 1 to {MAX_SYMBOL_CHARS} "
+                                   f"letters or digits (got {text!r})")
+    return base
+
+
+def venue_request(symbol: object, notional_usd: object, side: object = "long",
+                  venues: str | Sequence[str] = (),
+                  holding_days: object = DEFAULT_HOLDING_DAYS) -> VenueRequest:
+    """Validate what a user typed, field by field.
+
+    Parameters
+    ----------
+    symbol : str
+        A base (``RENDER``; ``RNDR`` and ``1000PEPE`` are mapped).
+    notional_usd : float or str
+        Order notional in USD, in (0, 1e12].
+    side : str
+        ``long``/``buy`` or ``short``/``sell``.
+    venues : str or sequence of str
+        Live venues (ccxt ids; a comma-separated text is split). Empty: the loaded data only.
+    holding_days : float or str
+        Holding period of the round trip, [0, 3650] days.
+
+    Raises
+    ------
+    InputError
+        Naming ``symbol``, ``notional``, ``side``, ``venues`` or ``holding_days``.
+    """
+    from rotation_addin.data.venues import check_venues
+
+    base = check_symbol(symbol)
+    notional = check_notional(_number("notional", notional_usd))
+    chosen = Side.parse(side.strip() if isinstance(side, str) else side)
+    days = in_range("holding_days", _number("holding_days", holding_days), *HOLDING_RANGE_DAYS)
+    names = [v.strip() for v in venues.split(",")] if isinstance(venues, str) else list(venues)
+    names = [v for v in names if v]
+    live = check_venues(names) if names else ()
+    return VenueRequest(base, notional, chosen, live, days)
+
+
+def data_venue_label(dataset: MarketDataset) -> str:
+    """The loaded data's venue as shown in a table: ``demo (simulated)`` or its source."""
+    return dataset.source
+
+
+def dataset_venue_row(dataset: MarketDataset, request: VenueRequest, *,
+                      funding_history: pd.Series | None = None,
+                      now: datetime | None = None) -> PlatformRow:
+    """The loaded data's venue priced from its stored book, contract, funding and brackets.
+
+    ``funding_history`` (rates by funding time) gives the 30-day mean and the expected funding;
+    without it the expectation uses funding now (one rate) and the 30-day mean is blank.
+    """
+    label = data_venue_label(dataset)
+    base = request.symbol
+    spec = dataset.contracts.get(base)
+    book = dataset.order_books.get(base) if spec is not None else None
+    if spec is None or book is None:
+        return PlatformRow(label, "not listed")
+    ticker = dataset.tickers.get(base)
+    funding_now = ticker.funding_rate if ticker is not None else None
+    history = funding_history if funding_history is not None else pd.Series(dtype=float)
+    inputs = ExecutionInputs(label, base, spec.symbol, spec, book, funding_now, history, (),
+                             book.timestamp.astimezone(UTC))
+    moment = now or max(datetime.now(UTC), inputs.fetched_at)
+    return platform_row_or_flag(inputs, request.notional_usd, request.side,
+                                request.holding_days, moment, brackets_for(dataset, base))
+
+
+def venue_table(request: VenueRequest, dataset: MarketDataset | None = None, *,
+                funding_history: pd.Series | None = None,
+                api_urls: Mapping[str, str] | None = None,
+                now: datetime | None = None) -> list[PlatformRow]:
+    """Rows for ``request``: the loaded data's venue (when given), then each live venue."""
+    rows: list[PlatformRow] = []
+    if dataset is not None:
+        rows.append(dataset_venue_row(dataset, request, funding_history=funding_history,
+                                      now=now))
+    if request.venues:
+        rows.extend(compare_venues(request.symbol, request.notional_usd, side=request.side,
+                                   venues=request.venues, holding_days=request.holding_days,
+                                   api_urls=api_urls, now=now))
+    return rows
+
+
+@dataclass(frozen=True)
+class OrderVenues:
+    """The venues of one plan order and the cheapest of them (None when none prices it)."""
+
+    action: str
+    base: str
+    side: Side
+    notional_usd: float
+    rows: tuple[PlatformRow, ...]
+    best: PlatformRow | None
+
+
+def plan_order_venues(orders: Sequence[Any], dataset: MarketDataset | None, *,
+                      venues: Sequence[str] = (), holding_days: float = DEFAULT_HOLDING_DAYS,
+                      api_urls: Mapping[str, str] | None = None, limit: int = 25,
+                      now: datetime | None = None) -> list[OrderVenues]:
+    """Per plan order (the first ``limit`` with a notional): each venue's row and the cheapest.
+
+    The loaded data's venue is priced offline; the live ``venues`` are fetched with one
+    client per venue for all the orders (:func:`compare_orders_async`).
+    """
+    picked: list[tuple[str, str, float, Side]] = []
+    for order in orders:
+        notional = float(getattr(order, "notional_usd", 0.0) or 0.0)
+        if len(picked) < limit and math.isfinite(notional) and notional > 0:
+            picked.append((order.action, order.base, min(notional, NOTIONAL_RANGE_USD[1]),
+                           Side.parse(order.order_side)))
+    live: list[list[PlatformRow]] = [[] for _ in picked]
+    if venues and picked:
+        live = asyncio.run(compare_orders_async(
+            [(base, notional, side) for _, base, notional, side in picked], venues=venues,
+            holding_days=holding_days, api_urls=api_urls, now=now))
+    out: list[OrderVenues] = []
+    for (action, base, notional, side), remote in zip(picked, live, strict=True):
+        rows = list(remote)
+        if dataset is not None:
+            request = VenueRequest(base, notional, side, (), holding_days)
+            rows.insert(0, dataset_venue_row(dataset, request, now=now))
+        out.append(OrderVenues(action, base, side, notional, tuple(rows), cheapest(rows)))
+    return out
+
+
+__all__ = [
+    "MAX_SYMBOL_CHARS",
+    "OrderVenues",
+    "VenueRequest",
+    "check_symbol",
+    "data_venue_label",
+    "dataset_venue_row",
+    "plan_order_venues",
+    "venue_request",
+    "venue_table",
+]
