@@ -65,9 +65,7 @@ def register(subparsers: Any) -> None:
     refresh.add_argument("--cache", type=Path, default=None, help=argparse.SUPPRESS)
     refresh.add_argument("--workbook", type=Path, default=None, metavar="FILE",
                          help="then refresh this workbook with the new data")
-    from rotation_addin.cli.venues_cmd import add_workbook_venue_arguments
-
-    add_workbook_venue_arguments(refresh)
+    _add_venue_arguments(refresh)
     refresh.add_argument("--json", action="store_true", help="machine-readable summary")
     refresh.set_defaults(handler=_refresh)
 
@@ -99,6 +97,12 @@ def register(subparsers: Any) -> None:
     importer.add_argument("--json", action="store_true", help="machine-readable output")
     importer.set_defaults(handler=_import_csv)
     data.set_defaults(handler=lambda _args: (data.print_help(), 2)[1])
+
+
+def _add_venue_arguments(parser: argparse.ArgumentParser) -> None:
+    from rotation_addin.cli.venues_cmd import add_workbook_venue_arguments
+
+    add_workbook_venue_arguments(parser)
 
 
 # ---------------------------------------------------------------------- refresh

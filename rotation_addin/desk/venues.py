@@ -25,7 +25,7 @@ from rotation_addin.core.execution import HOLDING_RANGE_DAYS, NOTIONAL_RANGE_USD
 from rotation_addin.core.types import Side
 from rotation_addin.core.validation import in_range
 from rotation_addin.data.markets import normalise_base
-from rotation_addin.data.on_demand import ExecutionInputs
+from rotation_addin.data.on_demand import DEFAULT_FUNDING_DAYS, ExecutionInputs
 from rotation_addin.data.venues import (
     DEFAULT_HOLDING_DAYS,
     PlatformRow,
@@ -102,7 +102,12 @@ def venue_request(symbol: object, notional_usd: object, side: object = "long",
     notional = check_notional(_number("notional", notional_usd))
     chosen = Side.parse(side.strip() if isinstance(side, str) else side)
     days = in_range("holding_days", _number("holding_days", holding_days), *HOLDING_RANGE_DAYS)
-    names = [v.strip() for v in venues.split(",")] if isinstance(venues, str) else list(venues)
+    if isinstance(venues, str):
+        names = [v.strip() for v in venues.split(",")]
+    elif isinstance(venues, list | tuple):
+        names = [str(v).strip() for v in venues]
+    else:
+        raise InputError("venues", f"must be ccxt ids separated by commas (got {venues!r})")
     names = [v for v in names if v]
     live = check_venues(names) if names else ()
     return VenueRequest(base, notional, chosen, live, days)
@@ -129,12 +134,29 @@ def dataset_venue_row(dataset: MarketDataset, request: VenueRequest, *,
         return PlatformRow(label, "not listed")
     ticker = dataset.tickers.get(base)
     funding_now = ticker.funding_rate if ticker is not None else None
+    if funding_history is None:
+        funding_history = demo_funding_30d(dataset, base)
     history = funding_history if funding_history is not None else pd.Series(dtype=float)
     inputs = ExecutionInputs(label, base, spec.symbol, spec, book, funding_now, history, (),
                              book.timestamp.astimezone(UTC))
     moment = now or max(datetime.now(UTC), inputs.fetched_at)
     return platform_row_or_flag(inputs, request.notional_usd, request.side,
                                 request.holding_days, moment, brackets_for(dataset, base))
+
+
+def demo_funding_30d(dataset: MarketDataset, base: str) -> pd.Series | None:
+    """The demo market's funding of ``base`` over the 30 days to ``as_of`` (None if not demo)."""
+    if not dataset.is_demo or base not in dataset.close.columns:
+        return None
+    from rotation_addin.data.demo import demo_market
+
+    end = pd.Timestamp(dataset.close.index[-1]).date()
+    market = demo_market(end=end, days=len(dataset.close), universe=dataset.universe)
+    rates = market.funding_history(base)["funding_rate"]
+    stamps = pd.DatetimeIndex(rates.index)
+    as_of = pd.Timestamp(dataset.as_of)
+    keep = (stamps <= as_of) & (stamps > as_of - pd.Timedelta(days=DEFAULT_FUNDING_DAYS))
+    return rates[keep]
 
 
 def venue_table(request: VenueRequest, dataset: MarketDataset | None = None, *,
@@ -202,6 +224,7 @@ __all__ = [
     "check_symbol",
     "data_venue_label",
     "dataset_venue_row",
+    "demo_funding_30d",
     "plan_order_venues",
     "venue_request",
     "venue_table",
