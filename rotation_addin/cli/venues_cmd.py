@@ -158,19 +158,21 @@ def add_plan_venue_arguments(parser: argparse.ArgumentParser) -> None:
 def order_venues(orders: Any, args: argparse.Namespace) -> list[dict[str, Any]] | None:
     """Per order: the cheapest venue, its contract and round-trip cost (None without --venues).
 
-    An order that no venue can price (not listed, unreachable, book too thin) says so.
+    One client per venue prices every order (:func:`rotation_addin.desk.venues.
+    plan_order_venues`). An order that no venue can price (not listed, unreachable, book too
+    thin or unusable) says so.
     """
+    from rotation_addin.desk.venues import plan_order_venues
+
     venues = getattr(args, "venues", None)
     if not venues:
         return None
-    urls = dict(getattr(args, "venue_api_url", []))
+    priced = plan_order_venues(orders, None, venues=venues, holding_days=args.venue_days,
+                               api_urls=dict(getattr(args, "venue_api_url", [])),
+                               limit=len(orders))
     out: list[dict[str, Any]] = []
-    for order in orders:
-        if order.notional_usd <= 0:
-            continue
-        rows = compare_venues(order.base, order.notional_usd, side=order.order_side,
-                              venues=venues, holding_days=args.venue_days, api_urls=urls)
-        best = cheapest(rows)
+    for order in priced:
+        best = order.best
         out.append({"base": order.base, "action": order.action,
                     "notional_usd": order.notional_usd,
                     "venue": best.venue if best else None,
@@ -178,7 +180,7 @@ def order_venues(orders: Any, args: argparse.Namespace) -> list[dict[str, Any]] 
                     "round_trip_cost": best.round_trip_cost if best else None,
                     "round_trip_cost_usd": best.round_trip_cost_usd if best else None,
                     "status": "ok" if best else "; ".join(f"{r.venue}: {r.status}"
-                                                          for r in rows)})
+                                                          for r in order.rows)})
     return out
 
 

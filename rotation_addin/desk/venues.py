@@ -1,11 +1,13 @@
 """Where to execute, for every surface: the Platforms sheet, the app's Venues tab, the plan.
 
 One validated request (:func:`venue_request`: each field checked, the error names it and its
-range) and one table (:func:`venue_table`): the loaded data's own venue first -- the demo
-(simulated) market or the cache's exchange, priced offline from its stored book, contract and
-funding -- then each live venue asked (public endpoints, fetched now,
-:func:`rotation_addin.data.venues.compare_venues`). A venue without the contract, or whose
-book cannot be walked (empty, crossed), is a row that says so, never an exception.
+range) and one table (:func:`venue_table`): each live venue asked (public endpoints, fetched
+now, :func:`rotation_addin.data.venues.compare_venues`), or -- when no live venue is asked --
+the loaded data's own venue (the demo (simulated) market or the cache's exchange, priced
+offline from its stored book, contract and funding). The two are never mixed in one table: a
+simulated or hours-old cached book is not a quote to compare live books against. A venue
+without the contract, or whose book cannot be walked (empty, crossed), is a row that says
+so, never an exception.
 """
 
 from __future__ import annotations
@@ -163,9 +165,9 @@ def venue_table(request: VenueRequest, dataset: MarketDataset | None = None, *,
                 funding_history: pd.Series | None = None,
                 api_urls: Mapping[str, str] | None = None,
                 now: datetime | None = None) -> list[PlatformRow]:
-    """Rows for ``request``: the loaded data's venue (when given), then each live venue."""
+    """Rows for ``request``: one per live venue, or the loaded data's venue when none is asked."""
     rows: list[PlatformRow] = []
-    if dataset is not None:
+    if dataset is not None and not request.venues:
         rows.append(dataset_venue_row(dataset, request, funding_history=funding_history,
                                       now=now))
     if request.venues:
@@ -193,8 +195,9 @@ def plan_order_venues(orders: Sequence[Any], dataset: MarketDataset | None, *,
                       now: datetime | None = None) -> list[OrderVenues]:
     """Per plan order (the first ``limit`` with a notional): each venue's row and the cheapest.
 
-    The loaded data's venue is priced offline; the live ``venues`` are fetched with one
-    client per venue for all the orders (:func:`compare_orders_async`).
+    The live ``venues`` are fetched with one client per venue for all the orders
+    (:func:`compare_orders_async`); without live venues, the loaded data's venue is priced
+    offline instead.
     """
     picked: list[tuple[str, str, float, Side]] = []
     for order in orders:
@@ -210,7 +213,7 @@ def plan_order_venues(orders: Sequence[Any], dataset: MarketDataset | None, *,
     out: list[OrderVenues] = []
     for (action, base, notional, side), remote in zip(picked, live, strict=True):
         rows = list(remote)
-        if dataset is not None:
+        if dataset is not None and not venues:
             request = VenueRequest(base, notional, side, (), holding_days)
             rows.insert(0, dataset_venue_row(dataset, request, now=now))
         out.append(OrderVenues(action, base, side, notional, tuple(rows), cheapest(rows)))

@@ -2,7 +2,7 @@
 
 Live venues are the loopback Binance USDⓈ-M and Bybit v5 emulators serving the demo market
 (the real ccxt classes); okx points at a closed loopback port (no OKX dialect exists), so its
-row must say "unavailable". Bybit does not list the symbol: "not listed".
+row must say "unavailable"; a symbol Bybit does not list says "not listed".
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def test_compare_lists_every_venue_off_the_gui_thread(view: VenuesView, qtbot) -
     bases = [SYMBOL, "BTC"]
     slow = Fault("latency", path="/fapi/v1/depth", latency_s=0.6, count=None)
     with BinanceEmulator(market, bases=bases, faults=[slow]) as binance, \
-            BybitEmulator(market, bases=["BTC"]) as bybit:
+            BybitEmulator(market, bases=bases) as bybit:
         view.api_urls = {"binanceusdm": binance.base_url, "bybit": bybit.base_url,
                          "okx": "http://127.0.0.1:9"}
         _type(view, symbol=SYMBOL, notional="20000", venues="binanceusdm,bybit,okx")
@@ -78,13 +78,13 @@ def test_compare_lists_every_venue_off_the_gui_thread(view: VenuesView, qtbot) -
         timer.start(20)
         task = view.compare()
         assert task is not None and not view.compare_button.isEnabled()
-        qtbot.waitUntil(lambda: view.table.row_count() == 4, timeout=60_000)
+        qtbot.waitUntil(lambda: view.table.row_count() == 3, timeout=60_000)
         timer.stop()
     assert len(ticks) >= 10, "the event loop kept running while the books were fetched"
     by_venue = {r.venue: r for r in view.rows}
-    assert list(by_venue) == ["demo (simulated)", "binanceusdm", "bybit", "okx"]
+    assert list(by_venue) == ["binanceusdm", "bybit", "okx"]  # no simulated row among live
     assert by_venue["binanceusdm"].status == "ok"
-    assert by_venue["bybit"].status == "not listed"
+    assert by_venue["bybit"].status == "ok"
     assert by_venue["okx"].status.startswith("unavailable")
     priced = [r for r in view.rows if r.round_trip_cost is not None]
     best = min(priced, key=lambda r: r.round_trip_cost)
@@ -94,8 +94,27 @@ def test_compare_lists_every_venue_off_the_gui_thread(view: VenuesView, qtbot) -
     assert sum(m == "cheapest" for m in marks.values()) == 1
     assert best.venue in view.summary.text()
     assert f"{best.round_trip_cost_usd:,.2f} USD" in view.summary.text()
+    assert len(priced) == 2
     for r in priced:
         assert r.round_trip_cost_usd == pytest.approx(20_000 * r.round_trip_cost, rel=1e-12)
+    with BybitEmulator(market, bases=["BTC"]) as bybit:
+        view.api_urls = {"bybit": bybit.base_url}
+        _type(view, venues="bybit")
+        view.compare()
+        qtbot.waitUntil(lambda: view.rows[0].venue == "bybit" and len(view.rows) == 1,
+                        timeout=60_000)
+    assert view.rows[0].status == "not listed"
+    assert view.table.as_text_rows()[1][2] == "not listed"
+    assert "No venue can price" in view.summary.text()
+
+
+def test_without_live_venues_the_loaded_data_is_priced(view: VenuesView, qtbot) -> None:
+    _type(view, symbol="rndr", notional="5000", venues="")
+    view.compare()
+    qtbot.waitUntil(lambda: view.table.row_count() == 1, timeout=30_000)
+    (row,) = view.rows
+    assert row.venue == "demo (simulated)" and row.symbol == "RENDER/USDT:USDT"
+    assert row.funding_mean_30d is not None and row.round_trip_cost is not None
 
 
 def test_the_window_has_the_venues_tab(qtbot) -> None:
