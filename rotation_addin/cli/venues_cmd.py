@@ -72,7 +72,8 @@ def _quarterlies(args: argparse.Namespace, rows: list[PlatformRow]
             continue
         try:
             found.extend(quarterly_rows(row.venue, args.symbol, args.notional, side=args.side,
-                                        api_base_url=urls.get(row.venue)))
+                                        api_base_url=urls.get(row.venue),
+                                        holding_days=args.days))
         except DataError as exc:
             notes.append(str(exc))
     return found, notes
@@ -151,6 +152,10 @@ def add_plan_venue_arguments(parser: argparse.ArgumentParser) -> None:
                              "binanceusdm,bybit,okx)")
     parser.add_argument("--venue-days", type=float, default=DEFAULT_HOLDING_DAYS, metavar="D",
                         help="holding period of that round-trip cost (default 7 days)")
+    parser.add_argument("--quarterlies", action="store_true",
+                        help="with --venues: a venue's dated (quarterly) contracts are "
+                             "candidates too (no funding; the basis carry instead; one that "
+                             "expires within the holding period is not chosen)")
     parser.add_argument("--venue-api-url", type=_api_url, action="append", default=[],
                         help=argparse.SUPPRESS)
 
@@ -169,7 +174,8 @@ def order_venues(orders: Any, args: argparse.Namespace) -> list[dict[str, Any]] 
         return None
     priced = plan_order_venues(orders, None, venues=venues, holding_days=args.venue_days,
                                api_urls=dict(getattr(args, "venue_api_url", [])),
-                               limit=len(orders))
+                               limit=len(orders),
+                               quarterlies=bool(getattr(args, "quarterlies", False)))
     out: list[dict[str, Any]] = []
     for order in priced:
         best = order.best
@@ -179,6 +185,8 @@ def order_venues(orders: Any, args: argparse.Namespace) -> list[dict[str, Any]] 
                     "symbol": best.symbol if best else None,
                     "round_trip_cost": best.round_trip_cost if best else None,
                     "round_trip_cost_usd": best.round_trip_cost_usd if best else None,
+                    "days_to_expiry": best.days_to_expiry if best else None,
+                    "roll_warning": best.roll_warning if best else None,
                     "status": "ok" if best else "; ".join(f"{r.venue}: {r.status}"
                                                           for r in order.rows)})
     return out
@@ -194,6 +202,9 @@ def print_order_venues(rows: list[dict[str, Any]]) -> None:
           r["symbol"] or "", _pct(r["round_trip_cost"]),
           "" if r["round_trip_cost_usd"] is None else f"{r['round_trip_cost_usd']:,.2f}"]
          for r in rows]))
+    for r in rows:
+        if r.get("roll_warning"):
+            print(f"warning: {r['roll_warning']}")
 
 
 def add_workbook_venue_arguments(parser: argparse.ArgumentParser) -> None:

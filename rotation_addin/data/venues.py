@@ -58,8 +58,11 @@ DEFAULT_HOLDING_DAYS = 7.0
 class PlatformRow:
     """One venue's execution figures for one base and notional (fractions, USD, base units).
 
-    ``status`` is ``"ok"``, ``"not listed"``, ``"not trading (...)"`` or
-    ``"unavailable: <reason>"``; the other fields are None unless ``status == "ok"``.
+    ``status`` is ``"ok"``, ``"not listed"``, ``"not trading (...)"``,
+    ``"unusable book: <reason>"``, ``"unavailable: <reason>"`` or (a dated contract that
+    settles before the holding period ends) ``"expires in N days: roll"``; the figures are
+    None unless the row was priced. A dated contract has ``days_to_expiry``, ``basis`` and
+    ``carry`` (funding None: its carry replaces the funding in the round trip).
     """
 
     venue: str
@@ -83,6 +86,10 @@ class PlatformRow:
     round_trip_cost: float | None = None
     round_trip_cost_usd: float | None = None
     data_age_s: float | None = None
+    days_to_expiry: float | None = None
+    basis: float | None = None
+    carry: float | None = None
+    roll_warning: str | None = None
 
 
 def check_venues(venues: Sequence[str]) -> tuple[str, ...]:
@@ -278,8 +285,9 @@ def _row_of(venue: str, item: object, notional: float, side: Side, days: float,
 
 
 def cheapest(rows: Sequence[PlatformRow]) -> PlatformRow | None:
-    """The listed venue with the lowest round-trip cost (None when no venue prices it)."""
-    priced = [r for r in rows if r.round_trip_cost is not None]
+    """The listed venue with the lowest round-trip cost (None when no venue prices it); a
+    dated contract that settles before the holding period ends is not a candidate."""
+    priced = [r for r in rows if r.round_trip_cost is not None and r.status == "ok"]
     return min(priced, key=lambda r: r.round_trip_cost or 0.0) if priced else None
 
 

@@ -189,15 +189,50 @@ class OrderVenues:
     best: PlatformRow | None
 
 
+def quarterly_candidates(venue: str, base: str, notional_usd: float, side: Side,
+                         holding_days: float, api_url: str | None = None,
+                         now: datetime | None = None) -> list[PlatformRow]:
+    """The dated contracts of ``base`` on ``venue`` as instruments beside its perpetual.
+
+    Each is a row priced like a perpetual's but with no funding: its round trip is taker both
+    sides + walked slippage both sides + the basis carry over ``holding_days``. One that
+    settles before the holding period ends says ``expires in N days: roll`` (not a candidate
+    for the cheapest); one inside the roll window carries the roll warning. A venue that
+    cannot be asked gives no rows (its perpetual row already says why).
+    """
+    from rotation_addin.core.errors import DataError
+    from rotation_addin.data.quarterlies import quarterly_rows
+
+    try:
+        found = quarterly_rows(venue, base, notional_usd, side=side, api_base_url=api_url,
+                               holding_days=holding_days, now=now)
+    except (DataError, InputError):
+        return []
+    rows = []
+    for q in found:
+        view = q.view
+        status = f"expires in {view.days_to_expiry:.1f} days: roll" if q.expires_first else "ok"
+        cost = q.round_trip_cost
+        rows.append(PlatformRow(
+            venue, status, symbol=view.symbol, taker_fee=q.taker_fee, average_price=q.price,
+            too_thin=q.too_thin, round_trip_cost=cost,
+            round_trip_cost_usd=None if cost is None else cost * notional_usd,
+            days_to_expiry=view.days_to_expiry, basis=view.basis, carry=q.carry,
+            roll_warning=view.roll_warning))
+    return rows
+
+
 def plan_order_venues(orders: Sequence[Any], dataset: MarketDataset | None, *,
                       venues: Sequence[str] = (), holding_days: float = DEFAULT_HOLDING_DAYS,
                       api_urls: Mapping[str, str] | None = None, limit: int = 25,
-                      now: datetime | None = None) -> list[OrderVenues]:
+                      now: datetime | None = None,
+                      quarterlies: bool = False) -> list[OrderVenues]:
     """Per plan order (the first ``limit`` with a notional): each venue's row and the cheapest.
 
     The live ``venues`` are fetched with one client per venue for all the orders
     (:func:`compare_orders_async`); without live venues, the loaded data's venue is priced
-    offline instead.
+    offline instead. With ``quarterlies``, each live venue's dated contracts of the base
+    are candidates too (:func:`quarterly_candidates`): the cheapest may be a quarterly.
     """
     picked: list[tuple[str, str, float, Side]] = []
     for order in orders:
@@ -213,6 +248,12 @@ def plan_order_venues(orders: Sequence[Any], dataset: MarketDataset | None, *,
     out: list[OrderVenues] = []
     for (action, base, notional, side), remote in zip(picked, live, strict=True):
         rows = list(remote)
+        if quarterlies:
+            for perpetual in remote:
+                if perpetual.status == "ok":
+                    rows.extend(quarterly_candidates(
+                        perpetual.venue, base, notional, side, holding_days,
+                        (api_urls or {}).get(perpetual.venue)))  # the venue's own clock
         if dataset is not None and not venues:
             request = VenueRequest(base, notional, side, (), holding_days)
             rows.insert(0, dataset_venue_row(dataset, request, now=now))
@@ -229,6 +270,7 @@ __all__ = [
     "dataset_venue_row",
     "demo_funding_30d",
     "plan_order_venues",
+    "quarterly_candidates",
     "venue_request",
     "venue_table",
 ]
