@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
             frames.plan_caption,
         )
         self.journal.set_context(dataset, self.settings, list(snapshot.report.plan.orders))
-        self.venues.set_dataset(dataset)
+        self.venues.set_dataset(dataset, list(snapshot.report.plan.orders))
         self.snapshot_loaded.emit(snapshot)
 
     # -- workbook ---------------------------------------------------------------------------

@@ -35,15 +35,17 @@ def _settle(app: object, seconds: float = 0.3) -> None:
 
 
 def _compare_demo_venue(app: object, window: object) -> None:
-    """Venues tab: RENDER at 20,000 USD on the demo market's own venue (no live venues)."""
+    """Venues tab: the plan's orders, then RENDER at 20,000 USD, on the demo market's own
+    venue (no live venues: no network here)."""
     venues = window.venues  # type: ignore[attr-defined]
     venues.symbol_box.setCurrentText("RENDER")
     venues.edits["venues"].setText("")
-    task = venues.compare()
-    end = time.monotonic() + 30
-    while task is not None and not task.done.is_set() and time.monotonic() < end:
-        _settle(app, 0.05)
-    _settle(app, 0.1)
+    for start in (venues.price_plan, venues.compare):
+        task = start()
+        end = time.monotonic() + 30
+        while task is not None and not task.done.is_set() and time.monotonic() < end:
+            _settle(app, 0.05)
+        _settle(app, 0.1)
 
 
 def render_all(outdir: Path) -> list[Path]:

@@ -6,6 +6,8 @@ empty = the loaded data only) and a holding period. Each field is validated by t
 naming the field and its range. *Compare* fetches the books and funding on a worker thread
 (:class:`gui.workers.BackgroundTask`), so the window never stalls; the table shows, per venue,
 the same figures as ``rotation platforms`` and the Platforms sheet, and says which is cheapest.
+*Price the plan's orders* does the same for every order of today's plan at its own notional
+and side: one row per order with its cheapest venue, contract and round-trip cost.
 """
 
 from __future__ import annotations
@@ -61,6 +63,23 @@ def rows_frame(rows: list[Any]) -> Any:
     return pd.DataFrame.from_records(records)
 
 
+def plan_frame(priced: list[Any]) -> Any:
+    """One row per plan order: its cheapest venue and cost, or why no venue prices it."""
+    import pandas as pd
+
+    records = []
+    for order in priced:
+        best = order.best
+        why = "; ".join(f"{r.venue}: {r.status}" for r in order.rows) or "no venue asked"
+        records.append({
+            "order": f"{order.action} {order.base}", "side": order.side.value,
+            "notional USD": order.notional_usd, "cheapest venue": best.venue if best else why,
+            "contract": best.symbol if best else "",
+            "round trip": best.round_trip_cost if best else None,
+            "round trip USD": best.round_trip_cost_usd if best else None})
+    return pd.DataFrame.from_records(records)
+
+
 def _formats() -> dict[str, Any]:
     from gui.models import ColumnFormat
 
@@ -72,7 +91,8 @@ def _formats() -> dict[str, Any]:
     return {**pct, **usd, "mmr at size": ColumnFormat("pct", 2),
             "round trip USD": ColumnFormat("usd", 2), "avg fill": ColumnFormat("price"),
             "age s": ColumnFormat("int"), "max lev": ColumnFormat("number", 0),
-            "lev at size": ColumnFormat("number", 0), "min order": ColumnFormat("price")}
+            "lev at size": ColumnFormat("number", 0), "min order": ColumnFormat("price"),
+            "notional USD": ColumnFormat("usd", 0)}
 
 
 class VenuesView(QWidget):
@@ -86,6 +106,8 @@ class VenuesView(QWidget):
         self.runner = TaskRunner(self, max_threads=1)
         self.task: BackgroundTask | None = None
         self.rows: list[Any] = []
+        self.orders: list[Any] = []
+        self.priced_orders: list[Any] = []
         self.edits: dict[str, QLineEdit] = {}
         self.error_labels: dict[str, QLabel] = {}
         self._build()
@@ -120,13 +142,20 @@ class VenuesView(QWidget):
                              "nothing is sent.")
         self.status.setObjectName("venuesStatus")
         self.status.setWordWrap(True)
+        self.plan_button = QPushButton("Price the plan's orders")
+        self.plan_button.setObjectName("pricePlanOrders")
+        self.plan_button.clicked.connect(self.price_plan)
         buttons.addWidget(self.compare_button)
+        buttons.addWidget(self.plan_button)
         buttons.addWidget(self.status, 1)
         form.addRow(buttons)
         outer.addWidget(box)
         self.table = DataTable()
         self.table.setObjectName("venuesTable")
-        outer.addWidget(self.table, 1)
+        outer.addWidget(self.table, 2)
+        self.plan_table = DataTable()
+        self.plan_table.setObjectName("venuesPlanTable")
+        outer.addWidget(self.plan_table, 1)
         self.summary = QLabel("")
         self.summary.setObjectName("venuesSummary")
         self.summary.setWordWrap(True)
@@ -155,9 +184,11 @@ class VenuesView(QWidget):
         return self.edits[name]
 
     # -- state ------------------------------------------------------------------------------
-    def set_dataset(self, dataset: Any) -> None:
-        """The loaded data: its venue is the first row; its bases fill the symbol list."""
+    def set_dataset(self, dataset: Any, orders: list[Any] | None = None) -> None:
+        """The loaded data (its venue is priced when no live venue is asked; its bases fill
+        the symbol list) and today's plan orders."""
         self.dataset = dataset
+        self.orders = list(orders or [])
         current = self.symbol_box.currentText()
         self.symbol_box.clear()
         self.symbol_box.addItems(sorted(dataset.contracts))
@@ -222,17 +253,56 @@ class VenuesView(QWidget):
                 return exc
             return venue_table(request, dataset, api_urls=urls)
 
+        return self._run(work, f"Fetching books and funding for "
+                               f"{typed['symbol'].strip().upper()}…")
+
+    def price_plan(self) -> BackgroundTask | None:
+        """Every plan order at its notional and side on the venues typed (worker thread)."""
+        from rotation_addin.core.errors import InputError
+        from rotation_addin.desk.venues import plan_order_venues, venue_request
+
+        self._clear_errors()
+        if self.task is not None and not self.task.done.is_set():
+            self.status.setText("Still fetching the previous comparison…")
+            return None
+        if not self.orders:
+            self.status.setText("Today's plan has no orders to price (load data first).")
+            return None
+        typed, orders, dataset, urls = self.texts(), list(self.orders), self.dataset, \
+            dict(self.api_urls)
+
+        def work(progress: Any, cancel: Any) -> Any:
+            try:  # the order fields come from the plan: only venues and days are typed
+                request = venue_request("BTC", 1.0, "long", typed["venues"],
+                                        typed["holding_days"])
+            except InputError as exc:
+                return exc
+            return ("plan", plan_order_venues(orders, dataset, venues=request.venues,
+                                              holding_days=request.holding_days,
+                                              api_urls=urls, limit=len(orders)))
+
+        return self._run(work, f"Pricing {len(orders)} plan orders…")
+
+    def _run(self, work: Any, busy_text: str) -> BackgroundTask:
         task = BackgroundTask(work, name="venues")
         task.signals.succeeded.connect(self._on_result)
         task.signals.failed.connect(self._on_failed)
         self.task = task
         self.compare_button.setEnabled(False)
-        self.status.setText(f"Fetching books and funding for {typed['symbol'].strip().upper()}…")
+        self.plan_button.setEnabled(False)
+        self.status.setText(busy_text)
         self.runner.start(task)
         return task
 
+    def _on_plan(self, priced: list[Any]) -> None:
+        self.priced_orders = priced
+        self.plan_table.set_frame(plan_frame(priced), _formats(), show_index=False)
+        found = sum(o.best is not None for o in priced)
+        self.status.setText(f"{len(priced)} plan orders priced, {found} with a venue.")
+
     def _on_failed(self, reason: str) -> None:
         self.compare_button.setEnabled(True)
+        self.plan_button.setEnabled(True)
         self.status.setText(f"Could not compare: {reason}")
 
     def _on_result(self, outcome: Any) -> None:
@@ -240,10 +310,14 @@ class VenuesView(QWidget):
         from rotation_addin.data.venues import cheapest
 
         self.compare_button.setEnabled(True)
+        self.plan_button.setEnabled(True)
         if isinstance(outcome, InputError):
             self.show_error(outcome)
             return
         try:
+            if isinstance(outcome, tuple) and outcome[0] == "plan":
+                self._on_plan(list(outcome[1]))
+                return
             self.rows = list(outcome)
             self.table.set_frame(rows_frame(self.rows), _formats(), show_index=False)
             best = cheapest(self.rows)

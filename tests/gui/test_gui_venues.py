@@ -123,3 +123,36 @@ def test_the_window_has_the_venues_tab(qtbot) -> None:
     index = TAB_NAMES.index("Venues")
     assert window.tabs.tabText(index) == "Venues"
     assert window.tabs.widget(index) is window.venues
+
+
+def test_each_plan_order_shows_its_cheapest_venue(qtbot) -> None:
+    from gui.pipeline import load_snapshot
+    from rotation_addin.data.venues import cheapest, compare_venues
+
+    settings = Settings()
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.apply_snapshot(load_snapshot(settings, "demo"))
+    view = window.venues
+    orders = [o for o in view.orders if o.notional_usd > 0]
+    assert orders, "the demo plan proposes orders"
+    market = demo_market()
+    bases = sorted({o.base for o in orders})
+    with BinanceEmulator(market, bases=bases) as binance, \
+            BybitEmulator(market, bases=bases[1:] or ["BTC"]) as bybit:
+        urls = {"binanceusdm": binance.base_url, "bybit": bybit.base_url}
+        view.api_urls = urls
+        _type(view, venues="binanceusdm,bybit", holding_days="7")
+        assert view.price_plan() is not None
+        qtbot.waitUntil(lambda: view.plan_table.row_count() == len(orders), timeout=90_000)
+        for order, priced in zip(orders, view.priced_orders, strict=True):
+            rows = compare_venues(order.base, order.notional_usd, side=order.order_side,
+                                  venues=["binanceusdm", "bybit"], holding_days=7,
+                                  api_urls=urls)
+            best = cheapest(rows)
+            assert best is not None and priced.best is not None
+            assert priced.best.venue == best.venue and priced.best.symbol == best.symbol
+            assert priced.best.round_trip_cost == pytest.approx(best.round_trip_cost,
+                                                                rel=1e-9)
+    shown = view.plan_table.as_text_rows()[1:]
+    assert [row[3] for row in shown] == [p.best.venue for p in view.priced_orders]
