@@ -67,7 +67,8 @@ def build(ws: Worksheet) -> None:
                 value=f'=IF(ISNUMBER({cost}{row}),IF(COUNTIFS({orders},A{row},{span},'
                       f'"<"&{cost}{row})=0,"cheapest",""),"")')
     st.set_widths(ws, {"A": 7, "B": 9, "C": 10, "D": 6, "E": 13, "F": 18, "G": 20, "H": 22,
-                       **{get_column_letter(c): 12 for c in range(9, table.right + 3)}})
+                       **{get_column_letter(c): 12 for c in range(9, table.right + 3)},
+                       **{get_column_letter(c): 16 for c in range(18, 22)}})
     ws.freeze_panes = ws.cell(row=table.top + 1, column=7)
     st.print_one_page(ws)
 
@@ -112,4 +113,11 @@ def content(ctx: FillContext) -> dict[str, Rows]:
 
 
 def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
-    """Nothing to re-create (no charts)."""
+    """Print area: the title and the rows in use (at least 12), all columns on one page."""
+    table = _rows_block()
+    used = table.top
+    for row in range(table.top + 1, table.bottom + 1):
+        if ws.cell(row=row, column=1).value is not None:
+            used = row
+    last = max(used, table.top + 12)
+    ws.print_area = f"A1:{get_column_letter(table.right + 2)}{last}"
