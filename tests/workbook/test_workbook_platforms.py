@@ -4,8 +4,9 @@ real LibreOffice recalculation of its two formula columns.
 
 Independent references: the walked slippage of the Binance row is re-walked here with numpy
 on the book the emulator serves; the "Round trip USD" and "Cheapest" formulas are checked
-against arithmetic on the sheet's own values. Bybit does not list the first order's base:
-its row must say "not listed".
+against arithmetic on the sheet's own values (both venues list every order's base, so the
+minimum is a real choice). A second refresh with Bybit not listing the first order's base: its
+row must say "not listed" and carry no cost.
 """
 
 from __future__ import annotations
@@ -43,32 +44,50 @@ def _table(ws: object) -> list[dict[str, object]]:
     return rows
 
 
+def _refreshed(path: Path, dataset: object, folder: Path, profile: Path,
+               bybit_bases: list[str], bases: list[str]) -> tuple[list, BinanceEmulator]:
+    market = the_demo_market()
+    with BinanceEmulator(market, bases=bases) as binance, \
+            BybitEmulator(market, bases=bybit_bases) as bybit:
+        refresh_workbook(path, dataset, params=Settings(),  # type: ignore[arg-type]
+                         venues=("binanceusdm", "bybit"),
+                         venue_api_urls={"binanceusdm": binance.base_url,
+                                         "bybit": bybit.base_url})
+    recalc = recalculated_copy(path, folder, profile_dir=profile)
+    return _table(load_workbook(recalc, data_only=True)["Platforms"]), binance
+
+
 @pytest.fixture(scope="module")
-def sheets(tmp_path_factory: pytest.TempPathFactory, demo_market: object,
-           lo_profile: Path) -> tuple[list[dict[str, object]], BinanceEmulator]:
+def built(tmp_path_factory: pytest.TempPathFactory, demo_market: object) -> tuple:
     folder = tmp_path_factory.mktemp("platforms")
     path = folder / "rotation_desk.xlsx"
     build_workbook(path, dataset=demo_market, params=Settings())  # type: ignore[arg-type]
     bases = sorted({str(r["Symbol"]) for r in _table(load_workbook(path)["Platforms"])})
     assert bases, "the demo plan proposes at least one order"
-    market = the_demo_market()
-    with BinanceEmulator(market, bases=bases) as binance, \
-            BybitEmulator(market, bases=[b for b in bases if b != bases[0]] or ["BTC"]) as bybit:
-        refresh_workbook(path, demo_market, params=Settings(),  # type: ignore[arg-type]
-                         venues=("binanceusdm", "bybit"),
-                         venue_api_urls={"binanceusdm": binance.base_url,
-                                         "bybit": bybit.base_url})
-        recalc = recalculated_copy(path, folder / "recalc", profile_dir=lo_profile)
-        rows = _table(load_workbook(recalc, data_only=True)["Platforms"])
-        return rows, binance
+    return path, folder, bases
 
 
-def test_every_order_has_each_venue_and_the_missing_contract_says_so(sheets: tuple) -> None:
-    rows, _ = sheets
+@pytest.fixture(scope="module")
+def sheets(built: tuple, demo_market: object, lo_profile: Path) -> tuple:
+    path, folder, bases = built
+    return _refreshed(path, demo_market, folder / "both", lo_profile, bases, bases)
+
+
+@pytest.fixture(scope="module")
+def unlisted(built: tuple, demo_market: object, lo_profile: Path) -> tuple:
+    path, folder, bases = built
+    return _refreshed(path, demo_market, folder / "unlisted", lo_profile,
+                      [b for b in bases if b != bases[0]] or ["BTC"], bases)
+
+
+def test_every_order_has_each_venue_and_the_missing_contract_says_so(
+        sheets: tuple, unlisted: tuple) -> None:
+    for rows in (sheets[0], unlisted[0]):
+        for order in {r["Order"] for r in rows}:
+            venues = [r["Venue"] for r in rows if r["Order"] == order]
+            assert venues == ["binanceusdm", "bybit"]  # live venues asked: no simulated row
+    rows, _ = unlisted
     orders = sorted({r["Order"] for r in rows})
-    for order in orders:
-        venues = [r["Venue"] for r in rows if r["Order"] == order]
-        assert venues == ["binanceusdm", "bybit"]  # live venues asked: no simulated row
     first = [r for r in rows if r["Order"] == orders[0]]
     assert first[1]["Status"] == "not listed"
     assert first[1]["usd"] in (None, "") and first[1]["cheapest"] in (None, "")
@@ -78,13 +97,15 @@ def test_every_order_has_each_venue_and_the_missing_contract_says_so(sheets: tup
 def test_round_trip_usd_and_cheapest_formulas_recalculate(sheets: tuple) -> None:
     rows, _ = sheets
     priced = [r for r in rows if isinstance(r["Round trip"], float)]
-    assert priced
+    assert len(priced) == len(rows) >= 2  # every order priced on both venues
     for r in priced:
         assert r["usd"] == pytest.approx(float(r["Notional USD"]) * float(r["Round trip"]),
                                          rel=1e-12)
     for order in {r["Order"] for r in priced}:
         mine = [r for r in priced if r["Order"] == order]
         lowest = min(float(r["Round trip"]) for r in mine)
+        assert len({r["Round trip"] for r in mine}) == len(mine)  # a real choice
+        assert sum(r["cheapest"] == "cheapest" for r in mine) == 1
         for r in mine:
             expected = "cheapest" if float(r["Round trip"]) == lowest else ""
             assert (r["cheapest"] or "") == expected

@@ -64,8 +64,8 @@ def build(ws: Worksheet) -> None:
         ws.cell(row=row, column=table.right + 1,
                 value=f'=IF(ISNUMBER({cost}{row}),{notional}{row}*{cost}{row},"")')
         ws.cell(row=row, column=table.right + 2,
-                value=f'=IF(ISNUMBER({cost}{row}),IF(COUNTIFS({orders},A{row},{span},'
-                      f'"<"&{cost}{row})=0,"cheapest",""),"")')
+                value=f'=IF(ISNUMBER({cost}{row}),IF(SUMPRODUCT(({orders}=A{row})*'
+                      f'ISNUMBER({span})*({span}<{cost}{row}))=0,"cheapest",""),"")')
     st.set_widths(ws, {"A": 7, "B": 9, "C": 10, "D": 6, "E": 13, "F": 18, "G": 20, "H": 22,
                        **{get_column_letter(c): 12 for c in range(9, table.right + 3)},
                        **{get_column_letter(c): 16 for c in range(18, 22)}})
