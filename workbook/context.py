@@ -34,6 +34,8 @@ class FillContext:
         Live venues (ccxt ids) the Platforms sheet also prices (fetched during the refresh).
     venue_api_urls : Mapping[str, str]
         Venue -> REST base URL override (the loopback emulators in tests).
+    venue_quarterlies : bool
+        The live venues' dated contracts are candidate instruments too.
     """
 
     dataset: MarketDataset
@@ -43,6 +45,7 @@ class FillContext:
     sizing_symbol: str = ""
     venues: tuple[str, ...] = ()
     venue_api_urls: Mapping[str, str] = field(default_factory=dict)
+    venue_quarterlies: bool = False
 
 
 def utc_text(moment: datetime) -> str:

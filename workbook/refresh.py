@@ -131,6 +131,7 @@ def refresh_workbook(
     keep_backup: bool = True,
     venues: Sequence[str] = (),
     venue_api_urls: Mapping[str, str] | None = None,
+    venue_quarterlies: bool = False,
 ) -> RefreshResult:
     """Rewrite the tool's ranges of a Rotation Desk workbook from ``dataset``.
 
@@ -157,6 +158,8 @@ def refresh_workbook(
         default none: only the loaded data's own venue.
     venue_api_urls : mapping, optional
         Venue -> REST base URL (the loopback emulators in tests).
+    venue_quarterlies : bool
+        With ``venues``: their dated (quarterly) contracts are candidate instruments too.
 
     Returns
     -------
@@ -172,7 +175,8 @@ def refresh_workbook(
     """
     dataset = _check_dataset(dataset)
     refreshed_at = now or datetime.now(UTC)
-    live = {"venues": tuple(venues), "venue_api_urls": dict(venue_api_urls or {})}
+    live = {"venues": tuple(venues), "venue_api_urls": dict(venue_api_urls or {}),
+            "venue_quarterlies": bool(venue_quarterlies)}
     if hasattr(path, "sheets") and not isinstance(path, str | Path):
         return _refresh_open_book(path, dataset, report, params, refreshed_at, live)
     return _refresh_file(Path(path), dataset, report, params, refreshed_at, keep_backup, live)

@@ -105,15 +105,11 @@ def _add_venue_arguments(parser: argparse.ArgumentParser) -> None:
     add_workbook_venue_arguments(parser)
 
 
-# ---------------------------------------------------------------------- refresh
-def _refresh(args: argparse.Namespace) -> int:
-    from rotation_addin.data.cache import MarketCache
-    from rotation_addin.data.refresh import refresh_demo, refresh_exchange
-    from rotation_addin.data.settings import load_settings
-    from rotation_addin.data.universe_io import load_universe
-
-    if args.workbook is not None and not args.workbook.is_file():
-        raise InputError("--workbook", f"file not found: {args.workbook}")
+def _check_venue_flags(args: argparse.Namespace) -> None:
+    """``--venues``/``--quarterlies`` price the workbook's Platforms sheet: checked up front."""
+    if args.quarterlies and not args.venues:
+        raise InputError("--quarterlies", "needs --venues A,B (the venues whose dated "
+                                          "contracts the Platforms sheet compares)")
     if args.venues:
         from rotation_addin.data.venues import check_venues
 
@@ -124,6 +120,18 @@ def _refresh(args: argparse.Namespace) -> int:
             args.venues = list(check_venues(args.venues))
         except InputError as exc:
             raise InputError("--venues", exc.reason) from None
+
+
+# ---------------------------------------------------------------------- refresh
+def _refresh(args: argparse.Namespace) -> int:
+    from rotation_addin.data.cache import MarketCache
+    from rotation_addin.data.refresh import refresh_demo, refresh_exchange
+    from rotation_addin.data.settings import load_settings
+    from rotation_addin.data.universe_io import load_universe
+
+    if args.workbook is not None and not args.workbook.is_file():
+        raise InputError("--workbook", f"file not found: {args.workbook}")
+    _check_venue_flags(args)
     universe = load_universe()
     bar = term.ProgressBar("refresh", stream=sys.stderr)
     cancel = threading.Event()
@@ -179,7 +187,8 @@ def _refresh_workbook(path: Path | None, summary: Any, cache_file: Path | None,
 
     dataset = load_market("cache", exchange_id=summary.exchange_id, cache_file=cache_file)
     result = refresh_workbook(path, dataset, venues=args.venues or (),
-                              venue_api_urls=dict(args.venue_api_url))
+                              venue_api_urls=dict(args.venue_api_url),
+                              venue_quarterlies=args.quarterlies)
     return f"{path} ({getattr(result, 'source', dataset.source)})"
 
 

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from rotation_addin.cli import term
-from rotation_addin.core.errors import DataError
+from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.data.quarterlies import QuarterlyRow, quarterly_rows
 from rotation_addin.data.venues import (
     DEFAULT_HOLDING_DAYS,
@@ -170,6 +170,9 @@ def order_venues(orders: Any, args: argparse.Namespace) -> list[dict[str, Any]] 
     from rotation_addin.desk.venues import plan_order_venues
 
     venues = getattr(args, "venues", None)
+    if getattr(args, "quarterlies", False) and not venues:
+        raise InputError("--quarterlies", "needs --venues A,B (the venues whose dated "
+                                          "contracts are compared)")
     if not venues:
         return None
     priced = plan_order_venues(orders, None, venues=venues, holding_days=args.venue_days,
@@ -213,5 +216,8 @@ def add_workbook_venue_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --workbook: the Platforms sheet also prices each plan order "
                              "on these ccxt ids (public data, fetched now; e.g. "
                              "binanceusdm,bybit,okx)")
+    parser.add_argument("--quarterlies", action="store_true",
+                        help="with --venues: their dated (quarterly) contracts are candidates "
+                             "on the Platforms sheet too")
     parser.add_argument("--venue-api-url", type=_api_url, action="append", default=[],
                         help=argparse.SUPPRESS)

@@ -99,8 +99,10 @@ def content(ctx: FillContext) -> dict[str, Rows]:
     priced = plan_order_venues(ctx.report.plan.orders, ctx.dataset, venues=ctx.venues,
                                holding_days=DEFAULT_HOLDING_DAYS,
                                api_urls=ctx.venue_api_urls, limit=MAX_PLATFORM_ORDERS,
-                               now=ctx.refreshed_at)
+                               now=ctx.refreshed_at, quarterlies=ctx.venue_quarterlies)
     live = ", ".join(ctx.venues) if ctx.venues else "none (refresh with --venues to add)"
+    if ctx.venues and ctx.venue_quarterlies:
+        live += " (with their quarterlies)"
     return {
         "platforms_banner": [[banner_text(ctx)]],
         "platforms_summary": [
