@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -134,6 +135,10 @@ class VenuesView(QWidget):
         form.addRow(LABELS["venues"], self._with_error("venues", self.edits["venues"]))
         form.addRow(LABELS["holding_days"],
                     self._with_error("holding_days", self.edits["holding_days"]))
+        self.quarterlies_box = QCheckBox("plan orders: the live venues' quarterly contracts "
+                                         "are candidates too (no funding; basis carry)")
+        self.quarterlies_box.setObjectName("venues_quarterlies")
+        form.addRow("", self.quarterlies_box)
         buttons = QHBoxLayout()
         self.compare_button = QPushButton("Compare venues")
         self.compare_button.setObjectName("compareVenues")
@@ -270,6 +275,7 @@ class VenuesView(QWidget):
             return None
         typed, orders, dataset, urls = self.texts(), list(self.orders), self.dataset, \
             dict(self.api_urls)
+        quarterlies = self.quarterlies_box.isChecked()
 
         def work(progress: Any, cancel: Any) -> Any:
             try:  # the order fields come from the plan: only venues and days are typed
@@ -279,7 +285,8 @@ class VenuesView(QWidget):
                 return exc
             return ("plan", plan_order_venues(orders, dataset, venues=request.venues,
                                               holding_days=request.holding_days,
-                                              api_urls=urls, limit=len(orders)))
+                                              api_urls=urls, limit=len(orders),
+                                              quarterlies=quarterlies))
 
         return self._run(work, f"Pricing {len(orders)} plan orders…")
 

@@ -156,3 +156,41 @@ def test_each_plan_order_shows_its_cheapest_venue(qtbot) -> None:
                                                                 rel=1e-9)
     shown = view.plan_table.as_text_rows()[1:]
     assert [row[3] for row in shown] == [p.best.venue for p in view.priced_orders]
+
+
+def test_a_plan_order_can_take_a_quarterly_when_asked(qtbot) -> None:
+    from datetime import timedelta
+
+    from gui.pipeline import load_snapshot
+    from tests.emulator.listings import quarterly
+
+    settings = Settings()
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.apply_snapshot(load_snapshot(settings, "demo"))
+    view = window.venues
+    order = next(o for o in view.orders if o.notional_usd > 0)
+    market = demo_market()
+    with BinanceEmulator(market, bases=[order.base]) as probe:
+        now = probe.now
+    # a dated contract 60 days out, at a 0.1 % discount: carry is a gain for a long, a cost
+    # for a short (premium < 1 = backwardation)
+    dated = quarterly(order.base, now + timedelta(days=60), premium=0.999)
+    with BinanceEmulator(market, bases=[order.base], now=now, listings=[dated]) as binance:
+        view.api_urls = {"binanceusdm": binance.base_url}
+        _type(view, venues="binanceusdm", holding_days="7")
+        view.quarterlies_box.setChecked(True)
+        assert view.price_plan() is not None
+        qtbot.waitUntil(lambda: bool(view.priced_orders) and view.plan_button.isEnabled(),
+                        timeout=90_000)
+    (priced,) = [p for p in view.priced_orders if p.base == order.base][:1]
+    symbols = [r.symbol for r in priced.rows]
+    assert symbols[0] == f"{order.base}/USDT:USDT" and len(symbols) == 2
+    assert symbols[1].startswith(f"{order.base}/USDT:USDT-")
+    dated_row = priced.rows[1]
+    sign = 1 if priced.side.value == "long" else -1
+    assert dated_row.funding_now is None and dated_row.basis == pytest.approx(-0.001, rel=1e-6)
+    assert dated_row.carry == pytest.approx(sign * -0.001 * 7 / dated_row.days_to_expiry,
+                                            rel=1e-9)
+    best = min(priced.rows, key=lambda r: r.round_trip_cost)
+    assert priced.best is best
