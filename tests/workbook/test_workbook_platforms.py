@@ -11,6 +11,7 @@ row must say "not listed" and carry no cost.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -57,8 +58,17 @@ def _refreshed(path: Path, dataset: object, folder: Path, profile: Path,
     return _table(load_workbook(recalc, data_only=True)["Platforms"]), binance
 
 
+@pytest.fixture(scope="module", autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Module-scoped fixtures run before the per-test home: give them their own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ROTATION_DESK_HOME", str(tmp_path_factory.mktemp("platforms-home")))
+        yield
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, demo_market: object) -> tuple:
+def built(tmp_path_factory: pytest.TempPathFactory, demo_market: object,
+          private_home: None) -> tuple:
     folder = tmp_path_factory.mktemp("platforms")
     path = folder / "rotation_desk.xlsx"
     build_workbook(path, dataset=demo_market, params=Settings())  # type: ignore[arg-type]
