@@ -9,6 +9,7 @@ from datetime import datetime
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.orders import MarketSnapshot
 from rotation_addin.core.report import DailyReport
+from rotation_addin.core.strategy_report import StrategySummary
 from rotation_addin.data.settings import Settings
 
 Rows = list[list[object]]
@@ -36,6 +37,9 @@ class FillContext:
         Venue -> REST base URL override (the loopback emulators in tests).
     venue_quarterlies : bool
         The live venues' dated contracts are candidate instruments too.
+    backtest : StrategySummary, optional
+        A whole-strategy backtest of ``dataset`` to write on the Backtest sheet (None: the
+        sheet keeps what it holds).
     """
 
     dataset: MarketDataset
@@ -46,6 +50,7 @@ class FillContext:
     venues: tuple[str, ...] = ()
     venue_api_urls: Mapping[str, str] = field(default_factory=dict)
     venue_quarterlies: bool = False
+    backtest: StrategySummary | None = None
 
 
 def utc_text(moment: datetime) -> str:
