@@ -72,7 +72,7 @@ class StreamStatus:
     """Health of a stream (a snapshot; every field counts since the start).
 
     ``mode`` is ``"connecting"``, ``"stream"`` or ``"rest fallback"``; ``reconnect_s`` holds
-    the seconds from each noticed drop to the next websocket frame.
+    the seconds from each noticed drop to the next open websocket connection.
     """
 
     mode: str = "connecting"
@@ -172,6 +172,7 @@ class LivePrices:
                 raise DataError(f"{self.exchange_id}: none of {', '.join(self.bases)} is listed")
             self._wake = asyncio.Event()
             pro = open_guarded_exchange(self.exchange_id, self._on_raw, self._counts,
+                                        on_connect=self._connected,
                                         rest_base_url=self.api_base_url,
                                         ws_base_url=self.ws_base_url)
             pro.set_markets(list(rest._exchange.markets.values()))
@@ -225,6 +226,8 @@ class LivePrices:
             state.status = replace(state.status, reconnect_s=(*state.status.reconnect_s, took))
             state.down_since = None
             self._reconnected = True
+            if self._wake is not None:
+                self._wake.set()
         if state.status.mode != "stream":
             state.status = replace(state.status, mode="stream")
 
@@ -303,8 +306,13 @@ class LivePrices:
         self._backfill_task = asyncio.ensure_future(self._backfill(rest))
 
     async def _backfill(self, rest: ExchangeClient) -> None:
-        written = await backfill_candles(rest, self.cache, self.exchange_id, self.bases) \
-            if self.cache is not None else (0, 0)
+        assert self.cache is not None
+        try:
+            written = await backfill_candles(rest, self.cache, self.exchange_id, self.bases)
+        except Exception as exc:  # reported in the status, the stream goes on
+            written = (0, len(self.bases))
+            self._state.status = replace(self._state.status,
+                                         last_problem=f"backfill: {exc}".splitlines()[0][:200])
         status = self._state.status
         self._state.status = replace(status, backfilled_candles=status.backfilled_candles
                                      + written[0], backfill_errors=status.backfill_errors
@@ -316,9 +324,12 @@ async def backfill_candles(rest: ExchangeClient, cache: MarketCache, exchange_id
     """Fetch the closed candles after the last stored one of each base and store them.
 
     Bases with no stored candles of a timeframe are left to ``rotation refresh`` (it owns
-    the first download). Returns ``(candles written, bases that failed)``.
+    the first download). The market list is re-read first (weight 1): it re-syncs the
+    exchange clock that decides which candles are closed, however long the stream has run.
+    Returns ``(candles written, bases that failed)``.
     """
     written = failed = 0
+    await rest.load_markets()
     for base in bases:
         starts = {}
         for tf in BACKFILL_TIMEFRAMES:

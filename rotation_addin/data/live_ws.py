@@ -86,7 +86,8 @@ def rebase_urls(urls: Any, rest_base_url: str | None, ws_base_url: str | None) -
 
 
 def open_guarded_exchange(exchange_id: str, sink: Callable[[RawTick], None],
-                          counts: FrameCounts, *, rest_base_url: str | None = None,
+                          counts: FrameCounts, *, on_connect: Callable[[], None] | None = None,
+                          rest_base_url: str | None = None,
                           ws_base_url: str | None = None, timeout_s: float = 10.0) -> Any:
     """A ``ccxt.pro`` exchange whose bad frames are counted, not fatal.
 
@@ -98,6 +99,8 @@ def open_guarded_exchange(exchange_id: str, sink: Callable[[RawTick], None],
         Receives every ticker ccxt parsed from a frame, in arrival order.
     counts : FrameCounts
         Updated in place (parsed tickers, malformed frames).
+    on_connect : callable or None
+        Called each time a websocket connection opens (a reconnect included).
     rest_base_url, ws_base_url : str or None
         Loopback hosts (see :func:`rebase_urls`).
     timeout_s : float
@@ -148,9 +151,14 @@ def open_guarded_exchange(exchange_id: str, sink: Callable[[RawTick], None],
             sink(tick)
         return parsed
 
+    def connected(self: Any, client: Any, message: Any = None) -> None:
+        base_class.on_connected(self, client, message)
+        if on_connect is not None:
+            on_connect()
+
     hooked = type(f"{exchange_id}_rotation_live", (base_class,), {
         "client": guarded_client, "handle_message": guarded_message,
-        "parse_ws_ticker": sinking_parse})
+        "parse_ws_ticker": sinking_parse, "on_connected": connected})
     exchange = hooked({"enableRateLimit": False, "timeout": int(timeout_s * 1000)})
     exchange.urls["api"] = rebase_urls(exchange.urls["api"], rest_base_url, ws_base_url)
     return exchange
