@@ -16,14 +16,18 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.ledger import ACCOUNT_PAPER, fold_ledger
 from rotation_addin.core.rotation import Position
-from rotation_addin.data.live import LiveTick
 from rotation_addin.desk.market import ewma_daily_vol
 from rotation_addin.desk.session import DeskSession
 from rotation_addin.journal.store import JournalStore
 from rotation_addin.journal.store import journal_path as trade_journal_path
+
+if TYPE_CHECKING:
+    from rotation_addin.data.live import LiveTick
 
 
 @dataclass(frozen=True)
@@ -125,9 +129,11 @@ def liquidation_prices(journal: Path | None = None) -> dict[str, float]:
             if t.liquidation_price_usd is not None}
 
 
-def live_book(session: DeskSession, *, journal: Path | None = None) -> LiveBook:
-    """The session's open positions ready to be marked to live prices."""
+def live_book(session: DeskSession, *, dataset: MarketDataset | None = None,
+              journal: Path | None = None) -> LiveBook:
+    """The session's open positions ready to be marked to live prices (volatility from
+    ``dataset``, default the session's)."""
     positions = session.book().positions
-    dataset = session.dataset()
+    dataset = dataset if dataset is not None else session.dataset()
     vols = {p.base: v for p in positions if (v := ewma_daily_vol(dataset, p.base)) is not None}
     return LiveBook(positions, liquidation_prices(journal), vols)
