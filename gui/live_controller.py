@@ -39,6 +39,14 @@ AlertEvaluator = Callable[[dict[str, float], datetime, str], list[str]]
 """``(prices by base, as of, source) -> one line per new firing`` (runs off the GUI thread)."""
 
 
+def desk_alert_lines(prices: dict[str, float], as_of: datetime, source: str) -> list[str]:
+    """The stored alerts evaluated by the desk on live prices (off the GUI thread)."""
+    from rotation_addin.desk.live_alerts import live_alert_lines
+    from rotation_addin.desk.session import default_session
+
+    return live_alert_lines(default_session(), prices, as_of, source)
+
+
 class LiveController(QObject):
     """Adds the Live tab, the “Live prices” toggle and a status-bar line to ``window``.
 
@@ -49,7 +57,8 @@ class LiveController(QObject):
     latencies_ms : deque of float
         Exchange event time -> painted on screen, per tick (the streaming bench reads it).
     evaluate_alerts : AlertEvaluator or None
-        How alert lines are computed on live prices (None: no alert evaluation).
+        How alert lines are computed on live prices (default :func:`desk_alert_lines`;
+        None: no alert evaluation).
     """
 
     def __init__(self, window: QMainWindow, tabs: QTabWidget, toolbar: QToolBar | None) -> None:
@@ -66,7 +75,7 @@ class LiveController(QObject):
         self.status = QLabel("Live: off")
         window.statusBar().addPermanentWidget(self.status)
         self.ws_base_url: str | None = None
-        self.evaluate_alerts: AlertEvaluator | None = None
+        self.evaluate_alerts: AlertEvaluator | None = desk_alert_lines
         self.latencies_ms: deque[float] = deque(maxlen=LATENCY_KEEP)
         self.notifier = Notifier(self._echo)
         self.book: LiveBook | None = None

@@ -21,6 +21,7 @@ from rotation_addin.data.demo import DemoMarket
 from rotation_addin.data.paths import config_dir
 from rotation_addin.data.settings import Settings
 from rotation_addin.data.universe_io import load_universe
+from rotation_addin.desk.alerts import add_rule
 from tests.emulator.binance import BinanceEmulator
 from tests.emulator.binance_ws import BinanceStreamEmulator, StreamTick
 
@@ -72,6 +73,7 @@ def test_live_toggle_updates_tickers_and_position_pnl_in_place(qtbot, window, em
     beat.setInterval(20)
     beat.timeout.connect(lambda: stamps.append(time.perf_counter()))
     beat.start()
+    add_rule("price_above", "RENDER", 4.30)
     window.tabs.setCurrentWidget(window.live.view)
     window.live.action.trigger()  # the toolbar toggle
     qtbot.waitUntil(lambda: streams_ready(ws), timeout=20_000)
@@ -88,6 +90,12 @@ def test_live_toggle_updates_tickers_and_position_pnl_in_place(qtbot, window, em
     qtbot.waitUntil(lambda: cell(positions, 0, 4) == 4.08, timeout=5000)
     assert positions.rowCount() == 1 and cell(positions, 0, 5) == pytest.approx(20.0)
     qtbot.waitUntil(lambda: len(window.live.latencies_ms) >= 2, timeout=5000)
+    # the alert fired once on the live price: a (throttled) notification and a log line
+    qtbot.waitUntil(lambda: bool(window.live.notifier.shown), timeout=60_000)
+    assert len(window.live.notifier.shown) == 1
+    assert "alert #1 price_above" in window.live.notifier.shown[0]
+    assert "[live binanceusdm]" in window.live.notifier.shown[0]
+    assert "alert #1 price_above" in window.live.view.log.toPlainText()
     assert 0 <= max(window.live.latencies_ms) < 5000  # measured at paint, from the event time
     qtbot.waitUntil(lambda: "stream" in window.live.status.text(), timeout=5000)
 
