@@ -1,7 +1,7 @@
 """Table models of the Live tab: one row per symbol / open position, updated in place.
 
-A batch of ticks changes a few rows; the models emit ``dataChanged`` for exactly those rows
-(no model reset, no re-sort), so a view repaints only what moved and keeps its selection and
+A batch of ticks changes a few rows; only the cells whose value changed are rewritten (no
+model reset, no re-sort), so a view repaints only what moved and keeps its selection and
 scroll position. Numbers are formatted by :func:`gui.models.format_value` like every table.
 Imported when Live is first switched on (pandas comes with ``gui.models``), not at start-up.
 """
@@ -11,61 +11,57 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QStandardItem, QStandardItemModel
 
 from gui.models import NEGATIVE_COLOUR, POSITIVE_COLOUR, RAW_VALUE_ROLE, ColumnFormat, format_value
 
 if TYPE_CHECKING:
     from rotation_addin.desk.live_book import LiveBook, LivePositionRow
 
-_Index = QModelIndex | QPersistentModelIndex
 PRICE = ColumnFormat("price")
 SIGNED_PCT = ColumnFormat("pct", 2, signed=True)
 SIGNED_USD = ColumnFormat("usd", 2, signed=True)
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_GREEN, _RED, _PLAIN = QBrush(POSITIVE_COLOUR), QBrush(NEGATIVE_COLOUR), QBrush()
 
 
-class _RowsModel(QAbstractTableModel):
-    """Rows of tuples with one :class:`ColumnFormat` per column."""
+class _RowsModel(QStandardItemModel):
+    """Rows of cells held by Qt (``QStandardItem``): a paint calls no Python at all, which
+    matters while the stream thread competes for the interpreter lock."""
 
     headers: tuple[str, ...] = ()
     formats: tuple[ColumnFormat, ...] = ()
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(0, len(self.headers), parent)
+        self.setHorizontalHeaderLabels(list(self.headers))
         self.values: list[list[Any]] = []
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.values)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.headers[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        value = self.values[index.row()][index.column()]
-        fmt = self.formats[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return format_value(value, fmt)
-        if role == RAW_VALUE_ROLE:
-            return value
-        if role == Qt.ItemDataRole.ForegroundRole and fmt.signed and isinstance(value, float):
-            return QBrush(POSITIVE_COLOUR if value > 0 else NEGATIVE_COLOUR) if value else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and fmt.kind != "text":
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+    def _append(self, values: list[Any]) -> None:
+        items = []
+        for fmt in self.formats:
+            item = QStandardItem()
+            item.setEditable(False)
+            if fmt.kind != "text":
+                item.setTextAlignment(_RIGHT)
+            items.append(item)
+        self.appendRow(items)
+        self.values.append([None] * len(self.headers))
+        self._replace_row(len(self.values) - 1, values)
 
     def _replace_row(self, row: int, values: list[Any]) -> None:
-        if self.values[row] != values:
-            self.values[row] = values
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
+        old = self.values[row]
+        for column, (value, fmt) in enumerate(zip(values, self.formats, strict=True)):
+            if old[column] == value and value is not None:
+                continue
+            item = self.item(row, column)
+            item.setText(format_value(value, fmt))
+            item.setData(value, RAW_VALUE_ROLE)
+            if fmt.signed:
+                item.setForeground(_GREEN if isinstance(value, float) and value > 0 else
+                                   _RED if isinstance(value, float) and value < 0 else _PLAIN)
+        self.values[row] = list(values)
 
 
 class TickerModel(_RowsModel):
@@ -77,7 +73,8 @@ class TickerModel(_RowsModel):
     def __init__(self, bases: Sequence[str], parent: Any = None) -> None:
         super().__init__(parent)
         self.rows_by_base = {base: i for i, base in enumerate(bases)}
-        self.values = [[base, None, None, None, ""] for base in bases]
+        for base in bases:
+            self._append([base, None, None, None, ""])
         self.first_price: dict[str, float] = {}
 
     def update_from(self, book: LiveBook, bases: set[str], via: dict[str, str]) -> int:
@@ -111,10 +108,11 @@ class PositionModel(_RowsModel):
 
     def set_rows(self, rows: Sequence[LivePositionRow]) -> None:
         """Replace every row (a new book: after a refresh or a new trade)."""
-        self.beginResetModel()
-        self.values = [self._cells(r) for r in rows]
+        self.removeRows(0, self.rowCount())
+        self.values = []
+        for item in rows:
+            self._append(self._cells(item))
         self.rows_by_base = {r.base: i for i, r in enumerate(rows)}
-        self.endResetModel()
 
     def update_rows(self, rows: Sequence[LivePositionRow]) -> None:
         """Rewrite the rows of these positions in place."""

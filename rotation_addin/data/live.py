@@ -37,6 +37,9 @@ from rotation_addin.data.live_ws import TICKER_CHANNEL, FrameCounts, RawTick, op
 
 RECONNECT_CAP_S = 2.0
 """Longest wait between two websocket dials (a drop is re-dialled well within 5 s)."""
+WATCH_PAUSE_S = 0.2
+"""Pause between two ``watch_*`` calls on a healthy socket (drops are reported by ccxt's
+close/error hooks at once, not by the next call)."""
 BACKFILL_TIMEFRAMES = ("1h", "1d")
 TickVia = Literal["stream", "rest"]
 
@@ -173,6 +176,7 @@ class LivePrices:
             self._wake = asyncio.Event()
             pro = open_guarded_exchange(self.exchange_id, self._on_raw, self._counts,
                                         on_connect=self._connected,
+                                        on_drop=lambda why: self._dropped(f"stream: {why}"),
                                         rest_base_url=self.api_base_url,
                                         ws_base_url=self.ws_base_url)
             pro.set_markets(list(rest._exchange.markets.values()))
@@ -210,6 +214,10 @@ class LivePrices:
                 await asyncio.wait_for(method(symbols, params), timeout=self.silence_s)
                 delay = self.reconnect_delay_s
                 self._connected()
+                # ticks reach the sink without a waiting watch call; this one only keeps the
+                # subscription (and re-dials): calling it per frame would cost ccxt's whole
+                # subscription path 1,000 times a second
+                await asyncio.sleep(WATCH_PAUSE_S)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # ccxt NetworkError, timeouts: re-dial
@@ -232,6 +240,8 @@ class LivePrices:
             state.status = replace(state.status, mode="stream")
 
     def _dropped(self, problem: str) -> None:
+        if self._stop.is_set():  # our own close at the end is not a drop
+            return
         state = self._state
         if state.down_since is None:
             state.down_since = time.monotonic()

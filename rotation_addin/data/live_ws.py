@@ -87,6 +87,7 @@ def rebase_urls(urls: Any, rest_base_url: str | None, ws_base_url: str | None) -
 
 def open_guarded_exchange(exchange_id: str, sink: Callable[[RawTick], None],
                           counts: FrameCounts, *, on_connect: Callable[[], None] | None = None,
+                          on_drop: Callable[[str], None] | None = None,
                           rest_base_url: str | None = None,
                           ws_base_url: str | None = None, timeout_s: float = 10.0) -> Any:
     """A ``ccxt.pro`` exchange whose bad frames are counted, not fatal.
@@ -101,6 +102,9 @@ def open_guarded_exchange(exchange_id: str, sink: Callable[[RawTick], None],
         Updated in place (parsed tickers, malformed frames).
     on_connect : callable or None
         Called each time a websocket connection opens (a reconnect included).
+    on_drop : callable or None
+        Called with one line when a connection fails or closes (noticed at once, even when
+        no ``watch_*`` call is waiting).
     rest_base_url, ws_base_url : str or None
         Loopback hosts (see :func:`rebase_urls`).
     timeout_s : float
@@ -156,9 +160,20 @@ def open_guarded_exchange(exchange_id: str, sink: Callable[[RawTick], None],
         if on_connect is not None:
             on_connect()
 
+    def errored(self: Any, client: Any, error: Any) -> None:
+        base_class.on_error(self, client, error)
+        if on_drop is not None:
+            on_drop(f"{type(error).__name__}: {error}"[:200])
+
+    def closed(self: Any, client: Any, error: Any) -> None:
+        base_class.on_close(self, client, error)
+        if on_drop is not None:
+            on_drop(f"connection closed ({error})"[:200])
+
     hooked = type(f"{exchange_id}_rotation_live", (base_class,), {
         "client": guarded_client, "handle_message": guarded_message,
-        "parse_ws_ticker": sinking_parse, "on_connected": connected})
+        "parse_ws_ticker": sinking_parse, "on_connected": connected, "on_error": errored,
+        "on_close": closed})
     exchange = hooked({"enableRateLimit": False, "timeout": int(timeout_s * 1000)})
     exchange.urls["api"] = rebase_urls(exchange.urls["api"], rest_base_url, ws_base_url)
     return exchange

@@ -248,11 +248,12 @@ class BinanceStreamEmulator:
         batch = list(ticks)
         return int(self._call(lambda: self._publish(batch, event_ms)))
 
-    async def _publish(self, ticks: list[StreamTick], event_ms: int | None) -> int:
+    async def _publish(self, ticks: list[StreamTick], event_ms: int | None,
+                       marks: bool = True) -> int:
         stamp = event_ms if event_ms is not None else int(time.time() * 1000)
         sent = 0
         for conn in list(self._connections):
-            for payload in self._payloads(conn.streams, ticks, stamp):
+            for payload in self._payloads(conn.streams, ticks, stamp, marks):
                 try:
                     await conn.socket.send_str(payload)
                 except (ConnectionError, RuntimeError):
@@ -262,13 +263,14 @@ class BinanceStreamEmulator:
         return sent
 
     @staticmethod
-    def _payloads(streams: set[str], ticks: list[StreamTick], stamp: int) -> list[str]:
+    def _payloads(streams: set[str], ticks: list[StreamTick], stamp: int,
+                  marks: bool = True) -> list[str]:
         out: list[str] = []
         builders: tuple[tuple[str, Callable[[StreamTick], dict[str, Any]]], ...] = (
             ("miniTicker", lambda t: mini_ticker_event(t, stamp)),
             ("ticker", lambda t: mini_ticker_event(t, stamp, full=True)),
             ("markPrice", lambda t: mark_price_event(t, stamp)))
-        for channel, build in builders:
+        for channel, build in builders if marks else builders[:2]:
             if any(s.startswith(f"!{channel}@arr") for s in streams):
                 out.append(json.dumps([build(t) for t in ticks]))
                 continue
@@ -300,17 +302,20 @@ class BinanceStreamEmulator:
         """Publish one tick of every symbol ``ticks_per_second`` times a second until stopped.
 
         Each round is one :meth:`publish` of all symbols, event time = wall clock at sending
-        (so a receiver measures exchange-event-to-screen latency from ``E``).
+        (so a receiver measures exchange-event-to-screen latency from ``E``). Mark-price
+        streams get one round a second, as Binance's ``markPrice@1s`` sends them.
         """
         ids = list(symbol_ids)
         period = 1.0 / ticks_per_second
+
+        mark_every = max(1, round(ticks_per_second))  # markPrice@1s: one a second
 
         async def loop() -> None:
             n = 0
             next_at = time.monotonic()
             while True:
                 ticks = [StreamTick(s, price(s, n), (marks or {}).get(s)) for s in ids]
-                await self._publish(ticks, None)
+                await self._publish(ticks, None, marks=n % mark_every == 0)
                 n += 1
                 next_at += period
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
