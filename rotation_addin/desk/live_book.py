@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rotation_addin.core.dataset import MarketDataset
-from rotation_addin.core.ledger import ACCOUNT_PAPER, fold_ledger
+from rotation_addin.core.ledger import ACCOUNT_PAPER
 from rotation_addin.core.rotation import Position
 from rotation_addin.desk.market import ewma_daily_vol
 from rotation_addin.desk.session import DeskSession
@@ -124,7 +124,7 @@ def liquidation_prices(journal: Path | None = None) -> dict[str, float]:
     if not path.exists():
         return {}
     with JournalStore(path) as store:
-        ledger = fold_ledger(store.events(), ACCOUNT_PAPER)
+        ledger = store.ledger(ACCOUNT_PAPER)
     return {t.base: t.liquidation_price_usd for t in ledger.open_trades
             if t.liquidation_price_usd is not None}
 
