@@ -45,6 +45,7 @@ from rotation_addin.core.correlation import (
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.divergence import divergence
 from rotation_addin.core.errors import InputError, TradeRefused
+from rotation_addin.core.frames import drop_columns
 from rotation_addin.core.orders import (
     ACTION_CLOSE,
     MarketSnapshot,
@@ -228,7 +229,7 @@ def _as_book(positions: PositionBook | Sequence[Position] | None) -> PositionBoo
 
 def _sector_returns(returns: pd.DataFrame, universe: Universe) -> pd.DataFrame:
     """USD sector index returns of the trading sectors, with BTC's own return beside them."""
-    index = sector_index_returns(returns.drop(columns=[universe.benchmark]), universe)
+    index = sector_index_returns(drop_columns(returns, [universe.benchmark]), universe)
     trading = [s for s in universe.trading_sectors() if s in index.columns]
     frame = index[trading].copy()
     frame[universe.benchmark] = returns[universe.benchmark]
@@ -246,7 +247,7 @@ def correlation_picture(
     minimum = max(2, min(10, window_days // 2))
     usd_matrix = correlation_matrix(sectors_usd[trading], window_days, min_observations=minimum)
     rel_matrix = correlation_matrix(relative[trading], window_days, min_observations=minimum)
-    betas_all = sector_betas(returns.iloc[-BETA_WINDOW_DAYS:], universe,
+    betas_all = sector_betas(returns.iloc[-BETA_WINDOW_DAYS:], universe, assets=False,
                              min_observations=min(30, max(3, len(returns) // 3)))
     is_trading_sector = (betas_all["kind"] == "sector") & betas_all.index.isin(trading)
     betas = betas_all[is_trading_sector][["beta", "r_squared"]]

@@ -41,6 +41,10 @@ CONDITION_LIMIT = 64.0
 """Windows with ``sqrt(n) * n Sxx / (n Sxx - Sx²)`` above this are recomputed two-pass (the
 one-pass error is about that factor times 2**-53, so the limit keeps it below ~1e-14)."""
 
+ILL_BATCH = 4096
+"""Ill-conditioned windows of :func:`rolling_mean_std` recomputed per NumPy call (bounds the
+gathered ``(batch, window)`` array; one Python-level call per window cost ~50 µs each)."""
+
 
 def _fresh_array(shape: tuple[int, ...]) -> np.ndarray:
     """Uninitialised float64 array; large ones on Linux in a pre-faulted private memory map.
@@ -349,8 +353,11 @@ def rolling_mean_std(values: np.ndarray, window: int) -> tuple[np.ndarray, np.nd
     ill &= usable & ~flat
     mean = np.where(usable, mean, np.nan)
     std = np.where(usable, np.where(flat, 0.0, std), np.nan)
-    for row, column in np.argwhere(ill):
-        window_values = data[row - days + 1 : row + 1, column]
-        mean[row, column] = window_values.mean()
-        std[row, column] = window_values.std(ddof=1)
+    rows, columns = np.nonzero(ill)
+    for low in range(0, len(rows), ILL_BATCH):  # two-pass, all flagged windows at once
+        row, column = rows[low : low + ILL_BATCH], columns[low : low + ILL_BATCH]
+        # (k, days) C-contiguous: each row reduces with the same pairwise sum as a 1-D window
+        window_values = data[row[:, None] + np.arange(1 - days, 1), column[:, None]]
+        mean[row, column] = window_values.mean(axis=1)
+        std[row, column] = window_values.std(axis=1, ddof=1)
     return mean, std
