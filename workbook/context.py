@@ -8,6 +8,7 @@ from datetime import datetime
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.orders import MarketSnapshot
 from rotation_addin.core.report import DailyReport
+from rotation_addin.core.strategy_report import StrategySummary
 from rotation_addin.data.settings import Settings
 
 Rows = list[list[object]]
@@ -29,6 +30,9 @@ class FillContext:
         UTC time of this refresh.
     sizing_symbol : str
         Base typed on the Sizing sheet (its market reference is filled).
+    backtest : StrategySummary, optional
+        A whole-strategy backtest of ``dataset`` to write on the Backtest sheet (None: the
+        sheet keeps what it holds).
     """
 
     dataset: MarketDataset
@@ -36,6 +40,7 @@ class FillContext:
     settings: Settings
     refreshed_at: datetime
     sizing_symbol: str = ""
+    backtest: StrategySummary | None = None
 
 
 def utc_text(moment: datetime) -> str:

@@ -23,7 +23,7 @@ Every order carries its reason; everything refused is listed with its rule.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -487,9 +487,16 @@ def build_plan(
     params: PlanParameters,
     *,
     rotation_enabled: bool,
+    snapshot_of: Callable[[str], MarketSnapshot | None] | None = None,
 ) -> RebalancePlan:
-    """From positions to targets: closes, opens, discipline rules and the portfolio cap."""
+    """From positions to targets: closes, opens, discipline rules and the portfolio cap.
+
+    ``snapshot_of(base)`` gives a base's market snapshot; default
+    ``market_snapshot(dataset, base, params)`` (the backtest passes its per-day cache of that
+    same function, shared by the settings of a sweep).
+    """
     universe = dataset.universe
+    snap_of = snapshot_of or (lambda base: market_snapshot(dataset, base, params))
     notes: list[str] = []
     targets, target_notes = select_targets(scores, members, params,
                                            rotation_enabled=rotation_enabled)
@@ -497,7 +504,7 @@ def build_plan(
     wanted = {t.base for t in targets} | {p.base for p in book.positions}
     snapshots: dict[str, MarketSnapshot] = {}
     for base in sorted(wanted):
-        snap = market_snapshot(dataset, base, params)
+        snap = snap_of(base)
         if snap is not None:
             snapshots[base] = snap
     hits = take_profit_hits(
@@ -505,7 +512,7 @@ def build_plan(
         {b: s.atr_usd for b, s in snapshots.items()}, params.take_profit_atr_multiple,
     )
     orders = _close_orders(book, hits, scores, targets, snapshots, params, notes)
-    targets = _with_reallocation(dataset, hits, scores, members, targets, snapshots, params,
+    targets = _with_reallocation(snap_of, hits, scores, members, targets, snapshots, params,
                                  rotation_enabled, notes)
     opens, refusals = _open_orders(book, targets, orders, snapshots, params, notes)
     allowed, rule_refusals = apply_discipline(
@@ -527,7 +534,7 @@ def build_plan(
 
 
 def _with_reallocation(
-    dataset: MarketDataset,
+    snap_of: Callable[[str], MarketSnapshot | None],
     hits: Sequence[TakeProfitHit],
     scores: Sequence[SectorScore],
     members: Mapping[str, Sequence[MemberStats]],
@@ -551,7 +558,7 @@ def _with_reallocation(
         notes.append(f"take-profit freed risk budget for {realloc.sector}, but the regime is "
                      "risk-off: kept in cash")
         return targets
-    snap = market_snapshot(dataset, realloc.base, params)
+    snap = snap_of(realloc.base)
     if snap is not None:
         snapshots[realloc.base] = snap
     return (*targets, realloc)
