@@ -33,6 +33,7 @@ from workbook.sheets import (
     backtest,
     correlation,
     dashboard,
+    functions,
     journal,
     platforms,
     rebalance,
@@ -166,6 +167,7 @@ def build_skeleton(wb: Workbook, settings: Settings, inputs: sizing.SizingInputs
     sizing.add_names(wb, lay.SIZING)
     backtest.build(wb[lay.BACKTEST])
     journal.build(wb[lay.JOURNAL])
+    functions.build(wb[lay.FUNCTIONS])
     settings_sheet.build(wb[lay.SETTINGS], settings)
     settings_sheet.add_names(wb, lay.SETTINGS)
     xlwings_conf.build(wb[lay.XLWINGS_CONF])

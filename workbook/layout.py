@@ -21,12 +21,13 @@ REBALANCE = "Rebalance"
 PLATFORMS = "Platforms"
 BACKTEST = "Backtest"
 JOURNAL = "Journal"
+FUNCTIONS = "Functions"
 SETTINGS = "Settings"
 XLWINGS_CONF = "xlwings.conf"
 
 SHEET_ORDER: tuple[str, ...] = (
     DASHBOARD, SECTORS, CORRELATION, REGIME, SIZING, REBALANCE, PLATFORMS, BACKTEST, JOURNAL,
-    SETTINGS, XLWINGS_CONF,
+    FUNCTIONS, SETTINGS, XLWINGS_CONF,
 )
 """Tab order of the workbook."""
 
