@@ -18,16 +18,18 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QWidget
 from gui.backtest_view import BacktestView
 from gui.correlation_view import CorrelationView
 from gui.journal_view import JournalView
+from gui.live_controller import LiveController
 from gui.plan_view import PlanView
 from gui.quick_check import QuickCheckView
 from gui.regime_view import RegimeView
 from gui.sectors_view import SectorsView
 from gui.settings_view import SettingsView
 from gui.status import StatusPanel
+from gui.venues_view import VenuesView
 from gui.workers import BackgroundTask, Progress, TaskRunner
 from rotation_addin.data.settings import Settings
 
-TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Backtest",
+TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Venues", "Backtest",
              "Journal", "Settings")
 
 
@@ -80,6 +82,7 @@ class MainWindow(QMainWindow):
         self.status_panel = StatusPanel()
         self.statusBar().addPermanentWidget(self.status_panel, 1)
         self.status_panel.cancel_clicked.connect(self.cancel_task)
+        self.live = LiveController(self, self.tabs, self.findChild(QToolBar, "actions"))
         if settings_problem:
             self.status_panel.show_message(settings_problem, error=True)
         self.installEventFilter(self)
@@ -92,6 +95,7 @@ class MainWindow(QMainWindow):
         self.correlation = CorrelationView()
         self.regime = RegimeView()
         self.plan = PlanView()
+        self.venues = VenuesView()
         self.backtest = BacktestView()
         self.backtest.run_requested.connect(lambda: self.run_backtest())
         self.journal = JournalView()
@@ -102,6 +106,7 @@ class MainWindow(QMainWindow):
             self.correlation,
             self.regime,
             self.plan,
+            self.venues,
             self.backtest,
             self.journal,
             self.settings_view,
@@ -328,6 +333,7 @@ class MainWindow(QMainWindow):
             frames.plan_caption,
         )
         self.journal.set_context(dataset, self.settings, list(snapshot.report.plan.orders))
+        self.venues.set_dataset(dataset, list(snapshot.report.plan.orders))
         self.snapshot_loaded.emit(snapshot)
 
     # -- workbook ---------------------------------------------------------------------------
@@ -360,6 +366,7 @@ class MainWindow(QMainWindow):
         return self._start("export", work, "Writing the workbook…", on_success=done)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.live.shutdown()
         self.runner.cancel_all()
         self.runner.wait(3000)
         super().closeEvent(event)

@@ -30,9 +30,12 @@ from workbook import layout as lay
 from workbook import xlsm as xlsm_mod
 from workbook.context import FillContext, Rows, snapshot
 from workbook.sheets import (
+    backtest,
     correlation,
     dashboard,
+    functions,
     journal,
+    platforms,
     rebalance,
     regime,
     sectors,
@@ -48,6 +51,7 @@ DATA_SHEETS: Mapping[str, ModuleType] = {
     lay.CORRELATION: correlation,
     lay.REGIME: regime,
     lay.REBALANCE: rebalance,
+    lay.PLATFORMS: platforms,
 }
 """Sheets whose module has ``content(ctx)`` and ``decorate(ws, ctx)``."""
 
@@ -161,7 +165,9 @@ def build_skeleton(wb: Workbook, settings: Settings, inputs: sizing.SizingInputs
         module.build(wb[name])
     sizing.build(wb[lay.SIZING], inputs)
     sizing.add_names(wb, lay.SIZING)
+    backtest.build(wb[lay.BACKTEST])
     journal.build(wb[lay.JOURNAL])
+    functions.build(wb[lay.FUNCTIONS])
     settings_sheet.build(wb[lay.SETTINGS], settings)
     settings_sheet.add_names(wb, lay.SETTINGS)
     xlwings_conf.build(wb[lay.XLWINGS_CONF])
@@ -183,6 +189,8 @@ def decorate(wb: Workbook, ctx: FillContext | None) -> None:
     for name, module in DATA_SHEETS.items():
         module.decorate(wb[name], ctx)
     sizing.decorate(wb[lay.SIZING])
+    if lay.BACKTEST in wb.sheetnames:  # a workbook built before the sheet existed has none
+        backtest.decorate(wb[lay.BACKTEST])
     journal.decorate(wb[lay.JOURNAL])
     settings_sheet.decorate(wb[lay.SETTINGS])
     sizing.add_names(wb, lay.SIZING)
@@ -190,9 +198,28 @@ def decorate(wb: Workbook, ctx: FillContext | None) -> None:
     wb.calculation.fullCalcOnLoad = True
 
 
+def add_missing_data_sheets(wb: Workbook) -> list[str]:
+    """Give a workbook built before a data sheet existed (e.g. Platforms) that sheet, laid out."""
+    added = []
+    for name, module in DATA_SHEETS.items():
+        if name not in wb.sheetnames:
+            position = next((i for i, ws in enumerate(wb.worksheets) if ws.title in
+                             lay.SHEET_ORDER[lay.SHEET_ORDER.index(name) + 1:]), None)
+            module.build(wb.create_sheet(name, position))
+            added.append(f"{name}: sheet added (new in this version)")
+    return added
+
+
 def fill(wb: Workbook, ctx: FillContext) -> list[str]:
     """Write every owned block and re-create the decorations; return content warnings."""
-    warnings = write_blocks_openpyxl(wb, collect_content(ctx))
+    added = add_missing_data_sheets(wb)
+    warnings = added + write_blocks_openpyxl(wb, collect_content(ctx))
+    if ctx.backtest is not None:
+        if lay.BACKTEST not in wb.sheetnames:
+            raise InputError("workbook", f"has no {lay.BACKTEST} sheet (built before it "
+                             "existed): build a new one with `rotation workbook build`")
+        warnings += write_blocks_openpyxl(wb, backtest.content(ctx, ctx.backtest),
+                                          blocks=lay.BACKTEST_BLOCKS_BY_NAME)
     decorate(wb, ctx)
     return warnings
 

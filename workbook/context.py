@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.orders import MarketSnapshot
 from rotation_addin.core.report import DailyReport
+from rotation_addin.core.strategy_report import StrategySummary
 from rotation_addin.data.settings import Settings
 
 Rows = list[list[object]]
@@ -29,6 +31,15 @@ class FillContext:
         UTC time of this refresh.
     sizing_symbol : str
         Base typed on the Sizing sheet (its market reference is filled).
+    venues : tuple[str, ...]
+        Live venues (ccxt ids) the Platforms sheet also prices (fetched during the refresh).
+    venue_api_urls : Mapping[str, str]
+        Venue -> REST base URL override (the loopback emulators in tests).
+    venue_quarterlies : bool
+        The live venues' dated contracts are candidate instruments too.
+    backtest : StrategySummary, optional
+        A whole-strategy backtest of ``dataset`` to write on the Backtest sheet (None: the
+        sheet keeps what it holds).
     """
 
     dataset: MarketDataset
@@ -36,6 +47,10 @@ class FillContext:
     settings: Settings
     refreshed_at: datetime
     sizing_symbol: str = ""
+    venues: tuple[str, ...] = ()
+    venue_api_urls: Mapping[str, str] = field(default_factory=dict)
+    venue_quarterlies: bool = False
+    backtest: StrategySummary | None = None
 
 
 def utc_text(moment: datetime) -> str:

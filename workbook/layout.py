@@ -18,12 +18,16 @@ CORRELATION = "Correlation"
 REGIME = "Regime"
 SIZING = "Sizing"
 REBALANCE = "Rebalance"
+PLATFORMS = "Platforms"
+BACKTEST = "Backtest"
 JOURNAL = "Journal"
+FUNCTIONS = "Functions"
 SETTINGS = "Settings"
 XLWINGS_CONF = "xlwings.conf"
 
 SHEET_ORDER: tuple[str, ...] = (
-    DASHBOARD, SECTORS, CORRELATION, REGIME, SIZING, REBALANCE, JOURNAL, SETTINGS, XLWINGS_CONF,
+    DASHBOARD, SECTORS, CORRELATION, REGIME, SIZING, REBALANCE, PLATFORMS, BACKTEST, JOURNAL,
+    FUNCTIONS, SETTINGS, XLWINGS_CONF,
 )
 """Tab order of the workbook."""
 
@@ -141,6 +145,10 @@ BLOCKS: tuple[Block, ...] = (
     _b(REBALANCE, "rebalance_orders", 11, 1, MAX_ORDERS + 1, ORDER_COLUMNS),
     _b(REBALANCE, "rebalance_refusals", 11 + MAX_ORDERS + 3, 1, 21, 3),
     _b(REBALANCE, "rebalance_notes", 11 + MAX_ORDERS + 3, 5, 21, 1),
+    # Platforms: each plan order on each venue (data venue + up to 3 live venues)
+    _b(PLATFORMS, "platforms_banner", BANNER_ROW, 1, 1, 1),
+    _b(PLATFORMS, "platforms_summary", 4, 1, 3, 2),
+    _b(PLATFORMS, "platforms_table", 9, 1, 1 + MAX_ORDERS * 4, 25),
     # Settings: where the data came from
     _b(SETTINGS, "settings_status", 5, 5, 6, 2),
 )
@@ -148,10 +156,27 @@ BLOCKS: tuple[Block, ...] = (
 
 BLOCKS_BY_NAME: dict[str, Block] = {b.name: b for b in BLOCKS}
 
+MAX_BACKTEST_DAYS = 1500
+"""Rows of the Backtest sheet's equity table (a longer run is shown every k-th day)."""
+MAX_BACKTEST_YEARS = 12
+
+BACKTEST_BLOCKS: tuple[Block, ...] = (
+    _b(BACKTEST, "backtest_banner", BANNER_ROW, 1, 1, 1),
+    _b(BACKTEST, "backtest_metrics", 5, 1, 4, 9),
+    _b(BACKTEST, "backtest_stats", 11, 1, 15, 2),
+    _b(BACKTEST, "backtest_monthly", 11, 4, MAX_BACKTEST_YEARS + 1, 13),
+    _b(BACKTEST, "backtest_equity", 50, 1, MAX_BACKTEST_DAYS + 1, 4),
+)
+"""The Backtest sheet's ranges: written only when a backtest is asked for (``rotation
+backtest --strategy --workbook FILE``, or a refresh given a backtest); a plain refresh leaves
+them as they are (a backtest takes seconds; the first build leaves them empty)."""
+
+BACKTEST_BLOCKS_BY_NAME: dict[str, Block] = {b.name: b for b in BACKTEST_BLOCKS}
+
 
 def block(name: str) -> Block:
     """Owned block by name (KeyError names the unknown block)."""
-    return BLOCKS_BY_NAME[name]
+    return BLOCKS_BY_NAME[name] if name in BLOCKS_BY_NAME else BACKTEST_BLOCKS_BY_NAME[name]
 
 
 def banner_block(sheet: str) -> Block:
