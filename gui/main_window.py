@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QWidget
 from gui.backtest_view import BacktestView
 from gui.correlation_view import CorrelationView
 from gui.journal_view import JournalView
+from gui.live_controller import LiveController
 from gui.menus import install_menus
 from gui.plan_view import PlanView
 from gui.quick_check import QuickCheckView
@@ -25,11 +26,12 @@ from gui.regime_view import RegimeView
 from gui.sectors_view import SectorsView
 from gui.settings_view import SettingsView
 from gui.status import StatusPanel
+from gui.venues_view import VenuesView
 from gui.window_state import open_state, restore_window, save_window
 from gui.workers import BackgroundTask, Progress, TaskRunner
 from rotation_addin.data.settings import Settings
 
-TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Backtest",
+TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Venues", "Backtest",
              "Journal", "Settings")
 
 
@@ -85,6 +87,7 @@ class MainWindow(QMainWindow):
         self.status_panel = StatusPanel()
         self.statusBar().addPermanentWidget(self.status_panel, 1)
         self.status_panel.cancel_clicked.connect(self.cancel_task)
+        self.live = LiveController(self, self.tabs, self.findChild(QToolBar, "actions"))
         if settings_problem:
             self.status_panel.show_message(settings_problem, error=True)
         self.installEventFilter(self)
@@ -100,6 +103,7 @@ class MainWindow(QMainWindow):
         self.correlation = CorrelationView()
         self.regime = RegimeView()
         self.plan = PlanView()
+        self.venues = VenuesView()
         self.backtest = BacktestView()
         self.backtest.run_requested.connect(lambda: self.run_backtest())
         self.journal = JournalView()
@@ -110,6 +114,7 @@ class MainWindow(QMainWindow):
             self.correlation,
             self.regime,
             self.plan,
+            self.venues,
             self.backtest,
             self.journal,
             self.settings_view,
@@ -338,6 +343,7 @@ class MainWindow(QMainWindow):
             frames.plan_caption,
         )
         self.journal.set_context(dataset, self.settings, list(snapshot.report.plan.orders))
+        self.venues.set_dataset(dataset, list(snapshot.report.plan.orders))
         self.snapshot_loaded.emit(snapshot)
 
     # -- workbook ---------------------------------------------------------------------------
@@ -371,6 +377,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         save_window(self, self.window_state)
+        self.live.shutdown()
         self.runner.cancel_all()
         self.runner.wait(3000)
         super().closeEvent(event)

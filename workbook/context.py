@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rotation_addin.core.dataset import MarketDataset
@@ -30,6 +31,12 @@ class FillContext:
         UTC time of this refresh.
     sizing_symbol : str
         Base typed on the Sizing sheet (its market reference is filled).
+    venues : tuple[str, ...]
+        Live venues (ccxt ids) the Platforms sheet also prices (fetched during the refresh).
+    venue_api_urls : Mapping[str, str]
+        Venue -> REST base URL override (the loopback emulators in tests).
+    venue_quarterlies : bool
+        The live venues' dated contracts are candidate instruments too.
     backtest : StrategySummary, optional
         A whole-strategy backtest of ``dataset`` to write on the Backtest sheet (None: the
         sheet keeps what it holds).
@@ -40,6 +47,9 @@ class FillContext:
     settings: Settings
     refreshed_at: datetime
     sizing_symbol: str = ""
+    venues: tuple[str, ...] = ()
+    venue_api_urls: Mapping[str, str] = field(default_factory=dict)
+    venue_quarterlies: bool = False
     backtest: StrategySummary | None = None
 
 
