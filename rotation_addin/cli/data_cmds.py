@@ -133,20 +133,53 @@ def _refresh(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 cancel.set()
                 raise
+        alert_lines, alert_json = _refresh_alerts(summary, args.cache)
         workbook_note = _refresh_workbook(args.workbook, summary, args.cache)
     if args.json:
         payload = json.loads(term.to_json(summary))
         payload["outcome"] = summary.outcome
         if workbook_note:
             payload["workbook"] = workbook_note
+        payload.update(alert_json)
         print(term.to_json(payload))
     else:
         print(_summary_text(summary))
+        for line in alert_lines:
+            print(line)
         if workbook_note:
             print(f"workbook refreshed: {workbook_note}")
     if summary.ok:
         return 0
     return 4 if not summary.symbols_ok else 1
+
+
+def _refresh_alerts(summary: Any, cache_file: Path | None) -> tuple[list[str], dict[str, Any]]:
+    """Evaluate the stored alert rules on the refreshed data (none stored: nothing loaded)."""
+    import sqlite3
+
+    from rotation_addin.desk.alerts import alerts_after_refresh, firing_line, has_rules
+
+    if not summary.symbols_ok:
+        return [], {}
+    from rotation_addin.cli.alerts_cmd import firing_json
+    from rotation_addin.desk.session import default_session
+
+    session = default_session()
+    try:
+        if not has_rules():
+            return [], {}
+        dataset = session.dataset("cache", summary.exchange_id, cache_file)
+    except (DataError, InputError, sqlite3.Error, OSError) as error:
+        note = f"alerts not evaluated: {error}"
+        return [f"note: {note}"], {"alerts": [], "alerts_note": note}
+    run = alerts_after_refresh(session, dataset)
+    lines = [f"alert: {firing_line(f)}" for f in run.firings]
+    if run.note:
+        lines.append(f"note: {run.note}")
+    payload: dict[str, Any] = {"alerts": [firing_json(f) for f in run.firings]}
+    if run.note:
+        payload["alerts_note"] = run.note
+    return lines, payload
 
 
 def _refresh_workbook(path: Path | None, summary: Any, cache_file: Path | None) -> str:

@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rotation_addin.cli.doctor_cmd",  # doctor (installation checks)
     "rotation_addin.cli.venues_cmd",  # platforms (venues side by side)
     "rotation_addin.cli.journal_cmds",  # trade open|close|list|..., journal review
+    "rotation_addin.cli.alerts_cmd",  # alerts list|add|remove|history
 )
 
 EXIT_OK = 0
