@@ -30,6 +30,7 @@ from workbook import layout as lay
 from workbook import xlsm as xlsm_mod
 from workbook.context import FillContext, Rows, snapshot
 from workbook.sheets import (
+    alerts_sheet,
     correlation,
     dashboard,
     journal,
@@ -162,6 +163,7 @@ def build_skeleton(wb: Workbook, settings: Settings, inputs: sizing.SizingInputs
     sizing.build(wb[lay.SIZING], inputs)
     sizing.add_names(wb, lay.SIZING)
     journal.build(wb[lay.JOURNAL])
+    alerts_sheet.build(wb[lay.ALERTS])
     settings_sheet.build(wb[lay.SETTINGS], settings)
     settings_sheet.add_names(wb, lay.SETTINGS)
     xlwings_conf.build(wb[lay.XLWINGS_CONF])
@@ -173,7 +175,7 @@ def build_skeleton(wb: Workbook, settings: Settings, inputs: sizing.SizingInputs
 def collect_content(ctx: FillContext) -> dict[str, Rows]:
     """Every owned block's rows for ``ctx``."""
     content: dict[str, Rows] = {}
-    for module in (*DATA_SHEETS.values(), sizing, settings_sheet):
+    for module in (*DATA_SHEETS.values(), sizing, settings_sheet, alerts_sheet):
         content.update(module.content(ctx))
     return content
 
@@ -184,6 +186,7 @@ def decorate(wb: Workbook, ctx: FillContext | None) -> None:
         module.decorate(wb[name], ctx)
     sizing.decorate(wb[lay.SIZING])
     journal.decorate(wb[lay.JOURNAL])
+    alerts_sheet.decorate(wb)
     settings_sheet.decorate(wb[lay.SETTINGS])
     sizing.add_names(wb, lay.SIZING)
     settings_sheet.add_names(wb, lay.SETTINGS)
@@ -272,8 +275,10 @@ def build_workbook(
     build_skeleton(wb, settings, inputs)
     warnings: list[str] = []
     if dataset is not None and report is not None:
+        view = alerts_sheet.alerts_view(alerts_sheet.sync_typed(None), ())  # rules stored
         ctx = FillContext(dataset=dataset, report=report, settings=settings,
-                          refreshed_at=now or datetime.now(UTC), sizing_symbol=inputs.symbol)
+                          refreshed_at=now or datetime.now(UTC), sizing_symbol=inputs.symbol,
+                          alerts=view)
         warnings = fill(wb, ctx)
     else:
         decorate(wb, None)

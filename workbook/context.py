@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from rotation_addin.core.alert_eval import AlertFiring
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.orders import MarketSnapshot
 from rotation_addin.core.report import DailyReport
 from rotation_addin.data.settings import Settings
 
 Rows = list[list[object]]
+
+
+@dataclass(frozen=True)
+class AlertsView:
+    """What the Alerts sheet and the Dashboard's alert flags show.
+
+    Attributes
+    ----------
+    rule_rows : tuple[tuple[object, ...], ...]
+        The rule table as written back (flagged rows first, then the active rules).
+    fired : tuple[AlertFiring, ...]
+        Firings of this refresh.
+    history : tuple[AlertFiring, ...]
+        The most recent firings, newest first.
+    active_rules : int
+        Rules in force.
+    """
+
+    rule_rows: tuple[tuple[object, ...], ...] = ()
+    fired: tuple[AlertFiring, ...] = ()
+    history: tuple[AlertFiring, ...] = ()
+    active_rules: int = 0
 
 
 @dataclass(frozen=True)
@@ -29,6 +52,8 @@ class FillContext:
         UTC time of this refresh.
     sizing_symbol : str
         Base typed on the Sizing sheet (its market reference is filled).
+    alerts : AlertsView
+        The Alerts sheet's rules and firings (empty: no alerts read).
     """
 
     dataset: MarketDataset
@@ -36,6 +61,7 @@ class FillContext:
     settings: Settings
     refreshed_at: datetime
     sizing_symbol: str = ""
+    alerts: AlertsView = field(default_factory=AlertsView)
 
 
 def utc_text(moment: datetime) -> str:

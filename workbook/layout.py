@@ -19,11 +19,13 @@ REGIME = "Regime"
 SIZING = "Sizing"
 REBALANCE = "Rebalance"
 JOURNAL = "Journal"
+ALERTS = "Alerts"
 SETTINGS = "Settings"
 XLWINGS_CONF = "xlwings.conf"
 
 SHEET_ORDER: tuple[str, ...] = (
-    DASHBOARD, SECTORS, CORRELATION, REGIME, SIZING, REBALANCE, JOURNAL, SETTINGS, XLWINGS_CONF,
+    DASHBOARD, SECTORS, CORRELATION, REGIME, SIZING, REBALANCE, JOURNAL, ALERTS, SETTINGS,
+    XLWINGS_CONF,
 )
 """Tab order of the workbook."""
 
@@ -44,6 +46,8 @@ MAX_SECTORS = 10
 MAX_ASSETS = 40
 MAX_INDEX_DAYS = 120
 MAX_ORDERS = 25
+MAX_ALERT_RULES = 40
+MAX_ALERT_FIRINGS = 50
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,11 @@ BLOCKS: tuple[Block, ...] = (
     _b(REBALANCE, "rebalance_notes", 11 + MAX_ORDERS + 3, 5, 21, 1),
     # Settings: where the data came from
     _b(SETTINGS, "settings_status", 5, 5, 6, 2),
+    # Alerts: the rule table (typed rows read back first) and the latest firings;
+    # the Dashboard's alert flags
+    _b(ALERTS, "alerts_rules", 6, 1, MAX_ALERT_RULES, 8),
+    _b(ALERTS, "alerts_firings", 6, 10, MAX_ALERT_FIRINGS, 7),
+    _b(DASHBOARD, "dashboard_alerts", 11, 4, 5, 4),
 )
 """Every range refresh may write. Nothing else in the workbook is ever touched by refresh."""
 

@@ -42,7 +42,7 @@ from rotation_addin.desk.session import default_session
 from workbook import build as build_mod
 from workbook import layout as lay
 from workbook.context import FillContext
-from workbook.sheets import journal_sync, settings_sheet
+from workbook.sheets import alerts_sheet, journal_sync, settings_sheet
 from workbook.snapshot import ChangedSinceLoad, Snapshot, check_unchanged, read_snapshot
 from workbook.writer import write_blocks_xlwings
 
@@ -275,13 +275,19 @@ def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None
         # typed Journal rows go into the trade journal first (idempotent: a retry after a
         # concurrent save reads them once), so the plan's cool-down sees them
         notes.extend(journal_sync.sync_for_refresh(wb, dataset, settings, refreshed_at))
-        if fired is None:  # once, whatever the retries: a crossing fires once
+        # typed Alerts rows go into the alerts file (a retry finds them stored: no twin),
+        # then the rules are evaluated once, whatever the retries: a crossing fires once
+        synced = alerts_sheet.sync_typed(alerts_sheet.typed_rows_openpyxl(wb))
+        notes.extend(synced.notes)
+        if fired is None:
             fired, alert_notes = _evaluate_alerts(dataset)
+        view = alerts_sheet.alerts_view(synced, fired)
         this_report = _report_for(dataset, report, settings)
         symbol = wb[lay.SIZING]["B5"].value
         ctx = FillContext(dataset=dataset, report=this_report, settings=settings,
                           refreshed_at=refreshed_at,
-                          sizing_symbol=str(symbol) if symbol is not None else "")
+                          sizing_symbol=str(symbol) if symbol is not None else "",
+                          alerts=view)
         notes.extend(build_mod.fill(wb, ctx))
         backup = backup_path_for(path) if keep_backup else None
         try:
@@ -327,13 +333,15 @@ def _refresh_open_book(book: Any, dataset: MarketDataset, report: DailyReport | 
     names = [s.name for s in book.sheets]
     _check_sheets(book.name, [s for s in REQUIRED_SHEETS if s not in names])
     settings = params or settings_from_book(book)
-    fired, alert_notes = _evaluate_alerts(dataset)
+    synced = alerts_sheet.sync_typed(alerts_sheet.typed_rows_xlwings(book))
+    fired, alert_notes = _evaluate_alerts(dataset)  # typed rules stored first: evaluated too
+    view = alerts_sheet.alerts_view(synced, fired)
     report = _report_for(dataset, report, settings)
     symbol = book.sheets[lay.SIZING].range("B5").value
     ctx = FillContext(dataset=dataset, report=report, settings=settings,
                       refreshed_at=refreshed_at,
-                      sizing_symbol=str(symbol) if symbol is not None else "")
+                      sizing_symbol=str(symbol) if symbol is not None else "", alerts=view)
     notes = write_blocks_xlwings(book, build_mod.collect_content(ctx))
     full_name = getattr(book, "fullname", None)
-    return _result(Path(full_name) if full_name else None, None, ctx, notes + alert_notes,
-                   fired)
+    return _result(Path(full_name) if full_name else None, None, ctx,
+                   notes + list(synced.notes) + alert_notes, fired)
