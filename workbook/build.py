@@ -275,7 +275,7 @@ def build_workbook(
     build_skeleton(wb, settings, inputs)
     warnings: list[str] = []
     if dataset is not None and report is not None:
-        view = alerts_sheet.alerts_view(alerts_sheet.sync_typed(None), ())  # rules stored
+        view = alerts_sheet.alerts_view(alerts_sheet.sync_typed(None), dataset.as_of)
         ctx = FillContext(dataset=dataset, report=report, settings=settings,
                           refreshed_at=now or datetime.now(UTC), sizing_symbol=inputs.symbol,
                           alerts=view)

@@ -23,7 +23,8 @@ class AlertsView:
     rule_rows : tuple[tuple[object, ...], ...]
         The rule table as written back (flagged rows first, then the active rules).
     fired : tuple[AlertFiring, ...]
-        Firings of this refresh.
+        Firings on the data shown (stamped with its time): this refresh's, and those an
+        earlier refresh or ``rotation refresh`` made on the same data.
     history : tuple[AlertFiring, ...]
         The most recent firings, newest first.
     active_rules : int

@@ -281,7 +281,7 @@ def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None
         notes.extend(synced.notes)
         if fired is None:
             fired, alert_notes = _evaluate_alerts(dataset)
-        view = alerts_sheet.alerts_view(synced, fired)
+        view = alerts_sheet.alerts_view(synced, dataset.as_of)
         this_report = _report_for(dataset, report, settings)
         symbol = wb[lay.SIZING]["B5"].value
         ctx = FillContext(dataset=dataset, report=this_report, settings=settings,
@@ -335,7 +335,7 @@ def _refresh_open_book(book: Any, dataset: MarketDataset, report: DailyReport | 
     settings = params or settings_from_book(book)
     synced = alerts_sheet.sync_typed(alerts_sheet.typed_rows_xlwings(book))
     fired, alert_notes = _evaluate_alerts(dataset)  # typed rules stored first: evaluated too
-    view = alerts_sheet.alerts_view(synced, fired)
+    view = alerts_sheet.alerts_view(synced, dataset.as_of)
     report = _report_for(dataset, report, settings)
     symbol = book.sheets[lay.SIZING].range("B5").value
     ctx = FillContext(dataset=dataset, report=report, settings=settings,

@@ -4,6 +4,8 @@ the refreshed file with the Alerts sheet intact."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -69,16 +71,22 @@ def test_typed_rules_are_stored_refused_rows_flagged_and_firings_listed(
     assert firings["M6"].value == "price_above" and firings["O6"].value == DEMO_SOURCE_LABEL
     assert "BTC" in firings["P6"].value
     dash = wb[lay.DASHBOARD]
-    assert (dash["D11"].value, dash["E11"].value) == ("Alerts", "1 FIRED this refresh")
-    assert dash["F11"].value == "2 rules"
-    assert dash["E12"].value == "price_above" and DEMO_SOURCE_LABEL in dash["G12"].value
+    assert (dash["D11"].value, dash["E11"].value) == ("Alerts", "1 FIRED on this data · 2 rules")
+    assert (dash["D12"].value, dash["E12"].value, dash["F12"].value) == ("!", "price_above",
+                                                                          "BTC")
+    assert DEMO_SOURCE_LABEL in dash["G12"].value
 
     again = refresh_workbook(built, demo_market, params=Settings())  # same data: no re-fire
     assert again.alerts == () and len(alerts.history()) == 1
     assert [r.rule_id for r in alerts.list_rules()] == [r.rule_id for r in stored]
     assert _rules_table(built) == table  # nothing duplicated, the refused row still there
     dash = load_workbook(built)[lay.DASHBOARD]
-    assert dash["E11"].value == "none fired this refresh" and dash["D12"].value == "last fired"
+    assert dash["E11"].value == "1 FIRED on this data · 2 rules"  # still true of this data
+    later = replace(demo_market, as_of=demo_market.as_of + timedelta(days=1))
+    assert refresh_workbook(built, later, params=Settings()).alerts == ()
+    dash = load_workbook(built)[lay.DASHBOARD]
+    assert dash["E11"].value == "none fired on this data · 2 rules"
+    assert dash["D12"].value is None and dash["G12"].value.startswith("last fired")
 
 
 def test_edit_replaces_a_rule_and_a_cleared_kind_removes_it(built: Path,
@@ -119,7 +127,7 @@ def test_libreoffice_reads_the_alerts_sheet(built: Path, demo_market: MarketData
     assert (ws["B6"].value, ws["C6"].value, ws["G6"].value, ws["H6"].value) == (
         "price_above", "BTC", "always", "active")
     assert ws["M6"].value == "price_above" and ws["O6"].value == DEMO_SOURCE_LABEL
-    assert wb[lay.DASHBOARD]["E11"].value == "1 FIRED this refresh"
+    assert wb[lay.DASHBOARD]["E11"].value == "1 FIRED on this data · 1 rule"
     errors = [c.coordinate for row in ws.iter_rows() for c in row
               if c.value in ("#VALUE!", "#NAME?", "#REF!", "#DIV/0!", "#N/A", "#NUM!",
                              "#NULL!", "Err:502", "Err:504")]

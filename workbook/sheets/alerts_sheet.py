@@ -6,11 +6,12 @@ it in the alerts file and writes its id back; a refused row stays, flagged in ``
 (:mod:`workbook.sheets.alerts_sync`). Firings ``J5:P55`` (block ``alerts_firings``): the most
 recent first, each labelled with its data (``demo (simulated)`` on the demo market). The
 kinds, their units and ranges are listed below the rule table. Dashboard ``D11:G15``: how
-many alerts this refresh fired, and which.
+many alerts fired on the data shown, and which.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from openpyxl.formatting.rule import FormulaRule
@@ -37,8 +38,9 @@ FIRING_HEADERS = ("No.", "Fired (UTC)", "Rule", "Kind", "Subject", "Data", "Mess
 RULE_HEADERS = ("Id (tool)", "Kind", "Subject", "Threshold", "Unit", "Hysteresis", "Note",
                 "Status (tool)")
 INPUT_COLUMNS = range(2, 8)  # B..G
+RED_BOLD = st.Font(bold=True, color="C00000")
 FLAG_RULE = FormulaRule(formula=[f'LEFT($H{FIRST_ROW},7)="{alerts_sync.REFUSED}"'],
-                        font=st.Font(bold=True, color="C00000"))
+                        font=RED_BOLD)
 
 
 def build(ws: Worksheet) -> None:
@@ -56,18 +58,19 @@ def build(ws: Worksheet) -> None:
                     fill=st.INPUT_FILL, unlocked=True)
     st.column_formats(ws, FIRINGS.top, FIRINGS.bottom, {FIRINGS.left + 1: "yyyy-mm-dd hh:mm"})
     ws.cell(KINDS_ROW, 1, "Kinds").font = st.SECTION_FONT
-    st.write_header(ws, KINDS_ROW + 1, 1, ["Kind", "Subject", "Unit: threshold range",
-                                           "What fires"])
+    for col, name in ((2, "Kind"), (3, "Subject"), (7, "Unit: threshold range"),
+                      (8, "What fires")):
+        st.write_header(ws, KINDS_ROW + 1, col, [name])
     for offset, spec in enumerate(KINDS.values(), start=KINDS_ROW + 2):
         units = "; ".join(f"{u or '-'}: {p.unit or 'no threshold'}"
                           + (f" ({p.low:g}, {p.high:g}]" if p.unit else "")
                           for u, p in spec.thresholds.items())
         subject = {"symbol": "symbol", "sector": "sector", "none": "(empty)"}[spec.subject]
-        ws.cell(offset, 1, spec.kind)
-        ws.cell(offset, 2, subject + (" or *" if spec.any_subject else ""))
-        ws.cell(offset, 3, units)
-        ws.cell(offset, 4, spec.description)
-    st.set_widths(ws, {"A": 24, "B": 24, "C": 40, "D": 40, "E": 8, "F": 11, "G": 24, "H": 44,
+        ws.cell(offset, 2, spec.kind)
+        ws.cell(offset, 3, subject + (" or *" if spec.any_subject else ""))
+        ws.cell(offset, 7, units)
+        ws.cell(offset, 8, spec.description)
+    st.set_widths(ws, {"A": 9, "B": 24, "C": 14, "D": 12, "E": 8, "F": 11, "G": 34, "H": 60,
                        "I": 3, "J": 6, "K": 17, "L": 6, "M": 22, "N": 10, "O": 22, "P": 70})
     ws.freeze_panes = ws[f"A{FIRST_ROW}"]
     st.print_one_page(ws)
@@ -101,10 +104,19 @@ def decorate(wb: Workbook) -> None:
     ws = ensure_sheet(wb)
     replace_validations(ws, validations())
     ref = f"H{FIRST_ROW}:H{LAST_ROW}"
-    present = any(str(rng.sqref) == ref for rng in ws.conditional_formatting)
-    if not present:
-        ws.conditional_formatting.add(ref, FLAG_RULE)
+    _add_format(ws, ref, FLAG_RULE)
     protect(ws)
+    flags = lay.block("dashboard_alerts")
+    dashboard = wb[lay.DASHBOARD]
+    _add_format(dashboard, f"D{flags.top}:G{flags.bottom}", FormulaRule(
+        formula=[f'OR($D{flags.top}="{FLAG}",LEFT($E${flags.top},5)<>"none ")'], font=RED_BOLD))
+    dashboard.cell(flags.top, flags.left).font = st.BOLD
+
+
+def _add_format(ws: Worksheet, ref: str, rule: FormulaRule) -> None:
+    """Add the tool's conditional format on ``ref`` unless a round trip kept it."""
+    if not any(str(rng.sqref) == ref for rng in ws.conditional_formatting):
+        ws.conditional_formatting.add(ref, rule)
 
 
 def typed_rows_openpyxl(wb: Workbook) -> list[list[Any]]:
@@ -131,9 +143,13 @@ def sync_typed(typed: list[list[Any]] | None) -> alerts_sync.RuleSync:
     return alerts_sync.sync_rules(typed, FIRST_ROW, RULES.rows)
 
 
-def alerts_view(synced: alerts_sync.RuleSync, fired: tuple[AlertFiring, ...]) -> AlertsView:
-    """What the sheets show after the sync and the evaluation (the history read last)."""
+def alerts_view(synced: alerts_sync.RuleSync, data_as_of: datetime | None) -> AlertsView:
+    """What the sheets show after the sync and the evaluation (the history read last);
+    the Dashboard flags the firings stamped with the data's time (``data_as_of``)."""
     history = tuple(reversed(desk_alerts.history(FIRINGS.rows)))
+    stamp = None if data_as_of is None else (
+        data_as_of if data_as_of.tzinfo else data_as_of.replace(tzinfo=UTC))
+    fired = tuple(f for f in history if f.fired_at == stamp)
     return AlertsView(rule_rows=synced.rows, fired=fired, history=history,
                       active_rules=synced.active_rules)
 
@@ -143,19 +159,23 @@ def _firing_row(firing: AlertFiring) -> list[object]:
             firing.subject or "-", firing.label, firing.message]
 
 
+FLAG = "!"
+"""Column D of a Dashboard alert row: it fired on the data shown (red)."""
+
+
 def dashboard_flags(view: AlertsView) -> Rows:
-    """The Dashboard's alert block: this refresh's firings, else the last one."""
+    """The Dashboard's alert block: the firings on the data shown, else the last one."""
     count = len(view.fired)
-    head: list[object] = ["Alerts", f"{count} FIRED this refresh" if count
-                          else "none fired this refresh", f"{view.active_rules} rules", ""]
-    rows: Rows = [head]
+    summary = f"{count} FIRED on this data" if count else "none fired on this data"
+    plural = "" if view.active_rules == 1 else "s"
+    rows: Rows = [["Alerts", f"{summary} · {view.active_rules} rule{plural}", None, None]]
     for firing in view.fired[:4]:
-        rows.append([utc_text(firing.fired_at), firing.kind, firing.subject or "-",
-                     f"[{firing.label}] {firing.message}"])
+        rows.append([FLAG, firing.kind, firing.subject or "-",
+                     f"{utc_text(firing.fired_at)} [{firing.label}] {firing.message}"])
     if not view.fired and view.history:
         last = view.history[0]
-        rows.append(["last fired", utc_text(last.fired_at), last.kind,
-                     f"[{last.label}] {last.message}"])
+        rows.append(["", last.kind, last.subject or "-",
+                     f"last fired {utc_text(last.fired_at)} [{last.label}] {last.message}"])
     if count > 4:
         rows[-1][3] = f"{rows[-1][3]} (+{count - 4} more on the Alerts sheet)"
     return rows
