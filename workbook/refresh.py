@@ -13,7 +13,9 @@
   reloaded and filled again (merge), up to :data:`MERGE_ATTEMPTS` times, then refused: a save
   is never dropped. A read-only or damaged workbook is refused with one line.
 * an xlwings ``Book`` (the workbook open in Excel, from the button): the same owned ranges
-  are written through xlwings; Excel keeps charts and formatting itself and the user saves.
+  are written through xlwings, and the Journal sheet is synced with the trade journal by the
+  same code as the headless path (:mod:`workbook.sheets.journal_excel`); Excel keeps charts
+  and formatting itself and the user saves.
 
 Text from outside (symbols, sectors, reasons) is escaped against formula injection
 (:mod:`workbook.safe_text`).
@@ -42,7 +44,7 @@ from rotation_addin.desk.session import default_session
 from workbook import build as build_mod
 from workbook import layout as lay
 from workbook.context import FillContext
-from workbook.sheets import alerts_sheet, journal_sync, settings_sheet
+from workbook.sheets import alerts_sheet, journal_excel, journal_sync, settings_sheet
 from workbook.snapshot import ChangedSinceLoad, Snapshot, check_unchanged, read_snapshot
 from workbook.writer import write_blocks_xlwings
 
@@ -333,6 +335,9 @@ def _refresh_open_book(book: Any, dataset: MarketDataset, report: DailyReport | 
     names = [s.name for s in book.sheets]
     _check_sheets(book.name, [s for s in REQUIRED_SHEETS if s not in names])
     settings = params or settings_from_book(book)
+    # as the headless path: typed Journal rows go into the trade journal first (the plan's
+    # cool-down sees them); refused rows stay in the sheet, flagged
+    notes = journal_excel.sync_open_book(book, dataset, settings, refreshed_at)
     synced = alerts_sheet.sync_typed(alerts_sheet.typed_rows_xlwings(book))
     fired, alert_notes = _evaluate_alerts(dataset)  # typed rules stored first: evaluated too
     view = alerts_sheet.alerts_view(synced, dataset.as_of)
@@ -341,7 +346,7 @@ def _refresh_open_book(book: Any, dataset: MarketDataset, report: DailyReport | 
     ctx = FillContext(dataset=dataset, report=report, settings=settings,
                       refreshed_at=refreshed_at,
                       sizing_symbol=str(symbol) if symbol is not None else "", alerts=view)
-    notes = write_blocks_xlwings(book, build_mod.collect_content(ctx))
+    notes += write_blocks_xlwings(book, build_mod.collect_content(ctx))
     full_name = getattr(book, "fullname", None)
     return _result(Path(full_name) if full_name else None, None, ctx,
                    notes + list(synced.notes) + alert_notes, fired)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from openpyxl.workbook.workbook import Workbook
@@ -110,6 +110,17 @@ def write_blocks_xlwings(book: Any, content: Mapping[str, Rows]) -> list[str]:
             if was_protected:
                 _protect(sheet)
     return warnings
+
+
+@contextlib.contextmanager
+def unprotected(sheet: Any) -> Iterator[None]:
+    """Unprotect an xlwings sheet for a write and protect it again (no password)."""
+    was_protected = _unprotect(sheet)
+    try:
+        yield
+    finally:
+        if was_protected:
+            _protect(sheet)
 
 
 def _unprotect(sheet: Any) -> bool:

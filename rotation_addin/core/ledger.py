@@ -2,8 +2,8 @@
 
 A journal is a list of :class:`JournalEvent` appended in ``id`` order and never rewritten
 (STRATEGY.md, "Journal, paper trading and review"). :func:`corrected_events` applies the
-``correction`` rows to the rows they reference; :func:`fold_ledger` replays the result into
-open trades, closed trades, overrides and refusals.
+``correction`` rows to the rows they reference; :func:`rotation_addin.core.ledger_fold.fold_ledger`
+replays the result into open trades, closed trades, overrides and refusals.
 
 Money (P&L of a linear perpetual, STRATEGY.md)::
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -240,134 +240,6 @@ def corrected_events(events: Sequence[JournalEvent]) -> tuple[JournalEvent, ...]
                    if k in CORRECTABLE_FIELDS}
         by_id[target.id] = dataclasses.replace(target, **changes)
     return tuple(by_id[i] for i in sorted(by_id) if i not in voided)
-
-
-def _opened(event: JournalEvent) -> OpenTrade:
-    if event.side is None:
-        raise InputError("side", f"open event {event.id} has no side")
-    stop = event.stop_price_usd
-    risk = event.quantity_base * abs(event.price_usd - stop) if stop is not None else math.nan
-    return build_frozen(OpenTrade, dict(
-        trade_id=event.trade_id, account=event.account, base=event.base, sector=event.sector,
-        side=event.side, quantity_base=event.quantity_base, entry_price_usd=event.price_usd,
-        stop_price_usd=stop, take_profit_price_usd=event.take_profit_price_usd,
-        liquidation_price_usd=event.liquidation_price_usd, leverage=event.leverage,
-        opened_at=event.event_time, fees_usd=event.fee_usd, funding_usd=event.funding_usd,
-        realised_usd=-event.fee_usd - event.funding_usd,
-        initial_risk_usd=risk + event.fee_usd, max_quantity_base=event.quantity_base,
-        overridden=False, reason=event.reason,
-        levels=((event.event_time, stop, event.take_profit_price_usd),),
-    ))
-
-
-def _added(trade: OpenTrade, event: JournalEvent) -> OpenTrade:
-    quantity = trade.quantity_base + event.quantity_base
-    entry = (trade.quantity_base * trade.entry_price_usd
-             + event.quantity_base * event.price_usd) / quantity
-    stop = trade.stop_price_usd
-    extra = event.quantity_base * abs(event.price_usd - stop) if stop is not None else 0.0
-    return dataclasses.replace(
-        trade, quantity_base=quantity, entry_price_usd=entry,
-        fees_usd=trade.fees_usd + event.fee_usd,
-        realised_usd=trade.realised_usd - event.fee_usd - event.funding_usd,
-        funding_usd=trade.funding_usd + event.funding_usd,
-        initial_risk_usd=trade.initial_risk_usd + extra + event.fee_usd,
-        max_quantity_base=max(trade.max_quantity_base, quantity),
-    )
-
-
-def _reduced(trade: OpenTrade, event: JournalEvent, quantity: float) -> OpenTrade:
-    gross = trade.side.sign * quantity * (event.price_usd - trade.entry_price_usd)
-    return dataclasses.replace(
-        trade, quantity_base=trade.quantity_base - quantity,
-        fees_usd=trade.fees_usd + event.fee_usd,
-        funding_usd=trade.funding_usd + event.funding_usd,
-        realised_usd=trade.realised_usd + gross - event.fee_usd - event.funding_usd,
-    )
-
-
-def _moved(trade: OpenTrade, event: JournalEvent) -> OpenTrade:
-    stop, take = trade.stop_price_usd, trade.take_profit_price_usd
-    if event.kind == KIND_STOP_MOVED:
-        stop = event.stop_price_usd
-    else:
-        take = event.take_profit_price_usd
-    return dataclasses.replace(trade, stop_price_usd=stop, take_profit_price_usd=take,
-                               levels=(*trade.levels, (event.event_time, stop, take)))
-
-
-def _closed(trade: OpenTrade, event: JournalEvent, exit_price: float) -> TradeRecord:
-    """The trade closed by ``event`` (the last exit: its whole remaining quantity)."""
-    gross = trade.side.sign * trade.quantity_base * (event.price_usd - trade.entry_price_usd)
-    fees = trade.fees_usd + event.fee_usd
-    funding = trade.funding_usd + event.funding_usd
-    realised = trade.realised_usd + gross - event.fee_usd - event.funding_usd
-    return build_frozen(TradeRecord, dict(
-        trade_id=trade.trade_id, account=trade.account, base=trade.base, sector=trade.sector,
-        side=trade.side, quantity_base=trade.max_quantity_base,
-        entry_price_usd=trade.entry_price_usd, exit_price_usd=exit_price,
-        opened_at=trade.opened_at, closed_at=event.event_time, fees_usd=fees,
-        funding_usd=funding, realised_pnl_usd=realised,
-        initial_risk_usd=trade.initial_risk_usd, overridden=trade.overridden,
-        reason=trade.reason, exit_reason=event.reason,
-    ))
-
-
-def _event_time(event: JournalEvent) -> datetime:
-    return event.event_time
-
-
-def fold_ledger(events: Iterable[JournalEvent], account: str | None = ACCOUNT_PAPER) -> Ledger:
-    """Replay ``events`` (corrections applied) into a :class:`Ledger`.
-
-    ``account`` None keeps every account (for exports); figures should use one account.
-    A ``close`` closes the whole remaining quantity at its fill price; a ``reduce`` that
-    leaves nothing also closes the trade. Events of unknown or closed trades are ignored.
-    """
-    rows = [e for e in corrected_events(list(events)) if account is None or e.account == account]
-    open_by_id: dict[str, OpenTrade] = {}
-    exits: dict[str, list[tuple[float, float]]] = {}
-    closed: list[TradeRecord] = []
-    entries, overrides, refusals, notes = [], [], [], []
-    # rows come in id order and sorted() is stable: sorting by time keeps id order for ties
-    for event in sorted(rows, key=_event_time):
-        trade = open_by_id.get(event.trade_id)
-        if event.kind == KIND_OPEN and trade is None:
-            open_by_id[event.trade_id] = _opened(event)
-            exits[event.trade_id] = []
-            entries.append(event)
-        elif event.kind == KIND_REFUSAL:
-            refusals.append(event)
-        elif event.kind == KIND_NOTE:
-            notes.append(event)
-        elif trade is None:
-            if event.kind == KIND_OVERRIDE:
-                overrides.append(event)
-            continue
-        elif event.kind == KIND_OVERRIDE:
-            overrides.append(event)
-            open_by_id[event.trade_id] = dataclasses.replace(trade, overridden=True)
-        elif event.kind == KIND_ADD:
-            open_by_id[event.trade_id] = _added(trade, event)
-            entries.append(event)
-        elif event.kind in (KIND_STOP_MOVED, KIND_TAKE_PROFIT_MOVED):
-            open_by_id[event.trade_id] = _moved(trade, event)
-        elif event.kind in (KIND_REDUCE, KIND_CLOSE):
-            quantity = trade.quantity_base if event.kind == KIND_CLOSE else \
-                min(event.quantity_base, trade.quantity_base)
-            done = exits[event.trade_id]
-            done.append((quantity, event.price_usd))
-            left = trade.quantity_base - quantity
-            if left <= QUANTITY_EPSILON * max(1.0, trade.max_quantity_base):
-                total = sum(q for q, _ in done)
-                average = sum(q * p for q, p in done) / total if total > 0 else event.price_usd
-                closed.append(_closed(trade, event, average))
-                del open_by_id[event.trade_id], exits[event.trade_id]
-            else:
-                open_by_id[event.trade_id] = _reduced(trade, event, quantity)
-    return Ledger(open_trades=tuple(open_by_id.values()), closed_trades=tuple(closed),
-                  entries=tuple(entries), overrides=tuple(overrides),
-                  refusals=tuple(refusals), notes=tuple(notes))
 
 
 def ledger_book(ledger: Ledger, closed_since: datetime | None = None, *,

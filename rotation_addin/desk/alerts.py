@@ -32,7 +32,8 @@ from rotation_addin.core.alerts import AlertRule, make_rule
 from rotation_addin.core.constants import STALE_AFTER
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError, RotationError
-from rotation_addin.core.ledger import ACCOUNT_PAPER, fold_ledger
+from rotation_addin.core.ledger import ACCOUNT_PAPER
+from rotation_addin.core.ledger_fold import fold_ledger
 from rotation_addin.core.rotation import PlanParameters, PositionBook
 from rotation_addin.data.alert_store import AlertStore, alerts_path
 from rotation_addin.desk.market import ewma_daily_vol

@@ -34,7 +34,6 @@ from rotation_addin.core.ledger import (
     JournalEvent,
     Ledger,
     OpenTrade,
-    fold_ledger,
     ledger_book,
 )
 from rotation_addin.core.liquidation import QUANTITY_RANGE_BASE, liquidation_price
@@ -157,19 +156,16 @@ an append-only journal with the same rows folds to the same ledger."""
 
 
 def read_ledger(inputs: JournalInputs, account: str | None = ACCOUNT_PAPER) -> Ledger:
-    """The journal's ledger for ``account`` (corrections applied)."""
+    """The journal's ledger for ``account`` (corrections applied; read from the saved fold
+    and the rows after it when it can be, see :meth:`JournalStore.ledger`)."""
     with JournalStore(inputs.path) as store:
-        events = store.events()
-        path = str(store.path.resolve())
-    last = events[-1] if events else None
-    key = (path, len(events), last.id if last else 0, last.recorded_at if last else None,
-           account)
-    ledger = _LEDGERS.get(key)
-    if ledger is None:
-        ledger = fold_ledger(events, account)
-        if len(_LEDGERS) >= 8:
-            _LEDGERS.pop(next(iter(_LEDGERS)))
-        _LEDGERS[key] = ledger
+        key = (*store.state_key(), account)
+        ledger = _LEDGERS.get(key)
+        if ledger is None:
+            ledger = store.ledger(account)
+            if len(_LEDGERS) >= 8:
+                _LEDGERS.pop(next(iter(_LEDGERS)))
+            _LEDGERS[key] = ledger
     return ledger
 
 

@@ -26,8 +26,8 @@ from rotation_addin.core.ledger import (
     JournalEvent,
     OpenTrade,
     TradeRecord,
-    fold_ledger,
 )
+from rotation_addin.core.ledger_fold import fold_ledger
 from rotation_addin.core.paper import (
     EXIT_LIQUIDATION,
     CandleExit,

@@ -7,6 +7,10 @@ is refused (as :mod:`rotation_addin.data.cache_schema` does for the cache).
 both. Times are integer milliseconds since the Unix epoch, UTC. ``corrects_id`` references
 the row a ``correction`` corrects. ``import_key`` (unique, NULL for typed events) makes
 imports idempotent: importing the same CSV row twice inserts it once.
+
+``fold_snapshots`` (v2): saved folds of the rows up to an id, a cache the review reads
+instead of replaying every row (:mod:`rotation_addin.journal.snapshot`); not the record,
+so it is replaced, never trusted without its checks.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 
 from rotation_addin.core.errors import DataError
 from rotation_addin.core.ledger import ACCOUNTS, EVENT_KINDS
+from rotation_addin.journal.snapshot import TABLE_SQL
 
 _KINDS = ", ".join(f"'{k}'" for k in EVENT_KINDS)
 _ACCOUNTS = ", ".join(f"'{a}'" for a in ACCOUNTS)
@@ -73,8 +78,12 @@ def _split(script: str) -> list[str]:
     return [s for s in statements if s]
 
 
+def _migrate_to_v2(conn: sqlite3.Connection) -> None:
+    conn.execute(TABLE_SQL)
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [_migrate_to_v1]
+MIGRATIONS: list[Migration] = [_migrate_to_v1, _migrate_to_v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -24,14 +24,15 @@ from rotation_addin.core.ledger import (
     ACCOUNT_PAPER,
     KIND_CLOSE,
     JournalEvent,
+    Ledger,
     build_frozen,
-    fold_ledger,
     ledger_book,
 )
+from rotation_addin.core.ledger_fold import fold_ledger, fold_state
 from rotation_addin.core.rotation import PositionBook
 from rotation_addin.core.types import Side
 from rotation_addin.data.paths import data_dir
-from rotation_addin.journal import schema
+from rotation_addin.journal import schema, snapshot
 
 COLUMNS = ("recorded_ms", "event_ms", "account", "kind", "trade_id", "base", "sector", "side",
            "quantity_base", "price_usd", "reference_price_usd", "stop_price_usd",
@@ -185,10 +186,13 @@ class JournalStore:
         return list(cursor.execute(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM events {where} "
                                    "ORDER BY id", params))
 
+    def _cache_key(self) -> tuple[str, int]:
+        return (str(self.path.resolve()), self.path.stat().st_ino)
+
     def events(self, account: str | None = None) -> tuple[JournalEvent, ...]:
         """Every row (``account`` None: all accounts), in id order (parsed rows are cached
         per file; only rows added since the last read are parsed)."""
-        key = (str(self.path.resolve()), self.path.stat().st_ino)
+        key = self._cache_key()
         last, count, cached = _EVENT_CACHE.get(key, (0, 0, ()))
         self._conn.execute("BEGIN")  # one snapshot for the check and the read
         try:
@@ -206,6 +210,39 @@ class JournalStore:
         if events:
             _EVENT_CACHE[key] = (events[-1].id, len(events), events)
         return events if account is None else tuple(e for e in events if e.account == account)
+
+    def state_key(self) -> tuple[object, ...]:
+        """What identifies the rows held (file, count, last id and its write time): an
+        append-only journal with the same key holds the same rows."""
+        count, last = self._conn.execute("SELECT COUNT(*), MAX(id) FROM events").fetchone()
+        stamp = self._conn.execute("SELECT recorded_ms FROM events WHERE id = ?",
+                                   (last,)).fetchone()
+        return (str(self.path.resolve()), count, last, stamp[0] if stamp else None)
+
+    def ledger(self, account: str | None = ACCOUNT_PAPER) -> Ledger:
+        """The fold of every row for ``account`` (None: all): the saved snapshot extended by
+        the rows after it when it passes its checks, else a replay of every row, which saves
+        a new snapshot (:mod:`rotation_addin.journal.snapshot`). Both give the same ledger."""
+        self._conn.execute("BEGIN")  # one read snapshot for the checks and the rows after
+        try:
+            saved = snapshot.load(self._conn, account)
+            later = self._select("WHERE id > ?", (saved[1],)) if saved is not None else []
+        finally:
+            self._conn.execute("COMMIT")
+        if saved is not None:
+            state = saved[0]
+            tail = [_event(r) for r in later]
+            if state.extend(tail):
+                if len(tail) >= snapshot.SNAPSHOT_EVERY:
+                    snapshot.save(self._conn, state, tail[-1].id)
+                return state.ledger()
+        elif snapshot.rows_changed(self._conn, account):
+            _EVENT_CACHE.pop(self._cache_key(), None)  # parsed from rows that changed
+        events = self.events()
+        state = fold_state(events, account)
+        if len(events) >= snapshot.SNAPSHOT_MIN_ROWS:
+            snapshot.save(self._conn, state, events[-1].id)
+        return state.ledger()
 
     def event(self, event_id: int) -> JournalEvent | None:
         """The row ``event_id`` or None."""

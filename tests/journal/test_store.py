@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from rotation_addin.core.errors import DataError
-from rotation_addin.core.ledger import JournalEvent, fold_ledger
+from rotation_addin.core.ledger import JournalEvent
+from rotation_addin.core.ledger_fold import fold_ledger
 from rotation_addin.core.types import Side
 from rotation_addin.journal import schema
 from rotation_addin.journal.store import JournalStore
@@ -37,7 +38,7 @@ def test_update_and_delete_are_refused_by_triggers(tmp_path):
 def test_schema_version_wal_and_newer_file_refused(tmp_path):
     path = tmp_path / "journal.sqlite3"
     with JournalStore(path) as store:
-        assert store.schema_version == schema.SCHEMA_VERSION == 1
+        assert store.schema_version == schema.SCHEMA_VERSION == 2  # v2: fold snapshots
         assert store.integrity_check() == "ok"
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -10,6 +10,10 @@
 2. A journal row whose ``Exit`` or ``Stop`` the trader filled in closes it / moves its stop.
 3. The sheet is rewritten: every journal trade (paper and real, labelled) then the flagged
    rows, so no typed row is ever lost. The Review sheet gets the week's review.
+
+One home for both refresh paths: :func:`sync_rows` does steps 1-3 on rows already read and
+returns what to write; the headless refresh (openpyxl, :func:`sync_journal_sheet`) and the
+Excel button (xlwings, :mod:`workbook.sheets.journal_excel`) only read and write cells.
 """
 
 from __future__ import annotations
@@ -125,9 +129,17 @@ def _when(row: SheetRow, letter: str, field: str) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
+def _key_text(value: Any) -> str:
+    """A cell as key text; Excel (xlwings) reads every number as a float, openpyxl reads a
+    typed 1 as an int: an integral float is written like the int, so both paths agree."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value or "")
+
+
 def row_key(row: SheetRow) -> str:
     """Import key of a typed row: its trade cells (a changed row is a new trade)."""
-    parts = [str(row.value(x) or "") for x in ("A", "B", "D", "E", "F", "G", "N")]
+    parts = [_key_text(row.value(x)) for x in ("A", "B", "D", "E", "F", "G", "N")]
     return "sheet:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
@@ -156,11 +168,17 @@ def _journal_typed(inputs: Any, row: SheetRow) -> str:
     return f"{JOURNALED} {account} {result.trade_id}"
 
 
+def journaled_trade_id(status: str) -> str:
+    """The trade id in a status the sync wrote: ``journal <account> <id>[ (open)]``."""
+    words = status.split()
+    return words[2] if len(words) >= 3 else ""
+
+
 def _apply_edits(inputs: Any, row: SheetRow, open_ids: dict[str, Any]) -> None:
     """A journal row whose Exit or Stop was filled in: close it or move its stop."""
     from rotation_addin.desk.journal_ops import close_trade, move_levels
 
-    trade = open_ids.get(row.status.split()[-1])
+    trade = open_ids.get(journaled_trade_id(row.status))
     if trade is None:
         return
     exit_price = _number(row, "H", "Exit")
@@ -175,7 +193,7 @@ def _apply_edits(inputs: Any, row: SheetRow, open_ids: dict[str, Any]) -> None:
 
 
 def _process(inputs: Any, rows: list[SheetRow]) -> tuple[list[tuple[SheetRow, str]], list[str]]:
-    from rotation_addin.core.ledger import fold_ledger
+    from rotation_addin.core.ledger_fold import fold_ledger
     from rotation_addin.journal.store import JournalStore
 
     with JournalStore(inputs.path) as store:
@@ -198,7 +216,7 @@ def _process(inputs: Any, rows: list[SheetRow]) -> tuple[list[tuple[SheetRow, st
 
 
 def _journal_lines(inputs: Any) -> list[list[Any]]:
-    from rotation_addin.core.ledger import fold_ledger
+    from rotation_addin.core.ledger_fold import fold_ledger
     from rotation_addin.journal.store import JournalStore
 
     with JournalStore(inputs.path) as store:
@@ -220,66 +238,110 @@ def _journal_lines(inputs: Any) -> list[list[Any]]:
     return lines
 
 
-def _write(ws: Worksheet, lines: list[list[Any]], flagged: list[tuple[SheetRow, str]]) -> None:
-    letters = ("A", "B", "C", "D", "E", "F", "G", "H", "K", "L", "M", "N", "O", "P", "Q")
-    typed = [[row.cells.get(x) for x in letters[:-2]] + [status, None] for row, status in flagged]
-    rows = (lines + typed)[: sheet.ROWS]
-    for offset in range(sheet.ROWS):
-        number = sheet.FIRST_ROW + offset
-        values = rows[offset] if offset < len(rows) else [None] * len(letters)
-        for letter, value in zip(letters, values, strict=True):
-            cell = ws[f"{letter}{number}"]
-            cell.value = safe_cell_value(value) if isinstance(value, str) else value
-            cell.font = FLAG_FONT if letter == STATUS and offset >= len(lines) else Font()
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What a sync writes: ``grid`` is the Journal sheet's rows (:data:`sheet.ROWS` rows of
+    :data:`INPUT_LETTERS` values, cell-safe), the rows ``flagged`` (offsets) are typed rows
+    the journal refused, kept with their status; ``review`` is the Review sheet (title,
+    subtitle, then (figure, value) rows); ``notes`` go into the refresh result."""
+
+    grid: list[list[Any]]
+    flagged: range
+    review_title: str
+    review_subtitle: str
+    review: list[tuple[str, Any]]
+    notes: list[str]
 
 
-def sync_journal_sheet(wb: Workbook, inputs: Any) -> list[str]:
-    """Read typed rows into the journal, rewrite the Journal sheet and the Review sheet.
-
-    Returns notes for the refresh result (rows journaled, rows flagged, rows cut to fit).
-    """
-    ws = wb[JOURNAL]
-    ensure_columns(ws)
-    rows = read_rows(ws)
+def sync_rows(inputs: Any, rows: list[SheetRow]) -> SyncOutcome:
+    """Steps 1-3 of the module docstring on rows already read from the sheet (both refresh
+    paths call this): journal the typed rows, apply edits, build the sheet and the review."""
     flagged, notes = _process(inputs, rows)
     lines = _journal_lines(inputs)
     if len(lines) + len(flagged) > sheet.ROWS:
         notes.append(f"Journal sheet shows the first {sheet.ROWS} rows of "
                      f"{len(lines) + len(flagged)}: the journal file keeps them all")
-    _write(ws, lines, flagged)
+    typed = [[row.cells.get(x) for x in INPUT_LETTERS[:-2]] + [status, None]
+             for row, status in flagged]
+    kept = (lines + typed)[: sheet.ROWS]
+    grid = [[safe_cell_value(v) if isinstance(v, str) else v for v in values]
+            for values in kept]
+    grid += [[None] * len(INPUT_LETTERS) for _ in range(sheet.ROWS - len(grid))]
     notes += [f"Journal row {r.number} flagged: {s}" for r, s in flagged]
-    write_review_sheet(wb, inputs)
-    return notes
+    title, subtitle, review_rows = review_content(inputs)
+    return SyncOutcome(grid=grid, flagged=range(min(len(lines), sheet.ROWS), len(kept)),
+                       review_title=title, review_subtitle=subtitle, review=review_rows,
+                       notes=notes)
 
 
-def write_review_sheet(wb: Workbook, inputs: Any) -> None:
-    """The Review sheet: the paper account's review of the last 7 days (rewritten)."""
+def _write(ws: Worksheet, outcome: SyncOutcome) -> None:
+    for offset, values in enumerate(outcome.grid):
+        number = sheet.FIRST_ROW + offset
+        for letter, value in zip(INPUT_LETTERS, values, strict=True):
+            cell = ws[f"{letter}{number}"]
+            cell.value = value
+            cell.font = FLAG_FONT if letter == STATUS and offset in outcome.flagged else Font()
+
+
+def sync_journal_sheet(wb: Workbook, inputs: Any) -> list[str]:
+    """Read typed rows into the journal, rewrite the Journal sheet and the Review sheet
+    (the headless refresh, openpyxl).
+
+    Returns notes for the refresh result (rows journaled, rows flagged, rows cut to fit).
+    """
+    ws = wb[JOURNAL]
+    ensure_columns(ws)
+    outcome = sync_rows(inputs, read_rows(ws))
+    _write(ws, outcome)
+    write_review_sheet(wb, outcome)
+    return outcome.notes
+
+
+def review_content(inputs: Any) -> tuple[str, str, list[tuple[str, Any]]]:
+    """Title, subtitle and (figure, value) rows of the Review sheet: the paper account's
+    review of the last 7 days (values cell-safe; a figure that is not a number is n/a)."""
     from rotation_addin.cli.journal_cmds import review_rows
     from rotation_addin.desk.journal_ops import review
 
-    ws = wb[REVIEW_SHEET] if REVIEW_SHEET in wb.sheetnames else wb.create_sheet(REVIEW_SHEET)
     result = review(inputs)
-    ws.delete_rows(1, ws.max_row + 1)
-    st.write_title(ws, "Weekly review (paper)",
-                   f"{result.start:%Y-%m-%d %H:%M} to {result.end:%Y-%m-%d %H:%M} UTC; "
-                   f"prices: {inputs.dataset.source}. Written from the journal on refresh.")
-    st.write_header(ws, 4, 1, ["figure", "value"])
-    for offset, (name, value) in enumerate(review_rows(result), start=5):
-        ws.cell(offset, 1, name)
+    rows: list[tuple[str, Any]] = []
+    for name, value in review_rows(result):
         shown = value if not isinstance(value, float) or math.isfinite(value) else "n/a"
-        ws.cell(offset, 2, safe_cell_value(shown) if isinstance(shown, str) else shown)
+        rows.append((str(safe_cell_value(name)),
+                     safe_cell_value(shown) if isinstance(shown, str) else shown))
+    return ("Weekly review (paper)",
+            f"{result.start:%Y-%m-%d %H:%M} to {result.end:%Y-%m-%d %H:%M} UTC; "
+            f"prices: {inputs.dataset.source}. Written from the journal on refresh.", rows)
+
+
+REVIEW_HEADER_ROW = 4
+
+
+def write_review_sheet(wb: Workbook, outcome: SyncOutcome) -> None:
+    """The Review sheet (rewritten) from a sync's review."""
+    ws = wb[REVIEW_SHEET] if REVIEW_SHEET in wb.sheetnames else wb.create_sheet(REVIEW_SHEET)
+    ws.delete_rows(1, ws.max_row + 1)
+    st.write_title(ws, outcome.review_title, outcome.review_subtitle)
+    st.write_header(ws, REVIEW_HEADER_ROW, 1, ["figure", "value"])
+    for offset, (name, value) in enumerate(outcome.review, start=REVIEW_HEADER_ROW + 1):
+        ws.cell(offset, 1, name)
+        ws.cell(offset, 2, value)
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 40
+
+
+def journal_inputs(dataset: Any, settings: Any, now: datetime) -> Any:
+    """The journal inputs of a refresh: its dataset and settings, the user's journal file."""
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.desk.journal import JournalInputs
+
+    return JournalInputs(params=PlanParameters.from_settings(settings), dataset=dataset,
+                         now=max(now, dataset.as_of))
 
 
 def sync_for_refresh(wb: Workbook, dataset: Any, settings: Any, now: datetime) -> list[str]:
     """:func:`sync_journal_sheet` with the refresh's dataset and settings (the user's journal
     file); a workbook without a Journal sheet is left alone."""
-    from rotation_addin.core.rotation import PlanParameters
-    from rotation_addin.desk.journal import JournalInputs
-
     if JOURNAL not in wb.sheetnames:
         return []
-    inputs = JournalInputs(params=PlanParameters.from_settings(settings), dataset=dataset,
-                           now=max(now, dataset.as_of))
-    return sync_journal_sheet(wb, inputs)
+    return sync_journal_sheet(wb, journal_inputs(dataset, settings, now))
