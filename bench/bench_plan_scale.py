@@ -8,7 +8,9 @@ parameters with its sector's averages). For each size, in fresh processes:
 * cold ``rotation plan`` wall time (interpreter, imports, demo market, report, text), and
   ``rotation plan --help`` as the fixed-cost baseline, alternating, ``--repeat`` times;
 * in one process: the first demo market build (the simulator, ``data/demo``), then
-  ``daily_report(dataset)`` and ``rotation plan`` with the market already built (medians).
+  ``daily_report(dataset)`` and ``rotation plan`` with the market already built (medians;
+  the desk session is cleared before each plan, so its report is computed each time: an
+  earlier version measured the session's memoised report from the second run on).
 
 Printed: the table, the cost per added symbol between sizes (linear = about equal), and
 the simulator's share of the cold plan. Target: cold plan < 2 s at 1,000 symbols.
@@ -21,6 +23,7 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,6 +36,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 TARGET_S = 2.0
 SIZES = (22, 200, 1000)
+CPU_SECONDS: list[float] = []
+"""CPU time of each child run by :func:`wall_time`, in order."""
 
 
 def write_universe(home: Path, symbols: int) -> None:
@@ -51,11 +56,18 @@ def write_universe(home: Path, symbols: int) -> None:
 
 
 def wall_time(args: list[str], env: dict[str, str]) -> float:
-    """Seconds from start to exit of ``python *args`` (output discarded, exit code checked)."""
+    """Seconds from start to exit of ``python *args`` (output discarded, exit code checked).
+
+    The child's CPU time (user + system) is appended to :data:`CPU_SECONDS`: on a loaded
+    machine wall time waits for a core, CPU time much less so.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run([sys.executable, *args], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, timeout=1800, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_SECONDS.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}): {result.stderr}")
     return elapsed
@@ -70,6 +82,7 @@ def split_child(repeat: int) -> dict[str, float]:
     from rotation_addin.core.report import daily_report
     from rotation_addin.data.demo import demo_dataset
     from rotation_addin.data.universe_io import load_universe
+    from rotation_addin.desk.session import default_session
 
     universe = load_universe()
     start = time.perf_counter()
@@ -80,6 +93,7 @@ def split_child(repeat: int) -> dict[str, float]:
         start = time.perf_counter()
         daily_report(dataset)
         reports.append(time.perf_counter() - start)
+        default_session().clear()  # the report is computed again, the market stays built
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):
             cli_main(["plan"])
@@ -94,6 +108,7 @@ class SizeFigures:
 
     symbols: int
     cold: list[float]
+    cold_cpu: list[float]
     fixed: list[float]
     build: float
     report: float
@@ -114,15 +129,17 @@ def measure(symbols: int, repeat: int) -> SizeFigures:
     helper = ["-m", "rotation_addin.cli.main", "plan", "--help"]
     wall_time(helper, env)  # untimed warm-up: OS cache, byte-compiled modules
     cold: list[float] = []
+    cold_cpu: list[float] = []
     fixed: list[float] = []
     for _ in range(repeat):
         cold.append(wall_time(plan, env))
+        cold_cpu.append(CPU_SECONDS[-1])
         fixed.append(wall_time(helper, env))
     out = subprocess.run([sys.executable, __file__, "--child", str(repeat)], env=env,
                          capture_output=True, text=True, timeout=1800, check=True)
     split = json.loads(out.stdout.strip().splitlines()[-1])
-    return SizeFigures(int(split["symbols"]), cold, fixed, split["build"], split["report"],
-                       split["plan_cached"])
+    return SizeFigures(int(split["symbols"]), cold, cold_cpu, fixed, split["build"],
+                       split["report"], split["plan_cached"])
 
 
 def main() -> int:
@@ -137,12 +154,14 @@ def main() -> int:
         return 0
     rows = [measure(n, args.repeat) for n in args.sizes]
     print(f"machine: {os.cpu_count()} CPU(s); {args.repeat} runs of each; "
-          f"python {sys.version.split()[0]}")
-    print("symbols | cold plan median (min-max) s | plan --help s | simulator build s | "
-          "daily_report s | plan, market built s | simulator share of cold plan")
+          f"python {sys.version.split()[0]}; load average at the end "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("symbols | cold plan median (min-max) s | cold plan CPU s | plan --help s | "
+          "simulator build s | daily_report s | plan, market built s | simulator share")
     for row in rows:
         print(f"{row.symbols:7} | {row.cold_median:6.2f} ({min(row.cold):.2f}-"
-              f"{max(row.cold):.2f}) | {statistics.median(row.fixed):5.2f} | "
+              f"{max(row.cold):.2f}) | {statistics.median(row.cold_cpu):5.2f} | "
+              f"{statistics.median(row.fixed):5.2f} | "
               f"{row.build:6.2f} | {row.report:6.3f} | {row.plan_cached:6.3f} | "
               f"{row.build / row.cold_median:5.1%}")
     for low, high in itertools.pairwise(rows):

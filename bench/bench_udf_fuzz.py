@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rotation_addin import udfs
     from rotation_addin.excel import context
+    from rotation_addin.excel.cell_errors import CellError
     from tests.attack.hostile import arity, random_cell, udf_problem
 
     context.clear()
@@ -57,8 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             escaped += 1
             problems.append(f"{name}: escaped {type(exc).__name__}: {exc}")
             continue
-        head = result.split(" ", 1)[0] if isinstance(result, str) and result[:1] == "#" \
-            else "value"
+        reason = str(result) if isinstance(result, CellError) else ""
+        head = reason.split(" ", 1)[0] if reason.startswith("#") else "value"
         outcomes[head] += 1
         problem = udf_problem(name, cells, result)
         if problem:

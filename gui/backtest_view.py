@@ -18,22 +18,18 @@ CURVE_COLOURS = {"strategy": "#0072B2", "BTC buy-and-hold": "#E69F00",
 
 def run_backtest_summary(dataset: Any, settings: Any) -> Any:
     """Whole-strategy backtest of ``dataset`` with the user's plan parameters (demo funding
-    for the demo market, none otherwise; equal volumes for close-only data, stated)."""
-    from rotation_addin.core.bt_features import CLOSE_ONLY_WARNING, has_volume, with_equal_volume
+    for the demo market, none otherwise; equal volumes for close-only data, stated), through
+    the desk's use case (the numbers the CLI and the workbook show)."""
     from rotation_addin.core.rotation import PlanParameters
-    from rotation_addin.core.strategy_backtest import run_strategy
-    from rotation_addin.core.strategy_report import summarise
+    from rotation_addin.desk.backtest import strategy_backtest
 
     funding = None
     if dataset.is_demo:
         from rotation_addin.data.funding import demo_funding
 
         funding = demo_funding(dataset)
-    extra: list[str] = []
-    if not has_volume(dataset):
-        dataset, extra = with_equal_volume(dataset), [CLOSE_ONLY_WARNING]
-    result = run_strategy(dataset, PlanParameters.from_settings(settings), funding=funding)
-    return summarise(result, dataset), extra
+    run = strategy_backtest(dataset, PlanParameters.from_settings(settings), funding=funding)
+    return run.summary, list(run.data_warnings)
 
 
 class BacktestView(QWidget):

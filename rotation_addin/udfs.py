@@ -4,9 +4,12 @@ The workbook's ``xlwings.conf`` sheet names this module (``UDF Modules``); the x
 imports it and declares every function below in Excel. Each one is thin: it turns what Excel
 passes into clean values (:mod:`rotation_addin.excel.args`), calls the engine, and returns a
 number, a text or a 2-D list that spills (Excel 365 / 2021 dynamic arrays). Nothing raises
-into Excel: a bad argument returns a short text such as
+into Excel: a bad argument returns the Excel error ``#VALUE!``, missing data ``#N/A``, a refused
+trade ``#NUM!``, so IFERROR works; ``=LAST_ERRORS()`` spills the reasons, such as
 ``#INPUT stop: must be below entry 100 for a long (got 105)``
-(:func:`rotation_addin.excel.guard.udf_guard`).
+(:func:`rotation_addin.excel.guard.udf_guard`, :mod:`rotation_addin.excel.cell_errors`).
+Spilled tables hold data only; ``=DATA_SOURCE()`` names their source and as-of time.
+Fractions everywhere (0.05 = 5 %): the sheet formats them as percentages.
 
 Parameters are annotated ``Any`` on purpose: xlwings turns annotations into converters, and
 the raw cell values are exactly what the coercion layer expects.
@@ -38,6 +41,15 @@ from rotation_addin.desk.quick_check import (
 from rotation_addin.excel import args as a
 from rotation_addin.excel import context
 from rotation_addin.excel.guard import udf_guard
+from rotation_addin.excel.market_udfs import (
+    DATA_SOURCE,
+    FUNDING_HISTORY,
+    FUNDING_RATE,
+    LAST_ERRORS,
+    OHLCV,
+    OPEN_INTEREST,
+    PRICE,
+)
 from rotation_addin.excel.trading_udfs import DEPTH, SLIPPAGE, TRADE_CHECK
 
 CATEGORY = "Rotation Desk"
@@ -51,20 +63,6 @@ def _contract(base: str | None) -> ContractSpec | None:
     if base not in contracts:
         raise InputError("symbol", f"{base} has no contract rules in the current data source")
     return contracts[base]
-
-
-def _with_source(rows: list[list[Any]], source: str, as_of: Any) -> list[list[Any]]:
-    """Append one row naming the data source, so a spilled table says where it came from."""
-    width = max(len(row) for row in rows)
-    label = f"source: {source}, as of {as_of:%Y-%m-%d %H:%M} UTC"
-    return [*rows, [label] + [""] * (width - 1)]
-
-
-def _close_history(base: str) -> Any:
-    data = context.dataset()
-    if base not in data.close.columns:
-        raise DataError(f"{base}: no price history in {data.source}")
-    return data
 
 
 @xw.func(category=CATEGORY)
@@ -114,22 +112,34 @@ def POSITION_SIZE(equity: Cell, risk: Cell, entry: Cell, stop: Cell, side: Cell 
 @xw.arg("side", doc="long or short.")
 @xw.arg("entry", doc="Entry price in USD.")
 @xw.arg("quantity", doc="Position size in base units.")
-@xw.arg("leverage", doc="Leverage (isolated margin = notional / leverage).")
+@xw.arg("leverage", doc="Leverage (isolated margin = notional / leverage; optional in cross).")
 @xw.arg("symbol", doc="Optional: symbol whose maintenance brackets apply (default tiers).")
 @xw.arg("mmr", doc="Optional: a flat maintenance margin rate instead of brackets, e.g. 0.4%.")
+@xw.arg("mode", doc="Optional: isolated (default) or cross.")
+@xw.arg("wallet", doc="Cross only: the wallet balance in USD backing the position.")
 @udf_guard
 def LIQUIDATION_PRICE(side: Cell, entry: Cell, quantity: Cell, leverage: Cell,
-                      symbol: Cell = None, mmr: Cell = None) -> Any:
-    """Isolated-margin liquidation price (USD) of a USD-M linear perpetual, one-way mode."""
+                      symbol: Cell = None, mmr: Cell = None, mode: Cell = None,
+                      wallet: Cell = None) -> Any:
+    """Liquidation price (USD) of a USD-M linear perpetual, one-way mode, isolated or cross."""
+    from rotation_addin.core.liquidation import MODES
+
     flat_rate = None if a.is_missing(mmr) else a.fraction("mmr", mmr, high=0.5)
     brackets = None
     if flat_rate is None and not a.is_missing(symbol):
         brackets = brackets_for(context.dataset(), a.symbol("symbol", symbol))
+    chosen_mode = a.choice("mode", mode, MODES, "isolated")
+    is_cross = chosen_mode == "cross"
+    if not is_cross and not a.is_missing(wallet):
+        raise InputError("wallet", "is for cross mode only: set mode to cross or clear it")
     result = liquidation_price(
         side=a.side("side", side),
         entry_price_usd=a.number("entry", entry),
         quantity_base=a.number("quantity", quantity),
-        leverage=a.number("leverage", leverage),
+        leverage=(None if is_cross and a.is_missing(leverage)
+                  else a.number("leverage", leverage)),
+        mode=chosen_mode,
+        wallet_balance_usd=a.number("wallet", wallet) if is_cross else None,
         brackets=brackets,
         maintenance_margin_rate=flat_rate,
     )
@@ -242,50 +252,7 @@ def CORREL_MATRIX(symbols: Cell = None, window: Cell = None, relative: Cell = No
         label += f" ({DEMO_SOURCE_LABEL})"
     header: list[Any] = [label, *bases]
     values = matrix.to_numpy().tolist()
-    table = [header, *([base, *row] for base, row in zip(bases, values, strict=True))]
-    return _with_source(table, data.source, data.as_of)
-
-
-@xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("symbol", doc="Symbol, e.g. RENDER.")
-@xw.arg("kind", doc="Optional: last (default) or mark.")
-@udf_guard
-def PRICE(symbol: Cell, kind: Cell = None) -> Any:
-    """Live last or mark price (USD); all cells share one exchange snapshot per TTL."""
-    quote = context.quote(a.symbol("symbol", symbol))
-    chosen = a.choice("kind", kind, ("last", "mark"), "last")
-    value = quote.last_price_usd if chosen == "last" else quote.mark_price_usd
-    if value is None:
-        raise DataError(f"{quote.base}: the exchange gave no {chosen} price")
-    return value
-
-
-@xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("symbol", doc="Symbol, e.g. RENDER.")
-@udf_guard
-def FUNDING_RATE(symbol: Cell) -> Any:
-    """Current funding rate per 8-hour interval (fraction; 0.0001 = 0.01 %)."""
-    quote = context.quote(a.symbol("symbol", symbol))
-    if quote.funding_rate is None:
-        raise DataError(f"{quote.base}: the exchange gave no funding rate")
-    return quote.funding_rate
-
-
-@xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("symbol", doc="Symbol, e.g. RENDER.")
-@xw.arg("days", doc="Optional: number of most recent daily candles (default 30).")
-@udf_guard
-def OHLCV(symbol: Cell, days: Cell = None) -> Any:
-    """Daily candles (date, open, high, low, close, volume USD), newest last; spills."""
-    base = a.symbol("symbol", symbol)
-    count = a.integer("days", days, 30, low=1, high=5000)
-    data = _close_history(base)
-    rows: list[list[Any]] = [["date", "open", "high", "low", "close", "volume_usd"]]
-    frames = (data.open, data.high, data.low, data.close, data.volume_usd)
-    index = data.close[base].dropna().index[-count:]
-    for day in index:
-        rows.append([day.to_pydatetime(), *(frame.at[day, base] for frame in frames)])
-    return _with_source(rows, data.source, data.as_of)
+    return [header, *([base, *row] for base, row in zip(bases, values, strict=True))]
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
@@ -295,8 +262,7 @@ def SECTOR_TABLE() -> Any:
     from rotation_addin.core.report_tables import SECTOR_HEADERS, sector_rows
 
     report = context.report()
-    return _with_source([list(SECTOR_HEADERS), *sector_rows(report)], report.source,
-                        report.as_of)
+    return [list(SECTOR_HEADERS), *sector_rows(report)]
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
@@ -308,9 +274,11 @@ def REGIME(detail: Cell = None) -> Any:
     verdict = report.regime
     if not a.boolean("detail", detail, False):
         return verdict.label
+    # the engine measures each input in percent; the UDFs speak fractions (-5.41 % = -0.0541)
     rows: list[list[Any]] = [["input", "value", "vote", "reason"]]
-    rows += [[vote.name, vote.value, vote.vote, vote.reason] for vote in verdict.votes]
-    return _with_source(rows, report.source, report.as_of)
+    rows += [[vote.name, None if vote.value is None else vote.value / 100.0, vote.vote,
+              vote.reason] for vote in verdict.votes]
+    return rows
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
@@ -354,14 +322,17 @@ def REBALANCE_ORDERS(equity: Cell = None) -> Any:
     rows = order_rows(report)
     if not rows:
         return f"no orders today ({report.source}, regime {report.regime.label})"
-    return _with_source([list(ORDER_HEADERS), *rows], report.source, report.as_of)
+    return [list(ORDER_HEADERS), *rows]
 
 
-__all__ = ["DEPTH", "SLIPPAGE", "TRADE_CHECK"]  # declared here too (xlwings.conf names this module)
+# declared here too (xlwings.conf names this module)
+__all__ = ["DATA_SOURCE", "DEPTH", "FUNDING_HISTORY", "FUNDING_RATE", "LAST_ERRORS", "OHLCV",
+           "OPEN_INTEREST", "PRICE", "SLIPPAGE", "TRADE_CHECK"]
 
 UDF_NAMES: tuple[str, ...] = (
     "POSITION_SIZE", "LIQUIDATION_PRICE", "SAFE_LEVERAGE", "HIST_VOL", "CORREL_MATRIX", "PRICE",
     "OHLCV", "FUNDING_RATE", "SECTOR_TABLE", "REGIME", "DIVERGENCE", "REBALANCE_ORDERS",
     "SLIPPAGE", "DEPTH",
     "TRADE_CHECK",
+    "FUNDING_HISTORY", "OPEN_INTEREST", "DATA_SOURCE", "LAST_ERRORS",
 )

@@ -31,8 +31,10 @@ from workbook import xlsm as xlsm_mod
 from workbook.context import FillContext, Rows, snapshot
 from workbook.sheets import (
     alerts_sheet,
+    backtest,
     correlation,
     dashboard,
+    functions,
     journal,
     rebalance,
     regime,
@@ -162,8 +164,10 @@ def build_skeleton(wb: Workbook, settings: Settings, inputs: sizing.SizingInputs
         module.build(wb[name])
     sizing.build(wb[lay.SIZING], inputs)
     sizing.add_names(wb, lay.SIZING)
+    backtest.build(wb[lay.BACKTEST])
     journal.build(wb[lay.JOURNAL])
     alerts_sheet.build(wb[lay.ALERTS])
+    functions.build(wb[lay.FUNCTIONS])
     settings_sheet.build(wb[lay.SETTINGS], settings)
     settings_sheet.add_names(wb, lay.SETTINGS)
     xlwings_conf.build(wb[lay.XLWINGS_CONF])
@@ -185,6 +189,8 @@ def decorate(wb: Workbook, ctx: FillContext | None) -> None:
     for name, module in DATA_SHEETS.items():
         module.decorate(wb[name], ctx)
     sizing.decorate(wb[lay.SIZING])
+    if lay.BACKTEST in wb.sheetnames:  # a workbook built before the sheet existed has none
+        backtest.decorate(wb[lay.BACKTEST])
     journal.decorate(wb[lay.JOURNAL])
     alerts_sheet.decorate(wb)
     settings_sheet.decorate(wb[lay.SETTINGS])
@@ -196,6 +202,12 @@ def decorate(wb: Workbook, ctx: FillContext | None) -> None:
 def fill(wb: Workbook, ctx: FillContext) -> list[str]:
     """Write every owned block and re-create the decorations; return content warnings."""
     warnings = write_blocks_openpyxl(wb, collect_content(ctx))
+    if ctx.backtest is not None:
+        if lay.BACKTEST not in wb.sheetnames:
+            raise InputError("workbook", f"has no {lay.BACKTEST} sheet (built before it "
+                             "existed): build a new one with `rotation workbook build`")
+        warnings += write_blocks_openpyxl(wb, backtest.content(ctx, ctx.backtest),
+                                          blocks=lay.BACKTEST_BLOCKS_BY_NAME)
     decorate(wb, ctx)
     return warnings
 

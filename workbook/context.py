@@ -9,6 +9,7 @@ from rotation_addin.core.alert_eval import AlertFiring
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.orders import MarketSnapshot
 from rotation_addin.core.report import DailyReport
+from rotation_addin.core.strategy_report import StrategySummary
 from rotation_addin.data.settings import Settings
 
 Rows = list[list[object]]
@@ -55,6 +56,9 @@ class FillContext:
         Base typed on the Sizing sheet (its market reference is filled).
     alerts : AlertsView
         The Alerts sheet's rules and firings (empty: no alerts read).
+    backtest : StrategySummary, optional
+        A whole-strategy backtest of ``dataset`` to write on the Backtest sheet (None: the
+        sheet keeps what it holds).
     """
 
     dataset: MarketDataset
@@ -63,6 +67,7 @@ class FillContext:
     refreshed_at: datetime
     sizing_symbol: str = ""
     alerts: AlertsView = field(default_factory=AlertsView)
+    backtest: StrategySummary | None = None
 
 
 def utc_text(moment: datetime) -> str:

@@ -18,13 +18,16 @@ CORRELATION = "Correlation"
 REGIME = "Regime"
 SIZING = "Sizing"
 REBALANCE = "Rebalance"
+BACKTEST = "Backtest"
 JOURNAL = "Journal"
 ALERTS = "Alerts"
+FUNCTIONS = "Functions"
 SETTINGS = "Settings"
 XLWINGS_CONF = "xlwings.conf"
 
 SHEET_ORDER: tuple[str, ...] = (
-    DASHBOARD, SECTORS, CORRELATION, REGIME, SIZING, REBALANCE, JOURNAL, ALERTS, SETTINGS,
+    DASHBOARD, SECTORS, CORRELATION, REGIME, SIZING, REBALANCE, BACKTEST, JOURNAL, ALERTS,
+    FUNCTIONS, SETTINGS,
     XLWINGS_CONF,
 )
 """Tab order of the workbook."""
@@ -157,10 +160,27 @@ BLOCKS: tuple[Block, ...] = (
 
 BLOCKS_BY_NAME: dict[str, Block] = {b.name: b for b in BLOCKS}
 
+MAX_BACKTEST_DAYS = 1500
+"""Rows of the Backtest sheet's equity table (a longer run is shown every k-th day)."""
+MAX_BACKTEST_YEARS = 12
+
+BACKTEST_BLOCKS: tuple[Block, ...] = (
+    _b(BACKTEST, "backtest_banner", BANNER_ROW, 1, 1, 1),
+    _b(BACKTEST, "backtest_metrics", 5, 1, 4, 9),
+    _b(BACKTEST, "backtest_stats", 11, 1, 15, 2),
+    _b(BACKTEST, "backtest_monthly", 11, 4, MAX_BACKTEST_YEARS + 1, 13),
+    _b(BACKTEST, "backtest_equity", 50, 1, MAX_BACKTEST_DAYS + 1, 4),
+)
+"""The Backtest sheet's ranges: written only when a backtest is asked for (``rotation
+backtest --strategy --workbook FILE``, or a refresh given a backtest); a plain refresh leaves
+them as they are (a backtest takes seconds; the first build leaves them empty)."""
+
+BACKTEST_BLOCKS_BY_NAME: dict[str, Block] = {b.name: b for b in BACKTEST_BLOCKS}
+
 
 def block(name: str) -> Block:
     """Owned block by name (KeyError names the unknown block)."""
-    return BLOCKS_BY_NAME[name]
+    return BLOCKS_BY_NAME[name] if name in BLOCKS_BY_NAME else BACKTEST_BLOCKS_BY_NAME[name]
 
 
 def banner_block(sheet: str) -> Block:

@@ -37,6 +37,7 @@ from rotation_addin.core.alert_eval import AlertFiring
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.report import DailyReport
+from rotation_addin.core.strategy_report import StrategySummary
 from rotation_addin.data.atomic import atomic_path, target_mode
 from rotation_addin.data.settings import Settings, load_settings
 from rotation_addin.desk.alerts import alerts_after_refresh
@@ -135,6 +136,7 @@ def refresh_workbook(
     params: Settings | None = None,
     now: datetime | None = None,
     keep_backup: bool = True,
+    backtest: StrategySummary | None = None,
 ) -> RefreshResult:
     """Rewrite the tool's ranges of a Rotation Desk workbook from ``dataset``.
 
@@ -156,6 +158,9 @@ def refresh_workbook(
         Copy the replaced file to ``<stem>.bak<suffix>`` (headless refresh; default True).
         ``rotation demo --rebuild`` passes False: its backup is the user's file before the
         rebuild, not the file it has just built.
+    backtest : StrategySummary, optional
+        A whole-strategy backtest of ``dataset`` (``rotation_addin.desk.backtest``) to write
+        on the Backtest sheet; without one the sheet keeps what the last backtest wrote.
 
     Returns
     -------
@@ -172,8 +177,12 @@ def refresh_workbook(
     dataset = _check_dataset(dataset)
     refreshed_at = now or datetime.now(UTC)
     if hasattr(path, "sheets") and not isinstance(path, str | Path):
+        if backtest is not None:
+            raise InputError("workbook", "the backtest is written into a saved file (give "
+                             "its path), not into the workbook open in Excel")
         return _refresh_open_book(path, dataset, report, params, refreshed_at)
-    return _refresh_file(Path(path), dataset, report, params, refreshed_at, keep_backup)
+    return _refresh_file(Path(path), dataset, report, params, refreshed_at, keep_backup,
+                         backtest)
 
 
 def _evaluate_alerts(dataset: MarketDataset) -> tuple[tuple[AlertFiring, ...], list[str]]:
@@ -258,7 +267,7 @@ MERGE_ATTEMPTS = 3
 
 def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None,
                   params: Settings | None, refreshed_at: datetime,
-                  keep_backup: bool) -> RefreshResult:
+                  keep_backup: bool, backtest: StrategySummary | None = None) -> RefreshResult:
     macro_enabled = path.suffix.lower() == ".xlsm"
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError("workbook", f"must be an .xlsx or .xlsm file (got {path.name})")
@@ -289,7 +298,7 @@ def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None
         ctx = FillContext(dataset=dataset, report=this_report, settings=settings,
                           refreshed_at=refreshed_at,
                           sizing_symbol=str(symbol) if symbol is not None else "",
-                          alerts=view)
+                          alerts=view, backtest=backtest)
         notes.extend(build_mod.fill(wb, ctx))
         backup = backup_path_for(path) if keep_backup else None
         try:

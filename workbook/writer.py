@@ -57,13 +57,15 @@ def fit_rows(block: Block, rows: Rows) -> tuple[list[list[object]], list[str]]:
     return fitted, sorted(set(warnings))
 
 
-def write_blocks_openpyxl(wb: Workbook, content: Mapping[str, Rows]) -> list[str]:
+def write_blocks_openpyxl(wb: Workbook, content: Mapping[str, Rows],
+                          blocks: Mapping[str, Block] = BLOCKS_BY_NAME) -> list[str]:
     """Clear and rewrite every owned block of ``wb`` (blocks absent from ``content`` are cleared).
 
-    Only values change: number formats, fonts and fills set at build time stay.
+    Only values change: number formats, fonts and fills set at build time stay. ``blocks``:
+    which registry (default the refresh's; the Backtest sheet's are written on their own).
     """
     warnings: list[str] = []
-    for name, block in BLOCKS_BY_NAME.items():
+    for name, block in blocks.items():
         if block.sheet not in wb.sheetnames:
             continue
         ws = wb[block.sheet]

@@ -48,6 +48,26 @@ def _whole_days(flag: str, text: str, minimum: int, maximum: int) -> int:
     return value
 
 
+def _strategy_arguments(parser: argparse.ArgumentParser) -> None:
+    """The whole-strategy backtest's flags (``--strategy`` and its outputs)."""
+    parser.add_argument("--strategy", action="store_true",
+                        help="backtest the whole strategy instead of the ranking: the daily "
+                             "plan traded with fees, slippage, funding, stops, take-profits, "
+                             "liquidations and the discipline rules, against BTC, the "
+                             "equal-weight universe and random-sector rotation")
+    parser.add_argument("--report", type=Path, default=None, metavar="FILE.html",
+                        help="write the whole-strategy backtest as a self-contained HTML "
+                             "report with charts (implies --strategy)")
+    parser.add_argument("--workbook", type=Path, default=None, metavar="FILE",
+                        help="also write the whole-strategy backtest on the Backtest sheet of "
+                             "this .xlsx/.xlsm (a refresh of that workbook; implies "
+                             "--strategy)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="with --strategy: also sweep stop and take-profit multiples and "
+                             "top-N (18 settings, both cores) with walk-forward optimisation "
+                             "and the deflated Sharpe ratio of the best setting")
+
+
 def register(subparsers: Any) -> None:
     """Add ``backtest`` to the ``rotation`` command."""
     parser = subparsers.add_parser(
@@ -95,18 +115,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--csv-out", type=Path, default=None, metavar="FILE",
                         help="also write one row per decision to FILE (atomic write); with "
                              "--strategy one row per closed trade")
-    parser.add_argument("--strategy", action="store_true",
-                        help="backtest the whole strategy instead of the ranking: the daily "
-                             "plan traded with fees, slippage, funding, stops, take-profits, "
-                             "liquidations and the discipline rules, against BTC, the "
-                             "equal-weight universe and random-sector rotation")
-    parser.add_argument("--report", type=Path, default=None, metavar="FILE.html",
-                        help="write the whole-strategy backtest as a self-contained HTML "
-                             "report with charts (implies --strategy)")
-    parser.add_argument("--sweep", action="store_true",
-                        help="with --strategy: also sweep stop and take-profit multiples and "
-                             "top-N (18 settings, both cores) with walk-forward optimisation "
-                             "and the deflated Sharpe ratio of the best setting")
+    _strategy_arguments(parser)
     parser.set_defaults(handler=_backtest)
 
 
@@ -294,7 +303,7 @@ def _print(result: BacktestResult, load_warnings: list[str]) -> None:
 
 def _backtest(args: argparse.Namespace) -> int:
     dataset, load_warnings = _load(args)
-    if args.strategy or args.sweep or args.report is not None:
+    if args.strategy or args.sweep or args.report is not None or args.workbook is not None:
         from rotation_addin.cli.strategy_cmd import strategy_backtest
 
         return strategy_backtest(args, dataset, load_warnings)

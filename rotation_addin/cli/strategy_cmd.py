@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rotation_addin.core.performance import Metrics
     from rotation_addin.core.rotation import PlanParameters
     from rotation_addin.core.strategy_report import StrategySummary
+    from rotation_addin.desk.backtest import BacktestRun
 
 METRIC_HEADERS = ["", "total return %", "CAGR %", "volatility %", "Sharpe", "Sortino",
                   "Calmar", "max drawdown %", "longest drawdown d"]
@@ -157,12 +158,39 @@ def _json(s: StrategySummary, warnings: list[str]) -> str:
     })
 
 
+def _run(args: argparse.Namespace, dataset: MarketDataset, warmup: int,
+         params: PlanParameters) -> BacktestRun:
+    from rotation_addin.desk.backtest import strategy_backtest as desk_backtest
+
+    try:
+        return desk_backtest(dataset, params, funding=_funding(args, dataset),
+                             warmup_days=warmup, start=args.start, end=args.end)
+    except InputError as error:
+        flag = {"warmup_days": "--warmup", "start": "--start", "end": "--end"}.get(error.field)
+        raise (InputError(flag, error.reason) if flag else error) from None
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    if args.report is not None and Path(args.report).suffix.lower() not in (".html", ".htm"):
+        raise InputError("--report", f"must be an .html file (got {args.report})")
+    book = args.workbook
+    if book is not None and (Path(book).suffix.lower() not in (".xlsx", ".xlsm")
+                             or not Path(book).is_file()):
+        raise InputError("--workbook", f"must be an existing .xlsx or .xlsm workbook (got "
+                         f"{book}): build one with `rotation workbook build`")
+
+
+def _write_workbook(path: Path, run: BacktestRun) -> list[str]:
+    from workbook.refresh import refresh_workbook
+
+    result = refresh_workbook(path, run.dataset, backtest=run.summary)
+    return list(result.warnings)
+
+
 def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
                       load_warnings: list[str]) -> int:
-    """Run, then print the table (or JSON) and write ``--report`` when asked."""
+    """Run, then print the table (or JSON) and write ``--report`` / ``--workbook`` when asked."""
     from rotation_addin.core.rotation import PlanParameters
-    from rotation_addin.core.strategy_backtest import run_strategy
-    from rotation_addin.core.strategy_report import summarise
     from rotation_addin.data.settings import load_settings
 
     try:
@@ -170,22 +198,11 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
     except ValueError:
         raise InputError("--warmup", f"must be a whole number of days (got {args.warmup!r})") \
             from None
-    if args.report is not None and Path(args.report).suffix.lower() not in (".html", ".htm"):
-        raise InputError("--report", f"must be an .html file (got {args.report})")
-    from rotation_addin.core.bt_features import CLOSE_ONLY_WARNING, has_volume, with_equal_volume
-
+    _check_outputs(args)
     params = PlanParameters.from_settings(load_settings())
-    if not has_volume(dataset):
-        dataset = with_equal_volume(dataset)
-        load_warnings = [CLOSE_ONLY_WARNING, *load_warnings]
-    try:
-        result = run_strategy(dataset, params, funding=_funding(args, dataset),
-                              warmup_days=warmup, start=args.start, end=args.end)
-    except InputError as error:
-        flag = {"warmup_days": "--warmup", "start": "--start", "end": "--end"}.get(error.field)
-        raise (InputError(flag, error.reason) if flag else error) from None
-    summary = summarise(result, dataset)
-    warnings = [*result.warnings, *load_warnings]
+    run = _run(args, dataset, warmup, params)
+    summary, result = run.summary, run.summary.result
+    warnings = [*result.warnings, *run.data_warnings, *load_warnings]
     from rotation_addin.data.atomic import atomic_write_text
 
     if args.report is not None:
@@ -194,16 +211,20 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
         atomic_write_text(Path(args.report), render_html(summary))
     if args.csv_out is not None:
         atomic_write_text(Path(args.csv_out), term.to_csv(TRADE_HEADERS, trade_rows(summary)))
+    if args.workbook is not None:
+        warnings += _write_workbook(Path(args.workbook), run)
     if args.json:
         print(_json(summary, warnings))
         return 0
     for line in [*summary_lines(summary), concentration_line(summary)]:
         print(line)
     if args.sweep:
-        for line in sweep_lines(dataset, params, _funding(args, dataset), warmup):
+        for line in sweep_lines(run.dataset, params, _funding(args, run.dataset), warmup):
             print(line)
     for warning in warnings:
         print(f"warning: {warning}")
     if args.report is not None:
         print(f"report written to {args.report}")
+    if args.workbook is not None:
+        print(f"Backtest sheet of {args.workbook} filled (the workbook was refreshed)")
     return 0

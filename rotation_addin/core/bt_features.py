@@ -23,7 +23,7 @@ Formulas (``n`` = row, windows in rows of the close's calendar):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -113,6 +113,12 @@ class FeatureTable:
         Data caveats (proxy dominance, missing macro inputs).
     has_divergence : bool
         True when sentiment series gave a divergence frame.
+    memo : dict
+        Per-row look-ups already made (members, rankings), reused by every run on this
+        table (a sweep's settings): the same objects the first look-up returned.
+    snapshot_memo : dict
+        Market snapshots per (row, base, ATR window), computed by ``core.report``'s
+        ``market_snapshot`` on the day's window; a sweep shares one between tables.
     """
 
     days: pd.DatetimeIndex
@@ -130,6 +136,9 @@ class FeatureTable:
     windows: MomentumWindows
     warnings: tuple[str, ...]
     has_divergence: bool
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+    snapshot_memo: dict[object, object] = field(default_factory=dict, compare=False,
+                                                 repr=False)
 
     def inputs_at(self, row: int) -> tuple[SectorInputs, ...]:
         """The sector table's raw inputs at the close of ``row`` (no betas, as backtested)."""
@@ -140,15 +149,20 @@ class FeatureTable:
                          divergence=float(self.divergence[row, k]))
             for k, sector in enumerate(self.sectors))
 
-    def members_at(self, row: int) -> dict[str, list[MemberStats]]:
-        """Per sector: each member's 7-day relative momentum and 30-day mean USD volume."""
-        out: dict[str, list[MemberStats]] = {}
-        for sector, bases in zip(self.sectors, self.member_bases, strict=True):
-            out[sector] = [
-                MemberStats(base, float(self.member_momentum[row, self.base_index[base]]),
-                            float(self.member_volume[row, self.base_index[base]]))
-                for base in bases]
-        return out
+    def members_at(self, row: int) -> dict[str, tuple[MemberStats, ...]]:
+        """Per sector: each member's 7-day relative momentum and 30-day mean USD volume
+        (computed once per row, then the same read-only mapping)."""
+        key = ("members", row)
+        cached = self.memo.get(key)
+        if cached is None:
+            momentum, volume = self.member_momentum[row], self.member_volume[row]
+            cached = {sector: tuple(
+                MemberStats(base, float(momentum[self.base_index[base]]),
+                            float(volume[self.base_index[base]])) for base in bases)
+                for sector, bases in zip(self.sectors, self.member_bases, strict=True)}
+            self.memo[key] = cached
+        assert isinstance(cached, dict)
+        return cached
 
 
 def _sector_volume_trend(dataset: MarketDataset, sectors: tuple[str, ...],

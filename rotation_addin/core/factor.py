@@ -15,7 +15,7 @@ import pandas as pd
 
 from rotation_addin.core.constants import SQRT_DAYS_PER_YEAR
 from rotation_addin.core.errors import InputError
-from rotation_addin.core.frames import require_column, require_frame, window_days
+from rotation_addin.core.frames import drop_columns, require_column, require_frame, window_days
 from rotation_addin.core.pearson import correlation_matrix
 from rotation_addin.core.returns import sector_index_returns
 from rotation_addin.core.universe import BENCHMARK_SECTOR, Universe
@@ -54,6 +54,7 @@ def sector_betas(
     *,
     benchmark: str | None = None,
     min_observations: int = 30,
+    assets: bool = True,
 ) -> pd.DataFrame:
     """Beta to BTC, BTC-explained variance share and residual volatility per sector and asset.
 
@@ -68,6 +69,9 @@ def sector_betas(
         Market factor column; default ``universe.benchmark``.
     min_observations : int
         Rows with fewer common days than this are omitted.
+    assets : bool
+        False: the sector rows only (one regression per sector instead of one per base too;
+        the sector rows are the same either way).
 
     Returns
     -------
@@ -83,11 +87,12 @@ def sector_betas(
     market_name = benchmark or universe.benchmark
     market = require_column("benchmark", frame, market_name).to_numpy()
     minimum = positive_int("min_observations", min_observations, minimum=3)
-    others = frame.drop(columns=[market_name])
+    others = drop_columns(frame, [market_name])
     sectors = sector_index_returns(others, universe)
     sector_of = {base: universe.sector_of(base) for base in universe.bases}
     rows: list[dict[str, object]] = []
-    for kind, data in (("sector", sectors), ("asset", others)):
+    kinds = (("sector", sectors), ("asset", others)) if assets else (("sector", sectors),)
+    for kind, data in kinds:
         for name in data.columns:
             fit = _ols_on_market(data[name].to_numpy(), market, minimum)
             if fit is None:

@@ -23,7 +23,7 @@ Every order carries its reason; everything refused is listed with its rule.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,6 +45,7 @@ from rotation_addin.core.correlation import (
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.divergence import divergence
 from rotation_addin.core.errors import InputError, TradeRefused
+from rotation_addin.core.frames import drop_columns
 from rotation_addin.core.orders import (
     ACTION_CLOSE,
     MarketSnapshot,
@@ -103,6 +104,8 @@ MEMBER_LIQUIDITY_DAYS = 30
 MEMBER_MOMENTUM_DAYS = 7
 HEDGE_THRESHOLD = -0.2
 DECAY_BASELINE_DAYS = 90
+DIVERGENCE_RECENT_DAYS = 30
+"""Days of divergence D the report computes (scores read each base's latest D only)."""
 VOL_HISTORY_DAYS = HISTORY_DAYS
 """Candles used for ATR and EWMA volatility (``core.volatility.HISTORY_DAYS``, 180)."""
 
@@ -228,7 +231,7 @@ def _as_book(positions: PositionBook | Sequence[Position] | None) -> PositionBoo
 
 def _sector_returns(returns: pd.DataFrame, universe: Universe) -> pd.DataFrame:
     """USD sector index returns of the trading sectors, with BTC's own return beside them."""
-    index = sector_index_returns(returns.drop(columns=[universe.benchmark]), universe)
+    index = sector_index_returns(drop_columns(returns, [universe.benchmark]), universe)
     trading = [s for s in universe.trading_sectors() if s in index.columns]
     frame = index[trading].copy()
     frame[universe.benchmark] = returns[universe.benchmark]
@@ -246,7 +249,7 @@ def correlation_picture(
     minimum = max(2, min(10, window_days // 2))
     usd_matrix = correlation_matrix(sectors_usd[trading], window_days, min_observations=minimum)
     rel_matrix = correlation_matrix(relative[trading], window_days, min_observations=minimum)
-    betas_all = sector_betas(returns.iloc[-BETA_WINDOW_DAYS:], universe,
+    betas_all = sector_betas(returns.iloc[-BETA_WINDOW_DAYS:], universe, assets=False,
                              min_observations=min(30, max(3, len(returns) // 3)))
     is_trading_sector = (betas_all["kind"] == "sector") & betas_all.index.isin(trading)
     betas = betas_all[is_trading_sector][["beta", "r_squared"]]
@@ -425,11 +428,28 @@ def _divergence_frame(dataset: MarketDataset, warnings: list[str]) -> pd.DataFra
         warnings.append("no sentiment data: divergence left out of the scores")
         return None
     try:
-        result = divergence(social, chain)
-        return pd.DataFrame(result["divergence"])
+        return _latest_divergence(social, chain)
     except InputError as error:
         warnings.append(f"divergence not computed: {error}")
         return None
+
+
+def _latest_divergence(social: pd.DataFrame, chain: pd.DataFrame) -> pd.DataFrame:
+    """D by base, exact on the recent days the scores read (each base's last finite D).
+
+    Only the last :data:`DIVERGENCE_RECENT_DAYS` are computed (the same values as the full
+    history's, see ``divergence``); a base without a D in them gets its whole history, so
+    ``ffill().iloc[-1]`` is the full computation's for every base.
+    """
+    recent = pd.DataFrame(divergence(social, chain, last_days=DIVERGENCE_RECENT_DAYS)
+                          ["divergence"])
+    stale = [str(c) for c, seen in zip(recent.columns, np.isfinite(recent.to_numpy()).any(0),
+                                       strict=True) if not seen]
+    if not stale:
+        return recent
+    history = pd.DataFrame(divergence(social[stale], chain[stale])["divergence"])
+    fresh = recent[[c for c in recent.columns if c not in set(stale)]]
+    return pd.concat([history, fresh], axis=1)[list(recent.columns)]
 
 
 def _stop_crossed_reason(position: Position, price_usd: float) -> str | None:
@@ -467,9 +487,16 @@ def build_plan(
     params: PlanParameters,
     *,
     rotation_enabled: bool,
+    snapshot_of: Callable[[str], MarketSnapshot | None] | None = None,
 ) -> RebalancePlan:
-    """From positions to targets: closes, opens, discipline rules and the portfolio cap."""
+    """From positions to targets: closes, opens, discipline rules and the portfolio cap.
+
+    ``snapshot_of(base)`` gives a base's market snapshot; default
+    ``market_snapshot(dataset, base, params)`` (the backtest passes its per-day cache of that
+    same function, shared by the settings of a sweep).
+    """
     universe = dataset.universe
+    snap_of = snapshot_of or (lambda base: market_snapshot(dataset, base, params))
     notes: list[str] = []
     targets, target_notes = select_targets(scores, members, params,
                                            rotation_enabled=rotation_enabled)
@@ -477,7 +504,7 @@ def build_plan(
     wanted = {t.base for t in targets} | {p.base for p in book.positions}
     snapshots: dict[str, MarketSnapshot] = {}
     for base in sorted(wanted):
-        snap = market_snapshot(dataset, base, params)
+        snap = snap_of(base)
         if snap is not None:
             snapshots[base] = snap
     hits = take_profit_hits(
@@ -485,7 +512,7 @@ def build_plan(
         {b: s.atr_usd for b, s in snapshots.items()}, params.take_profit_atr_multiple,
     )
     orders = _close_orders(book, hits, scores, targets, snapshots, params, notes)
-    targets = _with_reallocation(dataset, hits, scores, members, targets, snapshots, params,
+    targets = _with_reallocation(snap_of, hits, scores, members, targets, snapshots, params,
                                  rotation_enabled, notes)
     opens, refusals = _open_orders(book, targets, orders, snapshots, params, notes)
     allowed, rule_refusals = apply_discipline(
@@ -507,7 +534,7 @@ def build_plan(
 
 
 def _with_reallocation(
-    dataset: MarketDataset,
+    snap_of: Callable[[str], MarketSnapshot | None],
     hits: Sequence[TakeProfitHit],
     scores: Sequence[SectorScore],
     members: Mapping[str, Sequence[MemberStats]],
@@ -531,7 +558,7 @@ def _with_reallocation(
         notes.append(f"take-profit freed risk budget for {realloc.sector}, but the regime is "
                      "risk-off: kept in cash")
         return targets
-    snap = market_snapshot(dataset, realloc.base, params)
+    snap = snap_of(realloc.base)
     if snap is not None:
         snapshots[realloc.base] = snap
     return (*targets, realloc)

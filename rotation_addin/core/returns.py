@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from rotation_addin.core.errors import InputError
-from rotation_addin.core.frames import require_column, require_frame, window_days
+from rotation_addin.core.frames import drop_columns, require_column, require_frame, window_days
 from rotation_addin.core.universe import Universe
 from rotation_addin.core.validation import positive
 
@@ -69,7 +69,7 @@ def relative_returns(returns: pd.DataFrame, benchmark: str = "BTC") -> pd.DataFr
     """
     frame = require_frame("returns", returns)
     market = require_column("benchmark", frame, benchmark)
-    others = frame.drop(columns=[benchmark])
+    others = drop_columns(frame, [benchmark])
     relative = pd.DataFrame(
         others.to_numpy() - market.to_numpy()[:, None], index=frame.index, columns=others.columns
     )

@@ -41,6 +41,10 @@ CONDITION_LIMIT = 64.0
 """Windows with ``sqrt(n) * n Sxx / (n Sxx - Sx²)`` above this are recomputed two-pass (the
 one-pass error is about that factor times 2**-53, so the limit keeps it below ~1e-14)."""
 
+ILL_BATCH = 4096
+"""Ill-conditioned windows of :func:`rolling_mean_std` recomputed per NumPy call (bounds the
+gathered ``(batch, window)`` array; one Python-level call per window cost ~50 µs each)."""
+
 
 def _fresh_array(shape: tuple[int, ...]) -> np.ndarray:
     """Uninitialised float64 array; large ones on Linux in a pre-faulted private memory map.
@@ -315,26 +319,56 @@ def rolling_pearson(values: np.ndarray, window: int,
     return out
 
 
-def rolling_mean_std(values: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+def _mean_std_step(days: int) -> int:
+    """Rows per block of :func:`rolling_mean_std`: one window, at least 16 rows."""
+    return days * -(-16 // days)
+
+
+def rolling_mean_std_lead(window: int, first_row: int) -> int:
+    """The first row :func:`rolling_mean_std` reads to compute rows ``first_row`` onwards.
+
+    A block boundary at least one window before the block holding ``first_row``: a call on
+    ``values[lead:]`` with ``first_row=first_row - lead`` gives, from that row on, exactly
+    the rows of the full call (the same blocks, the same shifts, the same window sums).
+    """
+    days = window_days("window", window)
+    step = _mean_std_step(days)
+    block = max(int(first_row), 0) // step * step
+    return max(0, block - -(-days // step) * step)
+
+
+def rolling_mean_std(values: np.ndarray, window: int, *,
+                     first_row: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Rolling mean and sample standard deviation (ddof=1) of each column, O(T·p).
 
     Same window sums as :func:`rolling_pearson` (centred per block of one window, van Herk
     split, two-pass where ill-conditioned). A window with a missing value gives NaN (pandas' default
     ``min_periods=window``); a window of equal values gives a standard deviation of exactly 0.
     pandas equivalent: ``frame.rolling(window).mean()`` and ``frame.rolling(window).std()``.
+
+    ``first_row`` > 0 computes only the blocks from the one holding that row (earlier rows
+    NaN); each block reads only its own rows and the window before them, so the rows computed
+    are bit for bit those of a full call (a caller needing only recent rows saves the rest).
     """
     data = np.asarray(values, dtype=float)
     if data.ndim != 2:
         raise InputError("values", f"must be a 2-D array (got {data.ndim} dimensions)")
     days = window_days("window", window)
     periods, p = data.shape
+    step = _mean_std_step(days)  # blocks of one window (>= 16 rows): shifts stay local
+    first = min(max(int(first_row), 0), periods) // step * step
+    lead = max(0, first - days)  # rows before this are read by no computed window
     finite = np.isfinite(data)
-    usable = (_window_counts(finite, days) == days) & (np.arange(periods) >= days - 1)[:, None]
-    flat = _constant_windows(data, finite, days) & usable
     mean, std = np.full((periods, p), np.nan), np.full((periods, p), np.nan)
     ill = np.zeros((periods, p), dtype=bool)
-    step = days * -(-16 // days)  # blocks of one window (>= 16 rows): shifts stay local
-    for start in range(0, periods, step):
+    usable = np.zeros((periods, p), dtype=bool)
+    flat = np.zeros((periods, p), dtype=bool)
+    # exact integer counts; the rows from ``first`` have their whole window after ``lead``
+    usable[lead:] = (_window_counts(finite[lead:], days) == days) & (
+        np.arange(lead, periods) >= days - 1)[:, None]
+    flat[lead:] = _constant_windows(data[lead:], finite[lead:], days) & usable[lead:]
+    usable[:first] = False
+    for start in range(first, periods, step):
         stop = min(start + step, periods)
         y, shift = _shifted_span(data, finite, max(0, start - days), stop)
         spare = np.empty((stop - max(0, start - days), p))
@@ -349,8 +383,11 @@ def rolling_mean_std(values: np.ndarray, window: int) -> tuple[np.ndarray, np.nd
     ill &= usable & ~flat
     mean = np.where(usable, mean, np.nan)
     std = np.where(usable, np.where(flat, 0.0, std), np.nan)
-    for row, column in np.argwhere(ill):
-        window_values = data[row - days + 1 : row + 1, column]
-        mean[row, column] = window_values.mean()
-        std[row, column] = window_values.std(ddof=1)
+    rows, columns = np.nonzero(ill)
+    for low in range(0, len(rows), ILL_BATCH):  # two-pass, all flagged windows at once
+        row, column = rows[low : low + ILL_BATCH], columns[low : low + ILL_BATCH]
+        # (k, days) C-contiguous: each row reduces with the same pairwise sum as a 1-D window
+        window_values = data[row[:, None] + np.arange(1 - days, 1), column[:, None]]
+        mean[row, column] = window_values.mean(axis=1)
+        std[row, column] = window_values.std(axis=1, ddof=1)
     return mean, std

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rotation_addin.core.brackets import default_bracket_table
+from rotation_addin.core.brackets import BracketTable, default_bracket_table
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.fills import (
     EXIT_LIQUIDATION,
@@ -96,9 +96,18 @@ class OpenTrade:
     realised: float = 0.0
     fees: float = 0.0
     funding: float = 0.0
+    _position: tuple[tuple[object, ...], Position] | None = field(default=None, repr=False,
+                                                                   compare=False)
 
     def position(self) -> Position:
-        """The position as the plan sees it in the user's positions file."""
+        """The position as the plan sees it in the user's positions file (made again only
+        when the trade changed since the last call)."""
+        state = (self.quantity, self.entry_price, self.stop, self.take_profit)
+        if self._position is None or self._position[0] != state:
+            self._position = (state, self._make_position())
+        return self._position[1]
+
+    def _make_position(self) -> Position:
         take_profit = self.take_profit
         if take_profit is not None and self.side.sign * (take_profit - self.entry_price) <= 0:
             take_profit = None  # a fill beyond the planned level: the plan uses k x ATR
@@ -138,14 +147,23 @@ class Book:
     closed: list[Trade] = field(default_factory=list)
     journal: list[ClosedTrade] = field(default_factory=list)
     last_close: dict[str, float] = field(default_factory=dict)
+    brackets: dict[str, BracketTable] = field(default_factory=dict)
 
     def bind(self, columns: dict[str, int], opens: np.ndarray, highs: np.ndarray,
              lows: np.ndarray, closes: np.ndarray, days: pd.DatetimeIndex) -> None:
         """Attach the price arrays (days x columns) the run reads."""
         self.columns, self.days = columns, days
         self.opens, self.highs, self.lows, self.closes = opens, highs, lows, closes
-        self.funding_times = pd.DatetimeIndex(self.funding.index) if len(self.funding) \
-            else pd.DatetimeIndex([])
+        self.funding_rates: np.ndarray | None = None
+        self.funding_column = {str(c): j for j, c in enumerate(self.funding.columns)}
+        if not len(self.funding):
+            return
+        times = pd.DatetimeIndex(self.funding.index)
+        # per row, the funding rows of (day, day + 1] and of (day, day + 1) (an intrabar exit)
+        self.funding_low = times.searchsorted(days, "right")
+        self.funding_high = times.searchsorted(days + pd.Timedelta(days=1), "right")
+        self.funding_high_intrabar = times.searchsorted(days + pd.Timedelta(days=1), "left")
+        self.funding_rates = self.funding.to_numpy(dtype=float)
 
     def _price(self, array: np.ndarray, row: int, base: str) -> float:
         j = self.columns.get(base)
@@ -173,8 +191,10 @@ class Book:
 
     def _liquidation(self, side: Side, base: str, entry: float, quantity: float,
                      leverage: float) -> float | None:
+        if base not in self.brackets:  # the bundled tiers of a base never change in a run
+            self.brackets[base] = default_bracket_table(base)
         result = liquidation_price(side=side, entry_price_usd=entry, quantity_base=quantity,
-                                   leverage=leverage, brackets=default_bracket_table(base))
+                                   leverage=leverage, brackets=self.brackets[base])
         return result.liquidation_price_usd if result.can_be_liquidated else None
 
     def _open(self, order: RebalanceOrder, row: int, reference: float, fee_rate: float,
@@ -260,24 +280,20 @@ class Book:
             self._reduce(trade, trade.quantity, hit.price_usd, fee_rate, row, hit.kind,
                          at_open=hit.at_open, clearance=clearance)
 
-    def _stamps(self, row: int, include_midnight: bool) -> pd.DataFrame:
-        if not len(self.funding_times):
-            return self.funding.iloc[0:0]
-        day = self.days[row]
-        low = self.funding_times.searchsorted(day, "right")
-        high = self.funding_times.searchsorted(day + pd.Timedelta(days=1),
-                                               "right" if include_midnight else "left")
-        return self.funding.iloc[low:high]
-
     def _pay(self, trade: OpenTrade, row: int, *, include_midnight: bool) -> None:
-        stamps = self._stamps(row, include_midnight)
-        if trade.base not in stamps.columns or stamps.empty:
+        j = self.funding_column.get(trade.base)
+        if self.funding_rates is None or j is None:
+            return
+        low = int(self.funding_low[row])
+        high = int(self.funding_high[row] if include_midnight
+                   else self.funding_high_intrabar[row])
+        if high <= low:
             return
         mark = self._price(self.closes, row, trade.base)
         if not math.isfinite(mark):
             return
         total = 0.0
-        for rate in stamps[trade.base].to_numpy(dtype=float):
+        for rate in self.funding_rates[low:high, j].tolist():
             if math.isfinite(rate):
                 total += funding_payment(trade.side.sign, trade.quantity, mark, rate)
         trade.funding += total

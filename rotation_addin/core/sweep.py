@@ -2,8 +2,12 @@
 
 Each setting of the grid is one full :func:`~rotation_addin.core.strategy_backtest.run_strategy`
 (the live plan code, with every cost): nothing is simplified for speed. What is shared: the
-features (``core.bt_features``) are built once per momentum-window pair and reused by every
-setting that has it; settings run in parallel processes (``workers``).
+features (``core.bt_features``) are built once per momentum-window pair, before the worker
+processes fork, and reused by every setting that has it; what a day's plan looks up that
+does not depend on the setting (market snapshots per ATR window, rankings per weights and
+theta, member figures) is memoised on those tables, so the settings after the first in a
+process pay only for the plan's own decisions; settings run in parallel processes
+(``workers``, forked).
 
 Walk-forward optimisation (anchored): the days of the run are split into ``folds`` equal
 consecutive segments; for each fold ``k >= 1`` the setting with the best Sharpe on
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -112,20 +117,32 @@ def expand_grid(grid: Mapping[str, Sequence[float]],
 _STATE: dict[str, object] = {}
 
 
-def _init(dataset: MarketDataset, funding: pd.DataFrame | None, warmup: int) -> None:
+def _init(dataset: MarketDataset, funding: pd.DataFrame | None, warmup: int,
+          features: dict[tuple[MomentumWindows, bool], FeatureTable]) -> None:
     _STATE.clear()
-    _STATE.update(dataset=dataset, funding=funding, warmup=warmup, features={})
+    _STATE.update(dataset=dataset, funding=funding, warmup=warmup, features=features)
+
+
+def shared_features(dataset: MarketDataset,
+                    settings: Sequence[Setting]) -> dict[tuple[MomentumWindows, bool],
+                                                         FeatureTable]:
+    """One feature table per distinct (momentum windows, risk-off rotation) of ``settings``,
+    built once (before the worker processes fork, so they inherit them), all sharing one
+    memo of market snapshots (those do not depend on the windows)."""
+    tables: dict[tuple[MomentumWindows, bool], FeatureTable] = {}
+    snapshots: dict[object, object] = {}
+    for setting in settings:
+        key = (setting.windows, setting.params.rotation_in_risk_off)
+        if key not in tables:
+            table = build_features(dataset, windows=key[0], rotation_in_risk_off=key[1])
+            tables[key] = replace(table, snapshot_memo=snapshots)
+    return tables
 
 
 def _features(windows: MomentumWindows, risk_off: bool) -> FeatureTable:
     cache = _STATE["features"]
     assert isinstance(cache, dict)
-    key = (windows, risk_off)
-    if key not in cache:
-        dataset = _STATE["dataset"]
-        assert isinstance(dataset, MarketDataset)
-        cache[key] = build_features(dataset, windows=windows, rotation_in_risk_off=risk_off)
-    table = cache[key]
+    table = cache[(windows, risk_off)]
     assert isinstance(table, FeatureTable)
     return table
 
@@ -210,19 +227,26 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
               warmup_days: int = 60, folds: int = 4, workers: int = 1) -> SweepResult:
     """Run every setting of ``grid`` (``expand_grid``) and select as the module says.
 
-    ``workers`` > 1 runs settings in that many processes (the dataset is sent once each).
+    ``workers`` > 1 runs the settings after the first in that many forked processes (they
+    inherit the dataset, the feature tables and the memos the first setting filled; where
+    fork does not exist, e.g. Windows, the settings run one after the other).
     """
     settings = expand_grid(grid, base)
     k = v.positive_int("folds", folds, minimum=2)
     n_workers = v.positive_int("workers", workers, minimum=1)
-    if n_workers == 1:
-        _init(dataset, funding, warmup_days)
-        curves = [_run_one(s) for s in settings]
-    else:
-        with ProcessPoolExecutor(n_workers, initializer=_init,
-                                 initargs=(dataset, funding, warmup_days)) as pool:
-            curves = list(pool.map(_run_one, settings, chunksize=max(1, len(settings)
-                                                                    // (4 * n_workers))))
+    tables = shared_features(dataset, settings)
+    _init(dataset, funding, warmup_days, tables)
+    curves = [_run_one(settings[0])]  # fills the memos every later setting reads
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if n_workers == 1 or len(settings) < 3 or not fork:
+        curves += [_run_one(s) for s in settings[1:]]
+    else:  # forked workers inherit the dataset, the tables and the memos the first run filled
+        with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_init,
+                                 initargs=(dataset, funding, warmup_days, tables)) as pool:
+            rest = settings[1:]
+            curves += list(pool.map(_run_one, rest,
+                                    chunksize=max(1, len(rest) // (4 * n_workers))))
     equity = _stack(curves)
     returns = np.array([daily_returns(pd.Series(row)) for row in equity])
     sharpe = np.array([sharpe_ratio(r) for r in returns])

@@ -18,9 +18,14 @@ def _fmt(value: object) -> str:
 
 def finite_number(field: str, value: object) -> float:
     """Return ``value`` as a float, or raise if it is not a finite real number."""
-    if isinstance(value, bool) or not isinstance(value, Real):
+    # exact float/int first: the same answer without the ~2 µs ABC check (16,000 calls to
+    # build a 1,000-symbol market's contracts and tickers)
+    if type(value) is float or type(value) is int:
+        number = float(value)
+    elif isinstance(value, bool) or not isinstance(value, Real):
         raise InputError(field, f"must be a number (got {_fmt(value)})")
-    number = float(value)
+    else:
+        number = float(value)
     if not math.isfinite(number):
         raise InputError(field, f"must be a finite number (got {_fmt(value)})")
     return number

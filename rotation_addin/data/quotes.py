@@ -1,8 +1,9 @@
 """Live last/mark prices and funding for UDFs, with a TTL cache that coalesces requests.
 
-One refresh asks the exchange for ALL tickers and ALL mark prices at once (Binance
-``/fapi/v1/ticker/24hr`` and ``/fapi/v1/premiumIndex`` without a symbol), so any number of
-``=PRICE()`` cells costs at most those two requests per TTL, whatever the symbols. Concurrent
+One refresh asks the exchange for ALL tickers, ALL mark prices and ALL best bids/asks at once
+(Binance ``/fapi/v1/ticker/24hr``, ``/fapi/v1/premiumIndex`` and ``/fapi/v1/ticker/bookTicker``
+without a symbol), so any number of ``=PRICE()`` cells costs at most those three requests per
+TTL, whatever the symbols and fields. Concurrent
 callers wait for the one request in flight instead of sending their own.
 
 Each base's price is its chosen perpetual's (:class:`~rotation_addin.data.markets.MarketMap`:
@@ -28,12 +29,23 @@ DEFAULT_TTL_S = 10.0
 
 @dataclass(frozen=True)
 class Quote:
-    """Latest figures for one perpetual (USD; ``funding_rate`` per 8 h as a fraction)."""
+    """Latest figures for one perpetual (USD; ``funding_rate`` per 8 h as a fraction).
+
+    ``index_price_usd`` is the exchange's index (spot basket) price, ``change_24h`` the last
+    price's change over 24 h as a fraction (0.05 = +5 %), ``volume_24h_usd`` the quote
+    volume over 24 h, ``bid_usd``/``ask_usd`` the best bid and ask; each None when the
+    exchange gave none.
+    """
 
     base: str
     last_price_usd: float | None
     mark_price_usd: float | None
     funding_rate: float | None
+    index_price_usd: float | None = None
+    change_24h: float | None = None
+    volume_24h_usd: float | None = None
+    bid_usd: float | None = None
+    ask_usd: float | None = None
 
 
 def point_exchange_at(exchange: Any, base_url: str) -> None:
@@ -56,8 +68,12 @@ def point_exchange_at(exchange: Any, base_url: str) -> None:
     exchange.urls["api"] = rewrite(exchange.urls["api"])
 
 
+def _price(contract: Any, value: Any) -> float | None:
+    return None if value is None else float(contract.price(float(value)))
+
+
 def quotes_by_base(markets: Any, tickers: dict[str, Any], marks: dict[str, Any],
-                   quote: str = "USDT") -> dict[str, Quote]:
+                   quote: str = "USDT", books: dict[str, Any] | None = None) -> dict[str, Quote]:
     """One :class:`Quote` per base from ccxt's markets, tickers and funding rates.
 
     Parameters
@@ -66,6 +82,9 @@ def quotes_by_base(markets: Any, tickers: dict[str, Any], marks: dict[str, Any],
         ``exchange.markets.values()``.
     tickers, marks : dict
         ccxt ``fetch_tickers()`` and ``fetch_funding_rates()`` answers by unified symbol.
+    books : dict, optional
+        ccxt ``fetch_bids_asks()`` answer (best bid/ask of every symbol), when the exchange
+        has it; else bid/ask come from the tickers (None where they give none).
     quote : str
         Quote currency of the universe's perpetuals.
     """
@@ -76,9 +95,13 @@ def quotes_by_base(markets: Any, tickers: dict[str, Any], marks: dict[str, Any],
             continue
         mark = marks.get(contract.symbol) or {}
         last, mark_price = ticker.get("last"), mark.get("markPrice")
-        quotes[base] = Quote(base, None if last is None else contract.price(float(last)),
-                             None if mark_price is None else contract.price(float(mark_price)),
-                             mark.get("fundingRate"))
+        percent, volume = ticker.get("percentage"), ticker.get("quoteVolume")
+        top = (books or {}).get(contract.symbol) or ticker
+        quotes[base] = Quote(base, _price(contract, last), _price(contract, mark_price),
+                             mark.get("fundingRate"), _price(contract, mark.get("indexPrice")),
+                             None if percent is None else float(percent) / 100.0,
+                             None if volume is None else float(volume),
+                             _price(contract, top.get("bid")), _price(contract, top.get("ask")))
     return quotes
 
 
@@ -97,9 +120,10 @@ def _ccxt_fetcher(exchange_id: str, api_base_url: str | None, timeout_s: float,
         try:
             tickers = exchange.fetch_tickers()
             marks = exchange.fetch_funding_rates() if exchange.has.get("fetchFundingRates") else {}
+            books = exchange.fetch_bids_asks() if exchange.has.get("fetchBidsAsks") else {}
         except Exception as exc:  # ccxt raises its own hierarchy; report it as data trouble
             raise DataError(f"{exchange_id}: price request failed ({type(exc).__name__})") from None
-        return quotes_by_base(exchange.markets.values(), tickers, marks, quote)
+        return quotes_by_base(exchange.markets.values(), tickers, marks, quote, books)
 
     return fetch
 

@@ -14,6 +14,8 @@ widgets.
   without it).
 * :mod:`rotation_addin.desk.market` -- a symbol's volatility, contract rules and leverage tiers
   from a dataset.
+* :mod:`rotation_addin.desk.history` -- candles at 1h/4h/1d/1w and funding history of a symbol
+  over a date range, from the configured source.
 * :mod:`rotation_addin.desk.analytics` -- daily report, correlation picture, regime and data
   status as typed use cases.
 

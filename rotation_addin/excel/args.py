@@ -136,6 +136,34 @@ def symbol(name: str, value: Any) -> str:
     return base
 
 
+PREFIX_VENUES: dict[str, str] = {"BINANCE": "binanceusdm"}
+"""Exchange prefixes typed as on trading sites that name a different ccxt id (USD-M futures);
+any other prefix is taken as the ccxt id itself (``BYBIT`` = ``bybit``, ``OKX`` = ``okx``)."""
+
+
+def market(name: str, value: Any) -> tuple[str | None, str]:
+    """``(venue, base)`` from ``"RENDER"`` or an exchange prefix ``"BYBIT:RENDER"``.
+
+    ``venue`` is a ccxt id checked by :func:`rotation_addin.data.venues.check_venues` (None
+    without a prefix: the settings' exchange); ``RENDER/USDT:USDT`` is a contract, not a
+    prefix (the ``:`` comes after a ``/``).
+    """
+    raw = text(name, value)
+    head, colon, rest = raw.partition(":")
+    if not colon or "/" in head:
+        return None, symbol(name, raw)
+    prefix = head.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{2,20}", prefix):
+        raise InputError(name, f"must be a symbol like RENDER or BYBIT:RENDER (got {value!r})")
+    from rotation_addin.data.venues import check_venues
+
+    try:
+        venue = check_venues([PREFIX_VENUES.get(prefix, prefix.lower())])[0]
+    except InputError as exc:  # the venues check names the CLI's --venues
+        raise InputError(name, f"exchange prefix {prefix}: {exc.reason}") from None
+    return venue, symbol(name, rest)
+
+
 def boolean(name: str, value: Any, default: bool) -> bool:
     """TRUE/FALSE, 1/0 or yes/no text."""
     value = _scalar(name, value)

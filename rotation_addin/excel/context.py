@@ -26,6 +26,7 @@ __all__ = ["DATA_TTL_S", "clear", "dataset", "quote", "report", "session", "sett
 _lock = threading.RLock()
 _quote_services: dict[tuple[str, str, float, str], QuoteService] = {}
 _books: dict[tuple[Any, ...], tuple[float, Any]] = {}
+_open_interest: dict[tuple[str, float, str], Any] = {}
 
 
 def _memoised(key: tuple[Any, ...], ttl_s: float, build: Callable[[], Any]) -> Any:
@@ -52,6 +53,7 @@ def clear() -> None:
     with _lock:
         _quote_services.clear()
         _books.clear()
+        _open_interest.clear()
 
 
 def settings() -> Settings:
@@ -73,32 +75,73 @@ def report(equity_usd: float | None = None) -> DailyReport:
 
 
 def _demo_quotes() -> dict[str, Quote]:
-    tickers = dataset().tickers
-    return {base: Quote(base, t.last_price_usd, t.mark_price_usd, t.funding_rate)
-            for base, t in tickers.items()}
+    """The demo market's tickers and books' best bid/ask; the 24 h change is the last daily
+    close's (the demo has no index price)."""
+    data = dataset()
+    quotes = {}
+    for base, t in data.tickers.items():
+        closes = data.close[base].dropna() if base in data.close.columns else None
+        change = (float(closes.iloc[-1] / closes.iloc[-2] - 1.0)
+                  if closes is not None and len(closes) >= 2 else None)
+        book = data.order_books.get(base)
+        bid = float(book.bids[0][0]) if book and book.bids else None
+        ask = float(book.asks[0][0]) if book and book.asks else None
+        quotes[base] = Quote(base, t.last_price_usd, t.mark_price_usd, t.funding_rate,
+                             None, change, t.volume_24h_usd, bid, ask)
+    return quotes
 
 
-def quote(base: str) -> Quote:
-    """Live quote of ``base`` (the demo market's ticker when the source is demo)."""
+def quote(base: str, venue: str | None = None) -> Quote:
+    """Live quote of ``base`` on ``venue`` (default: the settings' exchange; the demo
+    market's ticker when the source is demo and no venue is named)."""
     current = settings()
-    key = (current.data_source, current.exchange_id, current.quote_ttl_s,
-           current.exchange_api_url)
+    chosen = venue or current.exchange_id
+    key = (current.data_source if venue is None else "live", chosen, current.quote_ttl_s,
+           current.exchange_api_url if chosen == current.exchange_id else "")
     service = _quote_services.get(key)
     if service is None:
         with _lock:
             service = _quote_services.get(key)
             if service is None:
-                service = _quote_service(current)
+                service = _quote_service(current, venue)
                 _quote_services[key] = service
     return service.quote(base)
 
 
-def _quote_service(current: Settings) -> QuoteService:
-    if current.data_source == "demo":
+def _quote_service(current: Settings, venue: str | None) -> QuoteService:
+    if current.data_source == "demo" and venue is None:
         return QuoteService(_demo_quotes, current.quote_ttl_s)
-    return QuoteService.for_exchange(current.exchange_id,
-                                     api_base_url=current.exchange_api_url or None,
+    chosen = venue or current.exchange_id
+    url = current.exchange_api_url if chosen == current.exchange_id else ""
+    return QuoteService.for_exchange(chosen, api_base_url=url or None,
                                      ttl_s=current.quote_ttl_s)
+
+
+def open_interest(base: str, venue: str | None = None) -> Any:
+    """Open interest of ``base`` on ``venue`` (default: the settings' exchange), kept for the
+    quote TTL per base (:class:`~rotation_addin.data.open_interest.OpenInterestService`).
+
+    Raises
+    ------
+    DataError
+        The demo market has no open interest (name a venue, or use the cache/live source).
+    """
+    current = settings()
+    if current.data_source == "demo" and venue is None:
+        raise DataError(f"{base}: the demo market has no open interest (name an exchange, "
+                        f"e.g. BINANCE:{base})")
+    from rotation_addin.data.open_interest import OpenInterestService
+
+    chosen = venue or current.exchange_id
+    url = current.exchange_api_url if chosen == current.exchange_id else ""
+    key = (chosen, current.quote_ttl_s, url)
+    with _lock:
+        service = _open_interest.get(key)
+        if service is None:
+            service = OpenInterestService.for_exchange(chosen, api_base_url=url or None,
+                                                       ttl_s=current.quote_ttl_s)
+            _open_interest[key] = service
+    return service.open_interest(base)
 
 
 def order_book(base: str, venue: str | None = None) -> Any:

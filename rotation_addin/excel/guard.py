@@ -1,8 +1,11 @@
-"""Wrap a UDF so nothing ever raises into Excel: errors become short readable text.
+"""Wrap a UDF so nothing ever raises into Excel: a failure becomes an Excel error value.
 
-An error cell reads ``#INPUT stop: must be below entry 100 for a long (got 105)``,
-``#REFUSED ...`` or ``#DATA ...``; anything unexpected reads ``#ERROR <type>: <message>``.
-Results are made Excel-safe: NaN/inf become empty cells, NumPy scalars become floats.
+Bad input returns ``#VALUE!``, missing data ``#N/A``, a refused trade ``#NUM!``
+(:mod:`rotation_addin.excel.cell_errors`), so IFERROR/ISERROR work; the reason
+(``#INPUT stop: must be below entry 100 for a long (got 105)``, ``#REFUSED ...``, ``#DATA ...``,
+``#ERROR <type>: <message>`` for anything unforeseen) is the error's text and is spilled by
+``=LAST_ERRORS()``. Results are made Excel-safe: NaN/inf become empty cells, NumPy scalars
+become floats.
 """
 
 from __future__ import annotations
@@ -15,6 +18,13 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from rotation_addin.core.errors import DataError, InputError, TradeRefused
+from rotation_addin.excel.cell_errors import (
+    DATA_ERROR,
+    INPUT_ERROR,
+    REFUSED_ERROR,
+    CellError,
+    record,
+)
 
 LOG = logging.getLogger("rotation_addin.udfs")
 
@@ -28,6 +38,8 @@ ENGINE_TO_ARGUMENT = {
     "k_sigma": "k",
     "gap_buffer_fraction": "gap_buffer",
     "maintenance_margin_rate": "mmr",
+    "wallet_balance_usd": "wallet",
+    "margin_usd": "leverage",
 }
 """Engine field names mapped to the UDF argument a user typed, so errors name the cell."""
 MAX_ERROR_CHARS = 250
@@ -61,21 +73,29 @@ def excel_safe(value: Any) -> Any:
     return str(value)
 
 
+def _failure(function_name: str, exc: Exception) -> CellError:
+    """The Excel error value and reason for an exception raised by a UDF."""
+    if isinstance(exc, InputError):
+        return CellError(INPUT_ERROR, _short(f"#INPUT {_argument(exc.field)}: {exc.reason}"),
+                         function_name)
+    if isinstance(exc, TradeRefused):
+        return CellError(REFUSED_ERROR,
+                         _short(f"#REFUSED {_argument(exc.field)}: {exc.reason}"),
+                         function_name)
+    if isinstance(exc, DataError):
+        return CellError(DATA_ERROR, _short(f"#DATA {exc}"), function_name)
+    LOG.warning("UDF %s failed: %s", function_name, type(exc).__name__)
+    return CellError(INPUT_ERROR, _short(f"#ERROR {type(exc).__name__}: {exc}"), function_name)
+
+
 def udf_guard(function: F) -> F:
-    """Decorator: run ``function``; return its Excel-safe result or an error text."""
+    """Decorator: run ``function``; return its Excel-safe result or a :class:`CellError`."""
 
     @functools.wraps(function)
     def wrapper(*args: Any) -> Any:
         try:
             return excel_safe(function(*args))
-        except InputError as exc:
-            return _short(f"#INPUT {_argument(exc.field)}: {exc.reason}")
-        except TradeRefused as exc:
-            return _short(f"#REFUSED {_argument(exc.field)}: {exc.reason}")
-        except DataError as exc:
-            return _short(f"#DATA {exc}")
         except Exception as exc:  # never raise into Excel
-            LOG.warning("UDF %s failed: %s", function.__name__, type(exc).__name__)
-            return _short(f"#ERROR {type(exc).__name__}: {exc}")
+            return record(_failure(function.__name__, exc), args)
 
     return wrapper  # type: ignore[return-value]

@@ -91,12 +91,26 @@ def excel_safe(value: Any) -> bool:
     return False
 
 
+ERROR_OF_HEAD = {"#INPUT": "#VALUE!", "#REFUSED": "#NUM!", "#DATA": "#N/A"}
+"""The Excel error value each kind of reason must come with (rotation_addin.excel.cell_errors)."""
+
+
 def udf_problem(name: str, arguments: list[Any], result: Any) -> str | None:
-    """Why ``result`` of ``name(*arguments)`` is not acceptable, or None if it is."""
-    if not excel_safe(result):
-        return f"{name}{tuple(arguments)!r}: not Excel-safe: {result!r}"
-    if not isinstance(result, str) or not result.startswith("#"):
-        return None
+    """Why ``result`` of ``name(*arguments)`` is not acceptable, or None if it is.
+
+    A failure must be a real Excel error value (a CellError, never a text that looks like
+    one) whose reason is readable and names the argument.
+    """
+    from rotation_addin.excel.cell_errors import CellError
+
+    if isinstance(result, str) and result.startswith("#"):
+        return f"{name}{tuple(arguments)!r}: error as text (IFERROR cannot catch it): {result!r}"
+    if not isinstance(result, CellError):
+        return None if excel_safe(result) else f"{name}{tuple(arguments)!r}: not Excel-safe: " \
+                                               f"{result!r}"
+    error, result = result, result.reason
+    if ERROR_OF_HEAD.get(result.partition(" ")[0]) != error.code:
+        return f"{name}{tuple(arguments)!r}: {error.code} does not match {result!r}"
     if "Traceback" in result or len(result) > 250:
         return f"{name}: unreadable error {result!r}"
     head, _, rest = result.partition(" ")

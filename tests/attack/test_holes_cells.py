@@ -38,10 +38,12 @@ def test_r1_correl_matrix_true_flag_is_relative_and_labelled(flag: object) -> No
 
 @pytest.mark.parametrize("window", [2, 5, 9])
 def test_r2_correl_matrix_refuses_window_below_kernel_minimum(window: int) -> None:
+    from rotation_addin.excel.cell_errors import CellError
+
     result = udfs.CORREL_MATRIX(None, window)
-    assert isinstance(result, str), result
+    assert isinstance(result, CellError) and result.code == "#VALUE!", result
     assert result.startswith("#INPUT window:"), result
-    assert "from 10 to" in result, result
+    assert "from 10 to" in result.reason, result
 
 
 def test_r2_correl_matrix_minimum_window_has_a_unit_diagonal() -> None:
@@ -55,7 +57,7 @@ def test_r2_correl_matrix_minimum_window_has_a_unit_diagonal() -> None:
                                      "-%", "E-5", ",", "1,"])
 def test_r3_sign_or_exponent_only_text_names_the_argument(hostile: str) -> None:
     result = udfs.POSITION_SIZE(10_000, "2%", hostile, 95)
-    assert result == f"#INPUT entry: must be a number (got text {hostile!r})"
+    assert str(result) == f"#INPUT entry: must be a number (got text {hostile!r})"
 
 
 @pytest.mark.parametrize("good, value", [("1e3", 1000.0), ("-2.5E-1", -0.25), (".5", 0.5),

@@ -60,9 +60,11 @@ def test_t1_settings_directory_and_udfs(isolated_home: Path,
     (_config(isolated_home) / "settings.toml").rmdir()
     (_config(isolated_home) / "settings.toml").write_bytes(b"risk_fraction = 0.01 # \xe9\n")
     context.clear()
+    from rotation_addin.excel.cell_errors import CellError
+
     result = udfs.POSITION_SIZE(10_000, "2%", 100, 95)
-    assert isinstance(result, str) and not result.startswith("#ERROR"), result
-    assert "settings.toml" in result
+    assert isinstance(result, CellError) and not result.startswith("#ERROR"), result
+    assert "settings.toml" in result.reason
 
 
 @pytest.mark.parametrize("make_target", ["directory", "proc", "under_a_file"])

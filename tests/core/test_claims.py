@@ -114,14 +114,16 @@ def test_price_snapshot_sentence(tmp_path: Path) -> None:
         finally:
             context.clear()
     assert all(isinstance(v, float) and v > 0 for v in values)
+    snapshot_paths = ("/fapi/v1/ticker/24hr", "/fapi/v1/premiumIndex",
+                      "/fapi/v1/ticker/bookTicker")
     snapshots = requests.count("/fapi/v1/ticker/24hr")
     assert requests.count("/fapi/v1/premiumIndex") == snapshots >= 1
+    assert requests.count("/fapi/v1/ticker/bookTicker") == snapshots
     assert snapshots <= elapsed / ttl + 1  # at most one snapshot per TTL elapsed
-    market_list = [p for p in requests if p not in ("/fapi/v1/ticker/24hr",
-                                                    "/fapi/v1/premiumIndex")]
+    market_list = [p for p in requests if p not in snapshot_paths]
     assert market_list == ["/fapi/v1/exchangeInfo"]  # once, on first use
-    assert len(requests) == 1 + 2 * snapshots
-    assert "two requests per TTL" in claims.PRICE_SNAPSHOT
+    assert len(requests) == 1 + 3 * snapshots
+    assert "three requests per TTL" in claims.PRICE_SNAPSHOT
     assert "plus the market list on first use" in claims.PRICE_SNAPSHOT
 
 

@@ -333,3 +333,10 @@ def test_forbes_rigobon_stays_a_correlation(rho: float, delta: float) -> None:
     # more variance under stress (delta > 0) can only shrink the magnitude
     if delta > 0:
         assert abs(adjusted) <= abs(rho) + 1e-15
+
+
+def test_sector_betas_sectors_only_are_the_same_sector_rows(real_returns: pd.DataFrame) -> None:
+    full = sector_betas(real_returns, REAL_UNIVERSE)
+    sectors = sector_betas(real_returns, REAL_UNIVERSE, assets=False)
+    assert (sectors["kind"] == "sector").all() and len(sectors) > 0
+    pd.testing.assert_frame_equal(sectors, full[full["kind"] == "sector"], check_exact=True)

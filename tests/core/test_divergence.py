@@ -109,3 +109,43 @@ def test_hit_rate_frames_and_validation() -> None:
         signal_hit_rate(s, r, 0)
     with pytest.raises(InputError, match="sector_relative_returns"):
         signal_hit_rate(s["render"], r, 3)
+
+
+def _wide_counts(seed: int, periods: int, columns: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Social and on-chain counts with gaps, a late listing, a flat stretch, a stale end."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2023-01-01", periods=periods, freq="D", tz="UTC", name="date")
+    names = [f"B{i}" for i in range(columns)]
+    social = pd.DataFrame(rng.poisson(800.0, (periods, columns)).astype(float), days, names)
+    chain = pd.DataFrame(rng.poisson(5e6, (periods, columns)).astype(float), days, names)
+    social.iloc[rng.random((periods, columns)) < 0.03] = np.nan
+    social.iloc[: periods // 2, 1] = np.nan  # listed late
+    chain.iloc[40:90, 2] = 1234.0  # flat: z = 0
+    chain.iloc[-10:, 3] = np.nan  # no D in the last days
+    return social, chain.iloc[3:]  # the two calendars differ (union of dates)
+
+
+@pytest.mark.parametrize("window", [3, 7, 30, 45])
+@pytest.mark.parametrize("last_days", [1, 16, 30, 61, 400])
+def test_divergence_last_days_are_the_full_calls_rows(window: int, last_days: int) -> None:
+    social, chain = _wide_counts(window + last_days, 300, 6)
+    full = divergence(social, chain, window=window)
+    recent = divergence(social, chain, window=window, last_days=last_days)
+    expected = full.iloc[-last_days:]
+    assert recent.index.equals(expected.index) and recent.columns.equals(expected.columns)
+    assert np.array_equal(recent.to_numpy(), expected.to_numpy(), equal_nan=True)  # bit for bit
+    with pytest.raises(InputError, match="last_days"):
+        divergence(social, chain, last_days=0)
+
+
+def test_report_latest_divergence_is_the_full_histories_last_value() -> None:
+    """The report computes recent days only; every base's last finite D must be the same as
+    from the whole history, including a base whose D stops 10 days before the end."""
+    from rotation_addin.core.report import DIVERGENCE_RECENT_DAYS, _latest_divergence
+
+    social, chain = _wide_counts(5, 400, 6)
+    chain.iloc[-(DIVERGENCE_RECENT_DAYS + 5):, 4] = np.nan  # last D before the recent days
+    latest = _latest_divergence(social, chain).ffill().iloc[-1]
+    expected = pd.DataFrame(divergence(social, chain)["divergence"]).ffill().iloc[-1]
+    assert np.isfinite(expected.to_numpy()).all()
+    assert np.array_equal(latest[expected.index].to_numpy(), expected.to_numpy())

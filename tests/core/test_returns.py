@@ -115,3 +115,22 @@ def test_momentum_matches_pandas(close: pd.DataFrame) -> None:
     assert momentum(close, 10).isna().all().all()
     with pytest.raises(InputError, match="days"):
         momentum(close, 0)
+
+
+def test_drop_columns_and_require_frame_give_one_block() -> None:
+    """pandas' drop of a middle column leaves one block per column; ours keeps one block and
+    the same values, and require_frame consolidates any all-float input."""
+    from rotation_addin.core.frames import drop_columns, require_frame
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(rng.normal(size=(5, 40)), columns=[f"C{i}" for i in range(40)],
+                         index=pd.date_range("2026-01-01", periods=5, name="date"))
+    dropped = frame.drop(columns=["C7"])
+    assert dropped._mgr.nblocks > 1  # the pandas behaviour the helper avoids
+    ours = drop_columns(frame, ["C7"])
+    assert ours._mgr.nblocks == 1
+    pd.testing.assert_frame_equal(ours, dropped, check_exact=True)
+    clean = require_frame("returns", dropped)
+    assert clean._mgr.nblocks == 1
+    pd.testing.assert_frame_equal(clean, dropped, check_exact=True)
+    assert require_frame("returns", frame) is not frame  # a copy, as before

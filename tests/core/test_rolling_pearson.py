@@ -170,3 +170,30 @@ def test_rolling_mean_std_equals_pandas(offset: float) -> None:
     assert (expected_std[flat] < 1e-9).all()  # pandas: 0 or add/remove rounding noise
     np.testing.assert_allclose(std[~flat], expected_std[~flat], rtol=1e-12, atol=1e-12,
                                equal_nan=True)
+
+
+def test_rolling_mean_std_ill_windows_match_one_window_two_pass(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ill-conditioned windows are recomputed in batches; each equals, bit for bit, NumPy's
+    two-pass mean/std of that window alone. A condition limit of 0 flags every window, and
+    batches of 7 put many windows on batch borders."""
+    monkeypatch.setattr(kernel, "ILL_BATCH", 7)
+    monkeypatch.setattr(kernel, "CONDITION_LIMIT", 0.0)
+    rng = np.random.default_rng(17)
+    values = 1e9 + rng.normal(0.0, 1e-3, (120, 5))
+    values[40:80, 2] = 1e9  # a flat stretch: std exactly 0, not recomputed
+    values[60, 4] = np.nan
+    mean, std = rolling_mean_std(values, 20)
+    checked = 0
+    for row in range(19, 120):
+        for column in range(5):
+            window = values[row - 19 : row + 1, column]
+            if not np.isfinite(window).all():
+                assert np.isnan(mean[row, column]) and np.isnan(std[row, column])
+            elif (window == window[0]).all():
+                assert std[row, column] == 0.0
+            else:
+                assert mean[row, column] == window.mean()
+                assert std[row, column] == window.std(ddof=1)
+                checked += 1
+    assert checked > 300

@@ -55,6 +55,9 @@ def test_bad_flags_give_one_line(capsys, tmp_path: Path):
     code, _, err = run(capsys, "backtest", "--source", "demo", "--strategy", "--start",
                        "2100-01-01")
     assert code == 2 and "--start: the period leaves no day" in one_line_error(err)
+    code, _, err = run(capsys, "backtest", "--source", "demo", "--strategy", "--end",
+                       "1990-01-01")
+    assert code == 2 and "--end: the period holds no prices" in one_line_error(err)
 
 
 def test_sweep_and_concentration_lines_say_what_the_engine_computed():

@@ -107,6 +107,43 @@ def test_sweep_runs_each_setting_as_the_single_backtest_does():
     assert result.equity.shape[0] == 4
     for k, setting in enumerate(result.settings):
         single = run_strategy(dataset, setting.params)
-        np.testing.assert_allclose(result.equity[k], single.equity.to_numpy(), rtol=1e-12)
+        np.testing.assert_array_equal(result.equity[k], single.equity.to_numpy())
     assert result.best == int(np.nanargmax(result.sharpe))
     assert 0.0 <= result.deflated.probability <= 1.0 and len(result.oos_choices) == 2
+
+
+def test_memoised_sweep_equals_each_setting_run_alone_bit_for_bit():
+    """The sweep shares features, snapshots and rankings between settings: each setting's
+    equity must still be exactly what its own backtest (nothing shared) gives."""
+    from rotation_addin.core.bt_features import build_features
+    from rotation_addin.data.funding import demo_funding
+
+    dataset = demo_dataset(days=150)
+    funding = demo_funding(dataset)
+    grid = {"short_days": [5, 7], "theta": [1.5, 2.0], "take_profit_atr_multiple": [2.0, 4.5]}
+    result = run_sweep(dataset, grid, funding=funding, folds=2, workers=1)
+    for k, setting in enumerate(result.settings):
+        alone = run_strategy(dataset, setting.params, funding=funding,
+                             features=build_features(dataset, windows=setting.windows))
+        np.testing.assert_array_equal(result.equity[k], alone.equity.to_numpy())
+    assert len({tuple(row) for row in result.equity}) > 1  # the settings do differ
+
+
+def test_bad_sweep_and_period_inputs_name_the_field():
+    dataset = demo_dataset(days=120)
+    with pytest.raises(InputError, match="grid: is empty"):
+        run_sweep(dataset, {})
+    with pytest.raises(InputError, match="take_profit_atr_multiple"):
+        run_sweep(dataset, {"take_profit_atr_multiple": [0.0]})
+    with pytest.raises(InputError, match="theta"):
+        expand_grid({"theta": [float("nan")]})
+    with pytest.raises(InputError, match="short_days"):
+        run_sweep(dataset, {"short_days": [40]})  # not below the 30-day long window
+    with pytest.raises(InputError, match="folds"):
+        run_sweep(dataset, {"theta": [2.0]}, folds=1)
+    with pytest.raises(InputError, match="workers"):
+        run_sweep(dataset, {"theta": [2.0]}, workers=0)
+    with pytest.raises(InputError, match="end: the period holds no prices"):
+        run_strategy(dataset, end="1990-01-01")  # before the first price
+    with pytest.raises(InputError, match="end: the period leaves no day to trade"):
+        run_strategy(dataset, end=dataset.close.index[30])

@@ -11,6 +11,8 @@ path                         what                                      weight
 ``/fapi/v1/klines``          candles (startTime/endTime/limit)         1/2/5/10 by limit
 ``/fapi/v1/ticker/24hr``     24 h statistics                           1, 40 without symbol
 ``/fapi/v1/premiumIndex``    mark price + funding                      1, 10 without symbol
+``/fapi/v1/ticker/bookTicker`` best bid/ask (the served book's top)     2, 5 without symbol
+``/fapi/v1/openInterest``    open interest (contracts: 24 h base volume)  1
 ``/fapi/v1/fundingRate``     funding history                           1
 ``/fapi/v1/depth``           order book                                2/5/10/20 by limit
 ``/fapi/v1/leverageBracket`` signed: always 401 without an API key     1
@@ -332,6 +334,8 @@ class BinanceEmulator:
             return 1 if has_symbol else 40
         if path == "/fapi/v1/premiumIndex":
             return 1 if has_symbol else 10
+        if path == "/fapi/v1/ticker/bookTicker":
+            return 2 if has_symbol else 5
         return 1
 
     # ------------------------------------------------------------------ rate limiting
@@ -663,6 +667,20 @@ class BinanceEmulator:
             "asks": [[_num(p), _num(q)] for p, q in book.asks[:limit]],
         }
 
+    def open_interest(self, contract: Listing) -> dict[str, Any]:
+        """Open interest in contracts: the fixture's convention is the 24 h volume in contracts
+        (the emulator has no positions; any positive, reproducible figure serves the tests)."""
+        return {"symbol": contract.id, "openInterest": self.ticker_24hr(contract)["volume"],
+                "time": self._now_ms}
+
+    def book_ticker(self, contract: Listing) -> dict[str, Any]:
+        """Best bid and ask of the book :meth:`depth` serves (``/fapi/v1/ticker/bookTicker``)."""
+        book = self.book_of(contract, 5)
+        return {"symbol": contract.id,
+                "bidPrice": _num(book.bids[0][0]), "bidQty": _num(book.bids[0][1]),
+                "askPrice": _num(book.asks[0][0]), "askQty": _num(book.asks[0][1]),
+                "time": self._now_ms, "lastUpdateId": self._now_ms}
+
     def book_of(self, contract: Listing, limit: int = 500) -> OrderBook:
         """The book the emulator serves for ``contract`` (the source's book, scaled)."""
         book = self.market.order_book(contract.source, limit)
@@ -684,8 +702,10 @@ class BinanceEmulator:
             return 200, self.exchange_info()
         if path == "/fapi/v1/klines":
             return self.klines(params)
-        if path in ("/fapi/v1/ticker/24hr", "/fapi/v1/premiumIndex"):
-            make = self.ticker_24hr if path.endswith("24hr") else self.premium_index
+        if path in ("/fapi/v1/ticker/24hr", "/fapi/v1/premiumIndex",
+                    "/fapi/v1/ticker/bookTicker"):
+            make = {"/fapi/v1/ticker/24hr": self.ticker_24hr,
+                    "/fapi/v1/premiumIndex": self.premium_index}.get(path, self.book_ticker)
             if "symbol" in params:
                 contract = self._contract_of(params)
                 if contract is None:
@@ -694,6 +714,11 @@ class BinanceEmulator:
             return 200, [make(c) for c in self._contracts.values() if c.status == "TRADING"]
         if path == "/fapi/v1/fundingRate":
             return self.funding_rate(params)
+        if path == "/fapi/v1/openInterest":
+            contract = self._contract_of(params)
+            if contract is None:
+                return 400, {"code": -1121, "msg": "Invalid symbol."}
+            return 200, self.open_interest(contract)
         if path == "/fapi/v1/depth":
             return self.depth(params)
         if path == "/fapi/v1/leverageBracket":

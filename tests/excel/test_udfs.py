@@ -16,6 +16,7 @@ import pytest
 from rotation_addin import udfs
 from rotation_addin.data.settings import Settings, save_settings
 from rotation_addin.excel import context
+from rotation_addin.excel.cell_errors import CellError
 
 
 @pytest.fixture(autouse=True)
@@ -53,16 +54,18 @@ def test_position_size_hand_example() -> None:
         (lambda: udfs.LIQUIDATION_PRICE("long", 100, -1, 20), "quantity"),
         (lambda: udfs.HIST_VOL(12), "symbol_or_prices"),
         (lambda: udfs.PRICE("NOT A SYMBOL!"), "symbol"),
-        (lambda: udfs.PRICE("RENDER", "bid"), "kind"),
-        (lambda: udfs.OHLCV("BTC", 0), "days"),
+        (lambda: udfs.PRICE("RENDER", "bidd"), "field"),
+        (lambda: udfs.OHLCV("BTC", "2h"), "interval"),
+        (lambda: udfs.OHLCV("BTC", "1d", "2025-02-01", "2025-01-01"), "end"),
         (lambda: udfs.CORREL_MATRIX("BTC,RENDER", 2), "window"),
     ],
 )
-def test_bad_inputs_return_text_naming_the_argument(call: object, argument: str) -> None:
+def test_bad_inputs_return_an_excel_error_naming_the_argument(call: object,
+                                                              argument: str) -> None:
     result = call()  # type: ignore[operator]
-    assert isinstance(result, str) and result.startswith("#"), result
-    assert f" {argument}:" in result, result
-    assert len(result) <= 250
+    assert isinstance(result, CellError) and result.code == "#VALUE!", result
+    assert result.reason.startswith("#INPUT") and f" {argument}:" in result.reason, result
+    assert len(result.reason) <= 250
 
 
 def test_liquidation_price_20x_mmr_04pct() -> None:
@@ -82,18 +85,18 @@ def test_hist_vol_from_a_range_matches_numpy() -> None:
     assert udfs.HIST_VOL(column, "close", True) == pytest.approx(expected * math.sqrt(365))
 
 
-def test_demo_backed_functions_spill_and_label() -> None:
+def test_demo_backed_functions_spill_data_only() -> None:
     table = udfs.CORREL_MATRIX("BTC,RENDER,FET", 30)
     assert table[0][1:] == ["BTC", "RENDER", "FET"]
-    assert [row[0] for row in table[1:-1]] == ["BTC", "RENDER", "FET"]
+    # data rows only (column arithmetic on the spill works); the source is DATA_SOURCE()'s
+    assert [row[0] for row in table[1:]] == ["BTC", "RENDER", "FET"]
     assert all(table[i][i] == pytest.approx(1.0) for i in range(1, 4))
-    # every spilled table ends with a row naming its source, padded to the table's width
-    assert table[-1][0].startswith("source: demo (simulated), as of ")
-    assert table[-1][1:] == ["", "", ""]
-    candles = udfs.OHLCV("btc", 5)
+    assert udfs.DATA_SOURCE() == "demo (simulated)"
+    assert udfs.DATA_SOURCE("as_of") == context.dataset().as_of.replace(tzinfo=None)
+    candles = udfs.OHLCV("btc")
     assert candles[0] == ["date", "open", "high", "low", "close", "volume_usd"]
-    assert len(candles) == 7 and all(r[2] >= r[3] for r in candles[1:-1])
-    assert candles[-1][0].startswith("source: demo (simulated)")
+    assert len(candles) == 31 and all(r[2] >= r[3] for r in candles[1:])
+    assert all(isinstance(r[0], datetime) for r in candles[1:])
     assert isinstance(udfs.PRICE("RENDER"), float)
     assert isinstance(udfs.FUNDING_RATE("RENDER/USDT:USDT"), float)
 
@@ -146,16 +149,17 @@ def test_report_functions_match_the_engine() -> None:
     report = daily_report(load_market("demo"), None, PlanParameters.from_settings(Settings()))
     table = udfs.SECTOR_TABLE()
     assert table[0] == list(SECTOR_HEADERS)
-    assert [row[1] for row in table[1:-1]] == [row[1] for row in sector_rows(report)]
-    assert table[-1][0].startswith(f"source: {report.source}")
+    assert [row[1] for row in table[1:]] == [row[1] for row in sector_rows(report)]
     assert udfs.REGIME() == report.regime.label
     votes = udfs.REGIME(True)
-    assert [row[0] for row in votes[1:-1]] == [v.name for v in report.regime.votes]
+    assert [row[0] for row in votes[1:]] == [v.name for v in report.regime.votes]
+    # fractions like HIST_VOL's: the engine's percent figure / 100 (-5.41 % -> -0.0541)
+    for row, vote in zip(votes[1:], report.regime.votes, strict=True):
+        assert row[1] == (None if vote.value is None else pytest.approx(vote.value / 100))
     orders = udfs.REBALANCE_ORDERS()
     if isinstance(orders, list):
         assert orders[0] == list(ORDER_HEADERS)
-        assert len(orders) - 2 == len(report.plan.orders) + len(report.plan.refusals)
-        assert orders[-1][0].startswith("source: demo (simulated)")
+        assert len(orders) - 1 == len(report.plan.orders) + len(report.plan.refusals)
     else:
         assert orders.startswith("no orders today")
     assert udfs.REBALANCE_ORDERS(-5).startswith("#INPUT equity")
