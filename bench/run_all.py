@@ -4,7 +4,7 @@
                                                # rolling
                                                # correlation, workbook, app start, refresh
                                                # (--quick), backtest, CLI start, 10,000 PRICE
-                                               # cells, journal
+                                               # cells, journal, streaming
     .venv/bin/python bench/run_all.py --full   # the refresh benchmark at full size (~6 min)
 
 Each benchmark measures against a baseline taken in the same run (see docs/benchmarks.md);
@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         ["bench_backtest.py"],
         ["bench_cli_start.py"],
         ["bench_price_cells.py"],
+        ["bench_streaming.py"],
     ]
     failed = []
     for command in runs:

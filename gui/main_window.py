@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QWidget
 from gui.backtest_view import BacktestView
 from gui.correlation_view import CorrelationView
 from gui.journal_view import JournalView
+from gui.live_controller import LiveController
 from gui.plan_view import PlanView
 from gui.quick_check import QuickCheckView
 from gui.regime_view import RegimeView
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.status_panel = StatusPanel()
         self.statusBar().addPermanentWidget(self.status_panel, 1)
         self.status_panel.cancel_clicked.connect(self.cancel_task)
+        self.live = LiveController(self, self.tabs, self.findChild(QToolBar, "actions"))
         if settings_problem:
             self.status_panel.show_message(settings_problem, error=True)
         self.installEventFilter(self)
@@ -360,6 +362,7 @@ class MainWindow(QMainWindow):
         return self._start("export", work, "Writing the workbook…", on_success=done)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.live.shutdown()
         self.runner.cancel_all()
         self.runner.wait(3000)
         super().closeEvent(event)

@@ -21,6 +21,8 @@ NEEDS_NETWORK = {
     "rotation providers set-key santiment && rotation providers refresh --sentiment",
     "rotation doctor",
     "rotation platforms RENDER --notional 20000 --side long",  # asks each venue's live book
+    "rotation watch",  # streams the exchange's websocket until Ctrl-C
+    "rotation watch --once",  # one REST snapshot of the exchange
 }
 POSITIONS = ("symbol,side,quantity,entry_price,stop_price,take_profit_price,opened_at\n"
              "RENDER,long,100,1.60,1.40,,2026-11-20T00:00:00+00:00\n")

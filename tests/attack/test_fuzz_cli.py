@@ -51,7 +51,9 @@ PARSE_ONLY = {"providers refresh", "providers set-key", "workbook render", "gui"
               # their handlers are attacked in tests/journal/test_bad_input.py and
               # tests/data/test_platforms.py
               "doctor", "platforms", "trade close", "trade correct", "trade export",
-              "trade import", "trade move", "trade note"}
+              "trade import", "trade move", "trade note",
+              # streams until stopped (its bad flags: tests/cli/test_cli_watch.py)
+              "watch"}
 OFFLINE_ONLY_FLAGS: set[tuple[str, str]] = set()
 
 
