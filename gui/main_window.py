@@ -25,10 +25,11 @@ from gui.regime_view import RegimeView
 from gui.sectors_view import SectorsView
 from gui.settings_view import SettingsView
 from gui.status import StatusPanel
+from gui.venues_view import VenuesView
 from gui.workers import BackgroundTask, Progress, TaskRunner
 from rotation_addin.data.settings import Settings
 
-TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Backtest",
+TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Venues", "Backtest",
              "Journal", "Settings")
 
 
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.correlation = CorrelationView()
         self.regime = RegimeView()
         self.plan = PlanView()
+        self.venues = VenuesView()
         self.backtest = BacktestView()
         self.backtest.run_requested.connect(lambda: self.run_backtest())
         self.journal = JournalView()
@@ -104,6 +106,7 @@ class MainWindow(QMainWindow):
             self.correlation,
             self.regime,
             self.plan,
+            self.venues,
             self.backtest,
             self.journal,
             self.settings_view,
@@ -330,6 +333,7 @@ class MainWindow(QMainWindow):
             frames.plan_caption,
         )
         self.journal.set_context(dataset, self.settings, list(snapshot.report.plan.orders))
+        self.venues.set_dataset(dataset, list(snapshot.report.plan.orders))
         self.snapshot_loaded.emit(snapshot)
 
     # -- workbook ---------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Uses the demo market (no network) and a throw-away ``ROTATION_DESK_HOME`` unless one is set,
 so it never touches the user's settings or cache. Files: ``gui-quick-check.png``,
 ``gui-quick-check-error.png``, ``gui-sectors.png``, ``gui-correlation.png``,
-``gui-regime.png``, ``gui-plan.png``, ``gui-backtest.png`` (before a run), ``gui-settings.png``.
+``gui-regime.png``, ``gui-plan.png``, ``gui-venues.png`` (the demo market's own venue only:
+no network here), ``gui-backtest.png`` (before a run), ``gui-settings.png``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,20 @@ def _settle(app: object, seconds: float = 0.3) -> None:
         time.sleep(0.01)
 
 
+def _compare_demo_venue(app: object, window: object) -> None:
+    """Venues tab: the plan's orders, then RENDER at 20,000 USD, on the demo market's own
+    venue (no live venues: no network here)."""
+    venues = window.venues  # type: ignore[attr-defined]
+    venues.symbol_box.setCurrentText("RENDER")
+    venues.edits["venues"].setText("")
+    for start in (venues.price_plan, venues.compare):
+        task = start()
+        end = time.monotonic() + 30
+        while task is not None and not task.done.is_set() and time.monotonic() < end:
+            _settle(app, 0.05)
+        _settle(app, 0.1)
+
+
 def render_all(outdir: Path) -> list[Path]:
     """Open the window on the demo market and save one PNG per tab (plus an error state)."""
     from PySide6.QtWidgets import QApplication
@@ -53,6 +68,7 @@ def render_all(outdir: Path) -> list[Path]:
     quick.symbol_box.setCurrentText("RENDER")
     quick.use_last_price()
     quick.recompute()
+    _compare_demo_venue(app, window)
     written: list[Path] = []
     for index, name in enumerate(TAB_NAMES):
         window.tabs.setCurrentIndex(index)

@@ -21,6 +21,8 @@ NEEDS_NETWORK = {
     "rotation providers set-key santiment && rotation providers refresh --sentiment",
     "rotation doctor",
     "rotation platforms RENDER --notional 20000 --side long",  # asks each venue's live book
+    "rotation plan --venues binanceusdm,bybit,okx --quarterlies",  # live books per order
+    "rotation refresh --workbook FILE --venues binanceusdm,bybit",  # exchange + live books
     "rotation watch",  # streams the exchange's websocket until Ctrl-C
     "rotation watch --once",  # one REST snapshot of the exchange
 }

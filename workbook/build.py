@@ -36,6 +36,7 @@ from workbook.sheets import (
     dashboard,
     functions,
     journal,
+    platforms,
     rebalance,
     regime,
     sectors,
@@ -51,6 +52,7 @@ DATA_SHEETS: Mapping[str, ModuleType] = {
     lay.CORRELATION: correlation,
     lay.REGIME: regime,
     lay.REBALANCE: rebalance,
+    lay.PLATFORMS: platforms,
 }
 """Sheets whose module has ``content(ctx)`` and ``decorate(ws, ctx)``."""
 
@@ -199,9 +201,22 @@ def decorate(wb: Workbook, ctx: FillContext | None) -> None:
     wb.calculation.fullCalcOnLoad = True
 
 
+def add_missing_data_sheets(wb: Workbook) -> list[str]:
+    """Give a workbook built before a data sheet existed (e.g. Platforms) that sheet, laid out."""
+    added = []
+    for name, module in DATA_SHEETS.items():
+        if name not in wb.sheetnames:
+            position = next((i for i, ws in enumerate(wb.worksheets) if ws.title in
+                             lay.SHEET_ORDER[lay.SHEET_ORDER.index(name) + 1:]), None)
+            module.build(wb.create_sheet(name, position))
+            added.append(f"{name}: sheet added (new in this version)")
+    return added
+
+
 def fill(wb: Workbook, ctx: FillContext) -> list[str]:
     """Write every owned block and re-create the decorations; return content warnings."""
-    warnings = write_blocks_openpyxl(wb, collect_content(ctx))
+    added = add_missing_data_sheets(wb)
+    warnings = added + write_blocks_openpyxl(wb, collect_content(ctx))
     if ctx.backtest is not None:
         if lay.BACKTEST not in wb.sheetnames:
             raise InputError("workbook", f"has no {lay.BACKTEST} sheet (built before it "

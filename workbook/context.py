@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -56,6 +57,12 @@ class FillContext:
         Base typed on the Sizing sheet (its market reference is filled).
     alerts : AlertsView
         The Alerts sheet's rules and firings (empty: no alerts read).
+    venues : tuple[str, ...]
+        Live venues (ccxt ids) the Platforms sheet also prices (fetched during the refresh).
+    venue_api_urls : Mapping[str, str]
+        Venue -> REST base URL override (the loopback emulators in tests).
+    venue_quarterlies : bool
+        The live venues' dated contracts are candidate instruments too.
     backtest : StrategySummary, optional
         A whole-strategy backtest of ``dataset`` to write on the Backtest sheet (None: the
         sheet keeps what it holds).
@@ -67,6 +74,9 @@ class FillContext:
     refreshed_at: datetime
     sizing_symbol: str = ""
     alerts: AlertsView = field(default_factory=AlertsView)
+    venues: tuple[str, ...] = ()
+    venue_api_urls: Mapping[str, str] = field(default_factory=dict)
+    venue_quarterlies: bool = False
     backtest: StrategySummary | None = None
 
 

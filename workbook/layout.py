@@ -18,6 +18,7 @@ CORRELATION = "Correlation"
 REGIME = "Regime"
 SIZING = "Sizing"
 REBALANCE = "Rebalance"
+PLATFORMS = "Platforms"
 BACKTEST = "Backtest"
 JOURNAL = "Journal"
 ALERTS = "Alerts"
@@ -26,9 +27,8 @@ SETTINGS = "Settings"
 XLWINGS_CONF = "xlwings.conf"
 
 SHEET_ORDER: tuple[str, ...] = (
-    DASHBOARD, SECTORS, CORRELATION, REGIME, SIZING, REBALANCE, BACKTEST, JOURNAL, ALERTS,
-    FUNCTIONS, SETTINGS,
-    XLWINGS_CONF,
+    DASHBOARD, SECTORS, CORRELATION, REGIME, SIZING, REBALANCE, PLATFORMS, BACKTEST, JOURNAL,
+    ALERTS, FUNCTIONS, SETTINGS, XLWINGS_CONF,
 )
 """Tab order of the workbook."""
 
@@ -148,6 +148,10 @@ BLOCKS: tuple[Block, ...] = (
     _b(REBALANCE, "rebalance_orders", 11, 1, MAX_ORDERS + 1, ORDER_COLUMNS),
     _b(REBALANCE, "rebalance_refusals", 11 + MAX_ORDERS + 3, 1, 21, 3),
     _b(REBALANCE, "rebalance_notes", 11 + MAX_ORDERS + 3, 5, 21, 1),
+    # Platforms: each plan order on each venue (data venue + up to 3 live venues)
+    _b(PLATFORMS, "platforms_banner", BANNER_ROW, 1, 1, 1),
+    _b(PLATFORMS, "platforms_summary", 4, 1, 3, 2),
+    _b(PLATFORMS, "platforms_table", 9, 1, 1 + MAX_ORDERS * 4, 25),
     # Settings: where the data came from
     _b(SETTINGS, "settings_status", 5, 5, 6, 2),
     # Alerts: the rule table (typed rows read back first) and the latest firings;

@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import warnings as warnings_mod
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,6 +129,13 @@ def _check_dataset(dataset: object) -> MarketDataset:
     return dataset
 
 
+def _live(venues: Sequence[str], urls: Mapping[str, str] | None,
+          quarterlies: bool) -> dict[str, Any]:
+    """The Platforms sheet's live-venue fields of the :class:`FillContext`."""
+    return {"venues": tuple(venues), "venue_api_urls": dict(urls or {}),
+            "venue_quarterlies": bool(quarterlies)}
+
+
 def refresh_workbook(
     path: Path | str | Any,
     dataset: MarketDataset,
@@ -136,6 +144,8 @@ def refresh_workbook(
     params: Settings | None = None,
     now: datetime | None = None,
     keep_backup: bool = True,
+    venues: Sequence[str] = (), venue_api_urls: Mapping[str, str] | None = None,
+    venue_quarterlies: bool = False,
     backtest: StrategySummary | None = None,
 ) -> RefreshResult:
     """Rewrite the tool's ranges of a Rotation Desk workbook from ``dataset``.
@@ -158,6 +168,8 @@ def refresh_workbook(
         Copy the replaced file to ``<stem>.bak<suffix>`` (headless refresh; default True).
         ``rotation demo --rebuild`` passes False: its backup is the user's file before the
         rebuild, not the file it has just built.
+    venues, venue_api_urls, venue_quarterlies
+        Live venues the Platforms sheet prices, their URLs (tests), their quarterlies too.
     backtest : StrategySummary, optional
         A whole-strategy backtest of ``dataset`` (``rotation_addin.desk.backtest``) to write
         on the Backtest sheet; without one the sheet keeps what the last backtest wrote.
@@ -176,13 +188,14 @@ def refresh_workbook(
     """
     dataset = _check_dataset(dataset)
     refreshed_at = now or datetime.now(UTC)
+    live = _live(venues, venue_api_urls, venue_quarterlies)
     if hasattr(path, "sheets") and not isinstance(path, str | Path):
         if backtest is not None:
             raise InputError("workbook", "the backtest is written into a saved file (give "
                              "its path), not into the workbook open in Excel")
-        return _refresh_open_book(path, dataset, report, params, refreshed_at)
+        return _refresh_open_book(path, dataset, report, params, refreshed_at, live)
     return _refresh_file(Path(path), dataset, report, params, refreshed_at, keep_backup,
-                         backtest)
+                         backtest, live)
 
 
 def _evaluate_alerts(dataset: MarketDataset) -> tuple[tuple[AlertFiring, ...], list[str]]:
@@ -267,7 +280,8 @@ MERGE_ATTEMPTS = 3
 
 def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None,
                   params: Settings | None, refreshed_at: datetime,
-                  keep_backup: bool, backtest: StrategySummary | None = None) -> RefreshResult:
+                  keep_backup: bool, backtest: StrategySummary | None = None,
+                  live: Mapping[str, Any] | None = None) -> RefreshResult:
     macro_enabled = path.suffix.lower() == ".xlsm"
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError("workbook", f"must be an .xlsx or .xlsm file (got {path.name})")
@@ -298,7 +312,7 @@ def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None
         ctx = FillContext(dataset=dataset, report=this_report, settings=settings,
                           refreshed_at=refreshed_at,
                           sizing_symbol=str(symbol) if symbol is not None else "",
-                          alerts=view, backtest=backtest)
+                          alerts=view, backtest=backtest, **(live or {}))
         notes.extend(build_mod.fill(wb, ctx))
         backup = backup_path_for(path) if keep_backup else None
         try:
@@ -340,7 +354,8 @@ def settings_from_book(book: Any, fallback: Settings | None = None) -> Settings:
 
 
 def _refresh_open_book(book: Any, dataset: MarketDataset, report: DailyReport | None,
-                       params: Settings | None, refreshed_at: datetime) -> RefreshResult:
+                       params: Settings | None, refreshed_at: datetime,
+                       live: Mapping[str, Any] | None = None) -> RefreshResult:
     names = [s.name for s in book.sheets]
     _check_sheets(book.name, [s for s in REQUIRED_SHEETS if s not in names])
     settings = params or settings_from_book(book)
@@ -354,7 +369,8 @@ def _refresh_open_book(book: Any, dataset: MarketDataset, report: DailyReport | 
     symbol = book.sheets[lay.SIZING].range("B5").value
     ctx = FillContext(dataset=dataset, report=report, settings=settings,
                       refreshed_at=refreshed_at,
-                      sizing_symbol=str(symbol) if symbol is not None else "", alerts=view)
+                      sizing_symbol=str(symbol) if symbol is not None else "", alerts=view,
+                      **(live or {}))
     notes += write_blocks_xlwings(book, build_mod.collect_content(ctx))
     full_name = getattr(book, "fullname", None)
     return _result(Path(full_name) if full_name else None, None, ctx,

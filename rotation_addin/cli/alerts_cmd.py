@@ -14,6 +14,7 @@ it and its valid range.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from rotation_addin.cli import term
@@ -139,3 +140,32 @@ def _history(args: argparse.Namespace) -> int:
             (f.firing_id, f"{f.fired_at:%Y-%m-%d %H:%M}", f.rule_id, f.kind, f.subject or "-",
              f.label, f.message) for f in firings]))
     return 0
+
+
+def refresh_alerts(summary: Any, cache_file: Path | None) -> tuple[list[str], dict[str, Any]]:
+    """Evaluate the stored alert rules on the refreshed data (none stored: nothing loaded)."""
+    import sqlite3
+
+    from rotation_addin.core.errors import DataError, InputError
+    from rotation_addin.desk.alerts import alerts_after_refresh, firing_line, has_rules
+
+    if not summary.symbols_ok:
+        return [], {}
+    from rotation_addin.desk.session import default_session
+
+    session = default_session()
+    try:
+        if not has_rules():
+            return [], {}
+        dataset = session.dataset("cache", summary.exchange_id, cache_file)
+    except (DataError, InputError, sqlite3.Error, OSError) as error:
+        note = f"alerts not evaluated: {error}"
+        return [f"note: {note}"], {"alerts": [], "alerts_note": note}
+    run = alerts_after_refresh(session, dataset)
+    lines = [f"alert: {firing_line(f)}" for f in run.firings]
+    if run.note:
+        lines.append(f"note: {run.note}")
+    payload: dict[str, Any] = {"alerts": [firing_json(f) for f in run.firings]}
+    if run.note:
+        payload["alerts_note"] = run.note
+    return lines, payload

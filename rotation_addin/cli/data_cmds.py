@@ -65,6 +65,7 @@ def register(subparsers: Any) -> None:
     refresh.add_argument("--cache", type=Path, default=None, help=argparse.SUPPRESS)
     refresh.add_argument("--workbook", type=Path, default=None, metavar="FILE",
                          help="then refresh this workbook with the new data")
+    _add_venue_arguments(refresh)
     refresh.add_argument("--json", action="store_true", help="machine-readable summary")
     refresh.set_defaults(handler=_refresh)
 
@@ -98,6 +99,29 @@ def register(subparsers: Any) -> None:
     data.set_defaults(handler=lambda _args: (data.print_help(), 2)[1])
 
 
+def _add_venue_arguments(parser: argparse.ArgumentParser) -> None:
+    from rotation_addin.cli.venues_cmd import add_workbook_venue_arguments
+
+    add_workbook_venue_arguments(parser)
+
+
+def _check_venue_flags(args: argparse.Namespace) -> None:
+    """``--venues``/``--quarterlies`` price the workbook's Platforms sheet: checked up front."""
+    if args.quarterlies and not args.venues:
+        raise InputError("--quarterlies", "needs --venues A,B (the venues whose dated "
+                                          "contracts the Platforms sheet compares)")
+    if args.venues:
+        from rotation_addin.data.venues import check_venues
+
+        if args.workbook is None:
+            raise InputError("--venues", "prices the workbook's Platforms sheet: give "
+                                         "--workbook FILE too")
+        try:
+            args.venues = list(check_venues(args.venues))
+        except InputError as exc:
+            raise InputError("--venues", exc.reason) from None
+
+
 # ---------------------------------------------------------------------- refresh
 def _refresh(args: argparse.Namespace) -> int:
     from rotation_addin.data.cache import MarketCache
@@ -107,6 +131,7 @@ def _refresh(args: argparse.Namespace) -> int:
 
     if args.workbook is not None and not args.workbook.is_file():
         raise InputError("--workbook", f"file not found: {args.workbook}")
+    _check_venue_flags(args)
     universe = load_universe()
     bar = term.ProgressBar("refresh", stream=sys.stderr)
     cancel = threading.Event()
@@ -133,8 +158,10 @@ def _refresh(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 cancel.set()
                 raise
-        alert_lines, alert_json = _refresh_alerts(summary, args.cache)
-        workbook_note = _refresh_workbook(args.workbook, summary, args.cache)
+        from rotation_addin.cli.alerts_cmd import refresh_alerts
+
+        alert_lines, alert_json = refresh_alerts(summary, args.cache)
+        workbook_note = _refresh_workbook(args.workbook, summary, args.cache, args)
     if args.json:
         payload = json.loads(term.to_json(summary))
         payload["outcome"] = summary.outcome
@@ -153,36 +180,8 @@ def _refresh(args: argparse.Namespace) -> int:
     return 4 if not summary.symbols_ok else 1
 
 
-def _refresh_alerts(summary: Any, cache_file: Path | None) -> tuple[list[str], dict[str, Any]]:
-    """Evaluate the stored alert rules on the refreshed data (none stored: nothing loaded)."""
-    import sqlite3
-
-    from rotation_addin.desk.alerts import alerts_after_refresh, firing_line, has_rules
-
-    if not summary.symbols_ok:
-        return [], {}
-    from rotation_addin.cli.alerts_cmd import firing_json
-    from rotation_addin.desk.session import default_session
-
-    session = default_session()
-    try:
-        if not has_rules():
-            return [], {}
-        dataset = session.dataset("cache", summary.exchange_id, cache_file)
-    except (DataError, InputError, sqlite3.Error, OSError) as error:
-        note = f"alerts not evaluated: {error}"
-        return [f"note: {note}"], {"alerts": [], "alerts_note": note}
-    run = alerts_after_refresh(session, dataset)
-    lines = [f"alert: {firing_line(f)}" for f in run.firings]
-    if run.note:
-        lines.append(f"note: {run.note}")
-    payload: dict[str, Any] = {"alerts": [firing_json(f) for f in run.firings]}
-    if run.note:
-        payload["alerts_note"] = run.note
-    return lines, payload
-
-
-def _refresh_workbook(path: Path | None, summary: Any, cache_file: Path | None) -> str:
+def _refresh_workbook(path: Path | None, summary: Any, cache_file: Path | None,
+                      args: argparse.Namespace) -> str:
     if path is None:
         return ""
     try:
@@ -193,7 +192,9 @@ def _refresh_workbook(path: Path | None, summary: Any, cache_file: Path | None) 
     from rotation_addin.data.loader import load_market
 
     dataset = load_market("cache", exchange_id=summary.exchange_id, cache_file=cache_file)
-    result = refresh_workbook(path, dataset)
+    result = refresh_workbook(path, dataset, venues=args.venues or (),
+                              venue_api_urls=dict(args.venue_api_url),
+                              venue_quarterlies=args.quarterlies)
     return f"{path} ({getattr(result, 'source', dataset.source)})"
 
 

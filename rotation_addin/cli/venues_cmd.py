@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from rotation_addin.cli import term
-from rotation_addin.core.errors import DataError
+from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.data.quarterlies import QuarterlyRow, quarterly_rows
 from rotation_addin.data.venues import (
     DEFAULT_HOLDING_DAYS,
@@ -72,7 +72,8 @@ def _quarterlies(args: argparse.Namespace, rows: list[PlatformRow]
             continue
         try:
             found.extend(quarterly_rows(row.venue, args.symbol, args.notional, side=args.side,
-                                        api_base_url=urls.get(row.venue)))
+                                        api_base_url=urls.get(row.venue),
+                                        holding_days=args.days))
         except DataError as exc:
             notes.append(str(exc))
     return found, notes
@@ -151,6 +152,10 @@ def add_plan_venue_arguments(parser: argparse.ArgumentParser) -> None:
                              "binanceusdm,bybit,okx)")
     parser.add_argument("--venue-days", type=float, default=DEFAULT_HOLDING_DAYS, metavar="D",
                         help="holding period of that round-trip cost (default 7 days)")
+    parser.add_argument("--quarterlies", action="store_true",
+                        help="with --venues: a venue's dated (quarterly) contracts are "
+                             "candidates too (no funding; the basis carry instead; one that "
+                             "expires within the holding period is not chosen)")
     parser.add_argument("--venue-api-url", type=_api_url, action="append", default=[],
                         help=argparse.SUPPRESS)
 
@@ -158,27 +163,35 @@ def add_plan_venue_arguments(parser: argparse.ArgumentParser) -> None:
 def order_venues(orders: Any, args: argparse.Namespace) -> list[dict[str, Any]] | None:
     """Per order: the cheapest venue, its contract and round-trip cost (None without --venues).
 
-    An order that no venue can price (not listed, unreachable, book too thin) says so.
+    One client per venue prices every order (:func:`rotation_addin.desk.venues.
+    plan_order_venues`). An order that no venue can price (not listed, unreachable, book too
+    thin or unusable) says so.
     """
+    from rotation_addin.desk.venues import plan_order_venues
+
     venues = getattr(args, "venues", None)
+    if getattr(args, "quarterlies", False) and not venues:
+        raise InputError("--quarterlies", "needs --venues A,B (the venues whose dated "
+                                          "contracts are compared)")
     if not venues:
         return None
-    urls = dict(getattr(args, "venue_api_url", []))
+    priced = plan_order_venues(orders, None, venues=venues, holding_days=args.venue_days,
+                               api_urls=dict(getattr(args, "venue_api_url", [])),
+                               limit=len(orders),
+                               quarterlies=bool(getattr(args, "quarterlies", False)))
     out: list[dict[str, Any]] = []
-    for order in orders:
-        if order.notional_usd <= 0:
-            continue
-        rows = compare_venues(order.base, order.notional_usd, side=order.order_side,
-                              venues=venues, holding_days=args.venue_days, api_urls=urls)
-        best = cheapest(rows)
+    for order in priced:
+        best = order.best
         out.append({"base": order.base, "action": order.action,
                     "notional_usd": order.notional_usd,
                     "venue": best.venue if best else None,
                     "symbol": best.symbol if best else None,
                     "round_trip_cost": best.round_trip_cost if best else None,
                     "round_trip_cost_usd": best.round_trip_cost_usd if best else None,
+                    "days_to_expiry": best.days_to_expiry if best else None,
+                    "roll_warning": best.roll_warning if best else None,
                     "status": "ok" if best else "; ".join(f"{r.venue}: {r.status}"
-                                                          for r in rows)})
+                                                          for r in order.rows)})
     return out
 
 
@@ -192,3 +205,19 @@ def print_order_venues(rows: list[dict[str, Any]]) -> None:
           r["symbol"] or "", _pct(r["round_trip_cost"]),
           "" if r["round_trip_cost_usd"] is None else f"{r['round_trip_cost_usd']:,.2f}"]
          for r in rows]))
+    for r in rows:
+        if r.get("roll_warning"):
+            print(f"warning: {r['roll_warning']}")
+
+
+def add_workbook_venue_arguments(parser: argparse.ArgumentParser) -> None:
+    """``rotation refresh --workbook FILE --venues A,B``: the Platforms sheet's live venues."""
+    parser.add_argument("--venues", type=_venue_list, default=None, metavar="A,B",
+                        help="with --workbook: the Platforms sheet also prices each plan order "
+                             "on these ccxt ids (public data, fetched now; e.g. "
+                             "binanceusdm,bybit,okx)")
+    parser.add_argument("--quarterlies", action="store_true",
+                        help="with --venues: their dated (quarterly) contracts are candidates "
+                             "on the Platforms sheet too")
+    parser.add_argument("--venue-api-url", type=_api_url, action="append", default=[],
+                        help=argparse.SUPPRESS)

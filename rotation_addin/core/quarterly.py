@@ -83,4 +83,21 @@ def quarterly_view(symbol: str, expiry: datetime, future_price: float, perpetual
     return QuarterlyView(symbol, expiry, days, basis, annualised, warning)
 
 
-__all__ = ["ROLL_WARNING_DAYS", "QuarterlyView", "days_to_expiry", "quarterly_view"]
+def basis_carry(basis: float, days_left: float, holding_days: float, side_sign: int) -> float:
+    """Expected cost (fraction of notional, paid > 0) of holding a dated contract.
+
+    The basis converges to 0 at expiry; assuming it does so linearly, a position held
+    ``holding_days`` of the ``days_left`` gives up ``basis · min(holding, left) / left``:
+    ``side_sign · basis · min(holding_days, days_left) / days_left`` (``side_sign`` +1 long,
+    -1 short: a long in contango pays the premium's decay, a short earns it). This replaces
+    the funding of a perpetual in the round trip.
+    """
+    left = in_range("days_to_expiry", days_left, 0.0, 3650.0, low_inclusive=False)
+    held = in_range("holding_days", holding_days, 0.0, 3650.0)
+    if side_sign not in (1, -1):
+        raise InputError("side", f"must be +1 or -1 (got {side_sign!r})")
+    return side_sign * float(basis) * min(held, left) / left
+
+
+__all__ = ["ROLL_WARNING_DAYS", "QuarterlyView", "basis_carry", "days_to_expiry",
+           "quarterly_view"]

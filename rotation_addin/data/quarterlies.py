@@ -16,7 +16,7 @@ from typing import Any
 from rotation_addin.core.dataset import OrderBook
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.execution import round_trip_cost
-from rotation_addin.core.quarterly import QuarterlyView, quarterly_view
+from rotation_addin.core.quarterly import QuarterlyView, basis_carry, quarterly_view
 from rotation_addin.core.types import Side
 from rotation_addin.data.markets import MarketMap, normalise_base
 from rotation_addin.data.quotes import point_exchange_at
@@ -24,7 +24,13 @@ from rotation_addin.data.quotes import point_exchange_at
 
 @dataclass(frozen=True)
 class QuarterlyRow:
-    """One dated contract: its view against the perpetual and its round trip (no funding)."""
+    """One dated contract: its view against the perpetual and its round trip (no funding).
+
+    ``round_trip_cost`` = taker both sides + walked slippage both sides + ``carry`` (the
+    basis given up over the holding period, :func:`rotation_addin.core.quarterly.basis_carry`);
+    None when the book is too thin. ``expires_first``: it settles before the holding period
+    ends (a position would have to be rolled).
+    """
 
     venue: str
     view: QuarterlyView
@@ -33,6 +39,9 @@ class QuarterlyRow:
     taker_fee: float
     round_trip_cost: float | None
     too_thin: bool
+    carry: float = 0.0
+    holding_days: float = 0.0
+    expires_first: bool = False
 
 
 def _exchange(venue: str, api_base_url: str | None, timeout_s: float) -> Any:
@@ -48,8 +57,12 @@ def _exchange(venue: str, api_base_url: str | None, timeout_s: float) -> Any:
 
 def quarterly_rows(venue: str, symbol: str, notional_usd: float, *, side: Side | str = "long",
                    quote: str = "USDT", api_base_url: str | None = None,
-                   now: datetime | None = None, timeout_s: float = 10.0) -> list[QuarterlyRow]:
+                   now: datetime | None = None, timeout_s: float = 10.0,
+                   holding_days: float = 0.0) -> list[QuarterlyRow]:
     """Every active quarterly of ``symbol`` on ``venue`` (empty when it lists none).
+
+    ``holding_days`` (>= 0) prices the basis carry into the round trip, as the funding is
+    priced into a perpetual's.
 
     Raises
     ------
@@ -92,8 +105,11 @@ def quarterly_rows(venue: str, symbol: str, notional_usd: float, *, side: Side |
         taker = float(exchange.markets[contract.symbol].get("taker") or 0.0005)
         cost = round_trip_cost(book.bids, book.asks, notional_usd, side, taker_fee_rate=taker,
                                holding_days=0.0, funding_rates=None)
-        rows.append(QuarterlyRow(venue, view, price, spot_like, taker, cost.total,
-                                 cost.too_thin))
+        carry = basis_carry(view.basis, view.days_to_expiry, holding_days,
+                            Side.parse(side).sign)
+        total = None if cost.total is None else cost.total + carry
+        rows.append(QuarterlyRow(venue, view, price, spot_like, taker, total, cost.too_thin,
+                                 carry, holding_days, holding_days > view.days_to_expiry))
     return rows
 
 

@@ -19,7 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from rotation_addin.core.brackets import bracket_table_from_ccxt, default_bracket_table
+from rotation_addin.core.brackets import (
+    BracketTable,
+    bracket_table_from_ccxt,
+    default_bracket_table,
+)
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.execution import (
     DEPTH_BANDS,
@@ -54,8 +58,11 @@ DEFAULT_HOLDING_DAYS = 7.0
 class PlatformRow:
     """One venue's execution figures for one base and notional (fractions, USD, base units).
 
-    ``status`` is ``"ok"``, ``"not listed"``, ``"not trading (...)"`` or
-    ``"unavailable: <reason>"``; the other fields are None unless ``status == "ok"``.
+    ``status`` is ``"ok"``, ``"not listed"``, ``"not trading (...)"``,
+    ``"unusable book: <reason>"``, ``"unavailable: <reason>"`` or (a dated contract that
+    settles before the holding period ends) ``"expires in N days: roll"``; the figures are
+    None unless the row was priced. A dated contract has ``days_to_expiry``, ``basis`` and
+    ``carry`` (funding None: its carry replaces the funding in the round trip).
     """
 
     venue: str
@@ -79,6 +86,10 @@ class PlatformRow:
     round_trip_cost: float | None = None
     round_trip_cost_usd: float | None = None
     data_age_s: float | None = None
+    days_to_expiry: float | None = None
+    basis: float | None = None
+    carry: float | None = None
+    roll_warning: str | None = None
 
 
 def check_venues(venues: Sequence[str]) -> tuple[str, ...]:
@@ -108,18 +119,28 @@ def funding_interval_hours(funding: pd.Series) -> float:
 
 
 def platform_row(inputs: ExecutionInputs, notional_usd: float, side: Side,
-                 holding_days: float, now: datetime) -> PlatformRow:
-    """The figures of one venue from its fetched inputs (pure arithmetic, no network)."""
+                 holding_days: float, now: datetime,
+                 table: BracketTable | None = None) -> PlatformRow:
+    """The figures of one venue from its fetched inputs (pure arithmetic, no network).
+
+    Expected funding uses the funding history's mean; without a history, funding now (one
+    rate); with neither, none. ``table`` overrides the brackets (default: the published tiers
+    in ``inputs``, else the bundled ones). Raises InputError ``order_book`` on a book that
+    cannot be walked (see :func:`platform_row_or_flag`).
+    """
     book, spec = inputs.book, inputs.spec
     walk = walk_book(book.bids, book.asks, notional_usd, side)
     rates = [float(r) for r in inputs.funding.to_numpy() if math.isfinite(float(r))]
+    expected = rates or ([inputs.funding_now] if inputs.funding_now is not None
+                         and math.isfinite(inputs.funding_now) else None)
     cost = round_trip_cost(book.bids, book.asks, notional_usd, side,
                            taker_fee_rate=spec.taker_fee_rate, holding_days=holding_days,
-                           funding_rates=rates or None,
+                           funding_rates=expected,
                            funding_interval_hours=funding_interval_hours(inputs.funding))
-    table = (bracket_table_from_ccxt(inputs.symbol, inputs.brackets,
-                                     source=f"{inputs.exchange_id} (published)")
-             if inputs.brackets else default_bracket_table(inputs.base))
+    if table is None:
+        table = (bracket_table_from_ccxt(inputs.symbol, inputs.brackets,
+                                         source=f"{inputs.exchange_id} (published)")
+                 if inputs.brackets else default_bracket_table(inputs.base))
     bracket = table.for_notional(notional_usd)
     bands = [depth_within(book.bids, book.asks, band) for band in DEPTH_BANDS]
     return PlatformRow(
@@ -136,6 +157,20 @@ def platform_row(inputs: ExecutionInputs, notional_usd: float, side: Side,
         round_trip_cost=cost.total, round_trip_cost_usd=cost.total_usd,
         data_age_s=max(0.0, (now - inputs.fetched_at).total_seconds()),
     )
+
+
+def platform_row_or_flag(inputs: ExecutionInputs, notional_usd: float, side: Side,
+                         holding_days: float, now: datetime,
+                         table: BracketTable | None = None) -> PlatformRow:
+    """:func:`platform_row`, or a row flagged ``unusable book: <why>`` when the venue's book
+    is empty, crossed (best bid >= best ask) or malformed."""
+    try:
+        return platform_row(inputs, notional_usd, side, holding_days, now, table)
+    except InputError as exc:
+        if exc.field != "order_book":
+            raise
+        return PlatformRow(inputs.exchange_id, f"unusable book: {exc.reason}",
+                           symbol=inputs.symbol)
 
 
 def compare_venues(symbol: str, notional_usd: float, *, side: Side | str = Side.LONG,
@@ -173,8 +208,8 @@ def compare_venues(symbol: str, notional_usd: float, *, side: Side | str = Side.
             options = {**VENUE_BUDGETS.get(venue, {}), **dict(client_options or {})}
             inputs = fetch_execution_inputs(venue, base, api_base_url=(api_urls or {}).get(venue),
                                             client_options=options)
-            rows.append(platform_row(inputs, notional, chosen_side, days,
-                                     now or datetime.now(UTC)))
+            rows.append(platform_row_or_flag(inputs, notional, chosen_side, days,
+                                             now or datetime.now(UTC)))
         except InputError as exc:
             if exc.field != "symbol":
                 raise
@@ -197,13 +232,30 @@ async def compare_many_async(
     ``client_options`` maps a venue to extra ``ExchangeClient`` arguments (default
     :data:`VENUE_BUDGETS`). Returns rows by symbol, one per venue in ``venues`` order.
     """
+    chosen_side = Side.parse(side)
+    bases = [normalise_base(s) for s in symbols]
+    rows = await compare_orders_async([(b, notional_usd, chosen_side) for b in bases],
+                                      venues=venues, holding_days=holding_days,
+                                      api_urls=api_urls, client_options=client_options, now=now)
+    return dict(zip(bases, rows, strict=True))
+
+
+async def compare_orders_async(
+    orders: Sequence[tuple[str, float, Side | str]], *,
+    venues: Sequence[str] = DEFAULT_VENUES, holding_days: float = DEFAULT_HOLDING_DAYS,
+    api_urls: Mapping[str, str] | None = None,
+    client_options: Mapping[str, Mapping[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> list[list[PlatformRow]]:
+    """Rows of each ``(base, notional USD, side)`` on every venue: one client (one market
+    load) per venue, every order's requests concurrent under that venue's budget, venues
+    concurrently. Returns, per order, one row per venue in ``venues`` order."""
     from rotation_addin.data.exchange import ExchangeClient  # deferred: imports ccxt
 
-    chosen_side = Side.parse(side)
-    notional = check_notional(notional_usd)
+    checked = [(normalise_base(b), check_notional(n), Side.parse(s)) for b, n, s in orders]
     days = in_range("holding_days", holding_days, 0.0, 3650.0)
-    bases = [normalise_base(s) for s in symbols]
     names = check_venues(venues)
+    bases = list(dict.fromkeys(b for b, _, _ in checked))
 
     async def one_venue(venue: str) -> list[PlatformRow]:
         options = {**VENUE_BUDGETS.get(venue, {}), **dict((client_options or {}).get(venue, {}))}
@@ -214,26 +266,28 @@ async def compare_many_async(
                 found = await asyncio.gather(*(
                     inputs_from_client(client, specs, b) for b in bases), return_exceptions=True)
         except DataError as exc:
-            return [PlatformRow(venue, f"unavailable: {str(exc)[:90]}") for _ in bases]
-        rows = []
-        for item in found:
-            if isinstance(item, ExecutionInputs):
-                rows.append(platform_row(item, notional, chosen_side, days,
-                                         now or datetime.now(UTC)))
-            elif isinstance(item, InputError) and item.field == "symbol":
-                rows.append(PlatformRow(venue, item.reason.split(" is ", 1)[-1]
-                                        .split(" as a ")[0]))
-            else:
-                rows.append(PlatformRow(venue, f"unavailable: {str(item)[:90]}"))
-        return rows
+            return [PlatformRow(venue, f"unavailable: {str(exc)[:90]}") for _ in checked]
+        by_base = dict(zip(bases, found, strict=True))
+        return [_row_of(venue, by_base[b], n, s, days, now) for b, n, s in checked]
 
     per_venue = await asyncio.gather(*(one_venue(v) for v in names))
-    return {base: [rows[i] for rows in per_venue] for i, base in enumerate(bases)}
+    return [[rows[i] for rows in per_venue] for i in range(len(checked))]
+
+
+def _row_of(venue: str, item: object, notional: float, side: Side, days: float,
+            now: datetime | None) -> PlatformRow:
+    """One venue's row from what its fetch returned (inputs or the exception raised)."""
+    if isinstance(item, ExecutionInputs):
+        return platform_row_or_flag(item, notional, side, days, now or datetime.now(UTC))
+    if isinstance(item, InputError) and item.field == "symbol":
+        return PlatformRow(venue, item.reason.split(" is ", 1)[-1].split(" as a ")[0])
+    return PlatformRow(venue, f"unavailable: {str(item)[:90]}")
 
 
 def cheapest(rows: Sequence[PlatformRow]) -> PlatformRow | None:
-    """The listed venue with the lowest round-trip cost (None when no venue prices it)."""
-    priced = [r for r in rows if r.round_trip_cost is not None]
+    """The listed venue with the lowest round-trip cost (None when no venue prices it); a
+    dated contract that settles before the holding period ends is not a candidate."""
+    priced = [r for r in rows if r.round_trip_cost is not None and r.status == "ok"]
     return min(priced, key=lambda r: r.round_trip_cost or 0.0) if priced else None
 
 
@@ -245,7 +299,9 @@ __all__ = [
     "cheapest",
     "check_venues",
     "compare_many_async",
+    "compare_orders_async",
     "compare_venues",
     "funding_interval_hours",
     "platform_row",
+    "platform_row_or_flag",
 ]

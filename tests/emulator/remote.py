@@ -1,4 +1,7 @@
-"""Run a :class:`BinanceEmulator` in a child process (benchmarks: no GIL shared with the client).
+"""Run an emulator in a child process (benchmarks: no GIL shared with the client).
+
+:class:`BinanceEmulator` by default; ``emulator_class`` picks a subclass (the Bybit v5
+dialect, :class:`tests.emulator.bybit.BybitEmulator`).
 
 The child is forked, so the market object is inherited, not pickled. The parent talks to it
 over a pipe: ``stats()``, ``set_now()``, ``reset_counters()``.
@@ -27,8 +30,9 @@ class EmulatorStats:
     klines_limits: tuple[int, ...]
 
 
-def _serve(conn: Connection, market: MarketSource, kwargs: dict[str, Any]) -> None:
-    with BinanceEmulator(market, **kwargs) as emu:
+def _serve(conn: Connection, market: MarketSource, kwargs: dict[str, Any],
+           emulator_class: type[BinanceEmulator] = BinanceEmulator) -> None:
+    with emulator_class(market, **kwargs) as emu:
         conn.send((emu.base_url, emu.now))
         while True:
             command, argument = conn.recv()
@@ -62,8 +66,11 @@ def _serve(conn: Connection, market: MarketSource, kwargs: dict[str, Any]) -> No
 class EmulatorProcess:
     """Context manager: a forked emulator process; ``base_url`` and ``now`` once started."""
 
-    def __init__(self, market: MarketSource, **emulator_kwargs: Any) -> None:
+    def __init__(self, market: MarketSource, *,
+                 emulator_class: type[BinanceEmulator] = BinanceEmulator,
+                 **emulator_kwargs: Any) -> None:
         self._market = market
+        self._class = emulator_class
         self._kwargs = emulator_kwargs
         self.base_url = ""
         self.now: datetime | None = None
@@ -72,7 +79,7 @@ class EmulatorProcess:
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child, self._market, self._kwargs), daemon=True
+            target=_serve, args=(child, self._market, self._kwargs, self._class), daemon=True
         )
         self._process.start()
         self.base_url, self.now = self._conn.recv()

@@ -51,7 +51,7 @@ def test_screenshot_command_writes_every_tab(tmp_path: Path, isolated_home: Path
     assert names == sorted([
         "gui-quick-check.png", "gui-quick-check-error.png", "gui-sectors.png",
         "gui-correlation.png", "gui-regime.png", "gui-plan.png", "gui-backtest.png",
-        "gui-journal.png",
+        "gui-journal.png", "gui-venues.png",
         "gui-settings.png",
     ])
     from PySide6.QtGui import QImage
