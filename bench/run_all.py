@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         ["bench_workbook.py"],
         ["bench_demo_market.py"],
         ["bench_gui_start.py"],
+        ["bench_gui_refresh.py"],
         ["bench_refresh.py"] + ([] if args.full else ["--quick"]),
         ["bench_refresh_product.py"],
         ["bench_journal.py"],

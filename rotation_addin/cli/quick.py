@@ -42,9 +42,9 @@ from rotation_addin.cli.quick_args import (
     _settings,
 )
 from rotation_addin.core.brackets import BracketTable, bracket_table_from_ccxt
+from rotation_addin.core.constants import QUANTITY_RANGE_BASE
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.liquidation import (
-    QUANTITY_RANGE_BASE,
     LiquidationResult,
     OtherPosition,
     check_stop_before_liquidation,

@@ -31,3 +31,15 @@ STALE_AFTER: timedelta = timedelta(hours=36)
 
 DEMO_SOURCE_LABEL: str = "demo (simulated)"
 """Label every output built from the embedded demo market must carry."""
+
+PRICE_RANGE_USD: tuple[float, float] = (1e-12, 1e12)
+"""Prices outside this range are refused on every engine input: nothing trades there, and
+sub-normal floats would turn ratios into inf."""
+
+QUANTITY_RANGE_BASE: tuple[float, float] = (1e-12, 1e15)
+"""Position sizes (base units) outside this range are refused by the sizing, liquidation and
+plan engines alike."""
+
+WALLET_RANGE_USD: tuple[float, float] = (1e-12, 1e13)
+"""A cross wallet balance from a fraction of a cent to the equity bound of the sizing engine
+(ten trillion USD): beyond it the figure is a typo, and a liquidation price would overflow."""

@@ -17,14 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rotation_addin.core.brackets import Bracket, BracketTable, default_bracket_table
+from rotation_addin.core.constants import PRICE_RANGE_USD, QUANTITY_RANGE_BASE, WALLET_RANGE_USD
 from rotation_addin.core.errors import InputError, TradeRefused
 from rotation_addin.core.types import Side
 from rotation_addin.core.validation import in_range, non_negative, positive
 
 MODES: tuple[str, ...] = ("isolated", "cross")
 
-PRICE_RANGE_USD: tuple[float, float] = (1e-12, 1e12)
-QUANTITY_RANGE_BASE: tuple[float, float] = (1e-12, 1e15)
 OTHER_POSITIONS_LIMIT_USD: float = 1e13
 """Largest maintenance margin or |unrealised PnL| of other cross positions (the equity bound
 of the sizing engine): beyond it the figure is a typo, not an account."""
@@ -371,7 +370,7 @@ def _cross_margin(
 ) -> tuple[float, float | None, float | None, str]:
     if wallet_balance_usd is None:
         raise InputError("wallet_balance_usd", "is required in cross mode (got nothing)")
-    wb = positive("wallet_balance_usd", wallet_balance_usd)
+    wb = in_range("wallet_balance_usd", wallet_balance_usd, *WALLET_RANGE_USD)
     if margin_usd is not None:
         raise InputError("margin_usd", "only applies to isolated mode; use wallet_balance_usd")
     if leverage is None:

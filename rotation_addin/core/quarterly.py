@@ -14,14 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from rotation_addin.core.constants import DAYS_PER_YEAR
+from rotation_addin.core.constants import DAYS_PER_YEAR, PRICE_RANGE_USD
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.validation import in_range
 
 ROLL_WARNING_DAYS: float = 7.0
 """Fewer days than this to expiry -> roll warning."""
-
-PRICE_RANGE_USD: tuple[float, float] = (1e-12, 1e12)
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,11 @@ from typing import TypedDict, Unpack
 
 from rotation_addin.core import parameters as pdef
 from rotation_addin.core import validation as v
+from rotation_addin.core.constants import PRICE_RANGE_USD, QUANTITY_RANGE_BASE
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.scores import ScoreWeights, SectorScore
-from rotation_addin.core.sizing import EQUITY_RANGE_USD, PRICE_RANGE_USD
+from rotation_addin.core.sizing import EQUITY_RANGE_USD
 from rotation_addin.core.types import Side
-
-QUANTITY_RANGE_BASE: tuple[float, float] = (1e-12, 1e15)
-"""Position sizes outside this range are refused (the same bounds as the liquidation engine)."""
 
 ROLE_LEADER = "leader"
 ROLE_HEDGE = "hedge"

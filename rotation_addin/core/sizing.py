@@ -15,13 +15,10 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from rotation_addin.core import parameters as p
+from rotation_addin.core.constants import PRICE_RANGE_USD
 from rotation_addin.core.errors import InputError, TradeRefused
 from rotation_addin.core.types import ContractSpec, Side
 from rotation_addin.core.validation import in_range, non_negative, positive
-
-PRICE_RANGE_USD: tuple[float, float] = (1e-12, 1e12)
-"""Prices outside this range are refused: nothing trades there, and sub-normal floats would
-turn ratios into inf."""
 
 EQUITY_RANGE_USD: tuple[float, float] = (p.EQUITY_USD.low, p.EQUITY_USD.high)
 """Equity from one cent to ten trillion USD."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from rotation_addin.core.constants import QUANTITY_RANGE_BASE
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.entry_check import (
     EntryContext,
@@ -36,7 +37,7 @@ from rotation_addin.core.ledger import (
     OpenTrade,
     ledger_book,
 )
-from rotation_addin.core.liquidation import QUANTITY_RANGE_BASE, liquidation_price
+from rotation_addin.core.liquidation import liquidation_price
 from rotation_addin.core.orders import Refusal, _leverage_for
 from rotation_addin.core.paper import Fill, paper_fill
 from rotation_addin.core.report import market_regime, market_snapshot

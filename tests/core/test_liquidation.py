@@ -194,6 +194,7 @@ BAD_INPUTS: list[tuple[dict[str, Any], str]] = [
     ({"margin_usd": 5.0}, "leverage"),  # not both
     ({"mode": "cross"}, "wallet_balance_usd"),
     ({"mode": "cross", "wallet_balance_usd": -5}, "wallet_balance_usd"),
+    ({"mode": "cross", "wallet_balance_usd": 5.6e307, "side": "short"}, "wallet_balance_usd"),
     ({"mode": "cross", "wallet_balance_usd": 50, "other_positions": [OtherPosition(-1, 0)]},
      "maintenance_margin_usd"),
     ({"mode": "cross", "wallet_balance_usd": 50,
@@ -215,6 +216,18 @@ def test_invalid_inputs_name_the_field(change: dict[str, Any], field: str) -> No
     with pytest.raises(InputError) as info:
         liquidation_price(**kwargs)
     assert field in str(info.value)
+
+
+def test_cross_short_at_the_wallet_bound_has_a_finite_price() -> None:
+    # the largest accepted wallet (1e13 USD) behind the smallest short: the liquidation price
+    # is huge but finite, by hand (WB + q*ep) / (q * (1 + mmr)) with no other positions
+    wallet, quantity, entry, mmr = 1e13, 1e-6, 100.0, 0.004
+    result = liquidation_price(side="short", entry_price_usd=entry, quantity_base=quantity,
+                               mode="cross", wallet_balance_usd=wallet,
+                               maintenance_margin_rate=mmr)
+    expected = (wallet + quantity * entry) / (quantity * (1 + mmr))
+    assert math.isfinite(result.distance_fraction)
+    assert result.liquidation_price_usd == pytest.approx(expected, rel=1e-12)
 
 
 def test_stop_check() -> None:
