@@ -17,9 +17,11 @@ from rotation_addin.data.settings import Settings
 
 if TYPE_CHECKING:  # pandas-heavy modules, loaded on the worker thread after the first paint
     from gui.report_frames import ViewFrames
+    from rotation_addin.core.alert_eval import AlertFiring
     from rotation_addin.core.dataset import MarketDataset
     from rotation_addin.core.report import DailyReport
     from rotation_addin.data.refresh import RefreshSummary
+    from rotation_addin.desk.alerts import RefreshAlerts
 
 ProgressFn = Callable[..., None]
 
@@ -32,6 +34,8 @@ class Snapshot:
     report: DailyReport
     frames: ViewFrames
     summary_text: str = ""
+    alerts: tuple[AlertFiring, ...] = ()
+    """Alert firings of this load / refresh (``desk.alerts.alerts_after_refresh``)."""
 
 
 def _check(cancel: threading.Event | None) -> None:
@@ -66,7 +70,22 @@ def build_snapshot(
     report = compute_report(dataset, settings)
     _check(cancel)
     frames = build_frames(dataset, report)
-    return Snapshot(dataset=dataset, report=report, frames=frames, summary_text=summary_text)
+    fired = _alerts(dataset)
+    if fired.note:
+        summary_text = " · ".join(t for t in (summary_text, fired.note) if t)
+    elif fired.firings:
+        summary_text = " · ".join(t for t in (summary_text, f"{len(fired.firings)} alert(s) "
+                                              "fired") if t)
+    return Snapshot(dataset=dataset, report=report, frames=frames, summary_text=summary_text,
+                    alerts=fired.firings)
+
+
+def _alerts(dataset: MarketDataset) -> RefreshAlerts:
+    """The stored alert rules evaluated on the loaded / refreshed data (the desk's one home)."""
+    from rotation_addin.desk.alerts import alerts_after_refresh
+    from rotation_addin.desk.session import default_session
+
+    return alerts_after_refresh(default_session(), dataset)
 
 
 def load_snapshot(

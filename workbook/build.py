@@ -31,6 +31,7 @@ from workbook import layout as lay
 from workbook import xlsm as xlsm_mod
 from workbook.context import FillContext, Rows, snapshot
 from workbook.sheets import (
+    alerts_sheet,
     backtest,
     correlation,
     dashboard,
@@ -175,6 +176,7 @@ def build_skeleton(wb: Workbook, settings: Settings, inputs: sizing.SizingInputs
     sizing.add_names(wb, lay.SIZING)
     backtest.build(wb[lay.BACKTEST])
     journal.build(wb[lay.JOURNAL])
+    alerts_sheet.build(wb[lay.ALERTS])
     functions.build(wb[lay.FUNCTIONS])
     settings_sheet.build(wb[lay.SETTINGS], settings)
     settings_sheet.add_names(wb, lay.SETTINGS)
@@ -187,7 +189,7 @@ def build_skeleton(wb: Workbook, settings: Settings, inputs: sizing.SizingInputs
 def collect_content(ctx: FillContext) -> dict[str, Rows]:
     """Every owned block's rows for ``ctx``."""
     content: dict[str, Rows] = {}
-    for module in (*DATA_SHEETS.values(), sizing, settings_sheet):
+    for module in (*DATA_SHEETS.values(), sizing, settings_sheet, alerts_sheet):
         content.update(module.content(ctx))
     return content
 
@@ -200,6 +202,7 @@ def decorate(wb: Workbook, ctx: FillContext | None) -> None:
     if lay.BACKTEST in wb.sheetnames:  # a workbook built before the sheet existed has none
         backtest.decorate(wb[lay.BACKTEST])
     journal.decorate(wb[lay.JOURNAL])
+    alerts_sheet.decorate(wb)
     settings_sheet.decorate(wb[lay.SETTINGS])
     sizing.add_names(wb, lay.SIZING)
     settings_sheet.add_names(wb, lay.SETTINGS)
@@ -307,8 +310,10 @@ def build_workbook(
     build_skeleton(wb, settings, inputs)
     warnings: list[str] = []
     if dataset is not None and report is not None:
+        view = alerts_sheet.alerts_view(alerts_sheet.sync_typed(None), dataset.as_of)
         ctx = FillContext(dataset=dataset, report=report, settings=settings,
-                          refreshed_at=now or datetime.now(UTC), sizing_symbol=inputs.symbol)
+                          refreshed_at=now or datetime.now(UTC), sizing_symbol=inputs.symbol,
+                          alerts=view)
         warnings = fill(wb, ctx)
     else:
         decorate(wb, None)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from rotation_addin.core.alert_eval import AlertFiring
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.orders import MarketSnapshot
 from rotation_addin.core.report import DailyReport
@@ -13,6 +14,29 @@ from rotation_addin.core.strategy_report import StrategySummary
 from rotation_addin.data.settings import Settings
 
 Rows = list[list[object]]
+
+
+@dataclass(frozen=True)
+class AlertsView:
+    """What the Alerts sheet and the Dashboard's alert flags show.
+
+    Attributes
+    ----------
+    rule_rows : tuple[tuple[object, ...], ...]
+        The rule table as written back (flagged rows first, then the active rules).
+    fired : tuple[AlertFiring, ...]
+        Firings on the data shown (stamped with its time): this refresh's, and those an
+        earlier refresh or ``rotation refresh`` made on the same data.
+    history : tuple[AlertFiring, ...]
+        The most recent firings, newest first.
+    active_rules : int
+        Rules in force.
+    """
+
+    rule_rows: tuple[tuple[object, ...], ...] = ()
+    fired: tuple[AlertFiring, ...] = ()
+    history: tuple[AlertFiring, ...] = ()
+    active_rules: int = 0
 
 
 @dataclass(frozen=True)
@@ -31,6 +55,8 @@ class FillContext:
         UTC time of this refresh.
     sizing_symbol : str
         Base typed on the Sizing sheet (its market reference is filled).
+    alerts : AlertsView
+        The Alerts sheet's rules and firings (empty: no alerts read).
     venues : tuple[str, ...]
         Live venues (ccxt ids) the Platforms sheet also prices (fetched during the refresh).
     venue_api_urls : Mapping[str, str]
@@ -47,6 +73,7 @@ class FillContext:
     settings: Settings
     refreshed_at: datetime
     sizing_symbol: str = ""
+    alerts: AlertsView = field(default_factory=AlertsView)
     venues: tuple[str, ...] = ()
     venue_api_urls: Mapping[str, str] = field(default_factory=dict)
     venue_quarterlies: bool = False

@@ -23,13 +23,14 @@ REBALANCE = "Rebalance"
 PLATFORMS = "Platforms"
 BACKTEST = "Backtest"
 JOURNAL = "Journal"
+ALERTS = "Alerts"
 FUNCTIONS = "Functions"
 SETTINGS = "Settings"
 XLWINGS_CONF = "xlwings.conf"
 
 SHEET_ORDER: tuple[str, ...] = (
     DASHBOARD, SECTORS, CORRELATION, REGIME, SIZING, REBALANCE, PLATFORMS, BACKTEST, JOURNAL,
-    FUNCTIONS, SETTINGS, XLWINGS_CONF,
+    ALERTS, FUNCTIONS, SETTINGS, XLWINGS_CONF,
 )
 """Tab order of the workbook."""
 
@@ -51,6 +52,8 @@ MAX_ASSETS = 40
 MAX_INDEX_DAYS = SECTOR_CHART_DAYS  # the app's sector chart shows the same window
 MAX_ORDERS = 25
 DASHBOARD_ORDERS = 8
+MAX_ALERT_RULES = 40
+MAX_ALERT_FIRINGS = 50
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,11 @@ BLOCKS: tuple[Block, ...] = (
     _b(PLATFORMS, "platforms_table", 9, 1, 1 + MAX_ORDERS * 4, 25),
     # Settings: where the data came from
     _b(SETTINGS, "settings_status", 5, 5, 6, 2),
+    # Alerts: the rule table (typed rows read back first) and the latest firings;
+    # the Dashboard's alert flags
+    _b(ALERTS, "alerts_rules", 6, 1, MAX_ALERT_RULES, 8),
+    _b(ALERTS, "alerts_firings", 6, 10, MAX_ALERT_FIRINGS, 7),
+    _b(DASHBOARD, "dashboard_alerts", 11, 4, 5, 4),
 )
 """Every range refresh may write. Nothing else in the workbook is ever touched by refresh."""
 

@@ -34,17 +34,19 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from rotation_addin.core.alert_eval import AlertFiring
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.report import DailyReport
 from rotation_addin.core.strategy_report import StrategySummary
 from rotation_addin.data.atomic import atomic_path, target_mode
 from rotation_addin.data.settings import Settings, load_settings
+from rotation_addin.desk.alerts import alerts_after_refresh
 from rotation_addin.desk.session import default_session
 from workbook import build as build_mod
 from workbook import layout as lay
 from workbook.context import FillContext
-from workbook.sheets import journal_excel, journal_sync, settings_sheet
+from workbook.sheets import alerts_sheet, journal_excel, journal_sync, settings_sheet
 from workbook.snapshot import ChangedSinceLoad, Snapshot, check_unchanged, read_snapshot
 from workbook.writer import write_blocks_xlwings
 
@@ -77,6 +79,8 @@ class RefreshResult:
         Orders in the rebalance plan.
     warnings : tuple[str, ...]
         Content cut to fit, data caveats, what the round trip could not keep.
+    alerts : tuple[AlertFiring, ...]
+        Alert firings of this refresh (``desk.alerts.alerts_after_refresh``).
     """
 
     path: Path | None
@@ -88,6 +92,7 @@ class RefreshResult:
     top_sectors: tuple[str, ...]
     orders: int
     warnings: tuple[str, ...]
+    alerts: tuple[AlertFiring, ...] = ()
 
 
 def backup_path_for(path: Path) -> Path:
@@ -108,13 +113,13 @@ def _report_for(dataset: MarketDataset, report: DailyReport | None,
 
 
 def _result(path: Path | None, backup: Path | None, ctx: FillContext,
-            warnings: list[str]) -> RefreshResult:
+            warnings: list[str], alerts: tuple[AlertFiring, ...] = ()) -> RefreshResult:
     report = ctx.report
     return RefreshResult(
         path=path, backup_path=backup, source=ctx.dataset.source, as_of=ctx.dataset.as_of,
         refreshed_at=ctx.refreshed_at, regime=report.regime.label,
         top_sectors=tuple(s.sector for s in report.sectors), orders=len(report.plan.orders),
-        warnings=tuple(dict.fromkeys(warnings)),
+        warnings=tuple(dict.fromkeys(warnings)), alerts=alerts,
     )
 
 
@@ -191,6 +196,12 @@ def refresh_workbook(
         return _refresh_open_book(path, dataset, report, params, refreshed_at, live)
     return _refresh_file(Path(path), dataset, report, params, refreshed_at, keep_backup,
                          backtest, live)
+
+
+def _evaluate_alerts(dataset: MarketDataset) -> tuple[tuple[AlertFiring, ...], list[str]]:
+    """The refresh's alert evaluation (the desk's one home); a problem is a note."""
+    run = alerts_after_refresh(default_session(), dataset)
+    return run.firings, [run.note] if run.note else []
 
 
 def _load(path: Path, loaded: Snapshot, macro_enabled: bool) -> tuple[Any, list[str]]:
@@ -279,6 +290,8 @@ def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None
                          "`rotation workbook build` or `rotation demo`")
     target_mode(path)  # a read-only workbook is refused before anything is written
     remove_stale_temporaries(path)
+    fired: tuple[AlertFiring, ...] | None = None
+    alert_notes: list[str] = []
     for _attempt in range(MERGE_ATTEMPTS):
         loaded = read_snapshot(path)
         wb, notes = _load(path, loaded, macro_enabled)
@@ -287,19 +300,26 @@ def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None
         # typed Journal rows go into the trade journal first (idempotent: a retry after a
         # concurrent save reads them once), so the plan's cool-down sees them
         notes.extend(journal_sync.sync_for_refresh(wb, dataset, settings, refreshed_at))
+        # typed Alerts rows go into the alerts file (a retry finds them stored: no twin),
+        # then the rules are evaluated once, whatever the retries: a crossing fires once
+        synced = alerts_sheet.sync_typed(alerts_sheet.typed_rows_openpyxl(wb))
+        notes.extend(synced.notes)
+        if fired is None:
+            fired, alert_notes = _evaluate_alerts(dataset)
+        view = alerts_sheet.alerts_view(synced, dataset.as_of)
         this_report = _report_for(dataset, report, settings)
         symbol = wb[lay.SIZING]["B5"].value
         ctx = FillContext(dataset=dataset, report=this_report, settings=settings,
                           refreshed_at=refreshed_at,
                           sizing_symbol=str(symbol) if symbol is not None else "",
-                          backtest=backtest, **(live or {}))
+                          alerts=view, backtest=backtest, **(live or {}))
         notes.extend(build_mod.fill(wb, ctx))
         backup = backup_path_for(path) if keep_backup else None
         try:
             _commit(wb, path, loaded, backup, macro_enabled)
         except ChangedSinceLoad:
             continue  # the user saved meanwhile: reload their file and fill it again (merge)
-        return _result(path, backup, ctx, notes)
+        return _result(path, backup, ctx, notes + alert_notes, fired)
     raise DataError(f"{path} changed while it was being refreshed ({MERGE_ATTEMPTS} times: "
                     "is it open and saving?): left exactly as last saved; save and close it, "
                     "then refresh again")
@@ -342,11 +362,16 @@ def _refresh_open_book(book: Any, dataset: MarketDataset, report: DailyReport | 
     # as the headless path: typed Journal rows go into the trade journal first (the plan's
     # cool-down sees them); refused rows stay in the sheet, flagged
     notes = journal_excel.sync_open_book(book, dataset, settings, refreshed_at)
+    synced = alerts_sheet.sync_typed(alerts_sheet.typed_rows_xlwings(book))
+    fired, alert_notes = _evaluate_alerts(dataset)  # typed rules stored first: evaluated too
+    view = alerts_sheet.alerts_view(synced, dataset.as_of)
     report = _report_for(dataset, report, settings)
     symbol = book.sheets[lay.SIZING].range("B5").value
     ctx = FillContext(dataset=dataset, report=report, settings=settings,
                       refreshed_at=refreshed_at,
-                      sizing_symbol=str(symbol) if symbol is not None else "", **(live or {}))
+                      sizing_symbol=str(symbol) if symbol is not None else "", alerts=view,
+                      **(live or {}))
     notes += write_blocks_xlwings(book, build_mod.collect_content(ctx))
     full_name = getattr(book, "fullname", None)
-    return _result(Path(full_name) if full_name else None, None, ctx, notes)
+    return _result(Path(full_name) if full_name else None, None, ctx,
+                   notes + list(synced.notes) + alert_notes, fired)

@@ -158,15 +158,21 @@ def _refresh(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 cancel.set()
                 raise
+        from rotation_addin.cli.alerts_cmd import refresh_alerts
+
+        alert_lines, alert_json = refresh_alerts(summary, args.cache)
         workbook_note = _refresh_workbook(args.workbook, summary, args.cache, args)
     if args.json:
         payload = json.loads(term.to_json(summary))
         payload["outcome"] = summary.outcome
         if workbook_note:
             payload["workbook"] = workbook_note
+        payload.update(alert_json)
         print(term.to_json(payload))
     else:
         print(_summary_text(summary))
+        for line in alert_lines:
+            print(line)
         if workbook_note:
             print(f"workbook refreshed: {workbook_note}")
     if summary.ok:

@@ -79,6 +79,8 @@ FIELD_FLAGS: Mapping[str, Flag] = {
 COMMAND_FLAGS: Mapping[str, Mapping[str, Flag]] = {
     "liq": {"quantity_base": Flag("--quantity"), "margin_usd": Flag("--margin", USD)},
     "leverage": {"maintenance_margin_rate": Flag("--mmr", PERCENT)},
+    "alerts": {"threshold": Flag("--threshold"), "hysteresis": Flag("--hysteresis"),
+               "unit": Flag("--unit"), "note": Flag("--note"), "limit": Flag("--limit")},
 }
 
 

@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rotation_addin.cli.venues_cmd",  # platforms (venues side by side)
     "rotation_addin.cli.journal_cmds",  # trade open|close|list|..., journal review
     "rotation_addin.cli.completion_cmd",  # completion bash|zsh (shtab)
+    "rotation_addin.cli.alerts_cmd",  # alerts list|add|remove|history
     "rotation_addin.cli.watch_cmd",  # watch (live prices + alerts; --once for cron)
 )
 

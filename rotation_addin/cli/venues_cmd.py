@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
 from rotation_addin.core.errors import DataError, InputError
-from rotation_addin.data.quarterlies import QuarterlyRow, quarterly_rows
-from rotation_addin.data.venues import (
-    DEFAULT_HOLDING_DAYS,
-    DEFAULT_VENUES,
-    PlatformRow,
-    cheapest,
-    compare_venues,
-)
+from rotation_addin.data.venue_defaults import DEFAULT_HOLDING_DAYS, DEFAULT_VENUES
+
+if TYPE_CHECKING:
+    from rotation_addin.data.quarterlies import QuarterlyRow
+    from rotation_addin.data.venues import PlatformRow
 
 HEADERS = ("venue", "contract", "status", "taker %", "maker %", "funding %", "30d mean %",
            "max lev", "lev @size", "mmr %", "min order", "depth ±0.5% bid/ask",
@@ -64,6 +61,10 @@ def _quarterly_cells(row: QuarterlyRow) -> list[Any]:
 
 def _quarterlies(args: argparse.Namespace, rows: list[PlatformRow]
                  ) -> tuple[list[QuarterlyRow], list[str]]:
+    # deferred: data.quarterlies pulls pandas (~0.5 s); every command builds this parser, and
+    # `rotation size` must start without pandas (bench/bench_cli_start.py)
+    from rotation_addin.data.quarterlies import quarterly_rows
+
     found: list[QuarterlyRow] = []
     notes: list[str] = []
     urls = dict(args.api_url)
@@ -117,6 +118,10 @@ def register(subparsers: Any) -> None:
 
 
 def _platforms(args: argparse.Namespace) -> int:
+    # deferred: data.venues pulls pandas (~0.5 s); every command builds this module's parser
+    # options, and `rotation size` must start without pandas (bench/bench_cli_start.py)
+    from rotation_addin.data.venues import cheapest, compare_venues
+
     rows = compare_venues(args.symbol, args.notional, side=args.side, venues=args.venues,
                           holding_days=args.days, api_urls=dict(args.api_url))
     best = cheapest(rows)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from rotation_addin.core.alerts import ANY_SUBJECT, AlertRule
+from rotation_addin.core.alerts import ANY_SUBJECT, UNIT_TEXT, AlertRule
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
 from rotation_addin.core.types import Side
 
@@ -308,6 +308,7 @@ def evaluate(rules: Sequence[AlertRule], states: Mapping[tuple[int, str], AlertS
             if did_fire:
                 limit = _threshold(rule, reading.direction)
                 relation = ">=" if reading.direction > 0 else "<="
+                rule_text = f"{relation} {limit:g}{UNIT_TEXT.get(rule.unit, '')}"
                 firings.append(_firing(rule, inputs, reading.subject, reading.value,
-                                       f"{reading.text} ({relation} {limit:g} {rule.unit})"))
+                                       f"{reading.text} ({rule_text})"))
     return Evaluation(tuple(firings), new_states)

@@ -46,6 +46,9 @@ SubjectKind = Literal["symbol", "sector", "none"]
 ANY_SUBJECT = "*"
 """Subject of a rule that watches every open position (or every sector)."""
 NOTE_MAX_CHARS = 200
+UNIT_TEXT: dict[str, str] = {"usd": " USD", "pct": " %", "sigma": " sigma", "z": "",
+                             "corr": "", "hours": " h", "": ""}
+"""How a unit reads after a number in a firing's sentence."""
 
 
 @dataclass(frozen=True)

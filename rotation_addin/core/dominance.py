@@ -108,3 +108,56 @@ def dominance_proxy(
     else:
         raise InputError("method", f"must be 'cap' or 'volume' (got {method!r})")
     return result.rename("btc_dominance")
+
+
+def cap_share_dominance(
+    market_caps_usd: pd.DataFrame,
+    benchmark: str,
+    *,
+    anchor_dominance: float | None = None,
+    max_fill_days: int = 2,
+) -> pd.Series:
+    """BTC dominance history from market-cap histories of BTC and the largest coins (proxy).
+
+    Formula: ``share_t = cap_BTC,t / sum_i cap_i,t`` over the coins given (BTC included),
+    then, with ``anchor_dominance`` D (today's true dominance, e.g. CoinGecko ``/global``),
+    ``dominance_t = share_t x D / share_T`` (T the last day), so the last value is D and the
+    history moves with BTC's share of the largest coins. It is a **proxy**: the coins outside
+    the list are assumed to move with those in it. A coin's missing day is carried forward up
+    to ``max_fill_days``; a day with a coin still missing is dropped (NaN).
+
+    Parameters
+    ----------
+    market_caps_usd : pd.DataFrame
+        Daily market caps in USD by coin (columns), ``benchmark`` among them.
+    benchmark : str
+        The BTC column.
+    anchor_dominance : float, optional
+        True dominance on the last day, in (0, 1).
+    max_fill_days : int
+        Longest gap carried forward, days (>= 0).
+
+    Returns
+    -------
+    pd.Series
+        Named ``"btc_dominance"``, fractions in (0, 1].
+    """
+    caps = require_frame("market_caps_usd", market_caps_usd, min_columns=2)
+    require_column("benchmark", caps, benchmark)
+    values = caps.to_numpy(dtype=float)
+    if (values[np.isfinite(values)] <= 0).any():
+        raise InputError("market_caps_usd", "market caps must be > 0")
+    fill = int(max_fill_days) if max_fill_days >= 0 else -1
+    if fill < 0:
+        raise InputError("max_fill_days", f"must be >= 0 (got {max_fill_days})")
+    filled = caps.ffill(limit=fill) if fill else caps
+    total = filled.sum(axis=1, min_count=filled.shape[1])
+    share = (filled[benchmark] / total).where(filled.notna().all(axis=1))
+    if anchor_dominance is not None:
+        anchor = in_range("anchor_dominance", anchor_dominance, 0.0, 1.0,
+                          low_inclusive=False, high_inclusive=False)
+        last = share.dropna()
+        if last.empty:
+            raise InputError("market_caps_usd", "has no day with every coin's market cap")
+        share = share * (anchor / float(last.iloc[-1]))
+    return share.rename("btc_dominance")

@@ -40,18 +40,14 @@ from rotation_addin.data.on_demand import (
     fetch_execution_inputs,
     inputs_from_client,
 )
-
-DEFAULT_VENUES: tuple[str, ...] = ("binanceusdm", "bybit", "okx")
-"""Venues compared by default (ccxt ids)."""
+from rotation_addin.data.venue_defaults import DEFAULT_HOLDING_DAYS as DEFAULT_HOLDING_DAYS
+from rotation_addin.data.venue_defaults import DEFAULT_VENUES as DEFAULT_VENUES
 
 VENUE_BUDGETS: dict[str, dict[str, Any]] = {
     "bybit": {"weight_budget_per_minute": 600, "weight_window_s": 5.0, "ccxt_throttle": False},
 }
 """Client pacing where the venue's public request limit is known (Bybit v5: 600 requests per
 5 s per IP); elsewhere ccxt's own throttle (OKX) or Binance's weights pace the requests."""
-
-DEFAULT_HOLDING_DAYS = 7.0
-"""Holding period of the round-trip cost (funding accrues meanwhile), days."""
 
 
 @dataclass(frozen=True)

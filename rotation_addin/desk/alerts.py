@@ -14,6 +14,7 @@ the app's refresh, ``rotation watch`` on live ticks), never the store or the cor
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,9 +29,9 @@ from rotation_addin.core.alert_eval import (
     evaluate,
 )
 from rotation_addin.core.alerts import AlertRule, make_rule
-from rotation_addin.core.constants import DEMO_SOURCE_LABEL, STALE_AFTER
+from rotation_addin.core.constants import STALE_AFTER
 from rotation_addin.core.dataset import MarketDataset
-from rotation_addin.core.errors import InputError
+from rotation_addin.core.errors import InputError, RotationError
 from rotation_addin.core.ledger import ACCOUNT_PAPER
 from rotation_addin.core.ledger_fold import fold_ledger
 from rotation_addin.core.rotation import PlanParameters, PositionBook
@@ -105,7 +106,7 @@ def observation_from_dataset(dataset: MarketDataset,
     for base, ticker in dataset.tickers.items():
         if math.isfinite(ticker.mark_price_usd) and ticker.mark_price_usd > 0:
             prices[base] = ticker.mark_price_usd
-    demo = dataset.source == DEMO_SOURCE_LABEL
+    demo = dataset.is_demo
     as_of = _utc(dataset.as_of)
     stale = not demo and (now or datetime.now(UTC)) - as_of > STALE_AFTER
     return Observation(as_of, prices, demo, stale, dataset.source, None, now)
@@ -201,6 +202,11 @@ def evaluate_alerts(session: DeskSession, observation: Observation, *,
         return list(store.evaluate(observation.demo, compute))
 
 
+def has_rules(path: Path | None = None) -> bool:
+    """Whether any rule is stored (a refresh skips the evaluation, and its loading, if not)."""
+    return bool(list_rules(path))
+
+
 def list_rules(path: Path | None = None) -> tuple[AlertRule, ...]:
     """The active rules (none when there is no alerts file)."""
     target = path if path is not None else alerts_path()
@@ -244,3 +250,34 @@ def history(limit: int | None = None, path: Path | None = None) -> tuple[AlertFi
         return ()
     with AlertStore(target) as store:
         return store.history(limit)
+
+
+@dataclass(frozen=True)
+class RefreshAlerts:
+    """What the alerts said after a refresh: new firings, or why they were not evaluated."""
+
+    firings: tuple[AlertFiring, ...]
+    note: str = ""
+
+
+def alerts_after_refresh(session: DeskSession, dataset: MarketDataset, *,
+                         now: datetime | None = None, path: Path | None = None,
+                         journal: Path | None = None) -> RefreshAlerts:
+    """Evaluate the stored rules on a refreshed dataset -- the one call every refresh makes
+    (``rotation refresh``, the workbook refresh, the app's refresh).
+
+    A problem with the alerts (a broken alerts file, a bad settings value) never fails the
+    refresh: it comes back as ``note``, one line.
+    """
+    try:
+        firings = evaluate_alerts(session, observation_from_dataset(dataset, now),
+                                  dataset=dataset, path=path, journal=journal)
+    except (RotationError, sqlite3.Error, OSError) as error:
+        return RefreshAlerts((), f"alerts not evaluated: {error}")
+    return RefreshAlerts(tuple(firings))
+
+
+def firing_line(firing: AlertFiring) -> str:
+    """One line for a terminal or a notification: ``[demo (simulated)] #3 price_above ...``."""
+    return (f"[{firing.label}] alert #{firing.rule_id} {firing.kind} "
+            f"{firing.fired_at:%Y-%m-%d %H:%M} UTC: {firing.message}")

@@ -39,6 +39,10 @@ BASE: dict[str, list[str]] = {
     "trade list": [],
     "journal review": [],
     "trade open": ["RENDER", "--side", "long", "--stop", "1", "--quantity", "1"],
+    "alerts list": [],
+    "alerts add": ["price_above", "BTC", "--threshold", "1"],
+    "alerts remove": ["1"],
+    "alerts history": [],
 }
 QUICK = {"size", "liq", "leverage", "data status", "providers status"}
 SAMPLED_PER_FLAG = 1

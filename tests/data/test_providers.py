@@ -200,7 +200,12 @@ def test_refresh_macro_writes_cache_and_isolates_failures(
         stored = cache.read_series("macro")
         assert stored["stablecoin_supply_usd"].dropna().size == 60
         assert stored["equity_index"].dropna().size == 59
-        assert stored["btc_dominance"].dropna().size == 1  # a snapshot: history accumulates
+        # today's /global snapshot, and the market-cap proxy history before it (#11): the
+        # emulator's default caps give BTC exactly the served dominance as its share
+        dominance = stored["btc_dominance"].dropna()
+        assert dominance.size == 60
+        np.testing.assert_allclose(dominance.to_numpy(), data.macro["btc_dominance"].to_numpy(),
+                                   rtol=1e-12)
         before = cache.read_series("macro", "stablecoin_supply_usd")
 
         # DefiLlama down: its outcome says so, its stored series is untouched, others refresh.

@@ -3,6 +3,9 @@
 One ``ThreadingHTTPServer`` on 127.0.0.1 speaks each provider's dialect on its own path:
 
 * ``GET  /coingecko/api/v3/global``
+* ``GET  /coingecko/api/v3/coins/{id}/market_chart?vs_currency=usd&days=N`` (market caps:
+  ``ProviderData.market_caps`` by CoinGecko id, or by default caps whose BTC share is the
+  macro frame's ``btc_dominance``: BTC = D x total, the other coins split the rest)
 * ``GET  /llama/stablecoincharts/all``
 * ``GET  /fred/graph/fredgraph.csv?id=SP500``
 * ``POST /santiment/graphql`` (needs ``Authorization: Apikey <key>``)
@@ -54,6 +57,8 @@ class ProviderData:
     onchain: pd.DataFrame = field(default_factory=pd.DataFrame)
     api_key: str = "test-key"
     total_market_cap_usd: float = 2.5e12
+    market_caps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Daily USD market caps by CoinGecko id (empty: derived from ``btc_dominance``)."""
     echo_secrets: bool = False
     """Answer Santiment errors with the request's Authorization header and key in the text
     (as a misconfigured GraphQL gateway does), to prove the tool redacts them."""
@@ -113,6 +118,27 @@ class ProviderEmulator:
             "market_cap_percentage": {"btc": float(series.iloc[-1]) * 100.0, "eth": 12.0},
             "updated_at": int(last_day.timestamp()) + 3600,
         }}
+
+    def _market_caps(self) -> pd.DataFrame:
+        if not self.data.market_caps.empty:
+            return self.data.market_caps
+        dominance = self.data.macro["btc_dominance"].dropna()
+        total = self.data.total_market_cap_usd
+        others = ("ethereum", "tether", "binancecoin", "solana", "ripple", "usd-coin",
+                  "dogecoin", "cardano", "tron")
+        frame = pd.DataFrame({"bitcoin": dominance * total})
+        for coin in others:
+            frame[coin] = (1.0 - dominance) * total / len(others)
+        return frame
+
+    def _market_chart(self, coin: str, days: int) -> tuple[int, dict[str, Any]]:
+        caps = self._market_caps()
+        if coin not in caps.columns:
+            return 404, {"error": "coin not found"}
+        series = caps[coin].dropna().iloc[-(days + 1):]
+        points = [[int(day.timestamp() * 1000), float(v)] for day, v in series.items()]
+        prices = [[ms, 1.0] for ms, _ in points]
+        return 200, {"prices": prices, "market_caps": points, "total_volumes": prices}
 
     def _stablecoins(self) -> list[dict[str, Any]]:
         series = self.data.macro["stablecoin_supply_usd"].dropna()
@@ -214,6 +240,11 @@ class ProviderEmulator:
         as_json = "application/json"
         if method == "GET" and path == "/coingecko/api/v3/global":
             return 200, json.dumps(self._global()).encode(), as_json
+        chart = re.fullmatch(r"/coingecko/api/v3/coins/([\w-]+)/market_chart", path)
+        if method == "GET" and chart:
+            days = int(query.get("days", ["365"])[0])
+            status, payload = self._market_chart(chart.group(1), days)
+            return status, json.dumps(payload).encode(), as_json
         if method == "GET" and path == "/llama/stablecoincharts/all":
             return 200, json.dumps(self._stablecoins()).encode(), as_json
         if method == "GET" and path == "/fred/graph/fredgraph.csv":

@@ -17,7 +17,7 @@ import pandas as pd
 
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.data.cache import MarketCache
-from rotation_addin.data.providers import coingecko, defillama, equity, santiment
+from rotation_addin.data.providers import coingecko, coingecko_caps, defillama, equity, santiment
 from rotation_addin.data.providers.http import DEFAULT_POLICY, HttpPolicy
 from rotation_addin.data.redact import known_secrets, redact
 
@@ -70,7 +70,9 @@ def refresh_macro(
     equity_series_id: str = equity.DEFAULT_SERIES,
     policy: HttpPolicy = DEFAULT_POLICY,
 ) -> tuple[ProviderOutcome, ...]:
-    """Refresh BTC dominance (today's snapshot), stablecoin supply and the equity index."""
+    """Refresh BTC dominance (today's snapshot, and the market-cap proxy for the days before
+    it: :mod:`rotation_addin.data.providers.coingecko_caps`), stablecoin supply and the
+    equity index. The proxy runs only after a snapshot: it is scaled to it."""
     started = datetime.now(UTC)
     outcomes: list[ProviderOutcome] = []
 
@@ -82,12 +84,23 @@ def refresh_macro(
         except (DataError, InputError) as exc:
             outcomes.append(ProviderOutcome(provider, key, 0, redact(str(exc))))
 
+    snapshot: list[float] = []
+
     def dominance() -> pd.Series:
         snap = coingecko.fetch_dominance(urls.coingecko, policy=policy)
+        snapshot.append(snap.btc_dominance)
         day = pd.Timestamp(snap.day, tz="UTC")
         return pd.Series([snap.btc_dominance], index=pd.DatetimeIndex([day], name="date"))
 
+    def dominance_proxy() -> pd.Series:
+        """The proxy history for the days the cache has no dominance yet (never overwrites)."""
+        history = coingecko_caps.dominance_history(urls.coingecko, snapshot[0], policy=policy)
+        stored = cache.read_series(MACRO, "btc_dominance").dropna()
+        return history[~history.index.isin(stored.index)]
+
     run(coingecko.PROVIDER, "btc_dominance", dominance)
+    if snapshot:  # unanchored, the proxy's level would not be the true dominance's
+        run(coingecko_caps.PROVIDER, "btc_dominance", dominance_proxy)
     run(defillama.PROVIDER, "stablecoin_supply_usd",
         lambda: defillama.fetch_stablecoin_supply(urls.defillama, policy=policy))
     if equity_csv is not None:
