@@ -43,6 +43,7 @@ BASE: dict[str, list[str]] = {
     "alerts add": ["price_above", "BTC", "--threshold", "1"],
     "alerts remove": ["1"],
     "alerts history": [],
+    "completion": ["bash"],
 }
 QUICK = {"size", "liq", "leverage", "data status", "providers status"}
 SAMPLED_PER_FLAG = 1
