@@ -84,8 +84,14 @@ def idle_gap(app: QApplication, seconds: float) -> float:
     return ticks.max_gap_s()
 
 
+def fresh_home() -> None:
+    """A new empty ``ROTATION_DESK_HOME``: every run is a full refresh, never an incremental one."""
+    os.environ["ROTATION_DESK_HOME"] = tempfile.mkdtemp(prefix="bench-gui-refresh-")
+
+
 def one_refresh(app: QApplication, market: DemoMarket) -> tuple[float, float, float]:
     """(worker phase s, max gap while working s, max gap including the result s)."""
+    fresh_home()
     window = MainWindow(Settings())
     window.refresh_history_days = dict(HISTORY)
     window.show()
@@ -111,6 +117,7 @@ def one_refresh(app: QApplication, market: DemoMarket) -> tuple[float, float, fl
 
 def one_cancel(app: QApplication, market: DemoMarket) -> tuple[float, float]:
     """(click to worker stopped s, click to the UI told s)."""
+    fresh_home()
     window = MainWindow(Settings())
     window.refresh_history_days = dict(HISTORY)
     window.show()
