@@ -19,26 +19,16 @@ import pandas as pd
 import pytest
 
 from rotation_addin.data.redact import redact
-from tests.cli.test_cli_providers import MemoryKeyring
+from tests import keyring_standin
 from tests.cli_helpers import run
 from tests.emulator.providers import ProviderData, ProviderEmulator
+from tests.keyring_standin import MemoryKeyring
+
+memory_keyring = keyring_standin.memory_keyring  # the shared fixture, used by name
 
 PLANTED = "PLANTED-9f8e7d6c5b4a"
 EXCHANGE_KEY = "EXKEY-1a2b3c4d5e6f"
 EXCHANGE_SECRET = "EXSECRET-6f5e4d3c2b1a"
-
-
-@pytest.fixture()
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    import keyring
-    from keyring.backend import KeyringBackend
-
-    backend_cls = type("AttackMemoryKeyring", (MemoryKeyring, KeyringBackend), {})
-    previous = keyring.get_keyring()
-    backend = backend_cls()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture()

@@ -11,43 +11,11 @@ import pandas as pd
 import pytest
 
 from rotation_addin.cli.main import main
+from tests import keyring_standin
 from tests.emulator.providers import Fault, ProviderData, ProviderEmulator
+from tests.keyring_standin import MemoryKeyring
 
-
-class MemoryKeyring:
-    """In-memory keyring backend.
-
-    The OS credential store (Secret Service over D-Bus, Keychain, Windows Credential Locker)
-    cannot run on these headless CI machines, so this stands in for it at the keyring
-    boundary; everything above it (our code, the keyring package's API) is real.
-    """
-
-    priority = 1
-
-    def __init__(self) -> None:
-        self.store: dict[tuple[str, str], str] = {}
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
-
-
-@pytest.fixture()
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    import keyring
-    from keyring.backend import KeyringBackend
-
-    backend_cls = type("TestMemoryKeyring", (MemoryKeyring, KeyringBackend), {})
-    previous = keyring.get_keyring()
-    backend = backend_cls()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+memory_keyring = keyring_standin.memory_keyring  # the shared fixture, used by name
 
 
 @pytest.fixture()
