@@ -7,7 +7,7 @@ only when every input is valid.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
@@ -39,7 +39,9 @@ from gui.quick_check_logic import (
 )
 from rotation_addin.core import formats
 from rotation_addin.data.settings import Settings
-from rotation_addin.desk.example_trade import ExampleTrade
+
+if TYPE_CHECKING:  # desk.example_trade imports pandas: kept off the path to the first paint
+    from rotation_addin.desk.example_trade import ExampleTrade
 
 _LINE_FIELDS = (
     "equity_usd",
