@@ -12,6 +12,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from gui.palette import style_plot
+
 CURVE_COLOURS = {"strategy": "#0072B2", "BTC buy-and-hold": "#E69F00",
                  "equal-weight universe": "#777777"}
 
@@ -20,11 +22,13 @@ def run_backtest_summary(dataset: Any, settings: Any) -> Any:
     """Whole-strategy backtest of ``dataset`` with the user's plan parameters (demo funding
     for the demo market, none otherwise; equal volumes for close-only data, stated), through
     the desk's use case (the numbers the CLI and the workbook show)."""
+    # deferred: pandas after the first paint (bench/bench_gui_start.py)
     from rotation_addin.core.rotation import PlanParameters
     from rotation_addin.desk.backtest import strategy_backtest
 
     funding = None
     if dataset.is_demo:
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
         from rotation_addin.data.funding import demo_funding
 
         funding = demo_funding(dataset)
@@ -57,11 +61,11 @@ class BacktestView(QWidget):
             self.layout_.addWidget(widget)
 
     def _plots(self) -> None:
+        # deferred: pyqtgraph after the first paint (bench/bench_gui_start.py)
         import pyqtgraph as pg
 
         if self.equity_plot is not None:
             return
-        from gui.palette import style_plot
 
         self.equity_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
         self.equity_plot.setObjectName("backtestEquity")
@@ -78,6 +82,8 @@ class BacktestView(QWidget):
 
     def set_summary(self, summary: Any, extra_warnings: list[str]) -> None:
         """Show a :class:`~rotation_addin.core.strategy_report.StrategySummary`."""
+        # deferred: numpy, pandas, pyqtgraph and cli.strategy_cmd (pandas, openpyxl) load
+        # after the first paint (bench/bench_gui_start.py)
         import numpy as np
         import pandas as pd
         import pyqtgraph as pg

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 
 from gui.palette import error_field_style, error_label_style
 from gui.table_view import DataTable
+from rotation_addin.cli.journal_cmds import review_rows
+from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
 
 FIELDS = ("symbol", "side", "stop", "quantity", "reason", "override")
 RULE_FIELD = {
@@ -125,6 +127,7 @@ class JournalView(QWidget):
     # -- inputs ------------------------------------------------------------------------
     def set_context(self, dataset: Any, settings: Any, plan_orders: list[Any]) -> None:
         """Use ``dataset`` (prices, candles) and ``settings`` for every journal action."""
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
         from rotation_addin.core.rotation import PlanParameters
         from rotation_addin.desk.journal import JournalInputs
 
@@ -145,8 +148,6 @@ class JournalView(QWidget):
             widget.text()  # type: ignore[attr-defined]
 
     def _number(self, name: str) -> float | None:
-        from rotation_addin.core.errors import InputError
-
         text = self._text(name).strip().replace(",", "")
         if not text:
             return None
@@ -180,8 +181,6 @@ class JournalView(QWidget):
         self.error_labels[field].setVisible(True)
 
     def _run(self, action: Callable[[], str]) -> bool:
-        from rotation_addin.core.errors import InputError, RotationError, TradeRefused
-
         self.clear_errors()
         try:
             self.message.setText(action())
@@ -209,6 +208,7 @@ class JournalView(QWidget):
 
     def open_typed(self) -> bool:
         """Open the form's trade on the paper account (override reason if typed)."""
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
         from rotation_addin.desk.journal import OrderRequest, open_trade
 
         def act() -> str:
@@ -227,6 +227,7 @@ class JournalView(QWidget):
 
     def close_typed(self) -> bool:
         """Close the paper position in the form's symbol at the current price."""
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
         from rotation_addin.desk.journal_ops import close_trade
 
         def act() -> str:
@@ -236,8 +237,6 @@ class JournalView(QWidget):
         return self._run(act)
 
     def _inputs(self) -> Any:
-        from rotation_addin.core.errors import DataError
-
         if self.inputs_factory is None:
             raise DataError("no market data loaded yet")
         return self.inputs_factory()
@@ -245,9 +244,10 @@ class JournalView(QWidget):
     # -- tables, chart, review ---------------------------------------------------------
     def refresh_tables(self) -> None:
         """Look at the candles, then show positions, trades, the equity curve and review."""
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
         import pandas as pd
 
-        from rotation_addin.cli.journal_cmds import review_rows
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
         from rotation_addin.desk.journal_ops import journal_view, review
 
         if self.inputs_factory is None:
@@ -281,6 +281,7 @@ class JournalView(QWidget):
         return points
 
     def _plot_equity(self, view: Any, inputs: Any) -> None:
+        # deferred: pyqtgraph after the first paint (bench/bench_gui_start.py)
         import pyqtgraph as pg
 
         if self.plot is None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QToolBar
 
 from gui.live_view import LiveView
 from gui.notify import Notifier, next_run
+from rotation_addin.data.universe_io import load_universe
 
 if TYPE_CHECKING:  # imported when Live is switched on: ccxt and pandas stay out of start-up
     from rotation_addin.data.live import LivePrices, LiveTick
@@ -41,6 +42,7 @@ AlertEvaluator = Callable[[dict[str, float], datetime, str], list[str]]
 
 def desk_alert_lines(prices: dict[str, float], as_of: datetime, source: str) -> list[str]:
     """The stored alerts evaluated by the desk on live prices (off the GUI thread)."""
+    # deferred: pandas after the first paint (bench/bench_gui_start.py)
     from rotation_addin.desk.live_alerts import live_alert_lines
     from rotation_addin.desk.session import default_session
 
@@ -110,10 +112,10 @@ class LiveController(QObject):
             self.action.setChecked(on)
 
     def _start(self) -> None:
+        # deferred: pandas + ccxt after the first paint (bench/bench_gui_start.py)
         from rotation_addin.data.cache import MarketCache
         from rotation_addin.data.live import LivePrices
         from rotation_addin.data.live_runner import LiveRunner
-        from rotation_addin.data.universe_io import load_universe
         from rotation_addin.desk.live_book import LiveBook, liquidation_prices, live_book
         from rotation_addin.desk.session import default_session
 

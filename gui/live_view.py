@@ -92,6 +92,7 @@ class LiveView(QWidget):
 
     def set_bases(self, bases: list[str]) -> tuple[TickerModel, PositionModel]:
         """Fresh tickers and positions tables for ``bases`` (one ticker row each)."""
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
         from gui.live_models import PositionModel, TickerModel
 
         self.ticker_model = TickerModel(bases, self)

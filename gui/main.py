@@ -13,6 +13,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from gui.main_window import MainWindow
+from rotation_addin.diagnostics.qt_probe import display_problem
+
 EXIT_AFTER_PAINT_FLAG = "--exit-after-paint"
 
 
@@ -25,8 +31,6 @@ def no_display_reason() -> str | None:
     Checked before Qt is touched: Qt aborts the process when its platform plugin cannot
     load, blaming the wrong library (see ``rotation_addin.diagnostics.qt_probe``).
     """
-    from rotation_addin.diagnostics.qt_probe import display_problem
-
     probe = display_problem()
     if probe.ok:
         return None
@@ -35,17 +39,11 @@ def no_display_reason() -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Open the main window and run the event loop; returns the exit code."""
-    from PySide6.QtWidgets import QApplication
-
     if QApplication.instance() is None:
         reason = no_display_reason()
         if reason is not None:
             print(reason, file=sys.stderr)
             return EXIT_NO_DISPLAY
-    from PySide6.QtCore import QTimer
-
-    from gui.main_window import MainWindow
-
     args = list(sys.argv[1:] if argv is None else argv)
     exit_after_paint = EXIT_AFTER_PAINT_FLAG in args
     qt_args = ["rotation-desk", *[a for a in args if a != EXIT_AFTER_PAINT_FLAG]]

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QWidget
 
-from gui.backtest_view import BacktestView
+from gui.backtest_view import BacktestView, run_backtest_summary
 from gui.correlation_view import CorrelationView
 from gui.journal_view import JournalView
 from gui.live_controller import LiveController
@@ -28,8 +28,9 @@ from gui.settings_view import SettingsView
 from gui.status import StatusPanel
 from gui.venues_view import VenuesView
 from gui.window_state import open_state, restore_window, save_window
-from gui.workers import BackgroundTask, Progress, TaskRunner
-from rotation_addin.data.settings import Settings
+from gui.workers import BackgroundTask, Progress, TaskRunner, describe_error
+from rotation_addin.core.errors import RotationError
+from rotation_addin.data.settings import Settings, load_settings
 
 TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Venues", "Backtest",
              "Journal", "Settings")
@@ -204,6 +205,8 @@ class MainWindow(QMainWindow):
 
     def load_source(self, source: str) -> BackgroundTask | None:
         """Load ``"demo"`` or ``"cache"`` data in the background and show it."""
+        # deferred: gui.pipeline (asyncio, the desk, pandas) loads after the first paint
+        # (bench/bench_gui_start.py)
         from gui.pipeline import load_snapshot
 
         settings = self.settings
@@ -216,8 +219,6 @@ class MainWindow(QMainWindow):
 
     def run_backtest(self) -> BackgroundTask | None:
         """Run the whole-strategy backtest on the loaded data in the background."""
-        from gui.backtest_view import run_backtest_summary
-
         if self.snapshot is None:
             self.status_panel.show_message("Load data first (Load demo or Load cache)",
                                            error=True)
@@ -235,7 +236,6 @@ class MainWindow(QMainWindow):
             summary, extra = outcome
             self.backtest.set_summary(summary, extra)
         except Exception as exc:  # the window must never be left "busy"
-            from gui.workers import describe_error
 
             self._on_failed(f"could not show the backtest: {describe_error(exc)}")
             return
@@ -250,6 +250,8 @@ class MainWindow(QMainWindow):
 
     def refresh_exchange(self) -> BackgroundTask | None:
         """Refresh the cache from the exchange (progress, Cancel), then show the cache."""
+        # deferred: gui.pipeline (asyncio, the desk, pandas) loads after the first paint
+        # (bench/bench_gui_start.py)
         from gui.pipeline import refresh_snapshot
 
         settings, base_url = self.settings, self.api_base_url
@@ -285,7 +287,6 @@ class MainWindow(QMainWindow):
         try:
             self.apply_snapshot(snapshot)
         except Exception as exc:  # the window must never be left "busy"
-            from gui.workers import describe_error
 
             self._on_failed(f"could not show the data: {describe_error(exc)}")
             return
@@ -319,6 +320,7 @@ class MainWindow(QMainWindow):
         self.snapshot = snapshot
         dataset = snapshot.dataset
         self.status_panel.show_dataset(dataset.source, dataset.as_of)
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
         from rotation_addin.desk.example_trade import example_trade
 
         self.quick_check.set_dataset(dataset, example_trade(dataset, snapshot.report))
@@ -358,6 +360,8 @@ class MainWindow(QMainWindow):
         if self.snapshot is None:
             self.status_panel.show_message("No data loaded yet: nothing to export", error=True)
             return None
+        # deferred: gui.pipeline (asyncio, the desk, pandas) loads after the first paint
+        # (bench/bench_gui_start.py)
         from gui.pipeline import export_workbook
 
         snapshot, settings = self.snapshot, self.settings
@@ -385,9 +389,6 @@ class MainWindow(QMainWindow):
 
 def _load_settings_or_defaults() -> tuple[Settings, str]:
     """The user's settings, or the defaults plus a one-line reason if the file is invalid."""
-    from rotation_addin.core.errors import RotationError
-    from rotation_addin.data.settings import load_settings
-
     try:
         return load_settings(), ""
     except RotationError as exc:

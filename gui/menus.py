@@ -15,6 +15,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from gui.table_view import DataTable
+from rotation_addin import __version__
+from rotation_addin.data.paths import data_dir
 
 DATA_SOURCES_TEXT = (
     "Market data: the embedded demo market (simulated, calibrated to real data; labelled "
@@ -26,8 +28,6 @@ DATA_SOURCES_TEXT = (
 
 def about_text() -> str:
     """The About box's text: version, data sources, what it never does."""
-    from rotation_addin import __version__
-
     return (f"Rotation Desk {__version__}\n\nCrypto sector-rotation futures toolkit: sizing, "
             f"liquidation, safe leverage, correlation, regime and a daily plan.\n\n"
             f"{DATA_SOURCES_TEXT}")
@@ -97,8 +97,6 @@ def copy_focused_table(window: Any) -> str:
 
 def ask_export_current_table(window: Any) -> Path | None:
     """Ask where to write the current tab's table as CSV, then write it."""
-    from rotation_addin.data.paths import data_dir
-
     table = current_table(window)
     if table is None:
         window.status_panel.show_message("Nothing to export: this tab has no table")

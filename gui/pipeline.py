@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gui.report_frames import build_frames, compute_report
+from gui.workers import CancelledByUserError
+from rotation_addin.data.refresh import refresh_exchange
 from rotation_addin.data.settings import Settings
+from rotation_addin.data.universe_io import load_universe
+from rotation_addin.desk.alerts import alerts_after_refresh
+from rotation_addin.desk.session import default_session
+from workbook.build import build_workbook, default_path
+from workbook.refresh import refresh_workbook
 
 if TYPE_CHECKING:  # pandas-heavy modules, loaded on the worker thread after the first paint
     from gui.report_frames import ViewFrames
@@ -40,8 +48,6 @@ class Snapshot:
 
 def _check(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
-        from gui.workers import CancelledByUserError
-
         raise CancelledByUserError()
 
 
@@ -63,8 +69,6 @@ def build_snapshot(
     summary_text: str = "",
 ) -> Snapshot:
     """Compute the daily report for ``dataset`` and the tables every tab shows."""
-    from gui.report_frames import build_frames, compute_report
-
     _check(cancel)
     _stage(progress, "computing the daily report")
     report = compute_report(dataset, settings)
@@ -82,9 +86,6 @@ def build_snapshot(
 
 def _alerts(dataset: MarketDataset) -> RefreshAlerts:
     """The stored alert rules evaluated on the loaded / refreshed data (the desk's one home)."""
-    from rotation_addin.desk.alerts import alerts_after_refresh
-    from rotation_addin.desk.session import default_session
-
     return alerts_after_refresh(default_session(), dataset)
 
 
@@ -96,8 +97,6 @@ def load_snapshot(
     cancel: threading.Event | None = None,
 ) -> Snapshot:
     """Load ``source`` (``"demo"`` or ``"cache"``) through the desk session, build the snapshot."""
-    from rotation_addin.desk.session import default_session  # worker thread: after first paint
-
     _stage(progress, f"loading {source} data")
     dataset = default_session().dataset(source, settings.exchange_id)
     return build_snapshot(dataset, settings, progress=progress, cancel=cancel)
@@ -116,10 +115,6 @@ def refresh_snapshot(
     ``api_base_url`` (or the setting ``exchange_api_url``) redirects the exchange's REST host;
     tests point it at the loopback emulator.
     """
-    from rotation_addin.data.refresh import refresh_exchange
-    from rotation_addin.data.universe_io import load_universe
-    from rotation_addin.desk.session import default_session
-
     universe = load_universe()
     base_url = api_base_url or (settings.exchange_api_url or None)
     try:
@@ -132,8 +127,6 @@ def refresh_snapshot(
             history_days=history_days,
         )
     except asyncio.CancelledError:
-        from gui.workers import CancelledByUserError
-
         raise CancelledByUserError() from None
     _check(cancel)
     text = describe_refresh(summary)
@@ -163,8 +156,6 @@ def describe_refresh(summary: RefreshSummary) -> str:
 
 def default_workbook_path() -> Path:
     """The workbook the app exports to: ``workbook.build.default_path()`` (the .xlsx)."""
-    from workbook.build import default_path
-
     return default_path(macro_enabled=False)
 
 
@@ -175,9 +166,6 @@ def export_workbook(snapshot: Snapshot, settings: Settings, path: Path | None = 
     then always goes in through the same refresh the Excel button runs, with the report the
     app already computed.
     """
-    from workbook.build import build_workbook
-    from workbook.refresh import refresh_workbook
-
     target = Path(path) if path is not None else default_workbook_path()
     if not target.exists():
         build_workbook(target, params=settings)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from gui.table_view import DataTable
 from rotation_addin.core.formats import format_count
+from rotation_addin.data.paths import data_dir
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -134,8 +135,6 @@ class PlanView(QWidget):
         return text
 
     def ask_export(self) -> None:
-        from rotation_addin.data.paths import data_dir
-
         path, _ = QFileDialog.getSaveFileName(
             self, "Export orders", str(data_dir() / "orders.csv"), "CSV files (*.csv)"
         )

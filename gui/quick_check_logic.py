@@ -156,6 +156,7 @@ def estimate_daily_vol(dataset: MarketDataset | None, base: str) -> float | None
     if dataset is None:
         return None
     # deferred (measured, bench_gui_start): desk.market imports pandas; the window paints first
+    # deferred: pandas after the first paint (bench/bench_gui_start.py)
     from rotation_addin.desk.market import ewma_daily_vol
 
     return ewma_daily_vol(dataset, base, minimum_closes=MIN_VOL_CLOSES)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from gui.palette import style_plot
 from gui.table_view import DataTable
 
 if TYPE_CHECKING:
@@ -66,13 +67,12 @@ class RegimeView(QWidget):
             self._plot(scores)
 
     def _plot(self, scores: pd.Series) -> None:
+        # deferred: numpy, pandas, pyqtgraph after the first paint (bench/bench_gui_start.py)
         import numpy as np
         import pandas as pd
         import pyqtgraph as pg
 
         if self.plot is None:
-            from gui.palette import style_plot
-
             self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
             style_plot(self.plot)
             self.plot.setObjectName("regimeChart")

@@ -20,8 +20,12 @@ import pandas as pd
 from gui.models import ColumnFormat
 from rotation_addin.core import formats
 from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.regime import regime_history
 from rotation_addin.core.report import DailyReport
+from rotation_addin.core.returns import log_returns, sector_index_returns
+from rotation_addin.core.returns import sector_index_levels as levels
 from rotation_addin.core.rotation import PositionBook
+from rotation_addin.core.stress import stress_correlation
 from rotation_addin.data.settings import Settings
 from rotation_addin.desk.session import default_session
 
@@ -121,8 +125,6 @@ SECTOR_FORMATS: dict[str, ColumnFormat] = {
 def sector_index_levels(dataset: Any, days: int = SECTOR_CHART_DAYS) -> pd.DataFrame:
     """Sector index levels (start = 100) and the benchmark: the workbook chart's series
     (:func:`rotation_addin.core.returns.sector_index_levels`)."""
-    from rotation_addin.core.returns import sector_index_levels as levels
-
     return levels(dataset.close, dataset.universe, days)
 
 
@@ -155,9 +157,6 @@ def correlation_frames(
     dataset: Any, report: Any
 ) -> tuple[pd.DataFrame, pd.DataFrame, str, str, str, str]:
     """Normal-day and stress-day matrices of the sector indices and BTC, plus the notes."""
-    from rotation_addin.core.returns import log_returns, sector_index_returns
-    from rotation_addin.core.stress import stress_correlation
-
     universe = dataset.universe
     returns = log_returns(dataset.close)
     index = sector_index_returns(returns.drop(columns=[universe.benchmark]), universe)
@@ -265,8 +264,6 @@ def regime_scores(dataset: Any, days: int = REGIME_CHART_DAYS) -> pd.Series:
     day by day with only the data known on each day; it is given ``days`` plus the longest
     look-back (50-day equity average) so the first plotted day is fully informed.
     """
-    from rotation_addin.core.regime import regime_history
-
     macro = dataset.macro
     if macro.empty:
         return pd.Series(dtype=float, name="score")

@@ -17,6 +17,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtWidgets import QApplication
+
+from gui.main_window import TAB_NAMES, MainWindow
+from gui.pipeline import load_snapshot
+from rotation_addin.data.settings import Settings
+
 WINDOW_SIZE = (1280, 800)
 
 
@@ -26,8 +32,6 @@ def _slug(name: str) -> str:
 
 def _settle(app: object, seconds: float = 0.3) -> None:
     """Process events for a while (debounced validation, layouts, chart ranges)."""
-    from PySide6.QtWidgets import QApplication
-
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         QApplication.processEvents()
@@ -50,12 +54,6 @@ def _compare_demo_venue(app: object, window: object) -> None:
 
 def render_all(outdir: Path) -> list[Path]:
     """Open the window on the demo market and save one PNG per tab (plus an error state)."""
-    from PySide6.QtWidgets import QApplication
-
-    from gui.main_window import TAB_NAMES, MainWindow
-    from gui.pipeline import load_snapshot
-    from rotation_addin.data.settings import Settings
-
     app = QApplication.instance() or QApplication(["rotation-desk-screenshots"])
     outdir.mkdir(parents=True, exist_ok=True)
     settings = Settings()

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
+from gui.palette import style_plot
 from gui.table_view import DataTable
+from rotation_addin.core import formats
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,10 +60,8 @@ class SectorsView(QWidget):
 
     def _ensure_plot(self) -> Any:
         if self.plot is None:
+            # deferred: pyqtgraph after the first paint (bench/bench_gui_start.py)
             import pyqtgraph as pg
-
-            from gui.palette import style_plot
-            from rotation_addin.core import formats
 
             self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
             self.plot.setObjectName("sectorChart")
@@ -74,6 +74,7 @@ class SectorsView(QWidget):
         return self.plot
 
     def _plot(self, index_frame: pd.DataFrame) -> None:
+        # deferred: numpy, pandas, pyqtgraph after the first paint (bench/bench_gui_start.py)
         import numpy as np
         import pandas as pd
         import pyqtgraph as pg

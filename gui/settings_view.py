@@ -28,8 +28,20 @@ from PySide6.QtWidgets import (
 
 from gui.palette import error_field_style
 from rotation_addin.core.errors import InputError, RotationError
-from rotation_addin.data.secrets import keyring_backend_name
+from rotation_addin.data.paths import config_dir, data_dir
+from rotation_addin.data.secrets import (
+    delete_api_key,
+    has_api_key,
+    keyring_backend_name,
+    set_api_key,
+)
 from rotation_addin.data.settings import DATA_SOURCES, Settings, save_settings
+from rotation_addin.data.universe_io import (
+    bundled_universe_text,
+    save_universe,
+    user_universe_path,
+    validate_universe_text,
+)
 
 # Settings field -> (label, shown as per cent?)
 _RISK_FIELDS: dict[str, tuple[str, bool]] = {
@@ -200,8 +212,6 @@ class SettingsView(QWidget):
 
     def activate(self) -> None:
         """Load what is slow to load (universe text, keyring status) when the tab is shown."""
-        from rotation_addin.data.paths import config_dir, data_dir
-
         self.folder_label.setText(
             f"Settings: {config_dir()}\nCache and workbooks: {data_dir()}\n"
             "(set ROTATION_DESK_HOME to move both)"
@@ -269,11 +279,6 @@ class SettingsView(QWidget):
 
     # -- universe ---------------------------------------------------------------------------
     def load_universe_text(self) -> None:
-        from rotation_addin.data.universe_io import (
-            bundled_universe_text,
-            user_universe_path,
-        )
-
         path = user_universe_path()
         text = path.read_text(encoding="utf-8") if path.exists() else bundled_universe_text()
         self.universe_edit.setPlainText(text)
@@ -282,8 +287,6 @@ class SettingsView(QWidget):
 
     def validate_universe(self) -> Any:
         """Validate the editor's text; show sector/symbol counts or the error."""
-        from rotation_addin.data.universe_io import validate_universe_text
-
         self._universe_timer.stop()
         try:
             universe = validate_universe_text(self.universe_edit.toPlainText(), source="editor")
@@ -304,8 +307,6 @@ class SettingsView(QWidget):
         return universe
 
     def save_universe(self) -> bool:
-        from rotation_addin.data.universe_io import save_universe
-
         universe = self.validate_universe()
         if universe is None:
             return False
@@ -315,8 +316,6 @@ class SettingsView(QWidget):
         return True
 
     def restore_default_universe(self) -> None:
-        from rotation_addin.data.universe_io import bundled_universe_text
-
         self.universe_edit.setPlainText(bundled_universe_text())
         self.validate_universe()
 
@@ -325,8 +324,6 @@ class SettingsView(QWidget):
         return self.exchange_edit.text().strip() or self.settings.exchange_id
 
     def refresh_key_status(self) -> None:
-        from rotation_addin.data.secrets import has_api_key
-
         exchange_id = self._exchange_id()
         try:
             stored = has_api_key(exchange_id)
@@ -337,8 +334,6 @@ class SettingsView(QWidget):
 
     def store_api_key(self) -> bool:
         """Send the typed key/secret to the keyring, then clear the fields."""
-        from rotation_addin.data.secrets import set_api_key
-
         exchange_id = self._exchange_id()
         try:
             set_api_key(exchange_id, self.key_edit.text(), self.secret_edit.text())
@@ -352,8 +347,6 @@ class SettingsView(QWidget):
         return True
 
     def delete_api_key(self) -> None:
-        from rotation_addin.data.secrets import delete_api_key
-
         exchange_id = self._exchange_id()
         try:
             deleted = delete_api_key(exchange_id)
@@ -370,8 +363,6 @@ class SettingsView(QWidget):
 
     # -- folder -----------------------------------------------------------------------------
     def open_data_folder(self) -> None:
-        from rotation_addin.data.paths import data_dir
-
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(data_dir())))
 
 

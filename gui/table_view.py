@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rotation_addin.data.atomic import atomic_path
+from rotation_addin.data.paths import data_dir
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -49,6 +52,7 @@ class DataTable(QTableView):
         show_index: bool = True,
     ) -> None:
         """Show ``frame`` with per-column ``formats``."""
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
         from gui.models import DataFrameModel
 
         self.table_model = DataFrameModel(frame, formats, show_index=show_index, parent=self)
@@ -105,8 +109,6 @@ class DataTable(QTableView):
 
     def ask_export(self) -> Path | None:
         """Ask for a file name and export the table's raw values there."""
-        from rotation_addin.data.paths import data_dir
-
         name = (self.objectName() or "table").removesuffix("Table") or "table"
         path, _ = QFileDialog.getSaveFileName(self, "Export table", str(data_dir() / f"{name}.csv"),
                                               "CSV files (*.csv)")
@@ -120,8 +122,6 @@ class DataTable(QTableView):
 
     def export_csv(self, path: Path) -> Path:
         """Write the table's raw values (not the formatted text) to ``path`` atomically."""
-        from rotation_addin.data.atomic import atomic_path
-
         model = self.table_model
         with atomic_path(Path(path)) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)

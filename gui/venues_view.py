@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from gui.palette import error_field_style, error_label_style
 from gui.table_view import DataTable
 from gui.workers import BackgroundTask, TaskRunner, describe_error
+from rotation_addin.core.errors import InputError
 
 FIELDS = ("symbol", "notional", "side", "venues", "holding_days")
 LABELS = {"symbol": "Symbol", "notional": "Notional (USD)", "side": "Side",
@@ -40,8 +41,10 @@ DEFAULT_LIVE_VENUES = "binanceusdm,bybit,okx"
 
 def rows_frame(rows: list[Any]) -> Any:
     """One table row per venue (fractions stay fractions; the formats print per cent)."""
+    # deferred: pandas after the first paint (bench/bench_gui_start.py)
     import pandas as pd
 
+    # deferred: pandas after the first paint (bench/bench_gui_start.py)
     from rotation_addin.data.venues import cheapest
 
     best = cheapest(rows)
@@ -66,6 +69,7 @@ def rows_frame(rows: list[Any]) -> Any:
 
 def plan_frame(priced: list[Any]) -> Any:
     """One row per plan order: its cheapest venue and cost, or why no venue prices it."""
+    # deferred: pandas after the first paint (bench/bench_gui_start.py)
     import pandas as pd
 
     records = []
@@ -82,6 +86,7 @@ def plan_frame(priced: list[Any]) -> Any:
 
 
 def _formats() -> dict[str, Any]:
+    # deferred: pandas after the first paint (bench/bench_gui_start.py)
     from gui.models import ColumnFormat
 
     pct = {name: ColumnFormat("pct", 4) for name in ("taker fee", "maker fee", "funding now",
@@ -232,7 +237,7 @@ class VenuesView(QWidget):
     # -- work ---------------------------------------------------------------------------------
     def compare(self) -> BackgroundTask | None:
         """Validate the fields here, then price every venue on a worker thread."""
-        from rotation_addin.core.errors import InputError
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
         from rotation_addin.desk.venues import venue_request
 
         self._clear_errors()
@@ -249,6 +254,7 @@ class VenuesView(QWidget):
         dataset, urls = self.dataset, dict(self.api_urls)
 
         def work(progress: Any, cancel: Any) -> Any:
+            # deferred: pandas after the first paint (bench/bench_gui_start.py)
             from rotation_addin.desk.venues import venue_table
 
             try:
@@ -263,7 +269,7 @@ class VenuesView(QWidget):
 
     def price_plan(self) -> BackgroundTask | None:
         """Every plan order at its notional and side on the venues typed (worker thread)."""
-        from rotation_addin.core.errors import InputError
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
         from rotation_addin.desk.venues import plan_order_venues, venue_request
 
         self._clear_errors()
@@ -313,7 +319,7 @@ class VenuesView(QWidget):
         self.status.setText(f"Could not compare: {reason}")
 
     def _on_result(self, outcome: Any) -> None:
-        from rotation_addin.core.errors import InputError
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
         from rotation_addin.data.venues import cheapest
 
         self.compare_button.setEnabled(True)

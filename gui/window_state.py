@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from rotation_addin.data.paths import config_dir
+
 STATE_FILE = "desktop.ini"
 GEOMETRY_KEY = "window/geometry"
 TAB_KEY = "window/tab"
@@ -18,8 +20,6 @@ TAB_KEY = "window/tab"
 
 def state_path() -> Path:
     """``<config dir>/desktop.ini``."""
-    from rotation_addin.data.paths import config_dir
-
     return config_dir() / STATE_FILE
 
 

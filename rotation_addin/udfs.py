@@ -27,10 +27,15 @@ import xlwings as xw
 
 from rotation_addin.core import volatility
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
+from rotation_addin.core.divergence import divergence
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.leverage import safe_leverage
-from rotation_addin.core.liquidation import liquidation_price
+from rotation_addin.core.liquidation import MODES, liquidation_price
+from rotation_addin.core.pearson import MATRIX_MIN_OBSERVATIONS, correlation_matrix
+from rotation_addin.core.report_tables import ORDER_HEADERS, SECTOR_HEADERS, order_rows, sector_rows
+from rotation_addin.core.returns import log_returns, relative_returns
 from rotation_addin.core.types import ContractSpec, Side
+from rotation_addin.core.volatility import annualise
 from rotation_addin.desk.market import recent_closes
 from rotation_addin.desk.quick_check import (
     brackets_for,
@@ -122,8 +127,6 @@ def LIQUIDATION_PRICE(side: Cell, entry: Cell, quantity: Cell, leverage: Cell,
                       symbol: Cell = None, mmr: Cell = None, mode: Cell = None,
                       wallet: Cell = None) -> Any:
     """Liquidation price (USD) of a USD-M linear perpetual, one-way mode, isolated or cross."""
-    from rotation_addin.core.liquidation import MODES
-
     flat_rate = None if a.is_missing(mmr) else a.fraction("mmr", mmr, high=0.5)
     brackets = None
     if flat_rate is None and not a.is_missing(symbol):
@@ -213,8 +216,6 @@ def SAFE_LEVERAGE(symbol_or_vol: Cell, k: Cell = None, holding_days: Cell = None
 @udf_guard
 def HIST_VOL(symbol_or_prices: Cell, method: Cell = None, annualised: Cell = None) -> Any:
     """Historical volatility of daily log returns (fraction; 0.05 = 5 % a day)."""
-    from rotation_addin.core.volatility import annualise
-
     chosen = a.choice("method", method, ("ewma", "close"), "ewma")
     daily = _daily_vol("symbol_or_prices", symbol_or_prices, chosen)
     return float(annualise(daily)) if a.boolean("annualised", annualised, False) else daily
@@ -227,9 +228,6 @@ def HIST_VOL(symbol_or_prices: Cell, method: Cell = None, annualised: Cell = Non
 @udf_guard
 def CORREL_MATRIX(symbols: Cell = None, window: Cell = None, relative: Cell = None) -> Any:
     """Correlation matrix of daily log returns; spills with symbol headers."""
-    from rotation_addin.core.pearson import MATRIX_MIN_OBSERVATIONS, correlation_matrix
-    from rotation_addin.core.returns import log_returns, relative_returns
-
     data = context.dataset()
     bases = list(data.bases) if a.is_missing(symbols) else a.symbol_list("symbols", symbols)
     missing = [b for b in bases if b not in data.close.columns]
@@ -259,8 +257,6 @@ def CORREL_MATRIX(symbols: Cell = None, window: Cell = None, relative: Cell = No
 @udf_guard
 def SECTOR_TABLE() -> Any:
     """Sector scores table (rank, momentum vs BTC, volume trend, divergence, beta); spills."""
-    from rotation_addin.core.report_tables import SECTOR_HEADERS, sector_rows
-
     report = context.report()
     return [list(SECTOR_HEADERS), *sector_rows(report)]
 
@@ -287,8 +283,6 @@ def REGIME(detail: Cell = None) -> Any:
 @udf_guard
 def DIVERGENCE(symbol_or_sector: Cell, window: Cell = None) -> Any:
     """Latest social-vs-on-chain divergence D = z(social) - z(on-chain); +2 = FOMO, -2 = quiet."""
-    from rotation_addin.core.divergence import divergence
-
     data = context.dataset()
     name = a.text("symbol_or_sector", symbol_or_sector)
     days = a.integer("window", window, 30, low=5, high=365)
@@ -316,7 +310,6 @@ def REBALANCE_ORDERS(equity: Cell = None) -> Any:
     equity_usd = None if a.is_missing(equity) else a.number("equity", equity)
     if equity_usd is not None and equity_usd <= 0:
         raise InputError("equity", f"must be > 0 (got {equity_usd:g})")
-    from rotation_addin.core.report_tables import ORDER_HEADERS, order_rows
 
     report = context.report(equity_usd)
     rows = order_rows(report)

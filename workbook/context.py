@@ -9,7 +9,8 @@ from datetime import datetime
 from rotation_addin.core.alert_eval import AlertFiring
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.orders import MarketSnapshot
-from rotation_addin.core.report import DailyReport
+from rotation_addin.core.report import DailyReport, market_snapshot
+from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.strategy_report import StrategySummary
 from rotation_addin.data.settings import Settings
 
@@ -95,8 +96,5 @@ def banner_text(ctx: FillContext) -> str:
 
 def snapshot(dataset: MarketDataset, base: str, settings: Settings) -> MarketSnapshot | None:
     """The engine's market snapshot (price, ATR, EWMA vol, contract) of ``base``."""
-    from rotation_addin.core.report import market_snapshot
-    from rotation_addin.core.rotation import PlanParameters
-
     return market_snapshot(dataset=dataset, base=base,
                            params=PlanParameters.from_settings(settings))

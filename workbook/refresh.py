@@ -24,6 +24,7 @@ Text from outside (symbols, sectors, reasons) is escaped against formula injecti
 from __future__ import annotations
 
 import io
+import time
 import warnings as warnings_mod
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -243,6 +244,7 @@ def _check_layout_version(wb: Any, path: Path) -> None:
 
 def _dropped_images(loaded: Snapshot) -> list[str]:
     try:
+        # deferred: optional, probes whether Pillow is installed
         import PIL  # noqa: F401
     except ImportError:
         with zipfile.ZipFile(io.BytesIO(loaded.data)) as archive:
@@ -260,8 +262,6 @@ STALE_TEMP_AGE_S = 3600.0
 
 def remove_stale_temporaries(path: Path, now: float | None = None) -> list[Path]:
     """Delete ``.<name>.*.tmp`` files beside ``path`` left by a save killed over an hour ago."""
-    import time
-
     cutoff = (now if now is not None else time.time()) - STALE_TEMP_AGE_S
     removed = []
     for leftover in path.parent.glob(f".{path.name}.*.tmp"):

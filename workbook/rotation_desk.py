@@ -10,6 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import xlwings as xw
+
+from rotation_addin.core.errors import RotationError
+from rotation_addin.data.loader import load_market
+from workbook import layout as lay
+from workbook.refresh import refresh_workbook, settings_from_book
+from workbook.safe_text import escape_text
+
 
 def main(book: Any = None) -> None:
     """Refresh the calling workbook (``xw.Book.caller()``) in place.
@@ -19,13 +27,7 @@ def main(book: Any = None) -> None:
     book : xlwings.Book, optional
         The workbook to refresh; default the one whose button was clicked.
     """
-    from rotation_addin.core.errors import RotationError
-    from rotation_addin.data.loader import load_market
-    from workbook.refresh import refresh_workbook, settings_from_book
-
     if book is None:
-        import xlwings as xw
-
         book = xw.Book.caller()
     try:
         settings = settings_from_book(book)
@@ -37,9 +39,6 @@ def main(book: Any = None) -> None:
 
 def show_failure(book: Any, message: str) -> None:
     """Write ``message`` into the banner cell (A2) of the Dashboard and Sectors sheets."""
-    from workbook import layout as lay
-    from workbook.safe_text import escape_text
-
     names = [s.name for s in book.sheets]
     for sheet in (lay.DASHBOARD, lay.SECTORS):
         if sheet in names:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from copy import copy
 
 from openpyxl.cell.cell import Cell
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -138,8 +139,6 @@ def print_one_page(ws: Worksheet, *, landscape: bool = True) -> None:
 def signed_colours(ws: Worksheet, ref: str) -> None:
     """Colour a range's changes as every surface does: green above 0, red below
     (:data:`rotation_addin.core.formats.POSITIVE_HEX` / ``NEGATIVE_HEX``)."""
-    from openpyxl.formatting.rule import CellIsRule
-
     for operator, colour in (("greaterThan", formats.POSITIVE_HEX),
                              ("lessThan", formats.NEGATIVE_HEX)):
         ws.conditional_formatting.add(ref, CellIsRule(operator=operator, formula=["0"],

@@ -14,18 +14,20 @@ it and its valid range.
 from __future__ import annotations
 
 import argparse
+import sqlite3
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from rotation_addin.cli import term
+from rotation_addin.core.alerts import KINDS
+from rotation_addin.core.errors import DataError, InputError
 
 RULE_HEADERS = ("id", "kind", "subject", "threshold", "unit", "hysteresis", "note")
 FIRING_HEADERS = ("#", "fired (UTC)", "rule", "kind", "subject", "data", "message")
 
 
 def _kinds_help() -> str:
-    from rotation_addin.core.alerts import KINDS
-
     lines = []
     for spec in KINDS.values():
         units = ", ".join(f"{u or '-'}: {p.unit or 'none'}" for u, p in spec.thresholds.items())
@@ -73,6 +75,7 @@ def _rule_row(rule: Any) -> tuple[Any, ...]:
 
 
 def _list(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.alerts import list_rules
 
     rules = list_rules()
@@ -86,7 +89,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from rotation_addin.core.errors import InputError
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.alerts import add_rule
 
     try:
@@ -105,6 +108,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.alerts import remove_rules
 
     removed = remove_rules(list(args.rule_ids))
@@ -118,14 +122,12 @@ def _remove(args: argparse.Namespace) -> int:
 
 def firing_json(firing: Any) -> dict[str, Any]:
     """A firing for ``--json`` output, with its data label."""
-    from dataclasses import asdict
-
     return {"id": firing.firing_id, **{k: v for k, v in asdict(firing).items()
                                        if k != "firing_id"}, "label": firing.label}
 
 
 def _history(args: argparse.Namespace) -> int:
-    from rotation_addin.core.errors import InputError
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.alerts import history
 
     if args.limit is not None and args.limit < 1:
@@ -144,13 +146,12 @@ def _history(args: argparse.Namespace) -> int:
 
 def refresh_alerts(summary: Any, cache_file: Path | None) -> tuple[list[str], dict[str, Any]]:
     """Evaluate the stored alert rules on the refreshed data (none stored: nothing loaded)."""
-    import sqlite3
-
-    from rotation_addin.core.errors import DataError, InputError
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.alerts import alerts_after_refresh, firing_line, has_rules
 
     if not summary.symbols_ok:
         return [], {}
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.session import default_session
 
     session = default_session()

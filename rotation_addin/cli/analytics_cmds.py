@@ -29,6 +29,7 @@ from rotation_addin.cli.analytics_common import (
     common_flags,
     data_warnings,
 )
+from rotation_addin.cli.venues_cmd import add_plan_venue_arguments, order_venues, print_order_venues
 from rotation_addin.core import claims
 from rotation_addin.core.constants import STALE_AFTER
 
@@ -111,7 +112,6 @@ def _register_plan(subparsers: Any) -> None:
                       help="number of leading sectors to hold long (default 1)")
     plan.add_argument("--portfolio-cap", type=_positive_fraction, default=None, metavar="F",
                       help="stressed-loss cap: 0.06 or 6%% of equity (default 6%%)")
-    from rotation_addin.cli.venues_cmd import add_plan_venue_arguments
 
     add_plan_venue_arguments(plan)
     plan.set_defaults(handler=_plan)
@@ -174,6 +174,7 @@ def _params(args: argparse.Namespace) -> PlanParameters:
 
 
 def _sectors(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.core.report_tables import SECTOR_HEADERS, sector_rows
 
     dataset, report = _report(args)
@@ -202,13 +203,13 @@ def _sectors(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.core.report_tables import ORDER_HEADERS, order_rows
 
     params = _params(args)
     book = _desk().book(args.positions, args.journal)
     dataset, report = _report(args, params, book)
     plan = report.plan
-    from rotation_addin.cli.venues_cmd import order_venues, print_order_venues
 
     venues = order_venues(plan.orders, args)  # None unless --venues was given
     if args.json:
@@ -256,6 +257,7 @@ def _print_plan(report: DailyReport, params: PlanParameters, held: int,
         print(f"top sector: {leader.sector} (score {leader.score:+.2f})")
     print()
     if plan.orders:
+        # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
         from rotation_addin.core.report_tables import ORDER_TEXT_HEADERS, order_text_row
 
         print(term.render_table(ORDER_TEXT_HEADERS,

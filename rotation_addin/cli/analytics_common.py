@@ -64,6 +64,7 @@ def common_flags(parser: argparse.ArgumentParser) -> None:
 def _desk() -> DeskSession:
     # Deferred on purpose (measured, docs/benchmarks.md): the desk imports pandas, and every
     # `rotation` command registers this module; `rotation size` starts without pandas.
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.session import default_session
 
     return default_session()

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
 from rotation_addin.core.errors import InputError
+from rotation_addin.data.atomic import atomic_write_text
+from rotation_addin.data.settings import load_settings
 
 if TYPE_CHECKING:
     from rotation_addin.core.backtest import BacktestResult, HitStats
@@ -125,6 +127,7 @@ def _load(args: argparse.Namespace) -> tuple[MarketDataset, list[str]]:
         for flag in ("macro", "social", "onchain"):
             if getattr(args, flag) is not None:
                 raise InputError(f"--{flag}", "only applies with --data-dir FOLDER")
+        # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
         from rotation_addin.data.loader import load_market
         from rotation_addin.data.settings import load_settings
 
@@ -133,6 +136,7 @@ def _load(args: argparse.Namespace) -> tuple[MarketDataset, list[str]]:
                               exchange_id=args.exchange or settings.exchange_id,
                               cache_file=args.cache)
         return dataset, []
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.csv_import import import_csv_folder
 
     if not Path(args.data_dir).is_dir():
@@ -143,9 +147,9 @@ def _load(args: argparse.Namespace) -> tuple[MarketDataset, list[str]]:
 
 
 def _run(args: argparse.Namespace, dataset: MarketDataset) -> BacktestResult:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.core.backtest import walk_forward
     from rotation_addin.core.rotation import PlanParameters
-    from rotation_addin.data.settings import load_settings
 
     horizon = _whole_days("--horizon", args.horizon, 1, 365)
     every = _whole_days("--every", args.every, 1, 365)
@@ -304,13 +308,12 @@ def _print(result: BacktestResult, load_warnings: list[str]) -> None:
 def _backtest(args: argparse.Namespace) -> int:
     dataset, load_warnings = _load(args)
     if args.strategy or args.sweep or args.report is not None or args.workbook is not None:
+        # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
         from rotation_addin.cli.strategy_cmd import strategy_backtest
 
         return strategy_backtest(args, dataset, load_warnings)
     result = _run(args, dataset)
     if args.csv_out is not None:
-        from rotation_addin.data.atomic import atomic_write_text
-
         atomic_write_text(Path(args.csv_out), term.to_csv(DECISION_HEADERS,
                                                           decision_rows(result)))
     if args.json:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from rotation_addin.cli.main import build_parser
+
 SHELLS = ("bash", "zsh")
 
 
@@ -31,9 +33,9 @@ def register(subparsers: Any) -> None:
 
 def completion_script(shell: str) -> str:
     """The completion script of ``rotation`` for ``shell`` (``"bash"`` or ``"zsh"``)."""
+    # deferred: shtab (~25 ms, -X importtime) only for `rotation completion`, off CLI
+    # start-up (bench/bench_cli_start.py)
     import shtab
-
-    from rotation_addin.cli.main import build_parser
 
     return str(shtab.complete(build_parser(), shell=shell))
 

@@ -19,7 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from rotation_addin.cli import term
+from rotation_addin.cli.alerts_cmd import refresh_alerts
+from rotation_addin.cli.venues_cmd import add_workbook_venue_arguments
 from rotation_addin.core.errors import DataError, InputError
+from rotation_addin.data.settings import load_settings
+from rotation_addin.data.universe_io import load_universe
 
 MAX_WARNINGS_SHOWN = 8
 
@@ -100,8 +104,6 @@ def register(subparsers: Any) -> None:
 
 
 def _add_venue_arguments(parser: argparse.ArgumentParser) -> None:
-    from rotation_addin.cli.venues_cmd import add_workbook_venue_arguments
-
     add_workbook_venue_arguments(parser)
 
 
@@ -111,6 +113,7 @@ def _check_venue_flags(args: argparse.Namespace) -> None:
         raise InputError("--quarterlies", "needs --venues A,B (the venues whose dated "
                                           "contracts the Platforms sheet compares)")
     if args.venues:
+        # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
         from rotation_addin.data.venues import check_venues
 
         if args.workbook is None:
@@ -124,10 +127,9 @@ def _check_venue_flags(args: argparse.Namespace) -> None:
 
 # ---------------------------------------------------------------------- refresh
 def _refresh(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.cache import MarketCache
     from rotation_addin.data.refresh import refresh_demo, refresh_exchange
-    from rotation_addin.data.settings import load_settings
-    from rotation_addin.data.universe_io import load_universe
 
     if args.workbook is not None and not args.workbook.is_file():
         raise InputError("--workbook", f"file not found: {args.workbook}")
@@ -158,7 +160,6 @@ def _refresh(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 cancel.set()
                 raise
-        from rotation_addin.cli.alerts_cmd import refresh_alerts
 
         alert_lines, alert_json = refresh_alerts(summary, args.cache)
         workbook_note = _refresh_workbook(args.workbook, summary, args.cache, args)
@@ -185,10 +186,12 @@ def _refresh_workbook(path: Path | None, summary: Any, cache_file: Path | None,
     if path is None:
         return ""
     try:
+        # deferred: pandas + openpyxl off CLI start-up (bench/bench_cli_start.py)
         from workbook.refresh import refresh_workbook
     except ModuleNotFoundError as exc:
         raise DataError(f"--workbook: workbook refresh is not available ({exc}); the data "
                         "refresh itself succeeded") from None
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.loader import load_market
 
     dataset = load_market("cache", exchange_id=summary.exchange_id, cache_file=cache_file)
@@ -246,13 +249,14 @@ def _group_warnings(warnings: Sequence[str], bases: set[str]) -> list[str]:
 
 # ---------------------------------------------------------------------- data status
 def _status(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.cache import MarketCache
 
     if args.cache is not None and not args.cache.exists():
         raise DataError(f"cache file {args.cache} does not exist: run `rotation refresh` first")
-    from rotation_addin.data.universe_io import load_universe
 
     if args.exchange is not None:
+        # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
         from rotation_addin.data.loader import check_exchange_id
 
         check_exchange_id("--exchange", args.exchange)
@@ -309,6 +313,7 @@ def _status(args: argparse.Namespace) -> int:
 
 def _status_notes(cache: Any, exchanges: Sequence[str], rows: Sequence[Any]) -> list[str]:
     """Ragged daily ends per exchange, and whether the cached demo run is the current one."""
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.loader import ragged_end_warnings
     from rotation_addin.data.refresh import DEMO_RUN_META_KEY
 
@@ -335,6 +340,7 @@ def _status_notes(cache: Any, exchanges: Sequence[str], rows: Sequence[Any]) -> 
 def _import_csv(args: argparse.Namespace) -> int:
     # Deferred on purpose (measured, docs/benchmarks.md): every `rotation` command imports
     # this module, and `rotation size` starts without NumPy/pandas.
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     import numpy as np
     import pandas as pd
 
@@ -342,6 +348,7 @@ def _import_csv(args: argparse.Namespace) -> int:
         csv_import = importlib.import_module("rotation_addin.data.csv_import")
     except ModuleNotFoundError:
         raise DataError("CSV import is not available in this build") from None
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.cache import (
         DEMO_EXCHANGE,
         SERIES_MACRO,

@@ -15,6 +15,8 @@ from typing import Any
 
 from rotation_addin.cli.term import render_key_values, to_json
 from rotation_addin.cli.workbook_cmds import paths_as_text
+from rotation_addin.data.atomic import atomic_path
+from rotation_addin.data.settings import load_settings
 
 
 def register(subparsers: Any) -> None:
@@ -36,8 +38,8 @@ def register(subparsers: Any) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Build (if needed) and refresh the demo workbook; print the summary."""
+    # deferred: pandas + openpyxl off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.loader import load_market
-    from rotation_addin.data.settings import load_settings
     from workbook.build import build_workbook, default_path
     from workbook.refresh import backup_path_for, refresh_workbook
 
@@ -85,8 +87,6 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _back_up(path: Path, backup: Path) -> Path:
     """Copy the user's ``path`` to ``backup`` atomically before a rebuild replaces it."""
-    from rotation_addin.data.atomic import atomic_path
-
     with atomic_path(backup) as tmp:
         shutil.copyfile(path, tmp)
     return backup

@@ -11,8 +11,12 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from rotation_addin.core.errors import InputError
+from rotation_addin.data import paths
+from rotation_addin.data.settings import load_settings
 from rotation_addin.diagnostics import checks as c
 
 EXIT_FAILED = 1
@@ -40,6 +44,7 @@ def _exchange_url(exchange_id: str, configured: str) -> str:
     """The REST address the live refresh would use (settings override, else ccxt's)."""
     if configured:
         return configured
+    # deferred: ccxt off CLI start-up (bench/bench_cli_start.py)
     import ccxt
 
     api = getattr(ccxt, exchange_id)().urls.get("api", "")
@@ -51,8 +56,8 @@ def _exchange_url(exchange_id: str, configured: str) -> str:
 
 
 def _network_checks(args: argparse.Namespace) -> list[Callable[[], c.Check]]:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.providers.store import ProviderUrls
-    from rotation_addin.data.settings import load_settings
 
     settings = load_settings()
     exchange = _exchange_url(settings.exchange_id, args.api_url or settings.exchange_api_url)
@@ -66,10 +71,6 @@ def _network_checks(args: argparse.Namespace) -> list[Callable[[], c.Check]]:
 
 def all_checks(args: argparse.Namespace) -> list[Callable[[], c.Check]]:
     """Every check in display order (network last: it is the slowest)."""
-    from pathlib import Path
-
-    from rotation_addin.data import paths
-
     workbook = paths.data_dir() / "workbooks" / "rotation_desk.xlsx"
     installed_copy = Path.home() / "Documents" / "Rotation Desk" / "rotation_desk.xlsx"
     local: list[Callable[[], c.Check]] = [
@@ -106,8 +107,6 @@ def _print_table(results: list[c.Check]) -> None:
 def run_doctor(args: argparse.Namespace) -> int:
     """Run every check, print them (table or JSON); exit 1 when one FAILs."""
     if args.timeout <= 0 or args.timeout > 30:
-        from rotation_addin.core.errors import InputError
-
         raise InputError("--timeout", f"must be above 0 and at most 30 s (got {args.timeout:g})")
     results = c.run_checks(all_checks(args))
     failed = any(r.status == c.FAIL for r in results)

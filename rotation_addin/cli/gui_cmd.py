@@ -23,6 +23,8 @@ def register(subparsers: Any) -> None:
 
 def run_gui(args: argparse.Namespace) -> int:
     """Run the app until its window closes; return its exit code."""
+    # deferred: gui.main imports PySide6 and the whole app: off CLI start-up
+    # (bench/bench_cli_start.py)
     from gui.main import EXIT_AFTER_PAINT_FLAG, main
 
     return main([EXIT_AFTER_PAINT_FLAG] if args.exit_after_paint else [])

@@ -25,6 +25,8 @@ from typing import Any
 
 from rotation_addin.cli import term
 from rotation_addin.core.errors import InputError
+from rotation_addin.data.atomic import atomic_write_text
+from rotation_addin.data.settings import load_settings
 
 NOTHING_SENT = "journal only: nothing is sent to any exchange"
 
@@ -35,8 +37,8 @@ def _now() -> datetime:
 
 
 def _market(args: argparse.Namespace) -> Any:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.loader import load_market
-    from rotation_addin.data.settings import load_settings
 
     settings = load_settings()
     return load_market(args.source or settings.data_source,
@@ -44,8 +46,8 @@ def _market(args: argparse.Namespace) -> Any:
 
 
 def _inputs(args: argparse.Namespace) -> Any:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.core.rotation import PlanParameters
-    from rotation_addin.data.settings import load_settings
     from rotation_addin.desk.journal import JournalInputs
     from rotation_addin.desk.journal_market import cached_funding
 
@@ -178,6 +180,7 @@ def _register_review(subparsers: Any) -> None:
 
 
 def _open(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal import OrderRequest, open_trade
 
     inputs = _inputs(args)
@@ -205,6 +208,7 @@ def _open(args: argparse.Namespace) -> int:
 
 
 def _close(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import close_trade
 
     if args.account == "paper" and args.price is not None:
@@ -229,6 +233,7 @@ CLOSED_HEADERS = ("account", "symbol", "sector", "side", "quantity", "entry", "e
 
 
 def _list(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import journal_view
 
     view = journal_view(_inputs(args), args.account)
@@ -261,6 +266,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _move(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import move_levels
 
     ids = move_levels(_inputs(args), args.symbol, stop=args.stop, take_profit=args.take_profit,
@@ -270,6 +276,7 @@ def _move(args: argparse.Namespace) -> int:
 
 
 def _note(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import add_note
 
     row = add_note(_inputs(args), args.text, symbol=args.symbol, account=args.account)
@@ -296,6 +303,7 @@ def _parse_change(text: str) -> tuple[str, Any]:
 
 
 def _correct(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import correct_event
 
     changes = dict(_parse_change(t) for t in args.set)
@@ -308,6 +316,7 @@ def _correct(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import import_csv
 
     added = import_csv(_inputs(args), positions_file=args.positions, journal_file=args.trades,
@@ -317,7 +326,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from rotation_addin.data.atomic import atomic_write_text
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import export_csv
 
     text = export_csv(args.journal_file)
@@ -330,6 +339,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import review
 
     inputs = _inputs(args)

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import logging
 import os
 import sqlite3
 import sys
 from collections.abc import Sequence
 
 from rotation_addin import __version__
+from rotation_addin.cli.flag_errors import describe
 from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
 from rotation_addin.data.redact import redact
 
@@ -64,8 +67,6 @@ def environment_error_line(exc: BaseException) -> str:
 
 def _interrupted() -> int:
     """Ctrl-C: one line; silence asyncio's late reports of tasks the interrupt cancelled."""
-    import logging
-
     logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
     print("rotation: interrupted", file=sys.stderr)
     return 130
@@ -101,16 +102,12 @@ def _fail(kind: str, message: str, code: int, argv: Sequence[str]) -> int:
     """Print the one error line (and, with ``--json``, a JSON error object on stdout)."""
     print(f"rotation: {kind}: {message}", file=sys.stderr)
     if "--json" in argv:
-        import json
-
         print(json.dumps({"error": {"kind": kind, "message": message, "exit_code": code}}))
     return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (also used by ``sys.exit``)."""
-    from rotation_addin.cli.flag_errors import describe
-
     words = list(argv) if argv is not None else sys.argv[1:]
     try:
         parser = build_parser()

@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from rotation_addin.cli import term
+from rotation_addin.core.constants import DEMO_SOURCE_LABEL
 from rotation_addin.core.errors import InputError
+from rotation_addin.data.providers.keys import get_provider_key, set_provider_key
+from rotation_addin.data.universe_io import load_universe
 
 
 def _day(text: str) -> date:
@@ -58,6 +61,7 @@ def register(subparsers: Any) -> None:
 
 
 def _urls(args: argparse.Namespace) -> Any:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.providers.store import ProviderUrls
 
     defaults = ProviderUrls()
@@ -70,10 +74,9 @@ def _urls(args: argparse.Namespace) -> Any:
 
 
 def _refresh(args: argparse.Namespace) -> int:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.cache import MarketCache
-    from rotation_addin.data.providers.keys import get_provider_key
     from rotation_addin.data.providers.store import refresh_macro, refresh_sentiment
-    from rotation_addin.data.universe_io import load_universe
 
     if args.equity_csv is not None and not args.equity_csv.is_file():
         raise InputError("--equity-csv", f"file not found: {args.equity_csv}")
@@ -108,7 +111,7 @@ def _refresh(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from rotation_addin.core.constants import DEMO_SOURCE_LABEL
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.cache import MarketCache
 
     rows = []
@@ -136,8 +139,6 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _set_key(args: argparse.Namespace) -> int:
-    from rotation_addin.data.providers.keys import set_provider_key
-
     if args.stdin:
         key = sys.stdin.readline().strip()
     elif not sys.stdin.isatty():

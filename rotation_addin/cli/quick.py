@@ -53,6 +53,7 @@ from rotation_addin.core.liquidation import (
 from rotation_addin.core.sizing import PositionSize
 from rotation_addin.core.types import ContractSpec
 from rotation_addin.data.settings import Settings
+from rotation_addin.data.text_files import read_user_text
 from rotation_addin.desk.quick_check import brackets_for, quick_check, request_from_settings
 
 if TYPE_CHECKING:
@@ -237,8 +238,6 @@ def _size_rows(sized: PositionSize, liq: LiquidationResult) -> list[tuple[str, A
 
 def _read_brackets_file(path: Path) -> BracketTable:
     try:
-        from rotation_addin.data.text_files import read_user_text
-
         document = json.loads(read_user_text(path, "brackets"))
     except FileNotFoundError:
         raise InputError("brackets", f"file {path} does not exist") from None

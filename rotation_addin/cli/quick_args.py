@@ -17,7 +17,7 @@ from rotation_addin.cli import term
 from rotation_addin.core.constants import HISTORY_DAYS
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.liquidation import LiquidationResult
-from rotation_addin.data.settings import Settings
+from rotation_addin.data.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from rotation_addin.core.dataset import MarketDataset
@@ -95,6 +95,7 @@ def _session() -> DeskSession:
     # `rotation size` without --symbol starts without it.
     try:
         importlib.import_module("rotation_addin.data.loader")  # the optional data layer
+        # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
         from rotation_addin.desk.session import default_session
     except ImportError as exc:  # the pure quick checks work without the data layer
         raise DataError(f"--symbol needs the market data loader ({exc}); use --daily-vol or "
@@ -111,8 +112,6 @@ def _load_dataset(args: argparse.Namespace, settings: Settings) -> MarketDataset
 def _settings(notes: list[str]) -> Settings:
     """The settings, or the defaults when ``settings.toml`` cannot be read (``notes`` says why),
     read without the desk session when no data is needed (start-up: no pandas)."""
-    from rotation_addin.data.settings import load_settings
-
     try:
         return load_settings()
     except InputError as error:

@@ -14,6 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
 from rotation_addin.core.errors import InputError
+from rotation_addin.core.rotation import PlanParameters
+from rotation_addin.core.sweep import DEFAULT_GRID, run_sweep
+from rotation_addin.data.atomic import atomic_write_text
+from rotation_addin.data.funding import cached_funding, demo_funding
+from rotation_addin.data.settings import load_settings
+from rotation_addin.desk.backtest import strategy_backtest as desk_backtest
+from rotation_addin.reports.backtest_html import render_html
+from workbook.refresh import refresh_workbook
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -34,11 +42,7 @@ def _funding(args: argparse.Namespace, dataset: MarketDataset) -> pd.DataFrame |
     if args.data_dir is not None:
         return None
     if dataset.is_demo:
-        from rotation_addin.data.funding import demo_funding
-
         return demo_funding(dataset)
-    from rotation_addin.data.funding import cached_funding
-    from rotation_addin.data.settings import load_settings
 
     return cached_funding(dataset, args.exchange or load_settings().exchange_id,
                           cache_file=args.cache)
@@ -112,8 +116,6 @@ def concentration_line(s: StrategySummary, best: int = 3) -> str:
 def sweep_lines(dataset: MarketDataset, params: PlanParameters, funding: pd.DataFrame | None,
                 warmup: int, grid: Mapping[str, Sequence[float]] | None = None) -> list[str]:
     """Run the grid (default ``DEFAULT_GRID``) and say what the best setting is worth."""
-    from rotation_addin.core.sweep import DEFAULT_GRID, run_sweep
-
     chosen_grid = DEFAULT_GRID if grid is None else grid
     result = run_sweep(dataset, chosen_grid, base=params, funding=funding,
                        warmup_days=warmup, workers=2)
@@ -160,8 +162,6 @@ def _json(s: StrategySummary, warnings: list[str]) -> str:
 
 def _run(args: argparse.Namespace, dataset: MarketDataset, warmup: int,
          params: PlanParameters) -> BacktestRun:
-    from rotation_addin.desk.backtest import strategy_backtest as desk_backtest
-
     try:
         return desk_backtest(dataset, params, funding=_funding(args, dataset),
                              warmup_days=warmup, start=args.start, end=args.end)
@@ -181,8 +181,6 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def _write_workbook(path: Path, run: BacktestRun) -> list[str]:
-    from workbook.refresh import refresh_workbook
-
     result = refresh_workbook(path, run.dataset, backtest=run.summary)
     return list(result.warnings)
 
@@ -190,9 +188,6 @@ def _write_workbook(path: Path, run: BacktestRun) -> list[str]:
 def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
                       load_warnings: list[str]) -> int:
     """Run, then print the table (or JSON) and write ``--report`` / ``--workbook`` when asked."""
-    from rotation_addin.core.rotation import PlanParameters
-    from rotation_addin.data.settings import load_settings
-
     try:
         warmup = int(args.warmup)
     except ValueError:
@@ -203,11 +198,8 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
     run = _run(args, dataset, warmup, params)
     summary, result = run.summary, run.summary.result
     warnings = [*result.warnings, *run.data_warnings, *load_warnings]
-    from rotation_addin.data.atomic import atomic_write_text
 
     if args.report is not None:
-        from rotation_addin.reports.backtest_html import render_html
-
         atomic_write_text(Path(args.report), render_html(summary))
     if args.csv_out is not None:
         atomic_write_text(Path(args.csv_out), term.to_csv(TRADE_HEADERS, trade_rows(summary)))

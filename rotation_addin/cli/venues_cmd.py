@@ -172,6 +172,7 @@ def order_venues(orders: Any, args: argparse.Namespace) -> list[dict[str, Any]] 
     plan_order_venues`). An order that no venue can price (not listed, unreachable, book too
     thin or unusable) says so.
     """
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.venues import plan_order_venues
 
     venues = getattr(args, "venues", None)

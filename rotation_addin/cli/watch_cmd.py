@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rotation_addin.core.errors import InputError
+from rotation_addin.data.settings import load_settings
+from rotation_addin.data.universe_io import load_universe
 
 EVERY_RANGE_S = (1.0, 3600.0)
 """``--every``: seconds between two alert evaluations while watching."""
@@ -81,9 +83,6 @@ def register(subparsers: Any) -> None:
 
 
 def _target(args: argparse.Namespace) -> tuple[str, list[str], str | None]:
-    from rotation_addin.data.settings import load_settings
-    from rotation_addin.data.universe_io import load_universe
-
     settings = load_settings()
     exchange_id = args.exchange or settings.exchange_id
     if exchange_id == "demo":
@@ -95,6 +94,7 @@ def _target(args: argparse.Namespace) -> tuple[str, list[str], str | None]:
 
 def run_watch(args: argparse.Namespace) -> int:
     """Handler of ``rotation watch``."""
+    # deferred: pandas + ccxt off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.live_runner import run_stream_loop
 
     exchange_id, bases, api_url = _target(args)
@@ -104,6 +104,7 @@ def run_watch(args: argparse.Namespace) -> int:
 
 
 def _alert_lines(prices: dict[str, float], as_of: datetime, source: str) -> list[str]:
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.live_alerts import live_alert_lines
     from rotation_addin.desk.session import default_session
 
@@ -111,6 +112,7 @@ def _alert_lines(prices: dict[str, float], as_of: datetime, source: str) -> list
 
 
 async def _once(exchange_id: str, bases: list[str], api_url: str | None) -> int:
+    # deferred: pandas + ccxt off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.exchange import ExchangeClient
 
     async with ExchangeClient(exchange_id, api_base_url=api_url, max_retries=2) as client:
@@ -133,6 +135,7 @@ def _fired(n: int) -> str:
 
 def _watch(args: argparse.Namespace, exchange_id: str, bases: list[str],
            api_url: str | None) -> int:
+    # deferred: pandas + ccxt off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.cache import MarketCache
     from rotation_addin.data.live import LivePrices
     from rotation_addin.data.live_runner import run_stream_loop

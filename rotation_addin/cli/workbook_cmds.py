@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from rotation_addin.cli.term import render_key_values, to_json
+from rotation_addin.core.errors import InputError
+from rotation_addin.data.settings import load_settings
 
 
 def register(subparsers: Any) -> None:
@@ -47,16 +50,12 @@ def register(subparsers: Any) -> None:
 
 def paths_as_text(result: Any) -> dict[str, Any]:
     """A result dataclass as a dict with its paths as strings (for ``--json``)."""
-    import dataclasses
-
     return {f.name: (str(v) if isinstance(v := getattr(result, f.name), Path) else v)
             for f in dataclasses.fields(result)}
 
 
 def _exchange_id(flag: str | None, source: str, default: str) -> str:
     """``--exchange`` checked: a ccxt-style id (or ``demo``), only meaningful with the cache."""
-    from rotation_addin.core.errors import InputError
-
     if flag is None:
         return default
     exchange = flag.strip()
@@ -71,8 +70,8 @@ def _exchange_id(flag: str | None, source: str, default: str) -> str:
 
 def run_build(args: argparse.Namespace) -> int:
     """Build the workbook and print where it is."""
+    # deferred: pandas + openpyxl off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.loader import load_market
-    from rotation_addin.data.settings import load_settings
     from workbook.build import build_workbook
 
     settings = load_settings()
@@ -99,7 +98,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_render(args: argparse.Namespace) -> int:
     """Render PDF + PNGs and list them."""
-    from rotation_addin.core.errors import InputError
+    # deferred: numpy + openpyxl off CLI start-up (bench/bench_cli_start.py)
     from workbook.render import render_workbook
 
     if not 30 <= args.dpi <= 300:

@@ -23,7 +23,7 @@ Formulas (``n`` = row, windows in rows of the close's calendar):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ from rotation_addin.core.backtest import _regime_table, _sector_divergence_frame
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.returns import log_returns, relative_returns, sector_index_returns
-from rotation_addin.core.rotation import MemberStats
+from rotation_addin.core.rotation import MemberStats, PlanParameters
 from rotation_addin.core.scores import LONG_WINDOW_DAYS, SHORT_WINDOW_DAYS, SectorInputs
 
 MEMBER_MOMENTUM_DAYS = 7
@@ -209,8 +209,6 @@ def build_features(dataset: MarketDataset, *, windows: MomentumWindows | None = 
     InputError
         No benchmark prices, fewer rows than the long window needs, or bad windows.
     """
-    from rotation_addin.core.rotation import PlanParameters
-
     w = windows if windows is not None else MomentumWindows()
     if not isinstance(w, MomentumWindows):
         raise InputError("windows", f"must be MomentumWindows (got {type(w).__name__})")
@@ -266,7 +264,6 @@ def with_equal_volume(dataset: MarketDataset) -> MarketDataset:
     close = dataset.close
     volume = pd.DataFrame(np.where(np.isfinite(close.to_numpy(dtype=float)), 1.0, np.nan),
                           index=close.index, columns=close.columns)
-    from dataclasses import replace
 
     return replace(dataset, volume_usd=volume)
 

@@ -16,6 +16,8 @@ import pandas as pd
 
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import DataError
+from rotation_addin.data.cache import MarketCache
+from rotation_addin.data.funding import cached_funding, demo_funding
 
 INTERVALS: tuple[str, ...] = ("1h", "4h", "1d", "1w")
 """Candle intervals the functions offer."""
@@ -34,12 +36,12 @@ def _daily(data: MarketDataset, base: str) -> pd.DataFrame:
 
 def _hourly(data: MarketDataset, base: str, exchange_id: str) -> pd.DataFrame:
     if data.source.startswith("demo"):
+        # deferred: demo simulator (~65 ms, -X importtime), demo source only: off the UDF import
         from rotation_addin.data.demo import demo_market
 
         end = pd.Timestamp(data.close.index[-1]).date()
         market = demo_market(end=end, days=len(data.close), universe=data.universe)
         return market.hourly_candles(base).loc[:, list(CANDLE_COLUMNS)]
-    from rotation_addin.data.cache import MarketCache
 
     with MarketCache() as cache:
         stored = cache.read_candles(exchange_id, base, "1h")
@@ -87,8 +89,6 @@ def funding_history(data: MarketDataset, base: str, *, exchange_id: str,
     DataError
         The source holds no funding rates for ``base`` (in the range).
     """
-    from rotation_addin.data.funding import cached_funding, demo_funding
-
     if base not in data.bases:
         raise DataError(f"{base}: not in the universe of {data.source}")
     table = (demo_funding(data) if data.source.startswith("demo")

@@ -50,7 +50,7 @@ from rotation_addin.desk.journal_market import (
     current_quote,
     known_base,
 )
-from rotation_addin.journal.store import JournalStore
+from rotation_addin.journal.store import JournalStore, book_from_journal
 
 PAPER_LABEL = "paper"
 """Shown beside every paper figure on every surface."""
@@ -346,8 +346,6 @@ def open_trade(inputs: JournalInputs, request: OrderRequest,
 
 def journal_book(path: Path | None = None, account: str = ACCOUNT_PAPER) -> PositionBook:
     """The journal as the plan's position book (open positions + closed trades)."""
-    from rotation_addin.journal.store import book_from_journal
-
     return book_from_journal(path, account)
 
 

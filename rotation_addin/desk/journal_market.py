@@ -13,6 +13,8 @@ import pandas as pd
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.paper import Candle
+from rotation_addin.data.cache import MarketCache
+from rotation_addin.data.paths import cache_path
 
 DAY = timedelta(days=1)
 
@@ -90,8 +92,6 @@ def cached_funding(dataset: MarketDataset, exchange_id: str,
     demo market, whose funding is its ticker's current rate)."""
     if dataset.is_demo:
         return {}
-    from rotation_addin.data.cache import MarketCache
-    from rotation_addin.data.paths import cache_path
 
     path = cache_file if cache_file is not None else cache_path()
     history: dict[str, list[tuple[datetime, float]]] = {}

@@ -38,6 +38,7 @@ from rotation_addin.core.paper import (
 )
 from rotation_addin.core.review import Review, realised_before, unrealised_usd, weekly_review
 from rotation_addin.core.types import Side
+from rotation_addin.data.positions import read_journal, read_positions
 from rotation_addin.desk.journal import (
     JournalInputs,
     _account,
@@ -279,8 +280,6 @@ def import_csv(inputs: JournalInputs, *, positions_file: Path | None = None,
                journal_file: Path | None = None, account: str = ACCOUNT_PAPER) -> int:
     """Import positions.csv and trade_journal.csv rows (idempotent: a row already imported
     is skipped). Returns the number of new rows."""
-    from rotation_addin.data.positions import read_journal, read_positions
-
     account = _account(account)
     universe = inputs.dataset.universe
     rows: list[JournalEvent] = []

@@ -22,16 +22,19 @@ from typing import Any
 import pandas as pd
 
 from rotation_addin.core.dataset import MarketDataset
-from rotation_addin.core.errors import InputError
+from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.execution import HOLDING_RANGE_DAYS, NOTIONAL_RANGE_USD, check_notional
 from rotation_addin.core.types import Side
 from rotation_addin.core.validation import in_range
+from rotation_addin.data.demo import demo_market
 from rotation_addin.data.markets import normalise_base
 from rotation_addin.data.on_demand import DEFAULT_FUNDING_DAYS, ExecutionInputs
+from rotation_addin.data.quarterlies import quarterly_rows
 from rotation_addin.data.venues import (
     DEFAULT_HOLDING_DAYS,
     PlatformRow,
     cheapest,
+    check_venues,
     compare_orders_async,
     compare_venues,
     platform_row_or_flag,
@@ -98,8 +101,6 @@ def venue_request(symbol: object, notional_usd: object, side: object = "long",
     InputError
         Naming ``symbol``, ``notional``, ``side``, ``venues`` or ``holding_days``.
     """
-    from rotation_addin.data.venues import check_venues
-
     base = check_symbol(symbol)
     notional = check_notional(_number("notional", notional_usd))
     chosen = Side.parse(side.strip() if isinstance(side, str) else side)
@@ -150,7 +151,6 @@ def demo_funding_30d(dataset: MarketDataset, base: str) -> pd.Series | None:
     """The demo market's funding of ``base`` over the 30 days to ``as_of`` (None if not demo)."""
     if not dataset.is_demo or base not in dataset.close.columns:
         return None
-    from rotation_addin.data.demo import demo_market
 
     end = pd.Timestamp(dataset.close.index[-1]).date()
     market = demo_market(end=end, days=len(dataset.close), universe=dataset.universe)
@@ -200,9 +200,6 @@ def quarterly_candidates(venue: str, base: str, notional_usd: float, side: Side,
     for the cheapest); one inside the roll window carries the roll warning. A venue that
     cannot be asked gives no rows (its perpetual row already says why).
     """
-    from rotation_addin.core.errors import DataError
-    from rotation_addin.data.quarterlies import quarterly_rows
-
     try:
         found = quarterly_rows(venue, base, notional_usd, side=side, api_base_url=api_url,
                                holding_days=holding_days, now=now)

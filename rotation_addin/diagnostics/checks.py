@@ -21,6 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from rotation_addin.data.cache_schema import SCHEMA_VERSION
+from rotation_addin.diagnostics.qt_probe import apt_line, probe_platform
+
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 MIN_PYTHON = (3, 11)
 #: Distribution names whose versions the doctor prints (a missing one is a FAIL).
@@ -92,8 +95,6 @@ def check_folder(name: str, folder_of: Callable[[], Path]) -> Check:
 
 def check_cache(path: Path) -> Check:
     """SQLite ``PRAGMA integrity_check`` and the schema version of the market-data cache."""
-    from rotation_addin.data.cache_schema import SCHEMA_VERSION
-
     if not path.exists():
         return Check("cache", OK, f"none yet at {path} (created by the first refresh)")
     rebuild = f"move '{path}' away; `rotation refresh --demo` (or a live refresh) rebuilds it"
@@ -127,6 +128,8 @@ def check_workbook(path: Path, *copies: Path) -> Check:
 def check_keyring() -> Check:
     """The OS credential store that keeps exchange / provider API keys."""
     try:
+        # deferred: keyring (~40 ms, -X importtime) off CLI start-up (bench/bench_cli_start.py);
+        # its import failing is a finding here
         import keyring
         from keyring.backends import fail
 
@@ -147,8 +150,6 @@ def check_keyring() -> Check:
 
 def check_qt() -> Check:
     """Creates a Qt application with the platform the user would get (child process)."""
-    from rotation_addin.diagnostics.qt_probe import apt_line, probe_platform
-
     probe = probe_platform()
     if probe.ok:
         return Check("qt", OK, f"platform plugin {probe.platform!r} loads")

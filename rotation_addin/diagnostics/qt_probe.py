@@ -13,6 +13,7 @@ system library.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -89,7 +90,6 @@ def plugin_dir() -> Path | None:
     override = os.environ.get(PLUGIN_DIR_ENV)
     if override:
         return Path(override)
-    import importlib.util
 
     spec = importlib.util.find_spec("PySide6")
     if spec is None or spec.origin is None:

@@ -155,6 +155,7 @@ def market(name: str, value: Any) -> tuple[str | None, str]:
     prefix = head.strip().upper()
     if not re.fullmatch(r"[A-Z0-9]{2,20}", prefix):
         raise InputError(name, f"must be a symbol like RENDER or BYBIT:RENDER (got {value!r})")
+    # deferred: data.venues: asyncio + ssl (~140 ms, -X importtime) off the UDF module's import
     from rotation_addin.data.venues import check_venues
 
     try:

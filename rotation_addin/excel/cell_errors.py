@@ -133,6 +133,7 @@ def com_value(error: CellError) -> Any:
     Off Windows (no pywin32) there is no COM path; the reason text is returned instead.
     """
     try:
+        # deferred: optional, pywin32 exists only on Windows (Excel's COM path)
         import pythoncom
         from win32com.client import VARIANT
     except ImportError:

@@ -130,6 +130,7 @@ def open_interest(base: str, venue: str | None = None) -> Any:
     if current.data_source == "demo" and venue is None:
         raise DataError(f"{base}: the demo market has no open interest (name an exchange, "
                         f"e.g. BINANCE:{base})")
+    # deferred: open interest (~20 ms, -X importtime) only for its UDF: off the UDF import
     from rotation_addin.data.open_interest import OpenInterestService
 
     chosen = venue or current.exchange_id
@@ -157,6 +158,7 @@ def order_book(base: str, venue: str | None = None) -> Any:
         if base not in books:
             raise DataError(f"{base}: no order book in {dataset().source}")
         return books[base]
+    # deferred: on_demand (~30 ms, -X importtime) only for book/funding UDFs: off the UDF import
     from rotation_addin.data.on_demand import fetch_execution_inputs
 
     chosen = venue or current.exchange_id

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import xlwings as xw
 
 from rotation_addin.core.errors import DataError, InputError
@@ -152,8 +153,6 @@ def FUNDING_HISTORY(symbol: Cell, start: Cell = None, end: Cell = None) -> Any:
 
 
 def _days(count: int) -> Any:
-    import pandas as pd
-
     return pd.Timedelta(days=count)
 
 

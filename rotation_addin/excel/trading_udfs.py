@@ -6,11 +6,13 @@ imports them; each is thin: Excel-shaped input in, a desk call, a cell value out
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import xlwings as xw
 
 from rotation_addin.core.errors import DataError, InputError
+from rotation_addin.core.execution import DEPTH_BANDS, depth_within, walk_book
 from rotation_addin.core.types import Side
 from rotation_addin.excel import args as a
 from rotation_addin.excel import context
@@ -23,6 +25,7 @@ Cell = Any
 def _venue(value: Cell) -> str | None:
     if a.is_missing(value):
         return None
+    # deferred: data.venues: asyncio + ssl (~140 ms, -X importtime) off the UDF module's import
     from rotation_addin.data.venues import check_venues
 
     try:
@@ -39,8 +42,6 @@ def _venue(value: Cell) -> str | None:
 @udf_guard
 def SLIPPAGE(symbol: Cell, notional: Cell, side: Cell = None, venue: Cell = None) -> Any:
     """Walked slippage of a market order vs the mid price (fraction; 0.001 = 0.1 %)."""
-    from rotation_addin.core.execution import walk_book
-
     base = a.symbol("symbol", symbol)
     size = a.number("notional", notional)
     chosen = a.side("side", side, Side.LONG)
@@ -59,8 +60,6 @@ def SLIPPAGE(symbol: Cell, notional: Cell, side: Cell = None, venue: Cell = None
 @udf_guard
 def DEPTH(symbol: Cell, band: Cell = None, venue: Cell = None) -> Any:
     """USD resting within the band of the mid: spills [bid USD, ask USD] with a header."""
-    from rotation_addin.core.execution import DEPTH_BANDS, depth_within
-
     base = a.symbol("symbol", symbol)
     width = a.fraction("band", band, DEPTH_BANDS[0], high=0.5)
     book = context.order_book(base, _venue(venue))
@@ -79,8 +78,7 @@ def TRADE_CHECK(symbol: Cell, side: Cell, entry: Cell, stop: Cell,
                 quantity_or_risk: Cell) -> Any:
     """OK, or every discipline rule the trade breaks with its numbers, checked against the
     paper journal (cool-down, risk cap, stop, liquidation, positions, stressed loss...)."""
-    from datetime import UTC, datetime
-
+    # deferred: desk.journal (~60 ms, -X importtime) only for =TRADE_CHECK: off the UDF import
     from rotation_addin.desk.journal import JournalInputs, OrderRequest, check_trade
 
     data = context.dataset()

@@ -6,7 +6,9 @@ import math
 from collections.abc import Iterable
 
 import pandas as pd
+from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rotation_addin.core import formats
@@ -129,8 +131,6 @@ def heatmap_ranges() -> list[str]:
 
 
 def ws_ref(row: int, col: int) -> str:
-    from openpyxl.utils import get_column_letter
-
     return f"{get_column_letter(col)}{row}"
 
 
@@ -139,7 +139,6 @@ def decorate(ws: Worksheet, ctx: FillContext | None) -> None:
     ours = set(heatmap_ranges())
     kept = [(rng, rules) for rng, rules in ws.conditional_formatting._cf_rules.items()
             if str(rng.sqref) not in ours]
-    from openpyxl.formatting.formatting import ConditionalFormattingList
 
     ws.conditional_formatting = ConditionalFormattingList()
     for rng, rules in kept:

@@ -28,7 +28,13 @@ from openpyxl.styles import Font
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from rotation_addin.cli.journal_cmds import review_rows
 from rotation_addin.core.errors import InputError, RotationError
+from rotation_addin.core.ledger_fold import fold_ledger
+from rotation_addin.core.rotation import PlanParameters
+from rotation_addin.desk.journal import JournalInputs, OrderRequest, open_trade
+from rotation_addin.desk.journal_ops import add_note, close_trade, move_levels, review
+from rotation_addin.journal.store import JournalStore
 from workbook import styles as st
 from workbook.layout import JOURNAL
 from workbook.safe_text import safe_cell_value
@@ -145,9 +151,6 @@ def row_key(row: SheetRow) -> str:
 
 def _journal_typed(inputs: Any, row: SheetRow) -> str:
     """Journal one typed row; return its new status."""
-    from rotation_addin.desk.journal import OrderRequest, open_trade
-    from rotation_addin.desk.journal_ops import add_note, close_trade
-
     quantity = _number(row, "G", "Quantity")
     if quantity is None:
         raise InputError("Quantity", "is required: > 0 base units")
@@ -176,8 +179,6 @@ def journaled_trade_id(status: str) -> str:
 
 def _apply_edits(inputs: Any, row: SheetRow, open_ids: dict[str, Any]) -> None:
     """A journal row whose Exit or Stop was filled in: close it or move its stop."""
-    from rotation_addin.desk.journal_ops import close_trade, move_levels
-
     trade = open_ids.get(journaled_trade_id(row.status))
     if trade is None:
         return
@@ -193,9 +194,6 @@ def _apply_edits(inputs: Any, row: SheetRow, open_ids: dict[str, Any]) -> None:
 
 
 def _process(inputs: Any, rows: list[SheetRow]) -> tuple[list[tuple[SheetRow, str]], list[str]]:
-    from rotation_addin.core.ledger_fold import fold_ledger
-    from rotation_addin.journal.store import JournalStore
-
     with JournalStore(inputs.path) as store:
         ledger = fold_ledger(store.events(), None)
     open_ids = {t.trade_id: t for t in ledger.open_trades}
@@ -216,9 +214,6 @@ def _process(inputs: Any, rows: list[SheetRow]) -> tuple[list[tuple[SheetRow, st
 
 
 def _journal_lines(inputs: Any) -> list[list[Any]]:
-    from rotation_addin.core.ledger_fold import fold_ledger
-    from rotation_addin.journal.store import JournalStore
-
     with JournalStore(inputs.path) as store:
         ledger = fold_ledger(store.events(), None)
     last_note = {n.trade_id: n.reason for n in ledger.notes if n.trade_id}
@@ -300,9 +295,6 @@ def sync_journal_sheet(wb: Workbook, inputs: Any) -> list[str]:
 def review_content(inputs: Any) -> tuple[str, str, list[tuple[str, Any]]]:
     """Title, subtitle and (figure, value) rows of the Review sheet: the paper account's
     review of the last 7 days (values cell-safe; a figure that is not a number is n/a)."""
-    from rotation_addin.cli.journal_cmds import review_rows
-    from rotation_addin.desk.journal_ops import review
-
     result = review(inputs)
     rows: list[tuple[str, Any]] = []
     for name, value in review_rows(result):
@@ -332,9 +324,6 @@ def write_review_sheet(wb: Workbook, outcome: SyncOutcome) -> None:
 
 def journal_inputs(dataset: Any, settings: Any, now: datetime) -> Any:
     """The journal inputs of a refresh: its dataset and settings, the user's journal file."""
-    from rotation_addin.core.rotation import PlanParameters
-    from rotation_addin.desk.journal import JournalInputs
-
     return JournalInputs(params=PlanParameters.from_settings(settings), dataset=dataset,
                          now=max(now, dataset.as_of))
 

@@ -19,6 +19,7 @@ from rotation_addin.core.errors import InputError
 from rotation_addin.data.settings import DATA_SOURCES, Settings
 from workbook import styles as st
 from workbook.context import FillContext, Rows, utc_text
+from workbook.layout import LAYOUT_VERSION
 from workbook.sheets.protection import protect, replace_validations
 
 FIRST_ROW = 5
@@ -139,8 +140,6 @@ def settings_from_values(values: Sequence[object], fallback: Settings) -> Settin
 
 def content(ctx: FillContext) -> dict[str, Rows]:
     """The status block: data source, as-of, refresh time, layout version."""
-    from workbook.layout import LAYOUT_VERSION
-
     return {"settings_status": [
         ["Data source", ctx.dataset.source],
         ["As of", utc_text(ctx.dataset.as_of)],

@@ -20,7 +20,7 @@ The tests recalculate this sheet in LibreOffice and compare every result with th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
@@ -29,9 +29,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from rotation_addin.core import parameters as pdef
 from rotation_addin.core.brackets import BracketTable
+from workbook import layout as lay
 from workbook import styles as st
 from workbook.context import FillContext, Rows, banner_text, snapshot
-from workbook.sheets.protection import protect
+from workbook.sheets.protection import protect, replace_validations
+from workbook.sheets.sizing_leverage import SAFE_LEVERAGE_FORMULA
 
 MAX_BRACKETS = 12
 BRACKET_TOP = 6  # first bracket row (header on row 5)
@@ -75,8 +77,6 @@ class SizingInputs:
 
     def with_brackets(self, table: BracketTable) -> SizingInputs:
         """Copy with the floors/MMRs/max leverages of ``table``."""
-        from dataclasses import replace
-
         return replace(
             self,
             bracket_floors_usd=tuple(b.floor_notional_usd for b in table.brackets),
@@ -175,8 +175,6 @@ OUTPUT_CELL = {name: f"$B${row}" for row, name, *_ in OUTPUT_ROWS}
 
 def safe_leverage_formula() -> str:
     """Native formula of ``safe_leverage``: see :mod:`rotation_addin.core.leverage`."""
-    from workbook.sheets.sizing_leverage import SAFE_LEVERAGE_FORMULA
-
     return SAFE_LEVERAGE_FORMULA
 
 
@@ -346,8 +344,6 @@ def validations() -> list[DataValidation]:
 
 def decorate(ws: Worksheet) -> None:
     """Re-apply validation and protection (idempotent; refresh calls it after loading)."""
-    from workbook.sheets.protection import replace_validations
-
     replace_validations(ws, validations())
     protect(ws)
 
@@ -385,8 +381,6 @@ def content(ctx: FillContext) -> dict[str, Rows]:
 
 def format_market_block(ws: Worksheet) -> None:
     """Number formats of the market reference cells."""
-    from workbook import layout as lay
-
     b = lay.block("sizing_market")
     ws.cell(row=b.top, column=b.left).font = st.SECTION_FONT
     for offset, fmt in ((2, st.FMT_PRICE), (3, st.FMT_PCT), (4, st.FMT_PRICE), (5, st.FMT_QTY),
