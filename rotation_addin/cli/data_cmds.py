@@ -251,14 +251,12 @@ def _group_warnings(warnings: Sequence[str], bases: set[str]) -> list[str]:
 def _status(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.cache import MarketCache
+    from rotation_addin.data.loader import check_exchange_id
 
     if args.cache is not None and not args.cache.exists():
         raise DataError(f"cache file {args.cache} does not exist: run `rotation refresh` first")
 
     if args.exchange is not None:
-        # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
-        from rotation_addin.data.loader import check_exchange_id
-
         check_exchange_id("--exchange", args.exchange)
     bases = load_universe().bases
     order = {b: i for i, b in enumerate(bases)}
