@@ -52,7 +52,8 @@ def has_reason(lines: list[str], node: ast.stmt, run: frozenset[int] = frozenset
 
     The reason is on one of the statement's lines, or on a comment line directly above it; a
     comment line above a run of adjacent imports (``run``: the line numbers of in-function
-    imports) covers the whole run.
+    imports; blank lines between them, as isort leaves between sections, do not end the run)
+    covers the whole run.
     """
     end = node.end_lineno or node.lineno
     if any(MARKER.search(lines[number - 1]) for number in range(node.lineno, end + 1)):
@@ -63,6 +64,11 @@ def has_reason(lines: list[str], node: ast.stmt, run: frozenset[int] = frozenset
         if text.startswith("#"):
             if MARKER.search(text):
                 return True
+        elif not text:  # a blank line inside a run (isort's sections) keeps the run going
+            while above > 1 and not lines[above - 2].strip():
+                above -= 1
+            if above - 1 not in run:
+                return False
         elif above not in run:
             return False
         above -= 1
