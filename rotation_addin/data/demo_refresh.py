@@ -7,6 +7,8 @@ tell whether the cache holds the run it would simulate now.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import importlib
 import json
 import time
 from collections.abc import Mapping
@@ -48,20 +50,24 @@ DEMO_RUN_IDENTITY = ("seed", "days", "end", "simulator_sha256", "universe")
 produce the same rows); other stored fields (``hourly_days``, ``written``) are informational."""
 
 
+SIMULATOR_MODULES = tuple(f"rotation_addin.data.demo.{name}" for name in (
+    "simulator", "models", "daily_model", "intraday", "venue", "series_model", "processes"))
+"""The modules whose code decides the simulated numbers (hashed by :func:`simulator_hash`)."""
+
+
 def simulator_hash() -> str:
     """SHA-256 of the demo simulator: its fitted parameter values and its model code.
 
     The parameters are :meth:`DemoParameters.from_module` (the numbers in ``demo/params.py``)
-    serialised as sorted JSON; the code is the bytes of ``demo/simulator.py`` and
-    ``demo/models.py``. Any change to either can change the simulated prices of a date.
+    serialised as sorted JSON; the code is the bytes of the model's modules
+    (:data:`SIMULATOR_MODULES`: ``demo/simulator.py``, ``demo/models.py`` and the modules the
+    simulator is split into). Any change to either can change the simulated prices of a date.
     """
-    import hashlib
-
-    from rotation_addin.data.demo import models, simulator
+    from rotation_addin.data.demo import models
 
     values = dataclasses.asdict(models.DemoParameters.from_module())
     digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode("utf-8"))
-    for module in (simulator, models):
+    for module in map(importlib.import_module, SIMULATOR_MODULES):
         source = Path(module.__file__ or "")
         digest.update(source.read_bytes() if source.is_file() else module.__name__.encode())
     return digest.hexdigest()
