@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -133,23 +132,6 @@ def _zscore(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(z), z, 0.0)
 
 
-def _leader_holdings(features: Any, w: Any) -> np.ndarray:
-    """(days, bases) True where the leader sector's best 7-day-momentum member is held."""
-    score = (w.momentum_7d * _zscore(features.momentum_short)
-             + w.momentum_30d * _zscore(features.momentum_long)
-             + w.volume_trend * _zscore(features.volume_trend))
-    held = np.zeros((len(features.days), len(features.base_index)), dtype=bool)
-    leader = np.argmax(score, axis=1)
-    momentum = np.where(np.isfinite(features.member_momentum), features.member_momentum,
-                        -np.inf)
-    for row, k in enumerate(leader):
-        members = [features.base_index[b] for b in features.member_bases[k]]
-        if members and features.rotation_enabled[row]:
-            held[row, members[int(np.argmax(momentum[row, members]))]] = True
-    held[:60] = False  # the sweep's warmup
-    return held
-
-
 def vectorbt_signals_sweep(dataset: object, grid: dict[str, list[float]]) -> tuple[float, int]:
     """vectorbt computing the nearest rotation it can express, on the same grid and data.
 
@@ -173,8 +155,20 @@ def vectorbt_signals_sweep(dataset: object, grid: dict[str, list[float]]) -> tup
     p = PlanParameters()
     settings = expand_grid(grid)
     features = build_features(dataset)  # type: ignore[arg-type]
+    w = p.weights
+    score = (w.momentum_7d * _zscore(features.momentum_short)
+             + w.momentum_30d * _zscore(features.momentum_long)
+             + w.volume_trend * _zscore(features.volume_trend))
     bases = list(features.base_index)
-    held = _leader_holdings(features, p.weights)
+    held = np.zeros((len(features.days), len(bases)), dtype=bool)
+    leader = np.argmax(score, axis=1)
+    momentum = np.where(np.isfinite(features.member_momentum), features.member_momentum,
+                        -np.inf)
+    for row, k in enumerate(leader):
+        members = [features.base_index[b] for b in features.member_bases[k]]
+        if members and features.rotation_enabled[row]:
+            held[row, members[int(np.argmax(momentum[row, members]))]] = True
+    held[:60] = False  # the sweep's warmup
     frame = {n: getattr(dataset, n).reindex(columns=bases) for n in
              ("open", "high", "low", "close")}
     atr = vbt.ATR.run(frame["high"], frame["low"], frame["close"], window=p.atr_window_days
