@@ -38,6 +38,11 @@ from rotation_addin.data.refresh_common import (
     utc_ms,
     validate_timeframes,
 )
+from rotation_addin.data.refresh_snapshots import (
+    fetch_leverage_tiers,
+    fetch_marks,
+    fetch_tickers,
+)
 
 
 def refresh_exchange(
@@ -229,9 +234,9 @@ async def _refresh_listed(
         for tf in timeframes
     }
     hourly = "1h" in timeframes
-    snapshots = await (_fetch_marks(client, listed, tally) if hourly
-                       else _fetch_tickers(client, listed, tally))
-    tiers = await _fetch_leverage_tiers(client, listed, tally)
+    snapshots = await (fetch_marks(client, listed, tally) if hourly
+                       else fetch_tickers(client, listed, tally))
+    tiers = await fetch_leverage_tiers(client, listed, tally)
     if progress:
         progress(0, len(listed), f"weight {client.weight_used}")
 
@@ -281,54 +286,6 @@ def _finish(
 def _server_now_ms(client: MarketDataClient) -> int:
     """The exchange's clock (from its ``Date`` headers)."""
     return int(client.server_now_ms())
-
-
-async def _fetch_tickers(
-    client: MarketDataClient, listed: tuple[str, ...], tally: RefreshTally
-) -> dict[str, Any]:
-    """Latest tickers (with funding rates); a failure here is a warning, not a symbol failure."""
-    if not listed:
-        return {}
-    try:
-        return dict(await client.fetch_tickers(list(listed)))
-    except Exception as exc:
-        if is_cancelled(client.cancel) or "Banned" in type(exc).__name__:
-            raise
-        tally.warnings.append(f"tickers not refreshed: {failure_reason(exc)}")
-        return {}
-
-
-async def _fetch_marks(client: Any, listed: tuple[str, ...], tally: RefreshTally) -> dict[str, Any]:
-    """Mark price and funding now by base (a warning, not a failure, when unavailable)."""
-    if not listed:
-        return {}
-    try:
-        return dict(await client.fetch_funding_rates(list(listed)))
-    except Exception as exc:
-        if is_cancelled(getattr(client, "cancel", None)) or "Banned" in type(exc).__name__:
-            raise
-        tally.warnings.append(f"tickers not refreshed: {failure_reason(exc)}")
-        return {}
-
-
-async def _fetch_leverage_tiers(
-    client: MarketDataClient, listed: tuple[str, ...], tally: RefreshTally
-) -> dict[str, Any]:
-    """Leverage tiers where the exchange publishes them; otherwise a note (defaults apply)."""
-    if not listed:
-        return {}
-    try:
-        result = await client.fetch_leverage_tiers(list(listed))
-    except Exception as exc:
-        if is_cancelled(client.cancel) or "Banned" in type(exc).__name__:
-            raise
-        tally.warnings.append(f"leverage tiers not refreshed: {failure_reason(exc)}")
-        return {}
-    if not result.available:
-        message = result.message or "not published"
-        tally.warnings.append(f"leverage tiers: {message}")
-        return {}
-    return {b: t for b, t in dict(result.tiers).items() if t}
 
 
 async def _refresh_symbol(
