@@ -11,6 +11,7 @@ absent). History tables refuse UPDATE and DELETE through triggers
 from __future__ import annotations
 
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,7 +46,9 @@ def open_store(
     Raises
     ------
     DataError
-        One line naming the file: unreadable (move it away, nothing is deleted).
+        One line naming the file: read-only where a write was needed (the file, or its
+        folder, which WAL needs for the ``-wal`` file beside it), or unreadable (move it
+        away). Nothing is changed or deleted either way.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -55,8 +58,29 @@ def open_store(
         conn.execute("PRAGMA synchronous = FULL")
         return conn, migrate(conn)
     except sqlite3.DatabaseError as exc:
+        name = getattr(exc, "sqlite_errorname", "")
+        if name == "SQLITE_READONLY_DIRECTORY" or (name == "SQLITE_CANTOPEN" and not path.is_dir()):
+            raise read_only_error(path, what, f"its folder {path.parent}") from None
+        if name.startswith("SQLITE_READONLY"):
+            raise read_only_error(path, what, "the file") from None
         raise DataError(f"{what} {path} is not a readable SQLite database ({exc}); move it "
                         "away (nothing is deleted) and start a new one") from None
+
+
+def read_only_error(path: Path, what: str, part: str) -> DataError:
+    """The one line for a file that must be written but cannot: ``part`` is read-only."""
+    return DataError(f"{what} {path} cannot be written: {part} is read-only; make it writable "
+                     "(chmod u+w) and run again (nothing was changed)")
+
+
+def refuse_read_only(path: Path, what: str) -> None:
+    """Raise :func:`read_only_error` when ``path``'s owner has no write permission on it.
+
+    By the mode bits, as :func:`rotation_addin.data.atomic.target_mode` does, so a 0444 file
+    is refused before a migration writes to it even for root (whom SQLite would let write).
+    """
+    if not stat.S_IMODE(path.stat().st_mode) & stat.S_IWUSR:
+        raise read_only_error(path, what, "the file")
 
 
 @contextmanager

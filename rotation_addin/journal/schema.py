@@ -21,7 +21,11 @@ from pathlib import Path
 
 from rotation_addin.core.errors import DataError
 from rotation_addin.core.ledger import ACCOUNTS, EVENT_KINDS
-from rotation_addin.data.sqlite_file import append_only_triggers, transaction
+from rotation_addin.data.sqlite_file import (
+    append_only_triggers,
+    refuse_read_only,
+    transaction,
+)
 from rotation_addin.journal.snapshot import TABLE_SQL
 
 _KINDS = ", ".join(f"'{k}'" for k in EVENT_KINDS)
@@ -91,6 +95,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
     if current > len(MIGRATIONS):
         raise DataError(f"journal {path} has schema version {current}, newer than this "
                         f"Rotation Desk understands (up to {len(MIGRATIONS)}): upgrade it")
+    if current < len(MIGRATIONS) and path.exists():
+        refuse_read_only(path, "journal")  # before anything is written
     for version in range(current, len(MIGRATIONS)):
         with transaction(conn):
             if int(conn.execute("PRAGMA user_version").fetchone()[0]) == version:
