@@ -106,8 +106,9 @@ def _rows() -> list[tuple[str, str, str | None, str, str, str]]:
          f"{c('mmr')})", native["safe"],
          "floor(1 / (d(1 + MMR) + MMR)), d = k·σ·√days + buffer; at least 1, at most the cap",
          "leverage (whole)", st.FMT_LEV),
-        ("PRICE", 'PRICE("RENDER")', None, "", "last price (USD); fields: mark, index, bid, "
-         "ask, mid, spread, change_24h, volume_24h; prefix BYBIT:RENDER", st.FMT_PRICE),
+        ("CRYPTO_PRICE", 'CRYPTO_PRICE("RENDER")', None, "",
+         "last price (USD); fields: mark, index, bid, ask, mid, spread, change_24h, "
+         "volume_24h; prefix BYBIT:RENDER", st.FMT_PRICE),
         ("FUNDING_RATE", 'FUNDING_RATE("RENDER")', None, "", "per funding interval", "0.0000%"),
         ("OHLCV", 'INDEX(OHLCV("RENDER","1d"),2,5)', None, "",
          "a close of the spill (1h/4h/1d/1w, start, end)", st.FMT_PRICE),
