@@ -12,9 +12,11 @@ or, for zsh, ``rotation completion zsh > "${fpath[1]}/_rotation"`` (then restart
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from rotation_addin.cli.main import build_parser
+from rotation_addin.core.errors import DataError
 
 SHELLS = ("bash", "zsh")
 
@@ -32,10 +34,21 @@ def register(subparsers: Any) -> None:
 
 
 def completion_script(shell: str) -> str:
-    """The completion script of ``rotation`` for ``shell`` (``"bash"`` or ``"zsh"``)."""
-    # deferred: shtab (~25 ms, -X importtime) only for `rotation completion`, off CLI
-    # start-up (bench/bench_cli_start.py)
-    import shtab
+    """The completion script of ``rotation`` for ``shell`` (``"bash"`` or ``"zsh"``).
+
+    Raises
+    ------
+    DataError
+        shtab is missing from the environment (one line saying how to install it).
+    """
+    try:
+        # deferred: shtab (~25 ms, -X importtime) off CLI start-up (bench/bench_cli_start.py);
+        # a missing shtab then breaks only `completion`, not every `rotation` command
+        import shtab
+    except ImportError:
+        raise DataError("the completion script needs shtab, which is not installed in this "
+                        f"environment; install it with: {sys.executable} -m pip install "
+                        "'shtab>=1.7,<2' (or reinstall Rotation Desk)") from None
 
     return str(shtab.complete(build_parser(), shell=shell))
 
