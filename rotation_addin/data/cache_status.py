@@ -13,6 +13,7 @@ from rotation_addin.data import cache_schema
 from rotation_addin.data.cache_connection import CacheConnection
 from rotation_addin.data.cache_rows import datetime_ms, ms_to_datetime
 from rotation_addin.data.candles import TIMEFRAME_MS
+from rotation_addin.data.redact import known_secrets, redact
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,6 @@ class StatusTables(CacheConnection):
         detail: Mapping[str, Any] | None = None,
     ) -> None:
         """Append one row to the refresh log (texts redacted of credentials first)."""
-        from rotation_addin.data.redact import known_secrets, redact
-
         stored = known_secrets()
         failures_json = json.dumps({k: redact(str(v), stored) for k, v in (failures or {}).items()})
         detail_json = json.dumps({k: redact(v, stored) if isinstance(v, str) else v

@@ -19,6 +19,7 @@ from rotation_addin.core.universe import Universe
 from rotation_addin.data.csv_readers import CSV_SOURCE_LABEL, read_candles_csv, read_series_csv
 from rotation_addin.data.csv_table import CsvFormatError
 from rotation_addin.data.markets import SYMBOL_ALIASES  # one list of aliases (Coin Metrics rndr)
+from rotation_addin.data.universe_io import load_universe
 
 MACRO_ALIASES: dict[str, tuple[str, ...]] = {
     "btc_dominance": ("btc_dominance", "dominance", "btc_dominance_pct", "btc.d"),
@@ -139,8 +140,6 @@ def import_csv_folder(
     Universe members without a file are listed in ``missing_symbols``; files that match no
     member are reported in the warnings.
     """
-    from rotation_addin.data.universe_io import load_universe
-
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("folder", f"must be an existing folder (got {folder})")

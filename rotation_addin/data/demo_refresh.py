@@ -22,6 +22,7 @@ import pandas as pd
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.universe import Universe
+from rotation_addin.data import demo as demo_pkg
 from rotation_addin.data.cache import (
     DEMO_EXCHANGE,
     SERIES_MACRO,
@@ -29,6 +30,7 @@ from rotation_addin.data.cache import (
     SERIES_SOCIAL_VOLUME,
     MarketCache,
 )
+from rotation_addin.data.demo import DEFAULT_DAYS, DEFAULT_SEED, models
 from rotation_addin.data.refresh_common import (
     DEFAULT_HISTORY_DAYS,
     CancelToken,
@@ -41,6 +43,7 @@ from rotation_addin.data.refresh_common import (
     log_summary,
     open_target_cache,
 )
+from rotation_addin.data.universe_io import load_universe
 
 DEMO_RUN_META_KEY = "demo_run"
 """``meta`` key of the fingerprint of the demo run whose rows the cache holds."""
@@ -63,8 +66,6 @@ def simulator_hash() -> str:
     (:data:`SIMULATOR_MODULES`: ``demo/simulator.py``, ``demo/models.py`` and the modules the
     simulator is split into). Any change to either can change the simulated prices of a date.
     """
-    from rotation_addin.data.demo import models
-
     values = dataclasses.asdict(models.DemoParameters.from_module())
     digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode("utf-8"))
     for module in map(importlib.import_module, SIMULATOR_MODULES):
@@ -106,8 +107,6 @@ def demo_fingerprint(seed: int, days: int, end: date, universe: Universe) -> dic
 
 def current_demo_fingerprint(seed: int | None, universe: Universe) -> dict[str, Any]:
     """Fingerprint of the run ``load_market("demo", seed=seed)`` makes now (ends yesterday UTC)."""
-    from rotation_addin.data.demo import DEFAULT_DAYS, DEFAULT_SEED
-
     end = (datetime.now(UTC) - timedelta(days=1)).date()
     return demo_fingerprint(DEFAULT_SEED if seed is None else seed, DEFAULT_DAYS, end, universe)
 
@@ -150,9 +149,6 @@ def refresh_demo(
         Open date of the run's last daily candle (default yesterday UTC, like the demo
         market everywhere else; another end gives a cache ``load_market`` refuses today).
     """
-    from rotation_addin.data import demo as demo_pkg
-    from rotation_addin.data.universe_io import load_universe
-
     universe = universe or load_universe()
     if not isinstance(hourly_days, int) or isinstance(hourly_days, bool) or hourly_days < 1:
         raise InputError("hourly_days", f"must be a whole number of days >= 1 (got {hourly_days})")

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import ccxt.pro as ccxt_pro
+
 from rotation_addin.core.errors import DataError
 
 TICKER_CHANNEL = "miniTicker"
@@ -115,8 +117,6 @@ def open_guarded_exchange(exchange_id: str, sink: Callable[[RawTick], None],
     DataError
         ccxt.pro has no such exchange.
     """
-    import ccxt.pro as ccxt_pro  # ~1 s: only when a stream starts
-
     base_class = getattr(ccxt_pro, exchange_id, None)
     if base_class is None:
         raise DataError(f"{exchange_id}: ccxt has no websocket support for this exchange")

@@ -27,6 +27,7 @@ from rotation_addin.data.cache import (
     SERIES_SOCIAL_VOLUME,
     MarketCache,
 )
+from rotation_addin.data.universe_io import default_universe, load_universe
 
 SOURCES = ("demo", "cache")
 
@@ -83,6 +84,7 @@ def load_market(
     check_exchange_id("exchange", exchange_id)
     universe = _resolve_universe(universe)
     if source == "demo":
+        # deferred: demo simulator (~65 ms, -X importtime), demo source only: off the UDF import
         from rotation_addin.data.demo import DEFAULT_SEED, demo_dataset
 
         return demo_dataset(DEFAULT_SEED if seed is None else seed, universe=universe)
@@ -100,15 +102,12 @@ def _resolve_universe(universe: Universe | None) -> Universe | None:
         if not isinstance(universe, Universe):
             raise InputError("universe", f"must be a Universe (got {type(universe).__name__})")
         return universe
-    from rotation_addin.data.universe_io import default_universe, load_universe
 
     user = load_universe()
     return None if user == default_universe() else user
 
 
 def _default_universe() -> Universe:
-    from rotation_addin.data.universe_io import default_universe
-
     return default_universe()
 
 
@@ -273,6 +272,8 @@ def _check_demo_run(
     cache: MarketCache, universe: Universe, seed: int | None, last_days: Mapping[str, date]
 ) -> None:
     """Raise DataError unless the cached demo rows are exactly the run the demo gives now."""
+    # deferred: data.refresh (asyncio + ssl, ~140 ms, -X importtime), only to check a cached
+    # demo run: off the UDF module's import
     from rotation_addin.data.refresh import (
         DEMO_RUN_IDENTITY,
         DEMO_RUN_META_KEY,

@@ -33,6 +33,7 @@ from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.markets import canonical_base
 from rotation_addin.data.paths import config_dir
 from rotation_addin.data.text_files import read_user_text
+from rotation_addin.journal.store import book_from_journal, merge_books
 
 POSITION_COLUMNS = ("symbol", "side", "quantity", "entry_price", "stop_price",
                     "take_profit_price", "opened_at")
@@ -205,8 +206,6 @@ def load_book(positions_file: Path | None = None, journal_file: Path | None = No
     """Positions and closed trades, ready for ``daily_report``: the CSV files merged with the
     paper account of the trade journal (``<data dir>/journal.sqlite3`` or ``trade_journal``),
     each trade once, so the cool-down sees losses journaled anywhere."""
-    from rotation_addin.journal.store import book_from_journal, merge_books
-
     csv_book = PositionBook(positions=read_positions(positions_file),
                             closed_trades=read_journal(journal_file))
     return merge_books(csv_book, book_from_journal(trade_journal))

@@ -63,7 +63,9 @@ def _check_credential(field_name: str, value: object) -> str:
 
 
 def _keyring() -> Any:
-    import keyring  # imported lazily: it probes OS backends on first use
+    # deferred: keyring (~40 ms, -X importtime; it probes OS backends) off CLI start-up and
+    # the app's first paint
+    import keyring
 
     return keyring
 
