@@ -26,6 +26,29 @@ REAL_DATA_SKIP_REASON = (
 )
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+INSTALLER_TEST = "test_installer.py::test_install_twice_then_uninstall_leaves_home_as_before"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def installer_scenario_in_background(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Start the installer test's scenario when the session starts, if that test was collected.
+
+    It spends minutes waiting on pip in child processes (one core) while the suite runs
+    on the other; the test itself waits for it and re-raises its failure
+    (``tests/test_installer.py``). Not under an xdist worker (each would start its own).
+    """
+    items = [item for item in request.session.items if item.nodeid.endswith(INSTALLER_TEST)]
+    if not items or hasattr(request.config, "workerinput"):
+        yield
+        return
+    module = items[0].module  # type: ignore[attr-defined]
+    module.BACKGROUND["scenario"] = module.BackgroundScenario(
+        tmp_path_factory.mktemp("installer-scenario"))
+    yield
+    module.stop_background()  # the test did not wait for it (-x, a stop): end its children
+    module.BACKGROUND["scenario"].thread.join(60)
 
 
 @pytest.fixture(autouse=True)
