@@ -10,6 +10,8 @@ take ``coinmetrics_like_dir`` (a synthetic folder written by the tests).
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,6 +61,34 @@ def isolated_home(
     home = tmp_path_factory.mktemp("rotation-home")
     monkeypatch.setenv("ROTATION_DESK_HOME", str(home))
     yield home
+
+
+@pytest.fixture(scope="session")
+def demo_cache_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache holding one real demo refresh (default universe), folded into one file.
+
+    Made once per session with a private home (no user folder read); copy it (``home_cache``),
+    never edit it. Tests of the refresh itself still refresh; this is for tests that need
+    "a cache after ``rotation refresh --demo``".
+    """
+    from rotation_addin.data.refresh import refresh_demo
+
+    path = tmp_path_factory.mktemp("demo-cache") / "cache.sqlite3"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ROTATION_DESK_HOME", str(tmp_path_factory.mktemp("demo-cache-home")))
+        assert refresh_demo(cache=path).ok
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def home_cache(demo_cache_file: Path, isolated_home: Path) -> Path:
+    """The user's cache file (in the isolated home) as a copy of the session's demo refresh."""
+    target = isolated_home / "data" / "cache.sqlite3"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(demo_cache_file, target)
+    return target
 
 
 def real_data_required() -> bool:
