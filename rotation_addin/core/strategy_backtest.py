@@ -18,11 +18,11 @@ Pure: a dataset (and optionally funding history) in, a frozen :class:`StrategyBa
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,7 @@ PLAN_WINDOW_DAYS = VOL_HISTORY_DAYS + 1
 """Rows handed to the plan each day: the 180 candles of ATR and EWMA volatility."""
 MIN_WARMUP_DAYS = 31
 ONE_DAY = pd.Timedelta(days=1)
+_Frozen = TypeVar("_Frozen")
 CONVENTIONS = (
     "orders decided at a close fill at the next open, with slippage and the taker fee",
     "stops and take-profits are watched intrabar on the daily high/low; when one bar holds "
@@ -124,12 +125,6 @@ def _window_view(dataset: MarketDataset, row: int,
                    as_of=(day + pd.Timedelta(days=1)).to_pydatetime())
 
 
-def _book(book: Book, row_day: datetime, cooldown_days: int) -> PositionBook:
-    since = row_day - timedelta(days=cooldown_days + 1)
-    return PositionBook(positions=tuple(t.position() for t in book.trades.values()),
-                        closed_trades=tuple(c for c in book.journal if c.closed_at >= since))
-
-
 @dataclass
 class _Run:
     dataset: MarketDataset
@@ -143,14 +138,73 @@ class _Run:
 
     def __post_init__(self) -> None:
         self.days = pd.DatetimeIndex(self.dataset.close.index)
+        # the calendar as Python objects, made once per feature table (indexing a
+        # DatetimeIndex per day costs more than the day's rules)
+        calendar = _calendar(self.features)
+        self.stamps, self.datetimes, self.plan_as_of = calendar
         # what build_plan gets besides the snapshots: universe, contracts, as_of; no prices
         # (every price it reads comes through the window view of ``_snapshots``)
-        # the tiers market_snapshot falls back to, made once per base instead of per day
-        self.brackets = {str(b): self.dataset.brackets.get(str(b))
-                         or default_bracket_table(str(b)) for b in self.dataset.close.columns}
+        # the tiers market_snapshot falls back to, made once per base and dataset
+        self.brackets = _bracket_memo(self.features, self.dataset, "snapshot")
+        self.book.brackets = _bracket_memo(self.features, self.dataset, "bundled")
         empty = self.dataset.close.iloc[0:0]
         self.frameless = replace(self.dataset, open=empty, high=empty, low=empty, close=empty,
                                  volume_usd=empty, tickers={}, order_books={})
+        self.position_book = PositionBook()
+        self.book_key: tuple[object, ...] = ((), ())
+
+
+def _calendar(features: FeatureTable) -> tuple[list[pd.Timestamp], list[datetime],
+                                                list[datetime]]:
+    """Per row of the features' calendar: the Timestamp, its datetime and the plan's as_of
+    (the close, one day later), memoised on the table."""
+    cached = features.memo.get("calendar")
+    if cached is None:
+        stamps = list(features.days)
+        cached = (stamps, [d.to_pydatetime() for d in stamps],
+                  [(d + ONE_DAY).to_pydatetime() for d in stamps])
+        features.memo["calendar"] = cached
+    assert isinstance(cached, tuple)
+    return cached
+
+
+def _bracket_memo(features: FeatureTable, dataset: MarketDataset,
+                  kind: str) -> dict[str, BracketTable]:
+    """Bracket tables per base, made once per dataset and shared by a sweep's runs:
+    ``snapshot`` = the dataset's tiers else the bundled ones (as ``market_snapshot``),
+    ``bundled`` = the bundled ones (the book's liquidation prices). Read-only tables."""
+    memo = features.snapshot_memo
+    if memo.get("dataset") is not dataset:  # tables of another dataset: forget them
+        memo.clear()
+        memo["dataset"] = dataset
+    key = ("brackets", kind)
+    cached = memo.get(key)
+    if cached is None:
+        bases = [str(b) for b in dataset.close.columns]
+        cached = {b: (dataset.brackets.get(b) if kind == "snapshot" else None)
+                  or default_bracket_table(b) for b in bases}
+        memo[key] = cached
+    assert isinstance(cached, dict)
+    return cached
+
+
+def _book(run: _Run, row: int, cooldown_days: int) -> PositionBook:
+    """The book as the plan reads it: open positions and the journal's trades closed within
+    the cool-down (the same PositionBook object while neither changes)."""
+    book = run.book
+    since = run.datetimes[row] - timedelta(days=cooldown_days + 1)
+    positions = tuple(t.position() for t in book.trades.values())
+    closed = tuple(c for c in book.journal if c.closed_at >= since)
+    last_positions, last_closed = run.book_key
+    if not (_same(positions, last_positions) and _same(closed, last_closed)):
+        run.position_book = PositionBook(positions=positions, closed_trades=closed)
+        run.book_key = (positions, closed)
+    return run.position_book
+
+
+def _same(a: tuple[object, ...], b: object) -> bool:
+    """The same objects in the same order (identity, not equality)."""
+    return isinstance(b, tuple) and len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 def _scores(features: FeatureTable, row: int, p: PlanParameters,
@@ -192,26 +246,32 @@ def _with_equity(params: PlanParameters, equity: float) -> PlanParameters:
     """``replace(params, equity_usd=equity)`` checking only the field that changed (every
     other field was checked when ``params`` was made; no check involves the equity)."""
     EQUITY_USD.check(equity)
-    today = copy.copy(params)
-    object.__setattr__(today, "equity_usd", equity)
-    return today
+    return _shallow_replace(params, equity_usd=equity)
+
+
+def _shallow_replace(value: _Frozen, **changes: object) -> _Frozen:
+    """A copy of the frozen dataclass ``value`` with ``changes``, without running its
+    ``__init__``/``__post_init__`` again (the caller checked what changed)."""
+    copied = object.__new__(type(value))
+    copied.__dict__.update(value.__dict__)
+    copied.__dict__.update(changes)
+    return copied
 
 
 def _decide(run: _Run, row: int, equity: float) -> list[RebalanceOrder]:
     p = run.params
-    day = pd.Timestamp(run.days[row])
     params_today = _with_equity(p, equity)
     enabled = bool(run.features.rotation_enabled[row])
     scores = _scores(run.features, row, p, enabled)
-    plan = build_plan(replace(run.frameless, as_of=(day + ONE_DAY).to_pydatetime()),
-                      _book(run.book, day.to_pydatetime(), p.cooldown_days), scores,
+    plan = build_plan(_shallow_replace(run.frameless, as_of=run.plan_as_of[row]),
+                      _book(run, row, p.cooldown_days), scores,
                       run.features.members_at(row), params_today, rotation_enabled=enabled,
                       snapshot_of=_snapshots(run, row))
     run.decisions += 1
     for refusal in plan.refusals:
         run.refusals[refusal.rule] = run.refusals.get(refusal.rule, 0) + 1
-    run.log.append((day, tuple(f"{o.action} {o.side.value} {o.base} {o.quantity_base:.12g}"
-                               for o in plan.orders)))
+    run.log.append((run.stamps[row], tuple(f"{o.action} {o.side.value} {o.base} "
+                                           f"{o.quantity_base:.12g}" for o in plan.orders)))
     return list(plan.orders)
 
 

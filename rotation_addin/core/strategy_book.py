@@ -153,6 +153,7 @@ class Book:
              lows: np.ndarray, closes: np.ndarray, days: pd.DatetimeIndex) -> None:
         """Attach the price arrays (days x columns) the run reads."""
         self.columns, self.days = columns, days
+        self.stamps = list(days)  # Timestamps by row, boxed once
         self.opens, self.highs, self.lows, self.closes = opens, highs, lows, closes
         self.funding_rates: np.ndarray | None = None
         self.funding_column = {str(c): j for j, c in enumerate(self.funding.columns)}
@@ -209,7 +210,7 @@ class Book:
             take_profit=order.take_profit_price_usd,
             liquidation=self._liquidation(side, order.base, price, order.quantity_base,
                                           leverage),
-            margin=order.quantity_base * price / leverage, opened_at=self.days[row],
+            margin=order.quantity_base * price / leverage, opened_at=self.stamps[row],
             risk_usd=order.risk_usd, max_quantity=order.quantity_base, fees=fee)
 
     def _increase(self, trade: OpenTrade, order: RebalanceOrder, reference: float,
@@ -239,7 +240,7 @@ class Book:
         trade.quantity -= quantity
         if trade.quantity > 1e-12 * max(1.0, trade.max_quantity):
             return
-        exit_day = pd.Timestamp(self.days[row])
+        exit_day = self.stamps[row]
         closed_at = exit_day if at_open else exit_day + pd.Timedelta(days=1)
         pnl = trade.realised - trade.fees + trade.funding
         risk = trade.risk_usd
@@ -261,9 +262,13 @@ class Book:
     def protect(self, row: int, fee_rate: float, slippage_rate: float) -> None:
         """Stops, take-profits and liquidations hit inside this row's bar."""
         for trade in list(self.trades.values()):
-            bar = Bar(*(self._price(a, row, trade.base)
-                        for a in (self.opens, self.highs, self.lows, self.closes)))
-            if not all(math.isfinite(x) for x in (bar.open, bar.high, bar.low)):
+            j = self.columns.get(trade.base)
+            if j is None:
+                continue
+            bar = Bar(float(self.opens[row, j]), float(self.highs[row, j]),
+                      float(self.lows[row, j]), float(self.closes[row, j]))
+            if not (math.isfinite(bar.open) and math.isfinite(bar.high)
+                    and math.isfinite(bar.low)):
                 continue
             hit = intrabar_exit(trade.side.sign, bar, stop_usd=trade.stop,
                                 take_profit_usd=trade.take_profit,
