@@ -488,18 +488,22 @@ def build_plan(
     *,
     rotation_enabled: bool,
     snapshot_of: Callable[[str], MarketSnapshot | None] | None = None,
+    selected: tuple[tuple[Target, ...], tuple[str, ...]] | None = None,
 ) -> RebalancePlan:
     """From positions to targets: closes, opens, discipline rules and the portfolio cap.
 
     ``snapshot_of(base)`` gives a base's market snapshot; default
     ``market_snapshot(dataset, base, params)`` (the backtest passes its per-day cache of that
-    same function, shared by the settings of a sweep).
+    same function, shared by the settings of a sweep). ``selected`` is
+    ``select_targets(scores, members, params, rotation_enabled=rotation_enabled)`` when the
+    caller already has it (the backtest memoises it per day on the fields it reads,
+    ``rotation.TARGET_FIELDS``); default: computed here.
     """
     universe = dataset.universe
     snap_of = snapshot_of or (lambda base: market_snapshot(dataset, base, params))
     notes: list[str] = []
-    targets, target_notes = select_targets(scores, members, params,
-                                           rotation_enabled=rotation_enabled)
+    targets, target_notes = selected if selected is not None else select_targets(
+        scores, members, params, rotation_enabled=rotation_enabled)
     notes.extend(target_notes)
     wanted = {t.base for t in targets} | {p.base for p in book.positions}
     snapshots: dict[str, MarketSnapshot] = {}

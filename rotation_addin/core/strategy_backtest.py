@@ -36,7 +36,13 @@ from rotation_addin.core.fills import EXIT_END, Ledger
 from rotation_addin.core.orders import MarketSnapshot, RebalanceOrder
 from rotation_addin.core.parameters import EQUITY_USD
 from rotation_addin.core.report import VOL_HISTORY_DAYS, build_plan, market_snapshot
-from rotation_addin.core.rotation import PlanParameters, PositionBook
+from rotation_addin.core.rotation import (
+    TARGET_FIELDS,
+    PlanParameters,
+    PositionBook,
+    Target,
+    select_targets,
+)
 from rotation_addin.core.scores import SectorScore, rank_sectors
 from rotation_addin.core.sizing import EQUITY_RANGE_USD
 from rotation_addin.core.strategy_book import Book, Trade, funding_table
@@ -151,7 +157,7 @@ class _Run:
         self.frameless = replace(self.dataset, open=empty, high=empty, low=empty, close=empty,
                                  volume_usd=empty, tickers={}, order_books={})
         self.position_book = PositionBook()
-        self.book_key: tuple[object, ...] = ((), ())
+        self.book_key: tuple[int, tuple[object, ...]] = (-1, ())
 
 
 def _calendar(features: FeatureTable) -> tuple[list[pd.Timestamp], list[datetime],
@@ -193,12 +199,12 @@ def _book(run: _Run, row: int, cooldown_days: int) -> PositionBook:
     the cool-down (the same PositionBook object while neither changes)."""
     book = run.book
     since = run.datetimes[row] - timedelta(days=cooldown_days + 1)
-    positions = tuple(t.position() for t in book.trades.values())
     closed = tuple(c for c in book.journal if c.closed_at >= since)
-    last_positions, last_closed = run.book_key
-    if not (_same(positions, last_positions) and _same(closed, last_closed)):
+    version, last_closed = run.book_key
+    if version != book.version or not _same(closed, last_closed):
+        positions = tuple(t.position() for t in book.trades.values())
         run.position_book = PositionBook(positions=positions, closed_trades=closed)
-        run.book_key = (positions, closed)
+        run.book_key = (book.version, closed)
     return run.position_book
 
 
@@ -215,6 +221,20 @@ def _scores(features: FeatureTable, row: int, p: PlanParameters,
     if cached is None:
         cached = rank_sectors(features.inputs_at(row), weights=p.weights, theta=p.theta,
                               rotation_enabled=enabled)
+        features.memo[key] = cached
+    assert isinstance(cached, tuple)
+    return cached
+
+
+def _selected(features: FeatureTable, row: int, scores: tuple[SectorScore, ...],
+              p: PlanParameters, enabled: bool) -> tuple[tuple[Target, ...], tuple[str, ...]]:
+    """``select_targets`` of the day, once per (row, the fields it reads, regime gate) per
+    table (settings that differ only in sizing or exits share it)."""
+    key = ("targets", row, tuple(getattr(p, name) for name in TARGET_FIELDS), p.weights,
+           enabled)
+    cached = features.memo.get(key)
+    if cached is None:
+        cached = select_targets(scores, features.members_at(row), p, rotation_enabled=enabled)
         features.memo[key] = cached
     assert isinstance(cached, tuple)
     return cached
@@ -266,7 +286,8 @@ def _decide(run: _Run, row: int, equity: float) -> list[RebalanceOrder]:
     plan = build_plan(_shallow_replace(run.frameless, as_of=run.plan_as_of[row]),
                       _book(run, row, p.cooldown_days), scores,
                       run.features.members_at(row), params_today, rotation_enabled=enabled,
-                      snapshot_of=_snapshots(run, row))
+                      snapshot_of=_snapshots(run, row),
+                      selected=_selected(run.features, row, scores, p, enabled))
     run.decisions += 1
     for refusal in plan.refusals:
         run.refusals[refusal.rule] = run.refusals.get(refusal.rule, 0) + 1
@@ -391,9 +412,9 @@ def _walk(run: _Run, first: int, warnings: list[str]) -> StrategyBacktest:
         book.execute(pending, row, run.params.taker_fee_rate, run.slippage_rate)
         book.protect(row, run.params.taker_fee_rate, run.slippage_rate)
         book.pay_funding(row)
-        equity = book.equity(row)
+        equity, gross = book.equity_and_gross(row)
         equity_values.append(equity)
-        exposure_values.append(book.gross(row) / equity if equity > 0 else math.nan)
+        exposure_values.append(gross / equity if equity > 0 else math.nan)
         if equity <= EQUITY_RANGE_USD[0]:
             ruined = pd.Timestamp(index[row])
             break

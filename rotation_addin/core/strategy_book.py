@@ -148,6 +148,9 @@ class Book:
     journal: list[ClosedTrade] = field(default_factory=list)
     last_close: dict[str, float] = field(default_factory=dict)
     brackets: dict[str, BracketTable] = field(default_factory=dict)
+    version: int = 0
+    """Counts the changes of the open trades (fills, exits): a reader may cache what it
+    derived from them while it stays the same."""
 
     def bind(self, columns: dict[str, int], opens: np.ndarray, highs: np.ndarray,
              lows: np.ndarray, closes: np.ndarray, days: pd.DatetimeIndex) -> None:
@@ -204,6 +207,7 @@ class Book:
         price = fill_price(reference, side is Side.LONG, slippage_rate)
         leverage = order.leverage or 1.0
         fee = self.ledger.fill(order.base, side.sign * order.quantity_base, price, fee_rate)
+        self.version += 1
         self.trades[order.base] = OpenTrade(
             base=order.base, sector=order.sector, side=side, role=order.role,
             quantity=order.quantity_base, entry_price=price, stop=order.stop_price_usd,
@@ -217,6 +221,7 @@ class Book:
                   fee_rate: float, slippage_rate: float) -> None:
         price = fill_price(reference, trade.side is Side.LONG, slippage_rate)
         leverage = order.leverage or 1.0
+        self.version += 1
         trade.fees += self.ledger.fill(trade.base, trade.side.sign * order.quantity_base, price,
                                        fee_rate)
         total = trade.quantity + order.quantity_base
@@ -232,6 +237,7 @@ class Book:
     def _reduce(self, trade: OpenTrade, quantity: float, price: float, fee_rate: float,
                 row: int, reason: str, *, at_open: bool, clearance: float = 0.0) -> None:
         sign = trade.side.sign
+        self.version += 1
         trade.fees += self.ledger.fill(trade.base, -sign * quantity, price, fee_rate,
                                        extra_fee_usd=clearance)
         trade.realised += sign * (price - trade.entry_price) * quantity
@@ -320,6 +326,11 @@ class Book:
     def equity(self, row: int) -> float:
         """Equity at this row's close (last known close for a base without one)."""
         return self.ledger.equity(self._marks(row))
+
+    def equity_and_gross(self, row: int) -> tuple[float, float]:
+        """``(equity(row), gross(row))`` from one look-up of the marks."""
+        marks = self._marks(row)
+        return self.ledger.equity(marks), self.ledger.gross_exposure(marks)
 
     def gross(self, row: int) -> float:
         """Gross notional at this row's close."""
