@@ -210,7 +210,8 @@ def _book(run: _Run, row: int, cooldown_days: int) -> PositionBook:
 
 def _same(a: tuple[object, ...], b: object) -> bool:
     """The same objects in the same order (identity, not equality)."""
-    return isinstance(b, tuple) and len(a) == len(b) and all(x is y for x, y in zip(a, b))
+    return isinstance(b, tuple) and len(a) == len(b) and \
+        all(x is y for x, y in zip(a, b, strict=True))
 
 
 def _scores(features: FeatureTable, row: int, p: PlanParameters,
