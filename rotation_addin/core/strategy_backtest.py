@@ -157,6 +157,10 @@ class _Run:
         self.frameless = replace(self.dataset, open=empty, high=empty, low=empty, close=empty,
                                  volume_usd=empty, tickers={}, order_books={})
         self.position_book = PositionBook()
+        self.scores_token = _token(self.features, "scores", self.params.weights,
+                                   self.params.theta)
+        self.target_token = _token(self.features, "targets", self.params.weights,
+                                   *(getattr(self.params, n) for n in TARGET_FIELDS))
         self.book_key: tuple[int, tuple[object, ...]] = (-1, ())
 
 
@@ -214,10 +218,16 @@ def _same(a: tuple[object, ...], b: object) -> bool:
         all(x is y for x, y in zip(a, b, strict=True))
 
 
-def _scores(features: FeatureTable, row: int, p: PlanParameters,
-            enabled: bool) -> tuple[SectorScore, ...]:
+def _token(features: FeatureTable, *key: object) -> object:
+    """One object per distinct ``key`` on this table: a per-day memo keyed on it hashes an
+    identity instead of the parameters' dataclasses every day."""
+    return features.memo.setdefault(("token", *key), object())
+
+
+def _scores(run: _Run, row: int, enabled: bool) -> tuple[SectorScore, ...]:
     """``rank_sectors`` of the day's inputs, once per (row, weights, theta) per table."""
-    key = ("scores", row, p.weights, p.theta, enabled)
+    features, p = run.features, run.params
+    key = ("scores", row, run.scores_token, enabled)
     cached = features.memo.get(key)
     if cached is None:
         cached = rank_sectors(features.inputs_at(row), weights=p.weights, theta=p.theta,
@@ -227,12 +237,12 @@ def _scores(features: FeatureTable, row: int, p: PlanParameters,
     return cached
 
 
-def _selected(features: FeatureTable, row: int, scores: tuple[SectorScore, ...],
-              p: PlanParameters, enabled: bool) -> tuple[tuple[Target, ...], tuple[str, ...]]:
-    """``select_targets`` of the day, once per (row, the fields it reads, regime gate) per
-    table (settings that differ only in sizing or exits share it)."""
-    key = ("targets", row, tuple(getattr(p, name) for name in TARGET_FIELDS), p.weights,
-           enabled)
+def _selected(run: _Run, row: int, scores: tuple[SectorScore, ...],
+              enabled: bool) -> tuple[tuple[Target, ...], tuple[str, ...]]:
+    """``select_targets`` of the day, once per (row, weights, the fields it reads, regime
+    gate) per table (settings that differ only in sizing or exits share it)."""
+    features, p = run.features, run.params
+    key = ("targets", row, run.target_token, enabled)
     cached = features.memo.get(key)
     if cached is None:
         cached = select_targets(scores, features.members_at(row), p, rotation_enabled=enabled)
@@ -283,12 +293,12 @@ def _decide(run: _Run, row: int, equity: float) -> list[RebalanceOrder]:
     p = run.params
     params_today = _with_equity(p, equity)
     enabled = bool(run.features.rotation_enabled[row])
-    scores = _scores(run.features, row, p, enabled)
+    scores = _scores(run, row, enabled)
     plan = build_plan(_shallow_replace(run.frameless, as_of=run.plan_as_of[row]),
                       _book(run, row, p.cooldown_days), scores,
                       run.features.members_at(row), params_today, rotation_enabled=enabled,
                       snapshot_of=_snapshots(run, row),
-                      selected=_selected(run.features, row, scores, p, enabled))
+                      selected=_selected(run, row, scores, enabled))
     run.decisions += 1
     for refusal in plan.refusals:
         run.refusals[refusal.rule] = run.refusals.get(refusal.rule, 0) + 1
