@@ -35,7 +35,12 @@ from rotation_addin.core.errors import InputError
 from rotation_addin.core.fills import EXIT_END, Ledger
 from rotation_addin.core.orders import MarketSnapshot, RebalanceOrder
 from rotation_addin.core.parameters import EQUITY_USD
-from rotation_addin.core.report import VOL_HISTORY_DAYS, build_plan, market_snapshot
+from rotation_addin.core.report import (
+    VOL_HISTORY_DAYS,
+    build_plan,
+    candle_snapshot,
+    market_snapshot,
+)
 from rotation_addin.core.rotation import (
     TARGET_FIELDS,
     PlanParameters,
@@ -156,6 +161,9 @@ class _Run:
         empty = self.dataset.close.iloc[0:0]
         self.frameless = replace(self.dataset, open=empty, high=empty, low=empty, close=empty,
                                  volume_usd=empty, tickers={}, order_books={})
+        # what market_snapshot reads besides the candles: universe, contracts, brackets
+        self.carrier = replace(self.frameless, brackets=self.brackets)
+        self.candles = _candle_memo(self.features, self.dataset)
         self.position_book = PositionBook()
         self.scores_token = _token(self.features, "scores", self.params.weights,
                                    self.params.theta)
@@ -194,6 +202,27 @@ def _bracket_memo(features: FeatureTable, dataset: MarketDataset,
         cached = {b: (dataset.brackets.get(b) if kind == "snapshot" else None)
                   or default_bracket_table(b) for b in bases}
         memo[key] = cached
+    assert isinstance(cached, dict)
+    return cached
+
+
+def _candle_memo(features: FeatureTable,
+                 dataset: MarketDataset) -> dict[str, tuple[np.ndarray, ...]]:
+    """Per base, its high, low and close as contiguous arrays on the close's calendar, when
+    the candle frames share that calendar (else empty: the plan reads window views); made
+    once per dataset."""
+    memo = features.snapshot_memo  # _bracket_memo forgot another dataset's entries
+    cached = memo.get(("candles",))
+    if cached is None:
+        index = dataset.close.index
+        high, low, close = dataset.high, dataset.low, dataset.close
+        arrays: dict[str, tuple[np.ndarray, ...]] = {}
+        if high.index.equals(index) and low.index.equals(index):
+            for base in (str(b) for b in close.columns):
+                if base in high.columns and base in low.columns:
+                    arrays[base] = tuple(np.ascontiguousarray(f[base].to_numpy(dtype=float))
+                                         for f in (high, low, close))
+        memo[("candles",)] = cached = arrays
     assert isinstance(cached, dict)
     return cached
 
@@ -263,9 +292,16 @@ def _snapshots(run: _Run, row: int) -> Callable[[str], MarketSnapshot | None]:
     def snapshot_of(base: str) -> MarketSnapshot | None:
         key = (row, base, window)
         if key not in memo:
-            if not views:
-                views.append(_window_view(run.dataset, row, run.brackets))
-            memo[key] = market_snapshot(views[0], base, run.params)
+            candles = run.candles.get(base)
+            if candles is not None:  # the window's rows of the base's arrays
+                low = max(0, row + 1 - PLAN_WINDOW_DAYS)
+                memo[key] = candle_snapshot(run.carrier, base, candles[0][low:row + 1],
+                                            candles[1][low:row + 1], candles[2][low:row + 1],
+                                            run.params)
+            else:
+                if not views:
+                    views.append(_window_view(run.dataset, row, run.brackets))
+                memo[key] = market_snapshot(views[0], base, run.params)
         cached = memo[key]
         assert cached is None or isinstance(cached, MarketSnapshot)
         return cached
