@@ -41,8 +41,9 @@ def _last_rows(dataset: object, rows: int) -> object:
     return replace(dataset, **frames)  # type: ignore[type-var]
 
 
-def per_decision(days: int) -> tuple[float, float]:
-    """(strategy s/decision, ranking walk-forward s/decision) on ``days`` of history.
+def per_decision(days: int) -> tuple[float, float, float]:
+    """(strategy s/decision, ranking walk-forward s/decision, strategy CPU s/decision) on
+    ``days`` of history.
 
     Both histories are the last rows of one 4 x SHORT_DAYS demo market, so the traded days
     (the last DECISIONS) see the same prices: only the length of the history differs.
@@ -55,14 +56,15 @@ def per_decision(days: int) -> tuple[float, float]:
     dataset = _last_rows(demo_dataset(days=4 * SHORT_DAYS), days)
     features = build_features(dataset)
     start = dataset.close.index[-DECISIONS - 1]
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     result = run_strategy(dataset, features=features, start=start)
     strategy = (time.perf_counter() - began) / result.decisions
+    strategy_cpu = (time.process_time() - cpu) / result.decisions
     began = time.perf_counter()
     ranking = walk_forward(dataset, horizon_days=1, rebalance_every_days=1,
                            start=dataset.close.index[-DECISIONS - 2])
     walk = (time.perf_counter() - began) / max(1, len(ranking.decisions) + ranking.skipped_days)
-    return strategy, walk
+    return strategy, walk, strategy_cpu
 
 
 def sweep_throughput(workers: int) -> tuple[float, object, float]:
@@ -238,8 +240,8 @@ def sweep_figures(repeat: int) -> dict[str, float]:
 
 
 def _per_decision_report(repeat: int) -> None:
-    short: list[tuple[float, float]] = []
-    long: list[tuple[float, float]] = []
+    short: list[tuple[float, float, float]] = []
+    long: list[tuple[float, float, float]] = []
     for _ in range(repeat):
         short.append(per_decision(SHORT_DAYS))
         long.append(per_decision(4 * SHORT_DAYS))
@@ -254,6 +256,10 @@ def _per_decision_report(repeat: int) -> None:
     ratio = l_strategy / s_strategy
     print(f"strategy cost ratio 4x history / 1x: {ratio:.2f} (target <= 1.3: "
           f"{'met' if ratio <= 1.3 else 'NOT met'}); ranking walk-forward {l_walk / s_walk:.2f}")
+    s_cpu = statistics.median(x[2] for x in short)
+    l_cpu = statistics.median(x[2] for x in long)
+    print(f"strategy CPU per decision (less sensitive to load): {1e3 * s_cpu:.2f} ms / "
+          f"{1e3 * l_cpu:.2f} ms, ratio {l_cpu / s_cpu:.2f}")
 
 
 def main() -> int:
