@@ -41,6 +41,8 @@ CONDITION_LIMIT = 64.0
 """Windows with ``sqrt(n) * n Sxx / (n Sxx - Sx²)`` above this are recomputed two-pass (the
 one-pass error is about that factor times 2**-53, so the limit keeps it below ~1e-14)."""
 
+CACHE_ROWS_BYTES = 2**18  # output rows finished per step in _complete_block: ~256 KiB, cached
+
 ILL_BATCH = 4096
 """Ill-conditioned windows of :func:`rolling_mean_std` recomputed per NumPy call (bounds the
 gathered ``(batch, window)`` array; one Python-level call per window cost ~50 µs each)."""
@@ -228,12 +230,17 @@ def _complete_block(y: np.ndarray, start: int, stop: int, window: int, min_perio
     n = np.minimum(np.arange(start, stop) + 1, window).astype(float)[:, None]
     usable = usable_columns & (n >= min_periods)
     inverse, flagged = _inverse_scale(n, sums, squares, usable)
-    # rho = (Sxy - Sx Sy / n) * (n / sd_x) * (1 / sd_y) with sd = sqrt(n Sxx - Sx²)
-    scratch = spare[:rows]
-    np.multiply((sums / n)[:, :, None], sums[:, None, :], out=scratch)
-    out -= scratch
-    out *= (n * inverse)[:, :, None]
-    out *= inverse[:, None, :]
+    # rho = (Sxy - Sx Sy / n) * (n / sd_x) * (1 / sd_y), sd = sqrt(n Sxx - Sx²), clipped;
+    means, scale = sums / n, n * inverse  # a few rows at a time: each step in cache
+    step = max(1, CACHE_ROWS_BYTES // (8 * p * p))
+    for low in range(0, rows, step):
+        high = min(low + step, rows)
+        part, scratch = out[low:high], spare[: high - low]
+        np.multiply(means[low:high, :, None], sums[low:high, None, :], out=scratch)
+        part -= scratch
+        part *= scale[low:high, :, None]
+        part *= inverse[low:high, None, :]
+        np.clip(part, -1.0, 1.0, out=part)
     return flagged
 
 
@@ -311,11 +318,11 @@ def rolling_pearson(values: np.ndarray, window: int,
         if least < days and not finite[origin:stop].all():
             flagged = _pairwise_block(y, finite[origin:stop], start, stop, days, least,
                                       constant[start:stop], block, spare)
-        else:
+            np.clip(block, -1.0, 1.0, out=block)
+        else:  # clipped as it is finished
             usable = complete[start:stop] & ~constant[start:stop]
             flagged = _complete_block(y, start, stop, days, least, usable, block, spare)
-        _refine(data, finite, start, flagged, days, least, block)
-        np.clip(block, -1.0, 1.0, out=block)
+        _refine(data, finite, start, flagged, days, least, block)  # exact lines, in [-1, 1]
     return out
 
 
