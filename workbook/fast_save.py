@@ -26,6 +26,7 @@ from zipfile import ZIP_DEFLATED, ZipFile
 from openpyxl.cell.cell import Cell
 from openpyxl.compat.numbers import NUMERIC_TYPES
 from openpyxl.compat.strings import safe_string
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._writer import WorksheetWriter
@@ -66,7 +67,7 @@ def _plain_cell(cell: Cell) -> str | None:
     if value is None or value == "":
         return head + " />"
     if kind == "f":
-        if type(value) is not str:
+        if type(value) is not str or len(value) < 2:  # array / data-table formulas: openpyxl's
             return None
         return f"{head}><f>{_escape_cdata(value[1:])}</f><v /></c>"
     if kind == "s":
@@ -118,8 +119,6 @@ class _Writer(ExcelWriter):  # type: ignore[misc]
         if self.workbook.write_only:  # not used by the tool; openpyxl's own path
             super().write_worksheet(ws)
             return
-        from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
