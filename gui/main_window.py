@@ -20,6 +20,7 @@ from gui.correlation_view import CorrelationView
 from gui.journal_view import JournalView
 from gui.live_controller import LiveController
 from gui.menus import install_menus
+from gui.palette import follow_palette, restyle_tree
 from gui.plan_view import PlanView
 from gui.quick_check import QuickCheckView
 from gui.regime_view import RegimeView
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         if settings_problem:
             self.status_panel.show_message(settings_problem, error=True)
         self.installEventFilter(self)
+        follow_palette(self, lambda: restyle_tree(self))
         self.menu_actions = install_menus(self)
         self.window_state = open_state(state_path)
         restore_window(self, self.window_state)

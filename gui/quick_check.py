@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.palette import error_field_style, error_label_style
+from gui.palette import set_field_error, set_tone
 from gui.quick_check_logic import (
     FIELD_LABELS,
     LEV_ROWS,
@@ -145,7 +145,7 @@ class QuickCheckView(QWidget):
         self.general_error = QLabel("")
         self.general_error.setObjectName("generalError")
         self.general_error.setWordWrap(True)
-        self.general_error.setStyleSheet(error_label_style())
+        set_tone(self.general_error, "bad")
         form.addRow(self.general_error)
         outer.addWidget(form_box, 2)
 
@@ -170,7 +170,7 @@ class QuickCheckView(QWidget):
         column.addWidget(widget)
         label = QLabel("")
         label.setObjectName(f"{name}_error")
-        label.setStyleSheet(error_label_style())
+        set_tone(label, "bad")
         label.setWordWrap(True)
         label.setVisible(False)
         column.addWidget(label)
@@ -286,7 +286,7 @@ class QuickCheckView(QWidget):
             label.setVisible(False)
             label.setText("")
             widget = self._widget(name)
-            widget.setStyleSheet("")
+            set_field_error(widget, False)
             widget.setToolTip("")
         self.general_error.setText("")
 
@@ -307,7 +307,7 @@ class QuickCheckView(QWidget):
             self.general_error.setText(f"{prefix}{reason}")
             return
         widget = self._widget(name)
-        widget.setStyleSheet(error_field_style())
+        set_field_error(widget, True)
         widget.setToolTip(reason)
         label = self.error_labels[name]
         label.setText(reason)
@@ -344,7 +344,7 @@ class QuickCheckView(QWidget):
         self.lev_box.set_rows(lev_rows)
         if result.warnings:
             self.warnings_label.setText("⚠ " + "\n⚠ ".join(result.warnings))
-            self.warnings_label.setStyleSheet("color: #8a4b00;")
+            set_tone(self.warnings_label, "warning")
         else:
             self.warnings_label.setText("No warnings.")
-            self.warnings_label.setStyleSheet("color: #1a7f37;")
+            set_tone(self.warnings_label, "good")

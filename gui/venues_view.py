@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.palette import error_field_style, error_label_style
+from gui.palette import set_field_error, set_tone
 from gui.table_view import DataTable
 from gui.workers import BackgroundTask, TaskRunner, describe_error
 
@@ -174,7 +174,7 @@ class VenuesView(QWidget):
         column.addWidget(widget)
         label = QLabel("")
         label.setObjectName(f"venues_{name}_error")
-        label.setStyleSheet(error_label_style())
+        set_tone(label, "bad")
         label.setWordWrap(True)
         label.setVisible(False)
         column.addWidget(label)
@@ -213,7 +213,7 @@ class VenuesView(QWidget):
         for name, label in self.error_labels.items():
             label.setVisible(False)
             label.setText("")
-            self._widget(name).setStyleSheet("")
+            set_field_error(self._widget(name), False)
 
     def show_error(self, exc: Exception) -> None:
         """Outline the field an InputError names and print its one-line reason under it."""
@@ -223,7 +223,7 @@ class VenuesView(QWidget):
         if name not in self.error_labels:
             self.status.setText(f"{field}: {reason}" if field else reason)
             return
-        self._widget(name).setStyleSheet(error_field_style())
+        set_field_error(self._widget(name), True)
         label = self.error_labels[name]
         label.setText(f"{LABELS[name]}: {reason}")
         label.setVisible(True)
