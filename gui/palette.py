@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
@@ -154,13 +154,22 @@ def error_label_style(palette: QPalette | None = None) -> str:
 
 
 def restyle_tree(root: QWidget) -> None:
-    """Re-apply the tone of every widget under ``root`` for the current palette."""
+    """Re-apply the tone of every widget under ``root`` for the current palette.
+
+    Every widget that ever had a style sheet (even one set back to ``""``) is re-polished
+    too: Qt resolves such a widget's palette once and would keep the old one (white fields
+    on a dark window)."""
     for widget in [root, *root.findChildren(QWidget)]:
+        if not widget.testAttribute(Qt.WidgetAttribute.WA_StyleSheet):
+            continue
         tone = str(widget.property(TONE_PROPERTY) or "")
+        sheet = widget.styleSheet()
         if tone == "field-error":
-            widget.setStyleSheet(error_field_style())
+            sheet = error_field_style()
         elif tone:
-            widget.setStyleSheet(tone_style(tone.rstrip("!"), tone.endswith("!")))
+            sheet = tone_style(tone.rstrip("!"), tone.endswith("!"))
+        widget.setStyleSheet(sheet + " ")  # a different sheet: Qt polishes it again
+        widget.setStyleSheet(sheet)
 
 
 class _PaletteWatcher(QObject):

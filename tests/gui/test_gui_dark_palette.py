@@ -9,14 +9,13 @@ image and the text the pixel farthest from it in luminance.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 import pyqtgraph as pg
+import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPalette
@@ -25,19 +24,28 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QTableView, QWidg
 from gui import palette as look
 from gui.main_window import MainWindow
 from gui.pipeline import load_snapshot
+from rotation_addin.data.live import LiveTick
 from rotation_addin.data.settings import Settings
+from rotation_addin.desk.live_book import LiveBook
 from workbook import layout as lay
 from workbook.build import build_workbook
 
 TEXT, GRAPHIC = 4.5, 3.0
 
 
+def _linear(channel: np.ndarray) -> np.ndarray:
+    c = channel / 255.0
+    return np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _luminances(rgb: np.ndarray) -> np.ndarray:
+    """WCAG relative luminance of ``(..., 3)`` sRGB values 0-255."""
+    lin = _linear(rgb.astype(float))
+    return 0.2126 * lin[..., 0] + 0.7152 * lin[..., 1] + 0.0722 * lin[..., 2]
+
+
 def _luminance(colour: QColor) -> float:
-    channels = []
-    for value in (colour.red(), colour.green(), colour.blue()):
-        c = value / 255
-        channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
-    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    return float(_luminances(np.array([colour.red(), colour.green(), colour.blue()])))
 
 
 def _contrast(a: QColor, b: QColor) -> float:
@@ -45,21 +53,32 @@ def _contrast(a: QColor, b: QColor) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-def _pixels(image: QImage, step: int = 1) -> list[QColor]:
-    return [image.pixelColor(x, y) for y in range(0, image.height(), step)
-            for x in range(0, image.width(), step)]
+def _rgb(image: QImage) -> np.ndarray:
+    """The image's pixels as an ``(h, w, 3)`` array."""
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    raw = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
+    return raw.reshape(height, stride)[:, : 3 * width].reshape(height, width, 3)
 
 
 def _background(image: QImage, step: int = 1) -> QColor:
-    counts = Counter(c.rgb() for c in _pixels(image, step))
-    return QColor.fromRgb(counts.most_common(1)[0][0])
+    """The most frequent colour of the image."""
+    pixels = _rgb(image)[::step, ::step].reshape(-1, 3).astype(np.uint32)
+    packed = (pixels[:, 0] << 16) | (pixels[:, 1] << 8) | pixels[:, 2]
+    values, counts = np.unique(packed, return_counts=True)
+    return QColor.fromRgb(int(values[int(np.argmax(counts))]))
 
 
-def _rendered_text_contrast(widget: QWidget) -> float:
-    """Contrast between the painted text of ``widget`` and its own background."""
+def _rendered_text_contrast(widget: QWidget, inset: int = 0) -> float:
+    """Contrast between the painted text of ``widget`` and its own background (``inset``
+    pixels cut from each side: a field's outline is not its text)."""
     image = widget.grab().toImage()
-    ground = _background(image)
-    return max(_contrast(ground, pixel) for pixel in _pixels(image))
+    if inset:
+        image = image.copy(inset, inset, image.width() - 2 * inset,
+                           image.height() - 2 * inset)
+    ground = _luminance(_background(image))
+    lum = _luminances(_rgb(image).reshape(-1, 3))
+    return float(np.max((np.maximum(lum, ground) + 0.05) / (np.minimum(lum, ground) + 0.05)))
 
 
 def _set_palette(palette: QPalette) -> None:
@@ -82,7 +101,20 @@ def _demo_window(qtbot: Any, tmp_path: Path) -> MainWindow:
     window.show()
     window.apply_snapshot(load_snapshot(window.settings, "demo"))
     window.backtest._plots()  # the Backtest charts exist before a run only when asked
+    _live_rows(window)
     return window
+
+
+def _live_rows(window: MainWindow) -> None:
+    """Two live tickers, one up and one down, through the Live tab's own models (what the
+    controller does with streamed ticks; no stream here)."""
+    tickers, _ = window.live.view.set_bases(["BTC", "ETH"])
+    book = LiveBook([])
+    for prices in ((100.0, 50.0), (101.0, 49.0)):
+        ticks = [LiveTick(base, price, None, 0, 0, "rest")
+                 for base, price in zip(("BTC", "ETH"), prices, strict=True)]
+        tickers.update_from(book, book.apply(ticks), {})
+    assert tickers.item(0, 3).text().startswith("+") and tickers.item(1, 3).text()[0] in "-−"
 
 
 def _check_plots(page: QWidget, problems: list[str], dark: bool) -> int:
@@ -115,7 +147,8 @@ def _check_tables(page: QWidget, problems: list[str]) -> None:
         for row in range(min(model.rowCount(), 30)):
             for column in range(model.columnCount()):
                 brush = model.data(model.index(row, column), Qt.ItemDataRole.ForegroundRole)
-                text = brush.color() if brush is not None else table.palette().color(roles.Text)
+                plain = brush is None or brush.style() == Qt.BrushStyle.NoBrush
+                text = table.palette().color(roles.Text) if plain else brush.color()
                 worst = min(_contrast(text, g) for g in grounds)
                 if worst < TEXT:
                     problems.append(f"{table.objectName() or type(model).__name__} cell "
@@ -166,12 +199,12 @@ def test_field_in_error_stays_readable_in_the_dark(qtbot: Any, tmp_path: Path,
     image = field.grab().toImage()
     ground = _background(image)
     assert _luminance(ground) < 0.05  # the tinted field stays dark
-    assert _rendered_text_contrast(field) >= TEXT
+    assert _rendered_text_contrast(field, inset=4) >= TEXT
     # and it follows a switch back to light: the same field, light tint, dark text
     _set_palette(look.light_palette())
     light = field.grab().toImage()
     assert _luminance(_background(light)) > 0.6
-    assert _rendered_text_contrast(field) >= TEXT
+    assert _rendered_text_contrast(field, inset=4) >= TEXT
 
 
 def test_a_palette_switch_recolours_the_running_window(qtbot: Any, tmp_path: Path,
