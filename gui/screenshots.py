@@ -131,14 +131,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _exit_now(code: int) -> None:
-    """Leave without interpreter finalisation: PySide6 6.12.0 on Python 3.11 drops one
-    reference to ``None`` per void Qt call, and the collection at exit can then hit
-    ``none_dealloc`` after the PNGs are written (the streaming bench does the same)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
 if __name__ == "__main__":
-    _exit_now(main())
+    sys.exit(main())
