@@ -28,13 +28,7 @@ from gui.sectors_view import SectorsView
 from gui.settings_view import SettingsView
 from gui.status import StatusPanel
 from gui.venues_view import VenuesView
-from gui.window_state import (
-    open_state,
-    remember_schedule,
-    restore_schedule,
-    restore_window,
-    save_window,
-)
+from gui.window_state import open_state, remember_schedule, restore_window, save_window
 from gui.workers import BackgroundTask, Progress, TaskRunner
 from rotation_addin.data.settings import Settings
 
@@ -102,7 +96,6 @@ class MainWindow(QMainWindow):
         self.menu_actions = install_menus(self)
         self.window_state = open_state(state_path)
         restore_window(self, self.window_state)
-        restore_schedule(self.live.view.schedule, self.window_state)
         remember_schedule(self.live.view.schedule, self.window_state)
 
     # -- construction ---------------------------------------------------------------------

@@ -70,7 +70,10 @@ def restore_schedule(choice: QComboBox, store: QSettings) -> None:
 
 
 def remember_schedule(choice: QComboBox, store: QSettings) -> None:
-    """Write the period to ``store`` each time the user picks another one."""
+    """Select the last session's period (:func:`restore_schedule`), then write the period to
+    ``store`` each time the user picks another one."""
+    restore_schedule(choice, store)
+
     def save(_index: int) -> None:
         store.setValue(SCHEDULE_KEY, int(choice.currentData() or 0))
         store.sync()
