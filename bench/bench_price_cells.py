@@ -1,4 +1,5 @@
-"""A 10,000-cell ``=PRICE()`` recalculation, this tree against the code before the desk session.
+"""A 10,000-cell ``=CRYPTO_PRICE()`` recalculation, this tree against the code before the desk
+session.
 
 Each repetition is a fresh Python process with its own ``ROTATION_DESK_HOME`` (demo data
 source, so no network): it calls ``udfs.PRICE`` once untimed (the demo market is built and the
@@ -27,9 +28,10 @@ from rotation_addin import udfs
 from rotation_addin.data.universe_io import load_universe
 cells = int(sys.argv[1])
 bases = list(load_universe().bases)[:40]
-udfs.PRICE(bases[0])
+price = getattr(udfs, "CRYPTO_PRICE", None) or udfs.PRICE  # renamed after the baseline
+price(bases[0])
 start = time.perf_counter()
-values = [udfs.PRICE(bases[i % len(bases)]) for i in range(cells)]
+values = [price(bases[i % len(bases)]) for i in range(cells)]
 elapsed = time.perf_counter() - start
 assert all(isinstance(v, float) and v > 0 for v in values), values[:3]
 print(elapsed)

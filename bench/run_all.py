@@ -3,7 +3,7 @@
     .venv/bin/python bench/run_all.py          # plan (22/200/1,000 symbols too), demo simulator,
                                                # rolling
                                                # correlation, workbook, app start, refresh
-                                               # (--quick), backtest, CLI start, 10,000 PRICE
+                                               # (--quick), backtest, CLI start, 10,000 CRYPTO_PRICE
                                                # cells, journal, streaming
     .venv/bin/python bench/run_all.py --full   # the refresh benchmark at full size (~6 min)
 

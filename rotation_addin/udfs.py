@@ -14,8 +14,8 @@ Fractions everywhere (0.05 = 5 %): the sheet formats them as percentages.
 Parameters are annotated ``Any`` on purpose: xlwings turns annotations into converters, and
 the raw cell values are exactly what the coercion layer expects.
 
-Live functions (PRICE, FUNDING_RATE) share one snapshot of all tickers per TTL, so 10,000
-``=PRICE()`` cells cost one exchange request per TTL. History functions read the configured
+Live functions (CRYPTO_PRICE, FUNDING_RATE) share one snapshot of all tickers per TTL, so 10,000
+``=CRYPTO_PRICE()`` cells cost one exchange request per TTL. History functions read the configured
 data source (demo market or the refreshed cache), memoised for a minute.
 """
 
@@ -42,13 +42,13 @@ from rotation_addin.excel import args as a
 from rotation_addin.excel import context
 from rotation_addin.excel.guard import udf_guard
 from rotation_addin.excel.market_udfs import (
+    CRYPTO_PRICE,
     DATA_SOURCE,
     FUNDING_HISTORY,
     FUNDING_RATE,
     LAST_ERRORS,
     OHLCV,
     OPEN_INTEREST,
-    PRICE,
 )
 from rotation_addin.excel.trading_udfs import DEPTH, SLIPPAGE, TRADE_CHECK
 
@@ -326,13 +326,23 @@ def REBALANCE_ORDERS(equity: Cell = None) -> Any:
 
 
 # declared here too (xlwings.conf names this module)
-__all__ = ["DATA_SOURCE", "DEPTH", "FUNDING_HISTORY", "FUNDING_RATE", "LAST_ERRORS", "OHLCV",
-           "OPEN_INTEREST", "PRICE", "SLIPPAGE", "TRADE_CHECK"]
+__all__ = [
+    "CRYPTO_PRICE",
+    "DATA_SOURCE",
+    "DEPTH",
+    "FUNDING_HISTORY",
+    "FUNDING_RATE",
+    "LAST_ERRORS",
+    "OHLCV",
+    "OPEN_INTEREST",
+    "SLIPPAGE",
+    "TRADE_CHECK",
+]
 
 UDF_NAMES: tuple[str, ...] = (
-    "POSITION_SIZE", "LIQUIDATION_PRICE", "SAFE_LEVERAGE", "HIST_VOL", "CORREL_MATRIX", "PRICE",
-    "OHLCV", "FUNDING_RATE", "SECTOR_TABLE", "REGIME", "DIVERGENCE", "REBALANCE_ORDERS",
-    "SLIPPAGE", "DEPTH",
+    "POSITION_SIZE", "LIQUIDATION_PRICE", "SAFE_LEVERAGE", "HIST_VOL", "CORREL_MATRIX",
+    "CRYPTO_PRICE", "OHLCV", "FUNDING_RATE", "SECTOR_TABLE", "REGIME", "DIVERGENCE",
+    "REBALANCE_ORDERS", "SLIPPAGE", "DEPTH",
     "TRADE_CHECK",
     "FUNDING_HISTORY", "OPEN_INTEREST", "DATA_SOURCE", "LAST_ERRORS",
 )

@@ -12,7 +12,10 @@ or, for zsh, ``rotation completion zsh > "${fpath[1]}/_rotation"`` (then restart
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
+
+from rotation_addin.core.errors import DataError
 
 SHELLS = ("bash", "zsh")
 
@@ -30,8 +33,21 @@ def register(subparsers: Any) -> None:
 
 
 def completion_script(shell: str) -> str:
-    """The completion script of ``rotation`` for ``shell`` (``"bash"`` or ``"zsh"``)."""
-    import shtab
+    """The completion script of ``rotation`` for ``shell`` (``"bash"`` or ``"zsh"``).
+
+    Raises
+    ------
+    DataError
+        shtab is missing from the environment (one line saying how to install it).
+    """
+    # Deferred on purpose: at module top a missing shtab would break the import of this
+    # command module and with it every `rotation` command; here only `completion` reports it.
+    try:
+        import shtab
+    except ImportError:
+        raise DataError("the completion script needs shtab, which is not installed in this "
+                        f"environment; install it with: {sys.executable} -m pip install "
+                        "'shtab>=1.7,<2' (or reinstall Rotation Desk)") from None
 
     from rotation_addin.cli.main import build_parser
 

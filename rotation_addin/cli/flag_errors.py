@@ -150,7 +150,10 @@ class _Rewriter:
             return flag.name + (f" {self.value(number, flag)}" if number else "")
 
         names = "|".join(sorted(map(re.escape, self.flags), key=len, reverse=True))
-        return re.sub(rf"\b({names})\b(?: ([-+]?[0-9][0-9.eE+-]*))?", other, reason)
+        # a whole field name only: not the "symbol" of "--symbol" (which became "----symbol")
+        # nor a word of a hyphenated name ("stop" of "stop-before-liquidation")
+        return re.sub(rf"(?<![\w-])({names})(?![\w-])(?: ([-+]?[0-9][0-9.eE+-]*))?", other,
+                      reason)
 
     def _risk_cap(self, reason: str, own: Flag | None) -> str:
         match = re.fullmatch(r"must be <= the hard cap max_risk_fraction (\S+) \(got (\S+)\)",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -108,7 +109,29 @@ def _fail(kind: str, message: str, code: int, argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit code (also used by ``sys.exit``)."""
+    """Run the CLI and return its exit code (also used by ``sys.exit``).
+
+    Called by the console script (``argv`` None), a Ctrl-C that lands after the command has
+    finished (while Python tears the process down) is ignored: the work is done and its
+    output printed, so the process ends with the command's own code, not killed by SIGINT
+    with nothing said (or a ``KeyboardInterrupt`` traceback from an exit handler).
+    """
+    try:
+        return _run(argv)
+    finally:
+        if argv is None:
+            _ignore_late_interrupts()
+
+
+def _ignore_late_interrupts() -> None:
+    """SIGINT ignored from here to the end of the process (Python keeps an ignored signal
+    ignored through finalisation; its own handler would be reset to the default)."""
+    if hasattr(signal, "SIGINT"):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """Parse ``argv`` (default ``sys.argv[1:]``), run the command, map errors to one line."""
     from rotation_addin.cli.flag_errors import describe
 
     words = list(argv) if argv is not None else sys.argv[1:]

@@ -27,8 +27,8 @@ INVERSE_PAIRS_CAVEAT = f"measured, not a hedge: {RENDER_COMPUTE}; {STRESS_CORREL
 """What ``rotation corr`` prints after its inverse-pair lines."""
 
 PRICE_SNAPSHOT = (
-    "All `PRICE` cells share one exchange snapshot per TTL (10 s default): three requests per "
-    "TTL (all tickers, all mark prices, all best bids/asks) whatever the number of cells, plus "
-    "the market list on first use"
+    "All `CRYPTO_PRICE` cells share one exchange snapshot per TTL (10 s default): three "
+    "requests per TTL (all tickers, all mark prices, all best bids/asks) whatever the number of "
+    "cells, plus the market list on first use"
 )
-"""Requests behind ``=PRICE()`` cells (counted at the emulator for 10,000 cells)."""
+"""Requests behind ``=CRYPTO_PRICE()`` cells (counted at the emulator for 10,000 cells)."""

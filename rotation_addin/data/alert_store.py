@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from rotation_addin.core.alert_eval import AlertFiring, AlertState, Evaluation
 from rotation_addin.core.alerts import AlertRule
 from rotation_addin.core.errors import DataError
 from rotation_addin.data.paths import data_dir
+from rotation_addin.data.sqlite_file import append_only_triggers, open_store, transaction
 
 _V1 = (
     """CREATE TABLE rules (
@@ -57,10 +57,7 @@ _V1 = (
         armed       INTEGER NOT NULL,
         label       TEXT    NOT NULL,
         PRIMARY KEY (rule_id, subject, demo))""",
-    """CREATE TRIGGER firings_no_update BEFORE UPDATE ON firings
-       BEGIN SELECT RAISE(ABORT, 'the alert history is append-only'); END""",
-    """CREATE TRIGGER firings_no_delete BEFORE DELETE ON firings
-       BEGIN SELECT RAISE(ABORT, 'the alert history is append-only'); END""",
+    *append_only_triggers("firings", "the alert history is append-only"),
     """CREATE TRIGGER rules_no_delete BEFORE DELETE ON rules
        BEGIN SELECT RAISE(ABORT, 'alert rules are removed, never deleted'); END""",
     """CREATE TRIGGER rules_no_edit BEFORE UPDATE OF id, created_ms, kind, subject, threshold,
@@ -108,20 +105,10 @@ class AlertStore:
 
     def __init__(self, path: Path | str | None = None, *, timeout_s: float = 30.0) -> None:
         self.path = Path(path) if path is not None else alerts_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._conn = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None)
-            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = FULL")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise DataError(f"alerts file {self.path} is not a readable SQLite database "
-                            f"({exc}); move it away (nothing is deleted) and start a new "
-                            "one") from None
+        self._conn, _ = open_store(self.path, "alerts file", self._migrate, timeout_s=timeout_s)
 
-    def _migrate(self) -> None:
-        with self._transaction() as conn:
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        with transaction(conn):
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
                 raise DataError(f"alerts file {self.path} has schema version {version}, newer "
@@ -141,22 +128,12 @@ class AlertStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
-
     # -- rules -------------------------------------------------------------------------------
     def add(self, rules: Sequence[AlertRule]) -> tuple[AlertRule, ...]:
         """Store ``rules`` (validated by ``core.alerts.make_rule``) in one transaction."""
         now = to_ms_now()
         stored: list[AlertRule] = []
-        with self._transaction() as conn:
+        with transaction(self._conn) as conn:
             for rule in rules:
                 cursor = conn.execute(
                     "INSERT INTO rules (created_ms, kind, subject, threshold, unit, hysteresis,"
@@ -172,7 +149,7 @@ class AlertStore:
         """Stamp the active rules among ``rule_ids`` removed; return those it removed."""
         now = to_ms_now()
         removed: list[int] = []
-        with self._transaction() as conn:
+        with transaction(self._conn) as conn:
             for rid in rule_ids:
                 cursor = conn.execute("UPDATE rules SET removed_ms = ? WHERE id = ? AND "
                                       "removed_ms IS NULL", (now, rid))
@@ -206,7 +183,7 @@ class AlertStore:
         """Read rules and states, ``compute`` the evaluation, write firings and states -- all
         in one transaction. Returns the stored firings (with their history ids)."""
         flag = int(demo)
-        with self._transaction() as conn:
+        with transaction(self._conn) as conn:
             rules = tuple(_rule(r) for r in conn.execute(
                 f"SELECT {_RULE_COLUMNS} FROM rules WHERE removed_ms IS NULL ORDER BY id"))
             states = {(int(r[0]), str(r[1])): AlertState(bool(r[2]), str(r[3]))

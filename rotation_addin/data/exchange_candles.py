@@ -22,6 +22,7 @@ from rotation_addin.data.exchange_parsing import (
     _check_raw_klines,
     _check_unified_ohlcv,
     assemble_candles,
+    kline_rows,
 )
 from rotation_addin.data.exchange_results import (
     BatchResult,
@@ -246,18 +247,7 @@ class CandleFetching(MarketListing):
             data, record = await self._request(
                 weight, call, label=label, validate=_check_raw_klines
             )
-            rows = [
-                [
-                    float(r[0]),
-                    float(r[1]),
-                    float(r[2]),
-                    float(r[3]),
-                    float(r[4]),
-                    float(r[5]),
-                    float(r[7]),
-                ]
-                for r in data
-            ]
+            rows = kline_rows(data, quote_volume_column=7)
         else:
 
             async def call() -> Any:
@@ -268,18 +258,7 @@ class CandleFetching(MarketListing):
             data, record = await self._request(
                 weight, call, label=label, validate=_check_unified_ohlcv
             )
-            rows = [
-                [
-                    float(r[0]),
-                    float(r[1]),
-                    float(r[2]),
-                    float(r[3]),
-                    float(r[4]),
-                    float(r[5]),
-                    float("nan"),
-                ]
-                for r in data
-            ]
+            rows = kline_rows(data, quote_volume_column=None)
         stats["requests"] += 1
         stats["weight"] += weight
         units, amounts = self._multiplier(base), self._amount_factor(base)

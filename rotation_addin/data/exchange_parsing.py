@@ -44,6 +44,29 @@ def _check_unified_ohlcv(data: Any) -> None:
         raise RetryableError("ohlcv: malformed response")
 
 
+def kline_rows(data: list[list[Any]], quote_volume_column: int | None) -> list[list[float]]:
+    """Candle rows ``[open ms, open, high, low, close, base volume, quote volume]`` as floats.
+
+    One parser for both kline shapes: Binance's raw ``/fapi/v1/klines`` rows carry the quote
+    volume in column 7; ccxt's unified OHLCV rows have none (``quote_volume_column=None``),
+    so the last value is NaN (unknown, not zero).
+
+    Parameters
+    ----------
+    data : list of list
+        Rows already checked by :func:`_check_raw_klines` or :func:`_check_unified_ohlcv`.
+    quote_volume_column : int or None
+        Column of the quote volume (USDT), or None where the payload has none.
+    """
+    return [
+        [
+            *(float(value) for value in row[:6]),
+            float(row[quote_volume_column]) if quote_volume_column is not None else math.nan,
+        ]
+        for row in data
+    ]
+
+
 def _check_dict(data: Any) -> None:
     if not isinstance(data, dict):
         raise RetryableError(f"expected a JSON object, got {type(data).__name__}")

@@ -4,7 +4,7 @@ A real market list holds several contracts per base: ``BTC/USDT:USDT`` (USDT per
 ``BTC/USDC:USDC`` (USDC perpetual), ``BTC/USDT:USDT-261225`` (a quarterly delivery contract);
 some bases trade only as a multiple (``1000PEPE/USDT:USDT``: one unit is 1,000 PEPE), some
 under an old name while it settles (``RNDR`` beside ``RENDER``), some are delisted. Every
-path that maps a base to a contract (refresh, the PRICE/FUNDING_RATE cache, venues, brackets,
+path that maps a base to a contract (refresh, the CRYPTO_PRICE/FUNDING_RATE cache, venues, brackets,
 positions) goes through :class:`MarketMap`, which chooses by
 
 1. canonical base: exchange base with its multiple prefix stripped (``1000PEPE`` -> ``PEPE``

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from rotation_addin.core import parameters as pdef
 from rotation_addin.core.dataset import OrderBook
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.execution import round_trip_cost
@@ -102,7 +103,7 @@ def quarterly_rows(venue: str, symbol: str, notional_usd: float, *, side: Side |
         if contract.expiry is None or contract.expiry <= moment:
             continue  # expired but still listed (settling): nothing left to trade
         view = quarterly_view(contract.symbol, contract.expiry, price, spot_like, moment)
-        taker = float(exchange.markets[contract.symbol].get("taker") or 0.0005)
+        taker = float(exchange.markets[contract.symbol].get("taker") or pdef.TAKER_FEE_RATE.default)
         cost = round_trip_cost(book.bids, book.asks, notional_usd, side, taker_fee_rate=taker,
                                holding_days=0.0, funding_rates=None)
         carry = basis_carry(view.basis, view.days_to_expiry, holding_days,

@@ -2,7 +2,7 @@
 
 One refresh asks the exchange for ALL tickers, ALL mark prices and ALL best bids/asks at once
 (Binance ``/fapi/v1/ticker/24hr``, ``/fapi/v1/premiumIndex`` and ``/fapi/v1/ticker/bookTicker``
-without a symbol), so any number of ``=PRICE()`` cells costs at most those three requests per
+without a symbol), so any number of ``=CRYPTO_PRICE()`` cells costs at most those three requests per
 TTL, whatever the symbols and fields. Concurrent
 callers wait for the one request in flight instead of sending their own.
 

@@ -52,7 +52,7 @@ class Settings:
         Advanced: replace the exchange's REST host (e.g. a local proxy or the test emulator).
         Empty means the exchange's own address.
     quote_ttl_s : float
-        Seconds a live price snapshot is reused by ``=PRICE()`` and friends.
+        Seconds a live price snapshot is reused by ``=CRYPTO_PRICE()`` and friends.
     """
 
     exchange_id: str = "binanceusdm"

@@ -32,14 +32,11 @@ from rotation_addin.core.alerts import AlertRule, make_rule
 from rotation_addin.core.constants import STALE_AFTER
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError, RotationError
-from rotation_addin.core.ledger import ACCOUNT_PAPER
-from rotation_addin.core.ledger_fold import fold_ledger
 from rotation_addin.core.rotation import PlanParameters, PositionBook
 from rotation_addin.data.alert_store import AlertStore, alerts_path
+from rotation_addin.desk.live_book import liquidation_prices
 from rotation_addin.desk.market import ewma_daily_vol
 from rotation_addin.desk.session import DeskSession
-from rotation_addin.journal.store import JournalStore
-from rotation_addin.journal.store import journal_path as trade_journal_path
 
 REPORT_KINDS = frozenset({"regime_change", "divergence_fomo", "divergence_accumulation",
                           "correlation_rise"})
@@ -112,16 +109,6 @@ def observation_from_dataset(dataset: MarketDataset,
     return Observation(as_of, prices, demo, stale, dataset.source, None, now)
 
 
-def _liquidation_prices(journal: Path | None) -> dict[str, float]:
-    path = journal if journal is not None else trade_journal_path()
-    if not path.exists():
-        return {}
-    with JournalStore(path) as store:
-        ledger = fold_ledger(store.events(), ACCOUNT_PAPER)
-    return {t.base: t.liquidation_price_usd for t in ledger.open_trades
-            if t.liquidation_price_usd is not None}
-
-
 def _open_risk_usd(book: PositionBook, params: PlanParameters,
                    prices: Mapping[str, float], vols: Mapping[str, float]) -> float:
     """Stressed loss of the open positions: every stop hit (the plan's formula); a position
@@ -156,7 +143,7 @@ def alert_inputs(session: DeskSession, observation: Observation, rules: tuple[Al
     data = dataset if dataset is not None else session.dataset()
     book = session.book()
     kinds = {r.kind for r in rules}
-    liquidations = _liquidation_prices(journal) if "liquidation_near" in kinds else {}
+    liquidations = liquidation_prices(journal) if "liquidation_near" in kinds else {}
     positions = tuple(PositionView(p.base, p.side, p.entry_price_usd, p.stop_price_usd,
                                    p.take_profit_price_usd, liquidations.get(p.base))
                       for p in book.positions)

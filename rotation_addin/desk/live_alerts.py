@@ -11,25 +11,19 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from rotation_addin.core.alert_eval import AlertFiring
-from rotation_addin.desk.alerts import Observation, evaluate_alerts, list_rules
+from rotation_addin.desk.alerts import Observation, evaluate_alerts, firing_line, list_rules
 from rotation_addin.desk.session import DeskSession
-
-
-def firing_text(firing: AlertFiring) -> str:
-    """One line for a terminal or a notification: ``[label] alert #3 price_above … : …``."""
-    return (f"[{firing.label}] alert #{firing.rule_id} {firing.kind} "
-            f"{firing.fired_at:%Y-%m-%d %H:%M} UTC: {firing.message}")
 
 
 def live_alert_lines(session: DeskSession, prices: Mapping[str, float], as_of: datetime,
                      source: str, *, path: Path | None = None) -> list[str]:
     """Evaluate the stored rules on live ``prices`` (USD by base) stamped ``as_of``.
 
-    Returns one line per new firing (:func:`firing_text`);
+    Returns one line per new firing (:func:`~rotation_addin.desk.alerts.firing_line`, as
+    ``rotation alerts`` prints them);
     nothing is evaluated, and no file created, when no rule is stored.
     """
     if not list_rules(path):
         return []
     observation = Observation(as_of, dict(prices), demo=False, stale=False, source=source)
-    return [firing_text(f) for f in evaluate_alerts(session, observation, path=path)]
+    return [firing_line(f) for f in evaluate_alerts(session, observation, path=path)]

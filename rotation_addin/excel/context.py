@@ -4,7 +4,7 @@ Excel recalculates cells one by one; re-reading settings or recomputing a datase
 per cell would be absurd. The desk session (:mod:`rotation_addin.desk.session`) memoises them
 (the dataset for ``DATA_TTL_S``, the settings until ``settings.toml`` changes), and this module
 keeps one :class:`~rotation_addin.data.quotes.QuoteService` per exchange so that any number of
-``=PRICE()`` cells share one snapshot per TTL.
+``=CRYPTO_PRICE()`` cells share one snapshot per TTL.
 """
 
 from __future__ import annotations

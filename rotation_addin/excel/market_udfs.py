@@ -6,7 +6,7 @@ then come from that venue (ccxt id, :func:`rotation_addin.excel.args.market`); h
 from the configured data source, whose exchange a prefix must then name.
 
 Live functions run in xlwings' ``async_mode="threading"`` (a cold fetch shows ``#N/A
-waiting...`` instead of freezing Excel) and ``PRICE`` is volatile (it re-reads the shared
+waiting...`` instead of freezing Excel) and ``CRYPTO_PRICE`` is volatile (it re-reads the shared
 snapshot at every recalculation; the snapshot itself is fetched once per TTL for all cells).
 Spilled tables hold data only: their source and as-of come from ``=DATA_SOURCE()``.
 """
@@ -27,8 +27,8 @@ CATEGORY = "Rotation Desk"
 Cell = Any
 PRICE_FIELDS: tuple[str, ...] = ("last", "mark", "index", "bid", "ask", "mid", "spread",
                                  "change_24h", "volume_24h")
-"""What ``PRICE`` returns: USD prices; spread = (ask - bid) / mid and change_24h as fractions;
-volume_24h in USD."""
+"""What ``CRYPTO_PRICE`` returns: USD prices; spread = (ask - bid) / mid and change_24h as
+fractions; volume_24h in USD."""
 DEFAULT_CANDLES = 30
 """Candles ``OHLCV`` spills when no start date is given (the most recent)."""
 MAX_ROWS = 20_000
@@ -51,7 +51,7 @@ def _history_base(name: str, value: Cell) -> str:
 @xw.arg("field", doc="Optional: last (default), mark, index, bid, ask, mid, spread, "
                      "change_24h, volume_24h.")
 @udf_guard
-def PRICE(symbol: Cell, field: Cell = None) -> Any:
+def CRYPTO_PRICE(symbol: Cell, field: Cell = None) -> Any:
     """Live price figure (USD; spread and change_24h as fractions); one snapshot per TTL."""
     venue, base = a.market("symbol", symbol)
     chosen = a.choice("field", field, PRICE_FIELDS, "last")
@@ -168,7 +168,7 @@ def DATA_SOURCE(field: Cell = None) -> Any:
 
 
 @xw.func(category=CATEGORY, volatile=True)
-@xw.arg("function", doc="Optional: only this function's errors (e.g. PRICE).")
+@xw.arg("function", doc="Optional: only this function's errors (e.g. CRYPTO_PRICE).")
 @xw.arg("count", doc="Optional: how many, newest first (default 10).")
 @udf_guard
 def LAST_ERRORS(function: Cell = None, count: Cell = None) -> Any:

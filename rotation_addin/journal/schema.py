@@ -21,6 +21,11 @@ from pathlib import Path
 
 from rotation_addin.core.errors import DataError
 from rotation_addin.core.ledger import ACCOUNTS, EVENT_KINDS
+from rotation_addin.data.sqlite_file import (
+    append_only_triggers,
+    refuse_read_only,
+    transaction,
+)
 from rotation_addin.journal.snapshot import TABLE_SQL
 
 _KINDS = ", ".join(f"'{k}'" for k in EVENT_KINDS)
@@ -55,15 +60,12 @@ CREATE TABLE events (
     CHECK (kind != 'correction' OR corrects_id IS NOT NULL)
 );
 CREATE INDEX events_trade ON events (trade_id);
-CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'the trade journal is append-only: add a correction instead'); END;
-CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, 'the trade journal is append-only: add a correction instead'); END;
 """
 
 
 def _migrate_to_v1(conn: sqlite3.Connection) -> None:
-    for statement in _split(_V1):
+    for statement in (*_split(_V1), *append_only_triggers(
+            "events", "the trade journal is append-only: add a correction instead")):
         conn.execute(statement)
 
 
@@ -93,14 +95,11 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
     if current > len(MIGRATIONS):
         raise DataError(f"journal {path} has schema version {current}, newer than this "
                         f"Rotation Desk understands (up to {len(MIGRATIONS)}): upgrade it")
+    if current < len(MIGRATIONS) and path.exists():
+        refuse_read_only(path, "journal")  # before anything is written
     for version in range(current, len(MIGRATIONS)):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             if int(conn.execute("PRAGMA user_version").fetchone()[0]) == version:
                 MIGRATIONS[version](conn)
                 conn.execute(f"PRAGMA user_version = {version + 1}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
     return int(conn.execute("PRAGMA user_version").fetchone()[0])

@@ -33,6 +33,7 @@ import time
 from typing import Any
 
 from rotation_addin.core.ledger_fold import FOLD_VERSION, FoldState
+from rotation_addin.data.sqlite_file import transaction
 
 SNAPSHOT_MIN_ROWS = 2_000
 """A full replay over at least this many rows saves a snapshot (smaller journals fold fast)."""
@@ -142,17 +143,12 @@ def save(conn: sqlite3.Connection, state: FoldState, last_id: int) -> bool:
     timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
     try:
         conn.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             conn.execute(
                 "INSERT OR REPLACE INTO fold_snapshots (account, fold_version, last_id, "
                 "fingerprint, sha256, state, written_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (_key(state.account), FOLD_VERSION, last_id, fingerprint(conn, last_id),
                  hashlib.sha256(blob).hexdigest(), blob, int(time.time() * 1000)))
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
         return True
     except sqlite3.Error:
         return False

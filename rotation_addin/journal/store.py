@@ -13,13 +13,11 @@ import json
 import math
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rotation_addin.core.errors import DataError
 from rotation_addin.core.ledger import (
     ACCOUNT_PAPER,
     KIND_CLOSE,
@@ -32,6 +30,7 @@ from rotation_addin.core.ledger_fold import fold_ledger, fold_state
 from rotation_addin.core.rotation import PositionBook
 from rotation_addin.core.types import Side
 from rotation_addin.data.paths import data_dir
+from rotation_addin.data.sqlite_file import open_store, transaction
 from rotation_addin.journal import schema, snapshot
 
 COLUMNS = ("recorded_ms", "event_ms", "account", "kind", "trade_id", "base", "sector", "side",
@@ -125,17 +124,10 @@ class JournalStore:
 
     def __init__(self, path: Path | str | None = None, *, timeout_s: float = 30.0) -> None:
         self.path = Path(path) if path is not None else journal_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._conn = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None)
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = FULL")
-            self.schema_version = schema.migrate(self._conn, self.path)
-        except sqlite3.DatabaseError as exc:
-            raise DataError(f"journal {self.path} is not a readable SQLite database ({exc}); "
-                            "move it away (nothing is deleted) and start a new one") from None
+        self._conn, self.schema_version = open_store(
+            self.path, "journal", lambda conn: schema.migrate(conn, self.path),
+            timeout_s=timeout_s)
+        self._conn.row_factory = sqlite3.Row
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -147,16 +139,6 @@ class JournalStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
-
     def append(self, events: Sequence[JournalEvent], *, import_keys: Sequence[str | None] = (),
                only_if_open: str | None = None) -> tuple[int, ...]:
         """Write ``events`` in one transaction; return the new row ids.
@@ -167,7 +149,7 @@ class JournalStore:
         """
         keys = list(import_keys) + [None] * (len(events) - len(import_keys))
         ids: list[int] = []
-        with self._transaction() as conn:
+        with transaction(self._conn) as conn:
             if only_if_open is not None and conn.execute(
                     "SELECT 1 FROM events WHERE trade_id = ? AND kind = ? LIMIT 1",
                     (only_if_open, KIND_CLOSE)).fetchone():

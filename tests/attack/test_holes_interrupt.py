@@ -65,3 +65,43 @@ def test_t11_ctrl_c_during_live_refresh_is_one_line(tmp_path: Path) -> None:
         assert "Traceback" not in err and "never retrieved" not in err, (delay, err)
         assert _unexpected(err) == [], (delay, err)
     assert sum(code == 130 for _d, code, _e in results) >= len(DELAYS_S) - 1
+
+
+LATE_CTRL_C = """
+import atexit, os, signal, sys, time
+from rotation_addin.cli.main import main
+
+def late_ctrl_c():  # Ctrl-C while Python tears the process down, after the command printed
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.3)
+
+atexit.register(late_ctrl_c)
+sys.argv = ["rotation", "size", "--equity", "10000", "--entry", "7.50", "--stop", "7.05",
+            "--side", "long"]
+sys.exit(main())
+"""
+
+
+def test_ctrl_c_after_the_command_finished_keeps_its_exit_code() -> None:
+    """The T11 flake, made deterministic: SIGINT during interpreter shutdown.
+
+    Without the console entry ignoring late interrupts, the exit handler above dies with a
+    ``KeyboardInterrupt`` traceback ("Exception ignored in atexit callback") or, once Python
+    has reset its handler, the process is killed by SIGINT (exit -2) after printing its result.
+    """
+    proc = subprocess.run([sys.executable, "-c", LATE_CTRL_C], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr)
+    assert proc.stderr == "", proc.stderr
+    assert "quantity (base units)" in proc.stdout, proc.stdout
+
+
+def test_main_called_in_process_leaves_ctrl_c_alone() -> None:
+    """Only the console script (argv None) ignores late interrupts: a caller's process keeps
+    its Ctrl-C (tests and embedders call ``main([...])``)."""
+    from rotation_addin.cli.main import main
+
+    before = signal.getsignal(signal.SIGINT)
+    assert main(["size", "--equity", "10000", "--entry", "7.50", "--stop", "7.05",
+                 "--side", "long"]) == 0
+    assert signal.getsignal(signal.SIGINT) is before

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,14 @@ def test_unknown_shell_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "completion", "fish")
     assert code == 2
     assert "fish" in one_line_error(err) and "bash" in err
+
+
+def test_missing_shtab_is_one_line_saying_how_to_install_it(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "shtab", None)  # `import shtab` now fails as if missing
+    code, out, err = run(capsys, "completion", "bash")
+    line = one_line_error(err)
+    assert code == 4 and out == ""
+    assert "Traceback" not in err and "shtab" in line and "pip install" in line
+    assert line.startswith("rotation: data error: the completion script needs shtab")
+    assert run(capsys, "plan", "--help")[0] == 0  # the other commands do not need it

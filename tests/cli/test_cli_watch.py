@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from rotation_addin.cli.main import main
-from rotation_addin.desk.alerts import add_rule
+from rotation_addin.desk.alerts import add_rule, firing_line, history
 from tests.emulator.binance import BinanceEmulator
 from tests.emulator.binance_ws import BinanceStreamEmulator, StreamTick
 from tests.emulator.harness import price_market
@@ -57,6 +57,7 @@ def test_once_fires_once_per_crossing_with_its_exit_code(rest: BinanceEmulator,
     assert first.returncode == 1, err
     lines = out.splitlines()
     assert len(lines) == 1 and "alert #1 price_above" in lines[0] and "BTC" in lines[0]
+    assert lines == [firing_line(history()[-1])]  # the line every surface prints for it
     assert "checked 2 of 2 symbols on binanceusdm" in err and "1 alert fired" in err
     second = cli(isolated_home, *args)  # same price: the rule does not fire again
     out, err = second.communicate(timeout=240)

@@ -90,7 +90,8 @@ def test_stress_correlation_sentence(real: tuple[pd.DataFrame, dict[str, list[st
 
 
 def test_price_snapshot_sentence(tmp_path: Path) -> None:
-    """10,000 PRICE cells: the market list once, then two requests per TTL (emulator count)."""
+    """10,000 CRYPTO_PRICE cells: the market list once, then two requests per TTL (emulator
+    count)."""
     from rotation_addin import udfs
     from rotation_addin.data.settings import Settings, save_settings
     from rotation_addin.excel import context
@@ -108,7 +109,7 @@ def test_price_snapshot_sentence(tmp_path: Path) -> None:
         context.clear()
         try:
             started = time.monotonic()
-            values = [udfs.PRICE(bases[i % 40]) for i in range(10_000)]
+            values = [udfs.CRYPTO_PRICE(bases[i % 40]) for i in range(10_000)]
             elapsed = time.monotonic() - started
             requests = [r.path for r in exchange.request_log]
         finally:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from rotation_addin.cli.flag_errors import describe, typed_values
+from rotation_addin.cli.flag_errors import FIELD_FLAGS, describe, typed_values
 from rotation_addin.cli.main import main
 from rotation_addin.cli.term import clean_float, to_json
 from rotation_addin.core.errors import InputError
@@ -39,6 +39,9 @@ def one_error(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str,
      "--mmr: must be at least 0.0001 % and below 100 % (got 150 %)"),
     (["leverage", "--daily-vol", "5%", "--k", "50"],
      "--k: must be above 0 and at most 20 (got 50)"),
+    ([*SIZE, "--stop", "7.05", "--symbol", "XYZ"],  # once "omit ----symbol"
+     "--symbol: XYZ has no contract rules in demo (simulated); omit --symbol or give "
+     "--step/--min-qty/--min-notional"),
 ])
 def test_errors_name_the_flag_and_the_range_in_its_units(
     capsys: pytest.CaptureFixture[str], argv: list[str], line: str
@@ -47,6 +50,15 @@ def test_errors_name_the_flag_and_the_range_in_its_units(
     assert code == 2 and out == ""
     assert got == f"rotation: invalid input: {line}"
     assert "_usd" not in got and "_fraction" not in got and "1e+" not in got
+
+
+@pytest.mark.parametrize("field", sorted(FIELD_FLAGS))
+def test_a_flag_or_hyphenated_word_in_a_reason_is_left_as_written(field: str) -> None:
+    flag = FIELD_FLAGS[field].name
+    word = field.replace("_", "-")
+    reason = f"omit {flag} or see the {word}-rule and {flag}=1"
+    argv = ["size", flag, "1"]
+    assert describe(InputError(field, reason), "size", argv) == f"{flag}: {reason}"
 
 
 def test_a_field_whose_flag_was_not_typed_keeps_its_name() -> None:

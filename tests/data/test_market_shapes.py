@@ -119,7 +119,7 @@ def test_price_is_the_usdt_perpetuals_on_a_list_holding_every_shape(
     # the UDF, as Excel calls it
     context.clear()
     save_settings(Settings(data_source="cache", exchange_api_url=shaped.base_url))
-    assert udfs.PRICE("BTC") == last("BTCUSDT")
+    assert udfs.CRYPTO_PRICE("BTC") == last("BTCUSDT")
     assert udfs.FUNDING_RATE("BTC") == pytest.approx(float(raw_get(
         shaped.base_url, "/fapi/v1/premiumIndex", symbol="BTCUSDT").json()["lastFundingRate"]))
     context.clear()

@@ -19,7 +19,12 @@ from rotation_addin.core.types import Side
 from rotation_addin.data.alert_store import AlertStore, alerts_path
 from rotation_addin.data.positions import write_positions
 from rotation_addin.desk import alerts
+from rotation_addin.desk.journal import OrderRequest, open_trade
+from rotation_addin.desk.journal_market import current_quote
+from rotation_addin.desk.live_book import live_book
 from rotation_addin.desk.session import DeskSession
+from rotation_addin.journal.store import journal_path
+from tests.journal.helpers import demo_market, inputs
 
 T0 = datetime(2026, 3, 2, 12, tzinfo=UTC)
 
@@ -147,3 +152,18 @@ def test_two_racing_evaluations_fire_a_crossing_once() -> None:
     assert sorted(results) == [0, 0, 0, 1]
     with AlertStore() as store:
         assert store.count_firings() == 1
+
+
+def test_liquidation_near_reads_the_paper_journal_as_the_live_book_does() -> None:
+    market = demo_market()
+    price = current_quote(market, "RENDER").price_usd
+    opened = open_trade(inputs(market, journal_path()),
+                        OrderRequest("RENDER", "long", stop=price * 0.95, quantity=10.0,
+                                     leverage=5))
+    liq = opened.check.liquidation_price_usd
+    assert liq is not None and 0 < liq < price * 0.95  # a long's liquidation below its stop
+    rule = alerts.add_rule("liquidation_near", "*", 3.0, unit="sigma")
+    session = DeskSession()
+    seen = alerts.alert_inputs(session, _obs(price), (rule,), dataset=market)
+    assert {p.base: p.liquidation_price_usd for p in seen.positions} == {"RENDER": liq}
+    assert live_book(session, dataset=market).liquidation_prices == {"RENDER": liq}

@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import REPO_ROOT
 from tests.diagnostics.fake_qt import SIMULATED_MISSING, SIMULATED_PACKAGE, fake_plugin_dir
 
-MEMORY_KEYRING = "tests.diagnostics.memory_keyring.MemoryKeyring"
+MEMORY_KEYRING = "tests.keyring_standin.MemoryKeyring"
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ BAD_CALLS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "SAFE_LEVERAGE": (lambda u: u.SAFE_LEVERAGE(12), "#VALUE!"),
     "HIST_VOL": (lambda u: u.HIST_VOL("RENDER", "garch"), "#VALUE!"),
     "CORREL_MATRIX": (lambda u: u.CORREL_MATRIX("BTC,RENDER", 2), "#VALUE!"),
-    "PRICE": (lambda u: u.PRICE("RENDER", "bidd"), "#VALUE!"),
+    "CRYPTO_PRICE": (lambda u: u.CRYPTO_PRICE("RENDER", "bidd"), "#VALUE!"),
     "OHLCV": (lambda u: u.OHLCV("BTC", "2h"), "#VALUE!"),
     "FUNDING_RATE": (lambda u: u.FUNDING_RATE("NOT A SYMBOL!"), "#VALUE!"),
     "SECTOR_TABLE": (lambda u: u.SECTOR_TABLE(), "#N/A"),  # no data: see the fixture below
@@ -135,7 +135,7 @@ def test_off_windows_the_converter_leaves_the_reason(monkeypatch: pytest.MonkeyP
     import sys
 
     monkeypatch.setitem(sys.modules, "pythoncom", None)  # import fails: no pywin32 (macOS)
-    error = CellError("#N/A", "#DATA X: no price history", "PRICE")
+    error = CellError("#N/A", "#DATA X: no price history", "CRYPTO_PRICE")
     assert cell_errors.com_value(error) == "#DATA X: no price history"
 
 
@@ -144,10 +144,10 @@ def test_last_errors_filters_and_counts() -> None:
 
     cell_errors.clear_log()
     assert udfs.LAST_ERRORS() == "no errors since the add-in started"
-    udfs.PRICE("RENDER", "bidd")
+    udfs.CRYPTO_PRICE("RENDER", "bidd")
     udfs.HIST_VOL(12)
     udfs.HIST_VOL(13)
     log = udfs.LAST_ERRORS()
-    assert [row[1] for row in log[1:]] == ["HIST_VOL", "HIST_VOL", "PRICE"]
+    assert [row[1] for row in log[1:]] == ["HIST_VOL", "HIST_VOL", "CRYPTO_PRICE"]
     assert [row[2] for row in udfs.LAST_ERRORS("hist_vol", 1)[1:]] == ["13"]
     assert udfs.LAST_ERRORS("SLIPPAGE") == "no errors from SLIPPAGE since the add-in started"

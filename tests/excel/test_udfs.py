@@ -53,8 +53,8 @@ def test_position_size_hand_example() -> None:
         (lambda: udfs.POSITION_SIZE(10000, 0.02, datetime(2024, 1, 1), 95), "entry"),
         (lambda: udfs.LIQUIDATION_PRICE("long", 100, -1, 20), "quantity"),
         (lambda: udfs.HIST_VOL(12), "symbol_or_prices"),
-        (lambda: udfs.PRICE("NOT A SYMBOL!"), "symbol"),
-        (lambda: udfs.PRICE("RENDER", "bidd"), "field"),
+        (lambda: udfs.CRYPTO_PRICE("NOT A SYMBOL!"), "symbol"),
+        (lambda: udfs.CRYPTO_PRICE("RENDER", "bidd"), "field"),
         (lambda: udfs.OHLCV("BTC", "2h"), "interval"),
         (lambda: udfs.OHLCV("BTC", "1d", "2025-02-01", "2025-01-01"), "end"),
         (lambda: udfs.CORREL_MATRIX("BTC,RENDER", 2), "window"),
@@ -97,12 +97,12 @@ def test_demo_backed_functions_spill_data_only() -> None:
     assert candles[0] == ["date", "open", "high", "low", "close", "volume_usd"]
     assert len(candles) == 31 and all(r[2] >= r[3] for r in candles[1:])
     assert all(isinstance(r[0], datetime) for r in candles[1:])
-    assert isinstance(udfs.PRICE("RENDER"), float)
+    assert isinstance(udfs.CRYPTO_PRICE("RENDER"), float)
     assert isinstance(udfs.FUNDING_RATE("RENDER/USDT:USDT"), float)
 
 
 def test_ten_thousand_price_cells_cost_one_snapshot(tmp_path: Path) -> None:
-    """10,000 PRICE cells over 40 distinct symbols reach the exchange once per TTL."""
+    """10,000 CRYPTO_PRICE cells over 40 distinct symbols reach the exchange once per TTL."""
     import numpy as np
     import pandas as pd
 
@@ -117,7 +117,7 @@ def test_ten_thousand_price_cells_cost_one_snapshot(tmp_path: Path) -> None:
         save_settings(Settings(data_source="cache", exchange_api_url=exchange.base_url,
                                quote_ttl_s=3600.0))
         context.clear()
-        results = [udfs.PRICE(bases[i % 40]) for i in range(10_000)]
+        results = [udfs.CRYPTO_PRICE(bases[i % 40]) for i in range(10_000)]
         requests = [r.path for r in exchange.request_log]
     assert all(isinstance(v, float) and v > 0 for v in results), results[:3]
     # one snapshot = markets once (ccxt) + all tickers + all mark prices, whatever the cells

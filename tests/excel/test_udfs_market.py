@@ -1,4 +1,4 @@
-"""PRICE's fields, exchange prefixes, OHLCV intervals, FUNDING_HISTORY, cross liquidation.
+"""CRYPTO_PRICE's fields, exchange prefixes, OHLCV intervals, FUNDING_HISTORY, cross liquidation.
 
 Live figures are checked against what the loopback Binance emulator served (its raw JSON,
 read over HTTP independently of ccxt) and counted there: one snapshot of all tickers per TTL
@@ -47,7 +47,7 @@ def test_price_fields_match_the_exchange_and_cost_one_request_each_per_ttl() -> 
         save_settings(Settings(data_source="demo", exchange_id="binanceusdm",
                                exchange_api_url=exchange.base_url, quote_ttl_s=3600.0))
         context.clear()
-        cells = {(b, f): udfs.PRICE(f"BINANCE:{b}", f)
+        cells = {(b, f): udfs.CRYPTO_PRICE(f"BINANCE:{b}", f)
                  for _ in range(50) for b in bases
                  for f in ("last", "mark", "index", "bid", "ask", "mid", "spread",
                            "change_24h", "volume_24h")}
@@ -87,7 +87,7 @@ def test_open_interest_matches_the_exchange_one_request_per_symbol_per_ttl() -> 
         context.clear()
         amounts = {b: udfs.OPEN_INTEREST(b) for _ in range(100) for b in bases}
         in_usd = udfs.OPEN_INTEREST("BINANCE:RENDER", "usd")
-        mark = udfs.PRICE("RENDER", "mark")
+        mark = udfs.CRYPTO_PRICE("RENDER", "mark")
         requests = [r.path for r in exchange.request_log]
         raw = _raw(exchange.base_url, "/fapi/v1/openInterest?symbol=RENDERUSDT")
     assert requests.count("/fapi/v1/openInterest") == len(bases)  # 301 cells, 3 symbols
@@ -96,14 +96,14 @@ def test_open_interest_matches_the_exchange_one_request_per_symbol_per_ttl() -> 
 
 
 def test_prefix_errors_name_the_argument() -> None:
-    unknown = udfs.PRICE("NOWHERE:RENDER")
+    unknown = udfs.CRYPTO_PRICE("NOWHERE:RENDER")
     assert isinstance(unknown, CellError) and unknown.code == "#VALUE!"
     assert unknown.reason.startswith("#INPUT symbol: exchange prefix NOWHERE:")
     # history comes from the configured source: a prefix naming another exchange is refused
     history = udfs.OHLCV("BYBIT:RENDER")
     assert history.code == "#VALUE!" and "drop the bybit prefix" in history.reason
     # a contract symbol is not a prefix
-    assert udfs.PRICE("RENDER/USDT:USDT") == udfs.PRICE("RENDER")
+    assert udfs.CRYPTO_PRICE("RENDER/USDT:USDT") == udfs.CRYPTO_PRICE("RENDER")
 
 
 def _demo() -> object:

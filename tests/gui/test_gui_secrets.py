@@ -108,7 +108,7 @@ def test_settings_tab_sends_key_to_keyring_only(
     qtbot.keyClicks(view.key_edit, KEY)
     qtbot.keyClicks(view.secret_edit, SECRET)
     assert view.store_api_key()
-    assert memory_keyring.entries[("rotation-desk", "binanceusdm:api_key")] == KEY
+    assert memory_keyring.store[("rotation-desk", "binanceusdm:api_key")] == KEY
     assert view.key_edit.text() == "" and view.secret_edit.text() == ""
     assert KEY not in view.key_status.text()
     assert view.save()

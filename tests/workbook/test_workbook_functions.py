@@ -1,8 +1,8 @@
 """The Functions sheet in a real LibreOffice: native fallbacks equal the engine, live cells fall
 back through IFERROR (no add-in here), every function has its example.
 
-LibreOffice knows none of the add-in's functions (PRICE even resolves to its own bond-price
-function and fails on one argument), which is exactly a workbook opened without the add-in.
+LibreOffice knows none of the add-in's functions (they answer #NAME?), which is exactly a
+workbook opened without the add-in.
 """
 
 from __future__ import annotations

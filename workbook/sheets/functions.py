@@ -24,8 +24,8 @@ INPUTS: tuple[tuple[str, str, object, str], ...] = (
     ("leverage", "Leverage (isolated)", 20.0, st.FMT_LEV),
     ("mmr", "Maintenance margin rate", 0.004, st.FMT_PCT),
     ("wallet", "Wallet balance, cross (USD)", 10.0, st.FMT_USD),
-    ("equity", "Equity (USD)", 10_000.0, st.FMT_USD),
-    ("risk", "Risk per trade", 0.02, st.FMT_PCT),
+    ("equity", "Equity (USD)", pdef.EQUITY_USD.default, st.FMT_USD),
+    ("risk", "Risk per trade", pdef.RISK_FRACTION.default, st.FMT_PCT),
     ("stop", "Stop price (USD)", 95.0, st.FMT_PRICE),
     ("fee", "Taker fee rate", pdef.TAKER_FEE_RATE.default, "0.000%"),
     ("slip", "Stop slippage rate", pdef.STOP_SLIPPAGE_RATE.default, "0.000%"),
@@ -106,8 +106,9 @@ def _rows() -> list[tuple[str, str, str | None, str, str, str]]:
          f"{c('mmr')})", native["safe"],
          "floor(1 / (d(1 + MMR) + MMR)), d = k·σ·√days + buffer; at least 1, at most the cap",
          "leverage (whole)", st.FMT_LEV),
-        ("PRICE", 'PRICE("RENDER")', None, "", "last price (USD); fields: mark, index, bid, "
-         "ask, mid, spread, change_24h, volume_24h; prefix BYBIT:RENDER", st.FMT_PRICE),
+        ("CRYPTO_PRICE", 'CRYPTO_PRICE("RENDER")', None, "",
+         "last price (USD); fields: mark, index, bid, ask, mid, spread, change_24h, "
+         "volume_24h; prefix BYBIT:RENDER", st.FMT_PRICE),
         ("FUNDING_RATE", 'FUNDING_RATE("RENDER")', None, "", "per funding interval", "0.0000%"),
         ("OHLCV", 'INDEX(OHLCV("RENDER","1d"),2,5)', None, "",
          "a close of the spill (1h/4h/1d/1w, start, end)", st.FMT_PRICE),

@@ -40,7 +40,7 @@ NOTES: tuple[str, ...] = (
     "(Windows: UDFs and the Refresh button; macOS: the button).",
     "Interpreter_Win / Interpreter_Mac: the Python of your Rotation Desk install "
     "(installer/install.ps1 prints it). Empty = use the add-in's setting.",
-    "UDF Modules: the module Excel imports for =POSITION_SIZE(), =PRICE() ... "
+    "UDF Modules: the module Excel imports for =POSITION_SIZE(), =CRYPTO_PRICE() ... "
     "(ribbon: xlwings > Import Functions).",
     "Keep the keys in column A starting at A1 with no blank row in between.",
 )
