@@ -76,10 +76,45 @@ def write_user_files(home: Path, bases: list[str]) -> None:
     (folder / "positions.csv").write_text("\n".join(rows) + "\n")
 
 
+def _spin(app: Any, duration: float) -> None:
+    """Process Qt events for ``duration`` seconds (1 ms sleeps between passes)."""
+    end = time.perf_counter() + duration
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def _loop_for(duration: float) -> None:
+    """Run a local event loop for ``duration`` s (app.quit() would close the window)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(duration * 1000), loop.quit)
+    loop.exec()
+
+
+def _wait_connected(server: Server, app: Any) -> None:
+    """Spin until the app's stream has connected to the server (at most 60 s)."""
+    deadline = time.perf_counter() + 60
+    while (server.send("stats") or {}).get("connections", 0) < 1:
+        _spin(app, 0.2)
+        assert time.perf_counter() < deadline, "the app never connected"
+
+
+def _no_tick_reason(window: Any) -> str:
+    """Why no tick reached the screen: status, log tail, stream status, loop reports."""
+    from rotation_addin.data.live_runner import LOOP_REPORTS
+
+    stream = window.live.stream
+    return (f"no tick reached the screen: {window.live.status.text()}; "
+            f"{window.live.view.log.toPlainText()[-400:]} "
+            f"{stream.status if stream else None} {LOOP_REPORTS[-3:]}")
+
+
 def run_app(server: Server, seconds: float, rate: float) -> dict[str, float]:
     """Measure the event loop and tick-to-paint inside the offscreen app."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
@@ -98,42 +133,23 @@ def run_app(server: Server, seconds: float, rate: float) -> dict[str, float]:
     beat.setInterval(5)
     beat.timeout.connect(lambda: beats.append(time.perf_counter()))
 
-    def spin(duration: float) -> None:
-        end = time.perf_counter() + duration
-        while time.perf_counter() < end:
-            app.processEvents()
-            time.sleep(0.001)
-
-    def loop_for(duration: float) -> None:  # a local loop: app.quit() would close the window
-        loop = QEventLoop()
-        QTimer.singleShot(int(duration * 1000), loop.quit)
-        loop.exec()
-
-    deadline = time.perf_counter() + 60
-    while (server.send("stats") or {}).get("connections", 0) < 1:
-        spin(0.2)
-        assert time.perf_counter() < deadline, "the app never connected"
-    spin(1.0)  # subscriptions acknowledged
+    _wait_connected(server, app)
+    _spin(app, 1.0)  # subscriptions acknowledged
     beat.start()
-    loop_for(seconds / 2)  # baseline: Live on, silent stream
+    _loop_for(seconds / 2)  # baseline: Live on, silent stream
     idle_gap = float(np.max(np.diff(beats)))
     beats.clear()
     window.live.latencies_ms.clear()
     sent_before = (server.send("stats") or {})["frames_sent"]
     ticks_before = window.live.stream.status.ticks if window.live.stream else 0
     server.send(f"tick {rate}")
-    loop_for(seconds)
+    _loop_for(seconds)
     server.send("stop")
     beat.stop()
     load_gap = float(np.max(np.diff(beats)))
     latencies = np.array(window.live.latencies_ms, dtype=float)
     if not len(latencies):
-        from rotation_addin.data.live_runner import LOOP_REPORTS
-
-        stream = window.live.stream
-        raise SystemExit(f"no tick reached the screen: {window.live.status.text()}; "
-                         f"{window.live.view.log.toPlainText()[-400:]} "
-                         f"{stream.status if stream else None} {LOOP_REPORTS[-3:]}")
+        raise SystemExit(_no_tick_reason(window))
     frames = (server.send("stats") or {})["frames_sent"] - sent_before
     received = (window.live.stream.status.ticks if window.live.stream else 0) - ticks_before
     window.live.shutdown()

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.palette import set_field_error, set_tone
+from gui.field_errors import FieldErrors
+from gui.palette import set_tone
 from gui.quick_check_logic import (
     FIELD_LABELS,
     LEV_ROWS,
@@ -111,7 +112,8 @@ class QuickCheckView(QWidget):
         self.last_error: tuple[str, str] | None = None
         self.example_origin = "worked example"
         self.fields: dict[str, QLineEdit] = {}
-        self.error_labels: dict[str, QLabel] = {}
+        self.field_errors = FieldErrors()
+        self.error_labels = self.field_errors.labels
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(120)
@@ -163,19 +165,7 @@ class QuickCheckView(QWidget):
         outer.addLayout(results, 3)
 
     def _with_error(self, name: str, widget: QWidget) -> QWidget:
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(1)
-        column.addWidget(widget)
-        label = QLabel("")
-        label.setObjectName(f"{name}_error")
-        set_tone(label, "bad")
-        label.setWordWrap(True)
-        label.setVisible(False)
-        column.addWidget(label)
-        self.error_labels[name] = label
-        return holder
+        return self.field_errors.wrap(name, widget)
 
     def set_defaults(self) -> None:
         """Fill the form with a worked example (long, 2 % risk, settings' equity)."""
@@ -282,20 +272,8 @@ class QuickCheckView(QWidget):
         self.result_changed.emit(result)
 
     def _clear_errors(self) -> None:
-        for name, label in self.error_labels.items():
-            label.setVisible(False)
-            label.setText("")
-            widget = self._widget(name)
-            set_field_error(widget, False)
-            widget.setToolTip("")
+        self.field_errors.clear()
         self.general_error.setText("")
-
-    def _widget(self, name: str) -> QWidget:
-        if name == "symbol":
-            return self.symbol_box
-        if name == "side":
-            return self.side_box
-        return self.fields[name]
 
     def _show_error(self, exc: Exception) -> None:
         engine_field = str(getattr(exc, "field", "") or "")
@@ -306,17 +284,11 @@ class QuickCheckView(QWidget):
             prefix = f"{engine_field}: " if engine_field else ""
             self.general_error.setText(f"{prefix}{reason}")
             return
-        widget = self._widget(name)
-        set_field_error(widget, True)
-        widget.setToolTip(reason)
-        label = self.error_labels[name]
-        label.setText(reason)
-        label.setVisible(True)
+        self.field_errors.show(name, reason, tooltip=reason)
 
     def error_text(self, name: str) -> str:
         """Error shown under field ``name`` ('' if none) — for tests and accessibility."""
-        label = self.error_labels[name]
-        return label.text() if not label.isHidden() else ""
+        return self.field_errors.text(name)
 
     def _show_result(self, result: QuickCheckResult | None) -> None:
         if result is None:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.palette import set_field_error, set_tone
+from gui.field_errors import FieldErrors
 from gui.table_view import DataTable
 from gui.workers import BackgroundTask, TaskRunner, describe_error
 
@@ -110,7 +110,8 @@ class VenuesView(QWidget):
         self.orders: list[Any] = []
         self.priced_orders: list[Any] = []
         self.edits: dict[str, QLineEdit] = {}
-        self.error_labels: dict[str, QLabel] = {}
+        self.field_errors = FieldErrors("venues_")
+        self.error_labels = self.field_errors.labels
         self._build()
 
     def _build(self) -> None:
@@ -167,26 +168,7 @@ class VenuesView(QWidget):
         outer.addWidget(self.summary)
 
     def _with_error(self, name: str, widget: QWidget) -> QWidget:
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(1)
-        column.addWidget(widget)
-        label = QLabel("")
-        label.setObjectName(f"venues_{name}_error")
-        set_tone(label, "bad")
-        label.setWordWrap(True)
-        label.setVisible(False)
-        column.addWidget(label)
-        self.error_labels[name] = label
-        return holder
-
-    def _widget(self, name: str) -> QWidget:
-        if name == "symbol":
-            return self.symbol_box
-        if name == "side":
-            return self.side_box
-        return self.edits[name]
+        return self.field_errors.wrap(name, widget)
 
     # -- state ------------------------------------------------------------------------------
     def set_dataset(self, dataset: Any, orders: list[Any] | None = None) -> None:
@@ -206,14 +188,10 @@ class VenuesView(QWidget):
 
     def error_text(self, name: str) -> str:
         """Error shown under field ``name`` ('' if none)."""
-        label = self.error_labels[name]
-        return label.text() if not label.isHidden() else ""
+        return self.field_errors.text(name)
 
     def _clear_errors(self) -> None:
-        for name, label in self.error_labels.items():
-            label.setVisible(False)
-            label.setText("")
-            set_field_error(self._widget(name), False)
+        self.field_errors.clear()
 
     def show_error(self, exc: Exception) -> None:
         """Outline the field an InputError names and print its one-line reason under it."""
@@ -223,10 +201,7 @@ class VenuesView(QWidget):
         if name not in self.error_labels:
             self.status.setText(f"{field}: {reason}" if field else reason)
             return
-        set_field_error(self._widget(name), True)
-        label = self.error_labels[name]
-        label.setText(f"{LABELS[name]}: {reason}")
-        label.setVisible(True)
+        self.field_errors.show(name, f"{LABELS[name]}: {reason}", tooltip=reason)
         self.status.setText(f"{LABELS[name]} needs fixing (see the field)")
 
     # -- work ---------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Modules <= 400 lines and functions <= 60 lines in the desk and the surfaces (house rule).
+"""Modules <= 400 lines and functions <= 60 lines everywhere in the code (house rule).
 
 ``python -m tools.code_size`` prints every module or function over its limit and exits 1 when
-there is one; ``tests/desk/test_code_size.py`` runs the same check.
+there is one; ``tests/desk/test_code_size.py`` runs the same check. :data:`ALLOWED` lists the
+few known exceptions still to be split; anything else over a limit fails.
 """
 
 from __future__ import annotations
@@ -14,9 +15,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
-CHECKED = ("rotation_addin/desk", "rotation_addin/udfs.py", "rotation_addin/excel",
-           "rotation_addin/cli", "gui", "workbook")
-"""The desk and the surfaces: UDFs, CLI, app, workbook."""
+CHECKED = ("rotation_addin", "gui", "workbook", "tools", "bench")
+"""The runtime package (engine, data layer, desk, UDFs, CLI), the app, the workbook, the tools
+and the benchmarks."""
+ALLOWED = frozenset({
+    # Owned by the sweep work (s2-sweep) this session; to be split in the next one.
+    "rotation_addin/core/backtest.py",
+    "rotation_addin/core/backtest.py:walk_forward",
+    "rotation_addin/core/report.py",
+    "rotation_addin/core/rotation.py",
+    "bench/bench_backtest.py:vectorbt_signals_sweep",
+})
+"""Known exceptions: ``"path"`` (module length) or ``"path:function"``. Keep it short."""
 
 
 def python_files(roots: tuple[str, ...] = CHECKED) -> Iterator[Path]:
@@ -32,13 +42,13 @@ def oversized(path: Path) -> list[str]:
     name = path.relative_to(REPO).as_posix()
     found: list[str] = []
     lines = len(text.splitlines())
-    if lines > MAX_MODULE_LINES:
+    if lines > MAX_MODULE_LINES and name not in ALLOWED:
         found.append(f"{name}: {lines} lines (max {MAX_MODULE_LINES})")
     for node in ast.walk(ast.parse(text)):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             start = min([d.lineno for d in node.decorator_list] + [node.lineno])
             length = (node.end_lineno or node.lineno) - start + 1
-            if length > MAX_FUNCTION_LINES:
+            if length > MAX_FUNCTION_LINES and f"{name}:{node.name}" not in ALLOWED:
                 found.append(f"{name}:{node.lineno} {node.name}(): {length} lines "
                              f"(max {MAX_FUNCTION_LINES})")
     return found

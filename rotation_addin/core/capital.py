@@ -102,14 +102,24 @@ def minimum_capital_check(
     risk = in_range("risk_fraction", risk_fraction, MIN_RISK_FRACTION, 1.0)
     floor_equity = non_negative("min_equity_usd", min_equity_usd)
     fee, slip = validate_costs(taker_fee_rate, stop_slippage_rate)
+    position_side = _position_side(side, entry, stop)
+    validate_stop(position_side, entry, stop)
+    warnings: list[str] = []
+    spec = _checked_contract(contract, warnings)
+    return _capital_check(equity, entry, stop, risk, floor_equity, fee, slip, spec, warnings)
+
+
+def _position_side(side: object | None, entry: float, stop: float) -> Side:
+    """The given side, or the one the stop implies (below entry: long)."""
     if side is None:
         if stop == entry:
             raise InputError("stop_price_usd", f"must differ from entry {entry:g} (got {stop:g})")
-        position_side = Side.LONG if stop < entry else Side.SHORT
-    else:
-        position_side = Side.parse(side)
-    validate_stop(position_side, entry, stop)
-    warnings: list[str] = []
+        return Side.LONG if stop < entry else Side.SHORT
+    return Side.parse(side)
+
+
+def _checked_contract(contract: ContractSpec | None, warnings: list[str]) -> ContractSpec:
+    """The contract with its minimums checked, or generic USDⓈ-M minimums (with a warning)."""
     if contract is None:
         contract = ContractSpec(symbol="generic", base="generic")
         warnings.append("no contract given: used generic minimums (amount step 0.001, "
@@ -120,7 +130,21 @@ def minimum_capital_check(
         positive("contract.amount_step", contract.amount_step)
         non_negative("contract.min_amount", contract.min_amount)
         non_negative("contract.min_notional_usd", contract.min_notional_usd)
+    return contract
 
+
+def _capital_check(
+    equity: float,
+    entry: float,
+    stop: float,
+    risk: float,
+    floor_equity: float,
+    fee: float,
+    slip: float,
+    contract: ContractSpec,
+    warnings: list[str],
+) -> CapitalCheck:
+    """Compare the smallest tradable order's risk with the rule and equity with the floor."""
     quantity = smallest_tradable_quantity(contract, entry)
     smallest_risk = quantity * per_unit_loss_usd(entry, stop, fee, slip)
     needed = smallest_risk / risk

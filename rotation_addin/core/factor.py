@@ -98,22 +98,28 @@ def sector_betas(
             if fit is None:
                 continue
             sector = str(name) if kind == "sector" else sector_of.get(str(name), "")
-            rows.append(
-                {
-                    "name": str(name),
-                    "kind": kind,
-                    "sector": sector,
-                    "beta": fit.beta,
-                    "r_squared": fit.r_squared,
-                    "residual_vol_daily": fit.residual_vol_daily,
-                    "residual_vol_annual": fit.residual_vol_daily * SQRT_DAYS_PER_YEAR,
-                    "alpha_daily": fit.alpha,
-                    "observations": fit.observations,
-                }
-            )
-    columns = ["name", "kind", "sector", "beta", "r_squared", "residual_vol_daily",
-               "residual_vol_annual", "alpha_daily", "observations"]
-    return pd.DataFrame(rows, columns=columns).set_index("name")
+            rows.append(_beta_row(str(name), kind, sector, fit))
+    return pd.DataFrame(rows, columns=list(BETA_COLUMNS)).set_index("name")
+
+
+BETA_COLUMNS = ("name", "kind", "sector", "beta", "r_squared", "residual_vol_daily",
+                "residual_vol_annual", "alpha_daily", "observations")
+"""Columns of :func:`sector_betas` (``name`` becomes the index)."""
+
+
+def _beta_row(name: str, kind: str, sector: str, fit: _Fit) -> dict[str, object]:
+    """One row of :func:`sector_betas` from a market regression."""
+    return {
+        "name": name,
+        "kind": kind,
+        "sector": sector,
+        "beta": fit.beta,
+        "r_squared": fit.r_squared,
+        "residual_vol_daily": fit.residual_vol_daily,
+        "residual_vol_annual": fit.residual_vol_daily * SQRT_DAYS_PER_YEAR,
+        "alpha_daily": fit.alpha,
+        "observations": fit.observations,
+    }
 
 
 def residual_returns(

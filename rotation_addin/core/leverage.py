@@ -169,6 +169,18 @@ def safe_leverage(
     buffer = in_range("gap_buffer_fraction", gap_buffer_fraction, 0.0, 1.0,
                       high_inclusive=False)
     notional = non_negative("notional_usd", notional_usd)
+    mmr, cap, cum, warnings = _margin_terms(brackets, maintenance_margin_rate, max_leverage,
+                                            notional)
+    return _safe_leverage(sigma, k, days, buffer, mmr, cap, cum, side, warnings)
+
+
+def _margin_terms(
+    brackets: BracketTable | None,
+    maintenance_margin_rate: float | None,
+    max_leverage: float | None,
+    notional: float,
+) -> tuple[float, float, float, list[str]]:
+    """(MMR, max leverage, cum / notional, warnings): the bracket at ``notional`` or overrides."""
     warnings: list[str] = []
     if brackets is not None and not isinstance(brackets, BracketTable):
         raise InputError("brackets", f"must be a BracketTable (got {type(brackets).__name__})")
@@ -191,6 +203,21 @@ def safe_leverage(
 
     cum = (bracket.maintenance_amount_usd / notional
            if bracket is not None and maintenance_margin_rate is None and notional > 0 else 0.0)
+    return mmr, cap, cum, warnings
+
+
+def _safe_leverage(
+    sigma: float,
+    k: float,
+    days: float,
+    buffer: float,
+    mmr: float,
+    cap: float,
+    cum: float,
+    side: str,
+    warnings: list[str],
+) -> SafeLeverage:
+    """The whole leverage of checked inputs, capped, with the distance it leaves."""
     required = required_distance(sigma, k, days, buffer)
     limit = leverage_limit(required, mmr, side, cum)
     by_volatility = _whole_leverage(limit)

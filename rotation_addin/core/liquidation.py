@@ -7,42 +7,32 @@ position's maintenance bracket. Isolated margin: WB = the position's margin, TMM
 Cross margin: WB = the wallet balance, TMM and UPNL = maintenance margin and unrealised PnL of
 all OTHER positions. Source: Binance FAQ "How to Calculate Liquidation Price of USDⓈ-M Futures
 Contracts" (www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93), including its
-rule that the bracket must be re-checked at the liquidation price's notional.
+rule that the bracket must be re-checked at the liquidation price's notional. The inputs
+(mode, position, bracket table, margin) are checked in
+:mod:`~rotation_addin.core.liquidation_inputs`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rotation_addin.core.brackets import Bracket, BracketTable, default_bracket_table
-from rotation_addin.core.constants import PRICE_RANGE_USD, QUANTITY_RANGE_BASE, WALLET_RANGE_USD
+from rotation_addin.core.brackets import Bracket, BracketTable
+from rotation_addin.core.constants import PRICE_RANGE_USD
 from rotation_addin.core.errors import InputError, TradeRefused
+from rotation_addin.core.liquidation_inputs import (
+    MODES,
+    OTHER_POSITIONS_LIMIT_USD,
+    OtherPosition,
+    bracket_table_for,
+    checked_position,
+    cross_margin,
+    flat_bracket_table,
+    isolated_margin,
+    parse_others,
+)
 from rotation_addin.core.types import Side
-from rotation_addin.core.validation import in_range, non_negative, positive
-
-MODES: tuple[str, ...] = ("isolated", "cross")
-
-OTHER_POSITIONS_LIMIT_USD: float = 1e13
-"""Largest maintenance margin or |unrealised PnL| of other cross positions (the equity bound
-of the sizing engine): beyond it the figure is a typo, not an account."""
-
-
-@dataclass(frozen=True)
-class OtherPosition:
-    """Another open position sharing the cross-margin wallet.
-
-    Attributes
-    ----------
-    maintenance_margin_usd : float
-        Its maintenance margin (USD, >= 0).
-    unrealized_pnl_usd : float
-        Its unrealised profit (+) or loss (−) in USD at the mark price.
-    """
-
-    maintenance_margin_usd: float
-    unrealized_pnl_usd: float
+from rotation_addin.core.validation import in_range, non_negative
 
 
 @dataclass(frozen=True)
@@ -117,47 +107,6 @@ def liquidation_price_for_bracket(
     )
     denominator = quantity_base * bracket.maintenance_margin_rate - side_sign * quantity_base
     return numerator / denominator
-
-
-def _parse_mode(mode: object) -> str:
-    text = mode.strip().lower() if isinstance(mode, str) else None
-    if text not in MODES:
-        raise InputError("mode", f"must be 'isolated' or 'cross' (got {mode!r})")
-    return text
-
-
-def _parse_others(other_positions: Sequence[OtherPosition]) -> tuple[float, float]:
-    if isinstance(other_positions, str | bytes) or not isinstance(other_positions, Sequence):
-        raise InputError("other_positions", "must be a list of OtherPosition")
-    tmm = 0.0
-    upnl = 0.0
-    for i, other in enumerate(other_positions):
-        if not isinstance(other, OtherPosition):
-            raise InputError(f"other_positions[{i}]", "must be an OtherPosition")
-        tmm += in_range(
-            f"other_positions[{i}].maintenance_margin_usd", other.maintenance_margin_usd,
-            0.0, OTHER_POSITIONS_LIMIT_USD,
-        )
-        upnl += in_range(
-            f"other_positions[{i}].unrealized_pnl_usd", other.unrealized_pnl_usd,
-            -OTHER_POSITIONS_LIMIT_USD, OTHER_POSITIONS_LIMIT_USD,
-        )
-    return tmm, upnl
-
-
-def flat_bracket_table(maintenance_margin_rate: float, symbol: str = "flat") -> BracketTable:
-    """A one-bracket table with a fixed MMR and ``cum = 0`` (for quick what-ifs)."""
-    mmr = in_range(
-        "maintenance_margin_rate", maintenance_margin_rate, 1e-6, 1.0, high_inclusive=False
-    )
-    bracket = Bracket(
-        floor_notional_usd=0.0,
-        cap_notional_usd=math.inf,
-        maintenance_margin_rate=mmr,
-        max_leverage=math.nextafter(1.0 / mmr, 0.0),
-        maintenance_amount_usd=0.0,
-    )
-    return BracketTable(symbol=symbol, brackets=(bracket,), source=f"flat MMR {mmr:g}")
 
 
 def _solve_consistent(
@@ -250,49 +199,71 @@ def liquidation_price(
         Leverage above the bracket's maximum, or a position that would be liquidated at once.
     """
     position_side = Side.parse(side)
-    entry = in_range("entry_price_usd", entry_price_usd, *PRICE_RANGE_USD)
-    quantity = in_range("quantity_base", quantity_base, *QUANTITY_RANGE_BASE)
-    margin_mode = _parse_mode(mode)
-    notional = entry * quantity
-    if not math.isfinite(notional) or notional < 1e-12:
-        raise InputError(
-            "quantity_base",
-            f"gives a notional of {notional:g} USD, outside [1e-12, inf) (got {quantity:g})",
-        )
-    if brackets is not None and maintenance_margin_rate is not None:
-        raise InputError("maintenance_margin_rate", "give brackets or a flat MMR, not both")
-    if brackets is not None and not isinstance(brackets, BracketTable):
-        raise InputError("brackets", f"must be a BracketTable (got {type(brackets).__name__})")
-    warnings: list[str] = []
-    if brackets is not None:
-        table = brackets
-    elif maintenance_margin_rate is not None:
-        table = flat_bracket_table(maintenance_margin_rate)
-    else:
-        table = default_bracket_table("default")
-        warnings.append(f"no brackets given: used {table.source}")
-    warnings.extend(table.warnings)
-    entry_bracket = table.for_notional(notional)
+    entry, quantity, margin_mode, notional = checked_position(entry_price_usd, quantity_base, mode)
+    table, warnings = bracket_table_for(brackets, maintenance_margin_rate)
+    account = _Account.of(margin_mode, table.for_notional(notional), notional, table.source,
+                          leverage, margin_usd, wallet_balance_usd, other_positions, warnings)
+    return _solve(position_side, entry, quantity, margin_mode, table, account, warnings)
 
-    used_leverage: float | None
-    used_margin: float | None
-    tmm, upnl = _parse_others(other_positions)
-    if margin_mode == "isolated":
-        wb, used_leverage, used_margin, lev_field = _isolated_margin(
-            leverage, margin_usd, notional, wallet_balance_usd, len(other_positions), warnings
-        )
-        tmm = upnl = 0.0
-    else:
-        wb, used_leverage, used_margin, lev_field = _cross_margin(
-            leverage, margin_usd, notional, wallet_balance_usd
-        )
-    if used_leverage is not None and used_leverage > entry_bracket.max_leverage:
-        raise TradeRefused(
-            lev_field,
-            f"leverage {used_leverage:g}x exceeds the {entry_bracket.max_leverage:g}x maximum "
-            f"for a {notional:,.2f} USD position in this bracket ({table.source})",
-        )
 
+@dataclass(frozen=True)
+class _Account:
+    """What backs the position: WB, leverage and margin used, TMM and UPNL of the others."""
+
+    entry_bracket: Bracket
+    notional: float
+    wallet_balance: float
+    leverage: float | None
+    margin: float | None
+    leverage_field: str
+    other_maintenance: float
+    other_unrealized: float
+
+    @staticmethod
+    def of(
+        margin_mode: str,
+        entry_bracket: Bracket,
+        notional: float,
+        source: str,
+        leverage: float | None,
+        margin_usd: float | None,
+        wallet_balance_usd: float | None,
+        other_positions: Sequence[OtherPosition],
+        warnings: list[str],
+    ) -> _Account:
+        """The account of ``margin_mode``; leverage above the bracket's maximum is refused."""
+        tmm, upnl = parse_others(other_positions)
+        if margin_mode == "isolated":
+            wb, used_leverage, used_margin, lev_field = isolated_margin(
+                leverage, margin_usd, notional, wallet_balance_usd, len(other_positions), warnings
+            )
+            tmm = upnl = 0.0
+        else:
+            wb, used_leverage, used_margin, lev_field = cross_margin(
+                leverage, margin_usd, notional, wallet_balance_usd
+            )
+        if used_leverage is not None and used_leverage > entry_bracket.max_leverage:
+            raise TradeRefused(
+                lev_field,
+                f"leverage {used_leverage:g}x exceeds the {entry_bracket.max_leverage:g}x maximum "
+                f"for a {notional:,.2f} USD position in this bracket ({source})",
+            )
+        return _Account(entry_bracket, notional, wb, used_leverage, used_margin, lev_field,
+                        tmm, upnl)
+
+
+def _solve(
+    position_side: Side,
+    entry: float,
+    quantity: float,
+    margin_mode: str,
+    table: BracketTable,
+    account: _Account,
+    warnings: list[str],
+) -> LiquidationResult:
+    """Solve LP with the bracket re-checked at LP, refuse an at-once liquidation, report."""
+    entry_bracket, notional, wb = account.entry_bracket, account.notional, account.wallet_balance
+    tmm, upnl = account.other_maintenance, account.other_unrealized
     solve = _Solver(position_side.sign, wb, quantity, entry, tmm, upnl)
     bracket, lp, consistent = _solve_consistent(table, entry_bracket, solve, quantity)
     if not consistent:
@@ -306,7 +277,7 @@ def liquidation_price(
         )
     mm_entry = entry_bracket.maintenance_margin_usd(notional)
     _refuse_if_liquidated_at_once(position_side, entry, lp, wb - tmm + upnl, mm_entry,
-                                  margin_mode, lev_field)
+                                  margin_mode, account.leverage_field)
 
     can_liquidate = lp > 0.0
     if not can_liquidate:
@@ -315,68 +286,23 @@ def liquidation_price(
             "cannot be liquidated: the margin covers a fall of the price to zero "
             "(the exchange shows '--')"
         )
-    distance = position_side.sign * (entry - lp) / entry
     return LiquidationResult(
         side=position_side,
         mode=margin_mode,
         entry_price_usd=entry,
         quantity_base=quantity,
         notional_usd=notional,
-        leverage=used_leverage,
-        margin_usd=used_margin,
+        leverage=account.leverage,
+        margin_usd=account.margin,
         wallet_balance_usd=wb,
         maintenance_margin_usd=mm_entry,
         liquidation_price_usd=lp,
-        distance_fraction=distance,
+        distance_fraction=position_side.sign * (entry - lp) / entry,
         bracket=bracket,
         entry_bracket=entry_bracket,
         can_be_liquidated=can_liquidate,
         warnings=tuple(warnings),
     )
-
-
-def _isolated_margin(
-    leverage: float | None,
-    margin_usd: float | None,
-    notional: float,
-    wallet_balance_usd: float | None,
-    other_count: int,
-    warnings: list[str],
-) -> tuple[float, float | None, float | None, str]:
-    if (leverage is None) == (margin_usd is None):
-        raise InputError(
-            "leverage", "isolated mode needs exactly one of leverage or margin_usd"
-        )
-    if leverage is not None:
-        lev = in_range("leverage", leverage, 1.0, 1_000.0)
-        margin = notional / lev
-        field = "leverage"
-    else:
-        margin = positive("margin_usd", margin_usd)
-        lev = notional / margin
-        field = "margin_usd"
-    if wallet_balance_usd is not None:
-        warnings.append("wallet_balance_usd ignored: isolated margin uses the position margin")
-    if other_count > 0:
-        warnings.append("other_positions ignored: they only matter in cross margin")
-    return margin, lev, margin, field
-
-
-def _cross_margin(
-    leverage: float | None,
-    margin_usd: float | None,
-    notional: float,
-    wallet_balance_usd: float | None,
-) -> tuple[float, float | None, float | None, str]:
-    if wallet_balance_usd is None:
-        raise InputError("wallet_balance_usd", "is required in cross mode (got nothing)")
-    wb = in_range("wallet_balance_usd", wallet_balance_usd, *WALLET_RANGE_USD)
-    if margin_usd is not None:
-        raise InputError("margin_usd", "only applies to isolated mode; use wallet_balance_usd")
-    if leverage is None:
-        return wb, None, None, "wallet_balance_usd"
-    lev = in_range("leverage", leverage, 1.0, 1_000.0)
-    return wb, lev, notional / lev, "leverage"
 
 
 def _refuse_if_liquidated_at_once(
@@ -434,3 +360,15 @@ def check_stop_before_liquidation(
                 f"must be below the liquidation price {lp:g} for a short (got {stop:g}): "
                 "the loss would be the whole margin",
             )
+
+
+__all__ = [
+    "MODES",
+    "OTHER_POSITIONS_LIMIT_USD",
+    "LiquidationResult",
+    "OtherPosition",
+    "check_stop_before_liquidation",
+    "flat_bracket_table",
+    "liquidation_price",
+    "liquidation_price_for_bracket",
+]

@@ -160,6 +160,17 @@ def _flags(item: SectorInputs, theta: float, rotation_enabled: bool) -> tuple[st
     return tuple(flags)
 
 
+def _check_sector_inputs(inputs: Sequence[SectorInputs]) -> None:
+    """At least one sector, and nothing but :class:`SectorInputs`."""
+    if isinstance(inputs, str | bytes) or not isinstance(inputs, Sequence):
+        raise InputError("inputs", f"must be a list of SectorInputs (got {type(inputs).__name__})")
+    if not inputs:
+        raise InputError("sectors", "need at least one sector to score")
+    bad = next((i for i in inputs if not isinstance(i, SectorInputs)), None)
+    if bad is not None:
+        raise InputError("inputs", f"must hold SectorInputs only (got {type(bad).__name__})")
+
+
 def rank_sectors(
     inputs: Sequence[SectorInputs],
     *,
@@ -186,13 +197,7 @@ def rank_sectors(
         Sorted by rank (1 = highest score; ties keep input order). Sectors whose momentum
         cannot be computed get score NaN and rank last.
     """
-    if isinstance(inputs, str | bytes) or not isinstance(inputs, Sequence):
-        raise InputError("inputs", f"must be a list of SectorInputs (got {type(inputs).__name__})")
-    if not inputs:
-        raise InputError("sectors", "need at least one sector to score")
-    bad = next((i for i in inputs if not isinstance(i, SectorInputs)), None)
-    if bad is not None:
-        raise InputError("inputs", f"must hold SectorInputs only (got {type(bad).__name__})")
+    _check_sector_inputs(inputs)
     w = weights if weights is not None else ScoreWeights()
     if not isinstance(w, ScoreWeights):
         raise InputError("weights", f"must be ScoreWeights (got {type(w).__name__})")

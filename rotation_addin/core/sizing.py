@@ -240,6 +240,25 @@ def position_size(
         the leverage is above the contract's maximum.
     """
     position_side = Side.parse(side)
+    checked = _checked_sizing_inputs(position_side, equity_usd, entry_price_usd, stop_price_usd,
+                                     risk_fraction, max_risk_fraction, taker_fee_rate,
+                                     stop_slippage_rate, leverage, contract)
+    return _sized(position_side, *checked)
+
+
+def _checked_sizing_inputs(
+    position_side: Side,
+    equity_usd: float,
+    entry_price_usd: float,
+    stop_price_usd: float,
+    risk_fraction: float,
+    max_risk_fraction: float,
+    taker_fee_rate: float,
+    stop_slippage_rate: float,
+    leverage: float,
+    contract: ContractSpec | None,
+) -> tuple[float, float, float, float, float, float, float, ContractSpec | None]:
+    """(equity, entry, stop, risk, fee, slippage, leverage, contract), each in its range."""
     equity = validate_equity("equity_usd", equity_usd)
     entry = validate_price("entry_price_usd", entry_price_usd)
     stop = validate_price("stop_price_usd", stop_price_usd)
@@ -253,7 +272,21 @@ def position_size(
             "leverage",
             f"must be <= the contract's maximum {spec.max_leverage:g}x (got {lev:g})",
         )
+    return equity, entry, stop, risk, fee, slip, lev, spec
 
+
+def _sized(
+    position_side: Side,
+    equity: float,
+    entry: float,
+    stop: float,
+    risk: float,
+    fee: float,
+    slip: float,
+    lev: float,
+    spec: ContractSpec | None,
+) -> PositionSize:
+    """The position of checked inputs: budget / per-unit loss, rounded down to the step."""
     budget = equity * risk
     unit_loss = per_unit_loss_usd(entry, stop, fee, slip)
     raw_quantity = budget / unit_loss

@@ -144,37 +144,9 @@ def stress_correlation(
     for first, second in chosen:
         require_column("pairs", frame, first)
         require_column("pairs", frame, second)
-    present = np.isfinite(market)
-    if int(present.sum()) < 4:
-        raise InputError("returns", f"needs at least 2 stress and 2 normal {benchmark} days "
-                         f"(got {int(present.sum())} {benchmark} returns)")
-    threshold = float(np.quantile(market[present], q))
-    stress = present & (market <= threshold)
-    normal = present & ~stress
-    var_stress = float(market[stress].var(ddof=1)) if stress.sum() > 1 else float("nan")
-    var_normal = float(market[normal].var(ddof=1)) if normal.sum() > 1 else float("nan")
-    if not (math.isfinite(var_stress) and math.isfinite(var_normal) and var_normal > 0):
-        raise InputError("returns", f"needs at least 2 stress and 2 normal {benchmark} days")
+    threshold, stress, normal, var_stress, var_normal = _stress_days(market, q, benchmark)
     delta = var_stress / var_normal - 1.0
-    crashes = {c: _crash_flags(frame[c].to_numpy(), k) for c in {x for p in chosen for x in p}}
-    rows = []
-    for first, second in chosen:
-        a, b = frame[first].to_numpy(), frame[second].to_numpy()
-        stress_rho = pearson_pair(a[stress], b[stress], 5)
-        rate, expected, common = _co_crash(crashes[first], crashes[second])
-        rows.append(
-            {
-                "first": first,
-                "second": second,
-                "normal_corr": pearson_pair(a[normal], b[normal], 5),
-                "stress_corr": stress_rho,
-                "stress_corr_adjusted": forbes_rigobon_adjust(stress_rho, delta),
-                "co_crash_rate": rate,
-                "co_crash_expected": expected,
-                "co_crash_ratio": rate / expected if expected > 0 else float("nan"),
-                "common_days": common,
-            }
-        )
+    rows = _pair_rows(frame, chosen, stress, normal, delta, k)
     table = pd.DataFrame(rows).set_index(["first", "second"])
     warnings: list[str] = []
     if int(stress.sum()) < 30:
@@ -193,3 +165,52 @@ def stress_correlation(
         table=table,
         warnings=tuple(warnings),
     )
+
+
+def _stress_days(
+    market: np.ndarray, q: float, benchmark: str
+) -> tuple[float, np.ndarray, np.ndarray, float, float]:
+    """(threshold, stress days, normal days, benchmark variance on each): at least 2 of each."""
+    present = np.isfinite(market)
+    if int(present.sum()) < 4:
+        raise InputError("returns", f"needs at least 2 stress and 2 normal {benchmark} days "
+                         f"(got {int(present.sum())} {benchmark} returns)")
+    threshold = float(np.quantile(market[present], q))
+    stress = present & (market <= threshold)
+    normal = present & ~stress
+    var_stress = float(market[stress].var(ddof=1)) if stress.sum() > 1 else float("nan")
+    var_normal = float(market[normal].var(ddof=1)) if normal.sum() > 1 else float("nan")
+    if not (math.isfinite(var_stress) and math.isfinite(var_normal) and var_normal > 0):
+        raise InputError("returns", f"needs at least 2 stress and 2 normal {benchmark} days")
+    return threshold, stress, normal, var_stress, var_normal
+
+
+def _pair_rows(
+    frame: pd.DataFrame,
+    chosen: Sequence[tuple[str, str]],
+    stress: np.ndarray,
+    normal: np.ndarray,
+    delta: float,
+    k: float,
+) -> list[dict[str, object]]:
+    """One row per pair: normal, stress and adjusted correlation, co-crash rate and ratio."""
+    crashes = {c: _crash_flags(frame[c].to_numpy(), k) for c in {x for p in chosen for x in p}}
+    rows: list[dict[str, object]] = []
+    for first, second in chosen:
+        a, b = frame[first].to_numpy(), frame[second].to_numpy()
+        stress_rho = pearson_pair(a[stress], b[stress], 5)
+        rate, expected, common = _co_crash(crashes[first], crashes[second])
+        rows.append(
+            {
+                "first": first,
+                "second": second,
+                "normal_corr": pearson_pair(a[normal], b[normal], 5),
+                "stress_corr": stress_rho,
+                "stress_corr_adjusted": forbes_rigobon_adjust(stress_rho, delta),
+                "co_crash_rate": rate,
+                "co_crash_expected": expected,
+                "co_crash_ratio": rate / expected if expected > 0 else float("nan"),
+                "common_days": common,
+            }
+        )
+    return rows

@@ -96,60 +96,9 @@ def assemble_candles(
     """Closed, sorted, de-duplicated candles of raw rows, with gaps and anomalies counted."""
     step = TIMEFRAME_MS[timeframe]
     warnings: list[str] = []
-    if rows:
-        array = np.asarray(rows, dtype=float)
-        opens = array[:, 0].astype(np.int64)
-        out_of_order = int(np.sum(np.diff(opens) < 0))
-        keep = (opens <= closed_limit) & (opens % step == 0)
-        array, opens = array[keep], opens[keep]
-        order = np.argsort(opens, kind="stable")
-        array, opens = array[order], opens[order]
-        unique = (
-            np.concatenate([[True], np.diff(opens) != 0]) if len(opens) else np.array([], bool)
-        )
-        duplicates = int(np.sum(~unique))
-        array, opens = array[unique], opens[unique]
-    else:
-        array, opens, out_of_order, duplicates = np.empty((0, 7)), np.empty(0, np.int64), 0, 0
-    if len(opens) == 0:
-        candles = empty_candles()
-    else:
-        volume_usd = array[:, 6]
-        if np.isnan(volume_usd).any():
-            volume_usd = np.where(np.isnan(volume_usd), array[:, 5] * array[:, 4], volume_usd)
-            warnings.append(
-                "volume_usd approximated as volume x close (no quote volume from the exchange)"
-            )
-        index = pd.DatetimeIndex(pd.to_datetime(opens, unit="ms", utc=True), name="date")
-        candles = pd.DataFrame(
-            {
-                "open": array[:, 1],
-                "high": array[:, 2],
-                "low": array[:, 3],
-                "close": array[:, 4],
-                "volume": array[:, 5],
-                "volume_usd": volume_usd,
-            },
-            index=index,
-        )
-    gaps: list[tuple[datetime, datetime]] = []
-    if not len(opens):
-        if closed_limit >= first_open:
-            warnings.append(
-                f"no closed candles from {_ms_to_dt(first_open).isoformat()} "
-                f"to {_ms_to_dt(closed_limit).isoformat()}"
-            )
-    else:
-        if opens[0] > first_open:
-            warnings.append(
-                f"no candles before {_ms_to_dt(int(opens[0])).isoformat()} "
-                f"(asked from {_ms_to_dt(first_open).isoformat()}; listed later?)"
-            )
-        expected_end = closed_limit + step
-        edges = np.concatenate([opens, [expected_end]])
-        for prev, nxt in itertools.pairwise(edges):
-            if nxt - prev > step:
-                gaps.append((_ms_to_dt(int(prev + step)), _ms_to_dt(int(nxt))))
+    array, opens, out_of_order, duplicates = _closed_rows(rows, step, closed_limit)
+    candles = empty_candles() if len(opens) == 0 else _candle_frame(array, opens, warnings)
+    gaps = _gaps(opens, first_open, closed_limit, step, warnings)
     if duplicates:
         warnings.append(f"{duplicates} duplicate candles dropped")
     if out_of_order:
@@ -171,4 +120,71 @@ def assemble_candles(
         last_closed=_ms_to_dt(closed_limit),
         warnings=tuple(warnings),
     )
+
+
+def _closed_rows(
+    rows: list[list[float]], step: int, closed_limit: int
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """(rows, open times, out-of-order count, duplicates dropped): closed, on the grid, sorted."""
+    if not rows:
+        return np.empty((0, 7)), np.empty(0, np.int64), 0, 0
+    array = np.asarray(rows, dtype=float)
+    opens = array[:, 0].astype(np.int64)
+    out_of_order = int(np.sum(np.diff(opens) < 0))
+    keep = (opens <= closed_limit) & (opens % step == 0)
+    array, opens = array[keep], opens[keep]
+    order = np.argsort(opens, kind="stable")
+    array, opens = array[order], opens[order]
+    unique = (
+        np.concatenate([[True], np.diff(opens) != 0]) if len(opens) else np.array([], bool)
+    )
+    duplicates = int(np.sum(~unique))
+    return array[unique], opens[unique], out_of_order, duplicates
+
+
+def _candle_frame(array: np.ndarray, opens: np.ndarray, warnings: list[str]) -> pd.DataFrame:
+    """The candle frame of clean rows (a missing quote volume: volume x close, with a warning)."""
+    volume_usd = array[:, 6]
+    if np.isnan(volume_usd).any():
+        volume_usd = np.where(np.isnan(volume_usd), array[:, 5] * array[:, 4], volume_usd)
+        warnings.append(
+            "volume_usd approximated as volume x close (no quote volume from the exchange)"
+        )
+    index = pd.DatetimeIndex(pd.to_datetime(opens, unit="ms", utc=True), name="date")
+    return pd.DataFrame(
+        {
+            "open": array[:, 1],
+            "high": array[:, 2],
+            "low": array[:, 3],
+            "close": array[:, 4],
+            "volume": array[:, 5],
+            "volume_usd": volume_usd,
+        },
+        index=index,
+    )
+
+
+def _gaps(
+    opens: np.ndarray, first_open: int, closed_limit: int, step: int, warnings: list[str]
+) -> list[tuple[datetime, datetime]]:
+    """Holes between ``first_open`` and the last closed candle (a late listing is a warning)."""
+    gaps: list[tuple[datetime, datetime]] = []
+    if not len(opens):
+        if closed_limit >= first_open:
+            warnings.append(
+                f"no closed candles from {_ms_to_dt(first_open).isoformat()} "
+                f"to {_ms_to_dt(closed_limit).isoformat()}"
+            )
+        return gaps
+    if opens[0] > first_open:
+        warnings.append(
+            f"no candles before {_ms_to_dt(int(opens[0])).isoformat()} "
+            f"(asked from {_ms_to_dt(first_open).isoformat()}; listed later?)"
+        )
+    expected_end = closed_limit + step
+    edges = np.concatenate([opens, [expected_end]])
+    for prev, nxt in itertools.pairwise(edges):
+        if nxt - prev > step:
+            gaps.append((_ms_to_dt(int(prev + step)), _ms_to_dt(int(nxt))))
+    return gaps
 

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
-import json
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
 
@@ -26,6 +22,7 @@ import ccxt.async_support as ccxt_async
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.types import ContractSpec
 from rotation_addin.core.validation import positive, positive_int
+from rotation_addin.data.exchange_response import CURRENT_RECORD, ResponseRecord, on_rest_response
 from rotation_addin.data.exchange_results import (
     ExchangeBannedError,
     FetchCancelledError,
@@ -54,80 +51,6 @@ MARKET_TYPES: dict[str, dict[str, Any]] = {
 """ccxt options loading only the contracts the tool reads (linear perpetuals and dated
 futures): ccxt's defaults also page through spot, inverse and three option lists (Bybit: 11
 requests instead of 1-2 per market load)."""
-
-
-# ---------------------------------------------------------------------------- response hook
-@dataclass
-class _ResponseRecord:
-    status: int | None = None
-    used_weight: int | None = None
-    retry_after_s: float | None = None
-    server_time_ms: int | None = None
-    malformed: bool = False
-
-
-_CURRENT_RECORD: contextvars.ContextVar[_ResponseRecord | None] = contextvars.ContextVar(
-    "rotation_exchange_record", default=None
-)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    lowered = name.lower()
-    for key, value in headers.items():
-        if key.lower() == lowered:
-            return value
-    return None
-
-
-def _on_rest_response(
-    self: Any,
-    code: Any,
-    reason: Any,
-    url: Any,
-    method: Any,
-    response_headers: Any,
-    response_body: Any,
-    request_headers: Any,
-    request_body: Any,
-) -> Any:
-    """ccxt hook (called once per HTTP response): record status and rate-limit headers."""
-    record = _CURRENT_RECORD.get()
-    if record is not None:
-        headers = response_headers or {}
-        record.status = int(code) if code is not None else None
-        used = _header(headers, "X-MBX-USED-WEIGHT-1M")
-        if used is not None and used.strip().isdigit():
-            record.used_weight = int(used)
-        retry_after = _header(headers, "Retry-After")
-        if retry_after is not None:
-            try:
-                record.retry_after_s = float(retry_after)
-            except ValueError:
-                record.retry_after_s = None
-        date = _header(headers, "Date")
-        if date:
-            try:
-                record.server_time_ms = int(parsedate_to_datetime(date).timestamp() * 1000)
-            except (TypeError, ValueError):
-                record.server_time_ms = None
-        body = (response_body or "").strip()
-        if record.status == 200 and body[:1] in ("[", "{"):
-            try:
-                json.loads(body)
-            except ValueError:
-                record.malformed = True
-    ccxt_class: Any = type(self).__mro__[1]  # the ccxt class's own hook
-    return ccxt_class.on_rest_response(
-        self,
-        code,
-        reason,
-        url,
-        method,
-        response_headers,
-        response_body,
-        request_headers,
-        request_body,
-    )
 
 
 def _ms_to_dt(ms: int) -> datetime:
@@ -218,7 +141,7 @@ class ExchangeTransport:
     async def __aenter__(self) -> Self:
         base_class = getattr(ccxt_async, self.exchange_id)
         hooked = type(
-            f"{self.exchange_id}_rotation", (base_class,), {"on_rest_response": _on_rest_response}
+            f"{self.exchange_id}_rotation", (base_class,), {"on_rest_response": on_rest_response}
         )
         config: dict[str, Any] = {"timeout": int(self.timeout_s * 1000)}
         # Binance: our budget schedules every request by its real weight, so ccxt's own
@@ -306,7 +229,7 @@ class ExchangeTransport:
         *,
         label: str,
         validate: Callable[[T], None] | None = None,
-    ) -> tuple[T, _ResponseRecord]:
+    ) -> tuple[T, ResponseRecord]:
         """Send one request through the budget with retries; return (result, record)."""
         self._require_open()
         assert self._semaphore is not None
@@ -314,10 +237,10 @@ class ExchangeTransport:
         limited = 0
         while True:
             self._check_stop()
-            record = _ResponseRecord()
+            record = ResponseRecord()
             async with self._semaphore:
                 await self._acquire(weight)
-                token = _CURRENT_RECORD.set(record)
+                token = CURRENT_RECORD.set(record)
                 self.requests_sent += 1
                 try:
                     result = await call()
@@ -331,7 +254,7 @@ class ExchangeTransport:
                 except Exception as exc:  # classify ccxt / network errors
                     problem = self._classify(exc, record, label)
                 finally:
-                    _CURRENT_RECORD.reset(token)
+                    CURRENT_RECORD.reset(token)
                     if record.used_weight is not None:
                         self.server_used_weight = record.used_weight
                         self.budget.observe_used(record.used_weight)
@@ -363,7 +286,7 @@ class ExchangeTransport:
                 return
             await asyncio.sleep(min(self.budget.wait_time(weight), 0.1))
 
-    def _classify(self, exc: Exception, record: _ResponseRecord, label: str) -> RetryableError:
+    def _classify(self, exc: Exception, record: ResponseRecord, label: str) -> RetryableError:
         """Turn an exception into a retryable problem, or raise a final error."""
         if isinstance(exc, DataError):
             raise exc

@@ -121,6 +121,19 @@ def open_guarded_exchange(exchange_id: str, sink: Callable[[RawTick], None],
     if base_class is None:
         raise DataError(f"{exchange_id}: ccxt has no websocket support for this exchange")
 
+    methods = {**_frame_guards(base_class, sink, counts),
+               **_connection_hooks(base_class, on_connect, on_drop)}
+    hooked = type(f"{exchange_id}_rotation_live", (base_class,), methods)
+    exchange = hooked({"enableRateLimit": False, "timeout": int(timeout_s * 1000)})
+    exchange.urls["api"] = rebase_urls(exchange.urls["api"], rest_base_url, ws_base_url)
+    return exchange
+
+
+def _frame_guards(
+    base_class: Any, sink: Callable[[RawTick], None], counts: FrameCounts
+) -> dict[str, Callable[..., Any]]:
+    """Overrides that count a bad frame instead of dying on it and sink every parsed ticker."""
+
     def guarded_client(self: Any, url: str) -> Any:
         client = base_class.client(self, url)
         if not getattr(client, "_rotation_guarded", False):
@@ -155,6 +168,17 @@ def open_guarded_exchange(exchange_id: str, sink: Callable[[RawTick], None],
             sink(tick)
         return parsed
 
+    return {"client": guarded_client, "handle_message": guarded_message,
+            "parse_ws_ticker": sinking_parse}
+
+
+def _connection_hooks(
+    base_class: Any,
+    on_connect: Callable[[], None] | None,
+    on_drop: Callable[[str], None] | None,
+) -> dict[str, Callable[..., Any]]:
+    """Overrides that report each connection opened, failed or closed (then do ccxt's part)."""
+
     def connected(self: Any, client: Any, message: Any = None) -> None:
         base_class.on_connected(self, client, message)
         if on_connect is not None:
@@ -170,10 +194,4 @@ def open_guarded_exchange(exchange_id: str, sink: Callable[[RawTick], None],
         if on_drop is not None:
             on_drop(f"connection closed ({error})"[:200])
 
-    hooked = type(f"{exchange_id}_rotation_live", (base_class,), {
-        "client": guarded_client, "handle_message": guarded_message,
-        "parse_ws_ticker": sinking_parse, "on_connected": connected, "on_error": errored,
-        "on_close": closed})
-    exchange = hooked({"enableRateLimit": False, "timeout": int(timeout_s * 1000)})
-    exchange.urls["api"] = rebase_urls(exchange.urls["api"], rest_base_url, ws_base_url)
-    return exchange
+    return {"on_connected": connected, "on_error": errored, "on_close": closed}

@@ -15,8 +15,9 @@ import pandas as pd
 
 from rotation_addin.core.brackets import BracketTable, bracket_table_from_ccxt
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
-from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.dataset import MarketDataset, OrderBook, Ticker
 from rotation_addin.core.errors import DataError, InputError
+from rotation_addin.core.types import ContractSpec
 from rotation_addin.core.universe import Universe
 from rotation_addin.data.cache import (
     DEMO_EXCHANGE,
@@ -138,36 +139,20 @@ def cache_dataset(
       their missing last days (never a value of another date).
     """
     is_demo = exchange_id == DEMO_EXCHANGE
-    wide = cache.read_wide(exchange_id, universe.bases, "1d")
+    wide = _stored_daily(cache, exchange_id, universe)
     close = wide["close"]
-    if close.empty or close.shape[1] == 0:
-        hint = ("`rotation refresh --demo`" if is_demo
-                else f"`rotation refresh --exchange {exchange_id}`")
-        raise DataError(
-            f"the cache {cache.path} holds no daily candles of {exchange_id} for this universe: "
-            f"run {hint} first (or use the demo market)"
-        )
-    last_days = _last_days(close)
-    warnings: tuple[str, ...] = ()
-    if is_demo:
-        _check_demo_run(cache, universe, demo_seed, last_days)
-    else:
-        warnings = ragged_end_warnings(last_days, exchange_id)
+    warnings = _end_warnings(cache, exchange_id, universe, demo_seed, close)
     calendar = pd.date_range(close.index[0], close.index[-1], freq="D", name="date")
     frames = {k: v.reindex(calendar) for k, v in wide.items()}
     present = list(close.columns)
-    as_of = (calendar[-1] + pd.Timedelta(days=1)).to_pydatetime()
-    contracts = {b: s for b, s in cache.read_markets(exchange_id).items() if b in present}
-    tickers = {b: t for b, t in cache.read_tickers(exchange_id).items() if b in present}
-    books = {b: o for b, o in cache.read_order_books(exchange_id).items() if b in present}
+    contracts, tickers, books = _cached_snapshots(cache, exchange_id, present)
     brackets, bracket_notes = cached_brackets(cache, exchange_id, universe, present)
     macro = _series_frame(cache, SERIES_MACRO, list(MACRO_KEYS), calendar, demo=is_demo)
     social = _series_frame(cache, SERIES_SOCIAL_VOLUME, present, calendar, demo=is_demo)
     onchain = _series_frame(cache, SERIES_ONCHAIN_ACTIVITY, present, calendar, demo=is_demo)
-    source = f"{DEMO_SOURCE_LABEL}, cached" if is_demo else f"cache ({exchange_id})"
     return MarketDataset(
-        source=source,
-        as_of=as_of,
+        source=f"{DEMO_SOURCE_LABEL}, cached" if is_demo else f"cache ({exchange_id})",
+        as_of=(calendar[-1] + pd.Timedelta(days=1)).to_pydatetime(),
         universe=universe,
         open=frames["open"],
         high=frames["high"],
@@ -184,6 +169,42 @@ def cache_dataset(
         missing_symbols=tuple(b for b in universe.bases if b not in present),
         warnings=(*warnings, *bracket_notes),
     )
+
+
+def _stored_daily(
+    cache: MarketCache, exchange_id: str, universe: Universe
+) -> dict[str, pd.DataFrame]:
+    """The universe's stored daily candles as wide frames; none at all is a DataError."""
+    wide = cache.read_wide(exchange_id, universe.bases, "1d")
+    close = wide["close"]
+    if close.empty or close.shape[1] == 0:
+        hint = ("`rotation refresh --demo`" if exchange_id == DEMO_EXCHANGE
+                else f"`rotation refresh --exchange {exchange_id}`")
+        raise DataError(
+            f"the cache {cache.path} holds no daily candles of {exchange_id} for this universe: "
+            f"run {hint} first (or use the demo market)"
+        )
+    return wide
+
+
+def _end_warnings(cache: MarketCache, exchange_id: str, universe: Universe,
+                  demo_seed: int | None, close: pd.DataFrame) -> tuple[str, ...]:
+    """Demo: the stored run must be today's (else DataError). Live: lagging symbols, named."""
+    last_days = _last_days(close)
+    if exchange_id == DEMO_EXCHANGE:
+        _check_demo_run(cache, universe, demo_seed, last_days)
+        return ()
+    return ragged_end_warnings(last_days, exchange_id)
+
+
+def _cached_snapshots(
+    cache: MarketCache, exchange_id: str, present: Sequence[str]
+) -> tuple[dict[str, ContractSpec], dict[str, Ticker], dict[str, OrderBook]]:
+    """Contract rules, tickers and order books stored for the bases with candles."""
+    contracts = {b: s for b, s in cache.read_markets(exchange_id).items() if b in present}
+    tickers = {b: t for b, t in cache.read_tickers(exchange_id).items() if b in present}
+    books = {b: o for b, o in cache.read_order_books(exchange_id).items() if b in present}
+    return contracts, tickers, books
 
 
 def cached_brackets(cache: MarketCache, exchange_id: str, universe: Universe,

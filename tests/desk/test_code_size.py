@@ -1,4 +1,5 @@
-"""House rule on the desk and the surfaces: modules <= 400 lines, functions <= 60 lines."""
+"""House rule on all the code (package, app, workbook, tools, bench): modules <= 400 lines,
+functions <= 60 lines."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from tools import code_size
 
 
-def test_desk_and_surfaces_keep_the_size_limits() -> None:
+def test_the_code_keeps_the_size_limits() -> None:
     problems = [line for path in code_size.python_files() for line in code_size.oversized(path)]
     assert problems == []
 

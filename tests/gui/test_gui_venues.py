@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel
 
 from gui.main_window import TAB_NAMES, MainWindow
+from gui.quick_check import QuickCheckView
 from gui.venues_view import VenuesView
 from rotation_addin.data.demo import demo_dataset, demo_market
 from rotation_addin.data.settings import Settings
@@ -53,6 +55,27 @@ def test_bad_input_is_shown_on_its_field_and_nothing_runs(view: VenuesView, fiel
     shown = view.error_text(field)
     assert words in shown and shown.count("\n") == 0, shown
     assert all(not view.error_text(other) for other in view.error_labels if other != field)
+
+
+def test_a_field_in_error_looks_as_in_the_quick_check_and_clears_when_fixed(
+        view: VenuesView, qtbot) -> None:
+    quick = QuickCheckView(Settings())
+    qtbot.addWidget(quick)
+    quick.fields["stop_price_usd"].setText("105")  # above entry 100: an error on the stop
+    quick.recompute()
+    _type(view, symbol=SYMBOL, venues="", notional="abc")
+    assert view.compare() is None
+    notional, stop = view.edits["notional"], quick.fields["stop_price_usd"]
+    assert notional.styleSheet() == stop.styleSheet()  # the same outline on both tabs
+    assert "must be a number" in notional.toolTip() and stop.toolTip()
+    label = view.findChild(QLabel, "venues_notional_error")
+    assert label is not None and label.text() == view.error_text("notional") != ""
+    _type(view, notional="10000")
+    task = view.compare()  # valid now: errors cleared before the work starts
+    assert task is not None
+    qtbot.waitUntil(lambda: task.done.is_set(), timeout=60_000)
+    assert view.error_text("notional") == "" and notional.toolTip() == ""
+    assert notional.styleSheet() == quick.fields["entry_price_usd"].styleSheet()  # clean
 
 
 def test_unknown_venue_is_shown_on_the_venues_field(view: VenuesView, qtbot) -> None:
