@@ -41,8 +41,9 @@ def _last_rows(dataset: object, rows: int) -> object:
     return replace(dataset, **frames)  # type: ignore[type-var]
 
 
-def per_decision(days: int) -> tuple[float, float]:
-    """(strategy s/decision, ranking walk-forward s/decision) on ``days`` of history.
+def per_decision(days: int) -> tuple[float, float, float]:
+    """(strategy s/decision, ranking walk-forward s/decision, strategy CPU s/decision) on
+    ``days`` of history.
 
     Both histories are the last rows of one 4 x SHORT_DAYS demo market, so the traded days
     (the last DECISIONS) see the same prices: only the length of the history differs.
@@ -55,25 +56,28 @@ def per_decision(days: int) -> tuple[float, float]:
     dataset = _last_rows(demo_dataset(days=4 * SHORT_DAYS), days)
     features = build_features(dataset)
     start = dataset.close.index[-DECISIONS - 1]
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     result = run_strategy(dataset, features=features, start=start)
     strategy = (time.perf_counter() - began) / result.decisions
+    strategy_cpu = (time.process_time() - cpu) / result.decisions
     began = time.perf_counter()
     ranking = walk_forward(dataset, horizon_days=1, rebalance_every_days=1,
                            start=dataset.close.index[-DECISIONS - 2])
     walk = (time.perf_counter() - began) / max(1, len(ranking.decisions) + ranking.skipped_days)
-    return strategy, walk
+    return strategy, walk, strategy_cpu
 
 
-def sweep_throughput(workers: int) -> tuple[float, object]:
+def sweep_throughput(workers: int) -> tuple[float, object, float]:
+    """(setting-days per wall second, the result, setting-days per CPU second of this
+    process: with workers > 1 the children's CPU is not in it)."""
     from rotation_addin.core.sweep import run_sweep
     from rotation_addin.data.demo import demo_dataset
 
     dataset = demo_dataset(days=SWEEP_DAYS)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     result = run_sweep(dataset, GRID, workers=workers, folds=3)
-    elapsed = time.perf_counter() - began
-    return result.equity.size / elapsed, result
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+    return result.equity.size / elapsed, result, result.equity.size / cpu
 
 
 def vectorbt_throughput() -> float:
@@ -132,7 +136,8 @@ def _zscore(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(z), z, 0.0)
 
 
-def vectorbt_signals_sweep(dataset: object, grid: dict[str, list[float]]) -> tuple[float, int]:
+def vectorbt_signals_sweep(dataset: object,
+                           grid: dict[str, list[float]]) -> tuple[float, float, int]:
     """vectorbt computing the nearest rotation it can express, on the same grid and data.
 
     Timed from the features (``build_features``, as the sweep does) to every setting's
@@ -143,7 +148,8 @@ def vectorbt_signals_sweep(dataset: object, grid: dict[str, list[float]]) -> tup
     ``atr_stop_multiple`` / ``take_profit_atr_multiple`` x ATR(14) (vectorbt's ATR), size
     ``min(1, risk_fraction / stop distance) x max_leverage`` capped at 100 % of cash
     (vectorbt does not lever). Not modelled (the plan does them): discipline rules, hedges
-    and shorts, funding, liquidation, the portfolio stress cap. Returns (seconds, days).
+    and shorts, funding, liquidation, the portfolio stress cap. Returns (seconds, CPU
+    seconds, days).
     """
     import vectorbt as vbt
 
@@ -151,7 +157,7 @@ def vectorbt_signals_sweep(dataset: object, grid: dict[str, list[float]]) -> tup
     from rotation_addin.core.rotation import PlanParameters
     from rotation_addin.core.sweep import expand_grid
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     p = PlanParameters()
     settings = expand_grid(grid)
     features = build_features(dataset)  # type: ignore[arg-type]
@@ -196,29 +202,47 @@ def vectorbt_signals_sweep(dataset: object, grid: dict[str, list[float]]) -> tup
         slippage=p.stop_slippage_rate, init_cash=p.equity_usd, cash_sharing=True,
         group_by=np.repeat(np.arange(n), len(bases)))
     pf.value()
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     if int(pf.trades.count().sum()) == 0:
         raise RuntimeError("the vectorbt rotation made no trade: the baseline is broken")
-    return elapsed, len(features.days) - 60
+    return elapsed, cpu, len(features.days) - 60
 
 
-def vectorbt_signals_throughput() -> float:
-    """Settings x days per second of :func:`vectorbt_signals_sweep` (after one warm-up)."""
+def vectorbt_signals_throughput() -> tuple[float, float]:
+    """Settings x days per wall second and per CPU second of :func:`vectorbt_signals_sweep`
+    (after one warm-up call that compiles vectorbt's numba kernels)."""
     from rotation_addin.data.demo import demo_dataset
 
     dataset = demo_dataset(days=SWEEP_DAYS)
     vectorbt_signals_sweep(dataset, GRID)  # compile vectorbt's kernels once
-    elapsed, days = vectorbt_signals_sweep(dataset, GRID)
-    return int(np.prod([len(v) for v in GRID.values()])) * days / elapsed
+    elapsed, cpu, days = vectorbt_signals_sweep(dataset, GRID)
+    work = int(np.prod([len(v) for v in GRID.values()])) * days
+    return work / elapsed, work / cpu
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    short: list[tuple[float, float]] = []
-    long: list[tuple[float, float]] = []
-    for _ in range(args.repeat):
+def sweep_figures(repeat: int) -> dict[str, float]:
+    """Medians over ``repeat`` rounds, each round running serial, 2 processes, vectorbt
+    from_signals and the order replay one after the other (alternating, so a change of the
+    machine's load hits every side)."""
+    rounds: dict[str, list[float]] = {k: [] for k in ("serial", "parallel", "reference",
+                                                       "replay", "serial_cpu",
+                                                       "reference_cpu")}
+    for _ in range(repeat):
+        serial, _result, serial_cpu = sweep_throughput(1)
+        rounds["serial"].append(serial)
+        rounds["serial_cpu"].append(serial_cpu)
+        rounds["parallel"].append(sweep_throughput(2)[0])
+        reference, reference_cpu = vectorbt_signals_throughput()
+        rounds["reference"].append(reference)
+        rounds["reference_cpu"].append(reference_cpu)
+        rounds["replay"].append(vectorbt_throughput())
+    return {k: statistics.median(x) for k, x in rounds.items()}
+
+
+def _per_decision_report(repeat: int) -> None:
+    short: list[tuple[float, float, float]] = []
+    long: list[tuple[float, float, float]] = []
+    for _ in range(repeat):
         short.append(per_decision(SHORT_DAYS))
         long.append(per_decision(4 * SHORT_DAYS))
     s_strategy = statistics.median(x[0] for x in short)
@@ -232,19 +256,34 @@ def main() -> int:
     ratio = l_strategy / s_strategy
     print(f"strategy cost ratio 4x history / 1x: {ratio:.2f} (target <= 1.3: "
           f"{'met' if ratio <= 1.3 else 'NOT met'}); ranking walk-forward {l_walk / s_walk:.2f}")
-    serial = statistics.median(sweep_throughput(1)[0] for _ in range(args.repeat))
-    parallel = statistics.median(sweep_throughput(2)[0] for _ in range(args.repeat))
-    replay = statistics.median(vectorbt_throughput() for _ in range(args.repeat))
-    reference = statistics.median(vectorbt_signals_throughput() for _ in range(args.repeat))
+    s_cpu = statistics.median(x[2] for x in short)
+    l_cpu = statistics.median(x[2] for x in long)
+    print(f"strategy CPU per decision (less sensitive to load): {1e3 * s_cpu:.2f} ms / "
+          f"{1e3 * l_cpu:.2f} ms, ratio {l_cpu / s_cpu:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sweep-only", action="store_true",
+                        help="skip the per-decision part (the sweep against vectorbt only)")
+    args = parser.parse_args()
+    if not args.sweep_only:
+        _per_decision_report(args.repeat)
+    f = sweep_figures(args.repeat)
     print(f"sweep {len(GRID)} parameters, {np.prod([len(v) for v in GRID.values()])} settings "
-          f"x {SWEEP_DAYS} d: serial {serial:,.0f} setting-days/s, 2 processes "
-          f"{parallel:,.0f}; vectorbt from_signals computing the same grid's rotation "
-          f"{reference:,.0f}; vectorbt from_orders only replaying the sweep's orders "
-          f"{replay:,.0f}")
-    best = max(serial, parallel)
+          f"x {SWEEP_DAYS} d: serial {f['serial']:,.0f} setting-days/s, 2 processes "
+          f"{f['parallel']:,.0f}; vectorbt from_signals computing the same grid's rotation "
+          f"{f['reference']:,.0f}; vectorbt from_orders only replaying the sweep's orders "
+          f"{f['replay']:,.0f}")
+    best = max(f["serial"], f["parallel"])
     print(f"sweep throughput (best of serial / 2 processes) / vectorbt from_signals: "
-          f"{best / reference:.3f} (target >= 1.0: {'met' if best >= reference else 'NOT met'})"
-          f"; / the replay (accounting only): {best / replay:.4f}")
+          f"{best / f['reference']:.3f} (target >= 1.0: "
+          f"{'met' if best >= f['reference'] else 'NOT met'}); / the replay (accounting "
+          f"only): {best / f['replay']:.4f}")
+    print(f"per CPU second of one process (less sensitive to load): serial sweep "
+          f"{f['serial_cpu']:,.0f}, vectorbt from_signals {f['reference_cpu']:,.0f} "
+          f"setting-days; ratio {f['serial_cpu'] / f['reference_cpu']:.3f}")
     return 0
 
 

@@ -10,12 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from gui.palette import style_plot
+from gui.palette import follow_palette, neutral_series_colour, series_colours, style_plot
 
-CURVE_COLOURS = {"strategy": "#0072B2", "BTC buy-and-hold": "#E69F00",
-                 "equal-weight universe": "#777777"}
+
+def curve_colours() -> dict[str, QColor]:
+    """Line colour of each equity curve on the current palette (strategy and BTC: the first
+    two chart series; the equal-weight universe: the neutral reference)."""
+    series = series_colours()
+    return {"strategy": series[0], "BTC buy-and-hold": series[1],
+            "equal-weight universe": neutral_series_colour()}
 
 
 def run_backtest_summary(dataset: Any, settings: Any) -> Any:
@@ -57,6 +63,8 @@ class BacktestView(QWidget):
         self.equity_plot: Any = None
         self.drawdown_plot: Any = None
         self.summary: Any = None
+        self.extra_warnings: list[str] = []
+        follow_palette(self, self.restyle)
         for widget in (self.run_button, self.caption, self.lines):
             self.layout_.addWidget(widget)
 
@@ -66,7 +74,6 @@ class BacktestView(QWidget):
 
         if self.equity_plot is not None:
             return
-
         self.equity_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
         self.equity_plot.setObjectName("backtestEquity")
         self.equity_plot.setLogMode(y=True)
@@ -90,8 +97,9 @@ class BacktestView(QWidget):
 
         from rotation_addin.cli.strategy_cmd import concentration_line, summary_lines
 
-        self.summary = summary
+        self.summary, self.extra_warnings = summary, extra_warnings
         self._plots()
+        colours = curve_colours()
         self.equity_plot.clear()
         self.drawdown_plot.clear()
         days = pd.DatetimeIndex(summary.result.equity.index)
@@ -100,10 +108,18 @@ class BacktestView(QWidget):
                              ("BTC buy-and-hold", summary.btc_equity),
                              ("equal-weight universe", summary.equal_weight_equity)):
             self.equity_plot.plot(seconds, series.to_numpy(dtype=float), name=name,
-                                  pen=pg.mkPen(CURVE_COLOURS[name], width=2))
+                                  pen=pg.mkPen(colours[name], width=2))
         self.drawdown_plot.plot(seconds, 100 * summary.drawdown.to_numpy(dtype=float),
-                                pen=pg.mkPen(CURVE_COLOURS["strategy"], width=1))
+                                pen=pg.mkPen(colours["strategy"], width=1))
         text = list(summary_lines(summary))
         text.append(concentration_line(summary))
         text += [f"warning: {w}" for w in [*extra_warnings, *summary.result.warnings]]
         self.lines.setText("\n".join(text))
+
+    def restyle(self) -> None:
+        """The palette changed: chart backgrounds, axes and curves again."""
+        if self.equity_plot is not None:
+            for plot in (self.equity_plot, self.drawdown_plot):
+                style_plot(plot)
+            if self.summary is not None:
+                self.set_summary(self.summary, self.extra_warnings)

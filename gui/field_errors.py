@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from gui.palette import error_field_style, error_label_style
+from gui.palette import set_field_error, set_tone
 
 
 class FieldErrors:
@@ -36,7 +36,7 @@ class FieldErrors:
         column.addWidget(widget)
         label = QLabel("")
         label.setObjectName(f"{self.prefix}{name}_error")
-        label.setStyleSheet(error_label_style())
+        set_tone(label, "bad")
         label.setWordWrap(True)
         label.setVisible(False)
         column.addWidget(label)
@@ -47,7 +47,7 @@ class FieldErrors:
     def show(self, name: str, text: str, tooltip: str = "") -> None:
         """Outline field ``name`` and show ``text`` under it (``tooltip`` on the input)."""
         widget = self.inputs[name]
-        widget.setStyleSheet(error_field_style())
+        set_field_error(widget, True)
         widget.setToolTip(tooltip)
         label = self.labels[name]
         label.setText(text)
@@ -59,7 +59,7 @@ class FieldErrors:
             label.setVisible(False)
             label.setText("")
             widget = self.inputs[name]
-            widget.setStyleSheet("")
+            set_field_error(widget, False)
             widget.setToolTip("")
 
     def text(self, name: str) -> str:

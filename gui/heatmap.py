@@ -6,18 +6,10 @@ import math
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from rotation_addin.core.formats import correlation_rgb
-
-
-def correlation_colour(value: float) -> QColor:
-    """Diverging colour for a correlation in [-1, 1] (grey for missing): the workbook's
-    scale, :func:`rotation_addin.core.formats.correlation_rgb` (red +1, white 0, blue -1)."""
-    if not math.isfinite(value):
-        return QColor(220, 220, 220)
-    return QColor(*correlation_rgb(value))
+from gui.palette import cell_text_colour, correlation_colour
 
 
 class HeatmapWidget(QWidget):
@@ -96,7 +88,6 @@ class HeatmapWidget(QWidget):
                 painter.setPen(grid_pen)
                 painter.drawRect(rect)
                 if cell >= 22 and math.isfinite(value):
-                    dark = colour.lightness() < 140
-                    painter.setPen(QColor(255, 255, 255) if dark else QColor(30, 30, 30))
+                    painter.setPen(cell_text_colour(colour))
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{value:.2f}")
         painter.end()

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.palette import error_field_style, error_label_style
+from gui.palette import follow_palette, series_colours, set_field_error, set_tone, style_plot
 from gui.table_view import DataTable
 from rotation_addin.cli.journal_cmds import review_rows
 from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
@@ -49,6 +49,8 @@ class JournalView(QWidget):
         self.plan_orders: list[Any] = []
         self.errors: dict[str, str] = {}
         self.plot: Any = None
+        self.equity_curve: list[tuple[float, float]] = []
+        follow_palette(self, self.restyle)
         layout = QVBoxLayout(self)
         self.caption = QLabel("paper account: simulated fills, nothing is sent to an exchange")
         self.caption.setObjectName("journalCaption")
@@ -98,7 +100,7 @@ class JournalView(QWidget):
             self.edits[name] = widget
             label = QLabel("")
             label.setObjectName(f"journal_{name}_error")
-            label.setStyleSheet(error_label_style())
+            set_tone(label, "bad")
             label.setWordWrap(True)
             label.setVisible(False)
             self.error_labels[name] = label
@@ -168,7 +170,7 @@ class JournalView(QWidget):
     def clear_errors(self) -> None:
         self.errors = {}
         for name, widget in self.edits.items():
-            widget.setStyleSheet("")
+            set_field_error(widget, False)
             self.error_labels[name].setVisible(False)
         self.message.setText("")
 
@@ -176,7 +178,7 @@ class JournalView(QWidget):
         """Outline ``field`` and show ``reason`` under it (after any reason already there)."""
         reason = f"{self.errors[field]}; {reason}" if field in self.errors else reason
         self.errors[field] = reason
-        self.edits[field].setStyleSheet(error_field_style())
+        set_field_error(self.edits[field], True)
         self.error_labels[field].setText(reason)
         self.error_labels[field].setVisible(True)
 
@@ -288,10 +290,26 @@ class JournalView(QWidget):
             self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
             self.plot.setObjectName("equityCurve")
             self.plot.setLabel("left", "paper equity USD")
+            style_plot(self.plot)
             self.chart_box.addWidget(self.plot)
+        self.equity_curve = self.equity_points(view, inputs)
+        self._draw_equity()
+
+    def _draw_equity(self) -> None:
+        # deferred: pyqtgraph after the first paint (bench/bench_gui_start.py)
+        import pyqtgraph as pg
+
+        colour = series_colours()[0]
         self.plot.clear()
-        points = self.equity_points(view, inputs)
-        self.plot.plot([p[0] for p in points], [p[1] for p in points], symbol="o")
+        self.plot.plot([p[0] for p in self.equity_curve], [p[1] for p in self.equity_curve],
+                       pen=pg.mkPen(colour, width=2), symbol="o", symbolBrush=colour,
+                       symbolPen=colour)
+
+    def restyle(self) -> None:
+        """The palette changed: the equity chart's background, axes and line again."""
+        if self.plot is not None:
+            style_plot(self.plot)
+            self._draw_equity()
 
 
 def _fmt(value: Any) -> str:

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QStandardItem, QStandardItemModel
 
-from gui.models import NEGATIVE_COLOUR, POSITIVE_COLOUR, RAW_VALUE_ROLE, ColumnFormat, format_value
+from gui.models import RAW_VALUE_ROLE, ColumnFormat, format_value
+from gui.palette import tone_colour
+from rotation_addin.core import formats as look
 
 if TYPE_CHECKING:
     from rotation_addin.desk.live_book import LiveBook, LivePositionRow
@@ -23,7 +25,12 @@ PRICE = ColumnFormat("price")
 SIGNED_PCT = ColumnFormat("pct", 2, signed=True)
 SIGNED_USD = ColumnFormat("usd", 2, signed=True)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_GREEN, _RED, _PLAIN = QBrush(POSITIVE_COLOUR), QBrush(NEGATIVE_COLOUR), QBrush()
+
+
+def _tone_brush(value: Any) -> QBrush:
+    """Green / red / plain text of a signed cell on the current palette."""
+    colour = tone_colour(look.change_tone(value if isinstance(value, float) else None))
+    return QBrush(colour) if colour is not None else QBrush()
 
 
 class _RowsModel(QStandardItemModel):
@@ -59,9 +66,15 @@ class _RowsModel(QStandardItemModel):
             item.setText(format_value(value, fmt))
             item.setData(value, RAW_VALUE_ROLE)
             if fmt.signed:
-                item.setForeground(_GREEN if isinstance(value, float) and value > 0 else
-                                   _RED if isinstance(value, float) and value < 0 else _PLAIN)
+                item.setForeground(_tone_brush(value))
         self.values[row] = list(values)
+
+    def restyle(self) -> None:
+        """The palette changed: colour every signed cell for it."""
+        for row, values in enumerate(self.values):
+            for column, fmt in enumerate(self.formats):
+                if fmt.signed:
+                    self.item(row, column).setForeground(_tone_brush(values[column]))
 
 
 class TickerModel(_RowsModel):

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.notify import SCHEDULE_CHOICES
+from gui.palette import follow_palette
 
 if TYPE_CHECKING:
     from gui.live_models import PositionModel, TickerModel
@@ -89,6 +90,7 @@ class LiveView(QWidget):
         layout.addWidget(self.caption)
         layout.addLayout(top)
         layout.addWidget(body, 1)
+        follow_palette(self, self.restyle)
 
     def set_bases(self, bases: list[str]) -> tuple[TickerModel, PositionModel]:
         """Fresh tickers and positions tables for ``bases`` (one ticker row each)."""
@@ -100,6 +102,12 @@ class LiveView(QWidget):
         self.position_model = PositionModel(self)
         self.positions.setModel(self.position_model)
         return self.ticker_model, self.position_model
+
+    def restyle(self) -> None:
+        """The palette changed: signed cells of both tables coloured for it."""
+        for model in (self.ticker_model, self.position_model):
+            if model is not None:
+                model.restyle()
 
     def add_log(self, line: str) -> None:
         """Append one line (UTC time first) to the log."""

@@ -20,6 +20,7 @@ from gui.correlation_view import CorrelationView
 from gui.journal_view import JournalView
 from gui.live_controller import LiveController
 from gui.menus import install_menus
+from gui.palette import follow_palette, restyle_tree
 from gui.plan_view import PlanView
 from gui.quick_check import QuickCheckView
 from gui.regime_view import RegimeView
@@ -27,7 +28,7 @@ from gui.sectors_view import SectorsView
 from gui.settings_view import SettingsView
 from gui.status import StatusPanel
 from gui.venues_view import VenuesView
-from gui.window_state import open_state, restore_window, save_window
+from gui.window_state import open_state, remember_schedule, restore_window, save_window
 from gui.workers import BackgroundTask, Progress, TaskRunner, describe_error
 from rotation_addin.core.errors import RotationError
 from rotation_addin.data.settings import Settings, load_settings
@@ -92,9 +93,11 @@ class MainWindow(QMainWindow):
         if settings_problem:
             self.status_panel.show_message(settings_problem, error=True)
         self.installEventFilter(self)
+        follow_palette(self, lambda: restyle_tree(self))
         self.menu_actions = install_menus(self)
         self.window_state = open_state(state_path)
         restore_window(self, self.window_state)
+        remember_schedule(self.live.view.schedule, self.window_state)
 
     # -- construction ---------------------------------------------------------------------
     def _build_tabs(self) -> None:

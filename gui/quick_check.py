@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.field_errors import FieldErrors
-from gui.palette import error_label_style
+from gui.palette import set_tone
 from gui.quick_check_logic import (
     FIELD_LABELS,
     LEV_ROWS,
@@ -149,7 +149,7 @@ class QuickCheckView(QWidget):
         self.general_error = QLabel("")
         self.general_error.setObjectName("generalError")
         self.general_error.setWordWrap(True)
-        self.general_error.setStyleSheet(error_label_style())
+        set_tone(self.general_error, "bad")
         form.addRow(self.general_error)
         outer.addWidget(form_box, 2)
 
@@ -318,7 +318,7 @@ class QuickCheckView(QWidget):
         self.lev_box.set_rows(lev_rows)
         if result.warnings:
             self.warnings_label.setText("⚠ " + "\n⚠ ".join(result.warnings))
-            self.warnings_label.setStyleSheet("color: #8a4b00;")
+            set_tone(self.warnings_label, "warning")
         else:
             self.warnings_label.setText("No warnings.")
-            self.warnings_label.setStyleSheet("color: #1a7f37;")
+            set_tone(self.warnings_label, "good")

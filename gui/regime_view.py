@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from gui.palette import style_plot
+from gui.palette import follow_palette, level_colour, series_colours, set_tone, style_plot
 from gui.table_view import DataTable
 
 if TYPE_CHECKING:
@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
     from gui.models import ColumnFormat
 
-VERDICT_COLOURS = {"risk-on": "#1a7f37", "risk-off": "#c62828", "neutral": "#8a6d00"}
+VERDICT_TONES = {"risk-on": "good", "risk-off": "bad", "neutral": "warning"}
+"""Tone of the verdict banner (colours: :func:`gui.palette.text_colour`)."""
 
 
 class RegimeView(QWidget):
@@ -40,6 +41,8 @@ class RegimeView(QWidget):
         self.chart_caption = QLabel("")
         self.chart_caption.setWordWrap(True)
         self.plot: Any = None
+        self.scores: pd.Series | None = None
+        follow_palette(self, self.restyle)
         self.layout_.addWidget(self.verdict)
         self.layout_.addWidget(self.summary)
         self.layout_.addWidget(self.table)
@@ -55,9 +58,8 @@ class RegimeView(QWidget):
     ) -> None:
         """Show the ``verdict`` (coloured), the ``summary``, the ``votes`` and the score chart."""
         key = verdict.strip().lower().replace("_", "-").replace(" ", "-")
-        colour = VERDICT_COLOURS.get(key, "#333333")
         self.verdict.setText(f"Regime: {verdict.upper()}")
-        self.verdict.setStyleSheet(f"color: {colour};")
+        set_tone(self.verdict, VERDICT_TONES.get(key, "plain"))
         self.summary.setText(summary)
         self.table.set_frame(votes, formats, show_index=False)
         self.table.resizeRowsToContents()
@@ -72,6 +74,7 @@ class RegimeView(QWidget):
         import pandas as pd
         import pyqtgraph as pg
 
+        self.scores = scores
         if self.plot is None:
             self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
             style_plot(self.plot)
@@ -87,11 +90,20 @@ class RegimeView(QWidget):
         epoch = pd.Timestamp("1970-01-01", tz=dates.tz)
         seconds = np.asarray((dates - epoch).total_seconds(), dtype=float)
         values = scores.to_numpy(dtype=float)
-        for level, colour in ((1, "#1a7f37"), (-1, "#c62828")):
-            self.plot.addLine(y=level, pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine))
+        for level, kind in ((1, "good"), (-1, "bad")):
+            self.plot.addLine(y=level, pen=pg.mkPen(level_colour(kind), width=1,
+                                                    style=Qt.PenStyle.DashLine))
         # stepMode "right": each day's score holds until the next day
-        self.plot.plot(seconds, values, pen=pg.mkPen("#0072B2", width=2), stepMode="right")
+        self.plot.plot(seconds, values, pen=pg.mkPen(series_colours()[0], width=2),
+                       stepMode="right")
         self.chart_caption.setText(
             f"Score on each of the last {len(values)} days, replayed with only the data known "
             "that day: at or above +1 (green line) risk-on, at or below -1 (red line) risk-off."
         )
+
+    def restyle(self) -> None:
+        """The palette changed: chart background, axes and lines again."""
+        if self.plot is not None:
+            style_plot(self.plot)
+            if self.scores is not None:
+                self._plot(self.scores)

@@ -1,10 +1,14 @@
-"""Render every tab of the app to PNG, offscreen: ``python -m gui.screenshots OUTDIR``.
+"""Render every tab of the app to PNG in the light and the dark palette, offscreen:
+``python -m gui.screenshots OUTDIR``.
 
 Uses the demo market (no network) and a throw-away ``ROTATION_DESK_HOME`` unless one is set,
-so it never touches the user's settings or cache. Files: ``gui-quick-check.png``,
-``gui-quick-check-error.png``, ``gui-sectors.png``, ``gui-correlation.png``,
-``gui-regime.png``, ``gui-plan.png``, ``gui-venues.png`` (the demo market's own venue only:
-no network here), ``gui-backtest.png`` (before a run), ``gui-settings.png``.
+so it never touches the user's settings or cache. One file per tab and palette:
+``gui-<tab>.png`` (light: Fusion's standard palette) and ``gui-<tab>-dark.png``
+(:func:`gui.palette.dark_palette`, switched on the running window as a desktop's dark mode
+would), for ``quick-check``, ``sectors``, ``correlation``, ``regime``, ``plan``, ``venues``
+(the demo market's own venue only: no network here), ``backtest`` (before a run),
+``journal``, ``settings`` and ``live`` (Live off: no network), plus ``gui-quick-check-error``
+(an impossible stop) in both palettes.
 """
 
 from __future__ import annotations
@@ -19,11 +23,14 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from gui.main_window import TAB_NAMES, MainWindow
+from gui.main_window import MainWindow
+from gui.palette import dark_palette, light_palette
 from gui.pipeline import load_snapshot
 from rotation_addin.data.settings import Settings
 
 WINDOW_SIZE = (1280, 800)
+PALETTES = ("light", "dark")
+"""Palettes rendered, in order; the dark files end in ``-dark``."""
 
 
 def _slug(name: str) -> str:
@@ -52,9 +59,44 @@ def _compare_demo_venue(app: object, window: object) -> None:
         _settle(app, 0.1)
 
 
-def render_all(outdir: Path) -> list[Path]:
-    """Open the window on the demo market and save one PNG per tab (plus an error state)."""
+def png_name(tab: str, palette: str) -> str:
+    """File name of a tab's screenshot: ``gui-quick-check.png``, ``gui-plan-dark.png``."""
+    return f"{_slug(tab)}{'' if palette == 'light' else '-' + palette}.png"
+
+
+def _save(window: object, path: Path) -> Path:
+    if not window.grab().save(str(path)):  # type: ignore[attr-defined]
+        raise OSError(f"could not write {path}")
+    return path
+
+
+def _render_palette(app: object, window: object, outdir: Path, palette: str) -> list[Path]:
+    """Every tab of ``window`` in ``palette``, then the Quick check with an impossible stop."""
+    QApplication.setPalette(dark_palette() if palette == "dark" else light_palette())
+    quick = window.quick_check  # type: ignore[attr-defined]
+    tabs = window.tabs  # type: ignore[attr-defined]
+    quick.symbol_box.setCurrentText("RENDER")
+    quick.use_last_price()
+    quick.recompute()
+    written = []
+    for index in range(tabs.count()):
+        tabs.setCurrentIndex(index)
+        _settle(app)
+        written.append(_save(window, outdir / png_name(tabs.tabText(index), palette)))
+    tabs.setCurrentIndex(0)
+    entry = float(quick.fields["entry_price_usd"].text())
+    quick.fields["stop_price_usd"].setText(f"{entry * 1.03:.4g}")
+    quick.recompute()
+    _settle(app)
+    written.append(_save(window, outdir / png_name("quick check error", palette)))
+    return written
+
+
+def render_all(outdir: Path, palettes: Sequence[str] = PALETTES) -> list[Path]:
+    """Open the window on the demo market and save one PNG per tab and palette (plus an
+    error state per palette)."""
     app = QApplication.instance() or QApplication(["rotation-desk-screenshots"])
+    QApplication.setStyle("Fusion")
     outdir.mkdir(parents=True, exist_ok=True)
     settings = Settings()
     window = MainWindow(settings)
@@ -62,27 +104,11 @@ def render_all(outdir: Path) -> list[Path]:
     window.show()
     _settle(app, 0.1)
     window.apply_snapshot(load_snapshot(settings, "demo"))
-    quick = window.quick_check
-    quick.symbol_box.setCurrentText("RENDER")
-    quick.use_last_price()
-    quick.recompute()
+    window.quick_check.symbol_box.setCurrentText("RENDER")
     _compare_demo_venue(app, window)
     written: list[Path] = []
-    for index, name in enumerate(TAB_NAMES):
-        window.tabs.setCurrentIndex(index)
-        _settle(app)
-        path = outdir / f"{_slug(name)}.png"
-        if not window.grab().save(str(path)):
-            raise OSError(f"could not write {path}")
-        written.append(path)
-    window.tabs.setCurrentIndex(0)
-    entry = float(quick.fields["entry_price_usd"].text())
-    quick.fields["stop_price_usd"].setText(f"{entry * 1.03:.4g}")
-    quick.recompute()
-    _settle(app)
-    path = outdir / "gui-quick-check-error.png"
-    window.grab().save(str(path))
-    written.append(path)
+    for palette in palettes:
+        written += _render_palette(app, window, outdir, palette)
     window.close()
     return written
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from gui.palette import style_plot
+from gui.palette import follow_palette, series_colours, style_plot
 from gui.table_view import DataTable
 from rotation_addin.core import formats
 
@@ -16,12 +16,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from gui.models import ColumnFormat
-
-# Colour-blind-safe palette (Okabe-Ito) for the sector lines.
-SECTOR_COLOURS = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
-    "#999999", "#882255", "#44AA99", "#117733",
-)
 
 
 class SectorsView(QWidget):
@@ -40,6 +34,8 @@ class SectorsView(QWidget):
         self.chart_layout = QVBoxLayout(self.chart_holder)
         self.chart_layout.setContentsMargins(0, 0, 0, 0)
         self.plot: Any = None
+        self.index_frame: pd.DataFrame | None = None
+        follow_palette(self, self.restyle)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.chart_holder)
         self.splitter.setSizes([220, 420])
@@ -79,6 +75,7 @@ class SectorsView(QWidget):
         import pandas as pd
         import pyqtgraph as pg
 
+        self.index_frame = index_frame
         plot = self._ensure_plot()
         plot.clear()
         legend = plot.plotItem.legend
@@ -90,11 +87,19 @@ class SectorsView(QWidget):
         # Seconds since the epoch whatever the index's resolution (ns/us/s in pandas 3).
         epoch = pd.Timestamp("1970-01-01", tz=dates.tz)
         seconds = np.asarray((dates - epoch).total_seconds(), dtype=float)
+        colours = series_colours()
         for number, name in enumerate(index_frame.columns):
-            colour = SECTOR_COLOURS[number % len(SECTOR_COLOURS)]
+            colour = colours[number % len(colours)]
             values = index_frame[name].to_numpy(dtype=float)
             plot.plot(seconds, values, pen=pg.mkPen(colour, width=2), name=str(name))
         plot.enableAutoRange()
+
+    def restyle(self) -> None:
+        """The palette changed: chart background, axes and line colours again."""
+        if self.plot is not None:
+            style_plot(self.plot)
+            if self.index_frame is not None:
+                self._plot(self.index_frame)
 
     def curve_count(self) -> int:
         """Number of sector lines drawn (tests)."""

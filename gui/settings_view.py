@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.palette import error_field_style
+from gui.palette import set_field_error, set_tone
 from rotation_addin.core.errors import InputError, RotationError
 from rotation_addin.data.paths import config_dir, data_dir
 from rotation_addin.data.secrets import (
@@ -125,7 +125,7 @@ class SettingsView(QWidget):
             form.addRow(label, edit)
         self.settings_error = QLabel("")
         self.settings_error.setObjectName("settingsError")
-        self.settings_error.setStyleSheet("color: #c62828;")
+        set_tone(self.settings_error, "bad")
         self.settings_error.setWordWrap(True)
         self.save_button = QPushButton("Save settings")
         self.save_button.setObjectName("saveSettings")
@@ -243,7 +243,7 @@ class SettingsView(QWidget):
     def validate_settings(self) -> Settings | None:
         """Validate the fields, highlight the one in error; return Settings when valid."""
         for line_edit in (*self.risk_edits.values(), self.exchange_edit, self.api_url_edit):
-            line_edit.setStyleSheet("")
+            set_field_error(line_edit, False)
             line_edit.setToolTip("")
         try:
             settings = self.read_settings()
@@ -254,14 +254,14 @@ class SettingsView(QWidget):
             elif exc.field == "exchange_api_url":
                 edit = self.api_url_edit
             if edit is not None:
-                edit.setStyleSheet(error_field_style())
+                set_field_error(edit, True)
                 edit.setToolTip(exc.reason)
             self.settings_error.setText(str(exc))
-            self.settings_error.setStyleSheet("color: #c62828;")
+            set_tone(self.settings_error, "bad")
             self.save_button.setEnabled(False)
             return None
         self.settings_error.setText("")
-        self.settings_error.setStyleSheet("color: #c62828;")
+        set_tone(self.settings_error, "bad")
         self.save_button.setEnabled(True)
         return settings
 
@@ -273,7 +273,7 @@ class SettingsView(QWidget):
         save_settings(settings)
         self.settings = settings
         self.settings_error.setText("✓ Saved.")
-        self.settings_error.setStyleSheet("color: #1a7f37;")
+        set_tone(self.settings_error, "good")
         self.settings_saved.emit(settings)
         return True
 
@@ -292,8 +292,8 @@ class SettingsView(QWidget):
             universe = validate_universe_text(self.universe_edit.toPlainText(), source="editor")
         except RotationError as exc:
             self.universe_status.setText(f"✗ {exc}")
-            self.universe_status.setStyleSheet("color: #c62828;")
-            self.universe_edit.setStyleSheet("border: 2px solid #c62828;")
+            set_tone(self.universe_status, "bad")
+            set_field_error(self.universe_edit, True)
             self.universe_save.setEnabled(False)
             return None
         sectors = len(universe.sectors)
@@ -301,8 +301,8 @@ class SettingsView(QWidget):
             f"✓ valid: {sectors} sectors, {len(universe.bases)} symbols, benchmark "
             f"{universe.benchmark}"
         )
-        self.universe_status.setStyleSheet("color: #1a7f37;")
-        self.universe_edit.setStyleSheet("")
+        set_tone(self.universe_status, "good")
+        set_field_error(self.universe_edit, False)
         self.universe_save.setEnabled(True)
         return universe
 
@@ -359,7 +359,7 @@ class SettingsView(QWidget):
 
     def _key_message(self, text: str, error: bool = False) -> None:
         self.key_status.setText(text)
-        self.key_status.setStyleSheet("color: #c62828;" if error else "")
+        set_tone(self.key_status, "bad" if error else "plain")
 
     # -- folder -----------------------------------------------------------------------------
     def open_data_folder(self) -> None:

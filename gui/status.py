@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from gui.palette import set_tone
 from rotation_addin.core.constants import STALE_AFTER
 
 
@@ -99,19 +100,19 @@ class StatusPanel(QWidget):
         self.stale = fresh.stale
         if fresh.stale:
             self.freshness_label.setText(f"⚠ STALE — {fresh.text}: refresh before trading")
-            self.freshness_label.setStyleSheet("color: #c62828; font-weight: bold;")
+            set_tone(self.freshness_label, "bad", bold=True)
         else:
             self.freshness_label.setText(fresh.text)
-            self.freshness_label.setStyleSheet("")
+            set_tone(self.freshness_label, "plain")
         if kind.startswith("demo"):
-            self.source_label.setStyleSheet("color: #8a6d00; font-weight: bold;")
+            set_tone(self.source_label, "warning", bold=True)
         else:
-            self.source_label.setStyleSheet("")
+            set_tone(self.source_label, "plain")
 
     def show_message(self, text: str, error: bool = False) -> None:
         """Show a one-line message where progress goes (errors in red)."""
         self.progress_label.setText(text)
-        self.progress_label.setStyleSheet("color: #c62828;" if error else "")
+        set_tone(self.progress_label, "bad" if error else "plain")
         self.progress_label.setVisible(bool(text))
 
     def show_busy(self, text: str) -> None:

@@ -1,4 +1,5 @@
-"""Window geometry and last tab, remembered between sessions (``QSettings``).
+"""Window geometry, last tab and the Live tab's scheduled refresh, remembered between sessions
+(``QSettings``).
 
 Stored as an INI file under the app's config folder (``<config dir>/desktop.ini``), not in
 the OS registry, so it sits beside ``settings.toml`` and the tests can point it anywhere.
@@ -10,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QComboBox
 
 from rotation_addin.data.paths import config_dir
 
 STATE_FILE = "desktop.ini"
 GEOMETRY_KEY = "window/geometry"
 TAB_KEY = "window/tab"
+SCHEDULE_KEY = "live/schedule_minutes"
+"""Scheduled-refresh period chosen in the Live tab, minutes (0 = off)."""
 
 
 def state_path() -> Path:
@@ -51,3 +55,27 @@ def save_window(window: Any, store: QSettings) -> None:
     store.setValue(GEOMETRY_KEY, window.saveGeometry())
     store.setValue(TAB_KEY, window.tabs.currentIndex())
     store.sync()
+
+
+def restore_schedule(choice: QComboBox, store: QSettings) -> None:
+    """Select the scheduled-refresh period of the last session in ``choice`` (whose items
+    carry their period in minutes); a missing or unknown value leaves it off."""
+    try:
+        minutes = int(str(store.value(SCHEDULE_KEY, 0)))
+    except ValueError:
+        return
+    index = choice.findData(minutes)
+    if index >= 0:
+        choice.setCurrentIndex(index)
+
+
+def remember_schedule(choice: QComboBox, store: QSettings) -> None:
+    """Select the last session's period (:func:`restore_schedule`), then write the period to
+    ``store`` each time the user picks another one."""
+    restore_schedule(choice, store)
+
+    def save(_index: int) -> None:
+        store.setValue(SCHEDULE_KEY, int(choice.currentData() or 0))
+        store.sync()
+
+    choice.currentIndexChanged.connect(save)

@@ -10,6 +10,8 @@ take ``coinmetrics_like_dir`` (a synthetic folder written by the tests).
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +28,29 @@ REAL_DATA_SKIP_REASON = (
 )
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+INSTALLER_TEST = "test_installer.py::test_install_twice_then_uninstall_leaves_home_as_before"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def installer_scenario_in_background(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Start the installer test's scenario when the session starts, if that test was collected.
+
+    It spends minutes waiting on pip in child processes (one core) while the suite runs
+    on the other; the test itself waits for it and re-raises its failure
+    (``tests/test_installer.py``). Not under an xdist worker (each would start its own).
+    """
+    items = [item for item in request.session.items if item.nodeid.endswith(INSTALLER_TEST)]
+    if not items or hasattr(request.config, "workerinput"):
+        yield
+        return
+    module = items[0].module  # type: ignore[attr-defined]
+    module.BACKGROUND["scenario"] = module.BackgroundScenario(
+        tmp_path_factory.mktemp("installer-scenario"))
+    yield
+    module.stop_background()  # the test did not wait for it (-x, a stop): end its children
+    module.BACKGROUND["scenario"].thread.join(60)
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +61,34 @@ def isolated_home(
     home = tmp_path_factory.mktemp("rotation-home")
     monkeypatch.setenv("ROTATION_DESK_HOME", str(home))
     yield home
+
+
+@pytest.fixture(scope="session")
+def demo_cache_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache holding one real demo refresh (default universe), folded into one file.
+
+    Made once per session with a private home (no user folder read); copy it (``home_cache``),
+    never edit it. Tests of the refresh itself still refresh; this is for tests that need
+    "a cache after ``rotation refresh --demo``".
+    """
+    from rotation_addin.data.refresh import refresh_demo
+
+    path = tmp_path_factory.mktemp("demo-cache") / "cache.sqlite3"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ROTATION_DESK_HOME", str(tmp_path_factory.mktemp("demo-cache-home")))
+        assert refresh_demo(cache=path).ok
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def home_cache(demo_cache_file: Path, isolated_home: Path) -> Path:
+    """The user's cache file (in the isolated home) as a copy of the session's demo refresh."""
+    target = isolated_home / "data" / "cache.sqlite3"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(demo_cache_file, target)
+    return target
 
 
 def real_data_required() -> bool:

@@ -27,6 +27,7 @@ from rotation_addin.data.settings import Settings, load_settings
 from rotation_addin.desk.example_trade import example_trade
 from rotation_addin.desk.quick_check import brackets_for, quick_check, request_from_settings
 from rotation_addin.desk.session import default_session
+from workbook import fast_save
 from workbook import layout as lay
 from workbook import xlsm as xlsm_mod
 from workbook.context import FillContext, Rows, snapshot
@@ -169,17 +170,16 @@ def new_workbook(*, macro_enabled: bool) -> Workbook:
 
 
 def build_skeleton(wb: Workbook, settings: Settings, inputs: sizing.SizingInputs) -> None:
-    """Static layout of every sheet: labels, formulas, formats, names."""
+    """Static layout of every sheet: labels, formulas, formats, the layout version's name
+    (the Sizing and Settings names are :func:`decorate`'s, which every build runs after)."""
     for name, module in DATA_SHEETS.items():
         module.build(wb[name])
     sizing.build(wb[lay.SIZING], inputs)
-    sizing.add_names(wb, lay.SIZING)
     backtest.build(wb[lay.BACKTEST])
     journal.build(wb[lay.JOURNAL])
     alerts_sheet.build(wb[lay.ALERTS])
     functions.build(wb[lay.FUNCTIONS])
     settings_sheet.build(wb[lay.SETTINGS], settings)
-    settings_sheet.add_names(wb, lay.SETTINGS)
     xlwings_conf.build(wb[lay.XLWINGS_CONF])
     wb.defined_names[lay.LAYOUT_NAME] = DefinedName(lay.LAYOUT_NAME,
                                                     attr_text=str(lay.LAYOUT_VERSION))
@@ -237,14 +237,21 @@ def fill(wb: Workbook, ctx: FillContext) -> list[str]:
 
 def save(wb: Workbook, path: Path, *, macro_enabled: bool,
          before_commit: Callable[[Path], None] | None = None,
-         before_replace: Callable[[], None] | None = None) -> None:
+         before_replace: Callable[[], None] | None = None,
+         plain_rows_as_text: bool = False) -> None:
     """Save atomically (temporary file beside ``path``, then rename); add the button (.xlsm).
 
     ``before_commit(tmp)`` runs on the written temporary file, ``before_replace()`` right
     before the rename (see :func:`rotation_addin.data.atomic.atomic_path`).
+    ``plain_rows_as_text`` saves with :func:`workbook.fast_save.save_workbook` (the same
+    bytes as openpyxl's save, faster; used for the first build, whose every cell the tool
+    wrote) instead of ``wb.save``.
     """
     with atomic_path(path, before_replace=before_replace) as tmp:
-        wb.save(tmp)
+        if plain_rows_as_text:
+            fast_save.save_workbook(wb, tmp)
+        else:
+            wb.save(tmp)
         if macro_enabled:
             xlsm_mod.ensure_refresh_button(tmp)
         if before_commit is not None:
@@ -317,7 +324,7 @@ def build_workbook(
         warnings = fill(wb, ctx)
     else:
         decorate(wb, None)
-    save(wb, target, macro_enabled=macro_enabled)
+    save(wb, target, macro_enabled=macro_enabled, plain_rows_as_text=True)
     if macro_enabled:
         xlsm_mod.write_module_shim(target.parent)
     return BuildResult(path=target, macro_enabled=macro_enabled,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from copy import copy
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rotation_addin.core import formats
@@ -29,6 +32,67 @@ THIN = Side(style="thin", color="BFBFBF")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 UNLOCKED = Protection(locked=False)
 LOCKED = Protection(locked=True)
+HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Look:
+    """Style parts applied to a cell together (``None``: that part is left as it is).
+
+    Compared and hashed by identity: :func:`apply` caches, per workbook, the style a cell
+    ends up with for each (look, style the cell had before), so the parts are looked up in
+    the workbook's style lists once instead of once per cell (openpyxl's attribute setters
+    hash every part again for every cell, which was most of the sheets' layout time).
+    """
+
+    number_format: str | None = None
+    font: Font | None = None
+    fill: PatternFill | None = None
+    border: Border | None = None
+    alignment: Alignment | None = None
+    protection: Protection | None = None
+
+
+_APPLIED: WeakKeyDictionary[Workbook, dict[tuple[Look, tuple[int, ...]], StyleArray]] = (
+    WeakKeyDictionary())
+"""Per workbook: (look, style before) -> style after (indices into that workbook's lists)."""
+
+
+def apply(cell: Cell, look: Look) -> None:
+    """Give ``cell`` the parts of ``look``: the same result as setting each part in turn."""
+    apply_all((cell,), look)
+
+
+def apply_all(cells: Iterable[Cell], look: Look) -> None:
+    """:func:`apply` to every cell (of one workbook)."""
+    applied: dict[tuple[Look, tuple[int, ...]], StyleArray] | None = None
+    for cell in cells:
+        if applied is None:
+            applied = _APPLIED.setdefault(cell.parent.parent, {})
+        before = cell._style  # None until the cell is first styled
+        key = (look, () if before is None else tuple(before))
+        done = applied.get(key)
+        if done is not None:
+            cell._style = StyleArray(done)  # a copy: openpyxl's StyleArray.__copy__
+            continue
+        if look.number_format is not None:
+            cell.number_format = look.number_format
+        if look.font is not None:
+            cell.font = look.font
+        if look.fill is not None:
+            cell.fill = look.fill
+        if look.border is not None:
+            cell.border = look.border
+        if look.alignment is not None:
+            cell.alignment = look.alignment
+        if look.protection is not None:
+            cell.protection = look.protection
+        applied[key] = StyleArray(cell._style)
+
+
+HEADER = Look(font=HEADER_FONT, fill=HEADER_FILL, border=BOX,
+              alignment=HEADER_ALIGNMENT)
+"""A table's header cell: white bold on dark blue, centred, wrapped, boxed."""
 
 SERIES_COLORS = ("1F77B4", "FF7F0E", "2CA02C", "D62728", "9467BD", "8C564B", "E377C2",
                  "7F7F7F", "BCBD22", "17BECF", "393B79", "637939")
@@ -67,11 +131,7 @@ def write_title(ws: Worksheet, title: str, subtitle: str) -> None:
 def write_header(ws: Worksheet, row: int, col: int, names: Sequence[str]) -> None:
     """Write a styled header row starting at (row, col)."""
     for offset, name in enumerate(names):
-        cell = ws.cell(row=row, column=col + offset, value=name)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = BOX
+        apply(ws.cell(row=row, column=col + offset, value=name), HEADER)
 
 
 def format_cells(
@@ -82,38 +142,11 @@ def format_cells(
     fill: PatternFill | None = None,
     unlocked: bool = False,
 ) -> None:
-    """Apply a number format / fill / unlocked protection to (row, col) cells.
-
-    The style is built once (on the first unstyled cell) and shared: openpyxl's attribute
-    setters look every style part up again for each cell, a copy of the finished style does not.
-    """
-    shared: Cell | None = None
-    for row, col in cells:
-        cell = ws.cell(row=row, column=col)
-        if shared is not None and not cell.has_style:
-            cell._style = copy(shared._style)  # openpyxl's documented style-copy idiom
-            continue
-        if number_format:
-            cell.number_format = number_format
-        if fill is not None:
-            cell.fill = fill
-        if unlocked:
-            cell.protection = UNLOCKED
-        if shared is None and not _had_style_before(cell, number_format, fill, unlocked):
-            shared = cell
-
-
-def _had_style_before(cell: Cell, number_format: str | None, fill: PatternFill | None,
-                      unlocked: bool) -> bool:
-    """True if ``cell`` carries more than what :func:`format_cells` just gave it."""
-    alone = Cell(cell.parent)
-    if number_format:
-        alone.number_format = number_format
-    if fill is not None:
-        alone.fill = fill
-    if unlocked:
-        alone.protection = UNLOCKED
-    return bool(alone._style != cell._style)
+    """Apply a number format / fill / unlocked protection to (row, col) cells (one
+    :class:`Look` for the whole range, see :func:`apply`)."""
+    look = Look(number_format=number_format or None, fill=fill,
+                protection=UNLOCKED if unlocked else None)
+    apply_all((ws.cell(row=row, column=col) for row, col in cells), look)
 
 
 def column_formats(

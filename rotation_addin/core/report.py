@@ -92,6 +92,7 @@ __all__ = [
     "PositionBook",
     "RebalancePlan",
     "build_plan",
+    "candle_snapshot",
     "correlation_picture",
     "daily_report",
     "market_regime",
@@ -304,7 +305,31 @@ def market_snapshot(
     price = float(close.iloc[-1])
     if ticker is not None and math.isfinite(ticker.mark_price_usd) and ticker.mark_price_usd > 0:
         price = ticker.mark_price_usd
-    atr, vol = _atr_and_vol(dataset, base, close, params.atr_window_days)
+    arrays = _candle_arrays(dataset, base)
+    if arrays is not None:
+        atr, vol = _atr_and_vol_of(arrays, close.to_numpy(dtype=float), params.atr_window_days)
+    else:
+        atr, vol = _atr_and_vol(dataset, base, close, params.atr_window_days)
+    return _snapshot(dataset, base, price, atr, vol)
+
+
+def candle_snapshot(dataset: MarketDataset, base: str, high: np.ndarray, low: np.ndarray,
+                    close: np.ndarray, params: PlanParameters) -> MarketSnapshot | None:
+    """:func:`market_snapshot` of ``base`` when its candles are given as arrays on one
+    calendar (oldest first; the backtest's trailing window) and there is no live ticker:
+    the same figures from the same functions, without building the frames."""
+    closes = close[~np.isnan(close)]  # Series.dropna()
+    if closes.size == 0:
+        return None
+    keep = np.isfinite(high) & np.isfinite(low) & np.isfinite(close)
+    arrays = (high[keep][-VOL_HISTORY_DAYS:], low[keep][-VOL_HISTORY_DAYS:],
+              close[keep][-VOL_HISTORY_DAYS:])
+    atr, vol = _atr_and_vol_of(arrays, closes, params.atr_window_days)
+    return _snapshot(dataset, base, float(closes[-1]), atr, vol)
+
+
+def _snapshot(dataset: MarketDataset, base: str, price: float, atr: float,
+              vol: float) -> MarketSnapshot:
     try:
         sector = dataset.universe.sector_of(base)
     except InputError:
@@ -331,20 +356,28 @@ def _candle_arrays(dataset: MarketDataset, base: str) -> tuple[np.ndarray, ...] 
     return tuple(a[keep][-VOL_HISTORY_DAYS:] for a in arrays)
 
 
+def _atr_and_vol_of(candles: tuple[np.ndarray, ...], close: np.ndarray,
+                    window: int) -> tuple[float, float]:
+    """Wilder ATR of the complete candles (high, low, close; last 180) and EWMA daily
+    volatility of the last 180 closes (NaN, NaN if too few)."""
+    try:
+        atr = average_true_range(candles[0], candles[1], candles[2], window=window)
+        vol = ewma_vol(close[-VOL_HISTORY_DAYS:])
+    except (InputError, IndexError):
+        return math.nan, math.nan
+    return atr, vol
+
+
 def _atr_and_vol(dataset: MarketDataset, base: str, close: pd.Series,
                  window: int) -> tuple[float, float]:
     """Wilder ATR and EWMA daily volatility over the last 180 complete candles (NaN if too
-    few). Fast path on arrays when the candles share the close's calendar."""
-    arrays = _candle_arrays(dataset, base)
+    few), pandas aligning candles that do not share the close's calendar."""
     try:
-        if arrays is not None:
-            atr = average_true_range(arrays[0], arrays[1], arrays[2], window=window)
-        else:
-            candles = pd.concat(
-                [dataset.high.get(base), dataset.low.get(base), dataset.close[base]], axis=1
-            ).dropna().iloc[-VOL_HISTORY_DAYS:]
-            atr = average_true_range(candles.iloc[:, 0], candles.iloc[:, 1],
-                                     candles.iloc[:, 2], window=window)
+        candles = pd.concat(
+            [dataset.high.get(base), dataset.low.get(base), dataset.close[base]], axis=1
+        ).dropna().iloc[-VOL_HISTORY_DAYS:]
+        atr = average_true_range(candles.iloc[:, 0], candles.iloc[:, 1],
+                                 candles.iloc[:, 2], window=window)
         vol = ewma_vol(close.iloc[-VOL_HISTORY_DAYS:].to_numpy(dtype=float))
     except (InputError, IndexError):
         return math.nan, math.nan
@@ -488,18 +521,22 @@ def build_plan(
     *,
     rotation_enabled: bool,
     snapshot_of: Callable[[str], MarketSnapshot | None] | None = None,
+    selected: tuple[tuple[Target, ...], tuple[str, ...]] | None = None,
 ) -> RebalancePlan:
     """From positions to targets: closes, opens, discipline rules and the portfolio cap.
 
     ``snapshot_of(base)`` gives a base's market snapshot; default
     ``market_snapshot(dataset, base, params)`` (the backtest passes its per-day cache of that
-    same function, shared by the settings of a sweep).
+    same function, shared by the settings of a sweep). ``selected`` is
+    ``select_targets(scores, members, params, rotation_enabled=rotation_enabled)`` when the
+    caller already has it (the backtest memoises it per day on the fields it reads,
+    ``rotation.TARGET_FIELDS``); default: computed here.
     """
     universe = dataset.universe
     snap_of = snapshot_of or (lambda base: market_snapshot(dataset, base, params))
     notes: list[str] = []
-    targets, target_notes = select_targets(scores, members, params,
-                                           rotation_enabled=rotation_enabled)
+    targets, target_notes = selected if selected is not None else select_targets(
+        scores, members, params, rotation_enabled=rotation_enabled)
     notes.extend(target_notes)
     wanted = {t.base for t in targets} | {p.base for p in book.positions}
     snapshots: dict[str, MarketSnapshot] = {}

@@ -41,6 +41,7 @@ CONDITION_LIMIT = 64.0
 """Windows with ``sqrt(n) * n Sxx / (n Sxx - Sx²)`` above this are recomputed two-pass (the
 one-pass error is about that factor times 2**-53, so the limit keeps it below ~1e-14)."""
 
+CACHE_ROWS_BYTES = 2**18  # tensor rows filled / finished per step: ~256 KiB, in cache
 ILL_BATCH = 4096
 """Ill-conditioned windows of :func:`rolling_mean_std` recomputed per NumPy call (bounds the
 gathered ``(batch, window)`` array; one Python-level call per window cost ~50 µs each)."""
@@ -98,33 +99,36 @@ def _constant_windows(data: np.ndarray, finite: np.ndarray, window: int) -> np.n
     return np.asarray(after_first == 0)
 
 
-def _chunk_cumsum(rows: np.ndarray, window: int, *, reverse: bool) -> None:
-    """In place: running sums along axis 0 that restart every ``window`` rows.
-
-    Tensors go row by row (one contiguous ``p x p`` add each): NumPy's ``cumsum`` along the
-    first axis of a ``(n, p, p)`` array strides through memory and is ~5x slower.
-    """
-    if rows.ndim >= 3 and rows.shape[0] > 1:
-        flat = rows.reshape(rows.shape[0], -1)
-        if reverse:
-            for k in range(flat.shape[0] - 2, -1, -1):
-                if (k + 1) % window:
-                    np.add(flat[k], flat[k + 1], out=flat[k])
-        else:
-            for k in range(1, flat.shape[0]):
-                if k % window:
-                    np.add(flat[k], flat[k - 1], out=flat[k])
-        return
-    full = rows.shape[0] // window * window
-    chunks = rows[:full].reshape(-1, window, *rows.shape[1:])
-    for part, axis in ((chunks, 1), (rows[full:], 0)):
-        if part.size:
-            view = np.flip(part, axis) if reverse else part
-            np.cumsum(view, axis=axis, out=view)
-
-
 Fill = Callable[[slice, np.ndarray], object]
 """Writes the per-row terms of span rows ``slice`` into the array given."""
+
+
+def _running_sums(fill: Fill, first: int, rows: np.ndarray, window: int, *,
+                  reverse: bool) -> None:
+    """In place: span rows ``first ..`` into ``rows``, then running sums along axis 0 that
+    restart every ``window`` rows (from each chunk's end if ``reverse``). Tensors a few rows
+    at a time (filled, summed in cache, a contiguous ``p x p`` add per row: ~5x cumsum's)."""
+    n = rows.shape[0]
+    if rows.ndim < 3 or n < 2:
+        fill(slice(first, first + n), rows)
+        chunks = rows[: (full := n // window * window)].reshape(-1, window, *rows.shape[1:])
+        for part, axis in ((chunks, 1), (rows[full:], 0)):
+            if part.size:
+                view = np.flip(part, axis) if reverse else part
+                np.cumsum(view, axis=axis, out=view)
+        return
+    flat = rows.reshape(n, -1)
+    step = max(1, CACHE_ROWS_BYTES // flat[0].nbytes)
+    for low in range((n - 1) // step * step, -1, -step) if reverse else range(0, n, step):
+        high = min(low + step, n)
+        fill(slice(first + low, first + high), rows[low:high])
+        for k in range(high - 1, low - 1, -1) if reverse else range(low, high):
+            if reverse and k + 1 < n and (k + 1) % window:
+                np.add(flat[k], flat[k + 1], out=flat[k])
+            elif not reverse and k % window:
+                np.add(flat[k], flat[k - 1], out=flat[k])
+
+
 
 
 def _window_totals(fill: Fill, start: int, stop: int, window: int, out: np.ndarray,
@@ -139,13 +143,11 @@ def _window_totals(fill: Fill, start: int, stop: int, window: int, out: np.ndarr
     from ``max(0, start - window)``; ``spare`` holds ``stop - that`` rows.
     """
     origin = max(0, start - window)
-    fill(slice(start - origin, stop - origin), out)
-    _chunk_cumsum(out, window, reverse=False)  # prefix of each row's own chunk
+    _running_sums(fill, start - origin, out, window, reverse=False)  # prefix in own chunk
     first, last = max(start - window + 1, 1), stop - window  # window starts needing a suffix
     needed = last - 1 if last % window == 0 else last  # a chunk start needs no suffix
     span = spare[: max(0, min(stop, (needed // window + 1) * window) - origin)]
-    fill(slice(0, len(span)), span)
-    _chunk_cumsum(span, window, reverse=True)  # suffix of each row's chunk
+    _running_sums(fill, 0, span, window, reverse=True)  # suffix of each row's chunk
     chunk = first // window
     while chunk * window <= last:
         low = max(first, chunk * window + 1)  # a window starting on a chunk start is a prefix
@@ -228,12 +230,17 @@ def _complete_block(y: np.ndarray, start: int, stop: int, window: int, min_perio
     n = np.minimum(np.arange(start, stop) + 1, window).astype(float)[:, None]
     usable = usable_columns & (n >= min_periods)
     inverse, flagged = _inverse_scale(n, sums, squares, usable)
-    # rho = (Sxy - Sx Sy / n) * (n / sd_x) * (1 / sd_y) with sd = sqrt(n Sxx - Sx²)
-    scratch = spare[:rows]
-    np.multiply((sums / n)[:, :, None], sums[:, None, :], out=scratch)
-    out -= scratch
-    out *= (n * inverse)[:, :, None]
-    out *= inverse[:, None, :]
+    # rho = (Sxy - Sx Sy / n) * (n / sd_x) * (1 / sd_y), sd = sqrt(n Sxx - Sx²), clipped;
+    means, scale = sums / n, n * inverse  # a few rows at a time: each step in cache
+    step = max(1, CACHE_ROWS_BYTES // (8 * p * p))
+    for low in range(0, rows, step):
+        high = min(low + step, rows)
+        part, scratch = out[low:high], spare[: high - low]
+        np.multiply(means[low:high, :, None], sums[low:high, None, :], out=scratch)
+        part -= scratch
+        part *= scale[low:high, :, None]
+        part *= inverse[low:high, None, :]
+        np.clip(part, -1.0, 1.0, out=part)
     return flagged
 
 
@@ -311,11 +318,11 @@ def rolling_pearson(values: np.ndarray, window: int,
         if least < days and not finite[origin:stop].all():
             flagged = _pairwise_block(y, finite[origin:stop], start, stop, days, least,
                                       constant[start:stop], block, spare)
-        else:
+            np.clip(block, -1.0, 1.0, out=block)
+        else:  # clipped as it is finished
             usable = complete[start:stop] & ~constant[start:stop]
             flagged = _complete_block(y, start, stop, days, least, usable, block, spare)
-        _refine(data, finite, start, flagged, days, least, block)
-        np.clip(block, -1.0, 1.0, out=block)
+        _refine(data, finite, start, flagged, days, least, block)  # exact lines, in [-1, 1]
     return out
 
 

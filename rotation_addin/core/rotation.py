@@ -392,6 +392,14 @@ def _zscores(values: Sequence[float]) -> list[float]:
     return [(x - mean) / sd for x in values]
 
 
+TARGET_FIELDS = ("top_n_long", "rotation_in_risk_off", "require_weekly_confirmation",
+                 "risk_fraction", "max_risk_fraction", "theta", "short_over_extended",
+                 "hedge_risk_multiplier")
+"""The :class:`PlanParameters` fields :func:`select_targets` reads (and only those: a memo of
+its result may be keyed on them; ``tests/core/test_rotation.py`` changes every other field
+and checks the targets do not move)."""
+
+
 def select_targets(
     scores: Sequence[SectorScore],
     members: Mapping[str, Sequence[MemberStats]],

@@ -18,35 +18,26 @@ Pure: a dataset (and optionally funding history) in, a frozen :class:`StrategyBa
 
 from __future__ import annotations
 
-import copy
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from rotation_addin.core import validation as v
-from rotation_addin.core.brackets import BracketTable, default_bracket_table
+from rotation_addin.core.bt_day import PLAN_WINDOW_DAYS, DayRun, decide
 from rotation_addin.core.bt_features import FeatureTable, build_features
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.fills import EXIT_END, Ledger
-from rotation_addin.core.orders import MarketSnapshot, RebalanceOrder
-from rotation_addin.core.parameters import EQUITY_USD
-from rotation_addin.core.report import VOL_HISTORY_DAYS, build_plan, market_snapshot
-from rotation_addin.core.rotation import PlanParameters, PositionBook
-from rotation_addin.core.scores import SectorScore, rank_sectors
+from rotation_addin.core.orders import RebalanceOrder
+from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.sizing import EQUITY_RANGE_USD
 from rotation_addin.core.strategy_book import Book, Trade, funding_table
 
 __all__ = ["CONVENTIONS", "PLAN_WINDOW_DAYS", "StrategyBacktest", "Trade", "run_strategy"]
 
-PLAN_WINDOW_DAYS = VOL_HISTORY_DAYS + 1
-"""Rows handed to the plan each day: the 180 candles of ATR and EWMA volatility."""
 MIN_WARMUP_DAYS = 31
-ONE_DAY = pd.Timedelta(days=1)
 CONVENTIONS = (
     "orders decided at a close fill at the next open, with slippage and the taker fee",
     "stops and take-profits are watched intrabar on the daily high/low; when one bar holds "
@@ -106,113 +97,6 @@ class StrategyBacktest:
     def liquidations(self) -> int:
         """Trades that ended in a liquidation."""
         return sum(1 for t in self.trades if t.exit_reason == "liquidation")
-
-
-def _window_view(dataset: MarketDataset, row: int,
-                 brackets: Mapping[str, BracketTable] | None = None) -> MarketDataset:
-    """The dataset as the plan would see it at the close of ``row``: trailing rows only, no
-    live tickers or order books (those are today's, not day ``row``'s)."""
-    low = max(0, row + 1 - PLAN_WINDOW_DAYS)
-    day = pd.Timestamp(dataset.close.index[row])
-    frames = {}
-    for name in ("open", "high", "low", "close", "volume_usd"):
-        frame = getattr(dataset, name)
-        frames[name] = frame.iloc[low:row + 1] if len(frame) == len(dataset.close) \
-            else frame.reindex(dataset.close.index[low:row + 1])
-    return replace(dataset, **frames, tickers={}, order_books={},
-                   brackets=dataset.brackets if brackets is None else brackets,
-                   as_of=(day + pd.Timedelta(days=1)).to_pydatetime())
-
-
-def _book(book: Book, row_day: datetime, cooldown_days: int) -> PositionBook:
-    since = row_day - timedelta(days=cooldown_days + 1)
-    return PositionBook(positions=tuple(t.position() for t in book.trades.values()),
-                        closed_trades=tuple(c for c in book.journal if c.closed_at >= since))
-
-
-@dataclass
-class _Run:
-    dataset: MarketDataset
-    features: FeatureTable
-    params: PlanParameters
-    slippage_rate: float
-    book: Book
-    refusals: dict[str, int]
-    decisions: int = 0
-    log: list[tuple[pd.Timestamp, tuple[str, ...]]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.days = pd.DatetimeIndex(self.dataset.close.index)
-        # what build_plan gets besides the snapshots: universe, contracts, as_of; no prices
-        # (every price it reads comes through the window view of ``_snapshots``)
-        # the tiers market_snapshot falls back to, made once per base instead of per day
-        self.brackets = {str(b): self.dataset.brackets.get(str(b))
-                         or default_bracket_table(str(b)) for b in self.dataset.close.columns}
-        empty = self.dataset.close.iloc[0:0]
-        self.frameless = replace(self.dataset, open=empty, high=empty, low=empty, close=empty,
-                                 volume_usd=empty, tickers={}, order_books={})
-
-
-def _scores(features: FeatureTable, row: int, p: PlanParameters,
-            enabled: bool) -> tuple[SectorScore, ...]:
-    """``rank_sectors`` of the day's inputs, once per (row, weights, theta) per table."""
-    key = ("scores", row, p.weights, p.theta, enabled)
-    cached = features.memo.get(key)
-    if cached is None:
-        cached = rank_sectors(features.inputs_at(row), weights=p.weights, theta=p.theta,
-                              rotation_enabled=enabled)
-        features.memo[key] = cached
-    assert isinstance(cached, tuple)
-    return cached
-
-
-def _snapshots(run: _Run, row: int) -> Callable[[str], MarketSnapshot | None]:
-    """``market_snapshot`` on the day's window view, memoised per (row, base, ATR window):
-    the view is only built when a base of that day was never asked for."""
-    memo, window = run.features.snapshot_memo, run.params.atr_window_days
-    if memo.get("dataset") is not run.dataset:  # snapshots of another dataset: forget them
-        memo.clear()
-        memo["dataset"] = run.dataset
-    views: list[MarketDataset] = []
-
-    def snapshot_of(base: str) -> MarketSnapshot | None:
-        key = (row, base, window)
-        if key not in memo:
-            if not views:
-                views.append(_window_view(run.dataset, row, run.brackets))
-            memo[key] = market_snapshot(views[0], base, run.params)
-        cached = memo[key]
-        assert cached is None or isinstance(cached, MarketSnapshot)
-        return cached
-
-    return snapshot_of
-
-
-def _with_equity(params: PlanParameters, equity: float) -> PlanParameters:
-    """``replace(params, equity_usd=equity)`` checking only the field that changed (every
-    other field was checked when ``params`` was made; no check involves the equity)."""
-    EQUITY_USD.check(equity)
-    today = copy.copy(params)
-    object.__setattr__(today, "equity_usd", equity)
-    return today
-
-
-def _decide(run: _Run, row: int, equity: float) -> list[RebalanceOrder]:
-    p = run.params
-    day = pd.Timestamp(run.days[row])
-    params_today = _with_equity(p, equity)
-    enabled = bool(run.features.rotation_enabled[row])
-    scores = _scores(run.features, row, p, enabled)
-    plan = build_plan(replace(run.frameless, as_of=(day + ONE_DAY).to_pydatetime()),
-                      _book(run.book, day.to_pydatetime(), p.cooldown_days), scores,
-                      run.features.members_at(row), params_today, rotation_enabled=enabled,
-                      snapshot_of=_snapshots(run, row))
-    run.decisions += 1
-    for refusal in plan.refusals:
-        run.refusals[refusal.rule] = run.refusals.get(refusal.rule, 0) + 1
-    run.log.append((day, tuple(f"{o.action} {o.side.value} {o.base} {o.quantity_base:.12g}"
-                               for o in plan.orders)))
-    return list(plan.orders)
 
 
 def _first_row(index: pd.DatetimeIndex, warmup: int, start: object) -> int:
@@ -311,11 +195,11 @@ def run_strategy(
         raise InputError("features", "were built for another calendar than the dataset")
     warnings = list(table.warnings)
     rates = funding_table(funding, index, warnings)
-    run = _Run(data, table, p, slip, Book(Ledger(p.equity_usd), rates), {})
+    run = DayRun(data, table, p, slip, Book(Ledger(p.equity_usd), rates), {})
     return _walk(run, first, warnings)
 
 
-def _walk(run: _Run, first: int, warnings: list[str]) -> StrategyBacktest:
+def _walk(run: DayRun, first: int, warnings: list[str]) -> StrategyBacktest:
     data, book = run.dataset, run.book
     index = pd.DatetimeIndex(data.close.index)
     opens, highs, lows, closes = (getattr(data, n).reindex(columns=data.close.columns)
@@ -331,13 +215,13 @@ def _walk(run: _Run, first: int, warnings: list[str]) -> StrategyBacktest:
         book.execute(pending, row, run.params.taker_fee_rate, run.slippage_rate)
         book.protect(row, run.params.taker_fee_rate, run.slippage_rate)
         book.pay_funding(row)
-        equity = book.equity(row)
+        equity, gross = book.equity_and_gross(row)
         equity_values.append(equity)
-        exposure_values.append(book.gross(row) / equity if equity > 0 else math.nan)
+        exposure_values.append(gross / equity if equity > 0 else math.nan)
         if equity <= EQUITY_RANGE_USD[0]:
             ruined = pd.Timestamp(index[row])
             break
-        pending = _decide(run, row, equity) if row < len(index) - 1 else []
+        pending = decide(run, row, equity) if row < len(index) - 1 else []
     last_row = first + len(equity_values) - 1
     book.close_all(last_row, run.params.taker_fee_rate, EXIT_END)
     days = index[first:last_row + 1]

@@ -148,11 +148,15 @@ class Book:
     journal: list[ClosedTrade] = field(default_factory=list)
     last_close: dict[str, float] = field(default_factory=dict)
     brackets: dict[str, BracketTable] = field(default_factory=dict)
+    version: int = 0
+    """Counts the changes of the open trades (fills, exits): a reader may cache what it
+    derived from them while it stays the same."""
 
     def bind(self, columns: dict[str, int], opens: np.ndarray, highs: np.ndarray,
              lows: np.ndarray, closes: np.ndarray, days: pd.DatetimeIndex) -> None:
         """Attach the price arrays (days x columns) the run reads."""
         self.columns, self.days = columns, days
+        self.stamps = list(days)  # Timestamps by row, boxed once
         self.opens, self.highs, self.lows, self.closes = opens, highs, lows, closes
         self.funding_rates: np.ndarray | None = None
         self.funding_column = {str(c): j for j, c in enumerate(self.funding.columns)}
@@ -203,19 +207,21 @@ class Book:
         price = fill_price(reference, side is Side.LONG, slippage_rate)
         leverage = order.leverage or 1.0
         fee = self.ledger.fill(order.base, side.sign * order.quantity_base, price, fee_rate)
+        self.version += 1
         self.trades[order.base] = OpenTrade(
             base=order.base, sector=order.sector, side=side, role=order.role,
             quantity=order.quantity_base, entry_price=price, stop=order.stop_price_usd,
             take_profit=order.take_profit_price_usd,
             liquidation=self._liquidation(side, order.base, price, order.quantity_base,
                                           leverage),
-            margin=order.quantity_base * price / leverage, opened_at=self.days[row],
+            margin=order.quantity_base * price / leverage, opened_at=self.stamps[row],
             risk_usd=order.risk_usd, max_quantity=order.quantity_base, fees=fee)
 
     def _increase(self, trade: OpenTrade, order: RebalanceOrder, reference: float,
                   fee_rate: float, slippage_rate: float) -> None:
         price = fill_price(reference, trade.side is Side.LONG, slippage_rate)
         leverage = order.leverage or 1.0
+        self.version += 1
         trade.fees += self.ledger.fill(trade.base, trade.side.sign * order.quantity_base, price,
                                        fee_rate)
         total = trade.quantity + order.quantity_base
@@ -231,6 +237,7 @@ class Book:
     def _reduce(self, trade: OpenTrade, quantity: float, price: float, fee_rate: float,
                 row: int, reason: str, *, at_open: bool, clearance: float = 0.0) -> None:
         sign = trade.side.sign
+        self.version += 1
         trade.fees += self.ledger.fill(trade.base, -sign * quantity, price, fee_rate,
                                        extra_fee_usd=clearance)
         trade.realised += sign * (price - trade.entry_price) * quantity
@@ -239,7 +246,7 @@ class Book:
         trade.quantity -= quantity
         if trade.quantity > 1e-12 * max(1.0, trade.max_quantity):
             return
-        exit_day = pd.Timestamp(self.days[row])
+        exit_day = self.stamps[row]
         closed_at = exit_day if at_open else exit_day + pd.Timedelta(days=1)
         pnl = trade.realised - trade.fees + trade.funding
         risk = trade.risk_usd
@@ -261,9 +268,13 @@ class Book:
     def protect(self, row: int, fee_rate: float, slippage_rate: float) -> None:
         """Stops, take-profits and liquidations hit inside this row's bar."""
         for trade in list(self.trades.values()):
-            bar = Bar(*(self._price(a, row, trade.base)
-                        for a in (self.opens, self.highs, self.lows, self.closes)))
-            if not all(math.isfinite(x) for x in (bar.open, bar.high, bar.low)):
+            j = self.columns.get(trade.base)
+            if j is None:
+                continue
+            bar = Bar(float(self.opens[row, j]), float(self.highs[row, j]),
+                      float(self.lows[row, j]), float(self.closes[row, j]))
+            if not (math.isfinite(bar.open) and math.isfinite(bar.high)
+                    and math.isfinite(bar.low)):
                 continue
             hit = intrabar_exit(trade.side.sign, bar, stop_usd=trade.stop,
                                 take_profit_usd=trade.take_profit,
@@ -315,6 +326,11 @@ class Book:
     def equity(self, row: int) -> float:
         """Equity at this row's close (last known close for a base without one)."""
         return self.ledger.equity(self._marks(row))
+
+    def equity_and_gross(self, row: int) -> tuple[float, float]:
+        """``(equity(row), gross(row))`` from one look-up of the marks."""
+        marks = self._marks(row)
+        return self.ledger.equity(marks), self.ledger.gross_exposure(marks)
 
     def gross(self, row: int) -> float:
         """Gross notional at this row's close."""

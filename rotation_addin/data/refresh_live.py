@@ -118,9 +118,8 @@ async def refresh_exchange_async(
                                                history_days, since)
     run = _LiveRun(exchange_id, requested, tfs, history, since, progress, cancel)
     client_kwargs = {"api_base_url": api_base_url, "cancel": cancel,
-                     "weight_budget_per_minute": weight_budget_per_minute,
-                     **dict(client_options or {})}
-    return await _run_live(run, cache, client_kwargs)
+                     "weight_budget_per_minute": weight_budget_per_minute}
+    return await _run_live(run, cache, client_kwargs, dict(client_options or {}))
 
 
 @dataclass(frozen=True)
@@ -137,7 +136,10 @@ class _LiveRun:
 
 
 async def _run_live(
-    run: _LiveRun, cache: MarketCache | Path | str | None, client_kwargs: Mapping[str, Any]
+    run: _LiveRun,
+    cache: MarketCache | Path | str | None,
+    client_kwargs: Mapping[str, Any],
+    client_options: Mapping[str, Any],
 ) -> RefreshSummary:
     """Open the client and the cache, refresh every listed symbol, log and summarise."""
     from rotation_addin.data.exchange import ExchangeClient  # deferred: imports ccxt
@@ -148,7 +150,7 @@ async def _run_live(
     tally = RefreshTally()
     args = (store, owned, exchange_id, run.requested, tally, started, t0, run.timeframes)
     try:
-        async with ExchangeClient(exchange_id, **client_kwargs) as client:
+        async with ExchangeClient(exchange_id, **client_kwargs, **client_options) as client:
             try:
                 await _refresh_listed(client, store, exchange_id, run.requested, run.timeframes,
                                       run.history, run.since, run.progress, cancel, tally)

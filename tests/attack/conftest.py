@@ -1,4 +1,7 @@
-"""Fixtures of the attack suite: a clean UDF context on the demo market (no network)."""
+"""Fixtures of the attack suite: a clean UDF context on the demo market (no network).
+
+The demo cache (``demo_cache_file``, ``home_cache``) lives in ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
@@ -22,31 +25,6 @@ def demo_market() -> MarketDataset:
     from rotation_addin.data.demo import demo_dataset
 
     return demo_dataset()
-
-
-@pytest.fixture(scope="session")
-def demo_cache_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cache holding one demo refresh, checkpointed into the main file (copy it, never edit)."""
-    import sqlite3
-
-    from rotation_addin.data.refresh import refresh_demo
-
-    path = tmp_path_factory.mktemp("demo-cache") / "cache.sqlite3"
-    refresh_demo(cache=path)
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
-@pytest.fixture
-def home_cache(demo_cache_file: Path, isolated_home: Path) -> Path:
-    """The user's cache file (in the isolated home) as a copy of the demo refresh."""
-    import shutil
-
-    target = isolated_home / "data" / "cache.sqlite3"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(demo_cache_file, target)
-    return target
 
 
 @pytest.fixture

@@ -105,3 +105,38 @@ def test_main_called_in_process_leaves_ctrl_c_alone() -> None:
     assert main(["size", "--equity", "10000", "--entry", "7.50", "--stop", "7.05",
                  "--side", "long"]) == 0
     assert signal.getsignal(signal.SIGINT) is before
+
+
+CTRL_C_WHILE_IMPORTING = """
+import importlib.abc, os, signal, sys, time
+
+class CtrlCWhileImporting(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "rotation_addin.cli.main":  # the CLI's modules are being imported
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)
+        return None
+
+sys.meta_path.insert(0, CtrlCWhileImporting())
+sys.argv = ["rotation", "size", "--equity", "10000", "--entry", "7.50", "--stop", "7.05",
+            "--side", "long"]
+from rotation_addin.cli.entry import main
+sys.exit(main())
+"""
+
+
+def test_ctrl_c_while_the_cli_imports_is_one_line() -> None:
+    """The T11 flake at 0.25 s under load, made deterministic: SIGINT while the console script
+    imports the CLI (before ``main()`` can catch anything) prints the one line, exit 130."""
+    proc = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_IMPORTING], capture_output=True,
+                          text=True, timeout=120)
+    assert (proc.returncode, proc.stderr, proc.stdout) == (130, "rotation: interrupted\n", "")
+
+
+def test_the_console_script_starts_at_the_quiet_entry() -> None:
+    """pyproject's ``rotation`` script is the entry that installs the quiet handler first."""
+    import tomllib
+
+    repo = Path(__file__).resolve().parents[2]
+    scripts = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert scripts["scripts"]["rotation"] == "rotation_addin.cli.entry:main"

@@ -1,4 +1,6 @@
-"""``rotation watch`` through the real console script against the loopback emulators.
+"""``rotation watch`` against the loopback emulators: streaming and Ctrl-C through the real
+console script (a child process gets the SIGINT), ``--once`` through the same ``main`` in this
+process (the console script calls it; each cold start cost seconds).
 
 The stored rule is added through the desk (as ``rotation alerts add`` does); the expected
 firing follows from the emulator's own prices (the premium index's mark price), computed
@@ -46,29 +48,28 @@ def cli(home: Path, *args: str, **kwargs: object) -> subprocess.Popen[str]:
                             stderr=subprocess.PIPE, text=True, env=env, cwd=home)
 
 
-def test_once_fires_once_per_crossing_with_its_exit_code(rest: BinanceEmulator,
-                                                         isolated_home: Path) -> None:
+def test_once_fires_once_per_crossing_with_its_exit_code(
+        rest: BinanceEmulator, capsys: pytest.CaptureFixture[str]) -> None:
     mark = mark_price(rest, "BTC")
     add_rule("price_above", "BTC", round(mark * 0.99, 2))
     add_rule("price_below", "LTC", round(mark_price(rest, "LTC") * 0.5, 4))  # far away
-    args = ("watch", "--once", "--symbols", "BTC,LTC", "--api-url", rest.base_url)
-    first = cli(isolated_home, *args)
-    out, err = first.communicate(timeout=240)
-    assert first.returncode == 1, err
+    args = ["watch", "--once", "--symbols", "BTC,LTC", "--api-url", rest.base_url]
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert code == 1, err
     lines = out.splitlines()
     assert len(lines) == 1 and "alert #1 price_above" in lines[0] and "BTC" in lines[0]
     assert lines == [firing_line(history()[-1])]  # the line every surface prints for it
     assert "checked 2 of 2 symbols on binanceusdm" in err and "1 alert fired" in err
-    second = cli(isolated_home, *args)  # same price: the rule does not fire again
-    out, err = second.communicate(timeout=240)
-    assert second.returncode == 0 and out == "" and "no alert fired" in err, err
+    code = main(args)  # same price: the rule does not fire again
+    out, err = capsys.readouterr()
+    assert code == 0 and out == "" and "no alert fired" in err, err
 
 
-def test_once_without_an_exchange_is_one_line_exit_4(isolated_home: Path) -> None:
-    done = cli(isolated_home, "watch", "--once", "--symbols", "BTC",
-               "--api-url", "http://127.0.0.1:9")
-    out, err = done.communicate(timeout=240)
-    assert done.returncode == 4 and out == "", err
+def test_once_without_an_exchange_is_one_line_exit_4(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["watch", "--once", "--symbols", "BTC", "--api-url", "http://127.0.0.1:9"])
+    out, err = capsys.readouterr()
+    assert code == 4 and out == "", err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 

@@ -48,11 +48,16 @@ def gappy(seed: int, periods: int, columns: int) -> np.ndarray:
     return values
 
 
-@pytest.fixture(params=[None, 1], ids=["one-block", "many-blocks"])
+@pytest.fixture(params=[(None, None), (1, None), (None, 1)],
+                ids=["one-block", "many-blocks", "row-steps"])
 def budget(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The whole sample in one block, or blocks of 16 rows (block seams tested)."""
-    if request.param is not None:
-        monkeypatch.setattr(kernel, "BLOCK_BUDGET_BYTES", request.param)
+    """The whole sample in one block, blocks of 16 rows (block seams tested), or tensor rows
+    filled, summed and finished one at a time (the in-cache steps' seams tested)."""
+    block_bytes, step_bytes = request.param
+    if block_bytes is not None:
+        monkeypatch.setattr(kernel, "BLOCK_BUDGET_BYTES", block_bytes)
+    if step_bytes is not None:
+        monkeypatch.setattr(kernel, "CACHE_ROWS_BYTES", step_bytes)
 
 
 @pytest.mark.parametrize("window, min_periods", [(30, None), (30, 10), (30, 29), (90, 2),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import fields, replace
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +15,7 @@ from rotation_addin.core.rotation import (
     ROLE_HEDGE,
     ROLE_LEADER,
     ROLE_REALLOCATION,
+    TARGET_FIELDS,
     ExposureItem,
     MemberStats,
     PlanParameters,
@@ -238,3 +240,36 @@ def test_plan_parameters_from_the_real_settings_class() -> None:
             params.vol_k_sigma) == (30_000.0, 4, 2, 2.5)
     assert params.risk_fraction == settings.risk_fraction
     assert params.min_equity_usd == settings.min_equity_usd
+
+
+class _ReadRecorder:
+    """PlanParameters stand-in that records which fields are read."""
+
+    def __init__(self, params: PlanParameters) -> None:
+        self._params = params
+        self.read: set[str] = set()
+
+    def __getattr__(self, name: str) -> object:
+        self.read.add(name)
+        return getattr(self._params, name)
+
+
+@pytest.mark.parametrize("params", [
+    PlanParameters(), PlanParameters(top_n_long=3, short_over_extended=False),
+    PlanParameters(rotation_in_risk_off=True, require_weekly_confirmation=False)])
+def test_select_targets_reads_only_the_target_fields(params: PlanParameters) -> None:
+    # the backtest memoises select_targets per day keyed on TARGET_FIELDS: a field read
+    # outside that list would make two settings share targets they should not
+    scores = [_score("hot", 1, 1.5, m7=0.3, d=2.5, over=True), _score("render", 2, 1.0),
+              _score("ai", 3, 0.4, m30=-0.1), _score("mining", 4, -0.2)]
+    for enabled in (True, False):
+        recorder = _ReadRecorder(params)
+        expected = select_targets(scores, MEMBERS, recorder,  # type: ignore[arg-type]
+                                  rotation_enabled=enabled)
+        assert recorder.read <= set(TARGET_FIELDS), recorder.read - set(TARGET_FIELDS)
+        # and changing every other field leaves the targets and notes as they were
+        other = replace(params, equity_usd=123.0, atr_stop_multiple=7.0, max_leverage=2.0,
+                        take_profit_atr_multiple=9.0, cooldown_days=1, atr_window_days=5)
+        assert {f.name for f in fields(PlanParameters)} - set(TARGET_FIELDS) >= {
+            "equity_usd", "atr_stop_multiple", "max_leverage", "take_profit_atr_multiple"}
+        assert select_targets(scores, MEMBERS, other, rotation_enabled=enabled) == expected

@@ -27,7 +27,8 @@ from tests.emulator.harness import raw_get
 UNIVERSE = Universe({"alpha": ("SYM00", "SYM01"), "benchmark": ("SYM02",),
                      "unlisted": ("NOPE",)}, benchmark="SYM02")
 HISTORY = {"1d": 40, "1h": 25}  # 25 days of hourly candles = 600 -> two klines pages
-FAST_CLIENT = {"timeout_s": 0.4, "backoff_base_s": 0.01, "backoff_cap_s": 0.05,
+FAST_CLIENT = {"timeout_s": 1.0,  # a loaded 2-core machine answers well inside it
+               "backoff_base_s": 0.01, "backoff_cap_s": 0.05,
                "max_retries": 2}
 END = utc(2024, 6, 1)
 START_NOW = utc(2024, 5, 30, 12) + timedelta(minutes=30)  # emulator clock at the start
@@ -161,7 +162,7 @@ def test_incremental_refresh_fetches_only_new_candles(
     "fault",
     [
         Fault("server_error", path="/fapi/v1/klines", symbol="SYM01", count=1),
-        Fault("timeout", path="/fapi/v1/klines", symbol="SYM01", count=1, hang_s=1.0),
+        Fault("timeout", path="/fapi/v1/klines", symbol="SYM01", count=1, hang_s=1.6),
         Fault("malformed", path="/fapi/v1/klines", symbol="SYM01", count=1),
         Fault("short_page", path="/fapi/v1/klines", symbol="SYM01", interval="1h", count=2),
         Fault("latency", path="/fapi/v1/klines", symbol="SYM01", count=3, latency_s=0.2),
@@ -186,7 +187,7 @@ def test_transient_fault_ends_in_correct_data(
     [
         Fault("server_error", path="/fapi/v1/klines", symbol="SYM01", count=None),
         Fault("timeout", path="/fapi/v1/klines", symbol="SYM01", interval="1h", count=None,
-              hang_s=1.0),
+              hang_s=1.6),
         Fault("malformed", path="/fapi/v1/klines", symbol="SYM01", interval="1h", count=None),
     ],
     ids=lambda f: f"{f.kind}-{f.path.rsplit('/', 1)[-1] if f.path else 'all'}",

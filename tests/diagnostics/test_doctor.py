@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -91,14 +92,13 @@ def test_healthy_install_is_all_ok(tmp_path: Path, listening_url: str) -> None:
 
 
 def test_built_workbook_and_valid_cache_report_location_and_schema(
-    tmp_path: Path, listening_url: str
+    tmp_path: Path, listening_url: str, demo_cache_file: Path
 ) -> None:
     from rotation_addin.data.cache_schema import SCHEMA_VERSION
 
     home = tmp_path / "home"
-    env = {**os.environ, "ROTATION_DESK_HOME": str(home)}
-    subprocess.run([sys.executable, "-m", "rotation_addin.cli.main", "refresh", "--demo"],
-                   cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=300)
+    (home / "data").mkdir(parents=True)  # the cache of a real `rotation refresh --demo`
+    shutil.copyfile(demo_cache_file, home / "data" / "cache.sqlite3")
     workbook = home / "data" / "workbooks" / "rotation_desk.xlsx"
     workbook.parent.mkdir(parents=True, exist_ok=True)
     workbook.write_bytes(b"placeholder")  # the check reports where it is, not its content

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from rotation_addin.cli.gui_cmd import run_gui
 from rotation_addin.cli.main import build_parser
@@ -40,20 +41,36 @@ def test_rotation_desk_script_entry_in_a_fresh_process(isolated_home: Path) -> N
     assert not (isolated_home / "data" / "cache.sqlite3").exists()
 
 
+TABS = ("quick-check", "sectors", "correlation", "regime", "plan", "venues", "backtest",
+        "journal", "settings", "live", "quick-check-error")
+"""Every tab of the window (Live included) plus the Quick check in error."""
+
+
+def _mean_luminance(image: Any) -> float:
+    """Mean WCAG relative luminance of a 16-pixel grid of the image (formula written here)."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    values = []
+    for x in range(0, image.width(), 16):
+        for y in range(0, image.height(), 16):
+            colour = image.pixelColor(x, y)
+            values.append(0.2126 * linear(colour.redF()) + 0.7152 * linear(colour.greenF())
+                          + 0.0722 * linear(colour.blueF()))
+    return sum(values) / len(values)
+
+
 def test_screenshot_command_writes_every_tab(tmp_path: Path, isolated_home: Path) -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", ROTATION_DESK_HOME=str(isolated_home))
     done = subprocess.run(
         [sys.executable, "-m", "gui.screenshots", str(tmp_path)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     names = sorted(p.name for p in tmp_path.glob("gui-*.png"))
-    assert names == sorted([
-        "gui-quick-check.png", "gui-quick-check-error.png", "gui-sectors.png",
-        "gui-correlation.png", "gui-regime.png", "gui-plan.png", "gui-backtest.png",
-        "gui-journal.png", "gui-venues.png",
-        "gui-settings.png",
-    ])
+    assert names == sorted([f"gui-{tab}.png" for tab in TABS] +
+                           [f"gui-{tab}-dark.png" for tab in TABS])
+    assert sorted(Path(line).name for line in done.stdout.split()) == names
     from PySide6.QtGui import QImage
 
     for path in tmp_path.glob("gui-*.png"):
@@ -62,3 +79,8 @@ def test_screenshot_command_writes_every_tab(tmp_path: Path, isolated_home: Path
         # not a blank canvas: many distinct colours
         colours = {image.pixel(x, y) for x in range(0, 1280, 16) for y in range(0, 800, 16)}
         assert len(colours) > 8, path.name
+        # the dark ones are dark, the light ones light
+        if path.stem.endswith("-dark"):
+            assert _mean_luminance(image) < 0.1, path.name
+        else:
+            assert _mean_luminance(image) > 0.5, path.name

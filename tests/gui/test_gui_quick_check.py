@@ -47,7 +47,7 @@ def test_defaults_give_a_result_within_hand_bounds(view: QuickCheckView) -> None
 
 def test_typing_a_stop_above_entry_marks_the_stop_field(qtbot, view: QuickCheckView) -> None:
     _retype(qtbot, view, "stop_price_usd", "105")
-    qtbot.waitUntil(lambda: view.error_text("stop_price_usd") != "", timeout=3000)
+    qtbot.waitUntil(lambda: view.error_text("stop_price_usd") != "", timeout=20_000)
     reason = view.error_text("stop_price_usd")
     assert "below entry 100" in reason and "105" in reason
     assert view.fields["stop_price_usd"].styleSheet() == error_field_style()
@@ -56,7 +56,7 @@ def test_typing_a_stop_above_entry_marks_the_stop_field(qtbot, view: QuickCheckV
     assert view.last_result is None
     # fixing it clears the error as you type
     _retype(qtbot, view, "stop_price_usd", "96")
-    qtbot.waitUntil(lambda: view.last_result is not None, timeout=3000)
+    qtbot.waitUntil(lambda: view.last_result is not None, timeout=20_000)
     assert view.error_text("stop_price_usd") == ""
     assert view.fields["stop_price_usd"].styleSheet() == ""
 
@@ -65,17 +65,17 @@ def test_stop_beyond_liquidation_is_refused_on_the_stop_field(qtbot, view) -> No
     # 20x long from 100: liquidation ~ 100 * (1 - 1/20 + mmr) ~ 95.4; a stop at 94 is past it.
     _retype(qtbot, view, "leverage", "20")
     _retype(qtbot, view, "stop_price_usd", "94")
-    qtbot.waitUntil(lambda: view.error_text("stop_price_usd") != "", timeout=3000)
+    qtbot.waitUntil(lambda: view.error_text("stop_price_usd") != "", timeout=20_000)
     assert "liquidation price" in view.error_text("stop_price_usd")
     _others_clean(view, "stop_price_usd")
 
 
 def test_non_number_and_short_side(qtbot, view: QuickCheckView) -> None:
     _retype(qtbot, view, "equity_usd", "ten thousand")
-    qtbot.waitUntil(lambda: view.error_text("equity_usd") != "", timeout=3000)
+    qtbot.waitUntil(lambda: view.error_text("equity_usd") != "", timeout=20_000)
     assert "must be a number" in view.error_text("equity_usd")
     _retype(qtbot, view, "equity_usd", "10000")
     view.side_box.setCurrentText("short")  # stop 95 is now on the wrong side
-    qtbot.waitUntil(lambda: view.error_text("stop_price_usd") != "", timeout=3000)
+    qtbot.waitUntil(lambda: view.error_text("stop_price_usd") != "", timeout=20_000)
     assert "above entry" in view.error_text("stop_price_usd")
     assert view.error_text("equity_usd") == ""

@@ -132,12 +132,12 @@ def test_cancel_stops_the_refresh_and_no_request_follows(qtbot, window, market, 
             window.refresh_action.trigger()
             task = window.current_task
             assert task is not None
-            qtbot.waitUntil(lambda: window.status_panel.cancel_button.isVisible(), timeout=5000)
+            qtbot.waitUntil(lambda: window.status_panel.cancel_button.isVisible(), timeout=20_000)
             qtbot.wait(1500)  # let it get going: requests in flight
             assert not task.done.is_set(), "refresh finished before it could be cancelled"
             clicked = time.perf_counter()
             qtbot.mouseClick(window.status_panel.cancel_button, Qt.MouseButton.LeftButton)
-            qtbot.waitUntil(task.done.is_set, timeout=5000)
+            qtbot.waitUntil(task.done.is_set, timeout=20_000)
             stopped = time.perf_counter() - clicked
             # the emulator counts weight when a request ARRIVES (responses to requests already
             # in flight are still logged later): nothing may arrive once the worker stopped

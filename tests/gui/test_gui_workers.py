@@ -56,10 +56,10 @@ def test_cancel_reaches_the_work_and_is_reported(qtbot) -> None:
     task.signals.progress.connect(lambda *_a: progressed.append(1))
     task.signals.finished.connect(lambda *_a: finished.append(time.perf_counter()))
     runner.start(task)
-    qtbot.waitUntil(lambda: bool(progressed), timeout=5000)
+    qtbot.waitUntil(lambda: bool(progressed), timeout=20_000)
     clicked = time.perf_counter()
     task.cancel()
-    qtbot.waitUntil(lambda: bool(finished), timeout=5000)
+    qtbot.waitUntil(lambda: bool(finished), timeout=20_000)
     assert finished[0] - clicked < 1.0
     assert seen == ["cancelled"]
     assert runner.wait(2000) and runner.running() == []
@@ -72,7 +72,7 @@ def test_failure_is_one_line(qtbot) -> None:
         raise DataError("cache: no daily candles for binanceusdm")
 
     task = BackgroundTask(work)
-    with qtbot.waitSignal(task.signals.failed, timeout=5000) as failed:
+    with qtbot.waitSignal(task.signals.failed, timeout=20_000) as failed:
         runner.start(task)
     assert failed.args == ["cache: no daily candles for binanceusdm"]
     # plain words, no exception class names

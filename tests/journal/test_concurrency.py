@@ -2,7 +2,9 @@
 
 Real processes, a real SQLite file. The writers go through the journal store's one-
 transaction append (what the CLI and the app call); the busy timeout makes the second
-writer wait for the first instead of failing.
+writer wait for the first instead of failing. The SIGKILL test forks each killed writer from
+one server process that imported the journal once (twenty cold interpreters spent their
+time importing, not writing); the kill and the writes are the same.
 """
 
 from __future__ import annotations
@@ -22,17 +24,15 @@ from rotation_addin.journal.store import JournalStore
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signal test")
 
-WRITER = textwrap.dedent(
-    """
-    import sys
-    from datetime import UTC, datetime
-    from rotation_addin.core.ledger import JournalEvent
-    from rotation_addin.core.types import Side
-    from rotation_addin.journal.store import JournalStore
+WRITER_MODULE = """
+from datetime import UTC, datetime
+from rotation_addin.core.ledger import JournalEvent
+from rotation_addin.core.types import Side
+from rotation_addin.journal.store import JournalStore
 
-    path, tag, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+def write(path, tag, count):
     now = datetime(2026, 11, 2, tzinfo=UTC)
-    print("READY", flush=True)
     for i in range(count):
         trade = f"{tag}-{i}"
         opened = JournalEvent(kind="open", account="paper", trade_id=trade, event_time=now,
@@ -44,7 +44,34 @@ WRITER = textwrap.dedent(
                                 details={"rules": ["cool-down"]})
         with JournalStore(path, timeout_s=60) as store:   # a fresh connection per event
             store.append([opened, override])
+"""
+
+WRITER = WRITER_MODULE + textwrap.dedent(
+    """
+    import sys
+
+    print("READY", flush=True)
+    write(sys.argv[1], sys.argv[2], int(sys.argv[3]))
     print("FINISHED", flush=True)
+    """
+)
+
+FORK_SERVER = WRITER_MODULE + textwrap.dedent(
+    """
+    import os, sys
+
+    print("SERVING", flush=True)
+    for line in sys.stdin:  # "<path> <tag> <count>": fork a writer; "reap <pid>": its status
+        words = line.split()
+        if words[0] == "reap":
+            _, status = os.waitpid(int(words[1]), 0)
+            print("STATUS", os.WTERMSIG(status) if os.WIFSIGNALED(status) else -1, flush=True)
+            continue
+        pid = os.fork()
+        if pid == 0:
+            print("READY", os.getpid(), flush=True)
+            write(words[0], words[1], int(words[2]))
+            os._exit(0)
     """
 )
 
@@ -74,13 +101,25 @@ def test_twenty_sigkills_mid_write_leave_every_event_whole(tmp_path):
     path = tmp_path / "journal.sqlite3"
     JournalStore(path).close()
     rng = random.Random(20261206)
-    for kill in range(20):
-        proc = _writer(path, f"run{kill}", 100_000)
-        assert proc.stdout is not None and proc.stdout.readline().startswith("READY")
-        time.sleep(rng.uniform(0.01, 0.3))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        assert proc.returncode == -signal.SIGKILL
+    server = subprocess.Popen([sys.executable, "-c", FORK_SERVER], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert server.stdin is not None and server.stdout is not None
+    try:
+        assert server.stdout.readline().strip() == "SERVING", server.communicate()[1]
+        for kill in range(20):
+            server.stdin.write(f"{path} run{kill} 100000\n")
+            server.stdin.flush()
+            ready, pid = server.stdout.readline().split()
+            assert ready == "READY"
+            time.sleep(rng.uniform(0.01, 0.3))
+            os.kill(int(pid), signal.SIGKILL)
+            server.stdin.write(f"reap {pid}\n")
+            server.stdin.flush()
+            assert server.stdout.readline().split() == ["STATUS", str(int(signal.SIGKILL))]
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
     with JournalStore(path) as store:
         assert store.integrity_check() == "ok"
         events = store.events()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -40,12 +41,10 @@ def test_failed_refresh_prints_one_stderr_line(
 
 
 def test_status_shows_the_demo_series_with_their_label(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], home_cache: Path,
 ) -> None:
     # After `rotation refresh --demo` the status said "No macro or sentiment series stored".
-    from rotation_addin.data.refresh import refresh_demo
-
-    refresh_demo()
+    # home_cache: the user's cache is a copy of the session's real demo refresh
     assert main(["providers", "status", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     demo = [r for r in rows if r["source"] == "demo (simulated)"]

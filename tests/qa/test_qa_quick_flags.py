@@ -6,6 +6,7 @@ Each case below was accepted (or answered with a misleading message) before the 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -80,12 +81,11 @@ def test_unknown_bracket_base_is_reported_not_silently_defaulted() -> None:
     assert "no bundled schedule" not in default_bracket_table("default").source
 
 
-def test_leverage_symbol_reads_a_cached_demo_refresh(capsys: pytest.CaptureFixture[str]) -> None:
+def test_leverage_symbol_reads_a_cached_demo_refresh(capsys: pytest.CaptureFixture[str],
+                                                     home_cache: Path) -> None:
     # `rotation leverage --symbol X --source cache` had no --exchange: after
     # `rotation refresh --demo` it could only ask for a binanceusdm refresh.
-    from rotation_addin.data.refresh import refresh_demo
-
-    refresh_demo()
+    # home_cache: the user's cache is a copy of the session's real demo refresh
     cached = run_json(capsys, "leverage", "--symbol", "RENDER", "--source", "cache",
                       "--exchange", "demo")
     demo = run_json(capsys, "leverage", "--symbol", "RENDER", "--source", "demo")

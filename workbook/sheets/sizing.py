@@ -250,6 +250,17 @@ def _tick_formats(ws: Worksheet, inputs: SizingInputs) -> None:
                                       inputs.entry_price_usd)
 
 
+BRACKET_LOOKS = {
+    **{col: st.Look(number_format=fmt, fill=st.INPUT_FILL, protection=st.UNLOCKED,
+                    border=st.BOX)
+       for col, fmt in zip("EGH", (st.FMT_USD0, "0.000%", "0"), strict=True)},
+    **{col: st.Look(number_format={"F": st.FMT_USD0, "I": "#,##0.00",
+                                   "J": st.FMT_PRICE}.get(col, "0"), border=st.BOX)
+       for col in "FIJKL"},
+}
+"""Bracket table cells: editable inputs (floor, MMR, max leverage) and formula columns."""
+
+
 def _write_brackets(ws: Worksheet, inputs: SizingInputs) -> None:
     ws["E4"] = "Maintenance brackets (edit for your contract)"
     ws["E4"].font = st.SECTION_FONT
@@ -265,20 +276,14 @@ def _write_brackets(ws: Worksheet, inputs: SizingInputs) -> None:
             (inputs.bracket_floors_usd[i], inputs.bracket_rates[i],
              inputs.bracket_max_leverages[i]) if i < n else (None, None, None)
         )
-        for col, value, fmt in zip("EGH", values, (st.FMT_USD0, "0.000%", "0"), strict=True):
+        for col, value in zip("EGH", values, strict=True):
             cell = ws[f"{col}{row}"]
             cell.value = value
-            cell.number_format = fmt
-            cell.fill = st.INPUT_FILL
-            cell.protection = st.UNLOCKED
-            cell.border = st.BOX
+            st.apply(cell, BRACKET_LOOKS[col])
         for col, formula in _bracket_formulas(row).items():
             cell = ws[f"{col}{row}"]
             cell.value = formula
-            cell.border = st.BOX
-            cell.number_format = {"F": st.FMT_USD0, "I": "#,##0.00", "J": st.FMT_PRICE}.get(
-                col, "0"
-            )
+            st.apply(cell, BRACKET_LOOKS[col])
     note_row = BRACKET_BOTTOM + 1
     ws[f"E{note_row}"] = (
         "Source: " + (inputs.bracket_source or "user") +
