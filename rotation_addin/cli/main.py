@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import logging
 import os
 import signal
 import sqlite3
@@ -19,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from rotation_addin import __version__
+from rotation_addin.cli.flag_errors import describe
 from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
 from rotation_addin.data.redact import redact
 
@@ -65,8 +68,6 @@ def environment_error_line(exc: BaseException) -> str:
 
 def _interrupted() -> int:
     """Ctrl-C: one line; silence asyncio's late reports of tasks the interrupt cancelled."""
-    import logging  # deferred: the module stays small for the Ctrl-C window (see _run)
-
     logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
     print("rotation: interrupted", file=sys.stderr)
     return 130
@@ -102,8 +103,6 @@ def _fail(kind: str, message: str, code: int, argv: Sequence[str]) -> int:
     """Print the one error line (and, with ``--json``, a JSON error object on stdout)."""
     print(f"rotation: {kind}: {message}", file=sys.stderr)
     if "--json" in argv:
-        import json  # deferred: the module stays small for the Ctrl-C window (see _run)
-
         print(json.dumps({"error": {"kind": kind, "message": message, "exit_code": code}}))
     return code
 
@@ -132,10 +131,6 @@ def _ignore_late_interrupts() -> None:
 
 def _run(argv: Sequence[str] | None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``), run the command, map errors to one line."""
-    # deferred: `import rotation_addin.cli.main` stays small (16 modules), as a Ctrl-C before
-    # main() is a traceback (tests/attack/test_holes_interrupt.py); flag_errors loads here
-    from rotation_addin.cli.flag_errors import describe
-
     words = list(argv) if argv is not None else sys.argv[1:]
     try:
         parser = build_parser()

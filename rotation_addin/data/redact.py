@@ -12,6 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from rotation_addin.data.providers.keys import PROVIDERS_WITH_KEYS, get_provider_key
+from rotation_addin.data.secrets import get_api_key
+from rotation_addin.data.settings import load_settings
+
 MASK = "***"
 MIN_SECRET_CHARS = 6
 """Shorter stored values are not searched for (they would mask ordinary words)."""
@@ -32,12 +36,6 @@ def known_secrets() -> list[str]:
     """
     found: list[str] = []
     try:
-        # deferred: cli/main.py imports this module, and `import rotation_addin.cli.main` stays
-        # small because a Ctrl-C before main() is a traceback (tests/attack/test_holes_interrupt.py)
-        from rotation_addin.data.providers.keys import PROVIDERS_WITH_KEYS, get_provider_key
-        from rotation_addin.data.secrets import get_api_key
-        from rotation_addin.data.settings import load_settings
-
         found += [k for k in (get_provider_key(p) for p in PROVIDERS_WITH_KEYS) if k]
         exchange_key = get_api_key(load_settings().exchange_id)
         if exchange_key is not None:
