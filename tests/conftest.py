@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,10 @@ REAL_DATA_SKIP_REASON = (
 )
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if hasattr(signal, "SIGINT") and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    # A suite started in the background (`bash tests/run.sh &` from a script) inherits an
+    # ignored Ctrl-C, and so would every command it starts; the Ctrl-C tests need the default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 INSTALLER_TEST = "test_installer.py::test_install_twice_then_uninstall_leaves_home_as_before"
 
 

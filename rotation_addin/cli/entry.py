@@ -25,8 +25,9 @@ def _interrupted_while_starting(_signum: int, _frame: FrameType | None) -> None:
 
 def main() -> int:
     """Entry point of the console script: the quiet Ctrl-C handler, then the CLI."""
-    if not hasattr(signal, "SIGINT"):
-        from rotation_addin.cli.main import main as run  # deferred: see below
+    if not hasattr(signal, "SIGINT") or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # no Ctrl-C here, or the parent ignores it for us (`rotation refresh &` in a script)
+        from rotation_addin.cli.main import main as run  # deferred: the same import as below
 
         return run()
     previous = signal.signal(signal.SIGINT, _interrupted_while_starting)

@@ -140,3 +140,14 @@ def test_the_console_script_starts_at_the_quiet_entry() -> None:
     repo = Path(__file__).resolve().parents[2]
     scripts = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert scripts["scripts"]["rotation"] == "rotation_addin.cli.entry:main"
+
+
+def test_a_ctrl_c_the_parent_ignores_stays_ignored() -> None:
+    """`rotation ... &` from a script: the shell ignores SIGINT for the command; the quiet
+    start-up handler must not turn that ignored Ctrl-C into an exit."""
+    ignored = "signal.signal(signal.SIGINT, signal.SIG_IGN)\nsys.meta_path.insert"
+    script = CTRL_C_WHILE_IMPORTING.replace("sys.meta_path.insert", ignored)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr)
+    assert "quantity (base units)" in proc.stdout
