@@ -23,7 +23,6 @@ ALLOWED = frozenset({
     "rotation_addin/core/backtest.py",
     "rotation_addin/core/backtest.py:walk_forward",
     "rotation_addin/core/report.py",
-    "rotation_addin/core/rotation.py",
     "bench/bench_backtest.py:vectorbt_signals_sweep",
 })
 """Known exceptions: ``"path"`` (module length) or ``"path:function"``. Keep it short."""
