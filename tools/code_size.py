@@ -22,7 +22,6 @@ ALLOWED = frozenset({
     # Owned by the sweep work (s2-sweep) this session; to be split in the next one.
     "rotation_addin/core/backtest.py",
     "rotation_addin/core/backtest.py:walk_forward",
-    "rotation_addin/core/report.py",
     "bench/bench_backtest.py:vectorbt_signals_sweep",
 })
 """Known exceptions: ``"path"`` (module length) or ``"path:function"``. Keep it short."""
