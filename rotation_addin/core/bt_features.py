@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 
 from rotation_addin.core import validation as v
-from rotation_addin.core.backtest import _regime_table, _sector_divergence_frame
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.returns import log_returns, relative_returns, sector_index_returns
 from rotation_addin.core.rotation import MemberStats, PlanParameters
 from rotation_addin.core.scores import LONG_WINDOW_DAYS, SHORT_WINDOW_DAYS, SectorInputs
+from rotation_addin.core.walk_forward_inputs import _regime_table, _sector_divergence_frame
 
 MEMBER_MOMENTUM_DAYS = 7
 """``core.report.MEMBER_MOMENTUM_DAYS`` (the member picker's momentum window)."""

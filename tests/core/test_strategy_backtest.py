@@ -54,7 +54,7 @@ def test_features_equal_the_live_sector_inputs_and_member_stats_on_cut_data():
         day = dataset.close.index[row]
         cut = replace(dataset, close=dataset.close.iloc[:row + 1],
                       volume_usd=dataset.volume_usd.iloc[:row + 1])
-        from rotation_addin.core.backtest import _sector_divergence_frame
+        from rotation_addin.core.walk_forward_inputs import _sector_divergence_frame
 
         d_frame = _sector_divergence_frame(dataset)
         live = sector_inputs(cut, divergence=None if d_frame is None else d_frame.loc[:day])

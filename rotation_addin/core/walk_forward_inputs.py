@@ -1,0 +1,188 @@
+"""Inputs of the ranking walk-forward, checked and prepared once: the settings, the rebalance
+rows, BTC-relative sector returns and their forward sums, the regime on every day from data up
+to that day only, the divergence frame, and the caveats about missing data.
+
+Split out of :mod:`rotation_addin.core.backtest`; the strategy backtest's feature builder
+reads the regime table and the divergence frame from here too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import tzinfo
+
+import numpy as np
+import pandas as pd
+
+from rotation_addin.core import validation as v
+from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.divergence import divergence
+from rotation_addin.core.errors import InputError
+from rotation_addin.core.regime import (
+    DOMINANCE,
+    EQUITY,
+    STABLECOINS,
+    dominance_proxy,
+    regime_history,
+)
+from rotation_addin.core.returns import log_returns, relative_returns, sector_index_returns
+from rotation_addin.core.rotation import PlanParameters
+from rotation_addin.core.scores import LONG_WINDOW_DAYS
+
+MIN_WARMUP_DAYS = LONG_WINDOW_DAYS
+"""The 30-day momentum needs 31 prices, so the first decision is at row 30 or later."""
+MAX_HORIZON_DAYS = 365
+
+
+@dataclass(frozen=True)
+class _Settings:
+    horizon: int
+    every: int
+    warmup: int
+    params: PlanParameters
+
+
+def _settings(params: object, horizon_days: object, rebalance_every_days: object,
+              warmup_days: object) -> _Settings:
+    if params is None:
+        params = PlanParameters()
+    if not isinstance(params, PlanParameters):
+        raise InputError("params", f"must be PlanParameters (got {type(params).__name__})")
+    horizon = v.positive_int("horizon_days", horizon_days, minimum=1)
+    if horizon > MAX_HORIZON_DAYS:
+        raise InputError("horizon_days", f"must be <= {MAX_HORIZON_DAYS} (got {horizon})")
+    every = v.positive_int("rebalance_every_days", rebalance_every_days, minimum=1)
+    if every > MAX_HORIZON_DAYS:
+        raise InputError("rebalance_every_days",
+                         f"must be <= {MAX_HORIZON_DAYS} (got {every})")
+    warmup = v.positive_int("warmup_days", warmup_days, minimum=MIN_WARMUP_DAYS)
+    return _Settings(horizon, every, warmup, params)
+
+
+def _timestamp(field: str, value: object, tz: tzinfo | None) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(field, f"must be a date like 2023-01-31 (got {value!r})") from None
+    if pd.isna(stamp):
+        raise InputError(field, f"must be a date like 2023-01-31 (got {value!r})")
+    if tz is not None:
+        stamp = stamp.tz_localize(tz) if stamp.tzinfo is None else stamp.tz_convert(tz)
+    elif stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp
+
+
+def _decision_rows(close: pd.DataFrame, s: _Settings, start: object, end: object) -> list[int]:
+    """Row numbers of the rebalance days (arithmetic in the docstring of walk_forward)."""
+    index = pd.DatetimeIndex(close.index)
+    tz = index.tz
+    start_day, end_day = _timestamp("start", start, tz), _timestamp("end", end, tz)
+    if start_day is not None and end_day is not None and start_day > end_day:
+        raise InputError("start", f"must be on or before end {end_day:%Y-%m-%d} "
+                                  f"(got {start_day:%Y-%m-%d})")
+    last = len(index) - 1 if end_day is None else int(index.searchsorted(end_day, "right")) - 1
+    first = s.warmup
+    if start_day is not None:
+        first = max(first, int(index.searchsorted(start_day, "left")))
+    if last - s.horizon < first:
+        if start_day is None and end_day is None:
+            raise InputError(
+                "warmup_days",
+                f"leaves no decision: {len(index)} days of prices, but warmup {s.warmup} + "
+                f"horizon {s.horizon} days need at least {s.warmup + s.horizon + 1}")
+        field = "end" if end_day is not None and last - s.horizon < s.warmup else "start"
+        raise InputError(field, f"the period from start to end leaves no decision after the "
+                                f"{s.warmup}-day warmup and the {s.horizon}-day horizon")
+    return list(range(first, last - s.horizon + 1, s.every))
+
+
+def _forward_sums(values: np.ndarray, days: int) -> np.ndarray:
+    """Row i: sum of rows i+1 .. i+days per column; NaN if any is missing or past the end."""
+    out = np.full(values.shape, np.nan)
+    if len(values) > days:
+        windows = np.lib.stride_tricks.sliding_window_view(values[1:], days, axis=0)
+        out[: len(windows)] = windows.sum(axis=-1)
+    return out
+
+
+def _relative_sector_returns(dataset: MarketDataset) -> pd.DataFrame:
+    """Daily BTC-relative log returns of the trading sector indices, on the close's days.
+
+    Row ``t`` holds the return from ``t-1`` to ``t`` (row 0 is NaN).
+    """
+    universe = dataset.universe
+    relative = relative_returns(log_returns(dataset.close), universe.benchmark)
+    index = sector_index_returns(relative, universe)
+    trading = [s for s in universe.trading_sectors() if s in index.columns]
+    return index[trading].reindex(dataset.close.index)
+
+
+def _regime_table(dataset: MarketDataset, params: PlanParameters,
+                  warnings: list[str]) -> pd.DataFrame:
+    """Regime label and gate on every price day, from data up to that day only."""
+    close = dataset.close
+    macro = dataset.macro
+    if not isinstance(macro, pd.DataFrame):
+        macro = pd.DataFrame(index=close.index)
+    frame = macro.reindex(macro.index.union(close.index)).copy() if len(macro.columns) \
+        else pd.DataFrame(index=close.index)
+    has = {c: c in frame.columns and bool(frame[c].notna().any())
+           for c in (DOMINANCE, STABLECOINS, EQUITY)}
+    if not has[DOMINANCE]:
+        try:
+            proxy = dominance_proxy(close, benchmark=dataset.universe.benchmark, method="cap")
+        except InputError as error:
+            warnings.append(f"no BTC dominance history and no proxy ({error}): that regime "
+                            "input votes 0 on every day")
+        else:
+            frame[DOMINANCE] = proxy.reindex(frame.index)
+            warnings.append("no BTC dominance history: the regime uses the dominance proxy "
+                            "from these prices (core.regime.dominance_proxy, 'cap'; BTC "
+                            "against the alt basket), not CoinGecko dominance")
+    for column, name in ((STABLECOINS, "stablecoin supply"), (EQUITY, "equity index")):
+        if not has[column]:
+            warnings.append(f"no {name} data: that regime input votes 0 on every day")
+    history = regime_history(frame, rotation_in_risk_off=params.rotation_in_risk_off)
+    return history.reindex(close.index)[["label", "rotation_enabled"]]
+
+
+def _sector_divergence_frame(dataset: MarketDataset) -> pd.DataFrame | None:
+    """Daily D by base (rolling, so each day uses no later data), or None without sentiment."""
+    social, chain = dataset.social_volume, dataset.onchain_activity
+    if social.empty or chain.empty or social.shape[1] == 0 or chain.shape[1] == 0:
+        return None
+    try:
+        return pd.DataFrame(divergence(social, chain)["divergence"])
+    except InputError:
+        return None
+
+
+def _check_dataset(dataset: object) -> MarketDataset:
+    if not isinstance(dataset, MarketDataset):
+        raise InputError("dataset", f"must be a MarketDataset (got {type(dataset).__name__})")
+    benchmark = dataset.universe.benchmark
+    if benchmark not in dataset.close.columns:
+        raise InputError("close", f"needs the benchmark {benchmark} to compute BTC-relative "
+                                  "returns")
+    if not isinstance(dataset.close.index, pd.DatetimeIndex):
+        raise InputError("close", "must be indexed by dates")
+    return dataset
+
+
+def _data_warnings(dataset: MarketDataset, s: _Settings, d_frame: pd.DataFrame | None,
+                   warnings: list[str]) -> None:
+    volume = dataset.volume_usd.to_numpy(dtype=float) if dataset.volume_usd.size else \
+        np.empty(0)
+    if not np.isfinite(volume).any():
+        warnings.append("no volume data (close-only prices): the volume-trend component is 0 "
+                        "for every sector, so the ranking rests on momentum"
+                        + (" and divergence" if d_frame is not None else ""))
+    if d_frame is None:
+        warnings.append("no sentiment data: divergence left out of the scores and its "
+                        "signals not measured")
+    if s.horizon > s.every:
+        warnings.append(f"horizon {s.horizon} d > rebalance every {s.every} d: forward windows "
+                        "overlap, so the p-values and t-statistics overstate the evidence")
