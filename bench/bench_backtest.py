@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -136,6 +137,59 @@ def _zscore(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(z), z, 0.0)
 
 
+def _held_leader_members(features: Any, p: Any) -> np.ndarray:
+    """Day x base, True where held: the daily leader sector by the plan's score (weighted
+    z-scores of 7/30-day momentum and volume trend), its member with the best 7-day momentum,
+    when the regime allows rotation; nothing in the sweep's 60-day warmup."""
+    w = p.weights
+    score = (w.momentum_7d * _zscore(features.momentum_short)
+             + w.momentum_30d * _zscore(features.momentum_long)
+             + w.volume_trend * _zscore(features.volume_trend))
+    held = np.zeros((len(features.days), len(features.base_index)), dtype=bool)
+    leader = np.argmax(score, axis=1)
+    momentum = np.where(np.isfinite(features.member_momentum), features.member_momentum,
+                        -np.inf)
+    for row, k in enumerate(leader):
+        members = [features.base_index[b] for b in features.member_bases[k]]
+        if members and features.rotation_enabled[row]:
+            held[row, members[int(np.argmax(momentum[row, members]))]] = True
+    held[:60] = False  # the sweep's warmup
+    return held
+
+
+def _signal_arguments(vbt: Any, dataset: object, bases: list[str], held: np.ndarray,
+                      settings: list[Any], p: Any) -> dict[str, Any]:
+    """``Portfolio.from_signals`` arguments, every setting a column group of ``bases``:
+    entries and exits at the next open, stop and take-profit at the setting's multiples of
+    ATR(14), size ``min(1, risk_fraction / stop distance) x max_leverage`` (at most 100 %)."""
+    frame = {n: getattr(dataset, n).reindex(columns=bases) for n in
+             ("open", "high", "low", "close")}
+    atr = vbt.ATR.run(frame["high"], frame["low"], frame["close"], window=p.atr_window_days
+                      ).atr.to_numpy()
+    stop_fraction = atr / frame["close"].to_numpy()
+    decided = pd.DataFrame(held, index=frame["close"].index, columns=bases)
+    entries = (decided & ~decided.shift(1, fill_value=False)).shift(1, fill_value=False)
+    exits = (~decided & decided.shift(1, fill_value=False)).shift(1, fill_value=False)
+    n = len(settings)
+    tile = lambda x: np.tile(np.asarray(x, dtype=float), (1, n))  # noqa: E731
+    sl = np.hstack([np.roll(s.params.atr_stop_multiple * stop_fraction, 1, axis=0)
+                    for s in settings])
+    tp = np.hstack([np.roll(s.params.take_profit_atr_multiple * stop_fraction, 1, axis=0)
+                    for s in settings])
+    size = np.hstack([np.minimum(1.0, np.minimum(1.0, p.risk_fraction / np.maximum(
+        s.params.atr_stop_multiple * stop_fraction, 1e-9)) * s.params.max_leverage)
+        for s in settings])
+    size = np.roll(size, 1, axis=0)
+    return dict(
+        close=tile(frame["close"]), entries=np.tile(entries.to_numpy(), (1, n)),
+        exits=np.tile(exits.to_numpy(), (1, n)), open=tile(frame["open"]),
+        high=tile(frame["high"]), low=tile(frame["low"]), price=tile(frame["open"]),
+        sl_stop=np.nan_to_num(sl, nan=np.inf), tp_stop=np.nan_to_num(tp, nan=np.inf),
+        size=np.nan_to_num(size), size_type="percent", fees=p.taker_fee_rate,
+        slippage=p.stop_slippage_rate, init_cash=p.equity_usd, cash_sharing=True,
+        group_by=np.repeat(np.arange(n), len(bases)))
+
+
 def vectorbt_signals_sweep(dataset: object,
                            grid: dict[str, list[float]]) -> tuple[float, float, int]:
     """vectorbt computing the nearest rotation it can express, on the same grid and data.
@@ -161,46 +215,9 @@ def vectorbt_signals_sweep(dataset: object,
     p = PlanParameters()
     settings = expand_grid(grid)
     features = build_features(dataset)  # type: ignore[arg-type]
-    w = p.weights
-    score = (w.momentum_7d * _zscore(features.momentum_short)
-             + w.momentum_30d * _zscore(features.momentum_long)
-             + w.volume_trend * _zscore(features.volume_trend))
     bases = list(features.base_index)
-    held = np.zeros((len(features.days), len(bases)), dtype=bool)
-    leader = np.argmax(score, axis=1)
-    momentum = np.where(np.isfinite(features.member_momentum), features.member_momentum,
-                        -np.inf)
-    for row, k in enumerate(leader):
-        members = [features.base_index[b] for b in features.member_bases[k]]
-        if members and features.rotation_enabled[row]:
-            held[row, members[int(np.argmax(momentum[row, members]))]] = True
-    held[:60] = False  # the sweep's warmup
-    frame = {n: getattr(dataset, n).reindex(columns=bases) for n in
-             ("open", "high", "low", "close")}
-    atr = vbt.ATR.run(frame["high"], frame["low"], frame["close"], window=p.atr_window_days
-                      ).atr.to_numpy()
-    stop_fraction = atr / frame["close"].to_numpy()
-    decided = pd.DataFrame(held, index=frame["close"].index, columns=bases)
-    entries = (decided & ~decided.shift(1, fill_value=False)).shift(1, fill_value=False)
-    exits = (~decided & decided.shift(1, fill_value=False)).shift(1, fill_value=False)
-    n = len(settings)
-    tile = lambda x: np.tile(np.asarray(x, dtype=float), (1, n))  # noqa: E731
-    sl = np.hstack([np.roll(s.params.atr_stop_multiple * stop_fraction, 1, axis=0)
-                    for s in settings])
-    tp = np.hstack([np.roll(s.params.take_profit_atr_multiple * stop_fraction, 1, axis=0)
-                    for s in settings])
-    size = np.hstack([np.minimum(1.0, np.minimum(1.0, p.risk_fraction / np.maximum(
-        s.params.atr_stop_multiple * stop_fraction, 1e-9)) * s.params.max_leverage)
-        for s in settings])
-    size = np.roll(size, 1, axis=0)
-    pf = vbt.Portfolio.from_signals(
-        close=tile(frame["close"]), entries=np.tile(entries.to_numpy(), (1, n)),
-        exits=np.tile(exits.to_numpy(), (1, n)), open=tile(frame["open"]),
-        high=tile(frame["high"]), low=tile(frame["low"]), price=tile(frame["open"]),
-        sl_stop=np.nan_to_num(sl, nan=np.inf), tp_stop=np.nan_to_num(tp, nan=np.inf),
-        size=np.nan_to_num(size), size_type="percent", fees=p.taker_fee_rate,
-        slippage=p.stop_slippage_rate, init_cash=p.equity_usd, cash_sharing=True,
-        group_by=np.repeat(np.arange(n), len(bases)))
+    held = _held_leader_members(features, p)
+    pf = vbt.Portfolio.from_signals(**_signal_arguments(vbt, dataset, bases, held, settings, p))
     pf.value()
     elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     if int(pf.trades.count().sum()) == 0:
