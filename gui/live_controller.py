@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QToolBar
 
+from gui.gui_thread_gc import collect_in_gui_thread
 from gui.live_view import LiveView
 from gui.notify import Notifier, next_run
 from rotation_addin.data.universe_io import load_universe
@@ -65,6 +66,7 @@ class LiveController(QObject):
 
     def __init__(self, window: QMainWindow, tabs: QTabWidget, toolbar: QToolBar | None) -> None:
         super().__init__(window)
+        collect_in_gui_thread()  # the live threads must not collect the GUI's cycles
         self.window = window
         self.view = LiveView()
         tabs.addTab(self.view, "Live")

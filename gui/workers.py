@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from gui.gui_thread_gc import collect_in_gui_thread
 from rotation_addin.core.errors import RotationError
 
 
@@ -187,6 +188,7 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
         super().__init__(parent)
+        collect_in_gui_thread()  # before any worker: no cycle is collected off the GUI thread
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._tasks: set[BackgroundTask] = set()

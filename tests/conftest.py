@@ -9,10 +9,12 @@ take ``coinmetrics_like_dir`` (a synthetic folder written by the tests).
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
 import sqlite3
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,6 +58,16 @@ def installer_scenario_in_background(
     yield
     module.stop_background()  # the test did not wait for it (-x, a stop): end its children
     module.BACKGROUND["scenario"].thread.join(60)
+
+
+@pytest.fixture(autouse=True)
+def gui_thread_collection_undone() -> Iterator[None]:
+    """After a test that started app workers, cycles are collected now and automatic
+    collection is back on (the app switches it off for its life: ``gui/gui_thread_gc.py``)."""
+    yield
+    policy = sys.modules.get("gui.gui_thread_gc")
+    if policy is not None and not gc.isenabled():
+        policy.restore_automatic_collection()
 
 
 @pytest.fixture(autouse=True)
