@@ -15,8 +15,10 @@ path                                    /2 s   what (ccxt method)
 ``/api/v5/public/position-tiers``       10     public tiers by ``instFamily``, sizes in contracts
 ======================================  =====  ============================================
 
-Rate limits are OKX's documented per-endpoint, per-IP limits over 2 s ("Rate Limit: 20
-requests per 2 seconds", "Rule: IP"); each endpoint has its own sliding window (``window_s``,
+Rate limits are OKX's per-endpoint, per-IP limits over 2 s ("Rate Limit: 20 requests per 2
+seconds", "Rule: IP") as the OKX v5 docs give them; ASSUMED, not re-read here: they agree with
+ccxt's per-endpoint costs (110 ms a unit) except ``funding-rate``, which ccxt books at 10 per
+2 s. Each endpoint has its own sliding window (``window_s``,
 2 s; benches shrink it with the rate kept). Past it OKX answers HTTP 429
 ``{"code": "50011", "msg": "Too Many Requests"}``. Every other answer is
 ``{"code": "0", "msg": "", "data": [...]}``; a bad parameter is HTTP 400 with code ``51000``
