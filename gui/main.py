@@ -1,11 +1,12 @@
 """Entry point of the ``rotation-desk`` GUI script (also ``rotation gui``).
 
-Only Qt and the small settings module are imported before the window paints; NumPy, pandas,
-pyqtgraph and the engine load on a worker thread started by ``QTimer.singleShot(0, ...)`` once
-the window has painted for the first time.
+Only Qt, the small settings module and the window shell (``gui.main_window``) are imported
+before the window paints. Once it has painted, ``QTimer.singleShot(0, ...)`` builds the tabs
+(their modules load then, ``gui.window_tabs``) and starts the data load, whose NumPy, pandas
+and engine imports run on a worker thread.
 
 ``--exit-after-paint`` (used by ``bench/bench_gui_start.py``) prints ``first-paint`` on stdout
-when the window has painted and quits without loading data.
+when the window has painted, builds the tabs and quits without loading data.
 """
 
 from __future__ import annotations
@@ -37,6 +38,33 @@ def no_display_reason() -> str | None:
     return f"rotation-desk: cannot open a window: {probe.one_line}. Run `rotation doctor`."
 
 
+def open_window(app: QApplication, exit_after_paint: bool = False) -> MainWindow:
+    """The window ``rotation-desk`` shows, with its start-up scheduled (not yet shown).
+
+    The window is a shell (:class:`MainWindow` with ``deferred_tabs=True``): once it has
+    painted, the next event-loop turn builds the tabs, status panel, Live toggle and menus
+    (:meth:`MainWindow.build_tabs`) and starts the initial data load. With
+    ``exit_after_paint`` it prints ``first-paint`` at the first paint, builds the tabs and
+    quits ``app`` without loading data.
+    """
+    window = MainWindow(deferred_tabs=True)
+
+    def after_first_paint() -> None:
+        window.build_tabs()
+        if exit_after_paint:
+            app.quit()
+        else:
+            window.start_initial_load()
+
+    def first_paint() -> None:
+        if exit_after_paint:
+            print("first-paint", flush=True)
+        QTimer.singleShot(0, after_first_paint)
+
+    window.first_painted.connect(first_paint)
+    return window
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Open the main window and run the event loop; returns the exit code."""
     if QApplication.instance() is None:
@@ -51,15 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(qt_args)
     app.setApplicationName("Rotation Desk")
     app.setOrganizationName("rotation-desk")
-    window = MainWindow()
-    if exit_after_paint:
-        def report_and_quit() -> None:
-            print("first-paint", flush=True)
-            QTimer.singleShot(0, app.quit)
-
-        window.first_painted.connect(report_and_quit)
-    else:
-        window.first_painted.connect(lambda: QTimer.singleShot(0, window.start_initial_load))
+    window = open_window(app, exit_after_paint)
     window.show()
     return int(app.exec())
 

@@ -1,37 +1,47 @@
 """The main window: tabs, toolbar (refresh / export), status bar with progress and Cancel.
 
-Start-up is split so the window paints first: the constructor builds plain Qt widgets only;
-:meth:`MainWindow.start_initial_load` (scheduled with ``QTimer.singleShot(0, ...)`` by
-``gui.main``) loads the data and computes the report on a worker thread.
+Start-up is split so the window paints first. ``MainWindow(deferred_tabs=True)`` (what
+``gui.main`` builds) is a shell of plain Qt widgets: title, restored geometry, the toolbar (its
+actions disabled) and an empty tab widget; :meth:`MainWindow.build_tabs` (scheduled with
+``QTimer.singleShot(0, ...)`` by ``gui.main`` once the window has painted) imports the tab
+modules (``gui.window_tabs``) and builds the tabs, status panel, Live toggle and menus, then
+:meth:`MainWindow.start_initial_load` loads the data and computes the report on a worker
+thread. ``MainWindow()`` builds the tabs in its constructor.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar
 
-from gui.backtest_view import BacktestView, run_backtest_summary
-from gui.correlation_view import CorrelationView
-from gui.journal_view import JournalView
-from gui.live_controller import LiveController
-from gui.menus import install_menus
-from gui.palette import follow_palette, restyle_tree
-from gui.plan_view import PlanView
-from gui.quick_check import QuickCheckView
-from gui.regime_view import RegimeView
-from gui.sectors_view import SectorsView
-from gui.settings_view import SettingsView
-from gui.status import StatusPanel
-from gui.venues_view import VenuesView
-from gui.window_state import open_state, remember_schedule, restore_window, save_window
+from gui.window_state import (
+    open_state,
+    remember_schedule,
+    restore_geometry,
+    restore_tab,
+    save_window,
+)
 from gui.workers import BackgroundTask, Progress, TaskRunner, describe_error
 from rotation_addin.core.errors import RotationError
 from rotation_addin.data.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # built by build_tabs (gui.window_tabs), after the first paint
+    from gui.backtest_view import BacktestView
+    from gui.correlation_view import CorrelationView
+    from gui.journal_view import JournalView
+    from gui.live_controller import LiveController
+    from gui.plan_view import PlanView
+    from gui.quick_check import QuickCheckView
+    from gui.regime_view import RegimeView
+    from gui.sectors_view import SectorsView
+    from gui.settings_view import SettingsView
+    from gui.status import StatusPanel
+    from gui.venues_view import VenuesView
 
 TAB_NAMES = ("Quick check", "Sectors", "Correlation", "Regime", "Plan", "Venues", "Backtest",
              "Journal", "Settings")
@@ -48,6 +58,10 @@ class MainWindow(QMainWindow):
         Override of the exchange's REST base URL (tests point it at the loopback emulator).
     state_path : Path | None
         Where geometry and last tab are remembered (default ``<config dir>/desktop.ini``).
+    deferred_tabs : bool
+        Build only the window shell; the tabs, status panel, Live toggle and menus wait for
+        :meth:`build_tabs` (``gui.main`` calls it after the first paint). Default False: the
+        constructor builds everything.
 
     Signals
     -------
@@ -57,15 +71,31 @@ class MainWindow(QMainWindow):
         A background task ended: ``"succeeded"``, ``"cancelled"`` or ``"failed"``.
     first_painted()
         The window painted for the first time (the start-up benchmark listens to it).
+    tabs_built()
+        :meth:`build_tabs` has built the tabs, status panel, Live toggle and menus.
     """
 
     snapshot_loaded = Signal(object)
     task_ended = Signal(str)
     first_painted = Signal()
+    tabs_built = Signal()
+
+    quick_check: QuickCheckView
+    sectors: SectorsView
+    correlation: CorrelationView
+    regime: RegimeView
+    plan: PlanView
+    venues: VenuesView
+    backtest: BacktestView
+    journal: JournalView
+    settings_view: SettingsView
+    status_panel: StatusPanel
+    live: LiveController
+    menu_actions: dict[str, QAction]
 
     def __init__(
         self, settings: Settings | None = None, *, api_base_url: str | None = None,
-        state_path: Path | None = None,
+        state_path: Path | None = None, deferred_tabs: bool = False,
     ) -> None:
         super().__init__()
         settings_problem = ""
@@ -81,54 +111,49 @@ class MainWindow(QMainWindow):
         self.busy = False
         self.last_workbook: Path | None = None
         self._painted = False
+        self.tabs_ready = False
+        """Whether :meth:`build_tabs` has run (the tabs, status panel, Live and menus exist)."""
+        self._settings_problem = settings_problem
         self.runner = TaskRunner(self)
         self.setWindowTitle("Rotation Desk")
         self.resize(1200, 760)
-        self._build_tabs()
+        self.tabs = QTabWidget()
+        self.setCentralWidget(self.tabs)
         self._build_toolbar()
-        self.status_panel = StatusPanel()
-        self.statusBar().addPermanentWidget(self.status_panel, 1)
-        self.status_panel.cancel_clicked.connect(self.cancel_task)
-        self.live = LiveController(self, self.tabs, self.findChild(QToolBar, "actions"))
-        if settings_problem:
-            self.status_panel.show_message(settings_problem, error=True)
         self.installEventFilter(self)
-        follow_palette(self, lambda: restyle_tree(self))
-        self.menu_actions = install_menus(self)
         self.window_state = open_state(state_path)
-        restore_window(self, self.window_state)
-        remember_schedule(self.live.view.schedule, self.window_state)
+        restore_geometry(self, self.window_state)
+        if deferred_tabs:
+            self._set_actions_enabled(False)  # nothing to act on until build_tabs has run
+            self.statusBar().showMessage("Starting…")
+        else:
+            self.build_tabs()
 
     # -- construction ---------------------------------------------------------------------
-    def _build_tabs(self) -> None:
-        self.tabs = QTabWidget()
-        self.quick_check = QuickCheckView(self.settings)
-        self.sectors = SectorsView()
-        self.correlation = CorrelationView()
-        self.regime = RegimeView()
-        self.plan = PlanView()
-        self.venues = VenuesView()
-        self.backtest = BacktestView()
-        self.backtest.run_requested.connect(lambda: self.run_backtest())
-        self.journal = JournalView()
-        self.settings_view = SettingsView(self.settings)
-        widgets: tuple[QWidget, ...] = (
-            self.quick_check,
-            self.sectors,
-            self.correlation,
-            self.regime,
-            self.plan,
-            self.venues,
-            self.backtest,
-            self.journal,
-            self.settings_view,
-        )
-        for name, widget in zip(TAB_NAMES, widgets, strict=True):
+    def build_tabs(self) -> None:
+        """Build the tabs, status panel, Live toggle and menus, select the last session's tab
+        and restore the scheduled refresh; enables the actions (does nothing a second time)."""
+        if self.tabs_ready:
+            return
+        # deferred: the tab modules (pyqtgraph, the desk's quick check, the journal, the
+        # palette) load after the first paint (bench/bench_gui_start.py)
+        from gui.window_tabs import create_views, install_extras
+
+        for name, widget in zip(TAB_NAMES, create_views(self), strict=True):
             self.tabs.addTab(widget, name)
-        self.tabs.currentChanged.connect(self._tab_changed)
+        self.backtest.run_requested.connect(lambda: self.run_backtest())
         self.settings_view.settings_saved.connect(self._settings_saved)
         self.settings_view.universe_saved.connect(lambda _u: self.reload())
-        self.setCentralWidget(self.tabs)
+        install_extras(self)
+        self.status_panel.cancel_clicked.connect(self.cancel_task)
+        if self._settings_problem:
+            self.status_panel.show_message(self._settings_problem, error=True)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        restore_tab(self, self.window_state)
+        remember_schedule(self.live.view.schedule, self.window_state)
+        self.tabs_ready = True
+        self._set_actions_enabled(not self.busy)
+        self.tabs_built.emit()
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Actions")
@@ -147,15 +172,13 @@ class MainWindow(QMainWindow):
         self.export_action.triggered.connect(lambda: self.export_workbook(open_after=False))
         self.open_action = QAction("Export && open workbook", self)
         self.open_action.triggered.connect(lambda: self.export_workbook(open_after=True))
-        for action in (
-            self.refresh_action,
-            self.demo_action,
-            self.cache_action,
-            self.export_action,
-            self.open_action,
-        ):
+        for action in self._actions():
             bar.addAction(action)
         self.addToolBar(bar)
+
+    def _actions(self) -> tuple[QAction, ...]:
+        return (self.refresh_action, self.demo_action, self.cache_action, self.export_action,
+                self.open_action)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self and not self._painted and event.type() == QEvent.Type.Paint:
@@ -196,10 +219,7 @@ class MainWindow(QMainWindow):
         return task
 
     def _set_actions_enabled(self, enabled: bool) -> None:
-        for action in (
-            self.refresh_action, self.demo_action, self.cache_action, self.export_action,
-            self.open_action,
-        ):
+        for action in self._actions():
             action.setEnabled(enabled)
 
     def start_initial_load(self) -> BackgroundTask | None:
@@ -227,6 +247,9 @@ class MainWindow(QMainWindow):
                                            error=True)
             return None
         dataset, settings = self.snapshot.dataset, self.settings
+        # deferred: gui.backtest_view loads with the tabs, after the first paint
+        # (bench/bench_gui_start.py)
+        from gui.backtest_view import run_backtest_summary
 
         def work(progress: Any, cancel: Any) -> Any:
             return run_backtest_summary(dataset, settings)
@@ -320,35 +343,12 @@ class MainWindow(QMainWindow):
     # -- showing data -----------------------------------------------------------------------
     def apply_snapshot(self, snapshot: Any) -> None:
         """Show a :class:`gui.pipeline.Snapshot` in every tab and the status bar."""
-        self.snapshot = snapshot
-        dataset = snapshot.dataset
-        self.status_panel.show_dataset(dataset.source, dataset.as_of)
-        # deferred: pandas after the first paint (bench/bench_gui_start.py)
-        from rotation_addin.desk.example_trade import example_trade
+        # deferred: gui.window_tabs loads after the first paint (bench/bench_gui_start.py);
+        # the tabs exist by the time a snapshot arrives
+        from gui.window_tabs import show_snapshot
 
-        self.quick_check.set_dataset(dataset, example_trade(dataset, snapshot.report))
-        frames = snapshot.frames
-        self.sectors.set_data(
-            frames.sector_table, frames.sector_formats, frames.sector_index, frames.sectors_caption
-        )
-        self.correlation.set_data(
-            frames.corr_normal,
-            frames.corr_stress,
-            frames.corr_normal_title,
-            frames.corr_stress_title,
-            frames.corr_caption,
-            frames.corr_notes,
-        )
-        self.regime.set_data(
-            frames.regime_verdict, frames.regime_summary, frames.regime_votes, frames.vote_formats,
-            frames.regime_scores,
-        )
-        self.plan.set_data(
-            frames.orders, frames.order_formats, frames.refusals, frames.refusal_formats,
-            frames.plan_caption,
-        )
-        self.journal.set_context(dataset, self.settings, list(snapshot.report.plan.orders))
-        self.venues.set_dataset(dataset, list(snapshot.report.plan.orders))
+        self.snapshot = snapshot
+        show_snapshot(self, snapshot)
         self.snapshot_loaded.emit(snapshot)
 
     # -- workbook ---------------------------------------------------------------------------
@@ -384,7 +384,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         save_window(self, self.window_state)
-        self.live.shutdown()
+        if self.tabs_ready:
+            self.live.shutdown()
         self.runner.cancel_all()
         self.runner.wait(3000)
         super().closeEvent(event)

@@ -36,11 +36,21 @@ def open_state(path: Path | None = None) -> QSettings:
 
 def restore_window(window: Any, store: QSettings) -> None:
     """Geometry and tab of the last session (nothing happens on a first start or bad data)."""
+    restore_geometry(window, store)
+    restore_tab(window, store)
+
+
+def restore_geometry(window: Any, store: QSettings) -> None:
+    """The last session's window geometry (before the window shows; bad data is ignored)."""
     geometry = store.value(GEOMETRY_KEY)
     if isinstance(geometry, bytes):
         geometry = QByteArray(geometry)
     if isinstance(geometry, QByteArray) and not geometry.isEmpty():
         window.restoreGeometry(geometry)
+
+
+def restore_tab(window: Any, store: QSettings) -> None:
+    """Select the last session's tab (once the tabs exist; a bad or missing index is ignored)."""
     tab = store.value(TAB_KEY)
     try:
         index = int(str(tab)) if tab is not None else -1
@@ -51,9 +61,11 @@ def restore_window(window: Any, store: QSettings) -> None:
 
 
 def save_window(window: Any, store: QSettings) -> None:
-    """Write the window's geometry and current tab now."""
+    """Write the window's geometry and current tab now (the tab only once the tabs exist, so
+    a window closed before its tabs were built keeps the remembered one)."""
     store.setValue(GEOMETRY_KEY, window.saveGeometry())
-    store.setValue(TAB_KEY, window.tabs.currentIndex())
+    if window.tabs.count() > 0:
+        store.setValue(TAB_KEY, window.tabs.currentIndex())
     store.sync()
 
 

@@ -21,6 +21,7 @@ Example
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -102,7 +103,11 @@ class ExchangeClient(CandleFetching):
         exchange counts it (default: 2 % of the window, 0.25..1 s).
     binance_weights : bool or None
         Schedule by Binance USDⓈ-M weights with raw klines (default: for ``binanceusdm``);
-        False uses ccxt's unified calls at weight 1 each, paced by ccxt's own throttler.
+        False uses ccxt's unified calls at weight 1 each, paced by ccxt's own throttler
+        unless the venue limits each endpoint (OKX: one budget per endpoint instead,
+        ``exchange_transport.ENDPOINT_LIMITS``).
+    endpoint_window_s : float or None
+        Window of those per-endpoint budgets in seconds (OKX: 2; benches shrink it).
     derive_daily : bool or None
         Aggregate daily candles from complete hourly ones in :meth:`fetch_candles` (default:
         on for Binance, whose daily klines are UTC days).
@@ -291,10 +296,15 @@ class ExchangeClient(CandleFetching):
         """Leverage tiers where the exchange publishes them without a key.
 
         Binance's ``leverageBracket`` is a signed endpoint: without an API key this returns
-        ``available=False`` and says so (use the bundled bracket defaults instead).
+        ``available=False`` and says so (use the bundled bracket defaults instead). OKX
+        publishes its position tiers per instrument family (one request per base); their
+        sizes count contracts (see :data:`TIER_SIZES_IN_CONTRACTS`).
         """
         exchange = self._require_open()
-        if not exchange.has.get("fetchLeverageTiers"):
+        per_market = (not exchange.has.get("fetchLeverageTiers")
+                      and bool(exchange.has.get("fetchMarketLeverageTiers"))
+                      and self.exchange_id in PUBLIC_TIER_EXCHANGES)
+        if not exchange.has.get("fetchLeverageTiers") and not per_market:
             return LeverageTiersResult(
                 False, {}, f"{self.exchange_id} does not publish leverage tiers"
             )
@@ -313,8 +323,20 @@ class ExchangeClient(CandleFetching):
         async def call() -> Any:
             return await exchange.fetch_leverage_tiers(list(symbols.values()))
 
+        async def one(symbol: str) -> Any:
+            async def call_one() -> Any:
+                return {symbol: await exchange.fetch_market_leverage_tiers(symbol)}
+            found, _ = await self._request(1, call_one, label=f"{symbol} leverage tiers",
+                                           validate=_check_dict)
+            return found
+
         try:
-            tiers, _ = await self._request(1, call, label="leverage tiers", validate=_check_dict)
+            if per_market:
+                tiers = {k: v for part in await asyncio.gather(
+                    *(one(s) for s in symbols.values())) for k, v in part.items()}
+            else:
+                tiers, _ = await self._request(1, call, label="leverage tiers",
+                                               validate=_check_dict)
         except DataError as exc:
             return LeverageTiersResult(False, {}, str(exc))
         by_base = {b: tuple(tiers.get(s) or ()) for b, s in symbols.items()}

@@ -44,6 +44,14 @@ BULK_TICKER_MIN_SYMBOLS = 20  # below this, per-symbol tickers (2 weight each) b
 RATE_LIMIT_RETRIES = 20  # 429s do not count against max_retries (we wait as told)
 PUBLIC_TIER_EXCHANGES = frozenset({"bybit", "okx"})
 """Exchanges whose risk-limit (leverage) tiers are public: used as maintenance brackets."""
+ENDPOINT_LIMITS: dict[str, dict[str, int]] = {
+    "okx": {"public/instruments": 20, "public/time": 10, "market/ticker": 20,
+            "market/tickers": 20, "market/books": 40, "public/funding-rate": 20,
+            "public/funding-rate-history": 10, "public/position-tiers": 10},
+}
+"""Requests per 2 s per IP of each public endpoint where a venue limits endpoints one by one
+(OKX v5 docs, "Rate Limit" of each endpoint); unlisted endpoints of that venue: 10 / 2 s."""
+ENDPOINT_WINDOW_S = 2.0
 MARKET_TYPES: dict[str, dict[str, Any]] = {
     "bybit": {"fetchMarkets": {"types": ["linear"]}},
     "okx": {"fetchMarkets": {"types": ["swap", "future"]}},
@@ -74,6 +82,29 @@ def _dt_to_ms(moment: datetime, field_name: str) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def _endpoint_budgets(exchange_id: str, window_s: float | None,
+                      margin_s: float | None) -> dict[str, WeightBudget]:
+    """One budget per endpoint of a venue in :data:`ENDPOINT_LIMITS` (else none); the key
+    ``""`` holds the unlisted endpoints (10 per window)."""
+    limits = ENDPOINT_LIMITS.get(exchange_id)
+    if not limits:
+        return {}
+    window = positive("endpoint_window_s", window_s or ENDPOINT_WINDOW_S)
+    return {path: WeightBudget(cap, window_s=window, margin_s=margin_s)
+            for path, cap in {**limits, "": 10}.items()}
+
+
+def _paced_fetch2(base_class: Any, budgets: dict[str, WeightBudget]) -> Any:
+    """ccxt's ``fetch2`` waiting first for the endpoint's own budget (venues limiting each
+    endpoint: :data:`ENDPOINT_LIMITS`; the key ``""`` paces the unlisted ones)."""
+
+    async def fetch2(exchange: Any, path: str, *args: Any, **kwargs: Any) -> Any:
+        await budgets.get(path, budgets[""]).acquire(1, poll_s=0.01)
+        return await base_class.fetch2(exchange, path, *args, **kwargs)
+
+    return fetch2
+
+
 class ExchangeTransport:
     """Session, budget, retries and cancellation shared by every request of a client."""
 
@@ -95,7 +126,7 @@ class ExchangeTransport:
         derive_daily: bool | None = None,
         weight_margin_s: float | None = None,
         binance_weights: bool | None = None,
-        ccxt_throttle: bool | None = None,
+        ccxt_throttle: bool | None = None, endpoint_window_s: float | None = None,
     ) -> None:
         if not isinstance(exchange_id, str) or exchange_id not in ccxt_async.exchanges:
             raise InputError(
@@ -122,8 +153,9 @@ class ExchangeTransport:
         known = exchange_id in BINANCE_WEIGHT_EXCHANGES
         self.uses_binance_weights = known if binance_weights is None else bool(binance_weights)
         self.derive_daily = self.uses_binance_weights if derive_daily is None else derive_daily
-        self.ccxt_throttle = (not self.uses_binance_weights if ccxt_throttle is None
-                              else bool(ccxt_throttle))
+        self.endpoint_budgets = _endpoint_budgets(exchange_id, endpoint_window_s, weight_margin_s)
+        paced = self.uses_binance_weights or bool(self.endpoint_budgets)  # by our budgets
+        self.ccxt_throttle = not paced if ccxt_throttle is None else bool(ccxt_throttle)
         self.requests_sent = 0
         self.retries = 0
         self.rate_limited = 0
@@ -140,9 +172,10 @@ class ExchangeTransport:
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> Self:
         base_class = getattr(ccxt_async, self.exchange_id)
-        hooked = type(
-            f"{self.exchange_id}_rotation", (base_class,), {"on_rest_response": on_rest_response}
-        )
+        methods: dict[str, Any] = {"on_rest_response": on_rest_response}
+        if self.endpoint_budgets:
+            methods["fetch2"] = _paced_fetch2(base_class, self.endpoint_budgets)
+        hooked = type(f"{self.exchange_id}_rotation", (base_class,), methods)
         config: dict[str, Any] = {"timeout": int(self.timeout_s * 1000)}
         # Binance: our budget schedules every request by its real weight, so ccxt's own
         # throttler (which paces at 20 weight/s, half of 2,400/min) is switched off.

@@ -28,6 +28,7 @@ from rotation_addin.core.dataset import OrderBook, Ticker
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.types import ContractSpec
 from rotation_addin.data.cache import MarketCache, ms_to_datetime
+from rotation_addin.data.venue_defaults import TIER_SIZES_IN_CONTRACTS
 
 HOUR_MS = 3_600_000
 
@@ -159,10 +160,27 @@ async def inputs_from_client(client: Any, specs: Mapping[str, ContractSpec], bas
     since = book.timestamp - timedelta(days=funding_days)
     history = await client.fetch_funding_history(base, since)
     rate = now.get(base)
+    published = tuple(tiers.tiers.get(base, ())) if tiers.available else ()
+    if published and client.exchange_id in TIER_SIZES_IN_CONTRACTS:
+        published = tiers_in_usd(published, client._amount_factor(base), book)
     return ExecutionInputs(client.exchange_id, base, specs[base].symbol, specs[base], book,
                            None if rate is None else rate.funding_rate, history.rates,
-                           tuple(tiers.tiers.get(base, ())) if tiers.available else (),
-                           book.timestamp.astimezone(UTC))
+                           published, book.timestamp.astimezone(UTC))
+
+
+def tiers_in_usd(tiers: tuple[dict[str, Any], ...], base_per_contract: float,
+                 book: OrderBook) -> tuple[dict[str, Any], ...]:
+    """Tiers whose sizes count contracts (OKX) as USD notionals at the book's mid price.
+
+    ``minNotional`` and ``maxNotional`` × ``base_per_contract`` (base units per contract) ×
+    the mid ``(best bid + best ask) / 2`` (USD per base unit); other keys unchanged. A book
+    without both sides leaves no tiers (the bundled brackets apply).
+    """
+    if not book.bids or not book.asks:
+        return ()
+    usd = base_per_contract * (book.bids[0][0] + book.asks[0][0]) / 2.0
+    return tuple({**t, "minNotional": float(t["minNotional"]) * usd,
+                  "maxNotional": float(t["maxNotional"]) * usd} for t in tiers)
 
 
 def _store(cache: MarketCache | Path | str | None, exchange_id: str, base: str,
@@ -192,4 +210,5 @@ __all__ = [
     "fetch_execution_inputs_async",
     "inputs_from_client",
     "ticker_from_hourly",
+    "tiers_in_usd",
 ]

@@ -7,3 +7,7 @@ DEFAULT_VENUES: tuple[str, ...] = ("binanceusdm", "bybit", "okx")
 
 DEFAULT_HOLDING_DAYS = 7.0
 """Holding period of the round-trip cost (funding accrues meanwhile), days."""
+
+TIER_SIZES_IN_CONTRACTS = frozenset({"okx"})
+"""Venues whose published tier sizes (ccxt ``minNotional``/``maxNotional``) count contracts,
+not USD (OKX position tiers of swaps and futures): converted at the book's mid price."""

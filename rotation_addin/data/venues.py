@@ -47,7 +47,8 @@ VENUE_BUDGETS: dict[str, dict[str, Any]] = {
     "bybit": {"weight_budget_per_minute": 600, "weight_window_s": 5.0, "ccxt_throttle": False},
 }
 """Client pacing where the venue's public request limit is known (Bybit v5: 600 requests per
-5 s per IP); elsewhere ccxt's own throttle (OKX) or Binance's weights pace the requests."""
+5 s per IP); OKX limits each endpoint (``exchange_transport.ENDPOINT_LIMITS``, one budget per
+endpoint); Binance's weights pace Binance."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from tests.data.test_market_shapes import START, _market
 from tests.emulator.binance import BinanceEmulator
 from tests.emulator.bybit import RISK_TIERS, BybitEmulator
 from tests.emulator.listings import market_shapes
+from tests.emulator.okx import OkxEmulator
 
 NOW = datetime(2026, 10, 29, 12, 30, tzinfo=UTC)
 
@@ -68,13 +69,16 @@ def test_bybit_through_ccxt_maps_shapes_and_serves_the_same_market(
 def test_three_venues_side_by_side(venues: tuple[BinanceEmulator, BybitEmulator],
                                    notional: float, tier: int) -> None:
     binance, bybit = venues
-    rows = compare_venues("BTC", notional, venues=["binanceusdm", "bybit", "okx"],
-                          api_urls={"binanceusdm": binance.base_url, "bybit": bybit.base_url,
-                                    "okx": "http://127.0.0.1:9"},
-                          client_options={"max_retries": 0, "timeout_s": 2.0}, now=NOW)
+    with OkxEmulator(_market(), now=NOW, listings=market_shapes(START, NOW)) as okx:
+        rows = compare_venues("BTC", notional, venues=["binanceusdm", "bybit", "okx"],
+                              api_urls={"binanceusdm": binance.base_url,
+                                        "bybit": bybit.base_url, "okx": okx.base_url},
+                              client_options={"max_retries": 0, "timeout_s": 2.0}, now=NOW)
     by_venue = {r.venue: r for r in rows}
-    assert by_venue["okx"].status.startswith("unavailable")
-    b, y = by_venue["binanceusdm"], by_venue["bybit"]
+    b, y, o = by_venue["binanceusdm"], by_venue["bybit"], by_venue["okx"]
+    assert o.status == "ok" and o.symbol == "BTC/USDT:USDT"
+    assert o.slippage == pytest.approx(b.slippage, rel=1e-12)
+    assert o.bracket_source == "okx (published)"
     assert b.symbol == y.symbol == "BTC/USDT:USDT"
     # the same book on both: the same walk; the fee differs (ccxt's fee tables)
     assert y.slippage == pytest.approx(b.slippage, rel=1e-12)
@@ -82,7 +86,7 @@ def test_three_venues_side_by_side(venues: tuple[BinanceEmulator, BybitEmulator]
     assert y.bracket_source == "bybit (published)"
     diff = (y.taker_fee - b.taker_fee) * 2  # all else equal, the round trip differs by fees
     assert y.round_trip_cost - b.round_trip_cost == pytest.approx(diff, abs=1e-12)
-    assert cheapest(rows) is (b if diff > 0 else y)
+    assert cheapest(rows) is min((b, y, o), key=lambda r: r.round_trip_cost)
 
 
 def test_price_and_refresh_through_the_bybit_dialect(

@@ -370,6 +370,18 @@ class BinanceEmulator:
             self.weight_used += weight
             return 200, 0.0
 
+    def admit(self, path: str, weight: int) -> tuple[int, float]:
+        """Rate-limit decision for a request to ``path`` (Binance: one budget for all)."""
+        return self._admit(weight)
+
+    def limited_body(self, status: int) -> dict[str, Any]:
+        """The JSON body of a 429 / 418 answer."""
+        if status == 429:
+            return {"code": -1003, "msg": f"Too many requests; current limit of IP(127.0.0.1) "
+                                          f"is {self.weight_limit_per_minute} requests per minute."}
+        return {"code": -1003,
+                "msg": "Way too many requests; IP(127.0.0.1) banned. Please use the websocket."}
+
     def _log(self, path: str, params: dict[str, str], weight: int, status: int) -> int:
         with self._lock:
             used = self._window_used
@@ -764,7 +776,7 @@ def _make_handler(emulator: BinanceEmulator) -> type[BaseHTTPRequestHandler]:
             params = dict(parse_qsl(parts.query))
             path = parts.path
             weight = emulator.weight_of(path, params)
-            status, retry_after = emulator._admit(weight)
+            status, retry_after = emulator.admit(path, weight)
             if status != 200:
                 self._limited(path, params, weight, status, retry_after)
                 return
@@ -795,14 +807,7 @@ def _make_handler(emulator: BinanceEmulator) -> type[BaseHTTPRequestHandler]:
             self, path: str, params: dict[str, str], weight: int, status: int, retry_after: float
         ) -> None:
             used = emulator._log(path, params, weight, status)
-            if status == 429:
-                msg = (
-                    f"Too many requests; current limit of IP(127.0.0.1) is "
-                    f"{emulator.weight_limit_per_minute} requests per minute."
-                )
-            else:
-                msg = "Way too many requests; IP(127.0.0.1) banned. Please use the websocket."
-            body = json.dumps({"code": -1003, "msg": msg}).encode()
+            body = json.dumps(emulator.limited_body(status)).encode()
             self._send(status, body, used, retry_after=max(1, math.ceil(retry_after)))
 
         def _send(

@@ -1,7 +1,8 @@
 """Run an emulator in a child process (benchmarks: no GIL shared with the client).
 
 :class:`BinanceEmulator` by default; ``emulator_class`` picks a subclass (the Bybit v5
-dialect, :class:`tests.emulator.bybit.BybitEmulator`).
+dialect, :class:`tests.emulator.bybit.BybitEmulator`; OKX v5,
+:class:`tests.emulator.okx.OkxEmulator`).
 
 The child is forked, so the market object is inherited, not pickled. The parent talks to it
 over a pipe: ``stats()``, ``set_now()``, ``reset_counters()``.
@@ -10,6 +11,7 @@ over a pipe: ``stats()``, ``set_now()``, ``reset_counters()``.
 from __future__ import annotations
 
 import multiprocessing
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -28,6 +30,7 @@ class EmulatorStats:
     count_418: int
     max_used_weight_1m: int
     klines_limits: tuple[int, ...]
+    requests_by_path: tuple[tuple[str, int], ...] = ()
 
 
 def _serve(conn: Connection, market: MarketSource, kwargs: dict[str, Any],
@@ -59,6 +62,7 @@ def _serve(conn: Connection, market: MarketSource, kwargs: dict[str, Any],
                             for r in log
                             if r.path == "/fapi/v1/klines"
                         ),
+                        requests_by_path=tuple(Counter(r.path for r in log).items()),
                     )
                 )
 
