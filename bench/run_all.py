@@ -1,10 +1,10 @@
 """Run every benchmark in one command and print each one's ratios.
 
     .venv/bin/python bench/run_all.py          # plan (22/200/1,000 symbols too), demo simulator,
-                                               # rolling
-                                               # correlation, workbook, app start, refresh
-                                               # (--quick), backtest, CLI start, 10,000 CRYPTO_PRICE
-                                               # cells, journal, streaming
+                                               # rolling correlation, workbook, app start,
+                                               # refresh (--quick), venues side by side,
+                                               # journal, backtest, CLI start, 10,000
+                                               # CRYPTO_PRICE cells, streaming
     .venv/bin/python bench/run_all.py --full   # the refresh benchmark at full size (~6 min)
 
 Each benchmark measures against a baseline taken in the same run (see docs/benchmarks.md);
@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         ["bench_gui_refresh.py"],
         ["bench_refresh.py"] + ([] if args.full else ["--quick"]),
         ["bench_refresh_product.py"],
+        ["bench_platforms.py"],
         ["bench_journal.py"],
         ["bench_backtest.py"],
         ["bench_cli_start.py"],
