@@ -18,6 +18,13 @@ is about ``(B + window) x p x p`` floats whatever ``T`` is):
    :data:`CONDITION_LIMIT`: a window far from its block's mean, or a nearly flat one) the
    window is recomputed two-pass, exactly.
 
+Blocks are independent (each reads its own rows and the window before them, writes its own
+output rows), so :data:`KERNEL_THREADS` threads fill them at once -- NumPy releases the GIL
+in its loops -- each faulting in its own output pages first
+(:func:`~rotation_addin.core.tensor_memory.populate`) and holding its own scratch block.
+The result does not depend on the number of threads, bit for bit (the block size moves the
+shifts of step 1, so it changes the last bits).
+
 Missing values (NaN, inf) follow pandas: each pair uses the days where both are finite
 (``x + 0 * y``), and a window needs at least ``min_periods`` such days (default ``window``:
 every day of both). A window whose finite values of either series are all equal has no
@@ -26,41 +33,31 @@ correlation: NaN (pandas returns NaN, ±inf or rounding noise there).
 
 from __future__ import annotations
 
-import mmap
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.frames import window_days
+from rotation_addin.core.pearson_complete import complete_block
+from rotation_addin.core.tensor_memory import fresh_array, populate
+from rotation_addin.core.window_sums import (
+    CONDITION_LIMIT,
+    inverse_scale,
+    outer_terms,
+    row_terms,
+    window_totals,
+)
 
-BLOCK_BUDGET_BYTES = 64 * 2**20
+BLOCK_BUDGET_BYTES = 32 * 2**20
 """Working memory aimed at per block of rows (beyond the output tensor)."""
 
-CONDITION_LIMIT = 64.0
-"""Windows with ``sqrt(n) * n Sxx / (n Sxx - Sx²)`` above this are recomputed two-pass (the
-one-pass error is about that factor times 2**-53, so the limit keeps it below ~1e-14)."""
-
-CACHE_ROWS_BYTES = 2**18  # tensor rows filled / finished per step: ~256 KiB, in cache
+KERNEL_THREADS = 2
+"""Threads filling blocks of rows at once (NumPy releases the GIL in its loops); each has its
+own scratch block, so memory grows by one block per thread (two: ~1.7x the output here)."""
 ILL_BATCH = 4096
 """Ill-conditioned windows of :func:`rolling_mean_std` recomputed per NumPy call (bounds the
 gathered ``(batch, window)`` array; one Python-level call per window cost ~50 µs each)."""
-
-
-def _fresh_array(shape: tuple[int, ...]) -> np.ndarray:
-    """Uninitialised float64 array; large ones on Linux in a pre-faulted private memory map.
-
-    Not ``np.empty`` there: NumPy advises huge pages on large allocations and, where memory
-    is fragmented, the kernel compacts on first touch (measured ~3 s for the benchmark's
-    240 MiB output), while faulting plain pages one by one costs ~1.2 s; ``MAP_POPULATE``
-    maps them all in one call (~0.2 s). Freed with the array. Elsewhere: ``np.empty``.
-    """
-    nbytes = 8 * int(np.prod(shape))
-    populate = getattr(mmap, "MAP_POPULATE", None)
-    if nbytes < 2**22 or populate is None:
-        return np.empty(shape)
-    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate
-    return np.frombuffer(mmap.mmap(-1, nbytes, flags=flags), dtype=np.float64).reshape(shape)
 
 
 def _block_rows(p: int, window: int, tensors: int) -> int:
@@ -99,94 +96,6 @@ def _constant_windows(data: np.ndarray, finite: np.ndarray, window: int) -> np.n
     return np.asarray(after_first == 0)
 
 
-Fill = Callable[[slice, np.ndarray], object]
-"""Writes the per-row terms of span rows ``slice`` into the array given."""
-
-
-def _running_sums(fill: Fill, first: int, rows: np.ndarray, window: int, *,
-                  reverse: bool) -> None:
-    """In place: span rows ``first ..`` into ``rows``, then running sums along axis 0 that
-    restart every ``window`` rows (from each chunk's end if ``reverse``). Tensors a few rows
-    at a time (filled, summed in cache, a contiguous ``p x p`` add per row: ~5x cumsum's)."""
-    n = rows.shape[0]
-    if rows.ndim < 3 or n < 2:
-        fill(slice(first, first + n), rows)
-        chunks = rows[: (full := n // window * window)].reshape(-1, window, *rows.shape[1:])
-        for part, axis in ((chunks, 1), (rows[full:], 0)):
-            if part.size:
-                view = np.flip(part, axis) if reverse else part
-                np.cumsum(view, axis=axis, out=view)
-        return
-    flat = rows.reshape(n, -1)
-    step = max(1, CACHE_ROWS_BYTES // flat[0].nbytes)
-    for low in range((n - 1) // step * step, -1, -step) if reverse else range(0, n, step):
-        high = min(low + step, n)
-        fill(slice(first + low, first + high), rows[low:high])
-        for k in range(high - 1, low - 1, -1) if reverse else range(low, high):
-            if reverse and k + 1 < n and (k + 1) % window:
-                np.add(flat[k], flat[k + 1], out=flat[k])
-            elif not reverse and k % window:
-                np.add(flat[k], flat[k - 1], out=flat[k])
-
-
-
-
-def _window_totals(fill: Fill, start: int, stop: int, window: int, out: np.ndarray,
-                   spare: np.ndarray) -> np.ndarray:
-    """``out[k]`` = sum of the terms of rows ``max(0, t - window + 1) .. t``, ``t = start + k``.
-
-    Van Herk / Gil-Werman split: with chunks of ``window`` rows aligned on row 0 (``start``
-    is a multiple of ``window``), a window is the suffix of one chunk plus the prefix of the
-    next, each a running sum of terms *inside* the window -- so the rounding error is relative
-    to the window's own terms, never to louder rows before it (a quiet window after a loud
-    one stays exact, unlike add-the-new/subtract-the-old updates). ``fill`` numbers span rows
-    from ``max(0, start - window)``; ``spare`` holds ``stop - that`` rows.
-    """
-    origin = max(0, start - window)
-    _running_sums(fill, start - origin, out, window, reverse=False)  # prefix in own chunk
-    first, last = max(start - window + 1, 1), stop - window  # window starts needing a suffix
-    needed = last - 1 if last % window == 0 else last  # a chunk start needs no suffix
-    span = spare[: max(0, min(stop, (needed // window + 1) * window) - origin)]
-    _running_sums(fill, 0, span, window, reverse=True)  # suffix of each row's chunk
-    chunk = first // window
-    while chunk * window <= last:
-        low = max(first, chunk * window + 1)  # a window starting on a chunk start is a prefix
-        high = min(last, chunk * window + window - 1)
-        if low <= high:
-            out[low + window - 1 - start : high + window - start] += (
-                span[low - origin : high + 1 - origin])
-        chunk += 1
-    return out
-
-
-def _outer(u: np.ndarray, v: np.ndarray) -> Fill:
-    def fill(rows: slice, into: np.ndarray) -> None:
-        np.multiply(u[rows, :, None], v[rows, None, :], out=into)
-    return fill
-
-
-def _rows(z: np.ndarray) -> Fill:
-    def fill(rows: slice, into: np.ndarray) -> None:
-        np.copyto(into, z[rows])
-    return fill
-
-
-def _inverse_scale(n: np.ndarray, sums: np.ndarray, squares: np.ndarray,
-                   usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``1 / sqrt(n Sxx - Sx²)`` where it is well conditioned (else NaN), and where it is not.
-
-    ``kappa = n Sxx / (n Sxx - Sx²)`` is how much the one-pass formula magnifies rounding;
-    where ``sqrt(n) * kappa`` exceeds :data:`CONDITION_LIMIT` (or the spread is not positive)
-    the second array is True and the caller recomputes those windows exactly.
-    """
-    spread = n * squares - sums * sums
-    well = spread * CONDITION_LIMIT > np.sqrt(n) * n * squares
-    ok = usable & well & (spread > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        inverse = np.where(ok, 1.0 / np.sqrt(np.where(ok, spread, 1.0)), np.nan)
-    return inverse, usable & ~ok
-
-
 def _exact_row(data: np.ndarray, finite: np.ndarray, row: int, column: int, window: int,
                min_periods: int) -> np.ndarray:
     """Two-pass correlation of ``column`` with every column over the window ending at ``row``
@@ -217,45 +126,18 @@ def _refine(data: np.ndarray, finite: np.ndarray, start: int, flagged: np.ndarra
         out[offset, :, column] = line
 
 
-def _complete_block(y: np.ndarray, start: int, stop: int, window: int, min_periods: int,
-                    usable_columns: np.ndarray, out: np.ndarray,
-                    spare: np.ndarray) -> np.ndarray:
-    """Block where a pair's window is used only if both series have every row in it."""
-    _window_totals(_outer(y, y), start, stop, window, out, spare)
-    rows, p = stop - start, y.shape[1]
-    sums = _window_totals(_rows(y), start, stop, window, np.empty((rows, p)),
-                           spare.reshape(-1, p))
-    squares = _window_totals(_rows(y * y), start, stop, window, np.empty((rows, p)),
-                           spare.reshape(-1, p))
-    n = np.minimum(np.arange(start, stop) + 1, window).astype(float)[:, None]
-    usable = usable_columns & (n >= min_periods)
-    inverse, flagged = _inverse_scale(n, sums, squares, usable)
-    # rho = (Sxy - Sx Sy / n) * (n / sd_x) * (1 / sd_y), sd = sqrt(n Sxx - Sx²), clipped;
-    means, scale = sums / n, n * inverse  # a few rows at a time: each step in cache
-    step = max(1, CACHE_ROWS_BYTES // (8 * p * p))
-    for low in range(0, rows, step):
-        high = min(low + step, rows)
-        part, scratch = out[low:high], spare[: high - low]
-        np.multiply(means[low:high, :, None], sums[low:high, None, :], out=scratch)
-        part -= scratch
-        part *= scale[low:high, :, None]
-        part *= inverse[low:high, None, :]
-        np.clip(part, -1.0, 1.0, out=part)
-    return flagged
-
-
 def _pairwise_block(y: np.ndarray, finite: np.ndarray, start: int, stop: int, window: int,
                     min_periods: int, constant: np.ndarray, out: np.ndarray,
                     spare: np.ndarray) -> np.ndarray:
     """Block where each pair uses the rows both series have (``min_periods < window``)."""
     mask = finite.astype(float)
     shape = out.shape
-    count = _window_totals(_outer(mask, mask), start, stop, window, np.empty(shape), spare)
-    sums = _window_totals(_outer(y, mask), start, stop, window, np.empty(shape), spare)
-    squares = _window_totals(_outer(y * y, mask), start, stop, window, np.empty(shape), spare)
-    _window_totals(_outer(y, y), start, stop, window, out, spare)
+    count = window_totals(outer_terms(mask, mask), start, stop, window, np.empty(shape), spare)
+    sums = window_totals(outer_terms(y, mask), start, stop, window, np.empty(shape), spare)
+    squares = window_totals(outer_terms(y * y, mask), start, stop, window, np.empty(shape), spare)
+    window_totals(outer_terms(y, y), start, stop, window, out, spare)
     usable = (count >= max(min_periods, 2)) & ~constant[:, :, None]
-    inverse, flagged = _inverse_scale(count, sums, squares, usable)  # [i, j]: x_i on its rows
+    inverse, flagged = inverse_scale(count, sums, squares, usable)  # [i, j]: x_i on its rows
     out *= count
     scratch = spare[: stop - start]
     np.multiply(sums, sums.transpose(0, 2, 1), out=scratch)
@@ -273,6 +155,24 @@ def _shifted_span(data: np.ndarray, finite: np.ndarray, origin: int,
     counts = present.sum(axis=0)
     means = np.where(present, span, 0.0).sum(axis=0) / np.maximum(counts, 1)
     return np.where(present, span - means, 0.0), means
+
+
+def _fill_block(data: np.ndarray, finite: np.ndarray, complete: np.ndarray, start: int,
+                stop: int, days: int, least: int, block: np.ndarray, spare: np.ndarray) -> None:
+    """Correlations of rows ``start .. stop`` into ``block`` (its pages faulted in first)."""
+    origin = max(0, start - days)
+    y, _ = _shifted_span(data, finite, origin, stop)
+    # the windows of rows start.. begin at origin or later: the span is enough
+    constant = _constant_windows(data[origin:stop], finite[origin:stop], days)[start - origin:]
+    populate(block)
+    if least < days and not finite[origin:stop].all():
+        flagged = _pairwise_block(y, finite[origin:stop], start, stop, days, least,
+                                  constant, block, spare)
+        np.clip(block, -1.0, 1.0, out=block)
+    else:  # clipped as it is finished
+        usable = complete & ~constant
+        flagged = complete_block(y, start, stop, days, least, usable, block, spare)
+    _refine(data, finite, start, flagged, days, least, block)  # exact lines, in [-1, 1]
 
 
 def rolling_pearson(values: np.ndarray, window: int,
@@ -304,25 +204,25 @@ def rolling_pearson(values: np.ndarray, window: int,
     if least > days:
         raise InputError("min_periods", f"must be <= window ({days}) (got {least})")
     periods, p = data.shape
-    out = _fresh_array((periods, p, p))
+    out = fresh_array((periods, p, p), populate_now=False)  # each block populates its rows
     finite = np.isfinite(data)
-    constant = _constant_windows(data, finite, days)
     complete = _window_counts(finite, days) == np.minimum(np.arange(periods) + 1, days)[:, None]
     step = _block_rows(p, days, 8 if least < days else 1)
-    spare = _fresh_array((min(step + days, periods), p, p))
-    for start in range(0, periods, step):
-        stop = min(start + step, periods)
-        origin = max(0, start - days)
-        y, _ = _shifted_span(data, finite, origin, stop)
-        block = out[start:stop]
-        if least < days and not finite[origin:stop].all():
-            flagged = _pairwise_block(y, finite[origin:stop], start, stop, days, least,
-                                      constant[start:stop], block, spare)
-            np.clip(block, -1.0, 1.0, out=block)
-        else:  # clipped as it is finished
-            usable = complete[start:stop] & ~constant[start:stop]
-            flagged = _complete_block(y, start, stop, days, least, usable, block, spare)
-        _refine(data, finite, start, flagged, days, least, block)  # exact lines, in [-1, 1]
+    starts = range(0, periods, step)
+    lanes = max(1, min(KERNEL_THREADS, len(starts)))
+
+    def lane(number: int) -> None:
+        spare = fresh_array((min(step + days, periods), p, p))  # made in the lane: in parallel
+        for start in starts[number::lanes]:
+            stop = min(start + step, periods)
+            _fill_block(data, finite, complete[start:stop], start, stop, days, least,
+                        out[start:stop], spare)
+
+    if lanes == 1:
+        lane(0)
+    else:  # blocks are independent (each reads its own span, writes its own rows)
+        with ThreadPoolExecutor(max_workers=lanes) as pool:
+            list(pool.map(lane, range(lanes)))  # re-raises a lane's exception
     return out
 
 
@@ -379,8 +279,8 @@ def rolling_mean_std(values: np.ndarray, window: int, *,
         stop = min(start + step, periods)
         y, shift = _shifted_span(data, finite, max(0, start - days), stop)
         spare = np.empty((stop - max(0, start - days), p))
-        sums = _window_totals(_rows(y), start, stop, days, np.empty((stop - start, p)), spare)
-        squares = _window_totals(_rows(y * y), start, stop, days, np.empty((stop - start, p)),
+        sums = window_totals(row_terms(y), start, stop, days, np.empty((stop - start, p)), spare)
+        squares = window_totals(row_terms(y * y), start, stop, days, np.empty((stop - start, p)),
                                  spare)
         spread = days * squares - sums * sums
         with np.errstate(invalid="ignore"):

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rotation_addin.core import pearson_complete, tensor_memory, window_sums
 from rotation_addin.core import rolling_pearson as kernel
 from rotation_addin.core.correlation import rolling_correlation
 from rotation_addin.core.errors import InputError
@@ -48,16 +49,20 @@ def gappy(seed: int, periods: int, columns: int) -> np.ndarray:
     return values
 
 
-@pytest.fixture(params=[(None, None), (1, None), (None, 1)],
-                ids=["one-block", "many-blocks", "row-steps"])
+@pytest.fixture(params=[(None, None, None), (1, None, None), (None, 1, None), (1, None, 1)],
+                ids=["one-block", "many-blocks", "row-steps", "many-blocks-one-thread"])
 def budget(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The whole sample in one block, blocks of 16 rows (block seams tested), or tensor rows
-    filled, summed and finished one at a time (the in-cache steps' seams tested)."""
-    block_bytes, step_bytes = request.param
+    """The whole sample in one block, blocks of 16 rows (block seams tested, on two
+    threads), tensor rows filled, summed and finished one at a time (the in-cache steps'
+    seams tested), or many blocks on one thread."""
+    block_bytes, step_bytes, threads = request.param
     if block_bytes is not None:
         monkeypatch.setattr(kernel, "BLOCK_BUDGET_BYTES", block_bytes)
     if step_bytes is not None:
-        monkeypatch.setattr(kernel, "CACHE_ROWS_BYTES", step_bytes)
+        for module in (window_sums, pearson_complete):
+            monkeypatch.setattr(module, "CACHE_ROWS_BYTES", step_bytes)
+    if threads is not None:
+        monkeypatch.setattr(kernel, "KERNEL_THREADS", threads)
 
 
 @pytest.mark.parametrize("window, min_periods", [(30, None), (30, 10), (30, 29), (90, 2),
@@ -202,3 +207,59 @@ def test_rolling_mean_std_ill_windows_match_one_window_two_pass(
                 assert std[row, column] == window.std(ddof=1)
                 checked += 1
     assert checked > 300
+
+
+@pytest.mark.parametrize("seed, gaps", [(5, False), (6, True)])
+def test_the_number_of_threads_does_not_change_a_bit(
+    seed: int, gaps: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(seed)
+    values = gappy(seed, 700, 6) if gaps else rng.normal(0, 0.02, (700, 6)) + 100.0
+    monkeypatch.setattr(kernel, "BLOCK_BUDGET_BYTES", 1)  # blocks of one window: 24 of them
+    results = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(kernel, "KERNEL_THREADS", threads)
+        results.append(rolling_pearson(values, 30, 20 if gaps else None))
+    for other in results[1:]:
+        assert np.array_equal(results[0], other, equal_nan=True)
+
+
+@pytest.mark.parametrize("start", [0, 60, 90])
+def test_complete_path_equals_the_plain_split_bit_for_bit(start: int) -> None:
+    """The fused, in-cache arrangement of ``pearson_complete`` against the plain van Herk /
+    Gil-Werman split (``window_sums.window_totals`` of every term, then the formula) on the
+    same block: the same additions in the same order, so equal to the last bit."""
+    window, stop, p = 30, 217, 4
+    rng = np.random.default_rng(11)
+    origin = max(0, start - window)
+    y = rng.normal(0, 1, (stop - origin, p)) * rng.uniform(0.5, 3.0, p)
+    rows = stop - start
+    spare = np.empty((stop - origin, p, p))
+    plain = window_sums.window_totals(window_sums.outer_terms(y, y), start, stop, window,
+                                      np.empty((rows, p, p)), spare)
+    sums = window_sums.window_totals(window_sums.row_terms(y), start, stop, window,
+                                     np.empty((rows, p)), np.empty((stop - origin, p)))
+    squares = window_sums.window_totals(window_sums.row_terms(y * y), start, stop, window,
+                                        np.empty((rows, p)), np.empty((stop - origin, p)))
+    n = np.minimum(np.arange(start, stop) + 1, window).astype(float)[:, None]
+    full = np.broadcast_to(n >= window, (rows, p))  # a complete window: every row of both
+    inverse, _ = window_sums.inverse_scale(n, sums, squares, full)
+    expected = plain - (sums / n)[:, :, None] * sums[:, None, :]
+    expected *= (n * inverse)[:, :, None]
+    expected *= inverse[:, None, :]
+    np.clip(expected, -1.0, 1.0, out=expected)
+    ours = np.empty((rows, p, p))
+    pearson_complete.complete_block(y, start, stop, window, window,
+                                    np.ones((rows, p), dtype=bool), ours,
+                                    np.empty((stop - origin, p, p)))
+    assert np.array_equal(ours, expected, equal_nan=True)
+
+
+def test_fresh_memory_left_to_populate_is_usable() -> None:
+    """An output whose pages the caller faults in part by part (Linux: madvise through
+    ctypes; elsewhere a no-op) holds what is written to it."""
+    array = tensor_memory.fresh_array((64, 128, 128), populate_now=False)  # 8 MiB: mapped
+    tensor_memory.populate(array[10:20])
+    tensor_memory.populate(array[:0])
+    array[:] = 1.5
+    assert array.shape == (64, 128, 128) and float(array.sum()) == 1.5 * array.size
