@@ -106,6 +106,8 @@ def text(name: str, value: Any, default: str | None = None) -> str:
 
 def choice(name: str, value: Any, options: Sequence[str], default: str | None = None) -> str:
     """One of ``options`` (case-insensitive)."""
+    if value is None and default is not None and default.lower() in options:
+        return default.lower()  # an omitted argument: the common case, no parsing
     chosen = text(name, value, default).lower()
     if chosen not in options:
         raise InputError(name, f"must be one of {', '.join(options)} (got {chosen!r})")
@@ -141,13 +143,34 @@ PREFIX_VENUES: dict[str, str] = {"BINANCE": "binanceusdm"}
 any other prefix is taken as the ccxt id itself (``BYBIT`` = ``bybit``, ``OKX`` = ``okx``)."""
 
 
+MARKET_MEMO_SIZE = 4096
+"""Distinct cell texts whose :func:`market` answer is kept (then the memo starts over)."""
+_market_memo: dict[tuple[str, str], tuple[str | None, str]] = {}
+
+
 def market(name: str, value: Any) -> tuple[str | None, str]:
     """``(venue, base)`` from ``"RENDER"`` or an exchange prefix ``"BYBIT:RENDER"``.
 
     ``venue`` is a ccxt id checked by :func:`rotation_addin.data.venues.check_venues` (None
     without a prefix: the settings' exchange); ``RENDER/USDT:USDT`` is a contract, not a
-    prefix (the ``:`` comes after a ``/``).
+    prefix (the ``:`` comes after a ``/``). The answer for a text is memoised (a sheet asks
+    for the same few symbols in thousands of cells; the parse is a pure function of the
+    text); a text that is refused is parsed again each time, so each cell gets its error.
     """
+    if type(value) is not str:
+        return _parse_market(name, value)
+    key = (name, value)
+    known = _market_memo.get(key)
+    if known is None:
+        known = _parse_market(name, value)
+        if len(_market_memo) >= MARKET_MEMO_SIZE:
+            _market_memo.clear()
+        _market_memo[key] = known
+    return known
+
+
+def _parse_market(name: str, value: Any) -> tuple[str | None, str]:
+    """:func:`market` without the memo."""
     raw = text(name, value)
     head, colon, rest = raw.partition(":")
     if not colon or "/" in head:
