@@ -23,6 +23,14 @@ def _positive_in_range(field_name: str, value: object, bounds: tuple[float, floa
     return v.in_range(field_name, number, *bounds)
 
 
+def _validate_symbol_side(base: object, side: object) -> None:
+    """A non-empty symbol and a :class:`Side` (the fields every book row starts with)."""
+    if not isinstance(base, str) or not base.strip():
+        raise InputError("symbol", f"must be a non-empty symbol (got {base!r})")
+    if not isinstance(side, Side):
+        raise InputError("side", f"must be a Side (got {side!r})")
+
+
 def _validate_time(field_name: str, value: object) -> None:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise InputError(field_name, f"must be a timezone-aware datetime (got {value!r})")
@@ -59,10 +67,7 @@ class Position:
     opened_at: datetime
 
     def __post_init__(self) -> None:
-        if not isinstance(self.base, str) or not self.base.strip():
-            raise InputError("symbol", f"must be a non-empty symbol (got {self.base!r})")
-        if not isinstance(self.side, Side):
-            raise InputError("side", f"must be a Side (got {self.side!r})")
+        _validate_symbol_side(self.base, self.side)
         _positive_in_range("quantity", self.quantity_base, QUANTITY_RANGE_BASE)
         entry = _positive_in_range("entry_price", self.entry_price_usd, PRICE_RANGE_USD)
         if self.stop_price_usd is not None:
@@ -126,10 +131,7 @@ class ClosedTrade:
     reason: str = ""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.base, str) or not self.base.strip():
-            raise InputError("symbol", f"must be a non-empty symbol (got {self.base!r})")
-        if not isinstance(self.side, Side):
-            raise InputError("side", f"must be a Side (got {self.side!r})")
+        _validate_symbol_side(self.base, self.side)
         _positive_in_range("quantity", self.quantity_base, QUANTITY_RANGE_BASE)
         _positive_in_range("entry_price", self.entry_price_usd, PRICE_RANGE_USD)
         _positive_in_range("exit_price", self.exit_price_usd, PRICE_RANGE_USD)
