@@ -18,6 +18,7 @@ from rotation_addin.cli.main import main
 from rotation_addin.data.exchange import ExchangeClient
 from rotation_addin.data.venues import compare_many_async, compare_venues
 from tests.data.test_market_shapes import START, _market
+from tests.data.venue_helpers import QUICK, hand_walk
 from tests.emulator.binance import BinanceEmulator
 from tests.emulator.fixture_market import FixtureMarket
 from tests.emulator.harness import raw_get
@@ -25,7 +26,6 @@ from tests.emulator.listings import market_shapes
 from tests.emulator.okx import OKX_LIMITS_PER_2S, TIER_CAPS_USD, OkxEmulator
 
 NOW = datetime(2026, 10, 29, 12, 30, tzinfo=UTC)
-QUICK = {"max_retries": 0, "timeout_s": 2.0}
 
 
 @pytest.fixture(scope="module")
@@ -41,16 +41,6 @@ def _raw(okx: OkxEmulator, path: str, **params: object) -> list[dict]:
     body = json.loads(answer.body)
     assert answer.status == 200 and body["code"] == "0", body
     return body["data"]  # type: ignore[no-any-return]
-
-
-def _hand_walk(levels: tuple[tuple[float, float], ...], notional: float) -> float:
-    left, amount = notional, 0.0
-    for price, size in levels:
-        take = min(left, price * size)
-        amount += take / price
-        left -= take
-    assert left <= 1e-9
-    return notional / amount
 
 
 def test_markets_and_contract_sizes_carried_into_prices_and_sizes(
@@ -105,8 +95,8 @@ def test_platforms_row_walks_the_book_and_prices_published_tiers(
     assert o.status == "ok" and o.symbol == "BTC/USDT:USDT"
     book = _market().order_book("BTC", 100)
     mid = (book.bids[0][0] + book.asks[0][0]) / 2
-    assert o.average_price == pytest.approx(_hand_walk(book.asks, notional), rel=1e-9)
-    assert o.slippage == pytest.approx(_hand_walk(book.asks, notional) / mid - 1, rel=1e-9)
+    assert o.average_price == pytest.approx(hand_walk(book.asks, notional), rel=1e-9)
+    assert o.slippage == pytest.approx(hand_walk(book.asks, notional) / mid - 1, rel=1e-9)
     assert o.slippage == pytest.approx(b.slippage, rel=1e-12)  # the same book on both
     # OKX's tiers count contracts: cap × 0.01 BTC × mid is the USD size of each tier
     tiers = _raw(okx, "/api/v5/public/position-tiers", instType="SWAP", tdMode="cross",

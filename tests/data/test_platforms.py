@@ -17,28 +17,18 @@ from rotation_addin.core.brackets import default_bracket_table
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.venues import cheapest, compare_venues
 from tests.data.test_market_shapes import START, _market
+from tests.data.venue_helpers import QUICK, hand_walk
 from tests.emulator.binance import BinanceEmulator
 from tests.emulator.listings import market_shapes
 
 NOW = datetime(2026, 10, 29, 12, 30, tzinfo=UTC)
 DEAD = "http://127.0.0.1:9"  # nothing listens: a venue that cannot be reached (no network)
-QUICK = {"max_retries": 0, "timeout_s": 2.0}
 
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[BinanceEmulator]:
     with BinanceEmulator(_market(), now=NOW, listings=market_shapes(START, NOW)) as server:
         yield server
-
-
-def _hand_walk(levels: tuple[tuple[float, float], ...], notional: float) -> float:
-    left, amount = notional, 0.0
-    for price, size in levels:
-        take = min(left, price * size)
-        amount += take / price
-        left -= take
-    assert left <= 1e-9
-    return notional / amount
 
 
 def test_a_row_per_venue_with_hand_checked_figures(emu: BinanceEmulator) -> None:
@@ -52,8 +42,8 @@ def test_a_row_per_venue_with_hand_checked_figures(emu: BinanceEmulator) -> None
     market = _market()
     book = market.order_book("RENDER", 100)
     mid = (book.bids[0][0] + book.asks[0][0]) / 2
-    buy = _hand_walk(book.asks, 25_000.0) / mid - 1
-    sell = 1 - _hand_walk(book.bids, 25_000.0) / mid
+    buy = hand_walk(book.asks, 25_000.0) / mid - 1
+    sell = 1 - hand_walk(book.bids, 25_000.0) / mid
     history = market.funding_history("RENDER")["funding_rate"]
     window = history[(history.index >= NOW - timedelta(days=30)) & (history.index <= NOW)]
     mean = float(window.mean())
@@ -142,7 +132,7 @@ def test_quarterlies_beside_the_perpetual(emu: BinanceEmulator,
 def _slippages(emu: BinanceEmulator, row: object) -> float:
     book = emu.book_of(next(c for c in emu.listings if c.id == "BTCUSDT_261118"), 100)
     mid = (book.bids[0][0] + book.asks[0][0]) / 2
-    return (_hand_walk(book.asks, 10_000.0) / mid - 1) + (1 - _hand_walk(book.bids, 10_000.0)
+    return (hand_walk(book.asks, 10_000.0) / mid - 1) + (1 - hand_walk(book.bids, 10_000.0)
                                                            / mid)
 
 
