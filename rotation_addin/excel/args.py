@@ -8,6 +8,7 @@ nested lists (rows of cells) for ranges.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -144,8 +145,7 @@ any other prefix is taken as the ccxt id itself (``BYBIT`` = ``bybit``, ``OKX`` 
 
 
 MARKET_MEMO_SIZE = 4096
-"""Distinct cell texts whose :func:`market` answer is kept (then the memo starts over)."""
-_market_memo: dict[tuple[str, str], tuple[str | None, str]] = {}
+"""Distinct cell texts whose :func:`market` answer is kept (least recently used go first)."""
 
 
 def market(name: str, value: Any) -> tuple[str | None, str]:
@@ -155,18 +155,17 @@ def market(name: str, value: Any) -> tuple[str | None, str]:
     without a prefix: the settings' exchange); ``RENDER/USDT:USDT`` is a contract, not a
     prefix (the ``:`` comes after a ``/``). The answer for a text is memoised (a sheet asks
     for the same few symbols in thousands of cells; the parse is a pure function of the
-    text); a text that is refused is parsed again each time, so each cell gets its error.
+    text); a refused text raises each time and is not kept (``lru_cache`` keeps no errors).
     """
-    if type(value) is not str:
-        return _parse_market(name, value)
-    key = (name, value)
-    known = _market_memo.get(key)
-    if known is None:
-        known = _parse_market(name, value)
-        if len(_market_memo) >= MARKET_MEMO_SIZE:
-            _market_memo.clear()
-        _market_memo[key] = known
-    return known
+    if type(value) is str:
+        return _text_market(name, value)
+    return _parse_market(name, value)  # ranges and numbers: not hashable or rare
+
+
+@functools.lru_cache(maxsize=MARKET_MEMO_SIZE)
+def _text_market(name: str, value: str) -> tuple[str | None, str]:
+    """:func:`market` of a text cell, memoised."""
+    return _parse_market(name, value)
 
 
 def _parse_market(name: str, value: Any) -> tuple[str | None, str]:

@@ -7,6 +7,8 @@ only return what the parse returns.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from rotation_addin.core.errors import InputError
@@ -14,8 +16,14 @@ from rotation_addin.excel import args
 
 
 @pytest.fixture(autouse=True)
-def empty_memo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(args, "_market_memo", {})
+def empty_memo() -> Iterator[None]:
+    args._text_market.cache_clear()
+    yield
+    args._text_market.cache_clear()
+
+
+def kept() -> int:
+    return args._text_market.cache_info().currsize
 
 
 @pytest.mark.parametrize("cell", ["render", "RENDER/USDT:USDT", "renderusdt", " RENDER-PERP ",
@@ -23,8 +31,9 @@ def empty_memo(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_memoised_answer_equals_a_fresh_parse(cell: str) -> None:
     fresh = args._parse_market("symbol", cell)
     assert args.market("symbol", cell) == fresh  # parsed, then kept
-    assert ("symbol", cell) in args._market_memo
+    assert kept() == 1 and args._text_market.cache_info().hits == 0
     assert args.market("symbol", cell) == fresh  # from the memo
+    assert args._text_market.cache_info().hits == 1
 
 
 @pytest.mark.parametrize("cell", ["", "  ", "REN DER", "NOSUCHVENUE:BTC", "!:BTC"])
@@ -33,20 +42,20 @@ def test_a_refused_text_is_refused_every_time_and_never_kept(cell: str) -> None:
         with pytest.raises(InputError) as caught:
             args.market("symbol", cell)
         assert caught.value.field == "symbol"
-    assert args._market_memo == {}
+    assert kept() == 0
 
 
 def test_non_text_cells_bypass_the_memo() -> None:
     assert args.market("symbol", [["RENDER"]]) == (None, "RENDER")  # a 1x1 range
     assert args.market("symbol", 1000.0) == (None, "1000")
-    assert args._market_memo == {}
+    assert kept() == 0
 
 
-def test_the_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(args, "MARKET_MEMO_SIZE", 3)
-    for base in ("AAA", "BBB", "CCC", "DDD", "EEE"):
-        assert args.market("symbol", base) == (None, base)
-        assert len(args._market_memo) <= 3
+def test_the_memo_is_bounded() -> None:
+    assert args._text_market.cache_info().maxsize == args.MARKET_MEMO_SIZE
+    for number in range(args.MARKET_MEMO_SIZE + 10):
+        assert args.market("symbol", f"S{number}") == (None, f"S{number}")
+    assert kept() == args.MARKET_MEMO_SIZE
 
 
 def test_an_omitted_choice_is_its_default_and_a_typed_one_is_still_checked() -> None:
