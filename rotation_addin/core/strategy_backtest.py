@@ -35,7 +35,8 @@ from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.sizing import EQUITY_RANGE_USD
 from rotation_addin.core.strategy_book import Book, Trade, funding_table
 
-__all__ = ["CONVENTIONS", "PLAN_WINDOW_DAYS", "StrategyBacktest", "Trade", "run_strategy"]
+__all__ = ["CONVENTIONS", "PLAN_WINDOW_DAYS", "StrategyBacktest", "Trade", "run_strategy",
+           "trading_days"]
 
 MIN_WARMUP_DAYS = 31
 CONVENTIONS = (
@@ -141,6 +142,32 @@ def _check(dataset: object, params: object, warmup_days: object) -> tuple[Market
     return dataset, p, warmup
 
 
+def trading_days(dataset: MarketDataset, warmup_days: int = 60, start: object = None,
+                 end: object = None) -> pd.DatetimeIndex:
+    """The days :func:`run_strategy` marks equity on (from the first decision day to the
+    last day of data), when the account is not ruined first.
+
+    Raises
+    ------
+    InputError
+        As :func:`run_strategy` for the dataset, the warmup and the period.
+    """
+    data, _, warmup = _check(dataset, None, warmup_days)
+    index = pd.DatetimeIndex(_cut_end(data, end).close.index)
+    return index[_trading_row(index, warmup, start):]
+
+
+def _trading_row(index: pd.DatetimeIndex, warmup: int, start: object) -> int:
+    """The first decision row, or the one-line refusal of a period with no day to trade."""
+    first = _first_row(index, warmup, start)
+    if first >= len(index) - 1:
+        raise InputError("start" if start is not None else "end",
+                         f"the period leaves no day to trade after the {warmup}-day warmup "
+                         f"({len(index)} days of prices from {index[0]:%Y-%m-%d})"
+                         if len(index) else "the period holds no prices")
+    return first
+
+
 def run_strategy(
     dataset: MarketDataset,
     params: PlanParameters | None = None,
@@ -183,12 +210,7 @@ def run_strategy(
     index = pd.DatetimeIndex(data.close.index)
     slip = p.stop_slippage_rate if slippage_rate is None else \
         v.in_range("slippage_rate", slippage_rate, 0.0, 0.05)
-    first = _first_row(index, warmup, start)
-    if first >= len(index) - 1:
-        raise InputError("start" if start is not None else "end",
-                         f"the period leaves no day to trade after the {warmup}-day warmup "
-                         f"({len(index)} days of prices from {index[0]:%Y-%m-%d})"
-                         if len(index) else "the period holds no prices")
+    first = _trading_row(index, warmup, start)
     table = features if features is not None else build_features(
         data, rotation_in_risk_off=p.rotation_in_risk_off)
     if len(table.days) < len(index) or not table.days[: len(index)].equals(index):

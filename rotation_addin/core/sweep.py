@@ -37,21 +37,20 @@ from rotation_addin.core.deflated_sharpe import DeflatedSharpe, deflated_sharpe
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.performance import daily_returns, sharpe_ratio
 from rotation_addin.core.rotation import PlanParameters
-from rotation_addin.core.strategy_backtest import run_strategy
+from rotation_addin.core.strategy_backtest import run_strategy, trading_days
+from rotation_addin.core.sweep_grid import (
+    DEFAULT_GRID,
+    MAX_SETTINGS,
+    PLAN_NAMES,
+    SWEEP_NAMES,
+    WEIGHT_NAMES,
+    WHOLE_NAMES,
+    grid_from_text,
+)
 
-WINDOW_NAMES = ("short_days", "long_days")
-WEIGHT_NAMES = {"w_momentum_7d": "momentum_7d", "w_momentum_30d": "momentum_30d",
-                "w_volume_trend": "volume_trend", "w_divergence": "divergence"}
-PLAN_NAMES = ("theta", "take_profit_atr_multiple", "atr_stop_multiple", "max_leverage",
-              "top_n_long")
-SWEEP_NAMES = (*WINDOW_NAMES, *WEIGHT_NAMES, *PLAN_NAMES)
-MAX_SETTINGS = 5000
-DEFAULT_GRID: dict[str, tuple[float, ...]] = {
-    "atr_stop_multiple": (1.5, 2.0, 3.0),
-    "take_profit_atr_multiple": (2.0, 3.0, 4.5),
-    "top_n_long": (1, 2),
-}
-"""The grid ``rotation backtest --sweep`` runs (18 settings around the defaults)."""
+__all__ = ["DEFAULT_GRID", "SWEEP_NAMES", "Setting", "SweepResult", "expand_grid",
+           "grid_from_text", "run_sweep", "shared_features", "walk_forward_choice"]
+
 
 
 @dataclass(frozen=True)
@@ -69,14 +68,13 @@ class Setting:
 
 
 def _setting(values: Mapping[str, float], base: PlanParameters) -> Setting:
+    whole = {k: v.positive_int(k, values[k]) for k in WHOLE_NAMES if k in values}
     windows = MomentumWindows(
-        short_days=int(values.get("short_days", MomentumWindows().short_days)),
-        long_days=int(values.get("long_days", MomentumWindows().long_days)))
+        short_days=whole.get("short_days", MomentumWindows().short_days),
+        long_days=whole.get("long_days", MomentumWindows().long_days))
     weights = replace(base.weights, **{WEIGHT_NAMES[k]: float(x) for k, x in values.items()
                                        if k in WEIGHT_NAMES})
-    plan: dict[str, object] = {k: values[k] for k in PLAN_NAMES if k in values}
-    if "top_n_long" in plan:
-        plan["top_n_long"] = int(float(str(plan["top_n_long"])))
+    plan: dict[str, object] = {k: whole.get(k, values[k]) for k in PLAN_NAMES if k in values}
     params = replace(base, weights=weights, **plan)  # type: ignore[arg-type]
     return Setting(tuple((k, float(x)) for k, x in values.items()), windows, params)
 
@@ -118,9 +116,11 @@ _STATE: dict[str, object] = {}
 
 
 def _init(dataset: MarketDataset, funding: pd.DataFrame | None, warmup: int,
-          features: dict[tuple[MomentumWindows, bool], FeatureTable]) -> None:
+          features: dict[tuple[MomentumWindows, bool], FeatureTable],
+          period: tuple[object, object] = (None, None)) -> None:
     _STATE.clear()
-    _STATE.update(dataset=dataset, funding=funding, warmup=warmup, features=features)
+    _STATE.update(dataset=dataset, funding=funding, warmup=warmup, features=features,
+                  period=period)
 
 
 def shared_features(dataset: MarketDataset,
@@ -151,9 +151,12 @@ def _run_one(setting: Setting) -> np.ndarray:
     dataset = _STATE["dataset"]
     assert isinstance(dataset, MarketDataset)
     funding = _STATE["funding"]
+    period = _STATE["period"]
+    assert isinstance(period, tuple)
+    start, end = period
     result = run_strategy(dataset, setting.params,
                           funding=funding if isinstance(funding, pd.DataFrame) else None,
-                          warmup_days=int(str(_STATE["warmup"])),
+                          warmup_days=int(str(_STATE["warmup"])), start=start, end=end,
                           features=_features(setting.windows,
                                              setting.params.rotation_in_risk_off))
     values: np.ndarray = result.equity.to_numpy(dtype=float)
@@ -224,8 +227,13 @@ def walk_forward_choice(returns: np.ndarray, folds: int) -> tuple[np.ndarray, tu
 
 def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
               base: PlanParameters | None = None, funding: pd.DataFrame | None = None,
-              warmup_days: int = 60, folds: int = 4, workers: int = 1) -> SweepResult:
+              warmup_days: int = 60, folds: int = 4, workers: int = 1,
+              start: object = None, end: object = None) -> SweepResult:
     """Run every setting of ``grid`` (``expand_grid``) and select as the module says.
+
+    ``start`` / ``end`` bound every setting's run as they bound ``run_strategy``'s (first
+    decision day, last day of data); a period with no day to trade is refused before any
+    setting runs.
 
     ``workers`` > 1 runs the settings after the first in that many forked processes (they
     inherit the dataset, the feature tables and the memos the first setting filled; where
@@ -234,8 +242,9 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
     settings = expand_grid(grid, base)
     k = v.positive_int("folds", folds, minimum=2)
     n_workers = v.positive_int("workers", workers, minimum=1)
+    calendar = trading_days(dataset, warmup_days, start, end)
     tables = shared_features(dataset, settings)
-    _init(dataset, funding, warmup_days, tables)
+    _init(dataset, funding, warmup_days, tables, (start, end))
     curves = [_run_one(settings[0])]  # fills the memos every later setting reads
     fork = "fork" in multiprocessing.get_all_start_methods()
     if n_workers == 1 or len(settings) < 3 or not fork:
@@ -243,7 +252,8 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
     else:  # forked workers inherit the dataset, the tables and the memos the first run filled
         with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_init,
-                                 initargs=(dataset, funding, warmup_days, tables)) as pool:
+                                 initargs=(dataset, funding, warmup_days, tables,
+                                           (start, end))) as pool:
             rest = settings[1:]
             curves += list(pool.map(_run_one, rest,
                                     chunksize=max(1, len(rest) // (4 * n_workers))))
@@ -254,7 +264,7 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
     best = int(np.argmax(ranked))
     per_period = sharpe / math.sqrt(365)
     oos, choices = walk_forward_choice(returns, k)
-    days = pd.DatetimeIndex(dataset.close.index[warmup_days: warmup_days + equity.shape[1]])
+    days = calendar[: equity.shape[1]]
     return SweepResult(settings, equity, days, sharpe, best,
                        deflated_sharpe(returns[best], per_period.tolist()),
                        sharpe_ratio(oos), choices, k)

@@ -18,8 +18,13 @@ from rotation_addin.core.performance import (
     random_sector_rotation,
     trade_stats,
 )
-from rotation_addin.core.strategy_backtest import run_strategy
-from rotation_addin.core.sweep import expand_grid, run_sweep, walk_forward_choice
+from rotation_addin.core.strategy_backtest import run_strategy, trading_days
+from rotation_addin.core.sweep import (
+    expand_grid,
+    grid_from_text,
+    run_sweep,
+    walk_forward_choice,
+)
 from rotation_addin.data.demo import demo_dataset
 
 
@@ -147,3 +152,33 @@ def test_bad_sweep_and_period_inputs_name_the_field():
         run_strategy(dataset, end="1990-01-01")  # before the first price
     with pytest.raises(InputError, match="end: the period leaves no day to trade"):
         run_strategy(dataset, end=dataset.close.index[30])
+
+
+def test_grid_text_reads_names_and_values_and_refuses_nonsense():
+    assert grid_from_text(["theta=1.5, 2", " top_n_long = 1,2,3 "]) == {
+        "theta": (1.5, 2.0), "top_n_long": (1.0, 2.0, 3.0)}
+    assert grid_from_text(["theta="]) == {"theta": ()}  # expand_grid names the empty list
+    for items, said in [([], "grid: is empty"), (["theta"], "must be NAME=V1,V2"),
+                        (["=1"], "must be NAME=V1,V2"), (["theta=1,,2"], "'' is not a number"),
+                        (["theta=1", "theta=2"], "gives theta twice")]:
+        with pytest.raises(InputError, match=said):
+            grid_from_text(items)
+    with pytest.raises(InputError, match="top_n_long: must be an integer"):
+        expand_grid({"top_n_long": [1.5]})  # refused, not cut to 1
+    assert expand_grid({"top_n_long": [2.0]})[0].params.top_n_long == 2
+
+
+def test_sweep_over_a_period_equals_each_setting_run_over_it_bit_for_bit():
+    dataset = demo_dataset(days=200)
+    start, end = dataset.close.index[90], dataset.close.index[170]
+    grid = {"take_profit_atr_multiple": [2.0, 4.5]}
+    result = run_sweep(dataset, grid, start=start, end=end, folds=2)
+    days = trading_days(dataset, 60, start, end)
+    assert days[0] == start and days[-1] == end
+    assert result.days.equals(days) and result.equity.shape == (2, len(days))
+    for k, setting in enumerate(result.settings):
+        alone = run_strategy(dataset, setting.params, start=start, end=end)
+        assert alone.equity.index.equals(days)
+        np.testing.assert_array_equal(result.equity[k], alone.equity.to_numpy())
+    with pytest.raises(InputError, match="start: the period leaves no day"):
+        run_sweep(dataset, grid, start="2100-01-01")
