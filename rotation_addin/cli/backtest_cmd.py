@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
+from rotation_addin.core import sweep_grid
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings
@@ -65,16 +66,24 @@ def _strategy_arguments(parser: argparse.ArgumentParser) -> None:
                              "this .xlsx/.xlsm (a refresh of that workbook; implies "
                              "--strategy)")
     parser.add_argument("--sweep", action="store_true",
-                        help="with --strategy: also sweep stop and take-profit multiples and "
-                             "top-N (18 settings, both cores) with walk-forward optimisation "
-                             "and the deflated Sharpe ratio of the best setting")
+                        help="also sweep the plan's parameters (without --grid: stop and "
+                             "take-profit multiples and top-N, "
+                             f"{sweep_grid.DEFAULT_SETTINGS} settings) on both cores, with "
+                             "walk-forward optimisation and the deflated Sharpe ratio of the "
+                             "best setting (implies --strategy)")
+    parser.add_argument("--grid", action="append", default=None, metavar="NAME=V1,V2,...",
+                        help="a parameter of the sweep and its values, repeated for each "
+                             "parameter (implies --sweep); every combination is one setting, "
+                             f"at most {sweep_grid.MAX_SETTINGS}. NAME is one of "
+                             f"{', '.join(sweep_grid.SWEEP_NAMES)}")
 
 
 def register(subparsers: Any) -> None:
     """Add ``backtest`` to the ``rotation`` command."""
     parser = subparsers.add_parser(
         "backtest", help="walk-forward test of the sector ranking (no look-ahead): hit rate "
-                         "vs chance, by regime, divergence signals, paper curve",
+                         "vs chance, by regime, divergence signals, paper curve; --strategy "
+                         "trades the whole plan with its costs, --sweep its parameters",
         description="Every --every days, rank the sectors with only the data up to that day "
                     "and score the call on the next --horizon days: did the leader beat the "
                     "mean of the sectors (BTC-relative), more often than a random sector "
@@ -307,7 +316,8 @@ def _print(result: BacktestResult, load_warnings: list[str]) -> None:
 
 def _backtest(args: argparse.Namespace) -> int:
     dataset, load_warnings = _load(args)
-    if args.strategy or args.sweep or args.report is not None or args.workbook is not None:
+    if args.strategy or args.sweep or args.grid or args.report is not None \
+            or args.workbook is not None:
         # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
         from rotation_addin.cli.strategy_cmd import strategy_backtest
 

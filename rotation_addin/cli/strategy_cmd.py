@@ -1,8 +1,9 @@
 """``rotation backtest --strategy`` / ``--report FILE.html``: the whole-strategy backtest.
 
-Thin: loads the funding history that goes with the data source, calls
-:func:`rotation_addin.core.strategy_backtest.run_strategy` and
-:func:`rotation_addin.core.strategy_report.summarise`, and prints or writes the result.
+Thin: loads the funding history that goes with the data source, calls the desk
+(:func:`rotation_addin.desk.backtest.strategy_backtest`, and
+:func:`~rotation_addin.desk.backtest.strategy_sweep` for ``--sweep`` / ``--grid``), and
+prints or writes the result.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from rotation_addin.cli import term
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.rotation import PlanParameters
-from rotation_addin.core.sweep import DEFAULT_GRID, run_sweep
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.funding import cached_funding, demo_funding
 from rotation_addin.data.settings import load_settings
 from rotation_addin.desk.backtest import strategy_backtest as desk_backtest
+from rotation_addin.desk.backtest import strategy_sweep, sweep_grid, sweep_lines
 from rotation_addin.reports.backtest_html import render_html
 from workbook.refresh import refresh_workbook
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from rotation_addin.core.performance import Metrics
     from rotation_addin.core.rotation import PlanParameters
     from rotation_addin.core.strategy_report import StrategySummary
-    from rotation_addin.desk.backtest import BacktestRun
+    from rotation_addin.desk.backtest import BacktestRun, SweepSummary
 
 METRIC_HEADERS = ["", "total return %", "CAGR %", "volatility %", "Sharpe", "Sortino",
                   "Calmar", "max drawdown %", "longest drawdown d"]
@@ -113,24 +114,45 @@ def concentration_line(s: StrategySummary, best: int = 3) -> str:
             + f"; worst: {_trade_text(trades[-1])}")
 
 
-def sweep_lines(dataset: MarketDataset, params: PlanParameters, funding: pd.DataFrame | None,
-                warmup: int, grid: Mapping[str, Sequence[float]] | None = None) -> list[str]:
-    """Run the grid (default ``DEFAULT_GRID``) and say what the best setting is worth."""
-    chosen_grid = DEFAULT_GRID if grid is None else grid
-    result = run_sweep(dataset, chosen_grid, base=params, funding=funding,
-                       warmup_days=warmup, workers=2)
-    best = result.settings[result.best]
-    d = result.deflated
-    chosen = "; ".join(result.settings[k].label for k in result.oos_choices)
-    return [
-        f"sweep: {len(result.settings)} settings of {', '.join(chosen_grid)}; best Sharpe "
-        f"{result.sharpe[result.best]:.2f} with {best.label} (in sample: it saw every day)",
-        f"deflated Sharpe ratio of that best setting: {d.probability:.2f} (probability that "
-        f"its true Sharpe is above 0 after {d.trials} trials; expected best of {d.trials} "
-        f"unskilled trials {d.expected_max_sharpe * 365 ** 0.5:.2f} annualised)",
-        f"walk-forward ({result.folds} folds, chosen in sample, scored out of sample): "
-        f"out-of-sample Sharpe {result.oos_sharpe:.2f}; chosen: {chosen}",
-    ]
+def sweep_json(sweep: SweepSummary) -> dict[str, Any]:
+    """The sweep as ``--json`` gives it: every setting's figures, the best, DSR, walk-forward."""
+    result, d = sweep.result, sweep.result.deflated
+    return {
+        "parameters": list(sweep.names),
+        "settings": [{"label": row.label, "values": dict(setting.values),
+                      "total_return": row.total_return, "sharpe": row.sharpe,
+                      "max_drawdown": row.max_drawdown}
+                     for setting, row in zip(result.settings, sweep.rows, strict=True)],
+        "best": {"index": result.best, "label": sweep.rows[result.best].label,
+                 "sharpe": float(result.sharpe[result.best]), "in_sample": True},
+        "deflated_sharpe": {"probability": d.probability, "trials": d.trials,
+                            "expected_max_sharpe_annualised": sweep.unskilled_best_sharpe},
+        "walk_forward": {"folds": result.folds, "out_of_sample_sharpe": result.oos_sharpe,
+                         "chosen": [result.settings[k].label for k in result.oos_choices]},
+    }
+
+
+def _grid(args: argparse.Namespace, params: PlanParameters) -> Mapping[str, Sequence[float]] | None:
+    """``--grid`` items as a grid checked against the parameters' ranges (None: the default
+    grid), before any backtest runs."""
+    if not args.grid:
+        return None
+    try:
+        return sweep_grid(args.grid, params)
+    except InputError as error:
+        flag = "--grid" if error.field == "grid" else f"--grid {error.field}"
+        raise InputError(flag, error.reason) from None
+
+
+def _sweep(args: argparse.Namespace, run: BacktestRun, params: PlanParameters, warmup: int,
+           grid: Mapping[str, Sequence[float]] | None) -> SweepSummary:
+    try:
+        return strategy_sweep(run.dataset, params, grid=grid,
+                              funding=_funding(args, run.dataset), warmup_days=warmup,
+                              start=args.start, end=args.end)
+    except InputError as error:
+        flag = {"warmup_days": "--warmup", "start": "--start", "end": "--end"}.get(error.field)
+        raise (InputError(flag, error.reason) if flag else error) from None
 
 
 TRADE_HEADERS = ["base", "sector", "side", "role", "entry_day", "exit_day", "entry_price_usd",
@@ -147,8 +169,9 @@ def trade_rows(s: StrategySummary) -> list[list[Any]]:
             for t in s.result.trades]
 
 
-def _json(s: StrategySummary, warnings: list[str]) -> str:
+def _json(s: StrategySummary, warnings: list[str], sweep: SweepSummary | None) -> str:
     r = s.result
+    extra = {} if sweep is None else {"sweep": sweep_json(sweep)}
     return term.to_json({
         "source": r.source, "strategy": s.strategy, "btc_buy_and_hold": s.btc,
         "equal_weight_universe": s.equal_weight, "random_sector_rotation": s.random,
@@ -156,7 +179,7 @@ def _json(s: StrategySummary, warnings: list[str]) -> str:
         "fees_usd": r.fees_usd, "funding_usd": r.funding_usd,
         "refusals_by_rule": r.refusals_by_rule, "decisions": r.decisions,
         "ruined_on": r.ruined_on, "conventions": list(s.conventions), "warnings": warnings,
-        "equity": {f"{d:%Y-%m-%d}": float(x) for d, x in r.equity.items()},
+        "equity": {f"{d:%Y-%m-%d}": float(x) for d, x in r.equity.items()}, **extra,
     })
 
 
@@ -195,23 +218,24 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
             from None
     _check_outputs(args)
     params = PlanParameters.from_settings(load_settings())
+    grid = _grid(args, params)
     run = _run(args, dataset, warmup, params)
     summary, result = run.summary, run.summary.result
     warnings = [*result.warnings, *run.data_warnings, *load_warnings]
-
+    sweep = _sweep(args, run, params, warmup, grid) if args.sweep or args.grid else None
     if args.report is not None:
-        atomic_write_text(Path(args.report), render_html(summary))
+        atomic_write_text(Path(args.report), render_html(summary, sweep))
     if args.csv_out is not None:
         atomic_write_text(Path(args.csv_out), term.to_csv(TRADE_HEADERS, trade_rows(summary)))
     if args.workbook is not None:
         warnings += _write_workbook(Path(args.workbook), run)
     if args.json:
-        print(_json(summary, warnings))
+        print(_json(summary, warnings, sweep))
         return 0
     for line in [*summary_lines(summary), concentration_line(summary)]:
         print(line)
-    if args.sweep:
-        for line in sweep_lines(run.dataset, params, _funding(args, run.dataset), warmup):
+    if sweep is not None:
+        for line in sweep_lines(sweep):
             print(line)
     for warning in warnings:
         print(f"warning: {warning}")

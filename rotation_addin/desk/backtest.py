@@ -3,20 +3,30 @@
 ``rotation backtest --strategy`` (table, JSON, ``--report`` HTML, ``--workbook`` sheet), the
 app's Backtest tab and the workbook's Backtest sheet all show the
 :class:`~rotation_addin.core.strategy_report.StrategySummary` this returns: one home for the
-numbers.
+numbers. The parameter sweep (``--sweep`` / ``--grid``: the table, JSON and the report) is
+:func:`strategy_sweep` over the same days, and :func:`sweep_lines` says what it found.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from rotation_addin.core.bt_features import CLOSE_ONLY_WARNING, has_volume, with_equal_volume
 from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.performance import DAYS_PER_YEAR, drawdown
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.strategy_backtest import run_strategy
 from rotation_addin.core.strategy_report import StrategySummary, summarise
+from rotation_addin.core.sweep import DEFAULT_GRID, SweepResult, expand_grid, run_sweep
+from rotation_addin.core.sweep_grid import grid_from_text
+
+SWEEP_WORKERS = 2
+"""Processes a sweep runs its settings on (the machines the tool targets have 2+ cores)."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +62,109 @@ def strategy_backtest(dataset: MarketDataset, params: PlanParameters, *,
         From :func:`~rotation_addin.core.strategy_backtest.run_strategy` (field
         ``warmup_days``, ``start``, ``end``, ``funding``...).
     """
-    extra: list[str] = []
-    if not has_volume(dataset):
-        dataset = with_equal_volume(dataset)
-        extra.append(CLOSE_ONLY_WARNING)
+    dataset, extra = _tradeable(dataset)
     result = run_strategy(dataset, params, funding=funding, warmup_days=warmup_days,
                           start=start, end=end)
-    return BacktestRun(summarise(result, dataset), dataset, tuple(extra))
+    return BacktestRun(summarise(result, dataset), dataset, extra)
+
+
+def _tradeable(dataset: MarketDataset) -> tuple[MarketDataset, tuple[str, ...]]:
+    """Close-only data with equal volumes (and the caveat that says so), else as it is."""
+    if has_volume(dataset):
+        return dataset, ()
+    return with_equal_volume(dataset), (CLOSE_ONLY_WARNING,)
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    """One setting of a sweep as a table shows it (figures over the whole period).
+
+    Attributes
+    ----------
+    label : str
+        ``name=value`` pairs.
+    total_return : float
+        Final equity / initial - 1 (fraction).
+    sharpe : float
+        Annualised Sharpe (365 days), NaN without spread.
+    max_drawdown : float
+        Deepest fall from a running peak (fraction, <= 0).
+    """
+
+    label: str
+    total_return: float
+    sharpe: float
+    max_drawdown: float
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """A sweep's result and one row per setting, in grid order (``result.best`` indexes
+    the rows too)."""
+
+    result: SweepResult
+    rows: tuple[SweepRow, ...]
+    names: tuple[str, ...]
+
+    @property
+    def unskilled_best_sharpe(self) -> float:
+        """The Sharpe the best of this many unskilled trials reaches by luck, annualised
+        (365 days): the deflated Sharpe ratio's benchmark ``SR0`` x sqrt(365)."""
+        return self.result.deflated.expected_max_sharpe * math.sqrt(DAYS_PER_YEAR)
+
+
+def sweep_grid(items: Sequence[str], params: PlanParameters) -> dict[str, tuple[float, ...]]:
+    """The grid written as ``NAME=V1,V2,...`` items, every setting of it checked as plan
+    parameters around ``params`` (so a bad value is refused before anything runs).
+
+    Raises
+    ------
+    InputError
+        Field ``grid`` (the text, an unknown name, too many settings) or the parameter's
+        name (a value outside its range).
+    """
+    grid = grid_from_text(items)
+    expand_grid(grid, params)
+    return grid
+
+
+def strategy_sweep(dataset: MarketDataset, params: PlanParameters, *,
+                   grid: Mapping[str, Sequence[float]] | None = None,
+                   funding: pd.DataFrame | None = None, warmup_days: int = 60,
+                   start: object = None, end: object = None) -> SweepSummary:
+    """Sweep ``grid`` (default :data:`~rotation_addin.core.sweep.DEFAULT_GRID`) around
+    ``params`` over the same days as :func:`strategy_backtest` with the same arguments
+    (close-only data gets the same equal volumes), on :data:`SWEEP_WORKERS` processes.
+
+    Raises
+    ------
+    InputError
+        From :func:`~rotation_addin.core.sweep.run_sweep`: the grid (field ``grid`` or the
+        parameter's name) or the period (``start``, ``end``, ``warmup_days``).
+    """
+    chosen = DEFAULT_GRID if grid is None else grid
+    data, _ = _tradeable(dataset)
+    result = run_sweep(data, chosen, base=params, funding=funding, warmup_days=warmup_days,
+                       workers=SWEEP_WORKERS, start=start, end=end)
+    rows = tuple(SweepRow(setting.label, float(curve[-1] / curve[0] - 1.0), float(sharpe),
+                          float(np.min(drawdown(pd.Series(curve)).to_numpy())))
+                 for setting, curve, sharpe in zip(result.settings, result.equity,
+                                                   result.sharpe, strict=True))
+    return SweepSummary(result, rows, tuple(chosen))
+
+
+def sweep_lines(sweep: SweepSummary) -> list[str]:
+    """What the sweep found: the best setting, its deflated Sharpe ratio, the walk-forward."""
+    result = sweep.result
+    best = result.settings[result.best]
+    d = result.deflated
+    chosen = "; ".join(result.settings[k].label for k in result.oos_choices)
+    return [
+        f"sweep: {len(result.settings)} settings of {', '.join(sweep.names)}; best Sharpe "
+        f"{result.sharpe[result.best]:.2f} with {best.label} (in sample: it saw every day)",
+        f"deflated Sharpe ratio of that best setting: {d.probability:.2f} (probability that "
+        f"its true Sharpe is above 0 after {d.trials} trials; expected best of {d.trials} "
+        f"unskilled trials {sweep.unskilled_best_sharpe:.2f} annualised)",
+        f"walk-forward ({result.folds} folds, chosen in sample, scored out of sample): "
+        f"out-of-sample Sharpe {result.oos_sharpe:.2f}; chosen: {chosen}",
+    ]

@@ -3,7 +3,9 @@
 One file, no external resource: the equity curves (strategy, BTC buy-and-hold, equal-weight
 universe), the drawdown, the metrics table, the random-rotation distribution, the
 monthly-returns table, the trade and cost figures, the execution conventions and the
-warnings. Every number comes from :class:`~rotation_addin.core.strategy_report.StrategySummary`.
+warnings, and with a sweep its findings, the Sharpe of every setting as bars and a row per
+setting. Every number comes from :class:`~rotation_addin.core.strategy_report.StrategySummary`
+and :class:`~rotation_addin.desk.backtest.SweepSummary`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,17 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from rotation_addin.core.performance import Metrics
 from rotation_addin.core.strategy_report import StrategySummary
+from rotation_addin.desk.backtest import sweep_lines
+
+if TYPE_CHECKING:
+    from rotation_addin.desk.backtest import SweepSummary
 
 WIDTH, HEIGHT, PAD = 860, 260, 48
 COLOURS = ("#1f6feb", "#d29922", "#8b949e")
@@ -111,8 +118,62 @@ def _facts(s: StrategySummary) -> str:
                                for k, v in pairs) + "</table>"
 
 
-def render_html(s: StrategySummary) -> str:
-    """The whole report as one HTML document (UTF-8 text)."""
+def sharpe_bars(sweep: SweepSummary) -> str:
+    """Every setting's Sharpe as one bar, highest first, the best in the strategy's colour:
+    how far the chosen setting stands from the crowd of trials the DSR deflates it by."""
+    order = sorted(range(len(sweep.rows)), key=lambda k: -_finite_or(sweep.rows[k].sharpe))
+    values = [_finite_or(sweep.rows[k].sharpe, 0.0) for k in order]
+    unskilled = sweep.unskilled_best_sharpe
+    low, high = min(0.0, unskilled, *values), max(0.0, unskilled, *values)
+    span = high - low if high > low else 1.0
+    step = (WIDTH - 2 * PAD) / max(1, len(values))
+    zero = HEIGHT - PAD - (0.0 - low) / span * (HEIGHT - 2 * PAD)
+    bars = []
+    for slot, (k, value) in enumerate(zip(order, values, strict=True)):
+        y = HEIGHT - PAD - (value - low) / span * (HEIGHT - 2 * PAD)
+        colour = COLOURS[0] if k == sweep.result.best else COLOURS[2]
+        bars.append(f'<rect x="{PAD + slot * step + 1:.1f}" y="{min(y, zero):.1f}" '
+                    f'width="{max(1.0, step - 2):.1f}" height="{abs(zero - y):.1f}" '
+                    f'fill="{colour}"><title>{html.escape(sweep.rows[k].label)}: Sharpe '
+                    f"{_num(sweep.rows[k].sharpe)}</title></rect>")
+    line = HEIGHT - PAD - (unskilled - low) / span * (HEIGHT - 2 * PAD)
+    axis = (f'<text x="4" y="{PAD}">{high:.2f}</text>'
+            f'<text x="4" y="{HEIGHT - PAD}">{low:.2f}</text>'
+            f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{zero:.1f}" y2="{zero:.1f}" '
+            'stroke="#ccc"/>'
+            f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{line:.1f}" y2="{line:.1f}" '
+            f'stroke="{COLOURS[1]}" stroke-dasharray="6 4"/>'
+            f'<text x="{PAD}" y="{HEIGHT - PAD + 16}" fill="{COLOURS[1]}">dashed: the '
+            f"expected best of {len(values)} unskilled trials, {unskilled:.2f}</text>")
+    return (f"<figure><figcaption>Annualised Sharpe of each of the {len(values)} settings, "
+            f'highest first (the best in blue)</figcaption><svg xmlns="http://www.w3.org/2000/svg" '
+            f'width="{WIDTH}" height="{HEIGHT}" font-size="11" font-family="sans-serif">'
+            f'{"".join(bars)}{axis}</svg></figure>')
+
+
+def _finite_or(value: float, default: float = -math.inf) -> float:
+    return value if math.isfinite(value) else default
+
+
+def _sweep_section(sweep: SweepSummary | None) -> str:
+    """The sweep's findings, the Sharpe bars and one row per setting (best marked)."""
+    if sweep is None:
+        return ""
+    facts = "".join(f"<li>{html.escape(line)}</li>" for line in sweep_lines(sweep))
+    head = ("<tr><th>setting</th><th>total return</th><th>Sharpe</th><th>max drawdown</th>"
+            "</tr>")
+    rows = "".join(
+        f"<tr><th>{html.escape(row.label)}{' (best)' if k == sweep.result.best else ''}"
+        f"</th><td>{_pct(row.total_return)}</td><td>{_num(row.sharpe)}</td>"
+        f"<td>{_pct(row.max_drawdown)}</td></tr>" for k, row in enumerate(sweep.rows))
+    return (f"<h2>Parameter sweep</h2><ul>{facts}</ul>{sharpe_bars(sweep)}"
+            f"<table>{head}{rows}</table><p>The best setting's Sharpe is in sample (it saw "
+            "every day): read the deflated Sharpe ratio and the out-of-sample figure.</p>")
+
+
+def render_html(s: StrategySummary, sweep: SweepSummary | None = None) -> str:
+    """The whole report as one HTML document (UTF-8 text), with the parameter sweep's
+    section when ``sweep`` is given."""
     r = s.result
     random = s.random
     spread = ", ".join(f"p{q} {_pct(x)}" for q, x in random.percentiles.items())
@@ -141,6 +202,7 @@ days, taker fee on switches): total return {spread}; the strategy beat
 {100 * random.share_beaten:.0f} % of the seeds.</p>
 <h2>Trades and costs</h2>{_facts(s)}
 <h2>Monthly returns</h2>{_monthly(s.monthly_returns)}
+{_sweep_section(sweep)}
 <h2>How fills are modelled</h2><ul>{lists}</ul>
 <h2>Warnings</h2><ul>{warnings}</ul>
 <p>In-sample, one period of one market: a measurement, not a forecast.</p>

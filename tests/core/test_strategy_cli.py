@@ -61,19 +61,81 @@ def test_bad_flags_give_one_line(capsys, tmp_path: Path):
 
 
 def test_sweep_and_concentration_lines_say_what_the_engine_computed():
-    from rotation_addin.cli.strategy_cmd import concentration_line, sweep_lines
+    from rotation_addin.cli.strategy_cmd import concentration_line
     from rotation_addin.core.rotation import PlanParameters
     from rotation_addin.core.sweep import run_sweep
+    from rotation_addin.desk.backtest import strategy_sweep, sweep_lines
 
     dataset = demo_dataset(days=130)
     grid = {"atr_stop_multiple": [1.5, 3.0]}
-    lines = sweep_lines(dataset, PlanParameters(), None, 60, grid)
+    lines = sweep_lines(strategy_sweep(dataset, PlanParameters(), grid=grid))
     result = run_sweep(dataset, grid, workers=1)
     assert f"best Sharpe {result.sharpe[result.best]:.2f}" in lines[0]
     assert f"deflated Sharpe ratio of that best setting: {result.deflated.probability:.2f}" \
         in lines[1]
+    unskilled = result.deflated.expected_max_sharpe * 365 ** 0.5  # per day -> per year
+    assert f"unskilled trials {unskilled:.2f} annualised" in lines[1]
     assert f"out-of-sample Sharpe {result.oos_sharpe:.2f}" in lines[2]
     summary = summarise(run_strategy(dataset), dataset)
     pnls = sorted((t.pnl_usd for t in summary.result.trades), reverse=True)
     line = concentration_line(summary)
     assert f"made {sum(pnls[:3]):+,.2f} USD of the {sum(pnls):+,.2f} USD" in line
+
+
+@pytest.mark.parametrize(("item", "said"), [
+    ("top_n_long=1.5", "--grid top_n_long: must be an integer >= 1 (got 1.5)"),
+    ("max_leverage=0.5", "--grid max_leverage: must be in [1, 125] (got 0.5)"),
+    ("nope=1", "--grid: unknown parameter(s) ['nope']"),
+    ("atr_stop_multiple", "--grid: must be NAME=V1,V2,... (got 'atr_stop_multiple')"),
+    ("theta=2,x", "--grid: theta: 'x' is not a number (in 'theta=2,x')"),
+    ("theta=", "--grid theta: has no value in the grid"),
+    ("short_days=40", "--grid short_days"),
+])
+def test_bad_grid_items_give_one_line_naming_the_parameter(capsys, item: str, said: str):
+    code, out, err = run(capsys, "backtest", "--source", "demo", "--grid", item)
+    assert code == 2 and said in one_line_error(err)
+    assert out == ""  # refused before any backtest ran
+
+
+def test_a_grid_name_given_twice_is_refused(capsys):
+    code, _, err = run(capsys, "backtest", "--source", "demo", "--grid", "theta=1.5",
+                       "--grid", "theta=2")
+    assert code == 2 and "--grid: gives theta twice" in one_line_error(err)
+
+
+@pytest.mark.slow
+def test_grid_json_and_report_are_the_engine_sweep_over_the_same_days(capsys, tmp_path: Path):
+    """``--grid`` with ``--start``: every setting's figures are its own backtest from that
+    day (not the whole history), the report shows a bar per setting and the findings."""
+    dataset = demo_dataset()
+    funding = demo_funding(dataset)
+    start = dataset.close.index[-120]
+    report = tmp_path / "sweep.html"
+    data = run_json(capsys, "backtest", "--source", "demo", "--start", f"{start:%Y-%m-%d}",
+                    "--grid", "atr_stop_multiple=1.5,3", "--grid", "top_n_long=1,2",
+                    "--report", str(report))
+    sweep = data["sweep"]
+    assert sweep["parameters"] == ["atr_stop_multiple", "top_n_long"]
+    assert [s["values"] for s in sweep["settings"]] == [
+        {"atr_stop_multiple": a, "top_n_long": n} for a in (1.5, 3.0) for n in (1.0, 2.0)]
+    from rotation_addin.core.rotation import PlanParameters
+
+    for row in sweep["settings"]:
+        params = PlanParameters(atr_stop_multiple=row["values"]["atr_stop_multiple"],
+                                top_n_long=int(row["values"]["top_n_long"]))
+        alone = run_strategy(dataset, params, funding=funding, start=start).equity
+        assert alone.index[0] == start
+        assert row["total_return"] == pytest.approx(alone.iloc[-1] / alone.iloc[0] - 1,
+                                                    rel=1e-12)
+        drawdown = (alone / alone.cummax() - 1).min()
+        assert row["max_drawdown"] == pytest.approx(drawdown, rel=1e-12, abs=1e-15)
+    sharpes = [s["sharpe"] for s in sweep["settings"]]
+    assert sweep["best"]["sharpe"] == max(sharpes)
+    assert sweep["best"]["label"] == sweep["settings"][sharpes.index(max(sharpes))]["label"]
+    assert sweep["deflated_sharpe"]["trials"] == 4
+    assert len(sweep["walk_forward"]["chosen"]) == sweep["walk_forward"]["folds"] - 1
+    page = report.read_text(encoding="utf-8")
+    section = page[page.index("<h2>Parameter sweep</h2>"):]
+    assert section.count("<rect") == 4 and "(best)" in section
+    assert f"best Sharpe {sweep['best']['sharpe']:.2f}" in section
+    assert not re.search(r"<script|src=|href=|@import", page)  # still self-contained
