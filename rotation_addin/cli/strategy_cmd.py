@@ -149,7 +149,8 @@ def _sweep(args: argparse.Namespace, run: BacktestRun, params: PlanParameters, w
     try:
         return strategy_sweep(run.dataset, params, grid=grid,
                               funding=_funding(args, run.dataset), warmup_days=warmup,
-                              start=args.start, end=args.end)
+                              start=args.start, end=args.end,
+                              progress=term.ProgressBar("sweep"))
     except InputError as error:
         flag = {"warmup_days": "--warmup", "start": "--start", "end": "--end"}.get(error.field)
         raise (InputError(flag, error.reason) if flag else error) from None

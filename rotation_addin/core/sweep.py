@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import multiprocessing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -228,12 +228,13 @@ def walk_forward_choice(returns: np.ndarray, folds: int) -> tuple[np.ndarray, tu
 def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
               base: PlanParameters | None = None, funding: pd.DataFrame | None = None,
               warmup_days: int = 60, folds: int = 4, workers: int = 1,
-              start: object = None, end: object = None) -> SweepResult:
+              start: object = None, end: object = None,
+              progress: Callable[[int, int, str], None] | None = None) -> SweepResult:
     """Run every setting of ``grid`` (``expand_grid``) and select as the module says.
 
     ``start`` / ``end`` bound every setting's run as they bound ``run_strategy``'s (first
     decision day, last day of data); a period with no day to trade is refused before any
-    setting runs.
+    setting runs. ``progress(done, total, label)`` is called as each setting finishes.
 
     ``workers`` > 1 runs the settings after the first in that many forked processes (they
     inherit the dataset, the feature tables and the memos the first setting filled; where
@@ -245,18 +246,25 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
     calendar = trading_days(dataset, warmup_days, start, end)
     tables = shared_features(dataset, settings)
     _init(dataset, funding, warmup_days, tables, (start, end))
+    report = progress or (lambda done, total, label: None)
     curves = [_run_one(settings[0])]  # fills the memos every later setting reads
+    report(1, len(settings), settings[0].label)
     fork = "fork" in multiprocessing.get_all_start_methods()
     if n_workers == 1 or len(settings) < 3 or not fork:
-        curves += [_run_one(s) for s in settings[1:]]
+        for setting in settings[1:]:
+            curves.append(_run_one(setting))
+            report(len(curves), len(settings), setting.label)
     else:  # forked workers inherit the dataset, the tables and the memos the first run filled
         with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_init,
                                  initargs=(dataset, funding, warmup_days, tables,
                                            (start, end))) as pool:
             rest = settings[1:]
-            curves += list(pool.map(_run_one, rest,
-                                    chunksize=max(1, len(rest) // (4 * n_workers))))
+            for setting, curve in zip(rest, pool.map(
+                    _run_one, rest, chunksize=max(1, len(rest) // (4 * n_workers))),
+                    strict=True):
+                curves.append(curve)
+                report(len(curves), len(settings), setting.label)
     equity = _stack(curves)
     returns = np.array([daily_returns(pd.Series(row)) for row in equity])
     sharpe = np.array([sharpe_ratio(r) for r in returns])

@@ -10,7 +10,7 @@ numbers. The parameter sweep (``--sweep`` / ``--grid``: the table, JSON and the 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,10 +131,12 @@ def sweep_grid(items: Sequence[str], params: PlanParameters) -> dict[str, tuple[
 def strategy_sweep(dataset: MarketDataset, params: PlanParameters, *,
                    grid: Mapping[str, Sequence[float]] | None = None,
                    funding: pd.DataFrame | None = None, warmup_days: int = 60,
-                   start: object = None, end: object = None) -> SweepSummary:
+                   start: object = None, end: object = None,
+                   progress: Callable[[int, int, str], None] | None = None) -> SweepSummary:
     """Sweep ``grid`` (default :data:`~rotation_addin.core.sweep.DEFAULT_GRID`) around
     ``params`` over the same days as :func:`strategy_backtest` with the same arguments
-    (close-only data gets the same equal volumes), on :data:`SWEEP_WORKERS` processes.
+    (close-only data gets the same equal volumes), on :data:`SWEEP_WORKERS` processes;
+    ``progress(done, total, label)`` as each setting finishes.
 
     Raises
     ------
@@ -145,7 +147,7 @@ def strategy_sweep(dataset: MarketDataset, params: PlanParameters, *,
     chosen = DEFAULT_GRID if grid is None else grid
     data, _ = _tradeable(dataset)
     result = run_sweep(data, chosen, base=params, funding=funding, warmup_days=warmup_days,
-                       workers=SWEEP_WORKERS, start=start, end=end)
+                       workers=SWEEP_WORKERS, start=start, end=end, progress=progress)
     rows = tuple(SweepRow(setting.label, float(curve[-1] / curve[0] - 1.0), float(sharpe),
                           float(np.min(drawdown(pd.Series(curve)).to_numpy())))
                  for setting, curve, sharpe in zip(result.settings, result.equity,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -111,10 +112,12 @@ def test_grid_json_and_report_are_the_engine_sweep_over_the_same_days(capsys, tm
     funding = demo_funding(dataset)
     start = dataset.close.index[-120]
     report = tmp_path / "sweep.html"
-    data = run_json(capsys, "backtest", "--source", "demo", "--start", f"{start:%Y-%m-%d}",
-                    "--grid", "atr_stop_multiple=1.5,3", "--grid", "top_n_long=1,2",
-                    "--report", str(report))
-    sweep = data["sweep"]
+    code, out, err = run(capsys, "backtest", "--source", "demo", "--start",
+                         f"{start:%Y-%m-%d}", "--grid", "atr_stop_multiple=1.5,3", "--grid",
+                         "top_n_long=1,2", "--report", str(report), "--json")
+    assert code == 0, err
+    assert "sweep [" in err and "4/4 atr_stop_multiple=3, top_n_long=2" in err  # progress
+    sweep = json.loads(out)["sweep"]
     assert sweep["parameters"] == ["atr_stop_multiple", "top_n_long"]
     assert [s["values"] for s in sweep["settings"]] == [
         {"atr_stop_multiple": a, "top_n_long": n} for a in (1.5, 3.0) for n in (1.0, 2.0)]

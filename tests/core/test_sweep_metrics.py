@@ -108,8 +108,11 @@ def test_grid_errors_name_the_parameter():
 def test_sweep_runs_each_setting_as_the_single_backtest_does():
     dataset = demo_dataset(days=160)
     grid = {"atr_stop_multiple": [1.5, 2.5], "max_leverage": [2.0, 5.0]}
-    result = run_sweep(dataset, grid, folds=3, workers=2)
+    calls: list[tuple[int, int, str]] = []
+    result = run_sweep(dataset, grid, folds=3, workers=2,
+                       progress=lambda done, total, label: calls.append((done, total, label)))
     assert result.equity.shape[0] == 4
+    assert calls == [(k + 1, 4, s.label) for k, s in enumerate(result.settings)]
     for k, setting in enumerate(result.settings):
         single = run_strategy(dataset, setting.params)
         np.testing.assert_array_equal(result.equity[k], single.equity.to_numpy())
