@@ -17,10 +17,9 @@ from rotation_addin.cli import term
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.data.atomic import atomic_write_text
-from rotation_addin.data.funding import cached_funding, demo_funding
 from rotation_addin.data.settings import load_settings
+from rotation_addin.desk.backtest import backtest_funding, strategy_sweep, sweep_grid, sweep_lines
 from rotation_addin.desk.backtest import strategy_backtest as desk_backtest
-from rotation_addin.desk.backtest import strategy_sweep, sweep_grid, sweep_lines
 from rotation_addin.reports.backtest_html import render_html
 from workbook.refresh import refresh_workbook
 
@@ -40,13 +39,8 @@ METRIC_HEADERS = ["", "total return %", "CAGR %", "volatility %", "Sharpe", "Sor
 
 
 def _funding(args: argparse.Namespace, dataset: MarketDataset) -> pd.DataFrame | None:
-    if args.data_dir is not None:
-        return None
-    if dataset.is_demo:
-        return demo_funding(dataset)
-
-    return cached_funding(dataset, args.exchange or load_settings().exchange_id,
-                          cache_file=args.cache)
+    return backtest_funding(dataset, args.exchange or load_settings().exchange_id,
+                            from_cache=args.data_dir is None, cache_file=args.cache)
 
 
 def _pct(value: float, digits: int = 1) -> float:

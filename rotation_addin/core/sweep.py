@@ -260,11 +260,15 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
                                  initargs=(dataset, funding, warmup_days, tables,
                                            (start, end))) as pool:
             rest = settings[1:]
-            for setting, curve in zip(rest, pool.map(
-                    _run_one, rest, chunksize=max(1, len(rest) // (4 * n_workers))),
-                    strict=True):
-                curves.append(curve)
-                report(len(curves), len(settings), setting.label)
+            try:
+                for setting, curve in zip(rest, pool.map(
+                        _run_one, rest, chunksize=max(1, len(rest) // (4 * n_workers))),
+                        strict=True):
+                    curves.append(curve)
+                    report(len(curves), len(settings), setting.label)
+            except BaseException:  # Ctrl-C or progress stopping it: drop the queued settings
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     equity = _stack(curves)
     returns = np.array([daily_returns(pd.Series(row)) for row in equity])
     sharpe = np.array([sharpe_ratio(r) for r in returns])

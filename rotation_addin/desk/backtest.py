@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,9 +25,23 @@ from rotation_addin.core.strategy_backtest import run_strategy
 from rotation_addin.core.strategy_report import StrategySummary, summarise
 from rotation_addin.core.sweep import DEFAULT_GRID, SweepResult, expand_grid, run_sweep
 from rotation_addin.core.sweep_grid import grid_from_text
+from rotation_addin.data.funding import cached_funding, demo_funding
 
 SWEEP_WORKERS = 2
 """Processes a sweep runs its settings on (the machines the tool targets have 2+ cores)."""
+
+
+def backtest_funding(dataset: MarketDataset, exchange_id: str, *, from_cache: bool,
+                     cache_file: Path | str | None = None) -> pd.DataFrame | None:
+    """The funding history a backtest of ``dataset`` pays: the demo market's own for the
+    demo (also a cached demo refresh), what ``rotation refresh`` stored for ``exchange_id``
+    when the data came from the cache, else None (CSV imports carry no funding; the
+    backtest then warns that funding is not charged)."""
+    if dataset.is_demo:
+        return demo_funding(dataset)
+    if not from_cache:
+        return None
+    return cached_funding(dataset, exchange_id, cache_file=cache_file)
 
 
 @dataclass(frozen=True)
@@ -131,12 +146,13 @@ def sweep_grid(items: Sequence[str], params: PlanParameters) -> dict[str, tuple[
 def strategy_sweep(dataset: MarketDataset, params: PlanParameters, *,
                    grid: Mapping[str, Sequence[float]] | None = None,
                    funding: pd.DataFrame | None = None, warmup_days: int = 60,
-                   start: object = None, end: object = None,
+                   start: object = None, end: object = None, workers: int = SWEEP_WORKERS,
                    progress: Callable[[int, int, str], None] | None = None) -> SweepSummary:
     """Sweep ``grid`` (default :data:`~rotation_addin.core.sweep.DEFAULT_GRID`) around
     ``params`` over the same days as :func:`strategy_backtest` with the same arguments
-    (close-only data gets the same equal volumes), on :data:`SWEEP_WORKERS` processes;
-    ``progress(done, total, label)`` as each setting finishes.
+    (close-only data gets the same equal volumes), on ``workers`` processes (forked: the
+    app, whose threads make a fork unsafe, passes 1); ``progress(done, total, label)`` as
+    each setting finishes (an exception it raises stops the sweep).
 
     Raises
     ------
@@ -147,7 +163,7 @@ def strategy_sweep(dataset: MarketDataset, params: PlanParameters, *,
     chosen = DEFAULT_GRID if grid is None else grid
     data, _ = _tradeable(dataset)
     result = run_sweep(data, chosen, base=params, funding=funding, warmup_days=warmup_days,
-                       workers=SWEEP_WORKERS, start=start, end=end, progress=progress)
+                       workers=workers, start=start, end=end, progress=progress)
     rows = tuple(SweepRow(setting.label, float(curve[-1] / curve[0] - 1.0), float(sharpe),
                           float(np.min(drawdown(pd.Series(curve)).to_numpy())))
                  for setting, curve, sharpe in zip(result.settings, result.equity,
