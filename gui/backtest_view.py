@@ -1,19 +1,32 @@
 """Backtest tab: run the whole-strategy backtest on the loaded data and show its curves.
 
-The button asks the window to run :func:`run_backtest_summary` on a worker thread; the
-result shows the equity curves (strategy, BTC buy-and-hold, equal-weight universe, log
+The first button asks the window to run :func:`run_backtest_summary` on a worker thread;
+the result shows the equity curves (strategy, BTC buy-and-hold, equal-weight universe, log
 scale), the strategy's drawdown and the same lines ``rotation backtest --strategy`` prints.
+The second runs :func:`run_sweep_summary` (the default grid of ``rotation backtest
+--sweep``) and shows its findings and every setting's Sharpe as a bar beside the expected
+best of as many unskilled trials.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.palette import follow_palette, neutral_series_colour, series_colours, style_plot
+from rotation_addin.core.sweep_grid import DEFAULT_GRID, DEFAULT_SETTINGS
 
 
 def curve_colours() -> dict[str, QColor]:
@@ -24,28 +37,52 @@ def curve_colours() -> dict[str, QColor]:
             "equal-weight universe": neutral_series_colour()}
 
 
-def run_backtest_summary(dataset: Any, settings: Any) -> Any:
-    """Whole-strategy backtest of ``dataset`` with the user's plan parameters (demo funding
-    for the demo market, none otherwise; equal volumes for close-only data, stated), through
-    the desk's use case (the numbers the CLI and the workbook show)."""
+def _funding(dataset: Any, settings: Any, from_cache: bool) -> Any:
+    # deferred: pandas after the first paint (bench/bench_gui_start.py)
+    from rotation_addin.desk.backtest import backtest_funding
+
+    return backtest_funding(dataset, settings.exchange_id, from_cache=from_cache)
+
+
+def run_backtest_summary(dataset: Any, settings: Any, from_cache: bool = False) -> Any:
+    """Whole-strategy backtest of ``dataset`` with the user's plan parameters and the
+    funding the CLI would charge (``desk.backtest.backtest_funding``: the demo's own, the
+    cached history when the data came from the cache; equal volumes for close-only data,
+    stated), through the desk's use case (the numbers the CLI and the workbook show)."""
     # deferred: pandas after the first paint (bench/bench_gui_start.py)
     from rotation_addin.core.rotation import PlanParameters
     from rotation_addin.desk.backtest import strategy_backtest
 
-    funding = None
-    if dataset.is_demo:
-        # deferred: pandas after the first paint (bench/bench_gui_start.py)
-        from rotation_addin.data.funding import demo_funding
-
-        funding = demo_funding(dataset)
-    run = strategy_backtest(dataset, PlanParameters.from_settings(settings), funding=funding)
+    run = strategy_backtest(dataset, PlanParameters.from_settings(settings),
+                            funding=_funding(dataset, settings, from_cache))
     return run.summary, list(run.data_warnings)
+
+
+def run_sweep_summary(dataset: Any, settings: Any, from_cache: bool, progress: Any,
+                      cancel: Any) -> Any:
+    """The default sweep (``rotation backtest --sweep``) around the user's parameters, in
+    this worker thread (one process: forking a process with Qt's threads is unsafe);
+    ``progress`` after each setting, stopped at the next setting once ``cancel`` is set."""
+    # deferred: pandas after the first paint (bench/bench_gui_start.py)
+    from gui.workers import CancelledByUserError
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.desk.backtest import strategy_sweep
+
+    def report(done: int, total: int, label: str) -> None:
+        if cancel.is_set():
+            raise CancelledByUserError
+        progress(done, total, label)
+
+    return strategy_sweep(dataset, PlanParameters.from_settings(settings),
+                          funding=_funding(dataset, settings, from_cache), workers=1,
+                          progress=report)
 
 
 class BacktestView(QWidget):
     """A Run button, the equity and drawdown charts, and the summary lines."""
 
     run_requested = Signal()
+    sweep_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,19 +91,56 @@ class BacktestView(QWidget):
         self.run_button.setObjectName("runBacktest")
         self.run_button.clicked.connect(self.run_requested.emit)
         self.caption = QLabel("Trades the daily plan day by day with fees, slippage, funding, "
-                              "stops, take-profits and the discipline rules (10-20 s).")
+                              "stops, take-profits and the discipline rules.")
         self.caption.setWordWrap(True)
         self.lines = QLabel("")
         self.lines.setObjectName("backtestSummary")
         self.lines.setWordWrap(True)
         self.lines.setStyleSheet("font-family: monospace;")
+        self.sweep_button = QPushButton(
+            f"Sweep {', '.join(DEFAULT_GRID)} ({DEFAULT_SETTINGS} settings)")
+        self.sweep_button.setObjectName("runSweep")
+        self.sweep_button.setToolTip("One full backtest per setting, then the best setting's "
+                                     "deflated Sharpe ratio and an out-of-sample walk-forward")
+        self.sweep_button.clicked.connect(self.sweep_requested.emit)
+        self.sweep_lines = QLabel("")
+        self.sweep_lines.setObjectName("sweepSummary")
+        self.sweep_lines.setWordWrap(True)
+        self.sweep_lines.setStyleSheet("font-family: monospace;")
         self.equity_plot: Any = None
         self.drawdown_plot: Any = None
+        self.sweep_plot: Any = None
         self.summary: Any = None
+        self.sweep: Any = None
         self.extra_warnings: list[str] = []
         follow_palette(self, self.restyle)
-        for widget in (self.run_button, self.caption, self.lines):
-            self.layout_.addWidget(widget)
+        buttons = QHBoxLayout()
+        for button in (self.run_button, self.sweep_button):
+            buttons.addWidget(button)
+        self.layout_.addLayout(buttons)
+        self.layout_.addWidget(self.caption)
+        # the lines scroll in their own pane; the charts take the rest (the splitter between
+        # them is the user's to move)
+        text = QWidget()
+        text_layout = QVBoxLayout(text)
+        for label in (self.lines, self.sweep_lines):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            text_layout.addWidget(label)
+        text_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(text)
+        self.charts = QWidget()
+        self.charts_layout = QVBoxLayout(self.charts)
+        self.charts_layout.setContentsMargins(0, 0, 0, 0)
+        self.lower_charts = QHBoxLayout()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.charts)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([300, 420])  # the figures readable without scrolling
+        self.layout_.addWidget(self.splitter, 1)
 
     def _plots(self) -> None:
         # deferred: pyqtgraph after the first paint (bench/bench_gui_start.py)
@@ -84,8 +158,9 @@ class BacktestView(QWidget):
         self.drawdown_plot.setLabel("left", "Drawdown (%)")
         for plot in (self.equity_plot, self.drawdown_plot):
             style_plot(plot)
-        self.layout_.addWidget(self.equity_plot, 2)
-        self.layout_.addWidget(self.drawdown_plot, 1)
+        self.charts_layout.addWidget(self.equity_plot, 3)
+        self.charts_layout.addLayout(self.lower_charts, 2)
+        self.lower_charts.addWidget(self.drawdown_plot, 1)
 
     def set_summary(self, summary: Any, extra_warnings: list[str]) -> None:
         """Show a :class:`~rotation_addin.core.strategy_report.StrategySummary`."""
@@ -116,10 +191,49 @@ class BacktestView(QWidget):
         text += [f"warning: {w}" for w in [*extra_warnings, *summary.result.warnings]]
         self.lines.setText("\n".join(text))
 
+    def set_sweep(self, sweep: Any) -> None:
+        """Show a :class:`~rotation_addin.desk.backtest.SweepSummary`: its findings and one
+        bar per setting (highest Sharpe first, the best in the strategy's colour), the
+        dashed line at the expected best of as many unskilled trials."""
+        # deferred: pyqtgraph and the desk load after the first paint (bench_gui_start.py)
+        import pyqtgraph as pg
+
+        from rotation_addin.desk.backtest import sweep_lines
+
+        self.sweep = sweep
+        if self.sweep_plot is None:
+            self.sweep_plot = pg.PlotWidget()
+            self.sweep_plot.setObjectName("sweepSharpe")
+            self.sweep_plot.setLabel("left", "Sharpe (annualised)")
+            self.sweep_plot.setLabel("bottom", "settings, highest Sharpe first")
+            style_plot(self.sweep_plot)
+            self.lower_charts.addWidget(self.sweep_plot, 1)
+        self.sweep_plot.clear()
+        order = sorted(range(len(sweep.rows)), key=lambda k: -_sortable(sweep.rows[k].sharpe))
+        heights = [_sortable(sweep.rows[k].sharpe, 0.0) for k in order]
+        best, other = series_colours()[0], neutral_series_colour()
+        brushes = [pg.mkBrush(best if k == sweep.result.best else other) for k in order]
+        self.sweep_plot.addItem(pg.BarGraphItem(x=list(range(1, len(order) + 1)),
+                                                height=heights, width=0.8, brushes=brushes))
+        self.sweep_plot.addItem(pg.InfiniteLine(
+            pos=sweep.unskilled_best_sharpe, angle=0,
+            pen=pg.mkPen(series_colours()[1], width=2, style=Qt.PenStyle.DashLine)))
+        self.sweep_plot.setTitle(f"dashed: the expected best of {len(order)} unskilled "
+                                 f"trials, {sweep.unskilled_best_sharpe:.2f}",
+                                 color=series_colours()[1], size="9pt")
+        self.sweep_lines.setText("\n".join(sweep_lines(sweep)))
+
     def restyle(self) -> None:
-        """The palette changed: chart backgrounds, axes and curves again."""
+        """The palette changed: chart backgrounds, axes, curves and bars again."""
         if self.equity_plot is not None:
             for plot in (self.equity_plot, self.drawdown_plot):
                 style_plot(plot)
             if self.summary is not None:
                 self.set_summary(self.summary, self.extra_warnings)
+        if self.sweep_plot is not None:
+            style_plot(self.sweep_plot)
+            self.set_sweep(self.sweep)
+
+
+def _sortable(value: float, default: float = -math.inf) -> float:
+    return value if math.isfinite(value) else default

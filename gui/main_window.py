@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         for name, widget in zip(TAB_NAMES, create_views(self), strict=True):
             self.tabs.addTab(widget, name)
         self.backtest.run_requested.connect(lambda: self.run_backtest())
+        self.backtest.sweep_requested.connect(lambda: self.run_sweep())
         self.settings_view.settings_saved.connect(self._settings_saved)
         self.settings_view.universe_saved.connect(lambda _u: self.reload())
         install_extras(self)
@@ -242,33 +243,17 @@ class MainWindow(QMainWindow):
 
     def run_backtest(self) -> BackgroundTask | None:
         """Run the whole-strategy backtest on the loaded data in the background."""
-        if self.snapshot is None:
-            self.status_panel.show_message("Load data first (Load demo or Load cache)",
-                                           error=True)
-            return None
-        dataset, settings = self.snapshot.dataset, self.settings
-        # deferred: gui.backtest_view loads with the tabs, after the first paint
-        # (bench/bench_gui_start.py)
-        from gui.backtest_view import run_backtest_summary
+        # deferred: the tab's tasks load with the tabs, after the first paint
+        from gui.backtest_tasks import start_backtest
 
-        def work(progress: Any, cancel: Any) -> Any:
-            return run_backtest_summary(dataset, settings)
+        return start_backtest(self)
 
-        return self._start("backtest", work, "Running the backtest…",
-                           on_success=self._on_backtest)
+    def run_sweep(self) -> BackgroundTask | None:
+        """Run the default parameter sweep on the loaded data in the background."""
+        # deferred: the tab's tasks load with the tabs, after the first paint
+        from gui.backtest_tasks import start_sweep
 
-    def _on_backtest(self, outcome: Any) -> None:
-        try:
-            summary, extra = outcome
-            self.backtest.set_summary(summary, extra)
-        except Exception as exc:  # the window must never be left "busy"
-
-            self._on_failed(f"could not show the backtest: {describe_error(exc)}")
-            return
-        self.status_panel.show_message(
-            f"backtest: {summary.result.decisions} decisions, total return "
-            f"{100 * summary.strategy.total_return:+.1f} %")
-        self._task_over("succeeded")
+        return start_sweep(self)
 
     def reload(self) -> BackgroundTask | None:
         """Reload what is shown (after a universe or settings change)."""
@@ -337,7 +322,8 @@ class MainWindow(QMainWindow):
         waited = ""
         if task is not None and task.cancel_requested_at is not None:
             waited = f" after {time.monotonic() - task.cancel_requested_at:.2f} s"
-        self.status_panel.show_message(f"Cancelled{waited}; the cache keeps what was complete.")
+        kept = "; the cache keeps what was complete" if task and task.name == "refresh" else ""
+        self.status_panel.show_message(f"Cancelled{waited}{kept}.")
         self._task_over("cancelled")
 
     # -- showing data -----------------------------------------------------------------------

@@ -6,7 +6,8 @@ so it never touches the user's settings or cache. One file per tab and palette:
 ``gui-<tab>.png`` (light: Fusion's standard palette) and ``gui-<tab>-dark.png``
 (:func:`gui.palette.dark_palette`, switched on the running window as a desktop's dark mode
 would), for ``quick-check``, ``sectors``, ``correlation``, ``regime``, ``plan``, ``venues``
-(the demo market's own venue only: no network here), ``backtest`` (before a run),
+(the demo market's own venue only: no network here), ``backtest`` (after a backtest and
+the default sweep),
 ``journal``, ``settings`` and ``live`` (Live off: no network), plus ``gui-quick-check-error``
 (an impossible stop) in both palettes.
 """
@@ -59,6 +60,16 @@ def _compare_demo_venue(app: object, window: object) -> None:
         _settle(app, 0.1)
 
 
+def _run_backtest_and_sweep(app: object, window: object) -> None:
+    """Backtest tab: the whole-strategy backtest, then the default sweep, on the demo market."""
+    for start in (window.run_backtest, window.run_sweep):  # type: ignore[attr-defined]
+        task = start()
+        end = time.monotonic() + 120
+        while task is not None and not task.done.is_set() and time.monotonic() < end:
+            _settle(app, 0.05)
+        _settle(app, 0.1)
+
+
 def png_name(tab: str, palette: str) -> str:
     """File name of a tab's screenshot: ``gui-quick-check.png``, ``gui-plan-dark.png``."""
     return f"{_slug(tab)}{'' if palette == 'light' else '-' + palette}.png"
@@ -106,6 +117,7 @@ def render_all(outdir: Path, palettes: Sequence[str] = PALETTES) -> list[Path]:
     window.apply_snapshot(load_snapshot(settings, "demo"))
     window.quick_check.symbol_box.setCurrentText("RENDER")
     _compare_demo_venue(app, window)
+    _run_backtest_and_sweep(app, window)
     written: list[Path] = []
     for palette in palettes:
         written += _render_palette(app, window, outdir, palette)

@@ -42,3 +42,59 @@ def test_backtest_without_data_says_so(qtbot) -> None:
     qtbot.addWidget(window)
     assert window.run_backtest() is None
     assert "Load data first" in window.status_panel.progress_label.text()
+
+
+@pytest.mark.slow
+def test_sweep_button_shows_the_desks_sweep_as_bars(qtbot) -> None:
+    from rotation_addin.data.funding import demo_funding
+    from rotation_addin.desk.backtest import strategy_sweep, sweep_lines
+
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.task_ended, timeout=120_000):
+        window.start_initial_load()
+    with qtbot.waitSignal(window.task_ended, timeout=300_000) as blocker:
+        window.backtest.sweep_button.click()
+        task = window.current_task
+    assert blocker.args == ["succeeded"], window.status_panel.progress_label.text()
+    dataset = window.snapshot.dataset
+    expected = strategy_sweep(dataset, PlanParameters.from_settings(window.settings),
+                              funding=demo_funding(dataset), workers=1)
+    shown = window.backtest.sweep
+    np.testing.assert_array_equal(shown.result.equity, expected.result.equity)
+    bars = [i for i in window.backtest.sweep_plot.getPlotItem().items
+            if type(i).__name__ == "BarGraphItem"]
+    heights = bars[0].opts["height"]
+    assert list(heights) == sorted((r.sharpe for r in expected.rows), reverse=True)
+    lines = [i for i in window.backtest.sweep_plot.getPlotItem().items
+             if type(i).__name__ == "InfiniteLine"]
+    assert lines[0].value() == pytest.approx(expected.unskilled_best_sharpe, rel=1e-12)
+    assert window.backtest.sweep_lines.text().splitlines() == sweep_lines(expected)
+    best = expected.rows[expected.result.best]
+    assert f"best Sharpe {best.sharpe:.2f} with {best.label}" in \
+        window.status_panel.progress_label.text()
+    last = task.reporter.last  # a progress report per setting, the last one 18/18
+    assert (last.done, last.total) == (len(expected.rows), len(expected.rows))
+
+
+def test_sweep_stops_at_the_next_setting_when_cancelled(qtbot) -> None:
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.task_ended, timeout=120_000):
+        window.start_initial_load()
+    with qtbot.waitSignal(window.task_ended, timeout=120_000) as blocker:
+        task = window.run_sweep()
+        assert task is not None
+        task.cancel()
+    assert blocker.args == ["cancelled"]
+    assert window.backtest.sweep is None and not window.busy
+    message = window.status_panel.progress_label.text()
+    assert message.startswith("Cancelled after") and "cache" not in message
+
+
+def test_sweep_without_data_says_so(qtbot) -> None:
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    assert window.run_sweep() is None
+    assert "Load data first" in window.status_panel.progress_label.text()

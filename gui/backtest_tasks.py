@@ -1,0 +1,80 @@
+"""The Backtest tab's two runs as window tasks: the whole-strategy backtest and the sweep.
+
+Each starts through the window's task machinery (busy state, progress, Cancel in the status
+panel) on the loaded data, with the funding that goes with where the data came from, and
+shows its outcome on the tab and in the status bar.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gui.workers import BackgroundTask, describe_error
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+
+def _loaded(window: MainWindow) -> bool:
+    if window.snapshot is None:
+        window.status_panel.show_message("Load data first (Load demo or Load cache)",
+                                         error=True)
+        return False
+    return True
+
+
+def start_backtest(window: MainWindow) -> BackgroundTask | None:
+    """Run the whole-strategy backtest on the loaded data in the background."""
+    if not _loaded(window):
+        return None
+    # deferred: gui.backtest_view loads with the tabs, after the first paint
+    from gui.backtest_view import run_backtest_summary
+
+    dataset, settings = window.snapshot.dataset, window.settings
+    from_cache = window.current_source == "cache"
+
+    def work(progress: Any, cancel: Any) -> Any:
+        return run_backtest_summary(dataset, settings, from_cache)
+
+    def shown(outcome: Any) -> None:
+        try:
+            summary, extra = outcome
+            window.backtest.set_summary(summary, extra)
+        except Exception as exc:  # the window must never be left "busy"
+            window._on_failed(f"could not show the backtest: {describe_error(exc)}")
+            return
+        window.status_panel.show_message(
+            f"backtest: {summary.result.decisions} decisions, total return "
+            f"{100 * summary.strategy.total_return:+.1f} %")
+        window._task_over("succeeded")
+
+    return window._start("backtest", work, "Running the backtest…", on_success=shown)
+
+
+def start_sweep(window: MainWindow) -> BackgroundTask | None:
+    """Run the default parameter sweep on the loaded data in the background (progress per
+    setting; Cancel stops it at the next setting)."""
+    if not _loaded(window):
+        return None
+    # deferred: gui.backtest_view loads with the tabs, after the first paint
+    from gui.backtest_view import run_sweep_summary
+
+    dataset, settings = window.snapshot.dataset, window.settings
+    from_cache = window.current_source == "cache"
+
+    def work(progress: Any, cancel: Any) -> Any:
+        return run_sweep_summary(dataset, settings, from_cache, progress, cancel)
+
+    def shown(sweep: Any) -> None:
+        try:
+            window.backtest.set_sweep(sweep)
+            best = sweep.rows[sweep.result.best]
+        except Exception as exc:  # the window must never be left "busy"
+            window._on_failed(f"could not show the sweep: {describe_error(exc)}")
+            return
+        window.status_panel.show_message(
+            f"sweep: {len(sweep.rows)} settings; best Sharpe {best.sharpe:.2f} with "
+            f"{best.label}; deflated Sharpe ratio {sweep.result.deflated.probability:.2f}")
+        window._task_over("succeeded")
+
+    return window._start("sweep", work, "Sweeping the parameters…", on_success=shown)
