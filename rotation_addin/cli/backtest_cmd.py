@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
 from rotation_addin.core import sweep_grid
+from rotation_addin.core.constants import RANKING_EVERY_DAYS, RANKING_HORIZON_DAYS
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings
@@ -109,10 +110,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--exchange", metavar="ID", default=None,
                         help="exchange whose cached data to read (default: settings)")
     parser.add_argument("--cache", type=Path, default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--horizon", default="7", metavar="DAYS",
-                        help="days after each decision it is scored on (default 7)")
-    parser.add_argument("--every", default="7", metavar="DAYS",
-                        help="days between decisions (default 7)")
+    parser.add_argument("--horizon", default=None, metavar="DAYS",
+                        help="days after each decision it is scored on (default "
+                             f"{RANKING_HORIZON_DAYS}; the ranking backtest only)")
+    parser.add_argument("--every", default=None, metavar="DAYS",
+                        help=f"days between decisions (default {RANKING_EVERY_DAYS}; the "
+                             "ranking backtest only: --strategy decides every day)")
     parser.add_argument("--warmup", default="60", metavar="DAYS",
                         help="days of history before the first decision (>= 30, default 60)")
     parser.add_argument("--start", default=None, metavar="YYYY-MM-DD",
@@ -122,7 +125,8 @@ def register(subparsers: Any) -> None:
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="machine-readable JSON")
     output.add_argument("--csv", action="store_true",
-                        help="print one CSV row per decision instead of the summary")
+                        help="print one CSV row per decision instead of the summary (with "
+                             "--strategy: one row per closed trade)")
     parser.add_argument("--csv-out", type=Path, default=None, metavar="FILE",
                         help="also write one row per decision to FILE (atomic write); with "
                              "--strategy one row per closed trade")
@@ -160,8 +164,8 @@ def _run(args: argparse.Namespace, dataset: MarketDataset) -> BacktestResult:
     from rotation_addin.core.backtest import walk_forward
     from rotation_addin.core.rotation import PlanParameters
 
-    horizon = _whole_days("--horizon", args.horizon, 1, 365)
-    every = _whole_days("--every", args.every, 1, 365)
+    horizon = _whole_days("--horizon", args.horizon or str(RANKING_HORIZON_DAYS), 1, 365)
+    every = _whole_days("--every", args.every or str(RANKING_EVERY_DAYS), 1, 365)
     warmup = _whole_days("--warmup", args.warmup, 30, 5000)
     params = PlanParameters.from_settings(load_settings())
     try:
@@ -318,6 +322,11 @@ def _backtest(args: argparse.Namespace) -> int:
     dataset, load_warnings = _load(args)
     if args.strategy or args.sweep or args.grid or args.report is not None \
             or args.workbook is not None:
+        for flag in ("horizon", "every"):
+            if getattr(args, flag) is not None:
+                raise InputError(f"--{flag}", "only applies to the ranking backtest (without "
+                                              "--strategy, --sweep, --grid, --report or "
+                                              "--workbook): the strategy decides every day")
         # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
         from rotation_addin.cli.strategy_cmd import strategy_backtest
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -212,6 +213,9 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
         raise InputError("--warmup", f"must be a whole number of days (got {args.warmup!r})") \
             from None
     _check_outputs(args)
+    if args.csv and (args.sweep or args.grid):
+        raise InputError("--csv", "with --strategy prints one row per closed trade: the "
+                                  "sweep's figures are in the table, --json and --report")
     params = PlanParameters.from_settings(load_settings())
     grid = _grid(args, params)
     run = _run(args, dataset, warmup, params)
@@ -226,6 +230,9 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
         warnings += _write_workbook(Path(args.workbook), run)
     if args.json:
         print(_json(summary, warnings, sweep))
+        return 0
+    if args.csv:
+        sys.stdout.write(term.to_csv(TRADE_HEADERS, trade_rows(summary)))
         return 0
     for line in [*summary_lines(summary), concentration_line(summary)]:
         print(line)

@@ -51,6 +51,7 @@ from rotation_addin.core.backtest_stats import (
     binomial_upper_tail,
     t_statistic,
 )
+from rotation_addin.core.constants import RANKING_EVERY_DAYS, RANKING_HORIZON_DAYS
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.paper_curve import FLAT, _paper_curve
 from rotation_addin.core.ranking_decisions import _decision, _ranking_at
@@ -92,8 +93,8 @@ def walk_forward(
     dataset: MarketDataset,
     params: PlanParameters | None = None,
     *,
-    horizon_days: int = 7,
-    rebalance_every_days: int = 7,
+    horizon_days: int = RANKING_HORIZON_DAYS,
+    rebalance_every_days: int = RANKING_EVERY_DAYS,
     warmup_days: int = 60,
     start: datetime | pd.Timestamp | str | None = None,
     end: datetime | pd.Timestamp | str | None = None,

@@ -17,6 +17,12 @@ HISTORY_DAYS: int = 180
 """Daily candles behind a symbol's volatility and ATR on every surface (the plan's stops,
 ``=HIST_VOL()``, ``rotation leverage --symbol``, the app's Quick check)."""
 
+RANKING_HORIZON_DAYS: int = 7
+"""Days after each decision the ranking walk-forward scores it on (``rotation backtest``)."""
+
+RANKING_EVERY_DAYS: int = 7
+"""Days between the ranking walk-forward's decisions."""
+
 DEFAULT_RISK_FRACTION: float = 0.02
 """Risk per trade as a fraction of equity (2 %)."""
 

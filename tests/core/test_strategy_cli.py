@@ -142,3 +142,28 @@ def test_grid_json_and_report_are_the_engine_sweep_over_the_same_days(capsys, tm
     assert section.count("<rect") == 4 and "(best)" in section
     assert f"best Sharpe {sweep['best']['sharpe']:.2f}" in section
     assert not re.search(r"<script|src=|href=|@import", page)  # still self-contained
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["--strategy", "--every", "3"], "--every: only applies to the ranking backtest"),
+    (["--sweep", "--horizon", "14"], "--horizon: only applies to the ranking backtest"),
+    (["--strategy", "--csv", "--grid", "theta=2"], "--csv: with --strategy prints one row"),
+])
+def test_flags_the_strategy_would_ignore_are_refused(capsys, argv: list[str], said: str):
+    code, out, err = run(capsys, "backtest", "--source", "demo", *argv)
+    assert code == 2 and said in one_line_error(err) and out == ""
+
+
+def test_strategy_csv_prints_one_row_per_closed_trade(capsys):
+    import csv
+    import io
+
+    code, out, err = run(capsys, "backtest", "--source", "demo", "--strategy", "--csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    dataset = demo_dataset()
+    trades = run_strategy(dataset, funding=demo_funding(dataset)).trades
+    assert len(rows) == len(trades) > 0
+    assert [r["exit_day"] for r in rows] == [f"{t.exit_day:%Y-%m-%d}" for t in trades]
+    assert sum(float(r["pnl_usd"]) for r in rows) == pytest.approx(
+        sum(t.pnl_usd for t in trades), abs=1e-3)
