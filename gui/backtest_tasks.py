@@ -7,6 +7,7 @@ shows its outcome on the tab and in the status bar.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gui.workers import BackgroundTask, describe_error
@@ -23,6 +24,22 @@ def _loaded(window: MainWindow) -> bool:
     return True
 
 
+def _shown(window: MainWindow, what: str,
+           show: Callable[[Any], str]) -> Callable[[Any], None]:
+    """The task's success handler: ``show(outcome)`` fills the tab and returns the status
+    line; a failure to show it ends the task as failed (the window is never left busy)."""
+    def handle(outcome: Any) -> None:
+        try:
+            message = show(outcome)
+        except Exception as exc:  # the window must never be left "busy"
+            window._on_failed(f"could not show the {what}: {describe_error(exc)}")
+            return
+        window.status_panel.show_message(message)
+        window._task_over("succeeded")
+
+    return handle
+
+
 def start_backtest(window: MainWindow) -> BackgroundTask | None:
     """Run the whole-strategy backtest on the loaded data in the background."""
     if not _loaded(window):
@@ -36,19 +53,14 @@ def start_backtest(window: MainWindow) -> BackgroundTask | None:
     def work(progress: Any, cancel: Any) -> Any:
         return run_backtest_summary(dataset, settings, from_cache)
 
-    def shown(outcome: Any) -> None:
-        try:
-            summary, extra = outcome
-            window.backtest.set_summary(summary, extra)
-        except Exception as exc:  # the window must never be left "busy"
-            window._on_failed(f"could not show the backtest: {describe_error(exc)}")
-            return
-        window.status_panel.show_message(
-            f"backtest: {summary.result.decisions} decisions, total return "
-            f"{100 * summary.strategy.total_return:+.1f} %")
-        window._task_over("succeeded")
+    def show(outcome: Any) -> str:
+        summary, extra = outcome
+        window.backtest.set_summary(summary, extra)
+        return (f"backtest: {summary.result.decisions} decisions, total return "
+                f"{100 * summary.strategy.total_return:+.1f} %")
 
-    return window._start("backtest", work, "Running the backtest…", on_success=shown)
+    return window._start("backtest", work, "Running the backtest…",
+                         on_success=_shown(window, "backtest", show))
 
 
 def start_sweep(window: MainWindow) -> BackgroundTask | None:
@@ -65,16 +77,11 @@ def start_sweep(window: MainWindow) -> BackgroundTask | None:
     def work(progress: Any, cancel: Any) -> Any:
         return run_sweep_summary(dataset, settings, from_cache, progress, cancel)
 
-    def shown(sweep: Any) -> None:
-        try:
-            window.backtest.set_sweep(sweep)
-            best = sweep.rows[sweep.result.best]
-        except Exception as exc:  # the window must never be left "busy"
-            window._on_failed(f"could not show the sweep: {describe_error(exc)}")
-            return
-        window.status_panel.show_message(
-            f"sweep: {len(sweep.rows)} settings; best Sharpe {best.sharpe:.2f} with "
-            f"{best.label}; deflated Sharpe ratio {sweep.result.deflated.probability:.2f}")
-        window._task_over("succeeded")
+    def show(sweep: Any) -> str:
+        window.backtest.set_sweep(sweep)
+        best = sweep.rows[sweep.result.best]
+        return (f"sweep: {len(sweep.rows)} settings; best Sharpe {best.sharpe:.2f} with "
+                f"{best.label}; deflated Sharpe ratio {sweep.result.deflated.probability:.2f}")
 
-    return window._start("sweep", work, "Sweeping the parameters…", on_success=shown)
+    return window._start("sweep", work, "Sweeping the parameters…",
+                         on_success=_shown(window, "sweep", show))
