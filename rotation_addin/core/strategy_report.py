@@ -40,12 +40,17 @@ RANDOM_EVERY_DAYS = 7
 
 @dataclass(frozen=True)
 class RandomRotation:
-    """Distribution of the random-sector rotation's total return over seeds."""
+    """Distribution of the random-sector rotation's total return over seeds.
+
+    ``total_returns`` holds every seed's total return (fraction, seed order): the
+    distribution the percentiles summarise and the report draws.
+    """
 
     seeds: int
     every_days: int
     percentiles: dict[int, float]
     share_beaten: float
+    total_returns: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,8 @@ def _random(dataset: MarketDataset, days: pd.DatetimeIndex, fee: float,
                                     seeds=RANDOM_SEEDS) - 1.0
     return RandomRotation(RANDOM_SEEDS, RANDOM_EVERY_DAYS,
                           {q: float(np.percentile(finals, q)) for q in (5, 25, 50, 75, 95)},
-                          float(np.mean(finals < strategy_total)))
+                          float(np.mean(finals < strategy_total)),
+                          tuple(float(x) for x in finals))
 
 
 def summarise(result: StrategyBacktest, dataset: MarketDataset,

@@ -1,7 +1,8 @@
 """Self-contained HTML report of a whole-strategy backtest: inline SVG charts, no scripts.
 
 One file, no external resource: the equity curves (strategy, BTC buy-and-hold, equal-weight
-universe), the drawdown, the metrics table, the random-rotation distribution, the
+universe), the drawdown, the metrics table, the random-rotation distribution (a
+histogram with the strategy's total return marked), the
 monthly-returns table, the trade and cost figures, the execution conventions and the
 warnings, and with a sweep its findings, the Sharpe of every setting as bars and a row per
 setting. Every number comes from :class:`~rotation_addin.core.strategy_report.StrategySummary`
@@ -75,6 +76,38 @@ def svg_chart(title: str, series: Sequence[tuple[str, pd.Series]], *, log: bool 
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
             f'font-size="11" font-family="sans-serif">{frame}{"".join(lines)}{legend}{axis}'
             f"</svg></figure>")
+
+
+HISTOGRAM_BINS = 20
+
+
+def histogram_svg(title: str, values: Sequence[float], marker: float, marker_label: str,
+                  bins: int = HISTOGRAM_BINS) -> str:
+    """Counts of ``values`` (fractions) in ``bins`` equal bins from the lowest to the highest
+    of them and ``marker``, as bars, with ``marker`` as a vertical line: where one result
+    stands in a distribution. Each bar's ``<title>`` says its count and range."""
+    data = np.asarray([x for x in values if math.isfinite(x)], dtype=float)
+    if data.size == 0 or not math.isfinite(marker):
+        return ""
+    low, high = float(min(data.min(), marker)), float(max(data.max(), marker))
+    counts, edges = np.histogram(data, bins=bins, range=(low, high if high > low else low + 1))
+    width, tallest = (WIDTH - 2 * PAD) / bins, max(1, int(counts.max()))
+    tall = [n / tallest * (HEIGHT - 2 * PAD) for n in counts]
+    bars = "".join(
+        f'<rect x="{PAD + k * width + 1:.1f}" y="{HEIGHT - PAD - tall[k]:.1f}" '
+        f'width="{max(1.0, width - 2):.1f}" height="{tall[k]:.1f}" fill="{COLOURS[2]}">'
+        f"<title>{n} seeds from {_pct(edges[k])} to {_pct(edges[k + 1])}</title></rect>"
+        for k, n in enumerate(counts))
+    x = PAD + (marker - edges[0]) / (edges[-1] - edges[0]) * (WIDTH - 2 * PAD)
+    line = (f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{PAD}" y2="{HEIGHT - PAD}" '
+            f'stroke="{COLOURS[0]}" stroke-width="2"/><text x="{min(x + 4, WIDTH - 200):.1f}" '
+            f'y="{PAD - 6}" fill="{COLOURS[0]}">{html.escape(marker_label)}</text>')
+    axis = (f'<text x="{PAD}" y="{HEIGHT - 12}">{_pct(edges[0])}</text>'
+            f'<text x="{WIDTH - PAD - 70}" y="{HEIGHT - 12}">{_pct(edges[-1])}</text>'
+            f'<text x="4" y="{PAD}">{tallest}</text><text x="4" y="{HEIGHT - PAD}">0</text>')
+    return (f"<figure><figcaption>{html.escape(title)}</figcaption>"
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+            f'font-size="11" font-family="sans-serif">{bars}{line}{axis}</svg></figure>')
 
 
 def _metrics_rows(items: Sequence[tuple[str, Metrics]]) -> str:
@@ -200,6 +233,9 @@ text-align:right;font-size:13px}}figcaption{{font-weight:bold}}</style></head><b
 <p>Random-sector rotation ({random.seeds} seeds, a random sector every {random.every_days}
 days, taker fee on switches): total return {spread}; the strategy beat
 {100 * random.share_beaten:.0f} % of the seeds.</p>
+{histogram_svg(f"Total return of the {random.seeds} random-sector rotations (seeds per bin) "
+               "and the strategy's", random.total_returns, s.strategy.total_return,
+               f"strategy {_pct(s.strategy.total_return)}")}
 <h2>Trades and costs</h2>{_facts(s)}
 <h2>Monthly returns</h2>{_monthly(s.monthly_returns)}
 {_sweep_section(sweep)}

@@ -30,7 +30,7 @@ def test_report_and_json_tell_the_same_numbers_as_the_engine(capsys, tmp_path: P
     assert "when one bar holds both, the stop is taken first" in out
     assert "simulated market" in out
     page = report.read_text(encoding="utf-8")
-    assert page.count("<svg") == 2 and "<polyline" in page
+    assert page.count("<svg") == 3 and "<polyline" in page  # equity, drawdown, random
     assert not re.search(r"<script|src=|href=|@import", page)  # self-contained
     assert f"{100 * summary.strategy.max_drawdown:+.1f} %" in page
     assert "Monthly returns" in page and "<th>12</th>" in page
@@ -167,3 +167,25 @@ def test_strategy_csv_prints_one_row_per_closed_trade(capsys):
     assert [r["exit_day"] for r in rows] == [f"{t.exit_day:%Y-%m-%d}" for t in trades]
     assert sum(float(r["pnl_usd"]) for r in rows) == pytest.approx(
         sum(t.pnl_usd for t in trades), abs=1e-3)
+
+
+def test_the_random_rotation_histogram_counts_every_seed_and_marks_the_strategy():
+    import numpy as np
+
+    from rotation_addin.reports.backtest_html import HISTOGRAM_BINS, render_html
+
+    dataset = demo_dataset(days=200)
+    summary = summarise(run_strategy(dataset), dataset)
+    finals = np.asarray(summary.random.total_returns)
+    assert len(finals) == summary.random.seeds
+    assert summary.random.share_beaten == np.mean(finals < summary.strategy.total_return)
+    assert summary.random.percentiles[50] == pytest.approx(np.median(finals), rel=1e-12)
+    page = render_html(summary)
+    figure = page[page.index("Total return of the"):]
+    figure = figure[: figure.index("</figure>")]
+    counts = [int(n) for n in re.findall(r"<title>(\d+) seeds from", figure)]
+    marker = summary.strategy.total_return
+    expected, _ = np.histogram(finals, bins=HISTOGRAM_BINS,
+                               range=(min(finals.min(), marker), max(finals.max(), marker)))
+    assert counts == expected.tolist() and sum(counts) == summary.random.seeds
+    assert f"strategy {100 * marker:+.1f} %" in figure
