@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rotation_addin.core.alert_eval import AlertFiring
 from rotation_addin.core.dataset import MarketDataset
@@ -13,6 +14,9 @@ from rotation_addin.core.report import DailyReport, market_snapshot
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.strategy_report import StrategySummary
 from rotation_addin.data.settings import Settings
+
+if TYPE_CHECKING:
+    from rotation_addin.desk.backtest import SweepSummary
 
 Rows = list[list[object]]
 
@@ -67,6 +71,9 @@ class FillContext:
     backtest : StrategySummary, optional
         A whole-strategy backtest of ``dataset`` to write on the Backtest sheet (None: the
         sheet keeps what it holds).
+    sweep : SweepSummary, optional
+        The parameter sweep run with that backtest (``rotation_addin.desk.backtest``), on
+        the same sheet.
     """
 
     dataset: MarketDataset
@@ -79,6 +86,7 @@ class FillContext:
     venue_api_urls: Mapping[str, str] = field(default_factory=dict)
     venue_quarterlies: bool = False
     backtest: StrategySummary | None = None
+    sweep: SweepSummary | None = None
 
 
 def utc_text(moment: datetime) -> str:

@@ -171,6 +171,14 @@ BLOCKS_BY_NAME: dict[str, Block] = {b.name: b for b in BLOCKS}
 MAX_BACKTEST_DAYS = 1500
 """Rows of the Backtest sheet's equity table (a longer run is shown every k-th day)."""
 MAX_BACKTEST_YEARS = 12
+MAX_SWEEP_ROWS = 36
+"""Settings the Backtest sheet lists (highest Sharpe first; a larger sweep says how many more
+there are: ``--json`` and ``--report`` have every one). The table ends above the equity
+rows, inside the printed page."""
+SWEEP_FACTS = 4
+"""Rows above the sweep's table: what was swept, then the deflated Sharpe ratio of the best,
+the expected best of as many unskilled trials and the walk-forward's out-of-sample Sharpe
+(a label and a number each, so a formula can read them)."""
 
 BACKTEST_BLOCKS: tuple[Block, ...] = (
     _b(BACKTEST, "backtest_banner", BANNER_ROW, 1, 1, 1),
@@ -178,10 +186,14 @@ BACKTEST_BLOCKS: tuple[Block, ...] = (
     _b(BACKTEST, "backtest_stats", 11, 1, 15, 2),
     _b(BACKTEST, "backtest_monthly", 11, 4, MAX_BACKTEST_YEARS + 1, 13),
     _b(BACKTEST, "backtest_equity", 50, 1, MAX_BACKTEST_DAYS + 1, 4),
+    # facts, a blank row, the header and a row per setting (the last may say how many more)
+    _b(BACKTEST, "backtest_sweep", 5, 19, SWEEP_FACTS + 2 + MAX_SWEEP_ROWS, 4),
 )
 """The Backtest sheet's ranges: written only when a backtest is asked for (``rotation
 backtest --strategy --workbook FILE``, or a refresh given a backtest); a plain refresh leaves
-them as they are (a backtest takes seconds; the first build leaves them empty)."""
+them as they are (a backtest takes seconds; the first build leaves them empty). The sweep's
+range is rewritten with every backtest: a backtest without ``--sweep`` says so there rather
+than leave another run's sweep beside it."""
 
 BACKTEST_BLOCKS_BY_NAME: dict[str, Block] = {b.name: b for b in BACKTEST_BLOCKS}
 

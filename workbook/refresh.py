@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import load_workbook
 
@@ -50,6 +50,9 @@ from workbook.context import FillContext
 from workbook.sheets import alerts_sheet, journal_excel, journal_sync, settings_sheet
 from workbook.snapshot import ChangedSinceLoad, Snapshot, check_unchanged, read_snapshot
 from workbook.writer import write_blocks_xlwings
+
+if TYPE_CHECKING:
+    from rotation_addin.desk.backtest import SweepSummary
 
 REQUIRED_SHEETS = (lay.DASHBOARD, lay.SECTORS, lay.CORRELATION, lay.REGIME, lay.SIZING,
                    lay.REBALANCE, lay.JOURNAL, lay.SETTINGS)
@@ -148,6 +151,7 @@ def refresh_workbook(
     venues: Sequence[str] = (), venue_api_urls: Mapping[str, str] | None = None,
     venue_quarterlies: bool = False,
     backtest: StrategySummary | None = None,
+    sweep: SweepSummary | None = None,
 ) -> RefreshResult:
     """Rewrite the tool's ranges of a Rotation Desk workbook from ``dataset``.
 
@@ -174,6 +178,9 @@ def refresh_workbook(
     backtest : StrategySummary, optional
         A whole-strategy backtest of ``dataset`` (``rotation_addin.desk.backtest``) to write
         on the Backtest sheet; without one the sheet keeps what the last backtest wrote.
+    sweep : SweepSummary, optional
+        The parameter sweep run with ``backtest``, on the same sheet (a backtest without
+        one clears the last sweep there: another run's sweep is not left beside it).
 
     Returns
     -------
@@ -190,13 +197,16 @@ def refresh_workbook(
     dataset = _check_dataset(dataset)
     refreshed_at = now or datetime.now(UTC)
     live = _live(venues, venue_api_urls, venue_quarterlies)
+    if sweep is not None and backtest is None:
+        raise InputError("sweep", "is written on the Backtest sheet with its backtest: give "
+                                  "both")
     if hasattr(path, "sheets") and not isinstance(path, str | Path):
         if backtest is not None:
             raise InputError("workbook", "the backtest is written into a saved file (give "
                              "its path), not into the workbook open in Excel")
         return _refresh_open_book(path, dataset, report, params, refreshed_at, live)
     return _refresh_file(Path(path), dataset, report, params, refreshed_at, keep_backup,
-                         backtest, live)
+                         backtest, live, sweep)
 
 
 def _evaluate_alerts(dataset: MarketDataset) -> tuple[tuple[AlertFiring, ...], list[str]]:
@@ -281,7 +291,8 @@ MERGE_ATTEMPTS = 3
 def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None,
                   params: Settings | None, refreshed_at: datetime,
                   keep_backup: bool, backtest: StrategySummary | None = None,
-                  live: Mapping[str, Any] | None = None) -> RefreshResult:
+                  live: Mapping[str, Any] | None = None,
+                  sweep: SweepSummary | None = None) -> RefreshResult:
     macro_enabled = path.suffix.lower() == ".xlsm"
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError("workbook", f"must be an .xlsx or .xlsm file (got {path.name})")
@@ -312,7 +323,7 @@ def _refresh_file(path: Path, dataset: MarketDataset, report: DailyReport | None
         ctx = FillContext(dataset=dataset, report=this_report, settings=settings,
                           refreshed_at=refreshed_at,
                           sizing_symbol=str(symbol) if symbol is not None else "",
-                          alerts=view, backtest=backtest, **(live or {}))
+                          alerts=view, backtest=backtest, sweep=sweep, **(live or {}))
         notes.extend(build_mod.fill(wb, ctx))
         backup = backup_path_for(path) if keep_backup else None
         try:

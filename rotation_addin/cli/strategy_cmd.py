@@ -199,8 +199,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
                          f"{book}): build one with `rotation workbook build`")
 
 
-def _write_workbook(path: Path, run: BacktestRun) -> list[str]:
-    result = refresh_workbook(path, run.dataset, backtest=run.summary)
+def _write_workbook(path: Path, run: BacktestRun, sweep: SweepSummary | None) -> list[str]:
+    result = refresh_workbook(path, run.dataset, backtest=run.summary, sweep=sweep)
     return list(result.warnings)
 
 
@@ -227,7 +227,7 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
     if args.csv_out is not None:
         atomic_write_text(Path(args.csv_out), term.to_csv(TRADE_HEADERS, trade_rows(summary)))
     if args.workbook is not None:
-        warnings += _write_workbook(Path(args.workbook), run)
+        warnings += _write_workbook(Path(args.workbook), run, sweep)
     if args.json:
         print(_json(summary, warnings, sweep))
         return 0

@@ -149,3 +149,85 @@ def test_bad_workbook_flag_gives_one_line(capsys, tmp_path: Path) -> None:
     code, _, err = run(capsys, "backtest", "--source", "demo", "--workbook",
                        str(tmp_path / "notes.txt"))
     assert code == 2 and "--workbook" in one_line_error(err)
+
+
+def test_a_backtest_without_a_sweep_says_how_to_add_one(filled) -> None:
+    ws = load_workbook(filled["path"])[lay.BACKTEST]
+    rows = _cells(ws, "backtest_sweep")
+    assert rows[0][0] == sheet.NO_SWEEP_NOTE
+    assert all(v is None for row in rows[1:] for v in row)
+
+
+@pytest.mark.slow
+def test_the_sweep_is_written_beside_its_backtest_and_cleared_by_the_next(
+        tmp_path: Path, demo_market: object, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    path = tmp_path / "rotation_desk.xlsx"
+    build_workbook(path, dataset=demo_market, params=Settings())  # type: ignore[arg-type]
+    code, out, err = run(capsys, "backtest", "--source", "demo", "--grid",
+                         "atr_stop_multiple=1.5,3", "--grid", "top_n_long=1,2",
+                         "--workbook", str(path), "--json")
+    assert code == 0, err
+    sweep = json.loads(out)["sweep"]
+    rows = _cells(load_workbook(path)[lay.BACKTEST], "backtest_sweep")
+    assert rows[0][0] == "4 settings of atr_stop_multiple, top_n_long"
+    facts = [r[1] for r in rows[1:lay.SWEEP_FACTS]]
+    assert facts == pytest.approx([sweep["deflated_sharpe"]["probability"],
+                                   sweep["deflated_sharpe"]["expected_max_sharpe_annualised"],
+                                   sweep["walk_forward"]["out_of_sample_sharpe"]], rel=1e-12)
+    assert rows[lay.SWEEP_FACTS + 1] == list(sheet.SWEEP_HEADERS)
+    table = rows[lay.SWEEP_FACTS + 2: lay.SWEEP_FACTS + 6]
+    by_sharpe = sorted(sweep["settings"], key=lambda s: -s["sharpe"])
+    assert [r[0] for r in table] == [by_sharpe[0]["label"] + " (best, in sample)",
+                                     *(s["label"] for s in by_sharpe[1:])]
+    for cells, setting in zip(table, by_sharpe, strict=True):
+        assert cells[1:] == pytest.approx([setting["total_return"], setting["sharpe"],
+                                           setting["max_drawdown"]], rel=1e-12)
+    assert all(v is None for row in rows[lay.SWEEP_FACTS + 6:] for v in row)
+    code, _, err = run(capsys, "backtest", "--source", "demo", "--strategy", "--workbook",
+                       str(path))
+    assert code == 0, err
+    rows = _cells(load_workbook(path)[lay.BACKTEST], "backtest_sweep")
+    assert rows[0][0] == sheet.NO_SWEEP_NOTE  # not the last run's sweep beside this one
+    assert all(v is None for row in rows[1:] for v in row)
+
+
+def test_a_sweep_longer_than_the_table_says_how_many_more() -> None:
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.data.demo import demo_dataset
+    from rotation_addin.desk.backtest import strategy_sweep
+
+    settings = lay.MAX_SWEEP_ROWS + 1
+    grid = {"take_profit_atr_multiple": [1.0 + 0.1 * k for k in range(settings)]}
+    sweep = strategy_sweep(demo_dataset(days=130), PlanParameters(), grid=grid, workers=1)
+    rows = sheet.sweep_rows(sweep)
+    block = lay.block("backtest_sweep")
+    assert len(rows) <= block.bottom - block.top + 1
+    table = rows[lay.SWEEP_FACTS + 2:]
+    shown = lay.MAX_SWEEP_ROWS - 1
+    assert table[-1] == [f"... and {settings - shown} more settings (every one in "
+                         "`rotation backtest --json` and `--report`)"]
+    sharpes = [r[2] for r in table[:-1]]
+    assert len(sharpes) == shown and sharpes == sorted(sharpes, reverse=True)
+
+
+def test_the_sweep_table_sits_inside_the_printed_page_above_the_equity_rows() -> None:
+    sweep, equity = lay.block("backtest_sweep"), lay.block("backtest_equity")
+    assert sweep.bottom <= equity.top - 2 and sweep.left > sheet.YEAR_COLUMN
+    ws = load_workbook(io.BytesIO(_built_bytes()))[lay.BACKTEST]
+    from openpyxl.utils import get_column_letter
+
+    assert str(ws.print_area).endswith(f"$A$1:${get_column_letter(sweep.right)}$"
+                                       f"{equity.top - 2}")
+
+
+def _built_bytes() -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet.build(wb.active)
+    wb.active.title = lay.BACKTEST
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

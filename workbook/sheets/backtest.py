@@ -14,6 +14,7 @@ import math
 from typing import TYPE_CHECKING
 
 from openpyxl.chart import LineChart, Reference
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -25,6 +26,7 @@ from workbook.sheets.charts import replace_chart
 if TYPE_CHECKING:
     from rotation_addin.core.performance import Metrics
     from rotation_addin.core.strategy_report import StrategySummary
+    from rotation_addin.desk.backtest import SweepSummary
 
 METRIC_HEADERS = ("", "Total return", "CAGR", "Volatility (365)", "Sharpe", "Sortino",
                   "Calmar", "Max drawdown", "Longest drawdown (d)")
@@ -38,6 +40,10 @@ SUBTITLE = ("The daily plan traded with fees, slippage, funding, stops, take-pro
             "rules. Filled on demand by `rotation backtest --strategy --workbook FILE` (a "
             "backtest takes seconds); a refresh keeps the last run.")
 EMPTY_NOTE = "Not run yet: `rotation backtest --strategy --workbook FILE` fills this sheet."
+SWEEP_HEADERS = ("Setting (highest Sharpe first)", "Total return", "Sharpe", "Max drawdown")
+BOLD = Font(bold=True)
+NO_SWEEP_NOTE = ("No sweep with this backtest: `rotation backtest --sweep --workbook FILE` "
+                 "(or --grid NAME=V1,V2,...) adds one here.")
 STAT_FORMATS = {"Initial equity (USD)": st.FMT_USD, "Win rate": st.FMT_PCT1,
                 "Average R": "+0.00;-0.00;0.00", "Mean gross exposure (x equity)": "0.00",
                 "Turnover (x mean equity / year)": "0.0", "Fees paid (USD)": st.FMT_USD,
@@ -80,6 +86,16 @@ def build(ws: Worksheet) -> None:
         product = "*".join(f"(1+{get_column_letter(c)}{row})"
                            for c in range(monthly.left + 1, monthly.right + 1))
         ws.cell(row=row, column=YEAR_COLUMN, value=f'=IF({year}{row}="","",{product}-1)')
+    sweep = lay.block("backtest_sweep")
+    ws.cell(row=sweep.top - 1, column=sweep.left, value="Parameter sweep").font = \
+        st.SECTION_FONT
+    header_row = sweep.top + lay.SWEEP_FACTS + 1
+    st.column_formats(ws, sweep.top + 1, header_row - 2, {sweep.left + 1: "0.00"})
+    st.column_formats(ws, header_row + 1, sweep.bottom, {sweep.left + 1: st.FMT_PCT1,
+                                                         sweep.left + 2: "0.00",
+                                                         sweep.left + 3: st.FMT_PCT1})
+    for column in range(sweep.left, sweep.right + 1):  # bold even when a run writes it
+        ws.cell(row=header_row, column=column).font = BOLD
     equity = lay.block("backtest_equity")
     ws.cell(row=equity.top - 1, column=1, value="Equity at each close (USD)").font = \
         st.SECTION_FONT
@@ -88,9 +104,11 @@ def build(ws: Worksheet) -> None:
     # rows would double the first build's time for a sheet that starts empty
     st.set_widths(ws, {"A": 30, "B": 16, "C": 10, "D": 10, "E": 9, "F": 9, "G": 9, "H": 12,
                        "I": 12, **{get_column_letter(c): 8 for c in range(10, 17)},
-                       get_column_letter(YEAR_COLUMN): 11})
+                       get_column_letter(YEAR_COLUMN): 11,
+                       **{get_column_letter(lay.block("backtest_sweep").left + k): w
+                          for k, w in enumerate((68, 12, 8, 13))}})
     st.print_one_page(ws)
-    ws.print_area = f"A1:{get_column_letter(YEAR_COLUMN)}{equity.top - 2}"
+    ws.print_area = f"A1:{get_column_letter(sweep.right)}{equity.top - 2}"
 
 
 def _metrics_row(name: str, m: Metrics) -> list[object]:
@@ -132,8 +150,39 @@ def equity_rows(s: StrategySummary) -> Rows:
     return rows
 
 
+def sweep_rows(sweep: SweepSummary | None) -> Rows:
+    """What was swept, the selection figures (label and number), a blank row, the header and
+    the settings by Sharpe, highest first (the best marked), at most ``MAX_SWEEP_ROWS`` (the
+    last then says how many more); without a sweep, the note that says how to run one."""
+    if sweep is None:
+        return [[NO_SWEEP_NOTE]]
+    result, d = sweep.result, sweep.result.deflated
+    rows: Rows = [
+        [f"{len(sweep.rows)} settings of {', '.join(sweep.names)}"],
+        ["Deflated Sharpe ratio of the best (P[true Sharpe > 0])", d.probability],
+        [f"Expected best Sharpe of {d.trials} unskilled trials", sweep.unskilled_best_sharpe],
+        [f"Walk-forward out-of-sample Sharpe ({result.folds} folds)",
+         result.oos_sharpe if math.isfinite(result.oos_sharpe) else None],
+        [], list(SWEEP_HEADERS)]
+    order = sorted(range(len(sweep.rows)), key=lambda k: _by_sharpe(sweep.rows[k].sharpe))
+    for k in order[: lay.MAX_SWEEP_ROWS]:
+        row = sweep.rows[k]
+        best = " (best, in sample)" if k == result.best else ""
+        rows.append([row.label + best, row.total_return,
+                     row.sharpe if math.isfinite(row.sharpe) else None, row.max_drawdown])
+    if len(order) > lay.MAX_SWEEP_ROWS:
+        rows[-1] = [f"... and {len(order) - lay.MAX_SWEEP_ROWS + 1} more settings (every one "
+                    "in `rotation backtest --json` and `--report`)"]
+    return rows
+
+
+def _by_sharpe(sharpe: float) -> float:
+    return -sharpe if math.isfinite(sharpe) else math.inf
+
+
 def content(ctx: FillContext, s: StrategySummary) -> dict[str, Rows]:
-    """Owned-range values of the Backtest sheet for summary ``s`` of ``ctx.dataset``."""
+    """Owned-range values of the Backtest sheet for summary ``s`` of ``ctx.dataset`` (and
+    the sweep of ``ctx.sweep``)."""
     stats = _stats_rows(s)
     if s.result.warnings:
         stats.append(["Caveats", "; ".join(s.result.warnings)])
@@ -145,6 +194,7 @@ def content(ctx: FillContext, s: StrategySummary) -> dict[str, Rows]:
         "backtest_stats": stats,
         "backtest_monthly": _monthly_rows(s),
         "backtest_equity": equity_rows(s),
+        "backtest_sweep": sweep_rows(ctx.sweep),
     }
 
 
