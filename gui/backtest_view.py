@@ -148,7 +148,11 @@ class BacktestView(QWidget):
 
         if self.equity_plot is not None:
             return
-        self.equity_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        # deferred: pyqtgraph after the first paint (bench/bench_gui_start.py)
+        from gui.log_axis import LogPriceAxis
+
+        self.equity_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(),
+                                                    "left": LogPriceAxis("left")})
         self.equity_plot.setObjectName("backtestEquity")
         self.equity_plot.setLogMode(y=True)
         self.equity_plot.setLabel("left", "Equity (USD, log scale)")
