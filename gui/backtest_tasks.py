@@ -64,18 +64,22 @@ def start_backtest(window: MainWindow) -> BackgroundTask | None:
 
 
 def start_sweep(window: MainWindow) -> BackgroundTask | None:
-    """Run the default parameter sweep on the loaded data in the background (progress per
-    setting; Cancel stops it at the next setting)."""
+    """Run the tab's sweep grid (blank: the default) on the loaded data in the background
+    (progress per setting; Cancel stops it at the next setting)."""
     if not _loaded(window):
         return None
     # deferred: gui.backtest_view loads with the tabs, after the first paint
     from gui.backtest_view import run_sweep_summary
 
+    if not window.backtest.grid_ok:
+        window.status_panel.show_message("Fix the sweep grid first (its field says what is "
+                                         "wrong)", error=True)
+        return None
     dataset, settings = window.snapshot.dataset, window.settings
-    from_cache = window.current_source == "cache"
+    from_cache, grid = window.current_source == "cache", window.backtest.grid
 
     def work(progress: Any, cancel: Any) -> Any:
-        return run_sweep_summary(dataset, settings, from_cache, progress, cancel)
+        return run_sweep_summary(dataset, settings, from_cache, progress, cancel, grid)
 
     def show(sweep: Any) -> str:
         window.backtest.set_sweep(sweep)

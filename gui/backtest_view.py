@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -25,8 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.field_errors import FieldErrors
 from gui.palette import follow_palette, neutral_series_colour, series_colours, style_plot
-from rotation_addin.core.sweep_grid import DEFAULT_GRID, DEFAULT_SETTINGS
+from rotation_addin.core.errors import InputError
+from rotation_addin.core.sweep_grid import (
+    DEFAULT_GRID,
+    SWEEP_NAMES,
+    grid_text,
+    settings_in,
+)
 
 
 def curve_colours() -> dict[str, QColor]:
@@ -59,10 +67,11 @@ def run_backtest_summary(dataset: Any, settings: Any, from_cache: bool = False) 
 
 
 def run_sweep_summary(dataset: Any, settings: Any, from_cache: bool, progress: Any,
-                      cancel: Any) -> Any:
-    """The default sweep (``rotation backtest --sweep``) around the user's parameters, in
-    this worker thread (one process: forking a process with Qt's threads is unsafe);
-    ``progress`` after each setting, stopped at the next setting once ``cancel`` is set."""
+                      cancel: Any, grid: Any = None) -> Any:
+    """The sweep of ``grid`` (None: the default of ``rotation backtest --sweep``) around the
+    user's parameters, in this worker thread (one process: forking a process with Qt's
+    threads is unsafe); ``progress`` after each setting, stopped at the next setting once
+    ``cancel`` is set."""
     # deferred: pandas after the first paint (bench/bench_gui_start.py)
     from gui.workers import CancelledByUserError
     from rotation_addin.core.rotation import PlanParameters
@@ -73,9 +82,27 @@ def run_sweep_summary(dataset: Any, settings: Any, from_cache: bool, progress: A
             raise CancelledByUserError
         progress(done, total, label)
 
-    return strategy_sweep(dataset, PlanParameters.from_settings(settings),
+    return strategy_sweep(dataset, PlanParameters.from_settings(settings), grid=grid,
                           funding=_funding(dataset, settings, from_cache), workers=1,
                           progress=report)
+
+
+def checked_grid(text: str) -> Any:
+    """The grid typed in the tab's field (None when blank: the default grid), every setting
+    checked against the plan's ranges (``desk.backtest.sweep_grid_line``).
+
+    Raises
+    ------
+    InputError
+        The text, an unknown name, a value out of range (naming the parameter).
+    """
+    if not text.strip():
+        return None
+    # deferred: the desk (pandas) only once a grid is typed (bench/bench_gui_start.py)
+    from rotation_addin.core.rotation import PlanParameters
+    from rotation_addin.desk.backtest import sweep_grid_line
+
+    return sweep_grid_line(text, PlanParameters())
 
 
 class BacktestView(QWidget):
@@ -97,8 +124,7 @@ class BacktestView(QWidget):
         self.lines.setObjectName("backtestSummary")
         self.lines.setWordWrap(True)
         self.lines.setStyleSheet("font-family: monospace;")
-        self.sweep_button = QPushButton(
-            f"Sweep {', '.join(DEFAULT_GRID)} ({DEFAULT_SETTINGS} settings)")
+        self.sweep_button = QPushButton("")
         self.sweep_button.setObjectName("runSweep")
         self.sweep_button.setToolTip("One full backtest per setting, then the best setting's "
                                      "deflated Sharpe ratio and an out-of-sample walk-forward")
@@ -114,9 +140,11 @@ class BacktestView(QWidget):
         self.sweep: Any = None
         self.extra_warnings: list[str] = []
         follow_palette(self, self.restyle)
+        self._grid_field()
         buttons = QHBoxLayout()
-        for button in (self.run_button, self.sweep_button):
-            buttons.addWidget(button)
+        buttons.addWidget(self.run_button, 1)
+        buttons.addWidget(self.grid_errors.wrap("grid", self.grid_edit), 2)
+        buttons.addWidget(self.sweep_button, 1)
         self.layout_.addLayout(buttons)
         self.layout_.addWidget(self.caption)
         # the lines scroll in their own pane; the charts take the rest (the splitter between
@@ -141,6 +169,37 @@ class BacktestView(QWidget):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([300, 420])  # the figures readable without scrolling
         self.layout_.addWidget(self.splitter, 1)
+
+    def _grid_field(self) -> None:
+        """The sweep grid's field (blank: the default grid) and its error line."""
+        self.grid_edit = QLineEdit()
+        self.grid_edit.setObjectName("sweep_grid")
+        self.grid_edit.setPlaceholderText(f"sweep grid (blank: {grid_text(DEFAULT_GRID)})")
+        self.grid_edit.setToolTip("NAME=V1,V2,... for each parameter, separated by ';' "
+                                  f"(every combination is one setting). NAME is one of "
+                                  f"{', '.join(SWEEP_NAMES)}")
+        self.grid_errors = FieldErrors("backtest_")
+        self.grid: Any = None
+        self.grid_ok = True
+        self.grid_edit.textChanged.connect(self._grid_changed)
+        self._grid_changed("")
+
+    def _grid_changed(self, text: str) -> None:
+        """Check the typed grid: the button says what it would sweep, or the field says what
+        is wrong (naming the parameter and its range) and the button waits."""
+        self.grid_errors.clear()
+        try:
+            grid = checked_grid(text)
+        except InputError as error:
+            where = "" if error.field == "grid" else f" {error.field}"
+            self.grid_errors.show("grid", f"Sweep grid{where}: {error.reason}")
+            self.grid, self.grid_ok = None, False
+            self.sweep_button.setEnabled(False)
+            return
+        shown = DEFAULT_GRID if grid is None else grid
+        self.grid, self.grid_ok = grid, True
+        self.sweep_button.setText(f"Sweep {', '.join(shown)} ({settings_in(shown)} settings)")
+        self.sweep_button.setEnabled(True)
 
     def _plots(self) -> None:
         # deferred: pyqtgraph after the first paint (bench/bench_gui_start.py)

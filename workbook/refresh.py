@@ -170,17 +170,14 @@ def refresh_workbook(
     now : datetime, optional
         Refresh time written on the sheets (UTC); default now.
     keep_backup : bool
-        Copy the replaced file to ``<stem>.bak<suffix>`` (headless refresh; default True).
-        ``rotation demo --rebuild`` passes False: its backup is the user's file before the
-        rebuild, not the file it has just built.
+        Copy the replaced file to ``<stem>.bak<suffix>`` (headless; default True); False
+        from ``rotation demo --rebuild`` (its backup is the user's file before the rebuild).
     venues, venue_api_urls, venue_quarterlies
         Live venues the Platforms sheet prices, their URLs (tests), their quarterlies too.
-    backtest : StrategySummary, optional
-        A whole-strategy backtest of ``dataset`` (``rotation_addin.desk.backtest``) to write
-        on the Backtest sheet; without one the sheet keeps what the last backtest wrote.
-    sweep : SweepSummary, optional
-        The parameter sweep run with ``backtest``, on the same sheet (a backtest without
-        one clears the last sweep there: another run's sweep is not left beside it).
+    backtest, sweep : StrategySummary, SweepSummary, optional
+        A whole-strategy backtest of ``dataset`` and the sweep run with it
+        (``rotation_addin.desk.backtest``) for the Backtest sheet; without a backtest the
+        sheet keeps what the last one wrote, without a sweep its range says none was run.
 
     Returns
     -------
@@ -197,16 +194,23 @@ def refresh_workbook(
     dataset = _check_dataset(dataset)
     refreshed_at = now or datetime.now(UTC)
     live = _live(venues, venue_api_urls, venue_quarterlies)
-    if sweep is not None and backtest is None:
-        raise InputError("sweep", "is written on the Backtest sheet with its backtest: give "
-                                  "both")
-    if hasattr(path, "sheets") and not isinstance(path, str | Path):
-        if backtest is not None:
-            raise InputError("workbook", "the backtest is written into a saved file (give "
-                             "its path), not into the workbook open in Excel")
+    open_book = hasattr(path, "sheets") and not isinstance(path, str | Path)
+    _check_backtest(open_book, backtest, sweep)
+    if open_book:
         return _refresh_open_book(path, dataset, report, params, refreshed_at, live)
     return _refresh_file(Path(path), dataset, report, params, refreshed_at, keep_backup,
                          backtest, live, sweep)
+
+
+def _check_backtest(open_book: bool, backtest: StrategySummary | None,
+                    sweep: SweepSummary | None) -> None:
+    """A sweep comes with its backtest; both go into a saved file, not an open workbook."""
+    if sweep is not None and backtest is None:
+        raise InputError("sweep", "is written on the Backtest sheet with its backtest: give "
+                                  "both")
+    if open_book and backtest is not None:
+        raise InputError("workbook", "the backtest is written into a saved file (give its "
+                         "path), not into the workbook open in Excel")
 
 
 def _evaluate_alerts(dataset: MarketDataset) -> tuple[tuple[AlertFiring, ...], list[str]]:

@@ -7,9 +7,15 @@ Free of NumPy and pandas (``rotation backtest --help`` lists the names at start-
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rotation_addin.core.errors import InputError
+
+
+def settings_in(grid: Mapping[str, Sequence[float]]) -> int:
+    """How many settings ``grid`` expands to (every combination of its values)."""
+    return math.prod(len(values) for values in grid.values())
+
 
 WINDOW_NAMES = ("short_days", "long_days")
 WEIGHT_NAMES = {"w_momentum_7d": "momentum_7d", "w_momentum_30d": "momentum_30d",
@@ -28,7 +34,7 @@ DEFAULT_GRID: dict[str, tuple[float, ...]] = {
 }
 """The grid ``rotation backtest --sweep`` runs without ``--grid`` (settings around the
 defaults: :data:`DEFAULT_SETTINGS` of them)."""
-DEFAULT_SETTINGS = math.prod(len(values) for values in DEFAULT_GRID.values())
+DEFAULT_SETTINGS = settings_in(DEFAULT_GRID)
 
 
 def grid_from_text(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
@@ -62,3 +68,20 @@ def grid_from_text(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
                     from None
         grid[name] = tuple(values)
     return grid
+
+
+GRID_SEPARATOR = ";"
+"""Between the items of a grid written on one line (the app's field): values use commas."""
+
+
+def grid_text(grid: Mapping[str, Sequence[float]]) -> str:
+    """``grid`` on one line, as :func:`grid_from_line` reads it back."""
+    return f"{GRID_SEPARATOR} ".join(f"{name}={','.join(f'{x:g}' for x in values)}"
+                                     for name, values in grid.items())
+
+
+def grid_from_line(text: str) -> dict[str, tuple[float, ...]] | None:
+    """The grid of one line of ``NAME=V1,V2,...`` items separated by ``;`` (None: the line
+    is blank, the caller's default grid). Raises as :func:`grid_from_text`."""
+    items = [item for item in str(text).split(GRID_SEPARATOR) if item.strip()]
+    return grid_from_text(items) if items else None

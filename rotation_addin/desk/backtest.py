@@ -24,7 +24,7 @@ from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.strategy_backtest import run_strategy
 from rotation_addin.core.strategy_report import StrategySummary, summarise
 from rotation_addin.core.sweep import DEFAULT_GRID, SweepResult, expand_grid, run_sweep
-from rotation_addin.core.sweep_grid import grid_from_text
+from rotation_addin.core.sweep_grid import grid_from_line, grid_from_text
 from rotation_addin.data.funding import cached_funding, demo_funding
 
 SWEEP_WORKERS = 2
@@ -140,6 +140,15 @@ def sweep_grid(items: Sequence[str], params: PlanParameters) -> dict[str, tuple[
     """
     grid = grid_from_text(items)
     expand_grid(grid, params)
+    return grid
+
+
+def sweep_grid_line(text: str, params: PlanParameters) -> dict[str, tuple[float, ...]] | None:
+    """:func:`sweep_grid` of one line of items separated by ``;`` (the app's field); None
+    when the line is blank (the default grid)."""
+    grid = grid_from_line(text)
+    if grid is not None:
+        expand_grid(grid, params)
     return grid
 
 

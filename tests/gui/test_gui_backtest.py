@@ -98,3 +98,47 @@ def test_sweep_without_data_says_so(qtbot) -> None:
     qtbot.addWidget(window)
     assert window.run_sweep() is None
     assert "Load data first" in window.status_panel.progress_label.text()
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("theta=2,x", "Sweep grid: theta: 'x' is not a number (in 'theta=2,x')"),
+    ("max_leverage=0.5", "Sweep grid max_leverage: must be in [1, 125] (got 0.5)"),
+    ("top_n_long=1.5", "Sweep grid top_n_long: must be an integer >= 1 (got 1.5)"),
+    ("nope=1", "Sweep grid: unknown parameter(s) ['nope']"),
+    ("theta", "Sweep grid: must be NAME=V1,V2,... (got 'theta')"),
+])
+def test_the_grid_field_names_what_is_wrong_and_holds_the_button(qtbot, typed: str,
+                                                                 said: str) -> None:
+    from gui.backtest_view import BacktestView
+
+    view = BacktestView()
+    qtbot.addWidget(view)
+    assert view.sweep_button.isEnabled() and "(18 settings)" in view.sweep_button.text()
+    view.grid_edit.setText(typed)
+    assert said in view.grid_errors.text("grid")
+    assert not view.sweep_button.isEnabled() and not view.grid_ok
+    view.grid_edit.setText("theta=1.5, 2; top_n_long=1,2,3")
+    assert view.grid_errors.text("grid") == ""
+    assert view.sweep_button.isEnabled()
+    assert view.sweep_button.text() == "Sweep theta, top_n_long (6 settings)"
+    assert view.grid == {"theta": (1.5, 2.0), "top_n_long": (1.0, 2.0, 3.0)}
+    view.grid_edit.setText("   ")
+    assert view.grid is None and "(18 settings)" in view.sweep_button.text()
+
+
+@pytest.mark.slow
+def test_the_sweep_runs_the_typed_grid(qtbot) -> None:
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.task_ended, timeout=120_000):
+        window.start_initial_load()
+    window.backtest.grid_edit.setText("max_leverage=2,5")
+    with qtbot.waitSignal(window.task_ended, timeout=300_000) as blocker:
+        window.backtest.sweep_button.click()
+    assert blocker.args == ["succeeded"], window.status_panel.progress_label.text()
+    sweep = window.backtest.sweep
+    assert sweep.names == ("max_leverage",)
+    assert [r.label for r in sweep.rows] == ["max_leverage=2", "max_leverage=5"]
+    window.backtest.grid_edit.setText("max_leverage=0")
+    assert window.run_sweep() is None
+    assert "Fix the sweep grid first" in window.status_panel.progress_label.text()
