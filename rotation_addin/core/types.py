@@ -20,6 +20,13 @@ class Side(Enum):
     def sign(self) -> int:
         return 1 if self is Side.LONG else -1
 
+    def __reduce_ex__(self, protocol: object) -> tuple[type[Side], tuple[str]]:
+        """Pickled as ``Side("long")`` on every Python. Some 3.11 releases (3.11.2, Debian
+        12's) pickle enum members as ``getattr(Side, "LONG")``, which the journal's
+        restricted unpickler refuses: its saved fold never loaded there, and every review
+        replayed the whole journal."""
+        return Side, (self.value,)
+
     @classmethod
     def parse(cls, value: object, field: str = "side") -> Side:
         """Accept ``Side``, ``"long"/"short"``, ``"buy"/"sell"``, ``+1/-1`` (case-insensitive)."""

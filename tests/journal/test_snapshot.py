@@ -247,3 +247,21 @@ def test_a_version_1_journal_is_migrated_and_stays_append_only(tmp_path: Path) -
         conn.execute("UPDATE events SET price_usd = 1")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("DELETE FROM events")
+
+
+def test_a_side_pickles_without_getattr_whatever_the_python(monkeypatch) -> None:
+    """Python 3.11.2's Enum pickles a member as ``getattr(Side, "LONG")``: a snapshot saved
+    that way is refused by the restricted unpickler (``builtins.getattr is not a journal
+    type``) and the journal is replayed on every review. Side pickles by value itself."""
+    import enum
+    import io
+    import pickletools
+
+    def by_name(self, protocol):  # type: ignore[no-untyped-def]  # 3.11.2's behaviour
+        return getattr, (self.__class__, self._name_)
+
+    monkeypatch.setattr(enum.Enum, "__reduce_ex__", by_name)
+    blob = pickle.dumps([Side.LONG, Side.SHORT], protocol=pickle.HIGHEST_PROTOCOL)
+    names = [arg for op, arg, _ in pickletools.genops(blob) if op.name == "SHORT_BINUNICODE"]
+    assert "getattr" not in names
+    assert snapshot._JournalTypesOnly(io.BytesIO(blob)).load() == [Side.LONG, Side.SHORT]
