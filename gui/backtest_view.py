@@ -272,8 +272,8 @@ class BacktestView(QWidget):
             style_plot(self.sweep_plot)
             self.lower_charts.addWidget(self.sweep_plot, 1)
         self.sweep_plot.clear()
-        order = sorted(range(len(sweep.rows)), key=lambda k: -_sortable(sweep.rows[k].sharpe))
-        heights = [_sortable(sweep.rows[k].sharpe, 0.0) for k in order]
+        order = sweep.by_sharpe()
+        heights = [s if math.isfinite(s := sweep.rows[k].sharpe) else 0.0 for k in order]
         best, other = series_colours()[0], neutral_series_colour()
         brushes = [pg.mkBrush(best if k == sweep.result.best else other) for k in order]
         self.sweep_plot.addItem(pg.BarGraphItem(x=list(range(1, len(order) + 1)),
@@ -297,6 +297,3 @@ class BacktestView(QWidget):
             style_plot(self.sweep_plot)
             self.set_sweep(self.sweep)
 
-
-def _sortable(value: float, default: float = -math.inf) -> float:
-    return value if math.isfinite(value) else default

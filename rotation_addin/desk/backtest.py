@@ -127,6 +127,13 @@ class SweepSummary:
         (365 days): the deflated Sharpe ratio's benchmark ``SR0`` x sqrt(365)."""
         return self.result.deflated.expected_max_sharpe * math.sqrt(DAYS_PER_YEAR)
 
+    def by_sharpe(self) -> list[int]:
+        """Indices of :attr:`rows`, highest Sharpe first; settings without one (NaN: no
+        spread) last, in grid order (the order every table and chart of a sweep shows)."""
+        return sorted(range(len(self.rows)), key=lambda k: (
+            not math.isfinite(self.rows[k].sharpe),
+            -self.rows[k].sharpe if math.isfinite(self.rows[k].sharpe) else 0.0))
+
 
 def sweep_grid(items: Sequence[str], params: PlanParameters) -> dict[str, tuple[float, ...]]:
     """The grid written as ``NAME=V1,V2,...`` items, every setting of it checked as plan

@@ -154,8 +154,8 @@ def _facts(s: StrategySummary) -> str:
 def sharpe_bars(sweep: SweepSummary) -> str:
     """Every setting's Sharpe as one bar, highest first, the best in the strategy's colour:
     how far the chosen setting stands from the crowd of trials the DSR deflates it by."""
-    order = sorted(range(len(sweep.rows)), key=lambda k: -_finite_or(sweep.rows[k].sharpe))
-    values = [_finite_or(sweep.rows[k].sharpe, 0.0) for k in order]
+    order = sweep.by_sharpe()
+    values = [s if math.isfinite(s := sweep.rows[k].sharpe) else 0.0 for k in order]
     unskilled = sweep.unskilled_best_sharpe
     low, high = min(0.0, unskilled, *values), max(0.0, unskilled, *values)
     span = high - low if high > low else 1.0
@@ -182,10 +182,6 @@ def sharpe_bars(sweep: SweepSummary) -> str:
             f'highest first (the best in blue)</figcaption><svg xmlns="http://www.w3.org/2000/svg" '
             f'width="{WIDTH}" height="{HEIGHT}" font-size="11" font-family="sans-serif">'
             f'{"".join(bars)}{axis}</svg></figure>')
-
-
-def _finite_or(value: float, default: float = -math.inf) -> float:
-    return value if math.isfinite(value) else default
 
 
 def _sweep_section(sweep: SweepSummary | None) -> str:

@@ -32,3 +32,14 @@ def test_demo_pays_its_own_funding_a_csv_import_none_a_cache_what_refresh_stored
     assert stored[base].tolist() == [0.0001, -0.0002]
     other_venue = backtest_funding(imported, "okx", from_cache=True, cache_file=cache_file)
     assert other_venue is not None and other_venue.empty
+
+
+def test_a_sweep_orders_its_settings_by_sharpe_with_the_undefined_last() -> None:
+    from types import SimpleNamespace
+
+    from rotation_addin.desk.backtest import SweepRow, SweepSummary
+
+    sharpes = [0.5, float("nan"), 1.5, -0.2, float("nan"), 1.0]
+    rows = tuple(SweepRow(f"theta={k}", 0.0, x, 0.0) for k, x in enumerate(sharpes))
+    sweep = SweepSummary(SimpleNamespace(), rows, ("theta",))  # type: ignore[arg-type]
+    assert sweep.by_sharpe() == [2, 5, 0, 3, 1, 4]  # by hand: 1.5, 1.0, 0.5, -0.2, NaN, NaN

@@ -164,7 +164,7 @@ def sweep_rows(sweep: SweepSummary | None) -> Rows:
         [f"Walk-forward out-of-sample Sharpe ({result.folds} folds)",
          result.oos_sharpe if math.isfinite(result.oos_sharpe) else None],
         [], list(SWEEP_HEADERS)]
-    order = sorted(range(len(sweep.rows)), key=lambda k: _by_sharpe(sweep.rows[k].sharpe))
+    order = sweep.by_sharpe()
     for k in order[: lay.MAX_SWEEP_ROWS]:
         row = sweep.rows[k]
         best = " (best, in sample)" if k == result.best else ""
@@ -174,10 +174,6 @@ def sweep_rows(sweep: SweepSummary | None) -> Rows:
         rows[-1] = [f"... and {len(order) - lay.MAX_SWEEP_ROWS + 1} more settings (every one "
                     "in `rotation backtest --json` and `--report`)"]
     return rows
-
-
-def _by_sharpe(sharpe: float) -> float:
-    return -sharpe if math.isfinite(sharpe) else math.inf
 
 
 def content(ctx: FillContext, s: StrategySummary) -> dict[str, Rows]:
