@@ -147,8 +147,7 @@ def _sweep(args: argparse.Namespace, run: BacktestRun, params: PlanParameters, w
                               start=args.start, end=args.end,
                               progress=term.ProgressBar("sweep"))
     except InputError as error:
-        flag = {"warmup_days": "--warmup", "start": "--start", "end": "--end"}.get(error.field)
-        raise (InputError(flag, error.reason) if flag else error) from None
+        raise _as_flag(error) from None
 
 
 TRADE_HEADERS = ["base", "sector", "side", "role", "entry_day", "exit_day", "entry_price_usd",
@@ -179,14 +178,22 @@ def _json(s: StrategySummary, warnings: list[str], sweep: SweepSummary | None) -
     })
 
 
+PERIOD_FLAGS = {"warmup_days": "--warmup", "start": "--start", "end": "--end"}
+"""The flag the user typed for each period field the desk names."""
+
+
+def _as_flag(error: InputError) -> InputError:
+    flag = PERIOD_FLAGS.get(error.field)
+    return InputError(flag, error.reason) if flag else error
+
+
 def _run(args: argparse.Namespace, dataset: MarketDataset, warmup: int,
          params: PlanParameters) -> BacktestRun:
     try:
         return desk_backtest(dataset, params, funding=_funding(args, dataset),
                              warmup_days=warmup, start=args.start, end=args.end)
     except InputError as error:
-        flag = {"warmup_days": "--warmup", "start": "--start", "end": "--end"}.get(error.field)
-        raise (InputError(flag, error.reason) if flag else error) from None
+        raise _as_flag(error) from None
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
