@@ -18,7 +18,10 @@ MINOR_MULTIPLES = (2, 5)
 
 def log_tick_levels(low: float, high: float) -> list[tuple[float | None, list[float]]]:
     """Tick levels between ``low`` and ``high`` (log10 units): the whole decades, then
-    log10(m x 10^k) for ``m`` in :data:`MINOR_MULTIPLES`."""
+    log10(m x 10^k) for ``m`` in :data:`MINOR_MULTIPLES`; none for a range that is not
+    finite (an empty chart)."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return [(1.0, []), (None, [])]
     low, high = sorted((low, high))
     decades = range(math.floor(low), math.ceil(high) + 1)
     major = [float(k) for k in decades if low <= k <= high]

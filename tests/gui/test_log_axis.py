@@ -29,3 +29,8 @@ def test_the_backtest_chart_uses_it(qtbot) -> None:
     qtbot.addWidget(view)
     view._plots()
     assert isinstance(view.equity_plot.getAxis("left"), LogPriceAxis)
+
+
+def test_a_range_that_is_not_finite_has_no_ticks() -> None:
+    assert log_tick_levels(float("nan"), 3.0) == [(1.0, []), (None, [])]
+    assert log_tick_levels(-math.inf, math.inf) == [(1.0, []), (None, [])]
