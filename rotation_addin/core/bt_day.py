@@ -26,6 +26,7 @@ import pandas as pd
 from rotation_addin.core.brackets import BracketTable, default_bracket_table
 from rotation_addin.core.bt_features import FeatureTable
 from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.market_snapshot import snapshot_of_figures, trailing_atr_and_vol
 from rotation_addin.core.orders import MarketSnapshot, RebalanceOrder
 from rotation_addin.core.parameters import EQUITY_USD
 from rotation_addin.core.report import (
@@ -215,7 +216,8 @@ def _selected(run: DayRun, row: int, scores: tuple[SectorScore, ...],
 
 def _snapshots(run: DayRun, row: int) -> Callable[[str], MarketSnapshot | None]:
     """``market_snapshot`` on the day's window view, memoised per (row, base, ATR window):
-    the view is only built when a base of that day was never asked for."""
+    from the table of every row's ATR and volatility where it is exact (the common case),
+    else from the window's candle arrays, else from the day's window view."""
     memo, window = run.features.snapshot_memo, run.params.atr_window_days
     if memo.get("dataset") is not run.dataset:  # snapshots of another dataset: forget them
         memo.clear()
@@ -226,11 +228,8 @@ def _snapshots(run: DayRun, row: int) -> Callable[[str], MarketSnapshot | None]:
         key = (row, base, window)
         if key not in memo:
             candles = run.candles.get(base)
-            if candles is not None:  # the window's rows of the base's arrays
-                low = max(0, row + 1 - PLAN_WINDOW_DAYS)
-                memo[key] = candle_snapshot(run.carrier, base, candles[0][low:row + 1],
-                                            candles[1][low:row + 1], candles[2][low:row + 1],
-                                            run.params)
+            if candles is not None:
+                memo[key] = _candle_snapshot(run, base, candles, row, window)
             else:
                 if not views:
                     views.append(window_view(run.dataset, row, run.brackets))
@@ -240,6 +239,35 @@ def _snapshots(run: DayRun, row: int) -> Callable[[str], MarketSnapshot | None]:
         return cached
 
     return snapshot_of
+
+
+def _candle_snapshot(run: DayRun, base: str, candles: tuple[np.ndarray, ...], row: int,
+                     window: int) -> MarketSnapshot | None:
+    """``candle_snapshot`` of the window's rows of the base's arrays, read from the table of
+    every row's ATR and volatility (``trailing_atr_and_vol``) where that table is exact."""
+    figures = _figure_memo(run, window).get(base)
+    if figures is not None and figures[2][row]:
+        return snapshot_of_figures(run.carrier, base, float(candles[2][row]),
+                                   float(figures[0][row]), float(figures[1][row]))
+    low = max(0, row + 1 - PLAN_WINDOW_DAYS)
+    return candle_snapshot(run.carrier, base, candles[0][low:row + 1], candles[1][low:row + 1],
+                           candles[2][low:row + 1], run.params)
+
+
+def _figure_memo(run: DayRun, window: int) -> dict[str, tuple[np.ndarray, ...]]:
+    """Per base with candle arrays: (ATR, volatility, exact) for every row, made once per
+    dataset and ATR window for all bases together."""
+    memo = run.features.snapshot_memo
+    cached = memo.get(("figures", window))
+    if cached is None:
+        bases = list(run.candles)
+        high, low, close = (np.column_stack([run.candles[b][k] for b in bases]) if bases
+                            else np.zeros((0, 0)) for k in range(3))
+        atr, vol, exact = trailing_atr_and_vol(high, low, close, window)
+        memo[("figures", window)] = cached = {
+            b: (atr[:, j], vol[:, j], exact[:, j]) for j, b in enumerate(bases)}
+    assert isinstance(cached, dict)
+    return cached
 
 
 def _with_equity(params: PlanParameters, equity: float) -> PlanParameters:

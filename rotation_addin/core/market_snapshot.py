@@ -17,7 +17,13 @@ from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.orders import MarketSnapshot
 from rotation_addin.core.rotation import PlanParameters
-from rotation_addin.core.volatility import HISTORY_DAYS, average_true_range, ewma_vol
+from rotation_addin.core.volatility import (
+    HISTORY_DAYS,
+    PRICE_RANGE,
+    RISKMETRICS_LAMBDA,
+    average_true_range,
+    ewma_vol,
+)
 
 VOL_HISTORY_DAYS = HISTORY_DAYS
 """Candles used for ATR and EWMA volatility (``core.volatility.HISTORY_DAYS``, 180)."""
@@ -41,7 +47,7 @@ def market_snapshot(
         atr, vol = _atr_and_vol_of(arrays, close.to_numpy(dtype=float), params.atr_window_days)
     else:
         atr, vol = _atr_and_vol(dataset, base, close, params.atr_window_days)
-    return _snapshot(dataset, base, price, atr, vol)
+    return snapshot_of_figures(dataset, base, price, atr, vol)
 
 
 def candle_snapshot(dataset: MarketDataset, base: str, high: np.ndarray, low: np.ndarray,
@@ -56,11 +62,13 @@ def candle_snapshot(dataset: MarketDataset, base: str, high: np.ndarray, low: np
     arrays = (high[keep][-VOL_HISTORY_DAYS:], low[keep][-VOL_HISTORY_DAYS:],
               close[keep][-VOL_HISTORY_DAYS:])
     atr, vol = _atr_and_vol_of(arrays, closes, params.atr_window_days)
-    return _snapshot(dataset, base, float(closes[-1]), atr, vol)
+    return snapshot_of_figures(dataset, base, float(closes[-1]), atr, vol)
 
 
-def _snapshot(dataset: MarketDataset, base: str, price: float, atr: float,
-              vol: float) -> MarketSnapshot:
+def snapshot_of_figures(dataset: MarketDataset, base: str, price: float, atr: float,
+                        vol: float) -> MarketSnapshot:
+    """The snapshot of ``base`` at ``price`` (USD) with its ATR (USD) and daily volatility,
+    its sector, symbol, contract and tiers from ``dataset`` (cached tiers first)."""
     try:
         sector = dataset.universe.sector_of(base)
     except InputError:
@@ -113,3 +121,78 @@ def _atr_and_vol(dataset: MarketDataset, base: str, close: pd.Series,
     except (InputError, IndexError):
         return math.nan, math.nan
     return atr, vol
+
+
+
+def trailing_atr_and_vol(high: np.ndarray, low: np.ndarray, close: np.ndarray,
+                         window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row ``r`` of candle arrays (rows = days, columns = bases): the ATR (USD) and EWMA
+    daily volatility :func:`candle_snapshot` computes on the trailing window ending at
+    ``r``, for every row and base at once.
+
+    Returns ``(atr_usd, daily_vol, exact)``, shaped as ``close``: the figures are those of
+    :func:`candle_snapshot` where ``exact`` is True -- cells whose 180 candles
+    ``r - 179 .. r`` are complete, with every price in ``volatility.PRICE_RANGE`` and
+    high >= low, the case where both read the same candles -- and NaN elsewhere (the caller
+    asks :func:`candle_snapshot` there). The same floating-point operations in the same
+    order (true range; Wilder's recursion seeded with the mean of the first ``window``
+    ranges; RiskMetrics' recursion seeded with the first squared log return), run across
+    cells instead of along one window: equal bit for bit (``tests/core/test_bt_snapshots.py``).
+    """
+    n = int(window)
+    atr, vol = np.full(close.shape, np.nan), np.full(close.shape, np.nan)
+    exact = np.zeros(close.shape, dtype=bool)
+    with np.errstate(all="ignore"):  # NaN and bad prices: their cells are not exact
+        ends = _complete_windows(high, low, close)
+        if ends[0].size and 1 <= n <= VOL_HISTORY_DAYS - 1:
+            atr[ends] = _wilder_atr(high, low, close, ends, n)
+            vol[ends] = _riskmetrics_vol(close, ends)
+            exact[ends] = True
+    return atr, vol, exact
+
+
+def _complete_windows(high: np.ndarray, low: np.ndarray,
+                      close: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(rows, columns) of the cells ending 180 candles that are all complete and valid (as
+    ``volatility.prices_array`` and ``_high_low`` check them)."""
+    lowest, highest = PRICE_RANGE
+    good = np.isfinite(high) & np.isfinite(low) & np.isfinite(close) & (high >= low)
+    for prices in (high, low, close):
+        good &= (prices >= lowest) & (prices <= highest)
+    span = VOL_HISTORY_DAYS
+    counts = np.cumsum(good, axis=0, dtype=np.int64)
+    complete = np.zeros(good.shape, dtype=bool)
+    if good.shape[0] >= span:
+        before = np.zeros_like(counts[:1])
+        complete[span - 1:] = (counts[span - 1:] - np.concatenate(
+            [before, counts[:-span]])) == span
+    return tuple(np.nonzero(complete))
+
+
+def _wilder_atr(high: np.ndarray, low: np.ndarray, close: np.ndarray,
+                ends: tuple[np.ndarray, ...], n: int) -> np.ndarray:
+    """``average_true_range`` of the 180 candles ending at each cell of ``ends``."""
+    rows, *columns = ends
+    starts = rows - (VOL_HISTORY_DAYS - 1)
+    ranges = np.full(close.shape, np.nan)  # ranges[t]: the true range of bar t (t >= 1)
+    previous = close[:-1]
+    ranges[1:] = np.maximum(high[1:] - low[1:], np.maximum(np.abs(high[1:] - previous),
+                                                           np.abs(low[1:] - previous)))
+    first = np.stack([ranges[(starts + 1 + k, *columns)] for k in range(n)], axis=-1)
+    level = np.mean(first, axis=-1)
+    for k in range(n + 1, VOL_HISTORY_DAYS):
+        level = (level * (n - 1) + ranges[(starts + k, *columns)]) / n
+    return np.asarray(level, dtype=np.float64)
+
+
+def _riskmetrics_vol(close: np.ndarray, ends: tuple[np.ndarray, ...]) -> np.ndarray:
+    """``ewma_vol`` of the 180 closes ending at each cell of ``ends``."""
+    rows, *columns = ends
+    starts = rows - (VOL_HISTORY_DAYS - 1)
+    squared = np.full(close.shape, np.nan)
+    squared[1:] = np.diff(np.log(close), axis=0) ** 2
+    decay = RISKMETRICS_LAMBDA
+    variance = squared[(starts + 1, *columns)]
+    for k in range(2, VOL_HISTORY_DAYS):
+        variance = decay * variance + (1.0 - decay) * squared[(starts + k, *columns)]
+    return np.asarray(np.sqrt(variance), dtype=np.float64)
