@@ -194,7 +194,7 @@ def _scores(run: DayRun, row: int, enabled: bool) -> tuple[SectorScore, ...]:
     cached = features.memo.get(key)
     if cached is None:
         cached = rank_sectors(features.inputs_at(row), weights=p.weights, theta=p.theta,
-                              rotation_enabled=enabled)
+                              rotation_enabled=enabled, z_scores=features.z_scores_at(row))
         features.memo[key] = cached
     assert isinstance(cached, tuple)
     return cached

@@ -29,11 +29,17 @@ import numpy as np
 import pandas as pd
 
 from rotation_addin.core import validation as v
+from rotation_addin.core.cross_section import cross_section_z_rows, log_volume_trend
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.returns import log_returns, relative_returns, sector_index_returns
 from rotation_addin.core.rotation import MemberStats, PlanParameters
-from rotation_addin.core.scores import LONG_WINDOW_DAYS, SHORT_WINDOW_DAYS, SectorInputs
+from rotation_addin.core.scores import (
+    LONG_WINDOW_DAYS,
+    SHORT_WINDOW_DAYS,
+    SectorInputs,
+    ZScores,
+)
 from rotation_addin.core.walk_forward_inputs import _regime_table, _sector_divergence_frame
 
 MEMBER_MOMENTUM_DAYS = 7
@@ -148,6 +154,21 @@ class FeatureTable:
                          volume_trend=float(self.volume_trend[row, k]),
                          divergence=float(self.divergence[row, k]))
             for k, sector in enumerate(self.sectors))
+
+    def z_scores_at(self, row: int) -> ZScores:
+        """``scores.sector_z_scores(self.inputs_at(row))``, from the z-scores of every row
+        made at once on the first call (``cross_section.cross_section_z_rows``)."""
+        cached = self.memo.get("z-scores")
+        if cached is None:
+            logs = np.array([[log_volume_trend(x) for x in row]
+                             for row in self.volume_trend.tolist()],
+                            dtype=float).reshape(self.volume_trend.shape)
+            cached = tuple(cross_section_z_rows(a) for a in (
+                self.momentum_short, self.momentum_long, logs, self.divergence))
+            self.memo["z-scores"] = cached
+        assert isinstance(cached, tuple)
+        z7, z30, zv, zd = (c[row] for c in cached)
+        return z7, z30, zv, zd
 
     def members_at(self, row: int) -> dict[str, tuple[MemberStats, ...]]:
         """Per sector: each member's 7-day relative momentum and 30-day mean USD volume

@@ -29,10 +29,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from rotation_addin.core import validation as v
+from rotation_addin.core.cross_section import cross_section_z, log_volume_trend
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.returns import log_returns, relative_returns, sector_index_returns
@@ -127,21 +127,6 @@ class SectorScore:
     flags: tuple[str, ...]
 
 
-def _cross_section_z(values: Sequence[float]) -> list[float]:
-    """z = (x - mean) / std across sectors (ddof 0); NaN or constant -> 0."""
-    arr = np.asarray(values, dtype=float)
-    finite = np.isfinite(arr)
-    out = np.zeros(len(arr))
-    if finite.sum() < 2:
-        return out.tolist()
-    mean = arr[finite].mean()
-    sd = arr[finite].std()
-    if sd <= 1e-12:
-        return out.tolist()
-    out[finite] = (arr[finite] - mean) / sd
-    return out.tolist()
-
-
 def _flags(item: SectorInputs, theta: float, rotation_enabled: bool) -> tuple[str, ...]:
     flags: list[str] = []
     d = item.divergence
@@ -171,12 +156,25 @@ def _check_sector_inputs(inputs: Sequence[SectorInputs]) -> None:
         raise InputError("inputs", f"must hold SectorInputs only (got {type(bad).__name__})")
 
 
+ZScores = tuple[Sequence[float], Sequence[float], Sequence[float], Sequence[float]]
+"""Per sector: z of 7-day momentum, of 30-day momentum, of ln volume trend, of divergence."""
+
+
+def sector_z_scores(inputs: Sequence[SectorInputs]) -> ZScores:
+    """The four cross-sectional z-scores :func:`rank_sectors` combines, per sector."""
+    return (cross_section_z([i.momentum_7d for i in inputs]),
+            cross_section_z([i.momentum_30d for i in inputs]),
+            cross_section_z([log_volume_trend(i.volume_trend) for i in inputs]),
+            cross_section_z([i.divergence for i in inputs]))
+
+
 def rank_sectors(
     inputs: Sequence[SectorInputs],
     *,
     weights: ScoreWeights | None = None,
     theta: float = 2.0,
     rotation_enabled: bool = True,
+    z_scores: ZScores | None = None,
 ) -> tuple[SectorScore, ...]:
     """Combine components into scores and rank them (best first).
 
@@ -190,6 +188,9 @@ def rank_sectors(
         Divergence threshold for the FOMO / accumulation flags (> 0).
     rotation_enabled : bool
         The regime's verdict; False adds the ``regime-gated`` flag.
+    z_scores : ZScores, optional
+        :func:`sector_z_scores` of ``inputs`` when the caller has them (the backtest scores
+        every day at once, ``core.cross_section.cross_section_z_rows``); default: computed.
 
     Returns
     -------
@@ -202,11 +203,9 @@ def rank_sectors(
     if not isinstance(w, ScoreWeights):
         raise InputError("weights", f"must be ScoreWeights (got {type(w).__name__})")
     th = v.positive("theta", theta)
-    z7 = _cross_section_z([i.momentum_7d for i in inputs])
-    z30 = _cross_section_z([i.momentum_30d for i in inputs])
-    vol_logs = [math.log(i.volume_trend) if i.volume_trend > 0 else math.nan for i in inputs]
-    zv = _cross_section_z(vol_logs)
-    zd = _cross_section_z([i.divergence for i in inputs])
+    z7, z30, zv, zd = z_scores if z_scores is not None else sector_z_scores(inputs)
+    if not all(len(z) == len(inputs) for z in (z7, z30, zv, zd)):
+        raise InputError("z_scores", f"need {len(inputs)} values per component")
     raw: list[float] = []
     for k, item in enumerate(inputs):
         usable = math.isfinite(item.momentum_7d) and math.isfinite(item.momentum_30d)
