@@ -132,33 +132,78 @@ def trailing_atr_and_vol(high: np.ndarray, low: np.ndarray, close: np.ndarray,
 
     Returns ``(atr_usd, daily_vol, exact)``, shaped as ``close``: the figures are those of
     :func:`candle_snapshot` where ``exact`` is True -- cells whose 180 candles
-    ``r - 179 .. r`` are complete, with every price in ``volatility.PRICE_RANGE`` and
-    high >= low, the case where both read the same candles -- and NaN elsewhere (the caller
-    asks :func:`candle_snapshot` there). The same floating-point operations in the same
+    ``r - 179 .. r`` (or, before row 179, every candle ``0 .. r``, at least ``window + 1``)
+    are complete, with every price in ``volatility.PRICE_RANGE`` and high >= low: the
+    cases where both read the same candles -- and NaN elsewhere (the caller asks
+    :func:`candle_snapshot` there). The same floating-point operations in the same
     order (true range; Wilder's recursion seeded with the mean of the first ``window``
     ranges; RiskMetrics' recursion seeded with the first squared log return), run across
     cells instead of along one window: equal bit for bit (``tests/core/test_bt_snapshots.py``).
     """
+    if close.ndim == 1:  # one base: a table of one column
+        table = trailing_atr_and_vol(high[:, None], low[:, None], close[:, None], window)
+        return table[0][:, 0], table[1][:, 0], table[2][:, 0]
     n = int(window)
     atr, vol = np.full(close.shape, np.nan), np.full(close.shape, np.nan)
     exact = np.zeros(close.shape, dtype=bool)
+    if not 1 <= n <= VOL_HISTORY_DAYS - 1:
+        return atr, vol, exact
     with np.errstate(all="ignore"):  # NaN and bad prices: their cells are not exact
-        ends = _complete_windows(high, low, close)
-        if ends[0].size and 1 <= n <= VOL_HISTORY_DAYS - 1:
-            atr[ends] = _wilder_atr(high, low, close, ends, n)
-            vol[ends] = _riskmetrics_vol(close, ends)
+        good = _good_candles(high, low, close)
+        ranges = np.full(close.shape, np.nan)  # ranges[t]: the true range of bar t (t >= 1)
+        previous = close[:-1]
+        ranges[1:] = np.maximum(high[1:] - low[1:], np.maximum(np.abs(high[1:] - previous),
+                                                               np.abs(low[1:] - previous)))
+        squared = np.full(close.shape, np.nan)  # squared[t]: squared log return of bar t
+        squared[1:] = np.diff(np.log(close), axis=0) ** 2
+        ends = _complete_windows(good)
+        if ends[0].size:
+            atr[ends] = _wilder_atr(ranges, ends, n)
+            vol[ends] = _riskmetrics_vol(squared, ends)
             exact[ends] = True
+        _short_history(ranges, squared, good, n, (atr, vol, exact))
     return atr, vol, exact
 
 
-def _complete_windows(high: np.ndarray, low: np.ndarray,
-                      close: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(rows, columns) of the cells ending 180 candles that are all complete and valid (as
-    ``volatility.prices_array`` and ``_high_low`` check them)."""
+def _good_candles(high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarray:
+    """Cells whose candle is complete and valid (as ``volatility.prices_array`` and
+    ``_high_low`` check them)."""
     lowest, highest = PRICE_RANGE
     good = np.isfinite(high) & np.isfinite(low) & np.isfinite(close) & (high >= low)
     for prices in (high, low, close):
         good &= (prices >= lowest) & (prices <= highest)
+    return good
+
+
+def _short_history(ranges: np.ndarray, squared: np.ndarray, good: np.ndarray, n: int,
+                   out: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    """Rows ``n .. 178`` whose every candle ``0 .. r`` is good: the window is the whole
+    history, so one recursion from row 0 gives every such row's figures."""
+    atr, vol, exact = out
+    last = min(VOL_HISTORY_DAYS - 2, len(ranges) - 1)
+    if last < n:
+        return
+    whole = np.cumsum(good, axis=0) == np.arange(1, len(good) + 1)[:, None]
+    level = np.mean(np.ascontiguousarray(ranges[1:n + 1].T), axis=-1)
+    variance = squared[1]
+    for r in range(2, last + 1):
+        variance = decay_step(variance, squared[r])
+        if r > n:
+            level = (level * (n - 1) + ranges[r]) / n
+        if r >= n:
+            cells = whole[r]
+            atr[r][cells], vol[r][cells], exact[r][cells] = level[cells], \
+                np.sqrt(variance)[cells], True
+
+
+def decay_step(variance: np.ndarray, squared: np.ndarray) -> np.ndarray:
+    """One RiskMetrics step ``λ·σ² + (1 − λ)·r²`` (``volatility.ewma_vol``'s operations)."""
+    decay = RISKMETRICS_LAMBDA
+    return np.asarray(decay * variance + (1.0 - decay) * squared, dtype=np.float64)
+
+
+def _complete_windows(good: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(rows, columns) of the cells ending 180 good candles."""
     span = VOL_HISTORY_DAYS
     counts = np.cumsum(good, axis=0, dtype=np.int64)
     complete = np.zeros(good.shape, dtype=bool)
@@ -169,15 +214,10 @@ def _complete_windows(high: np.ndarray, low: np.ndarray,
     return tuple(np.nonzero(complete))
 
 
-def _wilder_atr(high: np.ndarray, low: np.ndarray, close: np.ndarray,
-                ends: tuple[np.ndarray, ...], n: int) -> np.ndarray:
+def _wilder_atr(ranges: np.ndarray, ends: tuple[np.ndarray, ...], n: int) -> np.ndarray:
     """``average_true_range`` of the 180 candles ending at each cell of ``ends``."""
     rows, *columns = ends
     starts = rows - (VOL_HISTORY_DAYS - 1)
-    ranges = np.full(close.shape, np.nan)  # ranges[t]: the true range of bar t (t >= 1)
-    previous = close[:-1]
-    ranges[1:] = np.maximum(high[1:] - low[1:], np.maximum(np.abs(high[1:] - previous),
-                                                           np.abs(low[1:] - previous)))
     first = np.stack([ranges[(starts + 1 + k, *columns)] for k in range(n)], axis=-1)
     level = np.mean(first, axis=-1)
     for k in range(n + 1, VOL_HISTORY_DAYS):
@@ -185,14 +225,11 @@ def _wilder_atr(high: np.ndarray, low: np.ndarray, close: np.ndarray,
     return np.asarray(level, dtype=np.float64)
 
 
-def _riskmetrics_vol(close: np.ndarray, ends: tuple[np.ndarray, ...]) -> np.ndarray:
+def _riskmetrics_vol(squared: np.ndarray, ends: tuple[np.ndarray, ...]) -> np.ndarray:
     """``ewma_vol`` of the 180 closes ending at each cell of ``ends``."""
     rows, *columns = ends
     starts = rows - (VOL_HISTORY_DAYS - 1)
-    squared = np.full(close.shape, np.nan)
-    squared[1:] = np.diff(np.log(close), axis=0) ** 2
-    decay = RISKMETRICS_LAMBDA
     variance = squared[(starts + 1, *columns)]
     for k in range(2, VOL_HISTORY_DAYS):
-        variance = decay * variance + (1.0 - decay) * squared[(starts + k, *columns)]
+        variance = decay_step(variance, squared[(starts + k, *columns)])
     return np.asarray(np.sqrt(variance), dtype=np.float64)
