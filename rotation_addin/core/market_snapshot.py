@@ -172,7 +172,7 @@ def _good_candles(high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.nd
     good = np.isfinite(high) & np.isfinite(low) & np.isfinite(close) & (high >= low)
     for prices in (high, low, close):
         good &= (prices >= lowest) & (prices <= highest)
-    return good
+    return np.asarray(good, dtype=bool)
 
 
 def _short_history(ranges: np.ndarray, squared: np.ndarray, good: np.ndarray, n: int,
