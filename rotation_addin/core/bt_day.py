@@ -104,6 +104,8 @@ class DayRun:
         self.target_token = _token(self.features, "targets", self.params.weights,
                                    *(getattr(self.params, n) for n in TARGET_FIELDS))
         self.book_key: tuple[int, tuple[object, ...]] = (-1, ())
+        self.recent = 0
+        """The first trade of the journal closed within the cool-down (days only advance)."""
 
 
 def _calendar(features: FeatureTable) -> tuple[list[pd.Timestamp], list[datetime],
@@ -166,7 +168,10 @@ def _book(run: DayRun, row: int, cooldown_days: int) -> PositionBook:
     the cool-down (the same PositionBook object while neither changes)."""
     book = run.book
     since = run.datetimes[row] - timedelta(days=cooldown_days + 1)
-    closed = tuple(c for c in book.journal if c.closed_at >= since)
+    journal = book.journal  # in the order of closing, and the rows only move forward
+    while run.recent < len(journal) and journal[run.recent].closed_at < since:
+        run.recent += 1
+    closed = tuple(journal[run.recent:])
     version, last_closed = run.book_key
     if version != book.version or not _same(closed, last_closed):
         positions = tuple(t.position() for t in book.trades.values())
