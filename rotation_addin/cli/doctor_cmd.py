@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import math
 import sys
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -104,10 +106,35 @@ def _print_table(results: list[c.Check]) -> None:
     print(f"\n{len(results)} checks: {failed} failed, {warned} warnings")
 
 
+MAX_TIMEOUT_S = 30.0
+
+
+def _check_url(flag: str, url: str | None) -> None:
+    """Refuse an address that has no scheme or host (``notaurl``): nothing to connect to."""
+    if url is None:
+        return
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host, _ = parts.hostname, parts.port  # .port raises on a port that is not a number
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https", "ws", "wss") or not host:
+        raise InputError(flag, f"must be a URL like http://host:port (got {url!r})")
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """``--timeout`` in (0, 30] s (NaN is not), ``--api-url``/``--provider-url`` real URLs."""
+    timeout = args.timeout
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_S):
+        raise InputError("--timeout", f"must be above 0 and at most {MAX_TIMEOUT_S:g} s "
+                                      f"(got {timeout:g})")
+    _check_url("--api-url", args.api_url)
+    _check_url("--provider-url", args.provider_url)
+
+
 def run_doctor(args: argparse.Namespace) -> int:
     """Run every check, print them (table or JSON); exit 1 when one FAILs."""
-    if args.timeout <= 0 or args.timeout > 30:
-        raise InputError("--timeout", f"must be above 0 and at most 30 s (got {args.timeout:g})")
+    _check_flags(args)
     results = c.run_checks(all_checks(args))
     failed = any(r.status == c.FAIL for r in results)
     if args.json:

@@ -190,8 +190,13 @@ def check_xlwings_addin() -> Check:
 def check_reachable(name: str, url: str, timeout_s: float) -> Check:
     """TCP connection to the host of ``url`` within ``timeout_s`` (DNS failure is immediate)."""
     parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a port that is not a number or out of range
+        host = ""
+    if not host:  # e.g. a settings exchange_api_url without scheme: nothing to connect to
+        return Check(name, FAIL, f"{url!r} is not a URL like http://host:port",
+                     "correct the address (settings exchange_api_url or the flag)")
     started = time.monotonic()
     try:
         with socket.create_connection((host, port), timeout=timeout_s):

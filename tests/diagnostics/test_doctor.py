@@ -212,3 +212,38 @@ def test_table_output_and_bad_timeout(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code in (0, 1)
     assert main(["doctor", "--timeout", "0"]) == 2
     assert "--timeout: must be above 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("timeout", ["nan", "NaN", "inf", "0", "31"])
+def test_timeout_out_of_range_or_nan_is_bad_input(timeout: str, listening_url: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """NaN passed every comparison and reached socket.create_connection ("Invalid value NaN")."""
+    from tests.cli_helpers import one_line_error, run
+
+    code, out, err = run(capsys, "doctor", "--timeout", timeout, "--api-url", listening_url,
+                         "--provider-url", listening_url, "--json")
+    assert code == 2
+    assert one_line_error(err).startswith(
+        "rotation: invalid input: --timeout: must be above 0 and at most 30 s (got ")
+    assert json.loads(out)["error"]["exit_code"] == 2
+
+
+@pytest.mark.parametrize(("flag", "url"), [("--api-url", "notaurl"), ("--api-url", "http://"),
+                                           ("--provider-url", "127.0.0.1:80"),
+                                           ("--api-url", "http://127.0.0.1:notaport")])
+def test_url_without_scheme_or_host_is_bad_input(flag: str, url: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """``notaurl`` used to be checked as a host named "" (": name not found")."""
+    from tests.cli_helpers import one_line_error, run
+
+    code, _, err = run(capsys, "doctor", flag, url)
+    assert code == 2
+    assert one_line_error(err) == (f"rotation: invalid input: {flag}: must be a URL like "
+                                   f"http://host:port (got {url!r})")
+
+
+def test_reachable_check_of_an_address_without_host_says_so() -> None:
+    from rotation_addin.diagnostics.checks import FAIL, check_reachable
+
+    result = check_reachable("exchange x", "notaurl", 1.0)
+    assert (result.status, result.detail) == (FAIL, "'notaurl' is not a URL like http://host:port")
