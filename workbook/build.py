@@ -258,6 +258,17 @@ def save(wb: Workbook, path: Path, *, macro_enabled: bool,
             before_commit(tmp)
 
 
+class WorkbookExists(InputError):
+    """The workbook to build is already there (``overwrite`` not given); ``path`` is it.
+
+    Each caller says how to overwrite in its own terms (``rotation workbook build --force``).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__("out", f"{path} exists; refresh it, or build with overwrite=True")
+
+
 def _target(path: Path | None, *, macro_enabled: bool, overwrite: bool) -> Path:
     """The file to write: its suffix fits the variant; an existing one only with ``overwrite``."""
     target = Path(path) if path is not None else default_path(macro_enabled=macro_enabled)
@@ -265,7 +276,7 @@ def _target(path: Path | None, *, macro_enabled: bool, overwrite: bool) -> Path:
     if target.suffix.lower() != expected:
         raise InputError("out", f"must end in {expected} for this variant (got {target.name})")
     if target.exists() and not overwrite:
-        raise InputError("out", f"{target} exists; refresh it, or pass overwrite/--force")
+        raise WorkbookExists(target)
     return target
 
 

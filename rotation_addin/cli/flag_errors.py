@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path, PurePath
 
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.sizing import MAX_RISK_CAP_FRACTION
@@ -74,11 +75,18 @@ FIELD_FLAGS: Mapping[str, Flag] = {
     "horizon_days": Flag("--horizon"),
     "rebalance_every_days": Flag("--every"),
     "warmup_days": Flag("--warmup"),
+    "correlation_window_days": Flag("--window"),
+    "positions": Flag("--positions"),
+    "journal": Flag("--journal"),
 }
 #: Per-command exceptions to :data:`FIELD_FLAGS` (command as typed, e.g. ``"size"``).
 COMMAND_FLAGS: Mapping[str, Mapping[str, Flag]] = {
     "liq": {"quantity_base": Flag("--quantity"), "margin_usd": Flag("--margin", USD)},
     "leverage": {"maintenance_margin_rate": Flag("--mmr", PERCENT)},
+    "plan": {"risk_fraction": Flag("--risk-fraction", PERCENT), "top_n_long": Flag("--top"),
+             "portfolio_risk_cap_fraction": Flag("--portfolio-cap", PERCENT)},
+    "backtest": {"folder": Flag("--data-dir")},
+    "workbook": {"out": Flag("--out")},
     "alerts": {"threshold": Flag("--threshold"), "hysteresis": Flag("--hysteresis"),
                "unit": Flag("--unit"), "note": Flag("--note"), "limit": Flag("--limit")},
 }
@@ -193,13 +201,46 @@ def _parse_typed(text: str) -> float | None:
         return None
 
 
+def _looks_like_a_path(value: str) -> bool:
+    """A typed value that names a file or folder (not ``RENDER`` or ``2%``)."""
+    if not value:
+        return False
+    return bool(PurePath(value).suffix) or "/" in value or "\\" in value or Path(value).exists()
+
+
+def _file_flag(field: str, typed: Mapping[str, str]) -> tuple[str, str] | None:
+    """The flag after which the user typed the file a loader's ``field`` names, and what of
+    the field is left to show.
+
+    The data layer names a file by its path or name (``missing.csv``, ``qa5``,
+    ``pos.csv line 3: quantity``): it does not know the flag. ``--macro missing.csv`` then
+    reads ``--macro: file not found: missing.csv``; a line of the file stays named
+    (``--positions: pos.csv line 3: quantity: ...``).
+    """
+    for flag, value in typed.items():
+        value = value.strip()
+        if not _looks_like_a_path(value):
+            continue
+        for name in dict.fromkeys((value, value.rstrip("/\\"), PurePath(value).name)):
+            if name and field == name:
+                return flag, ""
+            if name and field.startswith(name + " "):
+                return flag, field
+    return None
+
+
 def describe(error: InputError, command: str, argv: Sequence[str]) -> str:
     """``error`` as one line in the user's terms: ``--flag: reason in the flag's units``."""
     field = getattr(error, "field", "")
     reason = getattr(error, "reason", str(error))
     if not field or field.startswith("-"):
         return str(error)
-    rewriter = _Rewriter(command, typed_values(argv))
+    typed = typed_values(argv)
+    rewriter = _Rewriter(command, typed)
+    as_file = None if field in rewriter.flags else _file_flag(field, typed)
+    if as_file is not None:
+        flag_name, rest = as_file
+        return f"{flag_name}: {rest}: {reason}" if rest else f"{flag_name}: {reason}"
     flag = rewriter.flag_for(field)
     shown = flag.name if flag else field
     return f"{shown}: {rewriter.rewrite(field, reason)}"

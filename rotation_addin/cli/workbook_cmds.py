@@ -72,7 +72,7 @@ def run_build(args: argparse.Namespace) -> int:
     """Build the workbook and print where it is."""
     # deferred: pandas + openpyxl off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.data.loader import load_market
-    from workbook.build import build_workbook
+    from workbook.build import WorkbookExists, build_workbook
 
     settings = load_settings()
     dataset = None
@@ -80,8 +80,13 @@ def run_build(args: argparse.Namespace) -> int:
     exchange = _exchange_id(args.exchange, source, settings.exchange_id)
     if not args.empty:
         dataset = load_market(source, exchange_id=exchange)
-    result = build_workbook(args.out, dataset=dataset, params=settings,
-                            macro_enabled=args.xlsm, overwrite=args.force)
+    try:
+        result = build_workbook(args.out, dataset=dataset, params=settings,
+                                macro_enabled=args.xlsm, overwrite=args.force)
+    except WorkbookExists as exists:
+        raise InputError("--out", f"{exists.path} exists; pass --force to overwrite it, or "
+                                  f"refresh it: rotation refresh --workbook {exists.path}"
+                         ) from None
     if args.json:
         print(to_json(paths_as_text(result)))
         return 0
