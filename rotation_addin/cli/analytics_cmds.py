@@ -25,6 +25,7 @@ from rotation_addin.cli.analytics_common import (
     _positive_fraction,
     _print_data_warnings,
     _rounded,
+    _whole_number,
     _window,
     common_flags,
     data_warnings,
@@ -108,7 +109,7 @@ def _register_plan(subparsers: Any) -> None:
                       help="account equity (default: settings equity_usd)")
     plan.add_argument("--risk-fraction", type=_positive_fraction, default=None, metavar="F",
                       help="risk per trade: 0.02 or 2%% of equity (default: settings, 2%%)")
-    plan.add_argument("--top", type=int, default=None, metavar="N",
+    plan.add_argument("--top", type=_whole_number, default=None, metavar="N",
                       help="number of leading sectors to hold long (default 1)")
     plan.add_argument("--portfolio-cap", type=_positive_fraction, default=None, metavar="F",
                       help="stressed-loss cap: 0.06 or 6%% of equity (default 6%%)")

@@ -30,6 +30,14 @@ def _window(text: str) -> int:
     return value
 
 
+def _whole_number(text: str) -> int:
+    """A count as typed (``--top 2``); its range is checked by the plan parameters."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)

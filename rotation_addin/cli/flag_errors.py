@@ -205,7 +205,12 @@ def _looks_like_a_path(value: str) -> bool:
     """A typed value that names a file or folder (not ``RENDER`` or ``2%``)."""
     if not value:
         return False
-    return bool(PurePath(value).suffix) or "/" in value or "\\" in value or Path(value).exists()
+    if PurePath(value).suffix or "/" in value or "\\" in value:
+        return True
+    try:
+        return Path(value).exists()
+    except (OSError, ValueError):  # a name too long, a NUL byte: not a file the user has
+        return False
 
 
 def _file_flag(field: str, typed: Mapping[str, str]) -> tuple[str, str] | None:

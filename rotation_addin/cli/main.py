@@ -73,11 +73,26 @@ def _interrupted() -> int:
     return 130
 
 
+class ParseError(SystemExit):
+    """A command line argparse refused (bad number, unknown choice, missing flag): exit 2.
+
+    Still a ``SystemExit`` (the parser's own contract); :func:`main` adds the JSON error
+    object when ``--json`` was typed, as for every other bad input.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(EXIT_INPUT)
+        self.message = message
+
+
 class _Parser(argparse.ArgumentParser):
-    """ArgumentParser whose errors are one line: ``rotation: error: <reason>``."""
+    """ArgumentParser whose errors are one line, in the words of every other bad input:
+    ``rotation: invalid input: --top: invalid int value: '1.5'``."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_INPUT, f"rotation: error: {message}\n")
+        message = message.removeprefix("argument ")  # "argument --top: ..." -> "--top: ..."
+        print(f"rotation: invalid input: {message}", file=sys.stderr)
+        raise ParseError(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,8 +118,13 @@ def _fail(kind: str, message: str, code: int, argv: Sequence[str]) -> int:
     """Print the one error line (and, with ``--json``, a JSON error object on stdout)."""
     print(f"rotation: {kind}: {message}", file=sys.stderr)
     if "--json" in argv:
-        print(json.dumps({"error": {"kind": kind, "message": message, "exit_code": code}}))
+        print(_json_error(kind, message, code))
     return code
+
+
+def _json_error(kind: str, message: str, code: int) -> str:
+    """The ``--json`` error object on stdout (README: bad input exits 2 ... as JSON)."""
+    return json.dumps({"error": {"kind": kind, "message": message, "exit_code": code}})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -137,6 +157,10 @@ def _run(argv: Sequence[str] | None) -> int:
         args = parser.parse_args(words)
     except KeyboardInterrupt:  # Ctrl-C while the command modules import
         return _interrupted()
+    except ParseError as refused:  # the one line is printed; the JSON object too
+        if "--json" in words:
+            print(_json_error("invalid input", refused.message, EXIT_INPUT))
+        raise
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

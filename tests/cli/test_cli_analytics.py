@@ -90,8 +90,8 @@ def test_plan_reads_the_positions_file(capsys: pytest.CaptureFixture[str],
 @pytest.mark.parametrize("argv, fragment", [
     (["corr", "--window", "2"], "--window"),
     (["plan", "--equity", "-5"], "--equity"),
-    (["plan", "--risk-fraction", "0.5"], "risk_fraction"),
-    (["plan", "--top", "0"], "top_n_long"),
+    (["plan", "--risk-fraction", "0.5"], "--risk-fraction: must be above 0 % and at most 3 %"),
+    (["plan", "--top", "0"], "--top: must be an integer >= 1"),
     (["regime", "--source", "live"], "--source"),
 ])
 def test_bad_flags_are_one_line_errors(capsys: pytest.CaptureFixture[str], argv: list[str],
