@@ -226,15 +226,23 @@ def _load(path: Path, loaded: Snapshot, macro_enabled: bool) -> tuple[Any, list[
             wb = load_workbook(io.BytesIO(loaded.data), keep_vba=macro_enabled, rich_text=True)
     except Exception as exc:  # openpyxl raises a zoo of types on damaged files
         raise DataError(f"{path} is damaged or not a workbook ({type(exc).__name__}: "
-                        f"{' '.join(str(exc).split())[:120]}): nothing was changed; restore "
-                        f"{backup_path_for(path).name} or rebuild it with "
-                        "`rotation workbook build`") from None
+                        f"{' '.join(str(exc).split())[:120]}): nothing was changed; "
+                        f"{_restore_hint(path)}") from None
     notes = [f"round trip: {w.message}" for w in caught
              if "extension is not supported" not in str(w.message)]
     missing = [s for s in REQUIRED_SHEETS if s not in wb.sheetnames]
     _check_sheets(path.name, missing)
     _check_layout_version(wb, path)
     return wb, notes
+
+
+def _restore_hint(path: Path) -> str:
+    """How to get a good workbook back: its backup only when one is really there."""
+    rebuild = f"rebuild it with `rotation workbook build --out {path} --force`"
+    backup = backup_path_for(path)
+    if backup.is_file():
+        return f"restore its backup {backup} or {rebuild}"
+    return f"there is no backup {backup.name} beside it: {rebuild}"
 
 
 def _check_sheets(name: str, missing: list[str]) -> None:
