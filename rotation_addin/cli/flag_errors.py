@@ -234,6 +234,18 @@ def _file_flag(field: str, typed: Mapping[str, str]) -> tuple[str, str] | None:
     return None
 
 
+def flag_of_path(path: str, argv: Sequence[str]) -> str | None:
+    """The flag after which the user typed ``path`` (``--out x.html``), None if none was."""
+    try:
+        wanted = Path(path).resolve()
+        for flag, value in typed_values(argv).items():
+            if value.strip() and Path(value.strip()).expanduser().resolve() == wanted:
+                return flag
+    except (OSError, ValueError, RuntimeError):  # a name too long, a NUL byte, a link loop
+        return None
+    return None
+
+
 def describe(error: InputError, command: str, argv: Sequence[str]) -> str:
     """``error`` as one line in the user's terms: ``--flag: reason in the flag's units``."""
     field = getattr(error, "field", "")
@@ -251,4 +263,4 @@ def describe(error: InputError, command: str, argv: Sequence[str]) -> str:
     return f"{shown}: {rewriter.rewrite(field, reason)}"
 
 
-__all__ = ["COMMAND_FLAGS", "FIELD_FLAGS", "Flag", "describe", "typed_values"]
+__all__ = ["COMMAND_FLAGS", "FIELD_FLAGS", "Flag", "describe", "flag_of_path", "typed_values"]

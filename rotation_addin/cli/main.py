@@ -21,8 +21,9 @@ import sys
 from collections.abc import Sequence
 
 from rotation_addin import __version__
-from rotation_addin.cli.flag_errors import describe
+from rotation_addin.cli.flag_errors import describe, flag_of_path
 from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
+from rotation_addin.data.atomic import WriteError
 from rotation_addin.data.redact import redact
 
 COMMAND_MODULES: tuple[str, ...] = (
@@ -53,8 +54,15 @@ ENVIRONMENT_ERRORS: tuple[type[BaseException], ...] = (OSError, sqlite3.Error, M
 disk, an unreadable folder, a database the OS refuses, memory (exit 4, one line)."""
 
 
-def environment_error_line(exc: BaseException) -> str:
-    """One line for an OSError (naming the path) or another environment error."""
+def environment_error_line(exc: BaseException, argv: Sequence[str] = ()) -> str:
+    """One line for an OSError (naming the path, and the flag that named it) or another
+    environment error: ``cannot write /tmp/x.html (--report): no space left on device``."""
+    if isinstance(exc, WriteError) and exc.filename is not None:
+        target = str(exc.filename)
+        flag = flag_of_path(target, argv)
+        reason = exc.strerror or type(exc).__name__
+        return (f"cannot write {target}{f' ({flag})' if flag else ''}: "
+                f"{reason[:1].lower()}{reason[1:]}")
     if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
         paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
         reason = exc.strerror or type(exc).__name__
@@ -183,8 +191,19 @@ def _run(argv: Sequence[str] | None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except ENVIRONMENT_ERRORS as exc:
-        kind, _, message = environment_error_line(exc).partition(": ")
-        return _fail(kind, message, EXIT_DATA, words)
+        return _environment_failure(environment_error_line(exc, words), words)
+
+
+def _environment_failure(line: str, argv: Sequence[str]) -> int:
+    """``rotation: cannot write X: reason`` on stderr; with ``--json`` the error object, its
+    kind a word (``system error``), not the path."""
+    print(f"rotation: {line}", file=sys.stderr)
+    if "--json" in argv:
+        kind, _, rest = line.partition(": ")
+        if kind not in ("system error", "out of memory", "data error"):
+            kind, rest = "system error", line
+        print(_json_error(kind, rest, EXIT_DATA))
+    return EXIT_DATA
 
 
 if __name__ == "__main__":

@@ -41,6 +41,19 @@ def target_mode(target: Path) -> int:
     return mode
 
 
+class WriteError(OSError):
+    """Writing ``filename`` (the target, not the temporary file beside it) failed: a full
+    disk, a folder that refuses new files. An ``OSError`` still (callers catch those)."""
+
+
+def _about_target(exc: OSError, tmp: Path, target: Path) -> OSError:
+    """``exc`` retold about ``target`` when it is about the temporary file or no file (a full
+    disk fails a write(), which names none); another file's error is left as it is."""
+    if isinstance(exc, WriteError) or exc.filename not in (None, str(tmp)):
+        return exc
+    return WriteError(exc.errno, exc.strerror or str(exc), str(target))
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path,
                 before_replace: Callable[[], None] | None = None) -> Iterator[Path]:
@@ -55,6 +68,9 @@ def atomic_path(target: Path,
     ------
     DataError
         ``target`` is read-only.
+    WriteError
+        The temporary file could not be made, written, synced or renamed (``filename`` is
+        ``target``).
     """
     target = Path(target)
     try:
@@ -69,7 +85,11 @@ def atomic_path(target: Path,
         # a device, pipe or dangling link: renaming over it would replace it (/dev/null!)
         raise DataError(f"cannot write {target}: not a regular file; give a file name")
     mode = target_mode(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                        dir=target.parent)
+    except OSError as exc:
+        raise WriteError(exc.errno, exc.strerror or str(exc), str(target)) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -86,9 +106,14 @@ def atomic_path(target: Path,
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+    except OSError as exc:
+        told = _about_target(exc, tmp, target)
+        if told is exc:
+            raise
+        raise told from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def atomic_write_text(target: Path, text: str, encoding: str = "utf-8") -> None:
