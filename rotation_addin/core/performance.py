@@ -138,23 +138,54 @@ def trade_stats(pnls: Sequence[float], r_multiples: Sequence[float],
 
 
 # ----------------------------------------------------------------------------- benchmarks
+BENCHMARK_BASIS = ("every benchmark starts at the initial equity at the strategy's first close "
+                   "and enters at the next open, as the strategy's first orders do")
+"""How the benchmarks are put on the strategy's basis (printed with the ``model:`` lines)."""
+
+
 def buy_and_hold(open_usd: pd.Series, close_usd: pd.Series, initial_usd: float,
                  fee_rate: float, slippage_rate: float) -> pd.Series:
-    """Equity of buying at the first open (slippage, fee) and holding: no further trades."""
-    entry = float(open_usd.iloc[0]) * (1.0 + slippage_rate)
-    quantity = initial_usd / (entry * (1.0 + fee_rate))
-    return pd.Series(quantity * close_usd.to_numpy(dtype=float), index=close_usd.index,
-                     name="buy_and_hold")
+    """Equity of holding one asset on the strategy's basis (:data:`BENCHMARK_BASIS`).
 
-
-def equal_weight(close: pd.DataFrame, initial_usd: float) -> pd.Series:
-    """Equal weight of every asset with a price, rebalanced daily, no costs.
-
-    ``E_t = E_{t-1} x (1 + mean_j r_{t,j})`` over the assets with a return on day ``t``.
+    ``initial_usd`` (cash) at the first close; bought at the second day's open
+    ``open x (1 + slippage)`` paying ``fee_rate`` on the notional, marked at each close
+    after it, and sold at the last close paying the fee again (as the strategy's positions
+    left at the end): ``q = initial / (open_1 (1 + slippage) (1 + fee))``,
+    ``E_t = q close_t`` for ``1 <= t < n - 1``, ``E_{n-1} = q close_{n-1} (1 - fee)``.
     """
+    closes = close_usd.to_numpy(dtype=float)
+    values = np.full(len(closes), float(initial_usd))
+    if len(closes) > 1:
+        entry = float(open_usd.iloc[1]) * (1.0 + slippage_rate)
+        quantity = initial_usd / (entry * (1.0 + fee_rate))
+        values[1:] = quantity * closes[1:]
+        values[-1] *= 1.0 - fee_rate
+    return pd.Series(values, index=close_usd.index, name="buy_and_hold")
+
+
+def _entry_day_returns(close: pd.DataFrame, open_: pd.DataFrame | None) -> np.ndarray:
+    """Simple returns of each day ``t >= 1`` (rows) by column: close-to-close, except the
+    first (``t = 1``), open-to-close when ``open_`` is given (entered at that open)."""
     prices = close.to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = prices[1:] / prices[:-1] - 1.0
+        if open_ is not None and len(prices) > 1:
+            opens = open_.reindex(index=close.index, columns=close.columns).to_numpy(
+                dtype=float)
+            r[0] = prices[1] / opens[1] - 1.0
+    out: np.ndarray = r
+    return out
+
+
+def equal_weight(close: pd.DataFrame, initial_usd: float,
+                 open_: pd.DataFrame | None = None) -> pd.Series:
+    """Equal weight of every asset with a price, rebalanced daily at the close, no costs.
+
+    ``E_t = E_{t-1} x (1 + mean_j r_{t,j})`` over the assets with a return on day ``t``;
+    with ``open_`` the first day's return is open-to-close (entered at the second day's
+    open: :data:`BENCHMARK_BASIS`).
+    """
+    r = _entry_day_returns(close, open_)
     finite = np.isfinite(r)
     mean = np.where(finite.any(axis=1), np.where(finite, r, 0.0).sum(axis=1)
                     / np.maximum(finite.sum(axis=1), 1), 0.0)
@@ -164,14 +195,22 @@ def equal_weight(close: pd.DataFrame, initial_usd: float) -> pd.Series:
 
 def random_sector_rotation(sector_returns: pd.DataFrame, initial_usd: float, *,
                            every_days: int, fee_rate: float, seeds: int,
-                           first_seed: int = 0) -> np.ndarray:
+                           first_seed: int = 0,
+                           intraday: pd.DataFrame | None = None) -> np.ndarray:
     """Final equities of a random-sector rotation, one per seed: shape (seeds,).
 
-    Every ``every_days`` a sector with a return that day is drawn uniformly; its equal-weight
-    index (simple daily returns ``sector_returns``) is held long at 1x; a switch pays the
-    taker fee twice (sell, buy) on the whole equity. Seeds ``first_seed..first_seed+seeds-1``.
+    Row ``t`` of ``sector_returns`` is each sector index's simple return from the close
+    before to the close of that day. Every ``every_days`` rows a sector with a return that
+    day is drawn uniformly, its index held long at 1x; a switch pays the taker fee twice
+    (sell, buy) on the whole equity. With ``intraday`` (the same days' open-to-close
+    returns) a draw made at the close before row ``t`` fills at row ``t``'s open: the old
+    sector earns its overnight move ``(1 + r) / (1 + intraday) - 1``, the new one its
+    intraday return; without it the switch happens at the close before. Seeds
+    ``first_seed..first_seed+seeds-1``.
     """
     values = sector_returns.to_numpy(dtype=float)
+    inside = values if intraday is None else \
+        intraday.reindex_like(sector_returns).to_numpy(dtype=float)
     n_days = values.shape[0]
     finals = np.empty(seeds)
     for k in range(seeds):
@@ -179,13 +218,26 @@ def random_sector_rotation(sector_returns: pd.DataFrame, initial_usd: float, *,
         equity, held = initial_usd, -1
         for t in range(n_days):
             if t % every_days == 0:
-                available = np.flatnonzero(np.isfinite(values[t]))
+                available = np.flatnonzero(np.isfinite(values[t]) & np.isfinite(inside[t]))
                 if len(available):
                     choice = int(rng.choice(available))
                     if choice != held:
-                        equity *= (1.0 - fee_rate) ** (2 if held >= 0 else 1)
-                    held = choice
+                        equity = _switch(equity, values[t], inside[t], held, choice, fee_rate)
+                        held = choice
+                        continue
             if held >= 0 and math.isfinite(values[t, held]):
                 equity *= 1.0 + values[t, held]
         finals[k] = equity
     return finals
+
+
+def _switch(equity: float, day: np.ndarray, inside: np.ndarray, held: int, choice: int,
+            fee_rate: float) -> float:
+    """Equity after a day on which ``held`` (-1: none) is sold and ``choice`` bought at
+    the open: the old sector's overnight move, the fees, the new one's intraday move."""
+    if held >= 0 and math.isfinite(day[held]):
+        overnight = (1.0 + day[held]) / (1.0 + inside[held]) \
+            if math.isfinite(inside[held]) and inside[held] > -1.0 else 1.0 + day[held]
+        equity *= overnight
+    equity *= (1.0 - fee_rate) ** (2 if held >= 0 else 1)
+    return equity * (1.0 + inside[choice])

@@ -35,19 +35,31 @@ from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.sizing import EQUITY_RANGE_USD
 from rotation_addin.core.strategy_book import Book, Trade, funding_table
 
-__all__ = ["CONVENTIONS", "PLAN_WINDOW_DAYS", "StrategyBacktest", "Trade", "run_strategy",
-           "trading_days"]
+__all__ = ["CONVENTIONS", "PLAN_WINDOW_DAYS", "StrategyBacktest", "Trade", "conventions",
+           "run_strategy", "trading_days"]
 
 MIN_WARMUP_DAYS = 31
-CONVENTIONS = (
+FILL_CONVENTIONS = (
     "orders decided at a close fill at the next open, with slippage and the taker fee",
     "stops and take-profits are watched intrabar on the daily high/low; when one bar holds "
     "both, the stop is taken first",
     "a liquidation (a gap through the bracket-aware liquidation price) loses the whole "
     "isolated margin",
-    "funding every 8 h from the funding history; an intrabar exit pays that day's 08:00 and "
-    "16:00 funding",
 )
+FUNDING_CONVENTION = ("funding every 8 h from the funding history; an intrabar exit pays "
+                      "that day's 08:00 and 16:00 funding")
+NO_FUNDING_CONVENTION = "no funding charged (no funding history)"
+
+
+def conventions(funding_charged: bool) -> tuple[str, ...]:
+    """How a run's fills were modelled (the ``model:`` lines): the fill rules and what was
+    done about funding (charged from the history, or not at all)."""
+    return (*FILL_CONVENTIONS,
+            FUNDING_CONVENTION if funding_charged else NO_FUNDING_CONVENTION)
+
+
+CONVENTIONS = conventions(True)
+"""The conventions of a run with funding history."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ class StrategyBacktest:
         Day equity fell below the plan's minimum account size (0.01 USD), if ever.
     warnings : tuple[str, ...]
         Data caveats (no funding history, proxy dominance...).
+    conventions : tuple[str, ...]
+        How the fills were modelled (:func:`conventions`: says whether funding was charged).
     """
 
     source: str
@@ -93,6 +107,7 @@ class StrategyBacktest:
     traded_notional_usd: float
     ruined_on: pd.Timestamp | None
     warnings: tuple[str, ...]
+    conventions: tuple[str, ...] = CONVENTIONS
 
     @property
     def liquidations(self) -> int:
@@ -256,6 +271,6 @@ def _walk(run: DayRun, first: int, warnings: list[str]) -> StrategyBacktest:
         decisions=run.decisions, decision_log=tuple(run.log), fees_usd=book.ledger.fees_usd,
         funding_usd=book.ledger.funding_usd,
         traded_notional_usd=book.ledger.traded_notional_usd, ruined_on=ruined,
-        warnings=tuple(warnings),
+        warnings=tuple(warnings), conventions=conventions(not book.funding.empty),
     )
 

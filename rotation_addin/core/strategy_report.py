@@ -1,15 +1,19 @@
 """Summary of a whole-strategy backtest beside its benchmarks (what every surface shows).
 
-Benchmarks, on the same days as the strategy's equity curve and from the same initial
-equity:
+Benchmarks, on the same days as the strategy's equity curve and on its basis
+(``core.performance.BENCHMARK_BASIS``): each starts at the initial equity at the strategy's
+first close (when the strategy holds only cash) and enters at the next open, as the
+strategy's first orders fill:
 
-* BTC buy-and-hold: bought at the first day's open (slippage, taker fee), held;
-* equal-weight universe: every trading-sector member with a price, rebalanced daily, no
-  costs (``core.performance.equal_weight``);
+* BTC buy-and-hold: bought at the second day's open with the strategy's slippage and
+  taker fee, held, sold at the last close with the fee (as the strategy's positions left
+  at the end);
+* equal-weight universe: every trading-sector member with a price, entered at the second
+  day's open, rebalanced daily at the close, no costs (``core.performance.equal_weight``);
 * random-sector rotation: ``RANDOM_SEEDS`` seeds, each holding a random sector's
-  equal-weight index long at 1x, redrawn every ``RANDOM_EVERY_DAYS`` days, taker fee on
-  each switch; shown as the distribution of total returns and the share of seeds the
-  strategy beat.
+  equal-weight index long at 1x, redrawn every ``RANDOM_EVERY_DAYS`` days at a close and
+  switched at the next open, taker fee on each switch; shown as the distribution of total
+  returns and the share of seeds the strategy beat.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import pandas as pd
 
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.performance import (
+    BENCHMARK_BASIS,
     Metrics,
     TradeStats,
     buy_and_hold,
@@ -32,7 +37,7 @@ from rotation_addin.core.performance import (
     trade_stats,
 )
 from rotation_addin.core.returns import log_returns, sector_index_returns
-from rotation_addin.core.strategy_backtest import CONVENTIONS, StrategyBacktest
+from rotation_addin.core.strategy_backtest import StrategyBacktest
 
 RANDOM_SEEDS = 200
 RANDOM_EVERY_DAYS = 7
@@ -91,12 +96,20 @@ def monthly_returns(equity: pd.Series) -> pd.DataFrame:
 
 def _random(dataset: MarketDataset, days: pd.DatetimeIndex, fee: float,
             strategy_total: float) -> RandomRotation:
-    index = sector_index_returns(log_returns(dataset.close), dataset.universe)
-    trading = [s for s in dataset.universe.trading_sectors() if s in index.columns]
-    simple = pd.DataFrame(np.expm1(index[trading].to_numpy(dtype=float)), index=index.index,
-                          columns=trading).reindex(days).iloc[1:]
-    finals = random_sector_rotation(simple, 1.0, every_days=RANDOM_EVERY_DAYS, fee_rate=fee,
-                                    seeds=RANDOM_SEEDS) - 1.0
+    close = dataset.close
+    opens = dataset.open.reindex(index=close.index, columns=close.columns)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inside_log = pd.DataFrame(np.log(close.to_numpy(dtype=float)
+                                         / opens.to_numpy(dtype=float)),
+                                  index=close.index, columns=close.columns)
+    frames = []
+    for logs in (log_returns(close), inside_log):
+        index = sector_index_returns(logs, dataset.universe)
+        trading = [s for s in dataset.universe.trading_sectors() if s in index.columns]
+        frames.append(pd.DataFrame(np.expm1(index[trading].to_numpy(dtype=float)),
+                                   index=index.index, columns=trading).reindex(days).iloc[1:])
+    finals = random_sector_rotation(frames[0], 1.0, every_days=RANDOM_EVERY_DAYS, fee_rate=fee,
+                                    seeds=RANDOM_SEEDS, intraday=frames[1]) - 1.0
     return RandomRotation(RANDOM_SEEDS, RANDOM_EVERY_DAYS,
                           {q: float(np.percentile(finals, q)) for q in (5, 25, 50, 75, 95)},
                           float(np.mean(finals < strategy_total)),
@@ -116,7 +129,8 @@ def summarise(result: StrategyBacktest, dataset: MarketDataset,
                        initial, fee, slip)
     members = [b for s in dataset.universe.trading_sectors()
                for b in dataset.universe.sectors[s] if b in dataset.close.columns]
-    ew = equal_weight(dataset.close[members].reindex(days), initial)
+    ew = equal_weight(dataset.close[members].reindex(days), initial,
+                      dataset.open.reindex(columns=members).reindex(days))
     strat = metrics(equity)
     span = max(1, strat.days)
     mean_equity = float(equity.mean())
@@ -130,5 +144,6 @@ def summarise(result: StrategyBacktest, dataset: MarketDataset,
         turnover_per_year=(result.traded_notional_usd / mean_equity * 365 / span
                            if mean_equity > 0 else math.nan),
         drawdown=drawdown(equity), btc_equity=btc, equal_weight_equity=ew,
-        monthly_returns=monthly_returns(equity), conventions=CONVENTIONS,
+        monthly_returns=monthly_returns(equity),
+        conventions=(*result.conventions, BENCHMARK_BASIS),
     )

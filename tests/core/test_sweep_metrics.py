@@ -73,15 +73,76 @@ def test_metrics_against_independent_pandas():
 
 
 def test_benchmarks_by_hand():
+    """Every benchmark on the strategy's basis: the initial equity at the first close (cash),
+    entered at the second day's open."""
     index = pd.date_range("2024-01-01", periods=3, freq="D", tz="UTC")
     close = pd.DataFrame({"A": [100.0, 110, 121], "B": [10.0, 9, 9.9]}, index=index)
-    hold = buy_and_hold(close["A"], close["A"], 1000.0, 0.001, 0.0)
-    assert hold.iloc[-1] == pytest.approx(1000 / 1.001 * 1.21)
-    ew = equal_weight(close, 1000.0)
-    assert ew.iloc[-1] == pytest.approx(1000 * (1 + (0.1 - 0.1) / 2) * (1 + (0.1 + 0.1) / 2))
+    opens = pd.DataFrame({"A": [99.0, 104, 112], "B": [10.0, 9.5, 9.1]}, index=index)
+    hold = buy_and_hold(opens["A"], close["A"], 1000.0, 0.001, 0.002)
+    quantity = 1000 / (104 * 1.002 * 1.001)  # bought at day 2's open, slippage then fee
+    assert list(hold) == pytest.approx([1000.0, quantity * 110, quantity * 121 * 0.999])
+    ew = equal_weight(close, 1000.0, opens)
+    day2 = (110 / 104 - 1 + 9 / 9.5 - 1) / 2  # open to close: entered at day 2's open
+    assert list(ew) == pytest.approx([1000.0, 1000 * (1 + day2),
+                                      1000 * (1 + day2) * (1 + (0.1 + 0.1) / 2)])
+    assert equal_weight(close, 1000.0).iloc[-1] == pytest.approx(  # without opens: closes
+        1000 * (1 + (0.1 - 0.1) / 2) * (1 + (0.1 + 0.1) / 2))
     finals = random_sector_rotation(close.pct_change().fillna(0.0), 1.0, every_days=1,
                                     fee_rate=0.0, seeds=50)
     assert finals.min() >= 0.9 * 0.9 - 1e-12 and finals.max() <= 1.1 * 1.1 + 1e-12
+
+
+def test_random_rotation_switches_at_the_open_after_the_draw():
+    """One sector: entered at the first row's open (its intraday return, one fee), held
+    close to close after it. Two sectors redrawn every row: each switch day is the old
+    sector's overnight move, two fees, the new one's intraday move."""
+    index = pd.date_range("2024-01-02", periods=2, freq="D", tz="UTC")
+    full = pd.DataFrame({"A": [0.10, 0.05]}, index=index)
+    inside = pd.DataFrame({"A": [0.04, 0.02]}, index=index)
+    final = random_sector_rotation(full, 1.0, every_days=5, fee_rate=0.01, seeds=1,
+                                   intraday=inside)
+    assert final[0] == pytest.approx(0.99 * 1.04 * 1.05)
+    two = pd.DataFrame({"A": [0.10, 0.05], "B": [-0.10, 0.20]}, index=index)
+    two_inside = pd.DataFrame({"A": [0.04, 0.02], "B": [-0.05, 0.10]}, index=index)
+    rng = np.random.default_rng(0)
+    picks = [int(rng.choice([0, 1])) for _ in range(2)]
+    full_v, in_v = two.to_numpy(), two_inside.to_numpy()
+    expected = 0.99 * (1 + in_v[0, picks[0]])
+    if picks[1] == picks[0]:
+        expected *= 1 + full_v[1, picks[0]]
+    else:
+        expected *= (1 + full_v[1, picks[0]]) / (1 + in_v[1, picks[0]]) * 0.99 ** 2 \
+            * (1 + in_v[1, picks[1]])
+    got = random_sector_rotation(two, 1.0, every_days=1, fee_rate=0.01, seeds=1,
+                                 intraday=two_inside)
+    assert got[0] == pytest.approx(expected)
+
+
+def test_every_benchmark_total_is_its_own_curve_from_the_strategy_first_close():
+    """The figures the table prints are the curves the workbook and the report draw: each
+    benchmark's total return is its curve's last / first value, and the first value is the
+    strategy's initial equity on the strategy's first day (the QA finding: BTC's total was
+    measured from a curve that had already moved and paid its fee on day 1)."""
+    from rotation_addin.core.strategy_backtest import run_strategy
+    from rotation_addin.core.strategy_report import summarise
+    from rotation_addin.data.demo import demo_dataset
+
+    dataset = demo_dataset(days=140)
+    summary = summarise(run_strategy(dataset), dataset)
+    initial = summary.result.params.equity_usd
+    days = summary.result.equity.index
+    for curve, m in ((summary.btc_equity, summary.btc),
+                     (summary.equal_weight_equity, summary.equal_weight)):
+        assert curve.index.equals(days)
+        assert curve.iloc[0] == initial
+        assert m.total_return == pytest.approx(curve.iloc[-1] / curve.iloc[0] - 1, rel=1e-12)
+    btc = dataset.universe.benchmark
+    p = summary.result.params
+    quantity = initial / (dataset.open[btc].loc[days[1]] * (1 + p.stop_slippage_rate)
+                          * (1 + p.taker_fee_rate))
+    by_hand = quantity * dataset.close[btc].loc[days[-1]] * (1 - p.taker_fee_rate)
+    assert summary.btc.total_return == pytest.approx(by_hand / initial - 1, rel=1e-12)
+    assert summary.conventions[-1].startswith("every benchmark starts at the initial equity")
 
 
 def test_walk_forward_choice_picks_in_sample_and_reports_out_of_sample():
