@@ -47,7 +47,8 @@ def grid_from_text(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
     ------
     InputError
         Field ``grid``: no item, an item without ``=``, a name given twice, or a value
-        that is not a number (the message quotes the item).
+        that is not a number (the message quotes the item); the parameter's name: a value
+        given twice.
     """
     if not items:
         raise InputError("grid", "is empty: give NAME=V1,V2,... (parameters: "
@@ -59,15 +60,24 @@ def grid_from_text(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
             raise InputError("grid", f"must be NAME=V1,V2,... (got {item!r})")
         if name in grid:
             raise InputError("grid", f"gives {name} twice: put all its values in one item")
-        values: list[float] = []
-        for word in (w.strip() for w in text.split(",")) if text else ():
-            try:
-                values.append(float(word))
-            except ValueError:
-                raise InputError("grid", f"{name}: {word!r} is not a number (in {item!r})") \
-                    from None
-        grid[name] = tuple(values)
+        grid[name] = _values(name, text, str(item))
     return grid
+
+
+def _values(name: str, text: str, item: str) -> tuple[float, ...]:
+    """The numbers of one item's ``V1,V2,...``; a value given twice (``2,2``, ``1,1.0``)
+    is refused: it would be one more trial for the deflated Sharpe ratio, not a new one."""
+    values: list[float] = []
+    for word in (w.strip() for w in text.split(",")) if text else ():
+        try:
+            value = float(word)
+        except ValueError:
+            raise InputError("grid", f"{name}: {word!r} is not a number (in {item!r})") \
+                from None
+        if value in values:
+            raise InputError(name, f"{value:g} given twice")
+        values.append(value)
+    return tuple(values)
 
 
 GRID_SEPARATOR = ";"

@@ -104,6 +104,15 @@ def test_a_grid_name_given_twice_is_refused(capsys):
     assert code == 2 and "--grid: gives theta twice" in one_line_error(err)
 
 
+@pytest.mark.parametrize(("values", "said"), [("2,2", "--grid theta: 2 given twice"),
+                                              ("1,1.0,1e0", "--grid theta: 1 given twice")])
+def test_a_grid_value_given_twice_is_refused(capsys, values: str, said: str):
+    """A repeated value is the same setting: counted again it would deflate the best
+    setting's Sharpe by a trial that was never run."""
+    code, out, err = run(capsys, "backtest", "--source", "demo", "--grid", f"theta={values}")
+    assert code == 2 and one_line_error(err).endswith(said) and out == ""
+
+
 @pytest.mark.slow
 def test_grid_json_and_report_are_the_engine_sweep_over_the_same_days(capsys, tmp_path: Path):
     """``--grid`` with ``--start``: every setting's figures are its own backtest from that

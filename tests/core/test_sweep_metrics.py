@@ -227,6 +227,11 @@ def test_grid_text_reads_names_and_values_and_refuses_nonsense():
                         (["theta=1", "theta=2"], "gives theta twice")]:
         with pytest.raises(InputError, match=said):
             grid_from_text(items)
+    for text, said in (("theta=2,2", "2 given twice"), ("theta=1,1.0,1e0", "1 given twice"),
+                       ("top_n_long=1,2,02", "2 given twice")):
+        with pytest.raises(InputError, match=said) as caught:  # one trial, not three
+            grid_from_text([text])
+        assert caught.value.field == text.split("=")[0]
     with pytest.raises(InputError, match="top_n_long: must be an integer"):
         expand_grid({"top_n_long": [1.5]})  # refused, not cut to 1
     assert expand_grid({"top_n_long": [2.0]})[0].params.top_n_long == 2

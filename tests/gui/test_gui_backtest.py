@@ -106,6 +106,7 @@ def test_sweep_without_data_says_so(qtbot) -> None:
     ("top_n_long=1.5", "Sweep grid top_n_long: must be an integer >= 1 (got 1.5)"),
     ("nope=1", "Sweep grid: unknown parameter(s) ['nope']"),
     ("theta", "Sweep grid: must be NAME=V1,V2,... (got 'theta')"),
+    ("theta=1, 1.0", "Sweep grid theta: 1 given twice"),
 ])
 def test_the_grid_field_names_what_is_wrong_and_holds_the_button(qtbot, typed: str,
                                                                  said: str) -> None:
