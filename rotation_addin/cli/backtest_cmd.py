@@ -15,8 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
+from rotation_addin.cli.backtest_args import MAX_SPAN_DAYS, check_outputs, warmup_days, whole_days
 from rotation_addin.core import sweep_grid
-from rotation_addin.core.constants import RANKING_EVERY_DAYS, RANKING_HORIZON_DAYS
+from rotation_addin.core.constants import (
+    DEFAULT_WARMUP_DAYS,
+    MIN_WARMUP_DAYS,
+    RANKING_EVERY_DAYS,
+    RANKING_HORIZON_DAYS,
+)
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings
@@ -42,16 +48,6 @@ DECISION_HEADERS = ["day", "leader", "laggard", "regime", "rotation_enabled",
                     "gated_curve_cumulative_net_pct", "basket_cumulative_pct"]
 
 
-def _whole_days(flag: str, text: str, minimum: int, maximum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise InputError(flag, f"must be a whole number of days (got {text!r})") from None
-    if not minimum <= value <= maximum:
-        raise InputError(flag, f"must be between {minimum} and {maximum} days (got {value})")
-    return value
-
-
 def _strategy_arguments(parser: argparse.ArgumentParser) -> None:
     """The whole-strategy backtest's flags (``--strategy`` and its outputs)."""
     parser.add_argument("--strategy", action="store_true",
@@ -59,10 +55,10 @@ def _strategy_arguments(parser: argparse.ArgumentParser) -> None:
                              "plan traded with fees, slippage, funding, stops, take-profits, "
                              "liquidations and the discipline rules, against BTC, the "
                              "equal-weight universe and random-sector rotation")
-    parser.add_argument("--report", type=Path, default=None, metavar="FILE.html",
+    parser.add_argument("--report", default=None, metavar="FILE.html",
                         help="write the whole-strategy backtest as a self-contained HTML "
                              "report with charts (implies --strategy)")
-    parser.add_argument("--workbook", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--workbook", default=None, metavar="FILE",
                         help="also write the whole-strategy backtest on the Backtest sheet of "
                              "this .xlsx/.xlsm (a refresh of that workbook; implies "
                              "--strategy)")
@@ -116,8 +112,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--every", default=None, metavar="DAYS",
                         help=f"days between decisions (default {RANKING_EVERY_DAYS}; the "
                              "ranking backtest only: --strategy decides every day)")
-    parser.add_argument("--warmup", default="60", metavar="DAYS",
-                        help="days of history before the first decision (>= 30, default 60)")
+    parser.add_argument("--warmup", default=None, metavar="DAYS",
+                        help="days of history before the first decision (>= "
+                             f"{MIN_WARMUP_DAYS}, default {DEFAULT_WARMUP_DAYS})")
     parser.add_argument("--start", default=None, metavar="YYYY-MM-DD",
                         help="first decision day (default: after the warmup)")
     parser.add_argument("--end", default=None, metavar="YYYY-MM-DD",
@@ -127,7 +124,7 @@ def register(subparsers: Any) -> None:
     output.add_argument("--csv", action="store_true",
                         help="print one CSV row per decision instead of the summary (with "
                              "--strategy: one row per closed trade)")
-    parser.add_argument("--csv-out", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--csv-out", default=None, metavar="FILE",
                         help="also write one row per decision to FILE (atomic write); with "
                              "--strategy one row per closed trade")
     _strategy_arguments(parser)
@@ -164,9 +161,9 @@ def _run(args: argparse.Namespace, dataset: MarketDataset) -> BacktestResult:
     from rotation_addin.core.backtest import walk_forward
     from rotation_addin.core.rotation import PlanParameters
 
-    horizon = _whole_days("--horizon", args.horizon or str(RANKING_HORIZON_DAYS), 1, 365)
-    every = _whole_days("--every", args.every or str(RANKING_EVERY_DAYS), 1, 365)
-    warmup = _whole_days("--warmup", args.warmup, 30, 5000)
+    horizon = whole_days("--horizon", args.horizon, RANKING_HORIZON_DAYS, 1, MAX_SPAN_DAYS)
+    every = whole_days("--every", args.every, RANKING_EVERY_DAYS, 1, MAX_SPAN_DAYS)
+    warmup = warmup_days(args)
     params = PlanParameters.from_settings(load_settings())
     try:
         return walk_forward(dataset, params, horizon_days=horizon, rebalance_every_days=every,
@@ -202,6 +199,15 @@ def stats_rows(result: BacktestResult) -> list[list[Any]]:
     return rows
 
 
+def p_text(p: float) -> str:
+    """``p = `` a p-value with two significant digits, more where two would round it to 1
+    (``p = 0.999`` for 0.99935, not ``p = 1``), ``p > 0.999`` above that."""
+    text = f"{p:.2g}"
+    if p < 1.0 and float(text) >= 1.0:
+        return f"p = {p:.3f}" if p < 0.9995 else "p > 0.999"
+    return f"p = {text}"
+
+
 def verdict(result: BacktestResult) -> str:
     """One plain sentence about the leader's hit rate that never claims more than the data."""
     s = result.leader
@@ -209,7 +215,7 @@ def verdict(result: BacktestResult) -> str:
         return "no decision could be scored on this data: nothing to conclude."
     head = (f"the leader beat the sector mean in {_pct(s.hit_rate, 0):.0f} % of "
             f"{s.decisions} decisions vs {_pct(s.baseline_rate, 0):.0f} % for a random "
-            f"sector (p = {s.p_value:.2g})")
+            f"sector ({p_text(s.p_value)})")
     if s.decisions < 20:
         return head + ": too few decisions to tell an edge from luck."
     t = s.t_statistic
@@ -230,7 +236,7 @@ def _divergence_line(result: BacktestResult) -> str:
         return f"divergence signals: {check.note}"
     return (f"divergence signals: {rate.hits} of {rate.signals} hit "
             f"({_pct(rate.hit_rate):.1f} % vs {_pct(rate.baseline_rate):.1f} % on random "
-            f"days, p = {rate.p_value:.2g}; entries {rate.entry_hits}/{rate.entry_signals}, "
+            f"days, {p_text(rate.p_value)}; entries {rate.entry_hits}/{rate.entry_signals}, "
             f"exits {rate.exit_hits}/{rate.exit_signals}) -- {check.note}")
 
 
@@ -319,6 +325,7 @@ def _print(result: BacktestResult, load_warnings: list[str]) -> None:
 
 
 def _backtest(args: argparse.Namespace) -> int:
+    check_outputs(args)  # a bad output path fails now, not after the backtest ran
     dataset, load_warnings = _load(args)
     if args.strategy or args.sweep or args.grid or args.report is not None \
             or args.workbook is not None:
@@ -341,4 +348,6 @@ def _backtest(args: argparse.Namespace) -> int:
         sys.stdout.write(term.to_csv(DECISION_HEADERS, decision_rows(result)))
     else:
         _print(result, load_warnings)
+        if args.csv_out is not None:
+            print(f"decisions written to {args.csv_out} (one CSV row per decision)")
     return 0

@@ -51,7 +51,11 @@ from rotation_addin.core.backtest_stats import (
     binomial_upper_tail,
     t_statistic,
 )
-from rotation_addin.core.constants import RANKING_EVERY_DAYS, RANKING_HORIZON_DAYS
+from rotation_addin.core.constants import (
+    MIN_WARMUP_DAYS,
+    RANKING_EVERY_DAYS,
+    RANKING_HORIZON_DAYS,
+)
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.paper_curve import FLAT, _paper_curve
 from rotation_addin.core.ranking_decisions import _decision, _ranking_at
@@ -59,7 +63,6 @@ from rotation_addin.core.regime import NEUTRAL, RISK_OFF, RISK_ON
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.walk_forward_inputs import (
     MAX_HORIZON_DAYS,
-    MIN_WARMUP_DAYS,
     _check_dataset,
     _data_warnings,
     _decision_rows,

@@ -23,6 +23,14 @@ RANKING_HORIZON_DAYS: int = 7
 RANKING_EVERY_DAYS: int = 7
 """Days between the ranking walk-forward's decisions."""
 
+MIN_WARMUP_DAYS: int = 30
+"""Fewest price rows before a backtest's first decision (the ranking's and the whole
+strategy's, ``rotation backtest --warmup``): the 30-day momentum
+(``core.scores.LONG_WINDOW_DAYS``) needs 31 prices, so the first decision is at row 30."""
+
+DEFAULT_WARMUP_DAYS: int = 60
+"""Price rows before a backtest's first decision unless ``--warmup`` says otherwise."""
+
 DEFAULT_RISK_FRACTION: float = 0.02
 """Risk per trade as a fraction of equity (2 %)."""
 

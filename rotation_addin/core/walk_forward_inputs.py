@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rotation_addin.core import validation as v
+from rotation_addin.core.constants import MIN_WARMUP_DAYS
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.divergence import divergence
 from rotation_addin.core.errors import InputError
@@ -27,10 +28,7 @@ from rotation_addin.core.regime import (
 )
 from rotation_addin.core.returns import log_returns, relative_returns, sector_index_returns
 from rotation_addin.core.rotation import PlanParameters
-from rotation_addin.core.scores import LONG_WINDOW_DAYS
 
-MIN_WARMUP_DAYS = LONG_WINDOW_DAYS
-"""The 30-day momentum needs 31 prices, so the first decision is at row 30 or later."""
 MAX_HORIZON_DAYS = 365
 
 

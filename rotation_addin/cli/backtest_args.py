@@ -1,0 +1,86 @@
+"""``rotation backtest``'s flag values read once for both backtests, before anything runs.
+
+The day counts (``--horizon``, ``--every``, ``--warmup``: whole numbers in their range, an
+empty value refused, not replaced by the default) and the output files (``--report``,
+``--csv-out``, ``--workbook``: a file name, not a folder, and never the same file twice),
+checked up front so a bad path fails at once instead of after a backtest that takes
+seconds. Free of NumPy and pandas (CLI start-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rotation_addin.core.constants import DEFAULT_WARMUP_DAYS, MIN_WARMUP_DAYS
+from rotation_addin.core.errors import InputError
+
+MAX_DAYS = 5000
+"""The largest ``--warmup`` (and day count) accepted: about 14 years of daily prices."""
+MAX_SPAN_DAYS = 365
+"""The largest ``--horizon`` and ``--every``."""
+OUTPUT_FLAGS = (("--report", "report"), ("--csv-out", "csv_out"), ("--workbook", "workbook"))
+"""The flags that name a file the backtest writes, and their ``argparse`` attribute."""
+
+
+def whole_days(flag: str, text: str | None, default: int, minimum: int,
+               maximum: int) -> int:
+    """``text`` (None: ``default``) as a whole number of days in ``[minimum, maximum]``.
+
+    Raises
+    ------
+    InputError
+        Named ``flag``: an empty value, not a whole number, or out of range.
+    """
+    if text is None:
+        return default
+    if not text.strip():
+        raise InputError(flag, "needs a whole number of days (got an empty value)")
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(flag, f"must be a whole number of days (got {text!r})") from None
+    if not minimum <= value <= maximum:
+        raise InputError(flag, f"must be between {minimum} and {maximum} days (got {value})")
+    return value
+
+
+def warmup_days(args: argparse.Namespace) -> int:
+    """``--warmup`` for either backtest (one range, ``MIN_WARMUP_DAYS``..``MAX_DAYS``)."""
+    return whole_days("--warmup", args.warmup, DEFAULT_WARMUP_DAYS, MIN_WARMUP_DAYS, MAX_DAYS)
+
+
+def _check_one(flag: str, text: str) -> Path:
+    if not text.strip():
+        raise InputError(flag, "needs a file name (got an empty value)")
+    path = Path(text)
+    if path.is_dir():
+        raise InputError(flag, f"is a folder (got {text}): give a file name")
+    suffix = path.suffix.lower()
+    if flag == "--report" and suffix not in (".html", ".htm"):
+        raise InputError(flag, f"must be an .html file (got {text})")
+    if flag == "--workbook" and (suffix not in (".xlsx", ".xlsm") or not path.is_file()):
+        raise InputError(flag, f"must be an existing .xlsx or .xlsm workbook (got {text}): "
+                               "build one with `rotation workbook build`")
+    return path
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Every output file named is a file name (not empty, not a folder; ``--report``
+    .html, ``--workbook`` an existing workbook) and no two of them are the same file.
+
+    Raises
+    ------
+    InputError
+        Named after the flag at fault (the later one of two flags naming one file).
+    """
+    seen: dict[Path, str] = {}
+    for flag, attribute in OUTPUT_FLAGS:
+        text = getattr(args, attribute, None)
+        if text is None:
+            continue
+        resolved = _check_one(flag, str(text)).resolve()
+        if resolved in seen:
+            raise InputError(flag, f"names the same file as {seen[resolved]} ({text}): "
+                                   "give each output its own file")
+        seen[resolved] = flag
