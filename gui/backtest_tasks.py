@@ -54,8 +54,8 @@ def start_backtest(window: MainWindow) -> BackgroundTask | None:
         return run_backtest_summary(dataset, settings, from_cache)
 
     def show(outcome: Any) -> str:
-        summary, extra = outcome
-        window.backtest.set_summary(summary, extra)
+        summary = outcome
+        window.backtest.set_summary(summary)
         return (f"backtest: {summary.result.decisions} decisions, total return "
                 f"{100 * summary.strategy.total_return:+.1f} %")
 

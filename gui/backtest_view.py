@@ -63,7 +63,7 @@ def run_backtest_summary(dataset: Any, settings: Any, from_cache: bool = False) 
 
     run = strategy_backtest(dataset, PlanParameters.from_settings(settings),
                             funding=_funding(dataset, settings, from_cache))
-    return run.summary, list(run.data_warnings)
+    return run.summary  # its result's warnings hold the data's too (one list)
 
 
 def run_sweep_summary(dataset: Any, settings: Any, from_cache: bool, progress: Any,
@@ -138,7 +138,6 @@ class BacktestView(QWidget):
         self.sweep_plot: Any = None
         self.summary: Any = None
         self.sweep: Any = None
-        self.extra_warnings: list[str] = []
         follow_palette(self, self.restyle)
         self._grid_field()
         buttons = QHBoxLayout()
@@ -225,8 +224,9 @@ class BacktestView(QWidget):
         self.charts_layout.addLayout(self.lower_charts, 2)
         self.lower_charts.addWidget(self.drawdown_plot, 1)
 
-    def set_summary(self, summary: Any, extra_warnings: list[str]) -> None:
-        """Show a :class:`~rotation_addin.core.strategy_report.StrategySummary`."""
+    def set_summary(self, summary: Any) -> None:
+        """Show a :class:`~rotation_addin.core.strategy_report.StrategySummary` (its
+        result's warnings are every warning of the run: ``desk.backtest``)."""
         # deferred: numpy, pandas, pyqtgraph and cli.strategy_cmd (pandas, openpyxl) load
         # after the first paint (bench/bench_gui_start.py)
         import numpy as np
@@ -235,7 +235,7 @@ class BacktestView(QWidget):
 
         from rotation_addin.cli.strategy_cmd import concentration_line, summary_lines
 
-        self.summary, self.extra_warnings = summary, extra_warnings
+        self.summary = summary
         self._plots()
         colours = curve_colours()
         self.equity_plot.clear()
@@ -251,7 +251,7 @@ class BacktestView(QWidget):
                                 pen=pg.mkPen(colours["strategy"], width=1))
         text = list(summary_lines(summary))
         text.append(concentration_line(summary))
-        text += [f"warning: {w}" for w in [*extra_warnings, *summary.result.warnings]]
+        text += [f"warning: {w}" for w in summary.result.warnings]
         self.lines.setText("\n".join(text))
 
     def set_sweep(self, sweep: Any) -> None:
@@ -292,7 +292,7 @@ class BacktestView(QWidget):
             for plot in (self.equity_plot, self.drawdown_plot):
                 style_plot(plot)
             if self.summary is not None:
-                self.set_summary(self.summary, self.extra_warnings)
+                self.set_summary(self.summary)
         if self.sweep_plot is not None:
             style_plot(self.sweep_plot)
             self.set_sweep(self.sweep)

@@ -27,6 +27,7 @@ import pandas as pd
 from rotation_addin.core import validation as v
 from rotation_addin.core.bt_day import PLAN_WINDOW_DAYS, DayRun, decide
 from rotation_addin.core.bt_features import FeatureTable, build_features
+from rotation_addin.core.constants import MIN_WARMUP_DAYS
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.fills import EXIT_END, Ledger
@@ -38,7 +39,6 @@ from rotation_addin.core.strategy_book import Book, Trade, funding_table
 __all__ = ["CONVENTIONS", "PLAN_WINDOW_DAYS", "StrategyBacktest", "Trade", "conventions",
            "run_strategy", "trading_days"]
 
-MIN_WARMUP_DAYS = 31
 FILL_CONVENTIONS = (
     "orders decided at a close fill at the next open, with slippage and the taker fee",
     "stops and take-profits are watched intrabar on the daily high/low; when one bar holds "
@@ -169,14 +169,16 @@ def trading_days(dataset: MarketDataset, warmup_days: int = 60, start: object = 
     """
     data, _, warmup = _check(dataset, None, warmup_days)
     index = pd.DatetimeIndex(_cut_end(data, end).close.index)
-    return index[_trading_row(index, warmup, start):]
+    return index[_trading_row(index, warmup, start, end):]
 
 
-def _trading_row(index: pd.DatetimeIndex, warmup: int, start: object) -> int:
+def _trading_row(index: pd.DatetimeIndex, warmup: int, start: object,
+                 end: object = None) -> int:
     """The first decision row, or the one-line refusal of a period with no day to trade."""
     first = _first_row(index, warmup, start)
-    if first >= len(index) - 1:
-        raise InputError("start" if start is not None else "end",
+    if first >= len(index) - 1:  # blame what was typed: the start, the end, else the warmup
+        raise InputError("start" if start is not None else "end" if end is not None
+                         else "warmup_days",
                          f"the period leaves no day to trade after the {warmup}-day warmup "
                          f"({len(index)} days of prices from {index[0]:%Y-%m-%d})"
                          if len(index) else "the period holds no prices")
@@ -208,7 +210,7 @@ def run_strategy(
     slippage_rate : float, optional
         Slippage on market fills and stops (fraction); default ``params.stop_slippage_rate``.
     warmup_days : int
-        Rows before the first decision (>= 31).
+        Rows before the first decision (>= ``core.constants.MIN_WARMUP_DAYS``, 30).
     start, end : date-like, optional
         First decision day; last day of data used.
     features : FeatureTable, optional
@@ -225,7 +227,7 @@ def run_strategy(
     index = pd.DatetimeIndex(data.close.index)
     slip = p.stop_slippage_rate if slippage_rate is None else \
         v.in_range("slippage_rate", slippage_rate, 0.0, 0.05)
-    first = _trading_row(index, warmup, start)
+    first = _trading_row(index, warmup, start, end)
     table = features if features is not None else build_features(
         data, rotation_in_risk_off=p.rotation_in_risk_off)
     if len(table.days) < len(index) or not table.days[: len(index)].equals(index):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,13 @@ from rotation_addin.core.performance import DAYS_PER_YEAR, drawdown
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.strategy_backtest import run_strategy
 from rotation_addin.core.strategy_report import StrategySummary, summarise
-from rotation_addin.core.sweep import DEFAULT_GRID, SweepResult, expand_grid, run_sweep
+from rotation_addin.core.sweep import (
+    DEFAULT_GRID,
+    MIN_FOLD_DAYS,
+    SweepResult,
+    expand_grid,
+    run_sweep,
+)
 from rotation_addin.core.sweep_grid import grid_from_line, grid_from_text
 from rotation_addin.data.funding import cached_funding, demo_funding
 
@@ -51,25 +57,37 @@ class BacktestRun:
     Attributes
     ----------
     summary : StrategySummary
-        Metrics, benchmarks, curves and trades.
+        Metrics, benchmarks, curves and trades; ``summary.result.warnings`` is the one list
+        of warnings every surface shows (the run's, :attr:`data_warnings`, then the
+        loader's).
     dataset : MarketDataset
         The data traded (equal volumes added for close-only data).
     data_warnings : tuple[str, ...]
-        Caveats about the data beyond the result's own (close-only prices...).
+        Caveats about the data beyond the run's own (close-only prices...), also in the
+        summary's warnings.
     """
 
     summary: StrategySummary
     dataset: MarketDataset
     data_warnings: tuple[str, ...]
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Every warning of the run, in the order every surface lists them."""
+        return self.summary.result.warnings
+
 
 def strategy_backtest(dataset: MarketDataset, params: PlanParameters, *,
                       funding: pd.DataFrame | None = None, warmup_days: int = 60,
-                      start: object = None, end: object = None) -> BacktestRun:
+                      start: object = None, end: object = None,
+                      load_warnings: Sequence[str] = ()) -> BacktestRun:
     """Trade the daily plan over ``dataset`` and summarise it beside its benchmarks.
 
     Close-only data (no volume) gets equal volumes so the plan can pick members, with
-    :data:`~rotation_addin.core.bt_features.CLOSE_ONLY_WARNING` among the caveats.
+    :data:`~rotation_addin.core.bt_features.CLOSE_ONLY_WARNING` among the caveats. The
+    summary's result carries every warning (the run's, the data's, then ``load_warnings``,
+    what loading the data said), so the table, the JSON, the report, the workbook and the
+    app list the same ones.
 
     Raises
     ------
@@ -80,7 +98,8 @@ def strategy_backtest(dataset: MarketDataset, params: PlanParameters, *,
     dataset, extra = _tradeable(dataset)
     result = run_strategy(dataset, params, funding=funding, warmup_days=warmup_days,
                           start=start, end=end)
-    return BacktestRun(summarise(result, dataset), dataset, extra)
+    every = tuple(dict.fromkeys((*result.warnings, *extra, *load_warnings)))
+    return BacktestRun(summarise(replace(result, warnings=every), dataset), dataset, extra)
 
 
 def _tradeable(dataset: MarketDataset) -> tuple[MarketDataset, tuple[str, ...]]:
@@ -115,11 +134,12 @@ class SweepRow:
 @dataclass(frozen=True)
 class SweepSummary:
     """A sweep's result and one row per setting, in grid order (``result.best`` indexes
-    the rows too)."""
+    the rows too), and what makes its figures weak (:func:`sweep_warnings`)."""
 
     result: SweepResult
     rows: tuple[SweepRow, ...]
     names: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
     @property
     def unskilled_best_sharpe(self) -> float:
@@ -184,21 +204,59 @@ def strategy_sweep(dataset: MarketDataset, params: PlanParameters, *,
                           float(np.min(drawdown(pd.Series(curve)).to_numpy())))
                  for setting, curve, sharpe in zip(result.settings, result.equity,
                                                    result.sharpe, strict=True))
-    return SweepSummary(result, rows, tuple(chosen))
+    return SweepSummary(result, rows, tuple(chosen), sweep_warnings(data, chosen, result))
+
+
+def sweep_warnings(dataset: MarketDataset, grid: Mapping[str, Sequence[float]],
+                   result: SweepResult) -> tuple[str, ...]:
+    """What makes a sweep's figures weak: a period too short for its walk-forward folds
+    (fewer than ``folds x MIN_FOLD_DAYS`` days), and a momentum window longer than the
+    prices before the first decision (those settings have no sector score until then:
+    ``core.scores.rank_sectors`` needs both momenta)."""
+    out: list[str] = []
+    days = len(result.days)
+    if days < result.folds * MIN_FOLD_DAYS:
+        out.append(f"the sweep's period has {days} daily {plural(days, 'close')}, fewer than "
+                   f"{result.folds * MIN_FOLD_DAYS} ({result.folds} walk-forward folds of "
+                   f"{MIN_FOLD_DAYS} days): its walk-forward and deflated Sharpe ratio rest "
+                   "on too few days to be read")
+    before = int(pd.DatetimeIndex(dataset.close.index).searchsorted(result.days[0]))
+    longest = int(max(grid.get("long_days", (0,))))  # short_days < long_days: the longer
+    if longest > before:
+        missing = min(longest - before, days - 1)  # the last close decides nothing
+        out.append(f"long_days={longest} in the grid is longer than the {before} days of "
+                   f"prices before the first decision: those settings have no {longest}-day "
+                   f"momentum, so no sector score, on their first {missing} decision "
+                   f"{plural(missing, 'day')} (a warmup of {longest} days gives them the "
+                   "whole window)")
+    return tuple(out)
+
+
+def plural(count: int, word: str) -> str:
+    """``word`` as ``count`` of it reads: ``1 setting``, ``2 settings``."""
+    return word if count == 1 else f"{word}s"
 
 
 def sweep_lines(sweep: SweepSummary) -> list[str]:
-    """What the sweep found: the best setting, its deflated Sharpe ratio, the walk-forward."""
+    """What the sweep found: the best setting, its deflated Sharpe ratio, the walk-forward
+    (the first fold only chooses; each later one is scored with the setting chosen on the
+    folds before it)."""
     result = sweep.result
     best = result.settings[result.best]
     d = result.deflated
+    n = len(result.settings)
     chosen = "; ".join(result.settings[k].label for k in result.oos_choices)
+    trials = f"{d.trials} {plural(d.trials, 'trial')}"
+    scored = len(result.oos_choices)  # folds - 1
     return [
-        f"sweep: {len(result.settings)} settings of {', '.join(sweep.names)}; best Sharpe "
+        f"sweep: {n} {plural(n, 'setting')} of {', '.join(sweep.names)}; best Sharpe "
         f"{result.sharpe[result.best]:.2f} with {best.label} (in sample: it saw every day)",
         f"deflated Sharpe ratio of that best setting: {d.probability:.2f} (probability that "
-        f"its true Sharpe is above 0 after {d.trials} trials; expected best of {d.trials} "
-        f"unskilled trials {sweep.unskilled_best_sharpe:.2f} annualised)",
-        f"walk-forward ({result.folds} folds, chosen in sample, scored out of sample): "
-        f"out-of-sample Sharpe {result.oos_sharpe:.2f}; chosen: {chosen}",
+        f"its true Sharpe is above 0 after {trials}; expected best of {d.trials} unskilled "
+        f"{plural(d.trials, 'trial')} {sweep.unskilled_best_sharpe:.2f} annualised)",
+        f"walk-forward ({result.folds} folds: the first only chooses; "
+        + ("the other is" if scored == 1 else f"each of the other {scored} is")
+        + " scored out of sample with the setting chosen on the folds before it): "
+        f"out-of-sample Sharpe {result.oos_sharpe:.2f}; chosen for "
+        + ("fold 2" if scored == 1 else f"folds 2 to {result.folds}") + f": {chosen}",
     ]

@@ -211,7 +211,8 @@ def render_html(s: StrategySummary, sweep: SweepSummary | None = None) -> str:
         ("equal-weight universe", s.equal_weight_equity)], log=True)
     charts += svg_chart("Drawdown of the strategy", [("drawdown", s.drawdown)], percent=True)
     lists = "".join(f"<li>{html.escape(c)}</li>" for c in s.conventions)
-    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in r.warnings) or "<li>none</li>"
+    every = [*r.warnings, *(sweep.warnings if sweep is not None else ())]  # the CLI's list
+    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in every) or "<li>none</li>"
     simulated = ("<p><b>Simulated market:</b> this says how the tool behaves, nothing about "
                  "real markets.</p>" if r.source.startswith("demo") else "")
     return f"""<!DOCTYPE html>

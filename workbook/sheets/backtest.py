@@ -180,8 +180,9 @@ def content(ctx: FillContext, s: StrategySummary) -> dict[str, Rows]:
     """Owned-range values of the Backtest sheet for summary ``s`` of ``ctx.dataset`` (and
     the sweep of ``ctx.sweep``)."""
     stats = _stats_rows(s)
-    if s.result.warnings:
-        stats.append(["Caveats", "; ".join(s.result.warnings)])
+    caveats = [*s.result.warnings, *(ctx.sweep.warnings if ctx.sweep is not None else ())]
+    if caveats:  # the list the CLI prints (desk.backtest: one list for every surface)
+        stats.append(["Caveats", "; ".join(caveats)])
     return {
         "backtest_banner": [[f"{banner_text(ctx)} · backtest run {utc_text(ctx.refreshed_at)}"]],
         "backtest_metrics": [list(METRIC_HEADERS), _metrics_row("Strategy", s.strategy),
