@@ -15,11 +15,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
+from rotation_addin.cli.backtest_args import warmup_days
+from rotation_addin.core import formats
 from rotation_addin.core.errors import InputError
+from rotation_addin.core.performance import MIN_ANNUALISED_DAYS
 from rotation_addin.core.rotation import PlanParameters
+from rotation_addin.core.sweep_grid import SWEEP_NAMES
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings
-from rotation_addin.desk.backtest import backtest_funding, strategy_sweep, sweep_grid, sweep_lines
+from rotation_addin.desk.backtest import (
+    backtest_funding,
+    plural,
+    strategy_sweep,
+    sweep_grid,
+    sweep_lines,
+)
 from rotation_addin.desk.backtest import strategy_backtest as desk_backtest
 from rotation_addin.reports.backtest_html import render_html
 from workbook.refresh import refresh_workbook
@@ -48,10 +58,16 @@ def _pct(value: float, digits: int = 1) -> float:
     return round(100 * value, digits) if math.isfinite(value) else math.nan
 
 
+def _fixed(value: float, decimals: int) -> str:
+    """One figure of the metrics table: fixed decimals, thousands separators, n/a when
+    missing (annualised figures over fewer than ``MIN_ANNUALISED_DAYS`` days)."""
+    return formats.format_number(value, decimals) if math.isfinite(value) else "n/a"
+
+
 def _metrics_row(name: str, m: Metrics) -> list[Any]:
-    return [name, _pct(m.total_return), _pct(m.cagr), _pct(m.volatility),
-            round(m.sharpe, 2), round(m.sortino, 2), round(m.calmar, 2),
-            _pct(m.max_drawdown), m.max_drawdown_days]
+    return [name, *(_fixed(100 * x, 1) for x in (m.total_return, m.cagr, m.volatility)),
+            *(_fixed(x, 2) for x in (m.sharpe, m.sortino, m.calmar)),
+            _fixed(100 * m.max_drawdown, 1), m.max_drawdown_days]
 
 
 def summary_lines(s: StrategySummary) -> list[str]:
@@ -65,7 +81,8 @@ def summary_lines(s: StrategySummary) -> list[str]:
     lines = [
         f"source: {r.source}",
         f"period {s.strategy.start:%Y-%m-%d} to {s.strategy.end:%Y-%m-%d} ({s.strategy.days} "
-        f"days, {r.decisions} daily decisions); initial equity {r.params.equity_usd:,.2f} USD,"
+        f"{plural(s.strategy.days, 'day')}, {r.decisions} daily "
+        f"{plural(r.decisions, 'decision')}); initial equity {r.params.equity_usd:,.2f} USD,"
         " compounding",
         term.render_table(METRIC_HEADERS, [
             _metrics_row("strategy", s.strategy), _metrics_row("BTC buy-and-hold", s.btc),
@@ -83,6 +100,10 @@ def summary_lines(s: StrategySummary) -> list[str]:
         f"rule refusals: {refusals}",
     ]
     lines += [f"model: {c}" for c in s.conventions]
+    if s.strategy.days < MIN_ANNUALISED_DAYS:
+        lines.append(f"note: {s.strategy.days} {plural(s.strategy.days, 'day')}: annualised "
+                     f"figures (CAGR, volatility, Sharpe, Sortino, Calmar) need at least "
+                     f"{MIN_ANNUALISED_DAYS} days and are n/a")
     if r.ruined_on is not None:
         lines.append(f"the account was ruined on {r.ruined_on:%Y-%m-%d}")
     if r.source.startswith("demo"):
@@ -147,6 +168,8 @@ def _sweep(args: argparse.Namespace, run: BacktestRun, params: PlanParameters, w
                               start=args.start, end=args.end,
                               progress=term.ProgressBar("sweep"))
     except InputError as error:
+        if args.grid and error.field in SWEEP_NAMES:  # a grid value refused against the data
+            raise InputError(f"--grid {error.field}", error.reason) from None
         raise _as_flag(error) from None
 
 
@@ -188,22 +211,13 @@ def _as_flag(error: InputError) -> InputError:
 
 
 def _run(args: argparse.Namespace, dataset: MarketDataset, warmup: int,
-         params: PlanParameters) -> BacktestRun:
+         params: PlanParameters, load_warnings: Sequence[str]) -> BacktestRun:
     try:
         return desk_backtest(dataset, params, funding=_funding(args, dataset),
-                             warmup_days=warmup, start=args.start, end=args.end)
+                             warmup_days=warmup, start=args.start, end=args.end,
+                             load_warnings=load_warnings)
     except InputError as error:
         raise _as_flag(error) from None
-
-
-def _check_outputs(args: argparse.Namespace) -> None:
-    if args.report is not None and Path(args.report).suffix.lower() not in (".html", ".htm"):
-        raise InputError("--report", f"must be an .html file (got {args.report})")
-    book = args.workbook
-    if book is not None and (Path(book).suffix.lower() not in (".xlsx", ".xlsm")
-                             or not Path(book).is_file()):
-        raise InputError("--workbook", f"must be an existing .xlsx or .xlsm workbook (got "
-                         f"{book}): build one with `rotation workbook build`")
 
 
 def _write_workbook(path: Path, run: BacktestRun, sweep: SweepSummary | None) -> list[str]:
@@ -211,30 +225,40 @@ def _write_workbook(path: Path, run: BacktestRun, sweep: SweepSummary | None) ->
     return list(result.warnings)
 
 
+def _write_files(args: argparse.Namespace, run: BacktestRun,
+                 sweep: SweepSummary | None) -> tuple[list[str], list[str]]:
+    """Write ``--report``, ``--csv-out`` and ``--workbook`` (paths checked up front by
+    ``backtest_args.check_outputs``): the workbook's warnings and the "written" lines."""
+    warnings: list[str] = []
+    written: list[str] = []
+    if args.report is not None:
+        atomic_write_text(Path(args.report), render_html(run.summary, sweep))
+        written.append(f"report written to {args.report}")
+    if args.csv_out is not None:
+        atomic_write_text(Path(args.csv_out),
+                          term.to_csv(TRADE_HEADERS, trade_rows(run.summary)))
+        written.append(f"trades written to {args.csv_out} (one CSV row per closed trade)")
+    if args.workbook is not None:
+        warnings += _write_workbook(Path(args.workbook), run, sweep)
+        written.append(f"Backtest sheet of {args.workbook} filled (the workbook was "
+                       "refreshed)")
+    return warnings, written
+
+
 def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
                       load_warnings: list[str]) -> int:
     """Run, then print the table (or JSON) and write ``--report`` / ``--workbook`` when asked."""
-    try:
-        warmup = int(args.warmup)
-    except ValueError:
-        raise InputError("--warmup", f"must be a whole number of days (got {args.warmup!r})") \
-            from None
-    _check_outputs(args)
+    warmup = warmup_days(args)
     if args.csv and (args.sweep or args.grid):
         raise InputError("--csv", "with --strategy prints one row per closed trade: the "
                                   "sweep's figures are in the table, --json and --report")
     params = PlanParameters.from_settings(load_settings())
     grid = _grid(args, params)
-    run = _run(args, dataset, warmup, params)
-    summary, result = run.summary, run.summary.result
-    warnings = [*result.warnings, *run.data_warnings, *load_warnings]
+    run = _run(args, dataset, warmup, params, load_warnings)
+    summary = run.summary
     sweep = _sweep(args, run, params, warmup, grid) if args.sweep or args.grid else None
-    if args.report is not None:
-        atomic_write_text(Path(args.report), render_html(summary, sweep))
-    if args.csv_out is not None:
-        atomic_write_text(Path(args.csv_out), term.to_csv(TRADE_HEADERS, trade_rows(summary)))
-    if args.workbook is not None:
-        warnings += _write_workbook(Path(args.workbook), run, sweep)
+    book_warnings, written = _write_files(args, run, sweep)
+    warnings = [*run.warnings, *(sweep.warnings if sweep else ()), *book_warnings]
     if args.json:
         print(_json(summary, warnings, sweep))
         return 0
@@ -248,8 +272,6 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
             print(line)
     for warning in warnings:
         print(f"warning: {warning}")
-    if args.report is not None:
-        print(f"report written to {args.report}")
-    if args.workbook is not None:
-        print(f"Backtest sheet of {args.workbook} filled (the workbook was refreshed)")
+    for line in written:
+        print(line)
     return 0

@@ -11,6 +11,10 @@ uses 365 days:
   spent below a previous peak; Calmar ``CAGR / |max drawdown|``;
 * exposure: mean gross notional / equity; turnover: traded notional / mean equity, per year;
 * win rate: share of trades with a net profit; average R: mean of ``pnl / initial risk``.
+
+Over fewer than :data:`MIN_ANNUALISED_DAYS` calendar days the annualised figures (CAGR,
+volatility, Sharpe, Sortino, Calmar) are NaN (shown as n/a): a few days raised to the
+power ``365 / days`` say nothing about a year.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import pandas as pd
 from rotation_addin.core.errors import InputError
 
 DAYS_PER_YEAR = 365
+MIN_ANNUALISED_DAYS = 30
+"""Fewest calendar days a curve must span for its annualised figures to be given."""
 
 
 @dataclass(frozen=True)
@@ -99,14 +105,17 @@ def metrics(equity: pd.Series) -> Metrics:
     downside = math.sqrt(float(np.mean(np.minimum(r, 0.0) ** 2))) if len(r) else math.nan
     dd = drawdown(equity).to_numpy()
     max_dd = float(dd.min())
+    annualised = days >= MIN_ANNUALISED_DAYS  # else nothing annualised (module docstring)
+    if not annualised:
+        cagr = sd = downside = math.nan
     return Metrics(
         start=pd.Timestamp(index[0]), end=pd.Timestamp(index[-1]), days=days,
         total_return=float(total), cagr=float(cagr),
         volatility=sd * math.sqrt(DAYS_PER_YEAR) if math.isfinite(sd) else math.nan,
-        sharpe=sharpe_ratio(r),
+        sharpe=sharpe_ratio(r) if annualised else math.nan,
         sortino=(float(r.mean()) / downside * math.sqrt(DAYS_PER_YEAR)
-                 if downside and downside > 1e-15 else math.nan),
-        calmar=float(cagr / abs(max_dd)) if max_dd < -1e-12 else math.nan,
+                 if math.isfinite(downside) and downside > 1e-15 else math.nan),
+        calmar=float(cagr / abs(max_dd)) if annualised and max_dd < -1e-12 else math.nan,
         max_drawdown=max_dd, max_drawdown_days=_longest_underwater(dd),
     )
 
@@ -236,8 +245,8 @@ def _switch(equity: float, day: np.ndarray, inside: np.ndarray, held: int, choic
     """Equity after a day on which ``held`` (-1: none) is sold and ``choice`` bought at
     the open: the old sector's overnight move, the fees, the new one's intraday move."""
     if held >= 0 and math.isfinite(day[held]):
-        overnight = (1.0 + day[held]) / (1.0 + inside[held]) \
-            if math.isfinite(inside[held]) and inside[held] > -1.0 else 1.0 + day[held]
-        equity *= overnight
+        full, intraday = float(day[held]), float(inside[held])
+        equity *= (1.0 + full) / (1.0 + intraday) \
+            if math.isfinite(intraday) and intraday > -1.0 else 1.0 + full
     equity *= (1.0 - fee_rate) ** (2 if held >= 0 else 1)
-    return equity * (1.0 + inside[choice])
+    return equity * (1.0 + float(inside[choice]))

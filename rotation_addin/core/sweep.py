@@ -48,9 +48,12 @@ from rotation_addin.core.sweep_grid import (
     grid_from_text,
 )
 
-__all__ = ["DEFAULT_GRID", "SWEEP_NAMES", "Setting", "SweepResult", "expand_grid",
+__all__ = ["DEFAULT_GRID", "MIN_FOLD_DAYS", "SWEEP_NAMES", "Setting", "SweepResult", "expand_grid",
            "grid_from_text", "run_sweep", "shared_features", "walk_forward_choice"]
 
+MIN_FOLD_DAYS = 30
+"""Fewest days a walk-forward fold should hold for its Sharpe to be read (a sweep over
+fewer than ``folds x MIN_FOLD_DAYS`` days is warned about)."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,16 @@ def walk_forward_choice(returns: np.ndarray, folds: int) -> tuple[np.ndarray, tu
     return np.concatenate(kept) if kept else np.empty(0), tuple(choices)
 
 
+def _check_top_n(dataset: MarketDataset, settings: Sequence[Setting]) -> None:
+    """A ``top_n_long`` above the universe's trading sectors is refused (it would run as
+    "every sector" under another name)."""
+    sectors = len(dataset.universe.trading_sectors())
+    most = max(setting.params.top_n_long for setting in settings)
+    if most > sectors:
+        raise InputError("top_n_long", f"must be at most {sectors}, the number of trading "
+                                       f"sectors in the universe (got {most})")
+
+
 def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
               base: PlanParameters | None = None, funding: pd.DataFrame | None = None,
               warmup_days: int = 60, folds: int = 4, workers: int = 1,
@@ -233,7 +246,8 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
     """Run every setting of ``grid`` (``expand_grid``) and select as the module says.
 
     ``start`` / ``end`` bound every setting's run as they bound ``run_strategy``'s (first
-    decision day, last day of data); a period with no day to trade is refused before any
+    decision day, last day of data); a period with no day to trade, or a ``top_n_long``
+    above the universe's trading sectors (field ``top_n_long``), is refused before any
     setting runs. ``progress(done, total, label)`` is called as each setting finishes.
 
     ``workers`` > 1 runs the settings after the first in that many forked processes (they
@@ -241,6 +255,8 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
     fork does not exist, e.g. Windows, the settings run one after the other).
     """
     settings = expand_grid(grid, base)
+    if "top_n_long" in grid:
+        _check_top_n(dataset, settings)
     k = v.positive_int("folds", folds, minimum=2)
     n_workers = v.positive_int("workers", workers, minimum=1)
     calendar = trading_days(dataset, warmup_days, start, end)

@@ -100,6 +100,25 @@ def test_sheet_cells_equal_the_cli_table_and_the_html(filled) -> None:
     assert [chart_anchor_cell(c) for c in ws._charts] == [sheet.CHART_ANCHOR]
 
 
+def test_each_benchmark_total_is_its_own_column_from_the_same_first_close(filled) -> None:
+    """The QA finding: the table said BTC made +116.2 % while the sheet's BTC column ran
+    9,551.81 -> 20,646.77 (+106.5 % on the 10,000 invested). Now every column starts at the
+    initial equity on the strategy's first day and ends at the printed total."""
+    ws = load_workbook(filled["path"])[lay.BACKTEST]
+    rows = [r for r in _cells(ws, "backtest_equity")[1:] if r[0] is not None]
+    metrics = {row[0]: row[1:] for row in _cells(ws, "backtest_metrics")[1:]}
+    out = str(filled["out"])
+    for column, name, prefix in ((1, "Strategy", "strategy "),
+                                 (2, "BTC buy-and-hold", "BTC buy-and-hold "),
+                                 (3, "Equal-weight universe", "equal-weight universe ")):
+        first, last = float(rows[0][column]), float(rows[-1][column])
+        assert first == pytest.approx(10_000.0, rel=1e-12), name
+        assert float(metrics[name][0]) == pytest.approx(last / first - 1, rel=1e-9), name
+        line = next(x for x in out.splitlines() if x.startswith(prefix))
+        printed = float(line[len(prefix):].split()[0].replace(",", ""))
+        assert printed == pytest.approx(round(100 * (last / first - 1), 1), abs=1e-9), name
+
+
 def _equity(ws: object) -> pd.Series:
     rows = [r for r in _cells(ws, "backtest_equity")[1:] if r[0] is not None]
     return pd.Series([float(r[1]) for r in rows],
