@@ -56,6 +56,10 @@ def _check_one(flag: str, text: str) -> Path:
     path = Path(text)
     if path.is_dir():
         raise InputError(flag, f"is a folder (got {text}): give a file name")
+    above = next((p for p in path.absolute().parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise InputError(flag, f"cannot be written: {above} is a file, not a folder (got "
+                               f"{text})")
     suffix = path.suffix.lower()
     if flag == "--report" and suffix not in (".html", ".htm"):
         raise InputError(flag, f"must be an .html file (got {text})")
@@ -66,8 +70,9 @@ def _check_one(flag: str, text: str) -> Path:
 
 
 def check_outputs(args: argparse.Namespace) -> None:
-    """Every output file named is a file name (not empty, not a folder; ``--report``
-    .html, ``--workbook`` an existing workbook) and no two of them are the same file.
+    """Every output file named is a file name (not empty, not a folder, not under a
+    file; ``--report`` .html, ``--workbook`` an existing workbook) and no two of them are
+    the same file (what only writing can tell, e.g. a read-only folder, fails later).
 
     Raises
     ------

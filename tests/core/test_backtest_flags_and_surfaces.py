@@ -61,6 +61,15 @@ def test_a_folder_as_csv_out_fails_at_once(capsys, tmp_path: Path, strategy: tup
                                         "file name")
 
 
+def test_an_output_under_a_file_fails_at_once(capsys, tmp_path: Path):
+    (tmp_path / "file").write_text("x")
+    target = tmp_path / "file" / "deeper" / "bt.html"
+    code, out, err = run(capsys, *DEMO, "--report", str(target))
+    assert code == 2 and out == ""
+    assert one_line_error(err).endswith(f"--report: cannot be written: {tmp_path / 'file'} is "
+                                        f"a file, not a folder (got {target})")
+
+
 def test_csv_out_says_where_it_wrote(capsys, tmp_path: Path):
     trades, decisions = tmp_path / "trades.csv", tmp_path / "decisions.csv"
     code, out, err = run(capsys, *DEMO, "--strategy", "--end", "2024-04-01", "--csv-out",
