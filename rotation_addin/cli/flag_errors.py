@@ -8,7 +8,8 @@ they are, the UDFs and the app show them in their own terms):
 ``stop_price_usd: must be below entry 7.5 for a long (got 7.9)`` becomes
 ``--stop: must be below --entry 7.50 for a long (got 7.90)``; ``risk_fraction: must be <= the
 hard cap max_risk_fraction 0.03 (got 0.05)`` becomes ``--risk: at most 3 % unless --max-risk
-is raised (up to 10 %) (got 5 %)``; ``[0.01, 1e+13]`` becomes ``at least 0.01``.
+is raised (up to 10 %) (got 5 %)`` (``rotation size``; a command without ``--max-risk``
+names the setting, :data:`RISK_CAP_FLAGS`); ``[0.01, 1e+13]`` becomes ``at least 0.01``.
 
 A field is shown as a flag only when the user typed that flag (a bad value from the
 settings file keeps its settings name). :data:`FIELD_FLAGS` is the one field -> flag table;
@@ -47,6 +48,8 @@ FIELD_FLAGS: Mapping[str, Flag] = {
     "stop_price_usd": Flag("--stop", USD),
     "stop_price": Flag("--stop", USD),
     "stop": Flag("--stop", USD),
+    "take_profit_price_usd": Flag("--take-profit", USD),
+    "take_profit": Flag("--take-profit", USD),
     "risk_fraction": Flag("--risk", PERCENT),
     "max_risk_fraction": Flag("--max-risk", PERCENT),
     "taker_fee_rate": Flag("--fee", PERCENT),
@@ -79,6 +82,10 @@ FIELD_FLAGS: Mapping[str, Flag] = {
     "positions": Flag("--positions"),
     "journal": Flag("--journal"),
 }
+#: What raises the risk cap, per command: the flag where the command has one (``size``),
+#: else the setting every other command reads it from (:data:`RISK_CAP_SETTING`).
+RISK_CAP_FLAGS: Mapping[str, str] = {"size": "--max-risk"}
+RISK_CAP_SETTING = "the max_risk_fraction setting (settings.toml, or Settings in the app)"
 #: Per-command exceptions to :data:`FIELD_FLAGS` (command as typed, e.g. ``"size"``).
 COMMAND_FLAGS: Mapping[str, Mapping[str, Flag]] = {
     "liq": {"quantity_base": Flag("--quantity"), "margin_usd": Flag("--margin", USD)},
@@ -122,6 +129,7 @@ class _Rewriter:
     def __init__(self, command: str, typed: Mapping[str, str]) -> None:
         self.flags = {**FIELD_FLAGS, **COMMAND_FLAGS.get(command, {})}
         self.typed = typed
+        self.risk_cap = RISK_CAP_FLAGS.get(command, RISK_CAP_SETTING)
 
     def flag_for(self, field: str) -> Flag | None:
         flag = self.flags.get(field)
@@ -159,9 +167,10 @@ class _Rewriter:
 
         names = "|".join(sorted(map(re.escape, self.flags), key=len, reverse=True))
         # a whole field name only: not the "symbol" of "--symbol" (which became "----symbol")
-        # nor a word of a hyphenated name ("stop" of "stop-before-liquidation")
-        return re.sub(rf"(?<![\w-])({names})(?![\w-])(?: ([-+]?[0-9][0-9.eE+-]*))?", other,
-                      reason)
+        # nor a word of a hyphenated name ("stop" of "stop-before-liquidation"), nor prose
+        # about the thing ("before the stop fires")
+        return re.sub(rf"(?<![\w-])(?<!the )({names})(?![\w-])(?: ([-+]?[0-9][0-9.eE+-]*))?",
+                      other, reason)
 
     def _risk_cap(self, reason: str, own: Flag | None) -> str:
         match = re.fullmatch(r"must be <= the hard cap max_risk_fraction (\S+) \(got (\S+)\)",
@@ -170,7 +179,7 @@ class _Rewriter:
             return reason
         cap = _number_text(float(match.group(1)), PERCENT)
         top = _number_text(MAX_RISK_CAP_FRACTION, PERCENT)
-        return (f"at most {cap} unless --max-risk is raised (up to {top}) "
+        return (f"at most {cap} unless {self.risk_cap} is raised (up to {top}) "
                 f"(got {match.group(2)})")
 
     def _range(self, reason: str, own: Flag | None) -> str:
@@ -263,4 +272,5 @@ def describe(error: InputError, command: str, argv: Sequence[str]) -> str:
     return f"{shown}: {rewriter.rewrite(field, reason)}"
 
 
-__all__ = ["COMMAND_FLAGS", "FIELD_FLAGS", "Flag", "describe", "flag_of_path", "typed_values"]
+__all__ = ["COMMAND_FLAGS", "FIELD_FLAGS", "RISK_CAP_FLAGS", "RISK_CAP_SETTING", "Flag", "describe",
+           "flag_of_path", "typed_values"]

@@ -19,11 +19,19 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rotation_addin.cli import term
+from rotation_addin.cli.journal_args import (
+    correction_error,
+    existing_journal,
+    iso_time,
+    number,
+    parse_change,
+    review_window,
+)
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings
@@ -59,23 +67,6 @@ def _inputs(args: argparse.Namespace) -> Any:
                          now=now, path=args.journal_file, funding=funding)
 
 
-def _number(text: str) -> float:
-    cleaned = text.strip().replace(",", "").replace("_", "")
-    try:
-        return float(cleaned[:-1]) / 100 if cleaned.endswith("%") else float(cleaned)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-
-
-def _time(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be an ISO date like 2026-11-20 or 2026-11-20T08:00 (got {text!r})") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _common(parser: argparse.ArgumentParser, *, csv: bool = False) -> None:
     parser.add_argument("--account", choices=("paper", "real"), default="paper",
                         help="paper (default, simulated fills) or real (trades made elsewhere)")
@@ -106,17 +97,17 @@ def _register_open(sub: Any) -> None:
     opened = sub.add_parser("open", help="check the rules and journal an entry")
     opened.add_argument("symbol")
     opened.add_argument("--side", required=True, help="long or short")
-    opened.add_argument("--stop", type=_number, default=None, help="stop price (required "
+    opened.add_argument("--stop", type=number, default=None, help="stop price (required "
                         "by the rules)")
     size = opened.add_mutually_exclusive_group(required=True)
-    size.add_argument("--quantity", type=_number, help="quantity in base units")
-    size.add_argument("--risk", type=_number, help="risk per trade: 1%% or 0.01 of equity")
-    opened.add_argument("--take-profit", type=_number, default=None)
-    opened.add_argument("--leverage", type=_number, default=None,
+    size.add_argument("--quantity", type=number, help="quantity in base units")
+    size.add_argument("--risk", type=number, help="risk per trade: 1%% or 0.01 of equity")
+    opened.add_argument("--take-profit", type=number, default=None)
+    opened.add_argument("--leverage", type=number, default=None,
                         help="default: the safe leverage from the symbol's volatility")
-    opened.add_argument("--price", type=_number, default=None,
+    opened.add_argument("--price", type=number, default=None,
                         help="real account: the fill price (paper fills at the current price)")
-    opened.add_argument("--at", type=_time, default=None, help="real account: when (UTC)")
+    opened.add_argument("--at", type=iso_time, default=None, help="real account: when (UTC)")
     opened.add_argument("--reason", default="", help="why this trade")
     opened.add_argument("--override", default=None, metavar="REASON",
                         help="take the trade although a rule refuses it (recorded, reviewed)")
@@ -127,8 +118,8 @@ def _register_open(sub: Any) -> None:
 def _register_others(sub: Any) -> None:
     closed = sub.add_parser("close", help="close (or reduce) an open trade")
     closed.add_argument("symbol")
-    closed.add_argument("--quantity", type=_number, default=None, help="reduce by this much")
-    closed.add_argument("--price", type=_number, default=None, help="real account: fill price")
+    closed.add_argument("--quantity", type=number, default=None, help="reduce by this much")
+    closed.add_argument("--price", type=number, default=None, help="real account: fill price")
     closed.add_argument("--reason", default="")
     _common(closed)
     closed.set_defaults(handler=_close)
@@ -137,8 +128,8 @@ def _register_others(sub: Any) -> None:
     listed.set_defaults(handler=_list)
     moved = sub.add_parser("move", help="move the stop and/or take-profit")
     moved.add_argument("symbol")
-    moved.add_argument("--stop", type=_number, default=None)
-    moved.add_argument("--take-profit", type=_number, default=None)
+    moved.add_argument("--stop", type=number, default=None)
+    moved.add_argument("--take-profit", type=number, default=None)
     moved.add_argument("--reason", default="")
     _common(moved)
     moved.set_defaults(handler=_move)
@@ -172,8 +163,8 @@ def _register_review(subparsers: Any) -> None:
                                   parser_class=type(journal))
     rev = jsub.add_parser("review", help="win rate, R, expectancy, drawdown, rule adherence")
     rev.add_argument("--week", action="store_true", help="the last 7 days (default)")
-    rev.add_argument("--from", dest="start", type=_time, default=None)
-    rev.add_argument("--to", dest="end", type=_time, default=None,
+    rev.add_argument("--from", dest="start", type=iso_time, default=None)
+    rev.add_argument("--to", dest="end", type=iso_time, default=None,
                      help="end date (inclusive: the whole day)")
     _common(rev, csv=True)
     rev.set_defaults(handler=_review)
@@ -196,11 +187,13 @@ def _open(args: argparse.Namespace) -> int:
         print(term.to_json(result))
         return 0
     check, fill = result.check, result.fill
+    take_profit = (f", take-profit {check.take_profit_price_usd:g}"
+                   if check.take_profit_price_usd is not None else "")
     print(f"{result.label}: {check.side.value} {fill.quantity_base:g} {check.base} filled at "
           f"{fill.price_usd:g} (price {fill.reference_price_usd:g} from {check.price_source}; "
           f"fee {fill.fee_usd:,.2f} USD, slippage {fill.slippage_usd:,.2f} USD); stop "
-          f"{check.stop_price_usd}, liquidation {check.liquidation_price_usd:g} at "
-          f"{check.leverage:g}x")
+          f"{check.stop_price_usd}{take_profit}, liquidation "
+          f"{check.liquidation_price_usd:g} at {check.leverage:g}x")
     if result.overridden:
         print(f"override recorded: {check.line} -- reason: {result.override_reason}")
     print(NOTHING_SENT)
@@ -214,6 +207,7 @@ def _close(args: argparse.Namespace) -> int:
     if args.account == "paper" and args.price is not None:
         raise InputError("price", "a paper trade closes at the current price (omit --price, "
                          "or use --account real)")
+    existing_journal(args.journal_file)
     event = close_trade(_inputs(args), args.symbol, account=args.account, reason=args.reason,
                         quantity=args.quantity, price=args.price)
     if args.json:
@@ -236,6 +230,7 @@ def _list(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import journal_view
 
+    existing_journal(args.journal_file)
     view = journal_view(_inputs(args), args.account)
     open_rows = [(view.account, m.trade.base, m.trade.side.value, m.trade.quantity_base,
                   m.trade.entry_price_usd, m.trade.stop_price_usd, m.trade.take_profit_price_usd,
@@ -269,6 +264,7 @@ def _move(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import move_levels
 
+    existing_journal(args.journal_file)
     ids = move_levels(_inputs(args), args.symbol, stop=args.stop, take_profit=args.take_profit,
                       account=args.account, reason=args.reason)
     print(f"{args.account}: {len(ids)} level change(s) journaled for {args.symbol.upper()}")
@@ -284,33 +280,18 @@ def _note(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_change(text: str) -> tuple[str, Any]:
-    field, sep, value = text.partition("=")
-    if not sep:
-        raise InputError("set", f"must look like FIELD=VALUE (got {text!r})")
-    field = field.strip()
-    if field == "reason":
-        return field, value
-    if field == "event_time":
-        return field, _time(value).isoformat()
-    try:
-        number = float(value)
-    except ValueError:
-        raise InputError(field, f"must be a number (got {value!r})") from None
-    if not math.isfinite(number):
-        raise InputError(field, f"must be a finite number (got {value!r})")
-    return field, number
-
-
 def _correct(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
-    from rotation_addin.desk.journal_ops import correct_event
+    from rotation_addin.desk.journal_corrections import correct_event
 
-    changes = dict(_parse_change(t) for t in args.set)
-    if "event_time" in changes:
-        changes["event_time"] = datetime.fromisoformat(changes["event_time"])
-    row = correct_event(_inputs(args), args.id, reason=args.reason, changes=changes,
-                        void=args.void)
+    existing_journal(args.journal_file)
+    changes = dict(parse_change(t) for t in args.set)
+    inputs = _inputs(args)
+    try:
+        row = correct_event(inputs, args.id, reason=args.reason, changes=changes,
+                            void=args.void)
+    except InputError as error:
+        raise correction_error(error, changes) from None
     print(f"correction of row {args.id} journaled (row {row}); the original is kept")
     return 0
 
@@ -329,7 +310,7 @@ def _export(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import export_csv
 
-    text = export_csv(args.journal_file)
+    text = export_csv(existing_journal(args.journal_file))
     if args.out is None:
         print(text, end="")
     else:
@@ -342,11 +323,10 @@ def _review(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import review
 
+    existing_journal(args.journal_file)
     inputs = _inputs(args)
-    end = args.end + timedelta(days=1) if args.end is not None else None
-    if args.start is not None and end is None:
-        end = inputs.now + timedelta(milliseconds=1)
-    result = review(inputs, start=args.start, end=end, account=args.account)
+    start, end = review_window(args.start, args.end, inputs.now)
+    result = review(inputs, start=start, end=end, account=args.account)
     rows = review_rows(result)
     if args.json:
         print(term.to_json(dataclasses.asdict(result)))

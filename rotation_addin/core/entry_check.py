@@ -143,6 +143,49 @@ def _as_order(entry: ProposedEntry, params: PlanParameters) -> RebalanceOrder:
     )
 
 
+LEVEL_STOP = "stop"
+LEVEL_TAKE_PROFIT = "take_profit"
+"""The two exit levels of a trade (the field an error names)."""
+
+
+def check_level_side(side: Side, price_usd: float, level_usd: float | None, *, level: str,
+                     price_name: str = "entry") -> None:
+    """Refuse an exit level on the wrong side of the price the trade is at.
+
+    A stop (``level`` :data:`LEVEL_STOP`) must be on the losing side of ``price_usd``
+    (below it for a long), a take-profit (:data:`LEVEL_TAKE_PROFIT`) on the winning side
+    (above it for a long); a level at the price would fire at once. At entry ``price_usd``
+    is the entry price; when a level is moved it is the current price (``price_name``
+    says which in the message).
+
+    Parameters
+    ----------
+    side : Side
+        The trade's side.
+    price_usd : float
+        The price the level is compared with.
+    level_usd : float | None
+        The level (None: nothing to check).
+    level : str
+        :data:`LEVEL_STOP` or :data:`LEVEL_TAKE_PROFIT`.
+    price_name : str
+        How the message names ``price_usd`` (``"entry"``, ``"the current price"``).
+
+    Raises
+    ------
+    InputError
+        Naming ``level``: ``must be below entry 2.09671 for a long (got 3)``.
+    """
+    if level_usd is None:
+        return
+    losing = level == LEVEL_STOP
+    if (side.sign if losing else -side.sign) * (price_usd - level_usd) > 0:
+        return
+    where = "below" if (side is Side.LONG) == losing else "above"
+    raise InputError(level, f"must be {where} {price_name} {price_usd:g} for a {side.value} "
+                     f"(got {level_usd:g})")
+
+
 def check_stop_inside_liquidation(entry: ProposedEntry) -> Refusal | None:
     """Refuse a stop at or beyond the liquidation price (the margin would be lost first)."""
     stop, liq = entry.stop_price_usd, entry.liquidation_price_usd

@@ -19,9 +19,12 @@ from pathlib import Path
 from rotation_addin.core.constants import QUANTITY_RANGE_BASE
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.entry_check import (
+    LEVEL_STOP,
+    LEVEL_TAKE_PROFIT,
     EntryContext,
     ProposedEntry,
     check_entry,
+    check_level_side,
     refusal_line,
 )
 from rotation_addin.core.errors import InputError, TradeRefused
@@ -109,6 +112,7 @@ class TradeCheck:
     liquidation_price_usd: float
     refusals: tuple[Refusal, ...]
     account: str
+    take_profit_price_usd: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -194,13 +198,6 @@ def _quantity(request: OrderRequest, inputs: JournalInputs, side: Side, entry: f
                          contract=inputs.dataset.contracts.get(base)).quantity_base
 
 
-def _validate_stop(side: Side, entry: float, stop: float | None) -> None:
-    if stop is not None and side.sign * (entry - stop) <= 0:
-        where = "below" if side is Side.LONG else "above"
-        raise InputError("stop", f"must be {where} entry {entry:g} for a {side.value} "
-                         f"(got {stop:g})")
-
-
 def _context(inputs: JournalInputs, ledger: Ledger, equity: float) -> EntryContext:
     dataset = inputs.dataset
     params = dataclasses.replace(inputs.params, equity_usd=max(equity, 0.01))
@@ -225,14 +222,15 @@ def check_trade(inputs: JournalInputs, request: OrderRequest,
     """Every rule the request would break, against the journal (nothing is written).
 
     Raises :class:`InputError` (one line naming the field and range) for bad input: unknown
-    symbol, quantity <= 0 or above the maximum, NaN price, stop on the wrong side, a date
-    in the future.
+    symbol, quantity <= 0 or above the maximum, NaN price, stop or take-profit on the wrong
+    side of entry, a date in the future.
     """
     dataset = inputs.dataset
     account = _account(request.account)
     base = known_base(dataset, request.symbol)
     side = Side.parse(request.side)
     stop = _finite("stop", request.stop)
+    take_profit = _finite("take_profit", request.take_profit)
     typed_entry = _finite("entry", request.entry)
     if request.at is not None and request.at > inputs.now:
         raise InputError("date", f"must not be after now {inputs.now:%Y-%m-%d %H:%M} UTC "
@@ -240,7 +238,8 @@ def check_trade(inputs: JournalInputs, request: OrderRequest,
     quote = current_quote(dataset, base)
     entry = typed_entry if typed_entry is not None else quote.price_usd
     source = "typed" if typed_entry is not None else quote.source
-    _validate_stop(side, entry, stop)
+    check_level_side(side, entry, stop, level=LEVEL_STOP)
+    check_level_side(side, entry, take_profit, level=LEVEL_TAKE_PROFIT)
     ledger = ledger if ledger is not None else read_ledger(inputs, account)
     equity = account_equity(inputs, ledger)
     quantity = _quantity(request, inputs, side, entry, stop, max(equity, 0.01), base)
@@ -269,7 +268,8 @@ def check_trade(inputs: JournalInputs, request: OrderRequest,
     return TradeCheck(base=base, sector=snapshot.sector, side=side, entry_price_usd=entry,
                       price_source=source, quantity_base=quantity, stop_price_usd=stop,
                       leverage=leverage, liquidation_price_usd=liq.liquidation_price_usd,
-                      refusals=check_entry(proposed, context), account=account)
+                      refusals=check_entry(proposed, context), account=account,
+                      take_profit_price_usd=take_profit)
 
 
 def _refusal_events(check: TradeCheck, inputs: JournalInputs) -> list[JournalEvent]:
@@ -326,7 +326,7 @@ def open_trade(inputs: JournalInputs, request: OrderRequest,
             trade_id=trade_id, event_time=when, base=check.base, sector=check.sector,
             side=check.side, quantity_base=check.quantity_base, price_usd=fill.price_usd,
             reference_price_usd=fill.reference_price_usd, stop_price_usd=check.stop_price_usd,
-            take_profit_price_usd=_finite("take_profit", request.take_profit),
+            take_profit_price_usd=check.take_profit_price_usd,
             liquidation_price_usd=check.liquidation_price_usd, leverage=check.leverage,
             fee_usd=fill.fee_usd, slippage_usd=fill.slippage_usd, price_source=source,
             reason=request.reason.strip())

@@ -1,23 +1,27 @@
-"""Journal use cases after the entry: close, look at the candles, move levels, note,
-correct, view, review, import and export (see :mod:`rotation_addin.desk.journal`)."""
+"""Journal use cases after the entry: close, look at the candles, move levels, note, view,
+review, import and export (see :mod:`rotation_addin.desk.journal`; corrections:
+:mod:`rotation_addin.desk.journal_corrections`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
+from rotation_addin.core.entry_check import (
+    LEVEL_STOP,
+    LEVEL_TAKE_PROFIT,
+    ProposedEntry,
+    check_level_side,
+    check_stop_inside_liquidation,
+)
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.ledger import (
     ACCOUNT_PAPER,
-    CORRECTABLE_FIELDS,
     KIND_CLOSE,
-    KIND_CORRECTION,
     KIND_NOTE,
     KIND_OPEN,
     KIND_REDUCE,
@@ -183,11 +187,40 @@ def close_trade(inputs: JournalInputs, symbol: str, *, account: str = ACCOUNT_PA
     return written or event
 
 
+def check_new_levels(inputs: JournalInputs, trade: OpenTrade, *, stop: float | None,
+                     take_profit: float | None) -> None:
+    """The entry's rules for levels, applied to a move: the stop on the losing side of the
+    current price and inside the trade's liquidation price, the take-profit on the winning
+    side of the current price (a level across the price would fire at once).
+
+    Raises
+    ------
+    InputError
+        Naming ``stop`` or ``take_profit``, the price and the level.
+    """
+    price = current_quote(inputs.dataset, trade.base).price_usd
+    check_level_side(trade.side, price, stop, level=LEVEL_STOP, price_name="the current price")
+    check_level_side(trade.side, price, take_profit, level=LEVEL_TAKE_PROFIT,
+                     price_name="the current price")
+    liquidation = trade.liquidation_price_usd
+    refusal = check_stop_inside_liquidation(ProposedEntry(
+        base=trade.base, sector=trade.sector, side=trade.side,
+        entry_price_usd=trade.entry_price_usd, stop_price_usd=stop,
+        quantity_base=trade.quantity_base,
+        liquidation_price_usd=liquidation if liquidation is not None
+        and math.isfinite(liquidation) else None))
+    if refusal is not None:
+        raise InputError(LEVEL_STOP, f"{refusal.rule}: {refusal.detail}")
+
+
 def move_levels(inputs: JournalInputs, symbol: str, *, stop: float | None = None,
                 take_profit: float | None = None, account: str = ACCOUNT_PAPER,
                 reason: str = "") -> tuple[int, ...]:
-    """Record a stop and/or take-profit move of the open trade in ``symbol``."""
+    """Record a stop and/or take-profit move of the open trade in ``symbol`` (checked by
+    :func:`check_new_levels` first: nothing is written when a level is refused)."""
     trade = find_open(read_ledger(inputs, _account(account)), symbol)
+    check_new_levels(inputs, trade, stop=_finite("stop", stop),
+                     take_profit=_finite("take_profit", take_profit))
     rows = []
     if (s := _finite("stop", stop)) is not None:
         rows.append(JournalEvent(kind=KIND_STOP_MOVED, account=trade.account,
@@ -215,29 +248,6 @@ def add_note(inputs: JournalInputs, text: str, *, symbol: str | None = None,
                          trade_id=trade.trade_id if trade else "", event_time=inputs.now,
                          base=trade.base if trade else "", reason=text.strip())
     with JournalStore(inputs.path) as store:
-        return store.append([event])[0]
-
-
-def correct_event(inputs: JournalInputs, event_id: int, *, reason: str,
-                  changes: Mapping[str, Any] | None = None, void: bool = False) -> int:
-    """Append a correction of row ``event_id`` (new values in ``changes``, or ``void``)."""
-    if not reason or not reason.strip():
-        raise InputError("reason", "a correction needs a non-empty reason (got an empty text)")
-    unknown = sorted(set(changes or {}) - set(CORRECTABLE_FIELDS))
-    if unknown or (not changes and not void):
-        raise InputError("changes", f"must name fields among {list(CORRECTABLE_FIELDS)} or "
-                         f"void the row (got {unknown or 'nothing'})")
-    with JournalStore(inputs.path) as store:
-        target = store.event(event_id)
-        if target is None or target.kind == KIND_CORRECTION:
-            raise InputError("id", f"must be the id of a journal row that is not itself a "
-                             f"correction (1 to {store.count()}) (got {event_id})")
-        details = {"void": True} if void else {"changes": {
-            k: (v.isoformat() if isinstance(v, datetime) else v)
-            for k, v in dict(changes or {}).items()}}
-        event = JournalEvent(kind=KIND_CORRECTION, account=target.account,
-                             trade_id=target.trade_id, event_time=inputs.now, base=target.base,
-                             corrects_id=event_id, reason=reason.strip(), details=details)
         return store.append([event])[0]
 
 

@@ -9,10 +9,10 @@ import pytest
 
 from rotation_addin.data.positions import load_book
 from rotation_addin.desk.journal import OrderRequest, open_trade, read_ledger
+from rotation_addin.desk.journal_corrections import correct_event
 from rotation_addin.desk.journal_market import current_quote
 from rotation_addin.desk.journal_ops import (
     close_trade,
-    correct_event,
     look,
     move_levels,
     review,
@@ -130,4 +130,4 @@ def test_review_cli_window_table_and_csv(capsys, monkeypatch):
     assert dict(line.split(",", 1) for line in out.strip().splitlines()[1:])[
         "trades closed"] == "0"
     code, _, err = run(capsys, "journal", "review", "--from", "2026-11-10", "--to", "2026-11-01")
-    assert code == 2 and "to: must be after from" in err
+    assert code == 2 and "--to: must be on or after --from 2026-11-10 (got 2026-11-01)" in err
