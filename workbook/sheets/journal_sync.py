@@ -7,7 +7,9 @@
    tried again at the next refresh: a cool-down ends); a row with a bad cell is flagged
    ``INPUT field: range``. An ``Override reason`` lets a refused row through (recorded).
    An ``Exit`` typed on a row closes it at that price (``Closed`` date, default now).
-2. A journal row whose ``Exit`` or ``Stop`` the trader filled in closes it / moves its stop.
+2. A journal row whose ``Exit`` or ``Stop`` the trader filled in closes it / moves its stop
+   (an edit refused, e.g. a stop across the current price, stays on its row, flagged after
+   the row's journal status: tried again at the next refresh, never journaled as a new trade).
 3. The sheet is rewritten: every journal trade (paper and real, labelled) then the flagged
    rows, so no typed row is ever lost. The Review sheet gets the week's review.
 
@@ -50,6 +52,8 @@ EXTRA_COLUMNS: tuple[tuple[str, str, float, str], ...] = (
 INPUT_LETTERS = ("A", "B", "C", "D", "E", "F", "G", "H", "K", "L", "M", "N", "O", "P", "Q")
 STATUS = "P"
 JOURNALED = "journal"
+EDIT_FLAG = " -- edit not applied: "
+"""Between a journal row's status and the reason an edit typed on it was refused."""
 FLAG_FONT = Font(bold=True, color="C00000")
 REVIEW_SHEET = "Review"
 
@@ -200,17 +204,27 @@ def _process(inputs: Any, rows: list[SheetRow]) -> tuple[list[tuple[SheetRow, st
     kept: list[tuple[SheetRow, str]] = []
     notes: list[str] = []
     for row in rows:
-        try:
-            if row.status.startswith(JOURNALED):
+        if row.status.startswith(JOURNALED):
+            try:
                 _apply_edits(inputs, row, open_ids)
-                continue
+            except RotationError as error:
+                # still the journal's row: flagged but never journaled again as a new trade
+                kept.append((row, f"{row.status.split(EDIT_FLAG)[0]}{EDIT_FLAG}"
+                                  f"{_flag(error)}"))
+            continue
+        try:
             _journal_typed(inputs, row)
             notes.append(f"Journal row {row.number}: journaled")
-        except InputError as error:
-            kept.append((row, f"INPUT {error.field}: {error.reason}"))
         except RotationError as error:
-            kept.append((row, f"REFUSED {error}"))
+            kept.append((row, _flag(error)))
     return kept, notes
+
+
+def _flag(error: RotationError) -> str:
+    """A row's status for an error: ``INPUT field: range`` or ``REFUSED rule: numbers``."""
+    if isinstance(error, InputError):
+        return f"INPUT {error.field}: {error.reason}"
+    return f"REFUSED {error}"
 
 
 def _journal_lines(inputs: Any) -> list[list[Any]]:
