@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from rotation_addin.core.errors import InputError
-from rotation_addin.core.ledger import CORRECTABLE_FIELDS
 
 DAY = timedelta(days=1)
 #: Desk fields of a correction error -> the flag the user typed (other fields: ``--set F``).
@@ -41,6 +40,9 @@ def parse_change(text: str) -> tuple[str, Any]:
     """``FIELD=VALUE`` of ``trade correct --set`` as (field, value): a time for
     ``event_time``, text for ``reason``, a number for the other correctable fields; the
     text as typed for a field that cannot be corrected (the desk says which can)."""
+    # deferred: the ledger pulls in pandas; this module loads with the CLI and the app
+    from rotation_addin.core.ledger import CORRECTABLE_FIELDS
+
     name, sep, value = text.partition("=")
     name = name.strip()
     if not sep or not name:
