@@ -243,6 +243,7 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print(term.to_json({"account": view.account, "source": view.source,
                             "equity_usd": view.equity_usd, "exits_found": view.exits,
+                            "warnings": view.warnings,
                             "open": [dict(zip(OPEN_HEADERS, r, strict=True)) for r in open_rows],
                             "closed": [dict(zip(CLOSED_HEADERS, r, strict=True))
                                        for r in closed_rows]}))
@@ -251,7 +252,7 @@ def _list(args: argparse.Namespace) -> int:
         print(term.to_csv(("status", *CLOSED_HEADERS),
                           [("closed", *r) for r in closed_rows]), end="")
         return 0
-    for sentence in view.exits:
+    for sentence in (*view.exits, *view.warnings):
         print(sentence)
     print(f"account: {view.account}   equity {view.equity_usd:,.2f} USD   prices: {view.source}")
     print(term.render_table(OPEN_HEADERS, open_rows) if open_rows else "no open trades")

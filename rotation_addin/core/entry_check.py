@@ -265,3 +265,27 @@ def _sector_of(sectors: Mapping[str, str], base: str) -> str:
 def refusal_line(refusals: Sequence[Refusal]) -> str:
     """One line: ``rule: numbers; rule: numbers`` (``OK`` when empty)."""
     return "; ".join(f"{r.rule}: {r.detail}" for r in refusals) if refusals else "OK"
+
+
+def crossed_levels_warning(base: str, side: Side, mark_usd: float, stop_usd: float | None,
+                           liquidation_usd: float | None) -> str | None:
+    """One line when an open position's mark (USD) is at or beyond its stop or its
+    liquidation price (long: at or below; short: at or above), else None.
+
+    Such a position has probably been closed by its stop, or liquidated, at the exchange:
+    the journal says it is open only because no exit was recorded.
+    """
+    if not math.isfinite(mark_usd):
+        return None
+    crossed = [f"{name} {level:g}" for name, level in (("the stop", stop_usd),
+                                                       ("the liquidation price",
+                                                        liquidation_usd))
+               if level is not None and side.sign * (mark_usd - level) <= 0]
+    if not crossed:
+        return None
+    beyond = "below" if side is Side.LONG else "above"
+    fate = "closed by its stop or liquidated" if len(crossed) == 2 else \
+        ("closed by its stop" if crossed[0].startswith("the stop") else "liquidated")
+    return (f"warning: {base} {side.value}: price {mark_usd:g} is at or {beyond} "
+            f"{' and '.join(crossed)}: this position was probably {fate}; record its exit "
+            f"(rotation trade close {base})")

@@ -17,6 +17,7 @@ from rotation_addin.core.entry_check import (
     ProposedEntry,
     check_level_side,
     check_stop_inside_liquidation,
+    crossed_levels_warning,
 )
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.ledger import (
@@ -83,6 +84,9 @@ class JournalView:
     exits: tuple[str, ...]
     equity_usd: float
     source: str
+    warnings: tuple[str, ...] = ()
+    """Open trades whose price is at or beyond their stop or liquidation price
+    (``core.entry_check.crossed_levels_warning``)."""
 
 
 def _funding(inputs: JournalInputs, trade: OpenTrade, until: datetime) -> float:
@@ -262,9 +266,13 @@ def journal_view(inputs: JournalInputs, account: str = ACCOUNT_PAPER) -> Journal
         funding = _funding(inputs, trade, inputs.now)
         marked.append(MarkedTrade(trade, mark, funding, unrealised_usd(trade, mark, funding),
                                   account))
+    warnings = (crossed_levels_warning(m.trade.base, m.trade.side, m.mark_usd,
+                                       m.trade.stop_price_usd, m.trade.liquidation_price_usd)
+                for m in marked)
     return JournalView(account=account, open_trades=tuple(marked),
                        closed_trades=ledger.closed_trades, exits=exits,
-                       equity_usd=account_equity(inputs, ledger), source=inputs.dataset.source)
+                       equity_usd=account_equity(inputs, ledger), source=inputs.dataset.source,
+                       warnings=tuple(w for w in warnings if w is not None))
 
 
 def review(inputs: JournalInputs, *, start: datetime | None = None, end: datetime | None = None,

@@ -131,3 +131,40 @@ def test_review_cli_window_table_and_csv(capsys, monkeypatch):
         "trades closed"] == "0"
     code, _, err = run(capsys, "journal", "review", "--from", "2026-11-10", "--to", "2026-11-01")
     assert code == 2 and "--to: must be on or after --from 2026-11-10 (got 2026-11-01)" in err
+
+
+def test_a_real_position_beyond_its_stop_is_flagged_not_silently_listed(tmp_path, capsys):
+    """A real trade stays open until its exit is recorded: when the price is already beyond
+    its stop, the listing says so (the exchange has probably closed it)."""
+    from rotation_addin.core.entry_check import crossed_levels_warning
+    from rotation_addin.core.types import Side
+    from rotation_addin.desk.journal_ops import journal_view
+
+    market = demo_market()
+    desk = inputs(market, tmp_path / "j.sqlite3", now=market.as_of + timedelta(hours=5))
+    price = current_quote(market, "FIL").price_usd
+    open_trade(desk, OrderRequest("FIL", "long", stop=price * 1.1, quantity=3.0,
+                                  entry=price * 1.2, account="real",
+                                  at=market.as_of + timedelta(hours=1)))
+    open_trade(desk, OrderRequest("AKT", "long", stop=current_quote(market, "AKT").price_usd
+                                  * 0.9, quantity=3.0, account="real",
+                                  entry=current_quote(market, "AKT").price_usd,
+                                  at=market.as_of + timedelta(hours=1)))
+    view = journal_view(desk, "real")
+    fil = next(m for m in view.open_trades if m.trade.base == "FIL")
+    assert fil.mark_usd < fil.trade.stop_price_usd  # the case: the mark is below the stop
+    assert view.warnings == (
+        f"warning: FIL long: price {fil.mark_usd:g} is at or below the stop "
+        f"{price * 1.1:g}: this position was probably closed by its stop; record its exit "
+        "(rotation trade close FIL)",)  # AKT, above its stop, is not flagged
+    code, out, _err = run(capsys, "trade", "list", "--account", "real", "--journal-file",
+                          str(tmp_path / "j.sqlite3"))  # the CLI's own demo prices, now
+    assert code == 0 and "warning: FIL long: price " in out and "warning: AKT" not in out
+    # a short beyond both levels, and nothing when the price is not finite
+    both = crossed_levels_warning("ETH", Side.SHORT, 120.0, stop_usd=110.0,
+                                  liquidation_usd=118.0)
+    assert both == ("warning: ETH short: price 120 is at or above the stop 110 and the "
+                    "liquidation price 118: this position was probably closed by its stop "
+                    "or liquidated; record its exit (rotation trade close ETH)")
+    assert crossed_levels_warning("ETH", Side.SHORT, float("nan"), 110.0, 118.0) is None
+    assert crossed_levels_warning("ETH", Side.LONG, 100.0, None, 99.0) is None
