@@ -114,9 +114,9 @@ def _calendar(features: FeatureTable) -> tuple[list[pd.Timestamp], list[datetime
     (the close, one day later), memoised on the table."""
     cached = features.memo.get("calendar")
     if cached is None:
-        stamps = list(features.days)
-        cached = (stamps, [d.to_pydatetime() for d in stamps],
-                  [(d + ONE_DAY).to_pydatetime() for d in stamps])
+        days = pd.DatetimeIndex(features.days)
+        cached = (list(days), list(days.to_pydatetime()),
+                  list((days + ONE_DAY).to_pydatetime()))
         features.memo["calendar"] = cached
     assert isinstance(cached, tuple)
     return cached
@@ -250,7 +250,7 @@ def _candle_snapshot(run: DayRun, base: str, candles: tuple[np.ndarray, ...], ro
                      window: int) -> MarketSnapshot | None:
     """``candle_snapshot`` of the window's rows of the base's arrays, read from the table of
     every row's ATR and volatility (``trailing_atr_and_vol``) where that table is exact."""
-    figures = _figure_memo(run, window).get(base)
+    figures = _figure_memo(run, window, row).get(base)
     if figures is not None and figures[2][row]:
         return snapshot_of_figures(run.carrier, base, float(candles[2][row]),
                                    float(figures[0][row]), float(figures[1][row]))
@@ -259,20 +259,28 @@ def _candle_snapshot(run: DayRun, base: str, candles: tuple[np.ndarray, ...], ro
                            candles[2][low:row + 1], run.params)
 
 
-def _figure_memo(run: DayRun, window: int) -> dict[str, tuple[np.ndarray, ...]]:
-    """Per base with candle arrays: (ATR, volatility, exact) for every row, made once per
-    dataset and ATR window for all bases together."""
+def _figure_memo(run: DayRun, window: int, row: int) -> dict[str, tuple[np.ndarray, ...]]:
+    """Per base with candle arrays: (ATR, volatility, exact) for the rows from ``row`` on
+    (exact False before), made for all bases together once per dataset, ATR window and
+    first row asked (a run asks from its first decision on: O(days traded x window), not
+    O(history))."""
     memo = run.features.snapshot_memo
     cached = memo.get(("figures", window))
-    if cached is None:
+    if not (isinstance(cached, tuple) and cached[0] <= row):
         bases = list(run.candles)
-        high, low, close = (np.column_stack([run.candles[b][k] for b in bases]) if bases
-                            else np.zeros((0, 0)) for k in range(3))
+        low_row = max(0, row - PLAN_WINDOW_DAYS)  # every window from ``row`` on starts here
+        high, low, close = (np.column_stack([run.candles[b][k][low_row:] for b in bases])
+                            if bases else np.zeros((0, 0)) for k in range(3))
         atr, vol, exact = trailing_atr_and_vol(high, low, close, window)
-        memo[("figures", window)] = cached = {
-            b: (atr[:, j], vol[:, j], exact[:, j]) for j, b in enumerate(bases)}
-    assert isinstance(cached, dict)
-    return cached
+        exact[: row - low_row] = False  # kept: the rows asked for
+        pad = ((low_row, 0), (0, 0))
+        atr, vol = (np.pad(a, pad, constant_values=np.nan) for a in (atr, vol))
+        exact = np.pad(exact, pad, constant_values=False)
+        cached = (row, {b: (atr[:, j], vol[:, j], exact[:, j]) for j, b in enumerate(bases)})
+        memo[("figures", window)] = cached
+    figures = cached[1]
+    assert isinstance(figures, dict)
+    return figures
 
 
 def _with_equity(params: PlanParameters, equity: float) -> PlanParameters:

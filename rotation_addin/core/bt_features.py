@@ -156,18 +156,20 @@ class FeatureTable:
             for k, sector in enumerate(self.sectors))
 
     def z_scores_at(self, row: int) -> ZScores:
-        """``scores.sector_z_scores(self.inputs_at(row))``, from the z-scores of every row
-        made at once on the first call (``cross_section.cross_section_z_rows``)."""
+        """``scores.sector_z_scores(self.inputs_at(row))``, from the z-scores of the rows
+        from the first one asked on, made at once (``cross_section.cross_section_z_rows``;
+        a run asks from its first decision on: O(days traded), not O(history))."""
         cached = self.memo.get("z-scores")
-        if cached is None:
-            logs = np.array([[log_volume_trend(x) for x in row]
-                             for row in self.volume_trend.tolist()],
-                            dtype=float).reshape(self.volume_trend.shape)
-            cached = tuple(cross_section_z_rows(a) for a in (
-                self.momentum_short, self.momentum_long, logs, self.divergence))
+        if not (isinstance(cached, tuple) and cached[0] <= row):
+            trend = self.volume_trend[row:]
+            logs = np.array([[log_volume_trend(x) for x in values] for values in
+                             trend.tolist()], dtype=float).reshape(trend.shape)
+            components = (self.momentum_short[row:], self.momentum_long[row:], logs,
+                          self.divergence[row:])
+            cached = (row, tuple(cross_section_z_rows(a) for a in components))
             self.memo["z-scores"] = cached
-        assert isinstance(cached, tuple)
-        z7, z30, zv, zd = (c[row] for c in cached)
+        first, tables = cached
+        z7, z30, zv, zd = (t[row - first] for t in tables)
         return z7, z30, zv, zd
 
     def members_at(self, row: int) -> dict[str, tuple[MemberStats, ...]]:

@@ -104,6 +104,7 @@ def test_the_backtest_reads_the_live_snapshot_on_every_day() -> None:
     day = DayRun(dataset=dataset, features=features, params=PlanParameters(),
                  slippage_rate=0.0, book=Book(ledger=Ledger(10_000.0), funding=pd.DataFrame()),
                  refusals={})
+    _snapshots(day, 400)(str(dataset.close.columns[0]))  # a table from row 400 on first
     for row in range(150, len(dataset.close), 7):
         view = window_view(dataset, row)
         snapshot_of = _snapshots(day, row)
