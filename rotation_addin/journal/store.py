@@ -18,12 +18,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from rotation_addin.core.errors import DataError
 from rotation_addin.core.ledger import (
     ACCOUNT_PAPER,
     KIND_CLOSE,
     JournalEvent,
     Ledger,
-    build_frozen,
     ledger_book,
 )
 from rotation_addin.core.ledger_fold import fold_ledger, fold_state
@@ -75,42 +75,80 @@ def _row(event: JournalEvent, import_key: str | None) -> tuple[Any, ...]:
 
 
 _SIDES = {"long": Side.LONG, "short": Side.SHORT}
-
-
 _AT = {name: i for i, name in enumerate(EXPORT_COLUMNS)}
-
-
-def _float_or_nan(value: Any) -> float:
-    return math.nan if value is None else float(value)
-
-
-_DIRECT = ("kind", "account", "trade_id", "base", "sector", "stop_price_usd",
-           "take_profit_price_usd", "liquidation_price_usd", "leverage", "price_source",
-           "reason", "corrects_id")
-_DIRECT_AT = tuple(_AT[name] for name in _DIRECT)
-_FLOATS = ("quantity_base", "fee_usd", "slippage_usd", "funding_usd")
-_FLOATS_AT = tuple(_AT[name] for name in _FLOATS)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _event(row: Sequence[Any]) -> JournalEvent:
-    """One ``SELECT id, <COLUMNS>`` row as an event (tuples: the review reads 20,000 rows)."""
-    at = _AT
-    text = row[at["details_json"]]
-    details = json.loads(text) if text != "{}" else {}
+def _details(text: str) -> dict[str, Any]:
+    details: dict[str, Any] = json.loads(text)
     changes = details.get("changes")
     if isinstance(changes, dict) and "event_time" in changes:
         changes["event_time"] = datetime.fromisoformat(str(changes["event_time"]))
-    values: dict[str, Any] = dict(zip(_DIRECT, [row[i] for i in _DIRECT_AT], strict=True))
-    values.update(zip(_FLOATS, [float(row[i]) for i in _FLOATS_AT], strict=True))
-    price, reference = row[at["price_usd"]], row[at["reference_price_usd"]]
-    values.update(
-        id=row[0], event_time=_EPOCH + timedelta(milliseconds=row[at["event_ms"]]),
-        side=_SIDES.get(row[at["side"]]), price_usd=math.nan if price is None else price,
-        reference_price_usd=math.nan if reference is None else reference, details=details,
-        recorded_at=_EPOCH + timedelta(milliseconds=row[at["recorded_ms"]]))
-    # the schema's CHECK constraints validated kind, account and side when the row was written
-    return build_frozen(JournalEvent, values)
+    return details
+
+
+def _event(row: Sequence[Any]) -> JournalEvent:
+    """One ``SELECT id, <COLUMNS>`` row as an event.
+
+    The review reads 20,000 rows, so this builds the instance's ``__dict__`` in one literal
+    (in field order) instead of calling the frozen ``__init__``: the schema's CHECK
+    constraints validated kind, account and side when the row was written, and the
+    ``float()`` calls still refuse a hand-edited non-number in the REAL NOT NULL columns.
+    """
+    (row_id, recorded_ms, event_ms, account, kind, trade_id, base, sector, side, quantity,
+     price, reference, stop, take_profit, liquidation, leverage, fee, slippage, funding,
+     source, reason, corrects_id, text, _import_key) = row
+    event = _new(JournalEvent)
+    _set_attribute(event, "__dict__", {
+        "kind": kind, "account": account, "trade_id": trade_id,
+        "event_time": _EPOCH + timedelta(0, 0, 0, event_ms), "base": base, "sector": sector,
+        "side": _SIDES.get(side), "quantity_base": float(quantity),
+        "price_usd": math.nan if price is None else price,
+        "reference_price_usd": math.nan if reference is None else reference,
+        "stop_price_usd": stop, "take_profit_price_usd": take_profit,
+        "liquidation_price_usd": liquidation, "leverage": leverage, "fee_usd": float(fee),
+        "slippage_usd": float(slippage), "funding_usd": float(funding),
+        "price_source": source, "reason": reason, "corrects_id": corrects_id,
+        "details": _details(text) if text != "{}" else {},
+        "recorded_at": _EPOCH + timedelta(0, 0, 0, recorded_ms), "id": row_id})
+    return event
+
+
+_new = object.__new__
+_set_attribute = object.__setattr__  # past the frozen dataclass's __setattr__
+_INTEGERS = ("recorded_ms", "event_ms")
+_NUMBERS = ("quantity_base", "fee_usd", "slippage_usd", "funding_usd")
+
+
+def _damage(row: Sequence[Any]) -> str:
+    """What is wrong with a row :func:`_event` refused (a file edited outside the desk)."""
+    for name in _INTEGERS:
+        if not isinstance(row[_AT[name]], int):
+            return f"{name} {row[_AT[name]]!r} is not an integer (milliseconds)"
+    for name in _NUMBERS:
+        try:
+            float(row[_AT[name]])
+        except (TypeError, ValueError):
+            return f"{name} {row[_AT[name]]!r} is not a number"
+    try:
+        _details(row[_AT["details_json"]])
+    except (TypeError, ValueError, AttributeError) as exc:
+        return f"details_json is not a JSON object with valid changes ({exc})"
+    return "it cannot be read"
+
+
+def _events(rows: Sequence[Sequence[Any]], path: Path) -> list[JournalEvent]:
+    """The rows as events; one line naming the first damaged row and field otherwise."""
+    try:
+        return [_event(row) for row in rows]
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        for row in rows:
+            try:
+                _event(row)
+            except (TypeError, ValueError, AttributeError, OverflowError):
+                raise DataError(f"journal {path}: row {row[0]} is damaged: {_damage(row)} "
+                                "(edited outside Rotation Desk?); nothing was changed") from None
+        raise
 
 
 _EVENT_CACHE: dict[tuple[str, int], tuple[int, int, tuple[JournalEvent, ...]]] = {}
@@ -188,7 +226,7 @@ class JournalStore:
             rows = self._select("WHERE id > ?", (last,))
         finally:
             self._conn.execute("COMMIT")
-        events = cached + tuple(_event(r) for r in rows)
+        events = cached + tuple(_events(rows, self.path))
         if events:
             _EVENT_CACHE[key] = (events[-1].id, len(events), events)
         return events if account is None else tuple(e for e in events if e.account == account)
@@ -213,7 +251,7 @@ class JournalStore:
             self._conn.execute("COMMIT")
         if saved is not None:
             state = saved[0]
-            tail = [_event(r) for r in later]
+            tail = _events(later, self.path)
             if state.extend(tail):
                 if len(tail) >= snapshot.SNAPSHOT_EVERY:
                     snapshot.save(self._conn, state, tail[-1].id)
@@ -229,7 +267,7 @@ class JournalStore:
     def event(self, event_id: int) -> JournalEvent | None:
         """The row ``event_id`` or None."""
         rows = self._select("WHERE id = ?", (event_id,))
-        return _event(rows[0]) if rows else None
+        return _events(rows, self.path)[0] if rows else None
 
     def count(self) -> int:
         """Number of rows."""

@@ -78,3 +78,37 @@ def test_export_has_every_row_and_account(tmp_path):
         lines = store.export_csv().splitlines()
     assert lines[0].startswith("id,recorded_ms,event_ms,account,kind")
     assert [line.split(",")[3] for line in lines[1:]] == ["paper", "real"]
+
+
+def test_a_parsed_row_has_every_field_and_equals_the_event_written(tmp_path):
+    """Rows are parsed without ``__init__``: every field must still be set, in field order."""
+    import dataclasses
+
+    written = _open()
+    with JournalStore(tmp_path / "j.sqlite3") as store:
+        (row_id,) = store.append([written])
+        (event,) = store.events()
+    names = [f.name for f in dataclasses.fields(JournalEvent)]
+    assert list(event.__dict__) == names
+    assert event == dataclasses.replace(written, id=row_id, recorded_at=event.recorded_at)
+
+
+@pytest.mark.parametrize(("column", "value", "words"), [
+    ("quantity_base", "abc", "quantity_base 'abc' is not a number"),
+    ("event_ms", "yesterday", "event_ms 'yesterday' is not an integer"),
+    ("details_json", "{broken", "details_json is not a JSON object"),
+])
+def test_a_row_edited_outside_the_desk_is_one_line_naming_row_and_field(tmp_path, column,
+                                                                        value, words):
+    path = tmp_path / "j.sqlite3"
+    with JournalStore(path) as store:
+        store.append([_open("a"), _open("b")])
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute(f"UPDATE events SET {column} = ? WHERE id = 2", (value,))
+    conn.commit()
+    conn.close()
+    with JournalStore(path) as store, pytest.raises(DataError) as caught:
+        store.events()
+    message = str(caught.value)
+    assert "\n" not in message and "row 2 is damaged" in message and words in message
