@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.ledger import (
@@ -49,17 +50,18 @@ def _opened(event: JournalEvent) -> OpenTrade:
         raise InputError("side", f"open event {event.id} has no side")
     stop = event.stop_price_usd
     risk = event.quantity_base * abs(event.price_usd - stop) if stop is not None else math.nan
-    return build_frozen(OpenTrade, dict(
-        trade_id=event.trade_id, account=event.account, base=event.base, sector=event.sector,
-        side=event.side, quantity_base=event.quantity_base, entry_price_usd=event.price_usd,
-        stop_price_usd=stop, take_profit_price_usd=event.take_profit_price_usd,
-        liquidation_price_usd=event.liquidation_price_usd, leverage=event.leverage,
-        opened_at=event.event_time, fees_usd=event.fee_usd, funding_usd=event.funding_usd,
-        realised_usd=-event.fee_usd - event.funding_usd,
-        initial_risk_usd=risk + event.fee_usd, max_quantity_base=event.quantity_base,
-        overridden=False, reason=event.reason,
-        levels=((event.event_time, stop, event.take_profit_price_usd),),
-    ))
+    return build_frozen(OpenTrade, {
+        "trade_id": event.trade_id, "account": event.account, "base": event.base,
+        "sector": event.sector, "side": event.side, "quantity_base": event.quantity_base,
+        "entry_price_usd": event.price_usd, "stop_price_usd": stop,
+        "take_profit_price_usd": event.take_profit_price_usd,
+        "liquidation_price_usd": event.liquidation_price_usd, "leverage": event.leverage,
+        "opened_at": event.event_time, "fees_usd": event.fee_usd,
+        "funding_usd": event.funding_usd, "realised_usd": -event.fee_usd - event.funding_usd,
+        "initial_risk_usd": risk + event.fee_usd, "max_quantity_base": event.quantity_base,
+        "overridden": False, "reason": event.reason,
+        "levels": ((event.event_time, stop, event.take_profit_price_usd),),
+    })
 
 
 def _added(trade: OpenTrade, event: JournalEvent) -> OpenTrade:
@@ -104,19 +106,18 @@ def _closed(trade: OpenTrade, event: JournalEvent, exit_price: float) -> TradeRe
     fees = trade.fees_usd + event.fee_usd
     funding = trade.funding_usd + event.funding_usd
     realised = trade.realised_usd + gross - event.fee_usd - event.funding_usd
-    return build_frozen(TradeRecord, dict(
-        trade_id=trade.trade_id, account=trade.account, base=trade.base, sector=trade.sector,
-        side=trade.side, quantity_base=trade.max_quantity_base,
-        entry_price_usd=trade.entry_price_usd, exit_price_usd=exit_price,
-        opened_at=trade.opened_at, closed_at=event.event_time, fees_usd=fees,
-        funding_usd=funding, realised_pnl_usd=realised,
-        initial_risk_usd=trade.initial_risk_usd, overridden=trade.overridden,
-        reason=trade.reason, exit_reason=event.reason,
-    ))
+    return build_frozen(TradeRecord, {
+        "trade_id": trade.trade_id, "account": trade.account, "base": trade.base,
+        "sector": trade.sector, "side": trade.side, "quantity_base": trade.max_quantity_base,
+        "entry_price_usd": trade.entry_price_usd, "exit_price_usd": exit_price,
+        "opened_at": trade.opened_at, "closed_at": event.event_time, "fees_usd": fees,
+        "funding_usd": funding, "realised_pnl_usd": realised,
+        "initial_risk_usd": trade.initial_risk_usd, "overridden": trade.overridden,
+        "reason": trade.reason, "exit_reason": event.reason,
+    })
 
 
-def _event_time(event: JournalEvent) -> datetime:
-    return event.event_time
+_event_time = attrgetter("event_time")
 
 
 @dataclass

@@ -24,6 +24,7 @@ from rotation_addin.core.ledger import (
     KIND_CLOSE,
     JournalEvent,
     Ledger,
+    build_frozen,
     ledger_book,
 )
 from rotation_addin.core.ledger_fold import fold_ledger, fold_state
@@ -98,8 +99,7 @@ def _event(row: Sequence[Any]) -> JournalEvent:
     (row_id, recorded_ms, event_ms, account, kind, trade_id, base, sector, side, quantity,
      price, reference, stop, take_profit, liquidation, leverage, fee, slippage, funding,
      source, reason, corrects_id, text, _import_key) = row
-    event = _new(JournalEvent)
-    _set_attribute(event, "__dict__", {
+    return build_frozen(JournalEvent, {
         "kind": kind, "account": account, "trade_id": trade_id,
         "event_time": _EPOCH + timedelta(0, 0, 0, event_ms), "base": base, "sector": sector,
         "side": _SIDES.get(side), "quantity_base": float(quantity),
@@ -111,11 +111,8 @@ def _event(row: Sequence[Any]) -> JournalEvent:
         "price_source": source, "reason": reason, "corrects_id": corrects_id,
         "details": _details(text) if text != "{}" else {},
         "recorded_at": _EPOCH + timedelta(0, 0, 0, recorded_ms), "id": row_id})
-    return event
 
 
-_new = object.__new__
-_set_attribute = object.__setattr__  # past the frozen dataclass's __setattr__
 _INTEGERS = ("recorded_ms", "event_ms")
 _NUMBERS = ("quantity_base", "fee_usd", "slippage_usd", "funding_usd")
 
