@@ -13,8 +13,10 @@ new snapshot saved):
   write time of row ``last_id`` and sums over every column (:data:`FINGERPRINT_SQL`); the
   triggers forbid changing those rows, and the fingerprint catches a file edited around
   them or replaced by another journal;
-* it decodes to a ``FoldState`` of that account using only the journal's own types (a
-  restricted unpickler: nothing else can be constructed from the bytes);
+* it decodes to a ``FoldState`` of that account: the bytes are plain columns
+  (:mod:`~rotation_addin.journal.fold_codec`, this version's layout and field names) read by
+  a restricted unpickler that constructs nothing but builtins, :class:`Side` and the
+  ``datetime`` types;
 * the rows after it can extend the fold (:meth:`FoldState.extend`: no correction among them,
   none dated before the last row folded).
 
@@ -34,6 +36,7 @@ from typing import Any
 
 from rotation_addin.core.ledger_fold import FOLD_VERSION, FoldState
 from rotation_addin.data.sqlite_file import transaction
+from rotation_addin.journal import fold_codec
 
 SNAPSHOT_MIN_ROWS = 2_000
 """A full replay over at least this many rows saves a snapshot (smaller journals fold fast)."""
@@ -58,27 +61,24 @@ SELECT COUNT(*), total(event_ms), total(recorded_ms), total(quantity_base), tota
        total(reference_price_usd), total(stop_price_usd), total(take_profit_price_usd),
        total(liquidation_price_usd), total(leverage), total(fee_usd), total(slippage_usd),
        total(funding_usd), total(corrects_id),
-       total(length(account || kind || trade_id || base || sector || coalesce(side, '')
-                    || price_source || reason || details_json || coalesce(import_key, ''))),
+       total(length(account) + length(kind) + length(trade_id) + length(base) + length(sector)
+             + coalesce(length(side), 0) + length(price_source) + length(reason)
+             + length(details_json) + coalesce(length(import_key), 0)),
        (SELECT recorded_ms FROM events WHERE id = :last)
 FROM events WHERE id <= :last"""
 
 _ALLOWED = {
-    ("rotation_addin.core.ledger_fold", "FoldState"),
-    ("rotation_addin.core.ledger", "JournalEvent"),
-    ("rotation_addin.core.ledger", "OpenTrade"),
-    ("rotation_addin.core.ledger", "TradeRecord"),
     ("rotation_addin.core.types", "Side"),
     ("datetime", "datetime"),
     ("datetime", "timezone"),
     ("datetime", "timedelta"),
-    ("copyreg", "_reconstructor"),
-    ("builtins", "object"),
 }
+"""What a snapshot may construct besides builtins: it holds plain columns
+(:mod:`rotation_addin.journal.fold_codec`), never the journal's classes themselves."""
 
 
 class _JournalTypesOnly(pickle.Unpickler):
-    """Decodes only the journal's own types (Python docs, "Restricting Globals")."""
+    """Decodes only builtins and :data:`_ALLOWED` (Python docs, "Restricting Globals")."""
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in _ALLOWED:
@@ -113,13 +113,13 @@ def load(conn: sqlite3.Connection, account: str | None) -> tuple[FoldState, int]
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of objects, no cycles: the collector would only rescan
     try:
-        state = _JournalTypesOnly(io.BytesIO(blob)).load()
+        state = fold_codec.decode(_JournalTypesOnly(io.BytesIO(blob)).load())
     except Exception:  # any damage the hash did not catch: replay instead
         return None
     finally:
         if collecting:
             gc.enable()
-    if not isinstance(state, FoldState) or state.account != account:
+    if state.account != account:
         return None
     return state, int(last_id)
 
@@ -139,7 +139,7 @@ def rows_changed(conn: sqlite3.Connection, account: str | None) -> bool:
 def save(conn: sqlite3.Connection, state: FoldState, last_id: int) -> bool:
     """Save ``state`` (the fold of the rows up to ``last_id``) in one transaction; False when
     it could not be written (the journal is then simply replayed next time)."""
-    blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    blob = pickle.dumps(fold_codec.encode(state), protocol=pickle.HIGHEST_PROTOCOL)
     timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
     try:
         conn.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")

@@ -7,9 +7,11 @@ bit; ``==`` would call two NaN fields different). The reference is always
 
 from __future__ import annotations
 
+import math
 import pickle
 import random
 import sqlite3
+from dataclasses import replace as dataclasses_replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -265,3 +267,55 @@ def test_a_side_pickles_without_getattr_whatever_the_python(monkeypatch) -> None
     names = [arg for op, arg, _ in pickletools.genops(blob) if op.name == "SHORT_BINUNICODE"]
     assert "getattr" not in names
     assert snapshot._JournalTypesOnly(io.BytesIO(blob)).load() == [Side.LONG, Side.SHORT]
+
+
+def test_the_encoded_fold_decodes_to_the_same_state_whatever_the_values() -> None:
+    """Columns keep every value's type and bits: NaN, -0.0, an int price from a correction,
+    another time zone, open trades with their exits and levels, every list."""
+    import io
+    from datetime import timezone
+
+    from rotation_addin.journal import fold_codec
+
+    rng = random.Random(13)
+    events = [e.__class__(**{**e.__dict__, "id": i + 1}) for i, e in enumerate(_journal(rng, 150))]
+    odd = [dataclasses_replace(events[0], id=151, kind="open", trade_id="odd", price_usd=7,
+                               fee_usd=-0.0, stop_price_usd=math.nan,
+                               event_time=events[-1].event_time.astimezone(
+                                   timezone(timedelta(hours=2)))),
+           dataclasses_replace(events[1], id=152, kind="note", details={"rule": ["a", 1]})]
+    for account in ("paper", "real", None):
+        state = fold_state(events + odd, account)
+        blob = pickle.dumps(fold_codec.encode(state), protocol=pickle.HIGHEST_PROTOCOL)
+        decoded = fold_codec.decode(snapshot._JournalTypesOnly(io.BytesIO(blob)).load())
+        assert repr(decoded) == repr(state)
+        assert [type(e.price_usd) for e in decoded.entries] == \
+            [type(e.price_usd) for e in state.entries]
+        assert decoded.extend([]) and repr(decoded.ledger()) == repr(state.ledger())
+
+
+def test_a_snapshot_of_the_earlier_layout_is_replayed_and_rewritten(
+        tmp_path: Path, small_snapshots: list[str]) -> None:
+    """Before the columns a snapshot pickled the FoldState object itself: such bytes name a
+    class the unpickler no longer constructs, so the journal is replayed and saved anew."""
+    import hashlib
+
+    path = tmp_path / "journal.sqlite3"
+    _write(path, _journal(random.Random(4), 50))
+    reference = _reference(path)
+    _ledger(path)
+    old = pickle.dumps(fold_state(_reference_events(path), "paper"), protocol=5)
+    _set(path, "UPDATE fold_snapshots SET state = ?, sha256 = ?", old,
+         hashlib.sha256(old).hexdigest())
+    small_snapshots.clear()
+    assert _same(_ledger(path), reference) and small_snapshots == ["paper"]
+    small_snapshots.clear()
+    assert _same(_ledger(path), reference) and small_snapshots == []  # the new one is read
+
+
+def _reference_events(path: Path) -> list[JournalEvent]:
+    conn = sqlite3.connect(path)
+    rows = conn.execute(f"SELECT {', '.join(store_mod.EXPORT_COLUMNS)} FROM events "
+                        "ORDER BY id").fetchall()
+    conn.close()
+    return [store_mod._event(r) for r in rows]
