@@ -23,6 +23,7 @@ import dataclasses
 from array import array
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from rotation_addin.core.ledger import JournalEvent, OpenTrade, TradeRecord, build_frozen
@@ -36,6 +37,7 @@ _LISTS: tuple[tuple[str, type], ...] = (
     ("refusals", JournalEvent), ("notes", JournalEvent))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_TZINFO, _FOLD = attrgetter("tzinfo"), attrgetter("fold")
 
 T = TypeVar("T")
 Table = tuple[tuple[str, ...], int, list[tuple[str, Any]]]
@@ -46,9 +48,11 @@ def _names(cls: type) -> tuple[str, ...]:
 
 
 def _column(values: list[Any]) -> tuple[str, Any]:
-    if all(type(v) is float for v in values):
+    types = set(map(type, values))
+    if types <= {float}:
         return "d", array("d", values).tobytes()
-    if all(type(v) is datetime and v.tzinfo is UTC and not v.fold for v in values):
+    if types == {datetime} and set(map(_TZINFO, values)) == {UTC} \
+            and not any(map(_FOLD, values)):
         return "t", [(v - _EPOCH) // _MICROSECOND for v in values]
     return "v", values
 
@@ -72,7 +76,8 @@ def _values(column: tuple[str, Any], count: int) -> list[Any]:
 
 def _table(items: Sequence[Any], cls: type) -> Table:
     names = _names(cls)
-    return names, len(items), [_column([item.__dict__[n] for item in items]) for n in names]
+    states = [item.__dict__ for item in items]
+    return names, len(items), [_column([state[n] for state in states]) for n in names]
 
 
 def _instances(table: Table, cls: type[T]) -> list[T]:
