@@ -221,6 +221,7 @@ class Ledger:
 
 
 _event_id = attrgetter("id")
+_kind = attrgetter("kind")
 
 
 def corrected_events(events: Sequence[JournalEvent]) -> tuple[JournalEvent, ...]:
@@ -230,7 +231,7 @@ def corrected_events(events: Sequence[JournalEvent]) -> tuple[JournalEvent, ...]
     :data:`CORRECTABLE_FIELDS`) or ``void: true`` (the row no longer counts). Later
     corrections of the same row apply on top of earlier ones.
     """
-    if not any(e.kind == KIND_CORRECTION for e in events):
+    if KIND_CORRECTION not in set(map(_kind, events)):
         return tuple(sorted(events, key=_event_id))
     by_id: dict[int, JournalEvent] = {e.id: e for e in events if e.kind != KIND_CORRECTION}
     voided: set[int] = set()

@@ -120,6 +120,17 @@ def _closed(trade: OpenTrade, event: JournalEvent, exit_price: float) -> TradeRe
 _event_time = attrgetter("event_time")
 
 
+def _average_exit(done: list[tuple[float, float]], otherwise: float) -> float:
+    """Quantity-weighted exit price of ``done`` (``otherwise`` when nothing was exited)."""
+    if len(done) == 1:  # most trades: sum() of one value is 0 + it, same value and type
+        quantity, price = done[0]
+        total, weighted = 0 + quantity, 0 + quantity * price
+    else:
+        total = sum(q for q, _ in done)
+        weighted = sum(q * p for q, p in done)
+    return weighted / total if total > 0 else otherwise
+
+
 @dataclass
 class FoldState:
     """The fold in progress: open trades (with the exits of a partly closed one), closed
@@ -139,27 +150,28 @@ class FoldState:
     def apply(self, event: JournalEvent) -> None:
         """Fold one (corrected) row; rows must come in time order, ties in id order."""
         self.last_time = event.event_time
-        trade = self.open_by_id.get(event.trade_id)
-        if event.kind == KIND_OPEN and trade is None:
-            self.open_by_id[event.trade_id] = _opened(event)
-            self.exits[event.trade_id] = []
+        kind, trade_id = event.kind, event.trade_id
+        trade = self.open_by_id.get(trade_id)
+        if kind == KIND_OPEN and trade is None:
+            self.open_by_id[trade_id] = _opened(event)
+            self.exits[trade_id] = []
             self.entries.append(event)
-        elif event.kind == KIND_REFUSAL:
+        elif kind == KIND_REFUSAL:
             self.refusals.append(event)
-        elif event.kind == KIND_NOTE:
+        elif kind == KIND_NOTE:
             self.notes.append(event)
         elif trade is None:
-            if event.kind == KIND_OVERRIDE:
+            if kind == KIND_OVERRIDE:
                 self.overrides.append(event)
-        elif event.kind == KIND_OVERRIDE:
+        elif kind == KIND_OVERRIDE:
             self.overrides.append(event)
-            self.open_by_id[event.trade_id] = dataclasses.replace(trade, overridden=True)
-        elif event.kind == KIND_ADD:
-            self.open_by_id[event.trade_id] = _added(trade, event)
+            self.open_by_id[trade_id] = dataclasses.replace(trade, overridden=True)
+        elif kind == KIND_ADD:
+            self.open_by_id[trade_id] = _added(trade, event)
             self.entries.append(event)
-        elif event.kind in (KIND_STOP_MOVED, KIND_TAKE_PROFIT_MOVED):
-            self.open_by_id[event.trade_id] = _moved(trade, event)
-        elif event.kind in (KIND_REDUCE, KIND_CLOSE):
+        elif kind in (KIND_STOP_MOVED, KIND_TAKE_PROFIT_MOVED):
+            self.open_by_id[trade_id] = _moved(trade, event)
+        elif kind in (KIND_REDUCE, KIND_CLOSE):
             self._exit(trade, event)
 
     def _exit(self, trade: OpenTrade, event: JournalEvent) -> None:
@@ -169,9 +181,7 @@ class FoldState:
         done.append((quantity, event.price_usd))
         left = trade.quantity_base - quantity
         if left <= QUANTITY_EPSILON * max(1.0, trade.max_quantity_base):
-            total = sum(q for q, _ in done)
-            average = sum(q * p for q, p in done) / total if total > 0 else event.price_usd
-            self.closed.append(_closed(trade, event, average))
+            self.closed.append(_closed(trade, event, _average_exit(done, event.price_usd)))
             del self.open_by_id[event.trade_id], self.exits[event.trade_id]
         else:
             self.open_by_id[event.trade_id] = _reduced(trade, event, quantity)
