@@ -1,13 +1,16 @@
 """A :class:`~rotation_addin.core.ledger_fold.FoldState` as plain columns, for the saved fold.
 
 Pickling the state object by object wrote every field name again for each of its 20,000
-trades and rows (4.2 MB for 10,000 paper trades) and cost ~90 ms; loading it back ~140 ms.
+trades and rows (4.2 MB for 10,000 paper trades; 1.9 MB here) and cost ~90 ms.
 Here each list of one dataclass (closed trades, entry rows...) becomes one table: its field
 names once, then one column per field:
 
 * ``("d", bytes)``: every value an exact ``float``, as native doubles (bit for bit: NaN, -0.0);
 * ``("t", [int])``: every value a ``datetime`` in UTC (the ``UTC`` singleton, ``fold`` 0), as
   microseconds since the epoch (exact);
+* ``("s", (texts, width, bytes))``: every value a ``str`` and at most a quarter of them
+  distinct (bases, sectors, kinds, reasons): the distinct texts, then one unsigned index of
+  ``width`` (``array`` type code B, H or I) per value;
 * ``("v", list)``: anything else, as it is (``None``, strings, :class:`Side`, ``int`` prices
   from a correction, other time zones, tuples of levels, details dicts).
 
@@ -54,6 +57,12 @@ def _column(values: list[Any]) -> tuple[str, Any]:
     if types == {datetime} and set(map(_TZINFO, values)) == {UTC} \
             and not any(map(_FOLD, values)):
         return "t", [(v - _EPOCH) // _MICROSECOND for v in values]
+    if types == {str}:
+        distinct = list(dict.fromkeys(values))
+        if len(distinct) * 4 <= len(values):  # bases, sectors, kinds, reasons...
+            code = {text: i for i, text in enumerate(distinct)}
+            width = "B" if len(distinct) <= 0x100 else "H" if len(distinct) <= 0x10000 else "I"
+            return "s", (distinct, width, array(width, map(code.__getitem__, values)).tobytes())
     return "v", values
 
 
@@ -65,6 +74,10 @@ def _values(column: tuple[str, Any], count: int) -> list[Any]:
         values: list[Any] = doubles.tolist()
     elif kind == "t" and type(data) is list:
         values = [_EPOCH + timedelta(0, 0, us) for us in data]
+    elif kind == "s" and type(data) is tuple and len(data) == 3 and data[1] in ("B", "H", "I"):
+        codes = array(data[1])
+        codes.frombytes(data[2])
+        values = list(map(data[0].__getitem__, codes))
     elif kind == "v" and type(data) is list:
         values = data
     else:
