@@ -23,6 +23,7 @@ field names are not the dataclass's current ones, or anything malformed, raises 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from array import array
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -32,8 +33,10 @@ from typing import Any, TypeVar
 from rotation_addin.core.ledger import JournalEvent, OpenTrade, TradeRecord, build_frozen
 from rotation_addin.core.ledger_fold import FoldState
 
-FORMAT = "fold-columns-1"
-"""First item of an encoded state; changes whenever the layout below changes."""
+FORMAT = ("fold-columns-1", sys.byteorder)
+"""First item of an encoded state: changes whenever the layout below changes. The columns
+hold native doubles and indices, so a file moved to a machine of the other byte order is
+simply replayed there."""
 
 _LISTS: tuple[tuple[str, type], ...] = (
     ("closed", TradeRecord), ("entries", JournalEvent), ("overrides", JournalEvent),

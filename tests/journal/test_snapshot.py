@@ -11,6 +11,7 @@ import math
 import pickle
 import random
 import sqlite3
+import sys
 from dataclasses import replace as dataclasses_replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -292,6 +293,9 @@ def test_the_encoded_fold_decodes_to_the_same_state_whatever_the_values() -> Non
         assert [type(e.price_usd) for e in decoded.entries] == \
             [type(e.price_usd) for e in state.entries]
         assert decoded.extend([]) and repr(decoded.ledger()) == repr(state.ledger())
+    other_order = ("fold-columns-1", "big" if sys.byteorder == "little" else "little")
+    with pytest.raises(ValueError):  # native doubles: another byte order is not read
+        fold_codec.decode((other_order, *fold_codec.encode(state)[1:]))
 
 
 def test_a_snapshot_of_the_earlier_layout_is_replayed_and_rewritten(
