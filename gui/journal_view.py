@@ -269,20 +269,18 @@ class JournalView(QWidget):
         result = review(inputs)
         self.review_label.setText("<b>Weekly review (paper)</b><br>" + "<br>".join(
             f"{k}: {_fmt(v)}" for k, v in review_rows(result)))
-        self._plot_equity(view, inputs)
+        self._plot_equity(result, inputs)
 
-    def equity_points(self, view: Any, inputs: Any) -> list[tuple[float, float]]:
-        """(time in seconds, paper equity): the settings' equity a week before now, after each
-        closed trade, and now (realised P&L only; open positions are in the table)."""
-        equity = inputs.params.equity_usd
-        points = [(inputs.now.timestamp() - 7 * 86400.0, equity)]
-        for trade in sorted(view.closed_trades, key=lambda t: t.closed_at):
-            equity += trade.realised_pnl_usd
-            points.append((trade.closed_at.timestamp(), equity))
-        points.append((max(inputs.now.timestamp(), points[-1][0]), equity))
+    def equity_points(self, result: Any, inputs: Any) -> list[tuple[float, float]]:
+        """(time in seconds, paper equity): the weekly review's equity curve (the account
+        equity at the window's start, then after each fill that realised P&L: entry fees,
+        partial and full closes) and now (realised P&L only; open positions are in the
+        table)."""
+        points = [(at.timestamp(), equity) for at, equity in result.equity_curve]
+        points.append((max(inputs.now.timestamp(), points[-1][0]), points[-1][1]))
         return points
 
-    def _plot_equity(self, view: Any, inputs: Any) -> None:
+    def _plot_equity(self, result: Any, inputs: Any) -> None:
         # deferred: pyqtgraph after the first paint (bench/bench_gui_start.py)
         import pyqtgraph as pg
 
@@ -292,7 +290,7 @@ class JournalView(QWidget):
             self.plot.setLabel("left", "paper equity USD")
             style_plot(self.plot)
             self.chart_box.addWidget(self.plot)
-        self.equity_curve = self.equity_points(view, inputs)
+        self.equity_curve = self.equity_points(result, inputs)
         self._draw_equity()
 
     def _draw_equity(self) -> None:

@@ -169,6 +169,9 @@ class OpenTrade:
     reason: str
     levels: tuple[tuple[datetime, float | None, float | None], ...] = ()
     """(time, stop, take-profit) after every change, oldest first."""
+    partials: tuple[tuple[datetime, float], ...] = ()
+    """(fill time, P&L it realised: gross - fee - funding) of every partial reduce, oldest
+    first (what :mod:`rotation_addin.core.realised` books at the reduce's time)."""
 
     def levels_at(self, when: datetime) -> tuple[float | None, float | None]:
         """Stop and take-profit in force at ``when`` (the latest change at or before it)."""
@@ -200,6 +203,9 @@ class TradeRecord:
     overridden: bool
     reason: str
     exit_reason: str
+    partials: tuple[tuple[datetime, float], ...] = ()
+    """(fill time, P&L realised) of the partial reduces before the close (as on
+    :class:`OpenTrade`)."""
 
     @property
     def r_multiple(self) -> float:

@@ -40,7 +40,7 @@ from rotation_addin.core.ledger import (
     corrected_events,
 )
 
-FOLD_VERSION = 1
+FOLD_VERSION = 2
 """Changes whenever the fold's arithmetic or :class:`FoldState`'s fields change: a snapshot
 saved by another version is not used."""
 
@@ -60,7 +60,7 @@ def _opened(event: JournalEvent) -> OpenTrade:
         "funding_usd": event.funding_usd, "realised_usd": -event.fee_usd - event.funding_usd,
         "initial_risk_usd": risk + event.fee_usd, "max_quantity_base": event.quantity_base,
         "overridden": False, "reason": event.reason,
-        "levels": ((event.event_time, stop, event.take_profit_price_usd),),
+        "levels": ((event.event_time, stop, event.take_profit_price_usd),), "partials": (),
     })
 
 
@@ -82,11 +82,13 @@ def _added(trade: OpenTrade, event: JournalEvent) -> OpenTrade:
 
 def _reduced(trade: OpenTrade, event: JournalEvent, quantity: float) -> OpenTrade:
     gross = trade.side.sign * quantity * (event.price_usd - trade.entry_price_usd)
+    booked = gross - event.fee_usd - event.funding_usd
     return dataclasses.replace(
         trade, quantity_base=trade.quantity_base - quantity,
         fees_usd=trade.fees_usd + event.fee_usd,
         funding_usd=trade.funding_usd + event.funding_usd,
-        realised_usd=trade.realised_usd + gross - event.fee_usd - event.funding_usd,
+        realised_usd=trade.realised_usd + booked,
+        partials=(*trade.partials, (event.event_time, booked)),
     )
 
 
@@ -113,7 +115,7 @@ def _closed(trade: OpenTrade, event: JournalEvent, exit_price: float) -> TradeRe
         "opened_at": trade.opened_at, "closed_at": event.event_time, "fees_usd": fees,
         "funding_usd": funding, "realised_pnl_usd": realised,
         "initial_risk_usd": trade.initial_risk_usd, "overridden": trade.overridden,
-        "reason": trade.reason, "exit_reason": event.reason,
+        "reason": trade.reason, "exit_reason": event.reason, "partials": trade.partials,
     })
 
 

@@ -1,15 +1,17 @@
 """The weekly review (pure): did the system have positive expectancy, and was it followed?
 
-Definitions (STRATEGY.md, "Journal, paper trading and review"), over the trades *closed*
-in the window ``[start, end)`` of one account:
+Definitions (STRATEGY.md, "Journal, paper trading and review; docs/journal.md, "Realised P&L
+and equity"), over the window ``[start, end)`` of one account:
 
-* win rate = share of trades with realised P&L > 0;
-* R = realised P&L / R0 (R0 = risk at entry); average R = expectancy = mean R;
-* expectancy USD = mean realised P&L;
-* P&L by sector = sum of realised P&L per sector;
-* equity curve = starting equity + cumulative realised P&L in close-time order (starting at
-  the equity before the window's first close); max drawdown = the largest fall from a
-  running peak, in USD and as a fraction of that peak;
+* realised P&L = what the fills in the window realised, each at its fill time
+  (:mod:`rotation_addin.core.realised`: entry fees and funding at the entry, a partial
+  close's share at the reduce, the rest at the close); P&L by sector = the same per sector;
+* per closed trade, over the trades *closed* in the window (their whole P&L, partial closes
+  included): win rate = share with realised P&L > 0; R = realised P&L / R0 (R0 = risk at
+  entry); average R = expectancy = mean R; expectancy USD = mean realised P&L;
+* equity curve = the account equity at the window's start (starting equity + everything
+  realised before it), then after each fill that realised P&L in the window; max drawdown =
+  the largest fall from a running peak, in USD and as a fraction of that peak;
 * rule adherence = share of the window's entries (opens and adds) that needed no override;
 * refusals by rule = count of refused entries in the window per rule;
 * time in market = share of the window during which at least one position was open.
@@ -24,7 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rotation_addin.core.errors import InputError
-from rotation_addin.core.ledger import Ledger, OpenTrade, TradeRecord
+from rotation_addin.core.ledger import Ledger, OpenTrade
+from rotation_addin.core.realised import Booking, bookings
 
 
 @dataclass(frozen=True)
@@ -58,14 +61,21 @@ def _in(when: datetime, start: datetime, end: datetime) -> bool:
     return start <= when < end
 
 
-def _equity_curve(closed: Sequence[TradeRecord], start_equity: float,
-                  start: datetime) -> tuple[tuple[datetime, float], ...]:
-    points = [(start, start_equity)]
-    equity = start_equity
-    for trade in sorted(closed, key=lambda t: t.closed_at):
-        equity += trade.realised_pnl_usd
-        points.append((trade.closed_at, equity))
-    return tuple(points)
+def _realised(ledger: Ledger, starting_equity: float, start: datetime, end: datetime
+              ) -> tuple[float, dict[str, float], tuple[tuple[datetime, float], ...]]:
+    """Realised P&L of the window's fills, the same per sector, and the equity curve."""
+    booked: list[Booking] = bookings(ledger)
+    equity = starting_equity + sum(amount for at, _, amount in booked if at < start)
+    points = [(start, equity)]
+    by_sector: dict[str, float] = {}
+    pnl = 0.0
+    for at, sector, amount in booked:
+        if start <= at < end:
+            pnl += amount
+            by_sector[sector] = by_sector.get(sector, 0.0) + amount
+            equity += amount
+            points.append((at, equity))
+    return pnl, by_sector, tuple(points)
 
 
 def max_drawdown(curve: Sequence[tuple[datetime, float]]) -> tuple[float, float]:
@@ -94,11 +104,12 @@ def _time_in_market(intervals: Sequence[tuple[datetime, datetime]], start: datet
 
 
 def weekly_review(ledger: Ledger, *, account: str, start: datetime, end: datetime,
-                  equity_at_start_usd: float, now: datetime) -> Review:
+                  starting_equity_usd: float, now: datetime) -> Review:
     """The review of ``ledger`` (one account) over ``[start, end)``.
 
-    ``equity_at_start_usd`` is the account equity before the window (settings equity plus
-    the realised P&L of earlier trades); open trades count as in the market until ``now``.
+    ``starting_equity_usd`` is the account's equity before any journal row (settings
+    equity); the curve starts at it plus everything realised before ``start``. Open trades
+    count as in the market until ``now``.
     """
     if end <= start:
         raise InputError("to", f"must be after from {start:%Y-%m-%d} (got {end:%Y-%m-%d})")
@@ -106,11 +117,8 @@ def weekly_review(ledger: Ledger, *, account: str, start: datetime, end: datetim
     wins = sum(1 for t in closed if t.realised_pnl_usd > 0)
     rs = [t.r_multiple for t in closed if math.isfinite(t.r_multiple)]
     mean_r = sum(rs) / len(rs) if rs else math.nan
-    pnl = sum(t.realised_pnl_usd for t in closed)
-    by_sector: dict[str, float] = {}
-    for t in closed:
-        by_sector[t.sector] = by_sector.get(t.sector, 0.0) + t.realised_pnl_usd
-    curve = _equity_curve(closed, equity_at_start_usd, start)
+    closed_pnl = sum(t.realised_pnl_usd for t in closed)
+    pnl, by_sector, curve = _realised(ledger, starting_equity_usd, start, end)
     dd_usd, dd_fraction = max_drawdown(curve)
     entries = [e for e in ledger.entries if _in(e.event_time, start, end)]
     overrides = [e for e in ledger.overrides if _in(e.event_time, start, end)]
@@ -122,7 +130,7 @@ def weekly_review(ledger: Ledger, *, account: str, start: datetime, end: datetim
     return Review(
         account=account, start=start, end=end, trades=len(closed), wins=wins,
         win_rate=wins / len(closed) if closed else math.nan, average_r=mean_r,
-        expectancy_r=mean_r, expectancy_usd=pnl / len(closed) if closed else math.nan,
+        expectancy_r=mean_r, expectancy_usd=closed_pnl / len(closed) if closed else math.nan,
         realised_pnl_usd=pnl, pnl_by_sector=tuple(sorted(by_sector.items())),
         equity_curve=curve, max_drawdown_usd=dd_usd, max_drawdown_fraction=dd_fraction,
         entries=len(entries), entries_with_override=with_override,
@@ -131,11 +139,6 @@ def weekly_review(ledger: Ledger, *, account: str, start: datetime, end: datetim
         refusals_by_rule=tuple(sorted(refusals.items())),
         time_in_market=_time_in_market(intervals, start, end),
     )
-
-
-def realised_before(ledger: Ledger, when: datetime) -> float:
-    """Realised P&L of the trades closed before ``when``."""
-    return sum(t.realised_pnl_usd for t in ledger.closed_trades if t.closed_at < when)
 
 
 def unrealised_usd(trade: OpenTrade, mark_usd: float, funding_usd: float) -> float:

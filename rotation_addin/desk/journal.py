@@ -43,6 +43,7 @@ from rotation_addin.core.ledger import (
 from rotation_addin.core.liquidation import liquidation_price
 from rotation_addin.core.orders import Refusal, _leverage_for
 from rotation_addin.core.paper import Fill, paper_fill
+from rotation_addin.core.realised import account_equity_usd
 from rotation_addin.core.report import market_regime, market_snapshot
 from rotation_addin.core.rotation import PlanParameters, PositionBook
 from rotation_addin.core.rules import held_exposure_items
@@ -175,8 +176,10 @@ def read_ledger(inputs: JournalInputs, account: str | None = ACCOUNT_PAPER) -> L
 
 
 def account_equity(inputs: JournalInputs, ledger: Ledger) -> float:
-    """Settings equity plus the account's realised P&L (the paper account's own equity)."""
-    return inputs.params.equity_usd + sum(t.realised_pnl_usd for t in ledger.closed_trades)
+    """Settings equity plus everything the account realised: closed trades and what the
+    open ones realised so far (entry fees, partial closes, funding booked); see
+    :func:`rotation_addin.core.realised.account_equity_usd`."""
+    return account_equity_usd(inputs.params.equity_usd, ledger)
 
 
 def _quantity(request: OrderRequest, inputs: JournalInputs, side: Side, entry: float,

@@ -41,7 +41,7 @@ from rotation_addin.core.paper import (
     liquidation_loss_usd,
     paper_fill,
 )
-from rotation_addin.core.review import Review, realised_before, unrealised_usd, weekly_review
+from rotation_addin.core.review import Review, unrealised_usd, weekly_review
 from rotation_addin.core.types import Side
 from rotation_addin.data.positions import read_journal, read_positions
 from rotation_addin.desk.journal import (
@@ -286,8 +286,7 @@ def review(inputs: JournalInputs, *, start: datetime | None = None, end: datetim
                          f"(got {end:%Y-%m-%d})")
     ledger = read_ledger(inputs, _account(account))
     return weekly_review(ledger, account=_account(account), start=start, end=end,
-                         equity_at_start_usd=inputs.params.equity_usd
-                         + realised_before(ledger, start), now=inputs.now)
+                         starting_equity_usd=inputs.params.equity_usd, now=inputs.now)
 
 
 def _key(*parts: object) -> str:

@@ -12,6 +12,7 @@ from rotation_addin.core.orders import RebalanceOrder
 from rotation_addin.core.types import Side
 from rotation_addin.data.settings import Settings
 from rotation_addin.desk.journal_market import current_quote
+from rotation_addin.desk.journal_ops import review
 
 
 @pytest.fixture
@@ -56,12 +57,15 @@ def test_journal_tab_paper_trades_a_plan_order_and_closes_it(window: MainWindow)
     entry_cost = trade.trade.fees_usd + abs(trade.trade.entry_price_usd - trade.mark_usd) \
         * trade.trade.quantity_base
     assert model.raw_value(0, names.index("pnl_usd")) == pytest.approx(-entry_cost)
+    entry_fee = trade.trade.fees_usd
     assert journal.close_typed()
     assert journal.open_table.row_count() == 0 and journal.closed_table.row_count() == 1
     view = _view(journal)
-    points = journal.equity_points(view, journal.inputs_factory())
+    points = journal.equity_points(review(journal.inputs_factory()), journal.inputs_factory())
+    # the week's start, the entry fee booked at the open, the close, now
     after = 10_000.0 + view.closed_trades[0].realised_pnl_usd
-    assert [p[1] for p in points] == pytest.approx([10_000.0, after, after])
+    assert [p[1] for p in points] == pytest.approx([10_000.0, 10_000.0 - entry_fee, after,
+                                                    after])
     assert journal.plot is not None and len(journal.plot.listDataItems()) == 1
 
 

@@ -122,14 +122,22 @@ def test_scripted_week(qtbot, capsys, monkeypatch, tmp_path):
     funding_paid = -q_a * rate * (2 * last_close + price_a * 1.06)  # 08:00, 16:00, 24:00
     pnl = -q_a * (exit_fill - entry) - fee_in - fee_out - funding_paid
     r0 = q_a * (stop_a - entry) + fee_in
+    # B and A2 are still open: their entry fees (short: sold below the quote) are realised
+    # at their fills, inside the window (docs/journal.md, "Realised P&L and equity")
+    fee_b = FEE * price_b * (1 - SLIP) * q_b
+    fee_a2 = FEE * current_quote(later, a2).price_usd * (1 - SLIP) * 1
+    realised = pnl - fee_b - fee_a2
     assert review["account"] == "paper"
     assert review["trades"] == 1 and review["wins"] == 0 and review["win_rate"] == 0
-    assert review["realised_pnl_usd"] == pytest.approx(pnl, rel=1e-9)
+    assert review["realised_pnl_usd"] == pytest.approx(realised, rel=1e-9)
+    assert review["expectancy_usd"] == pytest.approx(pnl, rel=1e-9)  # per closed trade
     assert review["average_r"] == pytest.approx(pnl / r0, rel=1e-9)
     assert review["expectancy_r"] == pytest.approx(pnl / r0, rel=1e-9)
-    assert review["pnl_by_sector"] == [[first, pytest.approx(pnl, rel=1e-9)]]
-    assert review["max_drawdown_usd"] == pytest.approx(-pnl, rel=1e-9)
-    assert review["max_drawdown_fraction"] == pytest.approx(-pnl / 10_000, rel=1e-9)
+    assert review["pnl_by_sector"] == [[second, pytest.approx(-fee_b, rel=1e-9)],
+                                       [first, pytest.approx(pnl - fee_a2, rel=1e-9)]]
+    # every booking is a loss: the curve only falls from the settings' 10,000
+    assert review["max_drawdown_usd"] == pytest.approx(-realised, rel=1e-9)
+    assert review["max_drawdown_fraction"] == pytest.approx(-realised / 10_000, rel=1e-9)
     assert review["entries"] == 3 and review["entries_with_override"] == 1
     assert review["adherence"] == pytest.approx(2 / 3)
     assert [o[1:] for o in review["overrides"]] == [[a2, "planned rotation, size 1"]]

@@ -231,7 +231,7 @@ def test_review_over_the_snapshot_equals_the_review_over_a_replay(
     assert small_snapshots == []
     end = events[-1].event_time + timedelta(days=3)
     reviews = [weekly_review(ledger, account="paper", start=T0, end=end,
-                             equity_at_start_usd=10_000.0, now=end)
+                             starting_equity_usd=10_000.0, now=end)
                for ledger in (via_snapshot, _reference(path))]
     assert repr(reviews[0]) == repr(reviews[1]) and reviews[0].trades > 0
 
