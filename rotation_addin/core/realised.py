@@ -32,42 +32,43 @@ Booking = tuple[datetime, str, float]
 _time = itemgetter(0)
 
 
-def _entries_by_trade(ledger: Ledger) -> dict[str, list[JournalEvent]]:
-    by_trade: dict[str, list[JournalEvent]] = {}
-    for event in ledger.entries:
-        by_trade.setdefault(event.trade_id, []).append(event)
-    return by_trade
-
-
-def _trade_bookings(trade: OpenTrade | TradeRecord, entries: Sequence[JournalEvent],
-                    out: list[Booking]) -> None:
-    """Append ``trade``'s bookings to ``out``: its entry rows (those of this trade's life,
-    a trade id used again later keeps its own), its partial reduces, and its close."""
+def _entry_costs(trade: OpenTrade | TradeRecord, entries: Sequence[JournalEvent]) -> float:
+    """What ``trade``'s entry rows booked (-fee - funding): the rows of its id within its
+    life (a trade id used again later keeps its own rows)."""
     closed_at = trade.closed_at if isinstance(trade, TradeRecord) else None
-    sector, booked = trade.sector, 0.0
-    for event in entries:
-        if event.event_time < trade.opened_at or (closed_at is not None
-                                                  and event.event_time > closed_at):
-            continue
-        amount = -event.fee_usd - event.funding_usd
-        out.append((event.event_time, sector, amount))
-        booked += amount
-    for at, amount in trade.partials:
-        out.append((at, sector, amount))
-        booked += amount
-    if isinstance(trade, TradeRecord):
-        out.append((trade.closed_at, sector, trade.realised_pnl_usd - booked))
+    return sum(-e.fee_usd - e.funding_usd for e in entries
+               if e.event_time >= trade.opened_at
+               and (closed_at is None or e.event_time <= closed_at))
+
+
+def _close(trade: TradeRecord, costs: dict[str, float],
+           multi: dict[str, list[JournalEvent]]) -> Booking:
+    """The close's booking: the trade's P&L minus what its entry rows and partial reduces
+    booked."""
+    rows = multi.get(trade.trade_id)
+    booked = _entry_costs(trade, rows) if rows else costs.get(trade.trade_id, 0.0)
+    booked += sum(amount for _, amount in trade.partials)
+    return trade.closed_at, trade.sector, trade.realised_pnl_usd - booked
 
 
 def bookings(ledger: Ledger) -> list[Booking]:
     """Every realisation of ``ledger`` (see the module doc), in fill-time order."""
-    entries = _entries_by_trade(ledger)
-    out: list[Booking] = []
-    for closed in ledger.closed_trades:
-        _trade_bookings(closed, entries.get(closed.trade_id, ()), out)
-    for held in ledger.open_trades:
-        _trade_bookings(held, entries.get(held.trade_id, ()), out)
-    out.sort(key=_time)
+    entries = ledger.entries
+    out: list[Booking] = [(e.event_time, e.sector, -e.fee_usd - e.funding_usd)
+                          for e in entries]
+    costs = {e.trade_id: -e.fee_usd - e.funding_usd for e in entries}
+    multi: dict[str, list[JournalEvent]] = {}
+    if len(costs) < len(entries):  # adds, or a trade id used again: their rows by id
+        for event in entries:
+            multi.setdefault(event.trade_id, []).append(event)
+        multi = {trade_id: rows for trade_id, rows in multi.items() if len(rows) > 1}
+    # most trades are one open and one exit: the close books the rest of the trade's P&L
+    out += [_close(t, costs, multi) if t.partials or t.trade_id in multi
+            else (t.closed_at, t.sector, t.realised_pnl_usd - costs.get(t.trade_id, 0.0))
+            for t in ledger.closed_trades]
+    for trades in (ledger.closed_trades, ledger.open_trades):
+        out += [(at, t.sector, amount) for t in trades for at, amount in t.partials]
+    out.sort(key=_time)  # entries and closes each come in time order: two runs to merge
     return out
 
 

@@ -20,10 +20,13 @@ and equity"), over the window ``[start, end)`` of one account:
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
+from operator import itemgetter
 
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.ledger import Ledger, OpenTrade
@@ -57,6 +60,9 @@ class Review:
     time_in_market: float
 
 
+_time, _amount = itemgetter(0), itemgetter(2)
+
+
 def _in(when: datetime, start: datetime, end: datetime) -> bool:
     return start <= when < end
 
@@ -64,18 +70,18 @@ def _in(when: datetime, start: datetime, end: datetime) -> bool:
 def _realised(ledger: Ledger, starting_equity: float, start: datetime, end: datetime
               ) -> tuple[float, dict[str, float], tuple[tuple[datetime, float], ...]]:
     """Realised P&L of the window's fills, the same per sector, and the equity curve."""
-    booked: list[Booking] = bookings(ledger)
-    equity = starting_equity + sum(amount for at, _, amount in booked if at < start)
-    points = [(start, equity)]
+    booked: list[Booking] = bookings(ledger)  # in time order
+    first, stop = bisect_left(booked, start, key=_time), bisect_left(booked, end, key=_time)
+    window = booked[first:stop]
+    amounts = list(map(_amount, window))
+    equities = list(accumulate(amounts, initial=starting_equity
+                               + sum(map(_amount, booked[:first]))))
     by_sector: dict[str, float] = {}
-    pnl = 0.0
-    for at, sector, amount in booked:
-        if start <= at < end:
-            pnl += amount
-            by_sector[sector] = by_sector.get(sector, 0.0) + amount
-            equity += amount
-            points.append((at, equity))
-    return pnl, by_sector, tuple(points)
+    get = by_sector.get
+    for _, sector, amount in window:
+        by_sector[sector] = get(sector, 0.0) + amount
+    points = ((start, equities[0]), *zip(map(_time, window), equities[1:], strict=True))
+    return sum(amounts), by_sector, points
 
 
 def max_drawdown(curve: Sequence[tuple[datetime, float]]) -> tuple[float, float]:
