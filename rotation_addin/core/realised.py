@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from operator import itemgetter
 
-from rotation_addin.core.ledger import JournalEvent, Ledger, OpenTrade, TradeRecord
+from rotation_addin.core.ledger import KIND_OPEN, JournalEvent, Ledger
 
 Booking = tuple[datetime, str, float]
 """(fill time, sector, USD realised by that fill)."""
@@ -32,53 +32,57 @@ Booking = tuple[datetime, str, float]
 _time = itemgetter(0)
 
 
-def _entry_costs(trade: OpenTrade | TradeRecord, entries: Sequence[JournalEvent]) -> float:
-    """What ``trade``'s entry rows booked (-fee - funding): the rows of its id within its
-    life (a trade id used again later keeps its own rows)."""
-    closed_at = trade.closed_at if isinstance(trade, TradeRecord) else None
-    return sum(-e.fee_usd - e.funding_usd for e in entries
-               if e.event_time >= trade.opened_at
-               and (closed_at is None or e.event_time <= closed_at))
+def _lives(entries: Sequence[JournalEvent]) -> dict[str, list[float]]:
+    """Per trade id, what the entry rows of each of its trades booked (-fee - funding),
+    oldest first: every open row the fold kept starts a trade (an id can be used again
+    once its trade is closed), an add belongs to the trade open at the time."""
+    lives: dict[str, list[float]] = {}
+    for event in entries:
+        amount = -event.fee_usd - event.funding_usd
+        booked = lives.get(event.trade_id)
+        if booked is None or event.kind == KIND_OPEN:
+            lives.setdefault(event.trade_id, []).append(amount)
+        else:
+            booked[-1] += amount
+    return lives
 
 
-def _close(trade: TradeRecord, costs: dict[str, float],
-           multi: dict[str, list[JournalEvent]]) -> Booking:
-    """The close's booking: the trade's P&L minus what its entry rows and partial reduces
-    booked."""
-    rows = multi.get(trade.trade_id)
-    booked = _entry_costs(trade, rows) if rows else costs.get(trade.trade_id, 0.0)
-    booked += sum(amount for _, amount in trade.partials)
-    return trade.closed_at, trade.sector, trade.realised_pnl_usd - booked
+def _closes(ledger: Ledger) -> list[Booking]:
+    """The close of each closed trade: its P&L minus what its entry rows and partial
+    reduces booked."""
+    entries = ledger.entries
+    costs = {e.trade_id: -e.fee_usd - e.funding_usd for e in entries}
+    if len(costs) == len(entries):  # every trade one open and no add: most journals
+        return [(t.closed_at, t.sector, t.realised_pnl_usd - costs.get(t.trade_id, 0.0)
+                 - sum(amount for _, amount in t.partials) if t.partials
+                 else t.realised_pnl_usd - costs.get(t.trade_id, 0.0))
+                for t in ledger.closed_trades]
+    lives, used = _lives(entries), dict.fromkeys(costs, 0)
+    out: list[Booking] = []
+    for trade in ledger.closed_trades:  # in close order: an id's trades in their order
+        life, k = lives.get(trade.trade_id, []), used.get(trade.trade_id, 0)
+        used[trade.trade_id] = k + 1
+        booked = (life[k] if k < len(life) else 0.0) + sum(a for _, a in trade.partials)
+        out.append((trade.closed_at, trade.sector, trade.realised_pnl_usd - booked))
+    return out
 
 
 def bookings(ledger: Ledger) -> list[Booking]:
     """Every realisation of ``ledger`` (see the module doc), in fill-time order."""
-    entries = ledger.entries
     out: list[Booking] = [(e.event_time, e.sector, -e.fee_usd - e.funding_usd)
-                          for e in entries]
-    costs = {e.trade_id: -e.fee_usd - e.funding_usd for e in entries}
-    multi: dict[str, list[JournalEvent]] = {}
-    if len(costs) < len(entries):  # adds, or a trade id used again: their rows by id
-        for event in entries:
-            multi.setdefault(event.trade_id, []).append(event)
-        multi = {trade_id: rows for trade_id, rows in multi.items() if len(rows) > 1}
-    # most trades are one open and one exit: the close books the rest of the trade's P&L
-    out += [_close(t, costs, multi) if t.partials or t.trade_id in multi
-            else (t.closed_at, t.sector, t.realised_pnl_usd - costs.get(t.trade_id, 0.0))
-            for t in ledger.closed_trades]
+                          for e in ledger.entries]
+    out += _closes(ledger)
     for trades in (ledger.closed_trades, ledger.open_trades):
         out += [(at, t.sector, amount) for t in trades for at, amount in t.partials]
     out.sort(key=_time)  # entries and closes each come in time order: two runs to merge
     return out
 
 
-def realised_usd(ledger: Ledger, before: datetime | None = None) -> float:
-    """P&L realised in ``ledger``: all of it (closed trades' realised P&L plus the open
-    trades' ``realised_usd``), or with ``before`` only the fills strictly before it."""
-    if before is None:
-        return (sum(t.realised_pnl_usd for t in ledger.closed_trades)
-                + sum(t.realised_usd for t in ledger.open_trades))
-    return sum(amount for at, _, amount in bookings(ledger) if at < before)
+def realised_usd(ledger: Ledger) -> float:
+    """Everything ``ledger`` realised: the closed trades' P&L plus the open trades'
+    ``realised_usd`` (the same total as :func:`bookings`, summed per trade)."""
+    return (sum(t.realised_pnl_usd for t in ledger.closed_trades)
+            + sum(t.realised_usd for t in ledger.open_trades))
 
 
 def account_equity_usd(starting_equity_usd: float, ledger: Ledger) -> float:

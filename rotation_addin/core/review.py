@@ -1,6 +1,6 @@
 """The weekly review (pure): did the system have positive expectancy, and was it followed?
 
-Definitions (STRATEGY.md, "Journal, paper trading and review; docs/journal.md, "Realised P&L
+Definitions (STRATEGY.md, "Journal, paper trading and review"; docs/journal.md, "Realised P&L
 and equity"), over the window ``[start, end)`` of one account:
 
 * realised P&L = what the fills in the window realised, each at its fill time

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +20,9 @@ import pytest
 
 from rotation_addin.cli import journal_cmds
 from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.ledger_fold import fold_ledger
 from rotation_addin.core.paper import paper_fill
+from rotation_addin.core.realised import bookings, realised_usd
 from rotation_addin.core.sizing import position_size
 from rotation_addin.core.types import Side
 from rotation_addin.desk.journal import OrderRequest, check_trade, open_trade, read_ledger
@@ -184,3 +187,21 @@ def test_a_fold_saved_before_partials_were_kept_is_replayed(
     assert again.partials == held.partials and again.realised_usd == held.realised_usd
     version = sqlite3.connect(path).execute("SELECT fold_version FROM fold_snapshots")
     assert version.fetchone()[0] == 2  # replayed and saved again by this fold
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_bookings_add_up_to_what_the_ledger_realised(seed: int) -> None:
+    """Random journals (adds, partial reduces, trade ids used again, ties in time): the
+    fills' bookings (one per entry row, partial reduce and close: none counted twice) sum
+    to the closed trades' P&L plus the open trades' realised part, in time order."""
+    from tests.journal.test_snapshot import _journal
+
+    ledger = fold_ledger(_journal(random.Random(seed), 300), "paper")
+    total = sum(t.realised_pnl_usd for t in ledger.closed_trades) \
+        + sum(t.realised_usd for t in ledger.open_trades)
+    booked = bookings(ledger)
+    assert len(booked) == len(ledger.entries) + len(ledger.closed_trades) + sum(
+        len(t.partials) for t in (*ledger.closed_trades, *ledger.open_trades))
+    assert sum(amount for _, _, amount in booked) == pytest.approx(total, abs=1e-9)
+    assert realised_usd(ledger) == total
+    assert [at for at, _, _ in booked] == sorted(at for at, _, _ in booked)
