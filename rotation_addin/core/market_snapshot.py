@@ -23,6 +23,8 @@ from rotation_addin.core.volatility import (
     RISKMETRICS_LAMBDA,
     average_true_range,
     ewma_vol,
+    riskmetrics_step,
+    wilder_step,
 )
 
 VOL_HISTORY_DAYS = HISTORY_DAYS
@@ -187,19 +189,13 @@ def _short_history(ranges: np.ndarray, squared: np.ndarray, good: np.ndarray, n:
     level = np.mean(np.ascontiguousarray(ranges[1:n + 1].T), axis=-1)
     variance = squared[1]
     for r in range(2, last + 1):
-        variance = decay_step(variance, squared[r])
+        variance = riskmetrics_step(variance, squared[r], RISKMETRICS_LAMBDA)
         if r > n:
-            level = (level * (n - 1) + ranges[r]) / n
+            level = wilder_step(level, ranges[r], n)
         if r >= n:
             cells = whole[r]
             atr[r][cells], vol[r][cells], exact[r][cells] = level[cells], \
                 np.sqrt(variance)[cells], True
-
-
-def decay_step(variance: np.ndarray, squared: np.ndarray) -> np.ndarray:
-    """One RiskMetrics step ``λ·σ² + (1 − λ)·r²`` (``volatility.ewma_vol``'s operations)."""
-    decay = RISKMETRICS_LAMBDA
-    return np.asarray(decay * variance + (1.0 - decay) * squared, dtype=np.float64)
 
 
 def _complete_windows(good: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -221,7 +217,7 @@ def _wilder_atr(ranges: np.ndarray, ends: tuple[np.ndarray, ...], n: int) -> np.
     first = np.stack([ranges[(starts + 1 + k, *columns)] for k in range(n)], axis=-1)
     level = np.mean(first, axis=-1)
     for k in range(n + 1, VOL_HISTORY_DAYS):
-        level = (level * (n - 1) + ranges[(starts + k, *columns)]) / n
+        level = wilder_step(level, ranges[(starts + k, *columns)], n)
     return np.asarray(level, dtype=np.float64)
 
 
@@ -231,5 +227,6 @@ def _riskmetrics_vol(squared: np.ndarray, ends: tuple[np.ndarray, ...]) -> np.nd
     starts = rows - (VOL_HISTORY_DAYS - 1)
     variance = squared[(starts + 1, *columns)]
     for k in range(2, VOL_HISTORY_DAYS):
-        variance = decay_step(variance, squared[(starts + k, *columns)])
+        variance = riskmetrics_step(variance, squared[(starts + k, *columns)],
+                                    RISKMETRICS_LAMBDA)
     return np.asarray(np.sqrt(variance), dtype=np.float64)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -103,8 +103,23 @@ def ewma_vol(close: PriceInput, lam: float = RISKMETRICS_LAMBDA) -> float:
     squared = log_returns(close) ** 2
     variance = float(squared[0])
     for value in squared[1:]:
-        variance = decay * variance + (1.0 - decay) * float(value)
+        variance = riskmetrics_step(variance, float(value), decay)
     return math.sqrt(variance)
+
+
+_Level = TypeVar("_Level", float, FloatArray)
+
+
+def riskmetrics_step(variance: _Level, squared_return: _Level, decay: float) -> _Level:
+    """One RiskMetrics step ``λ·σ²_{t−1} + (1 − λ)·r²_t`` on floats or arrays (the same
+    operations either way: ``ewma_vol`` and the backtest's every-row table share it)."""
+    return decay * variance + (1.0 - decay) * squared_return
+
+
+def wilder_step(level: _Level, true_range: _Level, window: int) -> _Level:
+    """One Wilder step ``(ATR_{t−1}·(n − 1) + TR_t) / n`` on floats or arrays (shared by
+    ``average_true_range`` and the backtest's every-row table)."""
+    return (level * (window - 1) + true_range) / window
 
 
 def _high_low(high: PriceInput, low: PriceInput) -> tuple[FloatArray, FloatArray]:
@@ -202,7 +217,7 @@ def average_true_range(
                                   f"(got {ranges.size + 1})")
     atr = float(np.mean(ranges[:n]))
     for value in ranges[n:]:
-        atr = (atr * (n - 1) + float(value)) / n
+        atr = wilder_step(atr, float(value), n)
     return atr
 
 
