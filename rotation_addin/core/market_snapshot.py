@@ -24,6 +24,7 @@ from rotation_addin.core.volatility import (
     average_true_range,
     ewma_vol,
     riskmetrics_step,
+    true_range_of,
     wilder_step,
 )
 
@@ -153,9 +154,7 @@ def trailing_atr_and_vol(high: np.ndarray, low: np.ndarray, close: np.ndarray,
     with np.errstate(all="ignore"):  # NaN and bad prices: their cells are not exact
         good = _good_candles(high, low, close)
         ranges = np.full(close.shape, np.nan)  # ranges[t]: the true range of bar t (t >= 1)
-        previous = close[:-1]
-        ranges[1:] = np.maximum(high[1:] - low[1:], np.maximum(np.abs(high[1:] - previous),
-                                                               np.abs(low[1:] - previous)))
+        ranges[1:] = true_range_of(high[1:], low[1:], close[:-1])
         squared = np.full(close.shape, np.nan)  # squared[t]: squared log return of bar t
         squared[1:] = np.diff(np.log(close), axis=0) ** 2
         ends = _complete_windows(good)

@@ -193,10 +193,15 @@ def true_range(high: PriceInput, low: PriceInput, close: PriceInput) -> FloatArr
     """
     highs, lows = _high_low(high, low)
     closes = _same_length("close", close, highs.size)
-    previous = closes[:-1]
-    ranges = np.maximum(
-        highs[1:] - lows[1:], np.maximum(np.abs(highs[1:] - previous), np.abs(lows[1:] - previous))
-    )
+    return true_range_of(highs[1:], lows[1:], closes[:-1])
+
+
+def true_range_of(high: FloatArray, low: FloatArray, previous_close: FloatArray) -> FloatArray:
+    """``max(H − L, |H − C_prev|, |L − C_prev|)`` elementwise on arrays of any shape, no
+    checks (:func:`true_range` checks its series first; the backtest's every-row table
+    masks what the checks would refuse)."""
+    ranges = np.maximum(high - low, np.maximum(np.abs(high - previous_close),
+                                               np.abs(low - previous_close)))
     return np.asarray(ranges, dtype=np.float64)
 
 
