@@ -284,7 +284,8 @@ class BacktestView(QWidget):
         self.sweep_plot.setTitle(f"dashed: the expected best of {len(order)} unskilled "
                                  f"trials, {sweep.unskilled_best_sharpe:.2f}",
                                  color=series_colours()[1], size="9pt")
-        self.sweep_lines.setText("\n".join(sweep_lines(sweep)))
+        self.sweep_lines.setText("\n".join(  # the sweep's caveats, as the CLI prints them
+            [*sweep_lines(sweep), *(f"warning: {w}" for w in sweep.warnings)]))
 
     def restyle(self) -> None:
         """The palette changed: chart backgrounds, axes, curves and bars again."""

@@ -12,13 +12,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rotation_addin.core.constants import DEFAULT_WARMUP_DAYS, MIN_WARMUP_DAYS
+from rotation_addin.core.constants import (
+    DEFAULT_WARMUP_DAYS,
+    MAX_HORIZON_DAYS,
+    MIN_WARMUP_DAYS,
+)
 from rotation_addin.core.errors import InputError
 
 MAX_DAYS = 5000
 """The largest ``--warmup`` (and day count) accepted: about 14 years of daily prices."""
-MAX_SPAN_DAYS = 365
-"""The largest ``--horizon`` and ``--every``."""
+MAX_SPAN_DAYS = MAX_HORIZON_DAYS
+"""The largest ``--horizon`` and ``--every`` (the ranking backtest's own limit)."""
 OUTPUT_FLAGS = (("--report", "report"), ("--csv-out", "csv_out"), ("--workbook", "workbook"))
 """The flags that name a file the backtest writes, and their ``argparse`` attribute."""
 

@@ -52,6 +52,8 @@ from rotation_addin.core.backtest_stats import (
     t_statistic,
 )
 from rotation_addin.core.constants import (
+    DEFAULT_WARMUP_DAYS,
+    MAX_HORIZON_DAYS,
     MIN_WARMUP_DAYS,
     RANKING_EVERY_DAYS,
     RANKING_HORIZON_DAYS,
@@ -62,7 +64,6 @@ from rotation_addin.core.ranking_decisions import _decision, _ranking_at
 from rotation_addin.core.regime import NEUTRAL, RISK_OFF, RISK_ON
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.walk_forward_inputs import (
-    MAX_HORIZON_DAYS,
     _check_dataset,
     _data_warnings,
     _decision_rows,
@@ -98,7 +99,7 @@ def walk_forward(
     *,
     horizon_days: int = RANKING_HORIZON_DAYS,
     rebalance_every_days: int = RANKING_EVERY_DAYS,
-    warmup_days: int = 60,
+    warmup_days: int = DEFAULT_WARMUP_DAYS,
     start: datetime | pd.Timestamp | str | None = None,
     end: datetime | pd.Timestamp | str | None = None,
 ) -> BacktestResult:

@@ -30,6 +30,8 @@ strategy's, ``rotation backtest --warmup``): the 30-day momentum
 
 DEFAULT_WARMUP_DAYS: int = 60
 """Price rows before a backtest's first decision unless ``--warmup`` says otherwise."""
+MAX_HORIZON_DAYS: int = 365
+"""The longest horizon and rebalance interval of the ranking backtest, in days."""
 
 DEFAULT_RISK_FRACTION: float = 0.02
 """Risk per trade as a fraction of equity (2 %)."""

@@ -27,7 +27,7 @@ import pandas as pd
 from rotation_addin.core import validation as v
 from rotation_addin.core.bt_day import PLAN_WINDOW_DAYS, DayRun, decide
 from rotation_addin.core.bt_features import FeatureTable, build_features
-from rotation_addin.core.constants import MIN_WARMUP_DAYS
+from rotation_addin.core.constants import DEFAULT_WARMUP_DAYS, MIN_WARMUP_DAYS
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.fills import EXIT_END, Ledger
@@ -157,7 +157,8 @@ def _check(dataset: object, params: object, warmup_days: object) -> tuple[Market
     return dataset, p, warmup
 
 
-def trading_days(dataset: MarketDataset, warmup_days: int = 60, start: object = None,
+def trading_days(dataset: MarketDataset, warmup_days: int = DEFAULT_WARMUP_DAYS,
+                 start: object = None,
                  end: object = None) -> pd.DatetimeIndex:
     """The days :func:`run_strategy` marks equity on (from the first decision day to the
     last day of data), when the account is not ruined first.
@@ -191,7 +192,7 @@ def run_strategy(
     *,
     funding: pd.DataFrame | None = None,
     slippage_rate: float | None = None,
-    warmup_days: int = 60,
+    warmup_days: int = DEFAULT_WARMUP_DAYS,
     start: object = None,
     end: object = None,
     features: FeatureTable | None = None,

@@ -32,6 +32,7 @@ import pandas as pd
 
 from rotation_addin.core import validation as v
 from rotation_addin.core.bt_features import FeatureTable, MomentumWindows, build_features
+from rotation_addin.core.constants import DEFAULT_WARMUP_DAYS
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.deflated_sharpe import DeflatedSharpe, deflated_sharpe
 from rotation_addin.core.errors import InputError
@@ -240,7 +241,7 @@ def _check_top_n(dataset: MarketDataset, settings: Sequence[Setting]) -> None:
 
 def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
               base: PlanParameters | None = None, funding: pd.DataFrame | None = None,
-              warmup_days: int = 60, folds: int = 4, workers: int = 1,
+              warmup_days: int = DEFAULT_WARMUP_DAYS, folds: int = 4, workers: int = 1,
               start: object = None, end: object = None,
               progress: Callable[[int, int, str], None] | None = None) -> SweepResult:
     """Run every setting of ``grid`` (``expand_grid``) and select as the module says.

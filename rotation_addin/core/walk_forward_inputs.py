@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rotation_addin.core import validation as v
-from rotation_addin.core.constants import MIN_WARMUP_DAYS
+from rotation_addin.core.constants import MAX_HORIZON_DAYS, MIN_WARMUP_DAYS
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.divergence import divergence
 from rotation_addin.core.errors import InputError
@@ -28,8 +28,6 @@ from rotation_addin.core.regime import (
 )
 from rotation_addin.core.returns import log_returns, relative_returns, sector_index_returns
 from rotation_addin.core.rotation import PlanParameters
-
-MAX_HORIZON_DAYS = 365
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rotation_addin.core.bt_features import CLOSE_ONLY_WARNING, has_volume, with_equal_volume
+from rotation_addin.core.constants import DEFAULT_WARMUP_DAYS
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.performance import DAYS_PER_YEAR, drawdown
 from rotation_addin.core.rotation import PlanParameters
@@ -78,7 +79,7 @@ class BacktestRun:
 
 
 def strategy_backtest(dataset: MarketDataset, params: PlanParameters, *,
-                      funding: pd.DataFrame | None = None, warmup_days: int = 60,
+                      funding: pd.DataFrame | None = None, warmup_days: int = DEFAULT_WARMUP_DAYS,
                       start: object = None, end: object = None,
                       load_warnings: Sequence[str] = ()) -> BacktestRun:
     """Trade the daily plan over ``dataset`` and summarise it beside its benchmarks.
@@ -181,7 +182,7 @@ def sweep_grid_line(text: str, params: PlanParameters) -> dict[str, tuple[float,
 
 def strategy_sweep(dataset: MarketDataset, params: PlanParameters, *,
                    grid: Mapping[str, Sequence[float]] | None = None,
-                   funding: pd.DataFrame | None = None, warmup_days: int = 60,
+                   funding: pd.DataFrame | None = None, warmup_days: int = DEFAULT_WARMUP_DAYS,
                    start: object = None, end: object = None, workers: int = SWEEP_WORKERS,
                    progress: Callable[[int, int, str], None] | None = None) -> SweepSummary:
     """Sweep ``grid`` (default :data:`~rotation_addin.core.sweep.DEFAULT_GRID`) around
