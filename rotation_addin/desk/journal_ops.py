@@ -223,15 +223,15 @@ def move_levels(inputs: JournalInputs, symbol: str, *, stop: float | None = None
     """Record a stop and/or take-profit move of the open trade in ``symbol`` (checked by
     :func:`check_new_levels` first: nothing is written when a level is refused)."""
     trade = find_open(read_ledger(inputs, _account(account)), symbol)
-    check_new_levels(inputs, trade, stop=_finite("stop", stop),
-                     take_profit=_finite("take_profit", take_profit))
+    s, t = _finite("stop", stop), _finite("take_profit", take_profit)
+    check_new_levels(inputs, trade, stop=s, take_profit=t)
     rows = []
-    if (s := _finite("stop", stop)) is not None:
+    if s is not None:
         rows.append(JournalEvent(kind=KIND_STOP_MOVED, account=trade.account,
                                  trade_id=trade.trade_id, event_time=inputs.now, base=trade.base,
                                  sector=trade.sector, side=trade.side, stop_price_usd=s,
                                  reason=reason))
-    if (t := _finite("take_profit", take_profit)) is not None:
+    if t is not None:
         rows.append(JournalEvent(kind=KIND_TAKE_PROFIT_MOVED, account=trade.account,
                                  trade_id=trade.trade_id, event_time=inputs.now, base=trade.base,
                                  sector=trade.sector, side=trade.side, take_profit_price_usd=t,
