@@ -16,13 +16,6 @@ from rotation_addin.core.sizing import EQUITY_RANGE_USD
 from rotation_addin.core.types import Side
 
 
-def _positive_in_range(field_name: str, value: object, bounds: tuple[float, float]) -> float:
-    """``value`` if it is > 0 and within ``bounds``: the "> 0" message for zero or negatives,
-    the range for absurd sizes (1e300 would print 300-digit losses)."""
-    number = v.positive(field_name, value)
-    return v.in_range(field_name, number, *bounds)
-
-
 def _validate_symbol_side(base: object, side: object) -> None:
     """A non-empty symbol and a :class:`Side` (the fields every book row starts with)."""
     if not isinstance(base, str) or not base.strip():
@@ -68,13 +61,13 @@ class Position:
 
     def __post_init__(self) -> None:
         _validate_symbol_side(self.base, self.side)
-        _positive_in_range("quantity", self.quantity_base, QUANTITY_RANGE_BASE)
-        entry = _positive_in_range("entry_price", self.entry_price_usd, PRICE_RANGE_USD)
+        v.positive_in_range("quantity", self.quantity_base, QUANTITY_RANGE_BASE)
+        entry = v.positive_in_range("entry_price", self.entry_price_usd, PRICE_RANGE_USD)
         if self.stop_price_usd is not None:
             # A trailing stop may sit beyond entry (locked-in profit), so only > 0 is required.
-            _positive_in_range("stop_price", self.stop_price_usd, PRICE_RANGE_USD)
+            v.positive_in_range("stop_price", self.stop_price_usd, PRICE_RANGE_USD)
         if self.take_profit_price_usd is not None:
-            target = _positive_in_range("take_profit_price", self.take_profit_price_usd,
+            target = v.positive_in_range("take_profit_price", self.take_profit_price_usd,
                                         PRICE_RANGE_USD)
             if self.side.sign * (target - entry) <= 0:
                 where = "above" if self.side is Side.LONG else "below"
@@ -132,9 +125,9 @@ class ClosedTrade:
 
     def __post_init__(self) -> None:
         _validate_symbol_side(self.base, self.side)
-        _positive_in_range("quantity", self.quantity_base, QUANTITY_RANGE_BASE)
-        _positive_in_range("entry_price", self.entry_price_usd, PRICE_RANGE_USD)
-        _positive_in_range("exit_price", self.exit_price_usd, PRICE_RANGE_USD)
+        v.positive_in_range("quantity", self.quantity_base, QUANTITY_RANGE_BASE)
+        v.positive_in_range("entry_price", self.entry_price_usd, PRICE_RANGE_USD)
+        v.positive_in_range("exit_price", self.exit_price_usd, PRICE_RANGE_USD)
         v.in_range("realised_pnl_usd", self.realised_pnl_usd, -EQUITY_RANGE_USD[1],
                    EQUITY_RANGE_USD[1])
         _validate_time("opened_at", self.opened_at)

@@ -69,6 +69,13 @@ def in_range(
     return number
 
 
+def positive_in_range(field: str, value: object, bounds: tuple[float, float]) -> float:
+    """Return ``value`` as a float if it is > 0 and within ``bounds`` (inclusive): the "> 0"
+    message for zero or negatives, the range for absurd sizes (1e300 would print 300-digit
+    losses)."""
+    return in_range(field, positive(field, value), *bounds)
+
+
 def positive_int(field: str, value: object, *, minimum: int = 1) -> int:
     """Return ``value`` as an int if it is an integer >= ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, Real):
