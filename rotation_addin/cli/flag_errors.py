@@ -38,6 +38,12 @@ class Flag:
 
     name: str
     unit: str = PLAIN
+    always: bool = False
+    """Named even when not typed: the error is that it is missing (``--set``)."""
+    verbatim: bool = False
+    """Shown only on its own error, whose reason keeps the other field names as written
+    (``--set`` lists the fields the user types after it); its field name in other
+    reasons stays a word too (the ``reason`` an override needs is not ``--reason``)."""
 
 
 FIELD_FLAGS: Mapping[str, Flag] = {
@@ -86,6 +92,9 @@ FIELD_FLAGS: Mapping[str, Flag] = {
 #: else the setting every other command reads it from (:data:`RISK_CAP_SETTING`).
 RISK_CAP_FLAGS: Mapping[str, str] = {"size": "--max-risk"}
 RISK_CAP_SETTING = "the max_risk_fraction setting (settings.toml, or Settings in the app)"
+#: The flag that takes ``FIELD=VALUE`` (``trade correct --set price_usd=1.7``): an error on a
+#: field typed after it names ``--set price_usd``.
+SET_FLAG = "--set"
 #: Per-command exceptions to :data:`FIELD_FLAGS` (command as typed, e.g. ``"size"``).
 COMMAND_FLAGS: Mapping[str, Mapping[str, Flag]] = {
     "liq": {"quantity_base": Flag("--quantity"), "margin_usd": Flag("--margin", USD)},
@@ -94,6 +103,9 @@ COMMAND_FLAGS: Mapping[str, Mapping[str, Flag]] = {
              "portfolio_risk_cap_fraction": Flag("--portfolio-cap", PERCENT)},
     "backtest": {"folder": Flag("--data-dir")},
     "workbook": {"out": Flag("--out")},
+    "trade": {"changes": Flag(SET_FLAG, always=True, verbatim=True),
+              "void": Flag("--void", verbatim=True), "reason": Flag("--reason", verbatim=True)},
+    "journal": {"from": Flag("--from"), "to": Flag("--to")},
     "alerts": {"threshold": Flag("--threshold"), "hysteresis": Flag("--hysteresis"),
                "unit": Flag("--unit"), "note": Flag("--note"), "limit": Flag("--limit")},
 }
@@ -115,6 +127,29 @@ def typed_values(argv: Sequence[str]) -> dict[str, str]:
     return typed
 
 
+def set_values(argv: Sequence[str]) -> dict[str, str]:
+    """Field -> the value typed as ``--set FIELD=VALUE`` (or ``--set=FIELD=VALUE``)."""
+    typed: dict[str, str] = {}
+    for i, token in enumerate(argv):
+        if token == SET_FLAG and i + 1 < len(argv):
+            item = argv[i + 1]
+        elif token.startswith(SET_FLAG + "="):
+            item = token[len(SET_FLAG) + 1:]
+        else:
+            continue
+        name, eq, value = item.partition("=")
+        if eq and name.strip():
+            typed[name.strip()] = value
+    return typed
+
+
+def _set_flag(field: str) -> Flag:
+    """``--set FIELD`` in the field's unit (USD for the ``_usd`` fields)."""
+    known = FIELD_FLAGS.get(field)
+    unit = known.unit if known else (USD if field.endswith("_usd") else PLAIN)
+    return Flag(f"{SET_FLAG} {field}", unit, verbatim=True)
+
+
 def _number_text(value: float, unit: str) -> str:
     if unit == PERCENT:
         return f"{value * 100:g} %"
@@ -126,14 +161,19 @@ def _number_text(value: float, unit: str) -> str:
 class _Rewriter:
     """Rewrites one reason; knows which flags were typed and what text was typed."""
 
-    def __init__(self, command: str, typed: Mapping[str, str]) -> None:
+    def __init__(self, command: str, typed: Mapping[str, str],
+                 set_typed: Mapping[str, str] | None = None) -> None:
         self.flags = {**FIELD_FLAGS, **COMMAND_FLAGS.get(command, {})}
-        self.typed = typed
+        set_typed = set_typed or {}
+        self.set_flags = {field: _set_flag(field) for field in set_typed}
+        self.typed = {**typed, **{self.set_flags[f].name: v for f, v in set_typed.items()}}
         self.risk_cap = RISK_CAP_FLAGS.get(command, RISK_CAP_SETTING)
 
     def flag_for(self, field: str) -> Flag | None:
+        if field in self.set_flags:
+            return self.set_flags[field]
         flag = self.flags.get(field)
-        return flag if flag is not None and flag.name in self.typed else None
+        return flag if flag is not None and (flag.name in self.typed or flag.always) else None
 
     def value(self, text: str, flag: Flag | None) -> str:
         """A number of the reason, in the flag's unit, as typed when it is the typed value."""
@@ -157,6 +197,8 @@ class _Rewriter:
         reason = self._range(reason, own)
         reason = re.sub(r"\(got ([-+0-9.eE]+|inf|nan)\)",
                         lambda m: f"(got {self.value(m.group(1), own)})", reason)
+        if own is not None and own.verbatim:
+            return reason
 
         def other(match: re.Match[str]) -> str:
             flag = self.flag_for(match.group(1))
@@ -165,7 +207,8 @@ class _Rewriter:
             number = match.group(2)
             return flag.name + (f" {self.value(number, flag)}" if number else "")
 
-        names = "|".join(sorted(map(re.escape, self.flags), key=len, reverse=True))
+        names = "|".join(sorted((re.escape(f) for f, flag in self.flags.items()
+                                 if not flag.verbatim), key=len, reverse=True))
         # a whole field name only: not the "symbol" of "--symbol" (which became "----symbol")
         # nor a word of a hyphenated name ("stop" of "stop-before-liquidation"), nor prose
         # about the thing ("before the stop fires")
@@ -262,8 +305,9 @@ def describe(error: InputError, command: str, argv: Sequence[str]) -> str:
     if not field or field.startswith("-"):
         return str(error)
     typed = typed_values(argv)
-    rewriter = _Rewriter(command, typed)
-    as_file = None if field in rewriter.flags else _file_flag(field, typed)
+    rewriter = _Rewriter(command, typed, set_values(argv))
+    as_file = None if field in rewriter.flags or field in rewriter.set_flags \
+        else _file_flag(field, typed)
     if as_file is not None:
         flag_name, rest = as_file
         return f"{flag_name}: {rest}: {reason}" if rest else f"{flag_name}: {reason}"
@@ -272,5 +316,5 @@ def describe(error: InputError, command: str, argv: Sequence[str]) -> str:
     return f"{shown}: {rewriter.rewrite(field, reason)}"
 
 
-__all__ = ["COMMAND_FLAGS", "FIELD_FLAGS", "RISK_CAP_FLAGS", "RISK_CAP_SETTING", "Flag", "describe",
-           "flag_of_path", "typed_values"]
+__all__ = ["COMMAND_FLAGS", "FIELD_FLAGS", "RISK_CAP_FLAGS", "RISK_CAP_SETTING", "SET_FLAG", "Flag",
+           "describe", "flag_of_path", "set_values", "typed_values"]

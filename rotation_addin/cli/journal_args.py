@@ -13,8 +13,6 @@ from typing import Any
 from rotation_addin.core.errors import InputError
 
 DAY = timedelta(days=1)
-#: Desk fields of a correction error -> the flag the user typed (other fields: ``--set F``).
-CORRECTION_FLAGS = {"changes": "--set", "void": "--void", "reason": "--reason"}
 
 
 def number(text: str) -> float:
@@ -59,15 +57,6 @@ def parse_change(text: str) -> tuple[str, Any]:
         return name, float(value.strip().replace(",", "").replace("_", ""))
     except ValueError:
         raise InputError(f"--set {name}", f"must be a number (got {value!r})") from None
-
-
-def correction_error(error: InputError, changes: dict[str, Any]) -> InputError:
-    """A desk error of ``trade correct`` naming the flag typed (``--set price_usd``)."""
-    flag = CORRECTION_FLAGS.get(error.field)
-    if flag is None and error.field in changes:
-        flag = f"--set {error.field}"
-    reason = error.reason.replace("(or void the row)", "(or --void)")
-    return InputError(flag or error.field, reason)
 
 
 def existing_journal(path: Path | None) -> Path | None:

@@ -25,7 +25,6 @@ from typing import Any
 
 from rotation_addin.cli import term
 from rotation_addin.cli.journal_args import (
-    correction_error,
     existing_journal,
     iso_time,
     number,
@@ -288,11 +287,8 @@ def _correct(args: argparse.Namespace) -> int:
     existing_journal(args.journal_file)
     changes = dict(parse_change(t) for t in args.set)
     inputs = _inputs(args)
-    try:
-        row = correct_event(inputs, args.id, reason=args.reason, changes=changes,
-                            void=args.void)
-    except InputError as error:
-        raise correction_error(error, changes) from None
+    # a desk error names its field; flag_errors says it as typed (--set price_usd, --void)
+    row = correct_event(inputs, args.id, reason=args.reason, changes=changes, void=args.void)
     print(f"correction of row {args.id} journaled (row {row}); the original is kept")
     return 0
 

@@ -22,6 +22,7 @@ from rotation_addin.core.errors import DataError
 from rotation_addin.core.ledger import (
     ACCOUNT_PAPER,
     KIND_CLOSE,
+    KIND_CORRECTION,
     JournalEvent,
     Ledger,
     build_frozen,
@@ -40,6 +41,9 @@ COLUMNS = ("recorded_ms", "event_ms", "account", "kind", "trade_id", "base", "se
            "slippage_usd", "funding_usd", "price_source", "reason", "corrects_id",
            "details_json", "import_key")
 EXPORT_COLUMNS = ("id", *COLUMNS)
+CORRECTIONS_WHERE = "WHERE trade_id = ? AND kind = ? AND corrects_id = ?"
+"""The corrections of one row (parameters: its trade id, ``correction``, its id): a search of
+the ``events_trade`` index, since a correction carries the trade id of the row it corrects."""
 
 
 def journal_path() -> Path:
@@ -265,6 +269,13 @@ class JournalStore:
         """The row ``event_id`` or None."""
         rows = self._select("WHERE id = ?", (event_id,))
         return _events(rows, self.path)[0] if rows else None
+
+    def corrections_of(self, event_id: int, trade_id: str) -> tuple[JournalEvent, ...]:
+        """The ``correction`` rows of row ``event_id`` (whose trade is ``trade_id``), in id
+        order: an indexed look-up (``events_trade``: a correction carries the trade id of
+        the row it corrects), not a read of the whole journal."""
+        rows = self._select(CORRECTIONS_WHERE, (trade_id, KIND_CORRECTION, event_id))
+        return tuple(_events(rows, self.path))
 
     def count(self) -> int:
         """Number of rows."""
