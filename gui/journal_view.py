@@ -25,8 +25,11 @@ from gui.palette import follow_palette, series_colours, set_field_error, set_ton
 from gui.table_view import DataTable
 from rotation_addin.cli.journal_cmds import review_rows
 from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
+from rotation_addin.core.validation import utc_time
 
 FIELDS = ("symbol", "side", "stop", "quantity", "reason", "override")
+REVIEW_FIELDS = ("review_from", "review_to")
+"""The review's dates (ISO, UTC; empty: the last 7 days; "to" is inclusive)."""
 RULE_FIELD = {
     "cool-down": "symbol", "regime-gate": "side", "stop-required": "stop",
     "stop-before-liquidation": "stop", "risk-cap": "quantity", "max-open-positions": "symbol",
@@ -35,7 +38,8 @@ RULE_FIELD = {
 """The field a refusal is shown on (the input the trader would have to change)."""
 INPUT_FIELD = {"symbol": "symbol", "side": "side", "stop": "stop", "quantity": "quantity",
                "override": "override", "entry": "stop", "leverage": "quantity",
-               "date": "symbol", "account": "symbol"}
+               "date": "symbol", "account": "symbol", "from": "review_from",
+               "to": "review_to"}
 
 
 class JournalView(QWidget):
@@ -48,6 +52,7 @@ class JournalView(QWidget):
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.plan_orders: list[Any] = []
         self.errors: dict[str, str] = {}
+        self.review_dates: tuple[datetime | None, datetime | None] = (None, None)
         self.plot: Any = None
         self.equity_curve: list[tuple[float, float]] = []
         follow_palette(self, self.restyle)
@@ -56,11 +61,10 @@ class JournalView(QWidget):
         self.caption.setObjectName("journalCaption")
         layout.addWidget(self.caption)
         top = QHBoxLayout()
+        self.edits: dict[str, QWidget] = {}
+        self.error_labels: dict[str, QLabel] = {}
         top.addWidget(self._form(), 2)
-        self.review_label = QLabel("")
-        self.review_label.setObjectName("reviewText")
-        self.review_label.setWordWrap(True)
-        top.addWidget(self.review_label, 2)
+        top.addWidget(self._review_box(), 2)
         self.chart_box = QVBoxLayout()
         top.addLayout(self.chart_box, 3)
         layout.addLayout(top)
@@ -86,8 +90,6 @@ class JournalView(QWidget):
         row.addWidget(self.plan_box, 1)
         row.addWidget(self.from_plan)
         form.addRow("Plan order", row)
-        self.edits: dict[str, QWidget] = {}
-        self.error_labels: dict[str, QLabel] = {}
         for name in FIELDS:
             widget: QWidget
             if name == "side":
@@ -96,20 +98,7 @@ class JournalView(QWidget):
                 widget = combo
             else:
                 widget = QLineEdit()
-            widget.setObjectName(f"journal_{name}")
-            self.edits[name] = widget
-            label = QLabel("")
-            label.setObjectName(f"journal_{name}_error")
-            set_tone(label, "bad")
-            label.setWordWrap(True)
-            label.setVisible(False)
-            self.error_labels[name] = label
-            holder = QWidget()
-            column = QVBoxLayout(holder)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.addWidget(widget)
-            column.addWidget(label)
-            form.addRow(name.replace("override", "override reason"), holder)
+            form.addRow(name.replace("override", "override reason"), self._field(name, widget))
         buttons = QHBoxLayout()
         self.open_button = QPushButton("Open paper trade")
         self.open_button.setObjectName("openPaperTrade")
@@ -124,6 +113,42 @@ class JournalView(QWidget):
         self.message.setObjectName("journalMessage")
         self.message.setWordWrap(True)
         form.addRow(self.message)
+        return box
+
+    def _field(self, name: str, widget: QWidget) -> QWidget:
+        """``widget`` with the error label under it (outlined and shown by show_error)."""
+        widget.setObjectName(f"journal_{name}")
+        self.edits[name] = widget
+        label = QLabel("")
+        label.setObjectName(f"journal_{name}_error")
+        set_tone(label, "bad")
+        label.setWordWrap(True)
+        label.setVisible(False)
+        self.error_labels[name] = label
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(widget)
+        column.addWidget(label)
+        return holder
+
+    def _review_box(self) -> QWidget:
+        box = QWidget()
+        column = QVBoxLayout(box)
+        dates = QFormLayout()
+        for name in REVIEW_FIELDS:
+            edit = QLineEdit()
+            edit.setPlaceholderText("YYYY-MM-DD (empty: the last 7 days)")
+            dates.addRow(name.replace("_", " "), self._field(name, edit))
+        self.review_button = QPushButton("Review these dates")
+        self.review_button.setObjectName("reviewDates")
+        self.review_button.clicked.connect(self.review_typed)
+        dates.addRow(self.review_button)
+        column.addLayout(dates)
+        self.review_label = QLabel("")
+        self.review_label.setObjectName("reviewText")
+        self.review_label.setWordWrap(True)
+        column.addWidget(self.review_label, 1)
         return box
 
     # -- inputs ------------------------------------------------------------------------
@@ -238,6 +263,24 @@ class JournalView(QWidget):
 
         return self._run(act)
 
+    def _date(self, name: str, field: str) -> datetime | None:
+        text = self._text(name).strip()
+        return utc_time(field, text) if text else None
+
+    def review_typed(self) -> bool:
+        """Review the typed dates (the desk's rules: ``to`` not before ``from``, neither
+        after now; a refused date is shown on its field and the review stays as it was)."""
+        # deferred: pandas after the first paint (bench/bench_gui_start.py)
+        from rotation_addin.desk.journal_ops import review_window
+
+        def act() -> str:
+            dates = (self._date("review_from", "from"), self._date("review_to", "to"))
+            review_window(*dates, self._inputs().now)
+            self.review_dates = dates
+            return ""
+
+        return self._run(act)
+
     def _inputs(self) -> Any:
         if self.inputs_factory is None:
             raise DataError("no market data loaded yet")
@@ -250,7 +293,7 @@ class JournalView(QWidget):
         import pandas as pd
 
         # deferred: pandas after the first paint (bench/bench_gui_start.py)
-        from rotation_addin.desk.journal_ops import journal_view, review
+        from rotation_addin.desk.journal_ops import journal_view, review, review_window
 
         if self.inputs_factory is None:
             return
@@ -266,8 +309,11 @@ class JournalView(QWidget):
             "pnl_usd": t.realised_pnl_usd, "r": t.r_multiple,
             "closed": f"{t.closed_at:%Y-%m-%d %H:%M}", "exit": t.exit_reason}
             for t in view.closed_trades]), show_index=False)
-        result = review(inputs)
-        self.review_label.setText("<b>Weekly review (paper)</b><br>" + "<br>".join(
+        start, end = review_window(*self.review_dates, inputs.now)
+        result = review(inputs, start=start, end=end)
+        title = "Weekly review (paper)" if self.review_dates == (None, None) else \
+            f"Review (paper), {result.start:%Y-%m-%d %H:%M} to {result.end:%Y-%m-%d %H:%M} UTC"
+        self.review_label.setText(f"<b>{title}</b><br>" + "<br>".join(
             f"{k}: {_fmt(v)}" for k, v in review_rows(result)))
         self._plot_equity(result, inputs)
 

@@ -1,18 +1,17 @@
 """What ``rotation trade ...`` and ``rotation journal review`` read from the command line,
-checked in the words the user typed: ``--set event_time``, ``--journal-file``, ``--from`` /
-``--to`` (the desk checks the values themselves, see
-:mod:`rotation_addin.desk.journal_corrections`)."""
+checked in the words the user typed: ``--set event_time``, ``--journal-file`` (the desk
+checks the values themselves, see :mod:`rotation_addin.desk.journal_corrections` and
+:func:`rotation_addin.desk.journal_ops.review_window`)."""
 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from rotation_addin.core.errors import InputError
-
-DAY = timedelta(days=1)
+from rotation_addin.core.validation import utc_time
 
 
 def number(text: str) -> float:
@@ -25,13 +24,12 @@ def number(text: str) -> float:
 
 
 def iso_time(text: str) -> datetime:
-    """argparse type: an ISO date or date and time, UTC unless it says otherwise."""
+    """argparse type: an ISO date or date and time, UTC unless it says otherwise
+    (:func:`rotation_addin.core.validation.utc_time`)."""
     try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be an ISO date like 2026-11-20 or 2026-11-20T08:00 (got {text!r})") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return utc_time("time", text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.reason) from None
 
 
 def parse_change(text: str) -> tuple[str, Any]:
@@ -67,24 +65,3 @@ def existing_journal(path: Path | None) -> Path | None:
         raise InputError("--journal-file", f"no journal at {path} (check the path; trade open, "
                          "note and import start a journal, the other commands only use one)")
     return path
-
-
-def _typed(when: datetime) -> str:
-    return f"{when:%Y-%m-%d}" if when.time() == datetime.min.time() else f"{when:%Y-%m-%d %H:%M}"
-
-
-def review_window(start: datetime | None, end: datetime | None, now: datetime,
-                  ) -> tuple[datetime | None, datetime | None]:
-    """``[start, end)`` of ``journal review --from --to`` (``--to`` is inclusive: its whole
-    day; ``--from`` alone runs to now); None where the review's default (the last 7 days)
-    applies. Refuses, naming the flag: ``--to`` before ``--from``, either after now."""
-    if start is not None and end is not None and end + DAY <= start:
-        raise InputError("--to", f"must be on or after --from {_typed(start)} "
-                         f"(got {_typed(end)})")
-    for flag, when in (("--from", start), ("--to", end)):
-        if when is not None and when > now:
-            raise InputError(flag, f"must not be after now {now:%Y-%m-%d %H:%M} UTC "
-                             f"(got {_typed(when)})")
-    if end is not None:
-        return start, end + DAY
-    return start, (now + timedelta(milliseconds=1) if start is not None else None)

@@ -29,7 +29,6 @@ from rotation_addin.cli.journal_args import (
     iso_time,
     number,
     parse_change,
-    review_window,
 )
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.atomic import atomic_write_text
@@ -318,7 +317,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _review(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
-    from rotation_addin.desk.journal_ops import review
+    from rotation_addin.desk.journal_ops import review, review_window
 
     existing_journal(args.journal_file)
     inputs = _inputs(args)

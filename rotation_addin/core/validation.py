@@ -7,6 +7,7 @@ range, and rejects NaN/inf, booleans and non-numbers.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from numbers import Real
 
 from rotation_addin.core.errors import InputError
@@ -84,3 +85,14 @@ def positive_int(field: str, value: object, *, minimum: int = 1) -> int:
     if not math.isfinite(number) or number != int(number) or int(number) < minimum:
         raise InputError(field, f"must be an integer >= {minimum} (got {_fmt(value)})")
     return int(number)
+
+
+def utc_time(field: str, text: str) -> datetime:
+    """An ISO date or date and time typed by a user (``2026-11-20``, ``2026-11-20T08:00``,
+    ``...Z``), UTC unless it says otherwise, as a tz-aware UTC datetime."""
+    try:
+        value = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(field, f"must be an ISO date like 2026-11-20 or 2026-11-20T08:00 "
+                         f"(got {text!r})") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -61,6 +61,7 @@ from rotation_addin.desk.journal_market import (
 from rotation_addin.journal.store import JournalStore
 
 WEEK = timedelta(days=7)
+DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -275,13 +276,46 @@ def journal_view(inputs: JournalInputs, account: str = ACCOUNT_PAPER) -> Journal
                        warnings=tuple(w for w in warnings if w is not None))
 
 
+def _typed(when: datetime) -> str:
+    return f"{when:%Y-%m-%d}" if when.time() == datetime.min.time() else f"{when:%Y-%m-%d %H:%M}"
+
+
+def _not_after_now(field: str, when: datetime | None, now: datetime) -> None:
+    if when is not None and when > now:
+        raise InputError(field, f"must not be after now {now:%Y-%m-%d %H:%M} UTC "
+                         f"(got {_typed(when)})")
+
+
+def review_window(start: datetime | None, to: datetime | None, now: datetime,
+                  ) -> tuple[datetime | None, datetime | None]:
+    """``[start, end)`` of a review typed as a start and an end day (``to`` is inclusive:
+    its whole day; a start alone runs to now), for :func:`review`; None where the review's
+    default (the last 7 days) applies. Every surface (``journal review --from --to``, the
+    app's review dates) asks this.
+
+    Raises
+    ------
+    InputError
+        Naming ``to`` when it is before ``from``, ``from`` or ``to`` when after ``now``.
+    """
+    if start is not None and to is not None and to + DAY <= start:
+        raise InputError("to", f"must be on or after from {_typed(start)} (got {_typed(to)})")
+    _not_after_now("from", start, now)
+    _not_after_now("to", to, now)
+    if to is not None:
+        return start, to + DAY
+    return start, (now + timedelta(milliseconds=1) if start is not None else None)
+
+
 def review(inputs: JournalInputs, *, start: datetime | None = None, end: datetime | None = None,
            account: str = ACCOUNT_PAPER) -> Review:
     """The review of ``account`` over ``[start, end)`` (default: the 7 days up to and
-    including now)."""
+    including now; :func:`review_window` makes the bounds from typed dates). A start after
+    now, an end more than a day after it, are refused (``from``, ``to``)."""
     end = end or inputs.now + timedelta(milliseconds=1)
     start = start or end - WEEK
-    if end > inputs.now + timedelta(days=1):
+    _not_after_now("from", start, inputs.now)
+    if end > inputs.now + DAY:
         raise InputError("to", f"must not be in the future (now {inputs.now:%Y-%m-%d}) "
                          f"(got {end:%Y-%m-%d})")
     ledger = read_ledger(inputs, _account(account))

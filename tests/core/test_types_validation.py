@@ -34,3 +34,33 @@ def test_contract_spec_rejects(field: str, value: object) -> None:
 def test_settings_equity_range(equity: float) -> None:
     with pytest.raises(InputError, match="equity_usd"):
         Settings(equity_usd=equity)
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    (-2.0, "must be > 0 (got -2)"), (0, "must be > 0 (got 0)"),
+    (2e12, "must be in [1e-12, 1e+12] (got 2e+12)"),
+    (math.nan, "must be a finite number (got nan)"),
+    ("1", "must be a number (got '1')"), (True, "must be a number (got True)"),
+])
+def test_positive_in_range_names_the_bound_broken(value: object, reason: str) -> None:
+    from rotation_addin.core.validation import positive_in_range
+
+    with pytest.raises(InputError) as refused:
+        positive_in_range("price_usd", value, (1e-12, 1e12))
+    assert (refused.value.field, refused.value.reason) == ("price_usd", reason)
+    assert positive_in_range("price_usd", 1e12, (1e-12, 1e12)) == 1e12  # bounds inclusive
+
+
+def test_utc_time_reads_iso_dates_as_utc() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from rotation_addin.core.validation import utc_time
+
+    assert utc_time("from", " 2026-11-20 ") == datetime(2026, 11, 20, tzinfo=UTC)
+    assert utc_time("from", "2026-11-20T08:00Z") == datetime(2026, 11, 20, 8, tzinfo=UTC)
+    east = utc_time("from", "2026-11-20T08:00+02:00")
+    assert east == datetime(2026, 11, 20, 6, tzinfo=UTC) and east.utcoffset() == timedelta(0)
+    with pytest.raises(InputError) as refused:
+        utc_time("from", "garbage")
+    assert (refused.value.field, refused.value.reason) == (
+        "from", "must be an ISO date like 2026-11-20 or 2026-11-20T08:00 (got 'garbage')")
