@@ -55,6 +55,14 @@ def test_cli_bad_input_is_one_line_naming_the_field(capsys, what, flags, field, 
     assert named and words in line, line
 
 
+def test_an_empty_override_reason_names_the_override_flag(capsys):
+    # the reason an override needs is the --override text, not --reason (typed too here)
+    code, _, err = run(capsys, "trade", "open", "RENDER", "--side", "long", "--stop", "1",
+                       "--quantity", "1", "--reason", "why", "--override", " ")
+    assert code == 2 and one_line_error(err) == (
+        "rotation: invalid input: --override: needs a non-empty reason (got an empty text)")
+
+
 def test_trade_check_udf_bad_input_ok_and_cool_down():
     context.clear()
     assert udfs.TRADE_CHECK("NOPE", "long", 2, 1, 1).startswith("#INPUT symbol: must be one of")
