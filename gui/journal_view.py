@@ -138,7 +138,8 @@ class JournalView(QWidget):
         dates = QFormLayout()
         for name in REVIEW_FIELDS:
             edit = QLineEdit()
-            edit.setPlaceholderText("YYYY-MM-DD (empty: the last 7 days)")
+            edit.setPlaceholderText("YYYY-MM-DD")
+            edit.setToolTip("ISO date (UTC); empty: the last 7 days; 'to' takes its whole day")
             dates.addRow(name.replace("_", " "), self._field(name, edit))
         self.review_button = QPushButton("Review these dates")
         self.review_button.setObjectName("reviewDates")
@@ -148,7 +149,8 @@ class JournalView(QWidget):
         self.review_label = QLabel("")
         self.review_label.setObjectName("reviewText")
         self.review_label.setWordWrap(True)
-        column.addWidget(self.review_label, 1)
+        column.addWidget(self.review_label)
+        column.addStretch(1)
         return box
 
     # -- inputs ------------------------------------------------------------------------
