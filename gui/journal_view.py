@@ -4,7 +4,6 @@ a refusal or a bad value is shown on the field it concerns, as the quick check d
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from gui.palette import follow_palette, series_colours, set_field_error, set_tone, style_plot
 from gui.table_view import DataTable
-from rotation_addin.cli.journal_cmds import review_rows
+from rotation_addin.cli.journal_text import review_text_rows
 from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
 from rotation_addin.core.validation import utc_time
 
@@ -316,7 +315,7 @@ class JournalView(QWidget):
         title = "Weekly review (paper)" if self.review_dates == (None, None) else \
             f"Review (paper), {result.start:%Y-%m-%d %H:%M} to {result.end:%Y-%m-%d %H:%M} UTC"
         self.review_label.setText(f"<b>{title}</b><br>" + "<br>".join(
-            f"{k}: {_fmt(v)}" for k, v in review_rows(result)))
+            f"{k}: {v}" for k, v in review_text_rows(result)))
         self._plot_equity(result, inputs)
 
     def equity_points(self, result: Any, inputs: Any) -> list[tuple[float, float]]:
@@ -356,9 +355,3 @@ class JournalView(QWidget):
         if self.plot is not None:
             style_plot(self.plot)
             self._draw_equity()
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return "n/a" if not math.isfinite(value) else f"{value:,.4g}"
-    return str(value)

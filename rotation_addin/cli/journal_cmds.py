@@ -30,6 +30,15 @@ from rotation_addin.cli.journal_args import (
     number,
     parse_change,
 )
+from rotation_addin.cli.journal_text import (
+    CLOSED_HEADERS,
+    OPEN_HEADERS,
+    close_sentence,
+    closed_text_row,
+    open_sentence,
+    open_text_row,
+    review_text_rows,
+)
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings
@@ -184,16 +193,9 @@ def _open(args: argparse.Namespace) -> int:
     if args.json:
         print(term.to_json(result))
         return 0
-    check, fill = result.check, result.fill
-    take_profit = (f", take-profit {check.take_profit_price_usd:g}"
-                   if check.take_profit_price_usd is not None else "")
-    print(f"{result.label}: {check.side.value} {fill.quantity_base:g} {check.base} filled at "
-          f"{fill.price_usd:g} (price {fill.reference_price_usd:g} from {check.price_source}; "
-          f"fee {fill.fee_usd:,.2f} USD, slippage {fill.slippage_usd:,.2f} USD); stop "
-          f"{check.stop_price_usd}{take_profit}, liquidation "
-          f"{check.liquidation_price_usd:g} at {check.leverage:g}x")
+    print(open_sentence(result, inputs.dataset.contracts))
     if result.overridden:
-        print(f"override recorded: {check.line} -- reason: {result.override_reason}")
+        print(f"override recorded: {result.check.line} -- reason: {result.override_reason}")
     print(NOTHING_SENT)
     return 0
 
@@ -206,22 +208,15 @@ def _close(args: argparse.Namespace) -> int:
         raise InputError("price", "a paper trade closes at the current price (omit --price, "
                          "or use --account real)")
     existing_journal(args.journal_file)
-    event = close_trade(_inputs(args), args.symbol, account=args.account, reason=args.reason,
+    inputs = _inputs(args)
+    event = close_trade(inputs, args.symbol, account=args.account, reason=args.reason,
                         quantity=args.quantity, price=args.price)
     if args.json:
         print(term.to_json(event))
         return 0
-    print(f"{event.account}: {event.kind} {event.quantity_base:g} {event.base} at "
-          f"{event.price_usd:g} (fee {event.fee_usd:,.2f} USD, funding "
-          f"{event.funding_usd:,.2f} USD; {event.price_source})")
+    print(close_sentence(event, inputs.dataset.contracts))
     print(NOTHING_SENT)
     return 0
-
-
-OPEN_HEADERS = ("account", "symbol", "side", "quantity", "entry", "stop", "take_profit",
-                "liquidation", "mark", "funding_usd", "pnl_usd", "opened_at")
-CLOSED_HEADERS = ("account", "symbol", "sector", "side", "quantity", "entry", "exit",
-                  "pnl_usd", "r_multiple", "fees_usd", "funding_usd", "closed_at", "exit_reason")
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -229,7 +224,8 @@ def _list(args: argparse.Namespace) -> int:
     from rotation_addin.desk.journal_ops import journal_view
 
     existing_journal(args.journal_file)
-    view = journal_view(_inputs(args), args.account)
+    inputs = _inputs(args)
+    view = journal_view(inputs, args.account)
     open_rows = [(view.account, m.trade.base, m.trade.side.value, m.trade.quantity_base,
                   m.trade.entry_price_usd, m.trade.stop_price_usd, m.trade.take_profit_price_usd,
                   m.trade.liquidation_price_usd, m.mark_usd, m.funding_usd, m.unrealised_usd,
@@ -253,9 +249,12 @@ def _list(args: argparse.Namespace) -> int:
     for sentence in (*view.exits, *view.warnings):
         print(sentence)
     print(f"account: {view.account}   equity {view.equity_usd:,.2f} USD   prices: {view.source}")
-    print(term.render_table(OPEN_HEADERS, open_rows) if open_rows else "no open trades")
-    if closed_rows:
-        print(term.render_table(CLOSED_HEADERS, closed_rows))
+    contracts = inputs.dataset.contracts
+    print(term.render_table(OPEN_HEADERS, [open_text_row(m, contracts) for m in view.open_trades])
+          if view.open_trades else "no open trades")
+    if view.closed_trades:
+        print(term.render_table(CLOSED_HEADERS, [closed_text_row(t, contracts)
+                                                 for t in view.closed_trades]))
     return 0
 
 
@@ -323,15 +322,14 @@ def _review(args: argparse.Namespace) -> int:
     inputs = _inputs(args)
     start, end = review_window(args.start, args.end, inputs.now)
     result = review(inputs, start=start, end=end, account=args.account)
-    rows = review_rows(result)
     if args.json:
         print(term.to_json(dataclasses.asdict(result)))
     elif args.csv:
-        print(term.to_csv(("figure", "value"), rows), end="")
+        print(term.to_csv(("figure", "value"), review_rows(result)), end="")
     else:
         print(f"review of the {result.account} account, {result.start:%Y-%m-%d %H:%M} to "
               f"{result.end:%Y-%m-%d %H:%M} UTC")
-        print(term.render_key_values(rows))
+        print(term.render_key_values(review_text_rows(result)))
     return 0
 
 
@@ -340,7 +338,8 @@ def _pct(value: float) -> str:
 
 
 def review_rows(result: Any) -> list[tuple[str, Any]]:
-    """(figure, value) rows of a review, as the CLI prints them."""
+    """(figure, value) rows of ``journal review --csv``: the figures unrounded (the text's
+    rows, rounded for reading, are :func:`~rotation_addin.cli.journal_text.review_text_rows`)."""
     rows: list[tuple[str, Any]] = [
         ("account", result.account), ("trades closed", result.trades),
         ("win rate", _pct(result.win_rate)), ("average R", result.average_r),

@@ -15,6 +15,11 @@ from typing import Any, TextIO
 
 from rotation_addin.core import formats
 
+MISSING = "n/a"
+"""How the terminal writes a missing figure (None where a number belongs, NaN); a cell
+formatted by :mod:`rotation_addin.core.formats` as its missing text (``formats.MISSING``)
+is printed as this too."""
+
 #: Significant digits a JSON float is tried at: binary noise sits in the last of a double's
 #: ~17 digits (249.99999999999997, 374.9990400000001).
 JSON_SIGNIFICANT_DIGITS = 15
@@ -59,7 +64,7 @@ def format_number(value: Any, digits: int = 6) -> str:
         return f"{value:,}"
     if isinstance(value, float):
         if not math.isfinite(value):
-            return "n/a"
+            return MISSING
         if value != 0 and abs(value) < 10 ** (-digits + 2):
             return f"{value:.{digits}g}"
         text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
@@ -82,7 +87,17 @@ def _column_decimals(values: Sequence[Any], digits: int = 6) -> int | None:
     return decimals
 
 
+def _missing_or(value: Any) -> str:
+    """:data:`MISSING` for a cell :mod:`~rotation_addin.core.formats` wrote as missing, else
+    the value as :func:`format_number` writes it."""
+    if isinstance(value, str) and value == formats.MISSING:
+        return MISSING
+    return format_number(value)
+
+
 def _format_cell(value: Any, decimals: int | None) -> str:
+    if isinstance(value, str):
+        return _missing_or(value)
     if decimals is None or isinstance(value, bool) or not isinstance(value, float):
         return format_number(value)
     if not math.isfinite(value) or (value != 0 and abs(value) < 1e-4):
@@ -93,8 +108,10 @@ def _format_cell(value: Any, decimals: int | None) -> str:
 def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """Render rows as an aligned plain-text table (numbers right-aligned).
 
-    Text cells are printed as given (commands pre-format prices, quantities and leverage with
-    :mod:`rotation_addin.core.formats`); float cells of a column share one number of decimals.
+    Text cells are printed as given (commands pre-format prices, quantities, money and
+    percentages with :mod:`rotation_addin.core.formats`); float cells of a column share one
+    number of decimals. A missing figure (:data:`MISSING`) in a column of numbers aligns right
+    like them.
     """
     raw = [list(row) for row in rows]
     decimals = [_column_decimals([row[i] for row in raw if i < len(row)])
@@ -104,11 +121,14 @@ def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     for row in cells:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
+    numeric = [any(_looks_numeric(row[i]) for row in cells if i < len(row))
+               for i in range(len(headers))]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
     for row in cells:
-        lines.append("  ".join(c.rjust(w) if _looks_numeric(c) else c.ljust(w)
-                               for c, w in zip(row, widths, strict=True)))
+        lines.append("  ".join(
+            c.rjust(w) if _looks_numeric(c) or (c == MISSING and numeric[i]) else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))))
     return "\n".join(lines)
 
 
@@ -127,8 +147,9 @@ def _looks_numeric(text: str) -> bool:
 
 
 def render_key_values(pairs: Iterable[tuple[str, Any]]) -> str:
-    """Render ``label: value`` lines with aligned values."""
-    items = [(k, format_number(v)) for k, v in pairs]
+    """Render ``label: value`` lines with aligned values (a value formatted by
+    :mod:`rotation_addin.core.formats` as missing prints as :data:`MISSING`)."""
+    items = [(k, _missing_or(v)) for k, v in pairs]
     width = max((len(k) for k, _ in items), default=0)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in items)
 
