@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
 from rotation_addin.cli.backtest_args import MAX_SPAN_DAYS, check_outputs, warmup_days, whole_days
-from rotation_addin.core import sweep_grid
+from rotation_addin.core import formats, sweep_grid
 from rotation_addin.core.constants import (
     DEFAULT_WARMUP_DAYS,
     MIN_WARMUP_DAYS,
@@ -213,14 +213,15 @@ def verdict(result: BacktestResult) -> str:
     s = result.leader
     if s.decisions == 0:
         return "no decision could be scored on this data: nothing to conclude."
-    head = (f"the leader beat the sector mean in {_pct(s.hit_rate, 0):.0f} % of "
-            f"{s.decisions} decisions vs {_pct(s.baseline_rate, 0):.0f} % for a random "
+    head = (f"the leader beat the sector mean in {formats.format_pct(s.hit_rate, 0)} of "
+            f"{s.decisions} decisions vs {formats.format_pct(s.baseline_rate, 0)} for a random "
             f"sector ({p_text(s.p_value)})")
     if s.decisions < 20:
         return head + ": too few decisions to tell an edge from luck."
     t = s.t_statistic
     if s.p_value < SIGNIFICANCE and math.isfinite(t) and t >= 2.0:
-        return (head + f", mean excess {_pct(s.mean_excess_log_return, 2):+.2f} % per "
+        excess = formats.format_pct(s.mean_excess_log_return, 2, signed=True)
+        return (head + f", mean excess {excess} per "
                 f"{result.horizon_days} days (t = {t:.1f}): some evidence of an edge on this "
                 "data, in-sample and on one period only.")
     if s.hit_rate <= s.baseline_rate:
@@ -235,7 +236,8 @@ def _divergence_line(result: BacktestResult) -> str:
     if not check.available or rate is None:
         return f"divergence signals: {check.note}"
     return (f"divergence signals: {rate.hits} of {rate.signals} hit "
-            f"({_pct(rate.hit_rate):.1f} % vs {_pct(rate.baseline_rate):.1f} % on random "
+            f"({formats.format_pct(rate.hit_rate)} vs {formats.format_pct(rate.baseline_rate)} "
+            "on random "
             f"days, {p_text(rate.p_value)}; entries {rate.entry_hits}/{rate.entry_signals}, "
             f"exits {rate.exit_hits}/{rate.exit_signals}) -- {check.note}")
 
@@ -244,13 +246,14 @@ def _curve_line(result: BacktestResult) -> str:
     if not result.curve:
         return "paper curve: no decision"
     last = result.curve[-1]
-    gated = _pct(last.gated_cumulative_net_log_return, 1)
-    basket = _pct(last.basket_cumulative_log_return, 1)
+    def pct(value: float) -> str:
+        return formats.format_pct(value, signed=True)
+
     return (f"paper curve, long the leader / short BTC, equal notional, rebalanced every "
-            f"{result.rebalance_every_days} d, taker fee {100 * result.taker_fee_rate:g} % per "
-            f"leg traded: {_pct(last.cumulative_net_log_return, 1):+.1f} % (sum of log "
-            f"returns); with the regime gate {gated:+.1f} %; for comparison, all sectors "
-            f"equally vs BTC (no fees) {basket:+.1f} %")
+            f"{result.rebalance_every_days} d, taker fee {100 * result.taker_fee_rate:g}% per "
+            f"leg traded: {pct(last.cumulative_net_log_return)} (sum of log returns); with the "
+            f"regime gate {pct(last.gated_cumulative_net_log_return)}; for comparison, all "
+            f"sectors equally vs BTC (no fees) {pct(last.basket_cumulative_log_return)}")
 
 
 def _period(result: BacktestResult) -> str:

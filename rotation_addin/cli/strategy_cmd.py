@@ -9,7 +9,6 @@ prints or writes the result.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,14 +53,10 @@ def _funding(args: argparse.Namespace, dataset: MarketDataset) -> pd.DataFrame |
                             from_cache=args.data_dir is None, cache_file=args.cache)
 
 
-def _pct(value: float, digits: int = 1) -> float:
-    return round(100 * value, digits) if math.isfinite(value) else math.nan
-
-
 def _fixed(value: float, decimals: int) -> str:
-    """One figure of the metrics table: fixed decimals, thousands separators, n/a when
-    missing (annualised figures over fewer than ``MIN_ANNUALISED_DAYS`` days)."""
-    return formats.format_number(value, decimals) if math.isfinite(value) else "n/a"
+    """One figure of the metrics table: fixed decimals, thousands separators, missing (the
+    table prints n/a) for annualised figures over fewer than ``MIN_ANNUALISED_DAYS`` days."""
+    return formats.format_number(value, decimals)
 
 
 def _metrics_row(name: str, m: Metrics) -> list[Any]:
@@ -73,29 +68,30 @@ def _metrics_row(name: str, m: Metrics) -> list[Any]:
 def summary_lines(s: StrategySummary) -> list[str]:
     """Every line the table output prints (each figure from the summary)."""
     r, t = s.result, s.trades
-    spread = ", ".join(f"p{q} {_pct(x):+.1f} %" for q, x in s.random.percentiles.items())
+    pct, money = formats.format_pct, formats.format_money
+    spread = ", ".join(f"p{q} {pct(x, signed=True)}" for q, x in s.random.percentiles.items())
     funding = ("funding 0.00 USD" if abs(r.funding_usd) < 0.005
-               else f"funding paid {-r.funding_usd:,.2f} USD" if r.funding_usd < 0
-               else f"funding received {r.funding_usd:,.2f} USD")
+               else f"funding paid {money(-r.funding_usd)}" if r.funding_usd < 0
+               else f"funding received {money(r.funding_usd)}")
     refusals = ", ".join(f"{k} {n}" for k, n in r.refusals_by_rule.items()) or "none"
     lines = [
         f"source: {r.source}",
         f"period {s.strategy.start:%Y-%m-%d} to {s.strategy.end:%Y-%m-%d} ({s.strategy.days} "
         f"{plural(s.strategy.days, 'day')}, {r.decisions} daily "
-        f"{plural(r.decisions, 'decision')}); initial equity {r.params.equity_usd:,.2f} USD,"
+        f"{plural(r.decisions, 'decision')}); initial equity {money(r.params.equity_usd)},"
         " compounding",
         term.render_table(METRIC_HEADERS, [
             _metrics_row("strategy", s.strategy), _metrics_row("BTC buy-and-hold", s.btc),
             _metrics_row("equal-weight universe", s.equal_weight)]),
         f"random-sector rotation ({s.random.seeds} seeds, every {s.random.every_days} d): "
-        f"total return {spread}; the strategy beat {100 * s.random.share_beaten:.0f} % of "
+        f"total return {spread}; the strategy beat {pct(s.random.share_beaten, 0)} of "
         "the seeds",
         f"trades {t.trades}, won {t.wins}"
-        + (f" ({_pct(t.win_rate):.1f} %)" if t.trades else "")
+        + (f" ({pct(t.win_rate)})" if t.trades else "")
         + f", average R {t.average_r:+.2f}, liquidations {t.liquidations}; exits: "
         + (", ".join(f"{k} {n}" for k, n in t.exit_reasons.items()) or "none"),
         f"mean gross exposure {s.exposure:.2f} x equity; turnover "
-        f"{s.turnover_per_year:.1f} x mean equity per year; fees {r.fees_usd:,.2f} USD; "
+        f"{s.turnover_per_year:.1f} x mean equity per year; fees {money(r.fees_usd)}; "
         f"{funding}",
         f"rule refusals: {refusals}",
     ]
@@ -113,7 +109,8 @@ def summary_lines(s: StrategySummary) -> list[str]:
 
 
 def _trade_text(trade: Any) -> str:
-    return (f"{trade.base} {trade.side} {trade.entry_day:%Y-%m-%d} {trade.pnl_usd:+,.0f} USD "
+    pnl = formats.format_money(trade.pnl_usd, decimals=0, signed=True)
+    return (f"{trade.base} {trade.side} {trade.entry_day:%Y-%m-%d} {pnl} "
             f"(R {trade.r_multiple:+.1f}, {trade.exit_reason})")
 
 
@@ -124,8 +121,11 @@ def concentration_line(s: StrategySummary, best: int = 3) -> str:
         return "no trade"
     top = sum(t.pnl_usd for t in trades[:best])
     net = sum(t.pnl_usd for t in trades)
-    return (f"the {min(best, len(trades))} best trades made {top:+,.2f} USD of the {net:+,.2f} "
-            f"USD net result (without them: {net - top:+,.2f} USD): "
+    def money(value: float) -> str:
+        return formats.format_money(value, signed=True)
+
+    return (f"the {min(best, len(trades))} best trades made {money(top)} of the {money(net)} "
+            f"net result (without them: {money(net - top)}): "
             + "; ".join(_trade_text(t) for t in trades[:best])
             + f"; worst: {_trade_text(trades[-1])}")
 
