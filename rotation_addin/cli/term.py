@@ -110,8 +110,8 @@ def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
     Text cells are printed as given (commands pre-format prices, quantities, money and
     percentages with :mod:`rotation_addin.core.formats`); float cells of a column share one
-    number of decimals. A missing figure (:data:`MISSING`) in a column of numbers aligns right
-    like them.
+    number of decimals. A missing figure (:data:`MISSING`) aligns right like the numbers
+    unless its column holds text.
     """
     raw = [list(row) for row in rows]
     decimals = [_column_decimals([row[i] for row in raw if i < len(row)])
@@ -121,13 +121,13 @@ def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     for row in cells:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
-    numeric = [any(_looks_numeric(row[i]) for row in cells if i < len(row))
-               for i in range(len(headers))]
+    text = [any(row[i].strip() not in ("", MISSING) and not _looks_numeric(row[i])
+                for row in cells if i < len(row)) for i in range(len(headers))]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
     for row in cells:
         lines.append("  ".join(
-            c.rjust(w) if _looks_numeric(c) or (c == MISSING and numeric[i]) else c.ljust(w)
+            c.rjust(w) if _looks_numeric(c) or (c == MISSING and not text[i]) else c.ljust(w)
             for i, (c, w) in enumerate(zip(row, widths, strict=True))))
     return "\n".join(lines)
 

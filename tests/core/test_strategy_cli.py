@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from rotation_addin.core.strategy_backtest import run_strategy
@@ -198,3 +199,28 @@ def test_the_random_rotation_histogram_counts_every_seed_and_marks_the_strategy(
                                range=(min(finals.min(), marker), max(finals.max(), marker)))
     assert counts == expected.tolist() and sum(counts) == summary.random.seeds
     assert f"strategy {100 * marker:+.1f} %" in figure
+
+
+def test_summary_percentages_read_as_format_pct_and_n_a_aligns_right():
+    """The QA finding: ``p50 +1622.2 %`` beside a table's ``3,773.8``; now every percentage
+    of the summary reads like ``core.formats.format_pct`` (``+1,622.2%``), and an annualised
+    figure the period is too short for prints n/a aligned right under its header."""
+    from rotation_addin.cli.strategy_cmd import summary_lines
+    from rotation_addin.core.performance import MIN_ANNUALISED_DAYS
+
+    dataset = demo_dataset(days=130)
+    last = dataset.as_of
+    summary = summarise(run_strategy(dataset, start=last - pd.Timedelta(days=25)), dataset)
+    assert summary.strategy.days < MIN_ANNUALISED_DAYS
+    lines = summary_lines(summary)
+    assert not any(re.search(r"\d %", line) for line in lines)
+    spread = ", ".join(f"p{q} {100 * x:+,.1f}%" for q, x in summary.random.percentiles.items())
+    assert f"total return {spread}; the strategy beat " \
+           f"{100 * summary.random.share_beaten:.0f}% of the seeds" in "\n".join(lines)
+    t = summary.trades
+    assert f"trades {t.trades}, won {t.wins} ({100 * t.wins / t.trades:.1f}%)" \
+        in "\n".join(lines)
+    header, _, row = lines[2].splitlines()[:3]  # the metrics table, one element
+    assert row.startswith("strategy ")
+    end = header.index("CAGR %") + len("CAGR %")  # the column's right edge
+    assert row[:end].endswith(" n/a")  # right-aligned in the column of numbers

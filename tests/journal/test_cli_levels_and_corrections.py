@@ -237,7 +237,8 @@ def test_the_open_line_names_the_take_profit_when_given(capsys, journal):
                             f"{price * 1.05!r}", "--quantity", "10", "--take-profit",
                             str(take_profit))
     assert code == 0, err
-    assert f", take-profit {take_profit:g}, liquidation " in out.splitlines()[0]
+    assert demo_market().contracts["AKT"].price_tick == 0.00001  # 5 decimals
+    assert f", take-profit {take_profit:.5f}, liquidation " in out.splitlines()[0]
     held = run_json(capsys, "trade", "list", "--journal-file", str(journal))["open"][0]
     assert held["take_profit"] == take_profit
     code, out, err = _trade(capsys, journal, "open", "AKT", "--side", "short", "--stop",

@@ -67,6 +67,10 @@ def test_journal_tab_paper_trades_a_plan_order_and_closes_it(window: MainWindow)
     assert [p[1] for p in points] == pytest.approx([10_000.0, 10_000.0 - entry_fee, after,
                                                     after])
     assert journal.plot is not None and len(journal.plot.listDataItems()) == 1
+    # the review panel writes money to the cent, signed (the terminal's rows): the round
+    # trip's P&L is the closed trade's
+    pnl = view.closed_trades[0].realised_pnl_usd
+    assert f"realised P&L USD: {pnl:+,.2f}<br>" in journal.review_label.text()
 
 
 def _view(journal):
