@@ -40,6 +40,7 @@ from rotation_addin.cli.quick_args import (
     _pct,
     _print_result,
     _settings,
+    _usd,
 )
 from rotation_addin.core.brackets import BracketTable, bracket_table_from_ccxt
 from rotation_addin.core.constants import QUANTITY_RANGE_BASE
@@ -221,14 +222,14 @@ def _size_rows(sized: PositionSize, liq: LiquidationResult) -> list[tuple[str, A
     return [
         ("side", sized.side.value),
         ("quantity (base units)", sized.quantity_base),
-        ("notional USD", round(sized.notional_usd, 2)),
-        (f"margin USD at {sized.leverage:g}x", round(sized.margin_usd, 2)),
-        ("risk budget USD", round(sized.risk_budget_usd, 2)),
-        ("risk at stop USD (fees, slippage)", round(sized.risk_usd, 2)),
+        ("notional USD", _usd(sized.notional_usd)),
+        (f"margin USD at {sized.leverage:g}x", _usd(sized.margin_usd)),
+        ("risk budget USD", _usd(sized.risk_budget_usd)),
+        ("risk at stop USD (fees, slippage)", _usd(sized.risk_usd)),
         ("risk of equity", _pct(sized.risk_fraction_of_equity, 3)),
         ("stop distance", _pct(sized.stop_distance_fraction)),
-        ("fees USD (entry + stop)", round(sized.fees_usd, 2)),
-        ("stop slippage USD", round(sized.slippage_usd, 2)),
+        ("fees USD (entry + stop)", _usd(sized.fees_usd)),
+        ("stop slippage USD", _usd(sized.slippage_usd)),
         ("liquidation price USD (isolated)", _liq_text(liq)),
         ("liquidation distance", _pct(liq.distance_fraction)),
     ]
@@ -299,10 +300,10 @@ def run_liq(args: argparse.Namespace) -> int:
         ("side / mode", f"{result.side.value} / {result.mode}"),
         ("entry price USD", result.entry_price_usd),
         ("quantity (base units)", result.quantity_base),
-        ("notional USD", round(result.notional_usd, 2)),
+        ("notional USD", _usd(result.notional_usd)),
         ("leverage", "n/a" if result.leverage is None else f"{result.leverage:g}x"),
-        ("wallet balance used USD", round(result.wallet_balance_usd, 2)),
-        ("maintenance margin at entry USD", round(result.maintenance_margin_usd, 2)),
+        ("wallet balance used USD", _usd(result.wallet_balance_usd)),
+        ("maintenance margin at entry USD", _usd(result.maintenance_margin_usd)),
         ("MMR / cum at liquidation", f"{_pct(result.bracket.maintenance_margin_rate, 3)} / "
                                      f"{result.bracket.maintenance_amount_usd:,.2f} USD"),
         ("liquidation price USD", _liq_text(result)),

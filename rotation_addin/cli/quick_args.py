@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
+from rotation_addin.core import formats
 from rotation_addin.core.constants import HISTORY_DAYS
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.liquidation import LiquidationResult
@@ -68,7 +69,15 @@ def _fraction(plain_max: float | None) -> Any:
 
 
 def _pct(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value * 100:.{digits}f} %"
+    """A fraction as ``core.formats.format_pct`` writes it (``1.976%``); n/a when missing."""
+    if value is None or not math.isfinite(value):
+        return term.MISSING
+    return formats.format_pct(value, digits)
+
+
+def _usd(value: float) -> str:
+    """An amount in a row named USD: to the cent (``3,840.00``)."""
+    return formats.format_number(value, 2)
 
 
 def _print_result(pairs: list[tuple[str, Any]], warnings: tuple[str, ...] | list[str],

@@ -123,7 +123,12 @@ def test_liq_20x_long_mmr_04pct(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["liquidation_price_usd"] == pytest.approx(100 * 0.95 / 0.996)
     code, out, _ = run(capsys, "liq", "--side", "long", "--entry", "100", "--notional", "1000",
                        "--leverage", "20", "--mmr", "0.004")
-    assert code == 0 and "4.62 %" in out
+    assert code == 0 and "distance from entry              4.62%\n" in out
+    # money to the cent: notional 1,000; margin 1,000 / 20 = 50; maintenance 0.4 % = 4
+    assert "notional USD                     1,000.00\n" in out
+    assert "wallet balance used USD          50.00\n" in out
+    assert "maintenance margin at entry USD  4.00\n" in out
+    assert "MMR / cum at liquidation         0.400% / 0.00 USD\n" in out
 
 
 def test_liq_published_cross_example(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
