@@ -88,7 +88,7 @@ def test_sheet_cells_equal_the_cli_table_and_the_html(filled) -> None:
             assert figures[k] == pytest.approx(round(float(cells[k]), 2), abs=1e-9), name
         assert figures[7] == cells[7]
     stats = dict(_cells(ws, "backtest_stats"))
-    assert f"trades {stats['Trades']}, won {stats['Won']} ({100 * stats['Win rate']:.1f} %)" \
+    assert f"trades {stats['Trades']}, won {stats['Won']} ({100 * stats['Win rate']:.1f}%)" \
         in out
     assert f"average R {stats['Average R']:+.2f}, liquidations {stats['Liquidations']}" in out
     assert f"fees {stats['Fees paid (USD)']:,.2f} USD" in out
