@@ -24,7 +24,6 @@ from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings
 from rotation_addin.desk.backtest import (
     backtest_funding,
-    plural,
     strategy_sweep,
     sweep_grid,
     sweep_lines,
@@ -76,9 +75,10 @@ def summary_lines(s: StrategySummary) -> list[str]:
     refusals = ", ".join(f"{k} {n}" for k, n in r.refusals_by_rule.items()) or "none"
     lines = [
         f"source: {r.source}",
-        f"period {s.strategy.start:%Y-%m-%d} to {s.strategy.end:%Y-%m-%d} ({s.strategy.days} "
-        f"{plural(s.strategy.days, 'day')}, {r.decisions} daily "
-        f"{plural(r.decisions, 'decision')}); initial equity {money(r.params.equity_usd)},"
+        f"period {s.strategy.start:%Y-%m-%d} to {s.strategy.end:%Y-%m-%d} "
+        f"({formats.format_count(s.strategy.days, 'day')}, "
+        f"{formats.format_count(r.decisions, 'daily decision')}); initial equity "
+        f"{money(r.params.equity_usd)},"
         " compounding",
         term.render_table(METRIC_HEADERS, [
             _metrics_row("strategy", s.strategy), _metrics_row("BTC buy-and-hold", s.btc),
@@ -97,7 +97,7 @@ def summary_lines(s: StrategySummary) -> list[str]:
     ]
     lines += [f"model: {c}" for c in s.conventions]
     if s.strategy.days < MIN_ANNUALISED_DAYS:
-        lines.append(f"note: {s.strategy.days} {plural(s.strategy.days, 'day')}: annualised "
+        lines.append(f"note: {formats.format_count(s.strategy.days, 'day')}: annualised "
                      f"figures (CAGR, volatility, Sharpe, Sortino, Calmar) need at least "
                      f"{MIN_ANNUALISED_DAYS} days and are n/a")
     if r.ruined_on is not None:

@@ -20,6 +20,7 @@ import pandas as pd
 from rotation_addin.core.bt_features import CLOSE_ONLY_WARNING, has_volume, with_equal_volume
 from rotation_addin.core.constants import DEFAULT_WARMUP_DAYS
 from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.formats import format_count
 from rotation_addin.core.performance import DAYS_PER_YEAR, drawdown
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.strategy_backtest import run_strategy
@@ -217,7 +218,7 @@ def sweep_warnings(dataset: MarketDataset, grid: Mapping[str, Sequence[float]],
     out: list[str] = []
     days = len(result.days)
     if days < result.folds * MIN_FOLD_DAYS:
-        out.append(f"the sweep's period has {days} daily {plural(days, 'close')}, fewer than "
+        out.append(f"the sweep's period has {format_count(days, 'daily close')}, fewer than "
                    f"{result.folds * MIN_FOLD_DAYS} ({result.folds} walk-forward folds of "
                    f"{MIN_FOLD_DAYS} days): its walk-forward and deflated Sharpe ratio rest "
                    "on too few days to be read")
@@ -227,15 +228,10 @@ def sweep_warnings(dataset: MarketDataset, grid: Mapping[str, Sequence[float]],
         missing = min(longest - before, days - 1)  # the last close decides nothing
         out.append(f"long_days={longest} in the grid is longer than the {before} days of "
                    f"prices before the first decision: those settings have no {longest}-day "
-                   f"momentum, so no sector score, on their first {missing} decision "
-                   f"{plural(missing, 'day')} (a warmup of {longest} days gives them the "
+                   f"momentum, so no sector score, on their first "
+                   f"{format_count(missing, 'decision day')} (a warmup of {longest} days gives them the "
                    "whole window)")
     return tuple(out)
-
-
-def plural(count: int, word: str) -> str:
-    """``word`` as ``count`` of it reads: ``1 setting``, ``2 settings``."""
-    return word if count == 1 else f"{word}s"
 
 
 def sweep_lines(sweep: SweepSummary) -> list[str]:
@@ -247,14 +243,14 @@ def sweep_lines(sweep: SweepSummary) -> list[str]:
     d = result.deflated
     n = len(result.settings)
     chosen = "; ".join(result.settings[k].label for k in result.oos_choices)
-    trials = f"{d.trials} {plural(d.trials, 'trial')}"
+    trials = format_count(d.trials, "trial")
     scored = len(result.oos_choices)  # folds - 1
     return [
-        f"sweep: {n} {plural(n, 'setting')} of {', '.join(sweep.names)}; best Sharpe "
+        f"sweep: {format_count(n, 'setting')} of {', '.join(sweep.names)}; best Sharpe "
         f"{result.sharpe[result.best]:.2f} with {best.label} (in sample: it saw every day)",
         f"deflated Sharpe ratio of that best setting: {d.probability:.2f} (probability that "
-        f"its true Sharpe is above 0 after {trials}; expected best of {d.trials} unskilled "
-        f"{plural(d.trials, 'trial')} {sweep.unskilled_best_sharpe:.2f} annualised)",
+        f"its true Sharpe is above 0 after {trials}; expected best of "
+        f"{format_count(d.trials, 'unskilled trial')} {sweep.unskilled_best_sharpe:.2f} annualised)",
         f"walk-forward ({result.folds} folds: the first only chooses; "
         + ("the other is" if scored == 1 else f"each of the other {scored} is")
         + " scored out of sample with the setting chosen on the folds before it): "
