@@ -10,7 +10,6 @@ best of as many unskilled trials.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -272,16 +271,15 @@ class BacktestView(QWidget):
             style_plot(self.sweep_plot)
             self.lower_charts.addWidget(self.sweep_plot, 1)
         self.sweep_plot.clear()
-        order = sweep.by_sharpe()
-        heights = [s if math.isfinite(s := sweep.rows[k].sharpe) else 0.0 for k in order]
+        shown = sweep.sharpe_bars()
         best, other = series_colours()[0], neutral_series_colour()
-        brushes = [pg.mkBrush(best if k == sweep.result.best else other) for k in order]
-        self.sweep_plot.addItem(pg.BarGraphItem(x=list(range(1, len(order) + 1)),
-                                                height=heights, width=0.8, brushes=brushes))
+        self.sweep_plot.addItem(pg.BarGraphItem(
+            x=list(range(1, len(shown) + 1)), height=[bar.height for bar in shown], width=0.8,
+            brushes=[pg.mkBrush(best if bar.best else other) for bar in shown]))
         self.sweep_plot.addItem(pg.InfiniteLine(
             pos=sweep.unskilled_best_sharpe, angle=0,
             pen=pg.mkPen(series_colours()[1], width=2, style=Qt.PenStyle.DashLine)))
-        self.sweep_plot.setTitle(f"dashed: the expected best of {len(order)} unskilled "
+        self.sweep_plot.setTitle(f"dashed: the expected best of {len(shown)} unskilled "
                                  f"trials, {sweep.unskilled_best_sharpe:.2f}",
                                  color=series_colours()[1], size="9pt")
         self.sweep_lines.setText("\n".join(  # the sweep's caveats, as the CLI prints them

@@ -78,8 +78,7 @@ def summary_lines(s: StrategySummary) -> list[str]:
         f"period {s.strategy.start:%Y-%m-%d} to {s.strategy.end:%Y-%m-%d} "
         f"({formats.format_count(s.strategy.days, 'day')}, "
         f"{formats.format_count(r.decisions, 'daily decision')}); initial equity "
-        f"{money(r.params.equity_usd)},"
-        " compounding",
+        f"{money(r.params.equity_usd)}, compounding",
         term.render_table(METRIC_HEADERS, [
             _metrics_row("strategy", s.strategy), _metrics_row("BTC buy-and-hold", s.btc),
             _metrics_row("equal-weight universe", s.equal_weight)]),

@@ -134,6 +134,28 @@ class SweepRow:
 
 
 @dataclass(frozen=True)
+class SharpeBar:
+    """One bar of a sweep's Sharpe chart (the app's and the HTML report's).
+
+    Attributes
+    ----------
+    row : int
+        Index of the setting in :attr:`SweepSummary.rows`.
+    label : str
+        The setting's ``name=value`` pairs.
+    height : float
+        Its annualised Sharpe; 0 when it has none (NaN: no spread), so the bar is flat.
+    best : bool
+        The setting is the sweep's best (drawn in the strategy's colour).
+    """
+
+    row: int
+    label: str
+    height: float
+    best: bool
+
+
+@dataclass(frozen=True)
 class SweepSummary:
     """A sweep's result and one row per setting, in grid order (``result.best`` indexes
     the rows too), and what makes its figures weak (:func:`sweep_warnings`)."""
@@ -155,6 +177,15 @@ class SweepSummary:
         return sorted(range(len(self.rows)), key=lambda k: (
             not math.isfinite(self.rows[k].sharpe),
             -self.rows[k].sharpe if math.isfinite(self.rows[k].sharpe) else 0.0))
+
+    def sharpe_bars(self) -> tuple[SharpeBar, ...]:
+        """The Sharpe chart's bars, in :meth:`by_sharpe` order: each setting's Sharpe as
+        its height (0 for a setting without one), the best marked (one computation for
+        the app's Backtest tab and the report's *Parameter sweep*)."""
+        return tuple(SharpeBar(k, self.rows[k].label,
+                               s if math.isfinite(s := self.rows[k].sharpe) else 0.0,
+                               k == self.result.best)
+                     for k in self.by_sharpe())
 
 
 def sweep_grid(items: Sequence[str], params: PlanParameters) -> dict[str, tuple[float, ...]]:
@@ -229,8 +260,8 @@ def sweep_warnings(dataset: MarketDataset, grid: Mapping[str, Sequence[float]],
         out.append(f"long_days={longest} in the grid is longer than the {before} days of "
                    f"prices before the first decision: those settings have no {longest}-day "
                    f"momentum, so no sector score, on their first "
-                   f"{format_count(missing, 'decision day')} (a warmup of {longest} days gives them the "
-                   "whole window)")
+                   f"{format_count(missing, 'decision day')} (a warmup of {longest} days "
+                   "gives them the whole window)")
     return tuple(out)
 
 
@@ -250,7 +281,8 @@ def sweep_lines(sweep: SweepSummary) -> list[str]:
         f"{result.sharpe[result.best]:.2f} with {best.label} (in sample: it saw every day)",
         f"deflated Sharpe ratio of that best setting: {d.probability:.2f} (probability that "
         f"its true Sharpe is above 0 after {trials}; expected best of "
-        f"{format_count(d.trials, 'unskilled trial')} {sweep.unskilled_best_sharpe:.2f} annualised)",
+        f"{format_count(d.trials, 'unskilled trial')} "
+        f"{sweep.unskilled_best_sharpe:.2f} annualised)",
         f"walk-forward ({result.folds} folds: the first only chooses; "
         + ("the other is" if scored == 1 else f"each of the other {scored} is")
         + " scored out of sample with the setting chosen on the folds before it): "

@@ -154,21 +154,21 @@ def _facts(s: StrategySummary) -> str:
 def sharpe_bars(sweep: SweepSummary) -> str:
     """Every setting's Sharpe as one bar, highest first, the best in the strategy's colour:
     how far the chosen setting stands from the crowd of trials the DSR deflates it by."""
-    order = sweep.by_sharpe()
-    values = [s if math.isfinite(s := sweep.rows[k].sharpe) else 0.0 for k in order]
+    shown = sweep.sharpe_bars()
+    values = [bar.height for bar in shown]
     unskilled = sweep.unskilled_best_sharpe
     low, high = min(0.0, unskilled, *values), max(0.0, unskilled, *values)
     span = high - low if high > low else 1.0
     step = (WIDTH - 2 * PAD) / max(1, len(values))
     zero = HEIGHT - PAD - (0.0 - low) / span * (HEIGHT - 2 * PAD)
     bars = []
-    for slot, (k, value) in enumerate(zip(order, values, strict=True)):
-        y = HEIGHT - PAD - (value - low) / span * (HEIGHT - 2 * PAD)
-        colour = COLOURS[0] if k == sweep.result.best else COLOURS[2]
+    for slot, bar in enumerate(shown):
+        y = HEIGHT - PAD - (bar.height - low) / span * (HEIGHT - 2 * PAD)
+        colour = COLOURS[0] if bar.best else COLOURS[2]
         bars.append(f'<rect x="{PAD + slot * step + 1:.1f}" y="{min(y, zero):.1f}" '
                     f'width="{max(1.0, step - 2):.1f}" height="{abs(zero - y):.1f}" '
-                    f'fill="{colour}"><title>{html.escape(sweep.rows[k].label)}: Sharpe '
-                    f"{_num(sweep.rows[k].sharpe)}</title></rect>")
+                    f'fill="{colour}"><title>{html.escape(bar.label)}: Sharpe '
+                    f"{_num(sweep.rows[bar.row].sharpe)}</title></rect>")
     line = HEIGHT - PAD - (unskilled - low) / span * (HEIGHT - 2 * PAD)
     axis = (f'<text x="4" y="{PAD}">{high:.2f}</text>'
             f'<text x="4" y="{HEIGHT - PAD}">{low:.2f}</text>'

@@ -143,3 +143,23 @@ def test_the_sweep_runs_the_typed_grid(qtbot) -> None:
     window.backtest.grid_edit.setText("max_leverage=0")
     assert window.run_sweep() is None
     assert "Fix the sweep grid first" in window.status_panel.progress_label.text()
+
+
+def test_the_sweep_chart_draws_the_desks_bars(qtbot) -> None:
+    """The app's bars are ``SweepSummary.sharpe_bars``: a hand-made sweep with two undefined
+    Sharpes shows them flat and last (by hand: 1.5, 1.0, 0.5, -0.2, 0, 0), the best alone in
+    the strategy's colour."""
+    from gui.backtest_view import BacktestView
+    from gui.palette import series_colours
+    from tests.desk.sweep_fixture import UNSKILLED, hand_sweep
+
+    view = BacktestView()
+    qtbot.addWidget(view)
+    view.set_sweep(hand_sweep())
+    items = view.sweep_plot.getPlotItem().items
+    bars = next(i for i in items if type(i).__name__ == "BarGraphItem")
+    assert list(bars.opts["height"]) == [1.5, 1.0, 0.5, -0.2, 0.0, 0.0]
+    colours = [b.color().name() for b in bars.opts["brushes"]]
+    assert colours[0] == series_colours()[0].name() and colours[0] not in colours[1:]
+    line = next(i for i in items if type(i).__name__ == "InfiniteLine")
+    assert line.value() == pytest.approx(UNSKILLED, rel=1e-12)
