@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
 from rotation_addin.cli.backtest_args import MAX_SPAN_DAYS, check_outputs, warmup_days, whole_days
+from rotation_addin.cli.flag_errors import as_flag
 from rotation_addin.core import formats, sweep_grid
 from rotation_addin.core.constants import (
     DEFAULT_WARMUP_DAYS,
@@ -31,13 +32,6 @@ if TYPE_CHECKING:
     from rotation_addin.core.backtest import BacktestResult, HitStats
     from rotation_addin.core.dataset import MarketDataset
 
-FLAG_OF_FIELD = {
-    "horizon_days": "--horizon",
-    "rebalance_every_days": "--every",
-    "warmup_days": "--warmup",
-    "start": "--start",
-    "end": "--end",
-}
 SIGNIFICANCE = 0.05
 STATS_HEADERS = ["decisions", "hits", "hit rate %", "baseline %", "p-value",
                  "mean excess %", "t-stat"]
@@ -169,10 +163,7 @@ def _run(args: argparse.Namespace, dataset: MarketDataset) -> BacktestResult:
         return walk_forward(dataset, params, horizon_days=horizon, rebalance_every_days=every,
                             warmup_days=warmup, start=args.start, end=args.end)
     except InputError as error:
-        flag = FLAG_OF_FIELD.get(error.field)
-        if flag is None:
-            raise
-        raise InputError(flag, error.reason) from None
+        raise as_flag(error, "backtest") from None
 
 
 # ----------------------------------------------------------------------------- output

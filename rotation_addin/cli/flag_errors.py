@@ -101,7 +101,7 @@ COMMAND_FLAGS: Mapping[str, Mapping[str, Flag]] = {
     "leverage": {"maintenance_margin_rate": Flag("--mmr", PERCENT)},
     "plan": {"risk_fraction": Flag("--risk-fraction", PERCENT), "top_n_long": Flag("--top"),
              "portfolio_risk_cap_fraction": Flag("--portfolio-cap", PERCENT)},
-    "backtest": {"folder": Flag("--data-dir")},
+    "backtest": {"folder": Flag("--data-dir"), "start": Flag("--start"), "end": Flag("--end")},
     "workbook": {"out": Flag("--out")},
     "trade": {"changes": Flag(SET_FLAG, always=True, verbatim=True),
               "void": Flag("--void", verbatim=True), "reason": Flag("--reason", verbatim=True),
@@ -110,6 +110,38 @@ COMMAND_FLAGS: Mapping[str, Mapping[str, Flag]] = {
     "alerts": {"threshold": Flag("--threshold"), "hysteresis": Flag("--hysteresis"),
                "unit": Flag("--unit"), "note": Flag("--note"), "limit": Flag("--limit")},
 }
+
+#: Per command, the fields only a flag of it sets (its default when not typed, never the
+#: settings file): an engine error about one names the flag even when the user left it at
+#: its default (``rotation backtest``'s 60-day warmup on too short data is ``--warmup``'s
+#: to fix). The flag is the one :data:`FIELD_FLAGS` / :data:`COMMAND_FLAGS` give;
+#: :func:`as_flag` applies it.
+FLAG_ONLY_FIELDS: Mapping[str, frozenset[str]] = {
+    "backtest": frozenset({"horizon_days", "rebalance_every_days", "warmup_days", "start",
+                           "end"}),
+}
+
+
+def as_flag(error: InputError, command: str) -> InputError:
+    """``error`` named after the flag of ``command`` that sets its field when that field is
+    one of the command's :data:`FLAG_ONLY_FIELDS`, else ``error`` itself.
+
+    Parameters
+    ----------
+    error : InputError
+        An engine error (``warmup_days: the period leaves no day to trade ...``).
+    command : str
+        The command as typed (``"backtest"``).
+
+    Returns
+    -------
+    InputError
+        ``--warmup: the period leaves no day to trade ...`` (the reason unchanged).
+    """
+    if error.field not in FLAG_ONLY_FIELDS.get(command, frozenset()):
+        return error
+    flag = {**FIELD_FLAGS, **COMMAND_FLAGS.get(command, {})}[error.field]
+    return InputError(flag.name, error.reason)
 
 
 def typed_values(argv: Sequence[str]) -> dict[str, str]:
@@ -317,5 +349,5 @@ def describe(error: InputError, command: str, argv: Sequence[str]) -> str:
     return f"{shown}: {rewriter.rewrite(field, reason)}"
 
 
-__all__ = ["COMMAND_FLAGS", "FIELD_FLAGS", "RISK_CAP_FLAGS", "RISK_CAP_SETTING", "SET_FLAG", "Flag",
-           "describe", "flag_of_path", "set_values", "typed_values"]
+__all__ = ["COMMAND_FLAGS", "FIELD_FLAGS", "FLAG_ONLY_FIELDS", "RISK_CAP_FLAGS", "RISK_CAP_SETTING",
+           "SET_FLAG", "Flag", "as_flag", "describe", "flag_of_path", "set_values", "typed_values"]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
 from rotation_addin.cli.backtest_args import warmup_days
+from rotation_addin.cli.flag_errors import as_flag
 from rotation_addin.core import formats
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.performance import MIN_ANNUALISED_DAYS
@@ -169,7 +170,7 @@ def _sweep(args: argparse.Namespace, run: BacktestRun, params: PlanParameters, w
     except InputError as error:
         if args.grid and error.field in SWEEP_NAMES:  # a grid value refused against the data
             raise InputError(f"--grid {error.field}", error.reason) from None
-        raise _as_flag(error) from None
+        raise as_flag(error, "backtest") from None
 
 
 TRADE_HEADERS = ["base", "sector", "side", "role", "entry_day", "exit_day", "entry_price_usd",
@@ -200,15 +201,6 @@ def _json(s: StrategySummary, warnings: list[str], sweep: SweepSummary | None) -
     })
 
 
-PERIOD_FLAGS = {"warmup_days": "--warmup", "start": "--start", "end": "--end"}
-"""The flag the user typed for each period field the desk names."""
-
-
-def _as_flag(error: InputError) -> InputError:
-    flag = PERIOD_FLAGS.get(error.field)
-    return InputError(flag, error.reason) if flag else error
-
-
 def _run(args: argparse.Namespace, dataset: MarketDataset, warmup: int,
          params: PlanParameters, load_warnings: Sequence[str]) -> BacktestRun:
     try:
@@ -216,7 +208,7 @@ def _run(args: argparse.Namespace, dataset: MarketDataset, warmup: int,
                              warmup_days=warmup, start=args.start, end=args.end,
                              load_warnings=load_warnings)
     except InputError as error:
-        raise _as_flag(error) from None
+        raise as_flag(error, "backtest") from None
 
 
 def _write_workbook(path: Path, run: BacktestRun, sweep: SweepSummary | None) -> list[str]:
