@@ -2,14 +2,16 @@
 
 The day counts (``--horizon``, ``--every``, ``--warmup``: whole numbers in their range, an
 empty value refused, not replaced by the default) and the output files (``--report``,
-``--csv-out``, ``--workbook``: a file name, not a folder, and never the same file twice),
-checked up front so a bad path fails at once instead of after a backtest that takes
-seconds. Free of NumPy and pandas (CLI start-up).
+``--csv-out``, ``--workbook``: a file name, not a folder, and never the same file twice;
+an existing ``--report`` or ``--csv-out`` file only with ``--force``, as ``rotation workbook
+build --out``), checked up front so a bad path fails at once instead of after a backtest
+that takes seconds. Free of NumPy and pandas (CLI start-up).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from rotation_addin.core.constants import (
@@ -18,6 +20,7 @@ from rotation_addin.core.constants import (
     MIN_WARMUP_DAYS,
 )
 from rotation_addin.core.errors import InputError
+from rotation_addin.data.atomic import TargetExists, atomic_write_text
 
 MAX_DAYS = 5000
 """The largest ``--warmup`` (and day count) accepted: about 14 years of daily prices."""
@@ -25,6 +28,14 @@ MAX_SPAN_DAYS = MAX_HORIZON_DAYS
 """The largest ``--horizon`` and ``--every`` (the ranking backtest's own limit)."""
 OUTPUT_FLAGS = (("--report", "report"), ("--csv-out", "csv_out"), ("--workbook", "workbook"))
 """The flags that name a file the backtest writes, and their ``argparse`` attribute."""
+NEW_FILE_FLAGS = ("--report", "--csv-out")
+"""The outputs the backtest writes whole: an existing file is replaced only with ``--force``
+(``--workbook`` refreshes the user's workbook in place, keeping their sheets)."""
+
+
+def exists_error(flag: str, text: str) -> InputError:
+    """The one line that refuses to replace the existing file ``text`` named by ``flag``."""
+    return InputError(flag, f"{text} exists and is not replaced; --force replaces it")
 
 
 def whole_days(flag: str, text: str | None, default: int, minimum: int,
@@ -54,7 +65,7 @@ def warmup_days(args: argparse.Namespace) -> int:
     return whole_days("--warmup", args.warmup, DEFAULT_WARMUP_DAYS, MIN_WARMUP_DAYS, MAX_DAYS)
 
 
-def _check_one(flag: str, text: str) -> Path:
+def _check_one(flag: str, text: str, force: bool) -> Path:
     if not text.strip():
         raise InputError(flag, "needs a file name (got an empty value)")
     path = Path(text)
@@ -70,13 +81,16 @@ def _check_one(flag: str, text: str) -> Path:
     if flag == "--workbook" and (suffix not in (".xlsx", ".xlsm") or not path.is_file()):
         raise InputError(flag, f"must be an existing .xlsx or .xlsm workbook (got {text}): "
                                "build one with `rotation workbook build`")
+    if flag in NEW_FILE_FLAGS and not force and os.path.lexists(path):
+        raise exists_error(flag, text)
     return path
 
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Every output file named is a file name (not empty, not a folder, not under a
-    file; ``--report`` .html, ``--workbook`` an existing workbook) and no two of them are
-    the same file (what only writing can tell, e.g. a read-only folder, fails later).
+    file; ``--report`` .html, ``--workbook`` an existing workbook; an existing ``--report``
+    or ``--csv-out`` only with ``--force``) and no two of them are the same file (what only
+    writing can tell, e.g. a read-only folder, fails later).
 
     Raises
     ------
@@ -88,8 +102,25 @@ def check_outputs(args: argparse.Namespace) -> None:
         text = getattr(args, attribute, None)
         if text is None:
             continue
-        resolved = _check_one(flag, str(text)).resolve()
+        resolved = _check_one(flag, str(text), bool(getattr(args, "force", False))).resolve()
         if resolved in seen:
             raise InputError(flag, f"names the same file as {seen[resolved]} ({text}): "
                                    "give each output its own file")
         seen[resolved] = flag
+
+
+def write_output(flag: str, text: str, content: str, args: argparse.Namespace) -> None:
+    """Write ``content`` atomically to the file ``text`` that ``flag`` names (its mode kept
+    when ``--force`` replaces it); without ``--force`` a file that appeared since
+    :func:`check_outputs` is left as it is.
+
+    Raises
+    ------
+    InputError
+        Named ``flag``: the file exists and ``--force`` was not given.
+    """
+    force = bool(getattr(args, "force", False))
+    try:
+        atomic_write_text(Path(text), content, replace=force)
+    except TargetExists:
+        raise exists_error(flag, text) from None

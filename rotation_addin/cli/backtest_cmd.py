@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
-from rotation_addin.cli.backtest_args import MAX_SPAN_DAYS, check_outputs, warmup_days, whole_days
+from rotation_addin.cli.backtest_args import (
+    MAX_SPAN_DAYS,
+    check_outputs,
+    warmup_days,
+    whole_days,
+    write_output,
+)
 from rotation_addin.cli.flag_errors import as_flag
 from rotation_addin.core import formats, sweep_grid
 from rotation_addin.core.constants import (
@@ -25,7 +31,6 @@ from rotation_addin.core.constants import (
     RANKING_HORIZON_DAYS,
 )
 from rotation_addin.core.errors import InputError
-from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings
 
 if TYPE_CHECKING:
@@ -121,6 +126,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--csv-out", default=None, metavar="FILE",
                         help="also write one row per decision to FILE (atomic write); with "
                              "--strategy one row per closed trade")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing --report or --csv-out file (without it an "
+                             "existing file is refused before anything runs)")
     _strategy_arguments(parser)
     parser.set_defaults(handler=_backtest)
 
@@ -334,8 +342,8 @@ def _backtest(args: argparse.Namespace) -> int:
         return strategy_backtest(args, dataset, load_warnings)
     result = _run(args, dataset)
     if args.csv_out is not None:
-        atomic_write_text(Path(args.csv_out), term.to_csv(DECISION_HEADERS,
-                                                          decision_rows(result)))
+        write_output("--csv-out", args.csv_out,
+                     term.to_csv(DECISION_HEADERS, decision_rows(result)), args)
     if args.json:
         print(_json(result, load_warnings))
     elif args.csv:

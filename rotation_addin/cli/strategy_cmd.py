@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
-from rotation_addin.cli.backtest_args import warmup_days
+from rotation_addin.cli.backtest_args import warmup_days, write_output
 from rotation_addin.cli.flag_errors import as_flag
 from rotation_addin.core import formats
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.performance import MIN_ANNUALISED_DAYS
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.sweep_grid import SWEEP_NAMES
-from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings
 from rotation_addin.desk.backtest import (
     backtest_funding,
@@ -223,11 +222,11 @@ def _write_files(args: argparse.Namespace, run: BacktestRun,
     warnings: list[str] = []
     written: list[str] = []
     if args.report is not None:
-        atomic_write_text(Path(args.report), render_html(run.summary, sweep))
+        write_output("--report", args.report, render_html(run.summary, sweep), args)
         written.append(f"report written to {args.report}")
     if args.csv_out is not None:
-        atomic_write_text(Path(args.csv_out),
-                          term.to_csv(TRADE_HEADERS, trade_rows(run.summary)))
+        write_output("--csv-out", args.csv_out,
+                     term.to_csv(TRADE_HEADERS, trade_rows(run.summary)), args)
         written.append(f"trades written to {args.csv_out} (one CSV row per closed trade)")
     if args.workbook is not None:
         warnings += _write_workbook(Path(args.workbook), run, sweep)

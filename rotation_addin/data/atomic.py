@@ -2,12 +2,15 @@
 
 The replacement keeps the target's permission bits (a shared 0664 workbook stays readable by
 the group); a new file gets the mode the user's umask gives any new file. A target without
-write permission is refused (a 0444 workbook is the user saying "do not touch").
+write permission is refused (a 0444 workbook is the user saying "do not touch"). With
+``replace=False`` an existing target is never replaced, not even one that appears while the
+file is being written (:class:`TargetExists`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -46,6 +49,28 @@ class WriteError(OSError):
     disk, a folder that refuses new files. An ``OSError`` still (callers catch those)."""
 
 
+class TargetExists(FileExistsError):
+    """``replace=False`` and the target exists: it was left as it is (``filename`` is the
+    target). A ``FileExistsError`` (an ``OSError``) still."""
+
+
+def _place(tmp: Path, target: Path, *, replace: bool) -> None:
+    """Rename ``tmp`` to ``target``; without ``replace`` only where no file is (a hard link
+    fails on an existing name, atomically; where the file system has no hard links, the name
+    is checked just before the rename)."""
+    if replace:
+        os.replace(tmp, target)
+        return
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise TargetExists(errno.EEXIST, "exists, not replaced", str(target)) from None
+    except OSError:  # no hard links here (FAT, some network shares)
+        if os.path.lexists(target):
+            raise TargetExists(errno.EEXIST, "exists, not replaced", str(target)) from None
+        os.replace(tmp, target)
+
+
 def _about_target(exc: OSError, tmp: Path, target: Path) -> OSError:
     """``exc`` retold about ``target`` when it is about the temporary file or no file (a full
     disk fails a write(), which names none); another file's error is left as it is."""
@@ -56,8 +81,10 @@ def _about_target(exc: OSError, tmp: Path, target: Path) -> OSError:
 
 @contextlib.contextmanager
 def atomic_path(target: Path,
-                before_replace: Callable[[], None] | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it replaces ``target`` atomically.
+                before_replace: Callable[[], None] | None = None, *,
+                replace: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target`` atomically
+    (without ``replace``: it becomes ``target`` only where no file is).
 
     If the body raises (or the process dies), ``target`` is left exactly as it was. The new
     file keeps ``target``'s mode; a read-only ``target`` is refused before anything is written.
@@ -71,6 +98,8 @@ def atomic_path(target: Path,
     WriteError
         The temporary file could not be made, written, synced or renamed (``filename`` is
         ``target``).
+    TargetExists
+        ``replace`` is False and ``target`` exists (checked first, and again at the rename).
     """
     target = Path(target)
     try:
@@ -84,6 +113,8 @@ def atomic_path(target: Path,
                                                        and not target.exists()):
         # a device, pipe or dangling link: renaming over it would replace it (/dev/null!)
         raise DataError(f"cannot write {target}: not a regular file; give a file name")
+    if not replace and os.path.lexists(target):
+        raise TargetExists(errno.EEXIST, "exists, not replaced", str(target))
     mode = target_mode(target)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
@@ -99,7 +130,7 @@ def atomic_path(target: Path,
         os.chmod(tmp, mode)
         if before_replace is not None:
             before_replace()
-        os.replace(tmp, target)
+        _place(tmp, target, replace=replace)
         with contextlib.suppress(OSError):
             dir_fd = os.open(target.parent, os.O_RDONLY)
             try:
@@ -116,7 +147,9 @@ def atomic_path(target: Path,
             tmp.unlink(missing_ok=True)
 
 
-def atomic_write_text(target: Path, text: str, encoding: str = "utf-8") -> None:
-    """Replace ``target`` with ``text`` atomically (mode kept, read-only refused)."""
-    with atomic_path(target) as tmp:
+def atomic_write_text(target: Path, text: str, encoding: str = "utf-8", *,
+                      replace: bool = True) -> None:
+    """Replace ``target`` with ``text`` atomically (mode kept, read-only refused); without
+    ``replace`` an existing ``target`` raises :class:`TargetExists` and is left as it is."""
+    with atomic_path(target, replace=replace) as tmp:
         tmp.write_text(text, encoding=encoding)

@@ -18,7 +18,8 @@ def _lock(path: Path, content: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("argv_for", [
-    lambda p: ["backtest", "--every", "30", "--csv-out", str(p.with_suffix(".csv"))],
+    lambda p: ["backtest", "--every", "30", "--force", "--csv-out",
+               str(p.with_suffix(".csv"))],  # --force: past the refusal of any existing file
     lambda p: ["workbook", "build", "--force", "--out", str(p)],
 ])
 def test_attack_cli_writers_refuse_read_only_targets(
