@@ -79,6 +79,25 @@ def _about_target(exc: OSError, tmp: Path, target: Path) -> OSError:
     return WriteError(exc.errno, exc.strerror or str(exc), str(target))
 
 
+def _writable(target: Path, *, replace: bool) -> int:
+    """Make ``target``'s folder and check ``target`` can be written (a regular file or
+    none; none without ``replace``); the mode its replacement gets."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise DataError(f"cannot write {target}: a file stands where its folder should "
+                        "be") from None
+    if target.is_dir():
+        raise DataError(f"cannot write {target}: it is a folder; give a file name") from None
+    if (target.exists() and not target.is_file()) or (target.is_symlink()
+                                                       and not target.exists()):
+        # a device, pipe or dangling link: renaming over it would replace it (/dev/null!)
+        raise DataError(f"cannot write {target}: not a regular file; give a file name")
+    if not replace and os.path.lexists(target):
+        raise TargetExists(errno.EEXIST, "exists, not replaced", str(target))
+    return target_mode(target)
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path,
                 before_replace: Callable[[], None] | None = None, *,
@@ -102,20 +121,7 @@ def atomic_path(target: Path,
         ``replace`` is False and ``target`` exists (checked first, and again at the rename).
     """
     target = Path(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        raise DataError(f"cannot write {target}: a file stands where its folder should "
-                        "be") from None
-    if target.is_dir():
-        raise DataError(f"cannot write {target}: it is a folder; give a file name") from None
-    if (target.exists() and not target.is_file()) or (target.is_symlink()
-                                                       and not target.exists()):
-        # a device, pipe or dangling link: renaming over it would replace it (/dev/null!)
-        raise DataError(f"cannot write {target}: not a regular file; give a file name")
-    if not replace and os.path.lexists(target):
-        raise TargetExists(errno.EEXIST, "exists, not replaced", str(target))
-    mode = target_mode(target)
+    mode = _writable(target, replace=replace)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
                                         dir=target.parent)
