@@ -163,3 +163,37 @@ def test_the_sweep_chart_draws_the_desks_bars(qtbot) -> None:
     assert colours[0] == series_colours()[0].name() and colours[0] not in colours[1:]
     line = next(i for i in items if type(i).__name__ == "InfiniteLine")
     assert line.value() == pytest.approx(UNSKILLED, rel=1e-12)
+
+
+def test_the_grid_is_checked_as_the_run_would_check_it() -> None:
+    """The field checks a typed grid around ``PlanParameters()``; the sweep runs around
+    ``PlanParameters.from_settings(settings)``. The two checks agree because no sweep
+    parameter is a setting (the settings only give the risk and cost fields, which no grid
+    value is checked against) and the weights a grid leaves out are the defaults in both.
+    If a setting ever shares a name with a sweep parameter, this fails: the field must then
+    check around the settings the run uses."""
+    import dataclasses
+
+    from gui.backtest_view import checked_grid
+    from rotation_addin.core.errors import InputError
+    from rotation_addin.core.sweep_grid import SWEEP_NAMES, WEIGHT_NAMES
+    from rotation_addin.desk.backtest import sweep_grid_line
+
+    settings_fields = {f.name for f in dataclasses.fields(Settings)}
+    assert not settings_fields & {*SWEEP_NAMES, *WEIGHT_NAMES.values(), "weights"}
+    own = Settings(equity_usd=750.0, risk_fraction=0.02, max_risk_fraction=0.05,
+                   max_open_positions=2, cooldown_days=9, vol_k_sigma=2.0, holding_days=3.0,
+                   gap_buffer_fraction=0.05, taker_fee_rate=0.001, stop_slippage_rate=0.002)
+    used = PlanParameters.from_settings(own)
+    assert used != PlanParameters()
+    for typed in ("max_leverage=1,125", "max_leverage=0.5", "top_n_long=1.5",
+                  "theta=0", "theta=10", "atr_stop_multiple=20.5",
+                  "w_momentum_7d=0; w_momentum_30d=0; w_volume_trend=0; w_divergence=0",
+                  "w_momentum_7d=0; w_momentum_30d=0", "short_days=5; long_days=30"):
+        outcomes = []
+        for check in (checked_grid, lambda text: sweep_grid_line(text, used)):
+            try:
+                outcomes.append(check(typed))
+            except InputError as error:
+                outcomes.append((error.field, error.reason))
+        assert outcomes[0] == outcomes[1], typed
