@@ -65,7 +65,7 @@ def warmup_days(args: argparse.Namespace) -> int:
     return whole_days("--warmup", args.warmup, DEFAULT_WARMUP_DAYS, MIN_WARMUP_DAYS, MAX_DAYS)
 
 
-def _check_one(flag: str, text: str, force: bool) -> Path:
+def _check_one(flag: str, text: str) -> Path:
     if not text.strip():
         raise InputError(flag, "needs a file name (got an empty value)")
     path = Path(text)
@@ -81,8 +81,6 @@ def _check_one(flag: str, text: str, force: bool) -> Path:
     if flag == "--workbook" and (suffix not in (".xlsx", ".xlsm") or not path.is_file()):
         raise InputError(flag, f"must be an existing .xlsx or .xlsm workbook (got {text}): "
                                "build one with `rotation workbook build`")
-    if flag in NEW_FILE_FLAGS and not force and os.path.lexists(path):
-        raise exists_error(flag, text)
     return path
 
 
@@ -102,11 +100,17 @@ def check_outputs(args: argparse.Namespace) -> None:
         text = getattr(args, attribute, None)
         if text is None:
             continue
-        resolved = _check_one(flag, str(text), bool(getattr(args, "force", False))).resolve()
+        resolved = _check_one(flag, str(text)).resolve()
         if resolved in seen:
             raise InputError(flag, f"names the same file as {seen[resolved]} ({text}): "
                                    "give each output its own file")
         seen[resolved] = flag
+    if getattr(args, "force", False):
+        return
+    for flag, attribute in OUTPUT_FLAGS:  # last: --force would not cure the faults above
+        text = getattr(args, attribute, None)
+        if flag in NEW_FILE_FLAGS and text is not None and os.path.lexists(text):
+            raise exists_error(flag, str(text))
 
 
 def write_output(flag: str, text: str, content: str, args: argparse.Namespace) -> None:
