@@ -276,7 +276,7 @@ def test_a_momentum_window_longer_than_the_warmup_is_warned_about(capsys):
     code, out, err = run(capsys, *DEMO, "--grid", "long_days=365", "--warmup", "31", "--end",
                          "2024-06-30")
     assert code == 0, err
-    decisions = int(re.search(r"(\d+) daily decisions", out).group(1))  # type: ignore[union-attr]
+    decisions = int(re.search(r"([\d,]+) daily decisions", out).group(1).replace(",", ""))  # type: ignore[union-attr]
     missing = min(365 - 31, decisions)
     assert (f"warning: long_days=365 in the grid is longer than the 31 days of prices before "
             f"the first decision: those settings have no 365-day momentum, so no sector "

@@ -92,7 +92,7 @@ def test_sheet_cells_equal_the_cli_table_and_the_html(filled) -> None:
         in out
     assert f"average R {stats['Average R']:+.2f}, liquidations {stats['Liquidations']}" in out
     assert f"fees {stats['Fees paid (USD)']:,.2f} USD" in out
-    assert f"{int(stats['Daily decisions'])} daily decisions" in out
+    assert f"{int(stats['Daily decisions']):,} daily decisions" in out  # format_count
     html = str(filled["html"])
     assert f"{100 * float(metrics['Strategy'][6]):+.1f} %" in html
     assert "Backtest sheet of" in out and "filled" in out
