@@ -20,13 +20,19 @@ if TYPE_CHECKING:
 
 __all__ = ["STALE_AFTER", "common_flags", "data_warnings"]
 
+WINDOW_DAYS = (5, 365)
+"""``--window``: the correlation window's range, days."""
+
+
 def _window(text: str) -> int:
+    low, high = WINDOW_DAYS
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number of days (got {text!r})") from None
-    if not 5 <= value <= 365:
-        raise argparse.ArgumentTypeError(f"must be between 5 and 365 days (got {value})")
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of days between {low} and {high} (got {text!r})") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be between {low} and {high} days (got {value})")
     return value
 
 

@@ -54,7 +54,8 @@ def whole_days(flag: str, text: str | None, default: int, minimum: int,
     try:
         value = int(text)
     except ValueError:
-        raise InputError(flag, f"must be a whole number of days (got {text!r})") from None
+        raise InputError(flag, f"must be a whole number of days between {minimum} and "
+                               f"{maximum} (got {text!r})") from None
     if not minimum <= value <= maximum:
         raise InputError(flag, f"must be between {minimum} and {maximum} days (got {value})")
     return value

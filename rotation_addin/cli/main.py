@@ -15,10 +15,12 @@ import importlib
 import json
 import logging
 import os
+import re
 import signal
 import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from rotation_addin import __version__
 from rotation_addin.cli.flag_errors import describe, flag_of_path
@@ -93,9 +95,26 @@ class ParseError(SystemExit):
         self.message = message
 
 
+NUMBER_LIKE = re.compile(r"^-(?:\.?\d|inf|nan)", re.IGNORECASE)
+"""A word that starts like a negative number (``-1``, ``-.5``, ``-1e3``, ``-5%``, ``-1,000``,
+``-inf``, ``-nan``) is a value, never a flag (no ``rotation`` option looks like one).
+
+argparse's own pattern knows only ``-1`` and ``-1.5``: ``--timeout -nan`` or ``--risk -1e-3``
+failed as "expected one argument", not naming the range. As a value it reaches the flag's type
+and its range check, which say the one line (a negative that is valid, ``--other-upnl -1e3``,
+is taken like ``--other-upnl=-1e3``)."""
+
+
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose errors are one line, in the words of every other bad input:
-    ``rotation: invalid input: --top: invalid int value: '1.5'``."""
+    ``rotation: invalid input: --top: invalid int value: '1.5'``; a word like a negative
+    number is a value (:data:`NUMBER_LIKE`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse's hook for "looks like a negative number"; set before any option is added,
+        # so its check that no option itself looks like one uses this pattern too
+        self._negative_number_matcher = NUMBER_LIKE
 
     def error(self, message: str) -> None:  # type: ignore[override]
         message = message.removeprefix("argument ")  # "argument --top: ..." -> "--top: ..."

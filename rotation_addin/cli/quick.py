@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import leverage_cmd, term
 from rotation_addin.cli.quick_args import (
-    _NEGATIVE_NUMBER,
     _base,
     _data_flags,
     _fraction,
@@ -42,6 +41,7 @@ from rotation_addin.cli.quick_args import (
     _settings,
     _usd,
 )
+from rotation_addin.core import validation as v
 from rotation_addin.core.brackets import BracketTable, bracket_table_from_ccxt
 from rotation_addin.core.constants import QUANTITY_RANGE_BASE
 from rotation_addin.core.errors import InputError
@@ -65,9 +65,9 @@ if TYPE_CHECKING:
 
 def register(subparsers: Any) -> None:
     """Add ``size``, ``liq`` and ``leverage`` to the ``rotation`` command."""
-    for parser in (_register_size(subparsers), _register_liq(subparsers),
-                   leverage_cmd.register_leverage(subparsers)):
-        parser._negative_number_matcher = _NEGATIVE_NUMBER
+    _register_size(subparsers)
+    _register_liq(subparsers)
+    leverage_cmd.register_leverage(subparsers)
 
 
 def _register_size(subparsers: Any) -> argparse.ArgumentParser:
@@ -143,8 +143,9 @@ def _register_liq(subparsers: Any) -> argparse.ArgumentParser:
 def _contract_from_flags(args: argparse.Namespace) -> ContractSpec | None:
     if args.step is None and args.min_qty is None and args.min_notional is None:
         return None
-    step = args.step if args.step is not None else (
-        args.min_qty if args.min_qty is not None else 1e-8)
+    if args.min_qty is not None:  # checked as itself (--min-qty) before it stands in for a step
+        v.non_negative("min_amount", args.min_qty)
+    step = args.step if args.step is not None else (args.min_qty or 1e-8)
     return ContractSpec(
         symbol=args.symbol or "cli",
         base=args.symbol or "cli",

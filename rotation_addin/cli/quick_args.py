@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
-import re
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
@@ -34,9 +33,6 @@ DAILY_VOL_PLAIN_MAX = 1.0
 ANNUAL_VOL_PLAIN_MAX = 5.0
 """A bare ``--annual-vol`` above 5 (500 % a year) is taken as a forgotten ``%`` and refused."""
 
-_NEGATIVE_NUMBER = re.compile(r"^-\d+%?$|^-\d*\.\d+%?$")
-"""argparse's negative-number pattern, plus a trailing ``%``: ``--risk -1%`` reaches the
-engine (which names the field and its range) instead of failing as a missing argument."""
 
 
 def _number(text: str) -> float:
