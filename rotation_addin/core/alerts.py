@@ -232,11 +232,10 @@ def make_rule(kind: object, subject: object = "", threshold: object = None, *,
                 raise InputError(field, f"is not used by {name} (leave it empty; got {value!r})")
         level, band = 0.0, 0.0
     else:
-        raw = bound.default if threshold is None else threshold
-        if isinstance(raw, float) and math.isnan(raw):
+        if threshold is None and math.isnan(bound.default):  # no default: a price level
             raise InputError("threshold", f"is required for {name} ({bound.unit}, in "
                                           f"({bound.low:g}, {bound.high:g}])")
-        level = bound.check(raw)
+        level = bound.check(bound.default if threshold is None else threshold)  # NaN typed: named
         hyst = spec.hystereses[chosen_unit]
         band = hyst.check(hyst.default if hysteresis is None else hysteresis)
     if not isinstance(note, str) or len(note) > NOTE_MAX_CHARS or "\n" in note:

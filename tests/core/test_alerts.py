@@ -220,7 +220,9 @@ def test_every_kind_has_a_test_path() -> None:
     (("regime_change", "BTC"), {}, "subject", "must be empty"),
     (("regime_change", "", 3.0), {}, "threshold", "is not used"),
     (("correlation_rise", "", 1.5), {}, "threshold", "must be in (-1, 1]"),
-    (("funding_beyond", "BTC", float("nan")), {}, "threshold", "is required"),
+    # NaN typed is a bad number, not "left empty" (funding_beyond has a default: not required)
+    (("funding_beyond", "BTC", float("nan")), {}, "threshold", "must be a finite number"),
+    (("price_above", "BTC", float("nan")), {}, "threshold", "must be a finite number"),
     (("funding_beyond", "BTC", "x"), {}, "threshold", "must be a number"),
     (("stale_data", "", 1.0), {"note": "a\nb"}, "note", "one line"),
 ])
