@@ -245,13 +245,14 @@ def save(wb: Workbook, path: Path, *, macro_enabled: bool,
     before the rename (see :func:`rotation_addin.data.atomic.atomic_path`).
     ``plain_rows_as_text`` saves with :func:`workbook.fast_save.save_workbook` (the same
     bytes as openpyxl's save, faster; used for the first build, whose every cell the tool
-    wrote) instead of ``wb.save``.
+    wrote) instead of openpyxl's row writer. Either way a full disk is one error, never a
+    late traceback from openpyxl's temporary files (:func:`workbook.fast_save.save_workbook`).
     """
     with atomic_path(path, before_replace=before_replace) as tmp:
         if plain_rows_as_text:
             fast_save.save_workbook(wb, tmp)
         else:
-            wb.save(tmp)
+            fast_save.save_workbook(wb, tmp, plain_rows=False)
         if macro_enabled:
             xlsm_mod.ensure_refresh_button(tmp)
         if before_commit is not None:

@@ -17,6 +17,7 @@ Measured with ``bench/bench_workbook.py``: see ``docs/benchmarks.md`` (Workbook 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,8 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+
+from rotation_addin.data.atomic import WriteError
 
 _PLAIN_TYPES = {"n", "s", "f", "b"}
 
@@ -112,8 +115,34 @@ class _PlainRowsWriter(WorksheetWriter):  # type: ignore[misc]
         self.xf.send(None)
 
 
+def _write_sheet(writer: WorksheetWriter) -> None:
+    """``writer.write()``; on a failure the sheet's XML stream is closed and its temporary file
+    removed here, and the failure raised once.
+
+    openpyxl writes each sheet to a temporary file (``TMPDIR``) through a generator; a write
+    that fails there (a full disk) left the generator open, and when it was collected its
+    ``with xmlfile(...)`` tried to flush again and printed "Exception ignored in: <generator
+    object WorksheetWriter.get_stream>" and a traceback after the one-line error. A failure
+    that names no file is told about that folder, not the workbook (whose disk may have room).
+    """
+    try:
+        writer.write()
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            writer.xf.close()  # its flush fails again on a full disk: the first error counts
+        with contextlib.suppress(OSError, ValueError):
+            writer.cleanup()
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError) and exc.filename is None:
+            raise WriteError(exc.errno, f"{exc.strerror or exc} (the folder for temporary "
+                                        "files, TMPDIR)", str(Path(writer.out).parent)) from None
+        raise
+
+
 class _Writer(ExcelWriter):  # type: ignore[misc]
-    """openpyxl's package writer with :class:`_PlainRowsWriter` for the worksheets."""
+    """openpyxl's package writer; each worksheet is written by :attr:`sheet_writer` through
+    :func:`_write_sheet` (:class:`_PlainRowsWriter`, or openpyxl's own ``WorksheetWriter``)."""
+
+    sheet_writer: type[WorksheetWriter] = _PlainRowsWriter
 
     def write_worksheet(self, ws: Worksheet) -> None:
         if self.workbook.write_only:  # not used by the tool; openpyxl's own path
@@ -122,16 +151,31 @@ class _Writer(ExcelWriter):  # type: ignore[misc]
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
-        writer = _PlainRowsWriter(ws)
-        writer.write()
+        writer = self.sheet_writer(ws)
+        _write_sheet(writer)
         ws._rels = writer._rels
         self._archive.write(writer.out, ws.path[1:])
         self.manifest.append(ws)
         writer.cleanup()
 
 
-def save_workbook(wb: Workbook, path: Path) -> None:
-    """Save ``wb`` to ``path`` as ``Workbook.save`` does (same parts, same bytes), faster."""
+class _OpenpyxlRowsWriter(_Writer):
+    """:class:`_Writer` with openpyxl's own row writer (``Workbook.save`` exactly)."""
+
+    sheet_writer = WorksheetWriter
+
+
+def save_workbook(wb: Workbook, path: Path, *, plain_rows: bool = True) -> None:
+    """Save ``wb`` to ``path`` as ``Workbook.save`` does (same parts, same bytes).
+
+    ``plain_rows`` writes the rows of plain cells as text (faster); without it every row goes
+    through openpyxl's writer. Either way a failed write (a full disk) is one exception, the
+    zip closed and openpyxl's temporary files removed: nothing is printed later by a
+    collected generator or ``ZipFile.__del__`` (:func:`_write_sheet`).
+    """
+    if wb.read_only:
+        raise TypeError("Workbook is read-only")  # as Workbook.save
+    writer_class = _Writer if plain_rows else _OpenpyxlRowsWriter
     with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
         wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
-        _Writer(wb, archive).save()
+        writer_class(wb, archive).save()

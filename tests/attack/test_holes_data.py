@@ -67,7 +67,10 @@ def _note(path: Path, cell: str) -> object:
 
 from openpyxl.workbook.workbook import Workbook as _Workbook  # noqa: E402
 
-REAL_SAVE = _Workbook.save
+from workbook import fast_save as _fast_save  # noqa: E402
+
+REAL_SAVE = _Workbook.save  # the user's save (Excel's stand-in)
+TOOL_SAVE = _fast_save.save_workbook  # the tool's save of its temporary file
 
 
 def test_d1_user_save_during_refresh_is_merged_not_lost(
@@ -77,13 +80,13 @@ def test_d1_user_save_during_refresh_is_merged_not_lost(
 
     saves: list[str] = []
 
-    def tool_save_then_user_saves(self: object, filename: str) -> None:
-        REAL_SAVE(self, filename)
+    def tool_save_then_user_saves(wb: _Workbook, filename: Path, **options: bool) -> None:
+        TOOL_SAVE(wb, filename, **options)
         if not saves:  # the user saves once, right after the tool wrote its temporary file
             saves.append("user")
             user_save(built, "A1", "my edit during the refresh")
 
-    monkeypatch.setattr(_Workbook, "save", tool_save_then_user_saves)
+    monkeypatch.setattr(_fast_save, "save_workbook", tool_save_then_user_saves)
     result = refresh_workbook(built, demo_market, params=Settings())  # type: ignore[arg-type]
     assert _note(built, "A1") == "my edit during the refresh"
     assert result.path == built
@@ -100,11 +103,11 @@ def test_d1_a_file_that_keeps_changing_is_refused_and_kept(
 
     count = iter(range(100))
 
-    def tool_save_then_user_saves(self: object, filename: str) -> None:
-        REAL_SAVE(self, filename)
+    def tool_save_then_user_saves(wb: _Workbook, filename: Path, **options: bool) -> None:
+        TOOL_SAVE(wb, filename, **options)
         user_save(built, "A1", f"edit {next(count)}")
 
-    monkeypatch.setattr(_Workbook, "save", tool_save_then_user_saves)
+    monkeypatch.setattr(_fast_save, "save_workbook", tool_save_then_user_saves)
     with pytest.raises(DataError, match="changed while") as caught:
         refresh_workbook(built, demo_market, params=Settings())  # type: ignore[arg-type]
     assert str(built) in str(caught.value)

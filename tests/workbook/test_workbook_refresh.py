@@ -185,11 +185,11 @@ def test_exception_during_save_leaves_previous_file(built: Path, demo_market: Ma
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     previous = built.read_bytes()
 
-    def broken_save(self: object, filename: str) -> None:
+    def broken_save(wb: object, filename: Path, **_: object) -> None:
         Path(filename).write_bytes(b"PK\x03\x04 half a zip")
         raise OSError("disk full (injected)")
 
-    monkeypatch.setattr("openpyxl.workbook.workbook.Workbook.save", broken_save)
+    monkeypatch.setattr("workbook.fast_save.save_workbook", broken_save)  # the refresh's save
     with pytest.raises(OSError, match="injected"):
         refresh_workbook(built, demo_market, params=Settings(), now=T1)
     assert built.read_bytes() == previous
@@ -200,21 +200,21 @@ def test_exception_during_save_leaves_previous_file(built: Path, demo_market: Ma
 KILL_SCRIPT = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    import openpyxl.workbook.workbook as wbmod
+    import workbook.fast_save as save_mod
     from rotation_addin.data.demo import demo_dataset
     from rotation_addin.data.settings import Settings
     from workbook.refresh import refresh_workbook
 
-    real_save = wbmod.Workbook.save
+    real_save = save_mod.save_workbook
 
-    def slow_save(self, filename):
-        real_save(self, filename)
+    def slow_save(wb, filename, **options):
+        real_save(wb, filename, **options)
         data = Path(filename).read_bytes()
         Path(filename).write_bytes(data[: len(data) // 2])  # half written
         print("MIDSAVE", flush=True)
         time.sleep(60)
 
-    wbmod.Workbook.save = slow_save
+    save_mod.save_workbook = slow_save
     refresh_workbook(Path(sys.argv[1]), demo_dataset(), params=Settings())
 """)
 
