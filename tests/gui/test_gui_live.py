@@ -55,8 +55,19 @@ def window(qtbot, emulators) -> Iterator[MainWindow]:
     win.live.shutdown()
 
 
-def streams_ready(ws: BinanceStreamEmulator) -> bool:
-    wanted = {f"{b.lower()}usdt@miniTicker" for b in load_universe().bases}
+def streams_ready(ws: BinanceStreamEmulator, *, marks: bool = False) -> bool:
+    """The app's last-price subscriptions (with ``marks``, its mark-price ones too) reached
+    the emulator.
+
+    Before a tick is published both must be there: the mark stream subscribes a moment after
+    the tickers (another ccxt.pro watcher), and a tick published in between lost its mark; the
+    position, marked at the mark price, then never showed 4.42 (the 20 s wait ran out on a
+    loaded machine).
+    """
+    ids = [f"{b.lower()}usdt" for b in load_universe().bases]
+    wanted = {f"{i}@miniTicker" for i in ids}
+    if marks:
+        wanted |= {f"{i}@markPrice@1s" for i in ids}
     return wanted <= ws.subscribed_streams()
 
 
@@ -76,7 +87,7 @@ def test_live_toggle_updates_tickers_and_position_pnl_in_place(qtbot, window, em
     add_rule("price_above", "RENDER", 4.30)
     window.tabs.setCurrentWidget(window.live.view)
     window.live.action.trigger()  # the toolbar toggle
-    qtbot.waitUntil(lambda: streams_ready(ws), timeout=20_000)
+    qtbot.waitUntil(lambda: streams_ready(ws, marks=True), timeout=20_000)
     ws.publish([StreamTick("RENDERUSDT", 4.40, 4.42)])
     tickers = window.live.view.ticker_model
     positions = window.live.view.position_model
