@@ -100,7 +100,8 @@ def parse_mode(mode: object) -> str:
 
 def parse_others(other_positions: Sequence[OtherPosition]) -> tuple[float, float]:
     """(TMM, UPNL): the other cross positions' maintenance margin and unrealised PnL, summed."""
-    if isinstance(other_positions, str | bytes) or not isinstance(other_positions, Sequence):
+    if type(other_positions) not in (tuple, list) and (isinstance(other_positions, str | bytes)
+            or not isinstance(other_positions, Sequence)):  # concrete types skip the ABC check
         raise InputError("other_positions", "must be a list of OtherPosition")
     tmm = 0.0
     upnl = 0.0

@@ -147,7 +147,8 @@ def _flags(item: SectorInputs, theta: float, rotation_enabled: bool) -> tuple[st
 
 def _check_sector_inputs(inputs: Sequence[SectorInputs]) -> None:
     """At least one sector, and nothing but :class:`SectorInputs`."""
-    if isinstance(inputs, str | bytes) or not isinstance(inputs, Sequence):
+    if type(inputs) not in (tuple, list) and (isinstance(inputs, str | bytes)
+            or not isinstance(inputs, Sequence)):  # concrete types skip the ABC check
         raise InputError("inputs", f"must be a list of SectorInputs (got {type(inputs).__name__})")
     if not inputs:
         raise InputError("sectors", "need at least one sector to score")

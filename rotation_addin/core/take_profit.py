@@ -66,7 +66,8 @@ def take_profit_hits(
 ) -> tuple[TakeProfitHit, ...]:
     """Positions whose latest price reached their take-profit (side x (price - level) >= 0)."""
     v.positive("take_profit_atr_multiple", k_atr)
-    if isinstance(positions, str | bytes) or not isinstance(positions, Sequence):
+    if type(positions) not in (tuple, list) and (isinstance(positions, str | bytes)
+            or not isinstance(positions, Sequence)):  # concrete types skip the ABC check
         raise InputError("positions",
                          f"must be a list of Position (got {type(positions).__name__})")
     if any(not isinstance(p, Position) for p in positions):

@@ -32,8 +32,13 @@ def finite_number(field: str, value: object) -> float:
     return number
 
 
+_INF = math.inf
+
+
 def positive(field: str, value: object) -> float:
     """Return ``value`` as a float if it is finite and > 0."""
+    if type(value) is float and 0.0 < value < _INF:  # the common case, same answer (NaN fails)
+        return value
     number = finite_number(field, value)
     if number <= 0.0:
         raise InputError(field, f"must be > 0 (got {_fmt(number)})")
@@ -42,6 +47,8 @@ def positive(field: str, value: object) -> float:
 
 def non_negative(field: str, value: object) -> float:
     """Return ``value`` as a float if it is finite and >= 0."""
+    if type(value) is float and 0.0 <= value < _INF:  # the common case, same answer (NaN fails)
+        return value
     number = finite_number(field, value)
     if number < 0.0:
         raise InputError(field, f"must be >= 0 (got {_fmt(number)})")
@@ -58,7 +65,9 @@ def in_range(
     high_inclusive: bool = True,
 ) -> float:
     """Return ``value`` as a float if it lies in the interval between ``low`` and ``high``."""
-    number = finite_number(field, value)
+    # an exact finite float skips finite_number's call (the same answer: it returns it as is)
+    number = value if type(value) is float and -_INF < value < _INF \
+        else finite_number(field, value)
     above = number >= low if low_inclusive else number > low
     below = number <= high if high_inclusive else number < high
     if not (above and below):
