@@ -324,28 +324,28 @@ def _sized(
 def _refuse_below_minimums(
     quantity: float, entry: float, unit_loss: float, risk: float, spec: ContractSpec | None
 ) -> None:
-    smallest = smallest_tradable_quantity(spec, entry)
-    needed = smallest * unit_loss / risk
-    hint = (
-        f"; the smallest tradable size {smallest:g} needs equity >= {needed:,.2f} USD "
-        f"at this risk, or a tighter stop"
-        if spec is not None
-        else ""
-    )
+    def hint() -> str:  # made only for a refusal (two decimal roundings and a format)
+        if spec is None:
+            return ""
+        smallest = smallest_tradable_quantity(spec, entry)
+        needed = smallest * unit_loss / risk
+        return (f"; the smallest tradable size {smallest:g} needs equity >= {needed:,.2f} USD "
+                f"at this risk, or a tighter stop")
+
     if quantity <= 0.0:
-        raise TradeRefused("quantity_base", f"the risk budget rounds down to size 0{hint}")
+        raise TradeRefused("quantity_base", f"the risk budget rounds down to size 0{hint()}")
     if spec is None:
         return
     if quantity < spec.min_amount * (1.0 - 1e-9):
         raise TradeRefused(
             "quantity_base",
-            f"size {quantity:g} is below the exchange minimum amount {spec.min_amount:g}{hint}",
+            f"size {quantity:g} is below the exchange minimum amount {spec.min_amount:g}{hint()}",
         )
     if quantity * entry < spec.min_notional_usd * (1.0 - 1e-9):
         raise TradeRefused(
             "notional_usd",
             f"notional {quantity * entry:,.2f} USD is below the exchange minimum "
-            f"{spec.min_notional_usd:g} USD{hint}",
+            f"{spec.min_notional_usd:g} USD{hint()}",
         )
 
 
