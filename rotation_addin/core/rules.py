@@ -263,7 +263,9 @@ def enforce_portfolio_risk_cap(
         kept.append(_with_reason(resized, f"{order.reason}; {reason}"))
     held_loss = sum(i.loss_usd for i in items if not i.adjustable)
     final_loss = held_loss + sum(o.risk_usd for o in kept if o.adds_risk)
-    return tuple(kept), tuple(refusals), replace(check, loss_after_usd=final_loss)
+    after = StressedExposure(check.loss_before_usd, final_loss, check.cap_usd,
+                             check.scale_by_label, check.reasons, check.warnings)
+    return tuple(kept), tuple(refusals), after  # (dataclasses.replace costs more than the rule)
 
 
 def _with_reason(order: RebalanceOrder, reason: str) -> RebalanceOrder:

@@ -6,6 +6,7 @@ Split out of :mod:`rotation_addin.core.rotation` (which still re-exports these n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -73,7 +74,9 @@ def stressed_exposure(items: Sequence[ExposureItem], cap_usd: float) -> Stressed
     """
     cap = v.non_negative("portfolio_risk_cap_usd", cap_usd)
     for item in items:
-        v.non_negative(f"loss_usd[{item.label}]", item.loss_usd)
+        loss = item.loss_usd
+        if not (type(loss) is float and 0.0 <= loss < math.inf):  # the field named on failure
+            v.non_negative(f"loss_usd[{item.label}]", loss)
     total = sum(i.loss_usd for i in items)
     scale: dict[str, float] = {i.label: 1.0 for i in items if i.adjustable}
     reasons: dict[str, str] = {}
