@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import Enum
 
@@ -16,8 +17,10 @@ class Side(Enum):
     LONG = "long"
     SHORT = "short"
 
-    @property
+    @functools.cached_property
     def sign(self) -> int:
+        """+1 long, -1 short (kept on the member after the first read: a plain attribute
+        look-up in the plan's per-day loops)."""
         return 1 if self is Side.LONG else -1
 
     def __reduce_ex__(self, protocol: object) -> tuple[type[Side], tuple[str]]:
