@@ -7,7 +7,7 @@ processes fork, and reused by every setting that has it; what a day's plan looks
 does not depend on the setting (market snapshots per ATR window, rankings per weights and
 theta, member figures) is memoised on those tables, so the settings after the first in a
 process pay only for the plan's own decisions; settings run in parallel processes
-(``workers``, forked).
+(``workers``: this one and forked ones, from the features on).
 
 Walk-forward optimisation (anchored): the days of the run are split into ``folds`` equal
 consecutive segments; for each fold ``k >= 1`` the setting with the best Sharpe on
@@ -20,11 +20,12 @@ settings tried.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
 import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -239,6 +240,54 @@ def _check_top_n(dataset: MarketDataset, settings: Sequence[Setting]) -> None:
                                        f"sectors in the universe (got {most})")
 
 
+def _run_forked(settings: Sequence[Setting], n_workers: int,
+                report: Callable[[int, int, str], None]) -> list[np.ndarray]:
+    """Every setting's curve on this process and ``n_workers - 1`` forked ones.
+
+    The forked processes inherit what ``_init`` set (the dataset and the feature tables)
+    and take the settings from the back; this process takes them from the
+    front, each one no forked process has started yet (its future is cancelled and the
+    setting run here), so no process waits while a setting is left. Each process fills
+    its own memos. ``report`` is called in the order of the settings, as each prefix is
+    done. The objects that exist at the fork are frozen for the collector meanwhile
+    (``gc.freeze``): its passes would otherwise walk them again in every process.
+    """
+    total = len(settings)
+    curves: list[np.ndarray | None] = [None] * total
+    reported = 0
+
+    def harvest(futures: Mapping[int, Future[np.ndarray]]) -> None:
+        nonlocal reported
+        for k, future in futures.items():
+            if curves[k] is None and future.done() and not future.cancelled():
+                curves[k] = future.result()
+        while reported < total and curves[reported] is not None:
+            reported += 1
+            report(reported, total, settings[reported - 1].label)
+
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(n_workers - 1,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            try:
+                futures = {k: pool.submit(_run_one, settings[k]) for k in reversed(range(total))}
+                for k in range(total):
+                    if not futures[k].cancel():
+                        break  # a forked process has it and every later one
+                    curves[k] = _run_one(settings[k])
+                    harvest(futures)
+                for k in range(reported, total):
+                    if curves[k] is None:
+                        curves[k] = futures[k].result()
+                    harvest(futures)
+            except BaseException:  # Ctrl-C or progress stopping it: drop the queued settings
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    finally:
+        gc.unfreeze()
+    return [c for c in curves if c is not None]
+
+
 def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
               base: PlanParameters | None = None, funding: pd.DataFrame | None = None,
               warmup_days: int = DEFAULT_WARMUP_DAYS, folds: int = 4, workers: int = 1,
@@ -251,9 +300,9 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
     above the universe's trading sectors (field ``top_n_long``), is refused before any
     setting runs. ``progress(done, total, label)`` is called as each setting finishes.
 
-    ``workers`` > 1 runs the settings after the first in that many forked processes (they
-    inherit the dataset, the feature tables and the memos the first setting filled; where
-    fork does not exist, e.g. Windows, the settings run one after the other).
+    ``workers`` > 1 runs the settings on that many processes, this one and ``workers - 1``
+    forked as soon as the feature tables exist (:func:`_run_forked`); where fork does not
+    exist, e.g. Windows, the settings run one after the other.
     """
     settings = expand_grid(grid, base)
     if "top_n_long" in grid:
@@ -264,28 +313,14 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
     tables = shared_features(dataset, settings)
     _init(dataset, funding, warmup_days, tables, (start, end))
     report = progress or (lambda done, total, label: None)
-    curves = [_run_one(settings[0])]  # fills the memos every later setting reads
-    report(1, len(settings), settings[0].label)
     fork = "fork" in multiprocessing.get_all_start_methods()
     if n_workers == 1 or len(settings) < 3 or not fork:
-        for setting in settings[1:]:
+        curves = []
+        for setting in settings:
             curves.append(_run_one(setting))
             report(len(curves), len(settings), setting.label)
-    else:  # forked workers inherit the dataset, the tables and the memos the first run filled
-        with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_init,
-                                 initargs=(dataset, funding, warmup_days, tables,
-                                           (start, end))) as pool:
-            rest = settings[1:]
-            try:
-                for setting, curve in zip(rest, pool.map(
-                        _run_one, rest, chunksize=max(1, len(rest) // (4 * n_workers))),
-                        strict=True):
-                    curves.append(curve)
-                    report(len(curves), len(settings), setting.label)
-            except BaseException:  # Ctrl-C or progress stopping it: drop the queued settings
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+    else:
+        curves = _run_forked(settings, n_workers, report)
     equity = _stack(curves)
     returns = np.array([daily_returns(pd.Series(row)) for row in equity])
     sharpe = np.array([sharpe_ratio(r) for r in returns])
