@@ -14,6 +14,7 @@ larger distance, hence LOWER leverage.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -56,9 +57,12 @@ class SafeLeverage:
         ``"volatility"`` or ``"bracket max"``.
     unsafe_even_at_1x : bool
         True when even 1x does not leave the required distance.
-    explanation : str
-        Plain-language reason, including why higher volatility means lower leverage.
     warnings : tuple[str, ...]
+    maintenance_amount_fraction : float
+        The bracket's maintenance amount / notional used (``cum``; 0 for a flat MMR).
+    explanation : str
+        Plain-language reason, including why higher volatility means lower leverage (made
+        from the fields above when first read: the plan sizes orders without reading it).
     """
 
     leverage: int
@@ -74,8 +78,16 @@ class SafeLeverage:
     maintenance_margin_rate: float
     limiting_factor: str
     unsafe_even_at_1x: bool
-    explanation: str
     warnings: tuple[str, ...]
+    maintenance_amount_fraction: float = 0.0
+
+    @functools.cached_property
+    def explanation(self) -> str:
+        """Plain-language reason, including why higher volatility means lower leverage."""
+        return _explain(self.daily_vol, self.k_sigma, self.holding_days,
+                        self.gap_buffer_fraction, self.maintenance_margin_rate,
+                        self.required_distance_fraction, self.leverage, self.limiting_factor,
+                        self.cap_leverage, self.side, self.maintenance_amount_fraction)
 
 
 def required_distance(daily_vol: float, k_sigma: float, holding_days: float,
@@ -246,9 +258,8 @@ def _safe_leverage(
         maintenance_margin_rate=mmr,
         limiting_factor=limiting,
         unsafe_even_at_1x=unsafe,
-        explanation=_explain(sigma, k, days, buffer, mmr, required, leverage, limiting, cap,
-                             side, cum),
         warnings=tuple(warnings),
+        maintenance_amount_fraction=cum,
     )
 
 
