@@ -246,7 +246,7 @@ def _walk(run: DayRun, first: int, warnings: list[str]) -> StrategyBacktest:
                                   .to_numpy(dtype=float) for n in ("open", "high", "low",
                                                                    "close"))
     columns = {str(c): j for j, c in enumerate(data.close.columns)}
-    book.bind(columns, opens, highs, lows, closes, index)
+    book.bind(columns, opens, highs, lows, closes, index, (run.datetimes, run.plan_as_of))
     equity_values: list[float] = []
     exposure_values: list[float] = []
     pending: list[RebalanceOrder] = []

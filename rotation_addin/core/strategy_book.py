@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,8 @@ class OpenTrade:
     margin: float
     opened_at: pd.Timestamp
     risk_usd: float
+    opened_datetime: datetime
+    """``opened_at`` as a datetime (the journal's and the plan's type), from the calendar."""
     max_quantity: float = 0.0
     realised: float = 0.0
     fees: float = 0.0
@@ -114,7 +117,7 @@ class OpenTrade:
         return Position(base=self.base, side=self.side, quantity_base=self.quantity,
                         entry_price_usd=self.entry_price, stop_price_usd=self.stop,
                         take_profit_price_usd=take_profit,
-                        opened_at=self.opened_at.to_pydatetime())
+                        opened_at=self.opened_datetime)
 
 
 def funding_table(funding: pd.DataFrame | None, days: pd.DatetimeIndex,
@@ -153,10 +156,18 @@ class Book:
     derived from them while it stays the same."""
 
     def bind(self, columns: dict[str, int], opens: np.ndarray, highs: np.ndarray,
-             lows: np.ndarray, closes: np.ndarray, days: pd.DatetimeIndex) -> None:
-        """Attach the price arrays (days x columns) the run reads."""
+             lows: np.ndarray, closes: np.ndarray, days: pd.DatetimeIndex,
+             calendar: tuple[Sequence[datetime], Sequence[datetime]] | None = None) -> None:
+        """Attach the price arrays (days x columns) the run reads; ``calendar`` is each
+        row's datetime and the next day's (``days`` and ``days + 1 day`` as datetimes, at
+        least as long as ``days``) when the caller has them, else made here."""
         self.columns, self.days = columns, days
         self.stamps = list(days)  # Timestamps by row, boxed once
+        if calendar is None:
+            calendar = (list(days.to_pydatetime()),
+                        list((days + pd.Timedelta(days=1)).to_pydatetime()))
+        self.datetimes: Sequence[datetime] = calendar[0]
+        self.next_datetimes: Sequence[datetime] = calendar[1]
         self.opens, self.highs, self.lows, self.closes = opens, highs, lows, closes
         self.funding_rates: np.ndarray | None = None
         self.funding_column = {str(c): j for j, c in enumerate(self.funding.columns)}
@@ -215,7 +226,8 @@ class Book:
             liquidation=self._liquidation(side, order.base, price, order.quantity_base,
                                           leverage),
             margin=order.quantity_base * price / leverage, opened_at=self.stamps[row],
-            risk_usd=order.risk_usd, max_quantity=order.quantity_base, fees=fee)
+            risk_usd=order.risk_usd, opened_datetime=self.datetimes[row],
+            max_quantity=order.quantity_base, fees=fee)
 
     def _increase(self, trade: OpenTrade, order: RebalanceOrder, reference: float,
                   fee_rate: float, slippage_rate: float) -> None:
@@ -247,7 +259,7 @@ class Book:
         if trade.quantity > 1e-12 * max(1.0, trade.max_quantity):
             return
         exit_day = self.stamps[row]
-        closed_at = exit_day if at_open else exit_day + pd.Timedelta(days=1)
+        closed_at = self.datetimes[row] if at_open else self.next_datetimes[row]
         pnl = trade.realised - trade.fees + trade.funding
         risk = trade.risk_usd
         self.closed.append(Trade(
@@ -260,7 +272,7 @@ class Book:
         self.journal.append(ClosedTrade(
             base=trade.base, side=trade.side, quantity_base=trade.max_quantity,
             entry_price_usd=trade.entry_price, exit_price_usd=price,
-            opened_at=trade.opened_at.to_pydatetime(), closed_at=closed_at.to_pydatetime(),
+            opened_at=trade.opened_datetime, closed_at=closed_at,
             realised_pnl_usd=pnl, reason=reason))
         del self.trades[trade.base]
 
