@@ -207,7 +207,23 @@ def _run(args: argparse.Namespace, dataset: MarketDataset, warmup: int,
                              warmup_days=warmup, start=args.start, end=args.end,
                              load_warnings=load_warnings)
     except InputError as error:
-        raise as_flag(error, "backtest") from None
+        raise _benchmark_file(args, dataset, as_flag(error, "backtest")) from None
+
+
+def _benchmark_file(args: argparse.Namespace, dataset: MarketDataset,
+                    error: InputError) -> InputError:
+    """A benchmark without prices on the days traded, from ``--data-dir``: the error names
+    the flag and the file its prices came from (``--data-dir: btc.csv (the benchmark): ...``)."""
+    if error.field != "benchmark" or args.data_dir is None:
+        return error
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
+    from rotation_addin.data.csv_folder import base_from_filename
+
+    bench = dataset.universe.benchmark
+    names = [p.name for p in sorted(Path(args.data_dir).glob("*.csv"))
+             if base_from_filename(p) == bench]
+    return InputError("--data-dir", f"{', '.join(names) or bench} (the benchmark): "
+                                    f"{error.reason}")
 
 
 def _write_workbook(path: Path, run: BacktestRun, sweep: SweepSummary | None) -> list[str]:

@@ -93,7 +93,9 @@ def metrics(equity: pd.Series) -> Metrics:
     """
     values = np.asarray(equity, dtype=float)
     if len(values) < 2 or not np.isfinite(values).all():
-        raise InputError("equity", f"needs at least 2 finite points (got {len(values)})")
+        bad = int((~np.isfinite(values)).sum())
+        raise InputError("equity", f"needs at least 2 points, all finite (got {len(values)}, "
+                                   f"{bad} not finite)")
     if (values[:-1] <= 0).any() or values[0] <= 0:
         raise InputError("equity", "must stay > 0 to compute returns")
     index = pd.DatetimeIndex(equity.index)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from rotation_addin.core.dataset import MarketDataset
+from rotation_addin.core.errors import InputError
 from rotation_addin.core.performance import (
     BENCHMARK_BASIS,
     Metrics,
@@ -116,15 +117,65 @@ def _random(dataset: MarketDataset, days: pd.DatetimeIndex, fee: float,
                           tuple(float(x) for x in finals))
 
 
+def _spans(days: pd.DatetimeIndex, missing: np.ndarray, shown: int = 3) -> str:
+    """The runs of consecutive missing rows of ``days`` as ``first to last`` (or one day)."""
+    runs: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    for row in (int(r) for r in np.flatnonzero(missing)):
+        if row > 0 and missing[row - 1]:
+            runs[-1] = (runs[-1][0], days[row])
+        else:
+            runs.append((days[row], days[row]))
+    texts = [f"{a:%Y-%m-%d}" if a == b else f"{a:%Y-%m-%d} to {b:%Y-%m-%d}" for a, b in runs]
+    more = f" and {len(texts) - shown} more spans" if len(texts) > shown else ""
+    return ", ".join(texts[:shown]) + more
+
+
+def check_benchmark_prices(dataset: MarketDataset, days: pd.DatetimeIndex) -> None:
+    """Refuse a period on which the benchmark's buy-and-hold cannot be marked.
+
+    :func:`~rotation_addin.core.performance.buy_and_hold` buys at the second day's open and
+    marks every close after the first, so each of those prices must exist (data whose files
+    cover different spans can leave the benchmark without prices on the days traded).
+
+    Raises
+    ------
+    InputError
+        Field ``benchmark``: the base, how many of the days traded have no price, which
+        dates, and where its prices start and end.
+    """
+    bench = dataset.universe.benchmark
+    close = (dataset.close[bench] if bench in dataset.close.columns
+             else pd.Series(np.nan, index=dataset.close.index))
+    opens = dataset.open[bench] if bench in dataset.open.columns else close * np.nan
+    missing = ~np.isfinite(close.reindex(days).to_numpy(dtype=float))
+    if len(days) > 1 and not math.isfinite(float(opens.reindex(days).iloc[1])):
+        missing[1] = True
+    if not missing[1:].any():  # the first close is cash: the benchmark starts there
+        return
+    priced = close.index[np.isfinite(close.to_numpy(dtype=float))]
+    covers = (f"its prices start {priced[0]:%Y-%m-%d} and end {priced[-1]:%Y-%m-%d}"
+              if len(priced) else "it has no price at all")
+    raise InputError("benchmark", f"{bench} has no price on {int(missing.sum())} of the "
+                                  f"{len(days)} days traded ({_spans(days, missing)}); "
+                                  f"{covers}")
+
+
 def summarise(result: StrategyBacktest, dataset: MarketDataset,
               slippage_rate: float | None = None) -> StrategySummary:
-    """Metrics of ``result`` and of the benchmarks on the same days (module docstring)."""
+    """Metrics of ``result`` and of the benchmarks on the same days (module docstring).
+
+    Raises
+    ------
+    InputError
+        The benchmark lacks prices on days traded (:func:`check_benchmark_prices`).
+    """
     equity = result.equity
     days = pd.DatetimeIndex(equity.index)
     initial = result.params.equity_usd
     fee = result.params.taker_fee_rate
     slip = result.params.stop_slippage_rate if slippage_rate is None else slippage_rate
     bench = dataset.universe.benchmark
+    check_benchmark_prices(dataset, days)
     btc = buy_and_hold(dataset.open[bench].reindex(days), dataset.close[bench].reindex(days),
                        initial, fee, slip)
     members = [b for s in dataset.universe.trading_sectors()
