@@ -352,19 +352,15 @@ def journal_book(path: Path | None = None, account: str = ACCOUNT_PAPER) -> Posi
     return book_from_journal(path, account)
 
 
-def find_open(ledger: Ledger, symbol: str) -> OpenTrade:
-    """The open trade in ``symbol`` (one line naming what is held when there is none)."""
+def find_open(ledger: Ledger, symbol: str, account: str) -> OpenTrade:
+    """The open trade in ``symbol`` of ``ledger``, the ledger of ``account`` (the account the
+    user chose: an empty ledger says nothing about which it is); one line naming that account
+    and what it holds when there is none."""
     base = str(symbol or "").strip().split("/")[0].upper()
     trade = next((t for t in ledger.open_trades if t.base == base), None)
     if trade is None:
         held = ", ".join(t.base for t in ledger.open_trades) or "none"
-        raise InputError("symbol", f"no open {ledger_account(ledger)} position in {base or '?'} "
+        raise InputError("symbol", f"no open {account} position in {base or '?'} "
                          f"(held: {held})")
     return trade
-
-
-def ledger_account(ledger: Ledger) -> str:
-    """The account a one-account ledger holds (``paper`` when empty)."""
-    accounts = [t.account for t in ledger.open_trades] + [t.account for t in ledger.closed_trades]
-    return accounts[0] if accounts else ACCOUNT_PAPER
 

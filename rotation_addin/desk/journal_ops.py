@@ -166,8 +166,8 @@ def close_trade(inputs: JournalInputs, symbol: str, *, account: str = ACCOUNT_PA
     """Close (or reduce by ``quantity``) the open trade in ``symbol`` at the current price
     with fee and slippage, or at a typed ``price`` (a real trade, a row typed in the
     workbook) with the fee, at ``at`` (default now; never in the future)."""
-    ledger = read_ledger(inputs, _account(account))
-    trade = find_open(ledger, symbol)
+    account = _account(account)
+    trade = find_open(read_ledger(inputs, account), symbol, account)
     if quantity is not None and not (isinstance(quantity, int | float) and math.isfinite(quantity)
                                      and 0 < quantity <= trade.quantity_base):
         raise InputError("quantity", f"must be > 0 and at most the held {trade.quantity_base:g}"
@@ -223,7 +223,8 @@ def move_levels(inputs: JournalInputs, symbol: str, *, stop: float | None = None
                 reason: str = "") -> tuple[int, ...]:
     """Record a stop and/or take-profit move of the open trade in ``symbol`` (checked by
     :func:`check_new_levels` first: nothing is written when a level is refused)."""
-    trade = find_open(read_ledger(inputs, _account(account)), symbol)
+    account = _account(account)
+    trade = find_open(read_ledger(inputs, account), symbol, account)
     s, t = _finite("stop", stop), _finite("take_profit", take_profit)
     check_new_levels(inputs, trade, stop=s, take_profit=t)
     rows = []
@@ -248,8 +249,9 @@ def add_note(inputs: JournalInputs, text: str, *, symbol: str | None = None,
     """Record a note (on the open trade in ``symbol`` when given)."""
     if not text or not text.strip():
         raise InputError("note", "needs a non-empty text (got an empty text)")
-    trade = find_open(read_ledger(inputs, _account(account)), symbol) if symbol else None
-    event = JournalEvent(kind=KIND_NOTE, account=_account(account),
+    account = _account(account)
+    trade = find_open(read_ledger(inputs, account), symbol, account) if symbol else None
+    event = JournalEvent(kind=KIND_NOTE, account=account,
                          trade_id=trade.trade_id if trade else "", event_time=inputs.now,
                          base=trade.base if trade else "", reason=text.strip())
     with JournalStore(inputs.path) as store:
