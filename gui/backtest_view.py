@@ -86,9 +86,11 @@ def run_sweep_summary(dataset: Any, settings: Any, from_cache: bool, progress: A
                           progress=report)
 
 
-def checked_grid(text: str) -> Any:
+def checked_grid(text: str, dataset: Any = None) -> Any:
     """The grid typed in the tab's field (None when blank: the default grid), every setting
-    checked against the plan's ranges (``desk.backtest.sweep_grid_line``).
+    checked against the plan's ranges and, once data is loaded, against that data (a
+    ``top_n_long`` above its trading sectors: ``desk.backtest.sweep_grid_line``, the check
+    the sweep itself makes).
 
     Raises
     ------
@@ -101,7 +103,7 @@ def checked_grid(text: str) -> Any:
     from rotation_addin.core.rotation import PlanParameters
     from rotation_addin.desk.backtest import sweep_grid_line
 
-    return sweep_grid_line(text, PlanParameters())
+    return sweep_grid_line(text, PlanParameters(), dataset)
 
 
 class BacktestView(QWidget):
@@ -179,15 +181,22 @@ class BacktestView(QWidget):
         self.grid_errors = FieldErrors("backtest_")
         self.grid: Any = None
         self.grid_ok = True
+        self.dataset: Any = None
         self.grid_edit.textChanged.connect(self._grid_changed)
         self._grid_changed("")
+
+    def set_dataset(self, dataset: Any) -> None:
+        """The loaded data the sweep would run on: the typed grid is checked against it
+        again (a ``top_n_long`` above its trading sectors is refused on the field)."""
+        self.dataset = dataset
+        self._grid_changed(self.grid_edit.text())
 
     def _grid_changed(self, text: str) -> None:
         """Check the typed grid: the button says what it would sweep, or the field says what
         is wrong (naming the parameter and its range) and the button waits."""
         self.grid_errors.clear()
         try:
-            grid = checked_grid(text)
+            grid = checked_grid(text, self.dataset)
         except InputError as error:
             where = "" if error.field == "grid" else f" {error.field}"
             self.grid_errors.show("grid", f"Sweep grid{where}: {error.reason}")

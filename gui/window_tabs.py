@@ -83,3 +83,4 @@ def show_snapshot(window: Any, snapshot: Any) -> None:
     orders = list(snapshot.report.plan.orders)
     window.journal.set_context(dataset, window.settings, orders)
     window.venues.set_dataset(dataset, orders)
+    window.backtest.set_dataset(dataset)

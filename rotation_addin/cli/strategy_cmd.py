@@ -147,13 +147,14 @@ def sweep_json(sweep: SweepSummary) -> dict[str, Any]:
     }
 
 
-def _grid(args: argparse.Namespace, params: PlanParameters) -> Mapping[str, Sequence[float]] | None:
-    """``--grid`` items as a grid checked against the parameters' ranges (None: the default
-    grid), before any backtest runs."""
+def _grid(args: argparse.Namespace, params: PlanParameters,
+          dataset: MarketDataset) -> Mapping[str, Sequence[float]] | None:
+    """``--grid`` items as a grid checked against the parameters' ranges and the data's
+    trading sectors (None: the default grid), before any backtest runs."""
     if not args.grid:
         return None
     try:
-        return sweep_grid(args.grid, params)
+        return sweep_grid(args.grid, params, dataset)
     except InputError as error:
         flag = "--grid" if error.field == "grid" else f"--grid {error.field}"
         raise InputError(flag, error.reason) from None
@@ -259,7 +260,7 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
         raise InputError("--csv", "with --strategy prints one row per closed trade: the "
                                   "sweep's figures are in the table, --json and --report")
     params = PlanParameters.from_settings(load_settings())
-    grid = _grid(args, params)
+    grid = _grid(args, params, dataset)
     run = _run(args, dataset, warmup, params, load_warnings)
     summary = run.summary
     sweep = _sweep(args, run, params, warmup, grid) if args.sweep or args.grid else None

@@ -231,9 +231,28 @@ def walk_forward_choice(returns: np.ndarray, folds: int) -> tuple[np.ndarray, tu
     return np.concatenate(kept) if kept else np.empty(0), tuple(choices)
 
 
-def _check_top_n(dataset: MarketDataset, settings: Sequence[Setting]) -> None:
-    """A ``top_n_long`` above the universe's trading sectors is refused (it would run as
-    "every sector" under another name)."""
+def check_top_n(dataset: MarketDataset, grid: Mapping[str, Sequence[float]],
+                settings: Sequence[Setting]) -> None:
+    """Refuse a grid whose ``top_n_long`` exceeds the dataset's trading sectors (it would
+    run as "every sector" under another name): :func:`run_sweep` asks it before any setting
+    runs, and every surface with the data loaded asks it as the grid is typed.
+
+    Parameters
+    ----------
+    dataset : MarketDataset
+        The data the sweep would run on (its universe's trading sectors).
+    grid : Mapping[str, Sequence[float]]
+        The grid; without ``top_n_long`` nothing is checked.
+    settings : Sequence[Setting]
+        ``expand_grid(grid, base)``.
+
+    Raises
+    ------
+    InputError
+        Field ``top_n_long``: the number of trading sectors and the largest value.
+    """
+    if "top_n_long" not in grid or not settings:
+        return
     sectors = len(dataset.universe.trading_sectors())
     most = max(setting.params.top_n_long for setting in settings)
     if most > sectors:
@@ -318,8 +337,7 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
     exist, e.g. Windows, the settings run one after the other.
     """
     settings = expand_grid(grid, base)
-    if "top_n_long" in grid:
-        _check_top_n(dataset, settings)
+    check_top_n(dataset, grid, settings)
     k = v.positive_int("folds", folds, minimum=2)
     n_workers = v.positive_int("workers", workers, minimum=1)
     calendar = trading_days(dataset, warmup_days, start, end)

@@ -29,6 +29,7 @@ from rotation_addin.core.sweep import (
     DEFAULT_GRID,
     MIN_FOLD_DAYS,
     SweepResult,
+    check_top_n,
     expand_grid,
     run_sweep,
 )
@@ -188,27 +189,35 @@ class SweepSummary:
                      for k in self.by_sharpe())
 
 
-def sweep_grid(items: Sequence[str], params: PlanParameters) -> dict[str, tuple[float, ...]]:
+def sweep_grid(items: Sequence[str], params: PlanParameters,
+               dataset: MarketDataset | None = None) -> dict[str, tuple[float, ...]]:
     """The grid written as ``NAME=V1,V2,...`` items, every setting of it checked as plan
-    parameters around ``params`` (so a bad value is refused before anything runs).
+    parameters around ``params`` and, with ``dataset``, against that data
+    (:func:`~rotation_addin.core.sweep.check_top_n`), so a bad value is refused before
+    anything runs.
 
     Raises
     ------
     InputError
         Field ``grid`` (the text, an unknown name, too many settings) or the parameter's
-        name (a value outside its range).
+        name (a value outside its range, a ``top_n_long`` above the trading sectors).
     """
-    grid = grid_from_text(items)
-    expand_grid(grid, params)
-    return grid
+    return _checked(grid_from_text(items), params, dataset)
 
 
-def sweep_grid_line(text: str, params: PlanParameters) -> dict[str, tuple[float, ...]] | None:
+def sweep_grid_line(text: str, params: PlanParameters, dataset: MarketDataset | None = None,
+                    ) -> dict[str, tuple[float, ...]] | None:
     """:func:`sweep_grid` of one line of items separated by ``;`` (the app's field); None
     when the line is blank (the default grid)."""
     grid = grid_from_line(text)
-    if grid is not None:
-        expand_grid(grid, params)
+    return None if grid is None else _checked(grid, params, dataset)
+
+
+def _checked(grid: dict[str, tuple[float, ...]], params: PlanParameters,
+             dataset: MarketDataset | None) -> dict[str, tuple[float, ...]]:
+    settings = expand_grid(grid, params)
+    if dataset is not None:
+        check_top_n(dataset, grid, settings)
     return grid
 
 

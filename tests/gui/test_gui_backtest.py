@@ -197,3 +197,55 @@ def test_the_grid_is_checked_as_the_run_would_check_it() -> None:
             except InputError as error:
                 outcomes.append((error.field, error.reason))
         assert outcomes[0] == outcomes[1], typed
+
+
+def _engine_refusal(dataset, grid) -> str:
+    """The one line the sweep itself refuses ``grid`` with (before any setting runs)."""
+    from rotation_addin.core.errors import InputError
+    from rotation_addin.core.sweep import run_sweep
+
+    with pytest.raises(InputError) as raised:
+        run_sweep(dataset, grid)
+    return f"{raised.value.field}: {raised.value.reason}"
+
+
+def test_a_top_n_above_the_loaded_sectors_is_refused_on_the_field(qtbot) -> None:
+    """With the data loaded, the field refuses ``top_n_long`` above its trading sectors as
+    the user types, in the sweep's own words; before any data it cannot know the sectors."""
+    from gui.backtest_view import BacktestView
+    from rotation_addin.data.demo import demo_dataset
+
+    dataset = demo_dataset()
+    # universe.toml by hand: render, gpu_compute, ai_inference, ai_infra, mining (+ benchmark)
+    said = "top_n_long: must be at most 5, the number of trading sectors in the universe (got 6)"
+    assert _engine_refusal(dataset, {"top_n_long": (2.0, 6.0)}) == said
+    view = BacktestView()
+    qtbot.addWidget(view)
+    view.grid_edit.setText("theta=2; top_n_long=2,6")
+    assert view.grid_ok and view.sweep_button.isEnabled()  # no data yet: no sectors known
+    view.set_dataset(dataset)  # the data arrives: the typed grid is checked again
+    assert view.grid_errors.text("grid") == f"Sweep grid {said}"
+    assert not view.grid_ok and not view.sweep_button.isEnabled() and view.grid is None
+    view.grid_edit.setText("theta=2; top_n_long=2,5")  # every sector: allowed
+    assert view.grid_errors.text("grid") == "" and view.sweep_button.isEnabled()
+    assert view.grid == {"theta": (2.0,), "top_n_long": (2.0, 5.0)}
+    view.grid_edit.setText("top_n_long=7")
+    assert view.grid_errors.text("grid") == ("Sweep grid top_n_long: must be at most 5, the "
+                                             "number of trading sectors in the universe "
+                                             "(got 7)")
+
+
+def test_the_loaded_window_holds_a_sweep_whose_top_n_exceeds_the_sectors(qtbot) -> None:
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.task_ended, timeout=120_000) as blocker:
+        window.start_initial_load()
+    assert blocker.args == ["succeeded"]
+    sectors = len(window.snapshot.dataset.universe.trading_sectors())
+    window.backtest.grid_edit.setText(f"top_n_long={sectors + 1}")
+    assert window.backtest.grid_errors.text("grid") == (
+        f"Sweep grid top_n_long: must be at most {sectors}, the number of trading sectors in "
+        f"the universe (got {sectors + 1})")
+    assert not window.backtest.sweep_button.isEnabled()
+    assert window.run_sweep() is None  # nothing started: the field said why
+    assert "Fix the sweep grid first" in window.status_panel.progress_label.text()
