@@ -18,7 +18,9 @@ reference counting; only cycles wait (at most a second while the event loop runs
 
 from __future__ import annotations
 
+import contextlib
 import gc
+from collections.abc import Iterator
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
@@ -26,6 +28,10 @@ INTERVAL_MS = 1000
 """How often the GUI thread checks the collector's counts (pyqtgraph's default, 1 s)."""
 
 _TIMER_NAME = "rotation-gui-thread-gc"
+_FROZEN: list[bool] = []
+"""Non-empty while :func:`long_lived_imports` holds the heap frozen."""
+_PAUSED: list[bool] = []
+"""One entry per :func:`long_lived_imports` block running: the timer skips its passes."""
 
 
 def collect_due_generations(thresholds: tuple[int, int, int]) -> int:
@@ -72,14 +78,48 @@ def collect_in_gui_thread() -> bool:
     thresholds = gc.get_threshold()
     timer = QTimer(app)
     timer.setObjectName(_TIMER_NAME)
-    timer.timeout.connect(lambda: collect_due_generations(thresholds))
+    timer.timeout.connect(lambda: _timer_pass(thresholds))
     timer.start(INTERVAL_MS)
     gc.disable()  # no collection now: what is pending waits for the timer (first paint first)
     return True
 
 
+@contextlib.contextmanager
+def long_lived_imports() -> Iterator[None]:
+    """Imports made inside (on any thread) are left out of the GUI thread's cycle collections.
+
+    For the live stream's thread, which imports ccxt, ccxt.pro, aiohttp and pandas: that
+    allocates several hundred thousand objects (modules, classes, functions) that live as
+    long as the process, and the GUI-thread timer's passes walked them all -- a 130-200 ms
+    generation-0 pass during the import and as long a generation-1 pass a second later on an
+    idle machine, the window frozen each time (``bench/bench_live_toggle.py``). Inside the
+    block the timer skips its passes (collection is off: nothing is collected meanwhile, on
+    no thread); at its end ``gc.freeze`` moves every object that exists to the permanent
+    generation at once (it walks nothing and destroys nothing, so it is safe off the GUI
+    thread). The price: an object alive then that later becomes part of a reference cycle is
+    never collected (one that does not is still freed at once by reference counting). The
+    heap is frozen once (later blocks only pause); nothing is frozen while another caller
+    holds objects frozen (``core.sweep``: its unfreeze would release ours too), nor when the
+    block raised.
+    """
+    _PAUSED.append(True)
+    try:
+        yield
+        if not _FROZEN and not gc.get_freeze_count():
+            gc.freeze()
+            _FROZEN.append(True)
+    finally:
+        _PAUSED.pop()
+
+
+def _timer_pass(thresholds: tuple[int, int, int]) -> None:
+    if not _PAUSED:
+        collect_due_generations(thresholds)
+
+
 def restore_automatic_collection() -> None:
-    """Undo :func:`collect_in_gui_thread`: stop the timer, collect now, collection back on.
+    """Undo :func:`collect_in_gui_thread`: stop the timer, unfreeze what
+    :func:`long_lived_imports` froze, collect now, collection back on.
 
     For the test suite, which runs non-GUI tests in the same process after GUI ones.
     """
@@ -89,5 +129,8 @@ def restore_automatic_collection() -> None:
         timer.stop()
         timer.setParent(None)
         timer.deleteLater()
+    if _FROZEN:
+        _FROZEN.clear()
+        gc.unfreeze()
     gc.collect()
     gc.enable()

@@ -1,7 +1,8 @@
 """The app's Live toggle, notifications and scheduled refresh (installed into the window).
 
 Threads: the price stream runs on its own thread and event loop
-(:class:`~rotation_addin.data.live_runner.LiveRunner`) and only appends batches to a deque;
+(:class:`~gui.live_start.LiveStart`: that thread also imports ccxt and makes the clients and
+the book, so the click returns at once) and only appends batches to a deque;
 a 25 ms ``QTimer`` on the GUI thread drains it, marks the desk's open positions to the new
 prices (:class:`~rotation_addin.desk.live_book.LiveBook`) and rewrites the changed rows in
 place. No Qt object is touched from another thread and no signal is emitted from one, so the
@@ -23,13 +24,13 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QToolBar
 
 from gui.gui_thread_gc import collect_in_gui_thread
+from gui.live_start import LiveReady, LiveRequest, LiveStart
 from gui.live_view import LiveView
 from gui.notify import Notifier, next_run
 from rotation_addin.data.universe_io import load_universe
 
-if TYPE_CHECKING:  # imported when Live is switched on: ccxt and pandas stay out of start-up
+if TYPE_CHECKING:  # imported on the stream's thread (gui/live_start.py), never on this one
     from rotation_addin.data.live import LivePrices, LiveTick
-    from rotation_addin.data.live_runner import LiveRunner
     from rotation_addin.desk.live_book import LiveBook
 
 FLUSH_MS = 25
@@ -84,7 +85,8 @@ class LiveController(QObject):
         self.notifier = Notifier(self._echo)
         self.book: LiveBook | None = None
         self.stream: LivePrices | None = None
-        self.runner: LiveRunner | None = None
+        self.runner: LiveStart | None = None
+        self._ready: deque[tuple[LiveStart, LiveReady]] = deque()
         self._incoming: deque[list[LiveTick]] = deque()
         self._alert_lines: deque[list[str]] = deque()
         self._unpainted: list[int] = []
@@ -114,44 +116,44 @@ class LiveController(QObject):
             self.action.setChecked(on)
 
     def _start(self) -> None:
-        # deferred: pandas + ccxt after the first paint (bench/bench_gui_start.py)
-        from rotation_addin.data.cache import MarketCache
-        from rotation_addin.data.live import LivePrices
-        from rotation_addin.data.live_runner import LiveRunner
-        from rotation_addin.desk.live_book import LiveBook, liquidation_prices, live_book
-        from rotation_addin.desk.session import default_session
-
         settings = getattr(self.window, "settings", None)
         exchange_id = getattr(settings, "exchange_id", "binanceusdm")
         snapshot = getattr(self.window, "snapshot", None)
         try:
-            bases = list(load_universe().bases)
-            session = default_session()
-            # volatility from the loaded data; nothing is loaded on the GUI thread for it
-            self.book = live_book(session, dataset=snapshot.dataset) if snapshot is not None \
-                else LiveBook(session.book().positions, liquidation_prices())
-            self.stream = LivePrices(
-                bases, exchange_id=exchange_id, cache=MarketCache(),
-                api_base_url=getattr(self.window, "api_base_url", None) or
-                (getattr(settings, "exchange_api_url", "") or None),
-                ws_base_url=self.ws_base_url, marks=True)
+            bases = tuple(load_universe().bases)
         except Exception as exc:  # one line in the status bar, Live stays off
             self._echo(f"Live prices not started: {exc}".splitlines()[0])
             self.action.setChecked(False)
             return
-        _, positions = self.view.set_bases(bases)
-        positions.set_rows(self.book.rows())
+        request = LiveRequest(
+            bases, exchange_id, ws_base_url=self.ws_base_url,
+            api_base_url=getattr(self.window, "api_base_url", None) or
+            (getattr(settings, "exchange_api_url", "") or None),
+            dataset=snapshot.dataset if snapshot is not None else None)
+        self.book = self.stream = None  # the new ones come from the stream's thread
         self.view.caption.setText(f"Live prices from {exchange_id}: {len(bases)} symbols; "
                                   "positions marked to mark price where streamed.")
-        self.runner = LiveRunner(self.stream, self._incoming.append, self._ended.append)
-        self.runner.start()
+        start = LiveStart(request, lambda ready: self._ready.append((start, ready)),
+                          self._incoming.append, self._ended.append)
+        self.runner = start.start()  # ccxt is imported and the clients made on its thread
         self._flush_timer.start()
         self.status.setText(f"Live: connecting to {exchange_id}…")
+
+    def _take_ready(self) -> None:
+        """The stream's thread built the book and the stream: the tables (pandas is imported by
+        then, on that thread) with a row per base and the positions."""
+        while self._ready:
+            start, ready = self._ready.popleft()
+            if start is not self.runner:  # switched off (or on again) meanwhile
+                continue
+            self.book, self.stream = ready.book, ready.stream
+            _, positions = self.view.set_bases(list(start.request.bases))
+            positions.set_rows(ready.book.rows())
 
     def _stop(self) -> None:
         runner, self.runner = self.runner, None
         if runner is not None:
-            runner.stream.stop()  # the thread ends within ~0.2 s; nobody waits for it here
+            runner.request_stop()  # the thread ends within ~0.2 s; nobody waits for it here
         self._flush_timer.stop()
         self._incoming.clear()
         self.status.setText("Live: off")
@@ -166,6 +168,7 @@ class LiveController(QObject):
     # -- the GUI-thread side ----------------------------------------------------------------
     def flush(self) -> None:
         """Take the ticks that arrived, update the rows they changed, notify alert lines."""
+        self._take_ready()
         batches = []
         while self._incoming:
             batches.append(self._incoming.popleft())
@@ -203,6 +206,8 @@ class LiveController(QObject):
         if self.stream is None or self.runner is None:
             return
         status = self.stream.status
+        if status.mode == "connecting" and not status.ticks:
+            return  # "Live: connecting to <exchange>…" (set by the click) stays
         text = f"Live: {status.mode} · {status.ticks:,} ticks"
         if status.malformed_frames:
             text += f" · {status.malformed_frames} malformed ignored"

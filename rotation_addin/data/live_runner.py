@@ -58,7 +58,7 @@ class LiveRunner:
         self.on_end = on_end
         self.ended = threading.Event()
         self.problem = ""
-        self._thread = threading.Thread(target=self._run, name="live-prices", daemon=True)
+        self._thread = threading.Thread(target=self.run, name="live-prices", daemon=True)
 
     def start(self) -> LiveRunner:
         self._thread.start()
@@ -69,7 +69,9 @@ class LiveRunner:
         self.stream.stop()
         return self.ended.wait(wait_s)
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """Run the stream on the calling thread until it ends (the body of :meth:`start`'s
+        thread; the app calls it on the thread that built the stream)."""
         try:
             run_stream_loop(self._consume())
         except FetchCancelledError:
