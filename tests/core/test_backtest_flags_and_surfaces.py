@@ -22,6 +22,7 @@ from rotation_addin.core.scores import LONG_WINDOW_DAYS
 from rotation_addin.core.strategy_backtest import NO_FUNDING_CONVENTION
 from rotation_addin.core.sweep import MIN_FOLD_DAYS
 from tests.cli_helpers import one_line_error, run
+from tests.demo_calendar import demo_day
 from workbook import layout as lay
 
 DEMO = ("backtest", "--source", "demo")
@@ -72,7 +73,7 @@ def test_an_output_under_a_file_fails_at_once(capsys, tmp_path: Path):
 
 def test_csv_out_says_where_it_wrote(capsys, tmp_path: Path):
     trades, decisions = tmp_path / "trades.csv", tmp_path / "decisions.csv"
-    code, out, err = run(capsys, *DEMO, "--strategy", "--end", "2024-04-01", "--csv-out",
+    code, out, err = run(capsys, *DEMO, "--strategy", "--end", demo_day(120), "--csv-out",
                          str(trades))
     assert code == 0, err
     assert f"trades written to {trades} (one CSV row per closed trade)" in out.splitlines()
@@ -101,7 +102,7 @@ def test_one_warmup_limit_for_both_backtests_and_the_help(capsys):
     assert code == 0 and f"(>= {MIN_WARMUP_DAYS}, default 60)" in " ".join(out.split())
     for strategy in ((), ("--strategy",)):
         code, out, err = run(capsys, *DEMO, *strategy, "--warmup", str(MIN_WARMUP_DAYS),
-                             "--end", "2024-03-15")
+                             "--end", demo_day(103))
         assert code == 0, err
         code, _, err = run(capsys, *DEMO, *strategy, "--warmup", str(MIN_WARMUP_DAYS - 1))
         assert code == 2 and one_line_error(err).endswith(
@@ -113,7 +114,7 @@ def test_a_warmup_longer_than_the_data_blames_the_warmup(capsys):
     assert code == 2
     assert "--warmup: the period leaves no day to trade after the 5000-day warmup" in \
         one_line_error(err)
-    code, _, err = run(capsys, *DEMO, "--strategy", "--warmup", "5000", "--end", "2025-01-01")
+    code, _, err = run(capsys, *DEMO, "--strategy", "--warmup", "5000", "--end", demo_day(395))
     assert code == 2 and "--end: the period leaves no day" in one_line_error(err)
 
 
@@ -175,7 +176,7 @@ def test_the_model_line_says_funding_was_not_charged_on_every_surface(close_only
     assert NO_FUNDING_CONVENTION in close_only["json"]["conventions"]  # type: ignore[index]
     assert "funding every 8 h" not in str(close_only["html"])
     assert f"<li>{NO_FUNDING_CONVENTION}</li>" in str(close_only["html"])
-    code, out, err = run(capsys, *DEMO, "--strategy", "--end", "2024-03-15")  # with funding
+    code, out, err = run(capsys, *DEMO, "--strategy", "--end", demo_day(103))  # with funding
     assert code == 0, err
     assert "model: funding every 8 h from the funding history" in out
     assert NO_FUNDING_CONVENTION not in out
@@ -201,7 +202,7 @@ def test_the_divergence_line_prints_its_p_value_with_enough_digits(capsys):
 
 
 def test_one_setting_and_one_day_read_in_the_singular(capsys):
-    code, out, err = run(capsys, *DEMO, "--grid", "theta=2", "--end", "2024-03-20")
+    code, out, err = run(capsys, *DEMO, "--grid", "theta=2", "--end", demo_day(108))
     assert code == 0, err
     assert "sweep: 1 setting of theta;" in out
     assert "after 1 trial;" in out and "expected best of 1 unskilled trial " in out
@@ -210,8 +211,8 @@ def test_one_setting_and_one_day_read_in_the_singular(capsys):
                            "3 is scored out of sample with the setting chosen on the folds "
                            "before it)")
     assert walk.split("chosen for folds 2 to 4: ")[1].count("theta=2") == 3
-    code, out, err = run(capsys, *DEMO, "--strategy", "--start", "2024-02-01", "--end",
-                         "2024-02-02")
+    code, out, err = run(capsys, *DEMO, "--strategy", "--start", demo_day(60), "--end",
+                         demo_day(61))
     assert code == 0, err
     assert "(1 day, 1 daily decision)" in out
 
@@ -231,7 +232,7 @@ def test_annualised_figures_are_not_given_below_the_minimum_days():
 
 
 def test_a_few_days_print_n_a_and_one_number_format(capsys):
-    code, out, err = run(capsys, *DEMO, "--strategy", "--end", "2024-02-10")
+    code, out, err = run(capsys, *DEMO, "--strategy", "--end", demo_day(69))
     assert code == 0, err
     rows = [x for x in out.splitlines()
             if x.startswith(("strategy ", "BTC buy-and-hold ", "equal-weight universe "))]
@@ -246,14 +247,14 @@ def test_a_few_days_print_n_a_and_one_number_format(capsys):
 
 
 def test_a_sweep_shorter_than_its_folds_says_so(capsys):
-    code, out, err = run(capsys, *DEMO, "--grid", "theta=2", "--start", "2026-06-01", "--end",
-                         "2026-06-10")
+    code, out, err = run(capsys, *DEMO, "--grid", "theta=2", "--start", demo_day(911), "--end",
+                         demo_day(920))
     assert code == 0, err
     elapsed = int(re.search(r"\((\d+) days?, ", out).group(1))  # type: ignore[union-attr]
     closes = elapsed + 1  # daily demo prices: a close on every day, both ends included
     assert (f"warning: the sweep's period has {closes} daily closes, fewer than "
             f"{4 * MIN_FOLD_DAYS} (4 walk-forward folds of {MIN_FOLD_DAYS} days)") in out
-    code, out, err = run(capsys, *DEMO, "--grid", "theta=2", "--start", "2026-01-01")
+    code, out, err = run(capsys, *DEMO, "--grid", "theta=2", "--start", demo_day(760))
     assert code == 0, err
     assert "walk-forward folds" not in out
 
@@ -274,7 +275,7 @@ def test_a_momentum_window_longer_than_the_warmup_is_warned_about(capsys):
     from rotation_addin.data.demo import demo_dataset
 
     code, out, err = run(capsys, *DEMO, "--grid", "long_days=365", "--warmup", "31", "--end",
-                         "2024-06-30")
+                         demo_day(210))
     assert code == 0, err
     decisions = int(re.search(r"([\d,]+) daily decisions", out).group(1).replace(",", ""))  # type: ignore[union-attr]
     missing = min(365 - 31, decisions)
@@ -284,6 +285,6 @@ def test_a_momentum_window_longer_than_the_warmup_is_warned_about(capsys):
     table = build_features(demo_dataset(), windows=MomentumWindows(long_days=365))
     assert np.isnan(table.momentum_long[31:365]).all()  # what the warning claims
     assert np.isfinite(table.momentum_long[365]).any()
-    code, out, err = run(capsys, *DEMO, "--grid", "long_days=45", "--end", "2024-06-30")
+    code, out, err = run(capsys, *DEMO, "--grid", "long_days=45", "--end", demo_day(210))
     assert code == 0, err
     assert "in the grid is longer than" not in out  # the 60-day warmup covers 45 days
