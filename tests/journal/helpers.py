@@ -54,3 +54,19 @@ def inputs(dataset: MarketDataset, path, now=None, **params: object) -> JournalI
     params.setdefault("rotation_in_risk_off", True)
     return JournalInputs(params=PlanParameters(**params), dataset=dataset,
                          now=now or dataset.as_of, path=path)
+
+
+def trade_cli(capsys, journal, *argv: str) -> tuple[int, str, str]:
+    """``rotation trade ARGV --journal-file JOURNAL`` through the real entry point:
+    (exit code, stdout, stderr)."""
+    from tests.cli_helpers import run
+
+    return run(capsys, "trade", *argv, "--journal-file", str(journal))
+
+
+def journal_rows(journal) -> int:
+    """How many rows the journal file holds."""
+    from rotation_addin.journal.store import JournalStore
+
+    with JournalStore(journal) as store:
+        return store.count()

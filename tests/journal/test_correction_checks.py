@@ -19,8 +19,10 @@ from rotation_addin.cli import journal_cmds
 from rotation_addin.desk.journal_market import current_quote
 from rotation_addin.journal import store as store_module
 from rotation_addin.journal.store import JournalStore
-from tests.cli_helpers import one_line_error, run, run_json
+from tests.cli_helpers import one_line_error, run_json
 from tests.journal.helpers import demo_market
+from tests.journal.helpers import journal_rows as _rows
+from tests.journal.helpers import trade_cli as _trade
 
 SLIP = 0.0005  # Settings() default slippage: a buy fills this much above the price
 
@@ -30,16 +32,6 @@ def journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     market = demo_market()
     monkeypatch.setattr(journal_cmds, "_now", lambda: market.as_of + timedelta(hours=1))
     return tmp_path / "j.sqlite3"
-
-
-def _trade(capsys: pytest.CaptureFixture[str], journal: Path, *argv: str) -> tuple[int, str,
-                                                                                    str]:
-    return run(capsys, "trade", *argv, "--journal-file", str(journal))
-
-
-def _rows(journal: Path) -> int:
-    with JournalStore(journal) as store:
-        return store.count()
 
 
 def _open(capsys: pytest.CaptureFixture[str], journal: Path, base: str, side: str,
