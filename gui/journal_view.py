@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 
 from gui.palette import follow_palette, series_colours, set_field_error, set_tone, style_plot
 from gui.table_view import DataTable
-from rotation_addin.cli.journal_text import review_text_rows
 from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
 from rotation_addin.core.validation import utc_time
+from rotation_addin.desk.journal_text import review_text_rows
 
 FIELDS = ("symbol", "side", "stop", "quantity", "reason", "override")
 REVIEW_FIELDS = ("review_from", "review_to")

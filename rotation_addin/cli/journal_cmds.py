@@ -30,7 +30,10 @@ from rotation_addin.cli.journal_args import (
     number,
     parse_change,
 )
-from rotation_addin.cli.journal_text import (
+from rotation_addin.core.errors import InputError
+from rotation_addin.data.atomic import atomic_write_text
+from rotation_addin.data.settings import load_settings
+from rotation_addin.desk.journal_text import (
     CLOSED_HEADERS,
     OPEN_HEADERS,
     close_sentence,
@@ -39,9 +42,6 @@ from rotation_addin.cli.journal_text import (
     open_text_row,
     review_text_rows,
 )
-from rotation_addin.core.errors import InputError
-from rotation_addin.data.atomic import atomic_write_text
-from rotation_addin.data.settings import load_settings
 
 NOTHING_SENT = "journal only: nothing is sent to any exchange"
 
@@ -339,7 +339,7 @@ def _pct(value: float) -> str:
 
 def review_rows(result: Any) -> list[tuple[str, Any]]:
     """(figure, value) rows of ``journal review --csv``: the figures unrounded (the text's
-    rows, rounded for reading, are :func:`~rotation_addin.cli.journal_text.review_text_rows`)."""
+    rows, rounded for reading, are :func:`~rotation_addin.desk.journal_text.review_text_rows`)."""
     rows: list[tuple[str, Any]] = [
         ("account", result.account), ("trades closed", result.trades),
         ("win rate", _pct(result.win_rate)), ("average R", result.average_r),
