@@ -4,8 +4,11 @@
                                                # rolling correlation, workbook, app start,
                                                # refresh (--quick), venues side by side,
                                                # journal, backtest, CLI start, 10,000
-                                               # CRYPTO_PRICE cells, streaming
+                                               # CRYPTO_PRICE cells, streaming, the
+                                               # app's first "Live prices" click
     .venv/bin/python bench/run_all.py --full   # the refresh benchmark at full size (~6 min)
+    .venv/bin/python bench/run_all.py --only live_toggle --only streaming
+                                               # just those (name = file minus bench_ / .py)
 
 Each benchmark measures against a baseline taken in the same run (see docs/benchmarks.md);
 this script only runs them one after the other, so their figures are not mixed by load.
@@ -26,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true",
                         help="refresh benchmark at full size (40 symbols, naive loop, sustained)")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="run only this benchmark (bench_NAME.py; repeatable)")
     args = parser.parse_args(argv)
     runs = [
         ["bench_plan.py"],
@@ -43,7 +48,16 @@ def main(argv: list[str] | None = None) -> int:
         ["bench_cli_start.py"],
         ["bench_price_cells.py"],
         ["bench_streaming.py"],
+        ["bench_live_toggle.py"],
     ]
+    if args.only:
+        names = {command[0].removeprefix("bench_").removesuffix(".py") for command in runs}
+        unknown = sorted(set(args.only) - names)
+        if unknown:
+            parser.error(f"no benchmark named {', '.join(unknown)} (one of: "
+                         f"{', '.join(sorted(names))})")
+        runs = [command for command in runs
+                if command[0].removeprefix("bench_").removesuffix(".py") in args.only]
     failed = []
     for command in runs:
         print(f"\n=== {' '.join(command)} ===", flush=True)
