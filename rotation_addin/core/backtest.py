@@ -68,11 +68,14 @@ from rotation_addin.core.walk_forward_inputs import (
     _data_warnings,
     _decision_rows,
     _forward_sums,
+    _priced_members,
     _regime_table,
     _relative_sector_returns,
     _sector_divergence_frame,
     _Settings,
     _settings,
+    _thin_ranking_warning,
+    _thin_sectors,
 )
 
 __all__ = [
@@ -131,7 +134,9 @@ def walk_forward(
     Decision rows are ``warmup, warmup + every, ...`` while ``row + horizon <= last row``:
     with ``n`` price rows that is ``floor((n - 1 - horizon - warmup) / every) + 1``
     rebalance days. A day with fewer than two sectors that have both a score and a full
-    forward window is skipped (counted in ``skipped_days``).
+    forward window is skipped (counted in ``skipped_days``). Scored decisions that ranked a
+    sector with fewer than :data:`~rotation_addin.core.walk_forward_inputs.MIN_PRICED_MEMBERS`
+    of its coins priced that day are counted in one warning.
 
     Raises
     ------
@@ -143,8 +148,10 @@ def walk_forward(
     s = _settings(params, horizon_days, rebalance_every_days, warmup_days)
     rows = _decision_rows(data.close, s, start, end)
     inputs = _walk_inputs(data, s)
-    decisions, skipped_days = _scored_decisions(data, rows, inputs, s)
-    _decision_warnings(rows, decisions, skipped_days, inputs.warnings)
+    decisions, skipped_days, thin = _scored_decisions(data, rows, inputs, s)
+    _decision_warnings(rows, decisions, skipped_days, inputs.warnings,
+                       _thin_ranking_warning(thin, len(decisions),
+                                             data.universe.trading_sectors()))
     return _result(data, rows, s, decisions, len(skipped_days), inputs)
 
 
@@ -154,6 +161,7 @@ class _WalkInputs:
 
     warnings: list[str]
     d_frame: pd.DataFrame | None
+    priced: pd.DataFrame
     relative: pd.DataFrame
     forward: pd.DataFrame
     holding: pd.DataFrame
@@ -161,8 +169,9 @@ class _WalkInputs:
 
 
 def _walk_inputs(data: MarketDataset, s: _Settings) -> _WalkInputs:
-    """Divergence, BTC-relative sector returns, their sums over the horizon (scoring) and the
-    rebalance period (paper curve), the regime table; the caveats in the order they arise."""
+    """Divergence, priced members per sector and day, BTC-relative sector returns, their sums
+    over the horizon (scoring) and the rebalance period (paper curve), the regime table; the
+    caveats in the order they arise."""
     warnings: list[str] = []
     if data.missing_symbols:
         warnings.append("not listed by the source: " + ", ".join(data.missing_symbols))
@@ -174,15 +183,19 @@ def _walk_inputs(data: MarketDataset, s: _Settings) -> _WalkInputs:
     holding = pd.DataFrame(_forward_sums(relative.to_numpy(), s.every),
                            index=relative.index, columns=relative.columns)
     regimes = _regime_table(data, s.params, warnings)
-    return _WalkInputs(warnings, d_frame, relative, forward, holding, regimes)
+    return _WalkInputs(warnings, d_frame, _priced_members(data), relative, forward, holding,
+                       regimes)
 
 
-def _scored_decisions(data: MarketDataset, rows: Sequence[int], inputs: _WalkInputs,
-                      s: _Settings) -> tuple[list[Decision], list[pd.Timestamp]]:
-    """The decision of every rebalance row, and the days skipped for want of two sectors."""
+def _scored_decisions(
+        data: MarketDataset, rows: Sequence[int], inputs: _WalkInputs, s: _Settings,
+) -> tuple[list[Decision], list[pd.Timestamp], list[tuple[pd.Timestamp, tuple[str, ...]]]]:
+    """The decision of every rebalance row, the days skipped for want of two sectors, and
+    the decisions that ranked a sector on too few priced coins, with those sectors."""
     forward = inputs.forward
     decisions: list[Decision] = []
     skipped_days: list[pd.Timestamp] = []
+    thin: list[tuple[pd.Timestamp, tuple[str, ...]]] = []
     for row in rows:
         day = pd.Timestamp(data.close.index[row])
         label = str(inputs.regimes["label"].iloc[row])
@@ -191,22 +204,30 @@ def _scored_decisions(data: MarketDataset, rows: Sequence[int], inputs: _WalkInp
         ahead = {str(c): float(x) for c, x in zip(forward.columns, forward.to_numpy()[row],
                                                    strict=True) if math.isfinite(float(x))}
         decision = _decision(day, ranking, ahead, label, enabled)
-        if decision is not None:
-            decisions.append(decision)
-        else:
+        if decision is None:
             skipped_days.append(day)
-    return decisions, skipped_days
+            continue
+        decisions.append(decision)
+        sectors = _thin_sectors(data, inputs.priced, row,
+                                [r.sector for r in ranking if math.isfinite(r.score)])
+        if sectors:
+            thin.append((day, sectors))
+    return decisions, skipped_days, thin
 
 
 def _decision_warnings(rows: Sequence[int], decisions: Sequence[Decision],
-                       skipped_days: Sequence[pd.Timestamp], warnings: list[str]) -> None:
-    """Caveats about the decisions themselves: skipped rebalance days, too few to mean much."""
+                       skipped_days: Sequence[pd.Timestamp], warnings: list[str],
+                       thin_warning: str | None) -> None:
+    """Caveats about the decisions themselves: skipped rebalance days, decisions that ranked
+    a sector on too few priced coins (``thin_warning``), too few decisions to mean much."""
     skipped = len(skipped_days)
     if skipped:
         warnings.append(f"{skipped} of {len(rows)} rebalance days skipped "
                         f"({skipped_days[0]:%Y-%m-%d} to {skipped_days[-1]:%Y-%m-%d}): fewer "
                         "than two sectors with a score and a full forward window (prices "
                         "missing)")
+    if thin_warning is not None:
+        warnings.append(thin_warning)
     if len(decisions) < MIN_MEANINGFUL_DECISIONS:
         warnings.append(f"only {len(decisions)} scored decision(s): hit rates mean little "
                         f"below about {MIN_MEANINGFUL_DECISIONS}")

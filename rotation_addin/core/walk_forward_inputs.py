@@ -1,6 +1,7 @@
 """Inputs of the ranking walk-forward, checked and prepared once: the settings, the rebalance
 rows, BTC-relative sector returns and their forward sums, the regime on every day from data up
-to that day only, the divergence frame, and the caveats about missing data.
+to that day only, the divergence frame, and the caveats about missing data (among them the
+rule for decisions that ranked a sector on too few priced coins, :data:`MIN_PRICED_MEMBERS`).
 
 Split out of :mod:`rotation_addin.core.backtest`; the strategy backtest's feature builder
 reads the regime table and the divergence frame from here too.
@@ -8,6 +9,7 @@ reads the regime table and the divergence frame from here too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
@@ -28,6 +30,19 @@ from rotation_addin.core.regime import (
 )
 from rotation_addin.core.returns import log_returns, relative_returns, sector_index_returns
 from rotation_addin.core.rotation import PlanParameters
+
+MIN_PRICED_MEMBERS = 2
+"""Fewest of its coins a ranked sector must have priced on a decision day (a close that day).
+
+A decision that ranked a sector with fewer of its members priced that day -- while the
+universe gives the sector at least this many -- is *thin*: that day's return of the
+sector's index, one of the days its score sums, came from one coin because the others had
+no price (a gap in CSV files, a late listing, a file missing). :func:`_thin_ranking_warning`
+counts such decisions in one caveat of the ranking backtest. A ranked sector always has at
+least one coin priced (its index needs a return that day), so with 2 a thin sector rested on
+a single coin. Only the decision day's closes are counted, not the 30 days its momentum sums
+over. The demo market prices every member every day and never gets the caveat.
+"""
 
 
 @dataclass(frozen=True)
@@ -182,3 +197,54 @@ def _data_warnings(dataset: MarketDataset, s: _Settings, d_frame: pd.DataFrame |
     if s.horizon > s.every:
         warnings.append(f"horizon {s.horizon} d > rebalance every {s.every} d: forward windows "
                         "overlap, so the p-values and t-statistics overstate the evidence")
+
+
+def _priced_members(dataset: MarketDataset) -> pd.DataFrame:
+    """Per day (the close's rows) and trading sector: how many of its members have a close."""
+    close = dataset.close
+    universe = dataset.universe
+    counts = {sector: close[[b for b in universe.sectors[sector] if b in close.columns]]
+              .notna().sum(axis=1) for sector in universe.trading_sectors()}
+    return pd.DataFrame(counts, index=close.index, columns=list(universe.trading_sectors()))
+
+
+def _thin_sectors(dataset: MarketDataset, priced: pd.DataFrame, row: int,
+                  ranked: Sequence[str]) -> tuple[str, ...]:
+    """The ``ranked`` sectors with fewer than :data:`MIN_PRICED_MEMBERS` coins priced at
+    ``row``, among those the universe gives at least that many members."""
+    counts = priced.iloc[row]
+    return tuple(sector for sector in ranked
+                 if len(dataset.universe.sectors[sector]) >= MIN_PRICED_MEMBERS
+                 and int(counts[sector]) < MIN_PRICED_MEMBERS)
+
+
+def _thin_ranking_warning(thin: Sequence[tuple[pd.Timestamp, tuple[str, ...]]],
+                          decisions: int, sector_order: Sequence[str]) -> str | None:
+    """The caveat about thin decisions (:data:`MIN_PRICED_MEMBERS`), or None without one.
+
+    Parameters
+    ----------
+    thin : sequence of (day, sectors)
+        Each scored decision that ranked a sector on too few priced coins, in date order,
+        with those sectors.
+    decisions : int
+        Scored decisions in all.
+    sector_order : sequence of str
+        The universe's sector order, in which the sectors are named.
+
+    Returns
+    -------
+    str or None
+        ``"N of M decisions ranked a sector on a single priced coin (sectors; first to last
+        day): ..."``; None when no decision was thin.
+    """
+    if not thin:
+        return None
+    named = {sector for _, sectors in thin for sector in sectors}
+    first, last = thin[0][0], thin[-1][0]
+    span = f"{first:%Y-%m-%d}" if first == last else f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    coins = "a single priced coin" if MIN_PRICED_MEMBERS == 2 else \
+        f"fewer than {MIN_PRICED_MEMBERS} priced coins"
+    return (f"{len(thin)} of {decisions} decisions ranked a sector on {coins} "
+            f"({', '.join(s for s in sector_order if s in named)}; {span}): its other "
+            "members had no price that day")
