@@ -265,8 +265,27 @@ def _liq_table(args: argparse.Namespace) -> BracketTable | None:
     return brackets_for(None, _base(args.symbol))
 
 
+CROSS_ONLY_FLAGS: tuple[tuple[str, str], ...] = (
+    ("wallet", "--wallet"), ("other_mm", "--other-mm"), ("other_upnl", "--other-upnl"))
+"""(argument, flag) of the figures only cross margin reads."""
+
+
+def _refuse_cross_only_flags(args: argparse.Namespace) -> None:
+    """A cross-only figure typed with isolated margin is refused, not ignored: the trader who
+    typed ``--wallet`` would read the answer as computed from that wallet."""
+    if args.mode == "cross":
+        return
+    typed = [flag for name, flag in CROSS_ONLY_FLAGS if getattr(args, name) is not None]
+    if typed:
+        verb = "applies" if len(typed) == 1 else "apply"
+        raise InputError(", ".join(typed), f"{verb} to --mode cross only (--mode {args.mode} "
+                                           "uses the position's own margin): add --mode cross "
+                                           f"or leave {' and '.join(typed)} out")
+
+
 def run_liq(args: argparse.Namespace) -> int:
     """Handler of ``rotation liq``."""
+    _refuse_cross_only_flags(args)
     if args.quantity is not None:
         quantity = args.quantity
     else:
@@ -281,8 +300,6 @@ def run_liq(args: argparse.Namespace) -> int:
                              f"{args.entry:g} (got {args.notional:g} USD = {quantity:g} units)")
     others: tuple[OtherPosition, ...] = ()
     if args.other_mm is not None or args.other_upnl is not None:
-        if args.mode != "cross":
-            raise InputError("other_positions", "--other-mm/--other-upnl need --mode cross")
         others = (OtherPosition(args.other_mm or 0.0, args.other_upnl or 0.0),)
     table = _liq_table(args)
     result = liquidation_price(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import run, run_json
+from tests.cli_helpers import one_line_error, run, run_json
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,7 +89,7 @@ def test_size_small_account_warns_about_5000(capsys: pytest.CaptureFixture[str])
         (["liq", "--entry", "100", "--quantity", "1", "--notional", "5", "--leverage", "2",
           "--side", "long"], 2, "not allowed"),
         (["liq", "--entry", "100", "--quantity", "1", "--leverage", "5", "--side", "long",
-          "--other-mm", "5"], 2, "other_positions"),
+          "--other-mm", "5"], 2, "--other-mm: applies to --mode cross only"),
         (["liq", "--entry", "100", "--quantity", "1", "--leverage", "5", "--side", "long",
           "--brackets", "/nonexistent/tiers.json"], 2, "brackets"),
         (["leverage", "--daily-vol", "nan"], 2, "--daily-vol: must be a finite number"),
@@ -151,6 +151,38 @@ def test_liq_published_cross_example(capsys: pytest.CaptureFixture[str], tmp_pat
                     "356512.508", "--other-upnl", "-448192.89", "--brackets", str(path))
     assert round(data["liquidation_price_usd"], 2) == 26316.89
     assert data["bracket"]["maintenance_amount_usd"] == 16300
+
+
+LIQ_TRADE = ("liq", "--side", "long", "--entry", "100", "--quantity", "10", "--mmr", "0.4%")
+
+
+@pytest.mark.parametrize(("mode", "extra", "named"), [
+    ((), ("--wallet", "1000"), "--wallet: applies"),
+    (("--mode", "isolated"), ("--wallet", "1000"), "--wallet: applies"),
+    ((), ("--other-mm", "5"), "--other-mm: applies"),
+    ((), ("--other-upnl=-30",), "--other-upnl: applies"),
+    (("--mode", "isolated"), ("--wallet", "1000", "--other-upnl", "-30"),
+     "--wallet, --other-upnl: apply"),
+])
+def test_liq_isolated_refuses_the_cross_only_flags(
+        capsys: pytest.CaptureFixture[str], mode: tuple[str, ...], extra: tuple[str, ...],
+        named: str) -> None:
+    """A wallet typed with isolated margin (the default mode) was silently ignored: the answer
+    looked computed from it. Now one line names the flag typed and says it is for cross."""
+    flags = named.split(": ")[0].split(", ")
+    message = (f"{named} to --mode cross only (--mode isolated uses the position's own "
+               f"margin): add --mode cross or leave {' and '.join(flags)} out")
+    code, out, err = run(capsys, *LIQ_TRADE, "--leverage", "20", *mode, *extra)
+    assert (code, out) == (2, "")
+    assert one_line_error(err) == f"rotation: invalid input: {message}"
+    code, out, err = run(capsys, *LIQ_TRADE, "--leverage", "20", *mode, *extra, "--json")
+    assert code == 2 and one_line_error(err) == f"rotation: invalid input: {message}"
+    assert json.loads(out) == {"error": {"kind": "invalid input", "message": message,
+                                         "exit_code": 2}}
+    # the same figures with --mode cross are read (cross: LP from the wallet, not the margin)
+    wallet = () if "--wallet" in extra else ("--wallet", "1000")
+    data = run_json(capsys, *LIQ_TRADE, "--mode", "cross", *wallet, *extra)
+    assert data["mode"] == "cross" and data["wallet_balance_usd"] == 1000
 
 
 def test_liq_bad_brackets_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
