@@ -265,20 +265,29 @@ class _Rewriter:
         if match is None:
             return reason
         low, high = float(match.group(2)), float(match.group(3))
-        unit = own.unit if own else PLAIN
-        suffix = " USD" if unit == USD else ""
         got = re.search(r"\(got ([-+0-9.eE]+|inf)\)", reason)
         too_high = got is not None and _parse_typed(got.group(1)) is not None and \
             float(got.group(1)) > high
-        low_word = "at least" if match.group(1) == "[" else "above"
-        high_word = "at most" if match.group(4) == "]" else "below"
-        if too_high and high >= UNBOUNDED:  # the only bound that matters here
-            words = f"{high_word} {_number_text(high, unit)}{suffix}"
-        else:
-            words = f"{low_word} {_number_text(low, unit)}{suffix}"
-            if high < UNBOUNDED:
-                words += f" and {high_word} {_number_text(high, unit)}{suffix}"
+        words = range_words(low, high, own.unit if own else PLAIN,
+                            low_inclusive=match.group(1) == "[",
+                            high_inclusive=match.group(4) == "]", too_high=too_high)
         return f"must be {words} " + reason[match.end():]
+
+
+def range_words(low: float, high: float, unit: str = PLAIN, *, low_inclusive: bool = True,
+                high_inclusive: bool = True, too_high: bool = False) -> str:
+    """A valid interval as a refusal says it: ``(0, 1e12]`` USD is ``above 0 USD``, ``[0, 3650]``
+    is ``at least 0 and at most 3650``; an upper end at or above :data:`UNBOUNDED` is no limit
+    for a user, said only of a value above it (``too_high``)."""
+    suffix = " USD" if unit == USD else ""
+    low_word = "at least" if low_inclusive else "above"
+    high_word = "at most" if high_inclusive else "below"
+    if too_high and high >= UNBOUNDED:  # the only bound that matters here
+        return f"{high_word} {_number_text(high, unit)}{suffix}"
+    words = f"{low_word} {_number_text(low, unit)}{suffix}"
+    if high < UNBOUNDED:
+        words += f" and {high_word} {_number_text(high, unit)}{suffix}"
+    return words
 
 
 def _parse_typed(text: str) -> float | None:
@@ -352,4 +361,5 @@ def describe(error: InputError, command: str, argv: Sequence[str]) -> str:
 
 
 __all__ = ["COMMAND_FLAGS", "FIELD_FLAGS", "FLAG_ONLY_FIELDS", "RISK_CAP_FLAGS", "RISK_CAP_SETTING",
-           "SET_FLAG", "Flag", "as_flag", "describe", "flag_of_path", "set_values", "typed_values"]
+           "SET_FLAG", "Flag", "as_flag", "describe", "flag_of_path", "range_words", "set_values",
+           "typed_values"]
