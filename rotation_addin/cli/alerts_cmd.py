@@ -14,17 +14,25 @@ it and its valid range.
 from __future__ import annotations
 
 import argparse
+import functools
 import sqlite3
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from rotation_addin.cli import term
-from rotation_addin.core.alerts import KINDS
+from rotation_addin.cli.analytics_common import _whole_number
+from rotation_addin.cli.flag_errors import range_words
+from rotation_addin.cli.quick_args import _number
+from rotation_addin.core.alerts import KINDS, rule_bounds
 from rotation_addin.core.errors import DataError, InputError
 
 RULE_HEADERS = ("id", "kind", "subject", "threshold", "unit", "hysteresis", "note")
 FIRING_HEADERS = ("#", "fired (UTC)", "rule", "kind", "subject", "data", "message")
+LIMIT_VALID = ">= 1"
+"""``alerts history --limit``'s range as its refusals say it."""
+RULE_ID_VALID = "naming an active rule (rotation alerts list)"
+"""What ``alerts remove ID`` takes (which ids are active is known once the store is read)."""
 
 
 def _kinds_help() -> str:
@@ -49,21 +57,24 @@ def register(subparsers: Any) -> None:
     added.add_argument("kind", help="what to watch (the kinds are listed below)")
     added.add_argument("subject", nargs="?", default="",
                        help="symbol (RENDER), sector, or '*' for every open position / sector")
-    added.add_argument("--threshold", type=float, default=None,
+    # --threshold / --hysteresis: read by _rule_number (their range is the kind's and unit's)
+    added.add_argument("--threshold", default=None, metavar="X",
                        help="level in the kind's unit (default: the kind's default)")
     added.add_argument("--unit", default=None, help="pct or sigma for stop_near / "
                        "take_profit_near (default: the kind's first unit)")
-    added.add_argument("--hysteresis", type=float, default=None,
+    added.add_argument("--hysteresis", default=None, metavar="H",
                        help="how far back past the threshold before it can fire again")
     added.add_argument("--note", default="", help="your words, shown with each firing")
     added.add_argument("--json", action="store_true", help="machine-readable JSON")
     added.set_defaults(handler=_add)
     removed = sub.add_parser("remove", help="remove rules (their firings stay in the history)")
-    removed.add_argument("rule_ids", nargs="+", type=int, metavar="ID")
+    removed.add_argument("rule_ids", nargs="+", metavar="ID",
+                         type=functools.partial(_whole_number, valid=RULE_ID_VALID))
     removed.add_argument("--json", action="store_true", help="machine-readable JSON")
     removed.set_defaults(handler=_remove)
     hist = sub.add_parser("history", help="every firing, oldest first")
-    hist.add_argument("--limit", type=int, default=None, help="only the last N firings")
+    hist.add_argument("--limit", type=functools.partial(_whole_number, valid=LIMIT_VALID),
+                      default=None, metavar="N", help="only the last N firings")
     hist.add_argument("--json", action="store_true", help="machine-readable JSON")
     hist.set_defaults(handler=_history)
     alerts.set_defaults(handler=lambda _args: (alerts.print_help(), 2)[1])
@@ -93,8 +104,9 @@ def _add(args: argparse.Namespace) -> int:
     from rotation_addin.desk.alerts import add_rule
 
     try:
-        rule = add_rule(args.kind, args.subject, args.threshold, unit=args.unit,
-                        hysteresis=args.hysteresis, note=args.note)
+        rule = add_rule(args.kind, args.subject, _rule_number(args, "threshold"),
+                        unit=args.unit, hysteresis=_rule_number(args, "hysteresis"),
+                        note=args.note)
     except InputError as error:
         if error.field == "threshold" and args.threshold is None:  # name the missing flag
             raise InputError("--threshold", error.reason) from None
@@ -105,6 +117,25 @@ def _add(args: argparse.Namespace) -> int:
         print(f"added alert #{rule.rule_id}:")
         print(term.render_table(RULE_HEADERS, [_rule_row(rule)]))
     return 0
+
+
+def _rule_number(args: argparse.Namespace, name: str) -> float | str | None:
+    """``--threshold`` / ``--hysteresis`` as typed, a number; else refused in one line with
+    the range of the kind and ``--unit`` typed (known once the whole line is read: no
+    argparse type). A kind that takes none gets the text: the rule says it is not used."""
+    text = getattr(args, name)
+    if text is None:
+        return None
+    threshold, hysteresis = rule_bounds(args.kind, args.unit)  # a bad kind / unit: named
+    bound = threshold if name == "threshold" else hysteresis
+    valid = range_words(bound.low, bound.high, low_inclusive=bound.low_inclusive,
+                        high_inclusive=bound.high_inclusive)
+    try:
+        return _number(text, valid)
+    except argparse.ArgumentTypeError as refused:
+        if bound.low == bound.high:  # regime_change: no threshold, no hysteresis
+            return str(text)
+        raise InputError(f"--{name}", str(refused)) from None
 
 
 def _remove(args: argparse.Namespace) -> int:
@@ -131,7 +162,7 @@ def _history(args: argparse.Namespace) -> int:
     from rotation_addin.desk.alerts import history
 
     if args.limit is not None and args.limit < 1:
-        raise InputError("--limit", f"must be an integer >= 1 (got {args.limit})")
+        raise InputError("--limit", f"must be an integer {LIMIT_VALID} (got {args.limit})")
     firings = history(args.limit)
     if args.json:
         print(term.to_json({"firings": [firing_json(f) for f in firings]}))

@@ -36,12 +36,15 @@ def _window(text: str) -> int:
     return value
 
 
-def _whole_number(text: str) -> int:
-    """A count as typed (``--top 2``); its range is checked by the plan parameters."""
+def _whole_number(text: str, valid: str = "") -> int:
+    """A count as typed (``--top 2``); its range is checked by the plan parameters. ``valid``
+    is the range in words (``in [30, 300]``), said when the text is no whole number: a flag
+    with a range takes ``functools.partial(_whole_number, valid=...)``."""
     try:
         return int(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number{f' {valid}' if valid else ''} (got {text!r})") from None
 
 
 def _positive_float(text: str) -> float:

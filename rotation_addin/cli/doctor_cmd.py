@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rotation_addin.cli.flag_errors import range_words
+from rotation_addin.cli.quick_args import _number
 from rotation_addin.core.errors import InputError
 from rotation_addin.data import paths
 from rotation_addin.data.settings import load_settings
@@ -37,7 +39,8 @@ def register(subparsers: Any) -> None:
                         help="exchange address to test (default: settings, else the exchange's)")
     parser.add_argument("--provider-url", default=None, metavar="URL",
                         help="test this address instead of each data provider's (proxy, tests)")
-    parser.add_argument("--timeout", type=float, default=c.DEFAULT_NETWORK_TIMEOUT_S,
+    parser.add_argument("--timeout", type=functools.partial(_number, valid=TIMEOUT_VALID),
+                        default=c.DEFAULT_NETWORK_TIMEOUT_S,
                         metavar="S", help="seconds allowed per network check (default 2)")
     parser.set_defaults(handler=run_doctor)
 
@@ -107,6 +110,8 @@ def _print_table(results: list[c.Check]) -> None:
 
 
 MAX_TIMEOUT_S = 30.0
+TIMEOUT_VALID = f"{range_words(0.0, MAX_TIMEOUT_S, low_inclusive=False)} s"
+"""``--timeout``'s range as its refusals say it (a word, and a number outside it)."""
 
 
 def _check_url(flag: str, url: str | None) -> None:
@@ -126,8 +131,7 @@ def _check_flags(args: argparse.Namespace) -> None:
     """``--timeout`` in (0, 30] s (NaN is not), ``--api-url``/``--provider-url`` real URLs."""
     timeout = args.timeout
     if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_S):
-        raise InputError("--timeout", f"must be above 0 and at most {MAX_TIMEOUT_S:g} s "
-                                      f"(got {timeout:g})")
+        raise InputError("--timeout", f"must be {TIMEOUT_VALID} (got {timeout:g})")
     _check_url("--api-url", args.api_url)
     _check_url("--provider-url", args.provider_url)
 

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rotation_addin.cli import term
+from rotation_addin.cli.analytics_common import _whole_number
 from rotation_addin.cli.journal_args import (
     existing_journal,
     iso_time,
@@ -146,7 +148,8 @@ def _register_others(sub: Any) -> None:
     _common(note)
     note.set_defaults(handler=_note)
     correct = sub.add_parser("correct", help="append a correction of a journal row")
-    correct.add_argument("id", type=int)
+    correct.add_argument("id", type=functools.partial(
+        _whole_number, valid="naming a journal row (the id column of rotation trade export)"))
     correct.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
     correct.add_argument("--void", action="store_true", help="the row no longer counts")
     correct.add_argument("--reason", required=True)

@@ -35,12 +35,16 @@ ANNUAL_VOL_PLAIN_MAX = 5.0
 
 
 
-def _number(text: str) -> float:
+def _number(text: str, valid: str = "") -> float:
+    """argparse type: a number as typed (``1,000``, ``$5``, ``1e3``); ``valid`` is the flag's
+    range in words (``above 0 USD``), said when the text is no number. A flag with a range
+    takes ``functools.partial(_number, valid=...)``."""
     cleaned = text.strip().replace("_", "").replace(",", "").lstrip("$")
     try:
         return float(cleaned)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+        raise argparse.ArgumentTypeError(
+            f"must be a number{f' {valid}' if valid else ''} (got {text!r})") from None
 
 
 def _fraction(plain_max: float | None) -> Any:

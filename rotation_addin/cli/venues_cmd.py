@@ -8,16 +8,26 @@ fill and slippage, the all-in round-trip cost and the data's age. Read-only; pub
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
+from rotation_addin.cli.flag_errors import USD, range_words
+from rotation_addin.cli.quick_args import _number
 from rotation_addin.core.errors import DataError, InputError
+from rotation_addin.core.execution import HOLDING_RANGE_DAYS, NOTIONAL_RANGE_USD
 from rotation_addin.data.venue_defaults import DEFAULT_HOLDING_DAYS, DEFAULT_VENUES
 
 if TYPE_CHECKING:
     from rotation_addin.data.quarterlies import QuarterlyRow
     from rotation_addin.data.venues import PlatformRow
+
+NOTIONAL = functools.partial(_number, valid=range_words(*NOTIONAL_RANGE_USD, USD,
+                                                         low_inclusive=False))
+"""argparse type of ``--notional``: a word is refused with the range the desk checks."""
+HOLDING_DAYS = functools.partial(_number, valid=range_words(*HOLDING_RANGE_DAYS))
+"""argparse type of ``--days`` / ``--venue-days`` (the holding period of the cost)."""
 
 HEADERS = ("venue", "contract", "status", "taker %", "maker %", "funding %", "30d mean %",
            "max lev", "lev @size", "mmr %", "min order", "depth ±0.5% bid/ask",
@@ -104,12 +114,12 @@ def register(subparsers: Any) -> None:
                     "+ expected funding over --days (30-day mean; a long pays positive "
                     "funding). Slippage is measured against the mid price. Read-only.")
     parser.add_argument("symbol", help="base, e.g. RENDER (RNDR and 1000PEPE are mapped)")
-    parser.add_argument("--notional", type=float, required=True, metavar="USD",
+    parser.add_argument("--notional", type=NOTIONAL, required=True, metavar="USD",
                         help="order notional in USD")
     parser.add_argument("--side", default="long", help="long/buy (default) or short/sell")
     parser.add_argument("--venues", type=_venue_list, default=list(DEFAULT_VENUES),
                         metavar="A,B", help="ccxt ids (default binanceusdm,bybit,okx)")
-    parser.add_argument("--days", type=float, default=DEFAULT_HOLDING_DAYS, metavar="D",
+    parser.add_argument("--days", type=HOLDING_DAYS, default=DEFAULT_HOLDING_DAYS, metavar="D",
                         help="holding period for the funding part (default 7)")
     parser.add_argument("--api-url", type=_api_url, action="append", default=[],
                         help=argparse.SUPPRESS)
@@ -155,7 +165,8 @@ def add_plan_venue_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also show each order's cheapest venue and round-trip cost among "
                              "these ccxt ids (public data, fetched now; e.g. "
                              "binanceusdm,bybit,okx)")
-    parser.add_argument("--venue-days", type=float, default=DEFAULT_HOLDING_DAYS, metavar="D",
+    parser.add_argument("--venue-days", type=HOLDING_DAYS, default=DEFAULT_HOLDING_DAYS,
+                        metavar="D",
                         help="holding period of that round-trip cost (default 7 days)")
     parser.add_argument("--quarterlies", action="store_true",
                         help="with --venues: a venue's dated (quarterly) contracts are "

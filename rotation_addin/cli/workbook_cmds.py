@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 from pathlib import Path
 from typing import Any
 
+from rotation_addin.cli.analytics_common import _whole_number
 from rotation_addin.cli.term import render_key_values, to_json
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.settings import load_settings
+
+DPI_RANGE = (30, 300)
+"""``workbook render --dpi``: PNG resolutions LibreOffice's pages are rendered at."""
+DPI_VALID = f"in [{DPI_RANGE[0]}, {DPI_RANGE[1]}]"
+"""That range as ``--dpi``'s refusals say it (a word or 1.5, and a number outside it)."""
 
 
 def register(subparsers: Any) -> None:
@@ -43,7 +50,8 @@ def register(subparsers: Any) -> None:
                     "poppler-utils.")
     render.add_argument("file", type=Path, metavar="FILE", help="workbook to render")
     render.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    render.add_argument("--dpi", type=int, default=80, help="PNG resolution (default 80)")
+    render.add_argument("--dpi", type=functools.partial(_whole_number, valid=DPI_VALID),
+                        default=80, help=f"PNG resolution, dots per inch {DPI_VALID} (default 80)")
     render.set_defaults(handler=run_render)
     group.set_defaults(handler=lambda _args: (group.print_help(), 2)[1])
 
@@ -106,8 +114,9 @@ def run_render(args: argparse.Namespace) -> int:
     # deferred: numpy + openpyxl off CLI start-up (bench/bench_cli_start.py)
     from workbook.render import render_workbook
 
-    if not 30 <= args.dpi <= 300:
-        raise InputError("--dpi", f"must be in [30, 300] (got {args.dpi})")
+    low, high = DPI_RANGE
+    if not low <= args.dpi <= high:
+        raise InputError("--dpi", f"must be {DPI_VALID} (got {args.dpi})")
     result = render_workbook(args.file, args.out, dpi=args.dpi)
     print(f"PDF: {result.pdf}")
     for sheet, png in result.pngs.items():

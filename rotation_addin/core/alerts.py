@@ -212,6 +212,14 @@ def _unit(spec: KindSpec, unit: object) -> str:
     return unit.strip().lower()
 
 
+def rule_bounds(kind: object, unit: object = None) -> tuple[Parameter, Parameter]:
+    """The valid threshold and hysteresis of ``kind`` in ``unit`` (None: the kind's first),
+    as :func:`make_rule` checks them; :class:`InputError` naming ``kind`` or ``unit``."""
+    spec = kind_spec(kind)
+    chosen = _unit(spec, unit)
+    return spec.thresholds[chosen], spec.hystereses[chosen]
+
+
 def make_rule(kind: object, subject: object = "", threshold: object = None, *,
               unit: object = None, hysteresis: object = None, note: object = "",
               rule_id: int = 0, created_at: datetime | None = None) -> AlertRule:

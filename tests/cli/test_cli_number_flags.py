@@ -1,0 +1,102 @@
+"""A word where a number goes (``--dpi abc``, ``--limit abc``) is refused like every other bad
+value: one line naming what the user typed and its valid range, exit 2, with ``--json`` the
+error object too.
+
+These flags were declared ``type=int`` / ``type=float``: argparse answered
+``--dpi: invalid int value: 'abc'`` (no range). The range said for a word is the one the
+flag's own range check says for a number outside it (second table), so both read alike.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli_helpers import one_line_error, run
+
+NOT_A_NUMBER = [
+    (["workbook", "render", "book.xlsx", "--out", "out", "--dpi", "abc"],
+     "--dpi: must be a whole number in [30, 300] (got 'abc')", False),
+    (["workbook", "render", "book.xlsx", "--out", "out", "--dpi", "1.5"],
+     "--dpi: must be a whole number in [30, 300] (got '1.5')", False),
+    (["alerts", "history", "--limit", "abc"],
+     "--limit: must be a whole number >= 1 (got 'abc')", True),
+    (["alerts", "remove", "1", "abc"],
+     "ID: must be a whole number naming an active rule (rotation alerts list) (got 'abc')",
+     True),
+    (["trade", "correct", "abc", "--reason", "typo"],
+     "id: must be a whole number naming a journal row (the id column of rotation trade "
+     "export) (got 'abc')", True),
+    (["doctor", "--timeout", "abc"],
+     "--timeout: must be a number above 0 and at most 30 s (got 'abc')", True),
+    (["platforms", "BTC", "--notional", "abc"],
+     "--notional: must be a number above 0 USD (got 'abc')", True),
+    (["platforms", "BTC", "--notional", "1000", "--days", "a week"],
+     "--days: must be a number at least 0 and at most 3650 (got 'a week')", True),
+    (["plan", "--venue-days", "x"],
+     "--venue-days: must be a number at least 0 and at most 3650 (got 'x')", True),
+    # the range of an alert's threshold is its kind's (and --unit's)
+    (["alerts", "add", "price_above", "BTC", "--threshold", "eight"],
+     "--threshold: must be a number above 0 (got 'eight')", True),
+    (["alerts", "add", "stop_near", "*", "--threshold", "x", "--unit", "sigma"],
+     "--threshold: must be a number above 0 and at most 20 (got 'x')", True),
+    (["alerts", "add", "stop_near", "*", "--hysteresis", "x"],
+     "--hysteresis: must be a number at least 0 and at most 100 (got 'x')", True),
+]
+
+OUT_OF_RANGE = [
+    (["workbook", "render", "book.xlsx", "--out", "out", "--dpi", "5"],
+     "--dpi: must be in [30, 300] (got 5)"),
+    (["alerts", "history", "--limit", "0"], "--limit: must be an integer >= 1 (got 0)"),
+    (["doctor", "--timeout", "99"], "--timeout: must be above 0 and at most 30 s (got 99)"),
+    (["platforms", "BTC", "--notional", "-5"], "--notional: must be above 0 USD (got -5)"),
+    (["platforms", "BTC", "--notional", "1000", "--days", "4000"],
+     "--days: must be at least 0 and at most 3650 (got 4000)"),
+    (["alerts", "add", "stop_near", "*", "--threshold", "50", "--unit", "sigma"],
+     "--threshold: must be above 0 and at most 20 (got 50)"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message", "has_json"), NOT_A_NUMBER)
+def test_a_word_for_a_number_names_the_flag_and_its_range(
+        argv: list[str], message: str, has_json: bool,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert one_line_error(err) == f"rotation: invalid input: {message}"
+    if has_json:
+        code, out, err = run(capsys, *argv, "--json")
+        assert code == 2
+        assert one_line_error(err) == f"rotation: invalid input: {message}"
+        assert json.loads(out) == {"error": {"kind": "invalid input", "message": message,
+                                             "exit_code": 2}}
+
+
+@pytest.mark.parametrize(("argv", "message"), OUT_OF_RANGE)
+def test_the_range_checks_keep_their_messages(
+        argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert one_line_error(err) == f"rotation: invalid input: {message}"
+
+
+def test_a_kind_without_threshold_still_says_so_for_a_word(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """regime_change takes no threshold: a word is refused as unused, not given a range."""
+    code, _, err = run(capsys, "alerts", "add", "regime_change", "--threshold", "x")
+    assert code == 2
+    assert one_line_error(err) == ("rotation: invalid input: --threshold: is not used by "
+                                   "regime_change (leave it empty; got 'x')")
+
+
+def test_the_numbers_these_flags_took_still_work(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "alerts", "add", "price_above", "BTC", "--threshold", "8.5",
+                         "--hysteresis", "1", "--json")
+    assert code == 0, err
+    rule = json.loads(out)["rule"]
+    assert (rule["threshold"], rule["hysteresis"]) == (8.5, 1.0)
+    code, out, err = run(capsys, "alerts", "remove", str(rule["rule_id"]), "--json")
+    assert code == 0 and json.loads(out) == {"removed": [rule["rule_id"]]}, err
+    code, out, err = run(capsys, "alerts", "history", "--limit", "3", "--json")
+    assert code == 0 and json.loads(out) == {"firings": []}, err
