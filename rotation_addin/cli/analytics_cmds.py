@@ -24,14 +24,13 @@ from rotation_addin.cli.analytics_common import (
     _positive_float,
     _positive_fraction,
     _print_data_warnings,
-    _rounded,
     _whole_number,
     _window,
     common_flags,
     data_warnings,
 )
 from rotation_addin.cli.venues_cmd import add_plan_venue_arguments, order_venues, print_order_venues
-from rotation_addin.core import claims
+from rotation_addin.core import claims, formats
 from rotation_addin.core.constants import STALE_AFTER
 
 if TYPE_CHECKING:
@@ -176,7 +175,12 @@ def _params(args: argparse.Namespace) -> PlanParameters:
 
 def _sectors(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
-    from rotation_addin.core.report_tables import SECTOR_HEADERS, sector_rows
+    from rotation_addin.core.report_tables import (
+        SECTOR_HEADERS,
+        SECTOR_TEXT_HEADERS,
+        sector_rows,
+        sector_text_row,
+    )
 
     dataset, report = _report(args)
     if args.json:
@@ -185,16 +189,14 @@ def _sectors(args: argparse.Namespace) -> int:
                             "warnings": report.warnings,
                             "data_warnings": data_warnings(dataset)}))
         return 0
-    rows = sector_rows(report)
     if args.csv:
-        _emit_csv_report(report, SECTOR_HEADERS, rows)
+        _emit_csv_report(report, SECTOR_HEADERS, sector_rows(report))
         return 0
     print(f"source: {report.source}   as of: {report.as_of:%Y-%m-%d %H:%M} UTC")
     print(f"regime: {report.regime.label} (rotation "
           f"{'enabled' if report.regime.rotation_enabled else 'disabled'})")
-    print(term.render_table(["#", "sector", "score", "mom 7d %", "mom 30d %", "vol trend", "D",
-                             "beta", "BTC R² %", "flags"], [_rounded(r) for r in rows]))
-    print("momentum is measured against BTC; 'BTC R² %' is the share of the sector's daily "
+    print(term.render_table(SECTOR_TEXT_HEADERS, [sector_text_row(s) for s in report.sectors]))
+    print("momentum is measured against BTC; 'BTC R²' is the share of the sector's daily "
           "variance the market factor explains.")
     print(RANKING_NOT_FORECAST)
     for warning in report.warnings:
@@ -255,7 +257,8 @@ def _print_plan(report: DailyReport, params: PlanParameters, held: int,
           f"{params.equity_usd:,.2f} USD;  {held} position(s) held")
     leader = report.sectors[0] if report.sectors else None
     if leader is not None:
-        print(f"top sector: {leader.sector} (score {leader.score:+.2f})")
+        print(f"top sector: {leader.sector} (score "
+              f"{formats.format_number(leader.score, formats.SCORE_DECIMALS, signed=True)})")
     print()
     if plan.orders:
         # deferred: pandas off CLI start-up (bench/bench_cli_start.py)

@@ -17,7 +17,7 @@ from rotation_addin.cli.analytics_common import (
     _rounded,
     data_warnings,
 )
-from rotation_addin.core import claims
+from rotation_addin.core import claims, formats
 
 if TYPE_CHECKING:
     from rotation_addin.core.dataset import MarketDataset
@@ -60,12 +60,13 @@ def run_corr(args: argparse.Namespace) -> int:
     label = "BTC-relative" if args.relative else "USD"
     print(f"sector correlation, {label} daily log returns, last {window} days")
     labels = [str(c) for c in matrix.columns]
-    print(term.render_table(["", *labels], [[a, *_rounded(list(matrix.loc[a]), 2)]
-                                            for a in labels]))
+    print(term.render_table(["", *labels], [
+        [a, *_rounded(list(matrix.loc[a]), formats.CORRELATION_DECIMALS)] for a in labels]))
     print()
-    print(term.render_table(["sector", "beta to BTC (90 d)", "BTC explains % (90 d)"],
-                            [[str(k), round(float(r["beta"]), 2), round(_pct(r["r_squared"]), 1)]
-                             for k, r in picture.betas.iterrows()]))
+    # the figures of `rotation sectors`' beta and BTC R² columns, written as there
+    print(term.render_table(["sector", "beta to BTC (90 d)", "BTC explains (90 d)"], [
+        [str(k), formats.format_number(float(r["beta"]), formats.RATIO_DECIMALS),
+         formats.format_pct(float(r["r_squared"]))] for k, r in picture.betas.iterrows()]))
     if args.stress:
         print()
         _print_stress(picture)

@@ -8,6 +8,7 @@ number formats), so the same order reads the same everywhere:
 * a quantity to its amount step (``amount_step`` 0.1 -> ``1,250.0``), thousands separators;
 * a leverage with one decimal and ``x`` (``3.0x``);
 * a fraction as a percentage with ``%`` (``0.13`` -> ``13.0%``);
+* a sector score signed with two decimals (``+1.30``), a beta or a correlation with two;
 * money with its unit once (``10,000.00 USD``);
 * a change signed (``+1.2%``, ``-0.8%``) and coloured (:data:`POSITIVE_HEX` /
   :data:`NEGATIVE_HEX`).
@@ -46,6 +47,13 @@ MISSING = "—"
 """Text of a missing value (None / NaN) in a formatted cell."""
 
 MAX_DECIMALS = 10
+
+SCORE_DECIMALS = 2
+"""A sector score or divergence D (z-score units), written signed: ``+1.30``."""
+RATIO_DECIMALS = 2
+"""A beta to BTC or a volume trend (ratios): ``1.04``."""
+CORRELATION_DECIMALS = 2
+"""A correlation coefficient: ``0.95``."""
 
 Tone = Literal["up", "down", "flat"]
 

@@ -13,6 +13,7 @@ from typing import Any
 from rotation_addin.core import formats
 from rotation_addin.core.orders import RebalanceOrder
 from rotation_addin.core.report import DailyReport
+from rotation_addin.core.scores import SectorScore
 from rotation_addin.core.types import ContractSpec
 
 SECTOR_HEADERS: tuple[str, ...] = (
@@ -35,6 +36,26 @@ def sector_rows(report: DailyReport) -> list[list[Any]]:
     return [[s.rank, s.sector, s.score, _pct(s.momentum_7d), _pct(s.momentum_30d),
              s.volume_trend, s.divergence, s.beta_to_btc, _pct(s.btc_explained_share),
              " ".join(s.flags)] for s in report.sectors]
+
+
+SECTOR_TEXT_HEADERS: tuple[str, ...] = (
+    "#", "sector", "score", "mom 7d", "mom 30d", "vol trend", "D", "beta", "BTC R²", "flags",
+)
+"""Columns of the sector text table (``rotation sectors``); momentum is against BTC."""
+
+
+def sector_text_row(s: SectorScore) -> list[Any]:
+    """One sector as the terminal writes it (:mod:`rotation_addin.core.formats`, the app's and
+    the workbook's decimals): score and D ``+1.30``, momentum ``+13.7%``, volume trend and
+    beta ``1.04``, the BTC-explained share ``64.7%``."""
+    return [s.rank, s.sector,
+            formats.format_number(s.score, formats.SCORE_DECIMALS, signed=True),
+            formats.format_pct(s.momentum_7d, signed=True),
+            formats.format_pct(s.momentum_30d, signed=True),
+            formats.format_number(s.volume_trend, formats.RATIO_DECIMALS),
+            formats.format_number(s.divergence, formats.SCORE_DECIMALS, signed=True),
+            formats.format_number(s.beta_to_btc, formats.RATIO_DECIMALS),
+            formats.format_pct(s.btc_explained_share), " ".join(s.flags)]
 
 
 def order_rows(report: DailyReport) -> list[list[Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,6 +61,55 @@ def test_csv_rows_carry_source_and_as_of(capsys: pytest.CaptureFixture[str],
     assert rows, out
     assert column in rows[0]
     assert {r["source"] for r in rows} == {DEMO_SOURCE_LABEL}
+
+
+def _cells(line: str) -> list[str]:
+    return re.split(r"\s{2,}", line.strip())
+
+
+def _table_rows(out: str, *header: str) -> list[list[str]]:
+    """The cells of the text table whose header's first columns are ``header``."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines)
+                 if _cells(line)[:len(header)] == list(header)) + 2
+    rows = []
+    for line in lines[start:]:
+        if len(_cells(line)) < 3:
+            break
+        rows.append(_cells(line))
+    return rows
+
+
+def test_sectors_and_corr_write_the_same_figures_alike(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`rotation sectors` wrote every figure with 3 decimals (beta 1.044, BTC R² 64.727,
+    score 1.304) while `rotation corr` wrote the same beta and share as 1.04 and 64.7 and
+    `rotation plan` the score as +1.30: now each figure reads alike in all three, as in the
+    app and the workbook (score and D signed, 2 decimals; beta 2; shares and momentum %)."""
+    code, out, err = _run(capsys, "sectors")
+    assert code == 0, err
+    sectors = {row[1]: row for row in _table_rows(out, "#", "sector")}
+    code, out, err = _run(capsys, "corr")
+    assert code == 0, err
+    betas = {row[0]: row for row in _table_rows(out, "sector", "beta to BTC (90 d)")}
+    assert sectors and set(sectors) == set(betas)
+    code, out, err = _run(capsys, "sectors", "--json")
+    scored = {s["sector"]: s for s in json.loads(out)["sectors"]}
+    for name, row in sectors.items():
+        score, mom_7d, mom_30d, volume, divergence, beta, share = row[2:9]
+        assert (beta, share) == (betas[name][1], betas[name][2])
+        assert re.fullmatch(r"[-+]\d+\.\d\d", score) and re.fullmatch(r"[-+]\d+\.\d\d", divergence)
+        assert re.fullmatch(r"\d+\.\d\d", beta) and re.fullmatch(r"\d+\.\d\d", volume)
+        assert all(re.fullmatch(r"[-+]\d+\.\d%", m) for m in (mom_7d, mom_30d))
+        assert re.fullmatch(r"\d+\.\d%", share)
+        figures = scored[name]
+        assert float(score) == pytest.approx(figures["score"], abs=0.005)
+        assert float(beta) == pytest.approx(figures["beta_to_btc"], abs=0.005)
+        assert float(share[:-1]) == pytest.approx(figures["btc_explained_share"] * 100, abs=0.05)
+    leader = next(row for row in sectors.values() if row[0] == "1")
+    code, out, err = _run(capsys, "plan")
+    assert code == 0, err
+    assert f"top sector: {leader[1]} (score {leader[2]})" in out
 
 
 def test_plan_json_is_the_engine_plan(capsys: pytest.CaptureFixture[str]) -> None:
