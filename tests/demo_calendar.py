@@ -18,3 +18,9 @@ def demo_day(days_after_first_candle: int) -> str:
     (the default 60-day warmup makes day 60 the first decision day)."""
     first = demo_dataset().close.index[0]
     return f"{first + pd.Timedelta(days=days_after_first_candle):%Y-%m-%d}"
+
+
+def after_last_day(offset: int = 1) -> str:
+    """ISO date ``offset`` days after the demo's last daily candle (no prices from there on)."""
+    last = demo_dataset().close.index[-1]
+    return f"{last + pd.Timedelta(days=offset):%Y-%m-%d}"

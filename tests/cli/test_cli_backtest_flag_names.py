@@ -12,6 +12,7 @@ from rotation_addin.cli.flag_errors import FLAG_ONLY_FIELDS, as_flag
 from rotation_addin.core.errors import InputError
 from tests.cli_helpers import one_line_error, run
 from tests.coinmetrics_like import write_coinmetrics_like
+from tests.demo_calendar import after_last_day
 
 DEMO = ("backtest", "--source", "demo")
 RANKING, STRATEGY = (), ("--strategy",)
@@ -20,8 +21,8 @@ RANKING, STRATEGY = (), ("--strategy",)
 @pytest.mark.parametrize(("kind", "argv", "said"), [
     (RANKING, ("--warmup", "5000"), "--warmup: leaves no decision: 1100 days of prices, but "
                                     "warmup 5000 + horizon 7 days need at least 5008"),
-    (RANKING, ("--start", "2100-01-01"), "--start: the period from start to end leaves no "
-                                         "decision after the 60-day warmup"),
+    (RANKING, ("--start", "{after the last candle}"),
+     "--start: the period from start to end leaves no decision after the 60-day warmup"),
     (RANKING, ("--end", "1990-01-01"), "--end: the period from start to end leaves no "
                                        "decision after the 60-day warmup"),
     (RANKING, ("--start", "2025-02-01", "--end", "2025-01-01"),
@@ -35,7 +36,8 @@ RANKING, STRATEGY = (), ("--strategy",)
 ])
 def test_a_period_error_names_the_flag_typed(capsys, kind: tuple[str, ...],
                                              argv: tuple[str, ...], said: str) -> None:
-    code, out, err = run(capsys, *DEMO, *kind, *argv)
+    typed = [after_last_day() if a == "{after the last candle}" else a for a in argv]
+    code, out, err = run(capsys, *DEMO, *kind, *typed)  # the demo ends yesterday
     assert code == 2 and out == ""
     assert one_line_error(err).startswith(f"rotation: invalid input: {said}")
 

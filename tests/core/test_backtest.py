@@ -37,6 +37,7 @@ from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.universe import Universe
 from rotation_addin.data.csv_import import import_csv_folder
 from rotation_addin.data.demo import demo_dataset
+from tests.demo_calendar import after_last_day
 
 SECTORS = {
     "render": ("RENDER", "THETA"),
@@ -447,14 +448,15 @@ def test_cli_on_the_real_csv_folder(capsys: pytest.CaptureFixture[str],
     (["--every", "x"], "--every"),
     (["--warmup", "12"], "--warmup"),
     (["--warmup", "4000"], "--warmup"),
-    (["--start", "2030-01-01"], "--start"),
+    (["--start", "{after the last candle}"], "--start"),  # the demo ends yesterday
     (["--end", "2020-01-01"], "--end"),
     (["--start", "2025-01-01", "--end", "2024-01-01"], "--start"),
     (["--macro", "m.csv"], "--macro"),
 ])
 def test_cli_bad_flags_are_one_line_errors(capsys: pytest.CaptureFixture[str],
                                            argv: list[str], flag: str) -> None:
-    assert main(["backtest", "--source", "demo", *argv]) == 2
+    typed = [after_last_day() if a == "{after the last candle}" else a for a in argv]
+    assert main(["backtest", "--source", "demo", *typed]) == 2
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and flag in lines[0]
