@@ -114,6 +114,11 @@ def _demo() -> object:
     return demo_market(end=end, days=len(data.close), universe=data.universe)
 
 
+def _iso(day: pd.Timestamp) -> str:
+    """The date as a cell would hold it typed: ``2026-01-31``."""
+    return f"{day:%Y-%m-%d}"
+
+
 def _aggregate_by_hand(hourly: pd.DataFrame, key: np.ndarray) -> list[list[float]]:
     """open = first, high = max, low = min, close = last, volume = sum, per distinct key."""
     rows = []
@@ -137,10 +142,13 @@ def test_ohlcv_intervals_and_ranges_match_the_simulator() -> None:
     ones = udfs.OHLCV("RENDER", "1h", start, end)
     assert len(ones) == 25 and ones[1][4] == pytest.approx(part["close"].iloc[0])
     data = context.dataset()
-    daily = udfs.OHLCV("RENDER", "1d", "2026-01-01", "2026-01-31")
-    assert len(daily) == 32 and daily[1][4] == pytest.approx(data.close.at[
-        pd.Timestamp("2026-01-01", tz="UTC"), "RENDER"])
-    weekly = udfs.OHLCV("RENDER", "1w", "2026-01-05", "2026-01-25")  # three Monday weeks
+    # 31 days from about a year back, on the demo's own calendar (it ends yesterday)
+    first = pd.Timestamp(data.close.index[-340])
+    daily = udfs.OHLCV("RENDER", "1d", _iso(first), _iso(first + pd.Timedelta(days=30)))
+    assert len(daily) == 32 and daily[1][4] == pytest.approx(data.close.at[first, "RENDER"])
+    monday = first + pd.Timedelta(days=(7 - first.day_of_week) % 7)
+    weekly = udfs.OHLCV("RENDER", "1w", _iso(monday),
+                        _iso(monday + pd.Timedelta(days=20)))  # three Monday weeks
     closes = data.close["RENDER"]
     for row in weekly[1:]:
         monday = pd.Timestamp(row[0], tz="UTC")
@@ -152,12 +160,12 @@ def test_ohlcv_intervals_and_ranges_match_the_simulator() -> None:
 
 def test_funding_history_matches_the_simulator() -> None:
     rates = _demo().funding_history("BTC")["funding_rate"]  # type: ignore[attr-defined]
-    table = udfs.FUNDING_HISTORY("BTC", "2026-03-01", "2026-03-02")
-    expected = rates[(rates.index >= pd.Timestamp("2026-03-01", tz="UTC"))
-                     & (rates.index <= pd.Timestamp("2026-03-02", tz="UTC"))]
+    day = pd.Timestamp(context.dataset().close.index[-281])  # its calendar ends yesterday
+    table = udfs.FUNDING_HISTORY("BTC", _iso(day), _iso(day + pd.Timedelta(days=1)))
+    expected = rates[(rates.index >= day) & (rates.index <= day + pd.Timedelta(days=1))]
     assert table[0] == ["time", "funding_rate"]
     assert [r[1] for r in table[1:]] == pytest.approx(expected.to_list())
-    assert len(table) - 1 == 4  # 00, 08, 16 UTC on the 1st and 00 UTC on the 2nd
+    assert len(table) - 1 == 4  # 00, 08, 16 UTC on the day and 00 UTC the next
     recent = udfs.FUNDING_HISTORY("BTC")
     assert recent[-1][1] == pytest.approx(float(rates.iloc[-1]))
 
