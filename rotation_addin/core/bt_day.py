@@ -15,6 +15,7 @@ plan's own functions returned, so a memoised run equals a run alone bit for bit
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -44,6 +45,7 @@ from rotation_addin.core.rotation import (
 )
 from rotation_addin.core.scores import SectorScore, rank_sectors
 from rotation_addin.core.strategy_book import Book
+from rotation_addin.core.walk_forward_inputs import _priced_members, _thin_sectors
 
 PLAN_WINDOW_DAYS = VOL_HISTORY_DAYS + 1
 """Rows handed to the plan each day: the 180 candles of ATR and EWMA volatility."""
@@ -80,6 +82,9 @@ class DayRun:
     refusals: dict[str, int]
     decisions: int = 0
     log: list[tuple[pd.Timestamp, tuple[str, ...]]] = field(default_factory=list)
+    thin: list[tuple[pd.Timestamp, tuple[str, ...]]] = field(default_factory=list)
+    """Decision days that ranked a sector on too few priced coins, with those sectors
+    (``core.walk_forward_inputs.MIN_PRICED_MEMBERS``)."""
 
     def __post_init__(self) -> None:
         self.days = pd.DatetimeIndex(self.dataset.close.index)
@@ -90,6 +95,7 @@ class DayRun:
         # the tiers market_snapshot falls back to, made once per base and dataset
         self.brackets = _bracket_memo(self.features, self.dataset, "snapshot")
         self.book.brackets = _bracket_memo(self.features, self.dataset, "bundled")
+        self.priced = _priced_memo(self.features, self.dataset)
         # what build_plan gets besides the snapshots: universe, contracts, as_of; no prices
         # (every price it reads comes through ``_snapshots``)
         empty = self.dataset.close.iloc[0:0]
@@ -139,6 +145,16 @@ def _bracket_memo(features: FeatureTable, dataset: MarketDataset,
                   or default_bracket_table(b) for b in bases}
         memo[key] = cached
     assert isinstance(cached, dict)
+    return cached
+
+
+def _priced_memo(features: FeatureTable, dataset: MarketDataset) -> pd.DataFrame:
+    """Priced members per day and trading sector (``walk_forward_inputs._priced_members``),
+    made once per dataset (``_bracket_memo`` forgot another dataset's entries)."""
+    cached = features.snapshot_memo.get(("priced",))
+    if cached is None:
+        cached = features.snapshot_memo[("priced",)] = _priced_members(dataset)
+    assert isinstance(cached, pd.DataFrame)
     return cached
 
 
@@ -301,7 +317,8 @@ def _shallow_replace(value: _Frozen, **changes: object) -> _Frozen:
 
 def decide(run: DayRun, row: int, equity: float) -> list[RebalanceOrder]:
     """The plan at the close of ``row`` at ``equity`` (``core.report.build_plan`` on the
-    day's inputs); counts its refusals and logs its orders in ``run``."""
+    day's inputs); counts its refusals, logs its orders and notes a ranking on too few
+    priced coins in ``run``."""
     p = run.params
     params_today = _with_equity(p, equity)
     enabled = bool(run.features.rotation_enabled[row])
@@ -312,6 +329,10 @@ def decide(run: DayRun, row: int, equity: float) -> list[RebalanceOrder]:
                       snapshot_of=_snapshots(run, row),
                       selected=_selected(run, row, scores, enabled))
     run.decisions += 1
+    thin = _thin_sectors(run.dataset, run.priced, row,
+                         [s.sector for s in scores if math.isfinite(s.score)])
+    if thin:
+        run.thin.append((run.stamps[row], thin))
     for refusal in plan.refusals:
         run.refusals[refusal.rule] = run.refusals.get(refusal.rule, 0) + 1
     run.log.append((run.stamps[row], tuple(f"{o.action} {o.side.value} {o.base} "

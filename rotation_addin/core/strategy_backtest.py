@@ -35,6 +35,7 @@ from rotation_addin.core.orders import RebalanceOrder
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.sizing import EQUITY_RANGE_USD
 from rotation_addin.core.strategy_book import Book, Trade, funding_table
+from rotation_addin.core.walk_forward_inputs import _thin_ranking_warning
 
 __all__ = ["CONVENTIONS", "PLAN_WINDOW_DAYS", "StrategyBacktest", "Trade", "conventions",
            "run_strategy", "trading_days"]
@@ -89,7 +90,8 @@ class StrategyBacktest:
     ruined_on : pd.Timestamp | None
         Day equity fell below the plan's minimum account size (0.01 USD), if ever.
     warnings : tuple[str, ...]
-        Data caveats (no funding history, proxy dominance...).
+        Data caveats (no funding history, proxy dominance, decisions that ranked a sector
+        on a single priced coin...).
     conventions : tuple[str, ...]
         How the fills were modelled (:func:`conventions`: says whether funding was charged).
     """
@@ -266,6 +268,9 @@ def _walk(run: DayRun, first: int, warnings: list[str]) -> StrategyBacktest:
     book.close_all(last_row, run.params.taker_fee_rate, EXIT_END)
     days = index[first:last_row + 1]
     equity_values[-1] = book.ledger.cash_usd
+    thin = _thin_ranking_warning(run.thin, run.decisions, data.universe.trading_sectors())
+    if thin is not None:
+        warnings.append(thin)
     return StrategyBacktest(
         source=data.source, params=run.params,
         equity=pd.Series(np.asarray(equity_values), index=days, name="equity_usd"),

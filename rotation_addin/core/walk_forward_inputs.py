@@ -38,10 +38,12 @@ A decision that ranked a sector with fewer of its members priced that day -- whi
 universe gives the sector at least this many -- is *thin*: that day's return of the
 sector's index, one of the days its score sums, came from one coin because the others had
 no price (a gap in CSV files, a late listing, a file missing). :func:`_thin_ranking_warning`
-counts such decisions in one caveat of the ranking backtest. A ranked sector always has at
-least one coin priced (its index needs a return that day), so with 2 a thin sector rested on
-a single coin. Only the decision day's closes are counted, not the 30 days its momentum sums
-over. The demo market prices every member every day and never gets the caveat.
+counts such decisions in one caveat of the ranking backtest (``core.backtest``) and of the
+whole-strategy backtest (``core.strategy_backtest``, which decides every day). A ranked
+sector always has at least one coin priced (its index needs a return that day), so with 2 a
+thin sector rested on a single coin. Only the decision day's closes are counted, not the 30
+days its momentum sums over. The demo market prices every member every day and never gets
+the caveat.
 """
 
 

@@ -249,3 +249,23 @@ def test_the_loaded_window_holds_a_sweep_whose_top_n_exceeds_the_sectors(qtbot) 
     assert not window.backtest.sweep_button.isEnabled()
     assert window.run_sweep() is None  # nothing started: the field said why
     assert "Fix the sweep grid first" in window.status_panel.progress_label.text()
+
+
+def test_the_backtest_tab_lists_the_thin_sector_caveat_of_gapped_prices(qtbot,
+                                                                       tmp_path) -> None:
+    """Prices with gaps (an imported CSV folder, as ``rotation data import-csv`` caches it):
+    the tab runs the desk's backtest and prints the one caveat about decisions that ranked
+    a sector on a single priced coin, with the count and days the files give (recomputed
+    with pandas in ``tests.thin_sectors``)."""
+    from gui.backtest_view import BacktestView, run_backtest_summary
+    from rotation_addin.data.csv_import import import_csv_folder
+    from tests.thin_sectors import MARKER, closes, expected_warning, write_gappy
+
+    folder = write_gappy(tmp_path / "cm")
+    summary = run_backtest_summary(import_csv_folder(folder).dataset, Settings())
+    view = BacktestView()
+    qtbot.addWidget(view)
+    view.set_summary(summary)
+    expected = expected_warning(folder, range(60, len(closes(folder)) - 1))  # daily plans
+    assert [line for line in view.lines.text().splitlines() if MARKER in line] == \
+        [f"warning: {expected}"]
