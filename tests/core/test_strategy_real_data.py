@@ -74,6 +74,10 @@ def test_the_reading_quotes_the_default_run(runs: dict[str, object]) -> None:
         in text
     assert (f"The three best trades made {top:+,.0f} USD; the other {n - 3} together lost "
             f"{top - net:,.0f} USD") in text
+    thin = next(w for w in summary.result.warnings if "on a single priced coin" in w)
+    count = thin.split(" decisions ")[0]  # "N of M"
+    assert count.endswith(f" of {summary.result.decisions}") and "(ai_inference;" in thin
+    assert f"{count} daily decisions ranked that sector on FET alone" in text
     worst = min(summary.result.trades, key=lambda t: t.pnl_usd)
     assert f"the worst trade, {worst.base} in {worst.entry_day:%B %Y}, lost " \
         f"{-worst.r_multiple:.1f} R" in text
