@@ -5,14 +5,19 @@ empty value refused, not replaced by the default) and the output files (``--repo
 ``--csv-out``, ``--workbook``: a file name, not a folder, and never the same file twice;
 an existing ``--report`` or ``--csv-out`` file only with ``--force``, as ``rotation workbook
 build --out``), checked up front so a bad path fails at once instead of after a backtest
-that takes seconds. Free of NumPy and pandas (CLI start-up).
+that takes seconds. And how both print their warnings (:func:`print_warnings`: on the
+table, or on stderr beside a CSV, which is data and holds none). Free of NumPy and pandas
+(CLI start-up).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
 
 from rotation_addin.core.constants import (
     DEFAULT_WARMUP_DAYS,
@@ -129,3 +134,21 @@ def write_output(flag: str, text: str, content: str, args: argparse.Namespace) -
         atomic_write_text(Path(text), content, replace=force)
     except TargetExists:
         raise exists_error(flag, text) from None
+
+
+def print_warnings(warnings: Iterable[str], stream: TextIO | None = None) -> None:
+    """Print one ``warning: ...`` line per warning of a backtest on ``stream`` (default
+    stdout, after the table). A CSV on stdout (``--csv``) is data: its caveats go to
+    ``sys.stderr`` so they still reach the user, and a ``--csv-out`` file holds none (the
+    table, ``--json`` or stderr carry them).
+
+    Parameters
+    ----------
+    warnings : iterable of str
+        The warnings, in the order every surface lists them.
+    stream : text stream, optional
+        Where to print them; None is ``sys.stdout`` at the time of the call.
+    """
+    out = sys.stdout if stream is None else stream
+    for warning in warnings:
+        print(f"warning: {warning}", file=out)

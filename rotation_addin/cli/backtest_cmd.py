@@ -18,6 +18,7 @@ from rotation_addin.cli import term
 from rotation_addin.cli.backtest_args import (
     MAX_SPAN_DAYS,
     check_outputs,
+    print_warnings,
     warmup_days,
     whole_days,
     write_output,
@@ -122,10 +123,11 @@ def register(subparsers: Any) -> None:
     output.add_argument("--json", action="store_true", help="machine-readable JSON")
     output.add_argument("--csv", action="store_true",
                         help="print one CSV row per decision instead of the summary (with "
-                             "--strategy: one row per closed trade)")
+                             "--strategy: one row per closed trade); warnings go to stderr")
     parser.add_argument("--csv-out", default=None, metavar="FILE",
                         help="also write one row per decision to FILE (atomic write); with "
-                             "--strategy one row per closed trade")
+                             "--strategy one row per closed trade. The file holds no "
+                             "warnings: the summary, --json or stderr (--csv) print them")
     parser.add_argument("--force", action="store_true",
                         help="replace an existing --report or --csv-out file (without it an "
                              "existing file is refused before anything runs)")
@@ -322,8 +324,7 @@ def _print(result: BacktestResult, load_warnings: list[str]) -> None:
     print(f"verdict: {verdict(result)}")
     if result.source.startswith("demo"):
         print("note: simulated market: says how the tool behaves, nothing about real markets.")
-    for warning in [*result.warnings, *load_warnings]:
-        print(f"warning: {warning}")
+    print_warnings([*result.warnings, *load_warnings])
 
 
 def _backtest(args: argparse.Namespace) -> int:
@@ -346,8 +347,9 @@ def _backtest(args: argparse.Namespace) -> int:
                      term.to_csv(DECISION_HEADERS, decision_rows(result)), args)
     if args.json:
         print(_json(result, load_warnings))
-    elif args.csv:
+    elif args.csv:  # data on stdout, its caveats on stderr
         sys.stdout.write(term.to_csv(DECISION_HEADERS, decision_rows(result)))
+        print_warnings([*result.warnings, *load_warnings], sys.stderr)
     else:
         _print(result, load_warnings)
         if args.csv_out is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
-from rotation_addin.cli.backtest_args import warmup_days, write_output
+from rotation_addin.cli.backtest_args import print_warnings, warmup_days, write_output
 from rotation_addin.cli.flag_errors import as_flag
 from rotation_addin.core import formats
 from rotation_addin.core.errors import InputError
@@ -269,16 +269,16 @@ def strategy_backtest(args: argparse.Namespace, dataset: MarketDataset,
     if args.json:
         print(_json(summary, warnings, sweep))
         return 0
-    if args.csv:
+    if args.csv:  # data on stdout, its caveats on stderr
         sys.stdout.write(term.to_csv(TRADE_HEADERS, trade_rows(summary)))
+        print_warnings(warnings, sys.stderr)
         return 0
     for line in [*summary_lines(summary), concentration_line(summary)]:
         print(line)
     if sweep is not None:
         for line in sweep_lines(sweep):
             print(line)
-    for warning in warnings:
-        print(f"warning: {warning}")
+    print_warnings(warnings)
     for line in written:
         print(line)
     return 0
