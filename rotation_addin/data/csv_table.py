@@ -283,20 +283,26 @@ def finish_frame(
 
 
 def _report_gaps(path: Path, index: pd.DatetimeIndex, warnings: list[str]) -> None:
+    """Warn about each gap of ``index`` longer than 1.5 of its median step (the first 20).
+
+    The rows either side of a gap are named by their dates when every row is at midnight
+    (daily files: ``2022-09-09``), else by their full timestamps (intraday rows).
+    """
     if len(index) < 3:
         return
     steps = np.diff(index.asi8)
     step = int(np.median(steps))
     if step <= 0:
         return
+    dated = bool((index == index.normalize()).all())  # every row at midnight: whole days
+
+    def stamp(i: int) -> str:
+        return f"{index[i]:%Y-%m-%d}" if dated else index[i].isoformat()
+
     gaps = np.nonzero(steps > step * 1.5)[0]
     for i in gaps[:20]:
         missing = round(float(steps[i]) / step) - 1
-        warnings.append(
-            f"{path.name}: gap of {missing} missing row(s) between {index[i].isoformat()} and "
-            f"{index[i + 1].isoformat()}"
-        )
+        warnings.append(f"{path.name}: gap of {missing} missing row(s) between {stamp(i)} and "
+                        f"{stamp(i + 1)}")
     if len(gaps) > 20:
         warnings.append(f"{path.name}: {len(gaps) - 20} more gap(s) not listed")
-
-

@@ -184,7 +184,19 @@ def test_unsorted_is_sorted_with_warning_and_gaps_reported(tmp_path: Path) -> No
     assert frame["close"].tolist() == [2.0, 3.0, 4.0, 1.0]
     warnings = " | ".join(frame.attrs["warnings"])
     assert "sorted" in warnings
-    assert "gap of 1 missing row(s) between 2024-01-03" in warnings
+    gaps = [w for w in frame.attrs["warnings"] if "gap of" in w]
+    assert gaps == ["x.csv: gap of 1 missing row(s) between 2024-01-03 and 2024-01-05"]
+
+
+def test_gaps_in_intraday_rows_keep_their_times(tmp_path: Path) -> None:
+    """Daily rows name a gap by dates (above); hourly rows need the hour, so the timestamps."""
+    hours = ["00", "01", "02", "05", "06"]
+    text = "date,price_usd\n" + "".join(f"2024-01-01T{h}:00:00Z,{i + 1}\n"
+                                        for i, h in enumerate(hours))
+    frame = read_candles_csv(_write(tmp_path, text))
+    assert [w for w in frame.attrs["warnings"] if "gap of" in w] == [
+        "x.csv: gap of 2 missing row(s) between 2024-01-01T02:00:00+00:00 and "
+        "2024-01-01T05:00:00+00:00"]
 
 
 @pytest.mark.parametrize(
