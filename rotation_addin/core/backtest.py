@@ -68,12 +68,12 @@ from rotation_addin.core.walk_forward_inputs import (
     _data_warnings,
     _decision_rows,
     _forward_sums,
-    _priced_members,
     _regime_table,
     _relative_sector_returns,
     _sector_divergence_frame,
     _Settings,
     _settings,
+    _thin_by_row,
     _thin_ranking_warning,
     _thin_sectors,
 )
@@ -161,7 +161,7 @@ class _WalkInputs:
 
     warnings: list[str]
     d_frame: pd.DataFrame | None
-    priced: pd.DataFrame
+    thin_by_row: list[frozenset[str]]
     relative: pd.DataFrame
     forward: pd.DataFrame
     holding: pd.DataFrame
@@ -183,7 +183,7 @@ def _walk_inputs(data: MarketDataset, s: _Settings) -> _WalkInputs:
     holding = pd.DataFrame(_forward_sums(relative.to_numpy(), s.every),
                            index=relative.index, columns=relative.columns)
     regimes = _regime_table(data, s.params, warnings)
-    return _WalkInputs(warnings, d_frame, _priced_members(data), relative, forward, holding,
+    return _WalkInputs(warnings, d_frame, _thin_by_row(data), relative, forward, holding,
                        regimes)
 
 
@@ -208,7 +208,7 @@ def _scored_decisions(
             skipped_days.append(day)
             continue
         decisions.append(decision)
-        sectors = _thin_sectors(data, inputs.priced, row,
+        sectors = _thin_sectors(inputs.thin_by_row[row],
                                 [r.sector for r in ranking if math.isfinite(r.score)])
         if sectors:
             thin.append((day, sectors))

@@ -45,7 +45,7 @@ from rotation_addin.core.rotation import (
 )
 from rotation_addin.core.scores import SectorScore, rank_sectors
 from rotation_addin.core.strategy_book import Book
-from rotation_addin.core.walk_forward_inputs import _priced_members, _thin_sectors
+from rotation_addin.core.walk_forward_inputs import _thin_by_row, _thin_sectors
 
 PLAN_WINDOW_DAYS = VOL_HISTORY_DAYS + 1
 """Rows handed to the plan each day: the 180 candles of ATR and EWMA volatility."""
@@ -95,7 +95,7 @@ class DayRun:
         # the tiers market_snapshot falls back to, made once per base and dataset
         self.brackets = _bracket_memo(self.features, self.dataset, "snapshot")
         self.book.brackets = _bracket_memo(self.features, self.dataset, "bundled")
-        self.priced = _priced_memo(self.features, self.dataset)
+        self.thin_by_row = _thin_memo(self.features, self.dataset)
         # what build_plan gets besides the snapshots: universe, contracts, as_of; no prices
         # (every price it reads comes through ``_snapshots``)
         empty = self.dataset.close.iloc[0:0]
@@ -148,13 +148,13 @@ def _bracket_memo(features: FeatureTable, dataset: MarketDataset,
     return cached
 
 
-def _priced_memo(features: FeatureTable, dataset: MarketDataset) -> pd.DataFrame:
-    """Priced members per day and trading sector (``walk_forward_inputs._priced_members``),
+def _thin_memo(features: FeatureTable, dataset: MarketDataset) -> list[frozenset[str]]:
+    """Per row, the sectors priced on too few coins (``walk_forward_inputs._thin_by_row``),
     made once per dataset (``_bracket_memo`` forgot another dataset's entries)."""
-    cached = features.snapshot_memo.get(("priced",))
+    cached = features.snapshot_memo.get(("thin",))
     if cached is None:
-        cached = features.snapshot_memo[("priced",)] = _priced_members(dataset)
-    assert isinstance(cached, pd.DataFrame)
+        cached = features.snapshot_memo[("thin",)] = _thin_by_row(dataset)
+    assert isinstance(cached, list)
     return cached
 
 
@@ -329,8 +329,9 @@ def decide(run: DayRun, row: int, equity: float) -> list[RebalanceOrder]:
                       snapshot_of=_snapshots(run, row),
                       selected=_selected(run, row, scores, enabled))
     run.decisions += 1
-    thin = _thin_sectors(run.dataset, run.priced, row,
-                         [s.sector for s in scores if math.isfinite(s.score)])
+    thin_at_row = run.thin_by_row[row]
+    thin = _thin_sectors(thin_at_row, [s.sector for s in scores if math.isfinite(s.score)]) \
+        if thin_at_row else ()
     if thin:
         run.thin.append((run.stamps[row], thin))
     for refusal in plan.refusals:

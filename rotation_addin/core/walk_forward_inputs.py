@@ -210,14 +210,23 @@ def _priced_members(dataset: MarketDataset) -> pd.DataFrame:
     return pd.DataFrame(counts, index=close.index, columns=list(universe.trading_sectors()))
 
 
-def _thin_sectors(dataset: MarketDataset, priced: pd.DataFrame, row: int,
-                  ranked: Sequence[str]) -> tuple[str, ...]:
-    """The ``ranked`` sectors with fewer than :data:`MIN_PRICED_MEMBERS` coins priced at
-    ``row``, among those the universe gives at least that many members."""
-    counts = priced.iloc[row]
-    return tuple(sector for sector in ranked
-                 if len(dataset.universe.sectors[sector]) >= MIN_PRICED_MEMBERS
-                 and int(counts[sector]) < MIN_PRICED_MEMBERS)
+def _thin_by_row(dataset: MarketDataset) -> list[frozenset[str]]:
+    """Per row of the close: the trading sectors with fewer than :data:`MIN_PRICED_MEMBERS`
+    coins priced that day, among those the universe gives at least that many members
+    (made once per run, so a decision only looks its row up)."""
+    priced = _priced_members(dataset)
+    eligible = [str(s) for s in priced.columns
+                if len(dataset.universe.sectors[s]) >= MIN_PRICED_MEMBERS]
+    low = priced[eligible].to_numpy() < MIN_PRICED_MEMBERS
+    empty: frozenset[str] = frozenset()
+    return [frozenset(s for s, thin in zip(eligible, flags, strict=True) if thin)
+            if flags.any() else empty for flags in low]
+
+
+def _thin_sectors(thin_at_row: frozenset[str], ranked: Sequence[str]) -> tuple[str, ...]:
+    """The ``ranked`` sectors in ``thin_at_row`` (:func:`_thin_by_row` of the decision's
+    row), in ranking order."""
+    return tuple(s for s in ranked if s in thin_at_row) if thin_at_row else ()
 
 
 def _thin_ranking_warning(thin: Sequence[tuple[pd.Timestamp, tuple[str, ...]]],
