@@ -21,14 +21,13 @@ from rotation_addin.cli.analytics_common import (
     _emit_csv_report,
     _header,
     _load,
-    _positive_float,
-    _positive_fraction,
     _print_data_warnings,
     _whole_number,
     _window,
     common_flags,
     data_warnings,
 )
+from rotation_addin.cli.quick_args import EQUITY, _fraction
 from rotation_addin.cli.venues_cmd import add_plan_venue_arguments, order_venues, print_order_venues
 from rotation_addin.core import claims, formats
 from rotation_addin.core.constants import STALE_AFTER
@@ -104,13 +103,13 @@ def _register_plan(subparsers: Any) -> None:
                       help="positions CSV (default: positions.csv in the config folder)")
     plan.add_argument("--journal", type=Path, default=None, metavar="FILE",
                       help="trade journal CSV (default: trade_journal.csv in the config folder)")
-    plan.add_argument("--equity", type=_positive_float, default=None, metavar="USD",
+    plan.add_argument("--equity", type=EQUITY, default=None, metavar="USD",
                       help="account equity (default: settings equity_usd)")
-    plan.add_argument("--risk-fraction", type=_positive_fraction, default=None, metavar="F",
+    plan.add_argument("--risk-fraction", type=_fraction(1.0), default=None, metavar="F",
                       help="risk per trade: 0.02 or 2%% of equity (default: settings, 2%%)")
     plan.add_argument("--top", type=_whole_number, default=None, metavar="N",
                       help="number of leading sectors to hold long (default 1)")
-    plan.add_argument("--portfolio-cap", type=_positive_fraction, default=None, metavar="F",
+    plan.add_argument("--portfolio-cap", type=_fraction(1.0), default=None, metavar="F",
                       help="stressed-loss cap: 0.06 or 6%% of equity (default 6%%)")
 
     add_plan_venue_arguments(plan)

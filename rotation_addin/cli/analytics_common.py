@@ -47,25 +47,6 @@ def _whole_number(text: str, valid: str = "") -> int:
             f"must be a whole number{f' {valid}' if valid else ''} (got {text!r})") from None
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0 (got {text})")
-    return value
-
-
-def _positive_fraction(text: str) -> float:
-    """A fraction as ``0.02`` or ``2%`` (as ``rotation size --risk`` takes it); the range is
-    checked by the plan parameters, which name the field."""
-    stripped = text.strip()
-    if stripped.endswith("%"):
-        return _positive_float(stripped[:-1]) / 100.0
-    return _positive_float(stripped)
-
-
 def common_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", choices=("demo", "cache"), default=None,
                         help="demo = simulated market (no network); cache = last `rotation "

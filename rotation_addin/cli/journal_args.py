@@ -10,17 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rotation_addin.cli.quick_args import _number
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.validation import utc_time
-
-
-def number(text: str) -> float:
-    """argparse type: ``1.5``, ``1,000``, ``1%`` (0.01)."""
-    cleaned = text.strip().replace(",", "").replace("_", "")
-    try:
-        return float(cleaned[:-1]) / 100 if cleaned.endswith("%") else float(cleaned)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
 
 
 def iso_time(text: str) -> datetime:
@@ -52,9 +44,9 @@ def parse_change(text: str) -> tuple[str, Any]:
     if name == "reason" or name not in CORRECTABLE_FIELDS:
         return name, value
     try:
-        return name, float(value.strip().replace(",", "").replace("_", ""))
-    except ValueError:
-        raise InputError(f"--set {name}", f"must be a number (got {value!r})") from None
+        return name, _number(value)  # read as every number flag is (``1,000``, ``$1.7``)
+    except argparse.ArgumentTypeError as exc:
+        raise InputError(f"--set {name}", str(exc)) from None
 
 
 def existing_journal(path: Path | None) -> Path | None:

@@ -26,12 +26,8 @@ from typing import Any
 
 from rotation_addin.cli import term
 from rotation_addin.cli.analytics_common import _whole_number
-from rotation_addin.cli.journal_args import (
-    existing_journal,
-    iso_time,
-    number,
-    parse_change,
-)
+from rotation_addin.cli.journal_args import existing_journal, iso_time, parse_change
+from rotation_addin.cli.quick_args import _fraction, _number
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings
@@ -106,15 +102,15 @@ def _register_open(sub: Any) -> None:
     opened = sub.add_parser("open", help="check the rules and journal an entry")
     opened.add_argument("symbol")
     opened.add_argument("--side", required=True, help="long or short")
-    opened.add_argument("--stop", type=number, default=None, help="stop price (required "
+    opened.add_argument("--stop", type=_number, default=None, help="stop price (required "
                         "by the rules)")
     size = opened.add_mutually_exclusive_group(required=True)
-    size.add_argument("--quantity", type=number, help="quantity in base units")
-    size.add_argument("--risk", type=number, help="risk per trade: 1%% or 0.01 of equity")
-    opened.add_argument("--take-profit", type=number, default=None)
-    opened.add_argument("--leverage", type=number, default=None,
+    size.add_argument("--quantity", type=_number, help="quantity in base units")
+    size.add_argument("--risk", type=_fraction(1.0), help="risk per trade: 1%% or 0.01 of equity")
+    opened.add_argument("--take-profit", type=_number, default=None)
+    opened.add_argument("--leverage", type=_number, default=None,
                         help="default: the safe leverage from the symbol's volatility")
-    opened.add_argument("--price", type=number, default=None,
+    opened.add_argument("--price", type=_number, default=None,
                         help="real account: the fill price (paper fills at the current price)")
     opened.add_argument("--at", type=iso_time, default=None, help="real account: when (UTC)")
     opened.add_argument("--reason", default="", help="why this trade")
@@ -127,8 +123,8 @@ def _register_open(sub: Any) -> None:
 def _register_others(sub: Any) -> None:
     closed = sub.add_parser("close", help="close (or reduce) an open trade")
     closed.add_argument("symbol")
-    closed.add_argument("--quantity", type=number, default=None, help="reduce by this much")
-    closed.add_argument("--price", type=number, default=None, help="real account: fill price")
+    closed.add_argument("--quantity", type=_number, default=None, help="reduce by this much")
+    closed.add_argument("--price", type=_number, default=None, help="real account: fill price")
     closed.add_argument("--reason", default="")
     _common(closed)
     closed.set_defaults(handler=_close)
@@ -137,8 +133,8 @@ def _register_others(sub: Any) -> None:
     listed.set_defaults(handler=_list)
     moved = sub.add_parser("move", help="move the stop and/or take-profit")
     moved.add_argument("symbol")
-    moved.add_argument("--stop", type=number, default=None)
-    moved.add_argument("--take-profit", type=number, default=None)
+    moved.add_argument("--stop", type=_number, default=None)
+    moved.add_argument("--take-profit", type=_number, default=None)
     moved.add_argument("--reason", default="")
     _common(moved)
     moved.set_defaults(handler=_move)

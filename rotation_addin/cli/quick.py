@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import leverage_cmd, term
 from rotation_addin.cli.quick_args import (
+    EQUITY,
     _base,
     _data_flags,
     _fraction,
@@ -75,7 +76,7 @@ def _register_size(subparsers: Any) -> argparse.ArgumentParser:
         "size", help="position size from equity, risk %%, entry and stop",
         description="Size a position so that a stop-out (fees and slippage included) costs at "
                     "most the risk fraction of equity; quantity rounds down to the amount step.")
-    size.add_argument("--equity", type=_number, required=True, help="account equity, USD")
+    size.add_argument("--equity", type=EQUITY, required=True, help="account equity, USD")
     size.add_argument("--entry", type=_number, required=True, help="entry price, USD")
     size.add_argument("--stop", type=_number, required=True, help="stop price, USD")
     size.add_argument("--side", required=True, help="long or short")

@@ -1,22 +1,27 @@
 """Shared pieces of the quick checks (``rotation size | liq | leverage``): flag types, output,
 the settings and the dataset a ``--symbol`` reads.
 
-Fractions accept ``0.02`` or ``2%``. Nothing here imports pandas: ``rotation size`` without
-``--symbol`` starts without it.
+:func:`_number` (and :func:`_fraction` on it) is how every number flag of the CLI reads its
+value (``rotation plan``, ``trade``, ``platforms``, ``doctor``, ``alerts`` too), so ``1,000``
+or ``$5`` means the same on every command. Fractions accept ``0.02`` or ``2%``. Nothing here
+imports pandas: ``rotation size`` without ``--symbol`` starts without it.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import math
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
+from rotation_addin.cli.flag_errors import USD, range_words
 from rotation_addin.core import formats
 from rotation_addin.core.constants import HISTORY_DAYS
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.liquidation import LiquidationResult
+from rotation_addin.core.parameters import EQUITY_USD
 from rotation_addin.data.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -45,6 +50,11 @@ def _number(text: str, valid: str = "") -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"must be a number{f' {valid}' if valid else ''} (got {text!r})") from None
+
+
+EQUITY = functools.partial(_number, valid=range_words(EQUITY_USD.low, EQUITY_USD.high, USD))
+"""argparse type of ``--equity`` (``rotation size``, ``rotation plan``): a word is refused with
+the range the engine checks (:data:`rotation_addin.core.parameters.EQUITY_USD`)."""
 
 
 def _fraction(plain_max: float | None) -> Any:

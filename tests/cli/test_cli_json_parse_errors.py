@@ -13,7 +13,8 @@ from tests.cli_helpers import one_line_error, run
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["plan", "--json", "--equity", "-1"], "--equity: must be > 0 (got -1)"),
+    (["plan", "--json", "--equity", "abc"],
+     "--equity: must be a number at least 0.01 USD (got 'abc')"),
     (["plan", "--json", "--top", "1.5"], "--top: must be a whole number (got '1.5')"),
     (["plan", "--json", "--source", "live"],
      "--source: invalid choice: 'live' (choose from 'demo', 'cache')"),
