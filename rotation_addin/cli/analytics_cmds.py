@@ -28,7 +28,12 @@ from rotation_addin.cli.analytics_common import (
     data_warnings,
 )
 from rotation_addin.cli.quick_args import EQUITY, _fraction
-from rotation_addin.cli.venues_cmd import add_plan_venue_arguments, order_venues, print_order_venues
+from rotation_addin.cli.venues_cmd import (
+    add_plan_venue_arguments,
+    check_plan_venue_flags,
+    order_venues,
+    print_order_venues,
+)
 from rotation_addin.core import claims, formats
 from rotation_addin.core.constants import STALE_AFTER
 
@@ -208,6 +213,7 @@ def _plan(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.core.report_tables import ORDER_HEADERS, order_rows
 
+    check_plan_venue_flags(args)  # before the plan: a bad --venue-days even without --venues
     params = _params(args)
     book = _desk().book(args.positions, args.journal)
     dataset, report = _report(args, params, book)

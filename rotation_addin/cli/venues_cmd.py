@@ -17,6 +17,7 @@ from rotation_addin.cli.flag_errors import USD, range_words
 from rotation_addin.cli.quick_args import _number
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.execution import HOLDING_RANGE_DAYS, NOTIONAL_RANGE_USD
+from rotation_addin.core.validation import in_range
 from rotation_addin.data.venue_defaults import DEFAULT_HOLDING_DAYS, DEFAULT_VENUES
 
 if TYPE_CHECKING:
@@ -176,6 +177,17 @@ def add_plan_venue_arguments(parser: argparse.ArgumentParser) -> None:
                         help=argparse.SUPPRESS)
 
 
+def check_plan_venue_flags(args: argparse.Namespace) -> None:
+    """``rotation plan``'s venue flags, with or without ``--venues`` (before the plan is
+    computed): a ``--venue-days`` outside its range is refused even when no venue is priced
+    (it was ignored without ``--venues``, so ``-1`` passed silently), in the words
+    ``rotation platforms --days`` says it; ``--quarterlies`` needs ``--venues``."""
+    in_range("holding_days", args.venue_days, *HOLDING_RANGE_DAYS)
+    if getattr(args, "quarterlies", False) and not getattr(args, "venues", None):
+        raise InputError("--quarterlies", "needs --venues A,B (the venues whose dated "
+                                          "contracts are compared)")
+
+
 def order_venues(orders: Any, args: argparse.Namespace) -> list[dict[str, Any]] | None:
     """Per order: the cheapest venue, its contract and round-trip cost (None without --venues).
 
@@ -186,10 +198,7 @@ def order_venues(orders: Any, args: argparse.Namespace) -> list[dict[str, Any]] 
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.venues import plan_order_venues
 
-    venues = getattr(args, "venues", None)
-    if getattr(args, "quarterlies", False) and not venues:
-        raise InputError("--quarterlies", "needs --venues A,B (the venues whose dated "
-                                          "contracts are compared)")
+    venues = getattr(args, "venues", None)  # the flags checked: check_plan_venue_flags
     if not venues:
         return None
     priced = plan_order_venues(orders, None, venues=venues, holding_days=args.venue_days,

@@ -100,3 +100,34 @@ def test_the_numbers_these_flags_took_still_work(capsys: pytest.CaptureFixture[s
     assert code == 0 and json.loads(out) == {"removed": [rule["rule_id"]]}, err
     code, out, err = run(capsys, "alerts", "history", "--limit", "3", "--json")
     assert code == 0 and json.loads(out) == {"firings": []}, err
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--venue-days", "-1"], "--venue-days: must be at least 0 and at most 3650 (got -1)"),
+    (["--venue-days=4000"], "--venue-days: must be at least 0 and at most 3650 (got 4000)"),
+    (["--venue-days", "nan"], "--venue-days: must be a finite number (got nan)"),
+    (["--quarterlies"], "--quarterlies: needs --venues A,B (the venues whose dated contracts "
+                        "are compared)"),
+])
+def test_plan_checks_its_venue_flags_without_venues(
+        flags: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """--venue-days is only used with --venues, but a bad one is bad either way: without
+    --venues, -1 was accepted and ignored. The range and words are platforms --days'."""
+    code, out, err = run(capsys, "plan", *flags)
+    assert (code, out) == (2, "")
+    assert one_line_error(err) == f"rotation: invalid input: {message}"
+    code, out, err = run(capsys, "plan", *flags, "--json")
+    assert code == 2 and one_line_error(err) == f"rotation: invalid input: {message}"
+    assert json.loads(out) == {"error": {"kind": "invalid input", "message": message,
+                                         "exit_code": 2}}
+    if flags[0].startswith("--venue-days"):  # the same words as platforms --days
+        code, _, err = run(capsys, "platforms", "BTC", "--notional", "1000", "--days",
+                           flags[-1].split("=")[-1])
+        assert code == 2 and one_line_error(err).endswith(message.split(": ", 1)[1])
+
+
+def test_plan_takes_a_valid_venue_days_without_venues(capsys: pytest.CaptureFixture[str]) -> None:
+    for days in ("0", "3650", "1,000"):
+        code, out, err = run(capsys, "plan", "--venue-days", days, "--json")
+        assert code == 0, err
+        assert "cheapest_venues" not in json.loads(out)
