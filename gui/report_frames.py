@@ -109,15 +109,18 @@ SECTOR_COLUMNS = (
     "beta_to_btc", "btc_explained_share", "flags",
 )
 SECTOR_FORMATS: dict[str, ColumnFormat] = {
+    # the decimals of rotation sectors and the Sectors sheet (core.formats, sector_text_row)
     "rank": ColumnFormat("int", header="Rank"),
     "sector": ColumnFormat("text", header="Sector"),
-    "score": ColumnFormat("number", 2, signed=True, header="Score"),
-    "momentum_7d": ColumnFormat("pct", 1, signed=True, header="7d vs BTC"),
-    "momentum_30d": ColumnFormat("pct", 1, signed=True, header="30d vs BTC"),
-    "volume_trend": ColumnFormat("number", 2, header="Volume 7d/30d"),
-    "divergence": ColumnFormat("number", 2, signed=True, header="Divergence D"),
-    "beta_to_btc": ColumnFormat("number", 2, header="Beta to BTC"),
-    "btc_explained_share": ColumnFormat("pct", 0, header="BTC-explained"),
+    "score": ColumnFormat("number", formats.SCORE_DECIMALS, signed=True, header="Score"),
+    "momentum_7d": ColumnFormat("pct", formats.PCT_DECIMALS, signed=True, header="7d vs BTC"),
+    "momentum_30d": ColumnFormat("pct", formats.PCT_DECIMALS, signed=True,
+                                 header="30d vs BTC"),
+    "volume_trend": ColumnFormat("number", formats.RATIO_DECIMALS, header="Volume 7d/30d"),
+    "divergence": ColumnFormat("number", formats.SCORE_DECIMALS, signed=True,
+                               header="Divergence D"),
+    "beta_to_btc": ColumnFormat("number", formats.RATIO_DECIMALS, header="Beta to BTC"),
+    "btc_explained_share": ColumnFormat("pct", formats.PCT_DECIMALS, header="BTC-explained"),
     "flags": ColumnFormat("text", header="Flags"),
 }
 

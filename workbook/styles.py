@@ -108,8 +108,16 @@ FMT_PCT = formats.excel_pct_format(2)
 FMT_PCT1 = formats.excel_pct_format(1)
 FMT_PCT1_SIGNED = formats.excel_pct_format(1, signed=True)
 FMT_RATIO = formats.excel_number_format(2)
-FMT_SIGNED = formats.excel_number_format(2, signed=True)
-FMT_CORR = formats.excel_number_format(2)
+FMT_CORR = formats.excel_number_format(formats.CORRELATION_DECIMALS)
+# a sector's figures, with the decimals of rotation sectors and the app (core.formats)
+FMT_SCORE = formats.excel_number_format(formats.SCORE_DECIMALS, signed=True)
+"""A sector score or divergence D: ``+1.30``."""
+FMT_SECTOR_RATIO = formats.excel_number_format(formats.RATIO_DECIMALS)
+"""A beta to BTC or a volume trend: ``1.04``."""
+FMT_MOMENTUM = formats.excel_pct_format(formats.PCT_DECIMALS, signed=True)
+"""A momentum vs BTC: ``+13.7%``."""
+FMT_SHARE = formats.excel_pct_format(formats.PCT_DECIMALS)
+"""The share of a sector's variance BTC explains: ``64.7%``."""
 FMT_DATE = formats.EXCEL_DATE
 FMT_LEV = formats.EXCEL_LEVERAGE
 

@@ -54,6 +54,9 @@ RATIO_DECIMALS = 2
 """A beta to BTC or a volume trend (ratios): ``1.04``."""
 CORRELATION_DECIMALS = 2
 """A correlation coefficient: ``0.95``."""
+PCT_DECIMALS = 1
+"""A percentage (:func:`format_pct`'s default): a sector's momentum vs BTC, signed
+(``+13.7%``), and the share of its variance BTC explains (``64.7%``)."""
 
 Tone = Literal["up", "down", "flat"]
 
@@ -146,7 +149,8 @@ def format_leverage(value: float | None) -> str:
     return f"{float(value):,.1f}x"  # type: ignore[arg-type]
 
 
-def format_pct(fraction: float | None, decimals: int = 1, *, signed: bool = False) -> str:
+def format_pct(fraction: float | None, decimals: int = PCT_DECIMALS, *,
+               signed: bool = False) -> str:
     """A fraction as a percentage: ``0.13`` -> ``13.0%`` (``+13.0%`` when ``signed``)."""
     if not _finite(fraction):
         return MISSING
@@ -217,7 +221,7 @@ def excel_money_format(unit: str = "USD", decimals: int = 2) -> str:
     return f'{_excel_fixed(decimals)} "{unit}"'
 
 
-def excel_pct_format(decimals: int = 1, *, signed: bool = False) -> str:
+def excel_pct_format(decimals: int = PCT_DECIMALS, *, signed: bool = False) -> str:
     """``0.0%`` (``+0.0%;-0.0%;0.0%`` when signed)."""
     body = "0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
     return f"+{body};-{body};{body}" if signed else body

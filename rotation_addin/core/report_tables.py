@@ -50,12 +50,12 @@ def sector_text_row(s: SectorScore) -> list[Any]:
     beta ``1.04``, the BTC-explained share ``64.7%``."""
     return [s.rank, s.sector,
             formats.format_number(s.score, formats.SCORE_DECIMALS, signed=True),
-            formats.format_pct(s.momentum_7d, signed=True),
-            formats.format_pct(s.momentum_30d, signed=True),
+            formats.format_pct(s.momentum_7d, formats.PCT_DECIMALS, signed=True),
+            formats.format_pct(s.momentum_30d, formats.PCT_DECIMALS, signed=True),
             formats.format_number(s.volume_trend, formats.RATIO_DECIMALS),
             formats.format_number(s.divergence, formats.SCORE_DECIMALS, signed=True),
             formats.format_number(s.beta_to_btc, formats.RATIO_DECIMALS),
-            formats.format_pct(s.btc_explained_share), " ".join(s.flags)]
+            formats.format_pct(s.btc_explained_share, formats.PCT_DECIMALS), " ".join(s.flags)]
 
 
 def order_rows(report: DailyReport) -> list[list[Any]]:

@@ -1,5 +1,6 @@
-"""One look: today's top order reads the same on the CLI table, in the app's Plan model and in
-the workbook's cells; the Sizing sheet and the Quick check start from that same order.
+"""One look: today's top order and each sector's figures read the same on the CLI table, in the
+app's model and in the workbook's cells; the Sizing sheet and the Quick check start from that
+same order.
 
 The workbook side is read with openpyxl (values and number formats) and the cell text is
 rendered here by a small independent reader of the ``#,##0.000`` formats (not by
@@ -147,3 +148,78 @@ def test_plan_caption_counts_in_words(market: Any) -> None:
     _, _, caption = plan_frames(report)
     n = len(report.plan.orders)
     assert caption.startswith(f"{n} order{'s' if n != 1 else ''}, ")
+
+
+SECTOR_FIGURES = {"score": ("score", 4), "mom 7d": ("momentum_7d", 5),
+                  "mom 30d": ("momentum_30d", 6), "vol trend": ("volume_trend", 7),
+                  "D": ("divergence", 8), "beta": ("beta_to_btc", 9),
+                  "BTC R²": ("btc_explained_share", 10)}
+"""CLI column (rotation sectors) -> (app column, Sectors sheet column)."""
+
+
+def _excel_figure(value: float, number_format: str) -> str:
+    """What Excel shows for the sector formats: ``#,##0.00``, ``0.0%`` and their signed
+    ``+body;-body;body`` forms (read here, not by ``rotation_addin.core.formats``)."""
+    body = number_format.split(";")[0].removeprefix("+")
+    signed = number_format.startswith("+")
+    pct = body.endswith("%")
+    match = re.fullmatch(r"(?:#,##)?0(?:\.(0+))?%?", body)
+    assert match, f"unexpected number format {number_format!r}"
+    decimals = len(match.group(1) or "")
+    number = value * 100 if pct else value
+    text = f"{number:{'+' if signed and round(number, decimals) else ''},.{decimals}f}"
+    return text.replace("-0." + "0" * decimals, "0." + "0" * decimals) + ("%" if pct else "")
+
+
+def test_a_sectors_figures_read_the_same_everywhere(qtbot: Any,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path, market: Any) -> None:
+    """The app showed the BTC-explained share with 0 decimals (65%) where rotation sectors and
+    the workbook wrote 64.7%; every sector figure now has core.formats' decimals on all three
+    (and the Correlation sheet's note and the Dashboard say the same share, beta, score)."""
+    dataset, report, settings = market
+    code, out, err = run(capsys, "sectors", "--source", "demo")
+    assert code == 0, err
+    lines = out.splitlines()
+    header_at = next(i for i, line in enumerate(lines) if line.startswith("#  "))
+    headers = re.split(r"\s{2,}", lines[header_at].strip())
+    cli: dict[str, dict[str, str]] = {}
+    for line in lines[header_at + 2: header_at + 2 + len(report.sectors)]:
+        cells = dict(zip(headers, re.split(r"\s{2,}", line.strip()), strict=False))
+        cli[cells["sector"]] = cells
+    assert set(cli) == {s.sector for s in report.sectors}
+
+    frames = build_frames(dataset, report)
+    model = DataFrameModel(frames.sector_table, frames.sector_formats)
+    names = model.column_names()
+    app = {model.display_text(r, names.index("sector")):
+           {f: model.display_text(r, names.index(col)) for f, (col, _) in SECTOR_FIGURES.items()}
+           for r in range(model.rowCount())}
+
+    path = build_workbook(tmp_path / "look.xlsx", dataset=dataset, params=settings,
+                          now=dataset.as_of).path
+    book = load_workbook(path)
+    ws = book[lay.SECTORS]
+    table = lay.block("sectors_table")
+    sheet: dict[str, dict[str, str]] = {}
+    for row in range(table.top + 1, table.top + 1 + len(report.sectors)):
+        cell = ws.cell
+        sheet[str(cell(row=row, column=2).value)] = {
+            f: _excel_figure(cell(row=row, column=col).value,
+                             cell(row=row, column=col).number_format)
+            for f, (_, col) in SECTOR_FIGURES.items()}
+
+    notes = [str(c.value) for r in book[lay.CORRELATION].iter_rows() for c in r
+             if isinstance(c.value, str) and "beta to BTC" in c.value]
+    for name, cells in cli.items():
+        expected = {f: cells[f] for f in SECTOR_FIGURES}
+        assert app[name] == expected, name
+        assert sheet[name] == expected, name
+        assert re.fullmatch(r"\d+\.\d%", expected["BTC R²"])  # 64.7%, not 65%
+        assert (f"{name}: beta to BTC {expected['beta']}, BTC explains {expected['BTC R²']} "
+                "of its variance") in notes
+    # the Dashboard's top sectors: the same score (it was unsigned there, 1.30 for +1.30)
+    dash, top = book[lay.DASHBOARD], lay.block("dashboard_top")
+    for row in range(top.top + 1, top.top + 1 + min(5, len(report.sectors))):
+        name, score = (dash.cell(row=row, column=top.left + k) for k in (1, 2))
+        assert _excel_figure(score.value, score.number_format) == cli[name.value]["score"]

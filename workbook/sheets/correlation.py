@@ -78,8 +78,11 @@ def _notes(ctx: FillContext) -> list[str]:
     if pic.decay_alert is not None:
         lines.append(f"Correlation trend: {pic.decay_alert.message}")
     for sector, row in pic.betas.iterrows():
-        lines.append(f"{sector}: beta to BTC {row['beta']:.2f}, BTC explains "
-                     f"{row['r_squared']:.0%} of its variance")
+        lines.append(  # as the Sectors sheet and rotation corr write them
+            f"{sector}: beta to BTC "
+            f"{formats.format_number(float(row['beta']), formats.RATIO_DECIMALS)}, BTC "
+            f"explains {formats.format_pct(float(row['r_squared']), formats.PCT_DECIMALS)} "
+            "of its variance")
     if pic.stress is not None:
         lines.extend(_stress_lines(pic.stress))
     lines.extend(pic.warnings)

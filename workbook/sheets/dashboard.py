@@ -45,7 +45,7 @@ def build(ws: Worksheet) -> None:
     ws["D4"].font = st.SECTION_FONT
     for row in range(5, 15):
         ws.cell(row=row, column=1).font = st.BOLD
-    st.column_formats(ws, 6, 10, {6: "0.00"})
+    st.column_formats(ws, 6, 10, {6: st.FMT_SCORE})  # top sectors' score, as on Sectors
     st.column_formats(ws, 12, 14, {2: st.FMT_USD})
     ws["A16"].font = st.BOLD_BLUE
     ws["A17"] = "Sector scores (higher = stronger rotation candidate)"

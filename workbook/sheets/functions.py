@@ -121,7 +121,7 @@ def _rows() -> list[tuple[str, str, str | None, str, str, str]]:
         ("SECTOR_TABLE", "INDEX(SECTOR_TABLE(),2,2)", None, "", "top sector of the spill", ""),
         ("REGIME", "REGIME()", None, "", "risk-on / neutral / risk-off", ""),
         ("DIVERGENCE", 'DIVERGENCE("RENDER")', None, "", "z(social) - z(on-chain)",
-         st.FMT_RATIO),
+         st.FMT_SCORE),
         ("REBALANCE_ORDERS", "INDEX(REBALANCE_ORDERS(),1,1)", None, "",
          "today's orders (spill)", ""),
         ("SLIPPAGE", 'SLIPPAGE("RENDER",20000)', None, "", "walked slippage (fraction)",

@@ -34,9 +34,10 @@ def build(ws: Worksheet) -> None:
     st.write_header(ws, table.top, table.left, HEADERS)
     ws.row_dimensions[table.top].height = 42
     first, last = table.top + 1, table.bottom
-    st.column_formats(ws, first, last, {4: st.FMT_SIGNED, 5: st.FMT_PCT1_SIGNED,
-                                        6: st.FMT_PCT1_SIGNED, 7: st.FMT_RATIO,
-                                        8: st.FMT_SIGNED, 9: st.FMT_RATIO, 10: st.FMT_PCT1})
+    st.column_formats(ws, first, last, {4: st.FMT_SCORE, 5: st.FMT_MOMENTUM,
+                                        6: st.FMT_MOMENTUM, 7: st.FMT_SECTOR_RATIO,
+                                        8: st.FMT_SCORE, 9: st.FMT_SECTOR_RATIO,
+                                        10: st.FMT_SHARE})
     for col in (4, 5, 6, 8):
         letter = ws.cell(row=first, column=col).column_letter
         st.signed_colours(ws, f"{letter}{first}:{letter}{last}")
