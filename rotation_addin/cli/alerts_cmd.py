@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from rotation_addin.cli import term
-from rotation_addin.cli.analytics_common import _whole_number
 from rotation_addin.cli.flag_errors import range_words
-from rotation_addin.cli.quick_args import _number
+from rotation_addin.cli.quick_args import _number, _whole_number
 from rotation_addin.core.alerts import KINDS, rule_bounds
 from rotation_addin.core.errors import DataError, InputError
 

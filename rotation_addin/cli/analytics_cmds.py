@@ -22,12 +22,11 @@ from rotation_addin.cli.analytics_common import (
     _header,
     _load,
     _print_data_warnings,
-    _whole_number,
     _window,
     common_flags,
     data_warnings,
 )
-from rotation_addin.cli.quick_args import EQUITY, _fraction
+from rotation_addin.cli.quick_args import EQUITY, _fraction, _whole_number
 from rotation_addin.cli.venues_cmd import (
     add_plan_venue_arguments,
     check_plan_venue_flags,

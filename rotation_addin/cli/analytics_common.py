@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
+from rotation_addin.cli.quick_args import _in_range
 from rotation_addin.core.constants import STALE_AFTER
 
 if TYPE_CHECKING:
@@ -24,27 +25,9 @@ WINDOW_DAYS = (5, 365)
 """``--window``: the correlation window's range, days."""
 
 
-def _window(text: str) -> int:
-    low, high = WINDOW_DAYS
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a whole number of days between {low} and {high} (got {text!r})") from None
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"must be between {low} and {high} days (got {value})")
-    return value
-
-
-def _whole_number(text: str, valid: str = "") -> int:
-    """A count as typed (``--top 2``); its range is checked by the plan parameters. ``valid``
-    is the range in words (``in [30, 300]``), said when the text is no whole number: a flag
-    with a range takes ``functools.partial(_whole_number, valid=...)``."""
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a whole number{f' {valid}' if valid else ''} (got {text!r})") from None
+_window = _in_range(*WINDOW_DAYS, "days", whole=True)
+"""argparse type of ``--window``: a whole number of days in :data:`WINDOW_DAYS` (``quick_args``
+reads and refuses it as every count flag)."""
 
 
 def common_flags(parser: argparse.ArgumentParser) -> None:

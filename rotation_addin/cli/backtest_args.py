@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from rotation_addin.cli.quick_args import _in_range
 from rotation_addin.core.constants import (
     DEFAULT_WARMUP_DAYS,
     MAX_HORIZON_DAYS,
@@ -57,13 +58,9 @@ def whole_days(flag: str, text: str | None, default: int, minimum: int,
     if not text.strip():
         raise InputError(flag, "needs a whole number of days (got an empty value)")
     try:
-        value = int(text)
-    except ValueError:
-        raise InputError(flag, f"must be a whole number of days between {minimum} and "
-                               f"{maximum} (got {text!r})") from None
-    if not minimum <= value <= maximum:
-        raise InputError(flag, f"must be between {minimum} and {maximum} days (got {value})")
-    return value
+        return int(_in_range(minimum, maximum, "days", whole=True)(text))
+    except argparse.ArgumentTypeError as refused:  # read as every count flag of the CLI is
+        raise InputError(flag, str(refused)) from None
 
 
 def warmup_days(args: argparse.Namespace) -> int:

@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from rotation_addin.cli import term
-from rotation_addin.cli.analytics_common import _whole_number
 from rotation_addin.cli.journal_args import existing_journal, iso_time, parse_change
-from rotation_addin.cli.quick_args import _fraction, _number
+from rotation_addin.cli.quick_args import _fraction, _number, _whole_number
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings

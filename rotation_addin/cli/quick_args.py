@@ -2,9 +2,11 @@
 the settings and the dataset a ``--symbol`` reads.
 
 :func:`_number` (and :func:`_fraction` on it) is how every number flag of the CLI reads its
-value (``rotation plan``, ``trade``, ``platforms``, ``doctor``, ``alerts`` too), so ``1,000``
-or ``$5`` means the same on every command. Fractions accept ``0.02`` or ``2%``. Nothing here
-imports pandas: ``rotation size`` without ``--symbol`` starts without it.
+value (``rotation plan``, ``trade``, ``platforms``, ``doctor``, ``alerts`` too), and
+:func:`_whole_number` every count, so ``1,000`` or ``$5`` means the same on every command;
+:func:`_in_range` on them checks a range the CLI owns (``watch --every``, ``corr --window``).
+Fractions accept ``0.02`` or ``2%``. Nothing here imports pandas: ``rotation size`` without
+``--symbol`` starts without it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import functools
 import importlib
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli import term
@@ -43,13 +46,40 @@ ANNUAL_VOL_PLAIN_MAX = 5.0
 def _number(text: str, valid: str = "") -> float:
     """argparse type: a number as typed (``1,000``, ``$5``, ``1e3``); ``valid`` is the flag's
     range in words (``above 0 USD``), said when the text is no number. A flag with a range
-    takes ``functools.partial(_number, valid=...)``."""
-    cleaned = text.strip().replace("_", "").replace(",", "").lstrip("$")
+    takes ``functools.partial(_number, valid=...)``, or :func:`_in_range` to check it too."""
     try:
-        return float(cleaned)
+        return float(text.strip().replace("_", "").replace(",", "").lstrip("$"))
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"must be a number{f' {valid}' if valid else ''} (got {text!r})") from None
+
+
+def _whole_number(text: str, valid: str = "") -> int:
+    """argparse type: a count as typed (``1.5`` and ``1e3`` refused); ``valid`` is the range
+    in words, said when the text is no whole number."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number{f' {valid}' if valid else ''} (got {text!r})") from None
+
+
+def _in_range(low: float, high: float, suffix: str = "", *,
+              whole: bool = False) -> Callable[[str], float]:
+    """argparse type of a flag whose range the CLI checks itself: a number (a whole number
+    with ``whole``) in ``[low, high]`` (``high`` ``math.inf``: no upper limit), else refused
+    in one line whose range words are :func:`~rotation_addin.cli.flag_errors.range_words`'
+    and ``suffix`` (``s``, ``days``), the same for a word (``must be a whole number at least
+    1 (got 'x')``) as for a number outside it (``must be at least 1 (got 0)``)."""
+    valid = range_words(low, high) + (f" {suffix}" if suffix else "")
+
+    def parse(text: str) -> float:
+        value = _whole_number(text, valid) if whole else _number(text, valid)
+        if not low <= value <= high:  # nan too
+            raise argparse.ArgumentTypeError(f"must be {valid} (got {text.strip()})")
+        return value
+
+    return parse
 
 
 EQUITY = functools.partial(_number, valid=range_words(EQUITY_USD.low, EQUITY_USD.high, USD))

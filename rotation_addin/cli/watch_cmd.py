@@ -20,34 +20,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import signal
 import sys
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+from rotation_addin.cli.quick_args import _in_range
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.settings import load_settings
 from rotation_addin.data.universe_io import load_universe
 
 EVERY_RANGE_S = (1.0, 3600.0)
-"""``--every``: seconds between two alert evaluations while watching."""
+"""``--every``: seconds between two alert evaluations while watching (read, and refused in
+its range's words, by ``quick_args._in_range`` as every number flag is: ``1,000`` works)."""
 DURATION_RANGE_S = (1.0, 7 * 86400.0)
 EXIT_FIRED = 1
-
-
-def _seconds(flag: str, bounds: tuple[float, float]) -> Any:
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or not bounds[0] <= value <= bounds[1]:
-            raise argparse.ArgumentTypeError(
-                f"must be seconds between {bounds[0]:g} and {bounds[1]:g} (got {text})")
-        return value
-    return parse
 
 
 def _symbols(text: str) -> list[str]:
@@ -69,12 +57,12 @@ def register(subparsers: Any) -> None:
                        help="one REST snapshot, evaluate, print, exit (for cron)")
     watch.add_argument("--symbols", type=_symbols, default=None, metavar="A,B,...",
                        help="bases to watch (default: the universe)")
-    watch.add_argument("--every", type=_seconds("--every", EVERY_RANGE_S), default=10.0,
+    watch.add_argument("--every", type=_in_range(*EVERY_RANGE_S, "s"), default=10.0,
                        metavar="SECONDS", help="seconds between alert evaluations (1-3600, "
                        "default 10)")
     watch.add_argument("--exchange", metavar="ID", default=None,
                        help="ccxt exchange id (default: the settings' exchange)")
-    watch.add_argument("--duration", type=_seconds("--duration", DURATION_RANGE_S),
+    watch.add_argument("--duration", type=_in_range(*DURATION_RANGE_S, "s"),
                        default=None, help=argparse.SUPPRESS)  # benches and tests
     watch.add_argument("--api-url", default=None, help=argparse.SUPPRESS)
     watch.add_argument("--ws-url", default=None, help=argparse.SUPPRESS)

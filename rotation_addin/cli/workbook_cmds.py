@@ -8,7 +8,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from rotation_addin.cli.analytics_common import _whole_number
+from rotation_addin.cli.quick_args import _whole_number
 from rotation_addin.cli.term import render_key_values, to_json
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.settings import load_settings

@@ -74,8 +74,8 @@ def test_once_without_an_exchange_is_one_line_exit_4(capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.parametrize(("flags", "named"), [
-    (["--every", "0"], "--every: must be seconds between 1 and 3600 (got 0)"),
-    (["--every", "abc"], "--every: must be seconds between 1 and 3600 (got abc)"),
+    (["--every", "0"], "--every: must be at least 1 and at most 3600 s (got 0)"),
+    (["--every", "abc"], "--every: must be a number at least 1 and at most 3600 s (got 'abc')"),
     (["--symbols", ","], "--symbols: must list at least one base"),
 ])
 def test_bad_flags_are_one_line_naming_the_flag(flags: list[str], named: str,

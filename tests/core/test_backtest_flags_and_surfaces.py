@@ -106,7 +106,7 @@ def test_one_warmup_limit_for_both_backtests_and_the_help(capsys):
         assert code == 0, err
         code, _, err = run(capsys, *DEMO, *strategy, "--warmup", str(MIN_WARMUP_DAYS - 1))
         assert code == 2 and one_line_error(err).endswith(
-            f"--warmup: must be between {MIN_WARMUP_DAYS} and 5000 days (got 29)")
+            f"--warmup: must be at least {MIN_WARMUP_DAYS} and at most 5000 days (got 29)")
 
 
 def test_a_warmup_longer_than_the_data_blames_the_warmup(capsys):
