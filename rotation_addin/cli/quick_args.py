@@ -43,22 +43,28 @@ ANNUAL_VOL_PLAIN_MAX = 5.0
 
 
 
+def _digits(text: str) -> str:
+    """A number as typed without its spaces and thousands separators (``1,000``, ``1_000``):
+    what :func:`_number` and :func:`_whole_number` both read."""
+    return text.strip().replace("_", "").replace(",", "")
+
+
 def _number(text: str, valid: str = "") -> float:
     """argparse type: a number as typed (``1,000``, ``$5``, ``1e3``); ``valid`` is the flag's
     range in words (``above 0 USD``), said when the text is no number. A flag with a range
     takes ``functools.partial(_number, valid=...)``, or :func:`_in_range` to check it too."""
     try:
-        return float(text.strip().replace("_", "").replace(",", "").lstrip("$"))
+        return float(_digits(text).lstrip("$"))
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"must be a number{f' {valid}' if valid else ''} (got {text!r})") from None
 
 
 def _whole_number(text: str, valid: str = "") -> int:
-    """argparse type: a count as typed (``1.5`` and ``1e3`` refused); ``valid`` is the range
-    in words, said when the text is no whole number."""
+    """argparse type: a count as typed (``1,000`` as :func:`_number` reads it; ``1.5`` and
+    ``1e3`` refused); ``valid`` is the range in words, said when the text is no whole number."""
     try:
-        return int(text.strip())
+        return int(_digits(text))
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"must be a whole number{f' {valid}' if valid else ''} (got {text!r})") from None

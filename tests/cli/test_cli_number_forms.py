@@ -105,3 +105,29 @@ def test_a_negative_percentage_says_the_range_not_just_above_zero(capsys):
     assert code == 2
     assert one_line_error(err) == BAD + ("--risk-fraction: must be above 0 % and at most 3 % "
                                          "(got -1 %)")
+
+
+def test_a_count_takes_thousands_separators_as_a_number_does(capsys):
+    """``--limit 1,000`` was refused (``int()``) where ``--notional 1,000`` was taken: a count
+    is read by ``_whole_number`` with ``_number``'s separators, and is still a whole number."""
+    code, out, err = run(capsys, "alerts", "history", "--limit", "1,000", "--json")
+    assert code == 0 and out.strip() == '{\n  "firings": []\n}', err
+    typed = run(capsys, "backtest", "--source", "demo", "--warmup", "1,000")
+    plain = run(capsys, "backtest", "--source", "demo", "--warmup", "1000")
+    assert typed == plain and typed[0] == 0 and "warmup 1000 d" in typed[1]
+    code, out, err = run(capsys, "corr", "--source", "demo", "--window", "1_000")
+    assert (code, out) == (2, "")  # read as 1000, so refused as out of range, not as a word
+    assert one_line_error(err) == BAD + "--window: must be at least 5 and at most 365 days " \
+                                        "(got 1_000)"
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (("alerts", "history", "--limit", "1.5"),
+     "--limit: must be a whole number >= 1 (got '1.5')"),
+    (("alerts", "history", "--limit", "$5"), "--limit: must be a whole number >= 1 (got '$5')"),
+    (("plan", "--top", "1,5.0"), "--top: must be a whole number (got '1,5.0')"),
+])
+def test_a_count_still_refuses_a_fraction(capsys, argv, line):
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert one_line_error(err) == BAD + line
