@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import math
 import sqlite3
 from dataclasses import asdict
 from pathlib import Path
@@ -22,14 +23,15 @@ from typing import Any
 
 from rotation_addin.cli import term
 from rotation_addin.cli.flag_errors import range_words
-from rotation_addin.cli.quick_args import _number, _whole_number
+from rotation_addin.cli.quick_args import _in_range, _number, _whole_number
 from rotation_addin.core.alerts import KINDS, rule_bounds
 from rotation_addin.core.errors import DataError, InputError
 
 RULE_HEADERS = ("id", "kind", "subject", "threshold", "unit", "hysteresis", "note")
 FIRING_HEADERS = ("#", "fired (UTC)", "rule", "kind", "subject", "data", "message")
-LIMIT_VALID = ">= 1"
-"""``alerts history --limit``'s range as its refusals say it."""
+LIMIT = _in_range(1, math.inf, whole=True)
+"""argparse type of ``alerts history --limit``: a count of at least 1, a word and 0 refused in
+the same range words (``at least 1``)."""
 RULE_ID_VALID = "naming an active rule (rotation alerts list)"
 """What ``alerts remove ID`` takes (which ids are active is known once the store is read)."""
 
@@ -72,7 +74,7 @@ def register(subparsers: Any) -> None:
     removed.add_argument("--json", action="store_true", help="machine-readable JSON")
     removed.set_defaults(handler=_remove)
     hist = sub.add_parser("history", help="every firing, oldest first")
-    hist.add_argument("--limit", type=functools.partial(_whole_number, valid=LIMIT_VALID),
+    hist.add_argument("--limit", type=LIMIT,
                       default=None, metavar="N", help="only the last N firings")
     hist.add_argument("--json", action="store_true", help="machine-readable JSON")
     hist.set_defaults(handler=_history)
@@ -160,8 +162,6 @@ def _history(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.alerts import history
 
-    if args.limit is not None and args.limit < 1:
-        raise InputError("--limit", f"must be an integer {LIMIT_VALID} (got {args.limit})")
     firings = history(args.limit)
     if args.json:
         print(term.to_json({"firings": [firing_json(f) for f in firings]}))

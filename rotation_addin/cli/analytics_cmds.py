@@ -26,7 +26,7 @@ from rotation_addin.cli.analytics_common import (
     common_flags,
     data_warnings,
 )
-from rotation_addin.cli.quick_args import EQUITY, _fraction, _whole_number
+from rotation_addin.cli.quick_args import EQUITY, _fraction, _in_range
 from rotation_addin.cli.venues_cmd import (
     add_plan_venue_arguments,
     check_plan_venue_flags,
@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 __all__ = ["STALE_AFTER", "data_warnings", "register"]
 
 NO_ORDERS_SENT = "Orders are a proposal: nothing is sent to any exchange."
+TOP = _in_range(1, math.inf, whole=True)
+"""argparse type of ``plan --top``: a count of at least 1 (the plan parameters' own check of
+``top_n_long``), a word and 0 refused in the same range words (``at least 1``)."""
 RANKING_NOT_FORECAST = ("scores rank today's conditions; they are not a forecast (on real "
                         "2022-23 data the momentum leader did not reliably outperform: "
                         "docs/real-data-check.md).")
@@ -111,7 +114,7 @@ def _register_plan(subparsers: Any) -> None:
                       help="account equity (default: settings equity_usd)")
     plan.add_argument("--risk-fraction", type=_fraction(1.0), default=None, metavar="F",
                       help="risk per trade: 0.02 or 2%% of equity (default: settings, 2%%)")
-    plan.add_argument("--top", type=_whole_number, default=None, metavar="N",
+    plan.add_argument("--top", type=TOP, default=None, metavar="N",
                       help="number of leading sectors to hold long (default 1)")
     plan.add_argument("--portfolio-cap", type=_fraction(1.0), default=None, metavar="F",
                       help="stressed-loss cap: 0.06 or 6%% of equity (default 6%%)")

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
 from pathlib import Path
 from typing import Any
 
-from rotation_addin.cli.quick_args import _whole_number
+from rotation_addin.cli.quick_args import _in_range
 from rotation_addin.cli.term import render_key_values, to_json
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.settings import load_settings
 
 DPI_RANGE = (30, 300)
 """``workbook render --dpi``: PNG resolutions LibreOffice's pages are rendered at."""
-DPI_VALID = f"in [{DPI_RANGE[0]}, {DPI_RANGE[1]}]"
-"""That range as ``--dpi``'s refusals say it (a word or 1.5, and a number outside it)."""
+DPI = _in_range(*DPI_RANGE, whole=True)
+"""argparse type of ``--dpi``: a whole number in :data:`DPI_RANGE`, a word, 1.5 and a number
+outside it refused in the same range words (``at least 30 and at most 300``)."""
 
 
 def register(subparsers: Any) -> None:
@@ -50,8 +50,9 @@ def register(subparsers: Any) -> None:
                     "poppler-utils.")
     render.add_argument("file", type=Path, metavar="FILE", help="workbook to render")
     render.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    render.add_argument("--dpi", type=functools.partial(_whole_number, valid=DPI_VALID),
-                        default=80, help=f"PNG resolution, dots per inch {DPI_VALID} (default 80)")
+    render.add_argument("--dpi", type=DPI, default=80,
+                        help=f"PNG resolution, dots per inch ({DPI_RANGE[0]}-{DPI_RANGE[1]}, "
+                             "default 80)")
     render.set_defaults(handler=run_render)
     group.set_defaults(handler=lambda _args: (group.print_help(), 2)[1])
 
@@ -114,9 +115,6 @@ def run_render(args: argparse.Namespace) -> int:
     # deferred: numpy + openpyxl off CLI start-up (bench/bench_cli_start.py)
     from workbook.render import render_workbook
 
-    low, high = DPI_RANGE
-    if not low <= args.dpi <= high:
-        raise InputError("--dpi", f"must be {DPI_VALID} (got {args.dpi})")
     result = render_workbook(args.file, args.out, dpi=args.dpi)
     print(f"PDF: {result.pdf}")
     for sheet, png in result.pngs.items():

@@ -141,7 +141,7 @@ def test_plan_reads_the_positions_file(capsys: pytest.CaptureFixture[str],
     (["corr", "--window", "2"], "--window"),
     (["plan", "--equity", "-5"], "--equity"),
     (["plan", "--risk-fraction", "0.5"], "--risk-fraction: must be above 0 % and at most 3 %"),
-    (["plan", "--top", "0"], "--top: must be an integer >= 1"),
+    (["plan", "--top", "0"], "--top: must be at least 1 (got 0)"),
     (["regime", "--source", "live"], "--source"),
 ])
 def test_bad_flags_are_one_line_errors(capsys: pytest.CaptureFixture[str], argv: list[str],

@@ -19,7 +19,7 @@ BAD = "rotation: invalid input: "
 @pytest.mark.parametrize(("argv", "line"), [
     (["--risk-fraction", "5%"], "--risk-fraction: must be above 0 % and at most 3 % (got 5 %)"),
     (["--risk-fraction=0.05"], "--risk-fraction: must be above 0 % and at most 3 % (got 5 %)"),
-    (["--top", "0"], "--top: must be an integer >= 1 (got 0)"),
+    (["--top", "0"], "--top: must be at least 1 (got 0)"),
     (["--portfolio-cap", "200%"],
      "--portfolio-cap: must be above 0 % and at most 50 % (got 200 %)"),
 ])

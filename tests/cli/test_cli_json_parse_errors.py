@@ -15,7 +15,7 @@ from tests.cli_helpers import one_line_error, run
 @pytest.mark.parametrize(("argv", "message"), [
     (["plan", "--json", "--equity", "abc"],
      "--equity: must be a number at least 0.01 USD (got 'abc')"),
-    (["plan", "--json", "--top", "1.5"], "--top: must be a whole number (got '1.5')"),
+    (["plan", "--json", "--top", "1.5"], "--top: must be a whole number at least 1 (got '1.5')"),
     (["plan", "--json", "--source", "live"],
      "--source: invalid choice: 'live' (choose from 'demo', 'cache')"),
     (["size", "--json", "--equity", "1000"],
@@ -35,7 +35,7 @@ def test_parser_errors_without_json_print_nothing_on_stdout(
     code, out, err = run(capsys, "plan", "--top", "1.5")
     assert (code, out) == (2, "")
     assert one_line_error(err) == "rotation: invalid input: --top: must be a whole number " \
-                                  "(got '1.5')"
+                                  "at least 1 (got '1.5')"
 
 
 def test_the_parser_alone_still_exits_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:

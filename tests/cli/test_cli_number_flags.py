@@ -17,11 +17,11 @@ from tests.cli_helpers import one_line_error, run
 
 NOT_A_NUMBER = [
     (["workbook", "render", "book.xlsx", "--out", "out", "--dpi", "abc"],
-     "--dpi: must be a whole number in [30, 300] (got 'abc')", False),
+     "--dpi: must be a whole number at least 30 and at most 300 (got 'abc')", False),
     (["workbook", "render", "book.xlsx", "--out", "out", "--dpi", "1.5"],
-     "--dpi: must be a whole number in [30, 300] (got '1.5')", False),
+     "--dpi: must be a whole number at least 30 and at most 300 (got '1.5')", False),
     (["alerts", "history", "--limit", "abc"],
-     "--limit: must be a whole number >= 1 (got 'abc')", True),
+     "--limit: must be a whole number at least 1 (got 'abc')", True),
     (["alerts", "remove", "1", "abc"],
      "ID: must be a whole number naming an active rule (rotation alerts list) (got 'abc')",
      True),
@@ -47,8 +47,9 @@ NOT_A_NUMBER = [
 
 OUT_OF_RANGE = [
     (["workbook", "render", "book.xlsx", "--out", "out", "--dpi", "5"],
-     "--dpi: must be in [30, 300] (got 5)"),
-    (["alerts", "history", "--limit", "0"], "--limit: must be an integer >= 1 (got 0)"),
+     "--dpi: must be at least 30 and at most 300 (got 5)"),
+    (["alerts", "history", "--limit", "0"], "--limit: must be at least 1 (got 0)"),
+    (["plan", "--top", "0"], "--top: must be at least 1 (got 0)"),
     (["doctor", "--timeout", "99"], "--timeout: must be above 0 and at most 30 s (got 99)"),
     (["platforms", "BTC", "--notional", "-5"], "--notional: must be above 0 USD (got -5)"),
     (["platforms", "BTC", "--notional", "1000", "--days", "4000"],
@@ -131,3 +132,21 @@ def test_plan_takes_a_valid_venue_days_without_venues(capsys: pytest.CaptureFixt
         code, out, err = run(capsys, "plan", "--venue-days", days, "--json")
         assert code == 0, err
         assert "cheapest_venues" not in json.loads(out)
+
+
+@pytest.mark.parametrize(("argv", "outside"), [
+    (["alerts", "history", "--limit"], "0"),
+    (["plan", "--top"], "0"),
+    (["workbook", "render", "book.xlsx", "--out", "out", "--dpi"], "301"),
+])
+def test_a_count_says_one_range_for_a_word_and_for_a_number_outside(
+        argv: list[str], outside: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """--limit 0 said 'must be an integer >= 1' and --limit x 'must be a whole number >= 1';
+    --top 0 'an integer >= 1' (the plan parameters' words) and --top x no range at all."""
+    said = []
+    for typed in ("x", outside):
+        code, out, err = run(capsys, *argv, typed)
+        assert (code, out) == (2, "")
+        said.append(one_line_error(err).rsplit(" (got ", 1)[0])
+    word, number = said
+    assert word == number.replace("must be ", "must be a whole number ", 1)

@@ -123,9 +123,10 @@ def test_a_count_takes_thousands_separators_as_a_number_does(capsys):
 
 @pytest.mark.parametrize(("argv", "line"), [
     (("alerts", "history", "--limit", "1.5"),
-     "--limit: must be a whole number >= 1 (got '1.5')"),
-    (("alerts", "history", "--limit", "$5"), "--limit: must be a whole number >= 1 (got '$5')"),
-    (("plan", "--top", "1,5.0"), "--top: must be a whole number (got '1,5.0')"),
+     "--limit: must be a whole number at least 1 (got '1.5')"),
+    (("alerts", "history", "--limit", "$5"),
+     "--limit: must be a whole number at least 1 (got '$5')"),
+    (("plan", "--top", "1,5.0"), "--top: must be a whole number at least 1 (got '1,5.0')"),
 ])
 def test_a_count_still_refuses_a_fraction(capsys, argv, line):
     code, out, err = run(capsys, *argv)

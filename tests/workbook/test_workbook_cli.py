@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from rotation_addin.cli.main import main
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
 from rotation_addin.data.paths import workbooks_dir
+from tests.cli_helpers import one_line_error, run
 from workbook import layout as lay
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,6 +85,8 @@ def test_workbook_render_writes_pngs(tmp_path: Path, lo_profile: Path) -> None:
 
 def test_render_bad_dpi_is_an_input_error(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["workbook", "render", str(tmp_path / "x.xlsx"), "--out", str(tmp_path),
-                 "--dpi", "5"]) == 2
-    assert "--dpi" in capsys.readouterr().err
+    code, out, err = run(capsys, "workbook", "render", str(tmp_path / "x.xlsx"), "--out",
+                         str(tmp_path), "--dpi", "5")
+    assert (code, out) == (2, "")
+    assert one_line_error(err) == ("rotation: invalid input: --dpi: must be at least 30 and "
+                                   "at most 300 (got 5)")
