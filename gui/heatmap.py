@@ -10,6 +10,7 @@ from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.palette import cell_text_colour, correlation_colour
+from rotation_addin.core import formats
 
 
 class HeatmapWidget(QWidget):
@@ -89,5 +90,6 @@ class HeatmapWidget(QWidget):
                 painter.drawRect(rect)
                 if cell >= 22 and math.isfinite(value):
                     painter.setPen(cell_text_colour(colour))
-                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{value:.2f}")
+                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter,
+                                     formats.format_correlation(value))
         painter.end()

@@ -193,7 +193,9 @@ mildly and briefly inverse BTC-relative)."""
 
 def inverse_pairs_line(returns_label: str, pairs: Iterable[Any]) -> str:
     """One line per return type: ``"USD inverse pairs (...) — measured, not a hedge: none"``."""
-    listed = ", ".join(f"{p.first}/{p.second} {p.correlation:+.2f}" for p in pairs)
+    listed = ", ".join(
+        f"{p.first}/{p.second} {formats.format_correlation(p.correlation, signed=True)}"
+        for p in pairs)
     return f"{returns_label} {INVERSE_PAIRS_LABEL}: {listed or 'none'}"
 
 
@@ -208,7 +210,8 @@ def correlation_notes(stress: Any, picture: Any, benchmark: str) -> str:
     ]
     if vs_btc:
         parts = [
-            f"{name} {row['normal_corr']:+.2f}→{row['stress_corr_adjusted']:+.2f} "
+            f"{name} {formats.format_correlation(row['normal_corr'], signed=True)}→"
+            f"{formats.format_correlation(row['stress_corr_adjusted'], signed=True)} "
             f"(co-crash ×{row['co_crash_ratio']:.1f})"
             for name, row in vs_btc
             if math.isfinite(float(row["normal_corr"]))
@@ -217,7 +220,8 @@ def correlation_notes(stress: Any, picture: Any, benchmark: str) -> str:
     average = float(getattr(picture, "average_pairwise", math.nan))
     if math.isfinite(average):
         lines.append(
-            f"Average pairwise sector correlation ({picture.window_days} d, USD): {average:.2f}"
+            f"Average pairwise sector correlation ({picture.window_days} d, USD): "
+            f"{formats.format_correlation(average)}"
         )
     alert: Any = getattr(picture, "decay_alert", None)
     if alert is not None and str(getattr(alert, "message", "")):

@@ -74,7 +74,8 @@ def run_corr(args: argparse.Namespace) -> int:
     for line in _inverse_pair_lines(hedges, window):
         print(line)
     if math.isfinite(picture.average_pairwise):
-        print(f"average pairwise correlation: {picture.average_pairwise:.2f}")
+        print("average pairwise correlation: "
+              f"{formats.format_correlation(picture.average_pairwise)}")
     if picture.decay_alert is not None:
         print(f"correlation trend: {picture.decay_alert.state} - {picture.decay_alert.message}")
     for warning in picture.warnings:
@@ -88,13 +89,15 @@ def _inverse_pair_lines(hedges: Sequence[Any], window: int) -> list[str]:
     if not hedges:
         return [f"inverse pairs (correlation < -0.2 over {window} days): none"]
     lines = [f"inverse pairs (correlation < -0.2 over {window} days): " + ", ".join(
-        f"{h.first}/{h.second} {h.correlation:+.2f}" for h in hedges)
+        f"{h.first}/{h.second} {formats.format_correlation(h.correlation, signed=True)}"
+        for h in hedges)
         + f" - {INVERSE_PAIRS_CAVEAT}"]
     if window < NOISY_WINDOW_DAYS:
         # 95 % band of a sample correlation around 0 (Fisher z): +-tanh(1.96 / sqrt(n - 3))
         band = math.tanh(1.96 / math.sqrt(max(window - 3, 1)))
-        lines.append(f"note: a {window}-day correlation is mostly noise (+-{band:.2f} at 95 % "
-                     f"when the true value is 0); use --window {NOISY_WINDOW_DAYS} or more")
+        lines.append(f"note: a {window}-day correlation is mostly noise "
+                     f"(+-{formats.format_correlation(band)} at 95 % when the true value is "
+                     f"0); use --window {NOISY_WINDOW_DAYS} or more")
     return lines
 
 

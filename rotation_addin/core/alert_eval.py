@@ -24,6 +24,7 @@ from datetime import datetime
 
 from rotation_addin.core.alerts import ANY_SUBJECT, UNIT_TEXT, AlertRule
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
+from rotation_addin.core.formats import format_correlation
 from rotation_addin.core.types import Side
 
 
@@ -211,7 +212,8 @@ def _funding_readings(rule: AlertRule, inputs: AlertInputs) -> list[Reading]:
 def _market_readings(rule: AlertRule, inputs: AlertInputs) -> list[Reading]:
     if rule.kind == "correlation_rise":
         value = inputs.average_correlation
-        return [Reading("", value, 1, f"average pairwise sector correlation {value:.2f}")] \
+        return [Reading("", value, 1, "average pairwise sector correlation "
+                        f"{format_correlation(value)}")] \
             if value is not None and _finite(value) else []
     if rule.kind == "stale_data":
         return [Reading("", inputs.age_hours, 1,

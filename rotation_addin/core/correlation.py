@@ -24,6 +24,7 @@ from rotation_addin.core.factor import (
     sector_betas,
     sector_structure,
 )
+from rotation_addin.core.formats import format_correlation
 from rotation_addin.core.frames import require_column, require_frame, require_series, window_days
 from rotation_addin.core.pearson import correlation_matrix, pairwise_pearson, pearson_pair
 from rotation_addin.core.rolling_pearson import rolling_pearson
@@ -200,8 +201,9 @@ def correlation_decay_alert(
     else:
         state, verb = "stable", "moved"
     message = (
-        f"average pairwise correlation {verb} to {current:.2f} vs its {days}-day mean "
-        f"{baseline:.2f} ({change:+.2f}; alert at ±{limit:.2f})"
+        f"average pairwise correlation {verb} to {format_correlation(current)} vs its "
+        f"{days}-day mean {format_correlation(baseline)} "
+        f"({format_correlation(change, signed=True)}; alert at ±{format_correlation(limit)})"
     )
     return CorrelationDecayAlert(
         as_of=series.index[-1],

@@ -165,6 +165,13 @@ def format_money(value: float | None, unit: str = "USD", decimals: int = 2, *,
     return f"{format_number(value, decimals, signed=signed)} {unit}"
 
 
+def format_correlation(value: float | None, *, signed: bool = False) -> str:
+    """A correlation coefficient with :data:`CORRELATION_DECIMALS` (``0.95``; ``+0.42`` /
+    ``-0.31`` when ``signed``): the heatmap's cells, the notes and the ``average pairwise
+    correlation`` line on the CLI, the app and the workbook."""
+    return format_number(value, CORRELATION_DECIMALS, signed=signed)
+
+
 def format_count(count: int, noun: str, plural: str | None = None) -> str:
     """``1 order``, ``2 orders``, ``0 orders``."""
     word = noun if count == 1 else (plural or noun + "s")

@@ -62,7 +62,9 @@ mildly and briefly inverse BTC-relative)."""
 
 def inverse_pairs_line(returns_label: str, pairs: Iterable[HedgePair]) -> str:
     """One line per return type: ``"USD inverse pairs (...) — measured, not a hedge: none"``."""
-    listed = "; ".join(f"{p.first} / {p.second} {p.correlation:+.2f}" for p in pairs)
+    listed = "; ".join(
+        f"{p.first} / {p.second} {formats.format_correlation(p.correlation, signed=True)}"
+        for p in pairs)
     return f"{returns_label} {INVERSE_PAIRS_LABEL}: {listed or 'none'}"
 
 
@@ -71,7 +73,8 @@ def _notes(ctx: FillContext) -> list[str]:
     lines = [f"Window: last {pic.window_days} days. Top: USD returns; bottom: returns relative "
              "to BTC (the market factor removed)."]
     if math.isfinite(pic.average_pairwise):
-        lines.append(f"Average pairwise correlation (USD): {pic.average_pairwise:.2f}")
+        lines.append("Average pairwise correlation (USD): "
+                     f"{formats.format_correlation(pic.average_pairwise)}")
     for label, pairs in (("USD", pic.natural_hedges_usd),
                          ("BTC-relative", pic.natural_hedges_relative)):
         lines.append(inverse_pairs_line(label, pairs))
@@ -95,8 +98,10 @@ def _stress_lines(stress: StressCorrelation) -> list[str]:
              "assume correlation 1 under stress."]
     for pair, row in stress.table.iterrows():
         first, second = pair if isinstance(pair, tuple) else (pair, "")
-        lines.append(f"  {first} vs {second}: normal {row['normal_corr']:+.2f}, stress "
-                     f"{row['stress_corr']:+.2f} (adjusted {row['stress_corr_adjusted']:+.2f})")
+        normal, stressed, adjusted = (formats.format_correlation(row[c], signed=True) for c in
+                                      ("normal_corr", "stress_corr", "stress_corr_adjusted"))
+        lines.append(f"  {first} vs {second}: normal {normal}, stress {stressed} "
+                     f"(adjusted {adjusted})")
     return lines
 
 
