@@ -1,0 +1,113 @@
+"""How a number typed by a user is read, on every surface (the CLI's flags, the UDFs' text
+arguments, the app's fields, the workbook's Journal sheet).
+
+A typed number is an optional sign, an optional ``$`` (where the surface takes one), digits
+and an optional decimal point and exponent. The digits before the point may be grouped by
+thousands, well formed: ``1,000``, ``12,345.67`` (a comma before every three digits) or
+``1_000`` (an underscore between digits, as Python writes it). A comma anywhere else
+(``1,5``, ``1,2,3``, ``10,00``, ``1.5,0``) is refused, never dropped: ``1,5`` is a European
+decimal comma, and reading it as 15 would be off by a factor of ten without a word.
+
+``inf`` and ``nan`` are read as Python reads them; each surface refuses them with its own
+"must be a finite number". A ``%`` is the surface's to handle (a fraction on one, the unit of
+the field on another), so it is no part of the text read here.
+"""
+
+from __future__ import annotations
+
+import re
+
+COMMA_REASON = "',' groups thousands (1,000): write a decimal with a point (1.5)"
+"""Why a comma that does not group thousands is refused (``1,5``)."""
+
+_RUN = r"\d+(?:_\d+)*"
+_WHOLE = rf"(?:\d{{1,3}}(?:,\d{{3}})+|{_RUN})"
+_SPECIAL = r"(?:inf|infinity|nan)"
+_DECIMAL = rf"(?:(?:{_WHOLE}(?:\.(?:{_RUN})?)?|\.{_RUN})(?:[eE][+-]?{_RUN})?|{_SPECIAL})"
+_SIGN_DOLLAR = r"(?:[+-]?\$?|\$[+-])"
+_PATTERNS = {
+    (False, False): re.compile(rf"[+-]?{_DECIMAL}", re.IGNORECASE),
+    (False, True): re.compile(rf"{_SIGN_DOLLAR}{_DECIMAL}", re.IGNORECASE),
+    (True, False): re.compile(rf"[+-]?{_WHOLE}"),
+    (True, True): re.compile(rf"{_SIGN_DOLLAR}{_WHOLE}"),
+}
+_SPACES = str.maketrans("", "", " \u00a0")
+
+
+class NotANumber(ValueError):
+    """Text that is no number as :func:`typed_number` reads one.
+
+    Parameters
+    ----------
+    text : str
+        The text as typed.
+    reason : str
+        Why, when more can be said than "not a number" (:data:`COMMA_REASON`); else ``""``.
+    """
+
+    def __init__(self, text: str, reason: str = "") -> None:
+        self.text = text
+        self.reason = reason
+        super().__init__(reason or f"not a number (got {text!r})")
+
+    @property
+    def hint(self) -> str:
+        """``"; <reason>"`` to close a surface's own "must be a number (got ...)", or ``""``."""
+        return f"; {self.reason}" if self.reason else ""
+
+
+def _plain(text: str, whole: bool, dollar: bool, spaces: bool) -> str:
+    """``text`` as Python's ``float``/``int`` reads it (separators and ``$`` off), or
+    :class:`NotANumber`."""
+    stripped = text.translate(_SPACES) if spaces else text.strip()
+    pattern = _PATTERNS[whole, dollar]
+    if pattern.fullmatch(stripped):
+        return stripped.replace(",", "").replace("$", "")
+    reason = ""
+    if "," in stripped and pattern.fullmatch(stripped.replace(",", "")):
+        reason = COMMA_REASON
+    raise NotANumber(text, reason)
+
+
+def typed_number(text: str, *, dollar: bool = False, spaces: bool = False) -> float:
+    """The number a user typed (``1,000``, ``12,345.67``, ``1_000``, ``-2.5e3``).
+
+    Parameters
+    ----------
+    text : str
+        The text as typed; surrounding whitespace is ignored.
+    dollar : bool
+        Take one ``$`` before the digits (``$5``, ``-$5``, ``$-5``).
+    spaces : bool
+        Ignore spaces (and no-break spaces) inside the text too (``1 000``).
+
+    Returns
+    -------
+    float
+        The number (``inf`` / ``nan`` when typed so: the caller says they are not finite).
+
+    Raises
+    ------
+    NotANumber
+        The text is no number; ``reason`` is :data:`COMMA_REASON` when it would be one but
+        for a comma that groups no thousands (``1,5``).
+    """
+    return float(_plain(text, False, dollar, spaces))
+
+
+def typed_whole_number(text: str, *, dollar: bool = False, spaces: bool = False) -> int:
+    """The whole number a user typed (``1,000``, ``1_000``, ``-3``; ``1.5`` and ``1e3`` are
+    :class:`NotANumber`): :func:`typed_number`'s grouping and parameters, without a point or
+    an exponent.
+
+    Returns
+    -------
+    int
+        The count.
+
+    Raises
+    ------
+    NotANumber
+        As :func:`typed_number` (``1,5`` with :data:`COMMA_REASON`).
+    """
+    return int(_plain(text, True, dollar, spaces))
