@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from gui.palette import follow_palette, series_colours, set_field_error, set_tone, style_plot
 from gui.table_view import DataTable
 from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
+from rotation_addin.core.typed_numbers import NotANumber, typed_number
 from rotation_addin.core.validation import utc_time
 from rotation_addin.desk.journal_text import review_text_rows
 
@@ -176,13 +177,13 @@ class JournalView(QWidget):
             widget.text()  # type: ignore[attr-defined]
 
     def _number(self, name: str) -> float | None:
-        text = self._text(name).strip().replace(",", "")
+        text = self._text(name).strip()
         if not text:
             return None
         try:
-            return float(text)
-        except ValueError:
-            raise InputError(name, f"must be a number (got {text!r})") from None
+            return typed_number(text)
+        except NotANumber as exc:
+            raise InputError(name, f"must be a number (got {text!r}){exc.hint}") from None
 
     def fill_from_order(self, order: Any) -> None:
         """Put a plan order in the form."""

@@ -17,6 +17,7 @@ from rotation_addin.core.errors import InputError
 from rotation_addin.core.leverage import SafeLeverage
 from rotation_addin.core.liquidation import LiquidationResult
 from rotation_addin.core.sizing import PositionSize
+from rotation_addin.core.typed_numbers import NotANumber, typed_number
 from rotation_addin.data.settings import Settings
 from rotation_addin.desk.quick_check import brackets_for, quick_check, request_from_settings
 
@@ -105,16 +106,16 @@ class QuickCheckResult:
 
 
 def parse_number(field: str, text: str) -> float:
-    """Parse typed text (``"1,000.5"``, ``" 3 "``) into a finite float or raise InputError."""
-    cleaned = text.strip().replace(",", "").replace("_", "").replace(" ", "")
-    if cleaned.endswith("%"):
-        cleaned = cleaned[:-1]
-    if not cleaned:
+    """Parse typed text (``"1,000.5"``, ``" 3 "``, ``"1 000"``, ``"2%"`` in a field in per
+    cent) into a finite float or raise InputError; ``"1,5"`` is refused (a decimal comma,
+    :func:`~rotation_addin.core.typed_numbers.typed_number`)."""
+    cleaned = text.strip().removesuffix("%")
+    if not cleaned.strip():
         raise InputError(field, "is required (got nothing)")
     try:
-        number = float(cleaned)
-    except ValueError:
-        raise InputError(field, f"must be a number (got {text.strip()!r})") from None
+        number = typed_number(cleaned, spaces=True)
+    except NotANumber as exc:
+        raise InputError(field, f"must be a number (got {text.strip()!r}){exc.hint}") from None
     if not math.isfinite(number):
         raise InputError(field, f"must be a finite number (got {text.strip()!r})")
     return number

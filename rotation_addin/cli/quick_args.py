@@ -25,6 +25,7 @@ from rotation_addin.core.constants import HISTORY_DAYS
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.liquidation import LiquidationResult
 from rotation_addin.core.parameters import EQUITY_USD
+from rotation_addin.core.typed_numbers import NotANumber, typed_number, typed_whole_number
 from rotation_addin.data.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -43,31 +44,29 @@ ANNUAL_VOL_PLAIN_MAX = 5.0
 
 
 
-def _digits(text: str) -> str:
-    """A number as typed without its spaces and thousands separators (``1,000``, ``1_000``):
-    what :func:`_number` and :func:`_whole_number` both read."""
-    return text.strip().replace("_", "").replace(",", "")
-
-
 def _number(text: str, valid: str = "") -> float:
-    """argparse type: a number as typed (``1,000``, ``$5``, ``1e3``); ``valid`` is the flag's
-    range in words (``above 0 USD``), said when the text is no number. A flag with a range
-    takes ``functools.partial(_number, valid=...)``, or :func:`_in_range` to check it too."""
+    """argparse type: a number as typed (``1,000``, ``$5``, ``1e3``: read by
+    :func:`~rotation_addin.core.typed_numbers.typed_number`, so ``1,5`` is refused, not read
+    as 15); ``valid`` is the flag's range in words (``above 0 USD``), said when the text is no
+    number. A flag with a range takes ``functools.partial(_number, valid=...)``, or
+    :func:`_in_range` to check it too."""
     try:
-        return float(_digits(text).lstrip("$"))
-    except ValueError:
+        return typed_number(text, dollar=True)
+    except NotANumber as exc:
         raise argparse.ArgumentTypeError(
-            f"must be a number{f' {valid}' if valid else ''} (got {text!r})") from None
+            f"must be a number{f' {valid}' if valid else ''} (got {text!r}){exc.hint}") from None
 
 
 def _whole_number(text: str, valid: str = "") -> int:
-    """argparse type: a count as typed (``1,000`` as :func:`_number` reads it; ``1.5`` and
-    ``1e3`` refused); ``valid`` is the range in words, said when the text is no whole number."""
+    """argparse type: a count as typed (``1,000`` as :func:`_number` reads it; ``1.5``,
+    ``1e3`` and ``$5`` refused); ``valid`` is the range in words, said when the text is no
+    whole number."""
     try:
-        return int(_digits(text))
-    except ValueError:
+        return typed_whole_number(text)
+    except NotANumber as exc:
         raise argparse.ArgumentTypeError(
-            f"must be a whole number{f' {valid}' if valid else ''} (got {text!r})") from None
+            f"must be a whole number{f' {valid}' if valid else ''} (got {text!r}){exc.hint}"
+        ) from None
 
 
 def _in_range(low: float, high: float, suffix: str = "", *,

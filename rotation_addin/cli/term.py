@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from rotation_addin.core import formats
+from rotation_addin.core.typed_numbers import NotANumber, typed_number
 
 MISSING = "n/a"
 """How the terminal writes a missing figure (None where a number belongs, NaN); a cell
@@ -136,12 +137,14 @@ _NUMBER_SUFFIXES = (" USD", "%", "x")
 
 
 def _looks_numeric(text: str) -> bool:
-    stripped = text.replace(",", "").replace("$", "")
+    """True for a cell that is a number as :mod:`~rotation_addin.core.formats` writes one
+    (``1,234.57``, ``$5``, ``2.5%``, ``10 USD``, ``3x``): right-aligned."""
+    stripped = text
     for suffix in _NUMBER_SUFFIXES:
         stripped = stripped.removesuffix(suffix)
     try:
-        float(stripped)
-    except ValueError:
+        typed_number(stripped, dollar=True)
+    except NotANumber:
         return False
     return True
 

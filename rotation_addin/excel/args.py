@@ -16,11 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from rotation_addin.core.errors import InputError
+from rotation_addin.core.typed_numbers import NotANumber, typed_number
 from rotation_addin.core.types import Side
 
 EXCEL_EPOCH = datetime(1899, 12, 30, tzinfo=UTC)
-_NUMBER_TEXT = re.compile(r"^[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-"""Number typed as text: a mantissa with at least one digit (``"-"``, ``"e5"`` are not numbers)."""
 
 
 def is_missing(value: Any) -> bool:
@@ -38,11 +37,25 @@ def _scalar(name: str, value: Any) -> Any:
 
 
 def is_number_text(value: Any) -> bool:
-    """True when ``value`` is text that :func:`number` reads as a number (``"0.05"``, ``"5%"``)."""
+    """True when ``value`` is text that :func:`number` reads as a number (``"0.05"``, ``"5%"``)
+    or refuses as one for its comma (``"1,5"``: a decimal comma, not a symbol)."""
     if not isinstance(value, str):
         return False
-    text = value.strip().replace("\u00a0", "").replace(" ", "").removesuffix("%").lstrip("$")
-    return bool(_NUMBER_TEXT.match(text))
+    try:
+        _typed(value)
+    except NotANumber as exc:
+        return bool(exc.reason)  # 1,5: a number with a wrong comma, refused as a number
+    return True
+
+
+def _typed(text: str) -> float:
+    """Numeric text as :func:`number` reads it: ``"1,234.5"``, ``"$5"``, ``"1 000"``, ``"2%"``
+    (0.02), by :func:`~rotation_addin.core.typed_numbers.typed_number`."""
+    stripped = text.strip()
+    scale = 1.0
+    if stripped.endswith("%"):
+        stripped, scale = stripped[:-1], 0.01
+    return typed_number(stripped, dollar=True, spaces=True) * scale
 
 
 def number(name: str, value: Any, default: float | None = None) -> float:
@@ -62,14 +75,10 @@ def number(name: str, value: Any, default: float | None = None) -> float:
     if isinstance(value, int | float):
         result = float(value)
     elif isinstance(value, str):
-        text = value.strip().replace("\u00a0", "").replace(" ", "")
-        scale = 1.0
-        if text.endswith("%"):
-            text, scale = text[:-1], 0.01
-        text = text.lstrip("$")
-        if not text or not _NUMBER_TEXT.match(text):
-            raise InputError(name, f"must be a number (got text {value!r})")
-        result = float(text.replace(",", "")) * scale
+        try:
+            result = _typed(value)
+        except NotANumber as exc:
+            raise InputError(name, f"must be a number (got text {value!r}){exc.hint}") from None
     else:
         raise InputError(name, f"must be a number (got {type(value).__name__})")
     if not math.isfinite(result):

@@ -10,6 +10,7 @@ import pytest
 
 from rotation_addin import udfs
 from rotation_addin.core.returns import log_returns, relative_returns
+from rotation_addin.core.typed_numbers import COMMA_REASON
 from rotation_addin.data.demo import demo_dataset
 
 pytestmark = pytest.mark.usefixtures("demo_context")
@@ -54,10 +55,16 @@ def test_r2_correl_matrix_minimum_window_has_a_unit_diagonal() -> None:
 
 
 @pytest.mark.parametrize("hostile", ["-", "+", "e5", "-e3", "$-", "+e", ".", "-.e1", "$", "%",
-                                     "-%", "E-5", ",", "1,"])
+                                     "-%", "E-5", ","])
 def test_r3_sign_or_exponent_only_text_names_the_argument(hostile: str) -> None:
     result = udfs.POSITION_SIZE(10_000, "2%", hostile, 95)
     assert str(result) == f"#INPUT entry: must be a number (got text {hostile!r})"
+
+
+def test_r3_a_trailing_comma_says_what_a_comma_is_for() -> None:
+    # "1," is 1 with a comma that groups no thousands: refused as 1,5 is (core.typed_numbers)
+    result = udfs.POSITION_SIZE(10_000, "2%", "1,", 95)
+    assert str(result) == f"#INPUT entry: must be a number (got text '1,'); {COMMA_REASON}"
 
 
 @pytest.mark.parametrize("good, value", [("1e3", 1000.0), ("-2.5E-1", -0.25), (".5", 0.5),

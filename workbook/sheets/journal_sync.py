@@ -34,6 +34,7 @@ from rotation_addin.cli.journal_cmds import review_rows
 from rotation_addin.core.errors import InputError, RotationError
 from rotation_addin.core.ledger_fold import fold_ledger
 from rotation_addin.core.rotation import PlanParameters
+from rotation_addin.core.typed_numbers import NotANumber, typed_number
 from rotation_addin.desk.journal import JournalInputs, OrderRequest, open_trade
 from rotation_addin.desk.journal_ops import add_note, close_trade, move_levels, review
 from rotation_addin.journal.store import JournalStore
@@ -116,7 +117,9 @@ def _number(row: SheetRow, letter: str, field: str) -> float | None:
     if value in (None, ""):
         return None
     try:
-        number = float(str(value).replace(",", "")) if isinstance(value, str) else float(value)
+        number = typed_number(value) if isinstance(value, str) else float(value)
+    except NotANumber as exc:
+        raise InputError(field, f"must be a number (got {value!r}){exc.hint}") from None
     except (TypeError, ValueError):
         raise InputError(field, f"must be a number (got {value!r})") from None
     if not math.isfinite(number):
