@@ -60,6 +60,24 @@ def installer_scenario_in_background(
     module.BACKGROUND["scenario"].thread.join(60)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def long_lived_heap_frozen() -> None:
+    """Before each test module, what is still alive (modules, session fixtures, caches) is
+    moved out of the cycle collector's passes (``gc.collect`` then ``gc.freeze``).
+
+    By the suite's middle the heap holds pandas, Qt, openpyxl, vectorbt and their kin, and
+    every full collection walked all of it again (~0.5 s each, 134 of them, ~70 s of a
+    ~500 s run; most from ``restore_automatic_collection`` after each GUI test). Objects a
+    test makes are collected as before: only what outlived the previous module is frozen.
+    The app's own freezes (``gui.gui_thread_gc.long_lived_imports``, ``core.sweep``) see a
+    frozen heap and leave it as it is, as they do under any caller that froze first; the
+    fresh-process tests (``tests/gui/test_gui_live_start.py``) still run their freeze.
+    """
+    if gc.isenabled():  # never inside the app's policy (collection off): it owns the timing
+        gc.collect()
+        gc.freeze()
+
+
 @pytest.fixture(autouse=True)
 def gui_thread_collection_undone() -> Iterator[None]:
     """After a test that started app workers, cycles are collected now and automatic
