@@ -16,10 +16,12 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from rotation_addin.data.demo.simulator import DEMO_END_ENV
 from tests.coinmetrics_like import write_coinmetrics_like
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +33,13 @@ REAL_DATA_SKIP_REASON = (
 )
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# One demo calendar for the whole session (and every command it starts): the demo ends
+# yesterday UTC, read each time it is built, so a run that crossed midnight UTC mixed two runs
+# -- the session's cached demo refresh (``demo_cache_file``) against a demo built after
+# midnight, a date a test took from ``demo_dataset()`` against the CLI's later build. Pinned
+# to the day the session starts; tests of the default itself unset it (tests/data/
+# test_demo_end.py).
+os.environ.setdefault(DEMO_END_ENV, f"{datetime.now(UTC) - timedelta(days=1):%Y-%m-%d}")
 if hasattr(signal, "SIGINT") and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     # A suite started in the background (`bash tests/run.sh &` from a script) inherits an
     # ignored Ctrl-C, and so would every command it starts; the Ctrl-C tests need the default.

@@ -14,7 +14,7 @@ import json
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -312,6 +312,7 @@ def _status(args: argparse.Namespace) -> int:
 def _status_notes(cache: Any, exchanges: Sequence[str], rows: Sequence[Any]) -> list[str]:
     """Ragged daily ends per exchange, and whether the cached demo run is the current one."""
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
+    from rotation_addin.data.demo import default_end
     from rotation_addin.data.loader import ragged_end_warnings
     from rotation_addin.data.refresh import DEMO_RUN_META_KEY
 
@@ -323,7 +324,7 @@ def _status_notes(cache: Any, exchanges: Sequence[str], rows: Sequence[Any]) -> 
             notes.extend(f"{exchange}: {w}" for w in ragged_end_warnings(last_days, exchange))
             continue
         run = cache.read_meta(DEMO_RUN_META_KEY)
-        yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+        yesterday = default_end().isoformat()
         if run is None:
             notes.append("demo: no fingerprint of the cached demo run (older cache): "
                          "run `rotation refresh --demo` before reading it")

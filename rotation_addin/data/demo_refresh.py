@@ -106,8 +106,9 @@ def demo_fingerprint(seed: int, days: int, end: date, universe: Universe) -> dic
 
 
 def current_demo_fingerprint(seed: int | None, universe: Universe) -> dict[str, Any]:
-    """Fingerprint of the run ``load_market("demo", seed=seed)`` makes now (ends yesterday UTC)."""
-    end = (datetime.now(UTC) - timedelta(days=1)).date()
+    """Fingerprint of the run ``load_market("demo", seed=seed)`` makes now (ends on
+    :func:`rotation_addin.data.demo.default_end`: yesterday UTC unless ``$ROTATION_DEMO_END``)."""
+    end = demo_pkg.default_end()
     return demo_fingerprint(DEFAULT_SEED if seed is None else seed, DEFAULT_DAYS, end, universe)
 
 
@@ -146,8 +147,9 @@ def refresh_demo(
     hourly_days : int
         Days of hourly candles to store (the daily history is the simulator's full span).
     end : datetime.date, optional
-        Open date of the run's last daily candle (default yesterday UTC, like the demo
-        market everywhere else; another end gives a cache ``load_market`` refuses today).
+        Open date of the run's last daily candle (default ``demo.default_end()``, like the
+        demo market everywhere else: yesterday UTC unless ``$ROTATION_DEMO_END``; another end
+        gives a cache ``load_market`` refuses today).
     """
     universe = universe or load_universe()
     if not isinstance(hourly_days, int) or isinstance(hourly_days, bool) or hourly_days < 1:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ from rotation_addin.core.errors import DataError
 from rotation_addin.core.universe import Universe
 from rotation_addin.data import cache_schema
 from rotation_addin.data.cache import MarketCache
-from rotation_addin.data.demo import DEFAULT_SEED, DemoMarket
+from rotation_addin.data.demo import DEFAULT_SEED, DemoMarket, default_end
 from rotation_addin.data.loader import load_market
 from rotation_addin.data.refresh import DEMO_RUN_META_KEY, refresh_demo
 from rotation_addin.data.universe_io import default_universe
@@ -36,8 +36,9 @@ FRAMES = ("open", "high", "low", "close", "volume_usd", "macro", "social_volume"
           "onchain_activity")
 
 
-def yesterday() -> date:
-    return (datetime.now(UTC) - timedelta(days=1)).date()
+def demo_end() -> date:
+    """The demo's last day (yesterday UTC, pinned for the session by tests/conftest.py)."""
+    return default_end()
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +96,7 @@ def test_complete_refresh_reproduces_the_demo_frame_for_frame(full_cache: Path) 
     assert gpu_momentum_7d_pct(cached) == gpu_momentum_7d_pct(direct)
     fingerprint = read_fingerprint(full_cache)
     assert fingerprint is not None
-    assert fingerprint["seed"] == DEFAULT_SEED and fingerprint["end"] == yesterday().isoformat()
+    assert fingerprint["seed"] == DEFAULT_SEED and fingerprint["end"] == demo_end().isoformat()
     assert fingerprint["days"] == len(direct.close)
 
 
@@ -163,14 +164,14 @@ def test_a_failing_symbol_keeps_the_previous_run(
 def test_qa_scenario_old_run_then_interrupted_refresh_is_refused(tmp_path: Path) -> None:
     """QA repro: a run made a day earlier, then today's refresh interrupted part-way."""
     path = tmp_path / "cache.sqlite3"
-    assert refresh_demo(cache=path, end=yesterday() - timedelta(days=1)).ok
+    assert refresh_demo(cache=path, end=demo_end() - timedelta(days=1)).ok
     stop = {"now": False}
     summary = refresh_demo(cache=path, cancel=lambda: stop["now"],
                            progress=lambda d, t, x: stop.update(now=d >= 9))
     assert summary.cancelled
     with MarketCache(path) as cache:  # the cache still holds exactly one run: the old one
         ends = {s.last_open.date() for s in cache.status("demo") if s.timeframe == "1d"}
-    assert ends == {yesterday() - timedelta(days=1)}
+    assert ends == {demo_end() - timedelta(days=1)}
     with pytest.raises(DataError, match="end: cached") as info:
         load_market("cache", exchange_id="demo", cache_file=path)
     assert str(info.value).startswith(MISMATCH)
@@ -319,7 +320,7 @@ def test_cli_status_notes_ragged_ends_and_a_stale_demo_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "cache.sqlite3"
-    old_end = yesterday() - timedelta(days=2)
+    old_end = demo_end() - timedelta(days=2)
     assert refresh_demo(SMALL, cache=path, end=old_end).ok
     with MarketCache(path) as cache:
         cache.write_candles("binanceusdm", "RENDER", "1d", daily("2024-03-01", 6), "x")

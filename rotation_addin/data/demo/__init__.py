@@ -3,7 +3,7 @@
 Public API::
 
     from rotation_addin.data.demo import DEFAULT_SEED, DemoMarket, demo_dataset
-    market = DemoMarket(seed=DEFAULT_SEED, days=1100)      # end defaults to yesterday UTC
+    market = DemoMarket(seed=DEFAULT_SEED, days=1100)      # end: default_end(), yesterday UTC
     market.daily_candles("RENDER"); market.hourly_candles("RENDER"); market.macro()
     dataset = demo_dataset()                                # MarketDataset, memoised
 """
@@ -17,14 +17,23 @@ from collections.abc import Iterator, Mapping
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
 from rotation_addin.core.dataset import MarketDataset, OrderBook
 from rotation_addin.core.universe import Universe
-from rotation_addin.data.demo.simulator import DEFAULT_DAYS, DEFAULT_SEED, DemoMarket, Episode
+from rotation_addin.data.demo.simulator import (
+    DEFAULT_DAYS,
+    DEFAULT_SEED,
+    DEMO_END_ENV,
+    DemoMarket,
+    Episode,
+    default_end,
+)
 
 __all__ = [
     "DEFAULT_DAYS",
     "DEFAULT_SEED",
+    "DEMO_END_ENV",
     "DEMO_SOURCE_LABEL",
     "DemoMarket",
     "Episode",
+    "default_end",
     "demo_dataset",
     "demo_market",
 ]
@@ -38,7 +47,7 @@ def _key(
     seed: int, days: int, end: dt.date | None, universe: Universe | None
 ) -> tuple[int, int, dt.date, str]:
     if end is None:
-        end = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date()
+        end = default_end()
     elif isinstance(end, dt.datetime):
         end = end.date()
     uni = (
@@ -135,7 +144,8 @@ def demo_dataset(
     seed : int
         Simulator seed (default :data:`DEFAULT_SEED`).
     end : datetime.date or None
-        Open date of the last daily candle; default yesterday UTC.
+        Open date of the last daily candle; default :func:`default_end` (yesterday UTC
+        unless ``$ROTATION_DEMO_END`` names a date).
     days : int
         Number of daily candles (default 1100).
     universe : Universe or None

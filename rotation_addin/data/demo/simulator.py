@@ -24,6 +24,7 @@ Values depend only on ``seed``, ``days`` and the universe -- never on the calend
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.universe import Universe
@@ -71,6 +72,26 @@ DEFAULT_DAYS = 1100
 MIN_DAYS = 120
 MAX_DAYS = 5000
 
+DEMO_END_ENV = "ROTATION_DEMO_END"
+"""Environment setting naming the demo market's last daily candle (ISO date) instead of
+yesterday UTC: one fixed calendar for a whole session (the tests set it, so a run that crosses
+midnight UTC keeps one demo run; a screenshot or a doc example stays on the same dates)."""
+
+
+def default_end() -> dt.date:
+    """Open date of the demo's last daily candle when no end is given: ``$ROTATION_DEMO_END``
+    if set (an ISO date), else yesterday UTC. Every surface asks here (the simulator, the
+    memoised dataset, a demo refresh's fingerprint, ``rotation data status``), so a cached
+    demo run and the demo built now agree on one day."""
+    text = os.environ.get(DEMO_END_ENV, "").strip()
+    if not text:
+        return (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(DEMO_END_ENV, f"must be an ISO date like 2026-11-20 (got {text!r})") \
+            from None
+
 
 class DemoMarket(VenueModel, SeriesModel):
     """Seeded simulated market for a universe (default: the bundled sector universe).
@@ -82,7 +103,8 @@ class DemoMarket(VenueModel, SeriesModel):
     days : int
         Number of daily candles (>= 120; default 1100, a little over 3 years).
     end : datetime.date or None
-        Open date of the last (closed) daily candle; default yesterday UTC. Only the dates
+        Open date of the last (closed) daily candle; default :func:`default_end` (yesterday
+        UTC unless ``$ROTATION_DEMO_END`` names a date). Only the dates
         depend on it, not the simulated values.
     universe : Universe or None
         Sectors to simulate (default: the bundled universe).
@@ -114,7 +136,7 @@ class DemoMarket(VenueModel, SeriesModel):
         if self.days > MAX_DAYS:
             raise InputError("days", f"must be <= {MAX_DAYS} (got {days})")
         if end is None:
-            end = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date()
+            end = default_end()
         elif isinstance(end, dt.datetime):
             end = end.date()
         elif not isinstance(end, dt.date):
@@ -130,6 +152,7 @@ __all__ = [
     "ALT_DRIFT",
     "DEFAULT_DAYS",
     "DEFAULT_SEED",
+    "DEMO_END_ENV",
     "DOMINANCE_DRIFT",
     "EPISODE_GAP_DAYS",
     "EPISODE_LENGTH_DAYS",
@@ -151,5 +174,6 @@ __all__ = [
     "VOL_MULTIPLIER",
     "DemoMarket",
     "Episode",
+    "default_end",
     "garch_volatility",
 ]
