@@ -5,12 +5,18 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.rotation import PlanParameters
+from rotation_addin.data.settings import Settings
 from rotation_addin.desk.journal import JournalInputs
+
+if TYPE_CHECKING:
+    from gui.journal_view import JournalView
 
 DAY = timedelta(days=1)
 
@@ -70,3 +76,15 @@ def journal_rows(journal) -> int:
 
     with JournalStore(journal) as store:
         return store.count()
+
+
+def journal_view_on_demo(qtbot: Any, tmp_path: Path) -> JournalView:
+    """The app's Journal tab on the demo market, default settings, its journal file in
+    ``tmp_path`` (Qt is imported here: the other helpers serve non-GUI tests too)."""
+    from gui.journal_view import JournalView
+
+    view = JournalView()
+    qtbot.addWidget(view)
+    view.journal_path = tmp_path / "journal.sqlite3"
+    view.set_context(demo_market(), Settings(), [])
+    return view

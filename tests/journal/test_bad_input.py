@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from gui.journal_view import JournalView
 from rotation_addin import udfs
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.data.paths import config_dir
@@ -21,7 +20,7 @@ from rotation_addin.desk.journal_market import current_quote
 from rotation_addin.desk.journal_ops import import_csv
 from rotation_addin.excel import context
 from tests.cli_helpers import one_line_error, run
-from tests.journal.helpers import demo_market
+from tests.journal.helpers import demo_market, journal_view_on_demo
 from workbook.build import build_workbook
 from workbook.refresh import refresh_workbook
 
@@ -86,12 +85,8 @@ def test_trade_check_udf_bad_input_ok_and_cool_down():
 
 
 def test_app_shows_bad_input_on_the_field(qtbot, tmp_path):
-    market = demo_market()
-    view = JournalView()
-    qtbot.addWidget(view)
-    view.journal_path = tmp_path / "journal.sqlite3"
-    view.set_context(market, Settings(), [])
-    price = current_quote(market, "RENDER").price_usd
+    view = journal_view_on_demo(qtbot, tmp_path)
+    price = current_quote(demo_market(), "RENDER").price_usd
     for symbol, stop, quantity, override, field in (
             ("NOPE", "1", "1", "", "symbol"), ("RENDER", f"{price * 0.9}", "0", "", "quantity"),
             ("RENDER", f"{price * 2}", "1", "", "stop"), ("RENDER", "nan", "1", "", "stop"),

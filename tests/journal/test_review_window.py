@@ -16,11 +16,10 @@ import pytest
 from gui.journal_view import JournalView
 from gui.palette import TONE_PROPERTY
 from rotation_addin.core.errors import InputError
-from rotation_addin.data.settings import Settings
 from rotation_addin.desk.journal_market import current_quote
 from rotation_addin.desk.journal_ops import review, review_window
 from tests.cli_helpers import one_line_error, run
-from tests.journal.helpers import demo_market, inputs
+from tests.journal.helpers import demo_market, inputs, journal_view_on_demo
 
 NOW = datetime(2026, 12, 7, 17, 30, tzinfo=UTC)
 
@@ -69,11 +68,7 @@ def test_the_cli_says_it_with_the_flag_typed(capsys, tmp_path):
 
 @pytest.fixture
 def view(qtbot, tmp_path) -> JournalView:
-    view = JournalView()
-    qtbot.addWidget(view)
-    view.journal_path = tmp_path / "journal.sqlite3"
-    view.set_context(demo_market(), Settings(), [])
-    return view
+    return journal_view_on_demo(qtbot, tmp_path)
 
 
 def _type_dates(view: JournalView, start: str, to: str) -> bool:

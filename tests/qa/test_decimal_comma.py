@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from gui.journal_view import JournalView
 from gui.quick_check import QuickCheckView
 from gui.settings_view import SettingsView
 from gui.venues_view import VenuesView
@@ -27,7 +26,7 @@ from rotation_addin.desk.journal_market import current_quote
 from rotation_addin.excel import context
 from rotation_addin.excel.cell_errors import CellError
 from tests.cli_helpers import one_line_error, run, run_json
-from tests.journal.helpers import demo_market
+from tests.journal.helpers import demo_market, journal_view_on_demo
 from workbook.build import build_workbook
 from workbook.refresh import refresh_workbook
 
@@ -135,12 +134,8 @@ def test_venues_refuse_a_decimal_comma_on_its_field(qtbot) -> None:
 
 
 def test_journal_tab_refuses_a_decimal_comma_on_its_field(qtbot, tmp_path: Path) -> None:
-    market = demo_market()
-    view = JournalView()
-    qtbot.addWidget(view)
-    view.journal_path = tmp_path / "journal.sqlite3"
-    view.set_context(market, Settings(), [])
-    price = current_quote(market, "RENDER").price_usd
+    view = journal_view_on_demo(qtbot, tmp_path)
+    price = current_quote(demo_market(), "RENDER").price_usd
     for name, text in (("symbol", "RENDER"), ("stop", f"{price * 0.9}"), ("quantity", "1,5")):
         view.edits[name].setText(text)
     assert view.open_typed() is False
