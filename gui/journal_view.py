@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from gui.palette import follow_palette, series_colours, set_field_error, set_tone, style_plot
 from gui.table_view import DataTable
 from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
-from rotation_addin.core.typed_numbers import NotANumber, typed_number
+from rotation_addin.core.typed_numbers import number_field
 from rotation_addin.core.validation import utc_time
 from rotation_addin.desk.journal_text import review_text_rows
 
@@ -180,10 +180,7 @@ class JournalView(QWidget):
         text = self._text(name).strip()
         if not text:
             return None
-        try:
-            return typed_number(text)
-        except NotANumber as exc:
-            raise InputError(name, f"must be a number (got {text!r}){exc.hint}") from None
+        return number_field(name, text)
 
     def fill_from_order(self, order: Any) -> None:
         """Put a plan order in the form."""

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from gui.palette import set_field_error, set_tone
 from rotation_addin.core.errors import InputError, RotationError
-from rotation_addin.core.typed_numbers import NotANumber, typed_number
+from rotation_addin.core.typed_numbers import number_field
 from rotation_addin.data.paths import config_dir, data_dir
 from rotation_addin.data.secrets import (
     delete_api_key,
@@ -231,10 +231,7 @@ class SettingsView(QWidget):
             values["exchange_api_url"] = self.api_url_edit.text().strip()
         for name, (_label, pct) in _RISK_FIELDS.items():
             text = self.risk_edits[name].text().strip()
-            try:
-                number = typed_number(text)
-            except NotANumber as exc:
-                raise InputError(name, f"must be a number (got {text!r}){exc.hint}") from None
+            number = number_field(name, text)
             if name in _INT_FIELDS:
                 values[name] = int(number) if number == int(number) else number
             else:

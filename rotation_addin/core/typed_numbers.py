@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from rotation_addin.core.errors import InputError
+
 COMMA_REASON = "',' groups thousands (1,000): write a decimal with a point (1.5)"
 """Why a comma that does not group thousands is refused (``1,5``)."""
 
@@ -111,3 +113,19 @@ def typed_whole_number(text: str, *, dollar: bool = False, spaces: bool = False)
         As :func:`typed_number` (``1,5`` with :data:`COMMA_REASON`).
     """
     return int(_plain(text, True, dollar, spaces))
+
+
+def number_field(field: str, text: str, *, dollar: bool = False, spaces: bool = False) -> float:
+    """:func:`typed_number` of what was typed in ``field`` (an app field, a sheet cell, a
+    desk request), refused in one line naming it: ``must be a number (got '1,5'); ',' groups
+    thousands ...``.
+
+    Raises
+    ------
+    InputError
+        Field ``field``: the text is no number (with the comma's reason when it is one).
+    """
+    try:
+        return typed_number(text, dollar=dollar, spaces=spaces)
+    except NotANumber as exc:
+        raise InputError(field, f"must be a number (got {text!r}){exc.hint}") from None

@@ -24,7 +24,7 @@ import pandas as pd
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.execution import HOLDING_RANGE_DAYS, NOTIONAL_RANGE_USD, check_notional
-from rotation_addin.core.typed_numbers import NotANumber, typed_number
+from rotation_addin.core.typed_numbers import number_field
 from rotation_addin.core.types import Side
 from rotation_addin.core.validation import in_range
 from rotation_addin.data.demo import demo_market
@@ -59,10 +59,7 @@ class VenueRequest:
 
 def _number(field: str, value: object) -> float:
     if isinstance(value, str):
-        try:
-            return typed_number(value)
-        except NotANumber as exc:
-            raise InputError(field, f"must be a number (got {value!r}){exc.hint}") from None
+        return number_field(field, value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(field, f"must be a number (got {value!r})")
     return float(value)

@@ -34,7 +34,7 @@ from rotation_addin.cli.journal_cmds import review_rows
 from rotation_addin.core.errors import InputError, RotationError
 from rotation_addin.core.ledger_fold import fold_ledger
 from rotation_addin.core.rotation import PlanParameters
-from rotation_addin.core.typed_numbers import NotANumber, typed_number
+from rotation_addin.core.typed_numbers import number_field
 from rotation_addin.desk.journal import JournalInputs, OrderRequest, open_trade
 from rotation_addin.desk.journal_ops import add_note, close_trade, move_levels, review
 from rotation_addin.journal.store import JournalStore
@@ -116,12 +116,13 @@ def _number(row: SheetRow, letter: str, field: str) -> float | None:
     value = row.value(letter)
     if value in (None, ""):
         return None
-    try:
-        number = typed_number(value) if isinstance(value, str) else float(value)
-    except NotANumber as exc:
-        raise InputError(field, f"must be a number (got {value!r}){exc.hint}") from None
-    except (TypeError, ValueError):
-        raise InputError(field, f"must be a number (got {value!r})") from None
+    if isinstance(value, str):
+        number = number_field(field, value)
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InputError(field, f"must be a number (got {value!r})") from None
     if not math.isfinite(number):
         raise InputError(field, f"must be a finite number (got {value!r})")
     return number
