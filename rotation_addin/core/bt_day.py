@@ -329,9 +329,8 @@ def decide(run: DayRun, row: int, equity: float) -> list[RebalanceOrder]:
                       snapshot_of=_snapshots(run, row),
                       selected=_selected(run, row, scores, enabled))
     run.decisions += 1
-    thin_at_row = run.thin_by_row[row]
-    thin = _thin_sectors(thin_at_row, [s.sector for s in scores if math.isfinite(s.score)]) \
-        if thin_at_row else ()
+    thin = _thin_sectors(run.thin_by_row[row],
+                         (s.sector for s in scores if math.isfinite(s.score)))
     if thin:
         run.thin.append((run.stamps[row], thin))
     for refusal in plan.refusals:

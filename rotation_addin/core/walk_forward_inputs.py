@@ -9,7 +9,7 @@ reads the regime table and the divergence frame from here too.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
@@ -223,9 +223,10 @@ def _thin_by_row(dataset: MarketDataset) -> list[frozenset[str]]:
     return thin
 
 
-def _thin_sectors(thin_at_row: frozenset[str], ranked: Sequence[str]) -> tuple[str, ...]:
+def _thin_sectors(thin_at_row: frozenset[str], ranked: Iterable[str]) -> tuple[str, ...]:
     """The ``ranked`` sectors in ``thin_at_row`` (:func:`_thin_by_row` of the decision's
-    row), in ranking order."""
+    row), in ranking order (``ranked`` is not read when the row has none: a generator costs
+    the hot path nothing on the usual day)."""
     return tuple(s for s in ranked if s in thin_at_row) if thin_at_row else ()
 
 
