@@ -20,6 +20,7 @@ Run: ``.venv/bin/python bench/bench_backtest.py [--repeat 3]``.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 from typing import Any
@@ -237,6 +238,57 @@ def vectorbt_signals_throughput() -> tuple[float, float]:
     return work / elapsed, work / cpu
 
 
+def plan_and_book_cost(repeat: int) -> tuple[float, float]:
+    """(full setting-day, book only) in CPU microseconds, minima over ``repeat`` rounds.
+
+    Settings 2..N of ``GRID`` (the memos full, as in a sweep), each run twice: as the sweep
+    runs it, and with ``strategy_backtest.decide`` (the plan) replaced by a replay of the
+    orders the plan gave for that setting and day, so only the book runs (fills, intrabar
+    stops and take-profits, liquidations, funding, marks). The replay's equity curves must
+    equal the real ones bit for bit, else this raises. The difference is the plan's cost:
+    it says what the sweep could reach if the plan cost nothing (measurement only; the
+    patch is undone before this returns).
+    """
+    import rotation_addin.core.strategy_backtest as backtest
+    from rotation_addin.core.sweep import _init, _run_one, expand_grid, shared_features
+    from rotation_addin.data.demo import demo_dataset
+
+    dataset = demo_dataset(days=SWEEP_DAYS)
+    settings = expand_grid(GRID)
+    _init(dataset, None, 60, shared_features(dataset, settings))
+    plan = backtest.decide
+    orders: dict[tuple[int, int], Any] = {}
+
+    def recording(run: Any, row: int, equity: float) -> Any:
+        orders[(id(run.params), row)] = made = plan(run, row, equity)
+        return made
+
+    def replay(run: Any, row: int, equity: float) -> Any:
+        run.decisions += 1
+        return orders[(id(run.params), row)]
+
+    full, book = math.inf, math.inf
+    try:
+        backtest.decide = recording  # type: ignore[assignment]
+        curves = [_run_one(s) for s in settings]
+        days = sum(c.size for c in curves[1:])
+        for _ in range(repeat):
+            backtest.decide = plan
+            began = time.process_time()
+            for s in settings[1:]:
+                _run_one(s)
+            full = min(full, (time.process_time() - began) / days)
+            backtest.decide = replay  # type: ignore[assignment]
+            began = time.process_time()
+            again = [_run_one(s) for s in settings[1:]]
+            book = min(book, (time.process_time() - began) / days)
+            if not all(np.array_equal(a, b) for a, b in zip(again, curves[1:], strict=True)):
+                raise RuntimeError("the replayed orders gave other equity curves")
+    finally:
+        backtest.decide = plan
+    return 1e6 * full, 1e6 * book
+
+
 def sweep_figures(repeat: int) -> dict[str, float]:
     """Medians over ``repeat`` rounds, each round running serial, 2 processes, vectorbt
     from_signals and the order replay one after the other (alternating, so a change of the
@@ -298,6 +350,13 @@ def main() -> int:
           f"{best / f['reference']:.3f} (target >= 1.0: "
           f"{'met' if best >= f['reference'] else 'NOT met'}); / the replay (accounting "
           f"only): {best / f['replay']:.4f}")
+    full, book = plan_and_book_cost(args.repeat)
+    reference_us = 1e6 / f["reference_cpu"]
+    print(f"CPU per setting-day, settings 2..{int(np.prod([len(x) for x in GRID.values()]))}: "
+          f"the sweep "
+          f"{full:.1f} us = the plan {full - book:.1f} + the book (fills, exits, funding, "
+          f"marks; the plan's orders replayed) {book:.1f}; vectorbt from_signals, all of it "
+          f"{reference_us:.1f}")
     print(f"per CPU second of one process (less sensitive to load): serial sweep "
           f"{f['serial_cpu']:,.0f}, vectorbt from_signals {f['reference_cpu']:,.0f} "
           f"setting-days; ratio {f['serial_cpu'] / f['reference_cpu']:.3f}")
