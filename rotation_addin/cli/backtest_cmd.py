@@ -24,12 +24,15 @@ from rotation_addin.cli.backtest_args import (
     write_output,
 )
 from rotation_addin.cli.flag_errors import as_flag
+from rotation_addin.cli.quick_args import _in_range
 from rotation_addin.core import formats, sweep_grid
 from rotation_addin.core.constants import (
     DEFAULT_WARMUP_DAYS,
     MIN_WARMUP_DAYS,
     RANKING_EVERY_DAYS,
     RANKING_HORIZON_DAYS,
+    SWEEP_WORKERS_DEFAULT_MAX,
+    SWEEP_WORKERS_MAX,
 )
 from rotation_addin.core.errors import InputError
 from rotation_addin.data.settings import load_settings
@@ -65,7 +68,8 @@ def _strategy_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sweep", action="store_true",
                         help="also sweep the plan's parameters (without --grid: stop and "
                              "take-profit multiples and top-N, "
-                             f"{sweep_grid.DEFAULT_SETTINGS} settings) on both cores, with "
+                             f"{sweep_grid.DEFAULT_SETTINGS} settings) on every core (--workers), "
+                             "with "
                              "walk-forward optimisation and the deflated Sharpe ratio of the "
                              "best setting (implies --strategy)")
     parser.add_argument("--grid", action="append", default=None, metavar="NAME=V1,V2,...",
@@ -73,6 +77,11 @@ def _strategy_arguments(parser: argparse.ArgumentParser) -> None:
                              "parameter (implies --sweep); every combination is one setting, "
                              f"at most {sweep_grid.MAX_SETTINGS}. NAME is one of "
                              f"{', '.join(sweep_grid.SWEEP_NAMES)}")
+    parser.add_argument("--workers", type=_in_range(1, SWEEP_WORKERS_MAX, whole=True),
+                        default=None, metavar="N",
+                        help="processes the sweep runs its settings on (default: the cores "
+                             f"this process may use, at most {SWEEP_WORKERS_DEFAULT_MAX}; 1 "
+                             "where the OS cannot fork, e.g. Windows)")
 
 
 def register(subparsers: Any) -> None:
@@ -329,6 +338,9 @@ def _print(result: BacktestResult, load_warnings: list[str]) -> None:
 
 def _backtest(args: argparse.Namespace) -> int:
     check_outputs(args)  # a bad output path fails now, not after the backtest ran
+    if args.workers is not None and not (args.sweep or args.grid):
+        raise InputError("--workers", "only applies to a sweep (--sweep or --grid): one "
+                                      "backtest runs on one process")
     dataset, load_warnings = _load(args)
     if args.strategy or args.sweep or args.grid or args.report is not None \
             or args.workbook is not None:

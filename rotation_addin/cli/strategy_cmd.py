@@ -165,7 +165,7 @@ def _sweep(args: argparse.Namespace, run: BacktestRun, params: PlanParameters, w
     try:
         return strategy_sweep(run.dataset, params, grid=grid,
                               funding=_funding(args, run.dataset), warmup_days=warmup,
-                              start=args.start, end=args.end,
+                              start=args.start, end=args.end, workers=args.workers,
                               progress=term.ProgressBar("sweep"))
     except InputError as error:
         if args.grid and error.field in SWEEP_NAMES:  # a grid value refused against the data

@@ -30,6 +30,13 @@ strategy's, ``rotation backtest --warmup``): the 30-day momentum
 
 DEFAULT_WARMUP_DAYS: int = 60
 """Price rows before a backtest's first decision unless ``--warmup`` says otherwise."""
+SWEEP_WORKERS_DEFAULT_MAX: int = 8
+"""Most processes a parameter sweep runs on unless told otherwise (``--workers``): each one
+holds its own memos of the market's figures, so memory grows with them, not only cores."""
+
+SWEEP_WORKERS_MAX: int = 64
+"""Most processes ``rotation backtest --workers`` accepts."""
+
 MAX_HORIZON_DAYS: int = 365
 """The longest horizon and rebalance interval of the ranking backtest, in days."""
 

@@ -352,7 +352,7 @@ def run_sweep(dataset: MarketDataset, grid: Mapping[str, Sequence[float]], *,
                 curves.append(_run_one(setting))
                 report(len(curves), len(settings), setting.label)
     else:
-        curves = _run_forked(settings, n_workers, report)
+        curves = _run_forked(settings, min(n_workers, len(settings)), report)
     equity = _stack(curves)
     returns = np.array([daily_returns(pd.Series(row)) for row in equity])
     sharpe = np.array([sharpe_ratio(r) for r in returns])

@@ -10,6 +10,7 @@ numbers. The parameter sweep (``--sweep`` / ``--grid``: the table, JSON and the 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from rotation_addin.core.bt_features import CLOSE_ONLY_WARNING, has_volume, with_equal_volume
-from rotation_addin.core.constants import DEFAULT_WARMUP_DAYS
+from rotation_addin.core.constants import DEFAULT_WARMUP_DAYS, SWEEP_WORKERS_DEFAULT_MAX
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.formats import format_count
 from rotation_addin.core.performance import DAYS_PER_YEAR, drawdown
@@ -36,8 +37,16 @@ from rotation_addin.core.sweep import (
 from rotation_addin.core.sweep_grid import grid_from_line, grid_from_text
 from rotation_addin.data.funding import cached_funding, demo_funding
 
-SWEEP_WORKERS = 2
-"""Processes a sweep runs its settings on (the machines the tool targets have 2+ cores)."""
+
+def sweep_workers() -> int:
+    """Processes a sweep runs its settings on by default: the cores this process may use
+    (``os.sched_getaffinity`` where the OS has it, else ``os.cpu_count()``), from 1 to
+    :data:`~rotation_addin.core.constants.SWEEP_WORKERS_DEFAULT_MAX`."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity call
+        usable = os.cpu_count() or 1
+    return max(1, min(usable, SWEEP_WORKERS_DEFAULT_MAX))
 
 
 def backtest_funding(dataset: MarketDataset, exchange_id: str, *, from_cache: bool,
@@ -224,13 +233,14 @@ def _checked(grid: dict[str, tuple[float, ...]], params: PlanParameters,
 def strategy_sweep(dataset: MarketDataset, params: PlanParameters, *,
                    grid: Mapping[str, Sequence[float]] | None = None,
                    funding: pd.DataFrame | None = None, warmup_days: int = DEFAULT_WARMUP_DAYS,
-                   start: object = None, end: object = None, workers: int = SWEEP_WORKERS,
+                   start: object = None, end: object = None, workers: int | None = None,
                    progress: Callable[[int, int, str], None] | None = None) -> SweepSummary:
     """Sweep ``grid`` (default :data:`~rotation_addin.core.sweep.DEFAULT_GRID`) around
     ``params`` over the same days as :func:`strategy_backtest` with the same arguments
-    (close-only data gets the same equal volumes), on ``workers`` processes (forked: the
-    app, whose threads make a fork unsafe, passes 1); ``progress(done, total, label)`` as
-    each setting finishes (an exception it raises stops the sweep).
+    (close-only data gets the same equal volumes), on ``workers`` processes (default
+    :func:`sweep_workers`; forked: the app, whose threads make a fork unsafe, passes 1);
+    ``progress(done, total, label)`` as each setting finishes (an exception it raises stops
+    the sweep).
 
     Raises
     ------
@@ -241,7 +251,8 @@ def strategy_sweep(dataset: MarketDataset, params: PlanParameters, *,
     chosen = DEFAULT_GRID if grid is None else grid
     data, _ = _tradeable(dataset)
     result = run_sweep(data, chosen, base=params, funding=funding, warmup_days=warmup_days,
-                       workers=workers, start=start, end=end, progress=progress)
+                       workers=sweep_workers() if workers is None else workers, start=start,
+                       end=end, progress=progress)
     rows = tuple(SweepRow(setting.label, float(curve[-1] / curve[0] - 1.0), float(sharpe),
                           float(np.min(drawdown(pd.Series(curve)).to_numpy())))
                  for setting, curve, sharpe in zip(result.settings, result.equity,
