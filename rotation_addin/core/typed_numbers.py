@@ -8,6 +8,11 @@ thousands, well formed: ``1,000``, ``12,345.67`` (a comma before every three dig
 (``1,5``, ``1,2,3``, ``10,00``, ``1.5,0``) is refused, never dropped: ``1,5`` is a European
 decimal comma, and reading it as 15 would be off by a factor of ten without a word.
 
+Where a surface takes spaces (the app's Quick check, the UDFs' text arguments: text pasted
+from a statement), a space between digits groups thousands the same way (``10 000``, also a
+no-break or a narrow no-break space): ``1 5`` is refused, not read as 15. A space next to a
+sign or a ``$`` is dropped (``$ 5``).
+
 ``inf`` and ``nan`` are read as Python reads them; each surface refuses them with its own
 "must be a finite number". A ``%`` is the surface's to handle (a fraction on one, the unit of
 the field on another), so it is no part of the text read here.
@@ -22,6 +27,10 @@ from rotation_addin.core.errors import InputError
 COMMA_REASON = "',' groups thousands (1,000): write a decimal with a point (1.5)"
 """Why a comma that does not group thousands is refused (``1,5``)."""
 
+SPACE_REASON = ("a space between digits groups thousands (10 000): write a decimal with a "
+                "point (1.5)")
+"""Why a space between digits that does not group thousands is refused (``1 5``)."""
+
 _RUN = r"\d+(?:_\d+)*"
 _WHOLE = rf"(?:\d{{1,3}}(?:,\d{{3}})+|{_RUN})"
 _SPECIAL = r"(?:inf|infinity|nan)"
@@ -33,7 +42,9 @@ _PATTERNS = {
     (True, False): re.compile(rf"[+-]?{_WHOLE}"),
     (True, True): re.compile(rf"{_SIGN_DOLLAR}{_WHOLE}"),
 }
-_SPACES = str.maketrans("", "", " \u00a0")
+_SPACE_CHARS = " \u00a0\u202f"
+_SPACES = str.maketrans("", "", _SPACE_CHARS)
+_DIGIT_SPACE = re.compile(rf"(?<=\d)[{_SPACE_CHARS}]+(?=\d)")
 
 
 class NotANumber(ValueError):
@@ -61,13 +72,15 @@ class NotANumber(ValueError):
 def _plain(text: str, whole: bool, dollar: bool, spaces: bool) -> str:
     """``text`` as Python's ``float``/``int`` reads it (separators and ``$`` off), or
     :class:`NotANumber`."""
-    stripped = text.translate(_SPACES) if spaces else text.strip()
+    grouped = spaces and _DIGIT_SPACE.search(text) is not None
+    stripped = _DIGIT_SPACE.sub(",", text.strip()).translate(_SPACES) if spaces \
+        else text.strip()
     pattern = _PATTERNS[whole, dollar]
     if pattern.fullmatch(stripped):
         return stripped.replace(",", "").replace("$", "")
     reason = ""
     if "," in stripped and pattern.fullmatch(stripped.replace(",", "")):
-        reason = COMMA_REASON
+        reason = SPACE_REASON if grouped and "," not in text else COMMA_REASON
     raise NotANumber(text, reason)
 
 
@@ -81,7 +94,8 @@ def typed_number(text: str, *, dollar: bool = False, spaces: bool = False) -> fl
     dollar : bool
         Take one ``$`` before the digits (``$5``, ``-$5``, ``$-5``).
     spaces : bool
-        Ignore spaces (and no-break spaces) inside the text too (``1 000``).
+        Read a space between digits as a thousands separator (``1 000``; ``1 5`` is refused
+        with :data:`SPACE_REASON`) and drop one next to a sign or ``$``.
 
     Returns
     -------
@@ -92,7 +106,8 @@ def typed_number(text: str, *, dollar: bool = False, spaces: bool = False) -> fl
     ------
     NotANumber
         The text is no number; ``reason`` is :data:`COMMA_REASON` when it would be one but
-        for a comma that groups no thousands (``1,5``).
+        for a comma that groups no thousands (``1,5``), :data:`SPACE_REASON` for a space
+        (``1 5``).
     """
     return float(_plain(text, False, dollar, spaces))
 

@@ -9,6 +9,7 @@ import pytest
 
 from rotation_addin.core.typed_numbers import (
     COMMA_REASON,
+    SPACE_REASON,
     NotANumber,
     typed_number,
     typed_whole_number,
@@ -37,7 +38,17 @@ READ = [
     ("$-5", {"dollar": True}, -5.0),
     ("1 000", {"spaces": True}, 1000.0),
     ("1\u00a0000.5", {"spaces": True}, 1000.5),
+    ("12\u202f345", {"spaces": True}, 12345.0),  # the narrow no-break space (fr_FR)
+    ("1 000 000", {"spaces": True}, 1_000_000.0),
+    ("1,000 000", {"spaces": True}, 1_000_000.0),
+    ("$ 5", {"spaces": True, "dollar": True}, 5.0),  # next to a sign or $: dropped
+    ("- 5", {"spaces": True}, -5.0),
+    (" 42 ", {"spaces": True}, 42.0),
 ]
+
+SPACE = ["1 5", "1 0000", "10 00", "1.000 5", "1 5e3", "-1 5", "$1 5"]
+"""A space between digits that groups no thousands (``1 5`` was read as 15): refused with
+:data:`SPACE_REASON` where a surface takes spaces."""
 
 COMMA = ["1,5", "1,2,3", "10,00", "1,0000", "1.000,5", "12,34.5", ",5", "5,", "1,,000",
          "-1,5", "$1,5", "1,000_000"]
@@ -99,3 +110,17 @@ def test_a_whole_number_refuses_a_point_an_exponent_and_a_dollar(text: str) -> N
         typed_whole_number(text)
     assert refused.value.reason == ""
     assert typed_whole_number("$5", dollar=True) == 5
+
+
+@pytest.mark.parametrize("text", SPACE)
+def test_a_space_that_groups_no_thousands_is_refused_with_its_reason(text: str) -> None:
+    with pytest.raises(NotANumber) as refused:
+        typed_number(text, dollar=True, spaces=True)
+    assert refused.value.reason == SPACE_REASON
+    assert str(refused.value) == SPACE_REASON
+
+
+def test_a_comma_beside_a_space_gets_the_commas_reason() -> None:
+    with pytest.raises(NotANumber) as refused:
+        typed_number("1 000,5", spaces=True)
+    assert refused.value.reason == COMMA_REASON

@@ -19,7 +19,7 @@ from gui.settings_view import SettingsView
 from gui.venues_view import VenuesView
 from rotation_addin import udfs
 from rotation_addin.cli import term
-from rotation_addin.core.typed_numbers import COMMA_REASON
+from rotation_addin.core.typed_numbers import COMMA_REASON, SPACE_REASON
 from rotation_addin.data.demo import demo_dataset
 from rotation_addin.data.settings import Settings
 from rotation_addin.desk.journal_market import current_quote
@@ -85,7 +85,31 @@ def test_udfs_read_thousands_as_before() -> None:
     assert udfs.POSITION_SIZE("1,000", "2%", 100, 95) == udfs.POSITION_SIZE(1000, 0.02, 100, 95)
 
 
+def test_udfs_refuse_a_space_inside_digits_and_read_spaced_thousands() -> None:
+    """``1 5`` was read as 15 (every space dropped); ``12 345.67`` is a spaced thousand."""
+    context.clear()
+    result = udfs.POSITION_SIZE("1 5", "2%", 100, 95)
+    assert isinstance(result, CellError) and result.code == "#VALUE!", result
+    assert result.reason == f"#INPUT equity: must be a number (got text '1 5'); {SPACE_REASON}"
+    plain = udfs.POSITION_SIZE(12345.67, 0.02, 100.0, 95.0)
+    assert udfs.POSITION_SIZE("12 345.67", "2 %", "100", "95") == plain
+    assert udfs.POSITION_SIZE("12\u00a0345.67", "2%", "$ 100", "95") == plain
+
+
 # -- the app ------------------------------------------------------------------------------------
+def test_quick_check_refuses_a_space_inside_digits_on_its_field(qtbot) -> None:
+    view = QuickCheckView(Settings())
+    qtbot.addWidget(view)
+    view.fields["equity_usd"].setText("1 5")
+    view.recompute()
+    assert view.last_result is None
+    assert SPACE_REASON in view.error_text("equity_usd")
+    view.fields["equity_usd"].setText("12 345.67")
+    view.recompute()
+    assert view.error_text("equity_usd") == ""
+    assert view.last_result is not None and view.last_result.inputs.equity_usd == 12345.67
+
+
 def test_quick_check_refuses_a_decimal_comma_on_its_field(qtbot) -> None:
     view = QuickCheckView(Settings())
     qtbot.addWidget(view)
