@@ -55,8 +55,9 @@ def run_demo(args: argparse.Namespace) -> int:
         build_workbook(path, params=settings, macro_enabled=args.xlsm, overwrite=True)
         built = True
     # a file built a moment ago has no previous version worth a .bak; a rebuilt user's file
-    # was backed up above
-    result = refresh_workbook(path, dataset, params=settings, keep_backup=not built)
+    # was backed up above. No params: the refresh reads the workbook's Settings sheet, as the
+    # sheet promises (a new file's sheet holds `settings`)
+    result = refresh_workbook(path, dataset, keep_backup=not built)
     if user_backup is not None:
         result = dataclasses.replace(result, backup_path=user_backup)
     if args.json:

@@ -90,3 +90,26 @@ def test_render_bad_dpi_is_an_input_error(tmp_path: Path,
     assert (code, out) == (2, "")
     assert one_line_error(err) == ("rotation: invalid input: --dpi: must be at least 30 and "
                                    "at most 300 (got 5)")
+
+
+def test_demo_again_reads_the_settings_sheet(capsys: pytest.CaptureFixture[str]) -> None:
+    """The Settings sheet says refresh reads its yellow cells on every run: `rotation demo`
+    run again must plan with the equity and risk typed there, as `rotation plan` does with the
+    same values (it planned with the settings file instead, so the typed cells were ignored)."""
+    assert main(["demo"]) == 0
+    path = workbooks_dir() / "rotation_desk.xlsx"
+    wb = load_workbook(path)
+    wb[lay.SETTINGS]["B5"] = 30000  # Settings_equity_usd
+    wb[lay.SETTINGS]["B6"] = 0.01  # Settings_risk_fraction
+    wb.save(path)
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    assert main(["plan", "--equity", "30000", "--risk-fraction", "1%", "--json"]) == 0
+    orders = json.loads(capsys.readouterr().out)["orders"]
+    filled = load_workbook(path)
+    assert filled[lay.DASHBOARD]["B14"].value == 30000  # Equity, USD
+    rebalance = filled[lay.REBALANCE]
+    assert orders, "the demo plan proposes an order at this equity"
+    for row, order in enumerate(orders, start=12):
+        assert rebalance[f"E{row}"].value == pytest.approx(order["quantity_base"], abs=1e-12)
+        assert rebalance[f"M{row}"].value == pytest.approx(order["risk_usd"], abs=0.005)
