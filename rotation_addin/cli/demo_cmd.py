@@ -11,12 +11,16 @@ import argparse
 import dataclasses
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rotation_addin.cli.term import render_key_values, to_json
 from rotation_addin.cli.workbook_cmds import paths_as_text
 from rotation_addin.data.atomic import atomic_path
-from rotation_addin.data.settings import load_settings
+from rotation_addin.data.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from rotation_addin.core.dataset import MarketDataset
+    from workbook.sheets.sizing import SizingInputs
 
 
 def register(subparsers: Any) -> None:
@@ -51,8 +55,10 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.rebuild or not path.exists():
         if path.exists():  # the user's file (their sheets, journal) is copied first
             user_backup = _back_up(path, backup_path_for(path))
-        # the empty layout only: the refresh below fills it once
-        build_workbook(path, params=settings, macro_enabled=args.xlsm, overwrite=True)
+        # the empty layout only, the refresh below fills it once; the Sizing inputs (which
+        # a refresh never touches) start from today's top order, as a filled build's do
+        build_workbook(path, params=settings, macro_enabled=args.xlsm, overwrite=True,
+                       sizing_inputs=_starting_sizing(dataset, settings))
         built = True
     # a file built a moment ago has no previous version worth a .bak; a rebuilt user's file
     # was backed up above. No params: the refresh reads the workbook's Settings sheet, as the
@@ -84,6 +90,19 @@ def run_demo(args: argparse.Namespace) -> int:
         print("Refresh button: Sectors sheet (Excel on Windows/macOS with the xlwings add-in; "
               "keep rotation_desk.py beside the workbook).")
     return 0
+
+
+def _starting_sizing(dataset: MarketDataset, settings: Settings) -> SizingInputs:
+    """The Sizing sheet's starting values on ``dataset``: today's top order of the plan the
+    refresh makes (same parameters and positions; the desk session memoises that report, so
+    the refresh does not compute it again), by :func:`workbook.build.sizing_inputs_for`."""
+    # deferred: pandas + openpyxl off CLI start-up (bench/bench_cli_start.py)
+    from rotation_addin.desk.session import default_session
+    from workbook.build import sizing_inputs_for
+
+    desk = default_session()
+    report = desk.report(desk.plan_parameters(settings), dataset=dataset, book=desk.book())
+    return sizing_inputs_for(dataset, settings, report)
 
 
 def _back_up(path: Path, backup: Path) -> Path:

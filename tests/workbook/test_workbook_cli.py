@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from rotation_addin import udfs
 from rotation_addin.cli.main import main
 from rotation_addin.core.constants import DEMO_SOURCE_LABEL
+from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.data.paths import workbooks_dir
 from tests.cli_helpers import one_line_error, run
 from workbook import layout as lay
@@ -113,3 +115,24 @@ def test_demo_again_reads_the_settings_sheet(capsys: pytest.CaptureFixture[str])
     for row, order in enumerate(orders, start=12):
         assert rebalance[f"E{row}"].value == pytest.approx(order["quantity_base"], abs=1e-12)
         assert rebalance[f"M{row}"].value == pytest.approx(order["risk_usd"], abs=0.005)
+
+
+def test_demo_sizing_starts_from_todays_top_order(demo_market: MarketDataset) -> None:
+    """`rotation demo`'s Sizing sheet sizes today's top order on the demo market, as
+    `rotation workbook build --source demo` does: it held the no-data placeholder (RENDER at
+    entry 5 / stop 4.75 beside RENDER's 2.10 mark, 'Contract max leverage 75 x, the symbol's
+    exchange limit' for a contract whose limit is 50, a typed 5 % sigma beside its 7 % EWMA)."""
+    assert main(["demo"]) == 0
+    wb = load_workbook(workbooks_dir() / "rotation_desk.xlsx")
+    sizing, rebalance = wb[lay.SIZING], wb[lay.REBALANCE]
+    base = str(rebalance["B12"].value).split("/")[0]  # the plan's first order
+    contract = demo_market.contracts[base]
+    assert sizing["B5"].value == base == sizing["O6"].value  # inputs and market reference
+    assert sizing["B6"].value == rebalance["D12"].value  # side
+    for cell, order_cell in (("B10", "F12"), ("B11", "J12")):  # entry, stop on the tick grid
+        assert sizing[cell].value == pytest.approx(rebalance[order_cell].value,
+                                                   abs=contract.price_tick / 2 + 1e-12)
+    assert sizing["B12"].value == rebalance["I12"].value  # leverage
+    assert sizing["B15"].value == contract.amount_step
+    assert sizing["B22"].value == contract.max_leverage  # "the symbol's exchange limit"
+    assert sizing["B18"].value == pytest.approx(udfs.HIST_VOL(base), rel=1e-12)  # EWMA sigma
