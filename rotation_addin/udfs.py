@@ -26,7 +26,7 @@ from typing import Any
 import xlwings as xw
 
 from rotation_addin.core import volatility
-from rotation_addin.core.constants import DEMO_SOURCE_LABEL
+from rotation_addin.core.constants import DEMO_SOURCE_LABEL, FLAT_MMR_RANGE
 from rotation_addin.core.divergence import divergence
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.leverage import safe_leverage
@@ -68,6 +68,12 @@ def _contract(base: str | None) -> ContractSpec | None:
     if base not in contracts:
         raise InputError("symbol", f"{base} has no contract rules in the current data source")
     return contracts[base]
+
+
+def _flat_mmr(value: Cell) -> float:
+    """The ``mmr`` argument: the engine's range (``rotation liq --mmr`` takes the same)."""
+    return a.fraction("mmr", value, low=FLAT_MMR_RANGE[0], high=FLAT_MMR_RANGE[1],
+                      high_inclusive=False)
 
 
 @xw.func(category=CATEGORY)
@@ -127,7 +133,7 @@ def LIQUIDATION_PRICE(side: Cell, entry: Cell, quantity: Cell, leverage: Cell,
                       symbol: Cell = None, mmr: Cell = None, mode: Cell = None,
                       wallet: Cell = None) -> Any:
     """Liquidation price (USD) of a USD-M linear perpetual, one-way mode, isolated or cross."""
-    flat_rate = None if a.is_missing(mmr) else a.fraction("mmr", mmr, high=0.5)
+    flat_rate = None if a.is_missing(mmr) else _flat_mmr(mmr)
     brackets = None
     if flat_rate is None and not a.is_missing(symbol):
         brackets = brackets_for(context.dataset(), a.symbol("symbol", symbol))
@@ -203,7 +209,7 @@ def SAFE_LEVERAGE(symbol_or_vol: Cell, k: Cell = None, holding_days: Cell = None
         holding_days=a.number("holding_days", holding_days, settings.holding_days),
         gap_buffer_fraction=a.fraction("gap_buffer", gap_buffer, settings.gap_buffer_fraction),
         brackets=brackets if a.is_missing(mmr) else None,
-        maintenance_margin_rate=None if a.is_missing(mmr) else a.fraction("mmr", mmr, high=0.5),
+        maintenance_margin_rate=None if a.is_missing(mmr) else _flat_mmr(mmr),
         max_leverage=cap,
     )
     return result.leverage

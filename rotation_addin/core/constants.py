@@ -63,6 +63,11 @@ QUANTITY_RANGE_BASE: tuple[float, float] = (1e-12, 1e15)
 """Position sizes (base units) outside this range are refused by the sizing, liquidation and
 plan engines alike."""
 
+FLAT_MMR_RANGE: tuple[float, float] = (1e-6, 1.0)
+"""A flat maintenance margin rate is at least ``low`` and below ``high`` (a fraction): at 1 the
+position is liquidated at entry. The liquidation and safe-leverage engines check it, and the
+CLI's ``--mmr`` and the UDFs' ``mmr`` say it."""
+
 WALLET_RANGE_USD: tuple[float, float] = (1e-12, 1e13)
 """A cross wallet balance from a fraction of a cent to the equity bound of the sizing engine
 (ten trillion USD): beyond it the figure is a typo, and a liquidation price would overflow."""

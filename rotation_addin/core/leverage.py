@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from rotation_addin.core import parameters as pdef
 from rotation_addin.core.brackets import BracketTable, default_bracket_table
+from rotation_addin.core.constants import FLAT_MMR_RANGE
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.validation import in_range, non_negative
 
@@ -202,7 +203,7 @@ def _margin_terms(
         warnings.append(f"no brackets given: used {table.source}")
     bracket = table.for_notional(notional) if table is not None else None
     if maintenance_margin_rate is not None:
-        mmr = in_range("maintenance_margin_rate", maintenance_margin_rate, 1e-6, 1.0,
+        mmr = in_range("maintenance_margin_rate", maintenance_margin_rate, *FLAT_MMR_RANGE,
                        high_inclusive=False)
     else:
         assert bracket is not None

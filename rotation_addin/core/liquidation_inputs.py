@@ -12,7 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rotation_addin.core.brackets import Bracket, BracketTable, default_bracket_table
-from rotation_addin.core.constants import PRICE_RANGE_USD, QUANTITY_RANGE_BASE, WALLET_RANGE_USD
+from rotation_addin.core.constants import (
+    FLAT_MMR_RANGE,
+    PRICE_RANGE_USD,
+    QUANTITY_RANGE_BASE,
+    WALLET_RANGE_USD,
+)
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.validation import in_range, positive
 
@@ -78,7 +83,7 @@ def bracket_table_for(
 def flat_bracket_table(maintenance_margin_rate: float, symbol: str = "flat") -> BracketTable:
     """A one-bracket table with a fixed MMR and ``cum = 0`` (for quick what-ifs)."""
     mmr = in_range(
-        "maintenance_margin_rate", maintenance_margin_rate, 1e-6, 1.0, high_inclusive=False
+        "maintenance_margin_rate", maintenance_margin_rate, *FLAT_MMR_RANGE, high_inclusive=False
     )
     bracket = Bracket(
         floor_notional_usd=0.0,

@@ -86,19 +86,27 @@ def number(name: str, value: Any, default: float | None = None) -> float:
     return result
 
 
-def fraction(name: str, value: Any, default: float | None = None, *, high: float = 1.0) -> float:
-    """A fraction given as 0.02 or "2%"; values above ``high`` are refused, never guessed.
+def fraction(name: str, value: Any, default: float | None = None, *, high: float = 1.0,
+             low: float = 0.0, low_inclusive: bool = True,
+             high_inclusive: bool = True) -> float:
+    """A fraction given as 0.02 or "2%"; values outside ``low`` .. ``high`` are refused, never
+    guessed, with one message naming that range whichever side the value falls.
 
     A bare 2 typed for "2 %" is ambiguous (it could mean 200 %), so it is an error that says
-    how to write it.
+    how to write it. Open ends (``low_inclusive=False``...) are the engine's own bounds, so
+    the engine never refuses a value in other words.
     """
     result = number(name, value, default)
-    if result < 0.0 or result > high:
-        raise InputError(
-            name,
-            f"must be between 0 and {high:g} as a fraction (got {result:g}); "
-            f"write 2% or 0.02 for two percent",
-        )
+    above = result >= low if low_inclusive else result > low
+    below = result <= high if high_inclusive else result < high
+    if not (above and below):
+        if low == 0.0 and low_inclusive and high_inclusive:
+            span = f"between 0 and {high:g}"
+        else:
+            span = (f"{'at least' if low_inclusive else 'above'} {low:g} and "
+                    f"{'at most' if high_inclusive else 'below'} {high:g}")
+        raise InputError(name, f"must be {span} as a fraction (got {result:g}); "
+                               f"write 2% or 0.02 for two percent")
     return result
 
 

@@ -61,7 +61,8 @@ def SLIPPAGE(symbol: Cell, notional: Cell, side: Cell = None, venue: Cell = None
 def DEPTH(symbol: Cell, band: Cell = None, venue: Cell = None) -> Any:
     """USD resting within the band of the mid: spills [bid USD, ask USD] with a header."""
     base = a.symbol("symbol", symbol)
-    width = a.fraction("band", band, DEPTH_BANDS[0], high=0.5)
+    # the engine refuses 0 itself: open at 0 here too, so both ends say one range
+    width = a.fraction("band", band, DEPTH_BANDS[0], high=0.5, low_inclusive=False)
     book = context.order_book(base, _venue(venue))
     depth = depth_within(book.bids, book.asks, width)
     return [["bid USD", "ask USD"], [depth.bid_usd, depth.ask_usd]]
