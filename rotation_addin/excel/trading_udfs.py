@@ -93,4 +93,13 @@ def TRADE_CHECK(symbol: Cell, side: Cell, entry: Cell, stop: Cell,
         stop=a.number("stop", stop),
         entry=None if a.is_missing(entry) else a.number("entry", entry),
         quantity=None if is_risk else amount, risk_fraction=amount if is_risk else None)
-    return check_trade(inputs, request).line
+    try:
+        return check_trade(inputs, request).line
+    except InputError as exc:  # the journal names its quantity/risk; the cell is one argument
+        if exc.field in SIZE_FIELDS:
+            raise InputError("quantity_or_risk", exc.reason) from None
+        raise
+
+
+SIZE_FIELDS = frozenset({"quantity", "risk", "risk_fraction"})
+"""Fields of the journal's order check that ``TRADE_CHECK``'s ``quantity_or_risk`` feeds."""

@@ -1,4 +1,5 @@
-"""A fraction argument names one valid range, whichever side of it the typed value falls.
+"""A refused argument is named as the UDF names it, with one valid range whichever side of it
+the typed value falls.
 
 The UDFs are called as Excel calls them (plain functions fed cell values; Excel itself cannot
 run here). ``=LIQUIDATION_PRICE(..., mmr)`` said ``must be in [1e-06, 1)`` for 0 but
@@ -60,3 +61,12 @@ def test_liquidation_mmr_accepts_what_rotation_liq_accepts(
                                                                                     rel=1e-12)
     assert udfs.LIQUIDATION_PRICE("short", 100, 1, 1, None, "60%") == pytest.approx(expected,
                                                                                     rel=1e-12)
+
+
+@pytest.mark.parametrize("size", [0.0, -5.0, "0%", "-1%", "5%"])
+def test_trade_check_names_the_size_argument_it_was_given(size: object) -> None:
+    """=TRADE_CHECK's fifth argument is quantity_or_risk: a refusal of it named the journal's
+    own fields (quantity, risk), which the function has no argument for."""
+    result = udfs.TRADE_CHECK("RENDER", "long", None, 1.6, size)
+    assert isinstance(result, CellError) and result.code == "#VALUE!", result
+    assert result.reason.startswith("#INPUT quantity_or_risk: "), result.reason
