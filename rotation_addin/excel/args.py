@@ -145,7 +145,7 @@ def side(name: str, value: Any, default: Side | None = None) -> Side:
 def symbol(name: str, value: Any) -> str:
     """A base asset from ``"render"``, ``"RENDER/USDT:USDT"``, ``"RENDERUSDT"``, ``"RENDER-PERP"``.
     """
-    raw = text(name, value).upper()
+    raw = _symbol_text(name, value).upper()
     base = raw.split("/")[0].split(":")[0]
     for suffix in ("-PERP", "USDT", "PERP"):
         if base.endswith(suffix) and len(base) > len(suffix):
@@ -154,6 +154,13 @@ def symbol(name: str, value: Any) -> str:
     if not re.fullmatch(r"[A-Z0-9]{1,20}", base):
         raise InputError(name, f"must be a symbol like RENDER or RENDER/USDT:USDT (got {value!r})")
     return base
+
+
+def _symbol_text(name: str, value: Any) -> str:
+    """The text of a symbol cell; TRUE/FALSE is refused as input (not looked up as "TRUE")."""
+    if isinstance(_scalar(name, value), bool):
+        raise InputError(name, f"must be a symbol like RENDER, not TRUE/FALSE (got {value})")
+    return text(name, value)
 
 
 PREFIX_VENUES: dict[str, str] = {"BINANCE": "binanceusdm"}
@@ -187,7 +194,7 @@ def _text_market(name: str, value: str) -> tuple[str | None, str]:
 
 def _parse_market(name: str, value: Any) -> tuple[str | None, str]:
     """:func:`market` without the memo."""
-    raw = text(name, value)
+    raw = _symbol_text(name, value)
     head, colon, rest = raw.partition(":")
     if not colon or "/" in head:
         return None, symbol(name, raw)

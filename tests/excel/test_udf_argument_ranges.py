@@ -70,3 +70,17 @@ def test_trade_check_names_the_size_argument_it_was_given(size: object) -> None:
     result = udfs.TRADE_CHECK("RENDER", "long", None, 1.6, size)
     assert isinstance(result, CellError) and result.code == "#VALUE!", result
     assert result.reason.startswith("#INPUT quantity_or_risk: "), result.reason
+
+
+@pytest.mark.parametrize("udf", [
+    lambda v: udfs.CRYPTO_PRICE(v), lambda v: udfs.FUNDING_RATE(v), lambda v: udfs.OHLCV(v),
+    lambda v: udfs.SLIPPAGE(v, 1000), lambda v: udfs.DEPTH(v),
+    lambda v: udfs.POSITION_SIZE(10000, 0.02, 100, 95, None, v),
+])
+@pytest.mark.parametrize("value", [True, [[False]]])
+def test_a_boolean_symbol_is_bad_input(udf: Callable[[Any], object], value: object) -> None:
+    """A TRUE/FALSE cell where a symbol goes is an input error naming the argument: it was
+    looked up as the symbol "TRUE" and came back as missing data (#N/A 'TRUE: not listed')."""
+    result = udf(value)
+    assert isinstance(result, CellError) and result.code == "#VALUE!", result
+    assert result.reason.startswith("#INPUT ") and "TRUE/FALSE" in result.reason, result.reason
