@@ -32,9 +32,11 @@ from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings
 from rotation_addin.desk.journal_text import (
     CLOSED_HEADERS,
+    LIST_CSV_HEADERS,
     OPEN_HEADERS,
     close_sentence,
     closed_text_row,
+    list_csv_rows,
     open_sentence,
     open_text_row,
     review_text_rows,
@@ -232,17 +234,15 @@ def _list(args: argparse.Namespace) -> int:
                     t.entry_price_usd, t.exit_price_usd, t.realised_pnl_usd, t.r_multiple,
                     t.fees_usd, t.funding_usd, f"{t.closed_at:%Y-%m-%d %H:%M}", t.exit_reason)
                    for t in view.closed_trades]
+    opened = [dict(zip(OPEN_HEADERS, r, strict=True)) for r in open_rows]
+    closed = [dict(zip(CLOSED_HEADERS, r, strict=True)) for r in closed_rows]
     if args.json:
         print(term.to_json({"account": view.account, "source": view.source,
                             "equity_usd": view.equity_usd, "exits_found": view.exits,
-                            "warnings": view.warnings,
-                            "open": [dict(zip(OPEN_HEADERS, r, strict=True)) for r in open_rows],
-                            "closed": [dict(zip(CLOSED_HEADERS, r, strict=True))
-                                       for r in closed_rows]}))
+                            "warnings": view.warnings, "open": opened, "closed": closed}))
         return 0
     if args.csv:
-        print(term.to_csv(("status", *CLOSED_HEADERS),
-                          [("closed", *r) for r in closed_rows]), end="")
+        print(term.to_csv(LIST_CSV_HEADERS, list_csv_rows(opened, closed)), end="")
         return 0
     for sentence in (*view.exits, *view.warnings):
         print(sentence)

@@ -18,7 +18,31 @@ OPEN_HEADERS = ("account", "symbol", "side", "quantity", "entry", "stop", "take_
 """Columns of the open trades (text table, ``--json`` keys)."""
 CLOSED_HEADERS = ("account", "symbol", "sector", "side", "quantity", "entry", "exit",
                   "pnl_usd", "r_multiple", "fees_usd", "funding_usd", "closed_at", "exit_reason")
-"""Columns of the closed trades (text table, ``--json`` keys, ``--csv`` columns)."""
+"""Columns of the closed trades (text table, ``--json`` keys)."""
+LIST_CSV_HEADERS = ("status", *CLOSED_HEADERS,
+                    *(h for h in OPEN_HEADERS if h not in CLOSED_HEADERS))
+"""Columns of ``trade list --csv``: a ``status`` (open / closed), the closed trades' columns,
+then the open trades' own (stop, take-profit, liquidation, mark, opened_at); a cell a row
+has no figure for is empty."""
+
+
+def list_csv_rows(open_rows: list[dict[str, Any]], closed_rows: list[dict[str, Any]],
+                  ) -> list[list[Any]]:
+    """The rows of ``trade list --csv`` in :data:`LIST_CSV_HEADERS` order.
+
+    Parameters
+    ----------
+    open_rows, closed_rows : list of dict
+        The open trades keyed by :data:`OPEN_HEADERS`, the closed ones by
+        :data:`CLOSED_HEADERS` (the ``--json`` objects).
+
+    Returns
+    -------
+    list of list
+        Open trades first (status ``open``), then the closed ones (status ``closed``).
+    """
+    tagged = [("open", r) for r in open_rows] + [("closed", r) for r in closed_rows]
+    return [[status, *(row.get(h) for h in LIST_CSV_HEADERS[1:])] for status, row in tagged]
 
 
 def _tick_step(contracts: Mapping[str, Any], base: str) -> tuple[float | None, float | None]:
