@@ -256,6 +256,12 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say(args: argparse.Namespace, text: str, payload: dict[str, Any]) -> int:
+    """Print what a command journaled: ``payload`` as JSON under ``--json``, else ``text``."""
+    print(term.to_json(payload) if args.json else text)
+    return 0
+
+
 def _move(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import move_levels
@@ -263,8 +269,9 @@ def _move(args: argparse.Namespace) -> int:
     existing_journal(args.journal_file)
     ids = move_levels(_inputs(args), args.symbol, stop=args.stop, take_profit=args.take_profit,
                       account=args.account, reason=args.reason)
-    print(f"{args.account}: {len(ids)} level change(s) journaled for {args.symbol.upper()}")
-    return 0
+    return _say(args, f"{args.account}: {len(ids)} level change(s) journaled for "
+                f"{args.symbol.upper()}", {"account": args.account,
+                                           "symbol": args.symbol.upper(), "rows": list(ids)})
 
 
 def _note(args: argparse.Namespace) -> int:
@@ -272,8 +279,8 @@ def _note(args: argparse.Namespace) -> int:
     from rotation_addin.desk.journal_ops import add_note
 
     row = add_note(_inputs(args), args.text, symbol=args.symbol, account=args.account)
-    print(f"{args.account}: note journaled (row {row})")
-    return 0
+    return _say(args, f"{args.account}: note journaled (row {row})",
+                {"account": args.account, "row": row})
 
 
 def _correct(args: argparse.Namespace) -> int:
@@ -285,8 +292,8 @@ def _correct(args: argparse.Namespace) -> int:
     inputs = _inputs(args)
     # a desk error names its field; flag_errors says it as typed (--set price_usd, --void)
     row = correct_event(inputs, args.id, reason=args.reason, changes=changes, void=args.void)
-    print(f"correction of row {args.id} journaled (row {row}); the original is kept")
-    return 0
+    return _say(args, f"correction of row {args.id} journaled (row {row}); the original is "
+                "kept", {"account": args.account, "corrects_id": args.id, "row": row})
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -295,8 +302,8 @@ def _import(args: argparse.Namespace) -> int:
 
     added = import_csv(_inputs(args), positions_file=args.positions, journal_file=args.trades,
                        account=args.account)
-    print(f"{args.account}: {added} new journal row(s) imported (rows seen before are skipped)")
-    return 0
+    return _say(args, f"{args.account}: {added} new journal row(s) imported (rows seen before "
+                "are skipped)", {"account": args.account, "imported_rows": added})
 
 
 def _export(args: argparse.Namespace) -> int:
