@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from rotation_addin.cli import term
+from rotation_addin.cli.backtest_args import write_output
 from rotation_addin.cli.journal_args import existing_journal, iso_time, parse_change
 from rotation_addin.cli.quick_args import _fraction, _number, _whole_number
 from rotation_addin.core.errors import InputError
-from rotation_addin.data.atomic import atomic_write_text
 from rotation_addin.data.settings import load_settings
 from rotation_addin.desk.journal_text import (
     CLOSED_HEADERS,
@@ -159,7 +159,9 @@ def _register_others(sub: Any) -> None:
     _common(imported)
     imported.set_defaults(handler=_import)
     exported = sub.add_parser("export", help="every journal row as CSV")
-    exported.add_argument("--out", type=Path, default=None)
+    exported.add_argument("--out", type=Path, default=None,
+                          help="write the CSV to this file (default: print it)")
+    exported.add_argument("--force", action="store_true", help="replace an existing --out file")
     exported.add_argument("--journal-file", type=Path, default=None)
     exported.set_defaults(handler=_export)
 
@@ -314,7 +316,7 @@ def _export(args: argparse.Namespace) -> int:
     if args.out is None:
         print(text, end="")
     else:
-        atomic_write_text(args.out, text)
+        write_output("--out", str(args.out), text, args)  # an existing file needs --force
         print(f"journal exported to {args.out}")
     return 0
 
