@@ -179,6 +179,14 @@ def _register_review(subparsers: Any) -> None:
     rev.set_defaults(handler=_review)
 
 
+def _real_fill_price(args: argparse.Namespace) -> None:
+    """A real trade was filled elsewhere: its price is the user's, never the market's (a
+    demo's is simulated, and paper slippage is no fill)."""
+    if args.account == "real" and args.price is None:
+        raise InputError("--price", "a real trade is recorded at its fill price: give "
+                         "--price (paper trades fill at the current price)")
+
+
 def _open(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal import OrderRequest, open_trade
@@ -187,6 +195,7 @@ def _open(args: argparse.Namespace) -> int:
     if args.account == "paper" and (args.price is not None or args.at is not None):
         raise InputError("price", "a paper trade fills at the current price and time "
                          "(omit --price/--at, or use --account real)")
+    _real_fill_price(args)
     request = OrderRequest(symbol=args.symbol, side=args.side, stop=args.stop,
                            quantity=args.quantity, risk_fraction=args.risk, entry=args.price,
                            take_profit=args.take_profit, leverage=args.leverage,
@@ -204,6 +213,7 @@ def _open(args: argparse.Namespace) -> int:
 
 def _close(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
+    from rotation_addin.desk.journal import find_open, read_ledger
     from rotation_addin.desk.journal_ops import close_trade
 
     if args.account == "paper" and args.price is not None:
@@ -211,6 +221,9 @@ def _close(args: argparse.Namespace) -> int:
                          "or use --account real)")
     existing_journal(args.journal_file)
     inputs = _inputs(args)
+    if args.account == "real" and args.price is None:  # no such trade is said first
+        find_open(read_ledger(inputs, args.account), args.symbol, args.account)
+        _real_fill_price(args)
     event = close_trade(inputs, args.symbol, account=args.account, reason=args.reason,
                         quantity=args.quantity, price=args.price)
     if args.json:
