@@ -171,7 +171,8 @@ def _register_review(subparsers: Any) -> None:
     jsub = journal.add_subparsers(dest="journal_command", metavar="ACTION",
                                   parser_class=type(journal))
     rev = jsub.add_parser("review", help="win rate, R, expectancy, drawdown, rule adherence")
-    rev.add_argument("--week", action="store_true", help="the last 7 days (default)")
+    rev.add_argument("--week", action="store_true",
+                     help="the 7 days up to --to or now (default; not with --from)")
     rev.add_argument("--from", dest="start", type=iso_time, default=None)
     rev.add_argument("--to", dest="end", type=iso_time, default=None,
                      help="end date (inclusive: the whole day)")
@@ -338,6 +339,9 @@ def _review(args: argparse.Namespace) -> int:
     # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
     from rotation_addin.desk.journal_ops import review, review_window
 
+    if args.week and args.start is not None:
+        raise InputError("--week", "is the 7 days up to --to (default now), which --from "
+                         "contradicts: give --week or --from, not both")
     existing_journal(args.journal_file)
     inputs = _inputs(args)
     start, end = review_window(args.start, args.end, inputs.now)
