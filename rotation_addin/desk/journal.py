@@ -190,6 +190,10 @@ def _quantity(request: OrderRequest, inputs: JournalInputs, side: Side, entry: f
         if isinstance(q, bool) or not isinstance(q, int | float) or not math.isfinite(q) \
                 or not low <= q <= high:
             raise InputError("quantity", f"must be > 0 and at most {high:g} (got {q!r})")
+        contract = inputs.dataset.contracts.get(base)
+        if contract is not None and q < contract.min_amount * (1.0 - 1e-9):
+            raise InputError("quantity", f"must be at least the exchange's minimum amount "
+                             f"{contract.min_amount:g} {base} (got {q:g})")
         return float(q)
     if request.risk_fraction is None or stop is None:
         raise InputError("quantity", "give a quantity (> 0), or a risk fraction with a stop")
