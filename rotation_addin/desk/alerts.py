@@ -28,12 +28,13 @@ from rotation_addin.core.alert_eval import (
     PositionView,
     evaluate,
 )
-from rotation_addin.core.alerts import AlertRule, make_rule
+from rotation_addin.core.alerts import ANY_SUBJECT, AlertRule, kind_spec, make_rule
 from rotation_addin.core.constants import STALE_AFTER
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError, RotationError
 from rotation_addin.core.rotation import PlanParameters, PositionBook
 from rotation_addin.data.alert_store import AlertStore, alerts_path
+from rotation_addin.data.universe_io import load_universe
 from rotation_addin.desk.live_book import liquidation_prices
 from rotation_addin.desk.market import ewma_daily_vol
 from rotation_addin.desk.session import DeskSession
@@ -206,10 +207,26 @@ def list_rules(path: Path | None = None) -> tuple[AlertRule, ...]:
 def add_rule(kind: object, subject: object = "", threshold: object = None, *,
              unit: object = None, hysteresis: object = None, note: object = "",
              path: Path | None = None) -> AlertRule:
-    """Validate (one :class:`InputError` naming the field) and store one rule."""
+    """Validate (one :class:`InputError` naming the field) and store one rule; a symbol or
+    sector subject must be one of the universe's (``universe.toml``): a typo would never
+    fire."""
     rule = make_rule(kind, subject, threshold, unit=unit, hysteresis=hysteresis, note=note)
+    _known_subject(rule)
     with AlertStore(path) as store:
         return store.add([rule])[0]
+
+
+def _known_subject(rule: AlertRule) -> None:
+    spec = kind_spec(rule.kind)
+    if spec.subject == "none" or rule.subject == ANY_SUBJECT:
+        return
+    universe = load_universe()
+    known = universe.bases if spec.subject == "symbol" else tuple(universe.sectors)
+    if rule.subject not in known:
+        raise InputError("subject", f"must be one of the universe's {spec.subject}s "
+                         f"({', '.join(known)}) or '*' (got {rule.subject!r})"
+                         if spec.any_subject else f"must be one of the universe's "
+                         f"{spec.subject}s ({', '.join(known)}) (got {rule.subject!r})")
 
 
 def remove_rules(rule_ids: list[int], path: Path | None = None) -> tuple[int, ...]:
