@@ -94,7 +94,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
     current = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if current > len(MIGRATIONS):
         raise DataError(f"journal {path} has schema version {current}, newer than this "
-                        f"Rotation Desk understands (up to {len(MIGRATIONS)}): upgrade it")
+                        f"Rotation Desk understands (up to {len(MIGRATIONS)}): upgrade "
+                        "Rotation Desk (the journal is left as it is)")
     if current < len(MIGRATIONS) and path.exists():
         refuse_read_only(path, "journal")  # before anything is written
     for version in range(current, len(MIGRATIONS)):

@@ -65,7 +65,8 @@ def test_an_empty_override_reason_names_the_override_flag(capsys):
 def test_trade_check_udf_bad_input_ok_and_cool_down():
     context.clear()
     assert udfs.TRADE_CHECK("NOPE", "long", 2, 1, 1).startswith("#INPUT symbol: must be one of")
-    assert udfs.TRADE_CHECK("RENDER", "long", 2, 1, 0).startswith("#INPUT quantity_or_risk: must be > 0")
+    assert udfs.TRADE_CHECK("RENDER", "long", 2, 1, 0).startswith(
+        "#INPUT quantity_or_risk: must be > 0")
     assert udfs.TRADE_CHECK("RENDER", "long", 2, 3, 1).startswith("#INPUT stop: must be below")
     assert udfs.TRADE_CHECK("RENDER", "long", 2, "nan", 1).startswith("#INPUT stop:")
     # a short: the regime gate (alt longs in risk-off) depends on the demo calibration

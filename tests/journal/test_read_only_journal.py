@@ -99,3 +99,20 @@ def test_a_read_only_folder_is_named_as_the_read_only_part(
     finally:
         subprocess.run(["chattr", "-i", str(folder)], check=False, capture_output=True)
         folder.chmod(0o755)  # so tmp_path can be cleaned up
+
+
+def test_a_journal_from_a_newer_version_asks_to_upgrade_the_tool_and_is_left_as_is(
+        tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    with JournalStore(path) as store:
+        store.append(_journal(random.Random(7), 3))
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(DataError) as refused:
+        JournalStore(path).__enter__()
+    assert "schema version 99, newer than this Rotation Desk understands (up to 2)" \
+        in str(refused.value)
+    assert "upgrade Rotation Desk (the journal is left as it is)" in str(refused.value)
+    assert path.read_bytes() == before
