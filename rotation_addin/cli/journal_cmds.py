@@ -194,7 +194,8 @@ def _open(args: argparse.Namespace) -> int:
 
     inputs = _inputs(args)
     if args.account == "paper" and (args.price is not None or args.at is not None):
-        raise InputError("price", "a paper trade fills at the current price and time "
+        raise InputError("--price" if args.price is not None else "--at",
+                         "a paper trade fills at the current price and time "
                          "(omit --price/--at, or use --account real)")
     _real_fill_price(args)
     request = OrderRequest(symbol=args.symbol, side=args.side, stop=args.stop,

@@ -39,7 +39,7 @@ CASES = [
     ("empty override reason", ["RENDER", "--side", "long", "--stop", "1", "--quantity", "1",
                                "--override", " "], "override", "non-empty reason"),
     ("date in the future", ["RENDER", "--side", "long", "--stop", "1", "--quantity", "1",
-                            "--account", "real", "--price", "2", "--at", "2099-01-01"], "date",
+                            "--account", "real", "--price", "2", "--at", "2099-01-01"], "--at",
      "must not be after now"),
 ]
 
