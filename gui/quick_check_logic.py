@@ -105,13 +105,20 @@ class QuickCheckResult:
     brackets_source: str = ""
 
 
+PERCENT_FIELDS = frozenset({"risk_pct", "daily_vol_pct"})
+"""The form fields typed in per cent: only these take a trailing ``%``."""
+
+
 def parse_number(field: str, text: str) -> float:
-    """Parse typed text (``"1,000.5"``, ``" 3 "``, ``"1 000"``, ``"2%"`` in a field in per
-    cent) into a finite float or raise InputError; ``"1,5"`` is refused (a decimal comma,
-    :func:`~rotation_addin.core.typed_numbers.typed_number`)."""
-    cleaned = text.strip().removesuffix("%")
-    if not cleaned.strip():
+    """Parse typed text (``"1,000.5"``, ``" 3 "``, ``"1 000"``, and ``"2%"`` in a field of
+    :data:`PERCENT_FIELDS`) into a finite float or raise InputError; ``"1,5"`` is refused (a
+    decimal comma, :func:`~rotation_addin.core.typed_numbers.typed_number`), and so is a
+    ``%`` on a price, equity or leverage (``5%`` is not 5 USD), as the CLI refuses it."""
+    if not text.strip():
         raise InputError(field, "is required (got nothing)")
+    cleaned = text.strip()
+    if field in PERCENT_FIELDS:
+        cleaned = cleaned.removesuffix("%")
     try:
         number = typed_number(cleaned, spaces=True)
     except NotANumber as exc:

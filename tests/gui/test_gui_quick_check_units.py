@@ -1,0 +1,55 @@
+"""Quick check tab: a typed value is read in the unit its field names, as the CLI reads it."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui.quick_check import QuickCheckView
+from rotation_addin.data.settings import Settings
+
+
+@pytest.fixture
+def view(qtbot) -> QuickCheckView:
+    widget = QuickCheckView(Settings())
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.recompute()
+    assert widget.last_result is not None
+    return widget
+
+
+def _retype(qtbot, view: QuickCheckView, name: str, text: str) -> None:
+    """Select all with Ctrl+A and type ``text`` key by key (real key events)."""
+    edit = view.fields[name]
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_A, modifier=Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, text)
+
+
+@pytest.mark.parametrize("name", ["equity_usd", "entry_price_usd", "stop_price_usd",
+                                  "leverage"])
+def test_a_percent_on_a_usd_or_leverage_field_is_refused(qtbot, view: QuickCheckView,
+                                                         name: str) -> None:
+    """``5%`` typed as a stop meant "5 % away", not a 5 USD stop; the CLI refuses it
+    (``--stop: must be a number (got '5%')``) and so does the field."""
+    typed = view.fields[name].text() + "%"
+    _retype(qtbot, view, name, typed)
+    qtbot.waitUntil(lambda: view.error_text(name) != "", timeout=20_000)
+    assert view.error_text(name) == f"must be a number (got {typed!r})"
+    assert view.last_result is None
+
+
+def test_a_percent_on_the_per_cent_fields_is_read(qtbot, view: QuickCheckView) -> None:
+    _retype(qtbot, view, "risk_pct", "1.5%")
+    _retype(qtbot, view, "daily_vol_pct", "4%")
+    qtbot.waitUntil(lambda: view.last_result is not None and
+                    view.last_result.inputs.risk_fraction == pytest.approx(0.015),
+                    timeout=20_000)
+    assert view.last_result.daily_vol == pytest.approx(0.04)
+
+
+def test_a_lone_percent_sign_is_not_nothing(qtbot, view: QuickCheckView) -> None:
+    _retype(qtbot, view, "risk_pct", "%")
+    qtbot.waitUntil(lambda: view.error_text("risk_pct") != "", timeout=20_000)
+    assert view.error_text("risk_pct") == "must be a number (got '%')"
