@@ -16,7 +16,7 @@ from rotation_addin.core.constants import HISTORY_DAYS
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.leverage import SafeLeverage
 from rotation_addin.core.liquidation import LiquidationResult
-from rotation_addin.core.sizing import PositionSize
+from rotation_addin.core.sizing import MIN_RISK_FRACTION, PositionSize
 from rotation_addin.core.typed_numbers import NotANumber, typed_number
 from rotation_addin.data.settings import Settings
 from rotation_addin.desk.quick_check import brackets_for, quick_check, request_from_settings
@@ -141,8 +141,10 @@ def parse_inputs(texts: dict[str, str]) -> QuickCheckInputs:
             raise InputError("daily_vol_pct", f"must be in (0, 100] % (got {vol_pct:g})")
         daily_vol = vol_pct / 100.0
     risk_pct = parse_number("risk_pct", texts.get("risk_pct", ""))
-    if risk_pct <= 0.0:
-        raise InputError("risk_pct", f"must be > 0 % (got {risk_pct:g})")
+    low, high = MIN_RISK_FRACTION * 100.0, 100.0
+    if not low <= risk_pct <= high:
+        raise InputError("risk_pct", f"must be at least {low:g} % and at most {high:g} % "
+                                     f"(got {risk_pct:g} %)")
     return QuickCheckInputs(
         symbol=symbol,
         side=texts.get("side", "long"),
@@ -178,8 +180,13 @@ def compute_quick_check(
     Raises
     ------
     InputError or TradeRefused
-        From the engine, naming the offending field.
+        From the engine, naming the offending field; a risk above the settings' cap is
+        refused here first, in the per cent the field is typed in.
     """
+    if inputs.risk_fraction > settings.max_risk_fraction:  # the engine's test, said in %
+        raise InputError("risk_pct", f"must be at most {100 * settings.max_risk_fraction:g} %, "
+                                     f"the risk cap per trade in Settings (got "
+                                     f"{100 * inputs.risk_fraction:g} %)")
     daily_vol, vol_source = inputs.daily_vol, "typed"
     if daily_vol is None:
         daily_vol = estimate_daily_vol(dataset, inputs.symbol)

@@ -53,3 +53,30 @@ def test_a_lone_percent_sign_is_not_nothing(qtbot, view: QuickCheckView) -> None
     _retype(qtbot, view, "risk_pct", "%")
     qtbot.waitUntil(lambda: view.error_text("risk_pct") != "", timeout=20_000)
     assert view.error_text("risk_pct") == "must be a number (got '%')"
+
+
+@pytest.mark.parametrize(("typed", "reason"), [
+    ("5", "must be at most 3 %, the risk cap per trade in Settings (got 5 %)"),
+    ("1000", "must be at least 0.0001 % and at most 100 % (got 1000 %)"),
+    ("0", "must be at least 0.0001 % and at most 100 % (got 0 %)"),
+    ("-0", "must be at least 0.0001 % and at most 100 % (got -0 %)"),
+])
+def test_the_risk_field_says_its_range_in_per_cent(qtbot, view: QuickCheckView, typed: str,
+                                                   reason: str) -> None:
+    """The field is typed in per cent: its range and the typed value are said in per cent,
+    not as the engine's fractions ('must be in [1e-06, 1] (got 10)', 'hard cap
+    max_risk_fraction 0.03 (got 0.05)')."""
+    _retype(qtbot, view, "risk_pct", typed)
+    qtbot.waitUntil(lambda: view.error_text("risk_pct") != "", timeout=20_000)
+    assert view.error_text("risk_pct") == reason
+
+
+def test_the_risk_cap_is_the_settings_one(qtbot) -> None:
+    view = QuickCheckView(Settings(max_risk_fraction=0.05))
+    qtbot.addWidget(view)
+    _retype(qtbot, view, "risk_pct", "5")
+    qtbot.waitUntil(lambda: view.last_result is not None, timeout=20_000)
+    _retype(qtbot, view, "risk_pct", "5.5")
+    qtbot.waitUntil(lambda: view.error_text("risk_pct") != "", timeout=20_000)
+    assert view.error_text("risk_pct") == ("must be at most 5 %, the risk cap per trade in "
+                                           "Settings (got 5.5 %)")
