@@ -88,4 +88,4 @@ def start_sweep(window: MainWindow) -> BackgroundTask | None:
                 f"{best.label}; deflated Sharpe ratio {sweep.result.deflated.probability:.2f}")
 
     return window._start("sweep", work, "Sweeping the parameters…",
-                         on_success=_shown(window, "sweep", show))
+                         on_success=_shown(window, "sweep", show), unit="settings")

@@ -200,8 +200,11 @@ class MainWindow(QMainWindow):
 
     # -- background work ----------------------------------------------------------------------
     def _start(
-        self, name: str, work: Any, busy_text: str, on_success: Any = None
+        self, name: str, work: Any, busy_text: str, on_success: Any = None,
+        unit: str = "symbols",
     ) -> BackgroundTask | None:
+        """Run ``work`` as the window's one background task (``unit``: what its progress
+        counts, shown on the bar)."""
         # GUI-side flag, cleared when the outcome signal is handled: the worker may still be
         # running its last lines (done flag not yet set) when the window already shows it
         if self.busy and self.current_task is not None:
@@ -215,7 +218,7 @@ class MainWindow(QMainWindow):
         self.current_task = task
         self.busy = True
         self._set_actions_enabled(False)
-        self.status_panel.show_busy(busy_text)
+        self.status_panel.show_busy(busy_text, unit)
         self.runner.start(task)
         return task
 

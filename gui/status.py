@@ -115,8 +115,10 @@ class StatusPanel(QWidget):
         set_tone(self.progress_label, "bad" if error else "plain")
         self.progress_label.setVisible(bool(text))
 
-    def show_busy(self, text: str) -> None:
-        """Show an indeterminate progress bar with Cancel."""
+    def show_busy(self, text: str, unit: str = "symbols") -> None:
+        """Show an indeterminate progress bar with Cancel; its counts will read ``done/total
+        unit`` (a refresh counts symbols, a sweep settings)."""
+        self.progress_bar.setFormat(f"%v/%m {unit}")
         self.progress_bar.setRange(0, 0)
         self.progress_bar.setVisible(True)
         self.cancel_button.setVisible(True)
