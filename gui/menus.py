@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
-from gui.table_view import DataTable
+from gui.table_view import DataTable, export_problem
 from rotation_addin import __version__
 from rotation_addin.data.paths import data_dir
 
@@ -106,9 +106,12 @@ def ask_export_current_table(window: Any) -> Path | None:
                                           "CSV files (*.csv)")
     if not path:
         return None
-    written = table.export_csv(Path(path))
-    window.status_panel.show_message(f"Exported {table.row_count()} rows to {written}")
-    return written
+    problem = export_problem(table, Path(path))
+    if problem:
+        window.status_panel.show_message(problem, error=True)
+        return None
+    window.status_panel.show_message(f"Exported {table.row_count()} rows to {path}")
+    return Path(path)
 
 
 def show_about(window: QWidget) -> QMessageBox:

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.table_view import DataTable
+from gui.palette import set_tone
+from gui.table_view import DataTable, export_problem
 from rotation_addin.core.formats import format_count
 from rotation_addin.data.paths import data_dir
 
@@ -130,6 +131,7 @@ class PlanView(QWidget):
     def copy_orders(self) -> str:
         """Copy the orders (TSV, pastes into Excel as cells) and say so."""
         text = self.orders.copy_to_clipboard()
+        set_tone(self.message, "plain")
         self.message.setText(
             f"Copied {format_count(self.orders.row_count(), 'order')} to the clipboard.")
         return text
@@ -141,9 +143,14 @@ class PlanView(QWidget):
         if path:
             self.export_csv(Path(path))
 
-    def export_csv(self, path: Path) -> Path:
-        """Write the orders (raw values) to ``path``."""
-        written = self.orders.export_csv(path)
+    def export_csv(self, path: Path) -> Path | None:
+        """Write the orders (raw values) to ``path``; None (and the reason on the tab) when
+        the file cannot be written."""
+        problem = export_problem(self.orders, path)
+        set_tone(self.message, "bad" if problem else "plain")
+        if problem:
+            self.message.setText(problem)
+            return None
         self.message.setText(
-            f"Exported {format_count(self.orders.row_count(), 'order')} to {written}.")
-        return written
+            f"Exported {format_count(self.orders.row_count(), 'order')} to {path}.")
+        return Path(path)

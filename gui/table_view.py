@@ -15,10 +15,13 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHeaderView,
     QMenu,
+    QMessageBox,
     QTableView,
     QWidget,
 )
 
+from gui.workers import describe_error
+from rotation_addin.core.errors import RotationError
 from rotation_addin.data.atomic import atomic_path
 from rotation_addin.data.paths import data_dir
 
@@ -108,11 +111,21 @@ class DataTable(QTableView):
         menu.popup(self.viewport().mapToGlobal(position))
 
     def ask_export(self) -> Path | None:
-        """Ask for a file name and export the table's raw values there."""
+        """Ask for a file name and export the table's raw values there (a file that cannot
+        be written is said in a message box; None then, as when the dialog is cancelled)."""
         name = (self.objectName() or "table").removesuffix("Table") or "table"
         path, _ = QFileDialog.getSaveFileName(self, "Export table", str(data_dir() / f"{name}.csv"),
                                               "CSV files (*.csv)")
-        return self.export_csv(Path(path)) if path else None
+        if not path:
+            return None
+        problem = export_problem(self, Path(path))
+        if problem:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Export table", problem,
+                              QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("exportProblem")
+            box.open()
+            return None
+        return Path(path)
 
     def copy_to_clipboard(self) -> str:
         """Put the whole table on the clipboard as TSV (pastes into Excel as cells)."""
@@ -132,6 +145,18 @@ class DataTable(QTableView):
                         [_csv_cell(model.raw_value(row, c)) for c in range(model.columnCount())]
                     )
         return Path(path)
+
+
+def export_problem(table: DataTable, path: Path) -> str:
+    """Write ``table``'s CSV to ``path`` (:meth:`DataTable.export_csv`); ``""`` once written,
+    else the one line saying why it could not be (a folder that refuses files, a read-only
+    file, a full disk) -- never an exception out of a button's slot.
+    """
+    try:
+        table.export_csv(path)
+    except (OSError, RotationError) as exc:
+        return f"Could not export: {describe_error(exc)}"
+    return ""
 
 
 def _csv_cell(value: Any) -> Any:
