@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from gui.palette import follow_palette, series_colours, set_field_error, set_tone, style_plot
 from gui.table_view import DataTable
+from gui.workers import describe_error
 from rotation_addin.core.errors import DataError, InputError, RotationError, TradeRefused
 from rotation_addin.core.typed_numbers import number_field
 from rotation_addin.core.validation import utc_time
@@ -221,6 +222,9 @@ class JournalView(QWidget):
             return False
         except RotationError as error:
             self.message.setText(str(error))
+            return False
+        except OSError as error:  # the journal's folder cannot be made or opened
+            self.message.setText(f"could not open the journal: {describe_error(error)}")
             return False
         self.refresh_tables()
         return True
