@@ -362,9 +362,11 @@ class MainWindow(QMainWindow):
             progress.stage("writing the workbook")
             return export_workbook(snapshot, settings, path)
 
-        def done(written: Path) -> None:
+        def done(exported: Any) -> None:
+            written = exported.path
             self.last_workbook = written
-            self.status_panel.show_message(f"Workbook written: {written}")
+            note = f"; {exported.note}" if exported.note else ""
+            self.status_panel.show_message(f"Workbook written: {written}{note}")
             if open_after:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(str(written)))
             self._task_over("succeeded")

@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from openpyxl import load_workbook
 
 from gui.report_frames import build_frames, compute_report
 from gui.workers import CancelledByUserError
@@ -20,8 +22,10 @@ from rotation_addin.data.settings import Settings
 from rotation_addin.data.universe_io import load_universe
 from rotation_addin.desk.alerts import alerts_after_refresh
 from rotation_addin.desk.session import default_session
+from workbook import layout
 from workbook.build import build_workbook, default_path
 from workbook.refresh import refresh_workbook
+from workbook.sheets.settings_sheet import read_settings
 
 if TYPE_CHECKING:  # pandas-heavy modules, loaded on the worker thread after the first paint
     from gui.report_frames import ViewFrames
@@ -159,15 +163,53 @@ def default_workbook_path() -> Path:
     return default_path(macro_enabled=False)
 
 
-def export_workbook(snapshot: Snapshot, settings: Settings, path: Path | None = None) -> Path:
+@dataclass(frozen=True)
+class ExportedWorkbook:
+    """Where the app wrote the workbook, and what it says about whose settings it used."""
+
+    path: Path
+    note: str = ""
+    """Non-empty when the workbook's Settings sheet differs from the app's settings: its
+    figures then follow the sheet (its yellow cells are the user's), and the note says so."""
+
+
+def export_workbook(snapshot: Snapshot, settings: Settings,
+                    path: Path | None = None) -> ExportedWorkbook:
     """Write the workbook through ``workbook.refresh.refresh_workbook`` (the Excel button's path).
 
     A missing workbook is first created empty with ``workbook.build.build_workbook``; the data
     then always goes in through the same refresh the Excel button runs, with the report the
-    app already computed.
+    app already computed -- unless the workbook's Settings sheet says otherwise than the app
+    (equity, risk...): the sheet promises "refresh reads them on every run", so the refresh
+    then plans on the sheet, and the note names what differs (the app's figures would sit
+    beside a sheet that contradicts them).
     """
     target = Path(path) if path is not None else default_workbook_path()
     if not target.exists():
         build_workbook(target, params=settings)
-    result = refresh_workbook(target, snapshot.dataset, report=snapshot.report, params=settings)
-    return result.path if result.path is not None else target
+    differ = _sheet_differences(target, settings)
+    if differ:
+        result = refresh_workbook(target, snapshot.dataset)
+        note = (f"its figures follow its own Settings sheet, which differs from the app's "
+                f"settings: {', '.join(differ)}")
+    else:
+        result = refresh_workbook(target, snapshot.dataset, report=snapshot.report,
+                                  params=settings)
+        note = ""
+    return ExportedWorkbook(result.path if result.path is not None else target, note)
+
+
+def _sheet_differences(target: Path, settings: Settings) -> list[str]:
+    """``name sheet-value (app app-value)`` for each setting the workbook's Settings sheet
+    holds otherwise than ``settings`` (empty cells read as ``settings``); none when the sheet
+    cannot be read here (the refresh then says why in its own words)."""
+    try:
+        book = load_workbook(target, read_only=True)
+        try:
+            sheet = read_settings(book[layout.SETTINGS], settings)
+        finally:
+            book.close()
+    except Exception:  # damaged, not ours, a bad cell: the refresh refuses it in its words
+        return []
+    return [f"{f.name} {getattr(sheet, f.name)!r} (app {getattr(settings, f.name)!r})"
+            for f in fields(Settings) if getattr(sheet, f.name) != getattr(settings, f.name)]
