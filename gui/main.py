@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from gui import crash_note
 from gui.main_window import MainWindow
 from rotation_addin.diagnostics.qt_probe import display_problem
 
@@ -80,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Rotation Desk")
     app.setOrganizationName("rotation-desk")
     window = open_window(app, exit_after_paint)
+    crash_note.install(window)
     window.show()
     return int(app.exec())
 
