@@ -19,6 +19,7 @@ import pandas as pd
 
 from gui.models import ColumnFormat
 from rotation_addin.core import formats
+from rotation_addin.core.correlation_picture import inverse_pairs_line
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.regime import regime_history
 from rotation_addin.core.report import DailyReport
@@ -183,20 +184,6 @@ def correlation_frames(
     )
     notes = correlation_notes(stress, picture, universe.benchmark)
     return normal, stressed, normal_title, stress_title, caption, notes
-
-
-INVERSE_PAIRS_LABEL = "inverse pairs (correlation < −0.2) — measured, not a hedge"
-"""The CLI's wording (``rotation corr``): a negative correlation is a measurement, never a
-hedge (``rotation_addin.core.claims.RENDER_COMPUTE``: never inverse in USD on real data,
-mildly and briefly inverse BTC-relative)."""
-
-
-def inverse_pairs_line(returns_label: str, pairs: Iterable[Any]) -> str:
-    """One line per return type: ``"USD inverse pairs (...) — measured, not a hedge: none"``."""
-    listed = ", ".join(
-        f"{p.first}/{p.second} {formats.format_correlation(p.correlation, signed=True)}"
-        for p in pairs)
-    return f"{returns_label} {INVERSE_PAIRS_LABEL}: {listed or 'none'}"
 
 
 def correlation_notes(stress: Any, picture: Any, benchmark: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rotation_addin.core.constants import HEDGE_THRESHOLD as HEDGE_THRESHOLD  # the app's
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.returns import log_returns, relative_returns, sector_index_returns
 from rotation_addin.core.universe import Universe
@@ -21,7 +22,6 @@ ATTRIBUTION = "Source: Coin Metrics Community Data (CC BY-NC 4.0)"
 COMMAND = (".venv/bin/python -m tools.real_data_check "
            "../shared/data/coinmetrics > docs/real-data-check.md")
 RENDER, COMPUTE = "render", "gpu_compute"
-HEDGE_THRESHOLD = -0.2
 FORWARD_DAYS = 30
 ROTATION_LOOKBACK_DAYS, ROTATION_HOLD_DAYS = 30, 7
 

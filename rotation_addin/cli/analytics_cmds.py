@@ -34,7 +34,7 @@ from rotation_addin.cli.venues_cmd import (
     print_order_venues,
 )
 from rotation_addin.core import claims, formats
-from rotation_addin.core.constants import STALE_AFTER
+from rotation_addin.core.constants import HEDGE_THRESHOLD, STALE_AFTER
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -80,8 +80,8 @@ def register(subparsers: Any) -> None:
         description="Pearson correlation of the sector indices' daily log returns over the "
                     "window; --relative removes BTC's move first; --stress compares BTC's "
                     "worst-decile days with the rest (raw, Forbes-Rigobon adjusted, co-crash "
-                    "rate). Pairs below -0.2 are listed as inverse pairs when there are any: a "
-                    f"measurement, not a hedge ({claims.RENDER_COMPUTE}; "
+                    f"rate). Pairs below {HEDGE_THRESHOLD:g} are listed as inverse pairs when "
+                    f"there are any: a measurement, not a hedge ({claims.RENDER_COMPUTE}; "
                     "docs/real-data-check.md).")
     common_flags(corr)
     corr.add_argument("--window", type=_window, default=None, metavar="DAYS",

@@ -18,6 +18,7 @@ from rotation_addin.cli.analytics_common import (
     data_warnings,
 )
 from rotation_addin.core import claims, formats
+from rotation_addin.core.constants import HEDGE_THRESHOLD
 
 if TYPE_CHECKING:
     from rotation_addin.core.dataset import MarketDataset
@@ -85,13 +86,15 @@ def run_corr(args: argparse.Namespace) -> int:
 
 
 def _inverse_pair_lines(hedges: Sequence[Any], window: int) -> list[str]:
-    """Pairs below -0.2, said as a measurement (never as a hedge), with the window's noise."""
+    """Pairs below :data:`HEDGE_THRESHOLD`, said as a measurement (never as a hedge), with the
+    window's noise; listed as the app and the workbook list them."""
+    # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
+    from rotation_addin.core.correlation_picture import inverse_pairs_listed
+
+    label = f"inverse pairs (correlation < {HEDGE_THRESHOLD:g} over {window} days)"
     if not hedges:
-        return [f"inverse pairs (correlation < -0.2 over {window} days): none"]
-    lines = [f"inverse pairs (correlation < -0.2 over {window} days): " + ", ".join(
-        f"{h.first}/{h.second} {formats.format_correlation(h.correlation, signed=True)}"
-        for h in hedges)
-        + f" - {INVERSE_PAIRS_CAVEAT}"]
+        return [f"{label}: none"]
+    lines = [f"{label}: {inverse_pairs_listed(hedges)} - {INVERSE_PAIRS_CAVEAT}"]
     if window < NOISY_WINDOW_DAYS:
         # 95 % band of a sample correlation around 0 (Fisher z): +-tanh(1.96 / sqrt(n - 3))
         band = math.tanh(1.96 / math.sqrt(max(window - 3, 1)))
@@ -140,8 +143,8 @@ def _corr_json(dataset: MarketDataset, picture: CorrelationPicture, kind: str, m
         "betas": {str(k): {"beta": float(r["beta"]), "btc_explained_share": float(r["r_squared"])}
                   for k, r in picture.betas.iterrows()},
         "natural_hedges": list(hedges),
-        "natural_hedges_note": "pairs with correlation < -0.2 over the window; "
-                               + INVERSE_PAIRS_CAVEAT,
+        "natural_hedges_note": f"pairs with correlation < {HEDGE_THRESHOLD:g} over the "
+                               f"window; {INVERSE_PAIRS_CAVEAT}",
         "average_pairwise_correlation": picture.average_pairwise,
         "decay_alert": picture.decay_alert,
         "warnings": picture.warnings,

@@ -49,6 +49,11 @@ DEFAULT_MAX_RISK_FRACTION: float = 0.03
 DEFAULT_MIN_EQUITY_USD: float = 5_000.0
 """Minimum account equity the framework recommends before trading it."""
 
+HEDGE_THRESHOLD: float = -0.2
+"""Sector pairs whose correlation is below this are listed as inverse pairs (a measurement,
+never called a hedge): the correlation picture computes them with it and every surface's
+label says it (``core.correlation_picture.INVERSE_PAIRS_LABEL``, ``rotation corr``)."""
+
 STALE_AFTER: timedelta = timedelta(hours=36)
 """Data whose last daily candle closed longer ago than this is flagged on every surface."""
 

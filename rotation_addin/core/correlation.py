@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rotation_addin.core.constants import HEDGE_THRESHOLD
 from rotation_addin.core.covariance import ShrunkCovariance, ledoit_wolf_covariance
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.factor import (
@@ -226,7 +227,8 @@ class HedgePair:
     correlation: float
 
 
-def natural_hedges(corr_matrix: pd.DataFrame, threshold: float = -0.2) -> list[HedgePair]:
+def natural_hedges(corr_matrix: pd.DataFrame,
+                   threshold: float = HEDGE_THRESHOLD) -> list[HedgePair]:
     """Pairs whose correlation is strictly below ``threshold`` (natural hedges).
 
     Parameters
@@ -234,7 +236,7 @@ def natural_hedges(corr_matrix: pd.DataFrame, threshold: float = -0.2) -> list[H
     corr_matrix : pd.DataFrame
         Square correlation matrix (from :func:`correlation_matrix`); NaN pairs are skipped.
     threshold : float
-        In [-1, 1]; the strategy flags pairs below -0.2.
+        In [-1, 1]; the strategy flags pairs below :data:`HEDGE_THRESHOLD` (-0.2).
 
     Returns
     -------
@@ -292,7 +294,8 @@ class PairCorrelationProfile:
 
 
 def pair_correlation_profile(
-    first: pd.Series, second: pd.Series, window: int = 30, *, hedge_threshold: float = -0.2
+    first: pd.Series, second: pd.Series, window: int = 30, *,
+    hedge_threshold: float = HEDGE_THRESHOLD
 ) -> PairCorrelationProfile:
     """Summarise the rolling correlation of two return series (do they ever move inversely?).
 

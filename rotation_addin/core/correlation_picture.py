@@ -1,6 +1,8 @@
 """The correlation picture of the daily report: how the sectors move together (USD and
 BTC-relative matrices), how much of it is just BTC (betas, explained share), stress-day
-correlation, natural hedges and the correlation-decay alert.
+correlation, natural hedges and the correlation-decay alert; and how the inverse pairs are
+said on the app's Correlation tab and the workbook's Correlation sheet
+(:func:`inverse_pairs_line`).
 
 Split out of :mod:`rotation_addin.core.report` (which still re-exports these names).
 """
@@ -9,10 +11,13 @@ Split out of :mod:`rotation_addin.core.report` (which still re-exports these nam
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
+from rotation_addin.core import formats
+from rotation_addin.core.constants import HEDGE_THRESHOLD
 from rotation_addin.core.correlation import (
     CorrelationDecayAlert,
     HedgePair,
@@ -30,8 +35,43 @@ from rotation_addin.core.returns import relative_returns, sector_index_returns
 from rotation_addin.core.universe import Universe
 
 BETA_WINDOW_DAYS = 90
-HEDGE_THRESHOLD = -0.2
 DECAY_BASELINE_DAYS = 90
+
+_THRESHOLD_TEXT = f"{HEDGE_THRESHOLD:g}".replace("-", "\N{MINUS SIGN}")  # the app's and sheet's −
+INVERSE_PAIRS_LABEL = f"inverse pairs (correlation < {_THRESHOLD_TEXT}) — measured, not a hedge"
+"""The CLI's wording (``rotation corr``): a negative correlation is a measurement, never a
+hedge (``rotation_addin.core.claims.RENDER_COMPUTE``: never inverse in USD on real data,
+mildly and briefly inverse BTC-relative). The threshold is :data:`HEDGE_THRESHOLD`, the one
+:func:`correlation_picture` lists the pairs with."""
+
+
+def inverse_pairs_listed(pairs: Iterable[HedgePair]) -> str:
+    """The pairs as every surface lists them: ``"render/compute -0.35, ai/meme -0.22"``
+    (``""`` when there is none)."""
+    return ", ".join(
+        f"{p.first}/{p.second} {formats.format_correlation(p.correlation, signed=True)}"
+        for p in pairs)
+
+
+def inverse_pairs_line(returns_label: str, pairs: Iterable[HedgePair]) -> str:
+    """One return type's inverse pairs, as the app's Correlation notes and the workbook's
+    Correlation sheet write them.
+
+    Parameters
+    ----------
+    returns_label : str
+        ``"USD"`` or ``"BTC-relative"``.
+    pairs : Iterable[HedgePair]
+        That return type's pairs below :data:`HEDGE_THRESHOLD` (``natural_hedges_usd`` /
+        ``natural_hedges_relative`` of a :class:`CorrelationPicture`).
+
+    Returns
+    -------
+    str
+        ``"USD inverse pairs (correlation < −0.2) — measured, not a hedge: none"``, or the
+        pairs listed (:func:`inverse_pairs_listed`) after the colon.
+    """
+    return f"{returns_label} {INVERSE_PAIRS_LABEL}: {inverse_pairs_listed(pairs) or 'none'}"
 
 
 @dataclass(frozen=True)

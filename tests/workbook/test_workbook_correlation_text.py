@@ -43,5 +43,5 @@ def test_relative_inverse_pair_listed_as_measured_not_hedge(tmp_path: Path,
     texts = _sheet_text(path)
     assert not any("natural hedge" in t.lower() for t in texts), texts
     assert f"USD {WORDING}: none" in texts
-    assert f"BTC-relative {WORDING}: render / compute -0.31" in texts
-    assert sum("render / compute" in t for t in texts) == 1
+    assert f"BTC-relative {WORDING}: render/compute -0.31" in texts
+    assert sum("render/compute" in t for t in texts) == 1

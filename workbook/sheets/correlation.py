@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 import pandas as pd
 from openpyxl.formatting.formatting import ConditionalFormattingList
@@ -12,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rotation_addin.core import formats
-from rotation_addin.core.correlation import HedgePair
+from rotation_addin.core.correlation_picture import inverse_pairs_line
 from rotation_addin.core.stress import StressCorrelation
 from workbook import layout as lay
 from workbook import styles as st
@@ -52,20 +51,6 @@ def _matrix_rows(matrix: pd.DataFrame) -> Rows:
     for name in names:
         rows.append([name, *[float(v) for v in matrix.loc[name].to_numpy()]])
     return rows
-
-
-INVERSE_PAIRS_LABEL = "inverse pairs (correlation < −0.2) — measured, not a hedge"
-"""The CLI's wording (``rotation corr``): a negative correlation is a measurement, never a
-hedge (``rotation_addin.core.claims.RENDER_COMPUTE``: never inverse in USD on real data,
-mildly and briefly inverse BTC-relative)."""
-
-
-def inverse_pairs_line(returns_label: str, pairs: Iterable[HedgePair]) -> str:
-    """One line per return type: ``"USD inverse pairs (...) — measured, not a hedge: none"``."""
-    listed = "; ".join(
-        f"{p.first} / {p.second} {formats.format_correlation(p.correlation, signed=True)}"
-        for p in pairs)
-    return f"{returns_label} {INVERSE_PAIRS_LABEL}: {listed or 'none'}"
 
 
 def _notes(ctx: FillContext) -> list[str]:
