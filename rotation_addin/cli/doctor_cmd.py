@@ -9,21 +9,23 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import math
 import sys
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rotation_addin.cli.flag_errors import range_words
-from rotation_addin.cli.quick_args import _number
+from rotation_addin.cli.quick_args import _in_range
 from rotation_addin.core.errors import InputError
 from rotation_addin.data import paths
 from rotation_addin.data.settings import load_settings
 from rotation_addin.diagnostics import checks as c
 
 EXIT_FAILED = 1
+MAX_TIMEOUT_S = 30.0
+TIMEOUT = _in_range(0.0, MAX_TIMEOUT_S, "s", low_inclusive=False)
+"""argparse type of ``--timeout``: seconds in (0, 30], refused at parse time (a word, ``nan``,
+``inf`` or a number outside) in the words every ranged flag uses."""
 
 
 def register(subparsers: Any) -> None:
@@ -39,8 +41,7 @@ def register(subparsers: Any) -> None:
                         help="exchange address to test (default: settings, else the exchange's)")
     parser.add_argument("--provider-url", default=None, metavar="URL",
                         help="test this address instead of each data provider's (proxy, tests)")
-    parser.add_argument("--timeout", type=functools.partial(_number, valid=TIMEOUT_VALID),
-                        default=c.DEFAULT_NETWORK_TIMEOUT_S,
+    parser.add_argument("--timeout", type=TIMEOUT, default=c.DEFAULT_NETWORK_TIMEOUT_S,
                         metavar="S", help="seconds allowed per network check (default 2)")
     parser.set_defaults(handler=run_doctor)
 
@@ -109,11 +110,6 @@ def _print_table(results: list[c.Check]) -> None:
     print(f"\n{len(results)} checks: {failed} failed, {warned} warnings")
 
 
-MAX_TIMEOUT_S = 30.0
-TIMEOUT_VALID = f"{range_words(0.0, MAX_TIMEOUT_S, low_inclusive=False)} s"
-"""``--timeout``'s range as its refusals say it (a word, and a number outside it)."""
-
-
 def _check_url(flag: str, url: str | None) -> None:
     """Refuse an address that has no scheme or host (``notaurl``): nothing to connect to."""
     if url is None:
@@ -128,10 +124,7 @@ def _check_url(flag: str, url: str | None) -> None:
 
 
 def _check_flags(args: argparse.Namespace) -> None:
-    """``--timeout`` in (0, 30] s (NaN is not), ``--api-url``/``--provider-url`` real URLs."""
-    timeout = args.timeout
-    if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_S):
-        raise InputError("--timeout", f"must be {TIMEOUT_VALID} (got {timeout:g})")
+    """``--api-url``/``--provider-url`` real URLs (``--timeout``: :data:`TIMEOUT`)."""
     _check_url("--api-url", args.api_url)
     _check_url("--provider-url", args.provider_url)
 

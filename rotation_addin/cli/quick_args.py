@@ -69,18 +69,20 @@ def _whole_number(text: str, valid: str = "") -> int:
         ) from None
 
 
-def _in_range(low: float, high: float, suffix: str = "", *,
-              whole: bool = False) -> Callable[[str], float]:
+def _in_range(low: float, high: float, suffix: str = "", *, whole: bool = False,
+              low_inclusive: bool = True) -> Callable[[str], float]:
     """argparse type of a flag whose range the CLI checks itself: a number (a whole number
-    with ``whole``) in ``[low, high]`` (``high`` ``math.inf``: no upper limit), else refused
-    in one line whose range words are :func:`~rotation_addin.cli.flag_errors.range_words`'
-    and ``suffix`` (``s``, ``days``), the same for a word (``must be a whole number at least
-    1 (got 'x')``) as for a number outside it (``must be at least 1 (got 0)``)."""
-    valid = range_words(low, high) + (f" {suffix}" if suffix else "")
+    with ``whole``) in ``[low, high]`` (``(low, high]`` without ``low_inclusive``; ``high``
+    ``math.inf``: no upper limit), else refused in one line whose range words are
+    :func:`~rotation_addin.cli.flag_errors.range_words`' and ``suffix`` (``s``, ``days``), the
+    same for a word (``must be a whole number at least 1 (got 'x')``) as for a number outside
+    it (``must be at least 1 (got 0)``, ``nan`` and ``inf`` too)."""
+    valid = range_words(low, high, low_inclusive=low_inclusive) + (f" {suffix}" if suffix else "")
 
     def parse(text: str) -> float:
         value = _whole_number(text, valid) if whole else _number(text, valid)
-        if not low <= value <= high:  # nan too
+        above = low <= value if low_inclusive else low < value
+        if not (above and value <= high):  # nan too
             raise argparse.ArgumentTypeError(f"must be {valid} (got {text.strip()})")
         return value
 

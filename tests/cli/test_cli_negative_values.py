@@ -23,10 +23,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["doctor", "--timeout", "-nan"], "--timeout: must be above 0 and at most 30 s (got nan)"),
+    (["doctor", "--timeout", "-nan"], "--timeout: must be above 0 and at most 30 s (got -nan)"),
     (["doctor", "--timeout", "-inf"], "--timeout: must be above 0 and at most 30 s (got -inf)"),
     (["doctor", "--timeout", "-1e3"],
-     "--timeout: must be above 0 and at most 30 s (got -1000)"),
+     "--timeout: must be above 0 and at most 30 s (got -1e3)"),
     (["size", "--equity", "1000", "--entry", "10", "--stop", "9", "--side", "long",
       "--risk", "-1e-3"], "--risk: must be at least 0.0001 % and at most 100 % (got -0.1 %)"),
     (["size", "--equity", "1000", "--entry", "10", "--stop", "9", "--side", "long",
@@ -83,4 +83,4 @@ def test_the_console_script_says_the_timeout_range_for_minus_nan(tmp_path: Path)
                           cwd=tmp_path, timeout=120, check=False)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == "rotation: invalid input: --timeout: must be above 0 and at most 30 s " \
-                          "(got nan)\n"
+                          "(got -nan)\n"

@@ -82,6 +82,22 @@ def test_the_range_checks_keep_their_messages(
     assert one_line_error(err) == f"rotation: invalid input: {message}"
 
 
+@pytest.mark.parametrize("typed", ["nan", "-nan", "inf", "-1e3", "1e5", "0", "-0.0"])
+def test_doctor_timeout_is_refused_as_it_is_parsed_like_watch_every(
+        typed: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """--timeout's range was checked by the doctor's handler, which said the float it had
+    parsed (``1e3``: "got 1000", ``-nan``: "got nan"); every other ranged flag refuses the
+    value as it is parsed and says what was typed. Now --timeout does too."""
+    code, out, err = run(capsys, "doctor", "--timeout", typed)
+    assert (code, out) == (2, "")
+    assert one_line_error(err) == ("rotation: invalid input: --timeout: must be above 0 and at "
+                                   f"most 30 s (got {typed})")
+    code, out, err = run(capsys, "watch", "--once", "--every", typed)
+    assert (code, out) == (2, "")
+    assert one_line_error(err) == ("rotation: invalid input: --every: must be at least 1 and at "
+                                   f"most 3600 s (got {typed})")
+
+
 def test_a_kind_without_threshold_still_says_so_for_a_word(
         capsys: pytest.CaptureFixture[str]) -> None:
     """regime_change takes no threshold: a word is refused as unused, not given a range."""
