@@ -20,7 +20,7 @@ from typing import Any
 
 from rotation_addin.cli import term
 from rotation_addin.cli.alerts_cmd import refresh_alerts
-from rotation_addin.cli.venues_cmd import add_workbook_venue_arguments
+from rotation_addin.cli.venues_cmd import add_workbook_venue_arguments, refuse_urls_without_venues
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.data.settings import load_settings
 from rotation_addin.data.universe_io import load_universe
@@ -108,10 +108,12 @@ def _add_venue_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check_venue_flags(args: argparse.Namespace) -> None:
-    """``--venues``/``--quarterlies`` price the workbook's Platforms sheet: checked up front."""
+    """``--venues``/``--quarterlies``/``--venue-api-url`` price the workbook's Platforms
+    sheet: checked up front."""
     if args.quarterlies and not args.venues:
         raise InputError("--quarterlies", "needs --venues A,B (the venues whose dated "
                                           "contracts the Platforms sheet compares)")
+    refuse_urls_without_venues(args)
     if args.venues:
         # deferred: pandas off CLI start-up (bench/bench_cli_start.py)
         from rotation_addin.data.venues import check_venues

@@ -181,11 +181,23 @@ def check_plan_venue_flags(args: argparse.Namespace) -> None:
     """``rotation plan``'s venue flags, with or without ``--venues`` (before the plan is
     computed): a ``--venue-days`` outside its range is refused even when no venue is priced
     (it was ignored without ``--venues``, so ``-1`` passed silently), in the words
-    ``rotation platforms --days`` says it; ``--quarterlies`` needs ``--venues``."""
+    ``rotation platforms --days`` says it; ``--quarterlies`` and ``--venue-api-url`` need
+    ``--venues``."""
     in_range("holding_days", args.venue_days, *HOLDING_RANGE_DAYS)
     if getattr(args, "quarterlies", False) and not getattr(args, "venues", None):
         raise InputError("--quarterlies", "needs --venues A,B (the venues whose dated "
                                           "contracts are compared)")
+    refuse_urls_without_venues(args)
+
+
+def refuse_urls_without_venues(args: argparse.Namespace) -> None:
+    """``--venue-api-url`` (``rotation plan`` / ``refresh``, hidden: tests and proxies) typed
+    without ``--venues`` is refused, not ignored: no venue is priced, so the address would
+    replace nothing, and the user would read the answer as coming from it. The words are
+    ``--quarterlies``', the other flag that needs ``--venues``."""
+    if getattr(args, "venue_api_url", None) and not getattr(args, "venues", None):
+        raise InputError("--venue-api-url", "needs --venues A,B (the venues whose addresses "
+                                            "it replaces)")
 
 
 def order_venues(orders: Any, args: argparse.Namespace) -> list[dict[str, Any]] | None:

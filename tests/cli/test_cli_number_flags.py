@@ -10,6 +10,7 @@ flag's own range check says for a number outside it (second table), so both read
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -125,6 +126,9 @@ def test_the_numbers_these_flags_took_still_work(capsys: pytest.CaptureFixture[s
     (["--venue-days", "nan"], "--venue-days: must be a finite number (got nan)"),
     (["--quarterlies"], "--quarterlies: needs --venues A,B (the venues whose dated contracts "
                         "are compared)"),
+    # the hidden test flag was ignored without --venues: the plan ran as if it were not typed
+    (["--venue-api-url", "binanceusdm=http://127.0.0.1:9"],
+     "--venue-api-url: needs --venues A,B (the venues whose addresses it replaces)"),
 ])
 def test_plan_checks_its_venue_flags_without_venues(
         flags: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,6 +145,23 @@ def test_plan_checks_its_venue_flags_without_venues(
         code, _, err = run(capsys, "platforms", "BTC", "--notional", "1000", "--days",
                            flags[-1].split("=")[-1])
         assert code == 2 and one_line_error(err).endswith(message.split(": ", 1)[1])
+
+
+def test_refresh_refuses_a_venue_address_without_venues(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """``rotation refresh --demo --venue-api-url ...`` wrote the demo market and said nothing
+    of the address (no venue is priced without --venues); now it is refused before anything
+    is written, in the words plan says it."""
+    cache = tmp_path / "cache.sqlite3"
+    argv = ["refresh", "--demo", "--cache", str(cache), "--venue-api-url",
+            "binanceusdm=http://127.0.0.1:9"]
+    message = "--venue-api-url: needs --venues A,B (the venues whose addresses it replaces)"
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert one_line_error(err) == f"rotation: invalid input: {message}"
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 2 and json.loads(out)["error"]["message"] == message
+    assert not cache.exists()
 
 
 def test_plan_takes_a_valid_venue_days_without_venues(capsys: pytest.CaptureFixture[str]) -> None:
