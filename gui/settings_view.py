@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from gui.palette import set_field_error, set_tone
 from rotation_addin.core.errors import InputError, RotationError
-from rotation_addin.core.typed_numbers import number_field
+from rotation_addin.core.typed_numbers import number_field, whole_number_field
 from rotation_addin.data.paths import config_dir, data_dir
 from rotation_addin.data.secrets import (
     delete_api_key,
@@ -209,7 +209,10 @@ class SettingsView(QWidget):
         self.source_box.setCurrentText(settings.data_source)
         for name, (_label, pct) in _RISK_FIELDS.items():
             value = getattr(settings, name)
-            self.risk_edits[name].setText(f"{value * 100:g}" if pct else f"{value:g}")
+            if name in _INT_FIELDS:  # all digits: ":g" writes 1,000,000 as 1e+06, no count
+                self.risk_edits[name].setText(f"{int(value)}")
+            else:
+                self.risk_edits[name].setText(f"{value * 100:g}" if pct else f"{value:g}")
 
     def activate(self) -> None:
         """Load what is slow to load (universe text, keyring status) when the tab is shown."""
@@ -231,11 +234,11 @@ class SettingsView(QWidget):
             values["exchange_api_url"] = self.api_url_edit.text().strip()
         for name, (_label, pct) in _RISK_FIELDS.items():
             text = self.risk_edits[name].text().strip()
+            if name in _INT_FIELDS:  # a count: 2.5, 1e3, inf refused on the field itself
+                values[name] = whole_number_field(name, text)
+                continue
             number = number_field(name, text)
-            if name in _INT_FIELDS:
-                values[name] = int(number) if number == int(number) else number
-            else:
-                values[name] = number / 100.0 if pct else number
+            values[name] = number / 100.0 if pct else number
         return dataclasses.replace(self.settings, **values)
 
     def validate_settings(self) -> Settings | None:

@@ -144,3 +144,19 @@ def number_field(field: str, text: str, *, dollar: bool = False, spaces: bool = 
         return typed_number(text, dollar=dollar, spaces=spaces)
     except NotANumber as exc:
         raise InputError(field, f"must be a number (got {text!r}){exc.hint}") from None
+
+
+def whole_number_field(field: str, text: str, *, spaces: bool = False) -> int:
+    """:func:`typed_whole_number` of what was typed in a count ``field`` (an app field),
+    refused in one line naming it as :func:`number_field` does: ``must be a whole number
+    (got '2.5')`` (``inf``, ``nan`` and ``1e3`` too; ``1,5`` with the comma's reason).
+
+    Raises
+    ------
+    InputError
+        Field ``field``: the text is no whole number.
+    """
+    try:
+        return typed_whole_number(text, spaces=spaces)
+    except NotANumber as exc:
+        raise InputError(field, f"must be a whole number (got {text!r}){exc.hint}") from None
