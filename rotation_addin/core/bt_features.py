@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from rotation_addin.core import validation as v
+from rotation_addin.core import parameters as pdef
 from rotation_addin.core.cross_section import cross_section_z_rows, log_volume_trend
 from rotation_addin.core.dataset import MarketDataset
 from rotation_addin.core.errors import InputError
@@ -46,7 +46,7 @@ MEMBER_MOMENTUM_DAYS = 7
 """``core.report.MEMBER_MOMENTUM_DAYS`` (the member picker's momentum window)."""
 MEMBER_LIQUIDITY_DAYS = 30
 """``core.report.MEMBER_LIQUIDITY_DAYS`` (the member picker's liquidity window)."""
-MAX_WINDOW_DAYS = 365
+MAX_WINDOW_DAYS = int(pdef.LONG_WINDOW.high)
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ class MomentumWindows:
     long_days: int = LONG_WINDOW_DAYS
 
     def __post_init__(self) -> None:
-        v.positive_int("short_days", self.short_days, minimum=1)
-        v.positive_int("long_days", self.long_days, minimum=2)
+        pdef.SHORT_WINDOW.check_int(self.short_days)
+        pdef.LONG_WINDOW.check_int(self.long_days)
         if self.long_days > MAX_WINDOW_DAYS:
             raise InputError("long_days", f"must be <= {MAX_WINDOW_DAYS} (got {self.long_days})")
         if self.short_days >= self.long_days:

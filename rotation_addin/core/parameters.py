@@ -75,6 +75,17 @@ class Parameter:
         """``value`` as an int (integer parameters)."""
         return v.positive_int(self.name, value, minimum=int(self.low))
 
+    @property
+    def words(self) -> str:
+        """The valid range as :meth:`check` says it refusing a value outside: ``in (0, 10]``,
+        ``an integer >= 1``, ``>= 0`` (``unbounded``); the sweep grid says it of a word."""
+        if self.integer:
+            return v.integer_words(int(self.low))
+        if self.unbounded:
+            return ">= 0"  # v.non_negative's
+        return v.interval_words(self.low, self.high, low_inclusive=self.low_inclusive,
+                                high_inclusive=self.high_inclusive)
+
 
 EQUITY_USD = Parameter("equity_usd", 10_000.0, 0.01, 1e13, "USD", "Account equity")
 RISK_FRACTION = Parameter("risk_fraction", DEFAULT_RISK_FRACTION, 0.0, DEFAULT_MAX_RISK_FRACTION,
@@ -104,6 +115,23 @@ PORTFOLIO_RISK_CAP_FRACTION = Parameter("portfolio_risk_cap_fraction", 0.06, 0.0
                                         low_inclusive=False)
 CORRELATION_WINDOW_DAYS = Parameter("correlation_window_days", 30, 5, 1e6, "days",
                                     "Correlation window", integer=True)
+
+# the plan's own parameters and the score's momentum windows: what the sweep grid varies
+TOP_N_LONG = Parameter("top_n_long", 1, 1, 1e6, "sectors", "Sectors held long", integer=True)
+THETA = Parameter("theta", 2.0, 0.0, 10.0, "divergence z-score", "Divergence threshold",
+                  low_inclusive=False)
+MAX_LEVERAGE = Parameter("max_leverage", 5.0, 1.0, 125.0, "x", "Leverage ceiling")
+ATR_STOP_MULTIPLE = Parameter("atr_stop_multiple", 2.0, 0.0, 20.0, "ATRs", "Stop distance",
+                              low_inclusive=False)
+TAKE_PROFIT_ATR_MULTIPLE = Parameter("take_profit_atr_multiple", 3.0, 0.0, 50.0, "ATRs",
+                                     "Take-profit distance", low_inclusive=False)
+SHORT_WINDOW = Parameter("short_days", 7, 1, 365, "days", "Short momentum window",
+                         integer=True)
+LONG_WINDOW = Parameter("long_days", 30, 2, 365, "days", "Long momentum window", integer=True)
+"""The windows' ``high`` is checked by ``core.bt_features.MomentumWindows`` itself (with the
+short window below the long one)."""
+SCORE_WEIGHT_RANGE: tuple[float, float] = (0.0, 10.0)
+"""Each weight of the sector score (``core.scores.ScoreWeights``), both ends allowed."""
 
 RISK_PARAMETERS: tuple[Parameter, ...] = (
     EQUITY_USD, RISK_FRACTION, MAX_RISK_FRACTION, TAKER_FEE_RATE, STOP_SLIPPAGE_RATE,

@@ -89,12 +89,12 @@ class PlanParameters:
     holding_days: float = pdef.HOLDING_DAYS.default
     gap_buffer_fraction: float = pdef.GAP_BUFFER_FRACTION.default
     portfolio_risk_cap_fraction: float = pdef.PORTFOLIO_RISK_CAP_FRACTION.default
-    top_n_long: int = 1
-    theta: float = 2.0
-    max_leverage: float = 5.0
+    top_n_long: int = int(pdef.TOP_N_LONG.default)
+    theta: float = pdef.THETA.default
+    max_leverage: float = pdef.MAX_LEVERAGE.default
     atr_window_days: int = 14
-    atr_stop_multiple: float = 2.0
-    take_profit_atr_multiple: float = 3.0
+    atr_stop_multiple: float = pdef.ATR_STOP_MULTIPLE.default
+    take_profit_atr_multiple: float = pdef.TAKE_PROFIT_ATR_MULTIPLE.default
     hedge_risk_multiplier: float = 0.5
     take_profit_cut_fraction: float = 1.0
     rotation_in_risk_off: bool = False
@@ -106,13 +106,12 @@ class PlanParameters:
     def __post_init__(self) -> None:
         pdef.check_all(self)
         pdef.PORTFOLIO_RISK_CAP_FRACTION.check(self.portfolio_risk_cap_fraction)
-        v.positive_int("top_n_long", self.top_n_long)
-        v.in_range("theta", self.theta, 0.0, 10.0, low_inclusive=False)
-        v.in_range("max_leverage", self.max_leverage, 1.0, 125.0)
+        pdef.TOP_N_LONG.check_int(self.top_n_long)
+        pdef.THETA.check(self.theta)
+        pdef.MAX_LEVERAGE.check(self.max_leverage)
         v.positive_int("atr_window_days", self.atr_window_days, minimum=2)
-        v.in_range("atr_stop_multiple", self.atr_stop_multiple, 0.0, 20.0, low_inclusive=False)
-        v.in_range("take_profit_atr_multiple", self.take_profit_atr_multiple, 0.0, 50.0,
-                   low_inclusive=False)
+        pdef.ATR_STOP_MULTIPLE.check(self.atr_stop_multiple)
+        pdef.TAKE_PROFIT_ATR_MULTIPLE.check(self.take_profit_atr_multiple)
         v.in_range("hedge_risk_multiplier", self.hedge_risk_multiplier, 0.0, 1.0,
                    low_inclusive=False)
         v.in_range("take_profit_cut_fraction", self.take_profit_cut_fraction, 0.0, 1.0,

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rotation_addin.core import parameters as pdef
 from rotation_addin.core import validation as v
 from rotation_addin.core.cross_section import cross_section_z, log_volume_trend
 from rotation_addin.core.dataset import MarketDataset
@@ -38,8 +39,8 @@ from rotation_addin.core.errors import InputError
 from rotation_addin.core.returns import log_returns, relative_returns, sector_index_returns
 from rotation_addin.core.universe import Universe
 
-SHORT_WINDOW_DAYS = 7
-LONG_WINDOW_DAYS = 30
+SHORT_WINDOW_DAYS = int(pdef.SHORT_WINDOW.default)
+LONG_WINDOW_DAYS = int(pdef.LONG_WINDOW.default)
 MARKET_DRIVEN_SHARE = 0.7
 """A sector whose variance BTC explains at least this share is flagged ``market-driven``."""
 
@@ -67,7 +68,8 @@ class ScoreWeights:
     def __post_init__(self) -> None:
         total = 0.0
         for name in ("momentum_7d", "momentum_30d", "volume_trend", "divergence"):
-            total += v.in_range(f"weights.{name}", getattr(self, name), 0.0, 10.0)
+            total += v.in_range(f"weights.{name}", getattr(self, name),
+                                *pdef.SCORE_WEIGHT_RANGE)
         if total <= 0.0:
             raise InputError("weights", "at least one score weight must be > 0 (got all 0)")
 

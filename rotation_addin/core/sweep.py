@@ -43,11 +43,13 @@ from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.strategy_backtest import run_strategy, trading_days
 from rotation_addin.core.sweep_grid import (
     DEFAULT_GRID,
+    GRID_PARAMETERS,
     MAX_SETTINGS,
     PLAN_NAMES,
     SWEEP_NAMES,
     WEIGHT_NAMES,
     WHOLE_NAMES,
+    check_names,
     grid_from_text,
 )
 
@@ -74,7 +76,7 @@ class Setting:
 
 
 def _setting(values: Mapping[str, float], base: PlanParameters) -> Setting:
-    whole = {k: v.positive_int(k, values[k]) for k in WHOLE_NAMES if k in values}
+    whole = {k: GRID_PARAMETERS[k].check_int(values[k]) for k in WHOLE_NAMES if k in values}
     windows = MomentumWindows(
         short_days=whole.get("short_days", MomentumWindows().short_days),
         long_days=whole.get("long_days", MomentumWindows().long_days))
@@ -99,10 +101,7 @@ def expand_grid(grid: Mapping[str, Sequence[float]],
     if not isinstance(grid, Mapping) or not grid:
         raise InputError("grid", "is empty: give at least one parameter with one or more "
                                  f"values (parameters: {', '.join(SWEEP_NAMES)})")
-    unknown = sorted(set(grid) - set(SWEEP_NAMES))
-    if unknown:
-        raise InputError("grid", f"unknown parameter(s) {unknown} (known: "
-                                 f"{', '.join(SWEEP_NAMES)})")
+    check_names(grid)
     names = list(grid)
     lists = []
     for name in names:

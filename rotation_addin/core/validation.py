@@ -55,6 +55,21 @@ def non_negative(field: str, value: object) -> float:
     return number
 
 
+def interval_words(low: float, high: float, *, low_inclusive: bool = True,
+                   high_inclusive: bool = True) -> str:
+    """An interval as :func:`in_range` refuses a value outside it: ``in [1, 125]``, ``in (0,
+    10]``."""
+    left = "[" if low_inclusive else "("
+    right = "]" if high_inclusive else ")"
+    return f"in {left}{_fmt(low)}, {_fmt(high)}{right}"
+
+
+def integer_words(minimum: int) -> str:
+    """A count's range as :func:`positive_int` refuses a value outside it: ``an integer >=
+    1``."""
+    return f"an integer >= {minimum}"
+
+
 def in_range(
     field: str,
     value: object,
@@ -71,11 +86,9 @@ def in_range(
     above = number >= low if low_inclusive else number > low
     below = number <= high if high_inclusive else number < high
     if not (above and below):
-        left = "[" if low_inclusive else "("
-        right = "]" if high_inclusive else ")"
-        raise InputError(
-            field, f"must be in {left}{_fmt(low)}, {_fmt(high)}{right} (got {_fmt(number)})"
-        )
+        words = interval_words(low, high, low_inclusive=low_inclusive,
+                               high_inclusive=high_inclusive)
+        raise InputError(field, f"must be {words} (got {_fmt(number)})")
     return number
 
 
@@ -89,10 +102,10 @@ def positive_in_range(field: str, value: object, bounds: tuple[float, float]) ->
 def positive_int(field: str, value: object, *, minimum: int = 1) -> int:
     """Return ``value`` as an int if it is an integer >= ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise InputError(field, f"must be an integer >= {minimum} (got {_fmt(value)})")
+        raise InputError(field, f"must be {integer_words(minimum)} (got {_fmt(value)})")
     number = float(value)
     if not math.isfinite(number) or number != int(number) or int(number) < minimum:
-        raise InputError(field, f"must be an integer >= {minimum} (got {_fmt(value)})")
+        raise InputError(field, f"must be {integer_words(minimum)} (got {_fmt(value)})")
     return int(number)
 
 

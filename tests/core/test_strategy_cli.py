@@ -89,7 +89,11 @@ def test_sweep_and_concentration_lines_say_what_the_engine_computed():
     ("max_leverage=0.5", "--grid max_leverage: must be in [1, 125] (got 0.5)"),
     ("nope=1", "--grid: unknown parameter(s) ['nope']"),
     ("atr_stop_multiple", "--grid: must be NAME=V1,V2,... (got 'atr_stop_multiple')"),
-    ("theta=2,x", "--grid: theta: 'x' is not a number (in 'theta=2,x')"),
+    ("theta=2,x", "--grid theta: must be a number in (0, 10] (got 'x')"),
+    ("top_n_long=x", "--grid top_n_long: must be an integer >= 1 (got 'x')"),
+    ("w_momentum_7d=a", "--grid w_momentum_7d: must be a number in [0, 10] (got 'a')"),
+    ("long_days=1.5", "--grid long_days: must be an integer >= 2 (got 1.5)"),
+    ("nope=x", "--grid: unknown parameter(s) ['nope']"),
     ("theta=", "--grid theta: has no value in the grid"),
     ("short_days=40", "--grid short_days"),
 ])
@@ -97,6 +101,24 @@ def test_bad_grid_items_give_one_line_naming_the_parameter(capsys, item: str, sa
     code, out, err = run(capsys, "backtest", "--source", "demo", "--grid", item)
     assert code == 2 and said in one_line_error(err)
     assert out == ""  # refused before any backtest ran
+
+
+@pytest.mark.parametrize(("name", "outside"), [
+    ("theta", "0"), ("max_leverage", "0.5"), ("atr_stop_multiple", "21"),
+    ("take_profit_atr_multiple", "0"), ("top_n_long", "0"), ("short_days", "0"),
+    ("long_days", "1")])
+def test_a_grid_word_says_the_range_a_value_outside_says(capsys, name: str, outside: str):
+    """A word said "'x' is not a number (in 'theta=x')": no range, unlike the same parameter's
+    value outside its range and every other number the CLI reads. Now both say one range
+    (a count's words are its range's; a number's add "a number")."""
+    said = []
+    for typed in ("x", outside):
+        code, out, err = run(capsys, "backtest", "--source", "demo", "--grid", f"{name}={typed}")
+        assert (code, out) == (2, "")
+        said.append(one_line_error(err).rsplit(" (got ", 1)[0])
+    word, number = said
+    assert word.startswith(f"rotation: invalid input: --grid {name}: must be ")
+    assert word in (number, number.replace("must be ", "must be a number ", 1))
 
 
 def test_a_grid_name_given_twice_is_refused(capsys):

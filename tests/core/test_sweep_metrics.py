@@ -223,7 +223,8 @@ def test_grid_text_reads_names_and_values_and_refuses_nonsense():
         "theta": (1.5, 2.0), "top_n_long": (1.0, 2.0, 3.0)}
     assert grid_from_text(["theta="]) == {"theta": ()}  # expand_grid names the empty list
     for items, said in [([], "grid: is empty"), (["theta"], "must be NAME=V1,V2"),
-                        (["=1"], "must be NAME=V1,V2"), (["theta=1,,2"], "'' is not a number"),
+                        (["=1"], "must be NAME=V1,V2"),
+                        (["theta=1,,2"], r"theta: must be a number in \(0, 10\] \(got ''\)"),
                         (["theta=1", "theta=2"], "gives theta twice")]:
         with pytest.raises(InputError, match=said):
             grid_from_text(items)

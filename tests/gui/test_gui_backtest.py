@@ -101,7 +101,8 @@ def test_sweep_without_data_says_so(qtbot) -> None:
 
 
 @pytest.mark.parametrize(("typed", "said"), [
-    ("theta=2,x", "Sweep grid: theta: 'x' is not a number (in 'theta=2,x')"),
+    ("theta=2,x", "Sweep grid theta: must be a number in (0, 10] (got 'x')"),
+    ("top_n_long=one", "Sweep grid top_n_long: must be an integer >= 1 (got 'one')"),
     ("max_leverage=0.5", "Sweep grid max_leverage: must be in [1, 125] (got 0.5)"),
     ("top_n_long=1.5", "Sweep grid top_n_long: must be an integer >= 1 (got 1.5)"),
     ("nope=1", "Sweep grid: unknown parameter(s) ['nope']"),
