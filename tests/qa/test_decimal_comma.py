@@ -170,6 +170,35 @@ def test_journal_tab_refuses_a_decimal_comma_on_its_field(qtbot, tmp_path: Path)
     assert list(view.errors) == ["stop"]  # 1,000 read; 1,2,3 is no stop of 123
 
 
+def test_app_fields_group_thousands_with_spaces_like_the_quick_check(qtbot,
+                                                                    tmp_path: Path) -> None:
+    """The Quick check read ``10 000`` and the Settings, Venues and Journal fields refused
+    it; all of them read it now, and refuse ``1 5`` with the space's reason."""
+    settings = SettingsView(Settings())
+    qtbot.addWidget(settings)
+    settings.risk_edits["equity_usd"].setText("12 345.67")
+    assert settings.settings_error.text() == ""
+    assert settings.read_settings().equity_usd == 12345.67
+    settings.risk_edits["equity_usd"].setText("1 5")
+    assert settings.settings_error.text() == \
+        f"equity_usd: must be a number (got '1 5'); {SPACE_REASON}"
+    venues = VenuesView()
+    qtbot.addWidget(venues)
+    venues.set_dataset(demo_dataset())
+    venues.edits["notional"].setText("1 5")
+    assert venues.compare() is None
+    assert venues.error_text("notional").endswith(f"(got '1 5'); {SPACE_REASON}")
+    journal = journal_view_on_demo(qtbot, tmp_path)
+    price = current_quote(demo_market(), "RENDER").price_usd
+    for name, text in (("symbol", "RENDER"), ("stop", f"{price * 0.9}"), ("quantity", "1 5")):
+        journal.edits[name].setText(text)
+    assert journal.open_typed() is False
+    assert journal.errors == {"quantity":
+                              f"quantity: must be a number (got '1 5'); {SPACE_REASON}"}
+    journal.edits["quantity"].setText("1 000")
+    assert journal.open_typed() is True, journal.errors
+
+
 # -- the workbook's Journal sheet ---------------------------------------------------------------
 def test_journal_sheet_flags_a_decimal_comma_and_reads_thousands(tmp_path: Path) -> None:
     market = demo_market()
