@@ -198,6 +198,14 @@ class VenuesView(QWidget):
     def _clear_errors(self) -> None:
         self.field_errors.clear()
 
+    def _drop_comparison(self) -> None:
+        """Take the last comparison off the tab: after a refused or failed one, its table
+        and "Cheapest round trip" line would read as the answer to the fields now typed."""
+        if self.rows:
+            self.rows = []
+            self.table.set_frame(rows_frame([]), _formats(), show_index=False)
+        self.summary.setText("")
+
     def show_error(self, exc: Exception) -> None:
         """Outline the field an InputError names and print its one-line reason under it."""
         field = str(getattr(exc, "field", "") or "")
@@ -225,6 +233,7 @@ class VenuesView(QWidget):
                           typed["holding_days"])
         except InputError as exc:
             self.show_error(exc)
+            self._drop_comparison()
             return None
         dataset, urls = self.dataset, dict(self.api_urls)
 
@@ -291,6 +300,7 @@ class VenuesView(QWidget):
     def _on_failed(self, reason: str) -> None:
         self.compare_button.setEnabled(True)
         self.plan_button.setEnabled(True)
+        self._drop_comparison()
         self.status.setText(f"Could not compare: {reason}")
 
     def _on_result(self, outcome: Any) -> None:
@@ -301,6 +311,7 @@ class VenuesView(QWidget):
         self.plan_button.setEnabled(True)
         if isinstance(outcome, InputError):
             self.show_error(outcome)
+            self._drop_comparison()
             return
         try:
             if isinstance(outcome, tuple) and outcome[0] == "plan":
