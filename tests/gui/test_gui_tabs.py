@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
-from gui.main_window import MainWindow
+from gui.main_window import TAB_NAMES, MainWindow
 from gui.models import RAW_VALUE_ROLE
 from rotation_addin.data.settings import Settings
 
@@ -130,7 +130,7 @@ def test_status_bar_shows_demo_and_stale_warning(loaded: MainWindow) -> None:
 
 def test_settings_validation_and_universe_editor(qtbot, loaded: MainWindow) -> None:
     view = loaded.settings_view
-    loaded.tabs.setCurrentWidget(view)
+    loaded.tabs.setCurrentIndex(TAB_NAMES.index("Settings"))  # its page is a scroll area
     risk = view.risk_edits["risk_fraction"]
     risk.clear()
     qtbot.keyClicks(risk, "5")  # 5 % > the 3 % cap
