@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from gui.palette import set_tone
@@ -80,6 +80,7 @@ class StatusPanel(QWidget):
         self.progress_bar.setMinimumWidth(220)
         self.progress_bar.setFormat("%v/%m symbols")
         self.progress_label = QLabel("")
+        self.progress_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.clicked.connect(self.cancel_clicked.emit)
@@ -110,8 +111,11 @@ class StatusPanel(QWidget):
             set_tone(self.source_label, "plain")
 
     def show_message(self, text: str, error: bool = False) -> None:
-        """Show a one-line message where progress goes (errors in red)."""
+        """Show a one-line message where progress goes (errors in red); the whole line is
+        also its tooltip and can be selected and copied (a long one is cut by the window's
+        width: a sweep's findings, an error naming a file)."""
         self.progress_label.setText(text)
+        self.progress_label.setToolTip(text)
         set_tone(self.progress_label, "bad" if error else "plain")
         self.progress_label.setVisible(bool(text))
 
