@@ -35,6 +35,7 @@ from gui.quick_check_logic import (
     compute_quick_check,
     field_for_error,
     format_result,
+    general_error_label,
     parse_inputs,
     result_rows,
 )
@@ -283,7 +284,7 @@ class QuickCheckView(QWidget):
         name = field_for_error(engine_field)
         self.last_error = (name or engine_field, reason)
         if name is None:
-            prefix = f"{engine_field}: " if engine_field else ""
+            prefix = f"{general_error_label(engine_field)}: " if engine_field else ""
             self.general_error.setText(f"{prefix}{reason}")
             return
         self.field_errors.show(name, reason, tooltip=reason)

@@ -67,6 +67,18 @@ of ``rotation leverage --symbol``, ``=SAFE_LEVERAGE()``/``=HIST_VOL()`` and the 
 so every surface quotes one sigma for a symbol."""
 
 
+_RESULT_LABELS = {"notional_usd": "Size", "quantity_base": "Size", "quantity": "Size",
+                  "min_amount": "Size", "min_notional_usd": "Size"}
+"""Words for engine fields the form has no input for: the result they are about."""
+
+
+def general_error_label(engine_field: str) -> str:
+    """How the tab's general error line names an engine field that is no form input: the
+    result it is about (``notional_usd`` -> ``Size``: the size is below the exchange minimum),
+    else the field as the engine names it."""
+    return _RESULT_LABELS.get(engine_field.strip().lower(), engine_field)
+
+
 def field_for_error(engine_field: str) -> str | None:
     """Form field that an engine error names (``None`` when it is not a form input)."""
     key = engine_field.strip().lower()

@@ -80,3 +80,20 @@ def test_the_risk_cap_is_the_settings_one(qtbot) -> None:
     qtbot.waitUntil(lambda: view.error_text("risk_pct") != "", timeout=20_000)
     assert view.error_text("risk_pct") == ("must be at most 5 %, the risk cap per trade in "
                                            "Settings (got 5.5 %)")
+
+
+def test_a_size_below_the_exchange_minimum_is_said_as_the_size(qtbot) -> None:
+    """The general line named the engine's field ('notional_usd: notional 0.40 USD is below
+    the exchange minimum ...'), which is no input of the form."""
+    from rotation_addin.data.demo import demo_dataset
+
+    view = QuickCheckView(Settings())
+    qtbot.addWidget(view)
+    view.set_dataset(demo_dataset(), None)
+    for name, text in (("equity_usd", "100"), ("entry_price_usd", "2"),
+                       ("stop_price_usd", "1.5"), ("risk_pct", "0.1")):
+        view.fields[name].setText(text)
+    view.recompute()
+    said = view.general_error.text()
+    assert said.startswith("Size: notional 0.40 USD is below the exchange minimum 5 USD"), said
+    assert "notional_usd" not in said
