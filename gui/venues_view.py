@@ -335,4 +335,5 @@ class VenuesView(QWidget):
                                  f"{gain}.")
         else:
             self.summary.setText("No venue can price this round trip (not listed, "
-                                 "unreachable, book too thin or unusable).")
+                                 "unreachable, book too thin or unusable, or the size "
+                                 "below its minimum).")

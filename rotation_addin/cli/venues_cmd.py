@@ -154,8 +154,8 @@ def _platforms(args: argparse.Namespace) -> int:
               f"{_pct(best.round_trip_cost, 3)} % = {best.round_trip_cost_usd:,.2f} USD "
               f"for {args.notional:,.0f} USD held {args.days:g} days")
     else:
-        print("no venue can price this round trip (not listed, unreachable or book too "
-              "thin)", file=sys.stderr)
+        print("no venue can price this round trip (not listed, unreachable, book too "
+              "thin or the size below its minimum)", file=sys.stderr)
         return 4
     return 0
 

@@ -141,7 +141,9 @@ def platform_row(inputs: ExecutionInputs, notional_usd: float, side: Side,
     bracket = table.for_notional(notional_usd)
     bands = [depth_within(book.bids, book.asks, band) for band in DEPTH_BANDS]
     return PlatformRow(
-        venue=inputs.exchange_id, status="ok", symbol=inputs.symbol,
+        venue=inputs.exchange_id,
+        status=below_minimum(notional_usd, walk.average_price, spec.min_amount,
+                             spec.min_notional_usd) or "ok", symbol=inputs.symbol,
         taker_fee=spec.taker_fee_rate, maker_fee=spec.maker_fee_rate,
         funding_now=inputs.funding_now,
         funding_mean_30d=sum(rates) / len(rates) if rates else None,
@@ -154,6 +156,20 @@ def platform_row(inputs: ExecutionInputs, notional_usd: float, side: Side,
         round_trip_cost=cost.total, round_trip_cost_usd=cost.total_usd,
         data_age_s=max(0.0, (now - inputs.fetched_at).total_seconds()),
     )
+
+
+def below_minimum(notional_usd: float, average_price: float | None, min_amount: float | None,
+                  min_notional_usd: float | None) -> str | None:
+    """Why the venue takes no order of ``notional_usd`` (USD) filled at ``average_price``:
+    below its minimum notional (USD) or its minimum amount (base units); None when it does.
+    Such a row keeps its figures but is no candidate for :func:`cheapest` (a round trip
+    that cannot be placed costs nothing only on paper)."""
+    if min_notional_usd is not None and notional_usd < min_notional_usd:
+        return f"below the minimum notional {min_notional_usd:g} USD"
+    if min_amount is not None and average_price is not None and average_price > 0 \
+            and notional_usd / average_price < min_amount * (1 - 1e-12):
+        return f"below the minimum amount {min_amount:g}"
+    return None
 
 
 def platform_row_or_flag(inputs: ExecutionInputs, notional_usd: float, side: Side,
@@ -293,6 +309,7 @@ __all__ = [
     "DEFAULT_VENUES",
     "VENUE_BUDGETS",
     "PlatformRow",
+    "below_minimum",
     "cheapest",
     "check_venues",
     "compare_many_async",

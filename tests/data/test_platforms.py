@@ -161,3 +161,23 @@ def test_plan_shows_each_orders_cheapest_venue(isolated_home: object,
             assert venue["round_trip_cost"] == pytest.approx(row.round_trip_cost)
         assert main(["plan", "--equity", "20000", *url]) == 0
         assert "cheapest venue" in capsys.readouterr().out
+
+
+def test_a_size_below_the_venues_minimum_is_said_and_not_cheapest(
+        emu: BinanceEmulator, capsys: pytest.CaptureFixture) -> None:
+    """0.001 USD of RENDER was priced 'cheapest round trip ... 0.00 USD', a size no venue
+    takes; now the row says which minimum it is below and no venue is cheapest."""
+    urls = {"binanceusdm": emu.base_url}
+    (row,) = compare_venues("RENDER", 0.001, venues=["binanceusdm"], api_urls=urls,
+                            client_options=QUICK, now=NOW)
+    assert row.min_notional_usd is not None and row.min_notional_usd > 0.001
+    assert row.status == f"below the minimum notional {row.min_notional_usd:g} USD"
+    assert cheapest([row]) is None
+    (big,) = compare_venues("RENDER", 25_000.0, venues=["binanceusdm"], api_urls=urls,
+                            client_options=QUICK, now=NOW)
+    assert big.status == "ok" and cheapest([big]) is big
+    url = ["--api-url", f"binanceusdm={emu.base_url}", "--venues", "binanceusdm"]
+    assert main(["platforms", "RENDER", "--notional", "0.001", *url]) == 4  # nothing priced
+    said = capsys.readouterr()
+    assert "below the minimum notional" in said.out and "cheapest round trip" not in said.out
+    assert "the size below its minimum" in said.err
