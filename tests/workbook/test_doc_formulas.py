@@ -92,3 +92,31 @@ def test_formulas_on_the_workbooks_names_pass_each_name_where_it_belongs(
         meant = udfs.POSITION_SIZE(*(by_meaning[p] for p in parameters))  # in its order
         assert not isinstance(typed, CellError), f"=POSITION_SIZE({args}) gives {typed}"
         assert typed == meant, f"=POSITION_SIZE({args}) gives {typed}, meant {meant}"
+
+
+def test_the_per_cent_exception_names_every_pct_column_and_they_hold_per_cent(
+        isolated_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/excel-functions.md: fractions everywhere, except SECTOR_TABLE()'s ``*_pct``
+    columns, which are per cent and equal ``rotation sectors --csv``."""
+    import csv
+    import io
+
+    from tests.cli_helpers import run
+
+    context.clear()
+    tables = {name: getattr(udfs, name)() for name in ("SECTOR_TABLE", "REBALANCE_ORDERS")}
+    per_cent = {name: [h for h in t[0] if str(h).endswith("_pct")] for name, t in tables.items()}
+    text = (REPO_ROOT / "docs" / "excel-functions.md").read_text(encoding="utf-8")
+    named = re.findall(r"`(\w+_pct)`", text.split("One exception", 1)[1].split("\n\n", 1)[0])
+    assert per_cent == {"SECTOR_TABLE": named, "REBALANCE_ORDERS": []}
+    code, out, err = run(capsys, "sectors", "--source", "demo", "--csv")
+    assert code == 0, err
+    rows = {r["sector"]: r for r in csv.DictReader(io.StringIO(out))}
+    header, *body = tables["SECTOR_TABLE"]
+    momentum = header.index("mom_7d_pct")
+    for row in body:
+        sector = row[header.index("sector")]
+        for column in named:
+            assert row[header.index(column)] == pytest.approx(float(rows[sector][column]),
+                                                              rel=1e-12)
+    assert any(abs(row[momentum]) > 1.0 for row in body)  # per cent, not a fraction
