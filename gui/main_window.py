@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
-from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea, QTabWidget, QToolBar, QWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar
 
 from gui.window_state import (
     open_state,
@@ -137,11 +137,11 @@ class MainWindow(QMainWindow):
             return
         # deferred: the tab modules (pyqtgraph, the desk's quick check, the journal, the
         # palette) load after the first paint (bench/bench_gui_start.py)
-        from gui.window_tabs import create_views, install_extras
+        from gui.window_tabs import create_views, install_extras, scrolled
 
         for name, widget in zip(TAB_NAMES, create_views(self), strict=True):
-            self.tabs.addTab(self._scrolled(widget) if widget is self.settings_view
-                             else widget, name)
+            self.tabs.addTab(scrolled(widget) if widget is self.settings_view else widget,
+                             name)
         self.backtest.run_requested.connect(lambda: self.run_backtest())
         self.backtest.sweep_requested.connect(lambda: self.run_sweep())
         self.settings_view.settings_saved.connect(self._settings_saved)
@@ -187,16 +187,6 @@ class MainWindow(QMainWindow):
             self._painted = True
             self.first_painted.emit()
         return super().eventFilter(watched, event)
-
-    @staticmethod
-    def _scrolled(view: QWidget) -> QScrollArea:
-        """``view`` in a scroll area: the Settings form is ~680 px tall, and as a bare tab it
-        made the window at least ~780 px high, taller than a 1366x768 laptop screen."""
-        area = QScrollArea()
-        area.setWidget(view)
-        area.setWidgetResizable(True)
-        area.setFrameShape(QFrame.Shape.NoFrame)
-        return area
 
     def _tab_changed(self, index: int) -> None:
         page = self.tabs.widget(index)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QToolBar, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QToolBar, QWidget
 
 from gui.backtest_view import BacktestView
 from gui.correlation_view import CorrelationView
@@ -43,6 +43,16 @@ def create_views(window: Any) -> tuple[QWidget, ...]:
     window.settings_view = SettingsView(window.settings)
     return (window.quick_check, window.sectors, window.correlation, window.regime, window.plan,
             window.venues, window.backtest, window.journal, window.settings_view)
+
+
+def scrolled(view: QWidget) -> QScrollArea:
+    """``view`` in a scroll area: the Settings form is ~680 px tall, and as a bare tab it
+    made the window at least ~780 px high, taller than a 1366x768 laptop screen."""
+    area = QScrollArea()
+    area.setWidget(view)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
 
 
 def install_extras(window: Any) -> None:
