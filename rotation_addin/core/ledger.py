@@ -50,6 +50,10 @@ CORRECTABLE_FIELDS = ("quantity_base", "price_usd", "stop_price_usd", "take_prof
                       "fee_usd", "funding_usd", "event_time", "reason")
 """Fields a ``correction`` may replace (``details["changes"]``); ``details["void"]`` voids."""
 
+DERIVED_FIELDS = ("liquidation_price_usd",)
+"""Fields a correction carries that nobody types: recomputed from the corrected entry price
+and quantity (``desk.journal_corrections``), so the row's liquidation follows them."""
+
 QUANTITY_EPSILON = 1e-12
 
 T = TypeVar("T")
@@ -249,7 +253,7 @@ def corrected_events(events: Sequence[JournalEvent]) -> tuple[JournalEvent, ...]
             voided.add(target.id)
             continue
         changes = {k: v for k, v in dict(event.details.get("changes", {})).items()
-                   if k in CORRECTABLE_FIELDS}
+                   if k in CORRECTABLE_FIELDS or k in DERIVED_FIELDS}
         by_id[target.id] = dataclasses.replace(target, **changes)
     return tuple(by_id[i] for i in sorted(by_id) if i not in voided)
 

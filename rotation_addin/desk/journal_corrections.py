@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from rotation_addin.core import validation as v
+from rotation_addin.core.brackets import default_bracket_table
 from rotation_addin.core.constants import PRICE_RANGE_USD, QUANTITY_RANGE_BASE
 from rotation_addin.core.entry_check import LEVEL_STOP, LEVEL_TAKE_PROFIT, check_level_side
 from rotation_addin.core.errors import InputError
@@ -29,6 +30,8 @@ from rotation_addin.core.ledger import (
     JournalEvent,
     corrected_events,
 )
+from rotation_addin.core.liquidation import liquidation_price
+from rotation_addin.core.report import market_snapshot
 from rotation_addin.desk.journal import JournalInputs
 from rotation_addin.journal.store import JournalStore
 
@@ -137,6 +140,31 @@ def check_levels(row: JournalEvent, changes: Mapping[str, Any]) -> None:
                              f"side: it {rule} (got {new.price_usd:g})") from None
 
 
+def liquidation_change(inputs: JournalInputs, row: JournalEvent,
+                       changes: Mapping[str, Any]) -> dict[str, float | None]:
+    """``{"liquidation_price_usd": ...}`` of an entry row whose price or quantity a
+    correction changes: the liquidation price (USD) the risk engine gives the corrected entry
+    at the row's leverage, with the brackets ``trade open`` used (the market's tiers, else the
+    bundled ones); None where it cannot be liquidated. Empty when the row had none (no
+    leverage recorded) or neither figure changes.
+    """
+    if row.kind not in (KIND_OPEN, KIND_ADD) or row.leverage is None or row.side is None \
+            or not {"price_usd", "quantity_base"} & set(changes):
+        return {}
+    new = dataclasses.replace(row, **{k: v for k, v in changes.items()
+                                      if k in ("price_usd", "quantity_base")})
+    if new.price_usd is None or new.quantity_base is None:
+        return {}
+    snapshot = market_snapshot(inputs.dataset, row.base, inputs.params)
+    brackets = snapshot.brackets if snapshot is not None and snapshot.brackets is not None \
+        else default_bracket_table(row.base)
+    liq = liquidation_price(side=new.side, entry_price_usd=new.price_usd,
+                            quantity_base=new.quantity_base, leverage=new.leverage,
+                            brackets=brackets)
+    return {"liquidation_price_usd": liq.liquidation_price_usd if liq.can_be_liquidated
+            else None}
+
+
 def correct_event(inputs: JournalInputs, event_id: int, *, reason: str,
                   changes: Mapping[str, Any] | None = None, void: bool = False) -> int:
     """Append a correction of row ``event_id`` (new values in ``changes``, or ``void``);
@@ -162,8 +190,10 @@ def correct_event(inputs: JournalInputs, event_id: int, *, reason: str,
     with JournalStore(inputs.path) as store:
         target = _target(store, event_id)
         check_levels(target, checked)
+        derived = {} if void else liquidation_change(inputs, target, checked)
         details = {"void": True} if void else {"changes": {
-            k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in checked.items()}}
+            k: (v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in {**checked, **derived}.items()}}
         event = JournalEvent(kind=KIND_CORRECTION, account=target.account,
                              trade_id=target.trade_id, event_time=inputs.now, base=target.base,
                              corrects_id=event_id, reason=reason.strip(), details=details)
