@@ -128,7 +128,7 @@ class Refusal:
     rule : str
         ``risk-cap``, ``cool-down``, ``max-open-positions``, ``stop-required``,
         ``minimum-equity``, ``stressed-exposure``, ``exchange-minimum``,
-        ``stop-before-liquidation`` or ``no-market-data``.
+        ``stop-before-liquidation``, ``leverage-above-bracket`` or ``no-market-data``.
     detail : str
         The numbers that broke the rule.
     """

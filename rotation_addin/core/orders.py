@@ -311,10 +311,17 @@ def close_order(
     )
 
 
+RULE_LEVERAGE_BRACKET = "leverage-above-bracket"
+"""The leverage exceeds the maximum of the bracket the position's notional falls in (a
+refusal used to be filed under ``stop-before-liquidation``, a rule about the stop)."""
+
+
 def refusal_from_error(symbol: str, error: TradeRefused | InputError) -> Refusal:
     """Turn a risk-engine refusal into a :class:`Refusal` with a rule name."""
     field_name = error.field.lower()
-    if "stop" in field_name or "leverage" in field_name:
+    if "leverage" in field_name:  # the size's bracket allows less than the leverage
+        rule = RULE_LEVERAGE_BRACKET
+    elif "stop" in field_name:
         rule = "stop-before-liquidation"
     elif "atr" in field_name or "price" in field_name or "vol" in field_name:
         rule = "no-market-data"
@@ -330,6 +337,7 @@ __all__ = [
     "ACTION_REDUCE",
     "INCREASE_MIN_SHARE",
     "RISK_ADDING_ACTIONS",
+    "RULE_LEVERAGE_BRACKET",
     "MarketSnapshot",
     "RebalanceOrder",
     "Refusal",

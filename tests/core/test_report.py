@@ -184,6 +184,7 @@ def test_no_order_breaks_a_discipline_rule_on_the_demo_market(
     assert stressed <= params.portfolio_risk_cap_usd + 1e-6
     # every refusal names a known rule
     known = {"risk-cap", "cool-down", "max-open-positions", "stop-required", "minimum-equity",
-             "stressed-exposure", "exchange-minimum", "stop-before-liquidation", "no-market-data"}
+             "stressed-exposure", "exchange-minimum", "stop-before-liquidation",
+             "leverage-above-bracket", "no-market-data"}
     assert {r.rule for r in plan.refusals} <= known
     assert report.source == "demo (simulated)"
