@@ -249,7 +249,11 @@ def check_trade(inputs: JournalInputs, request: OrderRequest,
     check_level_side(side, entry, take_profit, level=LEVEL_TAKE_PROFIT)
     ledger = ledger if ledger is not None else read_ledger(inputs, account)
     equity = account_equity(inputs, ledger)
-    quantity = _quantity(request, inputs, side, entry, stop, max(equity, 0.01), base)
+    # a paper trade fills at the price moved by the slippage (_fill): sized, and its
+    # liquidation found, at that price, so --risk 1 % loses at most 1 % at the stop
+    filled = entry if typed_entry is not None else \
+        entry * (1.0 + side.sign * inputs.params.stop_slippage_rate)
+    quantity = _quantity(request, inputs, side, filled, stop, max(equity, 0.01), base)
     params = dataclasses.replace(inputs.params, equity_usd=max(equity, 0.01))
     snapshot = market_snapshot(dataset, base, params)
     if snapshot is None:
@@ -258,7 +262,7 @@ def check_trade(inputs: JournalInputs, request: OrderRequest,
                 else _leverage_for(snapshot, params, side)[0])
     if not math.isfinite(leverage) or not 1.0 <= leverage <= 125.0:
         raise InputError("leverage", f"must be between 1 and 125 (got {leverage!r})")
-    liq = liquidation_price(side=side, entry_price_usd=entry, quantity_base=quantity,
+    liq = liquidation_price(side=side, entry_price_usd=filled, quantity_base=quantity,
                             leverage=leverage, brackets=snapshot.brackets)
     held = {t.base: t for t in ledger.open_trades}
     adds = base in held

@@ -83,7 +83,8 @@ def test_a_partial_close_moves_equity_sizing_and_the_review_at_its_fill(tmp_path
                         OrderRequest("AKT", "short", stop=current_quote(m1, "AKT").price_usd
                                      * 1.05, risk_fraction=0.01))
     desk = inputs(m1, path, now=t1).params
-    sized = position_size(equity_usd=after_part, entry_price_usd=check.entry_price_usd,
+    filled = check.entry_price_usd * (1 - desk.stop_slippage_rate)  # a paper short's fill
+    sized = position_size(equity_usd=after_part, entry_price_usd=filled,
                           stop_price_usd=check.stop_price_usd, side=Side.SHORT,
                           risk_fraction=0.01, max_risk_fraction=desk.max_risk_fraction,
                           taker_fee_rate=desk.taker_fee_rate,
