@@ -80,8 +80,12 @@ def _setting(values: Mapping[str, float], base: PlanParameters) -> Setting:
     windows = MomentumWindows(
         short_days=whole.get("short_days", MomentumWindows().short_days),
         long_days=whole.get("long_days", MomentumWindows().long_days))
-    weights = replace(base.weights, **{WEIGHT_NAMES[k]: float(x) for k, x in values.items()
-                                       if k in WEIGHT_NAMES})
+    try:
+        weights = replace(base.weights, **{WEIGHT_NAMES[k]: float(x) for k, x in values.items()
+                                           if k in WEIGHT_NAMES})
+    except InputError as error:  # named as the grid names it (w_momentum_7d), not weights.*
+        typed = {f"weights.{w}": k for k, w in WEIGHT_NAMES.items()}
+        raise InputError(typed.get(error.field, error.field), error.reason) from None
     plan: dict[str, object] = {k: whole.get(k, values[k]) for k in PLAN_NAMES if k in values}
     params = replace(base, weights=weights, **plan)  # type: ignore[arg-type]
     return Setting(tuple((k, float(x)) for k, x in values.items()), windows, params)

@@ -87,6 +87,7 @@ def test_sweep_and_concentration_lines_say_what_the_engine_computed():
 @pytest.mark.parametrize(("item", "said"), [
     ("top_n_long=1.5", "--grid top_n_long: must be an integer >= 1 (got 1.5)"),
     ("max_leverage=0.5", "--grid max_leverage: must be in [1, 125] (got 0.5)"),
+    ("w_momentum_7d=-5", "--grid w_momentum_7d: must be in [0, 10] (got -5)"),  # as typed
     ("nope=1", "--grid: unknown parameter(s) ['nope']"),
     ("atr_stop_multiple", "--grid: must be NAME=V1,V2,... (got 'atr_stop_multiple')"),
     ("theta=2,x", "--grid theta: must be a number in (0, 10] (got 'x')"),
