@@ -1,4 +1,6 @@
-"""docs/backtest.md's real-data run: every printed line and every figure of its reading.
+"""docs/backtest.md's real-data runs: every printed line and every figure of their reading
+(the whole strategy's, and the ranking's with its table of other settings, which README
+quotes).
 
 The page shows the output of ``rotation backtest --strategy --sweep`` on the Coin Metrics
 extracts in ``../shared`` and reads it in words. This test runs the same command and
@@ -14,6 +16,8 @@ import numpy as np
 import pytest
 
 from rotation_addin.cli.main import main
+from rotation_addin.core.backtest import walk_forward
+from rotation_addin.core.backtest_results import BacktestResult
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.core.strategy_backtest import run_strategy
 from rotation_addin.data.csv_import import import_csv_folder
@@ -114,3 +118,104 @@ def test_the_reading_quotes_the_sweep_over_the_same_days(runs: dict[str, object]
             f"{n} trades") in text
     edges = np.linspace(0, len(result.days), result.folds + 1).astype(int)
     assert f"out-of-sample folds start on {result.days[edges[1]]:%Y-%m-%d}" in text
+
+
+# ------------------------------------------------------- the ranking backtest on real data
+#: the page's table rows: (horizon and rebalance interval, warmup) in days
+RANKING_FLAGS = {"(defaults)": (7, 60), "`--warmup 30`": (7, 30),
+                 "`--horizon 14 --every 14`": (14, 60), "`--horizon 30 --every 30`": (30, 60)}
+
+
+def _ranking_section() -> str:
+    text = DOC.read_text(encoding="utf-8")
+    return text[text.index("## On real data (Coin Metrics, 2022–2023)"):
+                text.index("## Whole-strategy backtest")]
+
+
+def _pct(value: float, digits: int = 1, sign: bool = False) -> str:
+    """A per-cent figure as the page writes it (a typographic minus)."""
+    return f"{100 * value:{'+' if sign else ''}.{digits}f}".replace("-", "−")
+
+
+@pytest.fixture(scope="module")
+def ranking(coinmetrics_dir: Path) -> dict[str, BacktestResult]:
+    dataset = import_csv_folder(coinmetrics_dir,
+                                macro_csv=coinmetrics_dir / "stablecoin_supply.csv").dataset
+    return {flags: walk_forward(dataset, horizon_days=days, rebalance_every_days=days,
+                                warmup_days=warmup)
+            for flags, (days, warmup) in RANKING_FLAGS.items()}
+
+
+def test_every_line_of_the_documented_ranking_run_is_printed(
+        capsys: pytest.CaptureFixture[str], coinmetrics_dir: Path) -> None:
+    import re
+
+    command, shown = re.findall(r"```\n(.*?)```", _ranking_section(), flags=re.DOTALL)[:2]
+    assert "rotation backtest --data-dir ../shared/data/coinmetrics" in command
+    assert "--strategy" not in command
+    code = main(["backtest", "--data-dir", str(coinmetrics_dir), "--macro",
+                 str(coinmetrics_dir / "stablecoin_supply.csv")])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    for line in shown.splitlines():
+        assert line in out, line
+
+
+def test_the_settings_table_and_its_reading_are_the_runs(
+        ranking: dict[str, BacktestResult]) -> None:
+    section = _ranking_section()
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in section.splitlines()
+            if line.startswith("| ") and " per " in line}
+    assert set(rows) == set(RANKING_FLAGS)
+    for flags, result in ranking.items():
+        s, last = result.leader, result.curve[-1]
+        every = result.horizon_days
+        expected = (f"| {flags} | {s.decisions} | {_pct(s.hit_rate)} % | "
+                    f"{_pct(s.baseline_rate)} % | {s.p_value:.2f} | "
+                    f"{_pct(s.mean_excess_log_return, 2, sign=True)} % per {every} d "
+                    f"({s.t_statistic:.2f}) | "
+                    f"{_pct(last.cumulative_net_log_return, sign=True)} % | "
+                    f"{_pct(last.basket_cumulative_log_return, sign=True)} % |")
+        assert rows[flags] == expected
+    text = " ".join(DOC.read_text(encoding="utf-8").split())
+    leaders = [r.leader for r in ranking.values()]
+    curves = [r.curve[-1] for r in ranking.values()]
+    p = sorted(s.p_value for s in leaders)
+    assert f"the p-values are {p[0]:.2f}–{p[-1]:.2f}" in text
+    assert max(abs(s.t_statistic) for s in leaders) < 1  # "t-statistics ... below 1"
+    assert all(abs(s.hit_rate - s.baseline_rate) < 0.05 for s in leaders)  # "a few points"
+    basket = sorted(-c.basket_cumulative_log_return for c in curves)
+    assert all(c.basket_cumulative_log_return < 0 for c in curves)
+    assert f"lost {100 * basket[0]:.0f}–{100 * basket[-1]:.0f} % against BTC" in text
+    positive = sum(c.cumulative_net_log_return > 0 for c in curves)
+    assert (positive, len(curves) - positive) == (2, 2)  # "positive in two ... negative in two"
+    default, warm30 = ranking["(defaults)"], ranking["`--warmup 30`"]
+    assert (f"({_pct(default.curve[-1].cumulative_net_log_return, sign=True)} % with a "
+            f"60-day warmup, {_pct(warm30.curve[-1].cumulative_net_log_return, sign=True)} % "
+            "with a 30-day warmup") in text
+    gated, leader = default.gated, default.leader
+    assert f"the leader hit {_pct(gated.hit_rate)} % vs {_pct(gated.baseline_rate)} %" in text
+    gated_end = default.curve[-1].gated_cumulative_net_log_return
+    assert gated_end < default.curve[-1].cumulative_net_log_return
+    assert f"did worse ({_pct(gated_end, sign=True)} %)" in text
+    _, neutral, off = default.by_regime
+    assert off.hit_rate == max(g.hit_rate for g in default.by_regime)
+    assert (f"risk-off row ({_pct(off.hit_rate)} %, p = {off.p_value:.3f}, "
+            f"t = {off.t_statistic:.2f})") in text
+    assert f"the neutral row (t = {neutral.t_statistic:.2f})".replace("-", "−") in text
+    w = warm30.leader
+    assert (f"the full score gives {_pct(w.hit_rate)} % vs {_pct(w.baseline_rate)} % on the "
+            "same dates") in text
+    thin = next(x for x in default.warnings if "on a single priced coin" in x)
+    count = thin.split(" decisions ")[0]
+    assert count == f"{count.split(' of ')[0]} of {leader.decisions}"
+    assert f"so {count.replace(' of ', ' of the ')} decisions ranked it on a single coin" in text
+
+
+def test_readme_quotes_the_ranking_run(ranking: dict[str, BacktestResult]) -> None:
+    readme = " ".join((DOC.parents[1] / "README.md").read_text(encoding="utf-8").split())
+    s = ranking["(defaults)"].leader
+    assert s.p_value > 0.05  # "finds no edge"
+    assert (f"it beat the sector mean in {100 * s.hit_rate:.0f} % of {s.decisions} weekly "
+            f"decisions vs {100 * s.baseline_rate:.0f} % for a random sector "
+            f"(p = {s.p_value:.2f})") in readme
