@@ -37,3 +37,36 @@ def test_report_on_real_data(coinmetrics_dir: Path) -> None:
     assert cells[3] == f"{100 * (reference < 0).mean():.1f} %"
     assert cells[5].startswith(f"{reference.min():.2f} (")
     assert not re.search(r"\bnan\b|\binf\b", text.lower())
+
+
+def test_the_committed_page_is_the_reports_output(coinmetrics_dir: Path) -> None:
+    """docs/real-data-check.md says it is the tool's own output: every figure on it is what
+    the report computes from the data today (a change to the analytics regenerates it)."""
+    page = Path(__file__).resolve().parents[2] / "docs" / "real-data-check.md"
+    assert page.read_text(encoding="utf-8") == build_markdown(coinmetrics_dir), \
+        f"regenerate: {COMMAND}"
+
+
+SECTOR_FILES = {"render": ("rndr", "theta"), "gpu_compute": ("akt", "glm", "rlc"),
+                "ai_inference": ("fet", "wld", "arkm"), "ai_infra": ("fil", "ar", "grt"),
+                "mining": ("bch", "ltc")}
+
+
+def test_readme_quotes_the_share_btc_explains(coinmetrics_dir: Path) -> None:
+    """README's "BTC explains 34–64 % of each sector's daily variance": the smallest and
+    largest sector R² of the report's beta table, and of a plain-pandas regression."""
+    def returns(name: str) -> pd.Series:
+        price = pd.read_csv(coinmetrics_dir / f"{name}.csv", index_col="date")["price_usd"]
+        return np.log(price).diff().loc[:"2023-12-15"]
+
+    btc = returns("btc")
+    plain = sorted(round(100 * pd.concat([returns(n) for n in names], axis=1).mean(axis=1)
+                         .corr(btc) ** 2) for names in SECTOR_FILES.values())
+    text = build_markdown(coinmetrics_dir)
+    r2 = [int(cells[4].rstrip(" %")) for line in text.splitlines()
+          if len(cells := [c.strip() for c in line.strip("|").split("|")]) == 7
+          and cells[1] == "sector"]
+    assert sorted(r2) == plain
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    flat = " ".join(readme.read_text(encoding="utf-8").split())
+    assert f"BTC explains {min(r2)}–{max(r2)} % of each sector's daily variance" in flat
