@@ -65,3 +65,29 @@ def test_readme_commands_work_as_written(tmp_path: Path) -> None:
         assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
         assert done.stdout.strip(), command
         assert "Traceback" not in done.stderr, command
+
+
+def test_the_liquidation_example_says_what_the_command_prints(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """README: ``rotation liq --entry 100 --quantity 10 --leverage 20 --side long --mmr 0.4%
+    # 20x: liquidated 4.6 % below``: the command's distance, and the isolated long's
+    closed form with a flat MMR, E (1 - 1/L) / (1 - mmr)."""
+    from tests.cli_helpers import run
+
+    line = next(c for c in (REPO_ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+                if c.startswith("rotation liq "))
+    command, comment = line.split("  #")
+    said = re.search(r"(\d+)x: liquidated ([\d.]+) % below", comment)
+    assert said is not None
+    argv = command.split()[1:]
+    flags = dict(zip(argv[1::2], argv[2::2], strict=True))
+    assert flags["--side"] == "long" and int(said.group(1)) == int(flags["--leverage"])
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    printed = re.search(r"distance from entry\s+([\d.]+)%", out)
+    assert printed is not None
+    leverage = float(flags["--leverage"])
+    mmr = float(flags["--mmr"].rstrip("%")) / 100
+    closed_form = 100 * (1 - (1 - 1 / leverage) / (1 - mmr))
+    assert float(printed.group(1)) == pytest.approx(closed_form, abs=0.005)
+    assert f"{closed_form:.1f}" == said.group(2)
