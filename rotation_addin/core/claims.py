@@ -1,10 +1,10 @@
 """Sentences about measured facts, each in one place so every surface says the same thing.
 
-Each constant states numbers measured on the data it names; ``tests/analytics/test_claims.py``
+Each constant states numbers measured on the data it names; ``tests/core/test_claims.py``
 re-computes every number from that data (the real Coin Metrics 2022-23 prices, the emulator)
 and fails when a sentence and its number drift apart. Change a sentence only together with
-its test. Sources: ``docs/real-data-check.md`` (``python -m rotation_addin.reports.
-real_data_check``) and ``tests/excel/test_udfs.py`` (requests counted at the emulator).
+its test. Sources: ``docs/real-data-check.md`` (``python -m tools.real_data_check``) and
+``tests/excel/test_udfs_market.py`` (requests counted at the emulator).
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def test_stress_correlation_sentence(real: tuple[pd.DataFrame, dict[str, list[st
 
 
 def test_price_snapshot_sentence(tmp_path: Path) -> None:
-    """10,000 CRYPTO_PRICE cells: the market list once, then two requests per TTL (emulator
+    """10,000 CRYPTO_PRICE cells: the market list once, then three requests per TTL (emulator
     count)."""
     from rotation_addin import udfs
     from rotation_addin.data.settings import Settings, save_settings
