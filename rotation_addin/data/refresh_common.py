@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from rotation_addin.core.errors import DataError, InputError
 from rotation_addin.core.universe import Universe
 from rotation_addin.data.cache import MarketCache, timeframe_ms
+from rotation_addin.data.redact import redact
 
 DEFAULT_HISTORY_DAYS: dict[str, int] = {"1d": 365, "1h": 365}
 """How far back a first fetch goes, per timeframe (days). Other timeframes: 30 days."""
@@ -273,7 +274,11 @@ def run_sync(coro_factory: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
 
 
 def failure_reason(exc: BaseException) -> str:
-    """``"ErrorType: first line of its message"`` (at most 300 characters)."""
+    """``"ErrorType: first line of its message"`` (at most 300 characters), credentials masked.
+
+    The reason is printed, put in ``--json`` and kept in the refresh log, and an exchange's
+    error may echo a key: it is redacted before it is cut, so no key survives in part.
+    """
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     name = type(exc).__name__
-    return f"{name}: {text}"[:300] if text else name
+    return redact(f"{name}: {text}")[:300] if text else name
