@@ -187,7 +187,7 @@ class CandleFetching(MarketListing):
             fetched, _ = await self._fetch_rows(base, "1d", lo, hi, stats_d)
             rows_d.extend(fetched)
         fetched_days = {int(r[0]) for r in rows_d}
-        rows_d.extend(r for r in derived if int(r[0]) not in fetched_days)
+        rows_d = _merge_in_order(rows_d, [r for r in derived if int(r[0]) not in fetched_days])
         daily = assemble_candles(base, "1d", rows_d, d_first, closed_d, stats_d)
         n_derived = sum(1 for r in derived if int(r[0]) not in fetched_days)
         if n_derived:
@@ -338,3 +338,19 @@ class CandleFetching(MarketListing):
             self.requests_sent - requests_before,
         )
 
+
+def _merge_in_order(fetched: list[list[float]], derived: list[list[float]]) -> list[list[float]]:
+    """The exchange's rows in the order they came, each derived (sorted) row put before the
+    first fetched row that opens after it: our own merge is no candle "out of order"."""
+    merged: list[list[float]] = []
+    rest = iter(derived)
+    pending = next(rest, None)
+    for row in fetched:
+        while pending is not None and pending[0] < row[0]:
+            merged.append(pending)
+            pending = next(rest, None)
+        merged.append(row)
+    if pending is not None:
+        merged.append(pending)
+    merged.extend(rest)
+    return merged
