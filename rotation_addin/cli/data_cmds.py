@@ -390,9 +390,7 @@ def _import_csv(args: argparse.Namespace) -> int:
     print(term.render_table(["symbol", "daily candles"], sorted(rows.items())))
     for name, n in values.items():
         print(f"{name}: {n} values")
-    if dataset.missing_symbols:
-        print("no CSV for: " + ", ".join(dataset.missing_symbols))
-    for warning in result.warnings:
+    for warning in result.warnings:  # the symbols with no file are one of them
         print(f"warning: {warning}")
     print(f"stored under exchange '{args.exchange}': use `rotation data status --exchange "
           f"{args.exchange}` or load_market('cache', exchange_id='{args.exchange}')")

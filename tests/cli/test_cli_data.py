@@ -186,3 +186,12 @@ def test_notes_with_the_same_text_are_grouped() -> None:
         "1h: 3 candles missing in 1 gap(s) (B)",
         "tickers not refreshed: HTTP 500",
     ]
+
+
+def test_import_names_the_symbols_without_a_file_once(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "btc.csv").write_text("date,price_usd\n2024-01-01,42000\n2024-01-02,43000\n",
+                                      encoding="utf-8")
+    assert main(["data", "import-csv", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("no CSV for:") == 1 and "warning: no CSV for: " in out
