@@ -304,6 +304,8 @@ def _status(args: argparse.Namespace) -> int:
     if history:
         last = history[0]
         failed = f", failed: {', '.join(last.failures)}" if last.failures else ""
+        unlisted = ", ".join(last.detail.get("unlisted", []))  # not refreshed: rows may be old
+        failed += f", not listed (not refreshed): {unlisted}" if unlisted else ""
         print(f"last refresh: {last.exchange} {last.finished:%Y-%m-%d %H:%M} UTC, "
               f"{last.outcome}{failed}")
     for note in notes:

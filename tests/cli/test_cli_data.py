@@ -195,3 +195,26 @@ def test_import_names_the_symbols_without_a_file_once(tmp_path: Path,
     assert main(["data", "import-csv", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.count("no CSV for:") == 1 and "warning: no CSV for: " in out
+
+
+def test_status_says_a_symbol_delisted_since_its_rows_was_not_refreshed(
+        isolated_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import timedelta
+
+    from tests.emulator.binance import BinanceEmulator
+    from tests.emulator.fixture_market import FixtureMarket, utc
+
+    write_universe(isolated_home, 'quote = "USDT"\nbenchmark = "SYM02"\n\n[sectors]\n'
+                                  'alpha = ["SYM00", "SYM01"]\nbenchmark = ["SYM02"]\n')
+    market = FixtureMarket.synthetic(3, end=utc(2024, 6, 1), days=40, seed=3)
+    now = utc(2024, 5, 30, 12) + timedelta(minutes=30)
+    for bases in (None, ["SYM00", "SYM02"]):  # SYM01 is delisted between the two runs
+        with BinanceEmulator(market, now=now, bases=bases) as emu:
+            assert main(["refresh", "--api-url", emu.base_url, "--since", "2024-05-20",
+                         "--timeframes", "1d"]) == 0
+        now += timedelta(days=1)
+    capsys.readouterr()
+    assert main(["data", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "SYM01" in out.split("last refresh")[0]  # its old rows are still listed
+    assert ", ok, not listed (not refreshed): SYM01" in out
