@@ -110,6 +110,8 @@ COMMAND_FLAGS: Mapping[str, Mapping[str, Flag]] = {
               "override": Flag("--override", verbatim=True), "entry": Flag("--price", USD),
               "date": Flag("--at", verbatim=True), "price": Flag("--price", USD, verbatim=True)},
     "journal": {"from": Flag("--from"), "to": Flag("--to")},
+    "refresh": {"symbols": Flag("--symbols", verbatim=True), "since": Flag("--since",
+                                                                          verbatim=True)},
     "alerts": {"threshold": Flag("--threshold"), "hysteresis": Flag("--hysteresis"),
                "unit": Flag("--unit"), "note": Flag("--note"), "limit": Flag("--limit")},
 }

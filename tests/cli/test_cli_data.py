@@ -218,3 +218,14 @@ def test_status_says_a_symbol_delisted_since_its_rows_was_not_refreshed(
     out = capsys.readouterr().out
     assert "SYM01" in out.split("last refresh")[0]  # its old rows are still listed
     assert ", ok, not listed (not refreshed): SYM01" in out
+
+
+@pytest.mark.parametrize("flags, line", [
+    (["--since", "2999-01-01"], "rotation: invalid input: --since: must be in the past"),
+    (["--symbols", "NOPE"], "rotation: invalid input: --symbols: NOPE not in the sector universe"),
+])
+def test_refresh_errors_name_the_flag_typed(flags: list[str], line: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["refresh", "--api-url", "http://127.0.0.1:9", *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(line) and err.count("\n") == 1
