@@ -105,7 +105,8 @@ async def _once(exchange_id: str, bases: list[str], api_url: str | None) -> int:
 
     async with ExchangeClient(exchange_id, api_base_url=api_url, max_retries=2) as client:
         await client.load_markets()
-        listed = [b for b in bases if b not in client.missing_bases(bases)]
+        unlisted = client.missing_bases(bases)
+        listed = [b for b in bases if b not in unlisted]
         tickers = await client.fetch_tickers(listed) if listed else {}
     prices = {b: t.mark_price_usd for b, t in tickers.items()}
     as_of = max((t.timestamp for t in tickers.values()), default=datetime.now(UTC))
@@ -113,7 +114,8 @@ async def _once(exchange_id: str, bases: list[str], api_url: str | None) -> int:
     for line in lines:
         print(line)
     print(f"checked {len(prices)} of {len(bases)} symbols on {exchange_id} at "
-          f"{as_of:%Y-%m-%d %H:%M:%S} UTC: {_fired(len(lines))}", file=sys.stderr)
+          f"{as_of:%Y-%m-%d %H:%M:%S} UTC: {_fired(len(lines))}"
+          + (f"; not listed there: {', '.join(unlisted)}" if unlisted else ""), file=sys.stderr)
     return EXIT_FIRED if lines else 0
 
 

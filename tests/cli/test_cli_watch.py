@@ -66,6 +66,15 @@ def test_once_fires_once_per_crossing_with_its_exit_code(
     assert code == 0 and out == "" and "no alert fired" in err, err
 
 
+def test_once_names_the_symbols_it_could_not_check(
+        rest: BinanceEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["watch", "--once", "--symbols", "NOPE", "--api-url", rest.base_url])
+    err = capsys.readouterr().err
+    assert code == 0  # nothing fired
+    assert "checked 0 of 1 symbols on binanceusdm" in err
+    assert err.rstrip().endswith("no alert fired; not listed there: NOPE"), err
+
+
 def test_once_without_an_exchange_is_one_line_exit_4(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["watch", "--once", "--symbols", "BTC", "--api-url", "http://127.0.0.1:9"])
     out, err = capsys.readouterr()
