@@ -257,7 +257,6 @@ def _status(args: argparse.Namespace) -> int:
 
     if args.cache is not None and not args.cache.exists():
         raise DataError(f"cache file {args.cache} does not exist: run `rotation refresh` first")
-
     if args.exchange is not None:
         check_exchange_id("--exchange", args.exchange)
     bases = load_universe().bases
