@@ -8,16 +8,12 @@ import pytest
 from gui.main_window import TAB_NAMES, MainWindow
 from rotation_addin.core.rotation import PlanParameters
 from rotation_addin.data.settings import Settings
+from tests.gui_helpers import loaded_window
 
 
 @pytest.mark.slow
 def test_backtest_tab_plots_the_engines_curves(qtbot) -> None:
-    window = MainWindow(Settings())
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.task_ended, timeout=120_000) as blocker:
-        window.start_initial_load()
-    assert blocker.args == ["succeeded"]
+    window = loaded_window(qtbot)
     assert window.tabs.tabText(TAB_NAMES.index("Backtest")) == "Backtest"
     with qtbot.waitSignal(window.task_ended, timeout=300_000) as blocker:
         window.backtest.run_button.click()

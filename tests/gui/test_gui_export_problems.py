@@ -10,17 +10,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
 
 from gui.main_window import TAB_NAMES, MainWindow
-from rotation_addin.data.settings import Settings
+from tests.gui_helpers import loaded_window
 
 
 @pytest.fixture
 def loaded(qtbot) -> MainWindow:
-    window = MainWindow(Settings())
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.task_ended, timeout=120_000) as blocker:
-        window.start_initial_load()
-    assert blocker.args == ["succeeded"]
+    window = loaded_window(qtbot)
     window.tabs.setCurrentIndex(TAB_NAMES.index("Plan"))
     return window
 

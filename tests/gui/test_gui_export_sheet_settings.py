@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from gui.main_window import MainWindow
 from rotation_addin.data.settings import Settings
 from tests.cli_helpers import run_json
+from tests.gui_helpers import loaded_window
 from workbook import layout
 from workbook.build import build_workbook
 from workbook.sheets.settings_sheet import ROW_OF
@@ -51,13 +52,7 @@ def _export(qtbot, window: MainWindow, path: Path) -> str:
 
 @pytest.fixture
 def window(qtbot) -> MainWindow:
-    shown = MainWindow(Settings())
-    qtbot.addWidget(shown)
-    shown.show()
-    with qtbot.waitSignal(shown.task_ended, timeout=120_000) as ended:
-        shown.start_initial_load()
-    assert ended.args == ["succeeded"]
-    return shown
+    return loaded_window(qtbot)
 
 
 def test_export_plans_on_the_sheets_settings_and_says_so(qtbot, capsys, tmp_path: Path,

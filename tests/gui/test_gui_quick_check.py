@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
 
 from gui.palette import error_field_style
 from gui.quick_check import QuickCheckView
-from rotation_addin.data.settings import Settings
+from tests.gui_helpers import quick_check_view
+from tests.gui_helpers import retype as _retype
 
 
 @pytest.fixture
 def view(qtbot) -> QuickCheckView:
-    widget = QuickCheckView(Settings())
-    qtbot.addWidget(widget)
-    widget.show()
-    widget.recompute()
+    widget = quick_check_view(qtbot)
     return widget
 
-
-def _retype(qtbot, view: QuickCheckView, name: str, text: str) -> None:
-    """Select all with Ctrl+A and type ``text`` key by key (real key events)."""
-    edit = view.fields[name]
-    edit.setFocus()
-    qtbot.keyClick(edit, Qt.Key.Key_A, modifier=Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(edit, text)
 
 
 def _others_clean(view: QuickCheckView, except_field: str) -> None:

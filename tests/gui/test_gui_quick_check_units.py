@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
 
 from gui.quick_check import QuickCheckView
 from rotation_addin.data.settings import Settings
+from tests.gui_helpers import quick_check_view
+from tests.gui_helpers import retype as _retype
 
 
 @pytest.fixture
 def view(qtbot) -> QuickCheckView:
-    widget = QuickCheckView(Settings())
-    qtbot.addWidget(widget)
-    widget.show()
-    widget.recompute()
+    widget = quick_check_view(qtbot)
     assert widget.last_result is not None
     return widget
 
-
-def _retype(qtbot, view: QuickCheckView, name: str, text: str) -> None:
-    """Select all with Ctrl+A and type ``text`` key by key (real key events)."""
-    edit = view.fields[name]
-    edit.setFocus()
-    qtbot.keyClick(edit, Qt.Key.Key_A, modifier=Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(edit, text)
 
 
 @pytest.mark.parametrize("name", ["equity_usd", "entry_price_usd", "stop_price_usd",

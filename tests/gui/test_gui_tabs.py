@@ -14,17 +14,12 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from gui.main_window import TAB_NAMES, MainWindow
 from gui.models import RAW_VALUE_ROLE
 from rotation_addin.data.settings import Settings
+from tests.gui_helpers import loaded_window
 
 
 @pytest.fixture
 def loaded(qtbot) -> MainWindow:
-    window = MainWindow(Settings())
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.task_ended, timeout=120_000) as blocker:
-        window.start_initial_load()
-    assert blocker.args == ["succeeded"], window.status_panel.progress_label.text()
-    return window
+    return loaded_window(qtbot)
 
 
 def test_sectors_table_and_chart(qtbot, loaded: MainWindow) -> None:

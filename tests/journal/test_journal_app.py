@@ -10,20 +10,14 @@ import pytest
 from gui.main_window import TAB_NAMES, MainWindow
 from rotation_addin.core.orders import RebalanceOrder
 from rotation_addin.core.types import Side
-from rotation_addin.data.settings import Settings
 from rotation_addin.desk.journal_market import current_quote
 from rotation_addin.desk.journal_ops import review
+from tests.gui_helpers import loaded_window
 
 
 @pytest.fixture
 def window(qtbot) -> MainWindow:
-    window = MainWindow(Settings())
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.task_ended, timeout=120_000) as blocker:
-        window.start_initial_load()
-    assert blocker.args == ["succeeded"]
-    return window
+    return loaded_window(qtbot)
 
 
 def _short_order(market, base: str) -> RebalanceOrder:

@@ -97,28 +97,19 @@ def test_udfs_refuse_a_space_inside_digits_and_read_spaced_thousands() -> None:
 
 
 # -- the app ------------------------------------------------------------------------------------
-def test_quick_check_refuses_a_space_inside_digits_on_its_field(qtbot) -> None:
+@pytest.mark.parametrize(("bad", "reason", "good"), [("1,5", COMMA_REASON, "12,345.67"),
+                                                      ("1 5", SPACE_REASON, "12 345.67")])
+def test_quick_check_refuses_a_decimal_comma_on_its_field(qtbot, bad: str, reason: str,
+                                                          good: str) -> None:
+    """A comma, or a space, that groups no thousands; ``1 5`` was read as 15."""
     view = QuickCheckView(Settings())
     qtbot.addWidget(view)
-    view.fields["equity_usd"].setText("1 5")
+    view.fields["equity_usd"].setText(bad)
     view.recompute()
     assert view.last_result is None
-    assert SPACE_REASON in view.error_text("equity_usd")
-    view.fields["equity_usd"].setText("12 345.67")
-    view.recompute()
-    assert view.error_text("equity_usd") == ""
-    assert view.last_result is not None and view.last_result.inputs.equity_usd == 12345.67
-
-
-def test_quick_check_refuses_a_decimal_comma_on_its_field(qtbot) -> None:
-    view = QuickCheckView(Settings())
-    qtbot.addWidget(view)
-    view.fields["equity_usd"].setText("1,5")
-    view.recompute()
-    assert view.last_result is None
-    assert COMMA_REASON in view.error_text("equity_usd")
-    assert "(got '1,5')" in view.error_text("equity_usd")
-    view.fields["equity_usd"].setText("12,345.67")
+    assert reason in view.error_text("equity_usd")
+    assert f"(got {bad!r})" in view.error_text("equity_usd")
+    view.fields["equity_usd"].setText(good)
     view.recompute()
     assert view.error_text("equity_usd") == ""
     assert view.last_result is not None and view.last_result.inputs.equity_usd == 12345.67
