@@ -13,8 +13,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from openpyxl import load_workbook
-
 from gui.report_frames import build_frames, compute_report
 from gui.workers import CancelledByUserError
 from rotation_addin.data.refresh import refresh_exchange
@@ -22,10 +20,9 @@ from rotation_addin.data.settings import Settings
 from rotation_addin.data.universe_io import load_universe
 from rotation_addin.desk.alerts import alerts_after_refresh
 from rotation_addin.desk.session import default_session
-from workbook import layout
 from workbook.build import build_workbook, default_path
 from workbook.refresh import refresh_workbook
-from workbook.sheets.settings_sheet import read_settings
+from workbook.sheets.settings_sheet import read_settings_file
 
 if TYPE_CHECKING:  # pandas-heavy modules, loaded on the worker thread after the first paint
     from gui.report_frames import ViewFrames
@@ -204,11 +201,7 @@ def _sheet_differences(target: Path, settings: Settings) -> list[str]:
     holds otherwise than ``settings`` (empty cells read as ``settings``); none when the sheet
     cannot be read here (the refresh then says why in its own words)."""
     try:
-        book = load_workbook(target, read_only=True)
-        try:
-            sheet = read_settings(book[layout.SETTINGS], settings)
-        finally:
-            book.close()
+        sheet = read_settings_file(target, settings)
     except Exception:  # damaged, not ours, a bad cell: the refresh refuses it in its words
         return []
     return [f"{f.name} {getattr(sheet, f.name)!r} (app {getattr(settings, f.name)!r})"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rotation_addin.core import validation as v
+from rotation_addin.core.fills import fill_price
 from rotation_addin.core.types import Side
 
 FUNDING_INTERVAL = timedelta(hours=8)
@@ -54,7 +55,7 @@ def paper_fill(reference_price_usd: float, quantity_base: float, *, buys: bool,
     quantity = v.positive("quantity", quantity_base)
     fee_rate = v.in_range("taker_fee_rate", taker_fee_rate, 0.0, 0.01)
     slip = v.in_range("slippage_rate", slippage_rate, 0.0, 0.05)
-    price = ref * (1.0 + slip) if buys else ref * (1.0 - slip)
+    price = fill_price(ref, buys, slip)
     return Fill(reference_price_usd=ref, price_usd=price, quantity_base=quantity,
                 fee_usd=fee_rate * price * quantity, slippage_usd=abs(price - ref) * quantity)
 

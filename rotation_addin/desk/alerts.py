@@ -223,10 +223,9 @@ def _known_subject(rule: AlertRule) -> None:
     universe = load_universe()
     known = universe.bases if spec.subject == "symbol" else tuple(universe.sectors)
     if rule.subject not in known:
+        star = " or '*'" if spec.any_subject else ""
         raise InputError("subject", f"must be one of the universe's {spec.subject}s "
-                         f"({', '.join(known)}) or '*' (got {rule.subject!r})"
-                         if spec.any_subject else f"must be one of the universe's "
-                         f"{spec.subject}s ({', '.join(known)}) (got {rule.subject!r})")
+                         f"({', '.join(known)}){star} (got {rule.subject!r})")
 
 
 def remove_rules(rule_ids: list[int], path: Path | None = None) -> tuple[int, ...]:

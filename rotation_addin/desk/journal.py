@@ -28,6 +28,7 @@ from rotation_addin.core.entry_check import (
     refusal_line,
 )
 from rotation_addin.core.errors import InputError, TradeRefused
+from rotation_addin.core.fills import fill_price
 from rotation_addin.core.ledger import (
     ACCOUNT_PAPER,
     ACCOUNTS,
@@ -252,7 +253,7 @@ def check_trade(inputs: JournalInputs, request: OrderRequest,
     # a paper trade fills at the price moved by the slippage (_fill): sized, and its
     # liquidation found, at that price, so --risk 1 % loses at most 1 % at the stop
     filled = entry if typed_entry is not None else \
-        entry * (1.0 + side.sign * inputs.params.stop_slippage_rate)
+        fill_price(entry, side is Side.LONG, inputs.params.stop_slippage_rate)
     quantity = _quantity(request, inputs, side, filled, stop, max(equity, 0.01), base)
     params = dataclasses.replace(inputs.params, equity_usd=max(equity, 0.01))
     snapshot = market_snapshot(dataset, base, params)

@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from rotation_addin.core import validation as v
-from rotation_addin.core.brackets import default_bracket_table
 from rotation_addin.core.constants import PRICE_RANGE_USD, QUANTITY_RANGE_BASE
 from rotation_addin.core.entry_check import LEVEL_STOP, LEVEL_TAKE_PROFIT, check_level_side
 from rotation_addin.core.errors import InputError
@@ -31,8 +30,8 @@ from rotation_addin.core.ledger import (
     corrected_events,
 )
 from rotation_addin.core.liquidation import liquidation_price
-from rotation_addin.core.report import market_snapshot
 from rotation_addin.desk.journal import JournalInputs
+from rotation_addin.desk.quick_check import brackets_for
 from rotation_addin.journal.store import JournalStore
 
 PRICE_FIELDS = ("price_usd", "stop_price_usd", "take_profit_price_usd")
@@ -155,12 +154,9 @@ def liquidation_change(inputs: JournalInputs, row: JournalEvent,
                                       if k in ("price_usd", "quantity_base")})
     if new.price_usd is None or new.quantity_base is None:
         return {}
-    snapshot = market_snapshot(inputs.dataset, row.base, inputs.params)
-    brackets = snapshot.brackets if snapshot is not None and snapshot.brackets is not None \
-        else default_bracket_table(row.base)
     liq = liquidation_price(side=new.side, entry_price_usd=new.price_usd,
                             quantity_base=new.quantity_base, leverage=new.leverage,
-                            brackets=brackets)
+                            brackets=brackets_for(inputs.dataset, row.base))
     return {"liquidation_price_usd": liq.liquidation_price_usd if liq.can_be_liquidated
             else None}
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from pathlib import Path
 
+from openpyxl import load_workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -19,7 +21,7 @@ from rotation_addin.core.errors import InputError
 from rotation_addin.data.settings import DATA_SOURCES, Settings
 from workbook import styles as st
 from workbook.context import FillContext, Rows, utc_text
-from workbook.layout import LAYOUT_VERSION
+from workbook.layout import LAYOUT_VERSION, SETTINGS
 from workbook.sheets.protection import protect, replace_validations
 
 FIRST_ROW = 5
@@ -103,6 +105,23 @@ def read_settings(ws: Worksheet, fallback: Settings) -> Settings:
     """Settings typed in the sheet (``fallback`` for empty cells), validated."""
     values = [ws.cell(row=ROW_OF[name], column=2).value for name, *_ in FIELDS]
     return settings_from_values(values, fallback)
+
+
+def read_settings_file(path: Path, fallback: Settings) -> Settings:
+    """The Settings sheet of the saved workbook ``path`` as :func:`read_settings` reads it
+    (``fallback`` for empty cells), without loading the rest of the book's cells.
+
+    Raises
+    ------
+    InputError
+        A value on the sheet is invalid (``Settings!B<row> (<name>)``); openpyxl's own
+        errors for a file that is no workbook or has no Settings sheet.
+    """
+    book = load_workbook(path, read_only=True)
+    try:
+        return read_settings(book[SETTINGS], fallback)
+    finally:
+        book.close()
 
 
 def settings_from_values(values: Sequence[object], fallback: Settings) -> Settings:
