@@ -31,6 +31,7 @@ from rotation_addin.core.errors import InputError, TradeRefused
 from rotation_addin.core.fills import fill_price
 from rotation_addin.core.ledger import (
     ACCOUNT_PAPER,
+    ACCOUNT_REAL,
     ACCOUNTS,
     KIND_ADD,
     KIND_OPEN,
@@ -75,6 +76,12 @@ class JournalInputs:
     now: datetime
     path: Path | None = None
     funding: FundingHistory = field(default_factory=dict)
+
+
+REAL_NEEDS_PRICE = ("a real trade is recorded at the price it filled at: give that price "
+                    "(paper trades fill at the current price)")
+"""Why a real trade without its price is refused (it would be filled at the session's
+price, on the demo market a simulated one, moved by a paper slippage that never happened)."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +247,8 @@ def check_trade(inputs: JournalInputs, request: OrderRequest,
     stop = _finite("stop", request.stop)
     take_profit = _finite("take_profit", request.take_profit)
     typed_entry = _finite("entry", request.entry)
+    if account == ACCOUNT_REAL and typed_entry is None:
+        raise InputError("entry", REAL_NEEDS_PRICE)
     if request.at is not None and request.at > inputs.now:
         raise InputError("date", f"must not be after now {inputs.now:%Y-%m-%d %H:%M} UTC "
                          f"(got {request.at:%Y-%m-%d %H:%M})")

@@ -22,6 +22,7 @@ from rotation_addin.core.entry_check import (
 from rotation_addin.core.errors import InputError
 from rotation_addin.core.ledger import (
     ACCOUNT_PAPER,
+    ACCOUNT_REAL,
     KIND_CLOSE,
     KIND_NOTE,
     KIND_OPEN,
@@ -45,6 +46,7 @@ from rotation_addin.core.review import Review, unrealised_usd, weekly_review
 from rotation_addin.core.types import Side
 from rotation_addin.data.positions import read_journal, read_positions
 from rotation_addin.desk.journal import (
+    REAL_NEEDS_PRICE,
     JournalInputs,
     _account,
     _finite,
@@ -173,6 +175,8 @@ def close_trade(inputs: JournalInputs, symbol: str, *, account: str = ACCOUNT_PA
         raise InputError("quantity", f"must be > 0 and at most the held {trade.quantity_base:g}"
                          f" (got {quantity!r})")
     typed = _finite("price", price)
+    if account == ACCOUNT_REAL and typed is None:
+        raise InputError("price", REAL_NEEDS_PRICE)
     if quantity is not None and quantity >= trade.quantity_base:
         quantity = None
     when = at or inputs.now
